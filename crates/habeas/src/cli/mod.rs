@@ -1,0 +1,30 @@
+//! One module per command group. Each exposes clap `Args` and a `run`
+//! function returning the process exit code.
+
+pub mod check;
+pub mod demo;
+pub mod init;
+pub mod mail;
+pub mod register;
+pub mod scan;
+
+use std::path::PathBuf;
+
+/// Options shared by every command.
+#[derive(Debug, Clone)]
+pub struct Global {
+    /// The project directory (`-C DIR`).
+    pub dir: PathBuf,
+}
+
+/// Structured logs on stderr; `HABEAS_LOG` (or `RUST_LOG`) sets the filter.
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("HABEAS_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,65 @@
+//! `habeas`: the one binary. Parses the command line, then hands over to the
+//! command's module in `cli/`. No domain logic lives here.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Habeas: keep a provider's privacy promises, and prove it.
+#[derive(Debug, Parser)]
+#[command(name = "habeas", version, about, long_about = None)]
+struct Cli {
+    /// Run as if started in DIR (the project directory holding habeas.toml).
+    #[arg(short = 'C', long = "dir", global = true, default_value = ".", value_name = "DIR")]
+    dir: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a ready-to-edit project directory (habeas.toml + declarations).
+    Init(cli::init::Args),
+    /// Validate the declarations; exits non-zero on errors.
+    Check(cli::check::Args),
+    /// Render the Art. 30 register of processing activities.
+    Register(cli::register::RegisterArgs),
+    /// Render the public privacy notice.
+    Notice(cli::register::NoticeArgs),
+    /// Render the security assurance summary.
+    Assurance(cli::register::AssuranceArgs),
+    /// Run Habeas on the bundled demo provider.
+    Demo(cli::demo::Args),
+    /// Find personal data in files, mailboxes and documents.
+    Scan(cli::scan::Args),
+    /// Mail privacy lists: allow / deny / personal correspondents, Sieve, filter.
+    Mail(cli::mail::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::init_logging();
+    let global = cli::Global { dir: cli.dir };
+    let result = match cli.command {
+        Command::Init(args) => cli::init::run(&global, args),
+        Command::Check(args) => cli::check::run(&global, args),
+        Command::Register(args) => cli::register::run_register(&global, args),
+        Command::Notice(args) => cli::register::run_notice(&global, args),
+        Command::Assurance(args) => cli::register::run_assurance(&global, args),
+        Command::Demo(args) => cli::demo::run(&global, args),
+        Command::Scan(args) => cli::scan::run(&global, args),
+        Command::Mail(args) => cli::mail::run(&global, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // anyhow's alternate format prints the whole cause chain on one line.
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
