@@ -78,11 +78,11 @@ impl FileStore {
 
     /// Load, change, save under an exclusive lock, so two concurrent commands
     /// cannot lose each other's change. `change` returning an error saves nothing.
-    pub fn update<T>(
+    pub fn update<T, E: From<StoreError>>(
         &self,
         user: &str,
-        change: impl FnOnce(&mut UserLists) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
+        change: impl FnOnce(&mut UserLists) -> Result<T, E>,
+    ) -> Result<T, E> {
         let _lock = self.lock()?;
         let mut lists = self
             .load(user)?
@@ -223,7 +223,7 @@ mod tests {
         let store = FileStore::for_project(tmp.path());
         assert!(store.load("me@corp.example").unwrap().is_none());
         store
-            .update("me@corp.example", |l| {
+            .update("me@corp.example", |l| -> Result<(), StoreError> {
                 l.add(ListKind::Perso, "mum@family.example")?;
                 Ok(())
             })
@@ -247,12 +247,12 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = FileStore::for_project(tmp.path());
         store
-            .update("me@corp.example", |l| {
+            .update("me@corp.example", |l| -> Result<(), StoreError> {
                 l.add(ListKind::Allow, "a@x.example")?;
                 Ok(())
             })
             .unwrap();
-        let err = store.update("me@corp.example", |l| {
+        let err = store.update("me@corp.example", |l| -> Result<(), StoreError> {
             l.add(ListKind::Allow, "b@x.example")?;
             l.add(ListKind::Deny, "a@x.example")?;
             Ok(())
