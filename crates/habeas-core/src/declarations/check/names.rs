@@ -1,0 +1,143 @@
+//! Names: every reference points at a declared name (H010), every declared
+//! name is used (H011), every data category serves a purpose (H013).
+//! A register with dangling or orphan names is not a faithful record
+//! (Art. 5(2) accountability).
+
+use std::collections::BTreeMap;
+
+use super::{closest, Ctx};
+use crate::declarations::model::{FileId, Name};
+
+pub(super) fn check(ctx: &mut Ctx<'_>) {
+    references(ctx);
+    unused(ctx);
+}
+
+fn references(ctx: &mut Ctx<'_>) {
+    let d = ctx.d;
+    let joint: Vec<&str> = d
+        .organisation()
+        .map(|o| o.joint_controllers.iter().map(|p| p.name.get_ref().as_str()).collect())
+        .unwrap_or_default();
+    for (id, a) in &d.activities {
+        let f = a.file;
+        let what = format!("activity `{}`", id.get_ref());
+        refs(ctx, f, &a.services, &d.services, "service", &what, "services");
+        refs(ctx, f, &a.subjects, &d.subjects, "data-subject category", &what, "subjects");
+        refs(ctx, f, &a.categories, &d.categories, "data category", &what, "categories");
+        refs(ctx, f, &a.recipients, &d.recipients, "recipient", &what, "recipients");
+        refs(ctx, f, &a.measures, &d.measures, "security measure", &what, "measures");
+        if let Some(j) = &a.joint_controller
+            && !joint.contains(&j.get_ref().as_str())
+        {
+            ctx.error(
+                "H010",
+                f,
+                &j.span(),
+                format!("{what} names joint controller `{}`, which is not declared", j.get_ref()),
+                "declare it in `[[organisation.joint_controllers]]` with its name and contact",
+            );
+        }
+    }
+    for (name, r) in &d.recipients {
+        let what = format!("recipient `{}`", name.get_ref());
+        refs(ctx, r.file, &r.receives, &d.categories, "data category", &what, "categories");
+    }
+    for (name, l) in &d.locations {
+        let what = format!("storage location `{}`", name.get_ref());
+        refs(ctx, l.file, &l.categories, &d.categories, "data category", &what, "categories");
+        if let Some(op) = &l.operator {
+            refs(ctx, l.file, std::slice::from_ref(op), &d.recipients, "recipient", &what, "recipients");
+        }
+    }
+    for (name, r) in &d.residency {
+        let what = format!("residency rule `{}`", name.get_ref());
+        refs(ctx, r.file, &r.categories, &d.categories, "data category", &what, "categories");
+    }
+    for (name, r) in &d.roles {
+        let what = format!("staff role `{}`", name.get_ref());
+        refs(ctx, r.file, &r.purposes, &d.activities, "activity", &what, "activities");
+        refs(ctx, r.file, &r.categories, &d.categories, "data category", &what, "categories");
+    }
+    for (name, c) in &d.consents {
+        let what = format!("consent purpose `{}`", name.get_ref());
+        refs(ctx, c.file, std::slice::from_ref(&c.activity), &d.activities, "activity", &what, "activities");
+    }
+}
+
+fn refs<T>(
+    ctx: &mut Ctx<'_>,
+    file: FileId,
+    names: &[Name],
+    declared: &BTreeMap<Name, T>,
+    kind: &str,
+    what: &str,
+    section: &str,
+) {
+    for name in names {
+        let text = name.get_ref();
+        if declared.contains_key(text.as_str()) {
+            continue;
+        }
+        let suggestion = closest(text, declared.keys().map(|k| k.get_ref().as_str()));
+        let help = match suggestion {
+            Some(s) => format!("did you mean `{s}`? Otherwise declare `[{section}.{text}]`"),
+            None => format!("declare it as `[{section}.{text}]`, or remove it from the list"),
+        };
+        ctx.error(
+            "H010",
+            file,
+            &name.span(),
+            format!("{what} refers to {kind} `{text}`, which is not declared"),
+            help,
+        );
+    }
+}
+
+fn unused(ctx: &mut Ctx<'_>) {
+    let d = ctx.d;
+    let used = |pick: &dyn Fn(&crate::declarations::Activity) -> &Vec<Name>, name: &str| {
+        d.activities.values().any(|a| pick(a).iter().any(|n| n.get_ref() == name))
+    };
+    for (name, c) in &d.categories {
+        if !used(&|a| &a.categories, name.get_ref()) {
+            ctx.error(
+                "H013",
+                c.file,
+                &name.span(),
+                format!("data category `{}` has no purpose: no activity processes it", name.get_ref()),
+                "add it to the `categories` of the activity that uses it, or delete the category (data without purpose may not be kept, Art. 5(1)(b))",
+            );
+        }
+    }
+    for (name, s) in &d.subjects {
+        if !used(&|a| &a.subjects, name.get_ref()) {
+            unused_warning(ctx, s.file, name, "data-subject category", "subjects");
+        }
+    }
+    for (name, r) in &d.recipients {
+        if !used(&|a| &a.recipients, name.get_ref()) {
+            unused_warning(ctx, r.file, name, "recipient", "recipients");
+        }
+    }
+    for (name, m) in &d.measures {
+        if !used(&|a| &a.measures, name.get_ref()) {
+            unused_warning(ctx, m.file, name, "security measure", "measures");
+        }
+    }
+    for (name, s) in &d.services {
+        if !used(&|a| &a.services, name.get_ref()) {
+            unused_warning(ctx, s.file, name, "service", "services");
+        }
+    }
+}
+
+fn unused_warning(ctx: &mut Ctx<'_>, file: FileId, name: &Name, kind: &str, list: &str) {
+    ctx.warn(
+        "H011",
+        file,
+        &name.span(),
+        format!("{kind} `{}` is declared but no activity uses it", name.get_ref()),
+        format!("add `\"{}\"` to the `{list}` of an activity, or delete the declaration", name.get_ref()),
+    );
+}
