@@ -1,7 +1,8 @@
 //! Benchmarks of the vault's per-record cryptography, with `std::time::Instant`
 //! medians (no external harness): seal and open of a 200-byte record, data-key
 //! wrap and unwrap under a software KEK, blind index of an e-mail, chain hash,
-//! checkpoint signature.
+//! checkpoint signature; plus same-run baselines (raw AEAD calls without our
+//! layout, nonce generation or allocation) to show where the time goes.
 //!
 //! Run: `cargo bench -p habeas-crypto --bench crypto` (release profile).
 //! Each case runs `ROUNDS` rounds of `BATCH` operations; the median round is
@@ -119,6 +120,53 @@ fn main() {
             .expect("verify");
     });
     report("verify journal checkpoint", verify);
+
+    // Same-run baselines: where the time of `seal` and `unwrap` goes.
+    {
+        use aes_gcm::aead::{AeadInOut, KeyInit};
+        let raw_gcm = aes_gcm::Aes256Gcm::new(&[7u8; 32].into());
+        let fixed_nonce = aes_gcm::Nonce::from([1u8; 12]);
+        let mut buf = [0x5au8; 200];
+        let ns = median_ns_per_op(20_000, || {
+            black_box(
+                raw_gcm
+                    .encrypt_inout_detached(
+                        &fixed_nonce,
+                        black_box(aad.as_bytes()),
+                        (&mut buf[..]).into(),
+                    )
+                    .expect("raw"),
+            );
+        });
+        report("baseline: raw AES-256-GCM, 200 B, no alloc", ns);
+
+        let mut nonce = [0u8; 12];
+        let ns = median_ns_per_op(20_000, || {
+            getrandom::fill(black_box(&mut nonce)).expect("rng");
+        });
+        report("baseline: getrandom 12 B (one nonce)", ns);
+
+        let raw_x = chacha20poly1305::XChaCha20Poly1305::new(&[7u8; 32].into());
+        let xnonce = chacha20poly1305::XNonce::from([1u8; 24]);
+        let mut key_buf = [0u8; 32];
+        let ns = median_ns_per_op(20_000, || {
+            black_box(
+                raw_x
+                    .encrypt_inout_detached(
+                        &xnonce,
+                        black_box(key_aad.as_bytes()),
+                        (&mut key_buf[..]).into(),
+                    )
+                    .expect("raw"),
+            );
+        });
+        report("baseline: raw XChaCha20-Poly1305, 32 B", ns);
+
+        let ns = median_ns_per_op(20_000, || {
+            black_box(aes_gcm::Aes256Gcm::new(black_box(&[7u8; 32].into())));
+        });
+        report("baseline: AES-256-GCM key schedule", ns);
+    }
 
     println!();
     println!(
