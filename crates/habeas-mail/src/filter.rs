@@ -131,7 +131,15 @@ pub fn classify_raw(
     raw: &[u8],
 ) -> Option<(Class, HeaderBlock, MessageAddresses)> {
     let block = scan_headers(raw)?;
-    let addresses = MessageAddresses::parse(&raw[..block.body_start])?;
+    let header = &raw[..block.body_start];
+    let addresses = if header.ends_with(b"\n") {
+        MessageAddresses::parse(header)?
+    } else {
+        // A header-only message whose last line has no line ending: mail-parser
+        // would not see that last field.
+        let terminated = [header, block.eol(), block.eol()].concat();
+        MessageAddresses::parse(&terminated)?
+    };
     Some((lists.classify(&addresses), block, addresses))
 }
 
