@@ -35,7 +35,7 @@ use crate::keyfile::{self, KeyKind, Secret32};
 
 /// Where the key-encryption key lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "provider", rename_all = "lowercase")]
+#[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
 pub enum KeyProvider {
     /// A `0600` key file outside the data directory.
     File {
@@ -53,7 +53,7 @@ pub enum KeyProvider {
 
 /// Where a software-only secret (blind-index key, journal signing seed) lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "provider", rename_all = "lowercase")]
+#[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
 pub enum SecretSource {
     /// A `0600` key file.
     File {
@@ -88,7 +88,58 @@ fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
+/// Suffix of the blind-index key's variable in [`KeysConfig::for_env`].
+pub const ENV_BLIND_INDEX_SUFFIX: &str = "_BLIND_INDEX";
+/// Suffix of the journal signing key's variable in [`KeysConfig::for_env`].
+pub const ENV_JOURNAL_SIGNING_SUFFIX: &str = "_JOURNAL_SIGNING";
+
 impl KeysConfig {
+    /// Every key in a key directory (the layout of [`crate::KeyDir`]); the
+    /// directory need not exist yet.
+    pub fn for_key_dir(dir: &Path) -> Self {
+        KeysConfig {
+            kek: KeyProvider::File {
+                path: dir.join(crate::KEK_FILE),
+            },
+            retired_keks: Vec::new(),
+            blind_index: SecretSource::File {
+                path: dir.join(crate::BLIND_INDEX_FILE),
+            },
+            journal_signing: SecretSource::File {
+                path: dir.join(crate::JOURNAL_SIGNING_FILE),
+            },
+        }
+    }
+
+    /// Every key from the environment: the KEK in `variable`, the blind-index
+    /// key in `<variable>_BLIND_INDEX` and the journal signing seed in
+    /// `<variable>_JOURNAL_SIGNING` (three independent secrets, so rotating the
+    /// KEK does not invalidate blind indexes or checkpoint signatures).
+    pub fn for_env(variable: &str) -> Self {
+        KeysConfig {
+            kek: KeyProvider::Env {
+                variable: variable.to_string(),
+            },
+            retired_keks: Vec::new(),
+            blind_index: SecretSource::Env {
+                variable: format!("{variable}{ENV_BLIND_INDEX_SUFFIX}"),
+            },
+            journal_signing: SecretSource::Env {
+                variable: format!("{variable}{ENV_JOURNAL_SIGNING_SUFFIX}"),
+            },
+        }
+    }
+
+    /// The KEK on a PKCS#11 token; the blind-index and journal keys (which a
+    /// token-held AES key cannot replace: they are used for HMAC and Ed25519
+    /// in process) in the key directory `dir`.
+    pub fn for_pkcs11(settings: Pkcs11Settings, dir: &Path) -> Self {
+        KeysConfig {
+            kek: KeyProvider::Pkcs11(settings),
+            ..Self::for_key_dir(dir)
+        }
+    }
+
     /// Join relative file paths to `base` (the project directory).
     #[must_use]
     pub fn resolve_paths(mut self, base: &Path) -> Self {
@@ -139,6 +190,18 @@ impl KeysConfig {
     pub fn open_journal_signer(&self) -> Result<JournalSigner> {
         open_journal_signer(&self.journal_signing)
     }
+}
+
+/// A new random 256-bit secret, base64-encoded, for an operator to place in
+/// an environment variable (`habeas keys generate-env`). This is the one
+/// function that hands key material to the caller, by design: an environment
+/// secret must be provisioned from somewhere. Print it once; never log it.
+pub fn new_env_secret() -> Result<zeroize::Zeroizing<String>> {
+    use base64::Engine;
+    let secret: Secret32 = zeroize::Zeroizing::new(crate::random::array()?);
+    Ok(zeroize::Zeroizing::new(
+        base64::engine::general_purpose::STANDARD.encode(secret.as_ref()),
+    ))
 }
 
 /// Open the KEK a provider describes.
@@ -248,6 +311,40 @@ mod tests {
         )
         .expect_err("pin in clear is not a field");
         assert!(err.to_string().contains("pin"), "{err}");
+    }
+
+    #[test]
+    fn stray_fields_of_file_and_env_providers_are_refused() {
+        let err = toml::from_str::<KeyProvider>("provider = \"file\"\npath = \"k\"\nmode = 1")
+            .expect_err("stray field");
+        assert!(err.to_string().contains("mode"), "{err}");
+        let err =
+            toml::from_str::<SecretSource>("provider = \"env\"\nvariable = \"V\"\nvalue = \"x\"")
+                .expect_err("stray field");
+        assert!(err.to_string().contains("value"), "{err}");
+    }
+
+    #[test]
+    fn env_layout_uses_three_variables_and_generated_secrets_open() {
+        let config = KeysConfig::for_env("HABEAS_MASTER_KEY");
+        let kek_secret = new_env_secret().expect("secret");
+        let ix_secret = new_env_secret().expect("secret");
+        let journal_secret = new_env_secret().expect("secret");
+        assert_ne!(*kek_secret, *ix_secret);
+        let lookup = |name: &str| match name {
+            "HABEAS_MASTER_KEY" => Some(kek_secret.to_string()),
+            "HABEAS_MASTER_KEY_BLIND_INDEX" => Some(ix_secret.to_string()),
+            "HABEAS_MASTER_KEY_JOURNAL_SIGNING" => Some(journal_secret.to_string()),
+            _ => None,
+        };
+        config.open_kek_ring_with_env(&lookup).expect("kek");
+        open_blind_indexer_with_env(&config.blind_index, &lookup).expect("indexer");
+        open_journal_signer_with_env(&config.journal_signing, &lookup).expect("signer");
+        let err = open_blind_indexer_with_env(&config.blind_index, &|_| None).expect_err("unset");
+        assert!(
+            err.to_string().contains("HABEAS_MASTER_KEY_BLIND_INDEX"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -32,7 +32,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::blind_index::BlindIndexer;
-use crate::config::{KeyProvider, KeysConfig, SecretSource};
+use crate::config::KeysConfig;
 use crate::error::{CryptoError, Result};
 use crate::journal::{JournalPublicKey, JournalSigner};
 use crate::kek::{KekId, KekRing, KeyEncryptionKey, SoftwareKek};
@@ -138,18 +138,7 @@ impl KeyDir {
 
     /// The `[keys]` configuration pointing at these files (for `habeas.toml`).
     pub fn config(&self) -> KeysConfig {
-        KeysConfig {
-            kek: KeyProvider::File {
-                path: self.kek_path(),
-            },
-            retired_keks: Vec::new(),
-            blind_index: SecretSource::File {
-                path: self.blind_index_path(),
-            },
-            journal_signing: SecretSource::File {
-                path: self.journal_signing_path(),
-            },
-        }
+        KeysConfig::for_key_dir(&self.root)
     }
 
     /// Load the current KEK.

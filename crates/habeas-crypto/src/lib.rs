@@ -79,6 +79,35 @@
 //!   pseudonyms are personal data while their key exists (Art. 4(5)).
 //! - Plaintext that left the vault (exports, derived values) is out of reach.
 //!
+//! ## Using it (what the engine does)
+//!
+//! ```
+//! use habeas_crypto::{Aad, DataKey, KeyDir, KeyEncryptionKey, WrappedKey};
+//! # fn main() -> Result<(), habeas_crypto::CryptoError> {
+//! # let tmp = tempfile::tempdir().expect("tempdir");
+//! # let (keys_path, data_path) = (tmp.path().join("keys"), tmp.path().join("data"));
+//! // `habeas init`: keys/ (0700) with kek.key, blind-index.key, journal-signing.key (0600).
+//! let keys = KeyDir::create(&keys_path, Some(&data_path))?;
+//! let kek = keys.load_kek_ring()?; // current KEK + retired ones (rotation)
+//! let index = keys.load_blind_indexer()?;
+//!
+//! // First record of subject "s-42" in category "contact": a new data key,
+//! // stored wrapped in the key store; the e-mail's blind index in the data store.
+//! let dek = DataKey::generate()?;
+//! let stored_key: Vec<u8> = kek.wrap(&dek, &Aad::data_key("s-42", "contact"))?.into_bytes();
+//! let field = Aad::record_field("s-42", "contact", "rec-1", "email");
+//! let stored_value: Vec<u8> = dek.seal(b"alice@example.org", &field)?;
+//! let stored_digest: [u8; 32] = index.index_email("Alice@Example.org")?.0;
+//!
+//! // Reading it back.
+//! let wrapped = WrappedKey::from_bytes(stored_key)?;
+//! let dek = kek.unwrap(&wrapped, &Aad::data_key("s-42", "contact"))?;
+//! assert_eq!(dek.open(&stored_value, &field)?, b"alice@example.org");
+//! assert_eq!(index.index_email("alice@example.org")?.0, stored_digest);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! ## Randomness, nonces, limits
 //!
 //! All randomness comes from the OS (`getrandom`). AES-GCM's random 96-bit
@@ -94,15 +123,16 @@ mod data_key;
 mod error;
 mod journal;
 mod kek;
-pub mod keyfile;
+mod keyfile;
 mod keyring;
 mod random;
 
 pub use aad::{Aad, DOMAIN_DATA_KEY, DOMAIN_RECORD_FIELD};
 pub use blind_index::{BlindIndex, BlindIndexer, IdentifierKind, check_e164, normalize_email};
 pub use config::{
-    KeyProvider, KeysConfig, SecretSource, open_blind_indexer, open_blind_indexer_with_env,
-    open_journal_signer, open_journal_signer_with_env, open_kek, open_kek_with_env,
+    KeyProvider, KeysConfig, SecretSource, new_env_secret, open_blind_indexer,
+    open_blind_indexer_with_env, open_journal_signer, open_journal_signer_with_env, open_kek,
+    open_kek_with_env,
 };
 pub use data_key::{DATA_KEY_LEN, DataKey, SEAL_OVERHEAD, SEALED_V1, open, seal};
 pub use error::{CryptoError, Result};
