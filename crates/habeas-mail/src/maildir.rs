@@ -148,12 +148,11 @@ fn keyword_letter(dir: &Path) -> Result<Option<u8>, MaildirError> {
         let Some((index, name)) = line.split_once(' ') else {
             continue;
         };
-        if name.trim().eq_ignore_ascii_case(PERSO_KEYWORD) {
-            if let Ok(index) = index.parse::<u8>() {
-                if index < 26 {
-                    return Ok(Some(b'a' + index));
-                }
-            }
+        if name.trim().eq_ignore_ascii_case(PERSO_KEYWORD)
+            && let Ok(index) = index.parse::<u8>()
+            && index < 26
+        {
+            return Ok(Some(b'a' + index));
         }
     }
     Ok(None)
@@ -241,10 +240,10 @@ fn message_reason(
     if folder.is_perso_folder {
         return Ok(Some(PersoReason::Folder));
     }
-    if let Some(letter) = folder.keyword_letter {
-        if info_flags(name).as_bytes().contains(&letter) {
-            return Ok(Some(PersoReason::Keyword));
-        }
+    if let Some(letter) = folder.keyword_letter
+        && info_flags(name).as_bytes().contains(&letter)
+    {
+        return Ok(Some(PersoReason::Keyword));
     }
     let header = read_header(path)?;
     let Some((class, _, addresses)) = classify_raw(lists, &header) else {
@@ -253,10 +252,10 @@ fn message_reason(
     if addresses.habeas_class.as_deref() == Some("perso") {
         return Ok(Some(PersoReason::HabeasHeader));
     }
-    if let (Some(tag), Some(subject)) = (&lists.settings.tag.subject, &addresses.subject) {
-        if subject.contains(tag.as_str()) {
-            return Ok(Some(PersoReason::SubjectTag));
-        }
+    if let (Some(tag), Some(subject)) = (&lists.settings.tag.subject, &addresses.subject)
+        && subject.contains(tag.as_str())
+    {
+        return Ok(Some(PersoReason::SubjectTag));
     }
     Ok((class == Class::Perso).then_some(PersoReason::List))
 }
@@ -420,10 +419,10 @@ pub fn purge(root: &Path, messages: &[PersoMessage]) -> Result<Totals, MaildirEr
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io_err(&path, e)),
         }
-        if let Some(parent) = path.parent() {
-            if dirs.last().map(PathBuf::as_path) != Some(parent) {
-                dirs.push(parent.to_path_buf());
-            }
+        if let Some(parent) = path.parent()
+            && dirs.last().map(PathBuf::as_path) != Some(parent)
+        {
+            dirs.push(parent.to_path_buf());
         }
     }
     dirs.sort();
