@@ -56,7 +56,8 @@ impl DataKey {
     }
 
     pub(crate) fn from_bytes(bytes: Zeroizing<[u8; DATA_KEY_LEN]>) -> Self {
-        let cipher = Aes256Gcm::new(&(*bytes).into());
+        // By reference: no extra copy of the key on the stack.
+        let cipher = Aes256Gcm::new(<&aes_gcm::Key<Aes256Gcm>>::from(&*bytes));
         DataKey {
             inner: Box::new(Inner { bytes, cipher }),
         }

@@ -141,8 +141,8 @@ pub use journal::{
     chain_hash,
 };
 pub use kek::{
-    KekId, KekRing, KeyEncryptionKey, Pkcs11Kek, Pkcs11Settings, SoftwareKek, WRAPPED_V1,
-    WrapAlgorithm, WrappedKey, rewrap,
+    DEFAULT_PIN_ENV, KekId, KekRing, KeyEncryptionKey, Pkcs11Kek, Pkcs11Settings, SoftwareKek,
+    WRAPPED_V1, WrapAlgorithm, WrappedKey, rewrap,
 };
 pub use keyring::{
     BLIND_INDEX_FILE, JOURNAL_PUBLIC_FILE, JOURNAL_SIGNING_FILE, KEK_FILE, KeyDir, RETIRED_DIR,

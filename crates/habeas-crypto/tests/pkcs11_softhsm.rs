@@ -10,6 +10,7 @@
 //! Without `softhsm2-util` or the module the test prints `SKIPPED: …` and
 //! passes, unless `HABEAS_REQUIRE_TOOLS=1` (CI), in which case it fails.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -130,6 +131,20 @@ fn child() {
     let err = Pkcs11Kek::create_key(&settings("kek-1", PIN_VAR)).expect_err("duplicate");
     assert!(err.to_string().contains("already holds"), "{err}");
 
+    // The PIN may come from a private file; a group-readable one is refused
+    // before the token is touched.
+    let keys_dir = std::env::var("HABEAS_TEST_KEYS_DIR").expect("keys dir");
+    let pin_file = Path::new(&keys_dir).with_extension("pin");
+    std::fs::write(&pin_file, "123456\n").expect("pin file");
+    let mut from_file = settings("kek-1", PIN_VAR);
+    from_file.pin_env = None;
+    from_file.pin_file = Some(pin_file.clone());
+    std::fs::set_permissions(&pin_file, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    let err = Pkcs11Kek::open(&from_file).expect_err("0640 PIN file");
+    assert!(matches!(err, CryptoError::Permissions { .. }), "{err}");
+    std::fs::set_permissions(&pin_file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    Pkcs11Kek::open(&from_file).expect("PIN from a 0600 file");
+
     // Round trip through the token, and through the configuration path.
     let aad = Aad::data_key("subject-1", "billing");
     let dek = DataKey::generate().expect("dek");
@@ -181,7 +196,6 @@ fn child() {
     ));
 
     // Rotation from a key file to the token and on to another token key.
-    let keys_dir = std::env::var("HABEAS_TEST_KEYS_DIR").expect("keys dir");
     let keys = KeyDir::create(Path::new(&keys_dir), None).expect("key dir");
     let file_kek = keys.load_kek().expect("file kek");
     let under_file = file_kek.wrap(&dek, &aad).expect("wrap file");

@@ -34,7 +34,7 @@
 mod pkcs11;
 mod software;
 
-pub use pkcs11::{Pkcs11Kek, Pkcs11Settings};
+pub use pkcs11::{DEFAULT_PIN_ENV, Pkcs11Kek, Pkcs11Settings};
 pub use software::SoftwareKek;
 pub(crate) use software::read_env_secret;
 

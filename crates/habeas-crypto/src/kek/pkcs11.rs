@@ -53,7 +53,8 @@ pub struct Pkcs11Settings {
     pub token_label: String,
     /// `CKA_LABEL` of the AES key object.
     pub key_label: String,
-    /// Name of the environment variable holding the user PIN.
+    /// Name of the environment variable holding the user PIN
+    /// (default [`DEFAULT_PIN_ENV`], `HABEAS_PKCS11_PIN`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_env: Option<String>,
     /// Path of a `0600` file holding the user PIN (one line).
@@ -80,17 +81,22 @@ impl Pkcs11Settings {
     }
 
     fn pin(&self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<AuthPin> {
-        let text: Zeroizing<String> = match (&self.pin_env, &self.pin_file) {
-            (Some(var), None) => Zeroizing::new(lookup(var).ok_or_else(|| {
+        let from_env = |var: &str| -> Result<Zeroizing<String>> {
+            lookup(var).map(Zeroizing::new).ok_or_else(|| {
                 CryptoError::Config(format!(
-                    "the environment variable {var} (pin_env) holding the token PIN is not set"
+                    "the environment variable {var} holding the token PIN is not set \
+                     (or name another one with pin_env, or use pin_file)"
                 ))
-            })?),
+            })
+        };
+        let text: Zeroizing<String> = match (&self.pin_env, &self.pin_file) {
+            (Some(var), None) => from_env(var)?,
             (None, Some(path)) => keyfile::read_private(path, "read PIN file")?,
-            _ => {
+            (None, None) => from_env(DEFAULT_PIN_ENV)?,
+            (Some(_), Some(_)) => {
                 return Err(CryptoError::Config(
-                    "PKCS#11: give exactly one of `pin_env` (a variable name) or `pin_file` \
-                     (a 0600 file)"
+                    "PKCS#11: give either `pin_env` (a variable name) or `pin_file` \
+                     (a 0600 file), not both"
                         .into(),
                 ));
             }
@@ -104,6 +110,9 @@ impl Pkcs11Settings {
         Ok(AuthPin::from(pin))
     }
 }
+
+/// The variable read for the PIN when neither `pin_env` nor `pin_file` is set.
+pub const DEFAULT_PIN_ENV: &str = "HABEAS_PKCS11_PIN";
 
 /// A KEK that lives on a PKCS#11 token.
 pub struct Pkcs11Kek {

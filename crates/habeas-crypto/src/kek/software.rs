@@ -29,7 +29,7 @@ impl SoftwareKek {
     pub(crate) fn from_secret(secret: &Secret32, origin: String) -> Result<Self> {
         Ok(SoftwareKek {
             id: fingerprint_id(secret)?,
-            cipher: XChaCha20Poly1305::new(&(**secret).into()),
+            cipher: XChaCha20Poly1305::new(<&chacha20poly1305::Key>::from(&**secret)),
             origin,
         })
     }
