@@ -343,3 +343,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Bytes read back from a store are input: parsing and opening them must
+    /// return an error, never panic, whatever they are.
+    #[test]
+    fn arbitrary_stored_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let dek = DataKey::generate().expect("dek");
+        let aad = Aad::record_field("s", "c", "r", "f");
+        prop_assert!(dek.open(&bytes, &aad).is_err());
+        if let Ok(wrapped) = WrappedKey::from_bytes(bytes.clone()) {
+            let kek = habeas_crypto::open_kek_with_env(
+                &KeyProvider::Env { variable: "K".into() },
+                &|_| Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
+            )
+            .expect("kek");
+            prop_assert!(kek.unwrap(&wrapped, &Aad::data_key("s", "c")).is_err());
+        }
+        let _ = habeas_crypto::Checkpoint::from_bytes(&bytes);
+        let _ = habeas_crypto::CheckpointSignature::from_bytes(&bytes);
+        let _ = habeas_crypto::JournalPublicKey::from_bytes(&bytes);
+        let _ = habeas_crypto::JournalPublicKey::from_hex(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn arbitrary_identifiers_never_panic(text in "\\PC{0,80}") {
+        let index = habeas_crypto::open_blind_indexer_with_env(
+            &SecretSource::Env { variable: "IX".into() },
+            &|_| Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
+        )
+        .expect("indexer");
+        let _ = index.index_email(&text);
+        let _ = index.index_phone(&text);
+        let _ = habeas_crypto::normalize_email(&text);
+        let _ = index.pseudonym("ctx", text.as_bytes());
+    }
+}
