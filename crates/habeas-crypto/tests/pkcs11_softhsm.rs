@@ -130,6 +130,7 @@ fn child() {
     assert_eq!(kek1.id().as_str(), "pkcs11:habeas-test/kek-1");
     let err = Pkcs11Kek::create_key(&settings("kek-1", PIN_VAR)).expect_err("duplicate");
     assert!(err.to_string().contains("already holds"), "{err}");
+    assert_key_never_leaves_the_token("kek-1");
 
     // The PIN may come from a private file; a group-readable one is refused
     // before the token is touched.
@@ -209,4 +210,62 @@ fn child() {
         b"BE68539007547034"
     );
     assert!(kek1.unwrap(&under_token2, &aad).is_err());
+}
+
+/// Read the key object's attributes with a separate session: the KEK is
+/// persistent, sensitive and not extractable, so its value cannot be read.
+fn assert_key_never_leaves_the_token(label: &str) {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    use cryptoki::object::{Attribute, AttributeType};
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+
+    let ctx = Pkcs11::new(MODULE).expect("module");
+    // Already initialised by the KEK in this process: that error is expected.
+    let _ = ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK));
+    let slot = ctx
+        .get_slots_with_initialized_token()
+        .expect("slots")
+        .into_iter()
+        .find(|s| {
+            ctx.get_token_info(*s)
+                .map(|i| i.label().trim_end() == TOKEN)
+                .unwrap_or(false)
+        })
+        .expect("token slot");
+    let session = ctx.open_ro_session(slot).expect("session");
+    let _ = session.login(UserType::User, Some(&AuthPin::from("123456")));
+    let found = session
+        .find_objects(&[Attribute::Label(label.as_bytes().to_vec())])
+        .expect("find");
+    assert_eq!(found.len(), 1, "exactly one object labelled {label}");
+    let attrs = session
+        .get_attributes(
+            found[0],
+            &[
+                AttributeType::Token,
+                AttributeType::Sensitive,
+                AttributeType::Extractable,
+                AttributeType::ValueLen,
+            ],
+        )
+        .expect("attributes");
+    let mut checked = 0;
+    for attr in attrs {
+        match attr {
+            Attribute::Token(v) => assert!(v, "persistent on the token"),
+            Attribute::Sensitive(v) => assert!(v, "sensitive"),
+            Attribute::Extractable(v) => assert!(!v, "not extractable"),
+            Attribute::ValueLen(len) => assert_eq!(u64::from(len), 32, "AES-256"),
+            other => panic!("unexpected attribute {other:?}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+    // And the value itself cannot be read.
+    let value = session.get_attributes(found[0], &[AttributeType::Value]);
+    assert!(
+        value.map(|v| v.is_empty()).unwrap_or(true),
+        "the token must not reveal the KEK value"
+    );
 }
