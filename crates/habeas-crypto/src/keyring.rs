@@ -65,7 +65,16 @@ impl KeyDir {
         if let Some(data) = data_dir {
             ensure_outside(root, data)?;
         }
-        if root.join(KEK_FILE).exists() || root.join(BLIND_INDEX_FILE).exists() {
+        let existing = [
+            KEK_FILE,
+            STAGED_KEK_FILE,
+            BLIND_INDEX_FILE,
+            JOURNAL_SIGNING_FILE,
+            JOURNAL_PUBLIC_FILE,
+        ]
+        .iter()
+        .any(|name| root.join(name).exists());
+        if existing {
             return Err(CryptoError::Refusal(format!(
                 "{} already holds Habeas keys; refusing to replace them \
                  (replacing a KEK would make every stored data key unreadable)",
