@@ -172,6 +172,13 @@ pub struct FilterOutcome {
     pub malformed: bool,
 }
 
+/// Substring test with Sieve's default comparator, `i;ascii-casemap`
+/// (RFC 4790): the filter and the script agree on "already tagged".
+pub fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+}
+
 fn is_habeas_field(name: &[u8]) -> bool {
     name.eq_ignore_ascii_case(b"x-habeas-class") || name.eq_ignore_ascii_case(b"x-habeas-warning")
 }
@@ -201,7 +208,7 @@ pub fn filter_message(lists: &UserLists, raw: &[u8], opts: FilterOptions) -> Fil
             let already = addresses
                 .subject
                 .as_deref()
-                .is_some_and(|s| s.contains(tag.as_str()));
+                .is_some_and(|s| contains_ignore_ascii_case(s, tag));
             (!already).then_some(tag.as_bytes())
         }
         _ => None,
@@ -338,6 +345,13 @@ mod tests {
     #[test]
     fn already_tagged_subject_is_left_alone() {
         let raw = b"From: mum@family.example\nSubject: [PERSO] hi\n\n";
+        let out = run(&lists(true), raw);
+        assert_eq!(
+            out.output,
+            [b"X-Habeas-Class: perso\n".as_slice(), raw].concat()
+        );
+        // Sieve's i;ascii-casemap: "[perso]" counts as already tagged.
+        let raw = b"From: mum@family.example\nSubject: Re: [perso] hi\n\n";
         let out = run(&lists(true), raw);
         assert_eq!(
             out.output,

@@ -253,7 +253,7 @@ fn message_reason(
         return Ok(Some(PersoReason::HabeasHeader));
     }
     if let (Some(tag), Some(subject)) = (&lists.settings.tag.subject, &addresses.subject)
-        && subject.contains(tag.as_str())
+        && crate::filter::contains_ignore_ascii_case(subject, tag)
     {
         return Ok(Some(PersoReason::SubjectTag));
     }
