@@ -141,8 +141,16 @@ impl fmt::Debug for KeyProvider {
         match self {
             KeyProvider::File { dir } => write!(f, "File {{ dir: {dir:?} }}"),
             KeyProvider::Env { var } => write!(f, "Env {{ var: {var:?} }}"),
-            KeyProvider::Pkcs11 { module, token_label, key_label, .. } => {
-                write!(f, "Pkcs11 {{ module: {module:?}, token: {token_label:?}, key: {key_label:?} }}")
+            KeyProvider::Pkcs11 {
+                module,
+                token_label,
+                key_label,
+                ..
+            } => {
+                write!(
+                    f,
+                    "Pkcs11 {{ module: {module:?}, token: {token_label:?}, key: {key_label:?} }}"
+                )
             }
         }
     }
@@ -311,20 +319,25 @@ pub fn parse(path: &str, contents: &str, project: &Path) -> Result<Settings, Vec
         }]
     })?;
     let problems = validate(&settings, &source, project);
-    if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(settings) }
+    if problems.iter().any(Diagnostic::is_error) {
+        Err(problems)
+    } else {
+        Ok(settings)
+    }
 }
 
 fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let mut error = |code: &'static str, span: std::ops::Range<usize>, message: String, help: &str| {
-        out.push(Diagnostic {
-            severity: Severity::Error,
-            code,
-            message,
-            help: help.into(),
-            location: Some(source.locate(span.start)),
-        });
-    };
+    let mut error =
+        |code: &'static str, span: std::ops::Range<usize>, message: String, help: &str| {
+            out.push(Diagnostic {
+                severity: Severity::Error,
+                code,
+                message,
+                help: help.into(),
+                location: Some(source.locate(span.start)),
+            });
+        };
     if s.listen_addr().is_none() {
         error(
             "H071",
@@ -383,7 +396,10 @@ mod tests {
     fn empty_file_gives_defaults() {
         let s = parse("habeas.toml", "", Path::new("/p")).unwrap();
         assert_eq!(s.listen_addr(), Some("127.0.0.1:8080".parse().unwrap()));
-        assert_eq!(s.storage_url(), Some(StorageUrl::Sqlite("data/habeas.db".into())));
+        assert_eq!(
+            s.storage_url(),
+            Some(StorageUrl::Sqlite("data/habeas.db".into()))
+        );
         assert_eq!(s.key_dir(Path::new("/p")), Some(PathBuf::from("/p/keys")));
         assert!(s.scheduler.enabled);
         let _ = Settings::defaults();
@@ -405,7 +421,9 @@ mod tests {
             Path::new("."),
         )
         .unwrap();
-        assert!(matches!(s.keys.get_ref(), KeyProvider::Pkcs11 { pin_env, .. } if pin_env == "HABEAS_PKCS11_PIN"));
+        assert!(
+            matches!(s.keys.get_ref(), KeyProvider::Pkcs11 { pin_env, .. } if pin_env == "HABEAS_PKCS11_PIN")
+        );
         let errs = parse("h", "[server]\nlisten = \"localhost\"\n", Path::new(".")).unwrap_err();
         assert_eq!(errs[0].code, "H071");
         let errs = parse("h", "[storage]\nurl = \"mysql://x\"\n", Path::new(".")).unwrap_err();

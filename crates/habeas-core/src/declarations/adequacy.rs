@@ -28,7 +28,11 @@ pub struct AdequacyDecision {
     pub requires_certification: bool,
 }
 
-const fn decision(country: &'static str, decision: &'static str, scope: &'static str) -> AdequacyDecision {
+const fn decision(
+    country: &'static str,
+    decision: &'static str,
+    scope: &'static str,
+) -> AdequacyDecision {
     AdequacyDecision {
         country,
         decision,
@@ -45,7 +49,11 @@ pub const ADEQUACY_DECISIONS: &[AdequacyDecision] = &[
     decision("AD", "Decision 2010/625/EU", "all"),
     decision("AR", "Decision 2003/490/EC", "all"),
     decision("BR", "Implementing Decision (EU) 2026/179", "all"),
-    decision("CA", "Decision 2002/2/EC", "commercial organisations subject to PIPEDA only"),
+    decision(
+        "CA",
+        "Decision 2002/2/EC",
+        "commercial organisations subject to PIPEDA only",
+    ),
     decision("CH", "Decision 2000/518/EC", "all"),
     decision("FO", "Decision 2010/146/EU", "all"),
     AdequacyDecision {
@@ -75,8 +83,9 @@ pub const ADEQUACY_DECISIONS: &[AdequacyDecision] = &[
 /// EU member states, with the outermost regions that have their own ISO code
 /// (French overseas departments, Saint-Martin) and Åland.
 const EU: &[&str] = &[
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU",
-    "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "GF", "GP", "MQ", "RE", "YT", "MF", "AX",
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "GF", "GP", "MQ", "RE", "YT",
+    "MF", "AX",
 ];
 
 /// The EEA adds Iceland, Liechtenstein and Norway to the EU.

@@ -86,9 +86,14 @@ impl SourceFile {
     /// The location of byte `offset` (clamped to the file).
     pub fn locate(&self, offset: usize) -> Location {
         let offset = offset.min(self.contents.len());
-        let line_index = self.line_starts.partition_point(|&s| s <= offset).saturating_sub(1);
+        let line_index = self
+            .line_starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1);
         let start = self.line_starts[line_index];
-        let end = self.contents[start..].find('\n').map_or(self.contents.len(), |i| start + i);
+        let end = self.contents[start..]
+            .find('\n')
+            .map_or(self.contents.len(), |i| start + i);
         let prefix = self.contents.get(start..offset).unwrap_or("");
         Location {
             file: self.path.clone(),
@@ -151,7 +156,11 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let verdict = if errors > 0 { "failed" } else { "ok" };
-    format!("{verdict}: {}, {}", plural(errors, "error"), plural(warnings, "warning"))
+    format!(
+        "{verdict}: {}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
 }
 
 /// Render diagnostics as a JSON document `{ "ok": …, "errors": n, "warnings": n, "diagnostics": [...] }`.

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_spanned::Spanned;
 
+use super::Declarations;
 use super::diagnostic::{Diagnostic, Severity, SourceFile};
 use super::model::*;
-use super::Declarations;
 
 /// Parse and merge declaration files given as `(path, contents)` pairs.
 /// Diagnostics hold the syntax errors (H001) and duplicates (H002); the

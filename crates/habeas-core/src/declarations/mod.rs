@@ -165,7 +165,10 @@ impl Declarations {
     }
 
     /// The activities (purposes) processing a category, by id.
-    pub fn purposes_of_category<'a>(&'a self, category: &'a str) -> impl Iterator<Item = (&'a str, &'a Activity)> {
+    pub fn purposes_of_category<'a>(
+        &'a self,
+        category: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Activity)> {
         self.activities
             .iter()
             .filter(move |(_, a)| a.categories.iter().any(|c| c.get_ref() == category))
@@ -208,7 +211,11 @@ impl Declarations {
     }
 
     /// Transfers outside the EEA made through a recipient.
-    pub fn recipient_transfers<'a>(&'a self, name: &'a str, recipient: &'a Recipient) -> Vec<Transfer<'a>> {
+    pub fn recipient_transfers<'a>(
+        &'a self,
+        name: &'a str,
+        recipient: &'a Recipient,
+    ) -> Vec<Transfer<'a>> {
         recipient
             .countries()
             .into_iter()
@@ -239,7 +246,12 @@ impl Declarations {
 
     /// Grace period between an account-closure request and erasure.
     pub fn account_closure_grace(&self) -> Option<Delay> {
-        self.rights()?.account_closure_grace.as_ref()?.get_ref().parse().ok()
+        self.rights()?
+            .account_closure_grace
+            .as_ref()?
+            .get_ref()
+            .parse()
+            .ok()
     }
 
     pub fn holiday_calendar(&self) -> HolidayCalendar {
@@ -270,18 +282,22 @@ impl Declarations {
 
     /// Rendering label of a name in a map, falling back to the name itself.
     pub fn category_label(&self, name: &str, lang: Lang) -> String {
-        self.category(name).map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
+        self.category(name)
+            .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
     }
 
     pub fn subject_label(&self, name: &str, lang: Lang) -> String {
-        self.subject(name).map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
+        self.subject(name)
+            .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
     }
 
     pub fn recipient_label(&self, name: &str, lang: Lang) -> String {
-        self.recipient(name).map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
+        self.recipient(name)
+            .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
     }
 
     pub fn measure_label(&self, name: &str, lang: Lang) -> String {
-        self.measure(name).map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
+        self.measure(name)
+            .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
     }
 }

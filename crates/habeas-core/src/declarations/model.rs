@@ -285,7 +285,9 @@ fn yes() -> bool {
 impl DataCategory {
     /// The parsed retention rule, if present and valid (`habeas check` reports the rest).
     pub fn retention_rule(&self) -> Option<crate::retention::RetentionRule> {
-        self.retention.as_ref().and_then(|r| r.get_ref().parse().ok())
+        self.retention
+            .as_ref()
+            .and_then(|r| r.get_ref().parse().ok())
     }
 
     /// The type of field `name`, if the category allows it.

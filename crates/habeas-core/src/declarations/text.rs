@@ -21,7 +21,10 @@ impl Text {
     /// The same wording in both languages.
     pub fn same(text: impl Into<String>) -> Self {
         let text = text.into();
-        Self { fr: text.clone(), en: text }
+        Self {
+            fr: text.clone(),
+            en: text,
+        }
     }
 
     pub fn get(&self, lang: Lang) -> &str {

@@ -40,11 +40,15 @@ impl LegalBasis {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             LegalBasis::Consent => lang.pick("Consentement", "Consent"),
-            LegalBasis::Contract => lang.pick("Exécution d'un contrat", "Performance of a contract"),
+            LegalBasis::Contract => {
+                lang.pick("Exécution d'un contrat", "Performance of a contract")
+            }
             LegalBasis::LegalObligation => lang.pick("Obligation légale", "Legal obligation"),
             LegalBasis::VitalInterests => lang.pick("Intérêts vitaux", "Vital interests"),
             LegalBasis::PublicTask => lang.pick("Mission d'intérêt public", "Public task"),
-            LegalBasis::LegitimateInterests => lang.pick("Intérêt légitime", "Legitimate interests"),
+            LegalBasis::LegitimateInterests => {
+                lang.pick("Intérêt légitime", "Legitimate interests")
+            }
         }
     }
 
@@ -103,25 +107,33 @@ impl Art9Condition {
 
     pub fn label(self, lang: Lang) -> String {
         let words = match self {
-            Art9Condition::ExplicitConsent => lang.pick("consentement explicite", "explicit consent"),
+            Art9Condition::ExplicitConsent => {
+                lang.pick("consentement explicite", "explicit consent")
+            }
             Art9Condition::EmploymentSocialSecurity => lang.pick(
                 "obligations en matière de droit du travail et de la sécurité sociale",
                 "employment and social security obligations",
             ),
             Art9Condition::VitalInterests => lang.pick("intérêts vitaux", "vital interests"),
-            Art9Condition::NotForProfitBody => lang.pick("organisme à but non lucratif", "not-for-profit body"),
-            Art9Condition::MadePublic => {
-                lang.pick("données rendues publiques par la personne", "data made public by the data subject")
+            Art9Condition::NotForProfitBody => {
+                lang.pick("organisme à but non lucratif", "not-for-profit body")
             }
+            Art9Condition::MadePublic => lang.pick(
+                "données rendues publiques par la personne",
+                "data made public by the data subject",
+            ),
             Art9Condition::LegalClaims => lang.pick("droits en justice", "legal claims"),
             Art9Condition::SubstantialPublicInterest => {
                 lang.pick("intérêt public important", "substantial public interest")
             }
-            Art9Condition::HealthOrSocialCare => lang.pick("médecine, santé, action sociale", "health or social care"),
-            Art9Condition::PublicHealth => lang.pick("santé publique", "public health"),
-            Art9Condition::ArchivingResearchStatistics => {
-                lang.pick("archives, recherche, statistiques", "archiving, research, statistics")
+            Art9Condition::HealthOrSocialCare => {
+                lang.pick("médecine, santé, action sociale", "health or social care")
             }
+            Art9Condition::PublicHealth => lang.pick("santé publique", "public health"),
+            Art9Condition::ArchivingResearchStatistics => lang.pick(
+                "archives, recherche, statistiques",
+                "archiving, research, statistics",
+            ),
         };
         match lang {
             Lang::Fr => format!("{words} (art. 9(2)({}) RGPD)", self.letter()),
@@ -174,9 +186,10 @@ impl BreachRegime {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             BreachRegime::Gdpr => lang.pick("RGPD art. 33 (72 h)", "GDPR Art. 33 (72 h)"),
-            BreachRegime::Eprivacy => {
-                lang.pick("Règlement (UE) 611/2013 (24 h)", "Regulation (EU) 611/2013 (24 h)")
-            }
+            BreachRegime::Eprivacy => lang.pick(
+                "Règlement (UE) 611/2013 (24 h)",
+                "Regulation (EU) 611/2013 (24 h)",
+            ),
         }
     }
 }
@@ -200,11 +213,17 @@ impl Sensitivity {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             Sensitivity::Normal => lang.pick("courante", "ordinary"),
-            Sensitivity::Special => lang.pick("sensible (art. 9 RGPD)", "special category (GDPR Art. 9)"),
-            Sensitivity::Criminal => {
-                lang.pick("infractions et condamnations (art. 10 RGPD)", "criminal offences (GDPR Art. 10)")
+            Sensitivity::Special => {
+                lang.pick("sensible (art. 9 RGPD)", "special category (GDPR Art. 9)")
             }
-            Sensitivity::Nir => lang.pick("NIR (numéro de sécurité sociale)", "NIR (French social-security number)"),
+            Sensitivity::Criminal => lang.pick(
+                "infractions et condamnations (art. 10 RGPD)",
+                "criminal offences (GDPR Art. 10)",
+            ),
+            Sensitivity::Nir => lang.pick(
+                "NIR (numéro de sécurité sociale)",
+                "NIR (French social-security number)",
+            ),
         }
     }
 }
@@ -364,7 +383,10 @@ impl RecipientRole {
             RecipientRole::Internal => lang.pick("Service interne", "Internal department"),
             RecipientRole::Processor => lang.pick("Sous-traitant", "Processor"),
             RecipientRole::SubProcessor => lang.pick("Sous-traitant ultérieur", "Sub-processor"),
-            RecipientRole::ThirdParty => lang.pick("Tiers (responsable distinct)", "Third party (independent controller)"),
+            RecipientRole::ThirdParty => lang.pick(
+                "Tiers (responsable distinct)",
+                "Third party (independent controller)",
+            ),
             RecipientRole::Authority => lang.pick("Autorité publique", "Public authority"),
         }
     }
@@ -407,14 +429,26 @@ pub enum Safeguard {
 impl Safeguard {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            Safeguard::Adequacy => lang.pick("Décision d'adéquation (art. 45)", "Adequacy decision (Art. 45)"),
+            Safeguard::Adequacy => lang.pick(
+                "Décision d'adéquation (art. 45)",
+                "Adequacy decision (Art. 45)",
+            ),
             Safeguard::Scc => lang.pick(
                 "Clauses contractuelles types (art. 46(2)(c), décision 2021/914)",
                 "Standard contractual clauses (Art. 46(2)(c), Decision 2021/914)",
             ),
-            Safeguard::Bcr => lang.pick("Règles d'entreprise contraignantes (art. 47)", "Binding corporate rules (Art. 47)"),
-            Safeguard::CodeOfConduct => lang.pick("Code de conduite (art. 46(2)(e))", "Code of conduct (Art. 46(2)(e))"),
-            Safeguard::Certification => lang.pick("Certification (art. 46(2)(f))", "Certification (Art. 46(2)(f))"),
+            Safeguard::Bcr => lang.pick(
+                "Règles d'entreprise contraignantes (art. 47)",
+                "Binding corporate rules (Art. 47)",
+            ),
+            Safeguard::CodeOfConduct => lang.pick(
+                "Code de conduite (art. 46(2)(e))",
+                "Code of conduct (Art. 46(2)(e))",
+            ),
+            Safeguard::Certification => lang.pick(
+                "Certification (art. 46(2)(f))",
+                "Certification (Art. 46(2)(f))",
+            ),
             Safeguard::Derogation => lang.pick("Dérogation (art. 49)", "Derogation (Art. 49)"),
         }
     }
@@ -453,17 +487,27 @@ pub enum MeasureFamily {
 impl MeasureFamily {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
-            MeasureFamily::AccessControl => lang.pick("Contrôle d'accès des utilisateurs", "User access control"),
+            MeasureFamily::AccessControl => {
+                lang.pick("Contrôle d'accès des utilisateurs", "User access control")
+            }
             MeasureFamily::Traceability => lang.pick("Mesures de traçabilité", "Traceability"),
-            MeasureFamily::SoftwareProtection => lang.pick("Protection des logiciels", "Software protection"),
+            MeasureFamily::SoftwareProtection => {
+                lang.pick("Protection des logiciels", "Software protection")
+            }
             MeasureFamily::Backup => lang.pick("Sauvegarde des données", "Data backup"),
             MeasureFamily::Encryption => lang.pick("Chiffrement des données", "Data encryption"),
-            MeasureFamily::ProcessorControl => lang.pick("Contrôle des sous-traitants", "Processor control"),
+            MeasureFamily::ProcessorControl => {
+                lang.pick("Contrôle des sous-traitants", "Processor control")
+            }
             MeasureFamily::PhysicalSecurity => lang.pick("Sécurité physique", "Physical security"),
             MeasureFamily::NetworkSecurity => lang.pick("Sécurité des réseaux", "Network security"),
             MeasureFamily::Pseudonymisation => lang.pick("Pseudonymisation", "Pseudonymisation"),
-            MeasureFamily::StaffAwareness => lang.pick("Sensibilisation du personnel", "Staff awareness"),
-            MeasureFamily::IncidentResponse => lang.pick("Gestion des incidents", "Incident response"),
+            MeasureFamily::StaffAwareness => {
+                lang.pick("Sensibilisation du personnel", "Staff awareness")
+            }
+            MeasureFamily::IncidentResponse => {
+                lang.pick("Gestion des incidents", "Incident response")
+            }
             MeasureFamily::Other => lang.pick("Autres mesures", "Other measures"),
         }
     }

@@ -1,12 +1,120 @@
-//! Placeholder owned by the helper building this command; replaced before commit.
+//! `habeas demo`: render everything Habeas produces for the bundled demo
+//! provider (Hébergix SAS, `examples/hosting-provider`) into a folder: the
+//! register in both views, every format and both languages, the notice and
+//! the assurance summary. The demo declarations are compiled into the
+//! binary, so the command works from any directory.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use habeas_core::declarations::{self, diagnostic};
+use habeas_core::lang::Lang;
+use habeas_core::register::{self, DocFormat, Format, View};
 
 use super::Global;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+/// The demo provider's declaration files, as shipped in `examples/hosting-provider`.
+pub(crate) const DEMO_FILES: &[(&str, &str)] = &[
+    (
+        "declarations/activities.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/activities.toml"),
+    ),
+    (
+        "declarations/categories.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/categories.toml"),
+    ),
+    (
+        "declarations/organisation.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/organisation.toml"),
+    ),
+    (
+        "declarations/recipients.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/recipients.toml"),
+    ),
+    (
+        "declarations/roles.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/roles.toml"),
+    ),
+    (
+        "declarations/security.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/security.toml"),
+    ),
+    (
+        "declarations/services.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/services.toml"),
+    ),
+    (
+        "declarations/subjects.toml",
+        include_str!("../../../../examples/hosting-provider/declarations/subjects.toml"),
+    ),
+];
 
-pub fn run(_global: &Global, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is being built")
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Folder to render into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "habeas-demo-out")]
+    pub out: PathBuf,
+}
+
+pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let files: Vec<(String, String)> = DEMO_FILES
+        .iter()
+        .map(|(p, c)| (p.to_string(), c.to_string()))
+        .collect();
+    let checked = declarations::load_and_check(&files);
+    if checked.has_errors() {
+        eprint!("{}", diagnostic::render_human(&checked.diagnostics));
+        anyhow::bail!("the bundled demo declarations do not pass `habeas check`");
+    }
+    let written = render_all(&checked.declarations, &args.out)?;
+    println!(
+        "Hébergix SAS (demo provider): {} documents written to {}",
+        written.len(),
+        args.out.display()
+    );
+    for path in &written {
+        println!("  {}", path.display());
+    }
+    println!(
+        "Start with {}",
+        args.out.join("register-controller.fr.html").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Render every document into `out`; returns the paths written.
+fn render_all(d: &declarations::Declarations, out: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut written = Vec::new();
+    let mut write = |name: String, text: String| -> anyhow::Result<()> {
+        let path = out.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    for lang in Lang::ALL {
+        for view in View::ALL {
+            for format in Format::ALL {
+                let name = format!(
+                    "register-{}.{}.{}",
+                    view.key(),
+                    lang.tag(),
+                    format.extension()
+                );
+                write(name, register::render_register(d, view, format, lang))?;
+            }
+        }
+        for format in DocFormat::ALL {
+            write(
+                format!("notice.{}.{}", lang.tag(), format.extension()),
+                register::render_notice(d, format, lang),
+            )?;
+            write(
+                format!("assurance.{}.{}", lang.tag(), format.extension()),
+                register::render_assurance(d, format, lang),
+            )?;
+        }
+    }
+    Ok(written)
 }

@@ -83,15 +83,31 @@ fn sections(ctx: &mut Ctx<'_>) {
 }
 
 fn organisation(ctx: &mut Ctx<'_>) {
-    let Some(org) = &ctx.d.organisation else { return };
+    let Some(org) = &ctx.d.organisation else {
+        return;
+    };
     let span = org.span();
     let o = org.get_ref();
     let f = o.file;
     if o.address.is_none() {
-        missing(ctx, f, &span, "[organisation] has no `address`", "30(1)(a)", "address = \"12 rue …, 75011 Paris\"");
+        missing(
+            ctx,
+            f,
+            &span,
+            "[organisation] has no `address`",
+            "30(1)(a)",
+            "address = \"12 rue …, 75011 Paris\"",
+        );
     }
     if o.email.is_none() {
-        missing(ctx, f, &span, "[organisation] has no contact `email`", "30(1)(a)", "email = \"contact@example.fr\"");
+        missing(
+            ctx,
+            f,
+            &span,
+            "[organisation] has no contact `email`",
+            "30(1)(a)",
+            "email = \"contact@example.fr\"",
+        );
     }
     if let Some(e) = &o.email {
         email(ctx, f, e);
@@ -172,13 +188,34 @@ fn activities(ctx: &mut Ctx<'_>) {
         let span = id.span();
         let idt = id.get_ref();
         if a.purpose.as_ref().is_none_or(|p| p.is_blank()) {
-            missing(ctx, f, &span, &format!("activity `{idt}` has no `purpose`"), "30(1)(b)", "purpose = { fr = \"…\", en = \"…\" }");
+            missing(
+                ctx,
+                f,
+                &span,
+                &format!("activity `{idt}` has no `purpose`"),
+                "30(1)(b)",
+                "purpose = { fr = \"…\", en = \"…\" }",
+            );
         }
         if a.subjects.is_empty() {
-            missing(ctx, f, &span, &format!("activity `{idt}` lists no data subjects"), "30(1)(c)", "subjects = [\"customers\"]");
+            missing(
+                ctx,
+                f,
+                &span,
+                &format!("activity `{idt}` lists no data subjects"),
+                "30(1)(c)",
+                "subjects = [\"customers\"]",
+            );
         }
         if a.categories.is_empty() {
-            missing(ctx, f, &span, &format!("activity `{idt}` lists no data categories"), "30(1)(c)", "categories = [\"identity\"]");
+            missing(
+                ctx,
+                f,
+                &span,
+                &format!("activity `{idt}` lists no data categories"),
+                "30(1)(c)",
+                "categories = [\"identity\"]",
+            );
         }
         if a.measures.is_empty() {
             ctx.warn(
@@ -199,10 +236,11 @@ fn activities(ctx: &mut Ctx<'_>) {
             );
         }
         if a.role() == Role::Processor
-            && !a
-                .services
-                .iter()
-                .any(|s| ctx.d.service(s.get_ref()).is_some_and(|s| s.role == Role::Processor))
+            && !a.services.iter().any(|s| {
+                ctx.d
+                    .service(s.get_ref())
+                    .is_some_and(|s| s.role == Role::Processor)
+            })
         {
             ctx.error(
                 "H051",
@@ -246,8 +284,11 @@ fn categories(ctx: &mut Ctx<'_>) {
                 format!("add `[categories.{n}.fields]` with one `field = \"type\"` line per field the vault may store"),
             );
         }
-        let lists: [(&Vec<Name>, &str); 3] =
-            [(&c.identifiers, "identifiers"), (&c.critical, "critical"), (&c.keep_generalised, "keep_generalised")];
+        let lists: [(&Vec<Name>, &str); 3] = [
+            (&c.identifiers, "identifiers"),
+            (&c.critical, "critical"),
+            (&c.keep_generalised, "keep_generalised"),
+        ];
         for (list, key) in lists {
             for field in list {
                 if c.field(field.get_ref()).is_none() {
@@ -255,8 +296,13 @@ fn categories(ctx: &mut Ctx<'_>) {
                         "H016",
                         f,
                         &field.span(),
-                        format!("`{key}` names field `{}`, which category `{n}` does not declare", field.get_ref()),
-                        format!("declare it under `[categories.{n}.fields]`, or remove it from `{key}`"),
+                        format!(
+                            "`{key}` names field `{}`, which category `{n}` does not declare",
+                            field.get_ref()
+                        ),
+                        format!(
+                            "declare it under `[categories.{n}.fields]`, or remove it from `{key}`"
+                        ),
                     );
                 }
             }
@@ -275,7 +321,9 @@ fn categories(ctx: &mut Ctx<'_>) {
                 "H018",
                 f,
                 &c.keep_generalised[0].span(),
-                format!("category `{n}` keeps generalised fields but `on_expiry` deletes the record"),
+                format!(
+                    "category `{n}` keeps generalised fields but `on_expiry` deletes the record"
+                ),
                 "set `on_expiry = \"anonymise\"`, or remove `keep_generalised`",
             );
         }
@@ -299,16 +347,27 @@ fn rights(ctx: &mut Ctx<'_>) {
         email(ctx, f, e);
     }
     for right in Right::ALL {
-        let Some(text) = r.delays.get(right) else { continue };
+        let Some(text) = r.delays.get(right) else {
+            continue;
+        };
         match text.get_ref().parse::<Delay>() {
             Err(e) => {
                 let at = ctx.inside(f, &text.span(), e.offset);
-                ctx.error("H015", f, &at, format!("invalid delay for {}: {}", right.key(), e.message), e.hint);
+                ctx.error(
+                    "H015",
+                    f,
+                    &at,
+                    format!("invalid delay for {}: {}", right.key(), e.message),
+                    e.hint,
+                );
             }
             Ok(delay) => promised(ctx, f, right, text, delay),
         }
     }
-    for (key, value) in [("account_closure_grace", &r.account_closure_grace), ("notice_change_period", &r.notice_change_period)] {
+    for (key, value) in [
+        ("account_closure_grace", &r.account_closure_grace),
+        ("notice_change_period", &r.notice_change_period),
+    ] {
         let Some(text) = value else { continue };
         match text.get_ref().parse::<Delay>() {
             Err(e) => {
@@ -339,7 +398,10 @@ fn promised(ctx: &mut Ctx<'_>, f: FileId, right: Right, text: &Name, delay: Dela
             "H040",
             f,
             &text.span(),
-            format!("the promised delay for {} ({delay}) is longer than the statutory one month", right.key()),
+            format!(
+                "the promised delay for {} ({delay}) is longer than the statutory one month",
+                right.key()
+            ),
             help,
         );
     } else if max > STATUTORY_MONTH_MAX_HOURS {
@@ -375,7 +437,10 @@ fn roles(ctx: &mut Ctx<'_>) {
                 "H061",
                 r.file,
                 &name.span(),
-                format!("staff role `{}` has no purposes, so it may read nothing", name.get_ref()),
+                format!(
+                    "staff role `{}` has no purposes, so it may read nothing",
+                    name.get_ref()
+                ),
                 "add `purposes = [\"PA-0001\"]` listing the activities the role works for",
             );
             continue;
@@ -398,7 +463,14 @@ fn roles(ctx: &mut Ctx<'_>) {
     }
 }
 
-fn missing(ctx: &mut Ctx<'_>, f: FileId, span: &Range<usize>, what: &str, article: &str, example: &str) {
+fn missing(
+    ctx: &mut Ctx<'_>,
+    f: FileId,
+    span: &Range<usize>,
+    what: &str,
+    article: &str,
+    example: &str,
+) {
     ctx.error(
         "H050",
         f,
@@ -422,7 +494,9 @@ fn date(ctx: &mut Ctx<'_>, f: FileId, value: &Spanned<String>, key: &str) {
 
 fn email(ctx: &mut Ctx<'_>, f: FileId, value: &Spanned<String>) {
     let v = value.get_ref();
-    let ok = v.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !v.contains(' '));
+    let ok = v.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !v.contains(' ')
+    });
     if !ok {
         ctx.error(
             "H054",
@@ -437,8 +511,16 @@ fn email(ctx: &mut Ctx<'_>, f: FileId, value: &Spanned<String>) {
 /// SIREN: 9 digits, Luhn key (La Poste's 356000000 is the known exception:
 /// its digits sum to a multiple of 5).
 pub(crate) fn siren_is_valid(text: &str) -> bool {
-    let digits: Vec<u32> = text.chars().filter(|c| !c.is_whitespace()).filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != 9 || text.chars().any(|c| !(c.is_ascii_digit() || c.is_whitespace())) {
+    let digits: Vec<u32> = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .filter_map(|c| c.to_digit(10))
+        .collect();
+    if digits.len() != 9
+        || text
+            .chars()
+            .any(|c| !(c.is_ascii_digit() || c.is_whitespace()))
+    {
         return false;
     }
     if digits == [3, 5, 6, 0, 0, 0, 0, 0, 0] {
@@ -448,7 +530,14 @@ pub(crate) fn siren_is_valid(text: &str) -> bool {
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, &d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { d })
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
         .sum();
     sum % 10 == 0
 }
@@ -456,7 +545,10 @@ pub(crate) fn siren_is_valid(text: &str) -> bool {
 /// BCE/KBO: 10 digits (dots and spaces allowed), first 0 or 1, last two =
 /// 97 − (first eight mod 97).
 pub(crate) fn kbo_is_valid(text: &str) -> bool {
-    if text.chars().any(|c| !(c.is_ascii_digit() || c == '.' || c == ' ')) {
+    if text
+        .chars()
+        .any(|c| !(c.is_ascii_digit() || c == '.' || c == ' '))
+    {
         return false;
     }
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();

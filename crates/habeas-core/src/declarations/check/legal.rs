@@ -16,7 +16,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         let sensitivities: Vec<(Sensitivity, &str)> = a
             .categories
             .iter()
-            .filter_map(|c| d.category(c.get_ref()).map(|cat| (cat.sensitivity, c.get_ref().as_str())))
+            .filter_map(|c| {
+                d.category(c.get_ref())
+                    .map(|cat| (cat.sensitivity, c.get_ref().as_str()))
+            })
             .collect();
 
         if a.is_direct_marketing() && a.role() == Role::Controller {
@@ -41,8 +44,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             }
         }
 
-        let special: Vec<&str> =
-            sensitivities.iter().filter(|(s, _)| *s == Sensitivity::Special).map(|(_, n)| *n).collect();
+        let special: Vec<&str> = sensitivities
+            .iter()
+            .filter(|(s, _)| *s == Sensitivity::Special)
+            .map(|(_, n)| *n)
+            .collect();
         if !special.is_empty() && a.art9_condition.is_none() && a.role() == Role::Controller {
             ctx.error(
                 "H021",
@@ -66,9 +72,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 "remove `art9_condition`, or mark the category `sensitivity = \"special\"`",
             );
         }
-        if sensitivities.iter().any(|(s, _)| *s == Sensitivity::Criminal)
+        if sensitivities
+            .iter()
+            .any(|(s, _)| *s == Sensitivity::Criminal)
             && a.role() == Role::Controller
-            && a.art10_authorisation.as_deref().is_none_or(|s| s.trim().is_empty())
+            && a.art10_authorisation
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
         {
             ctx.error(
                 "H025",
@@ -91,7 +101,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             );
         }
         match basis {
-            Some(LegalBasis::LegitimateInterests) if a.legitimate_interest.as_ref().is_none_or(|t| t.is_blank()) => {
+            Some(LegalBasis::LegitimateInterests)
+                if a.legitimate_interest.as_ref().is_none_or(|t| t.is_blank()) =>
+            {
                 ctx.error(
                     "H022",
                     f,
@@ -100,7 +112,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     "add `legitimate_interest = { fr = \"…\", en = \"…\" }`: the notice must state it (Art. 13(1)(d))",
                 );
             }
-            Some(LegalBasis::LegalObligation) if a.legal_basis_ref.as_deref().is_none_or(|s| s.trim().is_empty()) => {
+            Some(LegalBasis::LegalObligation)
+                if a.legal_basis_ref
+                    .as_deref()
+                    .is_none_or(|s| s.trim().is_empty()) =>
+            {
                 ctx.warn(
                     "H023",
                     f,
@@ -127,7 +143,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             .iter()
             .filter_map(|c| d.category(c.get_ref()))
             .any(|c| !c.provided_by_subject);
-        if from_others && a.role() == Role::Controller && a.source.as_ref().is_none_or(|s| s.is_blank()) {
+        if from_others
+            && a.role() == Role::Controller
+            && a.source.as_ref().is_none_or(|s| s.is_blank())
+        {
             ctx.warn(
                 "H029",
                 f,
@@ -138,7 +157,9 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         }
     }
     for (name, c) in &d.consents {
-        let Some(a) = d.activity(c.activity.get_ref()) else { continue };
+        let Some(a) = d.activity(c.activity.get_ref()) else {
+            continue;
+        };
         if a.legal_basis() != Some(LegalBasis::Consent) {
             ctx.error(
                 "H027",

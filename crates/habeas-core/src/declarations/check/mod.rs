@@ -49,9 +49,9 @@ mod transfers;
 
 use std::ops::Range;
 
+use super::Declarations;
 use super::diagnostic::{Diagnostic, Severity};
 use super::model::FileId;
-use super::Declarations;
 
 /// Run every rule; diagnostics come sorted by file, position and code.
 pub fn check(declarations: &Declarations) -> Vec<Diagnostic> {
@@ -102,23 +102,55 @@ impl Ctx<'_> {
         });
     }
 
-    pub fn error(&mut self, code: &'static str, file: FileId, span: &Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        self.push(Severity::Error, code, Some((file, span.start)), message, help);
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        file: FileId,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.push(
+            Severity::Error,
+            code,
+            Some((file, span.start)),
+            message,
+            help,
+        );
     }
 
-    pub fn warn(&mut self, code: &'static str, file: FileId, span: &Range<usize>, message: impl Into<String>, help: impl Into<String>) {
-        self.push(Severity::Warning, code, Some((file, span.start)), message, help);
+    pub fn warn(
+        &mut self,
+        code: &'static str,
+        file: FileId,
+        span: &Range<usize>,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.push(
+            Severity::Warning,
+            code,
+            Some((file, span.start)),
+            message,
+            help,
+        );
     }
 
     /// Byte offset of the `inner`-th byte inside a string value.
     pub fn inside(&self, file: FileId, span: &Range<usize>, inner: usize) -> Range<usize> {
-        let at = self.d.source(file).map_or(span.start, |s| s.inside_string(span, inner));
+        let at = self
+            .d
+            .source(file)
+            .map_or(span.start, |s| s.inside_string(span, inner));
         at..at
     }
 }
 
 /// The closest name among `candidates`, for "did you mean …?".
-pub(crate) fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(name, c), c))
         .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(2))
@@ -147,7 +179,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names() {
-        assert_eq!(closest("bilin", ["billing", "identity"].into_iter()), Some("billing"));
+        assert_eq!(
+            closest("bilin", ["billing", "identity"].into_iter()),
+            Some("billing")
+        );
         assert_eq!(closest("zzz", ["billing"].into_iter()), None);
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{closest, Ctx};
+use super::{Ctx, closest};
 use crate::declarations::model::{FileId, Name};
 
 pub(super) fn check(ctx: &mut Ctx<'_>) {
@@ -17,16 +17,61 @@ fn references(ctx: &mut Ctx<'_>) {
     let d = ctx.d;
     let joint: Vec<&str> = d
         .organisation()
-        .map(|o| o.joint_controllers.iter().map(|p| p.name.get_ref().as_str()).collect())
+        .map(|o| {
+            o.joint_controllers
+                .iter()
+                .map(|p| p.name.get_ref().as_str())
+                .collect()
+        })
         .unwrap_or_default();
     for (id, a) in &d.activities {
         let f = a.file;
         let what = format!("activity `{}`", id.get_ref());
-        refs(ctx, f, &a.services, &d.services, "service", &what, "services");
-        refs(ctx, f, &a.subjects, &d.subjects, "data-subject category", &what, "subjects");
-        refs(ctx, f, &a.categories, &d.categories, "data category", &what, "categories");
-        refs(ctx, f, &a.recipients, &d.recipients, "recipient", &what, "recipients");
-        refs(ctx, f, &a.measures, &d.measures, "security measure", &what, "measures");
+        refs(
+            ctx,
+            f,
+            &a.services,
+            &d.services,
+            "service",
+            &what,
+            "services",
+        );
+        refs(
+            ctx,
+            f,
+            &a.subjects,
+            &d.subjects,
+            "data-subject category",
+            &what,
+            "subjects",
+        );
+        refs(
+            ctx,
+            f,
+            &a.categories,
+            &d.categories,
+            "data category",
+            &what,
+            "categories",
+        );
+        refs(
+            ctx,
+            f,
+            &a.recipients,
+            &d.recipients,
+            "recipient",
+            &what,
+            "recipients",
+        );
+        refs(
+            ctx,
+            f,
+            &a.measures,
+            &d.measures,
+            "security measure",
+            &what,
+            "measures",
+        );
         if let Some(j) = &a.joint_controller
             && !joint.contains(&j.get_ref().as_str())
         {
@@ -34,34 +79,93 @@ fn references(ctx: &mut Ctx<'_>) {
                 "H010",
                 f,
                 &j.span(),
-                format!("{what} names joint controller `{}`, which is not declared", j.get_ref()),
+                format!(
+                    "{what} names joint controller `{}`, which is not declared",
+                    j.get_ref()
+                ),
                 "declare it in `[[organisation.joint_controllers]]` with its name and contact",
             );
         }
     }
     for (name, r) in &d.recipients {
         let what = format!("recipient `{}`", name.get_ref());
-        refs(ctx, r.file, &r.receives, &d.categories, "data category", &what, "categories");
+        refs(
+            ctx,
+            r.file,
+            &r.receives,
+            &d.categories,
+            "data category",
+            &what,
+            "categories",
+        );
     }
     for (name, l) in &d.locations {
         let what = format!("storage location `{}`", name.get_ref());
-        refs(ctx, l.file, &l.categories, &d.categories, "data category", &what, "categories");
+        refs(
+            ctx,
+            l.file,
+            &l.categories,
+            &d.categories,
+            "data category",
+            &what,
+            "categories",
+        );
         if let Some(op) = &l.operator {
-            refs(ctx, l.file, std::slice::from_ref(op), &d.recipients, "recipient", &what, "recipients");
+            refs(
+                ctx,
+                l.file,
+                std::slice::from_ref(op),
+                &d.recipients,
+                "recipient",
+                &what,
+                "recipients",
+            );
         }
     }
     for (name, r) in &d.residency {
         let what = format!("residency rule `{}`", name.get_ref());
-        refs(ctx, r.file, &r.categories, &d.categories, "data category", &what, "categories");
+        refs(
+            ctx,
+            r.file,
+            &r.categories,
+            &d.categories,
+            "data category",
+            &what,
+            "categories",
+        );
     }
     for (name, r) in &d.roles {
         let what = format!("staff role `{}`", name.get_ref());
-        refs(ctx, r.file, &r.purposes, &d.activities, "activity", &what, "activities");
-        refs(ctx, r.file, &r.categories, &d.categories, "data category", &what, "categories");
+        refs(
+            ctx,
+            r.file,
+            &r.purposes,
+            &d.activities,
+            "activity",
+            &what,
+            "activities",
+        );
+        refs(
+            ctx,
+            r.file,
+            &r.categories,
+            &d.categories,
+            "data category",
+            &what,
+            "categories",
+        );
     }
     for (name, c) in &d.consents {
         let what = format!("consent purpose `{}`", name.get_ref());
-        refs(ctx, c.file, std::slice::from_ref(&c.activity), &d.activities, "activity", &what, "activities");
+        refs(
+            ctx,
+            c.file,
+            std::slice::from_ref(&c.activity),
+            &d.activities,
+            "activity",
+            &what,
+            "activities",
+        );
     }
 }
 
@@ -97,7 +201,9 @@ fn refs<T>(
 fn unused(ctx: &mut Ctx<'_>) {
     let d = ctx.d;
     let used = |pick: &dyn Fn(&crate::declarations::Activity) -> &Vec<Name>, name: &str| {
-        d.activities.values().any(|a| pick(a).iter().any(|n| n.get_ref() == name))
+        d.activities
+            .values()
+            .any(|a| pick(a).iter().any(|n| n.get_ref() == name))
     };
     for (name, c) in &d.categories {
         if !used(&|a| &a.categories, name.get_ref()) {
@@ -137,7 +243,13 @@ fn unused_warning(ctx: &mut Ctx<'_>, file: FileId, name: &Name, kind: &str, list
         "H011",
         file,
         &name.span(),
-        format!("{kind} `{}` is declared but no activity uses it", name.get_ref()),
-        format!("add `\"{}\"` to the `{list}` of an activity, or delete the declaration", name.get_ref()),
+        format!(
+            "{kind} `{}` is declared but no activity uses it",
+            name.get_ref()
+        ),
+        format!(
+            "add `\"{}\"` to the `{list}` of an activity, or delete the declaration",
+            name.get_ref()
+        ),
     );
 }

@@ -39,8 +39,15 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         for (rule_name, rule) in &d.residency {
             let covered = l.categories.is_empty()
                 || rule.categories.is_empty()
-                || l.categories.iter().any(|c| rule.categories.iter().any(|rc| rc.get_ref() == c.get_ref()));
-            if covered && !rule.allowed.iter().any(|a| residency_allows(a.get_ref(), l.country.get_ref())) {
+                || l.categories
+                    .iter()
+                    .any(|c| rule.categories.iter().any(|rc| rc.get_ref() == c.get_ref()));
+            if covered
+                && !rule
+                    .allowed
+                    .iter()
+                    .any(|a| residency_allows(a.get_ref(), l.country.get_ref()))
+            {
                 ctx.error(
                     "H033",
                     l.file,
@@ -68,7 +75,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
 }
 
 fn allowed(list: &[Name]) -> String {
-    list.iter().map(|a| a.get_ref().as_str()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|a| a.get_ref().as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn countries(ctx: &mut Ctx<'_>, r: &Recipient) {
@@ -83,7 +93,10 @@ fn country(ctx: &mut Ctx<'_>, file: FileId, code: &Name) {
             "H031",
             file,
             &code.span(),
-            format!("`{}` is not an ISO 3166-1 alpha-2 country code", code.get_ref()),
+            format!(
+                "`{}` is not an ISO 3166-1 alpha-2 country code",
+                code.get_ref()
+            ),
             "write the two-letter code in capitals, e.g. `FR`, `BE`, `DE`, `US`",
         );
     }
@@ -149,13 +162,20 @@ fn residency_of_recipient(ctx: &mut Ctx<'_>, name: &Name, r: &Recipient) {
         r.receives.iter().map(|c| c.get_ref().as_str()).collect()
     };
     for (rule_name, rule) in &d.residency {
-        let covered =
-            rule.categories.is_empty() || rule.categories.iter().any(|c| received.contains(&c.get_ref().as_str()));
+        let covered = rule.categories.is_empty()
+            || rule
+                .categories
+                .iter()
+                .any(|c| received.contains(&c.get_ref().as_str()));
         if !covered {
             continue;
         }
         for c in r.countries() {
-            if !rule.allowed.iter().any(|a| residency_allows(a.get_ref(), c.get_ref())) {
+            if !rule
+                .allowed
+                .iter()
+                .any(|a| residency_allows(a.get_ref(), c.get_ref()))
+            {
                 ctx.error(
                     "H032",
                     r.file,
