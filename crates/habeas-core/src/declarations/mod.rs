@@ -13,6 +13,7 @@ pub mod check;
 pub mod diagnostic;
 mod load;
 pub mod model;
+pub mod starter;
 pub mod text;
 pub mod vocab;
 

@@ -1,12 +1,73 @@
-//! Placeholder owned by the helper building this command; replaced before commit.
+//! `habeas init DIR`: create a ready-to-edit project — a commented
+//! `habeas.toml` and `declarations/*.toml` that pass `habeas check` with no
+//! warning. A non-empty target is refused unless `--force`, so an existing
+//! project is never overwritten by accident.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use habeas_core::declarations::starter;
 
 use super::Global;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Directory to create the project in (default: the `-C` directory).
+    #[arg(value_name = "DIR")]
+    pub target: Option<PathBuf>,
+    /// Write into a non-empty directory, overwriting files of the same name.
+    #[arg(long)]
+    pub force: bool,
+}
 
-pub fn run(_global: &Global, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("this command is being built")
+pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let target = args.target.unwrap_or_else(|| global.dir.clone());
+    refuse_non_empty(&target, args.force)?;
+    let written = create_project(&target)?;
+    println!("created a Habeas project in {}:", target.display());
+    for path in &written {
+        println!("  {}", path.strip_prefix(&target).unwrap_or(path).display());
+    }
+    println!(
+        "next: edit declarations/*.toml, then run `habeas -C {} check`",
+        target.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn refuse_non_empty(target: &Path, force: bool) -> anyhow::Result<()> {
+    if force || !target.exists() {
+        return Ok(());
+    }
+    if !target.is_dir() {
+        anyhow::bail!("{} exists and is not a directory", target.display());
+    }
+    let mut entries =
+        std::fs::read_dir(target).with_context(|| format!("cannot read {}", target.display()))?;
+    if entries.next().is_some() {
+        anyhow::bail!(
+            "{} is not empty: choose an empty or new directory, or pass --force to overwrite files of the same name",
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// Write every file of a new project into `target`; returns the paths
+/// written. This is the one place a project is created: key generation
+/// (habeas-crypto's key directory) is to be called from here.
+pub(crate) fn create_project(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for (relative, contents) in starter::FILES {
+        let path = target.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, contents)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
 }
