@@ -15,6 +15,9 @@ mod json;
 mod jsonld;
 mod privacy_notice;
 
+#[cfg(test)]
+mod tests;
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -142,11 +142,19 @@ pub(crate) fn notice_doc(d: &Declarations, lang: Lang) -> Doc {
                 ));
             }
         }
-        if a.is_direct_marketing() || a.objection {
+        if a.is_direct_marketing() {
+            // Art. 21(2)-(3): objection to direct marketing is absolute.
             doc.para(t(
                 lang,
-                "Vous pouvez vous opposer à ce traitement à tout moment, sans avoir à vous justifier pour la prospection.",
-                "You can object to this processing at any time, without giving reasons for marketing.",
+                "Vous pouvez vous opposer à tout moment à cette prospection, sans avoir à vous justifier (art. 21(2) RGPD).",
+                "You can object to this marketing at any time, without giving reasons (GDPR Art. 21(2)).",
+            ));
+        } else if a.legal_basis() == Some(LegalBasis::LegitimateInterests) {
+            // Art. 21(1): objection on grounds relating to the subject's situation.
+            doc.para(t(
+                lang,
+                "Vous pouvez vous opposer à ce traitement pour des raisons tenant à votre situation particulière (art. 21(1) RGPD).",
+                "You can object to this processing on grounds relating to your particular situation (GDPR Art. 21(1)).",
             ));
         }
     }

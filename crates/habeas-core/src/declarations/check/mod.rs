@@ -47,6 +47,9 @@ mod legal;
 mod names;
 mod transfers;
 
+#[cfg(test)]
+mod rules_tests;
+
 use std::ops::Range;
 
 use super::Declarations;
