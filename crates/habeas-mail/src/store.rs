@@ -202,7 +202,7 @@ impl MailListStore for FileStore {
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_lists = name.len() == 69
                 && name.ends_with(".json")
-                && name[..64].bytes().all(|b| b.is_ascii_hexdigit());
+                && name.as_bytes()[..64].iter().all(u8::is_ascii_hexdigit);
             if is_lists {
                 out.push(self.read(&path)?);
             }

@@ -491,14 +491,14 @@ fn write_all_scripts(store: &FileStore, out: &Path) -> anyhow::Result<(usize, us
         let name = entry.file_name().to_string_lossy().into_owned();
         let managed_name = name.len() == 70
             && name.ends_with(".sieve")
-            && name[..64].bytes().all(|b| b.is_ascii_hexdigit());
+            && name.as_bytes()[..64].iter().all(u8::is_ascii_hexdigit);
         if !managed_name || keep.contains(&name) {
             continue;
         }
         let text = fs::read_to_string(entry.path()).unwrap_or_default();
         if text.starts_with(sieve::BANNER) {
             fs::remove_file(entry.path())?;
-            let _ = fs::remove_file(out.join(format!("{}.svbin", &name[..64])));
+            let _ = fs::remove_file(out.join(name.replace(".sieve", ".svbin")));
             removed += 1;
         }
     }
