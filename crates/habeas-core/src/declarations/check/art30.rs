@@ -539,7 +539,7 @@ pub(crate) fn siren_is_valid(text: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// BCE/KBO: 10 digits (dots and spaces allowed), first 0 or 1, last two =

@@ -125,16 +125,17 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     "add `legal_basis_ref = \"Code de commerce art. L123-22\"` (the text that imposes it)",
                 );
             }
-            Some(LegalBasis::Consent) if a.role() == Role::Controller => {
-                if !d.consents.values().any(|c| c.activity.get_ref() == idt) {
-                    ctx.warn(
+            Some(LegalBasis::Consent)
+                if a.role() == Role::Controller
+                    && !d.consents.values().any(|c| c.activity.get_ref() == idt) =>
+            {
+                ctx.warn(
                         "H027",
                         f,
                         &basis_span,
                         format!("activity `{idt}` relies on consent but no consent purpose collects it"),
                         format!("declare `[consents.<name>]` with `activity = \"{idt}\"` and the request text, so consent can be recorded and withdrawn (Art. 7(1), 7(3))"),
                     );
-                }
             }
             _ => {}
         }
