@@ -173,7 +173,13 @@ fn normalise_local(local: &str, opts: Normalise) -> Result<String, EntryError> {
                 '"' | '<' | '>' | ',' | ';' | '(' | ')' | '[' | ']' | '\\' | '@'
             )
     };
-    if local.chars().any(forbidden) || local.starts_with('.') || local.ends_with('.') {
+    // `${` would be expanded by Sieve's variables extension (RFC 5229) in the
+    // generated script; no real mailbox uses it.
+    if local.chars().any(forbidden)
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("${")
+    {
         return Err(EntryError::InvalidLocal);
     }
     let lower = local.to_lowercase();
@@ -256,6 +262,7 @@ mod tests {
         assert_eq!(parse("\"a\"@x.org"), Err(EntryError::InvalidLocal));
         assert_eq!(parse("a@@x.org"), Err(EntryError::InvalidLocal));
         assert_eq!(parse("Alice <a@x.org>"), Err(EntryError::InvalidLocal));
+        assert_eq!(parse("a${1}@x.org"), Err(EntryError::InvalidLocal));
         assert_eq!(parse("a@localhost"), Err(EntryError::InvalidDomain));
         assert_eq!(parse("a@x..org"), Err(EntryError::InvalidDomain));
         assert_eq!(parse("a@x_y.org"), Err(EntryError::InvalidDomain));

@@ -166,7 +166,7 @@ pub enum ListError {
     )]
     NoTagStyle,
     #[error(
-        "nom de dossier invalide : 1 à 100 caractères, sans « / . \\ % * \" », sans caractère de contrôle, pas INBOX / invalid folder name: 1 to 100 characters, no / . \\ % * \", no control character, not INBOX"
+        "nom de dossier invalide : 1 à 100 caractères, sans « / . \\ % * \" ${{ », sans caractère de contrôle, pas INBOX / invalid folder name: 1 to 100 characters, no / . \\ % * \" ${{, no control character, not INBOX"
     )]
     InvalidFolder,
     #[error(
@@ -174,7 +174,7 @@ pub enum ListError {
     )]
     InvalidSubjectTag,
     #[error(
-        "message de refus invalide : 1 à 500 caractères, sans caractère de contrôle / invalid reject message: 1 to 500 characters, no control character"
+        "message de refus invalide : 1 à 500 caractères, sans caractère de contrôle ni « ${{ » / invalid reject message: 1 to 500 characters, no control character, no \"${{\""
     )]
     InvalidRejectMessage,
     #[error(
@@ -314,7 +314,11 @@ fn validate_settings(settings: &Settings) -> Result<(), ListError> {
     }
     if let DenyAction::Reject { message } = &settings.deny {
         let count = message.chars().count();
-        if count == 0 || count > 500 || message.chars().any(char::is_control) {
+        if count == 0
+            || count > 500
+            || message.chars().any(char::is_control)
+            || message.contains("${")
+        {
             return Err(ListError::InvalidRejectMessage);
         }
     }
@@ -328,6 +332,7 @@ fn validate_folder(folder: &str) -> Result<(), ListError> {
         || count > 100
         || folder.trim() != folder
         || folder.chars().any(bad)
+        || folder.contains("${")
         || folder.eq_ignore_ascii_case("inbox")
     {
         return Err(ListError::InvalidFolder);
@@ -431,6 +436,8 @@ mod tests {
         s.tag.folder = Some("Perso/Sub".into());
         assert_eq!(l.set_settings(s.clone()), Err(ListError::InvalidFolder));
         s.tag.folder = Some("INBOX".into());
+        assert_eq!(l.set_settings(s.clone()), Err(ListError::InvalidFolder));
+        s.tag.folder = Some("a${1}".into());
         assert_eq!(l.set_settings(s.clone()), Err(ListError::InvalidFolder));
         s.tag.folder = Some("Privé".into());
         l.set_settings(s.clone()).unwrap();
