@@ -13,7 +13,8 @@
 //! * [`sieve`] — the provider-managed Sieve script run as Dovecot `sieve_before`;
 //! * [`filter`] — the stdin→stdout filter that inserts `X-Habeas-Class`;
 //! * [`maildir`] — finding, exporting (mboxrd) and purging personal messages;
-//! * [`store`] — the [`store::MailListStore`] trait and its durable file store.
+//! * [`store`] — the [`store::MailListStore`] trait and its durable file store;
+//! * [`rights`] — what access exports and erasure need (Art. 15, 17, 20).
 //!
 //! Legal frame: the lists hold third parties' addresses, processed for the user
 //! as part of the service (GDPR Art. 6(1)(b)); they are part of the user's
@@ -27,6 +28,7 @@ pub mod filter;
 pub mod lists;
 pub mod maildir;
 pub mod mutf7;
+pub mod rights;
 pub mod sieve;
 pub mod store;
 
