@@ -179,6 +179,10 @@ impl MailListStore for FileStore {
 
     fn erase(&self, user: &str) -> Result<bool, StoreError> {
         let path = self.path_for(user);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let _lock = self.lock()?;
         match fs::remove_file(&path) {
             Ok(()) => {
                 sync_dir(&self.dir).map_err(|e| io_err(&self.dir, e))?;
