@@ -25,7 +25,8 @@ const LDA_PATHS: [&str; 2] = [
 
 fn tools() -> Option<PathBuf> {
     let lda = LDA_PATHS.iter().map(PathBuf::from).find(|p| p.exists());
-    let sievec = Command::new("sievec").arg("--version").output().is_ok();
+    let sievec = Command::new("sievec").arg("--version").output().is_ok()
+        && Command::new("setpriv").arg("--version").output().is_ok();
     match (lda, sievec) {
         (Some(lda), true) => Some(lda),
         _ => {
