@@ -176,6 +176,26 @@ impl Declarations {
             .map(|(id, a)| (id.get_ref().as_str(), a))
     }
 
+    /// The categories a recipient receives: its `receives` list, or else
+    /// every category of the activities that name it.
+    pub fn received_by(&self, recipient: &str) -> Vec<&str> {
+        let Some(r) = self.recipient(recipient) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = if r.receives.is_empty() {
+            self.activities
+                .values()
+                .filter(|a| a.recipients.iter().any(|x| x.get_ref() == recipient))
+                .flat_map(|a| a.categories.iter().map(|c| c.get_ref().as_str()))
+                .collect()
+        } else {
+            r.receives.iter().map(|c| c.get_ref().as_str()).collect()
+        };
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Activities where the provider is controller (Art. 30(1)) or processor (Art. 30(2)).
     pub fn activities_with_role(&self, role: Role) -> impl Iterator<Item = (&str, &Activity)> {
         self.activities

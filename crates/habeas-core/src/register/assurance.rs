@@ -6,7 +6,7 @@
 use super::doc::Doc;
 use super::fiche::header_lines;
 use super::{NONE, View, join_or_none, or_none, t};
-use crate::declarations::{Declarations, MeasureFamily, Role};
+use crate::declarations::{Declarations, MeasureFamily, Role, adequacy};
 use crate::lang::Lang;
 
 pub(crate) fn assurance_doc(d: &Declarations, lang: Lang) -> Doc {
@@ -185,29 +185,32 @@ pub(crate) fn assurance_doc(d: &Declarations, lang: Lang) -> Doc {
             t(lang, "Certifications", "Certifications"),
         ],
         d.recipients
-            .values()
-            .filter(|r| r.role.is_processor())
-            .map(|r| {
+            .iter()
+            .filter(|(_, r)| r.role.is_processor())
+            .map(|(name, r)| {
                 let countries: Vec<String> =
                     r.countries().iter().map(|c| c.get_ref().clone()).collect();
-                let received: Vec<String> = r
-                    .receives
-                    .iter()
-                    .map(|c| d.category_label(c.get_ref(), lang))
+                let received: Vec<String> = d
+                    .received_by(name.get_ref())
+                    .into_iter()
+                    .map(|c| d.category_label(c, lang))
                     .collect();
+                let outside_eea = countries.iter().any(|c| !adequacy::is_eea(c));
+                let safeguard = match (&r.safeguard, outside_eea) {
+                    (_, false) => t(lang, "EEE, non requise", "EEA, not needed"),
+                    (Some(s), true) => s.get_ref().label(lang).to_string(),
+                    (None, true) => t(
+                        lang,
+                        "Décision d'adéquation (art. 45)",
+                        "Adequacy decision (Art. 45)",
+                    ),
+                };
                 vec![
                     r.name.get(lang).to_string(),
                     r.role.label(lang).to_string(),
                     join_or_none(countries),
-                    if received.is_empty() {
-                        t(lang, "selon les activités", "per activity")
-                    } else {
-                        received.join(", ")
-                    },
-                    r.safeguard.as_ref().map_or_else(
-                        || t(lang, "EEE, non requise", "EEA, not needed"),
-                        |s| s.get_ref().label(lang).to_string(),
-                    ),
+                    join_or_none(received),
+                    safeguard,
                     or_none(r.contract.as_deref()),
                     join_or_none(r.certifications.clone()),
                 ]

@@ -151,16 +151,7 @@ fn residency_of_recipient(ctx: &mut Ctx<'_>, name: &Name, r: &Recipient) {
         return;
     }
     let d = ctx.d;
-    // What the recipient receives: declared, or else everything its activities process.
-    let received: Vec<&str> = if r.receives.is_empty() {
-        d.activities
-            .values()
-            .filter(|a| a.recipients.iter().any(|x| x.get_ref() == name.get_ref()))
-            .flat_map(|a| a.categories.iter().map(|c| c.get_ref().as_str()))
-            .collect()
-    } else {
-        r.receives.iter().map(|c| c.get_ref().as_str()).collect()
-    };
+    let received = d.received_by(name.get_ref());
     for (rule_name, rule) in &d.residency {
         let covered = rule.categories.is_empty()
             || rule
