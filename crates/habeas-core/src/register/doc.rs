@@ -203,7 +203,7 @@ dl{display:grid;grid-template-columns:minmax(10rem,max-content) 1fr;gap:.3rem 1r
 dt{font-weight:600}dd{margin:0}\
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:.92rem}\
 th,td{border:1px solid #bbc;padding:.35rem .5rem;text-align:left;vertical-align:top}\
-th{background:#eef2f8}\
+th{background:#eef2f8}td:first-child{white-space:nowrap}\
 @media print{main{max-width:none;padding:0}h2,h3{break-after:avoid}tr,dl{break-inside:avoid}a{color:inherit}}";
 
 pub(crate) fn esc(text: &str) -> String {
