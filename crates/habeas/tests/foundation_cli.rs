@@ -236,3 +236,67 @@ fn missing_project_says_how_to_create_one() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn register_history_shows_committed_changes() {
+    if Command::new("git").arg("--version").output().is_err() {
+        if std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!("git is required");
+        }
+        eprintln!("SKIPPED: git not found; register history not tested");
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let project = tmp.path().join("p");
+    init(&project);
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&project)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "DPO")
+            .env("GIT_AUTHOR_EMAIL", "dpo@example.invalid")
+            .env("GIT_COMMITTER_NAME", "DPO")
+            .env("GIT_COMMITTER_EMAIL", "dpo@example.invalid")
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "Initial register"]);
+    let path = project.join("declarations/categories.toml");
+    let changed = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("30 days after contract end", "60 days after contract end");
+    std::fs::write(&path, changed).expect("write");
+    git(&["commit", "-q", "-am", "Hosted content kept 60 days"]);
+
+    let out = habeas(&[
+        "-C",
+        project.to_str().expect("path"),
+        "register",
+        "--history",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stdout);
+    assert!(
+        log.contains("Hosted content kept 60 days") && log.contains("Initial register"),
+        "{log}"
+    );
+    assert!(
+        log.find("Hosted content").expect("newest") < log.find("Initial register").expect("oldest")
+    );
+    assert!(log.contains("declarations/categories.toml"));
+
+    // Outside a git repository the command says what to do.
+    let bare = tmp.path().join("bare");
+    init(&bare);
+    let out = habeas(&["-C", bare.to_str().expect("path"), "register", "--history"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not in a git repository"),
+        "{}",
+        text(&out.stderr)
+    );
+}

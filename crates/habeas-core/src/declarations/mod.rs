@@ -221,6 +221,28 @@ impl Declarations {
             .collect()
     }
 
+    /// Whether staff `role` may read `category` for `activity`: the role
+    /// works for the activity, may read the category, and the activity
+    /// processes it (Art. 5(1)(b), 32(4)). The access policy builds on this.
+    pub fn role_may_read(&self, role: &str, category: &str, activity: &str) -> bool {
+        self.role_categories_for(role, activity).contains(&category)
+    }
+
+    /// Every category a role may read, for any of its purposes.
+    pub fn categories_of_role(&self, role: &str) -> Vec<&str> {
+        let Some(r) = self.role(role) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = r
+            .purposes
+            .iter()
+            .flat_map(|p| self.role_categories_for(role, p.get_ref()))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Transfers outside the EEA made by an activity, through its recipients.
     pub fn transfers_of<'a>(&'a self, activity: &'a Activity) -> Vec<Transfer<'a>> {
         activity

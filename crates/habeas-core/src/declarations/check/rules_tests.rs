@@ -679,3 +679,62 @@ fn h061_role_without_purposes() {
         "has no purposes",
     );
 }
+
+#[test]
+fn lookups_answer_what_other_capabilities_ask() {
+    let d = load_and_check(&demo()).declarations;
+    let billing = d.category("billing").expect("billing");
+    assert_eq!(
+        billing.field("amount"),
+        Some(crate::declarations::FieldType::Decimal)
+    );
+    assert!(billing.is_identifier("invoice_number") && !billing.is_identifier("amount"));
+    assert!(
+        d.category("contact")
+            .is_some_and(|c| c.is_critical("email"))
+    );
+    let purposes: Vec<&str> = d
+        .purposes_of_category("billing")
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(purposes, ["PA-0002"]);
+    assert!(d.role_may_read("billing", "billing", "PA-0002"));
+    assert!(!d.role_may_read("support", "billing", "PA-0002"));
+    assert!(!d.role_may_read("billing", "billing", "PA-0001"));
+    assert_eq!(d.categories_of_role("billing"), ["billing", "identity"]);
+    assert_eq!(
+        d.promised_delay(crate::declarations::Right::Rectification),
+        Some(crate::delay::Delay::WorkingHours(48))
+    );
+    assert_eq!(d.notice_change_period(), crate::delay::Delay::Days(30));
+    assert_eq!(
+        d.account_closure_grace(),
+        Some(crate::delay::Delay::Days(30))
+    );
+    assert_eq!(d.authority().website, "https://www.cnil.fr/fr/plaintes");
+    assert_eq!(d.received_by("payment-processor"), ["billing", "identity"]);
+    assert!(
+        d.category("connection_logs").is_some_and(
+            |c| c.high_volume && c.partition == Some(crate::declarations::Partition::Day)
+        )
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Loading never panics, whatever the bytes: truncated or spliced files
+    /// included.
+    #[test]
+    fn load_and_check_never_panics(cut in 0usize..6000, junk in ".{0,40}", which in 0usize..8) {
+        let mut files = demo();
+        let (_, contents) = &mut files[which];
+        let mut at = cut.min(contents.len());
+        while !contents.is_char_boundary(at) {
+            at -= 1;
+        }
+        contents.insert_str(at, &junk);
+        let _ = load_and_check(&files);
+        let _ = load_and_check(&[("x.toml".to_string(), junk.clone())]);
+    }
+}
