@@ -32,10 +32,22 @@ pub struct Args {
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let checked = load_project(&global.dir)?;
+    let d = &checked.declarations;
+    let counts = format!(
+        "checked {} files: {} activities, {} data categories, {} recipients, {} staff roles",
+        d.sources.len(),
+        d.activities.len(),
+        d.categories.len(),
+        d.recipients.len(),
+        d.roles.len()
+    );
     let mut diagnostics = checked.diagnostics;
     diagnostics.extend(check_settings(&global.dir)?);
     match args.format {
-        CheckFormat::Human => eprint!("{}", diagnostic::render_human(&diagnostics)),
+        CheckFormat::Human => {
+            eprintln!("{counts}");
+            eprint!("{}", diagnostic::render_human(&diagnostics));
+        }
         CheckFormat::Json => println!("{}", diagnostic::render_json(&diagnostics)),
     }
     let failed = diagnostics

@@ -22,6 +22,43 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     rights(ctx);
     services(ctx);
     roles(ctx);
+    dpv_terms(ctx);
+}
+
+/// DPV prefixes the JSON-LD context declares; any other term would not
+/// expand to an IRI in a JSON-LD processor.
+const DPV_PREFIXES: [&str; 4] = ["dpv:", "pd:", "eu-gdpr:", "loc:"];
+
+fn dpv_terms(ctx: &mut Ctx<'_>) {
+    let d = ctx.d;
+    let terms = d
+        .categories
+        .iter()
+        .filter_map(|(n, c)| c.dpv.as_ref().map(|t| (n, c.file, t)))
+        .chain(
+            d.subjects
+                .iter()
+                .filter_map(|(n, s)| s.dpv.as_ref().map(|t| (n, s.file, t))),
+        );
+    for (name, file, term) in terms {
+        let ok = DPV_PREFIXES.iter().any(|p| {
+            term.strip_prefix(p).is_some_and(|rest| {
+                !rest.is_empty()
+                    && rest
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+        }) || term.starts_with("https://");
+        if !ok {
+            ctx.error(
+                "H055",
+                file,
+                &name.span(),
+                format!("`{}` has DPV term `{term}`, which is not a DPV compact IRI", name.get_ref()),
+                "write e.g. `dpv = \"pd:EmailAddress\"` or `\"dpv:Customer\"` (prefixes dpv:, pd:, eu-gdpr:, loc:), or a full https:// IRI",
+            );
+        }
+    }
 }
 
 fn first_file(ctx: &Ctx<'_>) -> Option<(FileId, usize)> {

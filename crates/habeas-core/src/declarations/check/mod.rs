@@ -39,6 +39,7 @@
 //! | H052 | error | SIREN or BCE/KBO number with a wrong check digit |
 //! | H053 | error | date not `YYYY-MM-DD` |
 //! | H054 | error | contact e-mail address malformed |
+//! | H055 | error | DPV term not a compact IRI the JSON-LD context knows |
 //! | H060 | warning | staff role reading a category none of its purposes uses |
 //! | H061 | warning | staff role without purposes |
 

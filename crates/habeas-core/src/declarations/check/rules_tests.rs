@@ -738,3 +738,16 @@ proptest::proptest! {
         let _ = load_and_check(&[("x.toml".to_string(), junk.clone())]);
     }
 }
+
+#[test]
+fn h055_dpv_term_must_be_a_compact_iri() {
+    case(
+        "subjects.toml",
+        "dpv = \"dpv:Employee\"",
+        "dpv = \"Employee\"",
+        "H055",
+        Error,
+        "[subjects.employees]",
+        "not a DPV compact IRI",
+    );
+}
