@@ -67,7 +67,7 @@ fn default_listen() -> Spanned<String> {
 }
 
 /// `[storage]`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     /// Default `data`, relative to the project directory.
@@ -388,9 +388,111 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
     out
 }
 
+impl fmt::Debug for StorageSettings {
+    /// The URL may carry a database password: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("data_dir", self.data_dir.get_ref())
+            .field("url", &redact_url(self.url.get_ref()))
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Environment overrides, applied after `habeas.toml` (defaults → file →
+/// environment → command-line flags). Names are `HABEAS_<SECTION>__<KEY>`;
+/// the caller passes the process environment (this module reads none).
+/// Returns the `HABEAS_` variables that match no setting, so the binary can
+/// warn about typos; values are never echoed.
+pub fn apply_env<I, K, V>(settings: &mut Settings, vars: I) -> Result<Vec<String>, String>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut unknown = Vec::new();
+    for (key, value) in vars {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        let Some(name) = key.strip_prefix("HABEAS_") else {
+            continue;
+        };
+        let text = || Spanned::new(0..0, value.to_string());
+        match name {
+            "SERVER__LISTEN" => settings.server.listen = text(),
+            "SERVER__PUBLIC_URL" => settings.server.public_url = Some(value.to_string()),
+            "STORAGE__DATA_DIR" => settings.storage.data_dir = text(),
+            "STORAGE__URL" => settings.storage.url = text(),
+            "SCHEDULER__ENABLED" => {
+                settings.scheduler.enabled = match value {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(format!("{key} must be `true` or `false`")),
+                }
+            }
+            "SMTP__HOST" | "SMTP__PORT" | "SMTP__FROM" => {
+                let Some(smtp) = settings.smtp.as_mut() else {
+                    return Err(format!("{key} needs an `[smtp]` section in habeas.toml"));
+                };
+                match name {
+                    "SMTP__HOST" => smtp.host = text(),
+                    "SMTP__FROM" => smtp.from = text(),
+                    _ => {
+                        smtp.port = value
+                            .parse()
+                            .map_err(|_| format!("{key} must be a port number"))?
+                    }
+                }
+            }
+            // Variables read elsewhere (logging, key providers, tests).
+            "LOG" | "MASTER_KEY" | "PKCS11_PIN" | "SMTP_PASSWORD" | "REQUIRE_TOOLS"
+            | "TEST_POSTGRES_URL" => {}
+            _ => unknown.push(key.to_string()),
+        }
+    }
+    Ok(unknown)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_overrides_and_redaction() {
+        let mut s = parse(
+            "h",
+            "[storage]\nurl = \"postgres://habeas:s3cret@db/habeas\"\n",
+            Path::new("."),
+        )
+        .unwrap();
+        assert!(!format!("{:?}", s.storage).contains("s3cret"));
+        assert!(format!("{:?}", s.storage).contains("habeas:***@db"));
+        let unknown = apply_env(
+            &mut s,
+            [
+                ("HABEAS_SERVER__LISTEN", "0.0.0.0:9000"),
+                ("HABEAS_SERVR__LISTEN", "x"),
+                ("PATH", "/bin"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.listen_addr(), Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(unknown, ["HABEAS_SERVR__LISTEN"]);
+        assert!(apply_env(&mut s, [("HABEAS_SMTP__PORT", "25")]).is_err());
+        assert!(apply_env(&mut s, [("HABEAS_SCHEDULER__ENABLED", "maybe")]).is_err());
+    }
 
     #[test]
     fn empty_file_gives_defaults() {
