@@ -229,8 +229,8 @@ pub(crate) fn notice_doc(d: &Declarations, lang: Lang) -> Doc {
     doc.h2(t(lang, "Vos droits", "Your rights"));
     doc.para(t(
         lang,
-        "Vous pouvez accéder à vos données, les faire rectifier ou effacer, en limiter le traitement, vous y opposer, en recevoir une copie portable, et retirer votre consentement à tout moment. La loi nous donne un mois pour répondre ; nous nous engageons à faire plus vite :",
-        "You can access your data, have it corrected or erased, restrict its processing, object to it, receive a portable copy, and withdraw your consent at any time. The law gives us one month to answer; we commit to be faster:",
+        "Vous pouvez accéder à vos données, les faire rectifier ou effacer, en limiter le traitement, vous y opposer, en recevoir une copie portable, et retirer votre consentement à tout moment. La loi nous donne au plus un mois pour répondre (art. 12(3) RGPD) ; voici nos délais :",
+        "You can access your data, have it corrected or erased, restrict its processing, object to it, receive a portable copy, and withdraw your consent at any time. The law gives us at most one month to answer (GDPR Art. 12(3)); our delays are:",
     ));
     doc.table(
         vec![
@@ -277,6 +277,29 @@ pub(crate) fn notice_doc(d: &Declarations, lang: Lang) -> Doc {
             join_or_none(how)
         ));
     }
+    // Art. 13(2)(f), 14(2)(g): automated decision-making.
+    let automated: Vec<String> = d
+        .activities_with_role(Role::Controller)
+        .filter(|(_, a)| a.automated_decisions)
+        .map(|(_, a)| a.name.get(lang).to_string())
+        .collect();
+    doc.para(if automated.is_empty() {
+        t(
+            lang,
+            "Nous ne prenons aucune décision fondée exclusivement sur un traitement automatisé produisant des effets juridiques à votre égard (art. 22 RGPD).",
+            "We make no decision based solely on automated processing that produces legal effects concerning you (GDPR Art. 22).",
+        )
+    } else {
+        format!(
+            "{} {}.",
+            t(
+                lang,
+                "Les traitements suivants comportent une décision automatisée ; vous pouvez demander l'intervention d'une personne, exprimer votre point de vue et contester la décision (art. 22(3) RGPD) :",
+                "The following processing involves an automated decision; you can ask for human intervention, express your point of view and contest the decision (GDPR Art. 22(3)):",
+            ),
+            automated.join(", ")
+        )
+    });
     let authority = d.authority();
     doc.h2(t(lang, "Réclamation", "Complaints"));
     doc.para(format!(
