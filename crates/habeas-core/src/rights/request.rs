@@ -1,0 +1,1078 @@
+//! A data-subject request and the steps it may take.
+//!
+//! received → acknowledged → identity verified → in progress → done, or
+//! refused from any open step (reason required, Art. 12(4)); an extension of
+//! Art. 12(3) may be granted once on any open request, before the first
+//! month ends. Every step is checked here and a refused step changes
+//! nothing, so the engine can journal exactly what happened.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::deadline::{StatutoryDeadline, extended_deadline, promised_due, statutory_deadline};
+use crate::calendar::HolidayCalendar;
+use crate::declarations::vocab::Right;
+use crate::delay::Delay;
+use crate::lang::Lang;
+
+/// What the subject asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestKind {
+    /// Art. 15.
+    Access,
+    /// Art. 16.
+    Rectification,
+    /// Art. 17.
+    Erasure,
+    /// Art. 18.
+    Restriction,
+    /// Art. 20.
+    Portability,
+    /// Art. 21.
+    Objection,
+    /// Art. 7(3).
+    ConsentWithdrawal,
+}
+
+impl RequestKind {
+    pub const ALL: [RequestKind; 7] = [
+        RequestKind::Access,
+        RequestKind::Rectification,
+        RequestKind::Erasure,
+        RequestKind::Restriction,
+        RequestKind::Portability,
+        RequestKind::Objection,
+        RequestKind::ConsentWithdrawal,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            RequestKind::Access => "access",
+            RequestKind::Rectification => "rectification",
+            RequestKind::Erasure => "erasure",
+            RequestKind::Restriction => "restriction",
+            RequestKind::Portability => "portability",
+            RequestKind::Objection => "objection",
+            RequestKind::ConsentWithdrawal => "consent_withdrawal",
+        }
+    }
+
+    /// The GDPR article that grants the right.
+    pub fn article(self) -> &'static str {
+        match self {
+            RequestKind::ConsentWithdrawal => "7(3)",
+            other => other.right().map(Right::article).unwrap_or(""),
+        }
+    }
+
+    /// The right a provider declares a promised delay for, if any.
+    pub fn right(self) -> Option<Right> {
+        match self {
+            RequestKind::Access => Some(Right::Access),
+            RequestKind::Rectification => Some(Right::Rectification),
+            RequestKind::Erasure => Some(Right::Erasure),
+            RequestKind::Restriction => Some(Right::Restriction),
+            RequestKind::Portability => Some(Right::Portability),
+            RequestKind::Objection => Some(Right::Objection),
+            RequestKind::ConsentWithdrawal => None,
+        }
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            RequestKind::ConsentWithdrawal => {
+                lang.pick("Retrait du consentement", "Consent withdrawal")
+            }
+            other => other.right().map(|r| r.label(lang)).unwrap_or(""),
+        }
+    }
+}
+
+impl fmt::Display for RequestKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A request kind that is not one of the seven.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown request kind `{0}`: use access, rectification, erasure, restriction, portability, objection or consent_withdrawal"
+)]
+pub struct UnknownRequestKind(pub String);
+
+impl FromStr for RequestKind {
+    type Err = UnknownRequestKind;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let key = s.trim().to_ascii_lowercase().replace('-', "_");
+        RequestKind::ALL
+            .into_iter()
+            .find(|k| k.key() == key)
+            .ok_or_else(|| UnknownRequestKind(s.trim().to_string()))
+    }
+}
+
+/// Where a request stands in the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Received,
+    Acknowledged,
+    IdentityVerified,
+    InProgress,
+    Done,
+    Refused,
+}
+
+impl Stage {
+    pub fn key(self) -> &'static str {
+        match self {
+            Stage::Received => "received",
+            Stage::Acknowledged => "acknowledged",
+            Stage::IdentityVerified => "identity_verified",
+            Stage::InProgress => "in_progress",
+            Stage::Done => "done",
+            Stage::Refused => "refused",
+        }
+    }
+
+    pub fn is_closed(self) -> bool {
+        matches!(self, Stage::Done | Stage::Refused)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What a listing shows: the stage, or `extended` for an open request whose
+/// deadline was extended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Received,
+    Acknowledged,
+    IdentityVerified,
+    InProgress,
+    Extended,
+    Done,
+    Refused,
+}
+
+impl Status {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Status::Received => lang.pick("reçue", "received"),
+            Status::Acknowledged => lang.pick("accusé de réception envoyé", "acknowledged"),
+            Status::IdentityVerified => lang.pick("identité vérifiée", "identity verified"),
+            Status::InProgress => lang.pick("en cours", "in progress"),
+            Status::Extended => lang.pick("prolongée", "extended"),
+            Status::Done => lang.pick("traitée", "done"),
+            Status::Refused => lang.pick("refusée", "refused"),
+        }
+    }
+}
+
+/// How identity was verified (STANDARDS §2.2; EDPB Guidelines 01/2022 §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerificationMethod {
+    /// The subject was signed in to their account (the preferred channel).
+    Session,
+    /// A single-use code or link sent to a contact already on file.
+    OtpToKnownContact,
+    /// A document was shown; no copy is kept. Needs a proportionality reason.
+    Document,
+}
+
+/// Who verified the requester's identity, how and why that was proportionate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityProof {
+    pub method: VerificationMethod,
+    /// Staff member or `system` for an automatic check.
+    pub verified_by: String,
+    /// Why this method is proportionate; required for `document`.
+    pub reason: Option<String>,
+}
+
+/// The exemptions of Art. 17(3) that let a controller keep data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Art17Exemption {
+    /// 17(3)(a).
+    FreedomOfExpression,
+    /// 17(3)(b): a legal obligation (e.g. invoices, Code de commerce L123-22).
+    LegalObligation,
+    /// 17(3)(c).
+    PublicHealth,
+    /// 17(3)(d).
+    ArchivingOrResearch,
+    /// 17(3)(e).
+    LegalClaims,
+}
+
+impl Art17Exemption {
+    pub fn article(self) -> &'static str {
+        match self {
+            Art17Exemption::FreedomOfExpression => "17(3)(a)",
+            Art17Exemption::LegalObligation => "17(3)(b)",
+            Art17Exemption::PublicHealth => "17(3)(c)",
+            Art17Exemption::ArchivingOrResearch => "17(3)(d)",
+            Art17Exemption::LegalClaims => "17(3)(e)",
+        }
+    }
+}
+
+/// Why a request is refused. Extensible: the Digital Omnibus proposal would
+/// add "abusive" access requests (STANDARDS §2.1); until a ground has its own
+/// variant, `Other` names the legal ground.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum RefusalReason {
+    /// Art. 12(5)(b); the controller bears the burden of proof.
+    ManifestlyUnfounded,
+    /// Art. 12(5)(b), repetitive requests in particular.
+    Excessive,
+    /// Art. 11(2) and 12(2): the controller shows it cannot identify the subject.
+    CannotIdentify,
+    /// Art. 17(3): erasure only.
+    ErasureExemption { exemption: Art17Exemption },
+    /// Art. 21(1): compelling legitimate grounds override the objection.
+    /// Never for direct marketing (Art. 21(3)); objection only.
+    CompellingLegitimateGrounds,
+    /// Art. 20(1): the processing is not based on consent or contract, or
+    /// not automated; portability only.
+    NotPortable,
+    /// Art. 15(4): the copy would adversely affect the rights of others;
+    /// access and portability only (Art. 20(4)).
+    AdverselyAffectsOthers,
+    /// Another legal ground, named.
+    Other { legal_ground: String },
+}
+
+impl RefusalReason {
+    pub fn key(&self) -> &'static str {
+        match self {
+            RefusalReason::ManifestlyUnfounded => "manifestly_unfounded",
+            RefusalReason::Excessive => "excessive",
+            RefusalReason::CannotIdentify => "cannot_identify",
+            RefusalReason::ErasureExemption { .. } => "erasure_exemption",
+            RefusalReason::CompellingLegitimateGrounds => "compelling_legitimate_grounds",
+            RefusalReason::NotPortable => "not_portable",
+            RefusalReason::AdverselyAffectsOthers => "adversely_affects_others",
+            RefusalReason::Other { .. } => "other",
+        }
+    }
+
+    /// The article the refusal rests on.
+    pub fn article(&self) -> String {
+        match self {
+            RefusalReason::ManifestlyUnfounded | RefusalReason::Excessive => "12(5)".into(),
+            RefusalReason::CannotIdentify => "11(2)".into(),
+            RefusalReason::ErasureExemption { exemption } => exemption.article().into(),
+            RefusalReason::CompellingLegitimateGrounds => "21(1)".into(),
+            RefusalReason::NotPortable => "20(1)".into(),
+            RefusalReason::AdverselyAffectsOthers => "15(4)".into(),
+            RefusalReason::Other { legal_ground } => legal_ground.clone(),
+        }
+    }
+
+    /// The request kinds this reason can refuse.
+    pub fn applies_to(&self, kind: RequestKind) -> bool {
+        match self {
+            RefusalReason::ErasureExemption { .. } => kind == RequestKind::Erasure,
+            RefusalReason::CompellingLegitimateGrounds => kind == RequestKind::Objection,
+            RefusalReason::NotPortable => kind == RequestKind::Portability,
+            RefusalReason::AdverselyAffectsOthers => {
+                matches!(kind, RequestKind::Access | RequestKind::Portability)
+            }
+            // Withdrawal must be as easy as giving consent (Art. 7(3)): it is
+            // never refused as unfounded or excessive.
+            RefusalReason::ManifestlyUnfounded | RefusalReason::Excessive => {
+                kind != RequestKind::ConsentWithdrawal
+            }
+            RefusalReason::CannotIdentify | RefusalReason::Other { .. } => true,
+        }
+    }
+}
+
+/// A refusal as recorded: the reason and what the subject is told (Art.
+/// 12(4): the reasons, the right to complain to a supervisory authority and
+/// to seek a judicial remedy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub reason: RefusalReason,
+    pub explanation: String,
+    pub at: DateTime<Utc>,
+}
+
+/// An extension of Art. 12(3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    /// 1 or 2 further months.
+    pub further_months: u32,
+    /// Complexity or number of requests, in words.
+    pub justification: String,
+    pub decided_at: DateTime<Utc>,
+    /// When the subject was told, with the reasons (within the first month).
+    pub subject_informed_at: DateTime<Utc>,
+}
+
+/// A step asked of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Transition {
+    Acknowledge,
+    VerifyIdentity {
+        proof: IdentityProof,
+    },
+    Start,
+    Complete,
+    Refuse {
+        reason: RefusalReason,
+        explanation: String,
+    },
+    Extend {
+        further_months: u32,
+        justification: String,
+        subject_informed_at: DateTime<Utc>,
+    },
+}
+
+impl Transition {
+    pub fn key(&self) -> &'static str {
+        match self {
+            Transition::Acknowledge => "acknowledge",
+            Transition::VerifyIdentity { .. } => "verify_identity",
+            Transition::Start => "start",
+            Transition::Complete => "complete",
+            Transition::Refuse { .. } => "refuse",
+            Transition::Extend { .. } => "extend",
+        }
+    }
+}
+
+/// One applied step, for the request's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub step: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Why a step was refused. Nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("cannot `{step}` a request that is `{stage}`: {hint}")]
+    WrongStage {
+        step: &'static str,
+        stage: Stage,
+        hint: &'static str,
+    },
+    #[error("the request is already `{stage}`; a closed request takes no further step")]
+    Closed { stage: Stage },
+    #[error(
+        "the step is dated {at}, before the last recorded step ({last}); give the time the step happened"
+    )]
+    TimeGoesBackwards {
+        at: DateTime<Utc>,
+        last: DateTime<Utc>,
+    },
+    #[error(
+        "a refusal needs an explanation for the subject (Art. 12(4): reasons, right to complain and to a judicial remedy)"
+    )]
+    MissingExplanation,
+    #[error("refusal reason `{reason}` (Art. {article}) does not apply to a `{kind}` request")]
+    ReasonNotForKind {
+        reason: &'static str,
+        article: String,
+        kind: RequestKind,
+    },
+    #[error("refusal reason `other` needs the legal ground it rests on")]
+    MissingLegalGround,
+    #[error(
+        "identity was verified on {verified_at}: the request can no longer be refused as `cannot_identify` (Art. 11(2))"
+    )]
+    AlreadyIdentified { verified_at: DateTime<Utc> },
+    #[error("identity proof needs who verified it (`verified_by`)")]
+    MissingVerifier,
+    #[error(
+        "verification by document needs a proportionality reason (EDPB Guidelines 01/2022 §3.3); prefer a code sent to a contact on file"
+    )]
+    DocumentNeedsReason,
+    #[error("an extension needs a justification (Art. 12(3): complexity or number of requests)")]
+    MissingJustification,
+    #[error("an extension is of 1 or 2 further months (Art. 12(3)), not {requested}")]
+    ExtensionLength { requested: u32 },
+    #[error(
+        "the request was already extended on {decided_at}; Art. 12(3) allows one extension of at most two months"
+    )]
+    AlreadyExtended { decided_at: DateTime<Utc> },
+    #[error(
+        "the first month ended on {deadline}: an extension must be decided within it (Art. 12(3))"
+    )]
+    ExtensionTooLate { deadline: NaiveDate },
+    #[error(
+        "the subject must be told of the extension within the first month (by {deadline}, Art. 12(3)); informed at {informed_at}"
+    )]
+    SubjectNotInformedInTime {
+        informed_at: DateTime<Utc>,
+        deadline: NaiveDate,
+    },
+}
+
+/// A data-subject request with its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Request {
+    kind: RequestKind,
+    received_at: DateTime<Utc>,
+    calendar: HolidayCalendar,
+    /// The provider's promised delay for this kind of request, if declared.
+    promised: Option<Delay>,
+    stage: Stage,
+    identity: Option<(IdentityProof, DateTime<Utc>)>,
+    refusal: Option<Refusal>,
+    extension: Option<Extension>,
+    history: Vec<HistoryEntry>,
+}
+
+impl Request {
+    /// A request received at `received_at`.
+    pub fn new(
+        kind: RequestKind,
+        received_at: DateTime<Utc>,
+        calendar: HolidayCalendar,
+        promised: Option<Delay>,
+    ) -> Self {
+        Request {
+            kind,
+            received_at,
+            calendar,
+            promised,
+            stage: Stage::Received,
+            identity: None,
+            refusal: None,
+            extension: None,
+            history: vec![HistoryEntry {
+                step: "receive".into(),
+                at: received_at,
+            }],
+        }
+    }
+
+    pub fn kind(&self) -> RequestKind {
+        self.kind
+    }
+    pub fn received_at(&self) -> DateTime<Utc> {
+        self.received_at
+    }
+    pub fn calendar(&self) -> HolidayCalendar {
+        self.calendar
+    }
+    pub fn promised_delay(&self) -> Option<Delay> {
+        self.promised
+    }
+    pub fn stage(&self) -> Stage {
+        self.stage
+    }
+    pub fn identity(&self) -> Option<&(IdentityProof, DateTime<Utc>)> {
+        self.identity.as_ref()
+    }
+    pub fn refusal(&self) -> Option<&Refusal> {
+        self.refusal.as_ref()
+    }
+    pub fn extension(&self) -> Option<&Extension> {
+        self.extension.as_ref()
+    }
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.history
+    }
+    pub fn is_open(&self) -> bool {
+        !self.stage.is_closed()
+    }
+
+    pub fn status(&self) -> Status {
+        match self.stage {
+            Stage::Done => Status::Done,
+            Stage::Refused => Status::Refused,
+            _ if self.extension.is_some() => Status::Extended,
+            Stage::Received => Status::Received,
+            Stage::Acknowledged => Status::Acknowledged,
+            Stage::IdentityVerified => Status::IdentityVerified,
+            Stage::InProgress => Status::InProgress,
+        }
+    }
+
+    /// The one-month deadline of Art. 12(3).
+    pub fn statutory_deadline(&self) -> StatutoryDeadline {
+        statutory_deadline(self.received_at, self.calendar)
+    }
+
+    /// The deadline in force: extended if an extension was granted.
+    pub fn effective_deadline(&self) -> StatutoryDeadline {
+        match &self.extension {
+            Some(ext) => extended_deadline(self.received_at, self.calendar, ext.further_months),
+            None => self.statutory_deadline(),
+        }
+    }
+
+    /// When the provider's own promise falls due.
+    pub fn promised_due(&self) -> Option<DateTime<Utc>> {
+        self.promised
+            .map(|d| promised_due(d, self.received_at, self.calendar))
+    }
+
+    /// Apply a step at `at`. On error nothing changes.
+    pub fn apply(&mut self, step: Transition, at: DateTime<Utc>) -> Result<(), TransitionError> {
+        if self.stage.is_closed() {
+            return Err(TransitionError::Closed { stage: self.stage });
+        }
+        let last = self.history.last().map_or(self.received_at, |h| h.at);
+        if at < last {
+            return Err(TransitionError::TimeGoesBackwards { at, last });
+        }
+        let key = step.key();
+        match step {
+            Transition::Acknowledge => {
+                self.expect(
+                    Stage::Received,
+                    key,
+                    "a request is acknowledged once, on receipt",
+                )?;
+                self.stage = Stage::Acknowledged;
+            }
+            Transition::VerifyIdentity { proof } => {
+                self.expect(
+                    Stage::Acknowledged,
+                    key,
+                    "acknowledge the request first; identity is verified once",
+                )?;
+                if proof.verified_by.trim().is_empty() {
+                    return Err(TransitionError::MissingVerifier);
+                }
+                let has_reason = proof
+                    .reason
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty());
+                if proof.method == VerificationMethod::Document && !has_reason {
+                    return Err(TransitionError::DocumentNeedsReason);
+                }
+                self.identity = Some((proof, at));
+                self.stage = Stage::IdentityVerified;
+            }
+            Transition::Start => {
+                // Nothing is disclosed or changed before verification (Art. 12(6)).
+                self.expect(
+                    Stage::IdentityVerified,
+                    key,
+                    "verify the requester's identity first",
+                )?;
+                self.stage = Stage::InProgress;
+            }
+            Transition::Complete => {
+                self.expect(
+                    Stage::InProgress,
+                    key,
+                    "start the work before completing it",
+                )?;
+                self.stage = Stage::Done;
+            }
+            Transition::Refuse {
+                reason,
+                explanation,
+            } => {
+                self.check_refusal(&reason, &explanation)?;
+                self.refusal = Some(Refusal {
+                    reason,
+                    explanation,
+                    at,
+                });
+                self.stage = Stage::Refused;
+            }
+            Transition::Extend {
+                further_months,
+                justification,
+                subject_informed_at,
+            } => {
+                self.check_extension(further_months, &justification, subject_informed_at, at)?;
+                self.extension = Some(Extension {
+                    further_months,
+                    justification,
+                    decided_at: at,
+                    subject_informed_at,
+                });
+            }
+        }
+        self.history.push(HistoryEntry {
+            step: key.into(),
+            at,
+        });
+        Ok(())
+    }
+
+    fn expect(
+        &self,
+        stage: Stage,
+        step: &'static str,
+        hint: &'static str,
+    ) -> Result<(), TransitionError> {
+        if self.stage == stage {
+            Ok(())
+        } else {
+            Err(TransitionError::WrongStage {
+                step,
+                stage: self.stage,
+                hint,
+            })
+        }
+    }
+
+    fn check_refusal(
+        &self,
+        reason: &RefusalReason,
+        explanation: &str,
+    ) -> Result<(), TransitionError> {
+        if explanation.trim().is_empty() {
+            return Err(TransitionError::MissingExplanation);
+        }
+        if let RefusalReason::Other { legal_ground } = reason
+            && legal_ground.trim().is_empty()
+        {
+            return Err(TransitionError::MissingLegalGround);
+        }
+        if !reason.applies_to(self.kind) {
+            return Err(TransitionError::ReasonNotForKind {
+                reason: reason.key(),
+                article: reason.article(),
+                kind: self.kind,
+            });
+        }
+        if let (RefusalReason::CannotIdentify, Some((_, verified_at))) = (reason, &self.identity) {
+            return Err(TransitionError::AlreadyIdentified {
+                verified_at: *verified_at,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_extension(
+        &self,
+        further_months: u32,
+        justification: &str,
+        informed_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<(), TransitionError> {
+        if let Some(ext) = &self.extension {
+            return Err(TransitionError::AlreadyExtended {
+                decided_at: ext.decided_at,
+            });
+        }
+        if !(1..=2).contains(&further_months) {
+            return Err(TransitionError::ExtensionLength {
+                requested: further_months,
+            });
+        }
+        if justification.trim().is_empty() {
+            return Err(TransitionError::MissingJustification);
+        }
+        let first_month = self.statutory_deadline();
+        if at >= first_month.legal_end() {
+            return Err(TransitionError::ExtensionTooLate {
+                deadline: first_month.legal,
+            });
+        }
+        if informed_at < self.received_at || informed_at >= first_month.legal_end() {
+            return Err(TransitionError::SubjectNotInformedInTime {
+                informed_at,
+                deadline: first_month.legal,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn otp() -> Transition {
+        Transition::VerifyIdentity {
+            proof: IdentityProof {
+                method: VerificationMethod::OtpToKnownContact,
+                verified_by: "system".into(),
+                reason: None,
+            },
+        }
+    }
+
+    fn received(kind: RequestKind) -> Request {
+        Request::new(kind, utc("2026-03-10T09:00:00Z"), HolidayCalendar::Fr, None)
+    }
+
+    fn extend(months: u32, informed: &str) -> Transition {
+        Transition::Extend {
+            further_months: months,
+            justification: "10 000 records across 12 systems".into(),
+            subject_informed_at: utc(informed),
+        }
+    }
+
+    #[test]
+    fn art12_workflow_runs_received_to_done() {
+        let mut r = received(RequestKind::Access);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        r.apply(otp(), utc("2026-03-10T10:00:00Z")).unwrap();
+        r.apply(Transition::Start, utc("2026-03-11T08:00:00Z"))
+            .unwrap();
+        r.apply(Transition::Complete, utc("2026-03-12T08:00:00Z"))
+            .unwrap();
+        assert_eq!(r.stage(), Stage::Done);
+        assert_eq!(r.status(), Status::Done);
+        let steps: Vec<_> = r.history().iter().map(|h| h.step.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "receive",
+                "acknowledge",
+                "verify_identity",
+                "start",
+                "complete"
+            ]
+        );
+    }
+
+    #[test]
+    fn art12_6_work_cannot_start_before_identity_is_verified() {
+        let mut r = received(RequestKind::Erasure);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        let before = r.clone();
+        let e = r
+            .apply(Transition::Start, utc("2026-03-10T10:00:00Z"))
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                TransitionError::WrongStage {
+                    step: "start",
+                    stage: Stage::Acknowledged,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(
+            e.to_string()
+                .contains("verify the requester's identity first")
+        );
+        assert_eq!(r, before, "a refused step changes nothing");
+        // Complete straight from received, verify before acknowledging: refused too.
+        let mut r = received(RequestKind::Access);
+        assert!(
+            r.apply(Transition::Complete, utc("2026-03-10T10:00:00Z"))
+                .is_err()
+        );
+        assert!(r.apply(otp(), utc("2026-03-10T10:00:00Z")).is_err());
+        assert_eq!(r.stage(), Stage::Received);
+    }
+
+    #[test]
+    fn closed_requests_take_no_further_step() {
+        let mut r = received(RequestKind::Access);
+        r.apply(
+            Transition::Refuse {
+                reason: RefusalReason::Excessive,
+                explanation: "fifth identical request this week".into(),
+            },
+            utc("2026-03-10T10:00:00Z"),
+        )
+        .unwrap();
+        let e = r
+            .apply(Transition::Acknowledge, utc("2026-03-10T11:00:00Z"))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            TransitionError::Closed {
+                stage: Stage::Refused
+            }
+        );
+    }
+
+    #[test]
+    fn steps_cannot_be_dated_before_the_previous_one() {
+        let mut r = received(RequestKind::Access);
+        let e = r
+            .apply(Transition::Acknowledge, utc("2026-03-09T09:00:00Z"))
+            .unwrap_err();
+        assert!(matches!(e, TransitionError::TimeGoesBackwards { .. }));
+    }
+
+    #[test]
+    fn art12_4_refusal_requires_an_explanation() {
+        let mut r = received(RequestKind::Access);
+        let e = r
+            .apply(
+                Transition::Refuse {
+                    reason: RefusalReason::ManifestlyUnfounded,
+                    explanation: "  ".into(),
+                },
+                utc("2026-03-10T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert_eq!(e, TransitionError::MissingExplanation);
+        assert!(r.is_open());
+    }
+
+    #[test]
+    fn art17_3_exemption_refuses_only_erasure() {
+        let legal = RefusalReason::ErasureExemption {
+            exemption: Art17Exemption::LegalObligation,
+        };
+        let mut access = received(RequestKind::Access);
+        let e = access
+            .apply(
+                Transition::Refuse {
+                    reason: legal.clone(),
+                    explanation: "x".into(),
+                },
+                utc("2026-03-10T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("17(3)(b)"), "{e}");
+        let mut erasure = received(RequestKind::Erasure);
+        erasure
+            .apply(
+                Transition::Refuse {
+                    reason: legal,
+                    explanation: "invoices kept 10 years (C. com. L123-22)".into(),
+                },
+                utc("2026-03-10T10:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(erasure.refusal().unwrap().reason.article(), "17(3)(b)");
+    }
+
+    #[test]
+    fn art7_3_consent_withdrawal_is_never_refused_as_excessive() {
+        let mut r = received(RequestKind::ConsentWithdrawal);
+        let e = r
+            .apply(
+                Transition::Refuse {
+                    reason: RefusalReason::Excessive,
+                    explanation: "many".into(),
+                },
+                utc("2026-03-10T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(matches!(e, TransitionError::ReasonNotForKind { .. }));
+    }
+
+    #[test]
+    fn art11_2_cannot_identify_only_before_verification() {
+        let mut r = received(RequestKind::Access);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        r.apply(otp(), utc("2026-03-10T10:00:00Z")).unwrap();
+        let e = r
+            .apply(
+                Transition::Refuse {
+                    reason: RefusalReason::CannotIdentify,
+                    explanation: "x".into(),
+                },
+                utc("2026-03-10T11:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(matches!(e, TransitionError::AlreadyIdentified { .. }));
+        let mut r = received(RequestKind::Access);
+        r.apply(
+            Transition::Refuse {
+                reason: RefusalReason::CannotIdentify,
+                explanation: "no account matches".into(),
+            },
+            utc("2026-03-20T11:00:00Z"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn identity_by_document_needs_a_proportionality_reason() {
+        let mut r = received(RequestKind::Access);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        let doc = |reason: Option<&str>| Transition::VerifyIdentity {
+            proof: IdentityProof {
+                method: VerificationMethod::Document,
+                verified_by: "dpo".into(),
+                reason: reason.map(str::to_string),
+            },
+        };
+        assert_eq!(
+            r.apply(doc(None), utc("2026-03-10T10:00:00Z")),
+            Err(TransitionError::DocumentNeedsReason)
+        );
+        r.apply(
+            doc(Some("no contact on file; account holds health data")),
+            utc("2026-03-10T10:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(r.stage(), Stage::IdentityVerified);
+    }
+
+    #[test]
+    fn art12_3_extension_moves_the_deadline_by_two_months() {
+        let mut r = received(RequestKind::Access);
+        assert_eq!(r.effective_deadline().legal, d(2026, 4, 10));
+        r.apply(
+            extend(2, "2026-03-20T10:00:00Z"),
+            utc("2026-03-20T10:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(r.status(), Status::Extended);
+        assert_eq!(
+            r.stage(),
+            Stage::Received,
+            "an extension does not skip steps"
+        );
+        // Counted from receipt: 10 March + 3 months = Wednesday 10 June 2026.
+        assert_eq!(r.effective_deadline().conservative, d(2026, 6, 10));
+        assert_eq!(r.effective_deadline().legal, d(2026, 6, 10));
+        assert_eq!(
+            r.statutory_deadline().legal,
+            d(2026, 4, 10),
+            "the first month is still shown"
+        );
+    }
+
+    #[test]
+    fn art12_3_extension_only_once() {
+        let mut r = received(RequestKind::Access);
+        r.apply(
+            extend(1, "2026-03-20T10:00:00Z"),
+            utc("2026-03-20T10:00:00Z"),
+        )
+        .unwrap();
+        let e = r
+            .apply(
+                extend(1, "2026-03-21T10:00:00Z"),
+                utc("2026-03-21T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(matches!(e, TransitionError::AlreadyExtended { .. }));
+        assert_eq!(r.extension().unwrap().further_months, 1);
+    }
+
+    #[test]
+    fn art12_3_extension_at_most_two_further_months() {
+        let mut r = received(RequestKind::Access);
+        for months in [0, 3] {
+            let e = r
+                .apply(
+                    extend(months, "2026-03-20T10:00:00Z"),
+                    utc("2026-03-20T10:00:00Z"),
+                )
+                .unwrap_err();
+            assert_eq!(e, TransitionError::ExtensionLength { requested: months });
+        }
+        let e = r
+            .apply(
+                Transition::Extend {
+                    further_months: 2,
+                    justification: "".into(),
+                    subject_informed_at: utc("2026-03-20T10:00:00Z"),
+                },
+                utc("2026-03-20T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert_eq!(e, TransitionError::MissingJustification);
+        assert!(r.extension().is_none());
+    }
+
+    #[test]
+    fn art12_3_extension_only_within_the_first_month() {
+        // First month ends at the end of Friday 10 April 2026, Paris (22:00 UTC).
+        let mut r = received(RequestKind::Access);
+        r.clone()
+            .apply(
+                extend(2, "2026-04-10T21:59:00Z"),
+                utc("2026-04-10T21:59:00Z"),
+            )
+            .unwrap();
+        let e = r
+            .apply(
+                extend(2, "2026-04-10T22:00:00Z"),
+                utc("2026-04-10T22:00:00Z"),
+            )
+            .unwrap_err();
+        assert_eq!(
+            e,
+            TransitionError::ExtensionTooLate {
+                deadline: d(2026, 4, 10)
+            }
+        );
+    }
+
+    #[test]
+    fn art12_3_subject_must_be_told_of_the_extension_within_the_first_month() {
+        let mut r = received(RequestKind::Access);
+        let e = r
+            .apply(
+                extend(2, "2026-04-12T09:00:00Z"),
+                utc("2026-03-20T10:00:00Z"),
+            )
+            .unwrap_err();
+        assert!(
+            matches!(e, TransitionError::SubjectNotInformedInTime { .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("2026-04-10"));
+    }
+
+    #[test]
+    fn request_kinds_parse_and_cite_their_article() {
+        assert_eq!(
+            "consent-withdrawal".parse::<RequestKind>(),
+            Ok(RequestKind::ConsentWithdrawal)
+        );
+        assert_eq!("Erasure".parse::<RequestKind>(), Ok(RequestKind::Erasure));
+        assert!("forget-me".parse::<RequestKind>().is_err());
+        assert_eq!(RequestKind::Portability.article(), "20");
+        assert_eq!(RequestKind::ConsentWithdrawal.article(), "7(3)");
+        assert_eq!(RequestKind::Objection.label(Lang::Fr), "Droit d'opposition");
+    }
+
+    #[test]
+    fn request_round_trips_through_json() {
+        let mut r = received(RequestKind::Objection);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        r.apply(
+            Transition::Refuse {
+                reason: RefusalReason::Other {
+                    legal_ground: "Digital Omnibus art. 12(5) (if adopted)".into(),
+                },
+                explanation: "x".into(),
+            },
+            utc("2026-03-10T09:10:00Z"),
+        )
+        .unwrap();
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains(r#""reason":"other""#), "{json}");
+        let back: Request = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, r);
+    }
+}

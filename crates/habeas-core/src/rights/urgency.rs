@@ -1,0 +1,214 @@
+//! How urgent an open request is, and the order `habeas requests` and the
+//! DPO console list them in: the earliest due date first, whichever clock it
+//! comes from (the provider's promise or the law).
+
+use std::cmp::Ordering;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::request::Request;
+
+/// Which clock a due date comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueKind {
+    /// The provider's own promise (declarations, `[rights.delays]`).
+    Promised,
+    /// Art. 12(3): one month.
+    Statutory,
+    /// Art. 12(3): extended by up to two further months.
+    Extended,
+}
+
+/// The next due date of an open request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DueDate {
+    /// The period ends at this instant; the request is late from it on.
+    pub at: DateTime<Utc>,
+    pub kind: DueKind,
+}
+
+/// How close a due date is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Overdue,
+    DueSoon,
+    OnTrack,
+}
+
+impl Urgency {
+    /// Classify a due date at `now`.
+    pub fn classify(
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+        threshold: UrgencyThreshold,
+    ) -> Urgency {
+        if now >= due {
+            Urgency::Overdue
+        } else if due - now <= threshold.0 {
+            Urgency::DueSoon
+        } else {
+            Urgency::OnTrack
+        }
+    }
+}
+
+/// How far ahead a due date counts as "due soon" (configuration; the
+/// default of 3 days covers a weekend).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrgencyThreshold(pub Duration);
+
+impl Default for UrgencyThreshold {
+    fn default() -> Self {
+        UrgencyThreshold(Duration::days(3))
+    }
+}
+
+impl Request {
+    /// The earliest due date still binding on an open request: the promise
+    /// if it comes first, else the legal end of the statutory (or extended)
+    /// period. `None` once the request is closed.
+    pub fn next_due(&self) -> Option<DueDate> {
+        if !self.is_open() {
+            return None;
+        }
+        let statutory = DueDate {
+            at: self.effective_deadline().legal_end(),
+            kind: if self.extension().is_some() {
+                DueKind::Extended
+            } else {
+                DueKind::Statutory
+            },
+        };
+        // An extension extends the law's clock, not the provider's promise;
+        // a promise later than the law never binds before it.
+        match self.promised_due() {
+            Some(p) if p < statutory.at && self.extension().is_none() => Some(DueDate {
+                at: p,
+                kind: DueKind::Promised,
+            }),
+            _ => Some(statutory),
+        }
+    }
+
+    /// Urgency at `now`; `None` once closed.
+    pub fn urgency(&self, now: DateTime<Utc>, threshold: UrgencyThreshold) -> Option<Urgency> {
+        self.next_due()
+            .map(|due| Urgency::classify(due.at, now, threshold))
+    }
+}
+
+/// Order for listings: open requests first, the earliest due date first
+/// (so overdue before due soon before on track), then the oldest receipt.
+pub fn most_urgent_first(a: &Request, b: &Request) -> Ordering {
+    match (a.next_due(), b.next_due()) {
+        (Some(x), Some(y)) => x.at.cmp(&y.at),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.received_at().cmp(&b.received_at()))
+    .then_with(|| a.kind().cmp(&b.kind()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::HolidayCalendar;
+    use crate::delay::Delay;
+    use crate::rights::request::{RefusalReason, RequestKind, Transition};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn due_soon_and_overdue_are_flagged() {
+        let t = UrgencyThreshold::default();
+        let due = utc("2026-04-10T22:00:00Z");
+        assert_eq!(
+            Urgency::classify(due, utc("2026-04-01T00:00:00Z"), t),
+            Urgency::OnTrack
+        );
+        assert_eq!(
+            Urgency::classify(due, utc("2026-04-08T00:00:00Z"), t),
+            Urgency::DueSoon
+        );
+        assert_eq!(Urgency::classify(due, due, t), Urgency::Overdue);
+        let tight = UrgencyThreshold(Duration::hours(12));
+        assert_eq!(
+            Urgency::classify(due, utc("2026-04-08T00:00:00Z"), tight),
+            Urgency::OnTrack
+        );
+    }
+
+    #[test]
+    fn promise_binds_before_the_law() {
+        // Rectification promised within 48 working hours, received Friday 18:00 Paris.
+        let r = Request::new(
+            RequestKind::Rectification,
+            utc("2026-12-04T17:00:00Z"),
+            HolidayCalendar::Fr,
+            Some(Delay::WorkingHours(48)),
+        );
+        let due = r.next_due().unwrap();
+        assert_eq!(
+            due,
+            DueDate {
+                at: utc("2026-12-08T17:00:00Z"),
+                kind: DueKind::Promised
+            }
+        );
+        assert_eq!(
+            r.urgency(utc("2026-12-08T17:00:00Z"), UrgencyThreshold::default()),
+            Some(Urgency::Overdue)
+        );
+        // Statutory month: 4 Jan 2027 (Monday), end of day in Paris.
+        let plain = Request::new(
+            RequestKind::Access,
+            utc("2026-12-04T17:00:00Z"),
+            HolidayCalendar::Fr,
+            None,
+        );
+        assert_eq!(
+            plain.next_due().unwrap(),
+            DueDate {
+                at: utc("2027-01-04T23:00:00Z"),
+                kind: DueKind::Statutory
+            }
+        );
+    }
+
+    #[test]
+    fn requests_list_most_urgent_first() {
+        let cal = HolidayCalendar::Be;
+        let old_access = Request::new(RequestKind::Access, utc("2026-11-01T10:00:00Z"), cal, None);
+        let new_objection = Request::new(
+            RequestKind::Objection,
+            utc("2026-12-03T10:00:00Z"),
+            cal,
+            Some(Delay::Hours(72)),
+        );
+        let new_access = Request::new(RequestKind::Access, utc("2026-12-02T10:00:00Z"), cal, None);
+        let mut closed = Request::new(RequestKind::Access, utc("2026-10-01T10:00:00Z"), cal, None);
+        closed
+            .apply(
+                Transition::Refuse {
+                    reason: RefusalReason::ManifestlyUnfounded,
+                    explanation: "x".into(),
+                },
+                utc("2026-10-02T10:00:00Z"),
+            )
+            .unwrap();
+        let mut list = [
+            new_access.clone(),
+            closed.clone(),
+            new_objection.clone(),
+            old_access.clone(),
+        ];
+        list.sort_by(most_urgent_first);
+        assert_eq!(list, [old_access, new_objection, new_access, closed]);
+    }
+}
