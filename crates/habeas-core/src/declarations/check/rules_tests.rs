@@ -751,3 +751,47 @@ fn h055_dpv_term_must_be_a_compact_iri() {
         "not a DPV compact IRI",
     );
 }
+
+#[test]
+fn a_belgian_provider_names_the_apd_and_needs_a_kbo_number() {
+    let (_, diags) = broken(
+        "organisation.toml",
+        "siren = \"912 345 675\"",
+        "kbo = \"0403.170.701\"",
+    );
+    // Still in France: a SIREN is expected.
+    assert!(
+        diags
+            .iter()
+            .any(|d| d.code == "H050" && d.message.contains("siren")),
+        "{diags:#?}"
+    );
+    let mut files = demo();
+    let org = files
+        .iter_mut()
+        .find(|(p, _)| p.ends_with("organisation.toml"))
+        .expect("file");
+    org.1 = org
+        .1
+        .replace("siren = \"912 345 675\"", "kbo = \"0403.170.701\"")
+        .replace("country = \"FR\"", "country = \"BE\"");
+    let checked = load_and_check(&files);
+    assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+    assert_eq!(
+        checked.declarations.authority().name_en,
+        "Data Protection Authority (APD/GBA)"
+    );
+    let notice = crate::register::render_notice(
+        &checked.declarations,
+        crate::register::DocFormat::Markdown,
+        crate::lang::Lang::Fr,
+    );
+    assert!(notice.contains("Autorité de protection des données"));
+    let jsonld = crate::register::render_register(
+        &checked.declarations,
+        crate::register::View::Controller,
+        crate::register::Format::JsonLd,
+        crate::lang::Lang::En,
+    );
+    assert!(jsonld.contains("urn:habeas:kbo:0403170701"));
+}
