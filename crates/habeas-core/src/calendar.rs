@@ -11,6 +11,10 @@
 //! - **Working day**: every day other than Saturday, Sunday and a public
 //!   holiday of the calendar — the definition of Reg. 1182/71 art. 2(2)
 //!   (the French "jour ouvré", not the Monday-to-Saturday "jour ouvrable").
+//!   Public holidays are those of the Member State where the act is to be
+//!   done (art. 2(1)), hence one calendar per declaration. French Whit
+//!   Monday stays a public holiday (Code du travail L3133-1) even where an
+//!   employer makes it the "journée de solidarité".
 //! - **Working hours**: hours that elapse on working days only, the whole
 //!   local day counting, so 24 working hours are one working day. Reg.
 //!   1182/71 art. 3(3) counts every day "save where … periods are expressed
@@ -108,16 +112,10 @@ const ALSACE_MOSELLE_MOVABLE: &[Movable] = &[(-2, "Vendredi saint", "Good Friday
 impl HolidayCalendar {
     /// All public holidays of `year`, sorted by date.
     pub fn holidays(self, year: i32) -> Vec<Holiday> {
-        let (fixed, movable): (Vec<&[Fixed]>, Vec<&[Movable]>) = match self {
-            HolidayCalendar::Fr => (vec![FR_FIXED], vec![COMMON_MOVABLE]),
-            HolidayCalendar::FrAlsaceMoselle => (
-                vec![FR_FIXED, ALSACE_MOSELLE_FIXED],
-                vec![COMMON_MOVABLE, ALSACE_MOSELLE_MOVABLE],
-            ),
-            HolidayCalendar::Be => (vec![BE_FIXED], vec![COMMON_MOVABLE]),
-        };
+        let (fixed, movable) = self.tables();
         let mut out: Vec<Holiday> = fixed
-            .into_iter()
+            .iter()
+            .copied()
             .flatten()
             .filter_map(|&(m, d, fr, en)| {
                 Some(Holiday {
@@ -130,7 +128,8 @@ impl HolidayCalendar {
         if let Some(easter) = easter_sunday(year) {
             out.extend(
                 movable
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .flatten()
                     .filter_map(|&(offset, fr, en)| {
                         Some(Holiday {
@@ -142,14 +141,48 @@ impl HolidayCalendar {
             );
         }
         out.sort_by_key(|h| h.date);
+        // Ascension can fall on 1 May (2008, 2160): one day, one entry.
+        out.dedup_by_key(|h| h.date);
         out
     }
 
-    /// The public holiday on `date`, if any.
+    /// The fixed-date and Easter-based tables of this calendar.
+    fn tables(self) -> (&'static [&'static [Fixed]], &'static [&'static [Movable]]) {
+        match self {
+            HolidayCalendar::Fr => (&[FR_FIXED], &[COMMON_MOVABLE]),
+            HolidayCalendar::FrAlsaceMoselle => (
+                &[FR_FIXED, ALSACE_MOSELLE_FIXED],
+                &[COMMON_MOVABLE, ALSACE_MOSELLE_MOVABLE],
+            ),
+            HolidayCalendar::Be => (&[BE_FIXED], &[COMMON_MOVABLE]),
+        }
+    }
+
+    /// The public holiday on `date`, if any (no allocation: this runs for
+    /// every day of every working-day count).
     pub fn holiday_on(self, date: NaiveDate) -> Option<Holiday> {
-        self.holidays(date.year())
-            .into_iter()
-            .find(|h| h.date == date)
+        let (fixed, movable) = self.tables();
+        let holiday = |name_fr, name_en| Holiday {
+            date,
+            name_fr,
+            name_en,
+        };
+        if let Some(&(_, _, fr, en)) = fixed
+            .iter()
+            .copied()
+            .flatten()
+            .find(|(m, d, _, _)| *m == date.month() && *d == date.day())
+        {
+            return Some(holiday(fr, en));
+        }
+        let easter = easter_sunday(date.year())?;
+        let offset = date.signed_duration_since(easter).num_days();
+        movable
+            .iter()
+            .copied()
+            .flatten()
+            .find(|(o, _, _)| *o == offset)
+            .map(|&(_, fr, en)| holiday(fr, en))
     }
 
     pub fn is_holiday(self, date: NaiveDate) -> bool {
@@ -348,6 +381,37 @@ mod tests {
         assert_eq!(be.holidays(2027).len(), 10);
         assert_eq!(HolidayCalendar::Fr.holidays(2027).len(), 11);
         assert_eq!(HolidayCalendar::FrAlsaceMoselle.holidays(2027).len(), 13);
+    }
+
+    #[test]
+    fn holiday_lookup_agrees_with_the_yearly_list() {
+        for cal in [
+            HolidayCalendar::Fr,
+            HolidayCalendar::FrAlsaceMoselle,
+            HolidayCalendar::Be,
+        ] {
+            for year in [2008, 2024, 2025, 2026, 2027, 2028] {
+                let listed: Vec<NaiveDate> = cal.holidays(year).iter().map(|h| h.date).collect();
+                let mut found = Vec::new();
+                let mut day = d(year, 1, 1);
+                while day.year() == year {
+                    if cal.is_holiday(day) {
+                        found.push(day);
+                    }
+                    day = day.succ_opt().unwrap();
+                }
+                assert_eq!(found, listed, "{cal:?} {year}");
+            }
+        }
+        // 2008: Ascension fell on 1 May; listed once.
+        assert_eq!(HolidayCalendar::Fr.holidays(2008).len(), 10);
+        assert_eq!(
+            HolidayCalendar::Be
+                .holiday_on(d(2026, 7, 21))
+                .unwrap()
+                .name(Lang::Fr),
+            "Fête nationale"
+        );
     }
 
     #[test]

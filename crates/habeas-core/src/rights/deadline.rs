@@ -279,4 +279,38 @@ mod tests {
         );
         assert_eq!(local_display(at), "2026-12-04 18:00");
     }
+
+    fn calendars() -> impl proptest::strategy::Strategy<Value = HolidayCalendar> {
+        use proptest::prelude::*;
+        prop_oneof![Just(FR), Just(HolidayCalendar::FrAlsaceMoselle), Just(BE)]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn art12_3_deadline_properties_hold_for_any_receipt(
+            cal in calendars(),
+            secs in 946_684_800i64..4_102_444_800i64,
+        ) {
+            let received_at = DateTime::from_timestamp(secs, 0).unwrap();
+            let dl = statutory_deadline(received_at, cal);
+            let span = (dl.conservative - dl.received_on).num_days();
+            proptest::prop_assert!((28..=31).contains(&span), "one month is 28 to 31 days, got {}", span);
+            // Same date next month, or the month's last day when that date does not exist.
+            let clamped = dl.conservative.succ_opt().unwrap().month() != dl.conservative.month();
+            proptest::prop_assert!(dl.conservative.day() == dl.received_on.day()
+                || (clamped && dl.conservative.day() < dl.received_on.day()));
+            // The legal date is the first working day on or after the conservative one.
+            proptest::prop_assert!(cal.is_working_day(dl.legal));
+            proptest::prop_assert!(dl.legal >= dl.conservative);
+            proptest::prop_assert!((dl.legal - dl.conservative).num_days() <= 5);
+            let mut day = dl.conservative;
+            while day < dl.legal {
+                proptest::prop_assert!(!cal.is_working_day(day));
+                day = day.succ_opt().unwrap();
+            }
+            proptest::prop_assert!(dl.legal_end() > received_at);
+        }
+    }
 }

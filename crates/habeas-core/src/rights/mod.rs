@@ -16,10 +16,15 @@ pub use deadline::{
     StatutoryDeadline, add_months_clamped, extended_deadline, promised_due, statutory_deadline,
 };
 pub use policy::{
-    ActorScope, Decision, Operation, PurposeFacts, RefusalCause, SubjectState, decide,
+    ActorScope, Decision, ObjectionStatus, Operation, PurposeFacts, RefusalCause, SubjectState,
+    decide,
 };
 pub use request::{
-    Art17Exemption, Extension, IdentityProof, Refusal, RefusalReason, Request, RequestKind, Stage,
-    Status, Transition, TransitionError,
+    Art17Exemption, Extension, HistoryEntry, IdentityProof, Refusal, RefusalReason, Request,
+    RequestKind, Stage, Status, Transition, TransitionError, UnknownRequestKind,
+    VerificationMethod,
 };
-pub use urgency::{DueDate, DueKind, Urgency, UrgencyThreshold, most_urgent_first};
+pub use urgency::{
+    DueDate, DueKind, Urgency, UrgencyThreshold, most_urgent_first, sort_most_urgent_first,
+    urgency_key,
+};

@@ -1075,4 +1075,61 @@ mod tests {
         let back: Request = serde_json::from_str(&json).unwrap();
         assert_eq!(back, r);
     }
+
+    use proptest::prelude::*;
+
+    fn any_step() -> impl Strategy<Value = Transition> {
+        prop_oneof![
+            Just(Transition::Acknowledge),
+            Just(otp()),
+            Just(Transition::Start),
+            Just(Transition::Complete),
+            Just(Transition::Refuse {
+                reason: RefusalReason::Excessive,
+                explanation: "x".into()
+            }),
+            Just(Transition::Refuse {
+                reason: RefusalReason::CannotIdentify,
+                explanation: "x".into()
+            }),
+            (0u32..4).prop_map(|m| extend(m, "2026-03-11T09:00:00Z")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn workflow_invariants_hold_for_any_sequence_of_steps(
+            steps in proptest::collection::vec((any_step(), 0i64..200_000), 0..12)
+        ) {
+            let mut r = received(RequestKind::Access);
+            let mut at = r.received_at();
+            let mut applied = 0;
+            for (step, secs) in steps {
+                at += chrono::Duration::seconds(secs);
+                let before = r.clone();
+                match r.apply(step, at) {
+                    Ok(()) => applied += 1,
+                    Err(_) => prop_assert_eq!(&r, &before, "a refused step changes nothing"),
+                }
+            }
+            prop_assert_eq!(r.history().len(), 1 + applied);
+            prop_assert_eq!(r.refusal().is_some(), r.stage() == Stage::Refused);
+            if matches!(r.stage(), Stage::IdentityVerified | Stage::InProgress | Stage::Done) {
+                prop_assert!(r.identity().is_some(), "nothing proceeds without identity");
+            }
+            if r.stage() == Stage::Done {
+                let steps: Vec<_> = r.history().iter().map(|h| h.step.as_str()).collect();
+                prop_assert!(steps.contains(&"start") && steps.contains(&"verify_identity"));
+            }
+            if let Some(ext) = r.extension() {
+                prop_assert!((1..=2).contains(&ext.further_months));
+                prop_assert!(ext.decided_at < r.statutory_deadline().legal_end());
+                prop_assert_eq!(r.history().iter().filter(|h| h.step == "extend").count(), 1);
+            }
+            let times: Vec<_> = r.history().iter().map(|h| h.at).collect();
+            prop_assert!(times.windows(2).all(|w| w[0] <= w[1]));
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::request::Request;
+use super::request::{Request, RequestKind};
 
 /// Which clock a due date comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,14 +103,25 @@ impl Request {
 /// Order for listings: open requests first, the earliest due date first
 /// (so overdue before due soon before on track), then the oldest receipt.
 pub fn most_urgent_first(a: &Request, b: &Request) -> Ordering {
-    match (a.next_due(), b.next_due()) {
-        (Some(x), Some(y)) => x.at.cmp(&y.at),
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
-    .then_with(|| a.received_at().cmp(&b.received_at()))
-    .then_with(|| a.kind().cmp(&b.kind()))
+    urgency_key(a).cmp(&urgency_key(b))
+}
+
+/// The sort key behind [`most_urgent_first`]; compute it once per request
+/// when sorting many (`sort_by_cached_key`), as the due dates walk the
+/// holiday calendar.
+pub fn urgency_key(r: &Request) -> (bool, DateTime<Utc>, DateTime<Utc>, RequestKind) {
+    let due = r.next_due();
+    (
+        due.is_none(),
+        due.map_or(DateTime::<Utc>::MAX_UTC, |d| d.at),
+        r.received_at(),
+        r.kind(),
+    )
+}
+
+/// Sort requests most urgent first.
+pub fn sort_most_urgent_first(requests: &mut [Request]) {
+    requests.sort_by_cached_key(urgency_key);
 }
 
 #[cfg(test)]
@@ -118,7 +129,7 @@ mod tests {
     use super::*;
     use crate::calendar::HolidayCalendar;
     use crate::delay::Delay;
-    use crate::rights::request::{RefusalReason, RequestKind, Transition};
+    use crate::rights::request::{RefusalReason, Transition};
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -208,7 +219,10 @@ mod tests {
             new_objection.clone(),
             old_access.clone(),
         ];
+        let mut cached = list.clone();
         list.sort_by(most_urgent_first);
         assert_eq!(list, [old_access, new_objection, new_access, closed]);
+        sort_most_urgent_first(&mut cached);
+        assert_eq!(cached, list);
     }
 }
