@@ -21,7 +21,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::declarations::vocab::BreachRegime;
+use std::str::FromStr;
+
 use crate::lang::Lang;
+use crate::rights::request::{UnknownKeyword, parse_keyword};
 use crate::rights::urgency::{Urgency, UrgencyThreshold};
 
 /// Deadlines of both regimes, in configuration.
@@ -290,6 +293,37 @@ impl RiskLevel {
     }
 }
 
+impl FromStr for RiskLevel {
+    type Err = UnknownKeyword;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_keyword(
+            s,
+            &[
+                ("unlikely", RiskLevel::Unlikely),
+                ("risk", RiskLevel::Risk),
+                ("high", RiskLevel::High),
+            ],
+            "risk level",
+            "unlikely, risk or high",
+        )
+    }
+}
+
+impl FromStr for Phase {
+    type Err = UnknownKeyword;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_keyword(
+            s,
+            &[
+                ("initial", Phase::Initial),
+                ("complementary", Phase::Complementary),
+            ],
+            "notification phase",
+            "initial or complementary",
+        )
+    }
+}
+
 /// The conditions of Art. 34(3) under which subjects need not be told individually.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -328,6 +362,30 @@ impl Art34Exemption {
                 "disproportionate effort: public communication",
             ),
         }
+    }
+}
+
+impl FromStr for Art34Exemption {
+    type Err = UnknownKeyword;
+    /// `unintelligible` (or `a`), `subsequent_measures` (`b`),
+    /// `disproportionate_effort` (`c`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_keyword(
+            s,
+            &[
+                ("unintelligible", Art34Exemption::Unintelligible),
+                ("a", Art34Exemption::Unintelligible),
+                ("subsequent_measures", Art34Exemption::SubsequentMeasures),
+                ("b", Art34Exemption::SubsequentMeasures),
+                (
+                    "disproportionate_effort",
+                    Art34Exemption::DisproportionateEffort,
+                ),
+                ("c", Art34Exemption::DisproportionateEffort),
+            ],
+            "Art. 34(3) exemption",
+            "unintelligible (a), subsequent_measures (b) or disproportionate_effort (c)",
+        )
     }
 }
 
@@ -462,6 +520,22 @@ mod tests {
             .check_notification(&cfg, std::slice::from_ref(&first), &late)
             .unwrap_err();
         assert!(e.to_string().contains("611/2013 art. 2(3)"), "{e}");
+    }
+
+    #[test]
+    fn breach_keywords_parse_for_the_cli() {
+        assert_eq!("HIGH".parse(), Ok(RiskLevel::High));
+        assert_eq!("c".parse(), Ok(Art34Exemption::DisproportionateEffort));
+        assert_eq!(
+            "subsequent-measures".parse(),
+            Ok(Art34Exemption::SubsequentMeasures)
+        );
+        assert_eq!("complementary".parse(), Ok(Phase::Complementary));
+        let e = "severe".parse::<RiskLevel>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown risk level `severe`: use unlikely, risk or high"
+        );
     }
 
     #[test]

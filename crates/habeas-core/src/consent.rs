@@ -108,6 +108,25 @@ pub enum ConsentAction {
     Withdrawn,
 }
 
+impl FromStr for ConsentAction {
+    type Err = crate::rights::request::UnknownKeyword;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        crate::rights::request::parse_keyword(
+            s,
+            &[
+                ("given", ConsentAction::Given),
+                ("give", ConsentAction::Given),
+                ("refused", ConsentAction::Refused),
+                ("refuse", ConsentAction::Refused),
+                ("withdrawn", ConsentAction::Withdrawn),
+                ("withdraw", ConsentAction::Withdrawn),
+            ],
+            "consent action",
+            "give, refuse or withdraw",
+        )
+    }
+}
+
 /// One event of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsentEvent {
@@ -574,6 +593,19 @@ mod tests {
             back.purposes[0].events[0]
                 .notice
                 .matches(NOTICE_V1.as_bytes())
+        );
+    }
+
+    #[test]
+    fn consent_actions_parse_for_the_cli() {
+        assert_eq!("Withdraw".parse(), Ok(ConsentAction::Withdrawn));
+        assert_eq!("given".parse(), Ok(ConsentAction::Given));
+        assert!(
+            "maybe"
+                .parse::<ConsentAction>()
+                .unwrap_err()
+                .to_string()
+                .contains("give, refuse or withdraw")
         );
     }
 

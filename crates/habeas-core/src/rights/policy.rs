@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::consent::ConsentState;
+use crate::lang::Lang;
 
 /// What the actor may do: a staff role or an API token scope, from the
 /// declarations' `[roles.<name>]` (purposes and categories).
@@ -119,6 +120,52 @@ impl RefusalCause {
             RefusalCause::ConsentWithdrawn { .. } => "consent_withdrawn",
             RefusalCause::NoConsent { .. } => "no_consent",
         }
+    }
+}
+
+impl RefusalCause {
+    /// The reason in plain words, French or English, with the article (the
+    /// English text is also the [`fmt::Display`] form, for logs and errors).
+    pub fn describe(&self, lang: Lang) -> String {
+        let text = match (self, lang) {
+            (_, Lang::En) => return self.to_string(),
+            (RefusalCause::PurposeOutsideRole { role, purpose }, Lang::Fr) => {
+                format!("le rôle `{role}` ne travaille pas pour la finalité `{purpose}`")
+            }
+            (RefusalCause::CategoryOutsideRole { role, category }, Lang::Fr) => {
+                format!("le rôle `{role}` n'a pas accès à la catégorie `{category}`")
+            }
+            (RefusalCause::Restricted { purpose }, Lang::Fr) => format!(
+                "le traitement pour `{purpose}` est limité à la demande de la personne ; seule la conservation continue"
+            ),
+            (
+                RefusalCause::Objected {
+                    purpose,
+                    direct_marketing: true,
+                },
+                Lang::Fr,
+            ) => {
+                format!(
+                    "la personne s'est opposée à la prospection (`{purpose}`) ; l'opposition est absolue"
+                )
+            }
+            (
+                RefusalCause::Objected {
+                    purpose,
+                    direct_marketing: false,
+                },
+                Lang::Fr,
+            ) => format!(
+                "la personne s'est opposée à `{purpose}` et aucun motif légitime impérieux n'a été enregistré"
+            ),
+            (RefusalCause::ConsentWithdrawn { purpose }, Lang::Fr) => {
+                format!("la personne a retiré son consentement pour `{purpose}`")
+            }
+            (RefusalCause::NoConsent { purpose }, Lang::Fr) => {
+                format!("`{purpose}` requiert le consentement de la personne, qui n'est pas donné")
+            }
+        };
+        format!("{text} (RGPD art. {})", self.article())
     }
 }
 
@@ -314,6 +361,10 @@ mod tests {
             }
         );
         assert!(r.to_string().contains("Art. 5(1)(c)"));
+        assert_eq!(
+            r.describe(Lang::Fr),
+            "le rôle `support` n'a pas accès à la catégorie `billing` (RGPD art. 5(1)(c))"
+        );
     }
 
     #[test]

@@ -116,6 +116,34 @@ impl FromStr for RequestKind {
     }
 }
 
+/// A keyword that is not one of the expected ones.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} `{given}`: use {expected}")]
+pub struct UnknownKeyword {
+    pub what: &'static str,
+    pub given: String,
+    pub expected: &'static str,
+}
+
+/// Parse a keyword (case-insensitive, `-` and `_` alike) from a table.
+pub(crate) fn parse_keyword<T: Copy>(
+    text: &str,
+    table: &[(&str, T)],
+    what: &'static str,
+    expected: &'static str,
+) -> Result<T, UnknownKeyword> {
+    let key = text.trim().to_ascii_lowercase().replace('-', "_");
+    table
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| UnknownKeyword {
+            what,
+            given: text.trim().to_string(),
+            expected,
+        })
+}
+
 /// Where a request stands in the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -191,6 +219,25 @@ pub enum VerificationMethod {
     Document,
 }
 
+impl FromStr for VerificationMethod {
+    type Err = UnknownKeyword;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_keyword(
+            s,
+            &[
+                ("session", VerificationMethod::Session),
+                (
+                    "otp_to_known_contact",
+                    VerificationMethod::OtpToKnownContact,
+                ),
+                ("document", VerificationMethod::Document),
+            ],
+            "verification method",
+            "session, otp-to-known-contact or document",
+        )
+    }
+}
+
 /// Who verified the requester's identity, how and why that was proportionate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityProof {
@@ -226,6 +273,24 @@ impl Art17Exemption {
             Art17Exemption::ArchivingOrResearch => "17(3)(d)",
             Art17Exemption::LegalClaims => "17(3)(e)",
         }
+    }
+}
+
+impl FromStr for Art17Exemption {
+    type Err = UnknownKeyword;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_keyword(
+            s,
+            &[
+                ("freedom_of_expression", Art17Exemption::FreedomOfExpression),
+                ("legal_obligation", Art17Exemption::LegalObligation),
+                ("public_health", Art17Exemption::PublicHealth),
+                ("archiving_or_research", Art17Exemption::ArchivingOrResearch),
+                ("legal_claims", Art17Exemption::LegalClaims),
+            ],
+            "Art. 17(3) exemption",
+            "freedom_of_expression, legal_obligation, public_health, archiving_or_research or legal_claims",
+        )
     }
 }
 
@@ -299,6 +364,95 @@ impl RefusalReason {
                 kind != RequestKind::ConsentWithdrawal
             }
             RefusalReason::CannotIdentify | RefusalReason::Other { .. } => true,
+        }
+    }
+}
+
+impl RefusalReason {
+    /// Plain words for the answer to the subject, with the article.
+    pub fn label(&self, lang: Lang) -> String {
+        let text = match self {
+            RefusalReason::ManifestlyUnfounded => {
+                lang.pick("demande manifestement infondée", "manifestly unfounded request")
+            }
+            RefusalReason::Excessive => {
+                lang.pick("demande excessive, notamment par son caractère répétitif", "excessive request, in particular repetitive")
+            }
+            RefusalReason::CannotIdentify => {
+                lang.pick("nous ne sommes pas en mesure de vous identifier", "we are not in a position to identify you")
+            }
+            RefusalReason::ErasureExemption { exemption } => match exemption {
+                Art17Exemption::FreedomOfExpression => lang.pick(
+                    "exercice du droit à la liberté d'expression et d'information",
+                    "exercise of the right of freedom of expression and information",
+                ),
+                Art17Exemption::LegalObligation => {
+                    lang.pick("respect d'une obligation légale de conservation", "compliance with a legal obligation to keep the data")
+                }
+                Art17Exemption::PublicHealth => lang.pick("motifs d'intérêt public dans le domaine de la santé publique", "reasons of public interest in the area of public health"),
+                Art17Exemption::ArchivingOrResearch => lang.pick(
+                    "archivage dans l'intérêt public, recherche scientifique ou historique, statistiques",
+                    "archiving in the public interest, scientific or historical research, statistics",
+                ),
+                Art17Exemption::LegalClaims => lang.pick(
+                    "constatation, exercice ou défense de droits en justice",
+                    "establishment, exercise or defence of legal claims",
+                ),
+            },
+            RefusalReason::CompellingLegitimateGrounds => lang.pick(
+                "motifs légitimes et impérieux qui prévalent sur vos intérêts",
+                "compelling legitimate grounds that override your interests",
+            ),
+            RefusalReason::NotPortable => lang.pick(
+                "le droit à la portabilité ne s'applique pas à ce traitement (ni consentement ni contrat)",
+                "the right to data portability does not apply to this processing (neither consent nor contract)",
+            ),
+            RefusalReason::AdverselyAffectsOthers => {
+                lang.pick("la copie porterait atteinte aux droits d'autrui", "the copy would adversely affect the rights of others")
+            }
+            RefusalReason::Other { legal_ground } => return legal_ground.clone(),
+        };
+        let art = lang.pick("RGPD art.", "GDPR Art.");
+        format!("{text} ({art} {})", self.article())
+    }
+}
+
+impl FromStr for RefusalReason {
+    type Err = UnknownKeyword;
+    /// `manifestly_unfounded`, `excessive`, `cannot_identify`,
+    /// `erasure_exemption:<exemption>`, `compelling_legitimate_grounds`,
+    /// `not_portable`, `adversely_affects_others`, `other:<legal ground>`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        const EXPECTED: &str = "manifestly_unfounded, excessive, cannot_identify, erasure_exemption:<exemption>, \
+             compelling_legitimate_grounds, not_portable, adversely_affects_others or other:<legal ground>";
+        let (head, tail) = match s.split_once(':') {
+            Some((h, t)) => (h, Some(t.trim())),
+            None => (s, None),
+        };
+        let key = head.trim().to_ascii_lowercase().replace('-', "_");
+        let unknown = |expected| UnknownKeyword {
+            what: "refusal reason",
+            given: s.trim().to_string(),
+            expected,
+        };
+        let needs_value = "a value after the colon, e.g. erasure_exemption:legal_obligation or other:<legal ground>";
+        match (key.as_str(), tail) {
+            ("erasure_exemption", Some(ex)) => Ok(RefusalReason::ErasureExemption {
+                exemption: ex.parse()?,
+            }),
+            ("other", Some(ground)) if !ground.is_empty() => Ok(RefusalReason::Other {
+                legal_ground: ground.to_string(),
+            }),
+            ("erasure_exemption" | "other", _) => Err(unknown(needs_value)),
+            ("manifestly_unfounded", None) => Ok(RefusalReason::ManifestlyUnfounded),
+            ("excessive", None) => Ok(RefusalReason::Excessive),
+            ("cannot_identify", None) => Ok(RefusalReason::CannotIdentify),
+            ("compelling_legitimate_grounds", None) => {
+                Ok(RefusalReason::CompellingLegitimateGrounds)
+            }
+            ("not_portable", None) => Ok(RefusalReason::NotPortable),
+            ("adversely_affects_others", None) => Ok(RefusalReason::AdverselyAffectsOthers),
+            _ => Err(unknown(EXPECTED)),
         }
     }
 }
@@ -495,6 +649,22 @@ impl Request {
     }
     pub fn is_open(&self) -> bool {
         !self.stage.is_closed()
+    }
+
+    /// When the request was done or refused.
+    pub fn closed_at(&self) -> Option<DateTime<Utc>> {
+        if self.is_open() {
+            None
+        } else {
+            self.history.last().map(|h| h.at)
+        }
+    }
+
+    /// Whether the answer (done or refused) came before the end of the
+    /// deadline in force (Art. 12(3) and 12(4)); `None` while open.
+    pub fn answered_in_time(&self) -> Option<bool> {
+        self.closed_at()
+            .map(|at| at < self.effective_deadline().legal_end())
     }
 
     pub fn status(&self) -> Status {
@@ -1053,6 +1223,72 @@ mod tests {
         assert_eq!(RequestKind::Portability.article(), "20");
         assert_eq!(RequestKind::ConsentWithdrawal.article(), "7(3)");
         assert_eq!(RequestKind::Objection.label(Lang::Fr), "Droit d'opposition");
+    }
+
+    #[test]
+    fn refusal_reasons_parse_for_the_cli_and_read_in_both_languages() {
+        assert_eq!(
+            "excessive".parse::<RefusalReason>(),
+            Ok(RefusalReason::Excessive)
+        );
+        assert_eq!(
+            "erasure-exemption:legal-obligation".parse::<RefusalReason>(),
+            Ok(RefusalReason::ErasureExemption {
+                exemption: Art17Exemption::LegalObligation
+            })
+        );
+        assert_eq!(
+            "other: abusive request".parse::<RefusalReason>(),
+            Ok(RefusalReason::Other {
+                legal_ground: "abusive request".into()
+            })
+        );
+        let e = "erasure_exemption".parse::<RefusalReason>().unwrap_err();
+        assert!(e.expected.contains("after the colon"), "{e}");
+        let e = "erasure_exemption:vacation"
+            .parse::<RefusalReason>()
+            .unwrap_err();
+        assert!(e.to_string().contains("legal_obligation"), "{e}");
+        assert!("bored".parse::<RefusalReason>().is_err());
+        assert_eq!(
+            RefusalReason::ManifestlyUnfounded.label(Lang::Fr),
+            "demande manifestement infondée (RGPD art. 12(5))"
+        );
+        assert_eq!(
+            RefusalReason::ErasureExemption {
+                exemption: Art17Exemption::LegalClaims
+            }
+            .label(Lang::En),
+            "establishment, exercise or defence of legal claims (GDPR Art. 17(3)(e))"
+        );
+        assert_eq!(
+            "OTP-to-known-contact".parse(),
+            Ok(VerificationMethod::OtpToKnownContact)
+        );
+    }
+
+    #[test]
+    fn art12_3_answer_in_time_is_judged_against_the_deadline_in_force() {
+        let mut r = received(RequestKind::Access);
+        assert_eq!(r.answered_in_time(), None);
+        r.apply(Transition::Acknowledge, utc("2026-03-10T09:00:01Z"))
+            .unwrap();
+        r.apply(otp(), utc("2026-03-10T10:00:00Z")).unwrap();
+        r.apply(Transition::Start, utc("2026-03-11T08:00:00Z"))
+            .unwrap();
+        let mut late = r.clone();
+        late.apply(Transition::Complete, utc("2026-04-10T22:00:00Z"))
+            .unwrap();
+        assert_eq!(late.closed_at(), Some(utc("2026-04-10T22:00:00Z")));
+        assert_eq!(late.answered_in_time(), Some(false));
+        r.apply(
+            extend(1, "2026-03-20T10:00:00Z"),
+            utc("2026-03-20T10:00:00Z"),
+        )
+        .unwrap();
+        r.apply(Transition::Complete, utc("2026-04-10T22:00:00Z"))
+            .unwrap();
+        assert_eq!(r.answered_in_time(), Some(true));
     }
 
     #[test]
