@@ -20,6 +20,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::saturating_add;
 pub use crate::declarations::vocab::BreachRegime;
 use std::str::FromStr;
 
@@ -155,7 +156,7 @@ impl BreachClock {
             BreachRegime::Gdpr => cfg.gdpr_hours,
             BreachRegime::Eprivacy => cfg.eprivacy_initial_hours,
         };
-        self.aware_at + Duration::hours(i64::from(hours))
+        saturating_add(self.aware_at, Duration::hours(i64::from(hours)))
     }
 
     /// Deadline of the complete notice after an incomplete initial one sent
@@ -167,9 +168,10 @@ impl BreachClock {
     ) -> Option<DateTime<Utc>> {
         match self.regime {
             BreachRegime::Gdpr => None,
-            BreachRegime::Eprivacy => {
-                Some(initial_at + Duration::days(i64::from(cfg.eprivacy_complete_days)))
-            }
+            BreachRegime::Eprivacy => Some(saturating_add(
+                initial_at,
+                Duration::days(i64::from(cfg.eprivacy_complete_days)),
+            )),
         }
     }
 

@@ -32,6 +32,11 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime
 pub use crate::declarations::vocab::HolidayCalendar;
 use crate::lang::Lang;
 
+/// Counts beyond a century of working days are not walked day by day: the
+/// result saturates at the end of time (no promise or notice period is that
+/// long; `habeas check` refuses promises beyond the statutory month).
+const MAX_WORKING_DAYS: u32 = 100 * 262;
+
 /// A public holiday on a given date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Holiday {
@@ -219,6 +224,9 @@ impl HolidayCalendar {
     /// counted (Reg. 1182/71 art. 3(1), second subparagraph). `n = 0` gives
     /// `date`.
     pub fn add_working_days(self, date: NaiveDate, n: u32) -> NaiveDate {
+        if n > MAX_WORKING_DAYS {
+            return NaiveDate::MAX;
+        }
         (0..n).fold(date, |d, _| self.next_working_day(d))
     }
 
@@ -227,6 +235,9 @@ impl HolidayCalendar {
     /// Starting on a non-working day, the count begins at the next working
     /// day's midnight.
     pub fn add_working_hours(self, from: DateTime<Utc>, hours: u32) -> DateTime<Utc> {
+        if hours / 24 > MAX_WORKING_DAYS {
+            return DateTime::<Utc>::MAX_UTC;
+        }
         let local = to_local(from);
         let mut day = local.date();
         let mut elapsed_in_day = local.time().signed_duration_since(chrono::NaiveTime::MIN);
@@ -238,7 +249,10 @@ impl HolidayCalendar {
         loop {
             let left_today = Duration::days(1) - elapsed_in_day;
             if remaining <= left_today {
-                let at = day.and_time(chrono::NaiveTime::MIN) + elapsed_in_day + remaining;
+                let at = day
+                    .and_time(chrono::NaiveTime::MIN)
+                    .checked_add_signed(elapsed_in_day + remaining)
+                    .unwrap_or(NaiveDateTime::MAX);
                 return from_local(at);
             }
             remaining -= left_today;
@@ -293,18 +307,34 @@ pub fn local_offset(at: DateTime<Utc>) -> FixedOffset {
 
 /// Local wall-clock time (Paris/Brussels) of an instant.
 pub fn to_local(at: DateTime<Utc>) -> NaiveDateTime {
-    at.with_timezone(&local_offset(at)).naive_local()
+    let offset = Duration::seconds(i64::from(local_offset(at).local_minus_utc()));
+    at.naive_utc()
+        .checked_add_signed(offset)
+        .unwrap_or(NaiveDateTime::MAX)
+}
+
+/// `at + by`, saturating at the largest representable instant instead of
+/// panicking (inputs come from users and declarations).
+pub fn saturating_add(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at.checked_add_signed(by)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The instant of a local wall-clock time. In the autumn fold (a local hour
 /// that happens twice) the earlier instant is taken, which keeps deadlines
 /// conservative; in the spring gap the time is read as winter time.
 pub fn from_local(local: NaiveDateTime) -> DateTime<Utc> {
-    let summer = (local - Duration::hours(2)).and_utc();
+    let back = |hours| {
+        local
+            .checked_sub_signed(Duration::hours(hours))
+            .unwrap_or(NaiveDateTime::MIN)
+            .and_utc()
+    };
+    let summer = back(2);
     if local_offset(summer).local_minus_utc() == 7200 {
         return summer;
     }
-    (local - Duration::hours(1)).and_utc()
+    back(1)
 }
 
 /// The instant a local calendar day ends: the next local midnight. A period
@@ -464,6 +494,25 @@ mod tests {
             fr.add_working_hours(utc("2026-12-07T10:00:00Z"), 0),
             utc("2026-12-07T10:00:00Z")
         );
+    }
+
+    #[test]
+    fn absurd_counts_saturate_instead_of_panicking() {
+        let fr = HolidayCalendar::Fr;
+        assert_eq!(fr.add_working_days(d(2026, 1, 1), u32::MAX), NaiveDate::MAX);
+        assert_eq!(
+            fr.add_working_hours(utc("2026-12-07T10:00:00Z"), u32::MAX),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(to_local(DateTime::<Utc>::MAX_UTC), NaiveDateTime::MAX);
+        assert_eq!(from_local(NaiveDateTime::MIN), DateTime::<Utc>::MIN_UTC);
+        assert!(end_of_local_day(NaiveDate::MAX) > utc("2026-12-07T10:00:00Z"));
+        assert_eq!(
+            saturating_add(DateTime::<Utc>::MAX_UTC, Duration::hours(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        // The largest count still walked day by day stays fast and lands on a working day.
+        assert!(fr.is_working_day(fr.add_working_days(d(2026, 1, 1), MAX_WORKING_DAYS)));
     }
 
     #[test]

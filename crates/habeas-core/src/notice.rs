@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, Months, Utc};
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
 
-use crate::calendar::{HolidayCalendar, from_local, to_local};
+use crate::calendar::{HolidayCalendar, from_local, saturating_add, to_local};
 use crate::consent::Sha256Digest;
 use crate::delay::Delay;
 
@@ -71,7 +71,7 @@ impl NoticeRules {
         let far = DateTime::<Utc>::MAX_UTC;
         match self.period {
             Delay::Immediate => published_at,
-            Delay::Hours(h) => published_at + Duration::hours(i64::from(h)),
+            Delay::Hours(h) => saturating_add(published_at, Duration::hours(i64::from(h))),
             Delay::WorkingHours(h) => self.calendar.add_working_hours(published_at, h),
             Delay::Days(d) => local
                 .checked_add_signed(Duration::days(i64::from(d)))

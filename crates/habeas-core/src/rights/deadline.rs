@@ -13,7 +13,7 @@
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, Utc};
 use serde::Serialize;
 
-use crate::calendar::{HolidayCalendar, end_of_local_day, to_local};
+use crate::calendar::{HolidayCalendar, end_of_local_day, saturating_add, to_local};
 use crate::delay::Delay;
 
 /// `date` plus `months` calendar months, clamped to the end of the month
@@ -109,7 +109,7 @@ pub fn promised_due(
     };
     match delay {
         Delay::Immediate => received_at,
-        Delay::Hours(h) => received_at + Duration::hours(i64::from(h)),
+        Delay::Hours(h) => saturating_add(received_at, Duration::hours(i64::from(h))),
         Delay::WorkingHours(h) => calendar.add_working_hours(received_at, h),
         Delay::Days(d) => plus_days(i64::from(d)),
         Delay::Weeks(w) => plus_days(i64::from(w) * 7),
