@@ -25,7 +25,7 @@ pub use crate::declarations::vocab::BreachRegime;
 use std::str::FromStr;
 
 use crate::lang::Lang;
-use crate::rights::request::{UnknownKeyword, parse_keyword};
+use crate::rights::keyword::{UnknownKeyword, parse_keyword};
 use crate::rights::urgency::{Urgency, UrgencyThreshold};
 
 /// Deadlines of both regimes, in configuration.

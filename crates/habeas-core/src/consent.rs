@@ -109,9 +109,9 @@ pub enum ConsentAction {
 }
 
 impl FromStr for ConsentAction {
-    type Err = crate::rights::request::UnknownKeyword;
+    type Err = crate::rights::keyword::UnknownKeyword;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        crate::rights::request::parse_keyword(
+        crate::rights::keyword::parse_keyword(
             s,
             &[
                 ("given", ConsentAction::Given),

@@ -8,20 +8,26 @@
 //! no clock reads (every function takes `now` or the event time).
 
 pub mod deadline;
+pub mod keyword;
+pub mod kind;
 pub mod policy;
+pub mod refusal;
 pub mod request;
 pub mod urgency;
 
 pub use deadline::{
     StatutoryDeadline, add_months_clamped, extended_deadline, promised_due, statutory_deadline,
 };
+pub use keyword::UnknownKeyword;
+pub use kind::RequestKind;
+pub use kind::UnknownRequestKind;
 pub use policy::{
     ActorScope, Decision, ObjectionStatus, Operation, PurposeFacts, RefusalCause, SubjectState,
     decide,
 };
+pub use refusal::{Art17Exemption, Refusal, RefusalReason};
 pub use request::{
-    Art17Exemption, Extension, HistoryEntry, IdentityProof, Refusal, RefusalReason, Request,
-    RequestKind, Stage, Status, Transition, TransitionError, UnknownRequestKind,
+    Extension, HistoryEntry, IdentityProof, Request, Stage, Status, Transition, TransitionError,
     VerificationMethod,
 };
 pub use urgency::{

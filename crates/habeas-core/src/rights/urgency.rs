@@ -7,7 +7,8 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::request::{Request, RequestKind};
+use super::kind::RequestKind;
+use super::request::Request;
 
 /// Which clock a due date comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -131,7 +132,8 @@ mod tests {
     use super::*;
     use crate::calendar::HolidayCalendar;
     use crate::delay::Delay;
-    use crate::rights::request::{RefusalReason, Transition};
+    use crate::rights::refusal::RefusalReason;
+    use crate::rights::request::Transition;
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().to_utc()
