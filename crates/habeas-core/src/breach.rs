@@ -13,6 +13,10 @@
 //!   sufficient awareness of it (art. 2(2)), so both clocks start at
 //!   awareness.
 //!
+//! Hours are counted from the exact moment of awareness, not from the next
+//! full hour as Reg. (EEC, Euratom) 1182/71 art. 3(1) would: the earlier,
+//! conservative deadline.
+//!
 //! The hours and days are configuration ([`BreachClockConfig`]) with the
 //! legal values as defaults: the Digital Omnibus proposal would change them
 //! (STANDARDS §3.5, §10).

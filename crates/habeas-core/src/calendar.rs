@@ -111,7 +111,10 @@ const COMMON_MOVABLE: &[Movable] = &[
     (50, "Lundi de Pentecôte", "Whit Monday"),
 ];
 
-/// Alsace-Moselle adds Good Friday (Code du travail art. L3134-13).
+/// Alsace-Moselle adds Good Friday (Code du travail art. L3134-13; the text
+/// names communes with a Protestant temple or mixed church, but the day is
+/// observed throughout the three départements, so the calendar applies it
+/// everywhere).
 const ALSACE_MOSELLE_MOVABLE: &[Movable] = &[(-2, "Vendredi saint", "Good Friday")];
 
 impl HolidayCalendar {

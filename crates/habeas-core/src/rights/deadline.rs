@@ -86,8 +86,10 @@ pub fn extended_deadline(
 /// When the provider's promise falls due, from the moment of receipt.
 ///
 /// - `Immediate`: at receipt.
-/// - `Hours(n)`: exactly `n` hours later (a period in hours runs from the
-///   moment of the event, Reg. 1182/71 art. 3(1) first subparagraph).
+/// - `Hours(n)`: exactly `n` hours after the moment of receipt. Reg.
+///   1182/71 art. 3(1) and 3(2)(a) would start the count at the next full
+///   hour; counting from the exact moment is up to an hour earlier, the
+///   conservative side.
 /// - `WorkingHours(n)`: see [`HolidayCalendar::add_working_hours`].
 /// - `Days`, `Weeks`, `Months`: the end of the local day `n` days, weeks or
 ///   months after the day of receipt (the day of receipt is not counted,
