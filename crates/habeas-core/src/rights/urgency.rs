@@ -83,8 +83,9 @@ impl Request {
                 DueKind::Statutory
             },
         };
-        // An extension extends the law's clock, not the provider's promise;
-        // a promise later than the law never binds before it.
+        // A promise later than the law never binds before it. Once the
+        // request is extended (Art. 12(3)), the subject has been told the new
+        // date with the reasons, and that date replaces the shorter promise.
         match self.promised_due() {
             Some(p) if p < statutory.at && self.extension().is_none() => Some(DueDate {
                 at: p,
@@ -193,6 +194,29 @@ mod tests {
                 at: utc("2027-01-04T23:00:00Z"),
                 kind: DueKind::Statutory
             }
+        );
+        // Extended by two months: 4 March 2027 (Thursday) replaces the promise.
+        let mut extended = r.clone();
+        extended
+            .apply(
+                Transition::Extend {
+                    further_months: 2,
+                    justification: "records in 14 systems".into(),
+                    subject_informed_at: utc("2026-12-07T09:00:00Z"),
+                },
+                utc("2026-12-07T09:00:00Z"),
+            )
+            .unwrap();
+        assert_eq!(
+            extended.next_due().unwrap(),
+            DueDate {
+                at: utc("2027-03-04T23:00:00Z"),
+                kind: DueKind::Extended
+            }
+        );
+        assert_eq!(
+            extended.urgency(utc("2026-12-09T00:00:00Z"), UrgencyThreshold::default()),
+            Some(Urgency::OnTrack)
         );
     }
 
