@@ -23,7 +23,7 @@ pub use kind::RequestKind;
 pub use kind::UnknownRequestKind;
 pub use policy::{
     ActorScope, Decision, ObjectionStatus, Operation, PurposeFacts, RefusalCause, SubjectState,
-    decide,
+    consents_by_activity, decide,
 };
 pub use refusal::{Art17Exemption, Refusal, RefusalReason};
 pub use request::{

@@ -14,6 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::consent::ConsentState;
+use crate::declarations::model::{Activity, ConsentPurpose, Name, StaffRole};
+use crate::declarations::vocab::LegalBasis;
 use crate::lang::Lang;
 
 /// What the actor may do: a staff role or an API token scope, from the
@@ -26,6 +28,21 @@ pub struct ActorScope {
     pub categories: BTreeSet<String>,
 }
 
+impl ActorScope {
+    /// The scope of a declared staff role (`[roles.<name>]`).
+    pub fn from_role(name: &str, role: &StaffRole) -> Self {
+        ActorScope {
+            role: name.to_string(),
+            purposes: role.purposes.iter().map(|p| p.get_ref().clone()).collect(),
+            categories: role
+                .categories
+                .iter()
+                .map(|c| c.get_ref().clone())
+                .collect(),
+        }
+    }
+}
+
 /// What the law says about the purpose asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PurposeFacts {
@@ -35,6 +52,51 @@ pub struct PurposeFacts {
     /// The purpose rests on consent (Art. 6(1)(a)): processing needs a
     /// consent given and not withdrawn.
     pub consent_based: bool,
+}
+
+impl PurposeFacts {
+    /// The facts of a declared activity (`[activities.<id>]`): direct
+    /// marketing by flag or kind, consent-based when its Art. 6(1) basis is (a).
+    pub fn from_activity(id: &str, activity: &Activity) -> Self {
+        PurposeFacts {
+            name: id.to_string(),
+            direct_marketing: activity.is_direct_marketing(),
+            consent_based: activity.legal_basis() == Some(LegalBasis::Consent),
+        }
+    }
+}
+
+/// The consent ledger is keyed by consent name (`[consents.<name>]`), the
+/// policy by activity id: map one onto the other. An activity several
+/// consents point to may be processed only if every one is given; otherwise
+/// a withdrawal is reported first, then a refusal, then "never asked".
+pub fn consents_by_activity(
+    ledger_states: &BTreeMap<String, ConsentState>,
+    consents: &BTreeMap<Name, ConsentPurpose>,
+) -> BTreeMap<String, ConsentState> {
+    fn rank(s: &ConsentState) -> u8 {
+        match s {
+            ConsentState::Withdrawn { .. } => 0,
+            ConsentState::Refused { .. } => 1,
+            ConsentState::Unknown => 2,
+            ConsentState::Given { .. } => 3,
+        }
+    }
+    let mut out: BTreeMap<String, ConsentState> = BTreeMap::new();
+    for (name, consent) in consents {
+        let state = ledger_states
+            .get(name.get_ref())
+            .copied()
+            .unwrap_or(ConsentState::Unknown);
+        let activity = consent.activity.get_ref().clone();
+        match out.get(&activity) {
+            Some(existing) if rank(existing) <= rank(&state) => {}
+            _ => {
+                out.insert(activity, state);
+            }
+        }
+    }
+    out
 }
 
 /// Whether an objection still stops the purpose.
@@ -508,6 +570,68 @@ mod tests {
                 Operation::Read
             )
             .is_allowed()
+        );
+    }
+
+    #[test]
+    fn scopes_and_facts_come_from_the_declarations() {
+        let role: StaffRole = toml::from_str(
+            r#"
+            name = "Support"
+            purposes = ["PA-0002"]
+            categories = ["contact", "tickets"]
+            "#,
+        )
+        .unwrap();
+        let scope = ActorScope::from_role("support", &role);
+        assert_eq!(scope.categories, set(&["contact", "tickets"]));
+        let activity: Activity = toml::from_str(
+            r#"
+            name = "Lettre d'information"
+            kind = "direct_marketing"
+            role = "controller"
+            legal_basis = "consent"
+            "#,
+        )
+        .unwrap();
+        let facts = PurposeFacts::from_activity("PA-0002", &activity);
+        assert!(facts.direct_marketing && facts.consent_based);
+        let consents: BTreeMap<Name, ConsentPurpose> = toml::from_str(
+            r#"
+            [newsletter]
+            activity = "PA-0002"
+            text = "J'accepte de recevoir la lettre d'information."
+            [partners]
+            activity = "PA-0002"
+            text = "J'accepte les offres des partenaires."
+            "#,
+        )
+        .unwrap();
+        let given = ConsentState::Given {
+            since: at("2026-01-01T00:00:00Z"),
+        };
+        let mut states = BTreeMap::from([("newsletter".to_string(), given)]);
+        // Only one of the two consents given: the activity is not covered.
+        assert_eq!(
+            consents_by_activity(&states, &consents)["PA-0002"],
+            ConsentState::Unknown
+        );
+        states.insert("partners".into(), given);
+        assert_eq!(consents_by_activity(&states, &consents)["PA-0002"], given);
+        let withdrawn = ConsentState::Withdrawn {
+            since: at("2026-02-01T00:00:00Z"),
+        };
+        states.insert("partners".into(), withdrawn);
+        let subject = SubjectState {
+            consents: consents_by_activity(&states, &consents),
+            ..Default::default()
+        };
+        let r = cause(decide(&scope, &subject, &facts, "contact", Operation::Read));
+        assert_eq!(
+            r,
+            RefusalCause::ConsentWithdrawn {
+                purpose: "PA-0002".into()
+            }
         );
     }
 
