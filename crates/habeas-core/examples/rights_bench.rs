@@ -258,7 +258,7 @@ fn main() {
     }
     let ledger = match ConsentLedger::from_events(events) {
         Ok(l) => l,
-        Err((i, e)) => panic!("event {i}: {e}"),
+        Err(e) => panic!("{e}"),
     };
     let may = median(|| {
         for _ in 0..10_000 {

@@ -205,6 +205,14 @@ impl ConsentState {
     }
 }
 
+/// A stored event that breaks the ledger's rules, by its position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("consent event #{index} (counting from 0): {error}")]
+pub struct LedgerLoadError {
+    pub index: usize,
+    pub error: ConsentError,
+}
+
 /// The decision for processing one purpose of one subject.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "decision", rename_all = "snake_case")]
@@ -233,10 +241,12 @@ impl ConsentLedger {
     /// each as [`ConsentLedger::record`] would.
     pub fn from_events(
         events: impl IntoIterator<Item = ConsentEvent>,
-    ) -> Result<Self, (usize, ConsentError)> {
+    ) -> Result<Self, LedgerLoadError> {
         let mut ledger = Self::new();
-        for (i, e) in events.into_iter().enumerate() {
-            ledger.record(e).map_err(|err| (i, err))?;
+        for (index, e) in events.into_iter().enumerate() {
+            ledger
+                .record(e)
+                .map_err(|error| LedgerLoadError { index, error })?;
         }
         Ok(ledger)
     }
@@ -631,6 +641,8 @@ mod tests {
             "2026-01-10T10:00:00Z",
             ("v1", NOTICE_V1),
         )]);
-        assert_eq!(from_ledger.unwrap_err().0, 0);
+        let e = from_ledger.unwrap_err();
+        assert_eq!(e.index, 0);
+        assert!(e.to_string().starts_with("consent event #0"));
     }
 }
