@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::kind::RequestKind;
 use super::request::Request;
+use crate::lang::Lang;
 
 /// Which clock a due date comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +21,22 @@ pub enum DueKind {
     Statutory,
     /// Art. 12(3): extended by up to two further months.
     Extended,
+}
+
+impl DueKind {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            DueKind::Promised => lang.pick("délai promis", "promised delay"),
+            DueKind::Statutory => lang.pick(
+                "délai légal (RGPD art. 12(3))",
+                "statutory deadline (GDPR Art. 12(3))",
+            ),
+            DueKind::Extended => lang.pick(
+                "délai prolongé (RGPD art. 12(3))",
+                "extended deadline (GDPR Art. 12(3))",
+            ),
+        }
+    }
 }
 
 /// The next due date of an open request.
@@ -40,6 +57,14 @@ pub enum Urgency {
 }
 
 impl Urgency {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Urgency::Overdue => lang.pick("en retard", "overdue"),
+            Urgency::DueSoon => lang.pick("échéance proche", "due soon"),
+            Urgency::OnTrack => lang.pick("dans les temps", "on track"),
+        }
+    }
+
     /// Classify a due date at `now`.
     pub fn classify(
         due: DateTime<Utc>,
@@ -153,6 +178,7 @@ mod tests {
             Urgency::DueSoon
         );
         assert_eq!(Urgency::classify(due, due, t), Urgency::Overdue);
+        assert_eq!(Urgency::Overdue.label(Lang::Fr), "en retard");
         let tight = UrgencyThreshold(Duration::hours(12));
         assert_eq!(
             Urgency::classify(due, utc("2026-04-08T00:00:00Z"), tight),
