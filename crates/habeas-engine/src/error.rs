@@ -1,0 +1,121 @@
+//! The engine's error model. Every refusal a caller can cause carries a
+//! stable machine `code`, the field and category it concerns, and a message
+//! in French and English; none carries a personal-data value (only names of
+//! fields and categories, which come from the declarations).
+
+use std::fmt;
+
+/// What went wrong, sorted by who can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The caller's input breaks a declared rule; nothing was written.
+    #[error("{0}")]
+    Invalid(Refusal),
+    /// The caller is authenticated but its scope does not allow this.
+    #[error("{0}")]
+    Forbidden(Refusal),
+    /// The caller did not present a valid token.
+    #[error("{0}")]
+    Unauthenticated(Refusal),
+    /// The subject or record does not exist.
+    #[error("{0}")]
+    NotFound(Refusal),
+    /// The operator's configuration is wrong (keys, settings, declarations).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// A key operation failed (missing key, tampered ciphertext, …).
+    #[error("crypto: {0}")]
+    Crypto(#[from] habeas_crypto::CryptoError),
+}
+
+/// A precise, bilingual, value-free description of a refusal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Refusal {
+    /// Stable code, e.g. `unknown_field`, `wrong_type`, `purpose_not_allowed`.
+    pub code: &'static str,
+    /// French text, shown first.
+    pub message_fr: String,
+    /// English text.
+    pub message_en: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// 1-based line of a bulk body, when the refusal concerns one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+}
+
+impl Refusal {
+    pub fn new(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message_fr: fr.into(),
+            message_en: en.into(),
+            category: None,
+            field: None,
+            line: None,
+        }
+    }
+
+    pub fn category(mut self, category: &str) -> Self {
+        self.category = Some(category.to_string());
+        self
+    }
+
+    pub fn field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_string());
+        self
+    }
+
+    pub fn line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        write!(f, "{} / {}", self.message_fr, self.message_en)
+    }
+}
+
+impl EngineError {
+    pub fn invalid(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        EngineError::Invalid(Refusal::new(code, fr, en))
+    }
+
+    /// The refusal, when this error is one the caller caused.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            EngineError::Invalid(r)
+            | EngineError::Forbidden(r)
+            | EngineError::Unauthenticated(r)
+            | EngineError::NotFound(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Attach a bulk line number to a caller refusal.
+    pub fn at_line(self, line: u64) -> Self {
+        match self {
+            EngineError::Invalid(r) => EngineError::Invalid(r.line(line)),
+            other => other,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for EngineError {
+    fn from(err: rusqlite::Error) -> Self {
+        // rusqlite errors name SQL and columns, never bound values.
+        EngineError::Storage(err.to_string())
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

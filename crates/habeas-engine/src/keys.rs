@@ -1,0 +1,229 @@
+//! Data keys per (subject, category): created and wrapped on first use,
+//! unwrapped on read, destroyed to crypto-shred, rewrapped on rotation
+//! (issue 3 point 3). The wrapped keys live in the key store, a separate
+//! SQLite file in its own directory; the KEK never touches a database.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use habeas_crypto::{Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, WrappedKey};
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::{EngineError, Result};
+
+type Pair = (String, String);
+
+/// Most unwrapped data keys kept in memory before the cache is emptied.
+const CACHE_LIMIT: usize = 200_000;
+
+pub struct DataKeys {
+    conn: Mutex<Connection>,
+    ring: RwLock<KekRing>,
+    dir: KeyDir,
+    cache: Mutex<HashMap<Pair, Arc<DataKey>>>,
+}
+
+fn lock_err() -> EngineError {
+    EngineError::Storage("a key-store lock was poisoned by an earlier panic".into())
+}
+
+impl DataKeys {
+    pub fn new(conn: Connection, dir: KeyDir) -> Result<Self> {
+        let ring = dir.load_kek_ring()?;
+        Ok(DataKeys {
+            conn: Mutex::new(conn),
+            ring: RwLock::new(ring),
+            dir,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn unwrap(&self, bytes: Vec<u8>, subject: &str, category: &str) -> Result<DataKey> {
+        let wrapped = WrappedKey::from_bytes(bytes)?;
+        let aad = Aad::data_key(subject, category);
+        let first = self.ring.read().map_err(|_| lock_err())?.unwrap(&wrapped, &aad);
+        match first {
+            Ok(key) => Ok(key),
+            Err(habeas_crypto::CryptoError::WrongKek { .. }) => {
+                // Another process rotated the KEK: reload the ring once.
+                let ring = self.dir.load_kek_ring()?;
+                let key = ring.unwrap(&wrapped, &aad)?;
+                *self.ring.write().map_err(|_| lock_err())? = ring;
+                Ok(key)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The data keys of `pairs`, creating (and durably storing, wrapped)
+    /// those that do not exist yet.
+    pub fn get_or_create(&self, pairs: &[Pair], now: i64) -> Result<HashMap<Pair, Arc<DataKey>>> {
+        let mut out = HashMap::with_capacity(pairs.len());
+        let mut missing = Vec::new();
+        {
+            let cache = self.cache.lock().map_err(|_| lock_err())?;
+            for pair in pairs {
+                match cache.get(pair) {
+                    Some(k) => {
+                        out.insert(pair.clone(), Arc::clone(k));
+                    }
+                    None => missing.push(pair.clone()),
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        missing.sort();
+        missing.dedup();
+        let conn = self.conn.lock().map_err(|_| lock_err())?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = (|| -> Result<Vec<(Pair, Arc<DataKey>)>> {
+            let mut made = Vec::with_capacity(missing.len());
+            for (subject, category) in &missing {
+                let existing: Option<Vec<u8>> = conn
+                    .prepare_cached(
+                        "SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2",
+                    )?
+                    .query_row([subject, category], |r| r.get(0))
+                    .optional()?;
+                let key = match existing {
+                    Some(bytes) => self.unwrap(bytes, subject, category)?,
+                    None => {
+                        let key = DataKey::generate()?;
+                        let wrapped = self
+                            .ring
+                            .read()
+                            .map_err(|_| lock_err())?
+                            .wrap(&key, &Aad::data_key(subject, category))?;
+                        conn.prepare_cached(
+                            "INSERT INTO data_keys (subject_id, category, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)",
+                        )?
+                        .execute(rusqlite::params![subject, category, wrapped.as_bytes(), now])?;
+                        key
+                    }
+                };
+                made.push(((subject.clone(), category.clone()), Arc::new(key)));
+            }
+            Ok(made)
+        })();
+        match result {
+            Ok(made) => {
+                conn.execute_batch("COMMIT")?;
+                let mut cache = self.cache.lock().map_err(|_| lock_err())?;
+                if cache.len() + made.len() > CACHE_LIMIT {
+                    cache.clear();
+                }
+                for (pair, key) in made {
+                    cache.insert(pair.clone(), Arc::clone(&key));
+                    out.insert(pair, key);
+                }
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The data key of a pair if it exists (a shredded pair has none).
+    pub fn get(&self, subject: &str, category: &str) -> Result<Option<Arc<DataKey>>> {
+        let pair = (subject.to_string(), category.to_string());
+        if let Some(k) = self.cache.lock().map_err(|_| lock_err())?.get(&pair) {
+            return Ok(Some(Arc::clone(k)));
+        }
+        let bytes: Option<Vec<u8>> = {
+            let conn = self.conn.lock().map_err(|_| lock_err())?;
+            conn.prepare_cached("SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2")?
+                .query_row([subject, category], |r| r.get(0))
+                .optional()?
+        };
+        let Some(bytes) = bytes else { return Ok(None) };
+        let key = Arc::new(self.unwrap(bytes, subject, category)?);
+        let mut cache = self.cache.lock().map_err(|_| lock_err())?;
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(pair, Arc::clone(&key));
+        Ok(Some(key))
+    }
+
+    /// Destroy every data key of a subject (crypto-shredding, Art. 17), and
+    /// the remnants: `secure_delete` zeroes the freed bytes and a TRUNCATE
+    /// checkpoint empties the WAL (RELIABILITY.md §0.1).
+    pub fn destroy_subject(&self, subject: &str) -> Result<usize> {
+        self.cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .retain(|(s, _), _| s != subject);
+        let conn = self.conn.lock().map_err(|_| lock_err())?;
+        let n = conn.execute("DELETE FROM data_keys WHERE subject_id = ?1", [subject])?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(n)
+    }
+
+    /// `habeas keys rotate`: stage a new KEK (or resume a staged one),
+    /// rewrap every data key under it, then promote it. Data is not
+    /// re-encrypted; the server keeps serving (new keys are wrapped by the
+    /// staged KEK as soon as the ring is reloaded).
+    pub fn rotate(&self) -> Result<(usize, Option<String>)> {
+        if self.dir.load_staged_kek()?.is_none() {
+            self.dir.stage_new_kek()?;
+        }
+        let ring = self.dir.load_kek_ring()?;
+        *self.ring.write().map_err(|_| lock_err())? = ring;
+        let mut rewrapped = 0usize;
+        let mut after = (String::new(), String::new());
+        loop {
+            let conn = self.conn.lock().map_err(|_| lock_err())?;
+            let chunk: Vec<(String, String, Vec<u8>)> = conn
+                .prepare_cached(
+                    "SELECT subject_id, category, wrapped FROM data_keys
+                     WHERE (subject_id, category) > (?1, ?2) ORDER BY subject_id, category LIMIT 1000",
+                )?
+                .query_map([&after.0, &after.1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let Some(last) = chunk.last() else { break };
+            after = (last.0.clone(), last.1.clone());
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            let ring = self.ring.read().map_err(|_| lock_err())?;
+            let step = (|| -> Result<usize> {
+                let mut n = 0;
+                for (subject, category, bytes) in chunk {
+                    let wrapped = WrappedKey::from_bytes(bytes)?;
+                    if !ring.needs_rewrap(&wrapped) {
+                        continue;
+                    }
+                    let new = ring.rewrap_to_current(&wrapped, &Aad::data_key(&subject, &category))?;
+                    conn.prepare_cached(
+                        "UPDATE data_keys SET wrapped = ?3 WHERE subject_id = ?1 AND category = ?2",
+                    )?
+                    .execute(rusqlite::params![subject, category, new.as_bytes()])?;
+                    n += 1;
+                }
+                Ok(n)
+            })();
+            match step {
+                Ok(n) => {
+                    conn.execute_batch("COMMIT")?;
+                    rewrapped += n;
+                }
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+            }
+        }
+        let retired = self.dir.promote_staged_kek()?;
+        let ring = self.dir.load_kek_ring()?;
+        *self.ring.write().map_err(|_| lock_err())? = ring;
+        Ok((rewrapped, retired.map(|id| id.to_string())))
+    }
+
+    /// Count of stored data keys (for reports and tests).
+    pub fn count(&self) -> Result<i64> {
+        let conn = self.conn.lock().map_err(|_| lock_err())?;
+        Ok(conn.query_row("SELECT COUNT(*) FROM data_keys", [], |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,111 @@
+//! Open the vault of a Habeas project directory: `habeas.toml` (storage,
+//! keys), `declarations/*.toml` (categories, purposes), and the default
+//! layout `data/habeas.db`, `keystore/keys.db`, `keys/`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use habeas_core::clock::{Clock, SystemClock};
+use habeas_core::declarations::{self, Declarations, diagnostic};
+use habeas_core::settings::{KeyProvider, Settings, StorageUrl};
+
+use crate::error::{EngineError, Result};
+use crate::vault::{Vault, VaultPaths};
+
+/// The project's settings (defaults when `habeas.toml` is absent).
+pub fn load_settings(dir: &Path) -> Result<Settings> {
+    let path = dir.join("habeas.toml");
+    if !path.exists() {
+        return Ok(Settings::defaults());
+    }
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| EngineError::Config(format!("cannot read {}: {e}", path.display())))?;
+    habeas_core::settings::parse("habeas.toml", &text, dir).map_err(|diags| {
+        EngineError::Config(format!(
+            "habeas.toml is invalid (run `habeas check`):\n{}",
+            diagnostic::render_human(&diags)
+        ))
+    })
+}
+
+/// The project's declarations; refuses declarations with errors.
+pub fn load_declarations(dir: &Path) -> Result<Declarations> {
+    let folder = dir.join("declarations");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .map_err(|e| {
+            EngineError::Config(format!(
+                "no declarations folder at {} ({e}); create a project with `habeas init DIR` or pass `-C DIR`",
+                folder.display()
+            ))
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    let mut files = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p)
+            .map_err(|e| EngineError::Config(format!("cannot read {}: {e}", p.display())))?;
+        files.push((p.strip_prefix(dir).unwrap_or(&p).display().to_string(), text));
+    }
+    let checked = declarations::load_and_check(&files);
+    if checked.has_errors() {
+        return Err(EngineError::Config(format!(
+            "the declarations have errors (run `habeas check`):\n{}",
+            diagnostic::render_human(&checked.diagnostics)
+        )));
+    }
+    Ok(checked.declarations)
+}
+
+/// Where the vault's files go for this project.
+pub fn vault_paths(dir: &Path, settings: &Settings) -> Result<VaultPaths> {
+    let data_db = match settings.storage_url() {
+        Some(StorageUrl::Sqlite(path)) => {
+            if path.is_absolute() {
+                path
+            } else {
+                dir.join(path)
+            }
+        }
+        Some(StorageUrl::Postgres(_)) => {
+            return Err(EngineError::Config(
+                "storage = postgres://…: the vault engine runs on SQLite only for now \
+                 (PostgreSQL comes with habeas-store); use sqlite://data/habeas.db"
+                    .into(),
+            ));
+        }
+        None => {
+            return Err(EngineError::Config(
+                "[storage] url must be sqlite://PATH or postgres://…".into(),
+            ));
+        }
+    };
+    let key_dir = match settings.keys.get_ref() {
+        KeyProvider::File { .. } => settings.key_dir(dir).unwrap_or_else(|| dir.join("keys")),
+        other => {
+            return Err(EngineError::Config(format!(
+                "key provider {other:?}: the vault engine loads keys from a key directory only for now \
+                 ([keys] provider = \"file\")"
+            )));
+        }
+    };
+    Ok(VaultPaths {
+        data_db,
+        key_db: dir.join("keystore").join("keys.db"),
+        key_dir,
+    })
+}
+
+/// Open the project's vault with the system clock.
+pub fn open_project(dir: &Path) -> Result<Vault> {
+    open_project_with_clock(dir, Arc::new(SystemClock))
+}
+
+/// Open the project's vault with an injected clock (tests, demos).
+pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vault> {
+    let settings = load_settings(dir)?;
+    let decls = load_declarations(dir)?;
+    let paths = vault_paths(dir, &settings)?;
+    Vault::open(paths, decls, clock)
+}

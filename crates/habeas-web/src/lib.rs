@@ -1,0 +1,1 @@
+//! habeas-web (being written).
