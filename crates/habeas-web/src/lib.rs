@@ -1,1 +1,139 @@
-//! habeas-web (being written).
+//! # habeas-web — the HTTP API over the vault
+//!
+//! axum 0.8. Routes (documented in `/api/openapi.json` and `docs/api.md`):
+//! `POST /api/subjects`, `POST /api/subjects/{id}/records`,
+//! `POST /api/records/bulk` (JSON Lines), `GET /api/subjects/{id}/records`,
+//! `POST /api/subjects/find`, plus `/healthz` and Prometheus `/metrics`.
+//!
+//! Authentication is a bearer application token scoped to purposes and
+//! categories; the purpose of each call is stated in `X-Habeas-Purpose`
+//! (optional when the token has one purpose). Refusals are 403 with the
+//! reason, and are journaled. Bad input gets a precise JSON error and writes
+//! nothing. All store and crypto work runs through [`blocking`].
+
+mod api;
+mod dto;
+mod error;
+mod metrics;
+mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use habeas_engine::{EngineError, Vault};
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+/// Largest single-record body.
+pub const MAX_RECORD_BODY: usize = 256 * 1024;
+/// Largest bulk body.
+pub const MAX_BULK_BODY: usize = 64 * 1024 * 1024;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub vault: Arc<Vault>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+/// Run blocking engine work off the async workers; the one place that does.
+pub(crate) async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Vault) -> Result<T, EngineError> + Send + 'static,
+{
+    let vault = Arc::clone(&state.vault);
+    match tokio::task::spawn_blocking(move || f(&vault)).await {
+        Ok(result) => result.map_err(ApiError::from),
+        Err(join) => {
+            tracing::error!(error = %join, "a blocking task failed");
+            Err(EngineError::Storage("a worker task failed".into()).into())
+        }
+    }
+}
+
+/// The application's routes.
+pub fn router(vault: Arc<Vault>) -> Router {
+    let state = AppState {
+        vault,
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
+    let single = DefaultBodyLimit::max(MAX_RECORD_BODY);
+    Router::new()
+        .route("/api/subjects", post(api::create_subject).layer(single))
+        .route("/api/subjects/find", post(api::find).layer(single))
+        .route(
+            "/api/subjects/{subject}/records",
+            post(api::write_record).layer(single).get(api::read_records),
+        )
+        .route(
+            "/api/records/bulk",
+            post(api::write_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BODY)),
+        )
+        .route("/api/openapi.json", get(openapi::serve_json))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    state
+        .metrics
+        .observe(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match blocking(&state, |v| v.counts()).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let counts = blocking(&state, |v| v.counts()).await.unwrap_or_default();
+    let get = |k: &str| counts.get(k).copied().unwrap_or(0);
+    let body = state.metrics.render(&[
+        ("habeas_vault_subjects", "Data subjects in the vault.", get("subjects")),
+        ("habeas_vault_records", "Sealed records in the vault.", get("records")),
+        ("habeas_vault_partitions", "Time partitions of high-volume categories.", get("partitions")),
+        ("habeas_journal_entries", "Audit journal entries kept.", get("journal_entries")),
+    ]);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        body,
+    )
+        .into_response()
+}
+
+/// Serve on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    vault: Arc<Vault>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(vault))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The address a listener is bound to (for printing the URL).
+pub fn url_of(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}

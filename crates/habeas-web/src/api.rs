@@ -1,0 +1,238 @@
+//! The JSON API handlers. Each one authenticates the bearer token, then
+//! runs the engine call on a blocking thread through [`crate::blocking`] —
+//! the one place blocking store and crypto work leaves the async workers
+//! (STYLE.md (d)9).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Vault};
+
+use crate::dto::*;
+use crate::error::ApiError;
+use crate::{AppState, MAX_BULK_BODY, MAX_RECORD_BODY, blocking};
+
+fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+    let value = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| v.trim().to_string());
+    value.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            Refusal::new(
+                "token_required",
+                "jeton requis : en-tête Authorization: Bearer hbs_… (créez-en un avec `habeas token create`)",
+                "token required: Authorization: Bearer hbs_… header (create one with `habeas token create`)",
+            ),
+        )
+    })
+}
+
+fn purpose(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-habeas-purpose")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+fn caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, EngineError> {
+    let token = vault.authenticate(token)?;
+    Ok(Caller::token(token, purpose))
+}
+
+fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
+    body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::too_large(limit)
+        } else {
+            ApiError::bad_request(
+                "unreadable_body",
+                "corps de requête illisible",
+                "unreadable request body",
+            )
+        }
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::invalid_json(&e, None))
+}
+
+/// Create a data subject.
+#[utoipa::path(post, path = "/api/subjects", request_body = CreateSubject,
+    responses((status = 201, body = SubjectCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create_subject(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<SubjectCreated>), ApiError> {
+    let token = bearer(&headers)?;
+    let bytes = body_bytes(body, MAX_RECORD_BODY)?;
+    let req: CreateSubject = if bytes.iter().all(u8::is_ascii_whitespace) {
+        CreateSubject::default()
+    } else {
+        parse(&bytes)?
+    };
+    let p = purpose(&headers);
+    let subject = blocking(&state, move |v| {
+        let c = caller(v, &token, p)?;
+        v.create_subject(&c, req.kind.as_deref())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(SubjectCreated { subject })))
+}
+
+/// Write one record for a subject.
+#[utoipa::path(post, path = "/api/subjects/{subject}/records", request_body = RecordBody,
+    params(("subject" = String, Path, description = "subject id (sub_…)"),
+           ("X-Habeas-Purpose" = Option<String>, Header, description = "the purpose (declared activity) of this call")),
+    responses((status = 201, body = RecordWritten), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn write_record(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<RecordWritten>), ApiError> {
+    let token = bearer(&headers)?;
+    let bytes = body_bytes(body, MAX_RECORD_BODY)?;
+    let rec: RecordBody = parse(&bytes)?;
+    if rec.subject.is_some() || rec.subject_ref.is_some() {
+        return Err(ApiError::bad_request(
+            "subject_in_body",
+            "la personne concernée est donnée par l'URL ; retirez « subject »/« subject_ref » du corps",
+            "the URL names the subject; remove `subject`/`subject_ref` from the body",
+        ));
+    }
+    let p = purpose(&headers);
+    let r = blocking(&state, move |v| {
+        let c = caller(v, &token, p)?;
+        v.write(&c, &subject, rec.into_input())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RecordWritten {
+            subject: r.subject,
+            record: r.record,
+            category: r.category,
+            due_at: r.due_at,
+        }),
+    ))
+}
+
+/// Write many records, one JSON object per line (JSON Lines), all or nothing.
+#[utoipa::path(post, path = "/api/records/bulk",
+    request_body(content = String, content_type = "application/x-ndjson", description = "one RecordBody per line, each with `subject` or `subject_ref`"),
+    responses((status = 201, body = BulkWritten), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn write_bulk(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<BulkWritten>), ApiError> {
+    let token = bearer(&headers)?;
+    let bytes = body_bytes(body, MAX_BULK_BODY)?;
+    let mut lines = Vec::new();
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let rec: RecordBody =
+            serde_json::from_slice(raw).map_err(|e| ApiError::invalid_json(&e, Some(line)))?;
+        lines.push(BulkLine {
+            line,
+            input: rec.into_input(),
+        });
+    }
+    if lines.is_empty() {
+        return Err(ApiError::bad_request(
+            "empty_body",
+            "corps vide : une ligne JSON par enregistrement",
+            "empty body: one JSON line per record",
+        ));
+    }
+    let p = purpose(&headers);
+    let r = blocking(&state, move |v| {
+        let c = caller(v, &token, p)?;
+        v.write_bulk(&c, lines)
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BulkWritten {
+            written: r.written,
+            created_subjects: r.created_subjects,
+        }),
+    ))
+}
+
+/// Read a subject's records (audited: journaled durably before the answer).
+#[utoipa::path(get, path = "/api/subjects/{subject}/records",
+    params(("subject" = String, Path, description = "subject id (sub_…)"), ReadQuery,
+           ("X-Habeas-Purpose" = Option<String>, Header, description = "the purpose of this read")),
+    responses((status = 200, body = SubjectRecords), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn read_records(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    Query(q): Query<ReadQuery>,
+    headers: HeaderMap,
+) -> Result<Json<SubjectRecords>, ApiError> {
+    let token = bearer(&headers)?;
+    let p = purpose(&headers);
+    let view = blocking(&state, move |v| {
+        let c = caller(v, &token, p)?;
+        v.read(&c, &subject, q.category.as_deref())
+    })
+    .await?;
+    Ok(Json(SubjectRecords {
+        subject: view.subject,
+        kind: view.kind,
+        status: view.status,
+        withheld: view.withheld,
+        records: view
+            .records
+            .into_iter()
+            .map(|r| RecordOut {
+                id: r.id,
+                category: r.category,
+                fields: r.fields,
+                source: r.source,
+                purposes: r.purposes,
+                collected_at: r.collected_at,
+                due_at: r.due_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Find subjects by an identifier, through the blind index.
+#[utoipa::path(post, path = "/api/subjects/find", request_body = FindBody,
+    responses((status = 200, body = FindResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn find(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<FindResult>, ApiError> {
+    let token = bearer(&headers)?;
+    let bytes = body_bytes(body, MAX_RECORD_BODY)?;
+    let req: FindBody = parse(&bytes)?;
+    let p = purpose(&headers);
+    let subjects = blocking(&state, move |v| {
+        let c = caller(v, &token, p)?;
+        v.find(&c, &req.kind, &req.value)
+    })
+    .await?;
+    Ok(Json(FindResult { subjects }))
+}

@@ -1,0 +1,154 @@
+//! The API's JSON shapes. They are separate from the engine's types (only
+//! this crate knows HTTP and its JSON), and they carry the OpenAPI schemas.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use habeas_engine::RecordInput;
+use habeas_core::retention::EventDates;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /api/subjects`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSubject {
+    /// A declared subject category (default: the first declared).
+    #[serde(default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectCreated {
+    pub subject: String,
+}
+
+/// The event dates that drive retention.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventsBody {
+    pub last_interaction: Option<DateTime<Utc>>,
+    pub contract_end: Option<DateTime<Utc>>,
+    pub account_closure: Option<DateTime<Utc>>,
+    /// Provider-specific events by name (`domain_cancelled`).
+    #[serde(default)]
+    pub events: BTreeMap<String, DateTime<Utc>>,
+    /// Linked to a security incident (longer retention when declared).
+    #[serde(default)]
+    pub incident_linked: bool,
+}
+
+/// One record. In a bulk body, each line also names `subject` or `subject_ref`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordBody {
+    /// Existing subject (`sub_…`); in the single-record route the URL names it.
+    #[serde(default)]
+    pub subject: Option<String>,
+    /// Bulk only: a reference local to the batch that creates a subject once.
+    #[serde(default)]
+    pub subject_ref: Option<String>,
+    /// A declared data category.
+    pub category: String,
+    /// Only the category's declared fields, each of its declared type.
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+    /// Source channel (`web_form`, `import`, `api` …; default `api`).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Declared purposes (activities); default: all processing the category.
+    #[serde(default)]
+    pub purposes: Vec<String>,
+    /// Collection time (default: now).
+    #[serde(default)]
+    pub collected_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub events: EventsBody,
+}
+
+impl RecordBody {
+    pub fn into_input(self) -> RecordInput {
+        RecordInput {
+            subject: self.subject,
+            subject_ref: self.subject_ref,
+            category: self.category,
+            fields: self.fields,
+            source: self.source,
+            purposes: self.purposes,
+            collected_at: self.collected_at,
+            events: EventDates {
+                collected_at: None,
+                last_interaction: self.events.last_interaction,
+                contract_end: self.events.contract_end,
+                account_closure: self.events.account_closure,
+                events: self.events.events,
+                incident_linked: self.events.incident_linked,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordWritten {
+    pub subject: String,
+    pub record: String,
+    pub category: String,
+    /// Retention due date; absent while its anchor event has not happened.
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkWritten {
+    pub written: u64,
+    /// `subject_ref` → created subject id.
+    pub created_subjects: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordOut {
+    pub id: String,
+    pub category: String,
+    #[schema(value_type = Object)]
+    pub fields: BTreeMap<String, serde_json::Value>,
+    pub source: String,
+    pub purposes: Vec<String>,
+    pub collected_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectRecords {
+    pub subject: String,
+    pub kind: String,
+    pub status: String,
+    pub records: Vec<RecordOut>,
+    /// Categories held for this subject that the token's purpose does not cover.
+    pub withheld: Vec<String>,
+}
+
+/// `POST /api/subjects/find`: identifiers travel in the body, never in URLs (logs).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindBody {
+    /// `email`, `phone`, or a declared identifier field (`account_id` …).
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindResult {
+    pub subjects: Vec<String>,
+}
+
+/// The error body of every refusal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    #[schema(value_type = Object)]
+    pub error: serde_json::Value,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReadQuery {
+    /// Only this category.
+    pub category: Option<String>,
+}

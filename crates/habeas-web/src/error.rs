@@ -1,0 +1,98 @@
+//! `ApiError` → HTTP response. Every error body has one shape:
+//! `{"error": {"code", "message_fr", "message_en", "category"?, "field"?, "line"?}}`.
+//! Caller errors say what, where and how to fix; server errors say only
+//! that it failed (details go to the log, which never holds values).
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use habeas_engine::{EngineError, Refusal};
+
+/// An error answered to an API client.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub refusal: Refusal,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, refusal: Refusal) -> Self {
+        ApiError { status, refusal }
+    }
+
+    pub fn bad_request(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, Refusal::new(code, fr, en))
+    }
+
+    pub fn too_large(limit: usize) -> Self {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::new(
+                "body_too_large",
+                format!("corps de requête trop grand (limite {limit} octets) ; découpez l'envoi (POST /api/records/bulk par lots)"),
+                format!("request body too large (limit {limit} bytes); split it (POST /api/records/bulk in batches)"),
+            ),
+        )
+    }
+
+    /// A JSON syntax or shape error, with its position and no value from the body.
+    pub fn invalid_json(err: &serde_json::Error, line_offset: Option<u64>) -> Self {
+        let position = format!("ligne {}, colonne {}", err.line(), err.column());
+        let position_en = format!("line {}, column {}", err.line(), err.column());
+        let text = err.to_string();
+        // Shape errors about unknown or missing keys name keys, not values;
+        // other messages may quote the input, so they are not echoed.
+        let detail = if text.starts_with("unknown field") || text.starts_with("missing field") {
+            text.split(" at line").next().unwrap_or("").to_string()
+        } else {
+            match err.classify() {
+                serde_json::error::Category::Syntax => "JSON syntax error".to_string(),
+                serde_json::error::Category::Eof => "the JSON ends too early".to_string(),
+                _ => "a value has the wrong JSON type for its key".to_string(),
+            }
+        };
+        let mut refusal = Refusal::new(
+            "invalid_json",
+            format!("JSON invalide ({position}) : {detail}"),
+            format!("invalid JSON ({position_en}): {detail}"),
+        );
+        if let Some(line) = line_offset {
+            refusal = refusal.line(line);
+        }
+        ApiError::new(StatusCode::BAD_REQUEST, refusal)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(err: EngineError) -> Self {
+        let (status, refusal) = match err {
+            EngineError::Invalid(r) => (StatusCode::UNPROCESSABLE_ENTITY, r),
+            EngineError::Forbidden(r) => (StatusCode::FORBIDDEN, r),
+            EngineError::Unauthenticated(r) => (StatusCode::UNAUTHORIZED, r),
+            EngineError::NotFound(r) => (StatusCode::NOT_FOUND, r),
+            other => {
+                tracing::error!(error = %other, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Refusal::new(
+                        "internal",
+                        "erreur interne ; rien n'a été confirmé (voir le journal du serveur)",
+                        "internal error; nothing was acknowledged (see the server log)",
+                    ),
+                )
+            }
+        };
+        ApiError { status, refusal }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct Body<'a> {
+    error: &'a Refusal,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(Body { error: &self.refusal })).into_response()
+    }
+}

@@ -1,0 +1,35 @@
+//! The OpenAPI 3 document served at `/api/openapi.json`, generated from the
+//! handlers' annotations (utoipa), so it cannot drift from the routes.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+use crate::dto::*;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Habeas vault API", description = "Encrypted personal-data vault: subjects, records, lookup by identifier. Every call is audited."),
+    paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find),
+    components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
+                       RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+pub async fn serve_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
