@@ -1,7 +1,7 @@
 //! Synthetic, clearly fictitious records for the demo and the benchmarks:
 //! one record per declared category per subject, values built from the
 //! field types. E-mail addresses use `example.org` (RFC 2606), phone numbers
-//! the ARCEP range reserved for fiction (+33 6 39 98 xx xx), IP addresses
+//! the ARCEP range reserved for fiction (+33 1 99 00 xx xx), IP addresses
 //! the documentation ranges (RFC 5737), names say "Fictif".
 
 use habeas_core::declarations::{Declarations, FieldType};
@@ -16,7 +16,7 @@ pub fn value(kind: FieldType, field: &str, n: u64) -> Value {
         FieldType::String => json!(format!("Fictif {field} {n}")),
         FieldType::Text => json!(format!("Texte fictif de démonstration n° {n} ({field}).")),
         FieldType::Email => json!(format!("demo.{n}@example.org")),
-        FieldType::Phone => json!(format!("+3363998{:04}", n % 10_000)),
+        FieldType::Phone => json!(format!("+3319900{:04}", n % 10_000)),
         FieldType::Date => json!(format!("2025-{:02}-{:02}", n % 12 + 1, n % 28 + 1)),
         FieldType::Datetime => json!(format!("2025-{:02}-{:02}T10:00:00Z", n % 12 + 1, n % 28 + 1)),
         FieldType::Integer => json!(n),

@@ -258,6 +258,18 @@ impl Vault {
     /// and authorized before anything is written. Lines name an existing
     /// `subject`, or a `subject_ref` local to the batch that creates a subject.
     pub fn write_bulk(&self, caller: &Caller, lines: Vec<BulkLine>) -> Result<BulkReceipt> {
+        self.write_bulk_with_refs(caller, lines, &mut BTreeMap::new())
+    }
+
+    /// [`Vault::write_bulk`] across several batches of one import: `known`
+    /// maps the `subject_ref`s of earlier batches to their subjects and
+    /// receives the ones this batch creates (only if it commits).
+    pub fn write_bulk_with_refs(
+        &self,
+        caller: &Caller,
+        lines: Vec<BulkLine>,
+        known: &mut BTreeMap<String, String>,
+    ) -> Result<BulkReceipt> {
         let now = self.now();
         let mut created: BTreeMap<String, String> = BTreeMap::new();
         let mut new_subjects = Vec::new();
@@ -266,7 +278,7 @@ impl Vault {
         for BulkLine { line, mut input } in lines {
             let subject = match (input.subject.take(), input.subject_ref.take()) {
                 (Some(s), None) => s,
-                (None, Some(r)) => match created.get(&r) {
+                (None, Some(r)) => match known.get(&r).or_else(|| created.get(&r)) {
                     Some(id) => id.clone(),
                     None => {
                         let id = access::new_id("sub_")?;
@@ -288,10 +300,33 @@ impl Vault {
         }
         let written = prepared.len() as u64;
         self.commit(caller, prepared, new_subjects, now)?;
+        known.extend(created.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(BulkReceipt {
             written,
             created_subjects: created,
         })
+    }
+
+    /// Check one input line without writing anything (first pass of an
+    /// import): declared category and fields, types, purposes, caller scope,
+    /// and that a named subject exists.
+    pub fn check_input(&self, caller: &Caller, input: &RecordInput) -> Result<()> {
+        let valid = validate::validate(&self.decls, input.clone(), self.now())?;
+        caller
+            .authorize(&self.decls, &valid.category)
+            .map_err(EngineError::Forbidden)?;
+        match (&input.subject, &input.subject_ref) {
+            (Some(s), None) => {
+                self.subject_row(s)?;
+                Ok(())
+            }
+            (None, Some(_)) => Ok(()),
+            _ => Err(EngineError::invalid(
+                "subject_required",
+                "chaque ligne doit porter soit « subject » (sub_…), soit « subject_ref »",
+                "each line needs either `subject` (sub_…) or `subject_ref`",
+            )),
+        }
     }
 
     fn commit(&self, caller: &Caller, prepared: Vec<Prepared>, new_subjects: Vec<(String, String)>, now: DateTime<Utc>) -> Result<()> {

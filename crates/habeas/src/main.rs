@@ -38,6 +38,18 @@ enum Command {
     Scan(cli::scan::Args),
     /// Mail privacy lists: allow / deny / personal correspondents, Sieve, filter.
     Mail(cli::mail::Args),
+    /// Start the HTTP API on the project's vault (127.0.0.1:8080 by default).
+    Serve(cli::serve::Args),
+    /// Application tokens scoped to purposes: create, list, revoke.
+    Token(cli::token::Args),
+    /// Bulk-load records from JSON Lines or CSV into the vault.
+    Import(cli::import::Args),
+    /// The audit journal: verify, retention.
+    Audit(cli::audit::Args),
+    /// Key management: rotate the key-encryption key.
+    Keys(cli::keys::Args),
+    /// Benchmarks (build with --release).
+    Bench(cli::bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +65,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => cli::demo::run(&global, args),
         Command::Scan(args) => cli::scan::run(&global, args),
         Command::Mail(args) => cli::mail::run(&global, args),
+        Command::Serve(args) => cli::serve::run(&global, args),
+        Command::Token(args) => cli::token::run(&global, args),
+        Command::Import(args) => cli::import::run(&global, args),
+        Command::Audit(args) => cli::audit::run(&global, args),
+        Command::Keys(args) => cli::keys::run(&global, args),
+        Command::Bench(args) => cli::bench::run(&global, args),
     };
     match result {
         Ok(code) => code,

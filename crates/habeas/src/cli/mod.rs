@@ -7,6 +7,13 @@ pub mod init;
 pub mod mail;
 pub mod register;
 pub mod scan;
+// vault: server, tokens, import, journal, keys, benchmarks
+pub mod audit;
+pub mod bench;
+pub mod import;
+pub mod keys;
+pub mod serve;
+pub mod token;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,266 @@
+//! `habeas bench vault`: the vault's speed figures (issue 3, "Speed"),
+//! each next to a same-run baseline. Runs in a temporary project holding
+//! the demo provider's declarations; build with `--release`.
+//!
+//! Measured: bulk ingest (sealed, blind-indexed, journaled) against plain
+//! unencrypted inserts of the same rows into the same kind of SQLite file
+//! with the same driver and settings; find-by-identifier in process (each
+//! lookup journaled durably); reading a subject holding 10,000 records;
+//! and, with `wrk` installed, HTTP single-record writes and audited reads
+//! with 32 connections.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
+
+use super::Global;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: BenchCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Benchmark the vault.
+    Vault(VaultArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VaultArgs {
+    /// Records to bulk-ingest.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub records: u64,
+    /// Records per subject in the bulk ingest (one data key per subject).
+    #[arg(long, default_value_t = 1)]
+    pub per_subject: u64,
+    /// Find-by-identifier lookups to time.
+    #[arg(long, default_value_t = 10_000)]
+    pub finds: u64,
+    /// Seconds per HTTP run (0 skips the HTTP runs).
+    #[arg(long, default_value_t = 10)]
+    pub http_seconds: u64,
+    /// Keep the temporary project here instead of deleting it.
+    #[arg(long)]
+    pub keep: Option<std::path::PathBuf>,
+}
+
+pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let BenchCommand::Vault(args) = args.command;
+    let tmp = tempdir()?;
+    let dir = args.keep.clone().unwrap_or_else(|| tmp.clone());
+    std::fs::create_dir_all(dir.join("declarations"))?;
+    for (name, text) in super::demo::DEMO_FILES {
+        std::fs::write(dir.join(name), text)?;
+    }
+    let vault = Arc::new(project::open_project(&dir)?);
+    let op = Caller::operator("bench", "administration");
+    let category = "contact";
+    println!("# habeas bench vault — {} records, {} per subject", args.records, args.per_subject);
+
+    // 1. Bulk ingest.
+    let started = Instant::now();
+    let mut refs = BTreeMap::new();
+    let mut n = 0u64;
+    let mut plain_bytes = 0u64;
+    while n < args.records {
+        let end = (n + 5_000).min(args.records);
+        let mut lines = Vec::with_capacity((end - n) as usize);
+        for i in n..end {
+            let mut input = synthetic::record(vault.declarations(), category, i)
+                .context("the demo declarations lack the contact category")?;
+            plain_bytes += serde_json::to_vec(&input.fields)?.len() as u64;
+            input.subject_ref = Some(format!("s{}", i / args.per_subject));
+            lines.push(BulkLine { line: i + 1, input });
+        }
+        vault.write_bulk_with_refs(&op, lines, &mut refs)?;
+        n = end;
+    }
+    let ingest = started.elapsed();
+    let rate = args.records as f64 / ingest.as_secs_f64();
+    let peak = peak_rss_mib();
+    let baseline = plain_inserts(&dir.join("baseline.db"), vault.declarations(), category, args.records)?;
+    let base_rate = args.records as f64 / baseline.as_secs_f64();
+    println!(
+        "bulk ingest: {:.0} records/s ({:.1} s, avg {} B plaintext/record); plain-insert baseline {:.0} rows/s ({:.1} s); ratio {:.2}; peak RSS {peak} MiB",
+        rate,
+        ingest.as_secs_f64(),
+        plain_bytes / args.records.max(1),
+        base_rate,
+        baseline.as_secs_f64(),
+        rate / base_rate
+    );
+
+    // 2. Find by identifier, in process, each lookup journaled durably.
+    let purpose = "PA-0001";
+    let finder = Caller::operator("bench", purpose);
+    let mut lat = Vec::with_capacity(args.finds as usize);
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    for _ in 0..args.finds {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let i = seed % args.records.max(1);
+        let t = Instant::now();
+        let found = vault.find(&finder, "email", &format!("demo.{i}@example.org"))?;
+        lat.push(t.elapsed());
+        anyhow::ensure!(found.len() == 1, "find returned {} subjects", found.len());
+    }
+    println!("find by e-mail ({} subjects): {}", refs.len(), summary(&mut lat));
+
+    // 3. Read all records of a subject holding 10,000 records.
+    let heavy = vault.create_subject(&op, None)?;
+    let mut lines = Vec::new();
+    for i in 0..10_000u64 {
+        let mut input = synthetic::record(vault.declarations(), "support", i).context("no support category")?;
+        input.subject = Some(heavy.clone());
+        lines.push(BulkLine { line: i + 1, input });
+    }
+    vault.write_bulk(&op, lines)?;
+    let reader = Caller::operator("bench", "PA-0006");
+    let mut lat = Vec::new();
+    for _ in 0..7 {
+        let t = Instant::now();
+        let view = vault.read(&reader, &heavy, Some("support"))?;
+        lat.push(t.elapsed());
+        anyhow::ensure!(view.records.len() == 10_000, "read {} records", view.records.len());
+    }
+    println!("read a subject's 10,000 records: {}", summary(&mut lat));
+
+    // 4. HTTP with wrk.
+    if args.http_seconds > 0 {
+        http_runs(&vault, &refs, args.http_seconds)?;
+    }
+    drop(vault);
+    if args.keep.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tempdir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "habeas-bench-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_millis()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn plain_inserts(
+    path: &Path,
+    decls: &habeas_core::declarations::Declarations,
+    category: &str,
+    records: u64,
+) -> anyhow::Result<Duration> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch(
+        "CREATE TABLE plain (id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, category TEXT NOT NULL,
+         collected_at INTEGER NOT NULL, payload BLOB NOT NULL);
+         CREATE INDEX plain_subject ON plain (subject_id, category);",
+    )?;
+    let started = Instant::now();
+    let mut n = 0u64;
+    while n < records {
+        let end = (n + 5_000).min(records);
+        let tx = conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO plain (id, subject_id, category, collected_at, payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for i in n..end {
+                let input = synthetic::record(decls, category, i).context("no category")?;
+                let payload = serde_json::to_vec(&input.fields)?;
+                stmt.execute(rusqlite::params![
+                    format!("rec_{i:024x}"),
+                    format!("sub_{i:024x}"),
+                    category,
+                    1_700_000_000i64,
+                    payload
+                ])?;
+            }
+        }
+        tx.commit()?;
+        n = end;
+    }
+    Ok(started.elapsed())
+}
+
+fn summary(lat: &mut [Duration]) -> String {
+    lat.sort();
+    let pick = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
+    format!(
+        "p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms ({} runs)",
+        pick(0.5).as_secs_f64() * 1e3,
+        pick(0.99).as_secs_f64() * 1e3,
+        pick(1.0).as_secs_f64() * 1e3,
+        lat.len()
+    )
+}
+
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+        })
+        .map_or(0, |kib| kib / 1024)
+}
+
+fn http_runs(vault: &Arc<Vault>, refs: &BTreeMap<String, String>, seconds: u64) -> anyhow::Result<()> {
+    if std::process::Command::new("wrk").arg("--version").output().is_err() {
+        println!("HTTP: SKIPPED (wrk not installed: apt-get install wrk)");
+        return Ok(());
+    }
+    let op = Caller::operator("bench", "administration");
+    let purposes: Vec<String> = vault.declarations().activities.keys().map(|k| k.get_ref().clone()).collect();
+    let (_, token) = vault.create_token(&op, "bench", &purposes, &[])?;
+    let subjects: Vec<&String> = refs.values().take(1000).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(habeas_web::serve(listener, Arc::clone(vault), async {
+        let _ = stop_rx.await;
+    }));
+    let ids = subjects.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(",");
+    let write_script = format!(
+        "local ids = {{{ids}}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  \
+         return wrk.format('POST', '/api/subjects/' .. id .. '/records', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0006', ['Content-Type']='application/json'}}, \
+         '{{\"category\":\"support\",\"fields\":{{\"ticket_id\":\"T-' .. n .. '\",\"subject\":\"Ticket fictif\",\"channel\":\"web\",\"body\":\"Message fictif de test de charge.\"}}}}')\nend\n"
+    );
+    let read_script = format!(
+        "local ids = {{{ids}}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  \
+         return wrk.format('GET', '/api/subjects/' .. id .. '/records?category=contact', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0001'}})\nend\n"
+    );
+    for (name, script) in [("HTTP POST single record", write_script), ("HTTP audited read", read_script)] {
+        let path = std::env::temp_dir().join(format!("habeas-bench-{}.lua", std::process::id()));
+        std::fs::write(&path, script)?;
+        let out = std::process::Command::new("wrk")
+            .args(["-t2", "-c32", &format!("-d{seconds}s"), "--latency", "-s"])
+            .arg(&path)
+            .arg(format!("http://{addr}"))
+            .output()?;
+        let _ = std::fs::remove_file(&path);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let rps = text.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or("Requests/sec: ?").to_string();
+        let p50 = text.lines().find(|l| l.trim_start().starts_with("50%")).unwrap_or("50% ?").trim().to_string();
+        let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).unwrap_or("99% ?").trim().to_string();
+        let non2xx = text.lines().find(|l| l.contains("Non-2xx")).unwrap_or("Non-2xx: 0").trim().to_string();
+        println!("{name} (wrk -t2 -c32 -d{seconds}s): {rps}; latency {p50}, {p99}; {non2xx}");
+    }
+    let _ = stop_tx.send(());
+    let _ = runtime.block_on(server);
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! `habeas serve`: start the HTTP API on the project's vault
+//! (127.0.0.1:8080 by default, `[server] listen` in habeas.toml, or `--listen`).
+//! Also `serve_project`, which `habeas demo` uses to bring the demo alive.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use habeas_engine::{Caller, Vault, project, synthetic};
+
+use super::Global;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Address to listen on (default: [server] listen of habeas.toml, else 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Fill the vault with this many fictitious demo subjects first, and
+    /// print a token for every declared purpose (what `habeas demo` does).
+    #[arg(long, value_name = "N")]
+    pub demo_subjects: Option<u64>,
+}
+
+pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+    let settings = project::load_settings(&global.dir)?;
+    let listen = args
+        .listen
+        .unwrap_or_else(|| settings.server.listen.get_ref().clone());
+    if let Some(n) = args.demo_subjects {
+        return serve_project(&global.dir, &listen, n);
+    }
+    let vault = Arc::new(project::open_project(&global.dir)?);
+    serve_vault(vault, &listen, None)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Start the server on the project in `dir` (the demo provider for
+/// `habeas demo`): if the vault holds fewer than `demo_subjects` subjects,
+/// fill it with synthetic, clearly fictitious ones (one record in every
+/// declared category each), create a token for every declared purpose, print
+/// the URL and the token, and serve until Ctrl-C.
+pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Result<ExitCode> {
+    let vault = Arc::new(project::open_project(dir)?);
+    let have = vault.counts()?.get("subjects").copied().unwrap_or(0) as u64;
+    let operator = Caller::operator("demo", "administration");
+    if have < demo_subjects {
+        eprintln!(
+            "création de {} personnes fictives / creating {} fictitious subjects…",
+            demo_subjects - have,
+            demo_subjects - have
+        );
+        let mut from = have;
+        while from < demo_subjects {
+            let to = (from + 100).min(demo_subjects);
+            vault.write_bulk(&operator, synthetic::subjects(vault.declarations(), from, to))?;
+            from = to;
+        }
+    }
+    let purposes: Vec<String> = vault
+        .declarations()
+        .activities
+        .keys()
+        .map(|k| k.get_ref().clone())
+        .collect();
+    let (_, secret) = vault.create_token(&operator, "demo", &purposes, &[])?;
+    serve_vault(vault, listen, Some(secret))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Bind, print the URL (and a token), serve until Ctrl-C or SIGTERM.
+pub fn serve_vault(vault: Arc<Vault>, listen: &str, token: Option<String>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen} (choose another with --listen)"))?;
+        let addr = listener.local_addr()?;
+        let url = habeas_web::url_of(addr);
+        println!("habeas écoute sur / listening on {url}");
+        println!("API : {url}/api/openapi.json");
+        if let Some(token) = token {
+            println!("jeton de démonstration / demo token: {token}");
+            println!(
+                "essai / try: curl -s -X POST {url}/api/subjects/find -H 'Authorization: Bearer {token}' \
+                 -H 'X-Habeas-Purpose: <activité / activity>' -d '{{\"kind\":\"email\",\"value\":\"demo.1@example.org\"}}'"
+            );
+        }
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        habeas_web::serve(listener, vault, shutdown_signal())
+            .await
+            .context("the HTTP server stopped")
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
