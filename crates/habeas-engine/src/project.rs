@@ -109,3 +109,23 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
     let paths = vault_paths(dir, &settings)?;
     Vault::open(paths, decls, clock)
 }
+
+/// Verify the journal of a project without opening the vault for writing:
+/// reads the data database read-only and the journal public key only, so a
+/// verification never signs or changes anything (and works on a copy).
+pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
+    let settings = load_settings(dir)?;
+    let paths = vault_paths(dir, &settings)?;
+    if !paths.data_db.exists() {
+        return Err(EngineError::Config(format!(
+            "no vault database at {} (start the server or import records first)",
+            paths.data_db.display()
+        )));
+    }
+    let public = habeas_crypto::KeyDir::open(&paths.key_dir)?.journal_public_key()?;
+    let conn = rusqlite::Connection::open_with_flags(
+        &paths.data_db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )?;
+    crate::journal::verify(&conn, &public)
+}

@@ -96,6 +96,9 @@ fn run(conn: Connection, signer: habeas_crypto::JournalSigner, mut head: ChainHe
         let mut results: Vec<Result<Vec<u64>>> = Vec::with_capacity(batch.len());
         let outcome = (|| -> Result<()> {
             conn.execute_batch("BEGIN IMMEDIATE")?;
+            // Another process (a CLI command next to the server) may have
+            // appended since: continue the chain from what is committed.
+            head = journal::load_head(&conn)?;
             for job in batch.iter_mut() {
                 results.push(run_job(&conn, &mut head, job));
             }
@@ -130,6 +133,7 @@ fn run(conn: Connection, signer: habeas_crypto::JournalSigner, mut head: ChainHe
     if head.seq > head.last_checkpoint
         && conn.execute_batch("BEGIN IMMEDIATE").is_ok()
     {
+        head = journal::load_head(&conn).unwrap_or(head);
         if journal::checkpoint(&conn, &mut head, &signer, now).is_ok() {
             let _ = conn.execute_batch("COMMIT");
         } else {

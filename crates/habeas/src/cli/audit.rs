@@ -32,10 +32,9 @@ pub enum AuditCommand {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let vault = project::open_project(&global.dir)?;
     match args.command {
         AuditCommand::Verify { json } => {
-            let verdict = vault.verify_journal()?;
+            let verdict = project::verify_project(&global.dir)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&verdict)?);
             }
@@ -65,11 +64,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         AuditCommand::DropThrough { n } => {
+            let vault = project::open_project(&global.dir)?;
             let dropped = vault.drop_journal_through(&Caller::operator("cli", "journal_retention"), n)?;
             println!("{dropped} entrées supprimées / entries dropped (through #{n})");
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Checkpoints => {
+            let vault = project::open_project(&global.dir)?;
             for n in vault.checkpoints()? {
                 println!("{n}");
             }

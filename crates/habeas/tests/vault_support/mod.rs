@@ -1,0 +1,171 @@
+//! Shared helpers of the vault end-to-end tests: a temporary copy of the
+//! demo provider, the real binary, a real server on port 0, a tiny HTTP
+//! client (no extra dependency), and raw access to the database files.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A temporary project holding the demo provider's declarations.
+pub fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider");
+    std::fs::create_dir_all(dir.path().join("declarations")).expect("mkdir");
+    for entry in std::fs::read_dir(src.join("declarations")).expect("demo declarations") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, dir.path().join("declarations").join(p.file_name().expect("name")))
+            .expect("copy");
+    }
+    std::fs::copy(src.join("habeas.toml"), dir.path().join("habeas.toml")).expect("copy toml");
+    dir
+}
+
+pub fn habeas(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_habeas"));
+    c.arg("-C").arg(dir);
+    c
+}
+
+/// Run the binary, return (exit code, stdout, stderr).
+pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = habeas(dir).args(args).output().expect("run habeas");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Create a token for `purposes` (comma-separated).
+pub fn token(dir: &Path, name: &str, purposes: &str) -> String {
+    let (code, out, err) = run(dir, &["token", "create", "--name", name, "--purposes", purposes]);
+    assert_eq!(code, 0, "token create failed: {err}");
+    out.trim().to_string()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Server {
+    pub fn start(dir: &Path) -> Server {
+        let mut child = habeas(dir)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            let n = reader.read_line(&mut line).expect("read server output");
+            assert!(n > 0, "the server exited before listening");
+            if let Some(rest) = line.trim().split("http://").nth(1) {
+                break rest.to_string();
+            }
+        };
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = reader.read_to_end(&mut sink);
+        });
+        Server { child, addr }
+    }
+
+    /// SIGTERM and wait (clean shutdown: final checkpoint).
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+
+    /// SIGKILL and wait.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request; returns (status, body).
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    purpose: Option<&str>,
+    body: Option<&[u8]>,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    if let Some(p) = purpose {
+        req.push_str(&format!("X-Habeas-Purpose: {p}\r\n"));
+    }
+    let body = body.unwrap_or(b"");
+    req.push_str(&format!(
+        "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    ));
+    stream.write_all(req.as_bytes()).expect("write head");
+    // The server may answer (413) before reading a large body.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    let _ = stream.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+pub fn json(body: &str) -> serde_json::Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+pub fn data_db(dir: &Path) -> PathBuf {
+    dir.join("data").join("habeas.db")
+}
+
+/// Count rows of a table in the raw data database.
+pub fn count(dir: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(data_db(dir)).expect("open db");
+    conn.query_row(sql, [], |r| r.get(0)).expect("count")
+}
+
+/// Every byte of every file under `dirs`.
+pub fn all_files(dirs: &[PathBuf]) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for d in dirs {
+        let Ok(entries) = std::fs::read_dir(d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_file() {
+                out.push((p.clone(), std::fs::read(&p).expect("read file")));
+            }
+        }
+    }
+    out
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
