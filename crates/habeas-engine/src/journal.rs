@@ -19,7 +19,8 @@
 //! up to a signed checkpoint and keeps that checkpoint's head as the anchor
 //! the rest verifies from.
 
-use habeas_crypto::{Checkpoint, CheckpointSignature, GENESIS, JournalPublicKey, chain_hash};
+pub use habeas_crypto::chain_hash;
+use habeas_crypto::{Checkpoint, CheckpointSignature, GENESIS, JournalPublicKey};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{EngineError, Result};

@@ -366,13 +366,16 @@ impl Vault {
                 digests,
             });
         }
-        let entries: Vec<Entry> = groups
+        let mut entries: Vec<Entry> = new_subjects
+            .iter()
+            .map(|(id, kind)| self.entry(caller, "subject.create", Some(id), None, None, format!("kind={kind}")))
+            .collect();
+        entries.extend(groups
             .into_iter()
             .map(|((subject, category), (_, n))| {
                 let purpose = caller.authorize(&self.decls, &category).ok();
                 self.entry(caller, "write", Some(&subject), Some(&category), purpose.as_deref(), format!("records={n}"))
-            })
-            .collect();
+            }));
         let created_at = now.timestamp();
         let work: crate::writer::Work = Box::new(move |conn| {
             for (id, kind) in &new_subjects {

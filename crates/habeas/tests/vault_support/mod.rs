@@ -169,3 +169,30 @@ pub fn all_files(dirs: &[PathBuf]) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// Copy a directory tree (a "backup" of a project).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let p = e.path();
+        let target = to.join(e.file_name());
+        if p.is_dir() {
+            copy_tree(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).expect("copy");
+        }
+    }
+}
+
+/// Write a JSON Lines file of `n` contact records for new subjects.
+pub fn contacts_file(dir: &Path, n: usize) -> PathBuf {
+    let path = dir.join("contacts.jsonl");
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(&format!(
+            "{{\"subject_ref\":\"c{i}\",\"category\":\"contact\",\"fields\":{{\"email\":\"import.{i}@example.org\",\"language\":\"fr\"}}}}\n"
+        ));
+    }
+    std::fs::write(&path, text).expect("write jsonl");
+    path
+}

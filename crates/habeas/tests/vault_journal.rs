@@ -1,0 +1,124 @@
+//! The audit journal resists tampering: editing, deleting or reordering
+//! rows in the raw database, or rewriting them with recomputed hashes, makes
+//! `habeas audit verify` fail and name the first broken entry; dropping old
+//! segments by retention keeps the rest verifiable.
+
+mod vault_support;
+
+use std::path::Path;
+
+use vault_support::*;
+
+/// A project whose journal holds a few dozen entries, all signed.
+fn journaled_project() -> tempfile::TempDir {
+    let dir = project();
+    let file = contacts_file(dir.path(), 10);
+    let (code, _, err) = run(dir.path(), &["import", "--quiet", file.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{err}");
+    for name in ["a", "b", "c"] {
+        token(dir.path(), name, "PA-0001");
+    }
+    dir
+}
+
+fn tamper(original: &Path, sql: &str) -> tempfile::TempDir {
+    let copy = tempfile::tempdir().expect("tempdir");
+    copy_tree(original, copy.path());
+    let conn = rusqlite::Connection::open(data_db(copy.path())).expect("open");
+    conn.execute_batch(sql).expect("tamper");
+    copy
+}
+
+fn verify(dir: &Path) -> (i32, String) {
+    let (code, out, err) = run(dir, &["audit", "verify"]);
+    (code, format!("{out}{err}"))
+}
+
+#[test]
+fn tampering_is_caught_at_the_first_broken_entry() {
+    let dir = journaled_project();
+    let (code, out) = verify(dir.path());
+    assert_eq!(code, 0, "{out}");
+    let total = count(dir.path(), "SELECT MAX(seq) FROM journal");
+    assert!(total >= 20, "only {total} entries");
+
+    let cases = [
+        ("edit", "UPDATE journal SET outcome = 'records=999' WHERE seq = 5".to_string(), "#5"),
+        ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7"),
+        (
+            "reorder",
+            "UPDATE journal SET seq = -3 WHERE seq = 3; UPDATE journal SET seq = 3 WHERE seq = 4; UPDATE journal SET seq = 4 WHERE seq = -3;"
+                .to_string(),
+            "#3",
+        ),
+        ("truncate the tail", format!("DELETE FROM journal WHERE seq > {}", total - 2), "missing"),
+        ("forge a checkpoint", "UPDATE journal_checkpoints SET signature = zeroblob(64)".to_string(), "checkpoint"),
+    ];
+    for (what, sql, expected) in cases {
+        let copy = tamper(dir.path(), &sql);
+        let (code, out) = verify(copy.path());
+        assert_eq!(code, 1, "{what} not caught: {out}");
+        assert!(out.contains(expected), "{what}: expected `{expected}` in: {out}");
+    }
+}
+
+#[test]
+fn rewriting_entries_with_recomputed_hashes_is_caught_by_the_signed_checkpoint() {
+    let dir = journaled_project();
+    let copy = tempfile::tempdir().expect("tempdir");
+    copy_tree(dir.path(), copy.path());
+    let conn = rusqlite::Connection::open(data_db(copy.path())).expect("open");
+    conn.execute("UPDATE journal SET actor = 'someone-else' WHERE seq = 2", []).expect("edit");
+    // Recompute the whole chain as an attacker with database access would.
+    let mut prev = [0u8; 32];
+    let rows: Vec<(i64, habeas_engine::journal::Entry)> = conn
+        .prepare("SELECT seq, at, actor, action, subject, category, purpose, outcome FROM journal ORDER BY seq")
+        .expect("prepare")
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                habeas_engine::journal::Entry {
+                    at: r.get(1)?,
+                    actor: r.get(2)?,
+                    action: r.get(3)?,
+                    subject: r.get(4)?,
+                    category: r.get(5)?,
+                    purpose: r.get(6)?,
+                    outcome: r.get(7)?,
+                },
+            ))
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    for (seq, entry) in rows {
+        let hash = habeas_engine::journal::chain_hash(&prev, &habeas_engine::journal::canonical(seq as u64, &entry));
+        conn.execute("UPDATE journal SET hash = ?1 WHERE seq = ?2", rusqlite::params![&hash[..], seq])
+            .expect("rehash");
+        prev = hash;
+    }
+    drop(conn);
+    let (code, out) = verify(copy.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("signed checkpoint"), "{out}");
+}
+
+#[test]
+fn dropping_old_segments_keeps_the_rest_verifiable() {
+    let dir = journaled_project();
+    let (code, out, _) = run(dir.path(), &["audit", "checkpoints"]);
+    assert_eq!(code, 0);
+    let first_cp: u64 = out.lines().next().and_then(|l| l.trim().parse().ok()).expect("a checkpoint");
+    let (code, _, err) = run(dir.path(), &["audit", "drop-through", &first_cp.to_string()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out) = verify(dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("#{}", first_cp + 1)), "{out}");
+    // Dropping at a point that is not a signed checkpoint is refused.
+    let (code, _, err) = run(dir.path(), &["audit", "drop-through", &(first_cp - 1).to_string()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("checkpoint"), "{err}");
+    // And tampering after a drop is still caught.
+    let copy = tamper(dir.path(), &format!("DELETE FROM journal WHERE seq = {}", first_cp + 2));
+    assert_eq!(verify(copy.path()).0, 1);
+}
