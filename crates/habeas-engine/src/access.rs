@@ -58,7 +58,8 @@ impl Caller {
 
     /// A token holder, stating `purpose` (or its only purpose).
     pub fn token(token: Token, purpose: Option<String>) -> Caller {
-        let purpose = purpose.or_else(|| (token.purposes.len() == 1).then(|| token.purposes[0].clone()));
+        let purpose =
+            purpose.or_else(|| (token.purposes.len() == 1).then(|| token.purposes[0].clone()));
         Caller {
             actor: format!("token:{}:{}", token.id, token.name),
             scope: Scope::Token(token),
@@ -69,7 +70,10 @@ impl Caller {
     /// Decide whether the caller may use `category`; returns the purpose to journal.
     pub fn authorize(&self, decls: &Declarations, category: &str) -> Result<String, Refusal> {
         match &self.scope {
-            Scope::Operator => Ok(self.purpose.clone().unwrap_or_else(|| "administration".into())),
+            Scope::Operator => Ok(self
+                .purpose
+                .clone()
+                .unwrap_or_else(|| "administration".into())),
             Scope::Token(token) => {
                 let Some(purpose) = self.purpose.clone() else {
                     return Err(Refusal::new(
@@ -141,11 +145,21 @@ pub fn check_scope(decls: &Declarations, purposes: &[String], categories: &[Stri
     }
     for p in purposes {
         if decls.activity(p).is_none() {
-            let known: Vec<&str> = decls.activities.keys().map(|k| k.get_ref().as_str()).collect();
+            let known: Vec<&str> = decls
+                .activities
+                .keys()
+                .map(|k| k.get_ref().as_str())
+                .collect();
             return Err(EngineError::invalid(
                 "unknown_purpose",
-                format!("finalité « {p} » non déclarée ; finalités déclarées : {}", known.join(", ")),
-                format!("purpose `{p}` is not declared; declared purposes: {}", known.join(", ")),
+                format!(
+                    "finalité « {p} » non déclarée ; finalités déclarées : {}",
+                    known.join(", ")
+                ),
+                format!(
+                    "purpose `{p}` is not declared; declared purposes: {}",
+                    known.join(", ")
+                ),
             ));
         }
     }
@@ -226,7 +240,9 @@ pub fn list_tokens(conn: &Connection) -> Result<Vec<Token>> {
         "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at DESC, id"
     ))?;
     let rows = stmt.query_map([], row_to_token)?;
-    Ok(rows.map(|r| r.map(|(t, _)| t)).collect::<rusqlite::Result<_>>()?)
+    Ok(rows
+        .map(|r| r.map(|(t, _)| t))
+        .collect::<rusqlite::Result<_>>()?)
 }
 
 fn unauthenticated(code: &'static str) -> EngineError {
@@ -242,7 +258,9 @@ pub fn authenticate(conn: &Connection, presented: &str) -> Result<Token> {
     let rest = presented
         .strip_prefix("hbs_")
         .ok_or_else(|| unauthenticated("bad_token"))?;
-    let (id, secret) = rest.split_once('_').ok_or_else(|| unauthenticated("bad_token"))?;
+    let (id, secret) = rest
+        .split_once('_')
+        .ok_or_else(|| unauthenticated("bad_token"))?;
     if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(unauthenticated("bad_token"));
     }

@@ -147,7 +147,9 @@ impl ReaderPool {
 /// Table name of a time partition of a high-volume category.
 pub fn partition_table(category: &str, bucket: &str) -> Option<String> {
     let safe = |s: &str| {
-        !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
     };
     (safe(category) && safe(bucket)).then(|| format!("hv_{category}__{bucket}"))
 }

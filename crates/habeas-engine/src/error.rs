@@ -31,19 +31,20 @@ pub enum EngineError {
     Crypto(#[from] habeas_crypto::CryptoError),
 }
 
-/// A precise, bilingual, value-free description of a refusal.
+/// A precise, bilingual, value-free description of a refusal. Text is
+/// boxed to keep `Result`s small on the hot path.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Refusal {
     /// Stable code, e.g. `unknown_field`, `wrong_type`, `purpose_not_allowed`.
     pub code: &'static str,
     /// French text, shown first.
-    pub message_fr: String,
+    pub message_fr: Box<str>,
     /// English text.
-    pub message_en: String,
+    pub message_en: Box<str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<Box<str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<Box<str>>,
     /// 1-based line of a bulk body, when the refusal concerns one line.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
@@ -53,8 +54,8 @@ impl Refusal {
     pub fn new(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
         Refusal {
             code,
-            message_fr: fr.into(),
-            message_en: en.into(),
+            message_fr: fr.into().into_boxed_str(),
+            message_en: en.into().into_boxed_str(),
             category: None,
             field: None,
             line: None,
@@ -62,12 +63,12 @@ impl Refusal {
     }
 
     pub fn category(mut self, category: &str) -> Self {
-        self.category = Some(category.to_string());
+        self.category = Some(category.into());
         self
     }
 
     pub fn field(mut self, field: &str) -> Self {
-        self.field = Some(field.to_string());
+        self.field = Some(field.into());
         self
     }
 

@@ -97,9 +97,11 @@ pub fn load_head(conn: &Connection) -> Result<ChainHead> {
 
 fn load_anchor(conn: &Connection) -> Result<(u64, [u8; 32])> {
     let anchor: Option<(i64, Vec<u8>)> = conn
-        .query_row("SELECT entries, head FROM journal_anchor WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT entries, head FROM journal_anchor WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     Ok(anchor.map_or((0, GENESIS), |(n, h)| (n as u64, to32(&h))))
 }
@@ -184,10 +186,14 @@ pub enum Verdict {
 pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
     let mut checkpoints: Vec<(u64, Checkpoint)> = Vec::new();
     {
-        let mut stmt =
-            conn.prepare("SELECT entries, body, signature FROM journal_checkpoints ORDER BY entries")?;
+        let mut stmt = conn
+            .prepare("SELECT entries, body, signature FROM journal_checkpoints ORDER BY entries")?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?, r.get::<_, Vec<u8>>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
         })?;
         for row in rows {
             let (entries, body, sig) = row?;
@@ -203,7 +209,9 @@ pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
                 return Ok(broken("malformed signature"));
             };
             if public.verify_checkpoint(&cp, &sig).is_err() || cp.entries != entries {
-                return Ok(broken("signature does not verify with keys/journal-signing.pub"));
+                return Ok(broken(
+                    "signature does not verify with keys/journal-signing.pub",
+                ));
             }
             checkpoints.push((entries, cp));
         }
@@ -228,7 +236,10 @@ pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
     let mut rows = stmt.query([])?;
     let mut expected = anchor_seq + 1;
     let mut prev = anchor_head;
-    let mut next_cp = checkpoints.iter().filter(|(n, _)| *n > anchor_seq).peekable();
+    let mut next_cp = checkpoints
+        .iter()
+        .filter(|(n, _)| *n > anchor_seq)
+        .peekable();
     while let Some(row) = rows.next()? {
         let seq = row.get::<_, i64>(0)? as u64;
         if seq != expected {
@@ -315,7 +326,9 @@ pub fn drop_segment_through(conn: &Connection, through: u64) -> Result<u64> {
     let (Some(head), Some(_)) = (head, signed) else {
         return Err(EngineError::invalid(
             "not_a_checkpoint",
-            format!("l'entrée #{through} n'est pas un point de contrôle signé présent ; choisissez un point de contrôle"),
+            format!(
+                "l'entrée #{through} n'est pas un point de contrôle signé présent ; choisissez un point de contrôle"
+            ),
             format!("entry #{through} is not a present signed checkpoint; pick a checkpoint"),
         ));
     };

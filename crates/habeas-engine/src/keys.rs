@@ -41,7 +41,11 @@ impl DataKeys {
     fn unwrap(&self, bytes: Vec<u8>, subject: &str, category: &str) -> Result<DataKey> {
         let wrapped = WrappedKey::from_bytes(bytes)?;
         let aad = Aad::data_key(subject, category);
-        let first = self.ring.read().map_err(|_| lock_err())?.unwrap(&wrapped, &aad);
+        let first = self
+            .ring
+            .read()
+            .map_err(|_| lock_err())?
+            .unwrap(&wrapped, &aad);
         match first {
             Ok(key) => Ok(key),
             Err(habeas_crypto::CryptoError::WrongKek { .. }) => {
@@ -135,9 +139,11 @@ impl DataKeys {
         }
         let bytes: Option<Vec<u8>> = {
             let conn = self.conn.lock().map_err(|_| lock_err())?;
-            conn.prepare_cached("SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2")?
-                .query_row([subject, category], |r| r.get(0))
-                .optional()?
+            conn.prepare_cached(
+                "SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2",
+            )?
+            .query_row([subject, category], |r| r.get(0))
+            .optional()?
         };
         let Some(bytes) = bytes else { return Ok(None) };
         let key = Arc::new(self.unwrap(bytes, subject, category)?);
@@ -188,22 +194,24 @@ impl DataKeys {
             after = (last.0.clone(), last.1.clone());
             conn.execute_batch("BEGIN IMMEDIATE")?;
             let ring = self.ring.read().map_err(|_| lock_err())?;
-            let step = (|| -> Result<usize> {
-                let mut n = 0;
-                for (subject, category, bytes) in chunk {
-                    let wrapped = WrappedKey::from_bytes(bytes)?;
-                    if !ring.needs_rewrap(&wrapped) {
-                        continue;
-                    }
-                    let new = ring.rewrap_to_current(&wrapped, &Aad::data_key(&subject, &category))?;
-                    conn.prepare_cached(
+            let step =
+                (|| -> Result<usize> {
+                    let mut n = 0;
+                    for (subject, category, bytes) in chunk {
+                        let wrapped = WrappedKey::from_bytes(bytes)?;
+                        if !ring.needs_rewrap(&wrapped) {
+                            continue;
+                        }
+                        let new =
+                            ring.rewrap_to_current(&wrapped, &Aad::data_key(&subject, &category))?;
+                        conn.prepare_cached(
                         "UPDATE data_keys SET wrapped = ?3 WHERE subject_id = ?1 AND category = ?2",
                     )?
                     .execute(rusqlite::params![subject, category, new.as_bytes()])?;
-                    n += 1;
-                }
-                Ok(n)
-            })();
+                        n += 1;
+                    }
+                    Ok(n)
+                })();
             match step {
                 Ok(n) => {
                     conn.execute_batch("COMMIT")?;

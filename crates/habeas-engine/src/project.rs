@@ -46,7 +46,10 @@ pub fn load_declarations(dir: &Path) -> Result<Declarations> {
     for p in paths {
         let text = std::fs::read_to_string(&p)
             .map_err(|e| EngineError::Config(format!("cannot read {}: {e}", p.display())))?;
-        files.push((p.strip_prefix(dir).unwrap_or(&p).display().to_string(), text));
+        files.push((
+            p.strip_prefix(dir).unwrap_or(&p).display().to_string(),
+            text,
+        ));
     }
     let checked = declarations::load_and_check(&files);
     if checked.has_errors() {

@@ -18,13 +18,17 @@ pub fn value(kind: FieldType, field: &str, n: u64) -> Value {
         FieldType::Email => json!(format!("demo.{n}@example.org")),
         FieldType::Phone => json!(format!("+3319900{:04}", n % 10_000)),
         FieldType::Date => json!(format!("2025-{:02}-{:02}", n % 12 + 1, n % 28 + 1)),
-        FieldType::Datetime => json!(format!("2025-{:02}-{:02}T10:00:00Z", n % 12 + 1, n % 28 + 1)),
+        FieldType::Datetime => json!(format!(
+            "2025-{:02}-{:02}T10:00:00Z",
+            n % 12 + 1,
+            n % 28 + 1
+        )),
         FieldType::Integer => json!(n),
         FieldType::Decimal => json!(format!("{}.{:02}", n % 1000, n % 100)),
-        FieldType::Boolean => json!(n % 2 == 0),
+        FieldType::Boolean => json!(n.is_multiple_of(2)),
         FieldType::Ip => json!(format!("192.0.2.{}", n % 254 + 1)),
         FieldType::Url => json!(format!("https://example.org/demo/{n}")),
-        FieldType::Country => json!(if n % 5 == 0 { "BE" } else { "FR" }),
+        FieldType::Country => json!(if n.is_multiple_of(5) { "BE" } else { "FR" }),
     }
 }
 

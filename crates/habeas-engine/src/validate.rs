@@ -68,7 +68,13 @@ pub struct ValidRecord {
     pub high_volume: bool,
 }
 
-fn field_error(code: &'static str, category: &str, field: &str, fr: String, en: String) -> EngineError {
+fn field_error(
+    code: &'static str,
+    category: &str,
+    field: &str,
+    fr: String,
+    en: String,
+) -> EngineError {
     EngineError::Invalid(Refusal::new(code, fr, en).category(category).field(field))
 }
 
@@ -80,7 +86,11 @@ pub fn validate(
 ) -> Result<ValidRecord> {
     let name = input.category.as_str();
     let Some(category) = decls.category(name) else {
-        let known: Vec<&str> = decls.categories.keys().map(|k| k.get_ref().as_str()).collect();
+        let known: Vec<&str> = decls
+            .categories
+            .keys()
+            .map(|k| k.get_ref().as_str())
+            .collect();
         return Err(EngineError::Invalid(
             Refusal::new(
                 "unknown_category",
@@ -180,7 +190,10 @@ fn check_source(source: Option<String>) -> Result<String> {
 }
 
 fn check_purposes(decls: &Declarations, category: &str, asked: Vec<String>) -> Result<Vec<String>> {
-    let declared: Vec<&str> = decls.purposes_of_category(category).map(|(id, _)| id).collect();
+    let declared: Vec<&str> = decls
+        .purposes_of_category(category)
+        .map(|(id, _)| id)
+        .collect();
     if asked.is_empty() {
         return Ok(declared.iter().map(|s| s.to_string()).collect());
     }
@@ -246,7 +259,8 @@ fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Re
         }
         FieldType::Date => {
             let raw = text(value, 32, "a date YYYY-MM-DD")?;
-            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| wrong("a date YYYY-MM-DD"))?;
+            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
+                .map_err(|_| wrong("a date YYYY-MM-DD"))?;
             Value::String(raw)
         }
         FieldType::Datetime => {
@@ -270,7 +284,10 @@ fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Re
         },
         FieldType::Ip => {
             let raw = text(value, 64, "an IP address")?;
-            let ip: IpAddr = raw.trim().parse().map_err(|_| wrong("an IPv4 or IPv6 address"))?;
+            let ip: IpAddr = raw
+                .trim()
+                .parse()
+                .map_err(|_| wrong("an IPv4 or IPv6 address"))?;
             Value::String(ip.to_string())
         }
         FieldType::Url => {
@@ -320,9 +337,18 @@ mod tests {
 
     #[test]
     fn phone_numbers_normalise_to_e164() {
-        assert_eq!(normalise_phone("06 12 34 56 78").as_deref(), Some("+33612345678"));
-        assert_eq!(normalise_phone("+33 6 12 34 56 78").as_deref(), Some("+33612345678"));
-        assert_eq!(normalise_phone("+32 470 12 34 56").as_deref(), Some("+32470123456"));
+        assert_eq!(
+            normalise_phone("06 12 34 56 78").as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            normalise_phone("+33 6 12 34 56 78").as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            normalise_phone("+32 470 12 34 56").as_deref(),
+            Some("+32470123456")
+        );
         assert_eq!(normalise_phone("12"), None);
         assert_eq!(normalise_phone("not a phone"), None);
     }

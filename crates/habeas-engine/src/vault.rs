@@ -168,14 +168,24 @@ impl Vault {
         self.clock.now()
     }
 
-    fn entry(&self, caller: &Caller, action: &str, subject: Option<&str>, category: Option<&str>, purpose: Option<&str>, outcome: String) -> Entry {
+    fn entry(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: Option<&str>,
+        category: Option<&str>,
+        purpose: Option<&str>,
+        outcome: String,
+    ) -> Entry {
         Entry {
             at: self.now().timestamp_millis(),
             actor: caller.actor.clone(),
             action: action.to_string(),
             subject: subject.map(str::to_string),
             category: category.map(str::to_string),
-            purpose: purpose.map(str::to_string).or_else(|| caller.purpose.clone()),
+            purpose: purpose
+                .map(str::to_string)
+                .or_else(|| caller.purpose.clone()),
             outcome,
         }
     }
@@ -188,11 +198,24 @@ impl Vault {
 
     /// Check the caller may use `category`; a refusal is journaled durably
     /// before it is returned (Art. 5(2), SPEC C6 "refused and alerted").
-    fn authorize(&self, caller: &Caller, action: &str, subject: Option<&str>, category: &str) -> Result<String> {
+    fn authorize(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: Option<&str>,
+        category: &str,
+    ) -> Result<String> {
         match caller.authorize(&self.decls, category) {
             Ok(purpose) => Ok(purpose),
             Err(refusal) => {
-                let e = self.entry(caller, "refused", subject, Some(category), None, format!("{action} denied: {}", refusal.code));
+                let e = self.entry(
+                    caller,
+                    "refused",
+                    subject,
+                    Some(category),
+                    None,
+                    format!("{action} denied: {}", refusal.code),
+                );
                 self.writer.submit(None, vec![e])?;
                 Err(EngineError::Forbidden(refusal))
             }
@@ -206,23 +229,43 @@ impl Vault {
         let now = self.now().timestamp();
         let (sid, k) = (id.clone(), kind.clone());
         let work: crate::writer::Work = Box::new(move |conn| {
-            conn.prepare_cached("INSERT INTO subjects (id, kind, status, created_at) VALUES (?1, ?2, 'active', ?3)")?
-                .execute(rusqlite::params![sid, k, now])?;
+            conn.prepare_cached(
+                "INSERT INTO subjects (id, kind, status, created_at) VALUES (?1, ?2, 'active', ?3)",
+            )?
+            .execute(rusqlite::params![sid, k, now])?;
             Ok(())
         });
-        let e = self.entry(caller, "subject.create", Some(&id), None, None, format!("kind={kind}"));
+        let e = self.entry(
+            caller,
+            "subject.create",
+            Some(&id),
+            None,
+            None,
+            format!("kind={kind}"),
+        );
         self.writer.submit(Some(work), vec![e])?;
         Ok(id)
     }
 
     fn subject_kind(&self, kind: Option<&str>) -> Result<String> {
-        let declared: Vec<&str> = self.decls.subjects.keys().map(|k| k.get_ref().as_str()).collect();
+        let declared: Vec<&str> = self
+            .decls
+            .subjects
+            .keys()
+            .map(|k| k.get_ref().as_str())
+            .collect();
         match kind {
             Some(k) if declared.contains(&k) => Ok(k.to_string()),
             Some(k) => Err(EngineError::invalid(
                 "unknown_subject_kind",
-                format!("type de personne « {k} » non déclaré ; types déclarés : {}", declared.join(", ")),
-                format!("subject kind `{k}` is not declared; declared kinds: {}", declared.join(", ")),
+                format!(
+                    "type de personne « {k} » non déclaré ; types déclarés : {}",
+                    declared.join(", ")
+                ),
+                format!(
+                    "subject kind `{k}` is not declared; declared kinds: {}",
+                    declared.join(", ")
+                ),
             )),
             None => declared.first().map(|s| s.to_string()).ok_or_else(|| {
                 EngineError::Config("the declarations declare no subject category".into())
@@ -230,7 +273,13 @@ impl Vault {
         }
     }
 
-    fn prepare(&self, caller: &Caller, subject: &str, input: RecordInput, now: DateTime<Utc>) -> Result<Prepared> {
+    fn prepare(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        input: RecordInput,
+        now: DateTime<Utc>,
+    ) -> Result<Prepared> {
         let valid = validate::validate(&self.decls, input, now)?;
         self.authorize(caller, "write", Some(subject), &valid.category)?;
         Ok(Prepared {
@@ -296,7 +345,10 @@ impl Vault {
                     .at_line(line));
                 }
             };
-            prepared.push(self.prepare(caller, &subject, input, now).map_err(|e| e.at_line(line))?);
+            prepared.push(
+                self.prepare(caller, &subject, input, now)
+                    .map_err(|e| e.at_line(line))?,
+            );
         }
         let written = prepared.len() as u64;
         self.commit(caller, prepared, new_subjects, now)?;
@@ -329,9 +381,17 @@ impl Vault {
         }
     }
 
-    fn commit(&self, caller: &Caller, prepared: Vec<Prepared>, new_subjects: Vec<(String, String)>, now: DateTime<Utc>) -> Result<()> {
-        let mut pairs: Vec<(String, String)> =
-            prepared.iter().map(|p| (p.subject.clone(), p.valid.category.clone())).collect();
+    fn commit(
+        &self,
+        caller: &Caller,
+        prepared: Vec<Prepared>,
+        new_subjects: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut pairs: Vec<(String, String)> = prepared
+            .iter()
+            .map(|p| (p.subject.clone(), p.valid.category.clone()))
+            .collect();
         pairs.sort();
         pairs.dedup();
         let deks = self.keys.get_or_create(&pairs, now.timestamp())?;
@@ -339,17 +399,22 @@ impl Vault {
         let mut groups: BTreeMap<(String, String), (String, u64)> = BTreeMap::new();
         for p in prepared {
             let pair = (p.subject.clone(), p.valid.category.clone());
-            let dek = deks
-                .get(&pair)
-                .ok_or_else(|| EngineError::Storage("a data key went missing during the write".into()))?;
-            let plain = zeroize::Zeroizing::new(serde_json::to_vec(&p.valid.fields).map_err(|e| EngineError::Storage(e.to_string()))?);
+            let dek = deks.get(&pair).ok_or_else(|| {
+                EngineError::Storage("a data key went missing during the write".into())
+            })?;
+            let plain = zeroize::Zeroizing::new(
+                serde_json::to_vec(&p.valid.fields)
+                    .map_err(|e| EngineError::Storage(e.to_string()))?,
+            );
             let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "fields");
             let payload = dek.seal(&plain, &aad)?;
             let mut digests = Vec::with_capacity(p.valid.identifiers.len());
             for (kind, value) in &p.valid.identifiers {
                 digests.push(self.indexer.index(&IdentifierKind::new(kind)?, value)?.0);
             }
-            let group = groups.entry(pair).or_insert_with(|| (p.valid.purposes.first().cloned().unwrap_or_default(), 0));
+            let group = groups
+                .entry(pair)
+                .or_insert_with(|| (p.valid.purposes.first().cloned().unwrap_or_default(), 0));
             group.1 += 1;
             let table = self.table_for(&p.valid)?;
             rows.push(Row {
@@ -368,14 +433,28 @@ impl Vault {
         }
         let mut entries: Vec<Entry> = new_subjects
             .iter()
-            .map(|(id, kind)| self.entry(caller, "subject.create", Some(id), None, None, format!("kind={kind}")))
+            .map(|(id, kind)| {
+                self.entry(
+                    caller,
+                    "subject.create",
+                    Some(id),
+                    None,
+                    None,
+                    format!("kind={kind}"),
+                )
+            })
             .collect();
-        entries.extend(groups
-            .into_iter()
-            .map(|((subject, category), (_, n))| {
-                let purpose = caller.authorize(&self.decls, &category).ok();
-                self.entry(caller, "write", Some(&subject), Some(&category), purpose.as_deref(), format!("records={n}"))
-            }));
+        entries.extend(groups.into_iter().map(|((subject, category), (_, n))| {
+            let purpose = caller.authorize(&self.decls, &category).ok();
+            self.entry(
+                caller,
+                "write",
+                Some(&subject),
+                Some(&category),
+                purpose.as_deref(),
+                format!("records={n}"),
+            )
+        }));
         let created_at = now.timestamp();
         let work: crate::writer::Work = Box::new(move |conn| {
             for (id, kind) in &new_subjects {
@@ -394,19 +473,29 @@ impl Vault {
         }
         let category = self.decls.category(&valid.category);
         let at = valid.events.collected_at.unwrap_or_else(|| self.now());
-        let (bucket, start, end) = match category.and_then(|c| c.partition).unwrap_or(Partition::Day) {
-            Partition::Day => {
-                let day = at.date_naive();
-                let start = day.and_hms_opt(0, 0, 0).map(|d| d.and_utc().timestamp()).unwrap_or(0);
-                (day.format("%Y%m%d").to_string(), start, start + 86_400)
-            }
-            Partition::Month => {
-                let first = at.date_naive().with_day(1).unwrap_or(at.date_naive());
-                let next = first.checked_add_months(chrono::Months::new(1)).unwrap_or(first);
-                let ts = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|x| x.and_utc().timestamp()).unwrap_or(0);
-                (first.format("%Y%m").to_string(), ts(first), ts(next))
-            }
-        };
+        let (bucket, start, end) =
+            match category.and_then(|c| c.partition).unwrap_or(Partition::Day) {
+                Partition::Day => {
+                    let day = at.date_naive();
+                    let start = day
+                        .and_hms_opt(0, 0, 0)
+                        .map(|d| d.and_utc().timestamp())
+                        .unwrap_or(0);
+                    (day.format("%Y%m%d").to_string(), start, start + 86_400)
+                }
+                Partition::Month => {
+                    let first = at.date_naive().with_day(1).unwrap_or(at.date_naive());
+                    let next = first
+                        .checked_add_months(chrono::Months::new(1))
+                        .unwrap_or(first);
+                    let ts = |d: chrono::NaiveDate| {
+                        d.and_hms_opt(0, 0, 0)
+                            .map(|x| x.and_utc().timestamp())
+                            .unwrap_or(0)
+                    };
+                    (first.format("%Y%m").to_string(), ts(first), ts(next))
+                }
+            };
         let table = db::partition_table(&valid.category, &bucket).ok_or_else(|| {
             EngineError::Config(format!(
                 "category `{}` cannot name a partition table (use lowercase letters, digits and _)",
@@ -418,9 +507,11 @@ impl Vault {
 
     fn subject_row(&self, subject: &str) -> Result<(String, String)> {
         let row = self.readers.with(|c| {
-            Ok(c.prepare_cached("SELECT kind, status FROM subjects WHERE id = ?1")?
-                .query_row([subject], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()?)
+            Ok(
+                c.prepare_cached("SELECT kind, status FROM subjects WHERE id = ?1")?
+                    .query_row([subject], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?,
+            )
         })?;
         row.ok_or_else(|| {
             EngineError::NotFound(Refusal::new(
@@ -433,7 +524,12 @@ impl Vault {
 
     /// Read a subject's records (all the caller may see, or one category).
     /// Returns only after the read is durably journaled.
-    pub fn read(&self, caller: &Caller, subject: &str, category: Option<&str>) -> Result<SubjectView> {
+    pub fn read(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        category: Option<&str>,
+    ) -> Result<SubjectView> {
         let (kind, status) = self.subject_row(subject)?;
         let present = self.categories_of(subject)?;
         let mut allowed: Vec<(String, String)> = Vec::new();
@@ -442,7 +538,12 @@ impl Vault {
             Some(c) => {
                 if self.decls.category(c).is_none() {
                     return Err(EngineError::Invalid(
-                        Refusal::new("unknown_category", format!("catégorie « {c} » non déclarée"), format!("category `{c}` is not declared")).category(c),
+                        Refusal::new(
+                            "unknown_category",
+                            format!("catégorie « {c} » non déclarée"),
+                            format!("category `{c}` is not declared"),
+                        )
+                        .category(c),
                     ));
                 }
                 let purpose = self.authorize(caller, "read", Some(subject), c)?;
@@ -456,9 +557,12 @@ impl Vault {
                     }
                 }
                 if allowed.is_empty() && !withheld.is_empty() {
-                    return Err(self.authorize(caller, "read", Some(subject), &withheld[0]).err().unwrap_or_else(|| {
-                        EngineError::Storage("authorization changed during the read".into())
-                    }));
+                    return Err(self
+                        .authorize(caller, "read", Some(subject), &withheld[0])
+                        .err()
+                        .unwrap_or_else(|| {
+                            EngineError::Storage("authorization changed during the read".into())
+                        }));
                 }
             }
         }
@@ -469,32 +573,52 @@ impl Vault {
             let n = rows.len();
             if n > 0 {
                 let dek = self.keys.get(subject, c)?.ok_or_else(|| {
-                    EngineError::NotFound(Refusal::new(
-                        "shredded",
-                        "les données de cette catégorie ont été effacées (clé détruite)",
-                        "this category's data was erased (key destroyed)",
-                    ).category(c))
+                    EngineError::NotFound(
+                        Refusal::new(
+                            "shredded",
+                            "les données de cette catégorie ont été effacées (clé détruite)",
+                            "this category's data was erased (key destroyed)",
+                        )
+                        .category(c),
+                    )
                 })?;
                 for r in rows {
                     let aad = Aad::record_field(subject, c, &r.id, "fields");
                     let plain = zeroize::Zeroizing::new(dek.open(&r.payload, &aad)?);
-                    let fields: BTreeMap<String, Value> = serde_json::from_slice(&plain)
-                        .map_err(|e| EngineError::Storage(format!("a decrypted record is not JSON: {e}")))?;
+                    let fields: BTreeMap<String, Value> =
+                        serde_json::from_slice(&plain).map_err(|e| {
+                            EngineError::Storage(format!("a decrypted record is not JSON: {e}"))
+                        })?;
                     records.push(RecordView {
                         id: r.id,
                         category: c.clone(),
                         fields,
                         source: r.source,
                         purposes: serde_json::from_str(&r.purposes).unwrap_or_default(),
-                        collected_at: DateTime::from_timestamp(r.collected_at, 0).unwrap_or_default(),
+                        collected_at: DateTime::from_timestamp(r.collected_at, 0)
+                            .unwrap_or_default(),
                         due_at: r.due_at.and_then(|d| DateTime::from_timestamp(d, 0)),
                     });
                 }
             }
-            entries.push(self.entry(caller, "read", Some(subject), Some(c), Some(purpose), format!("records={n}")));
+            entries.push(self.entry(
+                caller,
+                "read",
+                Some(subject),
+                Some(c),
+                Some(purpose),
+                format!("records={n}"),
+            ));
         }
         if entries.is_empty() {
-            entries.push(self.entry(caller, "read", Some(subject), None, None, "records=0".into()));
+            entries.push(self.entry(
+                caller,
+                "read",
+                Some(subject),
+                None,
+                None,
+                "records=0".into(),
+            ));
         }
         self.writer.submit(None, entries)?;
         Ok(SubjectView {
@@ -521,7 +645,9 @@ impl Vault {
                     continue;
                 }
                 let hit: Option<i64> = c
-                    .prepare_cached(&format!("SELECT 1 FROM {table} WHERE subject_id = ?1 LIMIT 1"))?
+                    .prepare_cached(&format!(
+                        "SELECT 1 FROM {table} WHERE subject_id = ?1 LIMIT 1"
+                    ))?
                     .query_row([subject], |r| r.get(0))
                     .optional()?;
                 if hit.is_some() {
@@ -536,9 +662,11 @@ impl Vault {
         self.readers.with(|c| {
             let mut tables = vec!["records".to_string()];
             tables.extend(
-                c.prepare_cached("SELECT name FROM partitions WHERE category = ?1 ORDER BY starts")?
-                    .query_map([category], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?,
+                c.prepare_cached(
+                    "SELECT name FROM partitions WHERE category = ?1 ORDER BY starts",
+                )?
+                .query_map([category], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?,
             );
             let mut out = Vec::new();
             for t in tables {
@@ -575,7 +703,8 @@ impl Vault {
             .iter()
             .filter(|(_, c)| {
                 c.identifiers.iter().any(|f| {
-                    c.field(f.get_ref()).is_some_and(|t| validate::index_kind(t, f.get_ref()) == index_kind)
+                    c.field(f.get_ref())
+                        .is_some_and(|t| validate::index_kind(t, f.get_ref()) == index_kind)
                 })
             })
             .map(|(n, _)| n.get_ref().as_str())
@@ -588,15 +717,22 @@ impl Vault {
         }
         if allowed.is_empty() {
             let c = categories.first().copied().unwrap_or(kind);
-            return Err(self.authorize(caller, "find", None, c).err().unwrap_or_else(|| {
-                EngineError::Storage("authorization changed during the lookup".into())
-            }));
+            return Err(self
+                .authorize(caller, "find", None, c)
+                .err()
+                .unwrap_or_else(|| {
+                    EngineError::Storage("authorization changed during the lookup".into())
+                }));
         }
-        let digest = self.indexer.index(&IdentifierKind::new(&index_kind)?, &normalised)?;
+        let digest = self
+            .indexer
+            .index(&IdentifierKind::new(&index_kind)?, &normalised)?;
         let hits: Vec<(String, String)> = self.readers.with(|c| {
-            Ok(c.prepare_cached("SELECT DISTINCT subject_id, category FROM blind_index WHERE digest = ?1")?
-                .query_map([&digest.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?)
+            Ok(c.prepare_cached(
+                "SELECT DISTINCT subject_id, category FROM blind_index WHERE digest = ?1",
+            )?
+            .query_map([&digest.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
         })?;
         let mut subjects: BTreeMap<String, (String, String)> = BTreeMap::new();
         for (s, c) in hits {
@@ -605,11 +741,27 @@ impl Vault {
             }
         }
         let entries: Vec<Entry> = if subjects.is_empty() {
-            vec![self.entry(caller, "find", None, None, Some(&allowed[0].1), format!("by={index_kind} no_match"))]
+            vec![self.entry(
+                caller,
+                "find",
+                None,
+                None,
+                Some(&allowed[0].1),
+                format!("by={index_kind} no_match"),
+            )]
         } else {
             subjects
                 .iter()
-                .map(|(s, (c, p))| self.entry(caller, "find", Some(s), Some(c), Some(p), format!("by={index_kind} match")))
+                .map(|(s, (c, p))| {
+                    self.entry(
+                        caller,
+                        "find",
+                        Some(s),
+                        Some(c),
+                        Some(p),
+                        format!("by={index_kind} match"),
+                    )
+                })
                 .collect()
         };
         self.writer.submit(None, entries)?;
@@ -618,13 +770,32 @@ impl Vault {
 
     fn normalise_identifier(&self, kind: &str, value: &str) -> Result<(String, String)> {
         let bad = |what: &str| {
-            EngineError::Invalid(Refusal::new("bad_identifier", format!("valeur d'identifiant invalide : {what}"), format!("invalid identifier value: {what}")).field(kind))
+            EngineError::Invalid(
+                Refusal::new(
+                    "bad_identifier",
+                    format!("valeur d'identifiant invalide : {what}"),
+                    format!("invalid identifier value: {what}"),
+                )
+                .field(kind),
+            )
         };
         match kind {
-            "email" => Ok(("email".into(), habeas_crypto::normalize_email(value).map_err(|_| bad("an e-mail address is expected"))?)),
-            "phone" => Ok(("phone".into(), validate::normalise_phone(value).ok_or_else(|| bad("a phone number is expected"))?)),
+            "email" => Ok((
+                "email".into(),
+                habeas_crypto::normalize_email(value)
+                    .map_err(|_| bad("an e-mail address is expected"))?,
+            )),
+            "phone" => Ok((
+                "phone".into(),
+                validate::normalise_phone(value)
+                    .ok_or_else(|| bad("a phone number is expected"))?,
+            )),
             other => {
-                let declared = self.decls.categories.values().any(|c| c.identifiers.iter().any(|f| f.get_ref() == other));
+                let declared = self
+                    .decls
+                    .categories
+                    .values()
+                    .any(|c| c.identifiers.iter().any(|f| f.get_ref() == other));
                 if !declared {
                     return Err(EngineError::Invalid(Refusal::new(
                         "unknown_identifier",
@@ -661,13 +832,25 @@ impl Vault {
             conn.execute("UPDATE subjects SET status = 'erased' WHERE id = ?1", [&s])?;
             Ok(())
         });
-        let e = self.entry(caller, "subject.shred", Some(subject), None, None, format!("data_keys_destroyed={destroyed}"));
+        let e = self.entry(
+            caller,
+            "subject.shred",
+            Some(subject),
+            None,
+            None,
+            format!("data_keys_destroyed={destroyed}"),
+        );
         self.writer.submit(Some(work), vec![e])?;
         Ok(destroyed)
     }
 
     /// Drop whole partitions of a high-volume category that ended before `before`.
-    pub fn drop_partitions_before(&self, caller: &Caller, category: &str, before: DateTime<Utc>) -> Result<Vec<String>> {
+    pub fn drop_partitions_before(
+        &self,
+        caller: &Caller,
+        category: &str,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
         let cutoff = before.timestamp();
         let cat = category.to_string();
         let dropped = Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -686,7 +869,14 @@ impl Vault {
             }
             Ok(())
         });
-        let e = self.entry(caller, "partition.drop", None, Some(category), None, format!("before={}", before.to_rfc3339()));
+        let e = self.entry(
+            caller,
+            "partition.drop",
+            None,
+            Some(category),
+            None,
+            format!("before={}", before.to_rfc3339()),
+        );
         self.writer.submit(Some(work), vec![e])?;
         let list = dropped.lock().map(|l| l.clone()).unwrap_or_default();
         Ok(list)
@@ -695,7 +885,11 @@ impl Vault {
     /// `habeas keys rotate`: rewrap every data key under a new KEK.
     pub fn rotate_keys(&self, caller: &Caller) -> Result<usize> {
         let (n, retired) = self.keys.rotate()?;
-        self.journal_admin(caller, "keys.rotate", format!("rewrapped={n} retired_kek={}", retired.unwrap_or_default()))?;
+        self.journal_admin(
+            caller,
+            "keys.rotate",
+            format!("rewrapped={n} retired_kek={}", retired.unwrap_or_default()),
+        )?;
         Ok(n)
     }
 
@@ -719,7 +913,14 @@ impl Vault {
             }
             Ok(())
         });
-        let e = self.entry(caller, "journal.drop_segment", None, None, None, format!("through={through}"));
+        let e = self.entry(
+            caller,
+            "journal.drop_segment",
+            None,
+            None,
+            None,
+            format!("through={through}"),
+        );
         self.writer.submit(Some(work), vec![e])?;
         let n = dropped.lock().map(|n| *n).unwrap_or(0);
         Ok(n)
@@ -728,14 +929,22 @@ impl Vault {
     /// Latest signed checkpoints (entries covered), newest last.
     pub fn checkpoints(&self) -> Result<Vec<u64>> {
         self.readers.with(|c| {
-            Ok(c.prepare("SELECT entries FROM journal_checkpoints ORDER BY entries")?
-                .query_map([], |r| r.get::<_, i64>(0).map(|n| n as u64))?
-                .collect::<rusqlite::Result<_>>()?)
+            Ok(
+                c.prepare("SELECT entries FROM journal_checkpoints ORDER BY entries")?
+                    .query_map([], |r| r.get::<_, i64>(0).map(|n| n as u64))?
+                    .collect::<rusqlite::Result<_>>()?,
+            )
         })
     }
 
     /// Create an application token; the secret is returned once.
-    pub fn create_token(&self, caller: &Caller, name: &str, purposes: &[String], categories: &[String]) -> Result<(Token, String)> {
+    pub fn create_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+        purposes: &[String],
+        categories: &[String],
+    ) -> Result<(Token, String)> {
         access::check_scope(&self.decls, purposes, categories)?;
         let now = self.now().timestamp();
         let made = Arc::new(std::sync::Mutex::new(None));
@@ -748,7 +957,14 @@ impl Vault {
             }
             Ok(())
         });
-        let e = self.entry(caller, "token.create", None, None, None, format!("name={name} purposes={}", purposes.join(",")));
+        let e = self.entry(
+            caller,
+            "token.create",
+            None,
+            None,
+            None,
+            format!("name={name} purposes={}", purposes.join(",")),
+        );
         self.writer.submit(Some(work), vec![e])?;
         let taken = made.lock().ok().and_then(|mut m| m.take());
         taken.ok_or_else(|| EngineError::Storage("the token was not created".into()))
@@ -786,18 +1002,26 @@ impl Vault {
     pub fn counts(&self) -> Result<HashMap<&'static str, i64>> {
         self.readers.with(|c| {
             let mut out = HashMap::new();
-            out.insert("subjects", c.query_row("SELECT COUNT(*) FROM subjects", [], |r| r.get(0))?);
+            out.insert(
+                "subjects",
+                c.query_row("SELECT COUNT(*) FROM subjects", [], |r| r.get(0))?,
+            );
             let mut records: i64 = c.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?;
             let parts: Vec<String> = c
                 .prepare("SELECT name FROM partitions")?
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             for t in &parts {
-                records += c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get::<_, i64>(0))?;
+                records += c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
+                    r.get::<_, i64>(0)
+                })?;
             }
             out.insert("records", records);
             out.insert("partitions", parts.len() as i64);
-            out.insert("journal_entries", c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?);
+            out.insert(
+                "journal_entries",
+                c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?,
+            );
             Ok(out)
         })
     }
@@ -839,7 +1063,9 @@ fn insert_rows(conn: &rusqlite::Connection, rows: Vec<Row>) -> Result<()> {
                 Some(other) => {
                     return Err(EngineError::Invalid(Refusal::new(
                         "subject_not_active",
-                        format!("la personne concernée est « {other} » : aucune donnée ne peut lui être ajoutée"),
+                        format!(
+                            "la personne concernée est « {other} » : aucune donnée ne peut lui être ajoutée"
+                        ),
                         format!("the data subject is `{other}`: no data can be added"),
                     )));
                 }

@@ -62,9 +62,9 @@ impl Writer {
             reply,
         })
         .map_err(|_| EngineError::Storage("the writer thread stopped".into()))?;
-        answer
-            .recv()
-            .map_err(|_| EngineError::Storage("the writer thread stopped before answering".into()))?
+        answer.recv().map_err(|_| {
+            EngineError::Storage("the writer thread stopped before answering".into())
+        })?
     }
 }
 
@@ -82,7 +82,12 @@ fn unix_now() -> (i64, i64) {
     (now.timestamp(), now.timestamp_millis())
 }
 
-fn run(conn: Connection, signer: habeas_crypto::JournalSigner, mut head: ChainHead, rx: Receiver<Job>) {
+fn run(
+    conn: Connection,
+    signer: habeas_crypto::JournalSigner,
+    mut head: ChainHead,
+    rx: Receiver<Job>,
+) {
     let mut last_checkpoint_at = unix_now().0;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -130,9 +135,7 @@ fn run(conn: Connection, signer: habeas_crypto::JournalSigner, mut head: ChainHe
     }
     // Clean shutdown: sign what is left so the tail is covered too.
     let (now, _) = unix_now();
-    if head.seq > head.last_checkpoint
-        && conn.execute_batch("BEGIN IMMEDIATE").is_ok()
-    {
+    if head.seq > head.last_checkpoint && conn.execute_batch("BEGIN IMMEDIATE").is_ok() {
         head = journal::load_head(&conn).unwrap_or(head);
         if journal::checkpoint(&conn, &mut head, &signer, now).is_ok() {
             let _ = conn.execute_batch("COMMIT");

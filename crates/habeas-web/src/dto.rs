@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use habeas_engine::RecordInput;
 use habeas_core::retention::EventDates;
+use habeas_engine::RecordInput;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

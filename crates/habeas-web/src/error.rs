@@ -29,8 +29,12 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             Refusal::new(
                 "body_too_large",
-                format!("corps de requête trop grand (limite {limit} octets) ; découpez l'envoi (POST /api/records/bulk par lots)"),
-                format!("request body too large (limit {limit} bytes); split it (POST /api/records/bulk in batches)"),
+                format!(
+                    "corps de requête trop grand (limite {limit} octets) ; découpez l'envoi (POST /api/records/bulk par lots)"
+                ),
+                format!(
+                    "request body too large (limit {limit} bytes); split it (POST /api/records/bulk in batches)"
+                ),
             ),
         )
     }
@@ -93,6 +97,12 @@ struct Body<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(Body { error: &self.refusal })).into_response()
+        (
+            self.status,
+            Json(Body {
+                error: &self.refusal,
+            }),
+        )
+            .into_response()
     }
 }

@@ -110,16 +110,28 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
     let counts = blocking(&state, |v| v.counts()).await.unwrap_or_default();
     let get = |k: &str| counts.get(k).copied().unwrap_or(0);
     let body = state.metrics.render(&[
-        ("habeas_vault_subjects", "Data subjects in the vault.", get("subjects")),
-        ("habeas_vault_records", "Sealed records in the vault.", get("records")),
-        ("habeas_vault_partitions", "Time partitions of high-volume categories.", get("partitions")),
-        ("habeas_journal_entries", "Audit journal entries kept.", get("journal_entries")),
+        (
+            "habeas_vault_subjects",
+            "Data subjects in the vault.",
+            get("subjects"),
+        ),
+        (
+            "habeas_vault_records",
+            "Sealed records in the vault.",
+            get("records"),
+        ),
+        (
+            "habeas_vault_partitions",
+            "Time partitions of high-volume categories.",
+            get("partitions"),
+        ),
+        (
+            "habeas_journal_entries",
+            "Audit journal entries kept.",
+            get("journal_entries"),
+        ),
     ]);
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        body,
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 /// Serve on `listener` until `shutdown` resolves.

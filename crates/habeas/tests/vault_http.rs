@@ -9,9 +9,19 @@ use vault_support::*;
 const CONTACT: &str = r#"{"category":"contact","fields":{"email":"Zoe.Fictive@Example.org","phone":"01 99 00 12 34","postal_address":"12 rue Imaginaire, 75000 Paris","country":"fr","language":"fr-FR"},"source":"web_form"}"#;
 
 fn new_subject(addr: &str, token: &str) -> String {
-    let (status, body) = http(addr, "POST", "/api/subjects", Some(token), None, Some(b"{}"));
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/subjects",
+        Some(token),
+        None,
+        Some(b"{}"),
+    );
     assert_eq!(status, 201, "{body}");
-    json(&body)["subject"].as_str().expect("subject id").to_string()
+    json(&body)["subject"]
+        .as_str()
+        .expect("subject id")
+        .to_string()
 }
 
 #[test]
@@ -23,10 +33,24 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     let subject = new_subject(a, &token);
 
     let path = format!("/api/subjects/{subject}/records");
-    let (status, body) = http(a, "POST", &path, Some(&token), None, Some(CONTACT.as_bytes()));
+    let (status, body) = http(
+        a,
+        "POST",
+        &path,
+        Some(&token),
+        None,
+        Some(CONTACT.as_bytes()),
+    );
     assert_eq!(status, 201, "{body}");
     let identity = r#"{"category":"identity","fields":{"account_id":"C-000123","last_name":"Fictif"},"events":{"contract_end":"2026-01-31T00:00:00Z"}}"#;
-    let (status, body) = http(a, "POST", &path, Some(&token), None, Some(identity.as_bytes()));
+    let (status, body) = http(
+        a,
+        "POST",
+        &path,
+        Some(&token),
+        None,
+        Some(identity.as_bytes()),
+    );
     assert_eq!(status, 201, "{body}");
     // "5 years after contract end": the due date is computed at write.
     assert_eq!(json(&body)["due_at"], "2031-01-31T00:00:00Z", "{body}");
@@ -36,7 +60,10 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     let view = json(&body);
     let records = view["records"].as_array().expect("records");
     assert_eq!(records.len(), 2);
-    let contact = records.iter().find(|r| r["category"] == "contact").expect("contact");
+    let contact = records
+        .iter()
+        .find(|r| r["category"] == "contact")
+        .expect("contact");
     // Normalised at write: e-mail lower-cased, phone in E.164, country upper-cased.
     assert_eq!(contact["fields"]["email"], "zoe.fictive@example.org");
     assert_eq!(contact["fields"]["phone"], "+33199001234");
@@ -49,12 +76,30 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
         ("account_id", "C-000123"),
     ] {
         let q = format!(r#"{{"kind":"{kind}","value":"{value}"}}"#);
-        let (status, body) = http(a, "POST", "/api/subjects/find", Some(&token), None, Some(q.as_bytes()));
+        let (status, body) = http(
+            a,
+            "POST",
+            "/api/subjects/find",
+            Some(&token),
+            None,
+            Some(q.as_bytes()),
+        );
         assert_eq!(status, 200, "{body}");
-        assert_eq!(json(&body)["subjects"], serde_json::json!([subject]), "find by {kind}");
+        assert_eq!(
+            json(&body)["subjects"],
+            serde_json::json!([subject]),
+            "find by {kind}"
+        );
     }
     let q = r#"{"kind":"email","value":"nobody@example.org"}"#;
-    let (_, body) = http(a, "POST", "/api/subjects/find", Some(&token), None, Some(q.as_bytes()));
+    let (_, body) = http(
+        a,
+        "POST",
+        "/api/subjects/find",
+        Some(&token),
+        None,
+        Some(q.as_bytes()),
+    );
     assert_eq!(json(&body)["subjects"], serde_json::json!([]));
 
     // Bulk JSON Lines: a new subject by reference, and the existing one.
@@ -63,13 +108,28 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
          {{\"subject_ref\":\"new-1\",\"category\":\"identity\",\"fields\":{{\"last_name\":\"Fictif-Bulk\"}}}}\n\
          {{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"language\":\"en\"}}}}\n"
     );
-    let (status, body) = http(a, "POST", "/api/records/bulk", Some(&token), None, Some(bulk.as_bytes()));
+    let (status, body) = http(
+        a,
+        "POST",
+        "/api/records/bulk",
+        Some(&token),
+        None,
+        Some(bulk.as_bytes()),
+    );
     assert_eq!(status, 201, "{body}");
     let receipt = json(&body);
     assert_eq!(receipt["written"], 3);
-    assert!(receipt["created_subjects"]["new-1"].as_str().is_some_and(|s| s.starts_with("sub_")));
+    assert!(
+        receipt["created_subjects"]["new-1"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("sub_"))
+    );
 
-    for (route, needle) in [("/healthz", "ok"), ("/metrics", "habeas_vault_records 5"), ("/api/openapi.json", "/api/subjects/find")] {
+    for (route, needle) in [
+        ("/healthz", "ok"),
+        ("/metrics", "habeas_vault_records 5"),
+        ("/api/openapi.json", "/api/subjects/find"),
+    ] {
         let (status, body) = http(a, "GET", route, None, None, None);
         assert_eq!(status, 200, "{route}");
         assert!(body.contains(needle), "{route}: {body}");
@@ -88,16 +148,37 @@ fn a_token_used_outside_its_purposes_is_refused_with_403_and_journaled() {
     let a = &server.addr;
     let subject = new_subject(a, &crm);
     let path = format!("/api/subjects/{subject}/records");
-    assert_eq!(http(a, "POST", &path, Some(&crm), None, Some(CONTACT.as_bytes())).0, 201);
+    assert_eq!(
+        http(a, "POST", &path, Some(&crm), None, Some(CONTACT.as_bytes())).0,
+        201
+    );
 
     // The connection-logs application may not read contact details.
-    let (status, body) = http(a, "GET", &format!("{path}?category=contact"), Some(&logs), None, None);
+    let (status, body) = http(
+        a,
+        "GET",
+        &format!("{path}?category=contact"),
+        Some(&logs),
+        None,
+        None,
+    );
     assert_eq!(status, 403, "{body}");
     let err = json(&body);
     assert_eq!(err["error"]["code"], "category_not_in_purpose");
-    assert!(err["error"]["message_en"].as_str().is_some_and(|m| m.contains("PA-0003")));
+    assert!(
+        err["error"]["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("PA-0003"))
+    );
     // Nor write them, nor claim a purpose it was not given.
-    let (status, _) = http(a, "POST", &path, Some(&logs), None, Some(CONTACT.as_bytes()));
+    let (status, _) = http(
+        a,
+        "POST",
+        &path,
+        Some(&logs),
+        None,
+        Some(CONTACT.as_bytes()),
+    );
     assert_eq!(status, 403);
     let (status, body) = http(a, "GET", &path, Some(&logs), Some("PA-0001"), None);
     assert_eq!(status, 403);
@@ -113,9 +194,18 @@ fn a_token_used_outside_its_purposes_is_refused_with_403_and_journaled() {
     assert_eq!(http(a, "GET", &path, Some(&logs), None, None).0, 401);
     server.stop();
 
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM journal WHERE action = 'refused'"), 3);
     assert_eq!(
-        count(dir.path(), "SELECT COUNT(*) FROM journal WHERE action = 'refused' AND outcome = 'read denied: category_not_in_purpose' AND category = 'contact' AND actor LIKE 'token:%:logs'"),
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM journal WHERE action = 'refused'"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM journal WHERE action = 'refused' AND outcome = 'read denied: category_not_in_purpose' AND category = 'contact' AND actor LIKE 'token:%:logs'"
+        ),
         1
     );
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM records"), 1);
@@ -130,15 +220,62 @@ fn bad_input_gets_a_precise_error_and_writes_nothing() {
     let subject = new_subject(a, &token);
     let path = format!("/api/subjects/{subject}/records");
     let before = count(dir.path(), "SELECT COUNT(*) FROM records");
-    let blob = format!(r#"{{"category":"contact","fields":{{"postal_address":"{}"}}}}"#, "x".repeat(300 * 1024));
-    let cases: Vec<(&str, Vec<u8>, u16, &str, Option<&str>)> = vec![
-        ("unknown category", br#"{"category":"pets","fields":{"name":"Rex"}}"#.to_vec(), 422, "unknown_category", None),
-        ("extra field", br#"{"category":"contact","fields":{"email":"a@example.org","shoe_size":42}}"#.to_vec(), 422, "unknown_field", Some("shoe_size")),
-        ("wrong type", br#"{"category":"contact","fields":{"email":12}}"#.to_vec(), 422, "wrong_type", Some("email")),
-        ("bad phone", br#"{"category":"contact","fields":{"phone":"12"}}"#.to_vec(), 422, "wrong_type", Some("phone")),
-        ("invalid JSON", br#"{"category":"contact","fields":{"#.to_vec(), 400, "invalid_json", None),
-        ("unknown key", br#"{"category":"contact","fields":{},"colour":"Turquoise-Zz9"}"#.to_vec(), 400, "invalid_json", None),
-        ("oversized body", blob.into_bytes(), 413, "body_too_large", None),
+    let blob = format!(
+        r#"{{"category":"contact","fields":{{"postal_address":"{}"}}}}"#,
+        "x".repeat(300 * 1024)
+    );
+    // (what, body, status, error code, field named)
+    type Case<'a> = (&'a str, Vec<u8>, u16, &'a str, Option<&'a str>);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "unknown category",
+            br#"{"category":"pets","fields":{"name":"Rex"}}"#.to_vec(),
+            422,
+            "unknown_category",
+            None,
+        ),
+        (
+            "extra field",
+            br#"{"category":"contact","fields":{"email":"a@example.org","shoe_size":42}}"#.to_vec(),
+            422,
+            "unknown_field",
+            Some("shoe_size"),
+        ),
+        (
+            "wrong type",
+            br#"{"category":"contact","fields":{"email":12}}"#.to_vec(),
+            422,
+            "wrong_type",
+            Some("email"),
+        ),
+        (
+            "bad phone",
+            br#"{"category":"contact","fields":{"phone":"12"}}"#.to_vec(),
+            422,
+            "wrong_type",
+            Some("phone"),
+        ),
+        (
+            "invalid JSON",
+            br#"{"category":"contact","fields":{"#.to_vec(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "unknown key",
+            br#"{"category":"contact","fields":{},"colour":"Turquoise-Zz9"}"#.to_vec(),
+            400,
+            "invalid_json",
+            None,
+        ),
+        (
+            "oversized body",
+            blob.into_bytes(),
+            413,
+            "body_too_large",
+            None,
+        ),
     ];
     for (what, body, status, code, field) in cases {
         let (got, answer) = http(a, "POST", &path, Some(&token), None, Some(&body));
@@ -148,20 +285,42 @@ fn bad_input_gets_a_precise_error_and_writes_nothing() {
         if let Some(f) = field {
             assert_eq!(err["error"]["field"], f, "{what}");
             assert_eq!(err["error"]["category"], "contact", "{what}");
-            assert!(err["error"]["message_fr"].as_str().is_some_and(|m| m.contains(f)), "{what}");
+            assert!(
+                err["error"]["message_fr"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(f)),
+                "{what}"
+            );
         }
         // Values never come back in errors.
-        assert!(!answer.contains("Rex") && !answer.contains("Turquoise-Zz9"), "{what} echoes a value: {answer}");
+        assert!(
+            !answer.contains("Rex") && !answer.contains("Turquoise-Zz9"),
+            "{what} echoes a value: {answer}"
+        );
     }
     // A bulk body with one bad line writes none of its lines.
     let bulk = format!(
         "{{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"email\":\"ok@example.org\"}}}}\n\
          {{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"fax\":\"0100000000\"}}}}\n"
     );
-    let (status, body) = http(a, "POST", "/api/records/bulk", Some(&token), None, Some(bulk.as_bytes()));
+    let (status, body) = http(
+        a,
+        "POST",
+        "/api/records/bulk",
+        Some(&token),
+        None,
+        Some(bulk.as_bytes()),
+    );
     assert_eq!(status, 422, "{body}");
     assert_eq!(json(&body)["error"]["line"], 2);
-    let (status, _) = http(a, "POST", "/api/subjects/sub_000000000000000000000000/records", Some(&token), None, Some(CONTACT.as_bytes()));
+    let (status, _) = http(
+        a,
+        "POST",
+        "/api/subjects/sub_000000000000000000000000/records",
+        Some(&token),
+        None,
+        Some(CONTACT.as_bytes()),
+    );
     assert_eq!(status, 404);
     server.stop();
     assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM records"), before);
@@ -186,33 +345,85 @@ fn no_value_written_appears_in_plaintext_in_any_database_file() {
         let ticket = format!("TICKET-PROBE-{i:05}");
         let ip = format!("198.51.100.{}", i + 1);
         let records = [
-            ("PA-0001", format!(r#"{{"category":"contact","fields":{{"email":"{email}","phone":"{phone}","postal_address":"{address}"}}}}"#)),
-            ("PA-0001", format!(r#"{{"category":"identity","fields":{{"last_name":"{name}","account_id":"ACCT-PROBE-{i}"}}}}"#)),
-            ("PA-0006", format!(r#"{{"category":"support","fields":{{"ticket_id":"{ticket}","body":"Message secret {name}"}}}}"#)),
-            ("PA-0003", format!(r#"{{"category":"connection_logs","fields":{{"ip":"{ip}","account_id":"ACCT-PROBE-{i}"}}}}"#)),
+            (
+                "PA-0001",
+                format!(
+                    r#"{{"category":"contact","fields":{{"email":"{email}","phone":"{phone}","postal_address":"{address}"}}}}"#
+                ),
+            ),
+            (
+                "PA-0001",
+                format!(
+                    r#"{{"category":"identity","fields":{{"last_name":"{name}","account_id":"ACCT-PROBE-{i}"}}}}"#
+                ),
+            ),
+            (
+                "PA-0006",
+                format!(
+                    r#"{{"category":"support","fields":{{"ticket_id":"{ticket}","body":"Message secret {name}"}}}}"#
+                ),
+            ),
+            (
+                "PA-0003",
+                format!(
+                    r#"{{"category":"connection_logs","fields":{{"ip":"{ip}","account_id":"ACCT-PROBE-{i}"}}}}"#
+                ),
+            ),
         ];
         for (purpose, body) in records {
-            let (status, answer) = http(a, "POST", &format!("/api/subjects/{subject}/records"), Some(&token), Some(purpose), Some(body.as_bytes()));
+            let (status, answer) = http(
+                a,
+                "POST",
+                &format!("/api/subjects/{subject}/records"),
+                Some(&token),
+                Some(purpose),
+                Some(body.as_bytes()),
+            );
             assert_eq!(status, 201, "{answer}");
         }
-        values.extend([email, phone, name, address, ticket, ip, format!("ACCT-PROBE-{i}")]);
+        values.extend([
+            email,
+            phone,
+            name,
+            address,
+            ticket,
+            ip,
+            format!("ACCT-PROBE-{i}"),
+        ]);
     }
     // Read them back (the data is there and readable through the API).
     server.stop();
     let files = all_files(&[dir.path().join("data"), dir.path().join("keystore")]);
-    assert!(files.iter().any(|(p, _)| p.ends_with("habeas.db")), "no database file found");
+    assert!(
+        files.iter().any(|(p, _)| p.ends_with("habeas.db")),
+        "no database file found"
+    );
     // The scan sees the real content: the (random, non-personal) subject ids are there.
     for s in &subjects {
-        assert!(files.iter().any(|(_, b)| contains(b, s.as_bytes())), "scan cannot see stored ids");
+        assert!(
+            files.iter().any(|(_, b)| contains(b, s.as_bytes())),
+            "scan cannot see stored ids"
+        );
     }
     for (path, bytes) in &files {
         for v in &values {
-            assert!(!contains(bytes, v.as_bytes()), "{} holds the plaintext of a written value", path.display());
+            assert!(
+                !contains(bytes, v.as_bytes()),
+                "{} holds the plaintext of a written value",
+                path.display()
+            );
         }
     }
     // The high-volume category went to a time partition.
-    assert!(count(dir.path(), "SELECT COUNT(*) FROM partitions WHERE category = 'connection_logs'") >= 1);
+    assert!(
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM partitions WHERE category = 'connection_logs'"
+        ) >= 1
+    );
     if std::env::var("HABEAS_TEST_POSTGRES_URL").is_ok() {
-        eprintln!("SKIPPED: PostgreSQL plaintext scan — the vault engine runs on SQLite only until habeas-store's PostgreSQL backend is wired in");
+        eprintln!(
+            "SKIPPED: PostgreSQL plaintext scan — the vault engine runs on SQLite only until habeas-store's PostgreSQL backend is wired in"
+        );
     }
 }

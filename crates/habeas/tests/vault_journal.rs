@@ -13,7 +13,10 @@ use vault_support::*;
 fn journaled_project() -> tempfile::TempDir {
     let dir = project();
     let file = contacts_file(dir.path(), 10);
-    let (code, _, err) = run(dir.path(), &["import", "--quiet", file.to_str().expect("utf-8")]);
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "--quiet", file.to_str().expect("utf-8")],
+    );
     assert_eq!(code, 0, "{err}");
     for name in ["a", "b", "c"] {
         token(dir.path(), name, "PA-0001");
@@ -58,7 +61,10 @@ fn tampering_is_caught_at_the_first_broken_entry() {
         let copy = tamper(dir.path(), &sql);
         let (code, out) = verify(copy.path());
         assert_eq!(code, 1, "{what} not caught: {out}");
-        assert!(out.contains(expected), "{what}: expected `{expected}` in: {out}");
+        assert!(
+            out.contains(expected),
+            "{what}: expected `{expected}` in: {out}"
+        );
     }
 }
 
@@ -68,7 +74,11 @@ fn rewriting_entries_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
     let copy = tempfile::tempdir().expect("tempdir");
     copy_tree(dir.path(), copy.path());
     let conn = rusqlite::Connection::open(data_db(copy.path())).expect("open");
-    conn.execute("UPDATE journal SET actor = 'someone-else' WHERE seq = 2", []).expect("edit");
+    conn.execute(
+        "UPDATE journal SET actor = 'someone-else' WHERE seq = 2",
+        [],
+    )
+    .expect("edit");
     // Recompute the whole chain as an attacker with database access would.
     let mut prev = [0u8; 32];
     let rows: Vec<(i64, habeas_engine::journal::Entry)> = conn
@@ -92,9 +102,15 @@ fn rewriting_entries_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
         .collect::<Result<_, _>>()
         .expect("rows");
     for (seq, entry) in rows {
-        let hash = habeas_engine::journal::chain_hash(&prev, &habeas_engine::journal::canonical(seq as u64, &entry));
-        conn.execute("UPDATE journal SET hash = ?1 WHERE seq = ?2", rusqlite::params![&hash[..], seq])
-            .expect("rehash");
+        let hash = habeas_engine::journal::chain_hash(
+            &prev,
+            &habeas_engine::journal::canonical(seq as u64, &entry),
+        );
+        conn.execute(
+            "UPDATE journal SET hash = ?1 WHERE seq = ?2",
+            rusqlite::params![&hash[..], seq],
+        )
+        .expect("rehash");
         prev = hash;
     }
     drop(conn);
@@ -108,17 +124,30 @@ fn dropping_old_segments_keeps_the_rest_verifiable() {
     let dir = journaled_project();
     let (code, out, _) = run(dir.path(), &["audit", "checkpoints"]);
     assert_eq!(code, 0);
-    let first_cp: u64 = out.lines().next().and_then(|l| l.trim().parse().ok()).expect("a checkpoint");
-    let (code, _, err) = run(dir.path(), &["audit", "drop-through", &first_cp.to_string()]);
+    let first_cp: u64 = out
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("a checkpoint");
+    let (code, _, err) = run(
+        dir.path(),
+        &["audit", "drop-through", &first_cp.to_string()],
+    );
     assert_eq!(code, 0, "{err}");
     let (code, out) = verify(dir.path());
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&format!("#{}", first_cp + 1)), "{out}");
     // Dropping at a point that is not a signed checkpoint is refused.
-    let (code, _, err) = run(dir.path(), &["audit", "drop-through", &(first_cp - 1).to_string()]);
+    let (code, _, err) = run(
+        dir.path(),
+        &["audit", "drop-through", &(first_cp - 1).to_string()],
+    );
     assert_ne!(code, 0);
     assert!(err.contains("checkpoint"), "{err}");
     // And tampering after a drop is still caught.
-    let copy = tamper(dir.path(), &format!("DELETE FROM journal WHERE seq = {}", first_cp + 2));
+    let copy = tamper(
+        dir.path(),
+        &format!("DELETE FROM journal WHERE seq = {}", first_cp + 2),
+    );
     assert_eq!(verify(copy.path()).0, 1);
 }

@@ -34,7 +34,14 @@ fn wrapped_keys(dir: &Path) -> Vec<Vec<u8>> {
 fn key_rotation_rewraps_data_keys_without_reencrypting_data() {
     let dir = project();
     let file = contacts_file(dir.path(), 25);
-    assert_eq!(run(dir.path(), &["import", "--quiet", file.to_str().expect("utf-8")]).0, 0);
+    assert_eq!(
+        run(
+            dir.path(),
+            &["import", "--quiet", file.to_str().expect("utf-8")]
+        )
+        .0,
+        0
+    );
     let data_before = payloads(dir.path());
     let keys_before = wrapped_keys(dir.path());
     assert_eq!(keys_before.len(), 25);
@@ -47,16 +54,38 @@ fn key_rotation_rewraps_data_keys_without_reencrypting_data() {
     let keys_after = wrapped_keys(dir.path());
     assert_eq!(keys_after.len(), 25);
     assert!(keys_before.iter().zip(&keys_after).all(|(a, b)| a != b));
-    assert_eq!(std::fs::read_dir(dir.path().join("keys/retired")).expect("retired").count(), 1);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("keys/retired"))
+            .expect("retired")
+            .count(),
+        1
+    );
 
     // Still readable and findable after rotation.
     let token = token(dir.path(), "crm", "PA-0001");
     let server = Server::start(dir.path());
     let q = br#"{"kind":"email","value":"import.7@example.org"}"#;
-    let (status, body) = http(&server.addr, "POST", "/api/subjects/find", Some(&token), None, Some(q));
+    let (status, body) = http(
+        &server.addr,
+        "POST",
+        "/api/subjects/find",
+        Some(&token),
+        None,
+        Some(q),
+    );
     assert_eq!(status, 200, "{body}");
-    let subject = json(&body)["subjects"][0].as_str().expect("found").to_string();
-    let (status, body) = http(&server.addr, "GET", &format!("/api/subjects/{subject}/records"), Some(&token), None, None);
+    let subject = json(&body)["subjects"][0]
+        .as_str()
+        .expect("found")
+        .to_string();
+    let (status, body) = http(
+        &server.addr,
+        "GET",
+        &format!("/api/subjects/{subject}/records"),
+        Some(&token),
+        None,
+        None,
+    );
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("import.7@example.org"));
     server.stop();
@@ -99,12 +128,22 @@ fn crypto_shredding_makes_an_earlier_copy_of_the_data_unreadable() {
         let vault = project::open_project(dir.path()).expect("open vault");
         let destroyed = vault.shred(&op, &victim).expect("shred");
         assert!(destroyed >= 10, "destroyed {destroyed} keys");
-        assert!(vault.read(&reader, &victim, Some("contact")).expect("read").records.is_empty());
+        assert!(
+            vault
+                .read(&reader, &victim, Some("contact"))
+                .expect("read")
+                .records
+                .is_empty()
+        );
     }
     // No byte of the destroyed wrapped keys survives in the key store files (WAL included).
     for (path, bytes) in all_files(&[dir.path().join("keystore")]) {
         for w in &victim_wrapped {
-            assert!(!contains(&bytes, w), "{} still holds a destroyed wrapped key", path.display());
+            assert!(
+                !contains(&bytes, w),
+                "{} still holds a destroyed wrapped key",
+                path.display()
+            );
         }
     }
     // Put the old data back: the victim's records are there, but unreadable;
@@ -112,8 +151,15 @@ fn crypto_shredding_makes_an_earlier_copy_of_the_data_unreadable() {
     std::fs::remove_dir_all(dir.path().join("data")).expect("rm data");
     copy_tree(backup.path(), &dir.path().join("data"));
     let vault = project::open_project(dir.path()).expect("open restored vault");
-    let err = vault.read(&reader, &victim, Some("contact")).expect_err("must not decrypt");
-    assert!(err.to_string().contains("erased") || err.to_string().contains("effacées"), "{err}");
-    let view = vault.read(&reader, &other, Some("contact")).expect("other subject");
+    let err = vault
+        .read(&reader, &victim, Some("contact"))
+        .expect_err("must not decrypt");
+    assert!(
+        err.to_string().contains("erased") || err.to_string().contains("effacées"),
+        "{err}"
+    );
+    let view = vault
+        .read(&reader, &other, Some("contact"))
+        .expect("other subject");
     assert_eq!(view.records[0].fields["email"], "demo.1@example.org");
 }

@@ -20,7 +20,14 @@ fn acknowledged_writes_survive_sigkill() {
     for round in 0..3 {
         let server = Server::start(dir.path());
         let addr = server.addr.clone();
-        let (status, body) = http(&addr, "POST", "/api/subjects", Some(&token), None, Some(b"{}"));
+        let (status, body) = http(
+            &addr,
+            "POST",
+            "/api/subjects",
+            Some(&token),
+            None,
+            Some(b"{}"),
+        );
         assert_eq!(status, 201, "{body}");
         let subject = json(&body)["subject"].as_str().expect("id").to_string();
         let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -52,16 +59,33 @@ fn acknowledged_writes_survive_sigkill() {
             let _ = w.join();
         }
         let acked = acked.lock().expect("lock").clone();
-        assert!(acked.len() > 10, "round {round}: only {} writes acknowledged", acked.len());
+        assert!(
+            acked.len() > 10,
+            "round {round}: only {} writes acknowledged",
+            acked.len()
+        );
         let conn = rusqlite::Connection::open(data_db(dir.path())).expect("open after kill");
-        let integrity: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity");
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
         assert_eq!(integrity, "ok");
-        let mut stmt = conn.prepare("SELECT COUNT(*) FROM records WHERE id = ?1").expect("prepare");
+        let mut stmt = conn
+            .prepare("SELECT COUNT(*) FROM records WHERE id = ?1")
+            .expect("prepare");
         let missing = acked
             .iter()
-            .filter(|id| stmt.query_row([id.as_str()], |r| r.get::<_, i64>(0)).expect("query") == 0)
+            .filter(|id| {
+                stmt.query_row([id.as_str()], |r| r.get::<_, i64>(0))
+                    .expect("query")
+                    == 0
+            })
             .count();
-        assert_eq!(missing, 0, "round {round}: {missing} of {} acknowledged writes lost", acked.len());
+        assert_eq!(
+            missing,
+            0,
+            "round {round}: {missing} of {} acknowledged writes lost",
+            acked.len()
+        );
         total_acked += acked.len();
     }
     // After three kills the journal still verifies (its unsigned tail included).

@@ -65,7 +65,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         AuditCommand::DropThrough { n } => {
             let vault = project::open_project(&global.dir)?;
-            let dropped = vault.drop_journal_through(&Caller::operator("cli", "journal_retention"), n)?;
+            let dropped =
+                vault.drop_journal_through(&Caller::operator("cli", "journal_retention"), n)?;
             println!("{dropped} entrées supprimées / entries dropped (through #{n})");
             Ok(ExitCode::SUCCESS)
         }

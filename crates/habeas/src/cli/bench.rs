@@ -62,7 +62,10 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let vault = Arc::new(project::open_project(&dir)?);
     let op = Caller::operator("bench", "administration");
     let category = "contact";
-    println!("# habeas bench vault — {} records, {} per subject", args.records, args.per_subject);
+    println!(
+        "# habeas bench vault — {} records, {} per subject",
+        args.records, args.per_subject
+    );
 
     // 1. Bulk ingest.
     let started = Instant::now();
@@ -85,7 +88,12 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let ingest = started.elapsed();
     let rate = args.records as f64 / ingest.as_secs_f64();
     let peak = peak_rss_mib();
-    let baseline = plain_inserts(&dir.join("baseline.db"), vault.declarations(), category, args.records)?;
+    let baseline = plain_inserts(
+        &dir.join("baseline.db"),
+        vault.declarations(),
+        category,
+        args.records,
+    )?;
     let base_rate = args.records as f64 / baseline.as_secs_f64();
     println!(
         "bulk ingest: {:.0} records/s ({:.1} s, avg {} B plaintext/record); plain-insert baseline {:.0} rows/s ({:.1} s); ratio {:.2}; peak RSS {peak} MiB",
@@ -112,13 +120,18 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         lat.push(t.elapsed());
         anyhow::ensure!(found.len() == 1, "find returned {} subjects", found.len());
     }
-    println!("find by e-mail ({} subjects): {}", refs.len(), summary(&mut lat));
+    println!(
+        "find by e-mail ({} subjects): {}",
+        refs.len(),
+        summary(&mut lat)
+    );
 
     // 3. Read all records of a subject holding 10,000 records.
     let heavy = vault.create_subject(&op, None)?;
     let mut lines = Vec::new();
     for i in 0..10_000u64 {
-        let mut input = synthetic::record(vault.declarations(), "support", i).context("no support category")?;
+        let mut input =
+            synthetic::record(vault.declarations(), "support", i).context("no support category")?;
         input.subject = Some(heavy.clone());
         lines.push(BulkLine { line: i + 1, input });
     }
@@ -129,7 +142,11 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         let t = Instant::now();
         let view = vault.read(&reader, &heavy, Some("support"))?;
         lat.push(t.elapsed());
-        anyhow::ensure!(view.records.len() == 10_000, "read {} records", view.records.len());
+        anyhow::ensure!(
+            view.records.len() == 10_000,
+            "read {} records",
+            view.records.len()
+        );
     }
     println!("read a subject's 10,000 records: {}", summary(&mut lat));
 
@@ -211,30 +228,51 @@ fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|k| k.parse::<u64>().ok())
+            })
         })
         .map_or(0, |kib| kib / 1024)
 }
 
-fn http_runs(vault: &Arc<Vault>, refs: &BTreeMap<String, String>, seconds: u64) -> anyhow::Result<()> {
-    if std::process::Command::new("wrk").arg("--version").output().is_err() {
+fn http_runs(
+    vault: &Arc<Vault>,
+    refs: &BTreeMap<String, String>,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    if std::process::Command::new("wrk")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         println!("HTTP: SKIPPED (wrk not installed: apt-get install wrk)");
         return Ok(());
     }
     let op = Caller::operator("bench", "administration");
-    let purposes: Vec<String> = vault.declarations().activities.keys().map(|k| k.get_ref().clone()).collect();
+    let purposes: Vec<String> = vault
+        .declarations()
+        .activities
+        .keys()
+        .map(|k| k.get_ref().clone())
+        .collect();
     let (_, token) = vault.create_token(&op, "bench", &purposes, &[])?;
     let subjects: Vec<&String> = refs.values().take(1000).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = runtime.spawn(habeas_web::serve(listener, Arc::clone(vault), async {
         let _ = stop_rx.await;
     }));
-    let ids = subjects.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(",");
+    let ids = subjects
+        .iter()
+        .map(|s| format!("\"{s}\""))
+        .collect::<Vec<_>>()
+        .join(",");
     let write_script = format!(
         "local ids = {{{ids}}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  \
          return wrk.format('POST', '/api/subjects/' .. id .. '/records', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0006', ['Content-Type']='application/json'}}, \
@@ -244,7 +282,10 @@ fn http_runs(vault: &Arc<Vault>, refs: &BTreeMap<String, String>, seconds: u64) 
         "local ids = {{{ids}}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  \
          return wrk.format('GET', '/api/subjects/' .. id .. '/records?category=contact', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0001'}})\nend\n"
     );
-    for (name, script) in [("HTTP POST single record", write_script), ("HTTP audited read", read_script)] {
+    for (name, script) in [
+        ("HTTP POST single record", write_script),
+        ("HTTP audited read", read_script),
+    ] {
         let path = std::env::temp_dir().join(format!("habeas-bench-{}.lua", std::process::id()));
         std::fs::write(&path, script)?;
         let out = std::process::Command::new("wrk")
@@ -254,10 +295,29 @@ fn http_runs(vault: &Arc<Vault>, refs: &BTreeMap<String, String>, seconds: u64) 
             .output()?;
         let _ = std::fs::remove_file(&path);
         let text = String::from_utf8_lossy(&out.stdout);
-        let rps = text.lines().find(|l| l.starts_with("Requests/sec:")).unwrap_or("Requests/sec: ?").to_string();
-        let p50 = text.lines().find(|l| l.trim_start().starts_with("50%")).unwrap_or("50% ?").trim().to_string();
-        let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).unwrap_or("99% ?").trim().to_string();
-        let non2xx = text.lines().find(|l| l.contains("Non-2xx")).unwrap_or("Non-2xx: 0").trim().to_string();
+        let rps = text
+            .lines()
+            .find(|l| l.starts_with("Requests/sec:"))
+            .unwrap_or("Requests/sec: ?")
+            .to_string();
+        let p50 = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("50%"))
+            .unwrap_or("50% ?")
+            .trim()
+            .to_string();
+        let p99 = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("99%"))
+            .unwrap_or("99% ?")
+            .trim()
+            .to_string();
+        let non2xx = text
+            .lines()
+            .find(|l| l.contains("Non-2xx"))
+            .unwrap_or("Non-2xx: 0")
+            .trim()
+            .to_string();
         println!("{name} (wrk -t2 -c32 -d{seconds}s): {rps}; latency {p50}, {p99}; {non2xx}");
     }
     let _ = stop_tx.send(());

@@ -100,21 +100,24 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         ProgressBar::new(total)
     };
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} enregistrements / records ({per_sec}, {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} enregistrements / records ({per_sec}, {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut refs = BTreeMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut written = 0u64;
-    let mut flush = |batch: &mut Vec<BulkLine>, refs: &mut BTreeMap<String, String>| -> anyhow::Result<()> {
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let r = vault.write_bulk_with_refs(&caller, std::mem::take(batch), refs)?;
-        written += r.written;
-        bar.inc(r.written);
-        Ok(())
-    };
+    let mut flush =
+        |batch: &mut Vec<BulkLine>, refs: &mut BTreeMap<String, String>| -> anyhow::Result<()> {
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let r = vault.write_bulk_with_refs(&caller, std::mem::take(batch), refs)?;
+            written += r.written;
+            bar.inc(r.written);
+            Ok(())
+        };
     reader.for_each(&args.file, |line, parsed| {
         let input = parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
         batch.push(BulkLine { line, input });
@@ -155,7 +158,9 @@ impl LineReader {
                 anyhow::bail!("CSV : --category est requis / CSV: --category is required");
             };
             let Some(c) = decls.category(category) else {
-                anyhow::bail!("catégorie « {category} » non déclarée / category `{category}` is not declared");
+                anyhow::bail!(
+                    "catégorie « {category} » non déclarée / category `{category}` is not declared"
+                );
             };
             for name in c.field_names() {
                 if let Some(t) = c.field(name) {
@@ -178,12 +183,15 @@ impl LineReader {
         path: &Path,
         mut f: impl FnMut(u64, Result<RecordInput, String>) -> anyhow::Result<bool>,
     ) -> anyhow::Result<()> {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+        let file =
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
         match self.format {
             ImportFormat::Jsonl => {
                 for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
                     let line_no = i as u64 + 1;
-                    let text = line.with_context(|| format!("{}:{line_no}: unreadable line", path.display()))?;
+                    let text = line.with_context(|| {
+                        format!("{}:{line_no}: unreadable line", path.display())
+                    })?;
                     if text.trim().is_empty() {
                         continue;
                     }
@@ -206,7 +214,9 @@ impl LineReader {
                     let parsed = match row {
                         Ok(row) => Ok(self.csv_record(&headers, &row)),
                         Err(e) => Err(match e.kind() {
-                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                            csv::ErrorKind::UnequalLengths {
+                                expected_len, len, ..
+                            } => format!(
                                 "ligne tronquée ou en trop : {len} colonnes au lieu de {expected_len} / truncated or overlong row: {len} columns instead of {expected_len}"
                             ),
                             _ => "ligne CSV illisible / unreadable CSV row".to_string(),
@@ -232,7 +242,11 @@ impl LineReader {
                 "subject" => subject = Some(cell.to_string()),
                 "subject_ref" => subject_ref = Some(cell.to_string()),
                 _ => {
-                    let field = self.mapping.get(col).cloned().unwrap_or_else(|| col.to_string());
+                    let field = self
+                        .mapping
+                        .get(col)
+                        .cloned()
+                        .unwrap_or_else(|| col.to_string());
                     let value = match self.types.get(&field) {
                         Some(FieldType::Integer) => cell
                             .parse::<i64>()
@@ -266,8 +280,16 @@ impl LineReader {
 fn json_error(e: serde_json::Error) -> String {
     let text = e.to_string();
     if text.starts_with("unknown field") || text.starts_with("missing field") {
-        format!("JSON : {} / JSON: {}", text.split(" at line").next().unwrap_or(""), text.split(" at line").next().unwrap_or(""))
+        format!(
+            "JSON : {} / JSON: {}",
+            text.split(" at line").next().unwrap_or(""),
+            text.split(" at line").next().unwrap_or("")
+        )
     } else {
-        format!("JSON invalide (colonne {}) / invalid JSON (column {})", e.column(), e.column())
+        format!(
+            "JSON invalide (colonne {}) / invalid JSON (column {})",
+            e.column(),
+            e.column()
+        )
     }
 }

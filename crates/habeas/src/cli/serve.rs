@@ -53,7 +53,10 @@ pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Re
         let mut from = have;
         while from < demo_subjects {
             let to = (from + 100).min(demo_subjects);
-            vault.write_bulk(&operator, synthetic::subjects(vault.declarations(), from, to))?;
+            vault.write_bulk(
+                &operator,
+                synthetic::subjects(vault.declarations(), from, to),
+            )?;
             from = to;
         }
     }

@@ -54,7 +54,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         TokenCommand::List => {
             for t in vault.list_tokens()? {
-                let state = if t.revoked_at.is_some() { "revoked" } else { "active" };
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
                 let categories = if t.categories.is_empty() {
                     "*".to_string()
                 } else {

@@ -16,8 +16,13 @@ pub fn project() -> tempfile::TempDir {
     std::fs::create_dir_all(dir.path().join("declarations")).expect("mkdir");
     for entry in std::fs::read_dir(src.join("declarations")).expect("demo declarations") {
         let p = entry.expect("entry").path();
-        std::fs::copy(&p, dir.path().join("declarations").join(p.file_name().expect("name")))
-            .expect("copy");
+        std::fs::copy(
+            &p,
+            dir.path()
+                .join("declarations")
+                .join(p.file_name().expect("name")),
+        )
+        .expect("copy");
     }
     std::fs::copy(src.join("habeas.toml"), dir.path().join("habeas.toml")).expect("copy toml");
     dir
@@ -41,7 +46,10 @@ pub fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// Create a token for `purposes` (comma-separated).
 pub fn token(dir: &Path, name: &str, purposes: &str) -> String {
-    let (code, out, err) = run(dir, &["token", "create", "--name", name, "--purposes", purposes]);
+    let (code, out, err) = run(
+        dir,
+        &["token", "create", "--name", name, "--purposes", purposes],
+    );
     assert_eq!(code, 0, "token create failed: {err}");
     out.trim().to_string()
 }
@@ -109,7 +117,9 @@ pub fn http(
     body: Option<&[u8]>,
 ) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -155,7 +165,9 @@ pub fn count(dir: &Path, sql: &str) -> i64 {
 pub fn all_files(dirs: &[PathBuf]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for d in dirs {
-        let Ok(entries) = std::fs::read_dir(d) else { continue };
+        let Ok(entries) = std::fs::read_dir(d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
             if p.is_file() {
