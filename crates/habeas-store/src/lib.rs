@@ -1,1 +1,174 @@
-//! habeas-store
+//! Storage for the Habeas vault: **opaque bytes only**.
+//!
+//! The engine encrypts every field value (`habeas-crypto`), wraps each (subject, category) data
+//! key and computes keyed blind-index digests before anything reaches this crate, so no
+//! plaintext personal data ever passes through here. This crate keeps those bytes on one of two
+//! backends behind one synchronous interface:
+//!
+//! - [`sqlite`]: the default, embedded. One writer thread with group commit (several callers'
+//!   work in one `BEGIN IMMEDIATE` transaction, each acknowledged after the commit) and a small
+//!   pool of readers on WAL snapshots.
+//! - [`postgres`]: scale-out. Native `PARTITION BY RANGE` for high-volume categories, advisory
+//!   locks around migrations and partition creation, leases for jobs run by several instances.
+//!
+//! Wrapped data keys live in a separate [`KeyStore`] (its own file in its own directory, or its
+//! own PostgreSQL schema/credentials) so that data backups never contain them and destroying a
+//! key (crypto-shredding, GDPR Art. 17) makes every copy of the data unreadable. See
+//! `docs/storage.md` for the durability settings and what each backend can and cannot promise.
+//!
+//! The API is synchronous (`Send + Sync`); async callers use `spawn_blocking`.
+//! [`conformance`] holds the behaviour suite every backend must pass.
+
+pub mod conformance;
+mod error;
+pub mod migrations;
+mod model;
+pub mod postgres;
+pub mod sqlite;
+mod time;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+pub use error::{Result, StoreError};
+pub use model::*;
+
+/// The data store. All methods are synchronous and safe to call from many threads.
+pub trait Store: Send + Sync {
+    /// Schema version of the open database.
+    fn schema_version(&self) -> Result<u32>;
+
+    // ---- subjects ----
+    /// Create a subject; `Conflict` if the id exists.
+    fn create_subject(&self, subject: &Subject) -> Result<()>;
+    fn get_subject(&self, id: &str) -> Result<Option<Subject>>;
+    /// Replace kind/status/dates of an existing subject; `NotFound` otherwise.
+    fn update_subject(&self, subject: &Subject) -> Result<()>;
+    /// Subjects by status and/or due grace date, ordered by id.
+    fn list_subjects(&self, filter: &SubjectFilter) -> Result<Vec<Subject>>;
+
+    // ---- records ----
+    /// Insert records in one transaction: all or nothing (`Conflict` on a duplicate id).
+    fn insert_records(&self, records: Vec<NewRecord>) -> Result<()>;
+    /// All records of a subject (optionally one category), ordered by (collected_at, id).
+    fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>>;
+    fn get_record(&self, id: &str) -> Result<Option<Record>>;
+    /// Replace the sealed payload (rectification, GDPR Art. 16, or re-encryption).
+    fn replace_sealed(&self, id: &str, sealed: &[u8], key_version: u32) -> Result<()>;
+    /// Delete a subject's records (optionally one category); returns the count.
+    fn delete_subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<u64>;
+    /// Records whose `retention_due <= due_by`, ordered by (retention_due, id).
+    fn due_records(&self, query: &DueQuery) -> Result<Vec<DueRecord>>;
+    fn delete_records(&self, ids: &[String]) -> Result<u64>;
+    /// Number of records per category.
+    fn count_by_category(&self) -> Result<BTreeMap<String, u64>>;
+
+    // ---- high-volume, time-partitioned categories ----
+    /// Bulk insert into monthly partitions (created on demand), one transaction.
+    fn insert_timed(&self, rows: Vec<TimedRecord>) -> Result<()>;
+    /// A subject's rows across all partitions (optionally some categories), by (collected_at, id).
+    fn subject_timed(&self, subject_id: &str, categories: &[String]) -> Result<Vec<TimedRecord>>;
+    /// Drop every partition whose month ends at or before `before` (all categories when
+    /// `category` is `None`). Cheap expiry: no row-by-row delete.
+    fn drop_timed_before(
+        &self,
+        category: Option<&str>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<DroppedPartition>>;
+    /// Distinct subjects and rows with `from <= collected_at < to` in the given categories.
+    fn timed_impact(
+        &self,
+        categories: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ImpactCount>;
+    /// Delete a subject's rows in every partition (erasure); returns the count.
+    fn delete_subject_timed(&self, subject_id: &str) -> Result<u64>;
+
+    // ---- blind indexes ----
+    /// Insert entries (an existing identical entry is kept).
+    fn put_blind_indexes(&self, entries: &[BlindIndexEntry]) -> Result<()>;
+    fn find_subjects(&self, kind: &str, digest: &[u8]) -> Result<Vec<String>>;
+    fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64>;
+
+    // ---- audit journal ----
+    /// Append rows in one transaction; `Conflict` if a seq exists.
+    fn journal_append(&self, rows: &[JournalRow]) -> Result<()>;
+    /// Rows with `seq >= from`, ascending, at most `limit`.
+    fn journal_range(&self, from: u64, limit: usize) -> Result<Vec<JournalRow>>;
+    fn journal_head(&self) -> Result<Option<JournalRow>>;
+    fn put_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
+    fn list_checkpoints(&self) -> Result<Vec<Checkpoint>>;
+    /// Drop rows with `seq < before`, remembering the last dropped row as the anchor.
+    /// Checkpoints below the anchor are dropped too. Returns the number of rows dropped.
+    fn journal_drop_before(&self, before: u64) -> Result<u64>;
+    fn journal_anchor(&self) -> Result<Option<JournalAnchor>>;
+
+    // ---- application tokens ----
+    fn put_token(&self, token: &AppToken) -> Result<()>;
+    fn get_token(&self, digest: &[u8]) -> Result<Option<AppToken>>;
+    fn list_tokens(&self) -> Result<Vec<AppToken>>;
+    /// Returns false when the token does not exist or was already revoked.
+    fn revoke_token(&self, digest: &[u8], at: DateTime<Utc>) -> Result<bool>;
+
+    // ---- jobs ----
+    /// Take or renew the lease of `job` for `holder` until `now + ttl`; true when `holder`
+    /// holds it. Several instances call this; exactly one wins while the lease is live.
+    fn try_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+
+    // ---- maintenance ----
+    /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;
+    /// PostgreSQL: VACUUM of the touched tables).
+    fn purge_remnants(&self) -> Result<()>;
+}
+
+/// The wrapped-data-key store, kept apart from the data.
+pub trait KeyStore: Send + Sync {
+    /// Insert keys; `Conflict` if a (subject, category) already has one.
+    fn put_keys(&self, keys: &[WrappedKey]) -> Result<()>;
+    fn get_key(&self, subject_id: &str, category: &str) -> Result<Option<WrappedKey>>;
+    /// All keys of a subject.
+    fn subject_keys(&self, subject_id: &str) -> Result<Vec<WrappedKey>>;
+    /// Keyset-paged list ordered by (subject_id, category), for rotation.
+    fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>>;
+    /// Replace wrapped bytes and kek id of existing keys in one transaction; returns how many.
+    fn replace_wrapped(&self, keys: &[WrappedKey]) -> Result<u64>;
+    /// Crypto-shred: delete a subject's keys (or one category's) and purge remnants before
+    /// returning. Returns the number of keys destroyed.
+    fn shred(&self, subject_id: &str, category: Option<&str>) -> Result<u64>;
+}
+
+/// Open a data store by URL: `sqlite:///abs/path.db`, `sqlite://rel/path.db`, a plain path, or
+/// `postgres://…` (optional `schema=NAME` query parameter).
+pub fn open_store(url: &str) -> Result<Box<dyn Store>> {
+    if is_postgres(url) {
+        Ok(Box::new(postgres::PgStore::open(url)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteStore::open(sqlite::path_from_url(
+            url,
+        )?)?))
+    }
+}
+
+/// Open a key store by URL (same forms as [`open_store`]). For SQLite, use a file in its own
+/// directory, outside the data directory, so that data backups never contain it.
+pub fn open_key_store(url: &str) -> Result<Box<dyn KeyStore>> {
+    if is_postgres(url) {
+        Ok(Box::new(postgres::PgKeyStore::open(url)?))
+    } else {
+        Ok(Box::new(sqlite::SqliteKeyStore::open(
+            sqlite::path_from_url(url)?,
+        )?))
+    }
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}

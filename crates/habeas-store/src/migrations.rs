@@ -1,0 +1,73 @@
+//! Versioned migrations, one list per backend and per store (data, keys).
+//!
+//! Rules (STYLE.md (d) 2 and 4): an applied migration is never edited — a test pins the
+//! SHA-256 of every shipped file, and at open a database whose recorded hash differs is
+//! refused; an older binary refuses a newer database ([`crate::StoreError::SchemaTooNew`]).
+
+use sha2::{Digest, Sha256};
+
+/// One migration: its version and SQL text.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: u32,
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// Hex SHA-256 of the SQL text, as recorded in the database.
+    pub fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(self.sql.as_bytes()))
+    }
+}
+
+/// SQLite data store.
+pub const SQLITE_DATA: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_data.sql"),
+}];
+/// SQLite key store.
+pub const SQLITE_KEYS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/sqlite/0001_keys.sql"),
+}];
+/// PostgreSQL data store.
+pub const POSTGRES_DATA: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_data.sql"),
+}];
+/// PostgreSQL key store.
+pub const POSTGRES_KEYS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("../migrations/postgres/0001_keys.sql"),
+}];
+
+/// Highest version in a list.
+pub fn latest(list: &[Migration]) -> u32 {
+    list.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// Check applied `(version, hash)` pairs against the shipped list; returns the versions to apply.
+pub fn plan(list: &[Migration], applied: &[(u32, String)]) -> crate::Result<Vec<Migration>> {
+    let supported = latest(list);
+    if let Some(found) = applied.iter().map(|(v, _)| *v).max()
+        && found > supported
+    {
+        return Err(crate::StoreError::SchemaTooNew { found, supported });
+    }
+    for (version, hash) in applied {
+        if let Some(m) = list.iter().find(|m| m.version == *version)
+            && m.sha256() != *hash
+        {
+            return Err(crate::StoreError::MigrationEdited {
+                version: *version,
+                applied: hash.clone(),
+                shipped: m.sha256(),
+            });
+        }
+    }
+    Ok(list
+        .iter()
+        .filter(|m| !applied.iter().any(|(v, _)| *v == m.version))
+        .copied()
+        .collect())
+}

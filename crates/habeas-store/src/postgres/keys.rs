@@ -1,0 +1,137 @@
+//! [`PgKeyStore`]: wrapped data keys in their own schema (default `habeas_keys`), ideally
+//! reached with their own URL and credentials so that the data role cannot read them.
+//!
+//! A shred deletes the rows and then runs `VACUUM FULL data_keys`, which rewrites the table
+//! into a new file and removes the old one, so no dead tuple keeps the wrapped key in the
+//! table files. PostgreSQL cannot erase what already left the table: WAL segments (until
+//! recycled), WAL archives, replicas' WAL and base backups keep the old bytes — see
+//! docs/storage.md for the epoch-KEK answer (RELIABILITY.md §1.8 (a), (c)).
+
+use super::pool::Pool;
+use super::{POOL_SIZE, conflict, migrate, parse_url, schema_version};
+use crate::KeyStore;
+use crate::error::Result;
+use crate::migrations::POSTGRES_KEYS;
+use crate::model::WrappedKey;
+
+/// The PostgreSQL key store.
+pub struct PgKeyStore {
+    pool: Pool,
+}
+
+impl PgKeyStore {
+    /// Connect, create the schema if needed and migrate.
+    pub fn open(url: &str) -> Result<Self> {
+        let (config, schema) = parse_url(url, "habeas_keys")?;
+        let pool = Pool::new(config, schema, POOL_SIZE);
+        pool.with(|c| migrate(c, pool.schema(), POSTGRES_KEYS, "keys"))?;
+        Ok(Self { pool })
+    }
+
+    /// Schema version of the key store.
+    pub fn schema_version(&self) -> Result<u32> {
+        self.pool.with(schema_version)
+    }
+
+    /// Drop the whole schema (tests).
+    pub fn drop_schema(self) -> Result<()> {
+        let q = format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE",
+            super::quote_ident(self.pool.schema())
+        );
+        self.pool.with(|c| Ok(c.batch_execute(&q)?))
+    }
+}
+
+fn key(r: &::postgres::Row) -> Result<WrappedKey> {
+    Ok(WrappedKey {
+        subject_id: r.try_get(0)?,
+        category: r.try_get(1)?,
+        kek_id: r.try_get(2)?,
+        wrapped: r.try_get(3)?,
+    })
+}
+
+impl KeyStore for PgKeyStore {
+    fn put_keys(&self, keys: &[WrappedKey]) -> Result<()> {
+        self.pool.with(|c| {
+            let mut tx = c.transaction()?;
+            for k in keys {
+                tx.execute(
+                    "INSERT INTO data_keys (subject_id, category, kek_id, wrapped) VALUES ($1, $2, $3, $4)",
+                    &[&k.subject_id, &k.category, &k.kek_id, &k.wrapped],
+                )
+                .map_err(|e| conflict(e, "data key", &format!("{}/{}", k.subject_id, k.category)))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn get_key(&self, subject_id: &str, category: &str) -> Result<Option<WrappedKey>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                "SELECT subject_id, category, kek_id, wrapped FROM data_keys WHERE subject_id = $1 AND category = $2",
+                &[&subject_id, &category],
+            )?
+            .as_ref()
+            .map(key)
+            .transpose()
+        })
+    }
+
+    fn subject_keys(&self, subject_id: &str) -> Result<Vec<WrappedKey>> {
+        self.pool.with(|c| {
+            c.query(
+                "SELECT subject_id, category, kek_id, wrapped FROM data_keys WHERE subject_id = $1 \
+                 ORDER BY category COLLATE \"C\"",
+                &[&subject_id],
+            )?
+            .iter()
+            .map(key)
+            .collect()
+        })
+    }
+
+    fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>> {
+        let (s, cat) = after.map_or((None, None), |(s, c)| (Some(s), Some(c)));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.pool.with(|c| {
+            c.query(
+                "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+                 WHERE $1::text IS NULL OR (subject_id COLLATE \"C\", category COLLATE \"C\") > ($1::text COLLATE \"C\", $2::text COLLATE \"C\") \
+                 ORDER BY subject_id COLLATE \"C\", category COLLATE \"C\" LIMIT $3",
+                &[&s, &cat, &limit],
+            )?
+            .iter()
+            .map(key)
+            .collect()
+        })
+    }
+
+    fn replace_wrapped(&self, keys: &[WrappedKey]) -> Result<u64> {
+        self.pool.with(|c| {
+            let mut tx = c.transaction()?;
+            let mut n = 0;
+            for k in keys {
+                n += tx.execute(
+                    "UPDATE data_keys SET kek_id = $3, wrapped = $4 WHERE subject_id = $1 AND category = $2",
+                    &[&k.subject_id, &k.category, &k.kek_id, &k.wrapped],
+                )?;
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    fn shred(&self, subject_id: &str, category: Option<&str>) -> Result<u64> {
+        self.pool.with(|c| {
+            let n = c.execute(
+                "DELETE FROM data_keys WHERE subject_id = $1 AND ($2::text IS NULL OR category = $2)",
+                &[&subject_id, &category],
+            )?;
+            c.batch_execute("VACUUM FULL data_keys")?;
+            Ok(n)
+        })
+    }
+}

@@ -1,0 +1,96 @@
+//! A small blocking connection pool (no extra dependency): at most `size` clients, each with
+//! `search_path` set to the store's schema. A client found closed is replaced.
+
+use std::sync::{Condvar, Mutex};
+
+use ::postgres::{Client, NoTls};
+
+use crate::error::{Result, StoreError};
+
+pub struct Pool {
+    config: ::postgres::Config,
+    schema: String,
+    size: usize,
+    state: Mutex<(Vec<Client>, usize)>,
+    available: Condvar,
+}
+
+/// Quote an identifier for SQL (`"` doubled).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Pool {
+    pub fn new(config: ::postgres::Config, schema: String, size: usize) -> Self {
+        Self {
+            config,
+            schema,
+            size,
+            state: Mutex::new((Vec::new(), 0)),
+            available: Condvar::new(),
+        }
+    }
+
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    fn connect(&self) -> Result<Client> {
+        let mut client = self.config.connect(NoTls)?;
+        let schema = quote_ident(&self.schema);
+        // Two instances creating the schema at once can both pass IF NOT EXISTS; the loser
+        // gets a unique violation on pg_namespace, which means the schema now exists.
+        if let Err(e) = client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")) {
+            use ::postgres::error::SqlState;
+            if e.code() != Some(&SqlState::UNIQUE_VIOLATION)
+                && e.code() != Some(&SqlState::DUPLICATE_SCHEMA)
+            {
+                return Err(e.into());
+            }
+        }
+        client.batch_execute(&format!("SET search_path TO {schema}"))?;
+        Ok(client)
+    }
+
+    /// Borrow a client for `f`.
+    pub fn with<R>(&self, f: impl FnOnce(&mut Client) -> Result<R>) -> Result<R> {
+        let poisoned = || StoreError::WriterGone("PostgreSQL pool poisoned".into());
+        let existing = {
+            let mut state = self.state.lock().map_err(|_| poisoned())?;
+            loop {
+                if let Some(c) = state.0.pop() {
+                    break Some(c);
+                }
+                if state.1 < self.size {
+                    state.1 += 1;
+                    break None;
+                }
+                state = self.available.wait(state).map_err(|_| poisoned())?;
+            }
+        };
+        let client = match existing {
+            Some(c) if !c.is_closed() => Ok(c),
+            _ => self.connect(),
+        };
+        let mut client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                if let Ok(mut state) = self.state.lock() {
+                    state.1 -= 1;
+                }
+                self.available.notify_one();
+                return Err(e);
+            }
+        };
+        let result = f(&mut client);
+        if let Ok(mut state) = self.state.lock() {
+            if client.is_closed() {
+                state.1 -= 1;
+            } else {
+                state.0.push(client);
+            }
+        }
+        self.available.notify_one();
+        result
+    }
+}

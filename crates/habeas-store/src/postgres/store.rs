@@ -1,0 +1,624 @@
+//! [`PgStore`]: the [`Store`] trait on PostgreSQL.
+
+use std::collections::BTreeMap;
+
+use ::postgres::Row;
+use chrono::{DateTime, Utc};
+
+use super::pool::Pool;
+use super::{POOL_SIZE, conflict, migrate, parse_url, schema_version, timed};
+use crate::error::{Result, StoreError};
+use crate::migrations::POSTGRES_DATA;
+use crate::model::*;
+use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::{Store, sqlite};
+
+/// The PostgreSQL data store.
+pub struct PgStore {
+    pool: Pool,
+}
+
+const SUBJECT_COLS: &str = "id, kind, status, created_at, closed_at, grace_until, erased_at";
+const RECORD_COLS: &str = "id, subject_id, category, collected_at, source_channel, purposes, \
+    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version";
+const JOURNAL_COLS: &str =
+    "seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash";
+const TOKEN_COLS: &str = "digest, name, purposes, categories, created_at, revoked_at";
+
+impl PgStore {
+    /// Connect, create the schema if needed and migrate.
+    pub fn open(url: &str) -> Result<Self> {
+        let (config, schema) = parse_url(url, "habeas")?;
+        let pool = Pool::new(config, schema, POOL_SIZE);
+        pool.with(|c| migrate(c, pool.schema(), POSTGRES_DATA, "data"))?;
+        Ok(Self { pool })
+    }
+
+    /// The schema this store lives in.
+    pub fn schema(&self) -> &str {
+        self.pool.schema()
+    }
+
+    /// Drop the whole schema (tests use it to clean up after themselves).
+    pub fn drop_schema(self) -> Result<()> {
+        let q = format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE",
+            super::quote_ident(self.pool.schema())
+        );
+        self.pool.with(|c| Ok(c.batch_execute(&q)?))
+    }
+}
+
+fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(to_micros)
+}
+
+fn seq_i64(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| StoreError::Invalid(format!("journal seq {seq} exceeds 2^63-1")))
+}
+
+fn key_version(v: i64, table: &'static str) -> Result<u32> {
+    u32::try_from(v).map_err(|_| StoreError::Corrupt {
+        table,
+        detail: format!("key_version {v}"),
+    })
+}
+
+fn subject(r: &Row) -> Result<Subject> {
+    let status: String = r.try_get(2)?;
+    Ok(Subject {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        status: SubjectStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+            table: "subjects",
+            detail: format!("status `{status}`"),
+        })?,
+        created_at: from_micros(r.try_get(3)?, "subjects")?,
+        closed_at: opt_from_micros(r.try_get(4)?, "subjects")?,
+        grace_until: opt_from_micros(r.try_get(5)?, "subjects")?,
+        erased_at: opt_from_micros(r.try_get(6)?, "subjects")?,
+    })
+}
+
+fn record(r: &Row) -> Result<Record> {
+    let purposes: String = r.try_get(5)?;
+    let custom: String = r.try_get(9)?;
+    Ok(Record {
+        id: r.try_get(0)?,
+        subject_id: r.try_get(1)?,
+        category: r.try_get(2)?,
+        collected_at: from_micros(r.try_get(3)?, "records")?,
+        source_channel: r.try_get(4)?,
+        purposes: sqlite_json_list(&purposes, "records")?,
+        events: EventDates {
+            last_interaction: opt_from_micros(r.try_get(6)?, "records")?,
+            contract_end: opt_from_micros(r.try_get(7)?, "records")?,
+            account_closure: opt_from_micros(r.try_get(8)?, "records")?,
+            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
+                table: "records",
+                detail: e.to_string(),
+            })?,
+        },
+        incident_linked: r.try_get(10)?,
+        retention_due: opt_from_micros(r.try_get(11)?, "records")?,
+        sealed: r.try_get(12)?,
+        key_version: key_version(r.try_get(13)?, "records")?,
+    })
+}
+
+fn journal(r: &Row) -> Result<JournalRow> {
+    let seq: i64 = r.try_get(0)?;
+    Ok(JournalRow {
+        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt {
+            table: "journal",
+            detail: format!("seq {seq}"),
+        })?,
+        ts: from_micros(r.try_get(1)?, "journal")?,
+        actor: r.try_get(2)?,
+        action: r.try_get(3)?,
+        subject_id: r.try_get(4)?,
+        category: r.try_get(5)?,
+        purpose: r.try_get(6)?,
+        details: r.try_get(7)?,
+        prev_hash: r.try_get(8)?,
+        hash: r.try_get(9)?,
+    })
+}
+
+fn token(r: &Row) -> Result<AppToken> {
+    let purposes: String = r.try_get(2)?;
+    let categories: String = r.try_get(3)?;
+    Ok(AppToken {
+        digest: r.try_get(0)?,
+        name: r.try_get(1)?,
+        purposes: sqlite_json_list(&purposes, "app_tokens")?,
+        categories: sqlite_json_list(&categories, "app_tokens")?,
+        created_at: from_micros(r.try_get(4)?, "app_tokens")?,
+        revoked_at: opt_from_micros(r.try_get(5)?, "app_tokens")?,
+    })
+}
+
+fn sqlite_json_list(text: &str, table: &'static str) -> Result<Vec<String>> {
+    sqlite::json_list(text, table)
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+fn map_rows<T>(rows: Vec<Row>, f: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(f).collect()
+}
+
+fn limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Store for PgStore {
+    fn schema_version(&self) -> Result<u32> {
+        self.pool.with(schema_version)
+    }
+
+    fn create_subject(&self, s: &Subject) -> Result<()> {
+        self.pool.with(|c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO subjects ({SUBJECT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ),
+                &[
+                    &s.id,
+                    &s.kind,
+                    &s.status.as_str(),
+                    &to_micros(s.created_at),
+                    &opt_us(s.closed_at),
+                    &opt_us(s.grace_until),
+                    &opt_us(s.erased_at),
+                ],
+            )
+            .map_err(|e| conflict(e, "subject", &s.id))?;
+            Ok(())
+        })
+    }
+
+    fn get_subject(&self, id: &str) -> Result<Option<Subject>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                &format!("SELECT {SUBJECT_COLS} FROM subjects WHERE id = $1"),
+                &[&id],
+            )?
+            .as_ref()
+            .map(subject)
+            .transpose()
+        })
+    }
+
+    fn update_subject(&self, s: &Subject) -> Result<()> {
+        self.pool.with(|c| {
+            let n = c.execute(
+                "UPDATE subjects SET kind = $2, status = $3, created_at = $4, closed_at = $5, grace_until = $6, \
+                 erased_at = $7 WHERE id = $1",
+                &[
+                    &s.id,
+                    &s.kind,
+                    &s.status.as_str(),
+                    &to_micros(s.created_at),
+                    &opt_us(s.closed_at),
+                    &opt_us(s.grace_until),
+                    &opt_us(s.erased_at),
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound { kind: "subject", id: s.id.clone() });
+            }
+            Ok(())
+        })
+    }
+
+    fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {SUBJECT_COLS} FROM subjects WHERE ($1::text IS NULL OR status = $1) \
+                     AND ($2::bigint IS NULL OR grace_until <= $2) AND ($3::text IS NULL OR id COLLATE \"C\" > $3::text COLLATE \"C\") \
+                     ORDER BY id COLLATE \"C\" LIMIT $4"
+                ),
+                &[&f.status.map(SubjectStatus::as_str), &opt_us(f.grace_due_by), &f.after_id, &limit(f.limit)],
+            )?;
+            map_rows(rows, subject)
+        })
+    }
+
+    fn insert_records(&self, records: Vec<NewRecord>) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut cols: (Vec<&str>, Vec<&str>, Vec<&str>, Vec<i64>, Vec<&str>) = Default::default();
+        let mut purposes = Vec::with_capacity(records.len());
+        let mut custom = Vec::with_capacity(records.len());
+        let (mut li, mut ce, mut ac, mut inc, mut due, mut sealed, mut kv) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        for r in &records {
+            cols.0.push(&r.id);
+            cols.1.push(&r.subject_id);
+            cols.2.push(&r.category);
+            cols.3.push(to_micros(r.collected_at));
+            cols.4.push(&r.source_channel);
+            purposes.push(to_json(&r.purposes)?);
+            custom.push(to_json(&r.events.custom)?);
+            li.push(opt_us(r.events.last_interaction));
+            ce.push(opt_us(r.events.contract_end));
+            ac.push(opt_us(r.events.account_closure));
+            inc.push(r.incident_linked);
+            due.push(opt_us(r.retention_due));
+            sealed.push(r.sealed.as_slice());
+            kv.push(i64::from(r.key_version));
+        }
+        self.pool.with(|c| {
+            c.execute(
+                &format!(
+                    "INSERT INTO records ({RECORD_COLS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
+                     $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], \
+                     $11::bool[], $12::bigint[], $13::bytea[], $14::bigint[])"
+                ),
+                &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &purposes, &li, &ce, &ac, &custom, &inc, &due, &sealed, &kv],
+            )
+            .map_err(|e| conflict(e, "record", "(one id of the batch)"))?;
+            Ok(())
+        })
+    }
+
+    fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {RECORD_COLS} FROM records WHERE subject_id = $1 AND ($2::text IS NULL OR category = $2) \
+                     ORDER BY collected_at, id COLLATE \"C\""
+                ),
+                &[&subject_id, &category],
+            )?;
+            map_rows(rows, record)
+        })
+    }
+
+    fn get_record(&self, id: &str) -> Result<Option<Record>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                &format!("SELECT {RECORD_COLS} FROM records WHERE id = $1"),
+                &[&id],
+            )?
+            .as_ref()
+            .map(record)
+            .transpose()
+        })
+    }
+
+    fn replace_sealed(&self, id: &str, sealed: &[u8], key_version: u32) -> Result<()> {
+        self.pool.with(|c| {
+            let n = c.execute(
+                "UPDATE records SET sealed = $2, key_version = $3 WHERE id = $1",
+                &[&id, &sealed, &i64::from(key_version)],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    kind: "record",
+                    id: id.to_string(),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<u64> {
+        self.pool.with(|c| {
+            Ok(c.execute(
+                "DELETE FROM records WHERE subject_id = $1 AND ($2::text IS NULL OR category = $2)",
+                &[&subject_id, &category],
+            )?)
+        })
+    }
+
+    fn due_records(&self, q: &DueQuery) -> Result<Vec<DueRecord>> {
+        let (after_due, after_id) = match &q.after {
+            Some((t, id)) => (Some(to_micros(*t)), Some(id.as_str())),
+            None => (None, None),
+        };
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT id, subject_id, category, retention_due FROM records \
+                 WHERE retention_due IS NOT NULL AND retention_due <= $1 AND ($2::text IS NULL OR category = $2) \
+                 AND ($3::bigint IS NULL OR (retention_due, id COLLATE \"C\") > ($3, $4::text COLLATE \"C\")) \
+                 ORDER BY retention_due, id COLLATE \"C\" LIMIT $5",
+                &[&to_micros(q.due_by), &q.category, &after_due, &after_id, &limit(q.limit)],
+            )?;
+            map_rows(rows, |r| {
+                Ok(DueRecord {
+                    id: r.try_get(0)?,
+                    subject_id: r.try_get(1)?,
+                    category: r.try_get(2)?,
+                    retention_due: from_micros(r.try_get(3)?, "records")?,
+                })
+            })
+        })
+    }
+
+    fn delete_records(&self, ids: &[String]) -> Result<u64> {
+        self.pool
+            .with(|c| Ok(c.execute("DELETE FROM records WHERE id = ANY($1)", &[&ids])?))
+    }
+
+    fn count_by_category(&self) -> Result<BTreeMap<String, u64>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT category, COUNT(*) FROM records GROUP BY category",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get::<_, i64>(1)?.unsigned_abs())))
+                .collect()
+        })
+    }
+
+    fn insert_timed(&self, rows: Vec<TimedRecord>) -> Result<()> {
+        self.pool.with(|c| timed::insert(c, &rows))
+    }
+
+    fn subject_timed(&self, subject_id: &str, categories: &[String]) -> Result<Vec<TimedRecord>> {
+        self.pool
+            .with(|c| timed::subject_rows(c, subject_id, categories))
+    }
+
+    fn drop_timed_before(
+        &self,
+        category: Option<&str>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<DroppedPartition>> {
+        self.pool
+            .with(|c| timed::drop_before(c, self.pool.schema(), category, before))
+    }
+
+    fn timed_impact(
+        &self,
+        categories: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ImpactCount> {
+        self.pool.with(|c| timed::impact(c, categories, from, to))
+    }
+
+    fn delete_subject_timed(&self, subject_id: &str) -> Result<u64> {
+        self.pool.with(|c| timed::delete_subject(c, subject_id))
+    }
+
+    fn put_blind_indexes(&self, entries: &[BlindIndexEntry]) -> Result<()> {
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+        let digests: Vec<&[u8]> = entries.iter().map(|e| e.digest.as_slice()).collect();
+        let subjects: Vec<&str> = entries.iter().map(|e| e.subject_id.as_str()).collect();
+        self.pool.with(|c| {
+            c.execute(
+                "INSERT INTO blind_index (kind, digest, subject_id) \
+                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[]) ON CONFLICT DO NOTHING",
+                &[&kinds, &digests, &subjects],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn find_subjects(&self, kind: &str, digest: &[u8]) -> Result<Vec<String>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT subject_id FROM blind_index WHERE kind = $1 AND digest = $2 ORDER BY subject_id COLLATE \"C\"",
+                &[&kind, &digest],
+            )?;
+            rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+        })
+    }
+
+    fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64> {
+        self.pool.with(|c| {
+            Ok(c.execute(
+                "DELETE FROM blind_index WHERE subject_id = $1",
+                &[&subject_id],
+            )?)
+        })
+    }
+
+    fn journal_append(&self, rows: &[JournalRow]) -> Result<()> {
+        self.pool.with(|c| {
+            let mut tx = c.transaction()?;
+            let stmt = tx.prepare(&format!(
+                "INSERT INTO journal ({JOURNAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+            ))?;
+            for j in rows {
+                tx.execute(
+                    &stmt,
+                    &[
+                        &seq_i64(j.seq)?,
+                        &to_micros(j.ts),
+                        &j.actor,
+                        &j.action,
+                        &j.subject_id,
+                        &j.category,
+                        &j.purpose,
+                        &j.details,
+                        &j.prev_hash,
+                        &j.hash,
+                    ],
+                )
+                .map_err(|e| conflict(e, "journal entry", &j.seq.to_string()))?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    fn journal_range(&self, from: u64, lim: usize) -> Result<Vec<JournalRow>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {JOURNAL_COLS} FROM journal WHERE seq >= $1 ORDER BY seq LIMIT $2"
+                ),
+                &[&seq_i64(from)?, &limit(lim)],
+            )?;
+            map_rows(rows, journal)
+        })
+    }
+
+    fn journal_head(&self) -> Result<Option<JournalRow>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                &format!("SELECT {JOURNAL_COLS} FROM journal ORDER BY seq DESC LIMIT 1"),
+                &[],
+            )?
+            .as_ref()
+            .map(journal)
+            .transpose()
+        })
+    }
+
+    fn put_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+        self.pool.with(|c| {
+            c.execute(
+                "INSERT INTO journal_checkpoints (seq, hash, signature) VALUES ($1, $2, $3)",
+                &[&seq_i64(cp.seq)?, &cp.hash, &cp.signature],
+            )
+            .map_err(|e| conflict(e, "checkpoint", &cp.seq.to_string()))?;
+            Ok(())
+        })
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT seq, hash, signature FROM journal_checkpoints ORDER BY seq",
+                &[],
+            )?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Checkpoint {
+                        seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                        hash: r.try_get(1)?,
+                        signature: r.try_get(2)?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn journal_drop_before(&self, before: u64) -> Result<u64> {
+        let before = seq_i64(before)?;
+        self.pool.with(|c| {
+            let mut tx = c.transaction()?;
+            let Some(last) = tx.query_opt(
+                "SELECT seq, hash FROM journal WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
+                &[&before],
+            )?
+            else {
+                return Ok(0);
+            };
+            let (seq, hash): (i64, Vec<u8>) = (last.try_get(0)?, last.try_get(1)?);
+            tx.execute(
+                "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, $1, $2) \
+                 ON CONFLICT (singleton) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+                &[&seq, &hash],
+            )?;
+            tx.execute("DELETE FROM journal_checkpoints WHERE seq < $1", &[&seq])?;
+            let n = tx.execute("DELETE FROM journal WHERE seq <= $1", &[&seq])?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    fn journal_anchor(&self) -> Result<Option<JournalAnchor>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                "SELECT seq, hash FROM journal_anchor WHERE singleton = 1",
+                &[],
+            )?
+            .map(|r| {
+                Ok(JournalAnchor {
+                    seq: r.try_get::<_, i64>(0)?.unsigned_abs(),
+                    hash: r.try_get(1)?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn put_token(&self, t: &AppToken) -> Result<()> {
+        self.pool.with(|c| {
+            c.execute(
+                &format!("INSERT INTO app_tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"),
+                &[
+                    &t.digest,
+                    &t.name,
+                    &to_json(&t.purposes)?,
+                    &to_json(&t.categories)?,
+                    &to_micros(t.created_at),
+                    &opt_us(t.revoked_at),
+                ],
+            )
+            .map_err(|e| conflict(e, "token", &t.name))?;
+            Ok(())
+        })
+    }
+
+    fn get_token(&self, digest: &[u8]) -> Result<Option<AppToken>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                &format!("SELECT {TOKEN_COLS} FROM app_tokens WHERE digest = $1"),
+                &[&digest],
+            )?
+            .as_ref()
+            .map(token)
+            .transpose()
+        })
+    }
+
+    fn list_tokens(&self) -> Result<Vec<AppToken>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {TOKEN_COLS} FROM app_tokens ORDER BY created_at, name COLLATE \"C\""
+                ),
+                &[],
+            )?;
+            map_rows(rows, token)
+        })
+    }
+
+    fn revoke_token(&self, digest: &[u8], at: DateTime<Utc>) -> Result<bool> {
+        self.pool.with(|c| {
+            Ok(c.execute(
+                "UPDATE app_tokens SET revoked_at = $2 WHERE digest = $1 AND revoked_at IS NULL",
+                &[&digest, &to_micros(at)],
+            )? == 1)
+        })
+    }
+
+    fn try_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        // INSERT … ON CONFLICT DO UPDATE locks the lease row and re-checks the WHERE under the
+        // lock, so two instances racing for an expired lease cannot both win.
+        self.pool.with(|c| {
+            Ok(c.execute(
+                "INSERT INTO job_leases (job, holder, expires_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (job) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at \
+                 WHERE job_leases.holder = EXCLUDED.holder OR job_leases.expires_at <= $4",
+                &[&job, &holder, &to_micros(now + ttl), &to_micros(now)],
+            )? == 1)
+        })
+    }
+
+    fn purge_remnants(&self) -> Result<()> {
+        // Plain VACUUM removes dead tuples from the heap and indexes; it cannot reach WAL
+        // segments, archives or base backups (docs/storage.md). Data rows are sealed; the
+        // wrapped keys, which matter for shredding, get VACUUM FULL in the key store.
+        self.pool
+            .with(|c| Ok(c.batch_execute("VACUUM records; VACUUM blind_index")?))
+    }
+}

@@ -1,0 +1,152 @@
+//! The embedded SQLite backend (the default).
+//!
+//! Every connection: WAL, `synchronous=FULL` (an acknowledged write survives power loss; group
+//! commit makes the fsync per batch affordable — see docs/storage.md), `secure_delete=ON`
+//! (deleted bytes are zeroed, RELIABILITY.md §0.1), `busy_timeout=5000`, `temp_store=MEMORY`.
+//! Writes go through one writer thread ([`writer`]); reads use a small connection pool.
+//! Use a local disk: SQLite on a network file system corrupts or locks (STYLE.md (d) 7).
+
+mod keys;
+mod rows;
+mod store;
+mod timed;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use keys::SqliteKeyStore;
+pub(crate) use rows::json_list;
+pub use store::SqliteStore;
+
+use crate::error::{Result, StoreError};
+use crate::migrations::{self, Migration};
+
+/// Reader connections per store.
+pub const READERS: usize = 4;
+
+/// Turn `sqlite:///abs/path`, `sqlite://rel/path`, `sqlite:path` or a plain path into a path.
+pub fn path_from_url(url: &str) -> Result<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    if rest.is_empty() || rest.contains('?') || rest == ":memory:" {
+        return Err(StoreError::BadUrl(format!(
+            "`{url}`: expected sqlite:///absolute/path.db or a file path (no query string, no :memory: — \
+             each pooled connection would get its own database)"
+        )));
+    }
+    Ok(PathBuf::from(rest))
+}
+
+fn configure(conn: &Connection, writer: bool) -> Result<()> {
+    conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    if writer {
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Invalid(format!(
+                "could not switch to WAL (journal_mode={mode})"
+            )));
+        }
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "cache_size", -32_768)?;
+    } else {
+        conn.pragma_update(None, "query_only", "ON")?;
+        conn.pragma_update(None, "cache_size", -8_192)?;
+    }
+    Ok(())
+}
+
+fn open_conn(path: &Path, writer: bool) -> Result<Connection> {
+    let flags = if writer {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn, writer)?;
+    Ok(conn)
+}
+
+fn ensure_parent(path: &Path, private: bool) -> Result<()> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(
+            |source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Open the writer connection, apply migrations, open readers.
+fn open_files(
+    path: &Path,
+    list: &[Migration],
+    private: bool,
+) -> Result<(Connection, Vec<Connection>)> {
+    ensure_parent(path, private)?;
+    let mut writer = open_conn(path, true)?;
+    if private {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(
+            |source| StoreError::Io {
+                path: path.display().to_string(),
+                source,
+            },
+        )?;
+    }
+    migrate(&mut writer, list)?;
+    let readers = (0..READERS)
+        .map(|_| open_conn(path, false))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((writer, readers))
+}
+
+/// Apply pending migrations, each in its own IMMEDIATE transaction.
+pub fn migrate(conn: &mut Connection, list: &[Migration]) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied = {
+        let mut stmt = tx.prepare("SELECT version, sha256 FROM schema_version")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, u32>(0)?, r.get::<_, String>(1)?)))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    };
+    let pending = migrations::plan(list, &applied)?;
+    for m in pending {
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version, sha256, applied_at) VALUES (?1, ?2, ?3)",
+            rusqlite::params![m.version, m.sha256(), chrono::Utc::now().timestamp_micros()],
+        )?;
+        tracing::info!(version = m.version, "applied SQLite migration");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn schema_version(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?)
+}

@@ -1,0 +1,133 @@
+//! Row ↔ type conversions for SQLite (conversions live in the store crate, STYLE.md (d) 15).
+
+use rusqlite::Row;
+
+use crate::error::{Result, StoreError};
+use crate::model::{AppToken, EventDates, JournalRow, Record, Subject, SubjectStatus};
+use crate::time::{from_micros, opt_from_micros};
+
+pub const SUBJECT_COLS: &str = "id, kind, status, created_at, closed_at, grace_until, erased_at";
+pub const RECORD_COLS: &str = "id, subject_id, category, collected_at, source_channel, purposes, \
+    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version";
+pub const JOURNAL_COLS: &str =
+    "seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash";
+pub const TOKEN_COLS: &str = "digest, name, purposes, categories, created_at, revoked_at";
+
+pub fn subject(r: &Row<'_>) -> Result<Subject> {
+    let status: String = r.get(2)?;
+    Ok(Subject {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        status: SubjectStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+            table: "subjects",
+            detail: format!("status `{status}`"),
+        })?,
+        created_at: from_micros(r.get(3)?, "subjects")?,
+        closed_at: opt_from_micros(r.get(4)?, "subjects")?,
+        grace_until: opt_from_micros(r.get(5)?, "subjects")?,
+        erased_at: opt_from_micros(r.get(6)?, "subjects")?,
+    })
+}
+
+pub fn json_list(text: &str, table: &'static str) -> Result<Vec<String>> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        table,
+        detail: e.to_string(),
+    })
+}
+
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
+pub fn record(r: &Row<'_>) -> Result<Record> {
+    let purposes: String = r.get(5)?;
+    let custom: String = r.get(9)?;
+    Ok(Record {
+        id: r.get(0)?,
+        subject_id: r.get(1)?,
+        category: r.get(2)?,
+        collected_at: from_micros(r.get(3)?, "records")?,
+        source_channel: r.get(4)?,
+        purposes: json_list(&purposes, "records")?,
+        events: EventDates {
+            last_interaction: opt_from_micros(r.get(6)?, "records")?,
+            contract_end: opt_from_micros(r.get(7)?, "records")?,
+            account_closure: opt_from_micros(r.get(8)?, "records")?,
+            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
+                table: "records",
+                detail: e.to_string(),
+            })?,
+        },
+        incident_linked: r.get(10)?,
+        retention_due: opt_from_micros(r.get(11)?, "records")?,
+        sealed: r.get(12)?,
+        key_version: r.get(13)?,
+    })
+}
+
+pub fn journal(r: &Row<'_>) -> Result<JournalRow> {
+    let seq: i64 = r.get(0)?;
+    Ok(JournalRow {
+        seq: u64::try_from(seq).map_err(|_| StoreError::Corrupt {
+            table: "journal",
+            detail: format!("seq {seq}"),
+        })?,
+        ts: from_micros(r.get(1)?, "journal")?,
+        actor: r.get(2)?,
+        action: r.get(3)?,
+        subject_id: r.get(4)?,
+        category: r.get(5)?,
+        purpose: r.get(6)?,
+        details: r.get(7)?,
+        prev_hash: r.get(8)?,
+        hash: r.get(9)?,
+    })
+}
+
+pub fn token(r: &Row<'_>) -> Result<AppToken> {
+    let purposes: String = r.get(2)?;
+    let categories: String = r.get(3)?;
+    Ok(AppToken {
+        digest: r.get(0)?,
+        name: r.get(1)?,
+        purposes: json_list(&purposes, "app_tokens")?,
+        categories: json_list(&categories, "app_tokens")?,
+        created_at: from_micros(r.get(4)?, "app_tokens")?,
+        revoked_at: opt_from_micros(r.get(5)?, "app_tokens")?,
+    })
+}
+
+/// u64 → SQLite INTEGER.
+pub fn seq_i64(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| StoreError::Invalid(format!("journal seq {seq} exceeds 2^63-1")))
+}
+
+/// Map a UNIQUE/PRIMARY KEY violation to `Conflict`.
+pub fn conflict(e: rusqlite::Error, kind: &'static str, id: &str) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict {
+                kind,
+                id: id.to_string(),
+            }
+        }
+        _ => StoreError::Sqlite(e),
+    }
+}
+
+/// Collect mapped rows.
+pub fn collect<T>(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    f: fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(f(row)?);
+    }
+    Ok(out)
+}

@@ -1,0 +1,496 @@
+//! [`SqliteStore`]: the [`Store`] trait on one SQLite file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::rows::{
+    self, JOURNAL_COLS, RECORD_COLS, SUBJECT_COLS, TOKEN_COLS, collect, conflict, seq_i64, to_json,
+};
+use super::writer::{Readers, Writer};
+use super::{open_files, schema_version, timed};
+use crate::error::{Result, StoreError};
+use crate::migrations::SQLITE_DATA;
+use crate::model::*;
+use crate::time::{from_micros, to_micros};
+use crate::{Store, time};
+
+/// The SQLite data store.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Writer,
+    readers: Readers,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let (writer, readers) = open_files(&path, SQLITE_DATA, false)?;
+        Ok(Self {
+            writer: Writer::start(writer, "data")?,
+            readers: Readers::new(readers),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
+    t.map(to_micros)
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes, \
+    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+impl Store for SqliteStore {
+    fn schema_version(&self) -> Result<u32> {
+        self.readers.read(schema_version)
+    }
+
+    fn create_subject(&self, s: &Subject) -> Result<()> {
+        let s = s.clone();
+        self.writer.write(move |c| {
+            c.prepare_cached(&format!(
+                "INSERT INTO subjects ({SUBJECT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+            ))?
+            .execute(params![
+                s.id,
+                s.kind,
+                s.status.as_str(),
+                to_micros(s.created_at),
+                opt_us(s.closed_at),
+                opt_us(s.grace_until),
+                opt_us(s.erased_at)
+            ])
+            .map_err(|e| conflict(e, "subject", &s.id))?;
+            Ok(())
+        })
+    }
+
+    fn get_subject(&self, id: &str) -> Result<Option<Subject>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUBJECT_COLS} FROM subjects WHERE id = ?1"
+            ))?;
+            Ok(collect(&mut stmt, [id], rows::subject)?.into_iter().next())
+        })
+    }
+
+    fn update_subject(&self, s: &Subject) -> Result<()> {
+        let s = s.clone();
+        self.writer.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE subjects SET kind = ?2, status = ?3, created_at = ?4, closed_at = ?5, grace_until = ?6, \
+                     erased_at = ?7 WHERE id = ?1",
+                )?
+                .execute(params![
+                    s.id,
+                    s.kind,
+                    s.status.as_str(),
+                    to_micros(s.created_at),
+                    opt_us(s.closed_at),
+                    opt_us(s.grace_until),
+                    opt_us(s.erased_at)
+                ])?;
+            if n == 0 {
+                return Err(StoreError::NotFound { kind: "subject", id: s.id });
+            }
+            Ok(())
+        })
+    }
+
+    fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
+        let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {SUBJECT_COLS} FROM subjects WHERE (?1 IS NULL OR status = ?1) \
+                 AND (?2 IS NULL OR grace_until <= ?2) AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
+            ))?;
+            collect(
+                &mut stmt,
+                params![f.status.map(SubjectStatus::as_str), opt_us(f.grace_due_by), f.after_id, limit],
+                rows::subject,
+            )
+        })
+    }
+
+    fn insert_records(&self, records: Vec<NewRecord>) -> Result<()> {
+        self.writer.write(move |c| {
+            let mut stmt = c.prepare_cached(INSERT_RECORD)?;
+            for r in &records {
+                stmt.execute(params![
+                    r.id,
+                    r.subject_id,
+                    r.category,
+                    to_micros(r.collected_at),
+                    r.source_channel,
+                    to_json(&r.purposes)?,
+                    opt_us(r.events.last_interaction),
+                    opt_us(r.events.contract_end),
+                    opt_us(r.events.account_closure),
+                    to_json(&r.events.custom)?,
+                    r.incident_linked,
+                    opt_us(r.retention_due),
+                    r.sealed,
+                    r.key_version
+                ])
+                .map_err(|e| conflict(e, "record", &r.id))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLS} FROM records WHERE subject_id = ?1 AND (?2 IS NULL OR category = ?2) \
+                 ORDER BY collected_at, id"
+            ))?;
+            collect(&mut stmt, params![subject_id, category], rows::record)
+        })
+    }
+
+    fn get_record(&self, id: &str) -> Result<Option<Record>> {
+        self.readers.read(|c| {
+            let mut stmt =
+                c.prepare_cached(&format!("SELECT {RECORD_COLS} FROM records WHERE id = ?1"))?;
+            Ok(collect(&mut stmt, [id], rows::record)?.into_iter().next())
+        })
+    }
+
+    fn replace_sealed(&self, id: &str, sealed: &[u8], key_version: u32) -> Result<()> {
+        let (id, sealed) = (id.to_string(), sealed.to_vec());
+        self.writer.write(move |c| {
+            let n = c
+                .prepare_cached("UPDATE records SET sealed = ?2, key_version = ?3 WHERE id = ?1")?
+                .execute(params![id, sealed, key_version])?;
+            if n == 0 {
+                return Err(StoreError::NotFound { kind: "record", id });
+            }
+            Ok(())
+        })
+    }
+
+    fn delete_subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<u64> {
+        let (subject_id, category) = (subject_id.to_string(), category.map(str::to_string));
+        self.writer.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "DELETE FROM records WHERE subject_id = ?1 AND (?2 IS NULL OR category = ?2)",
+                )?
+                .execute(params![subject_id, category])?;
+            Ok(n as u64)
+        })
+    }
+
+    fn due_records(&self, q: &DueQuery) -> Result<Vec<DueRecord>> {
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let (after_due, after_id) = match &q.after {
+            Some((t, id)) => (Some(to_micros(*t)), Some(id.clone())),
+            None => (None, None),
+        };
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id, subject_id, category, retention_due FROM records \
+                 WHERE retention_due IS NOT NULL AND retention_due <= ?1 AND (?2 IS NULL OR category = ?2) \
+                 AND (?3 IS NULL OR (retention_due, id) > (?3, ?4)) ORDER BY retention_due, id LIMIT ?5",
+            )?;
+            collect(&mut stmt, params![to_micros(q.due_by), q.category, after_due, after_id, limit], |r| {
+                Ok(DueRecord {
+                    id: r.get(0)?,
+                    subject_id: r.get(1)?,
+                    category: r.get(2)?,
+                    retention_due: from_micros(r.get(3)?, "records")?,
+                })
+            })
+        })
+    }
+
+    fn delete_records(&self, ids: &[String]) -> Result<u64> {
+        let ids = ids.to_vec();
+        self.writer.write(move |c| {
+            let mut stmt = c.prepare_cached("DELETE FROM records WHERE id = ?1")?;
+            let mut n = 0u64;
+            for id in &ids {
+                n += stmt.execute([id])? as u64;
+            }
+            Ok(n)
+        })
+    }
+
+    fn count_by_category(&self) -> Result<BTreeMap<String, u64>> {
+        self.readers.read(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT category, COUNT(*) FROM records GROUP BY category")?;
+            let pairs = collect(&mut stmt, [], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            Ok(pairs
+                .into_iter()
+                .map(|(k, v)| (k, v.unsigned_abs()))
+                .collect())
+        })
+    }
+
+    fn insert_timed(&self, rows: Vec<TimedRecord>) -> Result<()> {
+        self.writer.write(move |c| timed::insert(c, &rows))
+    }
+
+    fn subject_timed(&self, subject_id: &str, categories: &[String]) -> Result<Vec<TimedRecord>> {
+        self.readers
+            .read(|c| timed::subject_rows(c, subject_id, categories))
+    }
+
+    fn drop_timed_before(
+        &self,
+        category: Option<&str>,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<DroppedPartition>> {
+        let category = category.map(str::to_string);
+        self.writer.write(move |c| {
+            timed::drop_before(c, category.as_deref(), time::month_index(before), before)
+        })
+    }
+
+    fn timed_impact(
+        &self,
+        categories: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ImpactCount> {
+        self.readers
+            .read(|c| timed::impact(c, categories, from, to))
+    }
+
+    fn delete_subject_timed(&self, subject_id: &str) -> Result<u64> {
+        let subject_id = subject_id.to_string();
+        self.writer
+            .write(move |c| timed::delete_subject(c, &subject_id))
+    }
+
+    fn put_blind_indexes(&self, entries: &[BlindIndexEntry]) -> Result<()> {
+        let entries = entries.to_vec();
+        self.writer.write(move |c| {
+            let mut stmt = c.prepare_cached(
+                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for e in &entries {
+                stmt.execute(params![e.kind, e.digest, e.subject_id])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn find_subjects(&self, kind: &str, digest: &[u8]) -> Result<Vec<String>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT subject_id FROM blind_index WHERE kind = ?1 AND digest = ?2 ORDER BY subject_id",
+            )?;
+            collect(&mut stmt, params![kind, digest], |r| Ok(r.get(0)?))
+        })
+    }
+
+    fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64> {
+        let subject_id = subject_id.to_string();
+        self.writer.write(move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM blind_index WHERE subject_id = ?1")?
+                    .execute([subject_id])? as u64,
+            )
+        })
+    }
+
+    fn journal_append(&self, journal: &[JournalRow]) -> Result<()> {
+        let journal = journal.to_vec();
+        self.writer.write(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "INSERT INTO journal ({JOURNAL_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+            ))?;
+            for j in &journal {
+                stmt.execute(params![
+                    seq_i64(j.seq)?,
+                    to_micros(j.ts),
+                    j.actor,
+                    j.action,
+                    j.subject_id,
+                    j.category,
+                    j.purpose,
+                    j.details,
+                    j.prev_hash,
+                    j.hash
+                ])
+                .map_err(|e| conflict(e, "journal entry", &j.seq.to_string()))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn journal_range(&self, from: u64, limit: usize) -> Result<Vec<JournalRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE seq >= ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            collect(&mut stmt, params![seq_i64(from)?, limit], rows::journal)
+        })
+    }
+
+    fn journal_head(&self) -> Result<Option<JournalRow>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal ORDER BY seq DESC LIMIT 1"
+            ))?;
+            Ok(collect(&mut stmt, [], rows::journal)?.into_iter().next())
+        })
+    }
+
+    fn put_checkpoint(&self, cp: &Checkpoint) -> Result<()> {
+        let cp = cp.clone();
+        self.writer.write(move |c| {
+            c.prepare_cached(
+                "INSERT INTO journal_checkpoints (seq, hash, signature) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![seq_i64(cp.seq)?, cp.hash, cp.signature])
+            .map_err(|e| conflict(e, "checkpoint", &cp.seq.to_string()))?;
+            Ok(())
+        })
+    }
+
+    fn list_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, hash, signature FROM journal_checkpoints ORDER BY seq",
+            )?;
+            collect(&mut stmt, [], |r| {
+                Ok(Checkpoint {
+                    seq: r.get::<_, i64>(0)?.unsigned_abs(),
+                    hash: r.get(1)?,
+                    signature: r.get(2)?,
+                })
+            })
+        })
+    }
+
+    fn journal_drop_before(&self, before: u64) -> Result<u64> {
+        let before = seq_i64(before)?;
+        self.writer.write(move |c| {
+            let last: Option<(i64, Vec<u8>)> = c
+                .query_row(
+                    "SELECT seq, hash FROM journal WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
+                    [before],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((seq, hash)) = last else {
+                return Ok(0);
+            };
+            c.execute(
+                "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, ?1, ?2) \
+                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                params![seq, hash],
+            )?;
+            c.execute("DELETE FROM journal_checkpoints WHERE seq < ?1", [seq])?;
+            Ok(c.execute("DELETE FROM journal WHERE seq <= ?1", [seq])? as u64)
+        })
+    }
+
+    fn journal_anchor(&self) -> Result<Option<JournalAnchor>> {
+        self.readers.read(|c| {
+            Ok(c.query_row(
+                "SELECT seq, hash FROM journal_anchor WHERE singleton = 1",
+                [],
+                |r| {
+                    Ok(JournalAnchor {
+                        seq: r.get::<_, i64>(0)?.unsigned_abs(),
+                        hash: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+    }
+
+    fn put_token(&self, t: &AppToken) -> Result<()> {
+        let t = t.clone();
+        self.writer.write(move |c| {
+            c.prepare_cached(&format!(
+                "INSERT INTO app_tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ))?
+            .execute(params![
+                t.digest,
+                t.name,
+                to_json(&t.purposes)?,
+                to_json(&t.categories)?,
+                to_micros(t.created_at),
+                opt_us(t.revoked_at)
+            ])
+            .map_err(|e| conflict(e, "token", &t.name))?;
+            Ok(())
+        })
+    }
+
+    fn get_token(&self, digest: &[u8]) -> Result<Option<AppToken>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLS} FROM app_tokens WHERE digest = ?1"
+            ))?;
+            Ok(collect(&mut stmt, [digest], rows::token)?
+                .into_iter()
+                .next())
+        })
+    }
+
+    fn list_tokens(&self) -> Result<Vec<AppToken>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLS} FROM app_tokens ORDER BY created_at, name"
+            ))?;
+            collect(&mut stmt, [], rows::token)
+        })
+    }
+
+    fn revoke_token(&self, digest: &[u8], at: DateTime<Utc>) -> Result<bool> {
+        let digest = digest.to_vec();
+        self.writer.write(move |c| {
+            let n = c
+                .prepare_cached("UPDATE app_tokens SET revoked_at = ?2 WHERE digest = ?1 AND revoked_at IS NULL")?
+                .execute(params![digest, to_micros(at)])?;
+            Ok(n == 1)
+        })
+    }
+
+    fn try_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        ttl: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let (job, holder) = (job.to_string(), holder.to_string());
+        let (now_us, until) = (to_micros(now), to_micros(now + ttl));
+        // The writer thread serialises this; across processes BEGIN IMMEDIATE does.
+        self.writer.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "INSERT INTO job_leases (job, holder, expires_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at \
+                     WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= ?4",
+                )?
+                .execute(params![job, holder, until, now_us])?;
+            Ok(n == 1)
+        })
+    }
+
+    fn purge_remnants(&self) -> Result<()> {
+        self.writer.write_and_checkpoint(|_| Ok(()))
+    }
+}

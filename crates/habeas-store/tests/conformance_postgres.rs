@@ -1,0 +1,77 @@
+//! The conformance suite on PostgreSQL (`HABEAS_TEST_POSTGRES_URL`), each check in its own
+//! throw-away schemas, dropped afterwards. Skips loudly when the variable is unset, unless
+//! `HABEAS_REQUIRE_TOOLS=1`.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use habeas_store::conformance::{Fixture, run_all};
+use habeas_store::postgres::{PgKeyStore, PgStore};
+
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!("SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; PostgreSQL conformance not run");
+            None
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn with_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}schema={schema}")
+}
+
+fn fixture(url: &str) -> Fixture {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let data = format!("habeas_t{}_{n}", std::process::id());
+    let keys = format!("{data}_keys");
+    let store = PgStore::open(&with_schema(url, &data)).expect("open PostgreSQL data store");
+    let key_store = PgKeyStore::open(&with_schema(url, &keys)).expect("open PostgreSQL key store");
+    let url = url.to_string();
+    Fixture {
+        store: Box::new(store),
+        keys: Box::new(key_store),
+        cleanup: Some(Box::new(move || {
+            if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+                let _ = c.batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {data} CASCADE; DROP SCHEMA IF EXISTS {keys} CASCADE"
+                ));
+            }
+        })),
+    }
+}
+
+#[test]
+fn postgres_backend_passes_the_conformance_suite() {
+    let Some(url) = postgres_url() else { return };
+    run_all(&mut || fixture(&url));
+}
+
+#[test]
+fn two_instances_migrate_the_same_schema_once() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_race", std::process::id());
+    let target = with_schema(&url, &schema);
+    let opened: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| PgStore::open(&target).map(|st| st.schema().to_string())))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+    for o in opened {
+        o.expect("every instance opens while another migrates");
+    }
+}
