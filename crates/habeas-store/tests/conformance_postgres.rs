@@ -75,3 +75,24 @@ fn two_instances_migrate_the_same_schema_once() {
         o.expect("every instance opens while another migrates");
     }
 }
+
+#[test]
+fn postgres_refuses_a_newer_schema() {
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_newer", std::process::id());
+    let target = with_schema(&url, &schema);
+    let store = PgStore::open(&target).expect("create");
+    drop(store);
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    c.batch_execute(&format!(
+        "INSERT INTO {schema}.schema_version VALUES (99, 'future', 0)"
+    ))
+    .expect("bump");
+    let err = PgStore::open(&target).err().map(|e| e.to_string());
+    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    let err = err.expect("newer schema refused");
+    assert!(
+        err.contains("database schema version 99 is newer than this habeas (1): upgrade habeas"),
+        "{err}"
+    );
+}

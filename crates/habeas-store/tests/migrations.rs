@@ -1,0 +1,136 @@
+//! Migrations: shipped SQL never changes once released, an older binary refuses a newer
+//! database, and a database whose applied migration differs from the shipped one is refused.
+
+use habeas_store::migrations::{POSTGRES_DATA, POSTGRES_KEYS, SQLITE_DATA, SQLITE_KEYS, latest};
+use habeas_store::sqlite::{SqliteKeyStore, SqliteStore};
+use habeas_store::{Store, StoreError};
+
+/// SHA-256 of every released migration. Never update a line here: add a migration instead.
+const PINNED: &[(&str, u32, &str)] = &[
+    (
+        "sqlite data",
+        1,
+        "79ac40942374b39d20e7f3963bf1c2e8fea1d768d1698eadddf987b72efc5a58",
+    ),
+    (
+        "sqlite keys",
+        1,
+        "b527b79a423119b3e88cc4ad0dbc046d435220f1d7518b65c7acb66e6987d978",
+    ),
+    (
+        "postgres data",
+        1,
+        "3a9e456425306b6e2d7639c339cde1dc12271cdb0bcde475844348a7d63179ec",
+    ),
+    (
+        "postgres keys",
+        1,
+        "79c530bf070fc348e9ae2eabdc3ee3fb18bca51094e25eae69f257c0902865f5",
+    ),
+];
+
+#[test]
+fn released_migrations_never_change() {
+    let lists = [
+        ("sqlite data", SQLITE_DATA),
+        ("sqlite keys", SQLITE_KEYS),
+        ("postgres data", POSTGRES_DATA),
+        ("postgres keys", POSTGRES_KEYS),
+    ];
+    for (name, version, hash) in PINNED {
+        let list = lists
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| *l)
+            .expect("list");
+        let m = list
+            .iter()
+            .find(|m| m.version == *version)
+            .expect("pinned migration still shipped");
+        assert_eq!(
+            &m.sha256(),
+            hash,
+            "{name} migration {version} was edited: add a new migration instead"
+        );
+    }
+    for (name, list) in lists {
+        assert_eq!(
+            PINNED.iter().filter(|(n, _, _)| *n == name).count(),
+            list.len(),
+            "{name}: pin the hash of every new migration in PINNED"
+        );
+    }
+}
+
+fn bump_version(path: &std::path::Path, version: u32) {
+    let c = rusqlite::Connection::open(path).expect("raw open");
+    c.execute(
+        "INSERT INTO schema_version (version, sha256, applied_at) VALUES (?1, 'future', 0)",
+        [version],
+    )
+    .expect("insert future version");
+}
+
+#[test]
+fn an_older_binary_refuses_a_newer_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    drop(SqliteStore::open(&path).expect("create"));
+    let next = latest(SQLITE_DATA) + 1;
+    bump_version(&path, next);
+    let err = SqliteStore::open(&path)
+        .err()
+        .expect("newer database refused");
+    assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!(
+            "database schema version {next} is newer than this habeas ({}): upgrade habeas",
+            next - 1
+        )),
+        "{text}"
+    );
+
+    let keys = dir.path().join("keys/keys.db");
+    drop(SqliteKeyStore::open(&keys).expect("create keys"));
+    bump_version(&keys, latest(SQLITE_KEYS) + 1);
+    assert!(matches!(
+        SqliteKeyStore::open(&keys).err(),
+        Some(StoreError::SchemaTooNew { .. })
+    ));
+}
+
+#[test]
+fn an_edited_applied_migration_is_refused_and_nothing_changes() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    drop(SqliteStore::open(&path).expect("create"));
+    let c = rusqlite::Connection::open(&path).expect("raw open");
+    c.execute(
+        "UPDATE schema_version SET sha256 = 'edited' WHERE version = 1",
+        [],
+    )
+    .expect("edit");
+    drop(c);
+    let err = SqliteStore::open(&path).err().expect("refused");
+    assert!(
+        matches!(err, StoreError::MigrationEdited { version: 1, .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn reopening_keeps_data_and_version() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    {
+        let s = SqliteStore::open(&path).expect("create");
+        s.insert_records(vec![habeas_store::conformance::record(
+            "r1", "s1", "contact", 1, None,
+        )])
+        .expect("insert");
+    }
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
+    assert!(s.get_record("r1").expect("read").is_some());
+}
