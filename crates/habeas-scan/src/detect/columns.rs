@@ -1,0 +1,154 @@
+//! Tabular exports (CSV/TSV with a header row): a column named like a birth date, a person's
+//! name or a street address gives its cells the context that prose would give in words.
+
+use super::context::name_at;
+use super::numbers::DateSpan;
+use crate::finding::Finding;
+use crate::kind::PiiType;
+
+fn column_kind(h: &str) -> Option<PiiType> {
+    let h = h.trim().trim_matches('"').to_lowercase();
+    let h = h.as_str();
+    if h.contains("naiss") || h.contains("birth") || h == "dob" || h.contains("geboorte") {
+        return Some(PiiType::DateOfBirth);
+    }
+    const NAMES: &[&str] = &[
+        "nom",
+        "prenom",
+        "prénom",
+        "name",
+        "first_name",
+        "last_name",
+        "firstname",
+        "lastname",
+        "full_name",
+        "fullname",
+        "surname",
+        "given_name",
+        "customer_name",
+        "client_name",
+        "nom_complet",
+        "titulaire",
+        "holder",
+        "contact_name",
+        "naam",
+        "voornaam",
+        "achternaam",
+        "display_name",
+        "nom_client",
+        "account_holder",
+    ];
+    if NAMES.contains(&h) {
+        return Some(PiiType::Person);
+    }
+    if matches!(
+        h,
+        "adresse"
+            | "address"
+            | "street"
+            | "rue"
+            | "adresse_postale"
+            | "street_address"
+            | "address_line1"
+            | "adres"
+            | "straat"
+    ) {
+        return Some(PiiType::PostalAddress);
+    }
+    None
+}
+
+/// Cells of one line, split at `sep` outside double quotes: (start, end) without the quotes.
+fn cells(line: &str, sep: u8) -> Vec<(usize, usize)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'"' {
+            quoted = !quoted;
+        } else if c == sep && !quoted {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    out.push((start, b.len()));
+    out.into_iter()
+        .map(|(s, e)| {
+            let cell = &line[s..e];
+            let t = cell.trim_end_matches('\r').trim();
+            let t2 = t.trim_matches('"');
+            let off = s + cell.find(t2).unwrap_or(0);
+            (off, off + t2.len())
+        })
+        .collect()
+}
+
+/// Detect a header row; returns the separator and the interesting columns.
+fn header(text: &str) -> Option<(u8, Vec<(usize, PiiType)>)> {
+    let first = text.lines().next()?;
+    if first.len() > 4096 {
+        return None;
+    }
+    let sep = [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|s| first.bytes().filter(|c| c == s).count())?;
+    if first.bytes().filter(|&c| c == sep).count() < 1
+        || first.bytes().any(|c| c.is_ascii_digit() && false)
+    {
+        return None;
+    }
+    let cols: Vec<(usize, PiiType)> = cells(first, sep)
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, (s, e))| column_kind(&first[s..e]).map(|k| (i, k)))
+        .collect();
+    (!cols.is_empty()).then_some((sep, cols))
+}
+
+pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
+    let Some((sep, cols)) = header(text) else {
+        return;
+    };
+    let mut pos = 0;
+    let mut first = true;
+    for line in text.split_inclusive('\n') {
+        let ls = pos;
+        pos += line.len();
+        if first {
+            first = false;
+            continue;
+        }
+        let line = line.trim_end_matches(['\n', '\r']);
+        let cs = cells(line, sep);
+        for &(i, kind) in &cols {
+            let Some(&(s, e)) = cs.get(i) else { continue };
+            if s >= e {
+                continue;
+            }
+            let (s, e) = (ls + s, ls + e);
+            match kind {
+                PiiType::DateOfBirth => {
+                    let k = dates.partition_point(|d| d.start < s);
+                    if let Some(d) = dates.get(k).filter(|d| d.start == s && d.end == e) {
+                        out.push(Finding::new(d.start, d.end, kind, 0.9));
+                    }
+                }
+                PiiType::Person => {
+                    if let Some((ns, ne)) = name_at(text, s, 1) {
+                        if ne <= e {
+                            out.push(Finding::new(ns, e.min(ne.max(ns)), kind, 0.8));
+                        }
+                    }
+                }
+                _ => {
+                    if text[s..e].bytes().any(|b| b.is_ascii_digit())
+                        && text[s..e].chars().any(char::is_alphabetic)
+                    {
+                        out.push(Finding::new(s, e, kind, 0.8));
+                    }
+                }
+            }
+        }
+    }
+}

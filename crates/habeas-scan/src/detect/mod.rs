@@ -1,0 +1,39 @@
+//! Detectors over one decoded text. `Detector::scan` runs the cheap passes (memchr for `@`,
+//! a byte tokenizer for digit runs, ASCII regexes for letter-prefixed identifiers, one
+//! Aho-Corasick pass for context cues) and resolves overlaps so that each region of text is
+//! reported once, under its most specific type.
+
+pub(crate) mod columns;
+pub(crate) mod context;
+pub(crate) mod email;
+pub(crate) mod numbers;
+pub(crate) mod prefixed;
+
+use crate::finding::{Finding, resolve_overlaps};
+
+/// Per-thread detector state: buffers reused from one text to the next.
+#[derive(Default)]
+pub struct Detector {
+    numbers: numbers::NumberScratch,
+    compact: Vec<u8>,
+    found: Vec<Finding>,
+}
+
+impl Detector {
+    pub fn new() -> Detector {
+        Detector::default()
+    }
+
+    /// All findings in `text`, sorted by start, non-overlapping. Offsets are byte offsets
+    /// into `text`.
+    pub fn scan(&mut self, text: &str) -> Vec<Finding> {
+        let bytes = text.as_bytes();
+        self.found.clear();
+        email::scan(bytes, &mut self.found);
+        numbers::scan(bytes, &mut self.numbers, &mut self.found);
+        prefixed::scan(bytes, &mut self.compact, &mut self.found);
+        context::scan(text, &self.numbers.dates, &mut self.found);
+        columns::scan(text, &self.numbers.dates, &mut self.found);
+        resolve_overlaps(std::mem::take(&mut self.found))
+    }
+}

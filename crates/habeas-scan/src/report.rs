@@ -1,0 +1,260 @@
+//! Reports: the harness's JSON Lines interchange format (streamed), per-file summaries with a
+//! risk score (JSON), and a table for people. Values are masked unless asked for.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::kind::PiiType;
+use crate::walk::{FileReport, Hit};
+
+/// Per-file risk score: Σ over types of weight(type) × log2(1 + count). Logarithmic in the
+/// count so that one dump with 10 000 e-mails does not hide a letter with a NIR and an IBAN;
+/// weighted because GDPR Art. 9–10 data and national identifiers (Art. 87) or payment data
+/// carry more harm if leaked than an IP address. Documented in docs/scan.md.
+pub fn risk(counts: &BTreeMap<PiiType, u64>) -> f64 {
+    let r: f64 = counts
+        .iter()
+        .map(|(t, &n)| f64::from(t.weight()) * (1.0 + n as f64).log2())
+        .sum();
+    (r * 10.0).round() / 10.0
+}
+
+/// "élevé/high" ≥ 40, "moyen/medium" ≥ 10, else "faible/low".
+pub fn risk_level(r: f64) -> &'static str {
+    if r >= 40.0 {
+        "élevé/high"
+    } else if r >= 10.0 {
+        "moyen/medium"
+    } else {
+        "faible/low"
+    }
+}
+
+pub fn counts(hits: &[Hit]) -> BTreeMap<PiiType, u64> {
+    let mut m = BTreeMap::new();
+    for h in hits {
+        *m.entry(h.kind).or_insert(0) += 1;
+    }
+    m
+}
+
+/// Masked preview: the first two and last two letters or digits stay, others become `•`;
+/// separators stay so the shape is recognisable. Short values keep one character.
+pub fn mask(value: &str) -> String {
+    let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let (keep_head, keep_tail) = if alnum >= 8 { (2, 2) } else { (1, 0) };
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                seen += 1;
+                if seen <= keep_head || seen > alnum - keep_tail {
+                    c
+                } else {
+                    '•'
+                }
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Append one interchange line per hit (`{"path","start","end","type"}` + score, part, value).
+pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut String) {
+    let path = serde_json::to_string(&file.path).unwrap_or_else(|_| "\"\"".into());
+    for h in &file.hits {
+        let _ = write!(
+            out,
+            "{{\"path\":{path},\"start\":{},\"end\":{},\"type\":\"{}\",\"score\":{:.2}",
+            h.start,
+            h.end,
+            h.kind.name(),
+            h.confidence
+        );
+        if let Some(p) = &h.part {
+            let _ = write!(
+                out,
+                ",\"part\":{}",
+                serde_json::to_string(p).unwrap_or_default()
+            );
+        }
+        if show_values {
+            if let Some(v) = &h.value {
+                let _ = write!(
+                    out,
+                    ",\"value\":{}",
+                    serde_json::to_string(v).unwrap_or_default()
+                );
+            }
+        }
+        out.push_str("}\n");
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingOut {
+    pub start: usize,
+    pub end: usize,
+    #[serde(rename = "type")]
+    pub kind: PiiType,
+    pub confidence: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<String>,
+    /// Masked unless `--show-values`.
+    pub value: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FileOut {
+    pub path: String,
+    pub kind: &'static str,
+    pub bytes: u64,
+    pub risk: f64,
+    pub level: &'static str,
+    pub counts: BTreeMap<PiiType, u64>,
+    pub findings: Vec<FindingOut>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+impl FileOut {
+    pub fn from_report(f: &FileReport, show_values: bool) -> FileOut {
+        let counts = counts(&f.hits);
+        let r = risk(&counts);
+        FileOut {
+            path: f.path.clone(),
+            kind: f.kind.name(),
+            bytes: f.bytes,
+            risk: r,
+            level: risk_level(r),
+            counts,
+            findings: f
+                .hits
+                .iter()
+                .map(|h| FindingOut {
+                    start: h.start,
+                    end: h.end,
+                    kind: h.kind,
+                    confidence: h.confidence,
+                    part: h.part.clone(),
+                    value: h
+                        .value
+                        .as_deref()
+                        .map(|v| if show_values { v.to_string() } else { mask(v) })
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            problems: f.problems.clone(),
+        }
+    }
+}
+
+/// Running totals over a scan.
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files_scanned: u64,
+    pub files_with_findings: u64,
+    pub bytes_scanned: u64,
+    pub files_skipped: u64,
+    pub errors: u64,
+    pub findings: BTreeMap<PiiType, u64>,
+}
+
+impl Totals {
+    pub fn add(&mut self, f: &FileReport) {
+        self.files_scanned += 1;
+        self.bytes_scanned += f.bytes;
+        if !f.hits.is_empty() {
+            self.files_with_findings += 1;
+        }
+        for h in &f.hits {
+            *self.findings.entry(h.kind).or_insert(0) += 1;
+        }
+    }
+
+    pub fn any_finding(&self) -> bool {
+        self.findings.values().any(|&n| n > 0)
+    }
+}
+
+/// The table printed by default.
+pub fn table(
+    files: &[FileOut],
+    totals: &Totals,
+    skipped: &[(String, String)],
+    errors: &[(String, String)],
+    seconds: f64,
+) -> String {
+    let mut out = String::new();
+    let mut ranked: Vec<&FileOut> = files.iter().filter(|f| !f.counts.is_empty()).collect();
+    ranked.sort_by(|a, b| b.risk.total_cmp(&a.risk).then(a.path.cmp(&b.path)));
+    if ranked.is_empty() {
+        out.push_str("Aucune donnée personnelle trouvée / no personal data found\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "{:>7}  {:<14} {:<50} {}",
+            "RISQUE", "NIVEAU/LEVEL", "FICHIER / FILE", "TYPES"
+        );
+        for f in &ranked {
+            let types: Vec<String> = f.counts.iter().map(|(t, n)| format!("{t}×{n}")).collect();
+            let _ = writeln!(
+                out,
+                "{:>7.1}  {:<14} {:<50} {}",
+                f.risk,
+                f.level,
+                f.path,
+                types.join(" ")
+            );
+        }
+    }
+    out.push('\n');
+    let _ = writeln!(out, "Totaux / totals:");
+    for (t, n) in &totals.findings {
+        let _ = writeln!(out, "  {:<16} {n}", t.name());
+    }
+    let mb = totals.bytes_scanned as f64 / 1e6;
+    let _ = writeln!(
+        out,
+        "{} fichiers analysés / files scanned ({mb:.1} MB, {seconds:.2} s), {} avec données personnelles / with personal data, {} ignorés / skipped, {} erreurs / errors",
+        totals.files_scanned, totals.files_with_findings, totals.files_skipped, totals.errors
+    );
+    for (p, why) in skipped.iter().take(20) {
+        let _ = writeln!(out, "  ignoré / skipped: {p}: {why}");
+    }
+    if skipped.len() > 20 {
+        let _ = writeln!(out, "  … {} de plus / more", skipped.len() - 20);
+    }
+    for (p, e) in errors {
+        let _ = writeln!(out, "  erreur / error: {p}: {e}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keeps_shape_not_value() {
+        assert_eq!(
+            mask("FR76 3000 6000 0112 3456 7890 189"),
+            "FR•• •••• •••• •••• •••• •••• •89"
+        );
+        assert_eq!(mask("jean@ex.fr"), "je••@••.fr");
+        assert_eq!(mask("Marc"), "M•••");
+    }
+
+    #[test]
+    fn risk_weighs_identifiers_over_volume() {
+        let mut nir = BTreeMap::new();
+        nir.insert(PiiType::FrNir, 1);
+        let mut ips = BTreeMap::new();
+        ips.insert(PiiType::IpAddress, 500);
+        assert!(risk(&nir) > 9.9 && risk(&ips) < risk(&nir));
+    }
+}
