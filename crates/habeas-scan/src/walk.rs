@@ -177,7 +177,15 @@ pub fn scan(opts: &ScanOptions, sink: &(dyn Fn(Event) + Sync)) -> Result<(), Sca
                     sink(Event::Error { path: rel, message: format!("lecture impossible / cannot read: {e}") });
                     return WalkState::Continue;
                 }
-                sink(scan_bytes(&mut det, rel, ri, &buf, opts.keep_values));
+                // A detector bug must cost one file, not the scan: report it and go on.
+                let ev = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan_bytes(&mut det, rel.clone(), ri, &buf, opts.keep_values)));
+                match ev {
+                    Ok(ev) => sink(ev),
+                    Err(_) => {
+                        det = Detector::new();
+                        sink(Event::Error { path: rel, message: "erreur interne du scanner / internal scanner error (please report)".into() });
+                    }
+                }
                 WalkState::Continue
             })
         });

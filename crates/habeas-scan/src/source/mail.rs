@@ -29,9 +29,9 @@ const HEADER_STARTS: &[&str] = &[
 
 /// A message: starts with a known header field and has a header/body separator.
 pub fn looks_like_mail(text: &str) -> bool {
-    let head = &text[..text.len().min(64)];
+    let head = &text.as_bytes()[..text.len().min(64)];
     let lower = head.to_ascii_lowercase();
-    HEADER_STARTS.iter().any(|h| lower.starts_with(h))
+    HEADER_STARTS.iter().any(|h| lower.starts_with(h.as_bytes()))
         && (text.contains("\n\n") || text.contains("\r\n\r\n"))
         && (text.contains("\nFrom:") || text.starts_with("From:") || text.contains("\nfrom:"))
 }
