@@ -60,8 +60,14 @@ impl DataKeys {
     }
 
     /// The data keys of `pairs`, creating (and durably storing, wrapped)
-    /// those that do not exist yet.
-    pub fn get_or_create(&self, pairs: &[Pair], now: i64) -> Result<HashMap<Pair, Arc<DataKey>>> {
+    /// those that do not exist yet. Subjects in `fresh` were just created:
+    /// they cannot have keys, so no lookup is made for them.
+    pub fn get_or_create(
+        &self,
+        pairs: &[Pair],
+        fresh: &std::collections::BTreeSet<&str>,
+        now: i64,
+    ) -> Result<HashMap<Pair, Arc<DataKey>>> {
         let mut out = HashMap::with_capacity(pairs.len());
         let mut missing = Vec::new();
         {
@@ -85,12 +91,15 @@ impl DataKeys {
         let result = (|| -> Result<Vec<(Pair, Arc<DataKey>)>> {
             let mut made = Vec::with_capacity(missing.len());
             for (subject, category) in &missing {
-                let existing: Option<Vec<u8>> = conn
-                    .prepare_cached(
+                let existing: Option<Vec<u8>> = if fresh.contains(subject.as_str()) {
+                    None
+                } else {
+                    conn.prepare_cached(
                         "SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2",
                     )?
                     .query_row([subject, category], |r| r.get(0))
-                    .optional()?;
+                    .optional()?
+                };
                 let key = match existing {
                     Some(bytes) => self.unwrap(bytes, subject, category)?,
                     None => {

@@ -300,7 +300,7 @@ fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Re
             Value::String(raw)
         }
         FieldType::Country => {
-            let raw = text(value, 2, "an ISO 3166-1 alpha-2 country code")?;
+            let raw = text(value, 64, "an ISO 3166-1 alpha-2 country code")?;
             if raw.len() != 2 || !raw.chars().all(|c| c.is_ascii_alphabetic()) {
                 return Err(wrong("an ISO 3166-1 alpha-2 country code such as FR"));
             }

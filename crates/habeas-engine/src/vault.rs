@@ -394,7 +394,8 @@ impl Vault {
             .collect();
         pairs.sort();
         pairs.dedup();
-        let deks = self.keys.get_or_create(&pairs, now.timestamp())?;
+        let fresh: BTreeSet<&str> = new_subjects.iter().map(|(id, _)| id.as_str()).collect();
+        let deks = self.keys.get_or_create(&pairs, &fresh, now.timestamp())?;
         let mut rows = Vec::with_capacity(prepared.len());
         let mut groups: BTreeMap<(String, String), (String, u64)> = BTreeMap::new();
         for p in prepared {
@@ -461,7 +462,11 @@ impl Vault {
                 conn.prepare_cached("INSERT INTO subjects (id, kind, status, created_at) VALUES (?1, ?2, 'active', ?3)")?
                     .execute(rusqlite::params![id, kind, created_at])?;
             }
-            insert_rows(conn, rows)
+            insert_rows(
+                conn,
+                rows,
+                new_subjects.iter().map(|(id, _)| id.clone()).collect(),
+            )
         });
         self.writer.submit(Some(work), entries)?;
         Ok(())
@@ -1050,8 +1055,13 @@ struct Row {
     digests: Vec<[u8; 32]>,
 }
 
-fn insert_rows(conn: &rusqlite::Connection, rows: Vec<Row>) -> Result<()> {
-    let mut subjects_ok: BTreeSet<String> = BTreeSet::new();
+fn insert_rows(
+    conn: &rusqlite::Connection,
+    rows: Vec<Row>,
+    created: BTreeSet<String>,
+) -> Result<()> {
+    // Subjects created by this very batch need no status check.
+    let mut subjects_ok = created;
     for row in rows {
         if !subjects_ok.contains(&row.subject) {
             let status: Option<String> = conn
