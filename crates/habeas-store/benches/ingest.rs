@@ -17,7 +17,10 @@ use habeas_store::{EventDates, Record, Store};
 const BATCH: usize = 10_000;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Deterministic pseudo-random sealed bytes (incompressible-looking, like AEAD output).
@@ -45,7 +48,10 @@ fn make_batch(start: usize, len: usize) -> Vec<Record> {
                 collected_at: day(d),
                 source_channel: "import".into(),
                 purposes: vec!["billing".into()],
-                events: EventDates { last_interaction: Some(day(d)), ..EventDates::default() },
+                events: EventDates {
+                    last_interaction: Some(day(d)),
+                    ..EventDates::default()
+                },
                 incident_linked: false,
                 retention_due: Some(day(d + 365)),
                 sealed: sealed(n as u64),
@@ -88,7 +94,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn report(label: &str, n: usize, runs: Vec<(Duration, f64)>) -> f64 {
-    let rates: Vec<f64> = runs.iter().map(|(d, _)| n as f64 / d.as_secs_f64()).collect();
+    let rates: Vec<f64> = runs
+        .iter()
+        .map(|(d, _)| n as f64 / d.as_secs_f64())
+        .collect();
     let rss: Vec<f64> = runs.iter().map(|(_, r)| *r).collect();
     let med = median(rates.clone());
     println!(
@@ -122,7 +131,9 @@ fn sqlite_plain(n: usize) -> (Duration, f64) {
     )
     .expect("pragmas");
     let d = drive(n, |batch| {
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).expect("begin");
+        let tx = c
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .expect("begin");
         {
             let mut stmt = tx.prepare_cached(INSERT).expect("prepare");
             for r in &batch {
@@ -158,7 +169,10 @@ fn pg_schema(url: &str, tag: &str) -> String {
 
 fn pg_drop(url: &str, tag: &str) {
     if let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls) {
-        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS habeas_bench_{tag}_{} CASCADE", std::process::id()));
+        let _ = c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS habeas_bench_{tag}_{} CASCADE",
+            std::process::id()
+        ));
     }
 }
 
@@ -180,10 +194,26 @@ fn pg_plain_copy(url: &str, n: usize) -> (Duration, f64) {
     drop(PgStore::open(&pg_schema(url, "plain")).expect("create schema"));
     reset_peak_rss();
     let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
-    c.batch_execute(&format!("SET search_path TO habeas_bench_plain_{}", std::process::id())).expect("path");
+    c.batch_execute(&format!(
+        "SET search_path TO habeas_bench_plain_{}",
+        std::process::id()
+    ))
+    .expect("path");
     let types = [
-        Type::TEXT, Type::TEXT, Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::INT8, Type::INT8, Type::INT8,
-        Type::TEXT, Type::BOOL, Type::INT8, Type::BYTEA, Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+        Type::BOOL,
+        Type::INT8,
+        Type::BYTEA,
+        Type::INT8,
     ];
     let d = drive(n, |batch| {
         let mut tx = c.transaction().expect("begin");
@@ -229,7 +259,8 @@ fn sqlite_concurrent(per_thread: usize, group: bool) -> f64 {
     let store = SqliteStore::open(&path).expect("open");
     let plain = std::sync::Mutex::new({
         let c = rusqlite::Connection::open(&path).expect("open");
-        c.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000").expect("pragmas");
+        c.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000")
+            .expect("pragmas");
         c
     });
     let t = Instant::now();
@@ -263,7 +294,9 @@ fn main() {
     }
     let n = env_usize("HABEAS_BENCH_N", 1_000_000);
     let runs = env_usize("HABEAS_BENCH_RUNS", 3);
-    println!("bulk ingest of {n} records (~200-byte sealed payload), batches of {BATCH}, {runs} runs");
+    println!(
+        "bulk ingest of {n} records (~200-byte sealed payload), batches of {BATCH}, {runs} runs"
+    );
     let mut api = Vec::new();
     let mut plain = Vec::new();
     for _ in 0..runs {
@@ -276,8 +309,14 @@ fn main() {
 
     let g: Vec<f64> = (0..runs).map(|_| sqlite_concurrent(300, true)).collect();
     let s: Vec<f64> = (0..runs).map(|_| sqlite_concurrent(300, false)).collect();
-    println!("SQLite 32 threads single-record writes, group commit:      median {:.0} writes/s", median(g));
-    println!("SQLite 32 threads single-record writes, 1 tx/write (mutex): median {:.0} writes/s", median(s));
+    println!(
+        "SQLite 32 threads single-record writes, group commit:      median {:.0} writes/s",
+        median(g)
+    );
+    println!(
+        "SQLite 32 threads single-record writes, 1 tx/write (mutex): median {:.0} writes/s",
+        median(s)
+    );
 
     match std::env::var("HABEAS_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => {

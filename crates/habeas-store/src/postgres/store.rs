@@ -232,17 +232,24 @@ impl Store for PgStore {
         if records.is_empty() {
             return Ok(());
         }
-        let mut cols: (Vec<&str>, Vec<&str>, Vec<&str>, Vec<i64>, Vec<&str>) = Default::default();
+        let n = records.len();
+        let (mut ids, mut subjects, mut categories, mut collected, mut channels) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
         let mut purposes = Vec::with_capacity(records.len());
         let mut custom = Vec::with_capacity(records.len());
         let (mut li, mut ce, mut ac, mut inc, mut due, mut sealed, mut kv) =
             (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
         for r in &records {
-            cols.0.push(&r.id);
-            cols.1.push(&r.subject_id);
-            cols.2.push(&r.category);
-            cols.3.push(to_micros(r.collected_at));
-            cols.4.push(&r.source_channel);
+            ids.push(r.id.as_str());
+            subjects.push(r.subject_id.as_str());
+            categories.push(r.category.as_str());
+            collected.push(to_micros(r.collected_at));
+            channels.push(r.source_channel.as_str());
             purposes.push(to_json(&r.purposes)?);
             custom.push(to_json(&r.events.custom)?);
             li.push(opt_us(r.events.last_interaction));
@@ -260,7 +267,7 @@ impl Store for PgStore {
                      $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], \
                      $11::bool[], $12::bigint[], $13::bytea[], $14::bigint[])"
                 ),
-                &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &purposes, &li, &ce, &ac, &custom, &inc, &due, &sealed, &kv],
+                &[&ids, &subjects, &categories, &collected, &channels, &purposes, &li, &ce, &ac, &custom, &inc, &due, &sealed, &kv],
             )
             .map_err(|e| conflict(e, "record", "(one id of the batch)"))?;
             Ok(())
