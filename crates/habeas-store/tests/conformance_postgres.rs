@@ -96,3 +96,45 @@ fn postgres_refuses_a_newer_schema() {
         "{err}"
     );
 }
+
+/// STYLE.md (d) 10: two Habeas instances on one database run a job once. Two stores on the
+/// same schema, 8 threads each, race for the same expired lease: exactly one wins per round.
+#[test]
+fn two_instances_race_for_a_lease_and_one_wins() {
+    use habeas_store::Store;
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_lease", std::process::id());
+    let target = with_schema(&url, &schema);
+    let a = PgStore::open(&target).expect("instance a");
+    let b = PgStore::open(&target).expect("instance b");
+    let base = habeas_store::conformance::day(0);
+    let mut winners_per_round = Vec::new();
+    for round in 0..5i64 {
+        // Each round starts after the previous lease (60 s) expired.
+        let now = base + chrono::Duration::seconds(round * 120);
+        let wins: usize = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..16)
+                .map(|t| {
+                    let store = if t % 2 == 0 { &a } else { &b };
+                    s.spawn(move || {
+                        store.try_lease(
+                            "purge",
+                            &format!("holder{t}"),
+                            chrono::Duration::seconds(60),
+                            now,
+                        )
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| usize::from(h.join().expect("thread").expect("lease")))
+                .sum()
+        });
+        winners_per_round.push(wins);
+    }
+    if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
+        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+    assert_eq!(winners_per_round, [1; 5]);
+}
