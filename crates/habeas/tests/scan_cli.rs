@@ -44,20 +44,40 @@ fn summary(v: &[serde_json::Value]) -> Vec<(String, String, String, String)> {
 #[test]
 fn golden_tree_every_source_kind() {
     let root = fixtures().join("tree");
-    let (code, out, _) = scan(&["--format", "jsonl", "--show-values", root.to_str().unwrap_or_default()]);
+    let (code, out, _) = scan(&[
+        "--format",
+        "jsonl",
+        "--show-values",
+        root.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 1, "findings → exit 1");
     let v = lines(&out);
     let got = summary(&v);
-    let has = |path: &str, ty: &str, value: &str| got.iter().any(|(p, t, val, _)| p == path && t == ty && val == value);
+    let has = |path: &str, ty: &str, value: &str| {
+        got.iter()
+            .any(|(p, t, val, _)| p == path && t == ty && val == value)
+    };
     // Plain UTF-8, Latin-1, UTF-16, hidden file.
     assert!(has("notes/client.txt", "FR_NIR", "2 95 10 99 126 111 93"));
-    assert!(has("notes/client.txt", "IBAN", "FR14 2004 1010 0505 0001 3M02 606"));
+    assert!(has(
+        "notes/client.txt",
+        "IBAN",
+        "FR14 2004 1010 0505 0001 3M02 606"
+    ));
     assert!(has("notes/client.txt", "DATE_OF_BIRTH", "12/05/1980"));
     assert!(has("notes/client.txt", "PERSON", "Claire Dubois"));
-    assert!(has("notes/client.txt", "POSTAL_ADDRESS", "12 rue de la Paix\n75002 Paris"));
+    assert!(has(
+        "notes/client.txt",
+        "POSTAL_ADDRESS",
+        "12 rue de la Paix\n75002 Paris"
+    ));
     assert!(has("notes/latin1.txt", "PHONE", "01 42 68 53 00"));
     assert!(has("notes/utf16.txt", "EMAIL", "marie.curie@example.fr"));
-    assert!(has(".hidden/secret.txt", "CREDIT_CARD", "4242 4242 4242 4242"));
+    assert!(has(
+        ".hidden/secret.txt",
+        "CREDIT_CARD",
+        "4242 4242 4242 4242"
+    ));
     // CSV exports.
     assert!(has("exports/societes.csv", "FR_SIRET", "732 829 320 00074"));
     assert!(has("exports/societes.csv", "VAT_EU", "FR40303265045"));
@@ -66,30 +86,66 @@ fn golden_tree_every_source_kind() {
     // gzip, Maildir (base64 and quoted-printable parts), .eml, mbox.
     assert!(has("logs/access.log.1.gz", "IP_ADDRESS", "81.2.69.160"));
     let maildir = "home/paul/Maildir/cur/1725625578.M1P1.mx3:2,S";
-    assert!(got.iter().any(|(p, t, val, part)| p == maildir && t == "PHONE" && val == "+32 470 12 34 56" && part == "message, part 2"));
-    assert!(got.iter().any(|(p, t, _, part)| p == maildir && t == "IBAN" && part.contains("rib.txt")));
+    assert!(got.iter().any(|(p, t, val, part)| p == maildir
+        && t == "PHONE"
+        && val == "+32 470 12 34 56"
+        && part == "message, part 2"));
+    assert!(
+        got.iter()
+            .any(|(p, t, _, part)| p == maildir && t == "IBAN" && part.contains("rib.txt"))
+    );
     assert!(has(maildir, "PERSON", "Paul Martin"));
     assert!(has("mail/message.eml", "EMAIL", "eve@example.org"));
     assert!(has("var/mail/alice", "FR_SIREN", "552 008 443"));
-    assert!(has("var/mail/alice", "IP_ADDRESS", "2001:41d0:302:2200::1a3"));
+    assert!(has(
+        "var/mail/alice",
+        "IP_ADDRESS",
+        "2001:41d0:302:2200::1a3"
+    ));
     // Office documents.
     assert!(has("docs/lettre.docx", "PERSON", "Sophie Laurent"));
-    assert!(has("docs/lettre.docx", "EMAIL", "sophie.laurent@example.fr"));
+    assert!(has(
+        "docs/lettre.docx",
+        "EMAIL",
+        "sophie.laurent@example.fr"
+    ));
     assert!(has("docs/clients.xlsx", "EMAIL", "jules@example.be"));
     assert!(has("docs/note.odt", "VAT_EU", "DE136695976"));
     assert!(has("docs/liste.ods", "IBAN", "DE89 3704 0044 0532 0130 00"));
     // Decoys: the Message-ID, the invoice date, the version string, the Luhn-failing reference.
-    assert!(!got.iter().any(|(_, _, val, _)| val.contains("1725625578.653956") || val == "03/02/2024" || val == "1.2.3.4" || val.ends_with("4241")));
+    assert!(
+        !got.iter()
+            .any(|(_, _, val, _)| val.contains("1725625578.653956")
+                || val == "03/02/2024"
+                || val == "1.2.3.4"
+                || val.ends_with("4241"))
+    );
     // Plain-file offsets point into the file.
     let text = std::fs::read(root.join("notes/client.txt")).unwrap_or_default();
     for x in v.iter().filter(|x| x["path"] == "notes/client.txt") {
-        let (s, e) = (x["start"].as_u64().unwrap_or(0) as usize, x["end"].as_u64().unwrap_or(0) as usize);
-        assert_eq!(String::from_utf8_lossy(&text[s..e]), x["value"].as_str().unwrap_or(""));
+        let (s, e) = (
+            x["start"].as_u64().unwrap_or(0) as usize,
+            x["end"].as_u64().unwrap_or(0) as usize,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&text[s..e]),
+            x["value"].as_str().unwrap_or("")
+        );
     }
     let utf16 = std::fs::read(root.join("notes/utf16.txt")).unwrap_or_default();
-    let e = v.iter().find(|x| x["path"] == "notes/utf16.txt").cloned().unwrap_or_default();
-    let (s, en) = (e["start"].as_u64().unwrap_or(0) as usize, e["end"].as_u64().unwrap_or(0) as usize);
-    let units: Vec<u16> = utf16[s..en].chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let e = v
+        .iter()
+        .find(|x| x["path"] == "notes/utf16.txt")
+        .cloned()
+        .unwrap_or_default();
+    let (s, en) = (
+        e["start"].as_u64().unwrap_or(0) as usize,
+        e["end"].as_u64().unwrap_or(0) as usize,
+    );
+    let units: Vec<u16> = utf16[s..en]
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
     assert_eq!(String::from_utf16_lossy(&units), "marie.curie@example.fr");
 }
 
@@ -97,8 +153,14 @@ fn golden_tree_every_source_kind() {
 fn values_are_masked_unless_asked() {
     let root = fixtures().join("tree/notes/client.txt");
     let (_, out, _) = scan(&["--format", "json", root.to_str().unwrap_or_default()]);
-    assert!(!out.contains("2 95 10 99 126 111 93"), "NIR printed in clear");
-    assert!(out.contains("2• •• •• •• ••• ••• 93"), "masked preview missing: {out}");
+    assert!(
+        !out.contains("2 95 10 99 126 111 93"),
+        "NIR printed in clear"
+    );
+    assert!(
+        out.contains("2• •• •• •• ••• ••• 93"),
+        "masked preview missing: {out}"
+    );
     let (_, table, _) = scan(&[root.to_str().unwrap_or_default()]);
     assert!(table.contains("FR_NIR×1") && !table.contains("126 111"));
 }
@@ -106,20 +168,37 @@ fn values_are_masked_unless_asked() {
 #[test]
 fn damaged_files_are_reported_one_by_one_and_the_scan_goes_on() {
     let root = fixtures().join("bad");
-    let (code, out, err) = scan(&["--format", "jsonl", "--show-values", root.to_str().unwrap_or_default()]);
+    let (code, out, err) = scan(&[
+        "--format",
+        "jsonl",
+        "--show-values",
+        root.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 2, "errors → exit 2");
     for f in ["truncated.log.gz", "corrupt.docx", "broken.eml"] {
         assert!(err.contains(f), "{f} not reported: {err}");
     }
     let got = summary(&lines(&out));
-    assert!(got.iter().any(|(p, t, v, _)| p == "good.txt" && t == "EMAIL" && v == "marie@example.fr"));
-    assert!(got.iter().any(|(p, t, _, _)| p == "invalid-utf8.txt" && t == "PHONE"));
+    assert!(
+        got.iter()
+            .any(|(p, t, v, _)| p == "good.txt" && t == "EMAIL" && v == "marie@example.fr")
+    );
+    assert!(
+        got.iter()
+            .any(|(p, t, _, _)| p == "invalid-utf8.txt" && t == "PHONE")
+    );
 }
 
 #[test]
 fn exclude_and_nothing_found_exit_zero() {
     let root = fixtures().join("tree");
-    let (code, out, _) = scan(&["--format", "jsonl", "--exclude", "*", root.to_str().unwrap_or_default()]);
+    let (code, out, _) = scan(&[
+        "--format",
+        "jsonl",
+        "--exclude",
+        "*",
+        root.to_str().unwrap_or_default(),
+    ]);
     assert_eq!((code, out.as_str()), (0, ""));
     let (code, _, err) = scan(&["--exclude", "[", root.to_str().unwrap_or_default()]);
     assert_ne!(code, 0);
@@ -141,10 +220,23 @@ fn report_maps_found_types_to_declared_categories() {
         return;
     }
     let root = fixtures().join("tree");
-    let (code, out, err) = scan(&["-C", demo.to_str().unwrap_or_default(), "--report", root.to_str().unwrap_or_default()]);
+    let (code, out, err) = scan(&[
+        "-C",
+        demo.to_str().unwrap_or_default(),
+        "--report",
+        root.to_str().unwrap_or_default(),
+    ]);
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("coverage by the declarations"), "{out}");
     // The demo provider declares e-mail addresses but no national identification numbers.
-    assert!(out.lines().any(|l| l.trim_start().starts_with("FR_NIR") && l.contains("NOT DECLARED")), "{out}");
-    assert!(out.lines().any(|l| l.trim_start().starts_with("EMAIL") && !l.contains("NOT DECLARED")), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("FR_NIR") && l.contains("NOT DECLARED")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("EMAIL") && !l.contains("NOT DECLARED")),
+        "{out}"
+    );
 }

@@ -6,7 +6,7 @@ use super::numbers::DateSpan;
 use crate::finding::Finding;
 use crate::kind::PiiType;
 
-fn column_kind(h: &str) -> Option<PiiType> {
+pub(crate) fn column_kind(h: &str) -> Option<PiiType> {
     let h = h.trim().trim_matches('"').to_lowercase();
     let h = h.as_str();
     if h.contains("naiss") || h.contains("birth") || h == "dob" || h.contains("geboorte") {
@@ -37,6 +37,9 @@ fn column_kind(h: &str) -> Option<PiiType> {
         "display_name",
         "nom_client",
         "account_holder",
+        "customer",
+        "client",
+        "contact",
     ];
     if NAMES.contains(&h) {
         return Some(PiiType::Person);
@@ -123,31 +126,41 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
         let cs = cells(line, sep);
         for &(i, kind) in &cols {
             let Some(&(s, e)) = cs.get(i) else { continue };
-            if s >= e {
-                continue;
+            cell(text, ls + s, ls + e, kind, dates, out);
+        }
+    }
+}
+
+/// Emit the finding a cell `s..e` of a column of `kind` holds, if any.
+pub(crate) fn cell(
+    text: &str,
+    s: usize,
+    e: usize,
+    kind: PiiType,
+    dates: &[DateSpan],
+    out: &mut Vec<Finding>,
+) {
+    if s >= e {
+        return;
+    }
+    match kind {
+        PiiType::DateOfBirth => {
+            let k = dates.partition_point(|d| d.start < s);
+            if let Some(d) = dates.get(k).filter(|d| d.start == s && d.end == e) {
+                out.push(Finding::new(d.start, d.end, kind, 0.9));
             }
-            let (s, e) = (ls + s, ls + e);
-            match kind {
-                PiiType::DateOfBirth => {
-                    let k = dates.partition_point(|d| d.start < s);
-                    if let Some(d) = dates.get(k).filter(|d| d.start == s && d.end == e) {
-                        out.push(Finding::new(d.start, d.end, kind, 0.9));
-                    }
+        }
+        PiiType::Person => {
+            if let Some((ns, ne)) = name_at(&text[..e], s, 1) {
+                if ne <= e {
+                    out.push(Finding::new(ns, ne, kind, 0.8));
                 }
-                PiiType::Person => {
-                    if let Some((ns, ne)) = name_at(text, s, 1) {
-                        if ne <= e {
-                            out.push(Finding::new(ns, e.min(ne.max(ns)), kind, 0.8));
-                        }
-                    }
-                }
-                _ => {
-                    if text[s..e].bytes().any(|b| b.is_ascii_digit())
-                        && text[s..e].chars().any(char::is_alphabetic)
-                    {
-                        out.push(Finding::new(s, e, kind, 0.8));
-                    }
-                }
+            }
+        }
+        _ => {
+            let v = &text[s..e];
+            if v.bytes().any(|b| b.is_ascii_digit()) && v.chars().any(char::is_alphabetic) {
+                out.push(Finding::new(s, e, kind, 0.8));
             }
         }
     }

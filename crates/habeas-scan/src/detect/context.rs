@@ -22,6 +22,8 @@ enum Cue {
     Label,
     /// A closing ("Cordialement,") whose next non-empty line is the signer's name.
     Closing,
+    /// "je suis", "I am": a full name (two words at least) follows.
+    Intro,
     /// A mail header carrying display names.
     Header,
     /// A street type.
@@ -76,6 +78,10 @@ const CUES: &[(&str, Cue)] = &[
     ("signed by", Cue::Label),
     ("naam:", Cue::Label),
     ("cordialement", Cue::Closing),
+    ("-- ", Cue::Closing),
+    ("je suis", Cue::Intro),
+    ("je m'appelle", Cue::Intro),
+    ("i am", Cue::Intro),
     ("bien à vous", Cue::Closing),
     ("salutations", Cue::Closing),
     ("regards", Cue::Closing),
@@ -186,7 +192,8 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
         match cue {
             Cue::Birth => birth(text, e, dates, out),
             Cue::Title if kw_ends_word => title(text, e, out),
-            Cue::Label if kw_ends_word => label(text, e, out),
+            Cue::Label if kw_ends_word => label(text, e, out, 1),
+            Cue::Intro if kw_ends_word => label(text, e, out, 2),
             Cue::Closing => closing(text, e, out),
             Cue::Header if kw_ends_word => header(text, s, e, out),
             Cue::Street => {
@@ -340,10 +347,10 @@ fn title(text: &str, e: usize, out: &mut Vec<Finding>) {
     }
 }
 
-fn label(text: &str, e: usize, out: &mut Vec<Finding>) {
+fn label(text: &str, e: usize, out: &mut Vec<Finding>, min_words: usize) {
     let r = &text[e..];
     let skip = r.len() - r.trim_start_matches([' ', ':', '\t']).len();
-    if let Some((s, end)) = name_at(text, e + skip, 1) {
+    if let Some((s, end)) = name_at(text, e + skip, min_words) {
         out.push(Finding::new(s, end, PiiType::Person, 0.8));
     }
 }
@@ -364,11 +371,13 @@ fn closing(text: &str, e: usize, out: &mut Vec<Finding>) {
         }
         let (ns, ne) = line_bounds(text, p + 1);
         let line = text[ns..ne].trim_end_matches('\r');
-        if line.trim().is_empty() {
+        if line.trim_matches(['>', ' ', '\t']).is_empty() {
             p = ne;
             continue;
         }
-        if let Some((s, end)) = name_at(text, ns, 2) {
+        // Quoted replies keep their "> " prefix on the signature too.
+        let quote = line.len() - line.trim_start_matches(['>', ' ']).len();
+        if let Some((s, end)) = name_at(text, ns + quote, 2) {
             if text[end..ns + line.len()].trim().is_empty() {
                 out.push(Finding::new(s, end, PiiType::Person, 0.75));
             }
@@ -423,29 +432,35 @@ fn split_addresses(v: &str) -> Vec<(usize, usize)> {
 
 fn street(text: &str, s: usize, e: usize, kw: &str, out: &mut Vec<Finding>) {
     let (ls, le) = line_bounds(text, s);
-    let line = &text[ls..le];
-    let has_digit = line.bytes().any(|b| b.is_ascii_digit());
-    if !has_digit {
-        return;
+    // Street segment: the comma-free stretch of the line around the street type, plus a
+    // house number written before a comma ("12, rue …").
+    const DELIMS: [char; 8] = [',', ';', '|', '\t', ':', '"', '\'', '('];
+    let mut seg_s = text[ls..s].rfind(DELIMS).map_or(ls, |i| ls + i + 1);
+    if seg_s > ls && text.as_bytes()[seg_s - 1] == b',' {
+        let ns = text[ls..seg_s - 1].rfind(DELIMS).map_or(ls, |i| ls + i + 1);
+        let num = text[ns..seg_s - 1].trim();
+        if !num.is_empty()
+            && num.len() <= 9
+            && num.starts_with(|c: char| c.is_ascii_digit())
+            && num.split_whitespace().count() <= 2
+        {
+            seg_s = ns;
+        }
     }
-    // Street segment: the comma-free stretch of the line around the street type.
-    let seg_s = text[ls..s]
-        .rfind([',', ';', '|', '\t', ':', '"'])
-        .map_or(ls, |i| ls + i + 1);
-    let seg_e = text[e..le]
-        .find([',', ';', '|', '\t', '"'])
-        .map_or(le, |i| e + i);
+    let seg_e = text[e..le].find(DELIMS).map_or(le, |i| e + i);
     let seg = &text[seg_s..seg_e];
     let trimmed_s = seg_s + (seg.len() - seg.trim_start().len());
     let seg = seg.trim();
     if seg.is_empty() || seg.len() > 80 {
         return;
     }
-    // A house number must be in the segment (before the type in FR/EN, after it in BE/NL).
-    let Some(m) = STREET_LINE.find(seg) else {
-        return;
-    };
-    if !seg[m.start()..m.end()].bytes().any(|b| b.is_ascii_digit()) {
+    // A house number in the segment (before the type in FR/EN, after it in BE/NL), or else a
+    // postcode line right after; a street type alone in prose is not an address.
+    let numbered = STREET_LINE
+        .find(seg)
+        .is_some_and(|m| seg[m.start()..m.end()].bytes().any(|b| b.is_ascii_digit()));
+    // Without a number the street type must open the segment ("chemin Tessier").
+    if !numbered && !text[trimmed_s..s].trim().is_empty() {
         return;
     }
     let _ = kw;
@@ -467,8 +482,13 @@ fn street(text: &str, s: usize, e: usize, kw: &str, out: &mut Vec<Finding>) {
     }
     let end = text[start..end].trim_end().len() + start;
     if postcode {
-        out.push(Finding::new(start, end, PiiType::PostalAddress, 0.85));
-    } else if seg.len() >= 8 {
+        out.push(Finding::new(
+            start,
+            end,
+            PiiType::PostalAddress,
+            if numbered { 0.85 } else { 0.75 },
+        ));
+    } else if numbered && seg.len() >= 8 {
         out.push(Finding::new(start, end, PiiType::PostalAddress, 0.6));
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod context;
 pub(crate) mod email;
 pub(crate) mod numbers;
 pub(crate) mod prefixed;
+pub(crate) mod sql;
 
 use crate::finding::{Finding, resolve_overlaps};
 
@@ -34,6 +35,35 @@ impl Detector {
         prefixed::scan(bytes, &mut self.compact, &mut self.found);
         context::scan(text, &self.numbers.dates, &mut self.found);
         columns::scan(text, &self.numbers.dates, &mut self.found);
+        sql::scan(text, &self.numbers.dates, &mut self.found);
         resolve_overlaps(std::mem::take(&mut self.found))
+    }
+
+    /// Time each pass separately over `text` (for `examples/profile.rs` and the benchmark
+    /// notes): e-mail, digit runs, prefixed identifiers, context cues, table columns, overlaps.
+    #[doc(hidden)]
+    pub fn profile_passes(&mut self, text: &str, acc: &mut [std::time::Duration; 6]) {
+        use std::time::Instant;
+        let bytes = text.as_bytes();
+        self.found.clear();
+        let t = Instant::now();
+        email::scan(bytes, &mut self.found);
+        acc[0] += t.elapsed();
+        let t = Instant::now();
+        numbers::scan(bytes, &mut self.numbers, &mut self.found);
+        acc[1] += t.elapsed();
+        let t = Instant::now();
+        prefixed::scan(bytes, &mut self.compact, &mut self.found);
+        acc[2] += t.elapsed();
+        let t = Instant::now();
+        context::scan(text, &self.numbers.dates, &mut self.found);
+        acc[3] += t.elapsed();
+        let t = Instant::now();
+        columns::scan(text, &self.numbers.dates, &mut self.found);
+        sql::scan(text, &self.numbers.dates, &mut self.found);
+        acc[4] += t.elapsed();
+        let t = Instant::now();
+        let _ = resolve_overlaps(std::mem::take(&mut self.found));
+        acc[5] += t.elapsed();
     }
 }

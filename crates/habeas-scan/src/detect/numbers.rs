@@ -104,7 +104,9 @@ fn tokenize(text: &[u8], mut i: usize, s: &mut NumberScratch) -> usize {
         }
         // A group followed by a letter is part of a word (hash, `12h30`, `3f9a…`): drop it and
         // end the run. `x` followed by digits is a phone extension and ends the run cleanly.
-        if i < n && is_word(text[i]) {
+        // `x` + digits right after a group is a phone extension: keep the group, end the run.
+        let extension = i + 1 < n && text[i] == b'x' && text[i + 1].is_ascii_digit() && i > gs;
+        if i < n && is_word(text[i]) && !extension {
             s.compact.truncate(cs);
             return skip_word(text, i);
         }
@@ -119,6 +121,9 @@ fn tokenize(text: &[u8], mut i: usize, s: &mut NumberScratch) -> usize {
         });
         if s.groups.len() >= MAX_GROUPS {
             return i;
+        }
+        if extension {
+            return skip_word(text, i);
         }
         // Separator: one or two of space . - / ( ) or a no-break space, then a digit.
         let mut j = i;
@@ -285,14 +290,15 @@ fn num(b: &[u8]) -> u32 {
 }
 
 fn is_date(w: &[u8], lens: [usize; 3]) -> bool {
-    let parts: Vec<&[u8]> = w
+    let mut parts = w
         .split(|c| matches!(c, b'/' | b'.' | b'-' | b' '))
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.len() != 3 {
+        .filter(|p| !p.is_empty());
+    let (Some(a), Some(b), Some(c), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return false;
-    }
-    let (x, y, z) = (num(parts[0]), num(parts[1]), num(parts[2]));
+    };
+    let (x, y, z) = (num(a), num(b), num(c));
     let year_ok = |y: u32| (1900..=2099).contains(&y);
     let dm = |d: u32, m: u32| (1..=31).contains(&d) && (1..=12).contains(&m);
     match lens {
@@ -381,6 +387,26 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
     } else {
         return None;
     }
+    // French national numbers: the ARCEP numbering plan decides without a parse (01–05
+    // geographic incl. overseas departments, 06 and 073–079 mobile, 09 non-geographic; 08 is
+    // special-rate and left to libphonenumber). This is the hot path on French data.
+    let fr_national: Option<&[u8]> = if region == Some(Id::FR) && nd == 10 {
+        Some(&digits[1..])
+    } else if region.is_none() && buf.len() == 12 && buf.starts_with("+33") {
+        Some(&buf.as_bytes()[3..])
+    } else {
+        None
+    };
+    if let Some(n) = fr_national {
+        let ok = match n[0] {
+            b'1'..=b'6' | b'9' => true,
+            b'7' => n[1] >= b'3',
+            _ => false,
+        };
+        if ok {
+            return Some(Finding::new(start, end, PiiType::Phone, 0.9));
+        }
+    }
     let valid = |region: Option<Id>, s: &str| {
         phonenumber::parse(region, s)
             .map(|p| p.is_valid())
@@ -390,7 +416,19 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
         Some(Id::FR) => valid(Some(Id::FR), buf) || valid(Some(Id::BE), buf),
         r => valid(r, buf),
     };
-    ok.then(|| Finding::new(start, end, PiiType::Phone, 0.9))
+    if ok {
+        return Some(Finding::new(start, end, PiiType::Phone, 0.9));
+    }
+    // North American shapes whose area code libphonenumber does not list: still a number by
+    // the NANP plan (NXX area code and exchange, no N11 service code), with lower confidence.
+    let b = buf.as_bytes();
+    let nanp_plan = b.len() == 12
+        && buf.starts_with("+1")
+        && b[2] >= b'2'
+        && b[5] >= b'2'
+        && !(b[3] == b'1' && b[4] == b'1')
+        && !(b[6] == b'1' && b[7] == b'1');
+    nanp_plan.then(|| Finding::new(start, end, PiiType::Phone, 0.7))
 }
 
 /// North American numbers: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, 1-NXX-NXX-XXXX.

@@ -31,7 +31,9 @@ const HEADER_STARTS: &[&str] = &[
 pub fn looks_like_mail(text: &str) -> bool {
     let head = &text.as_bytes()[..text.len().min(64)];
     let lower = head.to_ascii_lowercase();
-    HEADER_STARTS.iter().any(|h| lower.starts_with(h.as_bytes()))
+    HEADER_STARTS
+        .iter()
+        .any(|h| lower.starts_with(h.as_bytes()))
         && (text.contains("\n\n") || text.contains("\r\n\r\n"))
         && (text.contains("\nFrom:") || text.starts_with("From:") || text.contains("\nfrom:"))
 }
@@ -39,6 +41,18 @@ pub fn looks_like_mail(text: &str) -> bool {
 /// An mbox starts with a "From " separator line (RFC 4155).
 pub(super) fn is_mbox(text: &str) -> Option<bool> {
     text.starts_with("From ").then_some(true)
+}
+
+/// True when a message holds transfer-encoded parts, nested messages or encoded words.
+fn needs_decoding(msg: &[u8]) -> bool {
+    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(["base64", "quoted-printable", "message/rfc822"])
+                .unwrap_or_else(|e| panic!("mail prefilter: {e}"))
+        });
+    FINDER.is_match(msg)
 }
 
 /// Byte ranges of the messages of an mbox.
@@ -71,6 +85,11 @@ pub(super) fn extract(raw: Part<'_>, mbox: Option<bool>) -> Extracted<'_> {
         };
         let parser = MessageParser::default();
         for (n, &(s, e)) in messages.iter().enumerate() {
+            // Parsing only pays when something is encoded: 7/8-bit parts are already in the raw
+            // text, which is scanned with file offsets.
+            if !needs_decoding(&text.as_bytes()[s..e]) {
+                continue;
+            }
             let label = if is_mbox {
                 format!("message {}", n + 1)
             } else {

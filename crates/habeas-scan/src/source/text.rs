@@ -123,7 +123,7 @@ mod tests {
         assert_eq!(kind, SourceKind::Latin1);
         assert_eq!(&*p.text, "Téléphone : x");
         let x = p.text.find('x').unwrap_or(0);
-        assert_eq!(p.map(x, x + 1), (11, 12));
+        assert_eq!(p.map(x, x + 1), (12, 13));
     }
 
     #[test]
