@@ -327,7 +327,7 @@ fn main() {
                 api.push(pg_api(&url, n));
             }
             let p = report("PostgreSQL plain binary COPY (baseline)", n, plain);
-            let a = report("PostgreSQL Store::insert_records (unnest)", n, api);
+            let a = report("PostgreSQL Store::insert_records (COPY)", n, api);
             println!("PostgreSQL API / baseline ratio: {:.2}", a / p);
         }
         _ => eprintln!("SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; PostgreSQL benchmark not run"),

@@ -49,6 +49,58 @@ impl PgStore {
     }
 }
 
+/// From this many records, `insert_records` streams them with binary `COPY` (one transaction,
+/// all or nothing like the `unnest` insert used for smaller batches).
+const COPY_THRESHOLD: usize = 256;
+
+fn copy_records(c: &mut ::postgres::Client, records: &[NewRecord]) -> Result<()> {
+    use ::postgres::binary_copy::BinaryCopyInWriter;
+    use ::postgres::types::Type;
+    const TYPES: [Type; 14] = [
+        Type::TEXT,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+        Type::BOOL,
+        Type::INT8,
+        Type::BYTEA,
+        Type::INT8,
+    ];
+    let batch_conflict = |e| conflict(e, "record", "(one id of the batch)");
+    let mut tx = c.transaction()?;
+    let sink = tx.copy_in(&format!("COPY records ({RECORD_COLS}) FROM STDIN BINARY"))?;
+    let mut writer = BinaryCopyInWriter::new(sink, &TYPES);
+    for r in records {
+        writer
+            .write(&[
+                &r.id,
+                &r.subject_id,
+                &r.category,
+                &to_micros(r.collected_at),
+                &r.source_channel,
+                &to_json(&r.purposes)?,
+                &opt_us(r.events.last_interaction),
+                &opt_us(r.events.contract_end),
+                &opt_us(r.events.account_closure),
+                &to_json(&r.events.custom)?,
+                &r.incident_linked,
+                &opt_us(r.retention_due),
+                &r.sealed,
+                &i64::from(r.key_version),
+            ])
+            .map_err(batch_conflict)?;
+    }
+    writer.finish().map_err(batch_conflict)?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
@@ -232,6 +284,9 @@ impl Store for PgStore {
         if records.is_empty() {
             return Ok(());
         }
+        if records.len() >= COPY_THRESHOLD {
+            return self.pool.with(|c| copy_records(c, &records));
+        }
         let n = records.len();
         let (mut ids, mut subjects, mut categories, mut collected, mut channels) = (
             Vec::with_capacity(n),
@@ -240,8 +295,8 @@ impl Store for PgStore {
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        let mut purposes = Vec::with_capacity(records.len());
-        let mut custom = Vec::with_capacity(records.len());
+        let mut purposes = Vec::with_capacity(n);
+        let mut custom = Vec::with_capacity(n);
         let (mut li, mut ce, mut ac, mut inc, mut due, mut sealed, mut kv) =
             (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
         for r in &records {
