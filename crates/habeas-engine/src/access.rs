@@ -129,9 +129,13 @@ fn random_hex(bytes: usize) -> Result<String> {
     Ok(hex::encode(buf))
 }
 
-/// A fresh random identifier with a prefix (`sub_`, `rec_`).
+/// A fresh identifier with a prefix (`sub_`, `rec_`): 48 bits of
+/// milliseconds then 48 random bits, so new rows land at the right edge of
+/// the primary-key B-trees instead of on random pages (bulk ingest speed),
+/// while staying unguessable within a millisecond.
 pub fn new_id(prefix: &str) -> Result<String> {
-    Ok(format!("{prefix}{}", random_hex(12)?))
+    let millis = chrono::Utc::now().timestamp_millis().max(0) as u64 & 0xffff_ffff_ffff;
+    Ok(format!("{prefix}{millis:012x}{}", random_hex(6)?))
 }
 
 /// Check a new token's scope against the declarations.

@@ -34,9 +34,9 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_subject ON records (subject_id, category);
 CREATE INDEX IF NOT EXISTS records_due ON records (due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS blind_index (
-    digest BLOB NOT NULL, subject_id TEXT NOT NULL, category TEXT NOT NULL, record_id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS blind_index_digest ON blind_index (digest);
+    digest BLOB NOT NULL, subject_id TEXT NOT NULL, category TEXT NOT NULL, record_id TEXT NOT NULL,
+    PRIMARY KEY (digest, subject_id, category, record_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blind_index_subject ON blind_index (subject_id);
 CREATE TABLE IF NOT EXISTS partitions (
     name TEXT PRIMARY KEY, category TEXT NOT NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL
@@ -72,6 +72,7 @@ fn pragmas(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // 64 MiB of page cache: B-tree inserts of random ids stop re-reading pages.
     conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::error::{EngineError, Result};
 type Pair = (String, String);
 
 /// Most unwrapped data keys kept in memory before the cache is emptied.
-const CACHE_LIMIT: usize = 200_000;
+const CACHE_LIMIT: usize = 50_000;
 
 pub struct DataKeys {
     conn: Mutex<Connection>,

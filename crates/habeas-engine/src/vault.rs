@@ -1112,7 +1112,7 @@ fn insert_rows(
             row.payload
         ])?;
         for d in &row.digests {
-            conn.prepare_cached("INSERT INTO blind_index (digest, subject_id, category, record_id) VALUES (?1, ?2, ?3, ?4)")?
+            conn.prepare_cached("INSERT OR IGNORE INTO blind_index (digest, subject_id, category, record_id) VALUES (?1, ?2, ?3, ?4)")?
                 .execute(rusqlite::params![&d[..], row.subject, row.category, row.id])?;
         }
     }
