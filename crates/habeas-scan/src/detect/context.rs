@@ -164,10 +164,14 @@ static POSTCODE_TOWN: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn word_boundary_before(text: &str, i: usize) -> bool {
-    text[..i]
-        .chars()
-        .next_back()
-        .is_none_or(|c| !c.is_alphanumeric())
+    let before = &text[..i];
+    // A JSON-escaped line break ("…\\nName: …" in logs) separates words too.
+    before.ends_with("\\n")
+        || before.ends_with("\\t")
+        || before
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
 }
 
 fn line_bounds(text: &str, pos: usize) -> (usize, usize) {

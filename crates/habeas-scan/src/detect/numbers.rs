@@ -407,13 +407,36 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
             return Some(Finding::new(start, end, PiiType::Phone, 0.9));
         }
     }
+    // Belgian national numbers: the BIPT plan (9 digits: one- or two-digit zone + subscriber,
+    // 04 being Liège; 10 digits: mobiles 045x–049x). Service ranges 070, 077, 078, 080x,
+    // 087, 090x are left to libphonenumber.
+    let be_national: Option<&[u8]> = if region == Some(Id::FR) && (nd == 9 || nd == 10) {
+        Some(&digits[1..])
+    } else if region.is_none() && (buf.len() == 11 || buf.len() == 12) && buf.starts_with("+32") {
+        Some(&buf.as_bytes()[3..])
+    } else {
+        None
+    };
+    if let Some(n) = be_national {
+        let service = matches!(&n[..2], b"70" | b"77" | b"78" | b"80" | b"87" | b"90");
+        let ok = match n.len() {
+            8 => n[0] != b'0' && !service,
+            9 => n[0] == b'4' && (b'5'..=b'9').contains(&n[1]),
+            _ => false,
+        };
+        if ok {
+            return Some(Finding::new(start, end, PiiType::Phone, 0.9));
+        }
+    }
     let valid = |region: Option<Id>, s: &str| {
         phonenumber::parse(region, s)
             .map(|p| p.is_valid())
             .unwrap_or(false)
     };
+    // North American numbers: the NANP plan (below) decides without a parse.
     let ok = match region {
         Some(Id::FR) => valid(Some(Id::FR), buf) || valid(Some(Id::BE), buf),
+        None if buf.starts_with("+1") && buf.len() == 12 => false,
         r => valid(r, buf),
     };
     if ok {
@@ -428,7 +451,7 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
         && b[5] >= b'2'
         && !(b[3] == b'1' && b[4] == b'1')
         && !(b[6] == b'1' && b[7] == b'1');
-    nanp_plan.then(|| Finding::new(start, end, PiiType::Phone, 0.7))
+    nanp_plan.then(|| Finding::new(start, end, PiiType::Phone, 0.8))
 }
 
 /// North American numbers: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, 1-NXX-NXX-XXXX.
