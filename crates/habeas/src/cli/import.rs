@@ -52,7 +52,11 @@ pub struct Args {
     pub quiet: bool,
 }
 
-pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
+    // `-C DIR` means "as if started in DIR": relative paths start there.
+    if args.file.is_relative() {
+        args.file = global.dir.join(&args.file);
+    }
     let format = match args.format {
         Some(f) => f,
         None => match args.file.extension().and_then(|e| e.to_str()) {

@@ -1,0 +1,81 @@
+//! `habeas import`: JSON Lines and CSV load records; a bad line anywhere in
+//! the file (unknown field, truncated CSV row) is reported with its line
+//! number and nothing at all is written.
+
+mod vault_support;
+
+use vault_support::*;
+
+fn records(dir: &std::path::Path) -> i64 {
+    if !data_db(dir).exists() {
+        return 0;
+    }
+    count(dir, "SELECT COUNT(*) FROM records")
+}
+
+#[test]
+fn csv_with_a_column_mapping_is_imported() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("customers.csv"),
+        "subject_ref,mail,tel,country\nr1,a.csv@example.org,01 99 00 11 11,fr\nr2,b.csv@example.org,01 99 00 22 22,be\n",
+    )
+    .expect("write csv");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "customers.csv",
+            "--category",
+            "contact",
+            "--map",
+            "mail=email,tel=phone",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("2 "), "{out}");
+    assert_eq!(records(dir.path()), 2);
+    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM blind_index"), 4);
+}
+
+#[test]
+fn a_bad_line_anywhere_imports_nothing() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("truncated.csv"),
+        "subject_ref,mail,tel,country\nr1,a@example.org,01 99 00 11 11,fr\nr2,b@example.org,01 99 00 22 22\n",
+    )
+    .expect("write csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "truncated.csv",
+            "--category",
+            "contact",
+            "--map",
+            "mail=email,tel=phone",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("truncated.csv:3") && err.contains("3 columns instead of 4"),
+        "{err}"
+    );
+
+    let mut jsonl = String::new();
+    for i in 0..50 {
+        jsonl.push_str(&format!("{{\"subject_ref\":\"s{i}\",\"category\":\"contact\",\"fields\":{{\"email\":\"j{i}@example.org\"}}}}\n"));
+    }
+    jsonl.push_str("{\"subject_ref\":\"s50\",\"category\":\"contact\",\"fields\":{\"email\":\"x@example.org\",\"fax\":\"0100\"}}\n");
+    std::fs::write(dir.path().join("records.jsonl"), jsonl).expect("write jsonl");
+    let (code, _, err) = run(dir.path(), &["import", "records.jsonl"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("records.jsonl:51") && err.contains("`fax`") && err.contains("`contact`"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(records(dir.path()), 0);
+}
