@@ -15,11 +15,11 @@ fn main() {
         .build()
         .flatten()
     {
-        if e.file_type().is_some_and(|t| t.is_file()) {
-            if let Ok(s) = std::fs::read_to_string(e.path()) {
-                total += s.len();
-                texts.push(s);
-            }
+        if e.file_type().is_some_and(|t| t.is_file())
+            && let Ok(s) = std::fs::read_to_string(e.path())
+        {
+            total += s.len();
+            texts.push(s);
         }
     }
     let mut det = habeas_scan::Detector::new();

@@ -82,14 +82,12 @@ pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut String) {
                 serde_json::to_string(p).unwrap_or_default()
             );
         }
-        if show_values {
-            if let Some(v) = &h.value {
-                let _ = write!(
-                    out,
-                    ",\"value\":{}",
-                    serde_json::to_string(v).unwrap_or_default()
-                );
-            }
+        if show_values && let Some(v) = &h.value {
+            let _ = write!(
+                out,
+                ",\"value\":{}",
+                serde_json::to_string(v).unwrap_or_default()
+            );
         }
         out.push_str("}\n");
     }
@@ -197,8 +195,8 @@ pub fn table(
     } else {
         let _ = writeln!(
             out,
-            "{:>7}  {:<14} {:<50} {}",
-            "RISQUE", "NIVEAU/LEVEL", "FICHIER / FILE", "TYPES"
+            "{:>7}  {:<14} {:<50} TYPES",
+            "RISQUE", "NIVEAU/LEVEL", "FICHIER / FILE"
         );
         for f in &ranked {
             let types: Vec<String> = f.counts.iter().map(|(t, n)| format!("{t}×{n}")).collect();

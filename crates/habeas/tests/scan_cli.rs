@@ -158,7 +158,7 @@ fn values_are_masked_unless_asked() {
         "NIR printed in clear"
     );
     assert!(
-        out.contains("2• •• •• •• ••• ••• 93"),
+        out.contains("2 9• •• •• ••• ••• 93"),
         "masked preview missing: {out}"
     );
     let (_, table, _) = scan(&[root.to_str().unwrap_or_default()]);

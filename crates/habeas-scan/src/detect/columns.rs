@@ -96,9 +96,7 @@ fn header(text: &str) -> Option<(u8, Vec<(usize, PiiType)>)> {
     let sep = [b',', b';', b'\t', b'|']
         .into_iter()
         .max_by_key(|s| first.bytes().filter(|c| c == s).count())?;
-    if first.bytes().filter(|&c| c == sep).count() < 1
-        || first.bytes().any(|c| c.is_ascii_digit() && false)
-    {
+    if first.bytes().filter(|&c| c == sep).count() < 1 {
         return None;
     }
     let cols: Vec<(usize, PiiType)> = cells(first, sep)
@@ -151,10 +149,10 @@ pub(crate) fn cell(
             }
         }
         PiiType::Person => {
-            if let Some((ns, ne)) = name_at(&text[..e], s, 1) {
-                if ne <= e {
-                    out.push(Finding::new(ns, ne, kind, 0.8));
-                }
+            if let Some((ns, ne)) = name_at(&text[..e], s, 1)
+                && ne <= e
+            {
+                out.push(Finding::new(ns, ne, kind, 0.8));
             }
         }
         _ => {

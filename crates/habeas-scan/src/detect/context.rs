@@ -295,21 +295,20 @@ pub(crate) fn name_at(text: &str, i: usize, min_words: usize) -> Option<(usize, 
     loop {
         let r = &text[pos..];
         // particle?
-        if words > 0 {
-            if let Some(p) = PARTICLES
+        if words > 0
+            && let Some(p) = PARTICLES
                 .iter()
                 .find(|p| r.starts_with(**p) && r[p.len()..].starts_with([' ', '\'']))
+        {
+            let after = pos + p.len();
+            let skip = if text[after..].starts_with(' ') { 1 } else { 0 };
+            if text[after + skip..]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
             {
-                let after = pos + p.len();
-                let skip = if text[after..].starts_with(' ') { 1 } else { 0 };
-                if text[after + skip..]
-                    .chars()
-                    .next()
-                    .is_some_and(char::is_uppercase)
-                {
-                    pos = after + skip;
-                    continue;
-                }
+                pos = after + skip;
+                continue;
             }
         }
         let mut chars = r.char_indices();
@@ -381,10 +380,10 @@ fn closing(text: &str, e: usize, out: &mut Vec<Finding>) {
         }
         // Quoted replies keep their "> " prefix on the signature too.
         let quote = line.len() - line.trim_start_matches(['>', ' ']).len();
-        if let Some((s, end)) = name_at(text, ns + quote, 2) {
-            if text[end..ns + line.len()].trim().is_empty() {
-                out.push(Finding::new(s, end, PiiType::Person, 0.75));
-            }
+        if let Some((s, end)) = name_at(text, ns + quote, 2)
+            && text[end..ns + line.len()].trim().is_empty()
+        {
+            out.push(Finding::new(s, end, PiiType::Person, 0.75));
         }
         return;
     }
@@ -407,10 +406,10 @@ fn header(text: &str, s: usize, e: usize, out: &mut Vec<Finding>) {
             continue;
         }
         let off = e + ps + seg.find(name).unwrap_or(0);
-        if let Some((ns, nend)) = name_at(text, off, 1) {
-            if nend <= off + name.len() {
-                out.push(Finding::new(ns, nend, PiiType::Person, 0.85));
-            }
+        if let Some((ns, nend)) = name_at(text, off, 1)
+            && nend <= off + name.len()
+        {
+            out.push(Finding::new(ns, nend, PiiType::Person, 0.85));
         }
     }
 }

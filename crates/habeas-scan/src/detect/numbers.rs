@@ -167,11 +167,11 @@ fn classify_run(text: &[u8], s: &mut NumberScratch, out: &mut Vec<Finding>) {
         let mut b = g;
         while b > a {
             let digits = s.groups[b - 1].cend - s.groups[a].cstart;
-            if digits <= 19 {
-                if let Some(f) = classify_window(text, s, a, b) {
-                    matched = Some((b, f));
-                    break;
-                }
+            if digits <= 19
+                && let Some(f) = classify_window(text, s, a, b)
+            {
+                matched = Some((b, f));
+                break;
             }
             b -= 1;
         }

@@ -84,10 +84,11 @@ fn values(
                     j += if b[j] == b'\\' { 2 } else { 1 };
                 }
                 let e = j.min(b.len());
-                if interesting && depth == 1 {
-                    if let Some(Some(kind)) = cols.get(field) {
-                        cell(text, s, e, *kind, dates, out);
-                    }
+                if interesting
+                    && depth == 1
+                    && let Some(Some(kind)) = cols.get(field)
+                {
+                    cell(text, s, e, *kind, dates, out);
                 }
                 i = e + 1;
                 continue;

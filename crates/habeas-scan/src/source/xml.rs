@@ -26,10 +26,10 @@ pub(crate) fn text_of(xml: &[u8], breaks: &[(&[u8], &str)], out: &mut String) {
             .position(|c| c.is_ascii_whitespace() || *c == b'/')
             .map_or(tag.len(), |k| name_start + k);
         let name = &tag[name_start..name_end];
-        if closing || self_closing {
-            if let Some((_, s)) = breaks.iter().find(|(t, _)| *t == name) {
-                out.push_str(s);
-            }
+        if (closing || self_closing)
+            && let Some((_, s)) = breaks.iter().find(|(t, _)| *t == name)
+        {
+            out.push_str(s);
         }
         i = gt + 1;
     }

@@ -29,7 +29,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Value of a run of ASCII digits modulo `m` (no overflow for any length).

@@ -32,11 +32,11 @@ pub fn is_valid(compact: &[u8]) -> bool {
     }
     let mut n: u64 = 0;
     for (i, &c) in compact[..13].iter().enumerate() {
-        if i == 5 {
-            if let Some(v) = corsica {
-                n = n * 100 + v;
-                continue;
-            }
+        if i == 5
+            && let Some(v) = corsica
+        {
+            n = n * 100 + v;
+            continue;
         }
         if i == 6 && corsica.is_some() {
             continue;

@@ -15,7 +15,7 @@ pub fn siret_is_valid(compact: &[u8]) -> bool {
     // La Poste's establishments other than its head office use the digit-sum rule.
     if &compact[..9] == b"356000000" && compact != b"35600000000048" {
         let sum: u32 = compact.iter().map(|&c| u32::from(c - b'0')).sum();
-        return sum % 5 == 0;
+        return sum.is_multiple_of(5);
     }
     siren_is_valid(&compact[..9]) && luhn(compact)
 }

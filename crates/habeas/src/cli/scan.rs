@@ -197,6 +197,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
                 st.totals.add(&f);
                 for p in &f.problems {
+                    eprintln!("habeas scan: {}: {p}", f.path);
                     st.errors.push((f.path.clone(), p.clone()));
                 }
                 if keep_files && (!f.hits.is_empty() || !f.problems.is_empty()) {
