@@ -173,3 +173,76 @@ fn the_scan_detects_remnants_when_secure_delete_is_off() {
         "without secure_delete the deleted bytes remain"
     );
 }
+
+/// RELIABILITY.md T21 (storage part): a `VACUUM INTO` backup taken after an erasure carries no
+/// remnant of the erased subject, and it opens as a working store with the neighbour's data.
+#[test]
+fn backups_taken_after_erasure_carry_no_remnant() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("data/habeas.db")).expect("data store");
+    let keys = SqliteKeyStore::open(dir.path().join("keys/keys.db")).expect("key store");
+    let mut recs = Vec::new();
+    for n in 0..30 {
+        let mut r = record(&format!("v{n}"), "victim", "contact", n, None);
+        r.sealed = marked(&format!("rec{n}"));
+        recs.push(r);
+        recs.push(record(&format!("n{n}"), "neighbour", "contact", n, None));
+    }
+    store.insert_records(recs).expect("records");
+    let key = |s: &str, w: Vec<u8>| WrappedKey {
+        subject_id: s.into(),
+        category: "contact".into(),
+        kek_id: "k".into(),
+        wrapped: w,
+    };
+    keys.put_keys(&[
+        key("victim", marked("key")),
+        key("neighbour", b"n".to_vec()),
+    ])
+    .expect("keys");
+
+    let backups = dir.path().join("backups");
+    std::fs::create_dir_all(&backups).expect("mkdir");
+    store
+        .backup_into(backups.join("before.db"))
+        .expect("backup before");
+    assert!(
+        !files_containing(&backups, MARKER).is_empty(),
+        "control: a backup before erasure holds the data"
+    );
+
+    keys.shred("victim", None).expect("shred");
+    store
+        .delete_subject_records("victim", None)
+        .expect("delete");
+    std::fs::remove_file(backups.join("before.db")).expect("expire the old backup");
+    store
+        .backup_into(backups.join("data.db"))
+        .expect("backup data");
+    keys.backup_into(backups.join("keys.db"))
+        .expect("backup keys");
+    let hits = files_containing(&backups, MARKER);
+    assert!(hits.is_empty(), "erased bytes carried into {hits:?}");
+
+    let restored = SqliteStore::open(backups.join("data.db")).expect("restore");
+    assert_eq!(
+        restored
+            .subject_records("neighbour", None)
+            .expect("read")
+            .len(),
+        30
+    );
+    assert!(
+        restored
+            .subject_records("victim", None)
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        matches!(
+            store.backup_into(backups.join("data.db")),
+            Err(habeas_store::StoreError::Invalid(_))
+        ),
+        "never overwrites"
+    );
+}

@@ -143,6 +143,28 @@ pub fn migrate(conn: &mut Connection, list: &[Migration]) -> Result<()> {
     Ok(())
 }
 
+/// Copy the live pages of the database at `source` into a new file `dest` with `VACUUM INTO`:
+/// a consistent snapshot without free pages or WAL frames, so deleted bytes are not carried
+/// into backups (RELIABILITY.md §0.1: the online backup API copies them). `dest` must not exist.
+pub fn vacuum_into(source: &Path, dest: &Path) -> Result<()> {
+    if dest.exists() {
+        return Err(StoreError::Invalid(format!(
+            "backup target {} already exists: choose a new file name",
+            dest.display()
+        )));
+    }
+    let dest_text = dest.to_str().ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "backup target {} is not valid UTF-8",
+            dest.display()
+        ))
+    })?;
+    let conn = open_conn(source, false)?;
+    conn.pragma_update(None, "query_only", "OFF")?;
+    conn.execute("VACUUM INTO ?1", [dest_text])?;
+    Ok(())
+}
+
 fn schema_version(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row(
         "SELECT COALESCE(MAX(version), 0) FROM schema_version",

@@ -36,6 +36,12 @@ impl SqliteStore {
         })
     }
 
+    /// Write a compact, remnant-free copy to `dest` (which must not exist) with `VACUUM INTO`.
+    /// Readers and the writer keep working meanwhile.
+    pub fn backup_into(&self, dest: impl AsRef<Path>) -> Result<()> {
+        super::vacuum_into(&self.path, dest.as_ref())
+    }
+
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
