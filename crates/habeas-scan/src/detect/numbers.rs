@@ -232,14 +232,14 @@ fn classify_window(
     }
     if !plus {
         match nd {
-            11 if nrn::is_valid(digits) => {
+            11 if layout(groups, &[&[2, 2, 2, 3, 2], &[6, 3, 2], &[6, 5]]) && nrn::is_valid(digits) => {
                 let conf = if ng > 1 { 0.97 } else { 0.9 };
                 return Some(Some(Finding::new(start, end, PiiType::BeNrn, conf)));
             }
-            15 if nir::is_valid(digits) => {
+            15 if layout(groups, &[&[1, 2, 2, 2, 3, 3, 2], &[13, 2], &[1, 2, 2, 2, 6, 2]]) && nir::is_valid(digits) => {
                 return Some(Some(Finding::new(start, end, PiiType::FrNir, 0.97)));
             }
-            14 if siren::siret_is_valid(digits) => {
+            14 if layout(groups, &[&[3, 3, 3, 5], &[9, 5]]) && siren::siret_is_valid(digits) => {
                 return Some(Some(Finding::new(start, end, PiiType::FrSiret, 0.95)));
             }
             _ => {}
@@ -306,6 +306,15 @@ fn is_date(w: &[u8], lens: [usize; 3]) -> bool {
         [1 | 2, 1 | 2, 4] => year_ok(z) && (dm(x, y) || dm(y, x)),
         _ => false,
     }
+}
+
+/// Identifiers are written bare or in their conventional groups. Accepting any grouping would
+/// let columns of small numbers (tables, PostScript, dumps) pass a checksum by chance.
+fn layout(groups: &[Group], allowed: &[&[usize]]) -> bool {
+    groups.len() == 1
+        || allowed.iter().any(|pat| {
+            pat.len() == groups.len() && pat.iter().zip(groups).all(|(&l, g)| g.end - g.start == l)
+        })
 }
 
 /// Cards are written bare, in groups of four (the last may be shorter), or 4-6-5 (Amex).

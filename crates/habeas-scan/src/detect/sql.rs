@@ -59,7 +59,7 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
                 .map(|(_, c)| c.clone())
                 .unwrap_or_default(),
         };
-        i = values(text, vpos + 6, &cols, dates, out);
+        i = values(text, vpos + 6, &cols, dates, out).min(b.len());
     }
 }
 
