@@ -197,7 +197,9 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
             Cue::Birth => birth(text, e, dates, out),
             Cue::Title if kw_ends_word => title(text, e, out),
             // "Upstream-Name:", "file_name:" are not name fields.
-            Cue::Label if kw_ends_word && !text[..s].ends_with(['-', '_', '.']) => label(text, e, out, 1),
+            Cue::Label if kw_ends_word && !text[..s].ends_with(['-', '_', '.']) => {
+                label(text, e, out, 1)
+            }
             Cue::Intro if kw_ends_word => label(text, e, out, 2),
             Cue::Closing => closing(text, e, out),
             Cue::Header if kw_ends_word => header(text, s, e, out),

@@ -232,11 +232,17 @@ fn classify_window(
     }
     if !plus {
         match nd {
-            11 if layout(groups, &[&[2, 2, 2, 3, 2], &[6, 3, 2], &[6, 5]]) && nrn::is_valid(digits) => {
+            11 if layout(groups, &[&[2, 2, 2, 3, 2], &[6, 3, 2], &[6, 5]])
+                && nrn::is_valid(digits) =>
+            {
                 let conf = if ng > 1 { 0.97 } else { 0.9 };
                 return Some(Some(Finding::new(start, end, PiiType::BeNrn, conf)));
             }
-            15 if layout(groups, &[&[1, 2, 2, 2, 3, 3, 2], &[13, 2], &[1, 2, 2, 2, 6, 2]]) && nir::is_valid(digits) => {
+            15 if layout(
+                groups,
+                &[&[1, 2, 2, 2, 3, 3, 2], &[13, 2], &[1, 2, 2, 2, 6, 2]],
+            ) && nir::is_valid(digits) =>
+            {
                 return Some(Some(Finding::new(start, end, PiiType::FrNir, 0.97)));
             }
             14 if layout(groups, &[&[3, 3, 3, 5], &[9, 5]]) && siren::siret_is_valid(digits) => {
@@ -381,6 +387,11 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
         region = None;
     } else if digits[0] == b'0'
         && (9..=10).contains(&nd)
+        // National layouts: "0X XX XX XX XX", "0470 12 34 56", "02 123 45 67", bare. A 4-digit
+        // group after the first is a year or a time-zone offset ("04 2022 -0700"), not a phone.
+        && (groups.len() == 1
+            || (groups[0].end - groups[0].start <= 4
+                && groups[1..].iter().all(|g| (2..=3).contains(&(g.end - g.start)))))
         && groups.iter().skip(1).all(|g| g.sep_before != b'(')
     {
         buf.extend(digits.iter().map(|&c| c as char));
