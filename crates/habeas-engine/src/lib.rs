@@ -28,4 +28,6 @@ pub use access::{Caller, Scope, Token};
 pub use error::{EngineError, Refusal, Result};
 pub use journal::Verdict;
 pub use validate::RecordInput;
-pub use vault::{BulkLine, BulkReceipt, Receipt, RecordView, SubjectView, Vault, VaultPaths};
+pub use vault::{
+    BulkLine, BulkReceipt, PendingBulk, Receipt, RecordView, SubjectView, Vault, VaultPaths,
+};

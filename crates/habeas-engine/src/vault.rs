@@ -100,6 +100,20 @@ pub struct BulkReceipt {
     pub created_subjects: BTreeMap<String, String>,
 }
 
+/// A bulk write queued to the writer; [`PendingBulk::wait`] returns once it is durable.
+pub struct PendingBulk {
+    answer: crate::writer::Pending,
+    receipt: BulkReceipt,
+}
+
+impl PendingBulk {
+    /// Wait for the commit; the receipt only once the batch is durable.
+    pub fn wait(self) -> Result<BulkReceipt> {
+        self.answer.wait()?;
+        Ok(self.receipt)
+    }
+}
+
 struct Prepared {
     subject: String,
     record: String,
@@ -319,6 +333,32 @@ impl Vault {
         lines: Vec<BulkLine>,
         known: &mut BTreeMap<String, String>,
     ) -> Result<BulkReceipt> {
+        let pending = self.write_bulk_begin(caller, lines, known)?;
+        let created: Vec<String> = pending.receipt.created_subjects.keys().cloned().collect();
+        match pending.wait() {
+            Ok(receipt) => Ok(receipt),
+            Err(e) => {
+                for r in created {
+                    known.remove(&r);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The first half of a bulk write, for pipelined imports: validate,
+    /// authorize, seal and index `lines`, queue them to the writer and
+    /// return at once, so the caller can prepare the next batch while this
+    /// one commits. The subjects this batch creates are added to `known`
+    /// right away (a later batch may name them); if this batch then fails,
+    /// the import must stop — a later batch naming its subjects fails too,
+    /// as they do not exist.
+    pub fn write_bulk_begin(
+        &self,
+        caller: &Caller,
+        lines: Vec<BulkLine>,
+        known: &mut BTreeMap<String, String>,
+    ) -> Result<PendingBulk> {
         let now = self.now();
         let mut created: BTreeMap<String, String> = BTreeMap::new();
         let mut new_subjects = Vec::new();
@@ -351,11 +391,14 @@ impl Vault {
             );
         }
         let written = prepared.len() as u64;
-        self.commit(caller, prepared, new_subjects, now)?;
+        let answer = self.start_commit(caller, prepared, new_subjects, now)?;
         known.extend(created.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Ok(BulkReceipt {
-            written,
-            created_subjects: created,
+        Ok(PendingBulk {
+            answer,
+            receipt: BulkReceipt {
+                written,
+                created_subjects: created,
+            },
         })
     }
 
@@ -388,6 +431,19 @@ impl Vault {
         new_subjects: Vec<(String, String)>,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        self.start_commit(caller, prepared, new_subjects, now)?
+            .wait()
+            .map(|_| ())
+    }
+
+    /// Seal, index and queue a write; the answer comes with [`crate::writer::Pending::wait`].
+    fn start_commit(
+        &self,
+        caller: &Caller,
+        prepared: Vec<Prepared>,
+        new_subjects: Vec<(String, String)>,
+        now: DateTime<Utc>,
+    ) -> Result<crate::writer::Pending> {
         let mut pairs: Vec<(String, String)> = prepared
             .iter()
             .map(|p| (p.subject.clone(), p.valid.category.clone()))
@@ -468,8 +524,7 @@ impl Vault {
                 new_subjects.iter().map(|(id, _)| id.clone()).collect(),
             )
         });
-        self.writer.submit(Some(work), entries)?;
-        Ok(())
+        self.writer.submit_nowait(Some(work), entries)
     }
 
     fn table_for(&self, valid: &ValidRecord) -> Result<Option<(String, i64, i64)>> {

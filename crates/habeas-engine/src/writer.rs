@@ -51,6 +51,11 @@ impl Writer {
 
     /// Run `work` and append `entries`, durably; returns the entries' sequence numbers.
     pub fn submit(&self, work: Option<Work>, entries: Vec<Entry>) -> Result<Vec<u64>> {
+        self.submit_nowait(work, entries)?.wait()
+    }
+
+    /// Queue a job and return at once; [`Pending::wait`] gives its outcome.
+    pub fn submit_nowait(&self, work: Option<Work>, entries: Vec<Entry>) -> Result<Pending> {
         let (reply, answer) = sync_channel(1);
         let tx = self
             .tx
@@ -62,7 +67,19 @@ impl Writer {
             reply,
         })
         .map_err(|_| EngineError::Storage("the writer thread stopped".into()))?;
-        answer.recv().map_err(|_| {
+        Ok(Pending { answer })
+    }
+}
+
+/// A queued job's answer.
+pub struct Pending {
+    answer: Receiver<Result<Vec<u64>>>,
+}
+
+impl Pending {
+    /// Block until the job's batch committed (or failed).
+    pub fn wait(self) -> Result<Vec<u64>> {
+        self.answer.recv().map_err(|_| {
             EngineError::Storage("the writer thread stopped before answering".into())
         })?
     }

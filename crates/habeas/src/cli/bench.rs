@@ -78,6 +78,22 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let mut subjects = 0u64;
     let mut n = 0u64;
     let mut plain_bytes = 0u64;
+    // Pipelined: batch N+1 is prepared (validated, sealed, indexed) while
+    // batch N commits; one batch in flight at a time.
+    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
+    let mut settle = |pending: habeas_engine::PendingBulk| -> anyhow::Result<()> {
+        let receipt = pending.wait()?;
+        subjects += receipt.created_subjects.len() as u64;
+        if sample.len() < 1000 {
+            sample.extend(
+                receipt
+                    .created_subjects
+                    .into_values()
+                    .take(1000 - sample.len()),
+            );
+        }
+        Ok(())
+    };
     while n < args.records {
         let end = (n + 5_000).min(args.records);
         let mut lines = Vec::with_capacity((end - n) as usize);
@@ -88,17 +104,15 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             input.subject_ref = Some(format!("s{}", i / args.per_subject));
             lines.push(BulkLine { line: i + 1, input });
         }
-        let receipt = vault.write_bulk(&op, lines)?;
-        subjects += receipt.created_subjects.len() as u64;
-        if sample.len() < 1000 {
-            sample.extend(
-                receipt
-                    .created_subjects
-                    .into_values()
-                    .take(1000 - sample.len()),
-            );
+        // References never span batches here: a fresh map keeps memory flat.
+        let next = vault.write_bulk_begin(&op, lines, &mut std::collections::BTreeMap::new())?;
+        if let Some(previous) = in_flight.replace(next) {
+            settle(previous)?;
         }
         n = end;
+    }
+    if let Some(last) = in_flight.take() {
+        settle(last)?;
     }
     let ingest = started.elapsed();
     let rate = args.records as f64 / ingest.as_secs_f64();

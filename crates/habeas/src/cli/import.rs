@@ -112,14 +112,24 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let mut refs = BTreeMap::new();
     let mut batch = Vec::with_capacity(BATCH);
     let mut written = 0u64;
+    // Pipelined: the next batch is prepared (validated, sealed, indexed)
+    // while the previous one commits; one batch in flight at a time.
+    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
+    let mut settle = |pending: habeas_engine::PendingBulk| -> anyhow::Result<()> {
+        let r = pending.wait()?;
+        written += r.written;
+        bar.inc(r.written);
+        Ok(())
+    };
     let mut flush =
         |batch: &mut Vec<BulkLine>, refs: &mut BTreeMap<String, String>| -> anyhow::Result<()> {
             if batch.is_empty() {
                 return Ok(());
             }
-            let r = vault.write_bulk_with_refs(&caller, std::mem::take(batch), refs)?;
-            written += r.written;
-            bar.inc(r.written);
+            let next = vault.write_bulk_begin(&caller, std::mem::take(batch), refs)?;
+            if let Some(previous) = in_flight.replace(next) {
+                settle(previous)?;
+            }
             Ok(())
         };
     reader.for_each(&args.file, |line, parsed| {
@@ -131,6 +141,9 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         Ok(true)
     })?;
     flush(&mut batch, &mut refs)?;
+    if let Some(last) = in_flight.take() {
+        settle(last)?;
+    }
     bar.finish_and_clear();
     println!(
         "{written} enregistrements importés, {} personnes créées / records imported, subjects created",
