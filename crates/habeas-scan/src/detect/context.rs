@@ -460,6 +460,20 @@ fn street(text: &str, s: usize, e: usize, kw: &str, out: &mut Vec<Finding>) {
     if seg.is_empty() || seg.len() > 80 {
         return;
     }
+    // Cheap gate before any regex: an address has a digit in its street segment or a
+    // postcode right after it (same line after a comma, or the next line). Prose hits of
+    // "place", "route", "court" stop here.
+    let seg_has_digit = seg.bytes().any(|b| b.is_ascii_digit());
+    if !seg_has_digit {
+        let after = &text.as_bytes()[seg_e.min(text.len())..];
+        let next = after
+            .iter()
+            .position(|b| !matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n'))
+            .map(|k| after[k]);
+        if !next.is_some_and(|b| b.is_ascii_digit() || b == b'B' || b == b'F') {
+            return;
+        }
+    }
     // A house number in the segment (before the type in FR/EN, after it in BE/NL), or else a
     // postcode line right after; a street type alone in prose is not an address.
     let numbered = STREET_LINE
