@@ -240,3 +240,53 @@ fn report_maps_found_types_to_declared_categories() {
         "{out}"
     );
 }
+
+#[test]
+fn hidden_and_ignored_files_are_scanned_unless_asked_and_symlinks_stay_in_the_tree() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = tmp.path().join("root");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(root.join(".cache")).unwrap_or_default();
+    std::fs::create_dir_all(&outside).unwrap_or_default();
+    std::fs::write(root.join(".gitignore"), "ignored.txt\n").unwrap_or_default();
+    std::fs::write(root.join("ignored.txt"), "a@example.fr\n").unwrap_or_default();
+    std::fs::write(root.join(".cache/hidden.txt"), "b@example.fr\n").unwrap_or_default();
+    std::fs::write(outside.join("secret.txt"), "c@example.fr\n").unwrap_or_default();
+    std::fs::write(root.join("inside.txt"), "d@example.fr\n").unwrap_or_default();
+    #[cfg(unix)]
+    {
+        let _ = std::os::unix::fs::symlink(outside.join("secret.txt"), root.join("link-out.txt"));
+        let _ = std::os::unix::fs::symlink(root.join("inside.txt"), root.join("link-in.txt"));
+    }
+    let r = root.to_str().unwrap_or_default();
+    let paths = |args: &[&str]| -> Vec<String> {
+        let (_, out, _) = scan(args);
+        let mut p: Vec<String> = lines(&out)
+            .iter()
+            .map(|v| v["path"].as_str().unwrap_or("").to_string())
+            .collect();
+        p.sort();
+        p
+    };
+    let all = paths(&["--format", "jsonl", r]);
+    assert!(
+        all.contains(&"ignored.txt".to_string()) && all.contains(&".cache/hidden.txt".to_string()),
+        "{all:?}"
+    );
+    #[cfg(unix)]
+    {
+        assert!(all.contains(&"link-in.txt".to_string()), "{all:?}");
+        assert!(!all.contains(&"link-out.txt".to_string()), "{all:?}");
+        let followed = paths(&["--format", "jsonl", "--follow-symlinks", r]);
+        assert!(
+            followed.contains(&"link-out.txt".to_string()),
+            "{followed:?}"
+        );
+    }
+    let respected = paths(&["--format", "jsonl", "--respect-ignore", r]);
+    assert!(
+        !respected.contains(&"ignored.txt".to_string()),
+        "{respected:?}"
+    );
+    assert!(respected.contains(&"inside.txt".to_string()));
+}
