@@ -53,7 +53,9 @@ mod tests {
 
     #[test]
     fn manual_clock_moves_only_when_told() {
-        let t0 = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z").unwrap().to_utc();
+        let t0 = DateTime::parse_from_rfc3339("2026-01-31T10:00:00Z")
+            .unwrap()
+            .to_utc();
         let clock = ManualClock::new(t0);
         assert_eq!(clock.now(), t0);
         clock.advance(Duration::days(1));

@@ -53,7 +53,10 @@ impl Delay {
                 (u64::from(h), Self::working_days_max_hours(days))
             }
             Delay::Days(d) => (u64::from(d) * 24, u64::from(d) * 24),
-            Delay::WorkingDays(d) => (u64::from(d) * 24, Self::working_days_max_hours(u64::from(d))),
+            Delay::WorkingDays(d) => (
+                u64::from(d) * 24,
+                Self::working_days_max_hours(u64::from(d)),
+            ),
             Delay::Weeks(w) => (u64::from(w) * 7 * 24, u64::from(w) * 7 * 24),
             Delay::Months(m) => (u64::from(m) * 28 * 24, u64::from(m) * 31 * 24),
         }
@@ -82,9 +85,21 @@ impl Delay {
         let (n, fr_one, fr_many, en_one, en_many) = match *self {
             Delay::Immediate => return lang.pick("immédiatement", "immediately").to_string(),
             Delay::Hours(n) => (n, "heure", "heures", "hour", "hours"),
-            Delay::WorkingHours(n) => (n, "heure ouvrée", "heures ouvrées", "working hour", "working hours"),
+            Delay::WorkingHours(n) => (
+                n,
+                "heure ouvrée",
+                "heures ouvrées",
+                "working hour",
+                "working hours",
+            ),
             Delay::Days(n) => (n, "jour", "jours", "day", "days"),
-            Delay::WorkingDays(n) => (n, "jour ouvré", "jours ouvrés", "working day", "working days"),
+            Delay::WorkingDays(n) => (
+                n,
+                "jour ouvré",
+                "jours ouvrés",
+                "working day",
+                "working days",
+            ),
             Delay::Weeks(n) => (n, "semaine", "semaines", "week", "weeks"),
             Delay::Months(n) => (n, "mois", "mois", "month", "months"),
         };
@@ -146,7 +161,12 @@ impl FromStr for Delay {
         })?;
         let unit_text = lower[digits..].trim();
         let unit_at = lead + trimmed.len() - lower[digits..].trim_start().len();
-        let delay = match unit_text.split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+        let delay = match unit_text
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str()
+        {
             "hour" | "hours" | "h" => Delay::Hours(n),
             "working hour" | "working hours" | "business hours" => Delay::WorkingHours(n),
             "day" | "days" | "calendar days" => Delay::Days(n),
@@ -243,7 +263,10 @@ mod tests {
 
     #[test]
     fn describes_in_both_languages() {
-        assert_eq!(Delay::WorkingHours(48).describe(Lang::Fr), "48 heures ouvrées");
+        assert_eq!(
+            Delay::WorkingHours(48).describe(Lang::Fr),
+            "48 heures ouvrées"
+        );
         assert_eq!(Delay::WorkingDays(1).describe(Lang::En), "1 working day");
         assert_eq!(Delay::Immediate.describe(Lang::Fr), "immédiatement");
     }

@@ -84,7 +84,9 @@ impl Period {
             PeriodUnit::Days => start.checked_add_days(Days::new(u64::from(self.amount))),
             PeriodUnit::Weeks => start.checked_add_days(Days::new(u64::from(self.amount) * 7)),
             PeriodUnit::Months => start.checked_add_months(Months::new(self.amount)),
-            PeriodUnit::Years => start.checked_add_months(Months::new(self.amount.checked_mul(12)?)),
+            PeriodUnit::Years => {
+                start.checked_add_months(Months::new(self.amount.checked_mul(12)?))
+            }
         }
     }
 
@@ -322,7 +324,9 @@ impl fmt::Display for RetentionRule {
     /// The canonical text, which parses back to the same rule.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.base {
-            RetentionBase::After { period, anchor } => write!(f, "{period} after {}", anchor.words())?,
+            RetentionBase::After { period, anchor } => {
+                write!(f, "{period} after {}", anchor.words())?
+            }
             RetentionBase::Until { event } => write!(f, "until {}", event.replace('_', " "))?,
         }
         if let Some(p) = self.incident_period {
@@ -423,9 +427,15 @@ fn parse_base(text: &str, offset: usize) -> Result<RetentionBase, RetentionParse
     Ok(RetentionBase::After { period, anchor })
 }
 
-fn parse_clause(rule: &mut RetentionRule, text: &str, offset: usize) -> Result<(), RetentionParseError> {
+fn parse_clause(
+    rule: &mut RetentionRule,
+    text: &str,
+    offset: usize,
+) -> Result<(), RetentionParseError> {
     const LEGAL: &str = "legal obligation";
-    let is_legal = text.get(..LEGAL.len()).is_some_and(|head| head.eq_ignore_ascii_case(LEGAL));
+    let is_legal = text
+        .get(..LEGAL.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(LEGAL));
     if is_legal {
         let reference = text[LEGAL.len()..].trim_start();
         let Some(reference) = reference.strip_prefix(':') else {
@@ -446,14 +456,21 @@ fn parse_clause(rule: &mut RetentionRule, text: &str, offset: usize) -> Result<(
             ));
         }
         if rule.legal_obligation.is_some() {
-            return Err(err(offset, "the legal obligation is given twice", "keep one `legal obligation:` clause"));
+            return Err(err(
+                offset,
+                "the legal obligation is given twice",
+                "keep one `legal obligation:` clause",
+            ));
         }
         rule.legal_obligation = Some(reference.to_string());
         return Ok(());
     }
     let (period, rest_at) = parse_period(text, offset)?;
     let rest = text[rest_at - offset..].trim().to_lowercase();
-    if !matches!(rest.as_str(), "if linked to an incident" | "if linked to a security incident" | "if incident") {
+    if !matches!(
+        rest.as_str(),
+        "if linked to an incident" | "if linked to a security incident" | "if incident"
+    ) {
         return Err(err(
             rest_at,
             "unknown clause after the period",
@@ -461,16 +478,20 @@ fn parse_clause(rule: &mut RetentionRule, text: &str, offset: usize) -> Result<(
         ));
     }
     if rule.incident_period.is_some() {
-        return Err(err(offset, "the incident period is given twice", "keep one `if linked to an incident` clause"));
+        return Err(err(
+            offset,
+            "the incident period is given twice",
+            "keep one `if linked to an incident` clause",
+        ));
     }
-    if let Some(base) = rule.period() {
-        if period.bounds_days().1 <= base.bounds_days().0 {
-            return Err(err(
-                offset,
-                "the incident period must be longer than the base period",
-                "an incident extends retention, e.g. `12 months after collection; 36 months if linked to an incident`",
-            ));
-        }
+    if let Some(base) = rule.period()
+        && period.bounds_days().1 <= base.bounds_days().0
+    {
+        return Err(err(
+            offset,
+            "the incident period must be longer than the base period",
+            "an incident extends retention, e.g. `12 months after collection; 36 months if linked to an incident`",
+        ));
     }
     rule.incident_period = Some(period);
     Ok(())
@@ -481,23 +502,44 @@ fn parse_clause(rule: &mut RetentionRule, text: &str, offset: usize) -> Result<(
 fn parse_period(text: &str, offset: usize) -> Result<(Period, usize), RetentionParseError> {
     let digits = text.chars().take_while(char::is_ascii_digit).count();
     if digits == 0 {
-        return Err(err(offset, "expected a number of days, weeks, months or years", RULE_HINT));
+        return Err(err(
+            offset,
+            "expected a number of days, weeks, months or years",
+            RULE_HINT,
+        ));
     }
-    let amount: u32 = text[..digits]
-        .parse()
-        .map_err(|_| err(offset, "the number is too large", "use a period of at most a few hundred years"))?;
+    let amount: u32 = text[..digits].parse().map_err(|_| {
+        err(
+            offset,
+            "the number is too large",
+            "use a period of at most a few hundred years",
+        )
+    })?;
     if amount == 0 {
-        return Err(err(offset, "a retention period of zero keeps nothing", "give a positive number, or use `until <event>`"));
+        return Err(err(
+            offset,
+            "a retention period of zero keeps nothing",
+            "give a positive number, or use `until <event>`",
+        ));
     }
     let after_number = &text[digits..];
     let unit_start = digits + (after_number.len() - after_number.trim_start().len());
-    let unit_word: String = text[unit_start..].chars().take_while(|c| c.is_alphabetic()).collect();
+    let unit_word: String = text[unit_start..]
+        .chars()
+        .take_while(|c| c.is_alphabetic())
+        .collect();
     let unit = match unit_word.to_lowercase().as_str() {
         "day" | "days" => PeriodUnit::Days,
         "week" | "weeks" => PeriodUnit::Weeks,
         "month" | "months" => PeriodUnit::Months,
         "year" | "years" => PeriodUnit::Years,
-        "" => return Err(err(offset + unit_start, "the number has no unit", "add `days`, `weeks`, `months` or `years`")),
+        "" => {
+            return Err(err(
+                offset + unit_start,
+                "the number has no unit",
+                "add `days`, `weeks`, `months` or `years`",
+            ));
+        }
         _ => {
             return Err(err(
                 offset + unit_start,
@@ -507,24 +549,41 @@ fn parse_period(text: &str, offset: usize) -> Result<(Period, usize), RetentionP
         }
     };
     if amount.checked_mul(12).is_none() || (unit == PeriodUnit::Years && amount > 1000) {
-        return Err(err(offset, "the period is too long", "use a period of at most a few hundred years"));
+        return Err(err(
+            offset,
+            "the period is too long",
+            "use a period of at most a few hundred years",
+        ));
     }
-    Ok((Period::new(amount, unit), offset + unit_start + unit_word.len()))
+    Ok((
+        Period::new(amount, unit),
+        offset + unit_start + unit_word.len(),
+    ))
 }
 
 fn parse_event(text: &str, offset: usize) -> Result<String, RetentionParseError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err(err(offset, "the event has no name", "name the event, e.g. `until domain cancelled`"));
+        return Err(err(
+            offset,
+            "the event has no name",
+            "name the event, e.g. `until domain cancelled`",
+        ));
     }
-    if let Some(bad) = text.find(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-' || c == '_')) {
+    if let Some(bad) =
+        text.find(|c: char| !(c.is_alphanumeric() || c == ' ' || c == '-' || c == '_'))
+    {
         return Err(err(
             offset + bad,
             "an event name may only hold letters, digits, spaces, `-` and `_`",
             "name the event in words, e.g. `domain cancelled`",
         ));
     }
-    Ok(text.split_whitespace().collect::<Vec<_>>().join("_").to_lowercase())
+    Ok(text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_lowercase())
 }
 
 /// `text` without the leading keyword `word` and the spaces after it.
@@ -555,15 +614,30 @@ mod tests {
 
     #[test]
     fn parses_every_anchor() {
-        assert_eq!(rule("13 months after collection").anchor(), Anchor::Collection);
-        assert_eq!(rule("3 years after last interaction").anchor(), Anchor::LastInteraction);
-        assert_eq!(rule("5 Years After Contract End").anchor(), Anchor::ContractEnd);
-        assert_eq!(rule("30 days after account closure").anchor(), Anchor::AccountClosure);
+        assert_eq!(
+            rule("13 months after collection").anchor(),
+            Anchor::Collection
+        );
+        assert_eq!(
+            rule("3 years after last interaction").anchor(),
+            Anchor::LastInteraction
+        );
+        assert_eq!(
+            rule("5 Years After Contract End").anchor(),
+            Anchor::ContractEnd
+        );
+        assert_eq!(
+            rule("30 days after account closure").anchor(),
+            Anchor::AccountClosure
+        );
         assert_eq!(
             rule("30 days after domain cancelled").anchor(),
             Anchor::Event("domain_cancelled".into())
         );
-        assert_eq!(rule("until domain cancelled").anchor(), Anchor::Event("domain_cancelled".into()));
+        assert_eq!(
+            rule("until domain cancelled").anchor(),
+            Anchor::Event("domain_cancelled".into())
+        );
     }
 
     #[test]
@@ -623,7 +697,9 @@ mod tests {
 
         let until = rule("until domain cancelled");
         assert_eq!(until.due(&dates), None);
-        dates.events.insert("domain_cancelled".into(), at("2027-01-01T00:00:00Z"));
+        dates
+            .events
+            .insert("domain_cancelled".into(), at("2027-01-01T00:00:00Z"));
         assert_eq!(until.due(&dates), Some(at("2027-01-01T00:00:00Z")));
     }
 
@@ -639,14 +715,20 @@ mod tests {
 
     #[test]
     fn errors_point_inside_the_text() {
-        let e = "13 moons after collection".parse::<RetentionRule>().unwrap_err();
+        let e = "13 moons after collection"
+            .parse::<RetentionRule>()
+            .unwrap_err();
         assert_eq!(e.offset, 3);
         assert!(e.message.contains("moons"), "{e:?}");
 
-        let e = "13 months before collection".parse::<RetentionRule>().unwrap_err();
+        let e = "13 months before collection"
+            .parse::<RetentionRule>()
+            .unwrap_err();
         assert_eq!(e.offset, 10);
 
-        let e = "13 months after collection; forever".parse::<RetentionRule>().unwrap_err();
+        let e = "13 months after collection; forever"
+            .parse::<RetentionRule>()
+            .unwrap_err();
         assert_eq!(e.offset, 28);
 
         let e = "12 months after collection; 6 months if linked to an incident"
@@ -654,22 +736,33 @@ mod tests {
             .unwrap_err();
         assert!(e.message.contains("longer"));
 
-        let e = "10 years after collection; legal obligation".parse::<RetentionRule>().unwrap_err();
+        let e = "10 years after collection; legal obligation"
+            .parse::<RetentionRule>()
+            .unwrap_err();
         assert!(e.hint.contains("L123-22"));
 
         assert!("".parse::<RetentionRule>().is_err());
         assert!("0 days after collection".parse::<RetentionRule>().is_err());
-        assert!("99999999999 days after collection".parse::<RetentionRule>().is_err());
+        assert!(
+            "99999999999 days after collection"
+                .parse::<RetentionRule>()
+                .is_err()
+        );
         assert!("until".parse::<RetentionRule>().is_err());
         assert!("until domain <cancelled>".parse::<RetentionRule>().is_err());
         // Case folding that changes byte lengths must not panic.
-        assert!("12 months after collection; İİİİİİİİİİİİİİİİİİ".parse::<RetentionRule>().is_err());
+        assert!(
+            "12 months after collection; İİİİİİİİİİİİİİİİİİ"
+                .parse::<RetentionRule>()
+                .is_err()
+        );
         let _ = "12 MONTHS AFTER İİ".parse::<RetentionRule>();
     }
 
     #[test]
     fn describes_in_both_languages() {
-        let r = rule("10 years after contract end; legal obligation: Code de commerce art. L123-22");
+        let r =
+            rule("10 years after contract end; legal obligation: Code de commerce art. L123-22");
         assert_eq!(
             r.describe(Lang::Fr),
             "10 ans après la fin du contrat (obligation légale : Code de commerce art. L123-22)"
@@ -686,8 +779,12 @@ mod tests {
         struct Holder {
             retention: RetentionRule,
         }
-        let h: Holder = serde_json::from_str(r#"{"retention":"13 months after collection"}"#).unwrap();
-        assert_eq!(h.retention.period(), Some(Period::new(13, PeriodUnit::Months)));
+        let h: Holder =
+            serde_json::from_str(r#"{"retention":"13 months after collection"}"#).unwrap();
+        assert_eq!(
+            h.retention.period(),
+            Some(Period::new(13, PeriodUnit::Months))
+        );
     }
 
     proptest::proptest! {
