@@ -127,7 +127,8 @@ fn sqlite_plain(n: usize) -> (Duration, f64) {
     reset_peak_rss();
     let mut c = rusqlite::Connection::open(&path).expect("open");
     c.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA cache_size=-32768",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA cache_size=-32768; \
+         PRAGMA wal_autocheckpoint=8192",
     )
     .expect("pragmas");
     let d = drive(n, |batch| {

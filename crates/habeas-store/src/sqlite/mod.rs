@@ -1,6 +1,7 @@
 //! The embedded SQLite backend (the default).
 //!
-//! Every connection: WAL, `synchronous=FULL` (an acknowledged write survives power loss; group
+//! Every connection: WAL (writer: `wal_autocheckpoint=8192`, fewer checkpoint fsyncs in bulk
+//! loads), `synchronous=FULL` (an acknowledged write survives power loss; group
 //! commit makes the fsync per batch affordable — see docs/storage.md), `secure_delete=ON`
 //! (deleted bytes are zeroed, RELIABILITY.md §0.1), `busy_timeout=5000`, `temp_store=MEMORY`.
 //! Writes go through one writer thread ([`writer`]); reads use a small connection pool.
@@ -54,6 +55,7 @@ fn configure(conn: &Connection, writer: bool) -> Result<()> {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -32_768)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
     } else {
         conn.pragma_update(None, "query_only", "ON")?;
         conn.pragma_update(None, "cache_size", -8_192)?;
