@@ -13,7 +13,13 @@ use clap::{Parser, Subcommand};
 #[command(name = "habeas", version, about, long_about = None)]
 struct Cli {
     /// Run as if started in DIR (the project directory holding habeas.toml).
-    #[arg(short = 'C', long = "dir", global = true, default_value = ".", value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "dir",
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
     dir: PathBuf,
 
     #[command(subcommand)]
