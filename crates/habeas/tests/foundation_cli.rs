@@ -212,7 +212,12 @@ fn demo_writes_every_document_and_says_where() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out_dir = tmp.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_habeas"))
-        .args(["demo", "--out", out_dir.to_str().expect("path")])
+        .args([
+            "demo",
+            "--render-only",
+            "--out",
+            out_dir.to_str().expect("path"),
+        ])
         .current_dir(tmp.path())
         .output()
         .expect("run");

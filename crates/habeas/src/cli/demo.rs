@@ -1,8 +1,13 @@
-//! `habeas demo`: render everything Habeas produces for the bundled demo
-//! provider (Hébergix SAS, `examples/hosting-provider`) into a folder: the
-//! register in both views, every format and both languages, the notice and
-//! the assurance summary. The demo declarations are compiled into the
-//! binary, so the command works from any directory.
+//! `habeas demo`: bring the bundled demo provider (Hébergix SAS,
+//! `examples/hosting-provider`) to life. It renders everything Habeas
+//! produces from the declarations into a folder (the register in both views,
+//! every format and both languages, the notice and the assurance summary),
+//! then materialises a project next to them (`<out>/project`: habeas.toml,
+//! declarations, key directory, embedded SQLite vault), fills the vault with
+//! a few hundred clearly fictitious subjects and starts the server, printing
+//! the URL and a token. The demo declarations are compiled into the binary,
+//! so the command works from any directory; `--render-only` stops after the
+//! documents.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -55,7 +60,19 @@ pub struct Args {
     /// Folder to render into (created if missing).
     #[arg(long, value_name = "DIR", default_value = "habeas-demo-out")]
     pub out: PathBuf,
+    /// Only render the documents; do not start the server.
+    #[arg(long)]
+    pub render_only: bool,
+    /// Address the demo server listens on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// How many fictitious subjects the demo vault holds.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    pub subjects: u64,
 }
+
+/// The demo provider's server settings, as shipped in `examples/hosting-provider`.
+const DEMO_SETTINGS: &str = include_str!("../../../../examples/hosting-provider/habeas.toml");
 
 pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let files: Vec<(String, String)> = DEMO_FILES
@@ -80,7 +97,33 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         "Start with {}",
         args.out.join("register-controller.fr.html").display()
     );
-    Ok(ExitCode::SUCCESS)
+    if args.render_only {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let project = args.out.join("project");
+    materialise_project(&project)?;
+    println!(
+        "demo project (vault, keys, declarations): {}",
+        project.display()
+    );
+    super::serve::serve_project(&project, &args.listen, args.subjects)
+}
+
+/// Write the demo project's settings and declarations into `dir`, keeping an
+/// existing vault and key directory, so a second `habeas demo` reuses them.
+fn materialise_project(dir: &Path) -> anyhow::Result<()> {
+    let mut files: Vec<(&str, &str)> = vec![("habeas.toml", DEMO_SETTINGS)];
+    files.extend_from_slice(DEMO_FILES);
+    for (relative, contents) in files {
+        let path = dir.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, contents)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Render every document into `out`; returns the paths written.

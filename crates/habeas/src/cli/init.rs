@@ -54,9 +54,10 @@ fn refuse_non_empty(target: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Write every file of a new project into `target`; returns the paths
-/// written. This is the one place a project is created: key generation
-/// (habeas-crypto's key directory) is to be called from here.
+/// Write every file of a new project into `target`, then create its key
+/// directory (key-encryption key, blind-index key, journal signing key; 0700
+/// directory, 0600 files, outside the data directory); returns the paths
+/// written. This is the one place a project is created.
 pub(crate) fn create_project(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for (relative, contents) in starter::FILES {
@@ -69,5 +70,25 @@ pub(crate) fn create_project(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
+    written.extend(create_keys(target)?);
     Ok(written)
+}
+
+/// Create the project's key directory where habeas.toml says it lives,
+/// unless it already holds keys (`init --force` never replaces a key: that
+/// would make every record sealed under it unreadable).
+fn create_keys(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let settings = habeas_engine::project::load_settings(target)?;
+    let paths = habeas_engine::project::vault_paths(target, &settings)?;
+    if paths.key_dir.join("kek.key").exists() {
+        return Ok(Vec::new());
+    }
+    let data_dir = paths.data_db.parent().map(Path::to_path_buf);
+    habeas_crypto::KeyDir::create(&paths.key_dir, data_dir.as_deref()).with_context(|| {
+        format!(
+            "cannot create the key directory {}",
+            paths.key_dir.display()
+        )
+    })?;
+    Ok(vec![paths.key_dir])
 }

@@ -1,0 +1,105 @@
+//! `habeas demo` — the README's first command — renders the demo provider's
+//! documents, starts the server on a fresh vault of fictitious subjects and
+//! prints a token that works against the API.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    answer
+}
+
+#[test]
+fn demo_starts_a_server_whose_printed_token_finds_a_fictitious_subject() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let child = Command::new(env!("CARGO_BIN_EXE_habeas"))
+        .args([
+            "demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--subjects",
+            "20",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn habeas demo");
+    let mut child = KillOnDrop(child);
+    let stdout = child.0.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+
+    let started = Instant::now();
+    let (mut url, mut token) = (None, None);
+    while url.is_none() || token.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "demo did not start"
+        );
+        let line = lines.next().expect("demo stopped early").expect("line");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            url = Some(rest.trim().to_string());
+        }
+        if let Some(rest) = line.split("demo token: ").nth(1) {
+            token = Some(rest.trim().to_string());
+        }
+    }
+    let (url, token) = (url.expect("url"), token.expect("token"));
+    let addr = url.trim_start_matches("http://").to_string();
+
+    // The documents were rendered and the project materialised next to them.
+    assert!(out.join("register-controller.fr.html").is_file());
+    assert!(out.join("project/habeas.toml").is_file());
+    assert!(out.join("project/keys/kek.key").is_file());
+
+    let health = http(
+        &addr,
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    let body = r#"{"kind":"email","value":"demo.1@example.org"}"#;
+    let find = http(
+        &addr,
+        &format!(
+            "POST /api/subjects/find HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Authorization: Bearer {token}\r\nX-Habeas-Purpose: PA-0001\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(find.starts_with("HTTP/1.1 200"), "{find}");
+    assert!(find.contains("\"subjects\":[\"sub_"), "{find}");
+
+    // A wrong token is refused.
+    let refused = http(
+        &addr,
+        &format!(
+            "POST /api/subjects/find HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Authorization: Bearer hbs_0000000000000000_00\r\nX-Habeas-Purpose: PA-0001\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+}
