@@ -102,7 +102,8 @@ pub struct FindingOut {
     pub end: usize,
     #[serde(rename = "type")]
     pub kind: PiiType,
-    pub confidence: f32,
+    /// Rounded to 0.01 (the f32 value would print as 0.800000011920929).
+    pub confidence: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub part: Option<String>,
     /// Masked unless `--show-values`.
@@ -140,7 +141,7 @@ impl FileOut {
                     start: h.start,
                     end: h.end,
                     kind: h.kind,
-                    confidence: h.confidence,
+                    confidence: (f64::from(h.confidence) * 100.0).round() / 100.0,
                     part: h.part.clone(),
                     value: h
                         .value
