@@ -665,3 +665,24 @@ pub fn concurrent_writers(f: &Fixture) {
         );
     }
 }
+
+/// Two instances `a` and `b` (on one database) race for the same `purge` lease at `now`:
+/// 16 threads, alternating between the instances, each try to take it for 60 s. Returns how
+/// many won; a backend that serialises leases correctly (STYLE.md (d) 10) answers exactly 1
+/// when no live lease exists at `now`.
+pub fn lease_race(a: &dyn Store, b: &dyn Store, now: DateTime<Utc>) -> usize {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|t| {
+                let store = if t % 2 == 0 { a } else { b };
+                s.spawn(move || {
+                    store.try_lease("purge", &format!("holder{t}"), Duration::seconds(60), now)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| usize::from(h.join().expect("thread").expect("lease")))
+            .sum()
+    })
+}

@@ -101,7 +101,6 @@ fn postgres_refuses_a_newer_schema() {
 /// same schema, 8 threads each, race for the same expired lease: exactly one wins per round.
 #[test]
 fn two_instances_race_for_a_lease_and_one_wins() {
-    use habeas_store::Store;
     let Some(url) = postgres_url() else { return };
     let schema = format!("habeas_t{}_lease", std::process::id());
     let target = with_schema(&url, &schema);
@@ -112,25 +111,7 @@ fn two_instances_race_for_a_lease_and_one_wins() {
     for round in 0..5i64 {
         // Each round starts after the previous lease (60 s) expired.
         let now = base + chrono::Duration::seconds(round * 120);
-        let wins: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..16)
-                .map(|t| {
-                    let store = if t % 2 == 0 { &a } else { &b };
-                    s.spawn(move || {
-                        store.try_lease(
-                            "purge",
-                            &format!("holder{t}"),
-                            chrono::Duration::seconds(60),
-                            now,
-                        )
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| usize::from(h.join().expect("thread").expect("lease")))
-                .sum()
-        });
+        let wins = habeas_store::conformance::lease_race(&a, &b, now);
         winners_per_round.push(wins);
     }
     if let Ok(mut c) = postgres::Client::connect(&url, postgres::NoTls) {
