@@ -13,6 +13,25 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     unused(ctx);
 }
 
+/// A kind of declaration as messages name it, with the `[section]` that declares it.
+struct Kind {
+    noun: &'static str,
+    section: &'static str,
+}
+
+impl Kind {
+    const fn new(noun: &'static str, section: &'static str) -> Self {
+        Self { noun, section }
+    }
+}
+
+const SERVICE: Kind = Kind::new("service", "services");
+const SUBJECT: Kind = Kind::new("data-subject category", "subjects");
+const CATEGORY: Kind = Kind::new("data category", "categories");
+const RECIPIENT: Kind = Kind::new("recipient", "recipients");
+const MEASURE: Kind = Kind::new("security measure", "measures");
+const ACTIVITY: Kind = Kind::new("activity", "activities");
+
 fn references(ctx: &mut Ctx<'_>) {
     let d = ctx.d;
     let joint: Vec<&str> = d
@@ -27,51 +46,11 @@ fn references(ctx: &mut Ctx<'_>) {
     for (id, a) in &d.activities {
         let f = a.file;
         let what = format!("activity `{}`", id.get_ref());
-        refs(
-            ctx,
-            f,
-            &a.services,
-            &d.services,
-            "service",
-            &what,
-            "services",
-        );
-        refs(
-            ctx,
-            f,
-            &a.subjects,
-            &d.subjects,
-            "data-subject category",
-            &what,
-            "subjects",
-        );
-        refs(
-            ctx,
-            f,
-            &a.categories,
-            &d.categories,
-            "data category",
-            &what,
-            "categories",
-        );
-        refs(
-            ctx,
-            f,
-            &a.recipients,
-            &d.recipients,
-            "recipient",
-            &what,
-            "recipients",
-        );
-        refs(
-            ctx,
-            f,
-            &a.measures,
-            &d.measures,
-            "security measure",
-            &what,
-            "measures",
-        );
+        refs(ctx, f, &what, &a.services, &d.services, &SERVICE);
+        refs(ctx, f, &what, &a.subjects, &d.subjects, &SUBJECT);
+        refs(ctx, f, &what, &a.categories, &d.categories, &CATEGORY);
+        refs(ctx, f, &what, &a.recipients, &d.recipients, &RECIPIENT);
+        refs(ctx, f, &what, &a.measures, &d.measures, &MEASURE);
         if let Some(j) = &a.joint_controller
             && !joint.contains(&j.get_ref().as_str())
         {
@@ -89,95 +68,42 @@ fn references(ctx: &mut Ctx<'_>) {
     }
     for (name, r) in &d.recipients {
         let what = format!("recipient `{}`", name.get_ref());
-        refs(
-            ctx,
-            r.file,
-            &r.receives,
-            &d.categories,
-            "data category",
-            &what,
-            "categories",
-        );
+        refs(ctx, r.file, &what, &r.receives, &d.categories, &CATEGORY);
     }
     for (name, l) in &d.locations {
         let what = format!("storage location `{}`", name.get_ref());
-        refs(
-            ctx,
-            l.file,
-            &l.categories,
-            &d.categories,
-            "data category",
-            &what,
-            "categories",
-        );
+        refs(ctx, l.file, &what, &l.categories, &d.categories, &CATEGORY);
         if let Some(op) = &l.operator {
-            refs(
-                ctx,
-                l.file,
-                std::slice::from_ref(op),
-                &d.recipients,
-                "recipient",
-                &what,
-                "recipients",
-            );
+            let operator = std::slice::from_ref(op);
+            refs(ctx, l.file, &what, operator, &d.recipients, &RECIPIENT);
         }
     }
     for (name, r) in &d.residency {
         let what = format!("residency rule `{}`", name.get_ref());
-        refs(
-            ctx,
-            r.file,
-            &r.categories,
-            &d.categories,
-            "data category",
-            &what,
-            "categories",
-        );
+        refs(ctx, r.file, &what, &r.categories, &d.categories, &CATEGORY);
     }
     for (name, r) in &d.roles {
         let what = format!("staff role `{}`", name.get_ref());
-        refs(
-            ctx,
-            r.file,
-            &r.purposes,
-            &d.activities,
-            "activity",
-            &what,
-            "activities",
-        );
-        refs(
-            ctx,
-            r.file,
-            &r.categories,
-            &d.categories,
-            "data category",
-            &what,
-            "categories",
-        );
+        refs(ctx, r.file, &what, &r.purposes, &d.activities, &ACTIVITY);
+        refs(ctx, r.file, &what, &r.categories, &d.categories, &CATEGORY);
     }
     for (name, c) in &d.consents {
         let what = format!("consent purpose `{}`", name.get_ref());
-        refs(
-            ctx,
-            c.file,
-            std::slice::from_ref(&c.activity),
-            &d.activities,
-            "activity",
-            &what,
-            "activities",
-        );
+        let activity = std::slice::from_ref(&c.activity);
+        refs(ctx, c.file, &what, activity, &d.activities, &ACTIVITY);
     }
 }
 
+/// H010 for each of `names` (listed by `what` in `file`) that is not a key of `declared`.
 fn refs<T>(
     ctx: &mut Ctx<'_>,
     file: FileId,
+    what: &str,
     names: &[Name],
     declared: &BTreeMap<Name, T>,
-    kind: &str,
-    what: &str,
-    section: &str,
+    kind: &Kind,
 ) {
+    let Kind { noun, section } = kind;
     for name in names {
         let text = name.get_ref();
         if declared.contains_key(text.as_str()) {
@@ -192,7 +118,7 @@ fn refs<T>(
             "H010",
             file,
             &name.span(),
-            format!("{what} refers to {kind} `{text}`, which is not declared"),
+            format!("{what} refers to {noun} `{text}`, which is not declared"),
             help,
         );
     }
@@ -218,37 +144,38 @@ fn unused(ctx: &mut Ctx<'_>) {
     }
     for (name, s) in &d.subjects {
         if !used(&|a| &a.subjects, name.get_ref()) {
-            unused_warning(ctx, s.file, name, "data-subject category", "subjects");
+            unused_warning(ctx, s.file, name, &SUBJECT);
         }
     }
     for (name, r) in &d.recipients {
         if !used(&|a| &a.recipients, name.get_ref()) {
-            unused_warning(ctx, r.file, name, "recipient", "recipients");
+            unused_warning(ctx, r.file, name, &RECIPIENT);
         }
     }
     for (name, m) in &d.measures {
         if !used(&|a| &a.measures, name.get_ref()) {
-            unused_warning(ctx, m.file, name, "security measure", "measures");
+            unused_warning(ctx, m.file, name, &MEASURE);
         }
     }
     for (name, s) in &d.services {
         if !used(&|a| &a.services, name.get_ref()) {
-            unused_warning(ctx, s.file, name, "service", "services");
+            unused_warning(ctx, s.file, name, &SERVICE);
         }
     }
 }
 
-fn unused_warning(ctx: &mut Ctx<'_>, file: FileId, name: &Name, kind: &str, list: &str) {
+fn unused_warning(ctx: &mut Ctx<'_>, file: FileId, name: &Name, kind: &Kind) {
+    let Kind { noun, section } = kind;
     ctx.warn(
         "H011",
         file,
         &name.span(),
         format!(
-            "{kind} `{}` is declared but no activity uses it",
+            "{noun} `{}` is declared but no activity uses it",
             name.get_ref()
         ),
         format!(
-            "add `\"{}\"` to the `{list}` of an activity, or delete the declaration",
+            "add `\"{}\"` to the `{section}` of an activity, or delete the declaration",
             name.get_ref()
         ),
     );
