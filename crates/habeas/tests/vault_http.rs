@@ -9,14 +9,7 @@ use vault_support::*;
 const CONTACT: &str = r#"{"category":"contact","fields":{"email":"Zoe.Fictive@Example.org","phone":"01 99 00 12 34","postal_address":"12 rue Imaginaire, 75000 Paris","country":"fr","language":"fr-FR"},"source":"web_form"}"#;
 
 fn new_subject(addr: &str, token: &str) -> String {
-    let (status, body) = http(
-        addr,
-        "POST",
-        "/api/subjects",
-        Some(token),
-        None,
-        Some(b"{}"),
-    );
+    let (status, body) = post(addr, "/api/subjects", token, b"{}");
     assert_eq!(status, 201, "{body}");
     json(&body)["subject"]
         .as_str()
@@ -33,24 +26,10 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     let subject = new_subject(a, &token);
 
     let path = format!("/api/subjects/{subject}/records");
-    let (status, body) = http(
-        a,
-        "POST",
-        &path,
-        Some(&token),
-        None,
-        Some(CONTACT.as_bytes()),
-    );
+    let (status, body) = post(a, &path, &token, CONTACT.as_bytes());
     assert_eq!(status, 201, "{body}");
     let identity = r#"{"category":"identity","fields":{"account_id":"C-000123","last_name":"Fictif"},"events":{"contract_end":"2026-01-31T00:00:00Z"}}"#;
-    let (status, body) = http(
-        a,
-        "POST",
-        &path,
-        Some(&token),
-        None,
-        Some(identity.as_bytes()),
-    );
+    let (status, body) = post(a, &path, &token, identity.as_bytes());
     assert_eq!(status, 201, "{body}");
     // "5 years after contract end": the due date is computed at write.
     assert_eq!(json(&body)["due_at"], "2031-01-31T00:00:00Z", "{body}");
@@ -76,14 +55,7 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
         ("account_id", "C-000123"),
     ] {
         let q = format!(r#"{{"kind":"{kind}","value":"{value}"}}"#);
-        let (status, body) = http(
-            a,
-            "POST",
-            "/api/subjects/find",
-            Some(&token),
-            None,
-            Some(q.as_bytes()),
-        );
+        let (status, body) = post(a, "/api/subjects/find", &token, q.as_bytes());
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             json(&body)["subjects"],
@@ -92,14 +64,7 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
         );
     }
     let q = r#"{"kind":"email","value":"nobody@example.org"}"#;
-    let (_, body) = http(
-        a,
-        "POST",
-        "/api/subjects/find",
-        Some(&token),
-        None,
-        Some(q.as_bytes()),
-    );
+    let (_, body) = post(a, "/api/subjects/find", &token, q.as_bytes());
     assert_eq!(json(&body)["subjects"], serde_json::json!([]));
 
     // Bulk JSON Lines: a new subject by reference, and the existing one.
@@ -108,14 +73,7 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
          {{\"subject_ref\":\"new-1\",\"category\":\"identity\",\"fields\":{{\"last_name\":\"Fictif-Bulk\"}}}}\n\
          {{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"language\":\"en\"}}}}\n"
     );
-    let (status, body) = http(
-        a,
-        "POST",
-        "/api/records/bulk",
-        Some(&token),
-        None,
-        Some(bulk.as_bytes()),
-    );
+    let (status, body) = post(a, "/api/records/bulk", &token, bulk.as_bytes());
     assert_eq!(status, 201, "{body}");
     let receipt = json(&body);
     assert_eq!(receipt["written"], 3);
@@ -148,10 +106,7 @@ fn a_token_used_outside_its_purposes_is_refused_with_403_and_journaled() {
     let a = &server.addr;
     let subject = new_subject(a, &crm);
     let path = format!("/api/subjects/{subject}/records");
-    assert_eq!(
-        http(a, "POST", &path, Some(&crm), None, Some(CONTACT.as_bytes())).0,
-        201
-    );
+    assert_eq!(post(a, &path, &crm, CONTACT.as_bytes()).0, 201);
 
     // The connection-logs application may not read contact details.
     let (status, body) = http(
@@ -171,14 +126,7 @@ fn a_token_used_outside_its_purposes_is_refused_with_403_and_journaled() {
             .is_some_and(|m| m.contains("PA-0003"))
     );
     // Nor write them, nor claim a purpose it was not given.
-    let (status, _) = http(
-        a,
-        "POST",
-        &path,
-        Some(&logs),
-        None,
-        Some(CONTACT.as_bytes()),
-    );
+    let (status, _) = post(a, &path, &logs, CONTACT.as_bytes());
     assert_eq!(status, 403);
     let (status, body) = http(a, "GET", &path, Some(&logs), Some("PA-0001"), None);
     assert_eq!(status, 403);
@@ -278,7 +226,7 @@ fn bad_input_gets_a_precise_error_and_writes_nothing() {
         ),
     ];
     for (what, body, status, code, field) in cases {
-        let (got, answer) = http(a, "POST", &path, Some(&token), None, Some(&body));
+        let (got, answer) = post(a, &path, &token, &body);
         assert_eq!(got, status, "{what}: {answer}");
         let err = json(&answer);
         assert_eq!(err["error"]["code"], code, "{what}: {answer}");
@@ -303,23 +251,14 @@ fn bad_input_gets_a_precise_error_and_writes_nothing() {
         "{{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"email\":\"ok@example.org\"}}}}\n\
          {{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"fax\":\"0100000000\"}}}}\n"
     );
-    let (status, body) = http(
-        a,
-        "POST",
-        "/api/records/bulk",
-        Some(&token),
-        None,
-        Some(bulk.as_bytes()),
-    );
+    let (status, body) = post(a, "/api/records/bulk", &token, bulk.as_bytes());
     assert_eq!(status, 422, "{body}");
     assert_eq!(json(&body)["error"]["line"], 2);
-    let (status, _) = http(
+    let (status, _) = post(
         a,
-        "POST",
         "/api/subjects/sub_000000000000000000000000/records",
-        Some(&token),
-        None,
-        Some(CONTACT.as_bytes()),
+        &token,
+        CONTACT.as_bytes(),
     );
     assert_eq!(status, 404);
     server.stop();

@@ -65,14 +65,7 @@ fn key_rotation_rewraps_data_keys_without_reencrypting_data() {
     let token = token(dir.path(), "crm", "PA-0001");
     let server = Server::start(dir.path());
     let q = br#"{"kind":"email","value":"import.7@example.org"}"#;
-    let (status, body) = http(
-        &server.addr,
-        "POST",
-        "/api/subjects/find",
-        Some(&token),
-        None,
-        Some(q),
-    );
+    let (status, body) = post(&server.addr, "/api/subjects/find", &token, q);
     assert_eq!(status, 200, "{body}");
     let subject = json(&body)["subjects"][0]
         .as_str()

@@ -20,14 +20,7 @@ fn acknowledged_writes_survive_sigkill() {
     for round in 0..3 {
         let server = Server::start(dir.path());
         let addr = server.addr.clone();
-        let (status, body) = http(
-            &addr,
-            "POST",
-            "/api/subjects",
-            Some(&token),
-            None,
-            Some(b"{}"),
-        );
+        let (status, body) = post(&addr, "/api/subjects", &token, b"{}");
         assert_eq!(status, 201, "{body}");
         let subject = json(&body)["subject"].as_str().expect("id").to_string();
         let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -41,7 +34,7 @@ fn acknowledged_writes_survive_sigkill() {
                         i += 1;
                         let body = format!(r#"{{"category":"support","fields":{{"ticket_id":"K-{w}-{i}","body":"charge"}}}}"#);
                         let path = format!("/api/subjects/{subject}/records");
-                        let (status, answer) = http(&addr, "POST", &path, Some(&token), None, Some(body.as_bytes()));
+                        let (status, answer) = post(&addr, &path, &token, body.as_bytes());
                         if status != 201 {
                             break; // the server died mid-request: not acknowledged
                         }

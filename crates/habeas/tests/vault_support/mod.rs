@@ -147,6 +147,11 @@ pub fn http(
     (status, body)
 }
 
+/// `POST` a JSON `body` with a bearer `token` and no purpose header; returns (status, body).
+pub fn post(addr: &str, path: &str, token: &str, body: &[u8]) -> (u16, String) {
+    http(addr, "POST", path, Some(token), None, Some(body))
+}
+
 pub fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
