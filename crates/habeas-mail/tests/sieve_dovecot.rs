@@ -37,6 +37,12 @@ struct Dovecot {
 }
 
 impl Dovecot {
+    /// A fresh sieve-test set-up, or `None` (after a loud `SKIPPED`) when
+    /// sieve-test is not installed.
+    fn available() -> Option<Dovecot> {
+        sieve_test_available().then(Dovecot::new)
+    }
+
     fn new() -> Dovecot {
         let dir = tempfile::tempdir().unwrap();
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
@@ -73,6 +79,11 @@ impl Dovecot {
         fs::write(&path, bytes).unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
         path
+    }
+
+    /// Delivers `message` into the Maildir through the managed script alone.
+    fn deliver(&self, before: &str, message: &[u8]) {
+        self.run(before, None, message, true);
     }
 
     /// Runs sieve-test; `before` is the managed script and `user_script` the
@@ -166,10 +177,9 @@ fn actions(stdout: &str) -> &str {
 
 #[test]
 fn deny_discards_and_the_users_script_does_not_run() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let script = sieve::generate(&base_lists());
     let out = d.run(
         &script,
@@ -183,10 +193,9 @@ fn deny_discards_and_the_users_script_does_not_run() {
 
 #[test]
 fn deny_rejects_with_an_escaped_message() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let lists = with_settings(
         base_lists(),
         TagStyle::default(),
@@ -208,10 +217,9 @@ fn deny_rejects_with_an_escaped_message() {
 
 #[test]
 fn allowed_address_beats_its_denied_domain_and_other_mail_is_untouched() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let script = sieve::generate(&base_lists());
     for message in [
         &b"From: \"Le Boss\" <Boss@Spam.example>\nSubject: s\n\nb\n"[..],
@@ -227,10 +235,9 @@ fn allowed_address_beats_its_denied_domain_and_other_mail_is_untouched() {
 
 #[test]
 fn perso_keyword_keeps_and_travels_into_the_users_own_filing() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let script = sieve::generate(&base_lists());
     // Multiple From addresses, encoded display name, domain entry.
     let message = b"From: =?UTF-8?Q?Z=C3=A9lie?= <zelie@club.example>, other@else.example\nSender: zelie@club.example\nSubject: =?UTF-8?B?w6l0w6k=?=\n\nb\n";
@@ -249,10 +256,9 @@ fn perso_keyword_keeps_and_travels_into_the_users_own_filing() {
 
 #[test]
 fn own_mail_to_a_personal_correspondent_is_perso() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let script = sieve::generate(&base_lists());
     let out = d.run(
         &script,
@@ -265,10 +271,9 @@ fn own_mail_to_a_personal_correspondent_is_perso() {
 
 #[test]
 fn perso_folder_with_subject_tag_is_stored_tagged_and_found_by_export() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let lists = with_settings(
         base_lists(),
         TagStyle {
@@ -304,10 +309,9 @@ fn perso_folder_with_subject_tag_is_stored_tagged_and_found_by_export() {
 
 #[test]
 fn subject_tag_is_added_once_and_to_messages_without_subject() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let lists = with_settings(
         base_lists(),
         TagStyle {
@@ -318,17 +322,10 @@ fn subject_tag_is_added_once_and_to_messages_without_subject() {
         DenyAction::Discard,
     );
     let script = sieve::generate(&lists);
-    d.run(
+    d.deliver(&script, b"From: mum@family.example\n\nno subject\n");
+    d.deliver(
         &script,
-        None,
-        b"From: mum@family.example\n\nno subject\n",
-        true,
-    );
-    d.run(
-        &script,
-        None,
         b"From: mum@family.example\nSubject: [PERSO] already\n\nb\n",
-        true,
     );
     let mut subjects: Vec<String> = delivered(&d.mail())
         .iter()
@@ -345,24 +342,13 @@ fn subject_tag_is_added_once_and_to_messages_without_subject() {
 
 #[test]
 fn keyword_stored_by_dovecot_is_found_by_purge_listing() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let lists = base_lists();
     let script = sieve::generate(&lists);
-    d.run(
-        &script,
-        None,
-        b"From: mum@family.example\nSubject: a\n\nb\n",
-        true,
-    );
-    d.run(
-        &script,
-        None,
-        b"From: colleague@corp.example\nSubject: b\n\nb\n",
-        true,
-    );
+    d.deliver(&script, b"From: mum@family.example\nSubject: a\n\nb\n");
+    d.deliver(&script, b"From: colleague@corp.example\nSubject: b\n\nb\n");
     // Remove mum from the list: the message is still found by its keyword.
     let mut later = lists.clone();
     later.remove(ListKind::Perso, "mum@family.example").unwrap();
@@ -373,10 +359,9 @@ fn keyword_stored_by_dovecot_is_found_by_purge_listing() {
 
 #[test]
 fn plus_folding_and_idn_match_in_sieve() {
-    if !sieve_test_available() {
+    let Some(d) = Dovecot::available() else {
         return;
-    }
-    let d = Dovecot::new();
+    };
     let mut lists = UserLists::new("me@corp.example");
     lists
         .set_settings(Settings {
