@@ -339,6 +339,23 @@ mod tests {
         h
     }
 
+    /// Version 1, then a substantial version 2 announced on 1 March, in force on 1 April.
+    fn history_with_v1_and_v2() -> NoticeHistory {
+        let mut h = history_with_v1();
+        h.publish(
+            draft(
+                "2",
+                V2,
+                "2026-03-01T09:00:00Z",
+                "2026-04-01T00:00:00Z",
+                true,
+            ),
+            &NoticeRules::default(),
+        )
+        .unwrap();
+        h
+    }
+
     #[test]
     fn art13_3_substantial_change_needs_30_days_notice() {
         let mut h = history_with_v1();
@@ -417,18 +434,7 @@ mod tests {
 
     #[test]
     fn version_in_force_at_a_date() {
-        let mut h = history_with_v1();
-        h.publish(
-            draft(
-                "2",
-                V2,
-                "2026-03-01T09:00:00Z",
-                "2026-04-01T00:00:00Z",
-                true,
-            ),
-            &NoticeRules::default(),
-        )
-        .unwrap();
+        let h = history_with_v1_and_v2();
         assert_eq!(h.in_force_at(utc("2026-01-01T00:00:00Z")), None);
         assert_eq!(
             h.in_force_at(utc("2026-03-15T00:00:00Z")).unwrap().version,
@@ -443,18 +449,7 @@ mod tests {
 
     #[test]
     fn diff_shows_changed_lines_against_previous_version() {
-        let mut h = history_with_v1();
-        h.publish(
-            draft(
-                "2",
-                V2,
-                "2026-03-01T09:00:00Z",
-                "2026-04-01T00:00:00Z",
-                true,
-            ),
-            &NoticeRules::default(),
-        )
-        .unwrap();
+        let h = history_with_v1_and_v2();
         let diff = h.diff_from_previous("2").unwrap();
         assert!(diff.has_changes());
         let changed: Vec<_> = diff
