@@ -334,6 +334,22 @@ impl Declarations {
             .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())
     }
 
+    /// [`Self::category_label`] of each of `names`, in order.
+    pub fn category_labels(&self, names: &[Name], lang: Lang) -> Vec<String> {
+        names
+            .iter()
+            .map(|n| self.category_label(n.get_ref(), lang))
+            .collect()
+    }
+
+    /// [`Self::subject_label`] of each of `names`, in order.
+    pub fn subject_labels(&self, names: &[Name], lang: Lang) -> Vec<String> {
+        names
+            .iter()
+            .map(|n| self.subject_label(n.get_ref(), lang))
+            .collect()
+    }
+
     pub fn recipient_label(&self, name: &str, lang: Lang) -> String {
         self.recipient(name)
             .map_or_else(|| name.to_string(), |c| c.name.get(lang).to_string())

@@ -94,11 +94,7 @@ pub(crate) fn assurance_doc(d: &Declarations, lang: Lang) -> Doc {
                     if l.categories.is_empty() {
                         t(lang, "toutes", "all")
                     } else {
-                        l.categories
-                            .iter()
-                            .map(|c| d.category_label(c.get_ref(), lang))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        d.category_labels(&l.categories, lang).join(", ")
                     },
                 ]
             })
@@ -119,11 +115,7 @@ pub(crate) fn assurance_doc(d: &Declarations, lang: Lang) -> Doc {
                     let scope = if r.categories.is_empty() {
                         t(lang, "toutes les données", "all data")
                     } else {
-                        r.categories
-                            .iter()
-                            .map(|c| d.category_label(c.get_ref(), lang))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        d.category_labels(&r.categories, lang).join(", ")
                     };
                     format!(
                         "{}{sep}{places} — {scope}",
@@ -162,12 +154,7 @@ pub(crate) fn assurance_doc(d: &Declarations, lang: Lang) -> Doc {
                             })
                             .collect(),
                     ),
-                    join_or_none(
-                        r.categories
-                            .iter()
-                            .map(|c| d.category_label(c.get_ref(), lang))
-                            .collect(),
-                    ),
+                    join_or_none(d.category_labels(&r.categories, lang)),
                 ]
             })
             .collect(),

@@ -165,11 +165,7 @@ fn row(d: &Declarations, view: View, id: &str, a: &Activity, lang: Lang) -> Vec<
         } else {
             String::new()
         },
-        a.subjects
-            .iter()
-            .map(|s| d.subject_label(s.get_ref(), lang))
-            .collect::<Vec<_>>()
-            .join(", "),
+        d.subject_labels(&a.subjects, lang).join(", "),
     ];
     // Family rows: description and retention of each category in the family.
     let mut families: BTreeMap<CnilFamily, (Vec<String>, Vec<String>)> = BTreeMap::new();

@@ -260,12 +260,7 @@ fn fiche(doc: &mut Doc, d: &Declarations, view: View, id: &str, a: &Activity, la
     }
     f.push((
         t(lang, "Personnes concernées", "Data subjects"),
-        join_or_none(
-            a.subjects
-                .iter()
-                .map(|s| d.subject_label(s.get_ref(), lang))
-                .collect(),
-        ),
+        join_or_none(d.subject_labels(&a.subjects, lang)),
     ));
     f.push((
         t(lang, "Données sensibles", "Sensitive data"),

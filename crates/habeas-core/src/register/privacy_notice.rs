@@ -94,21 +94,11 @@ pub(crate) fn notice_doc(d: &Declarations, lang: Lang) -> Doc {
         }
         f.push((
             t(lang, "Personnes concernées", "Who"),
-            join_or_none(
-                a.subjects
-                    .iter()
-                    .map(|s| d.subject_label(s.get_ref(), lang))
-                    .collect(),
-            ),
+            join_or_none(d.subject_labels(&a.subjects, lang)),
         ));
         f.push((
             t(lang, "Données", "Data"),
-            join_or_none(
-                a.categories
-                    .iter()
-                    .map(|c| d.category_label(c.get_ref(), lang))
-                    .collect(),
-            ),
+            join_or_none(d.category_labels(&a.categories, lang)),
         ));
         if let Some(source) = &a.source {
             f.push((
