@@ -458,10 +458,7 @@ impl Art34Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::test_time::utc;
 
     /// Friday 4 December 2026, 19:30 Paris.
     const FRIDAY_EVENING: &str = "2026-12-04T18:30:00Z";

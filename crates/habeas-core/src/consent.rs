@@ -398,13 +398,10 @@ pub struct ProofEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_time::utc;
 
     const NOTICE_V1: &str = "Nous vous enverrons notre lettre d'information mensuelle.";
     const NOTICE_V2: &str = "Nous vous enverrons notre lettre d'information hebdomadaire.";
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
 
     fn event(action: ConsentAction, at: &str, notice: (&str, &str)) -> ConsentEvent {
         ConsentEvent {

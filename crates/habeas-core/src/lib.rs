@@ -14,3 +14,5 @@ pub mod register;
 pub mod retention;
 pub mod rights;
 pub mod settings;
+#[cfg(test)]
+mod test_time;

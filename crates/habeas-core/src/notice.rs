@@ -298,10 +298,7 @@ impl NoticeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::test_time::utc;
 
     fn draft(
         version: &str,

@@ -136,14 +136,7 @@ pub fn local_display(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::test_time::{d, utc};
 
     const FR: HolidayCalendar = HolidayCalendar::Fr;
     const BE: HolidayCalendar = HolidayCalendar::Be;

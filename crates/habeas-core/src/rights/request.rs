@@ -528,14 +528,7 @@ impl Request {
 mod tests {
     use super::*;
     use crate::rights::refusal::Art17Exemption;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
+    use crate::test_time::{d, utc};
 
     fn otp() -> Transition {
         Transition::VerifyIdentity {

@@ -160,10 +160,7 @@ mod tests {
     use crate::delay::Delay;
     use crate::rights::refusal::RefusalReason;
     use crate::rights::request::Transition;
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
-    }
+    use crate::test_time::utc;
 
     #[test]
     fn due_soon_and_overdue_are_flagged() {
