@@ -458,7 +458,7 @@ impl Art34Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_time::utc;
+    use crate::test_support::utc;
 
     /// Friday 4 December 2026, 19:30 Paris.
     const FRIDAY_EVENING: &str = "2026-12-04T18:30:00Z";

@@ -351,7 +351,7 @@ pub fn end_of_local_day(date: NaiveDate) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_time::{d, utc};
+    use crate::test_support::{d, utc};
     use proptest::prelude::*;
 
     #[test]

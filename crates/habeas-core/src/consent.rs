@@ -398,7 +398,7 @@ pub struct ProofEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_time::utc;
+    use crate::test_support::utc;
 
     const NOTICE_V1: &str = "Nous vous enverrons notre lettre d'information mensuelle.";
     const NOTICE_V2: &str = "Nous vous enverrons notre lettre d'information hebdomadaire.";

@@ -15,4 +15,4 @@ pub mod retention;
 pub mod rights;
 pub mod settings;
 #[cfg(test)]
-mod test_time;
+mod test_support;

@@ -298,7 +298,7 @@ impl NoticeHistory {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_time::utc;
+    use crate::test_support::utc;
 
     fn draft(
         version: &str,

@@ -5,33 +5,10 @@
 
 use super::*;
 use crate::declarations::{Declarations, load_and_check};
-
-macro_rules! demo_file {
-    ($name:literal) => {
-        (
-            concat!("declarations/", $name),
-            include_str!(concat!(
-                "../../../../examples/hosting-provider/declarations/",
-                $name
-            )),
-        )
-    };
-}
+use crate::test_support::demo_files;
 
 fn demo() -> Declarations {
-    let files: Vec<(String, String)> = [
-        demo_file!("activities.toml"),
-        demo_file!("categories.toml"),
-        demo_file!("organisation.toml"),
-        demo_file!("recipients.toml"),
-        demo_file!("roles.toml"),
-        demo_file!("security.toml"),
-        demo_file!("services.toml"),
-        demo_file!("subjects.toml"),
-    ]
-    .iter()
-    .map(|(p, c)| (p.to_string(), c.to_string()))
-    .collect();
+    let files = demo_files();
     let checked = load_and_check(&files);
     assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
     checked.declarations

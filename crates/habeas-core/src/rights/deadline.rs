@@ -136,7 +136,7 @@ pub fn local_display(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_time::{d, utc};
+    use crate::test_support::{d, utc};
 
     const FR: HolidayCalendar = HolidayCalendar::Fr;
     const BE: HolidayCalendar = HolidayCalendar::Be;

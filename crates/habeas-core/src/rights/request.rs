@@ -528,7 +528,7 @@ impl Request {
 mod tests {
     use super::*;
     use crate::rights::refusal::Art17Exemption;
-    use crate::test_time::{d, utc};
+    use crate::test_support::{d, utc};
 
     fn otp() -> Transition {
         Transition::VerifyIdentity {

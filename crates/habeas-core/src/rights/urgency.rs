@@ -160,7 +160,7 @@ mod tests {
     use crate::delay::Delay;
     use crate::rights::refusal::RefusalReason;
     use crate::rights::request::Transition;
-    use crate::test_time::utc;
+    use crate::test_support::utc;
 
     #[test]
     fn due_soon_and_overdue_are_flagged() {

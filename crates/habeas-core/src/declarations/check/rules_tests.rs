@@ -3,39 +3,11 @@
 //! `file:line` of what `habeas check` reports.
 
 use crate::declarations::{Diagnostic, Severity, load_and_check};
-
-macro_rules! demo_file {
-    ($name:literal) => {
-        (
-            concat!("declarations/", $name),
-            include_str!(concat!(
-                "../../../../../examples/hosting-provider/declarations/",
-                $name
-            )),
-        )
-    };
-}
-
-const DEMO: &[(&str, &str)] = &[
-    demo_file!("activities.toml"),
-    demo_file!("categories.toml"),
-    demo_file!("organisation.toml"),
-    demo_file!("recipients.toml"),
-    demo_file!("roles.toml"),
-    demo_file!("security.toml"),
-    demo_file!("services.toml"),
-    demo_file!("subjects.toml"),
-];
-
-fn demo() -> Vec<(String, String)> {
-    DEMO.iter()
-        .map(|(p, c)| (p.to_string(), c.to_string()))
-        .collect()
-}
+use crate::test_support::demo_files;
 
 /// The demo with `from` replaced by `to` (exactly once) in `file`.
 fn broken(file: &str, from: &str, to: &str) -> (Vec<(String, String)>, Vec<Diagnostic>) {
-    let mut files = demo();
+    let mut files = demo_files();
     let entry = files
         .iter_mut()
         .find(|(p, _)| p.ends_with(file))
@@ -107,7 +79,7 @@ use Severity::{Error, Warning};
 
 #[test]
 fn demo_provider_passes_without_findings() {
-    let diags = load_and_check(&demo()).diagnostics;
+    let diags = load_and_check(&demo_files()).diagnostics;
     assert!(
         diags.is_empty(),
         "{}",
@@ -156,7 +128,7 @@ fn h002_duplicate_across_files() {
 
 #[test]
 fn h003_missing_organisation() {
-    let mut files = demo();
+    let mut files = demo_files();
     let org = files
         .iter_mut()
         .find(|(p, _)| p.ends_with("organisation.toml"))
@@ -682,7 +654,7 @@ fn h061_role_without_purposes() {
 
 #[test]
 fn lookups_answer_what_other_capabilities_ask() {
-    let d = load_and_check(&demo()).declarations;
+    let d = load_and_check(&demo_files()).declarations;
     let billing = d.category("billing").expect("billing");
     assert_eq!(
         billing.field("amount"),
@@ -727,7 +699,7 @@ proptest::proptest! {
     /// included.
     #[test]
     fn load_and_check_never_panics(cut in 0usize..6000, junk in ".{0,40}", which in 0usize..8) {
-        let mut files = demo();
+        let mut files = demo_files();
         let (_, contents) = &mut files[which];
         let mut at = cut.min(contents.len());
         while !contents.is_char_boundary(at) {
@@ -766,7 +738,7 @@ fn a_belgian_provider_names_the_apd_and_needs_a_kbo_number() {
             .any(|d| d.code == "H050" && d.message.contains("siren")),
         "{diags:#?}"
     );
-    let mut files = demo();
+    let mut files = demo_files();
     let org = files
         .iter_mut()
         .find(|(p, _)| p.ends_with("organisation.toml"))
