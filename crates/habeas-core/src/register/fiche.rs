@@ -398,31 +398,16 @@ pub(crate) fn recipients_by_kind(d: &Declarations, a: &Activity, lang: Lang) -> 
 
 fn recipients_summary(d: &Declarations, a: &Activity, lang: Lang) -> String {
     let [internal, external, processors] = recipients_by_kind(d, a, lang);
-    let mut parts = Vec::new();
-    if !internal.is_empty() {
-        parts.push(format!(
-            "{}{sep}{}",
-            t(lang, "internes", "internal"),
-            internal.join(", "),
-            sep = super::colon(lang)
-        ));
-    }
-    if !external.is_empty() {
-        parts.push(format!(
-            "{}{sep}{}",
-            t(lang, "organismes externes", "external bodies"),
-            external.join(", "),
-            sep = super::colon(lang)
-        ));
-    }
-    if !processors.is_empty() {
-        parts.push(format!(
-            "{}{sep}{}",
-            t(lang, "sous-traitants", "processors"),
-            processors.join(", "),
-            sep = super::colon(lang)
-        ));
-    }
+    let sep = super::colon(lang);
+    let parts: Vec<String> = [
+        (t(lang, "internes", "internal"), internal),
+        (t(lang, "organismes externes", "external bodies"), external),
+        (t(lang, "sous-traitants", "processors"), processors),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .map(|(kind, names)| format!("{kind}{sep}{}", names.join(", ")))
+    .collect();
     if parts.is_empty() {
         NONE.to_string()
     } else {
