@@ -243,6 +243,17 @@ impl Declarations {
         out
     }
 
+    /// The controllers an activity acts for, as declared on its services (Art. 30(2)(a)),
+    /// in service order; services without `controllers` are skipped.
+    pub fn controllers_of(&self, activity: &Activity, lang: Lang) -> Vec<String> {
+        activity
+            .services
+            .iter()
+            .filter_map(|s| self.service(s.get_ref()))
+            .filter_map(|s| s.controllers.as_ref().map(|c| c.get(lang).to_string()))
+            .collect()
+    }
+
     /// Transfers outside the EEA made by an activity, through its recipients.
     pub fn transfers_of<'a>(&'a self, activity: &'a Activity) -> Vec<Transfer<'a>> {
         activity

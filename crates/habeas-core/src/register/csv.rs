@@ -291,14 +291,7 @@ fn row(d: &Declarations, view: View, id: &str, a: &Activity, lang: Lang) -> Vec<
         r.push(names.join(" | "));
     }
     if view == View::Processor {
-        r.push(
-            a.services
-                .iter()
-                .filter_map(|s| d.service(s.get_ref()))
-                .filter_map(|s| s.controllers.as_ref().map(|c| c.get(lang).to_string()))
-                .collect::<Vec<_>>()
-                .join(" | "),
-        );
+        r.push(d.controllers_of(a, lang).join(" | "));
     }
     r
 }

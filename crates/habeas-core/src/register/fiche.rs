@@ -229,15 +229,9 @@ fn fiche(doc: &mut Doc, d: &Declarations, view: View, id: &str, a: &Activity, la
         .collect();
     f.push((t(lang, "Services", "Services"), join_or_none(services)));
     if view == View::Processor {
-        let controllers: Vec<String> = a
-            .services
-            .iter()
-            .filter_map(|s| d.service(s.get_ref()))
-            .filter_map(|s| s.controllers.as_ref().map(|c| c.get(lang).to_string()))
-            .collect();
         f.push((
             t(lang, "Pour le compte de", "On behalf of"),
-            join_or_none(controllers),
+            join_or_none(d.controllers_of(a, lang)),
         ));
     } else {
         f.push((t(lang, "Base légale", "Legal basis"), legal_basis(a, lang)));

@@ -94,12 +94,7 @@ fn activity(d: &Declarations, view: View, id: &str, a: &Activity, lang: Lang) ->
         .into_iter()
         .map(|x| json!({"recipient": x.recipient, "country": x.country, "safeguard": x.safeguard, "safeguard_ref": x.safeguard_ref}))
         .collect();
-    let controllers: Vec<String> = a
-        .services
-        .iter()
-        .filter_map(|s| d.service(s.get_ref()))
-        .filter_map(|s| s.controllers.as_ref().map(|c| c.get(lang).to_string()))
-        .collect();
+    let controllers = d.controllers_of(a, lang);
     json!({
         "id": id,
         "name": a.name.get(lang),
