@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use habeas_crypto::{Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, WrappedKey};
+use habeas_crypto::{
+    Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, KeysConfig, Pkcs11Settings, WrappedKey,
+};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::{EngineError, Result};
@@ -16,10 +18,68 @@ type Pair = (String, String);
 /// Most unwrapped data keys kept in memory before the cache is emptied.
 const CACHE_LIMIT: usize = 50_000;
 
+/// Where the key-encryption keys come from.
+pub enum KekSource {
+    /// `provider = "file"`: the key directory, which `habeas keys rotate`
+    /// stages, promotes and retires KEKs in (another process's rotation is
+    /// picked up by reloading it).
+    Dir(KeyDir),
+    /// `provider = "env"` or `"pkcs11"`: a KEK Habeas cannot replace itself.
+    Fixed {
+        config: Box<KeysConfig>,
+        /// Why `habeas keys rotate` is refused and how to rotate instead.
+        rotation_refusal: String,
+    },
+}
+
+impl KekSource {
+    /// The environment provider: the KEK in `variable`.
+    pub fn env(config: KeysConfig, variable: &str) -> Self {
+        KekSource::Fixed {
+            config: Box::new(config),
+            rotation_refusal: format!(
+                "`habeas keys rotate` ne peut pas remplacer une KEK fournie par la variable \
+                 d'environnement {variable} (provider = \"env\") / cannot replace a KEK held in \
+                 the environment variable {variable} (provider = \"env\"): every data key is \
+                 wrapped by that secret, so changing the variable makes them unreadable. \
+                 To rotate the KEK, switch the project to provider = \"file\" or \"pkcs11\" \
+                 (whose KEK Habeas rotates or a token holds); changing {variable} alone is \
+                 not supported in this version."
+            ),
+        }
+    }
+
+    /// The PKCS#11 provider: the KEK is the token's key `key_label`.
+    pub fn pkcs11(config: KeysConfig, settings: &Pkcs11Settings) -> Self {
+        KekSource::Fixed {
+            config: Box::new(config),
+            rotation_refusal: format!(
+                "`habeas keys rotate` ne peut pas remplacer la KEK `{key}` du jeton PKCS#11 \
+                 `{token}` / cannot replace the KEK `{key}` on PKCS#11 token `{token}`: \
+                 every data key is wrapped \
+                 by that key, which never leaves the token. Rotating it needs the old and the \
+                 new token keys side by side (a retired-KEK list), which `[keys]` in \
+                 habeas.toml cannot express in this version: keep the key `{key}` on the \
+                 token unchanged (replacing, deleting or relabelling it makes the stored data \
+                 keys unreadable).",
+                key = settings.key_label,
+                token = settings.token_label,
+            ),
+        }
+    }
+
+    fn load_ring(&self) -> Result<KekRing> {
+        Ok(match self {
+            KekSource::Dir(dir) => dir.load_kek_ring()?,
+            KekSource::Fixed { config, .. } => config.open_kek_ring()?,
+        })
+    }
+}
+
 pub struct DataKeys {
     conn: Mutex<Connection>,
     ring: RwLock<KekRing>,
-    dir: KeyDir,
+    kek: KekSource,
     cache: Mutex<HashMap<Pair, Arc<DataKey>>>,
 }
 
@@ -28,12 +88,12 @@ fn lock_err() -> EngineError {
 }
 
 impl DataKeys {
-    pub fn new(conn: Connection, dir: KeyDir) -> Result<Self> {
-        let ring = dir.load_kek_ring()?;
+    pub fn new(conn: Connection, kek: KekSource) -> Result<Self> {
+        let ring = kek.load_ring()?;
         Ok(DataKeys {
             conn: Mutex::new(conn),
             ring: RwLock::new(ring),
-            dir,
+            kek,
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -48,9 +108,11 @@ impl DataKeys {
             .unwrap(&wrapped, &aad);
         match first {
             Ok(key) => Ok(key),
-            Err(habeas_crypto::CryptoError::WrongKek { .. }) => {
+            Err(habeas_crypto::CryptoError::WrongKek { .. })
+                if matches!(self.kek, KekSource::Dir(_)) =>
+            {
                 // Another process rotated the KEK: reload the ring once.
-                let ring = self.dir.load_kek_ring()?;
+                let ring = self.kek.load_ring()?;
                 let key = ring.unwrap(&wrapped, &aad)?;
                 *self.ring.write().map_err(|_| lock_err())? = ring;
                 Ok(key)
@@ -182,11 +244,19 @@ impl DataKeys {
     /// rewrap every data key under it, then promote it. Data is not
     /// re-encrypted; the server keeps serving (new keys are wrapped by the
     /// staged KEK as soon as the ring is reloaded).
+    /// Refused, changing nothing, when the KEK comes from the environment or
+    /// a PKCS#11 token ([`KekSource::Fixed`]).
     pub fn rotate(&self) -> Result<(usize, Option<String>)> {
-        if self.dir.load_staged_kek()?.is_none() {
-            self.dir.stage_new_kek()?;
+        let dir = match &self.kek {
+            KekSource::Dir(dir) => dir,
+            KekSource::Fixed {
+                rotation_refusal, ..
+            } => return Err(EngineError::Config(rotation_refusal.clone())),
+        };
+        if dir.load_staged_kek()?.is_none() {
+            dir.stage_new_kek()?;
         }
-        let ring = self.dir.load_kek_ring()?;
+        let ring = dir.load_kek_ring()?;
         *self.ring.write().map_err(|_| lock_err())? = ring;
         let mut rewrapped = 0usize;
         let mut after = (String::new(), String::new());
@@ -232,8 +302,8 @@ impl DataKeys {
                 }
             }
         }
-        let retired = self.dir.promote_staged_kek()?;
-        let ring = self.dir.load_kek_ring()?;
+        let retired = dir.promote_staged_kek()?;
+        let ring = dir.load_kek_ring()?;
         *self.ring.write().map_err(|_| lock_err())? = ring;
         Ok((rewrapped, retired.map(|id| id.to_string())))
     }

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use habeas_core::clock::{Clock, SystemClock};
 use habeas_core::declarations::{self, Declarations, diagnostic};
 use habeas_core::settings::{KeyProvider, Settings, StorageUrl};
+use habeas_crypto::{KeysConfig, Pkcs11Settings};
 
 use crate::error::{EngineError, Result};
-use crate::vault::{Vault, VaultPaths};
+use crate::vault::{KeySource, Vault, VaultPaths};
 
 /// The project's settings (defaults when `habeas.toml` is absent).
 pub fn load_settings(dir: &Path) -> Result<Settings> {
@@ -84,19 +85,32 @@ pub fn vault_paths(dir: &Path, settings: &Settings) -> Result<VaultPaths> {
             ));
         }
     };
-    let key_dir = match settings.keys.get_ref() {
-        KeyProvider::File { .. } => settings.key_dir(dir).unwrap_or_else(|| dir.join("keys")),
-        other => {
-            return Err(EngineError::Config(format!(
-                "key provider {other:?}: the vault engine loads keys from a key directory only for now \
-                 ([keys] provider = \"file\")"
-            )));
-        }
+    // The key directory: `[keys] dir` for the file provider; `keys/` of the
+    // project for PKCS#11 (blind-index and journal keys); unused for env.
+    let key_dir = settings.key_dir(dir).unwrap_or_else(|| dir.join("keys"));
+    let keys = match settings.keys.get_ref() {
+        KeyProvider::File { .. } => KeySource::Dir,
+        KeyProvider::Env { var } => KeySource::Env {
+            variable: var.clone(),
+        },
+        KeyProvider::Pkcs11 {
+            module,
+            token_label,
+            key_label,
+            pin_env,
+        } => KeySource::Pkcs11(Pkcs11Settings {
+            module: PathBuf::from(module),
+            token_label: token_label.clone(),
+            key_label: key_label.clone(),
+            pin_env: Some(pin_env.clone()),
+            pin_file: None,
+        }),
     };
     Ok(VaultPaths {
         data_db,
         key_db: dir.join("keystore").join("keys.db"),
         key_dir,
+        keys,
     })
 }
 
@@ -116,6 +130,8 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
 /// Verify the journal of a project without opening the vault for writing:
 /// reads the data database read-only and the journal public key only, so a
 /// verification never signs or changes anything (and works on a copy).
+/// With `provider = "env"` the public key is derived from the signing seed
+/// in `<VAR>_JOURNAL_SIGNING`, which must then be set.
 pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
     let settings = load_settings(dir)?;
     let paths = vault_paths(dir, &settings)?;
@@ -125,7 +141,15 @@ pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
             paths.data_db.display()
         )));
     }
-    let public = habeas_crypto::KeyDir::open(&paths.key_dir)?.journal_public_key()?;
+    let public = match &paths.keys {
+        // No key file to read the public key from: derive it from the seed.
+        KeySource::Env { variable } => KeysConfig::for_env(variable)
+            .open_journal_signer()?
+            .public_key(),
+        KeySource::Dir | KeySource::Pkcs11(_) => {
+            habeas_crypto::KeyDir::open(&paths.key_dir)?.journal_public_key()?
+        }
+    };
     let conn = rusqlite::Connection::open_with_flags(
         &paths.data_db,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,

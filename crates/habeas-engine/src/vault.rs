@@ -17,7 +17,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 use habeas_core::clock::Clock;
 use habeas_core::declarations::{Declarations, Partition};
-use habeas_crypto::{Aad, BlindIndexer, IdentifierKind, JournalPublicKey, KeyDir};
+use habeas_crypto::{
+    Aad, BlindIndexer, IdentifierKind, JournalPublicKey, JournalSigner, KeyDir, KeysConfig,
+    Pkcs11Settings,
+};
 use rusqlite::OptionalExtension;
 use serde_json::Value;
 
@@ -25,7 +28,7 @@ use crate::access::{self, Caller, Token};
 use crate::db::{self, ReaderPool};
 use crate::error::{EngineError, Refusal, Result};
 use crate::journal::{self, Entry, Verdict};
-use crate::keys::DataKeys;
+use crate::keys::{DataKeys, KekSource};
 use crate::validate::{self, RecordInput, ValidRecord};
 use crate::writer::Writer;
 
@@ -36,8 +39,29 @@ pub struct VaultPaths {
     pub data_db: PathBuf,
     /// The key store, in its own directory, outside the data directory.
     pub key_db: PathBuf,
-    /// The key directory (KEK, blind-index key, journal signing key).
+    /// The key directory (KEK, blind-index key, journal signing key); with
+    /// [`KeySource::Pkcs11`] it holds the blind-index and journal keys only,
+    /// with [`KeySource::Env`] it is not used.
     pub key_dir: PathBuf,
+    /// Where the keys come from (`[keys] provider` of `habeas.toml`).
+    pub keys: KeySource,
+}
+
+/// Where a vault's keys come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// Every key is a file of the key directory (`provider = "file"`), which
+    /// is created with fresh keys on first use; `habeas keys rotate` works.
+    Dir,
+    /// Every key from the environment (`provider = "env"`): the KEK in
+    /// `variable`, the blind-index key in `<variable>_BLIND_INDEX`, the
+    /// journal signing seed in `<variable>_JOURNAL_SIGNING` (standard base64
+    /// of 32 bytes each; see [`KeysConfig::for_env`]).
+    Env { variable: String },
+    /// The KEK is an AES key on a PKCS#11 token (`provider = "pkcs11"`); the
+    /// blind-index and journal signing keys stay files of the key directory,
+    /// since they are used in process (HMAC, Ed25519).
+    Pkcs11(Pkcs11Settings),
 }
 
 impl VaultPaths {
@@ -47,6 +71,7 @@ impl VaultPaths {
             data_db: dir.join("data").join("habeas.db"),
             key_db: dir.join("keystore").join("keys.db"),
             key_dir: dir.join("keys"),
+            keys: KeySource::Dir,
         }
     }
 }
@@ -135,14 +160,11 @@ pub struct Vault {
 impl Vault {
     /// Open (creating on first use) the vault at `paths`. A missing key
     /// directory is created with fresh keys (0700/0600), refusing a key
-    /// directory inside the data directory.
+    /// directory inside the data directory. With [`KeySource::Env`] every
+    /// key comes from the environment and nothing is created; with
+    /// [`KeySource::Pkcs11`] the KEK must already be on the token.
     pub fn open(paths: VaultPaths, decls: Declarations, clock: Arc<dyn Clock>) -> Result<Vault> {
         let data_dir = paths.data_db.parent().unwrap_or(Path::new("."));
-        let key_dir = if paths.key_dir.join(habeas_crypto::KEK_FILE).exists() {
-            KeyDir::open(&paths.key_dir)?
-        } else {
-            KeyDir::create(&paths.key_dir, Some(data_dir))?
-        };
         if let Some(key_db_dir) = paths.key_db.parent() {
             habeas_crypto::ensure_outside(key_db_dir, data_dir).map_err(|_| {
                 EngineError::Config(format!(
@@ -152,12 +174,10 @@ impl Vault {
                 ))
             })?;
         }
-        let indexer = key_dir.load_blind_indexer()?;
-        let signer = key_dir.load_journal_signer()?;
-        let public = key_dir.journal_public_key()?;
+        let (indexer, signer, public, kek) = open_keys(&paths, data_dir)?;
         let data = db::open_data(&paths.data_db)?;
         let writer = Writer::start(data, signer)?;
-        let keys = DataKeys::new(db::open_keys(&paths.key_db)?, key_dir)?;
+        let keys = DataKeys::new(db::open_keys(&paths.key_db)?, kek)?;
         Ok(Vault {
             decls: Arc::new(decls),
             readers: ReaderPool::new(&paths.data_db),
@@ -1172,4 +1192,47 @@ fn insert_rows(
         }
     }
     Ok(())
+}
+
+type OpenedKeys = (BlindIndexer, JournalSigner, JournalPublicKey, KekSource);
+
+/// The key directory of `paths`, created with fresh keys when it holds none
+/// (the file provider's behaviour since the first version).
+fn key_dir_of(paths: &VaultPaths, data_dir: &Path, marker: &str) -> Result<KeyDir> {
+    if paths.key_dir.join(marker).exists() {
+        Ok(KeyDir::open(&paths.key_dir)?)
+    } else {
+        Ok(KeyDir::create(&paths.key_dir, Some(data_dir))?)
+    }
+}
+
+/// Open the blind indexer, the journal signer (and its public key) and the
+/// KEK source the vault's [`KeySource`] names.
+fn open_keys(paths: &VaultPaths, data_dir: &Path) -> Result<OpenedKeys> {
+    match &paths.keys {
+        KeySource::Dir => {
+            let dir = key_dir_of(paths, data_dir, habeas_crypto::KEK_FILE)?;
+            let indexer = dir.load_blind_indexer()?;
+            let signer = dir.load_journal_signer()?;
+            let public = dir.journal_public_key()?;
+            Ok((indexer, signer, public, KekSource::Dir(dir)))
+        }
+        KeySource::Env { variable } => {
+            let config = KeysConfig::for_env(variable);
+            let indexer = config.open_blind_indexer()?;
+            let signer = config.open_journal_signer()?;
+            let public = signer.public_key();
+            Ok((indexer, signer, public, KekSource::env(config, variable)))
+        }
+        KeySource::Pkcs11(settings) => {
+            // A first open creates the directory like the file provider does
+            // (its kek.key then stays unused: the token's key wraps).
+            let dir = key_dir_of(paths, data_dir, habeas_crypto::BLIND_INDEX_FILE)?;
+            let indexer = dir.load_blind_indexer()?;
+            let signer = dir.load_journal_signer()?;
+            let public = dir.journal_public_key()?;
+            let config = KeysConfig::for_pkcs11(settings.clone(), dir.path());
+            Ok((indexer, signer, public, KekSource::pkcs11(config, settings)))
+        }
+    }
 }
