@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use habeas_crypto::{
-    Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, KeysConfig, Pkcs11Settings, WrappedKey,
+    Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, KeyProvider, KeysConfig, Pkcs11Settings,
+    WrappedKey,
 };
 use rusqlite::{Connection, OptionalExtension};
 
@@ -18,16 +19,27 @@ type Pair = (String, String);
 /// Most unwrapped data keys kept in memory before the cache is emptied.
 const CACHE_LIMIT: usize = 50_000;
 
+/// Suffix of the variable holding the next KEK during an env rotation.
+pub const ENV_NEXT_SUFFIX: &str = "_NEXT";
+
 /// Where the key-encryption keys come from.
 pub enum KekSource {
     /// `provider = "file"`: the key directory, which `habeas keys rotate`
     /// stages, promotes and retires KEKs in (another process's rotation is
     /// picked up by reloading it).
     Dir(KeyDir),
-    /// `provider = "env"` or `"pkcs11"`: a KEK Habeas cannot replace itself.
-    Fixed {
+    /// `provider = "env"`: the KEK in `variable`. While `<variable>_NEXT`
+    /// is set, a rotation is under way: the next KEK wraps, the current one
+    /// still unwraps, and `habeas keys rotate` rewraps every data key under
+    /// the next one; the operator then moves the next secret into `variable`.
+    Env {
         config: Box<KeysConfig>,
-        /// Why `habeas keys rotate` is refused and how to rotate instead.
+        variable: String,
+    },
+    /// `provider = "pkcs11"`: a token key Habeas cannot replace itself.
+    Pkcs11 {
+        config: Box<KeysConfig>,
+        /// Why `habeas keys rotate` is refused.
         rotation_refusal: String,
     },
 }
@@ -35,33 +47,24 @@ pub enum KekSource {
 impl KekSource {
     /// The environment provider: the KEK in `variable`.
     pub fn env(config: KeysConfig, variable: &str) -> Self {
-        KekSource::Fixed {
+        KekSource::Env {
             config: Box::new(config),
-            rotation_refusal: format!(
-                "`habeas keys rotate` ne peut pas remplacer une KEK fournie par la variable \
-                 d'environnement {variable} (provider = \"env\") / cannot replace a KEK held in \
-                 the environment variable {variable} (provider = \"env\"): every data key is \
-                 wrapped by that secret, so changing the variable makes them unreadable. \
-                 To rotate the KEK, switch the project to provider = \"file\" or \"pkcs11\" \
-                 (whose KEK Habeas rotates or a token holds); changing {variable} alone is \
-                 not supported in this version."
-            ),
+            variable: variable.to_string(),
         }
     }
 
     /// The PKCS#11 provider: the KEK is the token's key `key_label`.
     pub fn pkcs11(config: KeysConfig, settings: &Pkcs11Settings) -> Self {
-        KekSource::Fixed {
+        KekSource::Pkcs11 {
             config: Box::new(config),
             rotation_refusal: format!(
                 "`habeas keys rotate` ne peut pas remplacer la KEK `{key}` du jeton PKCS#11 \
-                 `{token}` / cannot replace the KEK `{key}` on PKCS#11 token `{token}`: \
-                 every data key is wrapped \
-                 by that key, which never leaves the token. Rotating it needs the old and the \
-                 new token keys side by side (a retired-KEK list), which `[keys]` in \
-                 habeas.toml cannot express in this version: keep the key `{key}` on the \
-                 token unchanged (replacing, deleting or relabelling it makes the stored data \
-                 keys unreadable).",
+                 `{token}` / cannot replace the KEK `{key}` on PKCS#11 token `{token}`: every \
+                 data key is wrapped by that key, which never leaves the token. Rotating it \
+                 needs the old and the new token keys side by side (a retired-KEK list), which \
+                 `[keys]` in habeas.toml cannot express in this version: keep the key `{key}` \
+                 on the token unchanged (replacing, deleting or relabelling it makes the stored \
+                 data keys unreadable).",
                 key = settings.key_label,
                 token = settings.token_label,
             ),
@@ -71,7 +74,16 @@ impl KekSource {
     fn load_ring(&self) -> Result<KekRing> {
         Ok(match self {
             KekSource::Dir(dir) => dir.load_kek_ring()?,
-            KekSource::Fixed { config, .. } => config.open_kek_ring()?,
+            KekSource::Env { config, variable } => {
+                let next = format!("{variable}{ENV_NEXT_SUFFIX}");
+                if std::env::var_os(&next).is_some() {
+                    let next = habeas_crypto::open_kek(&KeyProvider::Env { variable: next })?;
+                    KekRing::new(next).with_retired(habeas_crypto::open_kek(&config.kek)?)
+                } else {
+                    config.open_kek_ring()?
+                }
+            }
+            KekSource::Pkcs11 { config, .. } => config.open_kek_ring()?,
         })
     }
 }
@@ -244,12 +256,29 @@ impl DataKeys {
     /// rewrap every data key under it, then promote it. Data is not
     /// re-encrypted; the server keeps serving (new keys are wrapped by the
     /// staged KEK as soon as the ring is reloaded).
-    /// Refused, changing nothing, when the KEK comes from the environment or
-    /// a PKCS#11 token ([`KekSource::Fixed`]).
+    /// With `provider = "env"`: rewraps under `<VAR>_NEXT` (refused, changing
+    /// nothing, while it is unset); the operator then moves that secret into
+    /// `VAR`. Refused, changing nothing, with a PKCS#11 KEK.
     pub fn rotate(&self) -> Result<(usize, Option<String>)> {
         let dir = match &self.kek {
             KekSource::Dir(dir) => dir,
-            KekSource::Fixed {
+            KekSource::Env { variable, .. } => {
+                let next = format!("{variable}{ENV_NEXT_SUFFIX}");
+                if std::env::var_os(&next).is_none() {
+                    return Err(EngineError::Config(format!(
+                        "la KEK vient de la variable {variable} (provider = \"env\") : définissez \
+                         {next} (32 octets aléatoires en base64) / the KEK comes from the variable \
+                         {variable} (provider = \"env\"): set {next} to a new secret (base64 of \
+                         32 random bytes, `head -c 32 /dev/urandom | base64`) for every process \
+                         using this vault, restart them, run `habeas keys rotate` again, then set \
+                         {variable} to that secret and unset {next}"
+                    )));
+                }
+                let ring = self.kek.load_ring()?;
+                *self.ring.write().map_err(|_| lock_err())? = ring;
+                return Ok((self.rewrap_all()?, None));
+            }
+            KekSource::Pkcs11 {
                 rotation_refusal, ..
             } => return Err(EngineError::Config(rotation_refusal.clone())),
         };
@@ -258,6 +287,16 @@ impl DataKeys {
         }
         let ring = dir.load_kek_ring()?;
         *self.ring.write().map_err(|_| lock_err())? = ring;
+        let rewrapped = self.rewrap_all()?;
+        let retired = dir.promote_staged_kek()?;
+        let ring = dir.load_kek_ring()?;
+        *self.ring.write().map_err(|_| lock_err())? = ring;
+        Ok((rewrapped, retired.map(|id| id.to_string())))
+    }
+
+    /// Rewrap, in chunks of 1,000, every data key the ring's current KEK did
+    /// not wrap.
+    fn rewrap_all(&self) -> Result<usize> {
         let mut rewrapped = 0usize;
         let mut after = (String::new(), String::new());
         loop {
@@ -302,10 +341,7 @@ impl DataKeys {
                 }
             }
         }
-        let retired = dir.promote_staged_kek()?;
-        let ring = dir.load_kek_ring()?;
-        *self.ring.write().map_err(|_| lock_err())? = ring;
-        Ok((rewrapped, retired.map(|id| id.to_string())))
+        Ok(rewrapped)
     }
 
     /// Count of stored data keys (for reports and tests).

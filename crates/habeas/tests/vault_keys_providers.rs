@@ -115,6 +115,12 @@ fn import_verify_and_read(dir: &Path, env: &[(String, String)]) {
     let (code, out, err) = run_env(dir, env, &["audit", "verify"]);
     assert_eq!(code, 0, "audit verify failed: {out}{err}");
 
+    assert_eq!(read_back(dir, env), 200);
+}
+
+/// Find the subject of `import.1@example.org` over HTTP and read its contact
+/// record; returns the status of the read (asserting the e-mail when 200).
+fn read_back(dir: &Path, env: &[(String, String)]) -> u16 {
     let (code, token, err) = run_env(
         dir,
         env,
@@ -137,11 +143,14 @@ fn import_verify_and_read(dir: &Path, env: &[(String, String)]) {
         .to_string();
     let path = format!("/api/subjects/{subject}/records");
     let (status, body) = http(a, "GET", &path, Some(&token), None, None);
-    assert_eq!(status, 200, "{body}");
+    if status != 200 {
+        return status;
+    }
     let view = json(&body);
     let records = view["records"].as_array().expect("records");
     assert_eq!(records.len(), 1, "{body}");
     assert_eq!(records[0]["fields"]["email"], "import.1@example.org");
+    status
 }
 
 #[test]
@@ -193,18 +202,37 @@ fn env_provider_opens_the_vault_from_three_variables() {
         "{err2}"
     );
 
-    // Rotation is refused with the reason and changes no wrapped key.
+    // Rotation needs the next KEK in <VAR>_NEXT: without it, refused with
+    // the steps, changing no wrapped key.
     let before = wrapped_keys(dir.path());
+    let next_var = format!("{KEK_VAR}_NEXT");
     let (code, _, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
     assert_ne!(code, 0);
     assert!(
-        err.contains("provider = \"env\"") && err.contains(KEK_VAR),
+        err.contains("provider = \"env\"") && err.contains(&next_var),
         "{err}"
     );
     for (_, secret) in &env {
         assert!(!err.contains(secret.as_str()), "a secret leaked: {err}");
     }
     assert_eq!(wrapped_keys(dir.path()), before);
+
+    // With it: every data key is rewrapped, and once the next secret is
+    // moved into the variable the records read back; the old KEK alone no
+    // longer opens them.
+    let next = habeas_crypto::new_env_secret().expect("secret").to_string();
+    let mut rotating = env.clone();
+    rotating.push((next_var.clone(), next.clone()));
+    let (code, out, err) = run_env(dir.path(), &rotating, &["keys", "rotate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("3 ") && out.contains(&next_var), "{out}");
+    let after = wrapped_keys(dir.path());
+    assert!(before.iter().zip(&after).all(|(a, b)| a != b));
+    let mut swapped = env.clone();
+    swapped[0].1 = next;
+    assert_eq!(read_back(dir.path(), &swapped), 200);
+    assert_ne!(read_back(dir.path(), &env), 200);
+    assert_eq!(run_env(dir.path(), &swapped, &["audit", "verify"]).0, 0);
 }
 
 #[test]
@@ -219,4 +247,127 @@ fn file_provider_keeps_its_key_directory_and_rotation() {
     assert_eq!(code, 0, "{err}");
     assert_ne!(wrapped_keys(dir.path()), before);
     assert_eq!(run(dir.path(), &["audit", "verify"]).0, 0);
+}
+
+const SOFTHSM_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+const PIN_VAR: &str = "HABEAS_TEST_VAULT_PKCS11_PIN";
+
+fn find_tool(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(name))
+        .find(|p| p.is_file())
+}
+
+fn skip_or_fail(why: &str) {
+    if std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("HABEAS_REQUIRE_TOOLS=1 but {why} (apt-get install -y softhsm2)");
+    }
+    eprintln!(
+        "SKIPPED: pkcs11_provider_keeps_the_kek_on_a_softhsm2_token: {why} (apt-get install -y softhsm2)"
+    );
+}
+
+#[test]
+fn pkcs11_provider_keeps_the_kek_on_a_softhsm2_token() {
+    let Some(util) = find_tool("softhsm2-util") else {
+        return skip_or_fail("softhsm2-util is not on PATH");
+    };
+    if !Path::new(SOFTHSM_MODULE).is_file() {
+        return skip_or_fail(&format!("{SOFTHSM_MODULE} is missing"));
+    }
+    let dir = project();
+    // The token lives outside the project (as an HSM would).
+    let hsm = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(hsm.path().join("tokens")).expect("token dir");
+    let conf = hsm.path().join("softhsm2.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+            hsm.path().join("tokens").display()
+        ),
+    )
+    .expect("conf");
+    let init = std::process::Command::new(util)
+        .args(["--init-token", "--free", "--label", "habeas-vault"])
+        .args(["--pin", "246810", "--so-pin", "135791"])
+        .env("SOFTHSM2_CONF", &conf)
+        .output()
+        .expect("run softhsm2-util");
+    assert!(
+        init.status.success(),
+        "softhsm2-util --init-token failed: {}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    set_keys(
+        dir.path(),
+        &format!(
+            "[keys]\nprovider = \"pkcs11\"\nmodule = \"{SOFTHSM_MODULE}\"\n\
+             token_label = \"habeas-vault\"\nkey_label = \"vault-kek\"\npin_env = \"{PIN_VAR}\""
+        ),
+    );
+    let env = vec![
+        ("SOFTHSM2_CONF".to_string(), conf.display().to_string()),
+        (PIN_VAR.to_string(), "246810".to_string()),
+    ];
+
+    // Before the key exists: a precise error that says how to create it.
+    let (code, _, err) = run_env(dir.path(), &env, &["audit", "verify"]);
+    assert_ne!(code, 0);
+    let (code, _, err2) = run_env(
+        dir.path(),
+        &env,
+        &["token", "create", "--name", "x", "--purposes", "PA-0001"],
+    );
+    assert_ne!(code, 0, "{err}");
+    assert!(
+        err2.contains("no AES key labelled `vault-kek`")
+            && err2.contains("habeas keys create-pkcs11"),
+        "{err2}"
+    );
+    let (code, out, err) = run_env(dir.path(), &env, &["keys", "create-pkcs11"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("pkcs11:habeas-vault/vault-kek"), "{out}");
+    let (code, _, err) = run_env(dir.path(), &env, &["keys", "create-pkcs11"]);
+    assert_ne!(code, 0, "a second key under the same label is refused");
+    assert!(err.contains("vault-kek"), "{err}");
+
+    import_verify_and_read(dir.path(), &env);
+    // Every data key is wrapped by the token's key (its id is in the header).
+    let keys = wrapped_keys(dir.path());
+    assert!(
+        keys.iter()
+            .all(|k| contains(k, b"pkcs11:habeas-vault/vault-kek")),
+        "a data key is not wrapped by the token"
+    );
+    // Blind-index and journal keys stay files of the key directory.
+    for name in [
+        "blind-index.key",
+        "journal-signing.key",
+        "journal-signing.pub",
+    ] {
+        assert!(dir.path().join("keys").join(name).is_file(), "{name}");
+    }
+
+    // Without the PIN: the variable is named, the PIN never printed.
+    let no_pin = vec![env[0].clone()];
+    let (code, _, err) = run_env(
+        dir.path(),
+        &no_pin,
+        &["import", "--quiet", "contacts.jsonl"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains(PIN_VAR), "{err}");
+    assert!(!err.contains("246810"), "the PIN leaked: {err}");
+
+    // Rotation is refused with the reason and changes nothing.
+    let (code, _, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("vault-kek") && err.contains("habeas-vault"),
+        "{err}"
+    );
+    assert_eq!(wrapped_keys(dir.path()), keys);
 }

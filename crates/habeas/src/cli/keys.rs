@@ -1,9 +1,20 @@
-//! `habeas keys rotate`: rewrap every data key under a new key-encryption
-//! key, without re-encrypting any data (issue 3 point 3). Resumable: a
-//! rotation interrupted half-way continues with the staged KEK.
+//! `habeas keys`: key operations of the vault (issue 3 point 3).
+//!
+//! `rotate` rewraps every data key under a new key-encryption key, without
+//! re-encrypting any data. Resumable: a rotation interrupted half-way
+//! continues with the staged KEK. With `provider = "env"` the new KEK is the
+//! secret in `<VAR>_NEXT` (the vault cannot change the environment): every
+//! data key is rewrapped under it, then the operator moves it into `VAR`.
+//! A PKCS#11 KEK is refused with the reason.
+//!
+//! `create-pkcs11` generates the AES-256 KEK on the token `habeas.toml`
+//! names (`[keys] provider = "pkcs11"`), non-extractable, so a new project
+//! can open its vault; it refuses a label already taken.
 
 use std::process::ExitCode;
 
+use anyhow::bail;
+use habeas_engine::vault::KeySource;
 use habeas_engine::{Caller, project};
 
 use super::Global;
@@ -16,17 +27,45 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum KeysCommand {
-    /// Rewrap every data key under a new KEK; the old KEK moves to keys/retired/.
+    /// Rewrap every data key under a new KEK; the old KEK moves to keys/retired/
+    /// (provider = "env": the new KEK is the secret in <VAR>_NEXT).
     Rotate,
+    /// Create the KEK on the PKCS#11 token named in habeas.toml ([keys] provider = "pkcs11").
+    #[command(name = "create-pkcs11")]
+    CreatePkcs11,
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let vault = project::open_project(&global.dir)?;
     match args.command {
         KeysCommand::Rotate => {
+            let vault = project::open_project(&global.dir)?;
             let n = vault.rotate_keys(&Caller::operator("cli", "key_management"))?;
             println!(
                 "{n} clés de données re-chiffrées sous la nouvelle KEK / data keys rewrapped under the new KEK"
+            );
+            if let KeySource::Env { variable } = &vault.paths().keys {
+                let next = format!("{variable}{}", habeas_engine::keys::ENV_NEXT_SUFFIX);
+                println!(
+                    "Étape suivante : donnez à {variable} la valeur de {next}, supprimez {next}, \
+                     puis redémarrez chaque processus / Next: set {variable} to the value of \
+                     {next}, unset {next}, then restart every process"
+                );
+            }
+        }
+        KeysCommand::CreatePkcs11 => {
+            let settings = project::load_settings(&global.dir)?;
+            let paths = project::vault_paths(&global.dir, &settings)?;
+            let KeySource::Pkcs11(token) = &paths.keys else {
+                bail!(
+                    "habeas.toml ne choisit pas un jeton PKCS#11 / habeas.toml does not use a \
+                     PKCS#11 token: set [keys] provider = \"pkcs11\" with module, token_label \
+                     and key_label first"
+                );
+            };
+            let kek = habeas_crypto::Pkcs11Kek::create_key(token)?;
+            println!(
+                "KEK créée sur le jeton / KEK created on the token: {}",
+                habeas_crypto::KeyEncryptionKey::id(&kek)
             );
         }
     }
