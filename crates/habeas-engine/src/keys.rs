@@ -71,7 +71,8 @@ impl KekSource {
         }
     }
 
-    fn load_ring(&self) -> Result<KekRing> {
+    /// Open the KEKs: the current one wraps, the others still unwrap.
+    pub fn load_ring(&self) -> Result<KekRing> {
         Ok(match self {
             KekSource::Dir(dir) => dir.load_kek_ring()?,
             KekSource::Env { config, variable } => {
@@ -100,8 +101,9 @@ fn lock_err() -> EngineError {
 }
 
 impl DataKeys {
-    pub fn new(conn: Connection, kek: KekSource) -> Result<Self> {
-        let ring = kek.load_ring()?;
+    /// The data keys of the key store `conn`, wrapped by `ring` (opened
+    /// from `kek` by [`KekSource::load_ring`], before any file is created).
+    pub fn new(conn: Connection, kek: KekSource, ring: KekRing) -> Result<Self> {
         Ok(DataKeys {
             conn: Mutex::new(conn),
             ring: RwLock::new(ring),

@@ -18,8 +18,8 @@ use chrono::{DateTime, Datelike, Utc};
 use habeas_core::clock::Clock;
 use habeas_core::declarations::{Declarations, Partition};
 use habeas_crypto::{
-    Aad, BlindIndexer, IdentifierKind, JournalPublicKey, JournalSigner, KeyDir, KeysConfig,
-    Pkcs11Settings,
+    Aad, BlindIndexer, IdentifierKind, JournalPublicKey, JournalSigner, KekRing, KeyDir,
+    KeysConfig, Pkcs11Settings,
 };
 use rusqlite::OptionalExtension;
 use serde_json::Value;
@@ -174,10 +174,10 @@ impl Vault {
                 ))
             })?;
         }
-        let (indexer, signer, public, kek) = open_keys(&paths, data_dir)?;
+        let (indexer, signer, public, kek, ring) = open_keys(&paths, data_dir)?;
         let data = db::open_data(&paths.data_db)?;
         let writer = Writer::start(data, signer)?;
-        let keys = DataKeys::new(db::open_keys(&paths.key_db)?, kek)?;
+        let keys = DataKeys::new(db::open_keys(&paths.key_db)?, kek, ring)?;
         Ok(Vault {
             decls: Arc::new(decls),
             readers: ReaderPool::new(&paths.data_db),
@@ -1194,7 +1194,13 @@ fn insert_rows(
     Ok(())
 }
 
-type OpenedKeys = (BlindIndexer, JournalSigner, JournalPublicKey, KekSource);
+type OpenedKeys = (
+    BlindIndexer,
+    JournalSigner,
+    JournalPublicKey,
+    KekSource,
+    KekRing,
+);
 
 /// The key directory of `paths`, created with fresh keys when it holds none
 /// (the file provider's behaviour since the first version).
@@ -1207,7 +1213,9 @@ fn key_dir_of(paths: &VaultPaths, data_dir: &Path, marker: &str) -> Result<KeyDi
 }
 
 /// Open the blind indexer, the journal signer (and its public key) and the
-/// KEK source the vault's [`KeySource`] names.
+/// KEKs the vault's [`KeySource`] names. With env and PKCS#11 every key is
+/// opened before anything is created, so a missing variable, PIN or token
+/// key leaves no file behind.
 fn open_keys(paths: &VaultPaths, data_dir: &Path) -> Result<OpenedKeys> {
     match &paths.keys {
         KeySource::Dir => {
@@ -1215,24 +1223,32 @@ fn open_keys(paths: &VaultPaths, data_dir: &Path) -> Result<OpenedKeys> {
             let indexer = dir.load_blind_indexer()?;
             let signer = dir.load_journal_signer()?;
             let public = dir.journal_public_key()?;
-            Ok((indexer, signer, public, KekSource::Dir(dir)))
+            let kek = KekSource::Dir(dir);
+            let ring = kek.load_ring()?;
+            Ok((indexer, signer, public, kek, ring))
         }
         KeySource::Env { variable } => {
             let config = KeysConfig::for_env(variable);
             let indexer = config.open_blind_indexer()?;
             let signer = config.open_journal_signer()?;
             let public = signer.public_key();
-            Ok((indexer, signer, public, KekSource::env(config, variable)))
+            let kek = KekSource::env(config, variable);
+            let ring = kek.load_ring()?;
+            Ok((indexer, signer, public, kek, ring))
         }
         KeySource::Pkcs11(settings) => {
+            let kek = KekSource::pkcs11(
+                KeysConfig::for_pkcs11(settings.clone(), &paths.key_dir),
+                settings,
+            );
+            let ring = kek.load_ring()?;
             // A first open creates the directory like the file provider does
             // (its kek.key then stays unused: the token's key wraps).
             let dir = key_dir_of(paths, data_dir, habeas_crypto::BLIND_INDEX_FILE)?;
             let indexer = dir.load_blind_indexer()?;
             let signer = dir.load_journal_signer()?;
             let public = dir.journal_public_key()?;
-            let config = KeysConfig::for_pkcs11(settings.clone(), dir.path());
-            Ok((indexer, signer, public, KekSource::pkcs11(config, settings)))
+            Ok((indexer, signer, public, kek, ring))
         }
     }
 }

@@ -161,6 +161,17 @@ fn env_provider_opens_the_vault_from_three_variables() {
         &format!("[keys]\nprovider = \"env\"\nvar = \"{KEK_VAR}\""),
     );
     let env = env_secrets();
+    let (code, _, err) = run_env(
+        dir.path(),
+        &env[1..],
+        &["token", "create", "--name", "x", "--purposes", "PA-0001"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains(&format!("{KEK_VAR} is not set")), "{err}");
+    assert!(
+        !data_db(dir.path()).exists() && !dir.path().join("keystore").exists(),
+        "a failed open left files behind"
+    );
     import_verify_and_read(dir.path(), &env);
     // Nothing was written to a key directory: every key is in the environment.
     assert!(!dir.path().join("keys").exists());
@@ -326,6 +337,10 @@ fn pkcs11_provider_keeps_the_kek_on_a_softhsm2_token() {
         err2.contains("no AES key labelled `vault-kek`")
             && err2.contains("habeas keys create-pkcs11"),
         "{err2}"
+    );
+    assert!(
+        !dir.path().join("keys").exists() && !data_db(dir.path()).exists(),
+        "a failed open left files behind"
     );
     let (code, out, err) = run_env(dir.path(), &env, &["keys", "create-pkcs11"]);
     assert_eq!(code, 0, "{err}");
