@@ -50,8 +50,8 @@ fn demo_starts_a_server_whose_printed_token_finds_a_fictitious_subject() {
     let mut lines = BufReader::new(stdout).lines();
 
     let started = Instant::now();
-    let (mut url, mut token) = (None, None);
-    while url.is_none() || token.is_none() {
+    let (mut url, mut token, mut example) = (None, None, None);
+    while url.is_none() || token.is_none() || example.is_none() {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "demo did not start"
@@ -63,9 +63,15 @@ fn demo_starts_a_server_whose_printed_token_finds_a_fictitious_subject() {
         if let Some(rest) = line.split("demo token: ").nth(1) {
             token = Some(rest.trim().to_string());
         }
+        if line.contains("curl") {
+            example = Some(line);
+        }
     }
     let (url, token) = (url.expect("url"), token.expect("token"));
     let addr = url.trim_start_matches("http://").to_string();
+    // The printed example is ready to paste: a declared purpose, not a placeholder.
+    let example = example.expect("example");
+    assert!(example.contains("X-Habeas-Purpose: PA-0001"), "{example}");
 
     // The documents were rendered and the project materialised next to them.
     assert!(out.join("register-controller.fr.html").is_file());

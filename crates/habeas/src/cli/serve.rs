@@ -67,12 +67,18 @@ pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Re
         .map(|k| k.get_ref().clone())
         .collect();
     let (_, secret) = vault.create_token(&operator, "demo", &purposes, &[])?;
-    serve_vault(vault, listen, Some(secret))?;
+    let example_purpose = purposes.first().cloned().unwrap_or_default();
+    serve_vault(vault, listen, Some((secret, example_purpose)))?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Bind, print the URL (and a token), serve until Ctrl-C or SIGTERM.
-pub fn serve_vault(vault: Arc<Vault>, listen: &str, token: Option<String>) -> anyhow::Result<()> {
+/// `token` is a demo token and a purpose it covers, for the printed example.
+pub fn serve_vault(
+    vault: Arc<Vault>,
+    listen: &str,
+    token: Option<(String, String)>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -85,11 +91,11 @@ pub fn serve_vault(vault: Arc<Vault>, listen: &str, token: Option<String>) -> an
         let url = habeas_web::url_of(addr);
         println!("habeas écoute sur / listening on {url}");
         println!("API : {url}/api/openapi.json");
-        if let Some(token) = token {
+        if let Some((token, purpose)) = token {
             println!("jeton de démonstration / demo token: {token}");
             println!(
                 "essai / try: curl -s -X POST {url}/api/subjects/find -H 'Authorization: Bearer {token}' \
-                 -H 'X-Habeas-Purpose: <activité / activity>' -d '{{\"kind\":\"email\",\"value\":\"demo.1@example.org\"}}'"
+                 -H 'X-Habeas-Purpose: {purpose}' -d '{{\"kind\":\"email\",\"value\":\"demo.1@example.org\"}}'"
             );
         }
         use std::io::Write as _;
