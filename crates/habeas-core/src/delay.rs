@@ -82,34 +82,23 @@ impl Delay {
 
     /// Plain words, e.g. "48 heures ouvrées" / "48 working hours".
     pub fn describe(&self, lang: Lang) -> String {
-        let (n, fr_one, fr_many, en_one, en_many) = match *self {
-            Delay::Immediate => return lang.pick("immédiatement", "immediately").to_string(),
-            Delay::Hours(n) => (n, "heure", "heures", "hour", "hours"),
-            Delay::WorkingHours(n) => (
+        match *self {
+            Delay::Immediate => lang.pick("immédiatement", "immediately").to_string(),
+            Delay::Hours(n) => lang.count(n, ("heure", "heures"), ("hour", "hours")),
+            Delay::WorkingHours(n) => lang.count(
                 n,
-                "heure ouvrée",
-                "heures ouvrées",
-                "working hour",
-                "working hours",
+                ("heure ouvrée", "heures ouvrées"),
+                ("working hour", "working hours"),
             ),
-            Delay::Days(n) => (n, "jour", "jours", "day", "days"),
-            Delay::WorkingDays(n) => (
+            Delay::Days(n) => lang.count(n, ("jour", "jours"), ("day", "days")),
+            Delay::WorkingDays(n) => lang.count(
                 n,
-                "jour ouvré",
-                "jours ouvrés",
-                "working day",
-                "working days",
+                ("jour ouvré", "jours ouvrés"),
+                ("working day", "working days"),
             ),
-            Delay::Weeks(n) => (n, "semaine", "semaines", "week", "weeks"),
-            Delay::Months(n) => (n, "mois", "mois", "month", "months"),
-        };
-        let word = match (lang, n == 1) {
-            (Lang::Fr, true) => fr_one,
-            (Lang::Fr, false) => fr_many,
-            (Lang::En, true) => en_one,
-            (Lang::En, false) => en_many,
-        };
-        format!("{n} {word}")
+            Delay::Weeks(n) => lang.count(n, ("semaine", "semaines"), ("week", "weeks")),
+            Delay::Months(n) => lang.count(n, ("mois", "mois"), ("month", "months")),
+        }
     }
 }
 

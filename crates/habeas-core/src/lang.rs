@@ -26,6 +26,16 @@ impl Lang {
         }
     }
 
+    /// "N word" with the singular or plural of the word in this language,
+    /// e.g. `count(13, ("mois", "mois"), ("month", "months"))`.
+    pub fn count(self, n: u32, fr: (&str, &str), en: (&str, &str)) -> String {
+        let (one, many) = match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        };
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
     /// Pick the French or English text.
     pub fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
         match self {
@@ -66,5 +76,14 @@ mod tests {
         assert_eq!("FR-be".parse::<Lang>(), Ok(Lang::Fr));
         assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
         assert!("de".parse::<Lang>().is_err());
+    }
+
+    #[test]
+    fn counts_with_singular_and_plural() {
+        assert_eq!(Lang::Fr.count(1, ("an", "ans"), ("year", "years")), "1 an");
+        assert_eq!(
+            Lang::En.count(10, ("an", "ans"), ("year", "years")),
+            "10 years"
+        );
     }
 }

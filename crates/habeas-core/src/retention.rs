@@ -104,24 +104,12 @@ impl Period {
     /// Plain words, e.g. "13 mois" / "13 months".
     pub fn describe(&self, lang: Lang) -> String {
         let n = self.amount;
-        let word = match (lang, self.unit, n == 1) {
-            (Lang::Fr, PeriodUnit::Days, true) => "jour",
-            (Lang::Fr, PeriodUnit::Days, false) => "jours",
-            (Lang::Fr, PeriodUnit::Weeks, true) => "semaine",
-            (Lang::Fr, PeriodUnit::Weeks, false) => "semaines",
-            (Lang::Fr, PeriodUnit::Months, _) => "mois",
-            (Lang::Fr, PeriodUnit::Years, true) => "an",
-            (Lang::Fr, PeriodUnit::Years, false) => "ans",
-            (Lang::En, PeriodUnit::Days, true) => "day",
-            (Lang::En, PeriodUnit::Days, false) => "days",
-            (Lang::En, PeriodUnit::Weeks, true) => "week",
-            (Lang::En, PeriodUnit::Weeks, false) => "weeks",
-            (Lang::En, PeriodUnit::Months, true) => "month",
-            (Lang::En, PeriodUnit::Months, false) => "months",
-            (Lang::En, PeriodUnit::Years, true) => "year",
-            (Lang::En, PeriodUnit::Years, false) => "years",
-        };
-        format!("{n} {word}")
+        match self.unit {
+            PeriodUnit::Days => lang.count(n, ("jour", "jours"), ("day", "days")),
+            PeriodUnit::Weeks => lang.count(n, ("semaine", "semaines"), ("week", "weeks")),
+            PeriodUnit::Months => lang.count(n, ("mois", "mois"), ("month", "months")),
+            PeriodUnit::Years => lang.count(n, ("an", "ans"), ("year", "years")),
+        }
     }
 }
 
