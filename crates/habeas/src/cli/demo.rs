@@ -114,15 +114,7 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
 fn materialise_project(dir: &Path) -> anyhow::Result<()> {
     let mut files: Vec<(&str, &str)> = vec![("habeas.toml", DEMO_SETTINGS)];
     files.extend_from_slice(DEMO_FILES);
-    for (relative, contents) in files {
-        let path = dir.join(relative);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        std::fs::write(&path, contents)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    super::init::write_files(dir, &files)?;
     Ok(())
 }
 

@@ -59,9 +59,17 @@ fn refuse_non_empty(target: &Path, force: bool) -> anyhow::Result<()> {
 /// directory, 0600 files, outside the data directory); returns the paths
 /// written. This is the one place a project is created.
 pub(crate) fn create_project(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut written = write_files(target, starter::FILES)?;
+    written.extend(create_keys(target)?);
+    Ok(written)
+}
+
+/// Write `(relative path, contents)` pairs under `dir`, creating folders;
+/// returns the paths written.
+pub(crate) fn write_files(dir: &Path, files: &[(&str, &str)]) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for (relative, contents) in starter::FILES {
-        let path = target.join(relative);
+    for (relative, contents) in files {
+        let path = dir.join(relative);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
@@ -70,7 +78,6 @@ pub(crate) fn create_project(target: &Path) -> anyhow::Result<Vec<PathBuf>> {
             .with_context(|| format!("cannot write {}", path.display()))?;
         written.push(path);
     }
-    written.extend(create_keys(target)?);
     Ok(written)
 }
 
