@@ -8,6 +8,7 @@ pub mod clock;
 pub mod consent;
 pub mod declarations;
 pub mod delay;
+pub mod docs;
 pub mod lang;
 pub mod notice;
 pub mod register;

@@ -1,0 +1,201 @@
+//! The document-store contract shared by the domains that keep small, versioned
+//! state next to the vault: rights requests, the consent ledger, the breach register,
+//! legal holds, tombstones, staff accounts.
+//!
+//! Why a trait here: the domain crates stay independent of the storage engine (they
+//! serialise their own state and are tested against [`MemoryDocs`]), and the engine
+//! implements it once — sealing every body with a per-kind data key, so no plaintext
+//! lands in the database. Optimistic concurrency (`expected_version`) lets two staff
+//! members, or two Habeas instances, edit the same request without losing an update.
+//!
+//! Pure: [`MemoryDocs`] is an in-memory map, no IO.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// What can go wrong with a document operation.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// Another writer changed the document first (or it already exists when created).
+    #[error(
+        "document {kind}/{id} changed concurrently (expected version {expected:?}, found {found:?}); reload it and try again"
+    )]
+    Conflict {
+        kind: String,
+        id: String,
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
+    /// A kind or id that cannot be stored (empty, too long, or with control characters).
+    #[error("invalid document key {0:?}: use 1–128 printable ASCII characters without '/'")]
+    InvalidKey(String),
+    /// The storage layer failed; the message never holds document contents.
+    #[error("document storage failed: {0}")]
+    Storage(String),
+}
+
+/// One stored document: its id, version (1 for the first write) and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Doc {
+    pub id: String,
+    pub version: u64,
+    pub body: Vec<u8>,
+}
+
+/// Versioned documents grouped by kind.
+///
+/// `put_doc` with `expected_version: None` creates the document and fails with
+/// [`DocError::Conflict`] if it exists; with `Some(v)` it replaces version `v` and fails
+/// if the stored version differs. It returns the new version.
+pub trait DocStore: Send + Sync {
+    fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> Result<u64, DocError>;
+    fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError>;
+    /// Every document of a kind, ordered by id.
+    fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError>;
+}
+
+/// Checks a kind or id: 1–128 printable ASCII characters, no '/'.
+pub fn check_key(key: &str) -> Result<(), DocError> {
+    let ok = !key.is_empty()
+        && key.len() <= 128
+        && key.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
+    if ok {
+        Ok(())
+    } else {
+        Err(DocError::InvalidKey(key.chars().take(40).collect()))
+    }
+}
+
+/// In-memory [`DocStore`], for tests and for tools that need no persistence.
+#[derive(Debug, Default)]
+pub struct MemoryDocs {
+    docs: Mutex<BTreeMap<(String, String), (u64, Vec<u8>)>>,
+}
+
+impl MemoryDocs {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl DocStore for MemoryDocs {
+    fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> Result<u64, DocError> {
+        check_key(kind)?;
+        check_key(id)?;
+        let mut docs = self
+            .docs
+            .lock()
+            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        let key = (kind.to_string(), id.to_string());
+        let found = docs.get(&key).map(|(v, _)| *v);
+        if found != expected_version {
+            return Err(DocError::Conflict {
+                kind: kind.into(),
+                id: id.into(),
+                expected: expected_version,
+                found,
+            });
+        }
+        let version = found.unwrap_or(0) + 1;
+        docs.insert(key, (version, body.to_vec()));
+        Ok(version)
+    }
+
+    fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError> {
+        let docs = self
+            .docs
+            .lock()
+            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        Ok(docs
+            .get(&(kind.to_string(), id.to_string()))
+            .map(|(version, body)| Doc {
+                id: id.to_string(),
+                version: *version,
+                body: body.clone(),
+            }))
+    }
+
+    fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError> {
+        let docs = self
+            .docs
+            .lock()
+            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        Ok(docs
+            .iter()
+            .filter(|((k, _), _)| k == kind)
+            .map(|((_, id), (version, body))| Doc {
+                id: id.clone(),
+                version: *version,
+                body: body.clone(),
+            })
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_then_update_with_the_expected_version() {
+        let docs = MemoryDocs::new();
+        assert_eq!(docs.put_doc("request", "R-1", None, b"a").unwrap(), 1);
+        assert_eq!(docs.put_doc("request", "R-1", Some(1), b"b").unwrap(), 2);
+        let doc = docs.get_doc("request", "R-1").unwrap().unwrap();
+        assert_eq!((doc.version, doc.body), (2, b"b".to_vec()));
+    }
+
+    #[test]
+    fn a_stale_version_or_a_second_create_is_a_conflict_and_changes_nothing() {
+        let docs = MemoryDocs::new();
+        docs.put_doc("request", "R-1", None, b"a").unwrap();
+        assert!(matches!(
+            docs.put_doc("request", "R-1", None, b"x"),
+            Err(DocError::Conflict { found: Some(1), .. })
+        ));
+        docs.put_doc("request", "R-1", Some(1), b"b").unwrap();
+        assert!(matches!(
+            docs.put_doc("request", "R-1", Some(1), b"y"),
+            Err(DocError::Conflict { found: Some(2), .. })
+        ));
+        assert_eq!(docs.get_doc("request", "R-1").unwrap().unwrap().body, b"b");
+    }
+
+    #[test]
+    fn list_is_per_kind_and_ordered_by_id() {
+        let docs = MemoryDocs::new();
+        docs.put_doc("hold", "b", None, b"2").unwrap();
+        docs.put_doc("hold", "a", None, b"1").unwrap();
+        docs.put_doc("breach", "a", None, b"x").unwrap();
+        let ids: Vec<_> = docs
+            .list_docs("hold")
+            .unwrap()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn bad_keys_are_refused() {
+        let docs = MemoryDocs::new();
+        for bad in ["", "a/b", "sp ace", &"x".repeat(129)] {
+            assert!(matches!(
+                docs.put_doc("request", bad, None, b""),
+                Err(DocError::InvalidKey(_))
+            ));
+        }
+    }
+}
