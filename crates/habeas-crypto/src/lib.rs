@@ -117,6 +117,7 @@
 //! uses the token's AES-GCM with random 96-bit nonces (see [`Pkcs11Kek`]).
 
 mod aad;
+pub mod backup;
 mod blind_index;
 mod config;
 mod data_key;

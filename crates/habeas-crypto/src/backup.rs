@@ -1,0 +1,812 @@
+//! The encrypted backup file format: compressed, then encrypted in chunks,
+//! with the backup's data key wrapped by the project's KEK in the header.
+//!
+//! Why a format of our own: a backup holds every ciphertext of the vault, so
+//! it must be (1) confidential even if the backup medium leaks, (2) tamper-
+//! evident — one flipped byte, a truncated file or two swapped chunks must be
+//! refused, not restored — and (3) streamable, since a 10-million-record
+//! database does not fit in memory. Keys are never inside a backup: only the
+//! backup's own data key, wrapped by the KEK, which stays where it is (file,
+//! environment, token). Losing the KEK makes the backup unreadable, which is
+//! also how an expired backup epoch is crypto-shredded.
+//!
+//! Layout, version 1 (integers big-endian):
+//!
+//! ```text
+//! "HABEASBK" ‖ version (1) ‖ header length (u16) ‖ header
+//! header := compression (1 = raw DEFLATE) ‖ chunk size (u32) ‖ created at (i64, Unix seconds)
+//!           ‖ source schema version (u32) ‖ nonce prefix (7 random bytes)
+//!           ‖ wrapped key length (u16) ‖ wrapped data key (names the KEK id)
+//! then chunks: AES-256-GCM(chunk of the compressed stream) ‖ tag (16)
+//! ```
+//!
+//! Every chunk but the last holds exactly `chunk size` bytes of compressed
+//! data. The chunk nonce is the STREAM construction (Hoang, Reyhanitabar,
+//! Rogaway, Vizár 2015): `nonce prefix (7) ‖ chunk counter (u32) ‖ last flag
+//! (1)`. So a reordered chunk fails (wrong counter), a file cut at a chunk
+//! boundary fails (its final chunk was sealed with the flag clear) and bytes
+//! appended after the last chunk fail. Each chunk's associated data is the
+//! SHA-256 of the whole header (magic to wrapped key): a changed date, schema
+//! version or wrapped key fails the first chunk. The wrapped key's own AAD
+//! binds it to the header fields before it, so it cannot be moved onto
+//! another backup's header either.
+//!
+//! The data key is fresh for each backup (256 bits from the OS), so counter
+//! nonces never repeat under one key; 2^32 chunks of 64 KiB (256 TiB) is the
+//! most one file can hold.
+//!
+//! [`verify`] reads a backup to the end, checking every chunk and the
+//! compressed stream, and writes no plaintext anywhere (it decompresses into
+//! a fixed buffer that is overwritten and dropped).
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use sha2::{Digest, Sha256};
+use zeroize::Zeroize;
+
+use crate::aad::Aad;
+use crate::data_key::DataKey;
+use crate::error::CryptoError;
+use crate::kek::{KekId, KeyEncryptionKey, WrappedKey};
+use crate::random;
+
+/// The first bytes of every Habeas backup.
+pub const BACKUP_MAGIC: &[u8; 8] = b"HABEASBK";
+/// The format version this build writes and reads.
+pub const BACKUP_FORMAT_V1: u8 = 1;
+/// Compressed bytes per chunk unless told otherwise.
+pub const DEFAULT_CHUNK_SIZE: u32 = 64 * 1024;
+/// The domain of the wrapped backup key's AAD.
+pub const DOMAIN_BACKUP_KEY: &str = "habeas/backup-key/v1";
+
+const TAG_LEN: usize = 16;
+const NONCE_PREFIX_LEN: usize = 7;
+const COMPRESSION_DEFLATE: u8 = 1;
+const MIN_CHUNK: u32 = 1024;
+const MAX_CHUNK: u32 = 16 * 1024 * 1024;
+
+/// What can go wrong writing, reading or verifying a backup. Messages never
+/// hold backup contents or key bytes.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// Reading or writing the underlying file failed.
+    #[error("backup input/output failed: {0}")]
+    Io(#[source] io::Error),
+    /// Not a Habeas backup, or a header this build cannot read.
+    #[error("not a readable Habeas backup: {0}")]
+    Header(String),
+    /// The backup key could not be unwrapped: another KEK, or a tampered header.
+    #[error("the backup key cannot be opened ({0}); use the KEK the backup was made with")]
+    Key(#[source] CryptoError),
+    /// A chunk failed authentication: the file was altered or chunks reordered.
+    #[error(
+        "backup chunk {chunk} failed authentication: the file was altered, reordered, \
+         or belongs with another header; restore from another copy"
+    )]
+    Tampered { chunk: u32 },
+    /// The file ends before its last chunk.
+    #[error(
+        "the backup is truncated after chunk {chunks}: its final chunk is missing; \
+         the copy is incomplete, restore from another one"
+    )]
+    Truncated { chunks: u32 },
+    /// Authenticated data that does not decompress (a writer bug, not an attack).
+    #[error("the backup's compressed stream is invalid: {0}")]
+    Corrupt(String),
+    /// Bad parameters given by the caller.
+    #[error("backup settings: {0}")]
+    Settings(String),
+    /// A crypto primitive failed (the OS random generator, in practice).
+    #[error(transparent)]
+    Crypto(CryptoError),
+}
+
+impl From<io::Error> for BackupError {
+    fn from(e: io::Error) -> Self {
+        // Errors of our own travel through `io::Read`/`Write` wrapped in an io::Error.
+        if e.get_ref().is_some_and(|inner| inner.is::<BackupError>()) {
+            if let Some(inner) = e.into_inner()
+                && let Ok(ours) = inner.downcast::<BackupError>()
+            {
+                return *ours;
+            }
+            return BackupError::Corrupt("unreadable inner error".into());
+        }
+        BackupError::Io(e)
+    }
+}
+
+fn to_io(e: BackupError) -> io::Error {
+    io::Error::other(e)
+}
+
+/// What the caller says about a new backup (all of it authenticated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackupMeta {
+    /// When the backup was taken (Unix seconds, UTC); restores replay what came after.
+    pub created_at: i64,
+    /// The schema version of the database it copies.
+    pub source_schema_version: u32,
+    /// Compressed bytes per chunk (1 KiB to 16 MiB; [`DEFAULT_CHUNK_SIZE`] is a good choice).
+    pub chunk_size: u32,
+}
+
+impl BackupMeta {
+    /// Metadata with the default chunk size.
+    pub fn new(created_at: i64, source_schema_version: u32) -> Self {
+        BackupMeta {
+            created_at,
+            source_schema_version,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+/// A parsed backup header: readable without any key (for `backup list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupHeader {
+    pub format_version: u8,
+    pub meta: BackupMeta,
+    nonce_prefix: [u8; NONCE_PREFIX_LEN],
+    wrapped: WrappedKey,
+    /// The exact header bytes, magic included (hashed into every chunk's AAD).
+    raw: Vec<u8>,
+}
+
+impl BackupHeader {
+    /// The KEK that wraps this backup's key (needed to restore it).
+    pub fn kek_id(&self) -> &KekId {
+        self.wrapped.kek_id()
+    }
+
+    /// Length of the header in bytes (where the first chunk starts).
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Always false: a header has at least its magic.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    fn chunk_aad(&self) -> [u8; 32] {
+        Sha256::digest(&self.raw).into()
+    }
+}
+
+/// The fields before the wrapped key: what the wrapped key's AAD binds.
+fn fixed_fields(meta: &BackupMeta, nonce_prefix: &[u8; NONCE_PREFIX_LEN]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24);
+    out.push(COMPRESSION_DEFLATE);
+    out.extend_from_slice(&meta.chunk_size.to_be_bytes());
+    out.extend_from_slice(&meta.created_at.to_be_bytes());
+    out.extend_from_slice(&meta.source_schema_version.to_be_bytes());
+    out.extend_from_slice(nonce_prefix);
+    out
+}
+
+fn key_aad(fixed: &[u8]) -> Aad {
+    Aad::new(DOMAIN_BACKUP_KEY)
+        .with(BACKUP_MAGIC)
+        .with([BACKUP_FORMAT_V1])
+        .with(fixed)
+}
+
+fn check_chunk_size(size: u32) -> Result<(), BackupError> {
+    if (MIN_CHUNK..=MAX_CHUNK).contains(&size) {
+        Ok(())
+    } else {
+        Err(BackupError::Settings(format!(
+            "chunk size {size} is outside {MIN_CHUNK}..={MAX_CHUNK} bytes; use {DEFAULT_CHUNK_SIZE}"
+        )))
+    }
+}
+
+fn nonce(
+    prefix: &[u8; NONCE_PREFIX_LEN],
+    counter: u32,
+    last: bool,
+) -> Nonce<aes_gcm::aead::consts::U12> {
+    let mut n = [0u8; 12];
+    n[..NONCE_PREFIX_LEN].copy_from_slice(prefix);
+    n[NONCE_PREFIX_LEN..11].copy_from_slice(&counter.to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::from(n)
+}
+
+fn cipher_for(key: &DataKey) -> Aes256Gcm {
+    Aes256Gcm::new(<&aes_gcm::Key<Aes256Gcm>>::from(key.expose()))
+}
+
+/// Read and parse the header at the start of `input` (no key needed).
+pub fn read_header<R: Read>(input: &mut R) -> Result<BackupHeader, BackupError> {
+    let mut start = [0u8; 11];
+    let mut got = 0;
+    while got < start.len() {
+        match input.read(&mut start[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(BackupError::Io(e)),
+        }
+    }
+    if got < BACKUP_MAGIC.len() || &start[..8] != BACKUP_MAGIC {
+        return Err(BackupError::Header(
+            "the file does not start with `HABEASBK`".into(),
+        ));
+    }
+    if got < start.len() {
+        return Err(BackupError::Header(
+            "the file ends inside its header".into(),
+        ));
+    }
+    if start[8] != BACKUP_FORMAT_V1 {
+        return Err(BackupError::Header(format!(
+            "format version {} (this build reads version {BACKUP_FORMAT_V1}); use a newer habeas",
+            start[8]
+        )));
+    }
+    let len = usize::from(u16::from_be_bytes([start[9], start[10]]));
+    let mut body = vec![0u8; len];
+    read_full(input, &mut body, "its header")?;
+    let fixed_len = 1 + 4 + 8 + 4 + NONCE_PREFIX_LEN;
+    if body.len() < fixed_len + 2 {
+        return Err(BackupError::Header(format!(
+            "a header of {len} bytes is too short"
+        )));
+    }
+    if body[0] != COMPRESSION_DEFLATE {
+        return Err(BackupError::Header(format!(
+            "unknown compression {}",
+            body[0]
+        )));
+    }
+    let u32_at = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
+    let chunk_size = u32_at(1);
+    let mut created = [0u8; 8];
+    created.copy_from_slice(&body[5..13]);
+    let meta = BackupMeta {
+        chunk_size,
+        created_at: i64::from_be_bytes(created),
+        source_schema_version: u32_at(13),
+    };
+    check_chunk_size(chunk_size).map_err(|e| BackupError::Header(e.to_string()))?;
+    let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
+    nonce_prefix.copy_from_slice(&body[17..fixed_len]);
+    let wrapped_len = usize::from(u16::from_be_bytes([body[fixed_len], body[fixed_len + 1]]));
+    let wrapped_bytes = &body[fixed_len + 2..];
+    if wrapped_bytes.len() != wrapped_len {
+        return Err(BackupError::Header(format!(
+            "the wrapped key is {} bytes where the header announces {wrapped_len}",
+            wrapped_bytes.len()
+        )));
+    }
+    let wrapped = WrappedKey::from_bytes(wrapped_bytes.to_vec())
+        .map_err(|e| BackupError::Header(e.to_string()))?;
+    let mut raw = start.to_vec();
+    raw.extend_from_slice(&body);
+    Ok(BackupHeader {
+        format_version: start[8],
+        meta,
+        nonce_prefix,
+        wrapped,
+        raw,
+    })
+}
+
+fn read_full<R: Read>(input: &mut R, buf: &mut [u8], what: &str) -> Result<(), BackupError> {
+    input.read_exact(buf).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            BackupError::Header(format!("the file ends inside {what}"))
+        } else {
+            BackupError::Io(e)
+        }
+    })
+}
+
+/// Seals the compressed stream chunk by chunk.
+struct ChunkSealer<W: Write> {
+    out: W,
+    cipher: Aes256Gcm,
+    prefix: [u8; NONCE_PREFIX_LEN],
+    aad: [u8; 32],
+    chunk: usize,
+    buf: Vec<u8>,
+    counter: u32,
+}
+
+impl<W: Write> ChunkSealer<W> {
+    fn seal(&mut self, len: usize, last: bool) -> io::Result<()> {
+        let mut piece: Vec<u8> = self.buf.drain(..len).collect();
+        let tag = self
+            .cipher
+            .encrypt_inout_detached(
+                &nonce(&self.prefix, self.counter, last),
+                &self.aad,
+                piece.as_mut_slice().into(),
+            )
+            .map_err(|_| to_io(BackupError::Settings("chunk encryption failed".into())))?;
+        self.out.write_all(&piece)?;
+        self.out.write_all(&tag)?;
+        self.counter = self.counter.checked_add(1).ok_or_else(|| {
+            to_io(BackupError::Settings(
+                "more than 2^32 chunks: use a larger chunk size".into(),
+            ))
+        })?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        let len = self.buf.len();
+        self.seal(len, true)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+impl<W: Write> Write for ChunkSealer<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        // Keep at least one byte back: the final chunk is sealed by `finish`,
+        // with the last flag, and must never be empty unless the stream is.
+        while self.buf.len() > self.chunk {
+            self.seal(self.chunk, false)?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// Writes a backup: what is written to it is compressed, chunked and
+/// encrypted. Call [`BackupWriter::finish`]; a writer dropped without it
+/// leaves a file that [`verify`] reports as truncated.
+pub struct BackupWriter<W: Write> {
+    encoder: DeflateEncoder<ChunkSealer<W>>,
+}
+
+impl<W: Write> BackupWriter<W> {
+    /// Start a backup on `out`: draws a fresh data key, wraps it under `kek`
+    /// and writes the header.
+    pub fn new(
+        mut out: W,
+        kek: &dyn KeyEncryptionKey,
+        meta: BackupMeta,
+    ) -> Result<Self, BackupError> {
+        check_chunk_size(meta.chunk_size)?;
+        let key = DataKey::generate().map_err(BackupError::Crypto)?;
+        let nonce_prefix: [u8; NONCE_PREFIX_LEN] = random::array().map_err(BackupError::Crypto)?;
+        let fixed = fixed_fields(&meta, &nonce_prefix);
+        let wrapped = kek.wrap(&key, &key_aad(&fixed)).map_err(BackupError::Key)?;
+        let wrapped = wrapped.as_bytes();
+        let wrapped_len = u16::try_from(wrapped.len())
+            .map_err(|_| BackupError::Settings("the wrapped key is too long".into()))?;
+        let mut body = fixed;
+        body.extend_from_slice(&wrapped_len.to_be_bytes());
+        body.extend_from_slice(wrapped);
+        let body_len = u16::try_from(body.len())
+            .map_err(|_| BackupError::Settings("the header is too long".into()))?;
+        let mut raw = BACKUP_MAGIC.to_vec();
+        raw.push(BACKUP_FORMAT_V1);
+        raw.extend_from_slice(&body_len.to_be_bytes());
+        raw.extend_from_slice(&body);
+        out.write_all(&raw)?;
+        let sealer = ChunkSealer {
+            out,
+            cipher: cipher_for(&key),
+            prefix: nonce_prefix,
+            aad: Sha256::digest(&raw).into(),
+            chunk: meta.chunk_size as usize,
+            buf: Vec::with_capacity(meta.chunk_size as usize * 2),
+            counter: 0,
+        };
+        Ok(BackupWriter {
+            encoder: DeflateEncoder::new(sealer, Compression::fast()),
+        })
+    }
+
+    /// Compress and seal what is left, write the final chunk, return the output.
+    pub fn finish(self) -> Result<W, BackupError> {
+        let sealer = self.encoder.finish()?;
+        Ok(sealer.finish()?)
+    }
+}
+
+impl<W: Write> Write for BackupWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.encoder.write(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.encoder.flush()
+    }
+}
+
+/// Opens chunks in order, checking the counter and the last flag.
+struct ChunkOpener<R: Read> {
+    input: BufReader<R>,
+    cipher: Aes256Gcm,
+    prefix: [u8; NONCE_PREFIX_LEN],
+    aad: [u8; 32],
+    chunk: usize,
+    counter: u32,
+    plain: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: Read> ChunkOpener<R> {
+    fn next_chunk(&mut self) -> Result<(), BackupError> {
+        let want = self.chunk + TAG_LEN;
+        let mut sealed = vec![0u8; want];
+        let mut got = 0;
+        while got < want {
+            let n = self.input.read(&mut sealed[got..])?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        sealed.truncate(got);
+        // The final chunk is the one followed by nothing.
+        let last = got < want || self.input.fill_buf()?.is_empty();
+        if got < TAG_LEN {
+            return Err(BackupError::Truncated {
+                chunks: self.counter,
+            });
+        }
+        let (body, tag) = sealed.split_at_mut(got - TAG_LEN);
+        let tag = Tag::try_from(&*tag).map_err(|_| BackupError::Tampered {
+            chunk: self.counter,
+        })?;
+        let mut attempt = body.to_vec();
+        let opened = self.cipher.decrypt_inout_detached(
+            &nonce(&self.prefix, self.counter, last),
+            &self.aad,
+            attempt.as_mut_slice().into(),
+            &tag,
+        );
+        if opened.is_err() {
+            attempt.zeroize();
+            // A full chunk sealed as "not last" at the end of the file: the rest was cut off.
+            let mut probe = body.to_vec();
+            let was_middle = last
+                && got == want
+                && self
+                    .cipher
+                    .decrypt_inout_detached(
+                        &nonce(&self.prefix, self.counter, false),
+                        &self.aad,
+                        probe.as_mut_slice().into(),
+                        &tag,
+                    )
+                    .is_ok();
+            probe.zeroize();
+            return Err(if was_middle {
+                BackupError::Truncated {
+                    chunks: self.counter + 1,
+                }
+            } else {
+                BackupError::Tampered {
+                    chunk: self.counter,
+                }
+            });
+        }
+        self.plain.zeroize();
+        self.plain = attempt;
+        self.pos = 0;
+        self.done = last;
+        self.counter = self.counter.checked_add(1).ok_or(BackupError::Tampered {
+            chunk: self.counter,
+        })?;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for ChunkOpener<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.plain.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.next_chunk().map_err(to_io)?;
+        }
+        let n = out.len().min(self.plain.len() - self.pos);
+        out[..n].copy_from_slice(&self.plain[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl<R: Read> Drop for ChunkOpener<R> {
+    fn drop(&mut self) {
+        self.plain.zeroize();
+    }
+}
+
+/// Reads a backup: yields the original bytes, checking every chunk on the way.
+/// An error (tampering, truncation) surfaces from `read` as an `io::Error`
+/// whose inner error is a [`BackupError`] (`BackupError::from` recovers it).
+pub struct BackupReader<R: Read> {
+    header: BackupHeader,
+    decoder: DeflateDecoder<ChunkOpener<R>>,
+}
+
+impl<R: Read> BackupReader<R> {
+    /// Parse the header of `input` and unwrap its key with `kek`.
+    pub fn open(mut input: R, kek: &dyn KeyEncryptionKey) -> Result<Self, BackupError> {
+        let header = read_header(&mut input)?;
+        let fixed = fixed_fields(&header.meta, &header.nonce_prefix);
+        let key = kek
+            .unwrap(&header.wrapped, &key_aad(&fixed))
+            .map_err(BackupError::Key)?;
+        let opener = ChunkOpener {
+            input: BufReader::with_capacity(header.meta.chunk_size as usize + TAG_LEN, input),
+            cipher: cipher_for(&key),
+            prefix: header.nonce_prefix,
+            aad: header.chunk_aad(),
+            chunk: header.meta.chunk_size as usize,
+            counter: 0,
+            plain: Vec::new(),
+            pos: 0,
+            done: false,
+        };
+        Ok(BackupReader {
+            header,
+            decoder: DeflateDecoder::new(opener),
+        })
+    }
+
+    /// The backup's header.
+    pub fn header(&self) -> &BackupHeader {
+        &self.header
+    }
+
+    /// Chunks authenticated so far.
+    pub fn chunks(&self) -> u32 {
+        self.decoder.get_ref().counter
+    }
+}
+
+impl<R: Read> Read for BackupReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        self.decoder.read(out).map_err(|e| {
+            let ours = e.get_ref().is_some_and(|i| i.is::<BackupError>());
+            let bad_stream = matches!(
+                e.kind(),
+                io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+            );
+            if !ours && bad_stream {
+                to_io(BackupError::Corrupt(e.to_string()))
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// What [`verify`] found in a sound backup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub header: BackupHeader,
+    /// Authenticated chunks.
+    pub chunks: u32,
+    /// Bytes of the original (uncompressed) content.
+    pub content_bytes: u64,
+}
+
+/// Check a whole backup — header, key, every chunk, the final chunk, the
+/// compressed stream — without writing its content anywhere.
+pub fn verify<R: Read>(input: R, kek: &dyn KeyEncryptionKey) -> Result<VerifyReport, BackupError> {
+    let mut reader = BackupReader::open(input, kek)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total: u64 = 0;
+    loop {
+        let n = reader.read(&mut buf).map_err(BackupError::from)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    buf.zeroize();
+    // The compressed stream ends with the final chunk; read whatever the
+    // decompressor left, so the final chunk is authenticated in every case.
+    let mut tail = [0u8; 4096];
+    let mut extra = 0usize;
+    loop {
+        let n = reader
+            .decoder
+            .get_mut()
+            .read(&mut tail)
+            .map_err(BackupError::from)?;
+        if n == 0 {
+            break;
+        }
+        extra += n;
+    }
+    tail.zeroize();
+    if extra > 0 {
+        return Err(BackupError::Corrupt(
+            "authenticated bytes follow the end of the compressed stream".into(),
+        ));
+    }
+    Ok(VerifyReport {
+        chunks: reader.chunks(),
+        header: reader.header.clone(),
+        content_bytes: total,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kek::SoftwareKek;
+
+    fn kek(byte: u8) -> SoftwareKek {
+        let secret = zeroize::Zeroizing::new([byte; 32]);
+        SoftwareKek::from_secret(&secret, "test".into()).expect("kek")
+    }
+
+    /// Deterministic, partly compressible content.
+    fn content(len: usize) -> Vec<u8> {
+        let mut x: u32 = 0x1234_5678;
+        (0..len)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                if i % 3 == 0 { b'a' } else { (x & 0xff) as u8 }
+            })
+            .collect()
+    }
+
+    fn make(data: &[u8], kek: &dyn KeyEncryptionKey, chunk: u32) -> Vec<u8> {
+        let meta = BackupMeta {
+            created_at: 1_790_000_000,
+            source_schema_version: 7,
+            chunk_size: chunk,
+        };
+        let mut w = BackupWriter::new(Vec::new(), kek, meta).expect("writer");
+        // Uneven writes, to cross chunk boundaries at odd places.
+        for piece in data.chunks(3001) {
+            w.write_all(piece).expect("write");
+        }
+        w.finish().expect("finish")
+    }
+
+    fn restore(file: &[u8], kek: &dyn KeyEncryptionKey) -> Result<Vec<u8>, BackupError> {
+        let mut r = BackupReader::open(file, kek)?;
+        let mut out = Vec::new();
+        r.read_to_end(&mut out).map_err(BackupError::from)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn round_trip_restores_the_exact_bytes_and_header() {
+        let k = kek(1);
+        for len in [0, 1, 1024, 200_000] {
+            let data = content(len);
+            let file = make(&data, &k, 1024);
+            assert_eq!(restore(&file, &k).expect("restore"), data, "len {len}");
+            let report = verify(file.as_slice(), &k).expect("verify");
+            assert_eq!(report.content_bytes, len as u64);
+            assert_eq!(report.header.meta.created_at, 1_790_000_000);
+            assert_eq!(report.header.meta.source_schema_version, 7);
+            assert_eq!(report.header.kek_id(), k.id());
+            assert!(report.chunks >= 1);
+        }
+    }
+
+    #[test]
+    fn the_header_reads_without_a_key_and_holds_no_key_bytes_in_clear() {
+        let k = kek(1);
+        let file = make(&content(5000), &k, DEFAULT_CHUNK_SIZE);
+        let header = read_header(&mut file.as_slice()).expect("header");
+        assert_eq!(header.kek_id(), k.id());
+        assert_eq!(header.meta.chunk_size, DEFAULT_CHUNK_SIZE);
+        // The KEK secret (32 × 0x01) appears nowhere in the file.
+        assert!(!file.windows(32).any(|w| w == [1u8; 32]));
+    }
+
+    #[test]
+    fn the_content_is_not_readable_in_the_file() {
+        let k = kek(1);
+        let data = b"alice.martin@example.org ".repeat(500);
+        let file = make(&data, &k, 1024);
+        assert!(!file.windows(12).any(|w| w == b"alice.martin"));
+    }
+
+    #[test]
+    fn every_flipped_byte_is_refused() {
+        let k = kek(1);
+        let file = make(&content(2500), &k, 1024);
+        // Every byte of a small backup: header, wrapped key, chunks, tags.
+        for i in 0..file.len() {
+            let mut bad = file.clone();
+            bad[i] ^= 0x01;
+            assert!(verify(bad.as_slice(), &k).is_err(), "flip at {i} accepted");
+            assert!(restore(&bad, &k).is_err(), "flip at {i} restored");
+        }
+    }
+
+    #[test]
+    fn truncation_is_refused_at_every_length_and_named_at_chunk_boundaries() {
+        let k = kek(1);
+        let data = content(6000);
+        let file = make(&data, &k, 1024);
+        let header_len = read_header(&mut file.as_slice()).expect("h").len();
+        for cut in 0..file.len() {
+            assert!(verify(&file[..cut], &k).is_err(), "cut at {cut} accepted");
+        }
+        // Cut exactly after the second full chunk.
+        let boundary = header_len + 2 * (1024 + TAG_LEN);
+        assert!(boundary < file.len());
+        assert!(matches!(
+            verify(&file[..boundary], &k),
+            Err(BackupError::Truncated { chunks: 2 })
+        ));
+    }
+
+    #[test]
+    fn reordered_chunks_and_appended_bytes_are_refused() {
+        let k = kek(1);
+        let file = make(&content(6000), &k, 1024);
+        let h = read_header(&mut file.as_slice()).expect("h").len();
+        let c = 1024 + TAG_LEN;
+        let mut swapped = file[..h].to_vec();
+        swapped.extend_from_slice(&file[h + c..h + 2 * c]);
+        swapped.extend_from_slice(&file[h..h + c]);
+        swapped.extend_from_slice(&file[h + 2 * c..]);
+        assert!(matches!(
+            verify(swapped.as_slice(), &k),
+            Err(BackupError::Tampered { chunk: 0 })
+        ));
+        let mut longer = file.clone();
+        longer.extend_from_slice(b"x");
+        assert!(verify(longer.as_slice(), &k).is_err());
+    }
+
+    #[test]
+    fn a_header_moved_onto_another_backup_is_refused() {
+        let k = kek(1);
+        let a = make(&content(3000), &k, 1024);
+        let b = make(&content(3000), &k, 1024);
+        let ha = read_header(&mut a.as_slice()).expect("a").len();
+        let hb = read_header(&mut b.as_slice()).expect("b").len();
+        let mut mixed = a[..ha].to_vec();
+        mixed.extend_from_slice(&b[hb..]);
+        assert!(matches!(
+            verify(mixed.as_slice(), &k),
+            Err(BackupError::Tampered { chunk: 0 })
+        ));
+    }
+
+    #[test]
+    fn the_wrong_kek_is_refused_with_its_id() {
+        let file = make(&content(3000), &kek(1), 1024);
+        let err = verify(file.as_slice(), &kek(2)).expect_err("wrong kek");
+        assert!(matches!(err, BackupError::Key(_)), "{err}");
+        assert!(err.to_string().contains(kek(1).id().as_str()), "{err}");
+    }
+
+    #[test]
+    fn not_a_backup_and_bad_settings_are_explained() {
+        let err = verify(b"PK\x03\x04 zip".as_slice(), &kek(1)).expect_err("zip");
+        assert!(err.to_string().contains("HABEASBK"), "{err}");
+        let meta = BackupMeta {
+            chunk_size: 10,
+            ..BackupMeta::new(0, 1)
+        };
+        assert!(matches!(
+            BackupWriter::new(Vec::new(), &kek(1), meta),
+            Err(BackupError::Settings(_))
+        ));
+    }
+}
