@@ -43,6 +43,16 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("leases", leases),
     ("keys", keys),
     ("concurrent_writers", concurrent_writers),
+    ("commit_atomic", crate::conformance_commit::commit_atomic),
+    (
+        "record_operations",
+        crate::conformance_commit::record_operations,
+    ),
+    ("documents", crate::conformance_commit::documents),
+    (
+        "concurrent_commits",
+        crate::conformance_commit::concurrent_commits,
+    ),
 ];
 
 /// Run every check, each on a fresh fixture from `make`.

@@ -25,6 +25,20 @@ pub enum StoreError {
     /// A row with this id already exists.
     #[error("{kind} `{id}` already exists")]
     Conflict { kind: &'static str, id: String },
+    /// A subject is in a state that refuses the operation (e.g. new data for an erased subject).
+    #[error("subject `{id}` is {}", status.as_str())]
+    SubjectState {
+        id: String,
+        status: crate::model::SubjectStatus,
+    },
+    /// A document changed since the caller read it (optimistic concurrency).
+    #[error("document {kind}/{id}: expected version {expected:?}, found {found:?}")]
+    VersionConflict {
+        kind: String,
+        id: String,
+        expected: Option<u64>,
+        found: Option<u64>,
+    },
     /// The row does not exist.
     #[error("{kind} `{id}` not found")]
     NotFound { kind: &'static str, id: String },

@@ -19,7 +19,9 @@
 //! The API is synchronous (`Send + Sync`); async callers use `spawn_blocking`.
 //! [`conformance`] holds the behaviour suite every backend must pass.
 
+mod batch;
 pub mod conformance;
+pub mod conformance_commit;
 mod error;
 pub mod migrations;
 mod model;
@@ -31,6 +33,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
+pub use batch::{
+    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit,
+};
 pub use error::{Result, StoreError};
 pub use model::*;
 
@@ -45,6 +50,8 @@ pub trait Store: Send + Sync {
     fn get_subject(&self, id: &str) -> Result<Option<Subject>>;
     /// Replace kind/status/dates of an existing subject; `NotFound` otherwise.
     fn update_subject(&self, subject: &Subject) -> Result<()>;
+    /// Number of subjects (every status).
+    fn count_subjects(&self) -> Result<u64>;
     /// Subjects by status and/or due grace date, ordered by id.
     fn list_subjects(&self, filter: &SubjectFilter) -> Result<Vec<Subject>>;
 
@@ -122,6 +129,23 @@ pub trait Store: Send + Sync {
         ttl: chrono::Duration,
         now: DateTime<Utc>,
     ) -> Result<bool>;
+
+    // ---- atomic commits (data + journal) ----
+    /// Run `units` in ONE transaction, continuing the journal's hash chain from the head read
+    /// inside it (see [`batch`](crate::WriteUnit)). Returns one result per unit: a unit that
+    /// fails is rolled back alone. `Err` means the transaction itself failed: nothing stored.
+    fn commit(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: std::sync::Arc<dyn JournalSealer>,
+    ) -> Result<Vec<Result<UnitOutcome>>>;
+
+    // ---- documents (small versioned state, sealed by the engine) ----
+    fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>>;
+    /// Documents of `kind` with id greater than `after_id`, ordered by id (bytewise), at most
+    /// `limit`.
+    fn list_docs(&self, kind: &str, after_id: Option<&str>, limit: usize)
+    -> Result<Vec<StoredDoc>>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

@@ -21,20 +21,32 @@ impl Migration {
 }
 
 /// SQLite data store.
-pub const SQLITE_DATA: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_data.sql"),
-}];
+pub const SQLITE_DATA: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/sqlite/0001_data.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/sqlite/0002_documents.sql"),
+    },
+];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[Migration {
     version: 1,
     sql: include_str!("../migrations/sqlite/0001_keys.sql"),
 }];
 /// PostgreSQL data store.
-pub const POSTGRES_DATA: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_data.sql"),
-}];
+pub const POSTGRES_DATA: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/postgres/0001_data.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/postgres/0002_documents.sql"),
+    },
+];
 /// PostgreSQL key store.
 pub const POSTGRES_KEYS: &[Migration] = &[Migration {
     version: 1,

@@ -28,7 +28,7 @@ fn open_by_url_forms() {
             .expect("sqlite:// URL")
             .schema_version()
             .expect("version"),
-        1
+        habeas_store::migrations::latest(habeas_store::migrations::SQLITE_DATA)
     );
     let plain = dir.path().join("b.db").display().to_string();
     assert_eq!(
@@ -36,7 +36,7 @@ fn open_by_url_forms() {
             .expect("plain path")
             .schema_version()
             .expect("version"),
-        1
+        habeas_store::migrations::latest(habeas_store::migrations::SQLITE_DATA)
     );
     let err = habeas_store::open_store("sqlite::memory:")
         .err()

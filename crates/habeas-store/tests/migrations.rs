@@ -23,6 +23,16 @@ const PINNED: &[(&str, u32, &str)] = &[
         "3a9e456425306b6e2d7639c339cde1dc12271cdb0bcde475844348a7d63179ec",
     ),
     (
+        "sqlite data",
+        2,
+        "bcf3712efa4caac7ee731e267dae407b6651ab8bae047b6de63e4a05211df818",
+    ),
+    (
+        "postgres data",
+        2,
+        "894ed7b7ba540b7069cd9003aba38cc693954ba17750f17e1996c942288310af",
+    ),
+    (
         "postgres keys",
         1,
         "79c530bf070fc348e9ae2eabdc3ee3fb18bca51094e25eae69f257c0902865f5",
@@ -133,4 +143,26 @@ fn reopening_keeps_data_and_version() {
     let s = SqliteStore::open(&path).expect("reopen");
     assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
     assert!(s.get_record("r1").expect("read").is_some());
+}
+
+#[test]
+fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    {
+        let mut c = rusqlite::Connection::open(&path).expect("raw open");
+        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..1]).expect("version 1 only");
+        c.execute(
+            "INSERT INTO subjects (id, kind, status, created_at) VALUES ('s1', 'customer', 'active', 0)",
+            [],
+        )
+        .expect("a version-1 row");
+    }
+    let s = SqliteStore::open(&path).expect("upgrade");
+    assert_eq!(s.schema_version().expect("version"), 2);
+    assert!(s.get_subject("s1").expect("read").is_some());
+    assert_eq!(
+        s.list_docs("request", None, 10).expect("documents table"),
+        vec![]
+    );
 }

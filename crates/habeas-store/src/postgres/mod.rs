@@ -7,6 +7,7 @@
 //! starting together apply them once (STYLE.md (d) 10). Commits use the server's
 //! `synchronous_commit` (keep it `on`: RELIABILITY.md §1.6).
 
+mod batch;
 mod keys;
 mod pool;
 mod store;

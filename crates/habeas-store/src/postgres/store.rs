@@ -2,16 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use ::postgres::Row;
+use ::postgres::{GenericClient, Row};
 use chrono::{DateTime, Utc};
 
 use super::pool::Pool;
-use super::{POOL_SIZE, conflict, migrate, parse_url, schema_version, timed};
+use super::{POOL_SIZE, batch, conflict, migrate, parse_url, schema_version, timed};
 use crate::error::{Result, StoreError};
 use crate::migrations::POSTGRES_DATA;
 use crate::model::*;
 use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::{JournalSealer, StoredDoc, UnitOutcome, WriteUnit};
 use crate::{Store, sqlite};
+use std::sync::Arc;
 
 /// The PostgreSQL data store.
 pub struct PgStore {
@@ -53,7 +55,7 @@ impl PgStore {
 /// all or nothing like the `unnest` insert used for smaller batches).
 const COPY_THRESHOLD: usize = 256;
 
-fn copy_records(c: &mut ::postgres::Client, records: &[NewRecord]) -> Result<()> {
+pub(super) fn copy_records(c: &mut impl GenericClient, records: &[NewRecord]) -> Result<()> {
     use ::postgres::binary_copy::BinaryCopyInWriter;
     use ::postgres::types::Type;
     const TYPES: [Type; 14] = [
@@ -101,11 +103,62 @@ fn copy_records(c: &mut ::postgres::Client, records: &[NewRecord]) -> Result<()>
     Ok(())
 }
 
-fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
+/// Insert records, all or nothing: binary `COPY` from [`COPY_THRESHOLD`] rows, else one
+/// `INSERT … SELECT FROM unnest(…)`.
+pub(super) fn insert_records(c: &mut impl GenericClient, records: &[NewRecord]) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    if records.len() >= COPY_THRESHOLD {
+        return copy_records(c, records);
+    }
+    let n = records.len();
+    let (mut ids, mut subjects, mut categories, mut collected, mut channels) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let mut purposes = Vec::with_capacity(n);
+    let mut custom = Vec::with_capacity(n);
+    let (mut li, mut ce, mut ac, mut inc, mut due, mut sealed, mut kv) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for r in records {
+        ids.push(r.id.as_str());
+        subjects.push(r.subject_id.as_str());
+        categories.push(r.category.as_str());
+        collected.push(to_micros(r.collected_at));
+        channels.push(r.source_channel.as_str());
+        purposes.push(to_json(&r.purposes)?);
+        custom.push(to_json(&r.events.custom)?);
+        li.push(opt_us(r.events.last_interaction));
+        ce.push(opt_us(r.events.contract_end));
+        ac.push(opt_us(r.events.account_closure));
+        inc.push(r.incident_linked);
+        due.push(opt_us(r.retention_due));
+        sealed.push(r.sealed.as_slice());
+        kv.push(i64::from(r.key_version));
+    }
+    {
+        c.execute(
+            &format!(
+                "INSERT INTO records ({RECORD_COLS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
+                 $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], \
+                 $11::bool[], $12::bigint[], $13::bytea[], $14::bigint[])"
+            ),
+            &[&ids, &subjects, &categories, &collected, &channels, &purposes, &li, &ce, &ac, &custom, &inc, &due, &sealed, &kv],
+        )
+        .map_err(|e| conflict(e, "record", "(one id of the batch)"))?;
+        Ok(())
+    }
+}
+
+pub(super) fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
 
-fn seq_i64(seq: u64) -> Result<i64> {
+pub(super) fn seq_i64(seq: u64) -> Result<i64> {
     i64::try_from(seq).map_err(|_| StoreError::Invalid(format!("journal seq {seq} exceeds 2^63-1")))
 }
 
@@ -194,7 +247,7 @@ fn sqlite_json_list(text: &str, table: &'static str) -> Result<Vec<String>> {
     sqlite::json_list(text, table)
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
@@ -266,6 +319,14 @@ impl Store for PgStore {
         })
     }
 
+    fn count_subjects(&self) -> Result<u64> {
+        self.pool.with(|c| {
+            Ok(c.query_one("SELECT COUNT(*) FROM subjects", &[])?
+                .try_get::<_, i64>(0)?
+                .unsigned_abs())
+        })
+    }
+
     fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
         self.pool.with(|c| {
             let rows = c.query(
@@ -281,52 +342,7 @@ impl Store for PgStore {
     }
 
     fn insert_records(&self, records: Vec<NewRecord>) -> Result<()> {
-        if records.is_empty() {
-            return Ok(());
-        }
-        if records.len() >= COPY_THRESHOLD {
-            return self.pool.with(|c| copy_records(c, &records));
-        }
-        let n = records.len();
-        let (mut ids, mut subjects, mut categories, mut collected, mut channels) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let mut purposes = Vec::with_capacity(n);
-        let mut custom = Vec::with_capacity(n);
-        let (mut li, mut ce, mut ac, mut inc, mut due, mut sealed, mut kv) =
-            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
-        for r in &records {
-            ids.push(r.id.as_str());
-            subjects.push(r.subject_id.as_str());
-            categories.push(r.category.as_str());
-            collected.push(to_micros(r.collected_at));
-            channels.push(r.source_channel.as_str());
-            purposes.push(to_json(&r.purposes)?);
-            custom.push(to_json(&r.events.custom)?);
-            li.push(opt_us(r.events.last_interaction));
-            ce.push(opt_us(r.events.contract_end));
-            ac.push(opt_us(r.events.account_closure));
-            inc.push(r.incident_linked);
-            due.push(opt_us(r.retention_due));
-            sealed.push(r.sealed.as_slice());
-            kv.push(i64::from(r.key_version));
-        }
-        self.pool.with(|c| {
-            c.execute(
-                &format!(
-                    "INSERT INTO records ({RECORD_COLS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
-                     $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[], \
-                     $11::bool[], $12::bigint[], $13::bytea[], $14::bigint[])"
-                ),
-                &[&ids, &subjects, &categories, &collected, &channels, &purposes, &li, &ce, &ac, &custom, &inc, &due, &sealed, &kv],
-            )
-            .map_err(|e| conflict(e, "record", "(one id of the batch)"))?;
-            Ok(())
-        })
+        self.pool.with(|c| insert_records(c, &records))
     }
 
     fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>> {
@@ -570,21 +586,7 @@ impl Store for PgStore {
         let before = seq_i64(before)?;
         self.pool.with(|c| {
             let mut tx = c.transaction()?;
-            let Some(last) = tx.query_opt(
-                "SELECT seq, hash FROM journal WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
-                &[&before],
-            )?
-            else {
-                return Ok(0);
-            };
-            let (seq, hash): (i64, Vec<u8>) = (last.try_get(0)?, last.try_get(1)?);
-            tx.execute(
-                "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, $1, $2) \
-                 ON CONFLICT (singleton) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
-                &[&seq, &hash],
-            )?;
-            tx.execute("DELETE FROM journal_checkpoints WHERE seq < $1", &[&seq])?;
-            let n = tx.execute("DELETE FROM journal WHERE seq <= $1", &[&seq])?;
+            let n = batch::journal_drop_before(&mut tx, before)?;
             tx.commit()?;
             Ok(n)
         })
@@ -673,6 +675,37 @@ impl Store for PgStore {
                  WHERE job_leases.holder = EXCLUDED.holder OR job_leases.expires_at <= $4",
                 &[&job, &holder, &to_micros(now + ttl), &to_micros(now)],
             )? == 1)
+        })
+    }
+
+    fn commit(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: Arc<dyn JournalSealer>,
+    ) -> Result<Vec<Result<UnitOutcome>>> {
+        self.pool.with(|c| batch::commit(c, units, &sealer))
+    }
+
+    fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>> {
+        self.pool.with(|c| {
+            c.query_opt(
+                "SELECT kind, id, version, body, updated_at FROM documents WHERE kind = $1 AND id = $2",
+                &[&kind, &id],
+            )?
+            .as_ref()
+            .map(batch::doc)
+            .transpose()
+        })
+    }
+
+    fn list_docs(&self, kind: &str, after_id: Option<&str>, lim: usize) -> Result<Vec<StoredDoc>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT kind, id, version, body, updated_at FROM documents \
+                 WHERE kind = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3",
+                &[&kind, &after_id, &limit(lim)],
+            )?;
+            map_rows(rows, batch::doc)
         })
     }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use ::postgres::Client;
+use ::postgres::GenericClient;
 use chrono::{DateTime, Utc};
 
 use crate::error::Result;
@@ -22,7 +22,7 @@ fn part(cat_no: i32, month: i64) -> String {
 }
 
 /// Category numbers for names, optionally restricted (empty = all).
-fn categories(c: &mut Client, only: &[String]) -> Result<Vec<(i32, String)>> {
+fn categories(c: &mut impl GenericClient, only: &[String]) -> Result<Vec<(i32, String)>> {
     let rows = c.query(
         "SELECT cat_no, category FROM timed_categories ORDER BY cat_no",
         &[],
@@ -39,7 +39,7 @@ fn categories(c: &mut Client, only: &[String]) -> Result<Vec<(i32, String)>> {
 
 /// Make sure every (category, month) partition exists; returns the category numbers.
 fn ensure_partitions(
-    c: &mut Client,
+    c: &mut impl GenericClient,
     needed: &BTreeSet<(String, i64)>,
 ) -> Result<Vec<(String, i32)>> {
     let known: BTreeSet<(String, i64)> = c
@@ -93,7 +93,7 @@ fn ensure_partitions(
     Ok(all.into_iter().map(|(n, name)| (name, n)).collect())
 }
 
-pub fn insert(c: &mut Client, rows: &[TimedRecord]) -> Result<()> {
+pub fn insert(c: &mut impl GenericClient, rows: &[TimedRecord]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -123,7 +123,11 @@ pub fn insert(c: &mut Client, rows: &[TimedRecord]) -> Result<()> {
     Ok(())
 }
 
-pub fn subject_rows(c: &mut Client, subject_id: &str, only: &[String]) -> Result<Vec<TimedRecord>> {
+pub fn subject_rows(
+    c: &mut impl GenericClient,
+    subject_id: &str,
+    only: &[String],
+) -> Result<Vec<TimedRecord>> {
     let mut out = Vec::new();
     for (cat_no, category) in categories(c, only)? {
         let rows = c.query(
@@ -147,7 +151,7 @@ pub fn subject_rows(c: &mut Client, subject_id: &str, only: &[String]) -> Result
 }
 
 pub fn drop_before(
-    c: &mut Client,
+    c: &mut impl GenericClient,
     _schema: &str,
     category: Option<&str>,
     before: DateTime<Utc>,
@@ -195,7 +199,7 @@ pub fn drop_before(
 }
 
 pub fn impact(
-    c: &mut Client,
+    c: &mut impl GenericClient,
     only: &[String],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -224,7 +228,7 @@ pub fn impact(
     })
 }
 
-pub fn delete_subject(c: &mut Client, subject_id: &str) -> Result<u64> {
+pub fn delete_subject(c: &mut impl GenericClient, subject_id: &str) -> Result<u64> {
     let mut n = 0;
     for (cat_no, _) in categories(c, &[])? {
         n += c.execute(

@@ -7,6 +7,7 @@
 //! Writes go through one writer thread ([`writer`]); reads use a small connection pool.
 //! Use a local disk: SQLite on a network file system corrupts or locks (STYLE.md (d) 7).
 
+mod batch;
 mod keys;
 mod rows;
 mod store;

@@ -10,12 +10,13 @@ use super::rows::{
     self, JOURNAL_COLS, RECORD_COLS, SUBJECT_COLS, TOKEN_COLS, collect, conflict, seq_i64, to_json,
 };
 use super::writer::{Readers, Writer};
-use super::{open_files, schema_version, timed};
+use super::{batch, open_files, schema_version, timed};
 use crate::error::{Result, StoreError};
 use crate::migrations::SQLITE_DATA;
 use crate::model::*;
 use crate::time::{from_micros, to_micros};
-use crate::{Store, time};
+use crate::{JournalSealer, Store, StoredDoc, UnitOutcome, WriteUnit, time};
+use std::sync::Arc;
 
 /// The SQLite data store.
 pub struct SqliteStore {
@@ -52,10 +53,6 @@ fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
 
-const INSERT_RECORD: &str = "INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes, \
-    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-
 impl Store for SqliteStore {
     fn schema_version(&self) -> Result<u32> {
         self.readers.read(schema_version)
@@ -63,22 +60,7 @@ impl Store for SqliteStore {
 
     fn create_subject(&self, s: &Subject) -> Result<()> {
         let s = s.clone();
-        self.writer.write(move |c| {
-            c.prepare_cached(&format!(
-                "INSERT INTO subjects ({SUBJECT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-            ))?
-            .execute(params![
-                s.id,
-                s.kind,
-                s.status.as_str(),
-                to_micros(s.created_at),
-                opt_us(s.closed_at),
-                opt_us(s.grace_until),
-                opt_us(s.erased_at)
-            ])
-            .map_err(|e| conflict(e, "subject", &s.id))?;
-            Ok(())
-        })
+        self.writer.write(move |c| batch::create_subject(c, &s))
     }
 
     fn get_subject(&self, id: &str) -> Result<Option<Subject>> {
@@ -92,25 +74,14 @@ impl Store for SqliteStore {
 
     fn update_subject(&self, s: &Subject) -> Result<()> {
         let s = s.clone();
-        self.writer.write(move |c| {
-            let n = c
-                .prepare_cached(
-                    "UPDATE subjects SET kind = ?2, status = ?3, created_at = ?4, closed_at = ?5, grace_until = ?6, \
-                     erased_at = ?7 WHERE id = ?1",
-                )?
-                .execute(params![
-                    s.id,
-                    s.kind,
-                    s.status.as_str(),
-                    to_micros(s.created_at),
-                    opt_us(s.closed_at),
-                    opt_us(s.grace_until),
-                    opt_us(s.erased_at)
-                ])?;
-            if n == 0 {
-                return Err(StoreError::NotFound { kind: "subject", id: s.id });
-            }
-            Ok(())
+        self.writer.write(move |c| batch::update_subject(c, &s))
+    }
+
+    fn count_subjects(&self) -> Result<u64> {
+        self.readers.read(|c| {
+            Ok(c.prepare_cached("SELECT COUNT(*) FROM subjects")?
+                .query_row([], |r| r.get::<_, i64>(0))?
+                .unsigned_abs())
         })
     }
 
@@ -130,29 +101,8 @@ impl Store for SqliteStore {
     }
 
     fn insert_records(&self, records: Vec<NewRecord>) -> Result<()> {
-        self.writer.write(move |c| {
-            let mut stmt = c.prepare_cached(INSERT_RECORD)?;
-            for r in &records {
-                stmt.execute(params![
-                    r.id,
-                    r.subject_id,
-                    r.category,
-                    to_micros(r.collected_at),
-                    r.source_channel,
-                    to_json(&r.purposes)?,
-                    opt_us(r.events.last_interaction),
-                    opt_us(r.events.contract_end),
-                    opt_us(r.events.account_closure),
-                    to_json(&r.events.custom)?,
-                    r.incident_linked,
-                    opt_us(r.retention_due),
-                    r.sealed,
-                    r.key_version
-                ])
-                .map_err(|e| conflict(e, "record", &r.id))?;
-            }
-            Ok(())
-        })
+        self.writer
+            .write(move |c| batch::insert_records(c, &records))
     }
 
     fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>> {
@@ -388,25 +338,8 @@ impl Store for SqliteStore {
 
     fn journal_drop_before(&self, before: u64) -> Result<u64> {
         let before = seq_i64(before)?;
-        self.writer.write(move |c| {
-            let last: Option<(i64, Vec<u8>)> = c
-                .query_row(
-                    "SELECT seq, hash FROM journal WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
-                    [before],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            let Some((seq, hash)) = last else {
-                return Ok(0);
-            };
-            c.execute(
-                "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, ?1, ?2) \
-                 ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-                params![seq, hash],
-            )?;
-            c.execute("DELETE FROM journal_checkpoints WHERE seq < ?1", [seq])?;
-            Ok(c.execute("DELETE FROM journal WHERE seq <= ?1", [seq])? as u64)
-        })
+        self.writer
+            .write(move |c| batch::journal_drop_before(c, before))
     }
 
     fn journal_anchor(&self) -> Result<Option<JournalAnchor>> {
@@ -493,6 +426,49 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![job, holder, until, now_us])?;
             Ok(n == 1)
+        })
+    }
+
+    fn commit(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: Arc<dyn JournalSealer>,
+    ) -> Result<Vec<Result<UnitOutcome>>> {
+        let single = units.len() == 1;
+        match self.writer.write(move |c| batch::commit(c, units, &sealer)) {
+            // A lone unit runs without a savepoint: its error comes back as the job's.
+            Err(e)
+                if single
+                    && !matches!(e, StoreError::CommitFailed(_) | StoreError::WriterGone(_)) =>
+            {
+                Ok(vec![Err(e)])
+            }
+            other => other,
+        }
+    }
+
+    fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, id, version, body, updated_at FROM documents WHERE kind = ?1 AND id = ?2",
+            )?;
+            Ok(collect(&mut stmt, [kind, id], batch::doc)?.into_iter().next())
+        })
+    }
+
+    fn list_docs(
+        &self,
+        kind: &str,
+        after_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<StoredDoc>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT kind, id, version, body, updated_at FROM documents \
+                 WHERE kind = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
+            )?;
+            collect(&mut stmt, params![kind, after_id, limit], batch::doc)
         })
     }
 

@@ -1,0 +1,174 @@
+//! One atomic commit of vault changes **and** the audit-journal rows that describe them.
+//!
+//! Why: the journal must never say less than what the data shows (GDPR Art. 5(2)
+//! accountability): a record written without its `write` entry, or an entry for a write that
+//! rolled back, would make the journal useless as evidence. So [`crate::Store::commit`] runs
+//! a list of [`WriteUnit`]s in ONE database transaction. Each unit carries its data operations
+//! ([`WriteOp`]) and its journal entries ([`JournalDraft`]); the store numbers the entries and
+//! continues the hash chain from the head **it reads inside that transaction** (SQLite:
+//! `BEGIN IMMEDIATE` holds the only write lock; PostgreSQL: a transaction-scoped advisory lock
+//! serialises journal appends across instances), asking the engine's [`JournalSealer`] for each
+//! hash. The store never learns how hashes or signatures are made; the engine never has to guess
+//! the head. One unit that fails (an unknown subject, a version conflict) is rolled back alone
+//! (a savepoint) and answered with its own error; the others still commit.
+//!
+//! Group commit: the caller (the engine's committer thread) puts every caller waiting at that
+//! moment into one `commit`, so a burst of audited reads costs one fsync, not one per read.
+
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    AppToken, BlindIndexEntry, Checkpoint, DroppedPartition, JournalAnchor, NewRecord, Record,
+    Subject, SubjectStatus, TimedRecord,
+};
+
+/// A journal entry before the store gives it a sequence number and a hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalDraft {
+    pub ts: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject_id: Option<String>,
+    pub category: Option<String>,
+    pub purpose: Option<String>,
+    /// JSON or short text; never a personal-data value (the engine guarantees it).
+    pub details: String,
+}
+
+/// Computes the chain hashes and decides checkpoints; implemented by the engine, which holds
+/// the signing key. Called by the store inside the commit transaction.
+pub trait JournalSealer: Send + Sync {
+    /// The hash of entry `seq` that follows `prev_hash` (empty before the very first entry).
+    fn link(&self, seq: u64, prev_hash: &[u8], draft: &JournalDraft) -> Vec<u8>;
+    /// A signed checkpoint of `head` to store with this commit, if one is due; `last_signed`
+    /// is the sequence number of the newest stored checkpoint (0 when none).
+    fn checkpoint(&self, head: &JournalAnchor, last_signed: u64) -> Option<Checkpoint>;
+}
+
+/// One data operation of a [`WriteUnit`].
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Insert a subject; `Conflict` if the id exists.
+    CreateSubject(Subject),
+    /// Replace kind/status/dates of a subject; `NotFound` otherwise.
+    UpdateSubject(Subject),
+    /// Fail the unit unless the subject exists (`NotFound`) with one of `statuses`
+    /// ([`crate::StoreError::SubjectState`]): checked inside the transaction, so a subject
+    /// erased meanwhile cannot receive new data.
+    RequireSubject {
+        id: String,
+        statuses: Vec<SubjectStatus>,
+    },
+    InsertRecords(Vec<NewRecord>),
+    InsertTimed(Vec<TimedRecord>),
+    /// Insert entries (an existing identical entry is kept).
+    PutBlindIndexes(Vec<BlindIndexEntry>),
+    /// Remove exactly these entries (an identifier no record carries any more). Output: count.
+    RemoveBlindIndexes(Vec<BlindIndexEntry>),
+    /// Remove a subject's entries of the given kinds (all kinds when `None`). Output: count.
+    RemoveSubjectIndexes {
+        subject_id: String,
+        kinds: Option<Vec<String>>,
+    },
+    /// Replace a record's sealed content and metadata (rectification, GDPR Art. 16). Id,
+    /// subject and category must match the stored record, otherwise `NotFound`.
+    ReplaceRecord(Record),
+    /// Delete one record of a subject; `NotFound` when that subject has no such record.
+    DeleteRecord {
+        subject_id: String,
+        id: String,
+    },
+    /// Delete a subject's records (all categories). Output: count.
+    DeleteSubjectRecords {
+        subject_id: String,
+    },
+    /// Delete a subject's rows in every time partition. Output: count.
+    DeleteSubjectTimed {
+        subject_id: String,
+    },
+    /// Drop partitions ending at or before `before`. Output: the dropped partitions.
+    DropTimedBefore {
+        category: Option<String>,
+        before: DateTime<Utc>,
+    },
+    PutToken(AppToken),
+    /// Output: whether an active token was revoked.
+    RevokeToken {
+        digest: Vec<u8>,
+        at: DateTime<Utc>,
+    },
+    /// Create (`expected_version: None`) or replace version `expected_version` of a document;
+    /// [`crate::StoreError::VersionConflict`] otherwise. Output: the new version.
+    PutDoc {
+        kind: String,
+        id: String,
+        expected_version: Option<u64>,
+        body: Vec<u8>,
+        at: DateTime<Utc>,
+    },
+    /// Drop journal rows with `seq < before` (see [`crate::Store::journal_drop_before`]).
+    /// Output: count.
+    JournalDropBefore {
+        before: u64,
+    },
+}
+
+/// What one [`WriteOp`] produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpOutput {
+    Done,
+    Count(u64),
+    Flag(bool),
+    Version(u64),
+    Dropped(Vec<DroppedPartition>),
+}
+
+/// Operations and the journal entries describing them, committed together or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct WriteUnit {
+    pub ops: Vec<WriteOp>,
+    pub journal: Vec<JournalDraft>,
+}
+
+/// A committed unit: the sequence numbers of its journal entries and one output per op.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UnitOutcome {
+    pub seqs: Vec<u64>,
+    pub outputs: Vec<OpOutput>,
+}
+
+/// A stored document (sealed body bytes; the store never reads them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDoc {
+    pub kind: String,
+    pub id: String,
+    /// 1 for the first write, +1 per replacement.
+    pub version: u64,
+    pub body: Vec<u8>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The journal head a commit continues from: the newest row, else the retention anchor, else
+/// the empty chain `(0, [])`.
+pub(crate) fn head_of(
+    newest: Option<(u64, Vec<u8>)>,
+    anchor: Option<(u64, Vec<u8>)>,
+) -> JournalAnchor {
+    let (seq, hash) = newest.or(anchor).unwrap_or((0, Vec::new()));
+    JournalAnchor { seq, hash }
+}
+
+/// Checks shared by both backends before a document write.
+pub(crate) fn check_doc_key(kind: &str, id: &str) -> crate::Result<()> {
+    for (what, key) in [("kind", kind), ("id", id)] {
+        let ok = !key.is_empty()
+            && key.len() <= 128
+            && key.bytes().all(|b| b.is_ascii_graphic() && b != b'/');
+        if !ok {
+            return Err(crate::StoreError::Invalid(format!(
+                "document {what} must be 1 to 128 printable ASCII characters without '/'"
+            )));
+        }
+    }
+    Ok(())
+}

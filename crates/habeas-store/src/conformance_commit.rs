@@ -1,0 +1,502 @@
+//! Conformance checks of the atomic commit ([`crate::Store::commit`]), the record-level
+//! operations and the document table. Part of [`crate::conformance`].
+#![allow(clippy::missing_panics_doc)]
+
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::batch::{JournalDraft, JournalSealer, OpOutput, UnitOutcome, WriteOp, WriteUnit};
+use crate::conformance::{Fixture, day, record, subject};
+use crate::model::*;
+use crate::{Store, StoreError};
+
+/// A test sealer: hash = SHA-256(prev ‖ seq ‖ action); a checkpoint every `every` entries.
+pub struct TestSealer {
+    pub every: u64,
+}
+
+impl JournalSealer for TestSealer {
+    fn link(&self, seq: u64, prev_hash: &[u8], d: &JournalDraft) -> Vec<u8> {
+        let mut h = Sha256::new();
+        h.update(prev_hash);
+        h.update(seq.to_be_bytes());
+        h.update(d.action.as_bytes());
+        h.finalize().to_vec()
+    }
+
+    fn checkpoint(&self, head: &JournalAnchor, last_signed: u64) -> Option<Checkpoint> {
+        (head.seq >= last_signed + self.every).then(|| Checkpoint {
+            seq: head.seq,
+            hash: head.hash.clone(),
+            signature: b"signed".to_vec(),
+        })
+    }
+}
+
+fn sealer() -> Arc<dyn JournalSealer> {
+    Arc::new(TestSealer { every: 1_000_000 })
+}
+
+/// A journal draft with `action`.
+pub fn draft(action: &str) -> JournalDraft {
+    JournalDraft {
+        ts: day(0),
+        actor: "conformance".into(),
+        action: action.into(),
+        subject_id: Some("s1".into()),
+        category: None,
+        purpose: Some("billing".into()),
+        details: "{}".into(),
+    }
+}
+
+fn unit(ops: Vec<WriteOp>, actions: &[&str]) -> WriteUnit {
+    WriteUnit {
+        ops,
+        journal: actions.iter().map(|a| draft(a)).collect(),
+    }
+}
+
+fn commit_ok(s: &dyn Store, units: Vec<WriteUnit>) -> Vec<crate::Result<UnitOutcome>> {
+    match s.commit(units, sealer()) {
+        Ok(r) => r,
+        Err(e) => panic!("commit: the transaction failed: {e}"),
+    }
+}
+
+fn one(s: &dyn Store, u: WriteUnit) -> crate::Result<UnitOutcome> {
+    commit_ok(s, vec![u]).pop().expect("one result per unit")
+}
+
+/// Every journal row chains to the previous one; returns the rows.
+fn assert_chain(s: &dyn Store) -> Vec<JournalRow> {
+    let rows = s.journal_range(0, 100_000).expect("journal");
+    let sealer = TestSealer { every: 0 };
+    let mut prev = s
+        .journal_anchor()
+        .expect("anchor")
+        .map_or((0, Vec::new()), |a| (a.seq, a.hash));
+    for r in &rows {
+        assert_eq!(r.seq, prev.0 + 1, "journal seqs are contiguous");
+        assert_eq!(
+            r.prev_hash, prev.1,
+            "entry {} continues from the committed head",
+            r.seq
+        );
+        let d = JournalDraft {
+            ts: r.ts,
+            actor: r.actor.clone(),
+            action: r.action.clone(),
+            subject_id: r.subject_id.clone(),
+            category: r.category.clone(),
+            purpose: r.purpose.clone(),
+            details: r.details.clone(),
+        };
+        assert_eq!(
+            r.hash,
+            sealer.link(r.seq, &r.prev_hash, &d),
+            "entry {} hash",
+            r.seq
+        );
+        prev = (r.seq, r.hash.clone());
+    }
+    rows
+}
+
+/// Data and journal rows commit together; a failing unit is rolled back alone; the chain
+/// continues across commits and across a journal drop (anchor).
+pub fn commit_atomic(f: &Fixture) {
+    let s = &*f.store;
+    let good = unit(
+        vec![
+            WriteOp::CreateSubject(subject("s1", SubjectStatus::Active)),
+            WriteOp::InsertRecords(vec![record("r1", "s1", "contact", 1, Some(400))]),
+            WriteOp::PutBlindIndexes(vec![BlindIndexEntry {
+                kind: "contact/email".into(),
+                digest: vec![7; 32],
+                subject_id: "s1".into(),
+            }]),
+        ],
+        &["subject.create", "write"],
+    );
+    let bad = unit(
+        vec![
+            WriteOp::InsertRecords(vec![record("r2", "ghost", "contact", 1, None)]),
+            WriteOp::RequireSubject {
+                id: "ghost".into(),
+                statuses: vec![SubjectStatus::Active],
+            },
+        ],
+        &["write"],
+    );
+    let read = unit(vec![], &["read"]);
+    let results = commit_ok(s, vec![good, bad, read]);
+    let first = results[0].as_ref().expect("the good unit commits");
+    assert_eq!(first.seqs, vec![1, 2]);
+    assert!(
+        matches!(
+            results[1],
+            Err(StoreError::NotFound {
+                kind: "subject",
+                ..
+            })
+        ),
+        "a unit naming an unknown subject fails alone: {:?}",
+        results[1]
+    );
+    assert_eq!(results[2].as_ref().expect("read journaled").seqs, vec![3]);
+    assert!(
+        s.get_record("r2").expect("read").is_none(),
+        "the failed unit's record is rolled back"
+    );
+    assert!(s.get_record("r1").expect("read").is_some());
+    assert_eq!(
+        s.find_subjects("contact/email", &[7; 32]).expect("find"),
+        vec!["s1".to_string()]
+    );
+    assert_eq!(assert_chain(s).len(), 3);
+
+    // A lone failing unit: nothing of it is stored, the error is its own.
+    let mut erased = subject("s9", SubjectStatus::Erased);
+    erased.erased_at = Some(day(3));
+    one(
+        s,
+        unit(vec![WriteOp::CreateSubject(erased)], &["subject.create"]),
+    )
+    .expect("erased subject");
+    let refused = one(
+        s,
+        unit(
+            vec![
+                WriteOp::RequireSubject {
+                    id: "s9".into(),
+                    statuses: vec![SubjectStatus::Active, SubjectStatus::Restricted],
+                },
+                WriteOp::InsertRecords(vec![record("r9", "s9", "contact", 1, None)]),
+            ],
+            &["write"],
+        ),
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::SubjectState {
+                status: SubjectStatus::Erased,
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert!(s.get_record("r9").expect("read").is_none());
+
+    // Retention drops the first rows; the next commit continues from the newest row.
+    let dropped = one(
+        s,
+        unit(
+            vec![WriteOp::JournalDropBefore { before: 3 }],
+            &["journal.drop"],
+        ),
+    )
+    .expect("drop");
+    assert_eq!(dropped.outputs, vec![OpOutput::Count(2)]);
+    one(s, unit(vec![], &["read"])).expect("read after drop");
+    let rows = assert_chain(s);
+    assert_eq!(rows.first().map(|r| r.seq), Some(3));
+    assert_eq!(rows.last().map(|r| r.seq), Some(6));
+
+    // Checkpoints are asked for with the head and stored in the same transaction.
+    let signing: Arc<dyn JournalSealer> = Arc::new(TestSealer { every: 1 });
+    let out = s
+        .commit(vec![unit(vec![], &["read"])], signing)
+        .expect("commit");
+    assert!(out[0].is_ok());
+    let cps = s.list_checkpoints().expect("checkpoints");
+    let head = s.journal_head().expect("head").expect("a head");
+    assert_eq!(
+        cps.last().map(|c| (c.seq, c.hash.clone())),
+        Some((head.seq, head.hash))
+    );
+}
+
+/// Record-level operations: replace (rectification), delete one, exact index removal.
+pub fn record_operations(f: &Fixture) {
+    let s = &*f.store;
+    one(
+        s,
+        unit(
+            vec![
+                WriteOp::CreateSubject(subject("s1", SubjectStatus::Active)),
+                WriteOp::CreateSubject(subject("s2", SubjectStatus::Active)),
+                WriteOp::InsertRecords(vec![
+                    record("r1", "s1", "contact", 1, Some(100)),
+                    record("r2", "s1", "billing", 2, None),
+                    record("r3", "s2", "contact", 3, None),
+                ]),
+            ],
+            &["write"],
+        ),
+    )
+    .expect("setup");
+    let mut changed = record("r1", "s1", "contact", 5, Some(200));
+    changed.sealed = b"rectified".to_vec();
+    changed.purposes = vec!["support".into()];
+    one(
+        s,
+        unit(
+            vec![WriteOp::ReplaceRecord(changed.clone())],
+            &["record.rectify"],
+        ),
+    )
+    .expect("replace");
+    assert_eq!(s.get_record("r1").expect("read"), Some(changed));
+    let due = s
+        .due_records(&DueQuery {
+            due_by: day(150),
+            category: None,
+            after: None,
+            limit: 10,
+        })
+        .expect("due");
+    assert!(
+        due.is_empty(),
+        "the retention due date moved with the rectification"
+    );
+
+    let mut wrong = record("r1", "s2", "contact", 5, None);
+    wrong.sealed = b"hijack".to_vec();
+    let hijack = one(
+        s,
+        unit(vec![WriteOp::ReplaceRecord(wrong)], &["record.rectify"]),
+    );
+    assert!(
+        matches!(hijack, Err(StoreError::NotFound { kind: "record", .. })),
+        "{hijack:?}"
+    );
+    let cross = one(
+        s,
+        unit(
+            vec![WriteOp::DeleteRecord {
+                subject_id: "s2".into(),
+                id: "r1".into(),
+            }],
+            &["d"],
+        ),
+    );
+    assert!(
+        matches!(cross, Err(StoreError::NotFound { kind: "record", .. })),
+        "{cross:?}"
+    );
+    assert!(
+        s.get_record("r1").expect("read").is_some(),
+        "another subject's delete changes nothing"
+    );
+
+    let del = one(
+        s,
+        unit(
+            vec![WriteOp::DeleteRecord {
+                subject_id: "s1".into(),
+                id: "r1".into(),
+            }],
+            &["d"],
+        ),
+    )
+    .expect("delete");
+    assert_eq!(del.outputs, vec![OpOutput::Count(1)]);
+    let left: Vec<String> = s
+        .subject_records("s1", None)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(left, vec!["r2".to_string()]);
+    assert_eq!(
+        s.subject_records("s1", Some("billing"))
+            .expect("by category")
+            .len(),
+        1
+    );
+    assert!(
+        s.subject_records("s1", Some("contact"))
+            .expect("by category")
+            .is_empty()
+    );
+
+    let entry = |kind: &str, d: u8, sub: &str| BlindIndexEntry {
+        kind: kind.into(),
+        digest: vec![d; 32],
+        subject_id: sub.into(),
+    };
+    one(
+        s,
+        unit(
+            vec![WriteOp::PutBlindIndexes(vec![
+                entry("contact/email", 1, "s1"),
+                entry("contact/email", 2, "s1"),
+                entry("contact/email", 1, "s2"),
+            ])],
+            &["w"],
+        ),
+    )
+    .expect("index");
+    let removed = one(
+        s,
+        unit(
+            vec![WriteOp::RemoveBlindIndexes(vec![entry(
+                "contact/email",
+                1,
+                "s1",
+            )])],
+            &["r"],
+        ),
+    )
+    .expect("remove");
+    assert_eq!(removed.outputs, vec![OpOutput::Count(1)]);
+    assert_eq!(
+        s.find_subjects("contact/email", &[1; 32]).expect("find"),
+        vec!["s2".to_string()]
+    );
+    assert_eq!(
+        s.find_subjects("contact/email", &[2; 32]).expect("find"),
+        vec!["s1".to_string()]
+    );
+    let by_kind = one(
+        s,
+        unit(
+            vec![WriteOp::RemoveSubjectIndexes {
+                subject_id: "s1".into(),
+                kinds: Some(vec!["contact/email".into()]),
+            }],
+            &["r"],
+        ),
+    )
+    .expect("remove by kind");
+    assert_eq!(by_kind.outputs, vec![OpOutput::Count(1)]);
+    assert!(
+        s.find_subjects("contact/email", &[2; 32])
+            .expect("find")
+            .is_empty()
+    );
+}
+
+fn put(
+    s: &dyn Store,
+    kind: &str,
+    id: &str,
+    expected: Option<u64>,
+    body: &[u8],
+) -> crate::Result<u64> {
+    let op = WriteOp::PutDoc {
+        kind: kind.into(),
+        id: id.into(),
+        expected_version: expected,
+        body: body.to_vec(),
+        at: day(1),
+    };
+    let out = one(s, unit(vec![op], &["doc.put"]))?;
+    match out.outputs.as_slice() {
+        [OpOutput::Version(v)] => Ok(*v),
+        other => panic!("put_doc output: {other:?}"),
+    }
+}
+
+/// Documents: create, optimistic concurrency, get, list by kind with paging.
+pub fn documents(f: &Fixture) {
+    let s = &*f.store;
+    assert_eq!(put(s, "request", "req-b", None, b"v1").expect("create"), 1);
+    let again = put(s, "request", "req-b", None, b"other");
+    assert!(
+        matches!(
+            again,
+            Err(StoreError::VersionConflict {
+                expected: None,
+                found: Some(1),
+                ..
+            })
+        ),
+        "creating an existing document conflicts: {again:?}"
+    );
+    assert_eq!(
+        put(s, "request", "req-b", Some(1), b"v2").expect("replace"),
+        2
+    );
+    let stale = put(s, "request", "req-b", Some(1), b"lost update");
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::VersionConflict {
+                expected: Some(1),
+                found: Some(2),
+                ..
+            })
+        ),
+        "{stale:?}"
+    );
+    let missing = put(s, "request", "req-z", Some(1), b"x");
+    assert!(
+        matches!(
+            missing,
+            Err(StoreError::VersionConflict { found: None, .. })
+        ),
+        "{missing:?}"
+    );
+    let doc = s
+        .get_doc("request", "req-b")
+        .expect("get")
+        .expect("present");
+    assert_eq!((doc.version, doc.body.as_slice()), (2, b"v2".as_slice()));
+    assert!(
+        s.get_doc("breach", "req-b").expect("get").is_none(),
+        "kinds are separate"
+    );
+    for id in ["req-a", "req-c", "Req-d"] {
+        put(s, "request", id, None, id.as_bytes()).expect("create");
+    }
+    put(s, "hold", "h1", None, b"h").expect("other kind");
+    let ids = |after: Option<&str>, limit| -> Vec<String> {
+        s.list_docs("request", after, limit)
+            .expect("list")
+            .into_iter()
+            .map(|d| d.id)
+            .collect()
+    };
+    assert_eq!(
+        ids(None, 10),
+        vec!["Req-d", "req-a", "req-b", "req-c"],
+        "ordered bytewise"
+    );
+    assert_eq!(ids(None, 2), vec!["Req-d", "req-a"]);
+    assert_eq!(ids(Some("req-a"), 2), vec!["req-b", "req-c"]);
+    let bad = put(s, "request", "a/b", None, b"x");
+    assert!(matches!(bad, Err(StoreError::Invalid(_))), "{bad:?}");
+    assert_eq!(
+        assert_chain(s).len(),
+        6,
+        "each committed put has its journal entry; a refused put leaves none"
+    );
+}
+
+/// Eight threads commit units at once: every unit gets distinct seqs and the chain holds.
+pub fn concurrent_commits(f: &Fixture) {
+    let s = &*f.store;
+    std::thread::scope(|scope| {
+        for t in 0..8 {
+            scope.spawn(move || {
+                for n in 0..15 {
+                    let ops = vec![WriteOp::InsertRecords(vec![record(
+                        &format!("t{t}n{n}"),
+                        &format!("s{t}"),
+                        "contact",
+                        n,
+                        None,
+                    )])];
+                    let u = unit(ops, &["write", "read"]);
+                    one(s, u).expect("concurrent commit");
+                }
+            });
+        }
+    });
+    let rows = assert_chain(s);
+    assert_eq!(rows.len(), 8 * 15 * 2);
+}

@@ -1,0 +1,397 @@
+//! [`crate::Store::commit`] on PostgreSQL: one transaction that first takes a
+//! transaction-scoped advisory lock on the schema's journal, so that two connections (or two
+//! Habeas instances) never continue the hash chain from the same head; the head is read after
+//! the lock, inside the transaction. Each unit runs in its own savepoint.
+
+use std::sync::Arc;
+
+use ::postgres::{Client, GenericClient};
+use chrono::{DateTime, Utc};
+
+use super::store::{insert_records, opt_us, seq_i64, to_json};
+use super::{conflict, timed};
+use crate::batch::{
+    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit, head_of,
+};
+use crate::error::{Result, StoreError};
+use crate::model::{JournalAnchor, Record, SubjectStatus};
+use crate::time::{from_micros, to_micros};
+
+pub fn commit(
+    c: &mut Client,
+    units: Vec<WriteUnit>,
+    sealer: &Arc<dyn JournalSealer>,
+) -> Result<Vec<Result<UnitOutcome>>> {
+    let mut tx = c.transaction()?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('habeas-journal:' || current_schema()))",
+        &[],
+    )?;
+    let mut head = read_head(&mut tx)?;
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        let before = head.clone();
+        let mut sp = tx.savepoint("unit")?;
+        match run_unit(&mut sp, unit, &mut head, sealer.as_ref()) {
+            Ok(outcome) => {
+                sp.commit()?;
+                results.push(Ok(outcome));
+            }
+            Err(e) => {
+                sp.rollback()?;
+                head = before;
+                results.push(Err(e));
+            }
+        }
+    }
+    let last_signed: i64 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(seq), 0)::bigint FROM journal_checkpoints",
+            &[],
+        )?
+        .try_get(0)?;
+    if let Some(cp) = sealer.checkpoint(&head, last_signed.unsigned_abs()) {
+        tx.execute(
+            "INSERT INTO journal_checkpoints (seq, hash, signature) VALUES ($1, $2, $3) \
+             ON CONFLICT (seq) DO UPDATE SET hash = EXCLUDED.hash, signature = EXCLUDED.signature",
+            &[&seq_i64(cp.seq)?, &cp.hash, &cp.signature],
+        )?;
+    }
+    tx.commit()?;
+    Ok(results)
+}
+
+fn read_head(c: &mut impl GenericClient) -> Result<JournalAnchor> {
+    let pair = |r: ::postgres::Row| -> Result<(u64, Vec<u8>)> {
+        Ok((r.try_get::<_, i64>(0)?.unsigned_abs(), r.try_get(1)?))
+    };
+    let newest = c
+        .query_opt(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+            &[],
+        )?
+        .map(pair)
+        .transpose()?;
+    let anchor = c
+        .query_opt(
+            "SELECT seq, hash FROM journal_anchor WHERE singleton = 1",
+            &[],
+        )?
+        .map(pair)
+        .transpose()?;
+    Ok(head_of(newest, anchor))
+}
+
+fn run_unit(
+    c: &mut impl GenericClient,
+    unit: WriteUnit,
+    head: &mut JournalAnchor,
+    sealer: &dyn JournalSealer,
+) -> Result<UnitOutcome> {
+    let mut outputs = Vec::with_capacity(unit.ops.len());
+    for op in unit.ops {
+        outputs.push(apply(c, op)?);
+    }
+    let mut seqs = Vec::with_capacity(unit.journal.len());
+    for d in &unit.journal {
+        seqs.push(append(c, head, d, sealer)?);
+    }
+    Ok(UnitOutcome { seqs, outputs })
+}
+
+fn append(
+    c: &mut impl GenericClient,
+    head: &mut JournalAnchor,
+    d: &JournalDraft,
+    sealer: &dyn JournalSealer,
+) -> Result<u64> {
+    let seq = head.seq + 1;
+    let hash = sealer.link(seq, &head.hash, d);
+    c.execute(
+        "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            &seq_i64(seq)?,
+            &to_micros(d.ts),
+            &d.actor,
+            &d.action,
+            &d.subject_id,
+            &d.category,
+            &d.purpose,
+            &d.details,
+            &head.hash,
+            &hash,
+        ],
+    )
+    .map_err(|e| conflict(e, "journal entry", &seq.to_string()))?;
+    head.seq = seq;
+    head.hash = hash;
+    Ok(seq)
+}
+
+const SUBJECT_COLS: &str = "id, kind, status, created_at, closed_at, grace_until, erased_at";
+const TOKEN_COLS: &str = "digest, name, purposes, categories, created_at, revoked_at";
+
+fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
+    Ok(match op {
+        WriteOp::CreateSubject(s) => {
+            c.execute(
+                &format!(
+                    "INSERT INTO subjects ({SUBJECT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                ),
+                &[
+                    &s.id,
+                    &s.kind,
+                    &s.status.as_str(),
+                    &to_micros(s.created_at),
+                    &opt_us(s.closed_at),
+                    &opt_us(s.grace_until),
+                    &opt_us(s.erased_at),
+                ],
+            )
+            .map_err(|e| conflict(e, "subject", &s.id))?;
+            OpOutput::Done
+        }
+        WriteOp::UpdateSubject(s) => {
+            let n = c.execute(
+                "UPDATE subjects SET kind = $2, status = $3, created_at = $4, closed_at = $5, grace_until = $6, \
+                 erased_at = $7 WHERE id = $1",
+                &[
+                    &s.id,
+                    &s.kind,
+                    &s.status.as_str(),
+                    &to_micros(s.created_at),
+                    &opt_us(s.closed_at),
+                    &opt_us(s.grace_until),
+                    &opt_us(s.erased_at),
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    kind: "subject",
+                    id: s.id,
+                });
+            }
+            OpOutput::Done
+        }
+        WriteOp::RequireSubject { id, statuses } => {
+            // FOR SHARE: an erasure committing meanwhile waits for us, or we see it.
+            let row = c.query_opt(
+                "SELECT status FROM subjects WHERE id = $1 FOR SHARE",
+                &[&id],
+            )?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound {
+                    kind: "subject",
+                    id,
+                });
+            };
+            let text: String = row.try_get(0)?;
+            let status = SubjectStatus::parse(&text).ok_or_else(|| StoreError::Corrupt {
+                table: "subjects",
+                detail: format!("status `{text}`"),
+            })?;
+            if !statuses.contains(&status) {
+                return Err(StoreError::SubjectState { id, status });
+            }
+            OpOutput::Done
+        }
+        WriteOp::InsertRecords(records) => {
+            insert_records(c, &records)?;
+            OpOutput::Done
+        }
+        WriteOp::InsertTimed(rows) => {
+            timed::insert(c, &rows)?;
+            OpOutput::Done
+        }
+        WriteOp::PutBlindIndexes(entries) => {
+            let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+            let digests: Vec<&[u8]> = entries.iter().map(|e| e.digest.as_slice()).collect();
+            let subjects: Vec<&str> = entries.iter().map(|e| e.subject_id.as_str()).collect();
+            c.execute(
+                "INSERT INTO blind_index (kind, digest, subject_id) \
+                 SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[]) ON CONFLICT DO NOTHING",
+                &[&kinds, &digests, &subjects],
+            )?;
+            OpOutput::Done
+        }
+        WriteOp::RemoveBlindIndexes(entries) => {
+            let mut n = 0;
+            for e in &entries {
+                n += c.execute(
+                    "DELETE FROM blind_index WHERE kind = $1 AND digest = $2 AND subject_id = $3",
+                    &[&e.kind, &e.digest, &e.subject_id],
+                )?;
+            }
+            OpOutput::Count(n)
+        }
+        WriteOp::RemoveSubjectIndexes { subject_id, kinds } => OpOutput::Count(c.execute(
+            "DELETE FROM blind_index WHERE subject_id = $1 AND ($2::text[] IS NULL OR kind = ANY($2))",
+            &[&subject_id, &kinds],
+        )?),
+        WriteOp::ReplaceRecord(r) => {
+            replace_record(c, &r)?;
+            OpOutput::Done
+        }
+        WriteOp::DeleteRecord { subject_id, id } => {
+            let n = c.execute(
+                "DELETE FROM records WHERE id = $1 AND subject_id = $2",
+                &[&id, &subject_id],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound { kind: "record", id });
+            }
+            OpOutput::Count(n)
+        }
+        WriteOp::DeleteSubjectRecords { subject_id } => OpOutput::Count(c.execute(
+            "DELETE FROM records WHERE subject_id = $1",
+            &[&subject_id],
+        )?),
+        WriteOp::DeleteSubjectTimed { subject_id } => {
+            OpOutput::Count(timed::delete_subject(c, &subject_id)?)
+        }
+        WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
+            c,
+            "",
+            category.as_deref(),
+            before,
+        )?),
+        WriteOp::PutToken(t) => {
+            c.execute(
+                &format!("INSERT INTO app_tokens ({TOKEN_COLS}) VALUES ($1, $2, $3, $4, $5, $6)"),
+                &[
+                    &t.digest,
+                    &t.name,
+                    &to_json(&t.purposes)?,
+                    &to_json(&t.categories)?,
+                    &to_micros(t.created_at),
+                    &opt_us(t.revoked_at),
+                ],
+            )
+            .map_err(|e| conflict(e, "token", &t.name))?;
+            OpOutput::Done
+        }
+        WriteOp::RevokeToken { digest, at } => OpOutput::Flag(
+            c.execute(
+                "UPDATE app_tokens SET revoked_at = $2 WHERE digest = $1 AND revoked_at IS NULL",
+                &[&digest, &to_micros(at)],
+            )? == 1,
+        ),
+        WriteOp::PutDoc {
+            kind,
+            id,
+            expected_version,
+            body,
+            at,
+        } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        WriteOp::JournalDropBefore { before } => {
+            OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
+        }
+    })
+}
+
+fn replace_record(c: &mut impl GenericClient, r: &Record) -> Result<()> {
+    let n = c.execute(
+        "UPDATE records SET collected_at = $4, source_channel = $5, purposes = $6, last_interaction = $7, \
+         contract_end = $8, account_closure = $9, custom_events = $10, incident_linked = $11, \
+         retention_due = $12, sealed = $13, key_version = $14 \
+         WHERE id = $1 AND subject_id = $2 AND category = $3",
+        &[
+            &r.id,
+            &r.subject_id,
+            &r.category,
+            &to_micros(r.collected_at),
+            &r.source_channel,
+            &to_json(&r.purposes)?,
+            &opt_us(r.events.last_interaction),
+            &opt_us(r.events.contract_end),
+            &opt_us(r.events.account_closure),
+            &to_json(&r.events.custom)?,
+            &r.incident_linked,
+            &opt_us(r.retention_due),
+            &r.sealed,
+            &i64::from(r.key_version),
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            kind: "record",
+            id: r.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn put_doc(
+    c: &mut impl GenericClient,
+    kind: &str,
+    id: &str,
+    expected: Option<u64>,
+    body: &[u8],
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    crate::batch::check_doc_key(kind, id)?;
+    let found = c
+        .query_opt(
+            "SELECT version FROM documents WHERE kind = $1 AND id = $2 FOR UPDATE",
+            &[&kind, &id],
+        )?
+        .map(|r| r.try_get::<_, i64>(0).map(i64::unsigned_abs))
+        .transpose()?;
+    if found != expected {
+        return Err(StoreError::VersionConflict {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            expected,
+            found,
+        });
+    }
+    let version = found.unwrap_or(0) + 1;
+    c.execute(
+        "INSERT INTO documents (kind, id, version, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, \
+         updated_at = EXCLUDED.updated_at",
+        &[&kind, &id, &seq_i64(version)?, &body, &to_micros(at)],
+    )
+    .map_err(|e| {
+        // Two creators raced past the SELECT (no row to lock yet): the loser conflicts.
+        match conflict(e, "document", id) {
+            StoreError::Conflict { .. } => StoreError::VersionConflict {
+                kind: kind.to_string(),
+                id: id.to_string(),
+                expected,
+                found: Some(1),
+            },
+            other => other,
+        }
+    })?;
+    Ok(version)
+}
+
+pub fn journal_drop_before(c: &mut impl GenericClient, before: i64) -> Result<u64> {
+    let Some(last) = c.query_opt(
+        "SELECT seq, hash FROM journal WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
+        &[&before],
+    )?
+    else {
+        return Ok(0);
+    };
+    let (seq, hash): (i64, Vec<u8>) = (last.try_get(0)?, last.try_get(1)?);
+    c.execute(
+        "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, $1, $2) \
+         ON CONFLICT (singleton) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash",
+        &[&seq, &hash],
+    )?;
+    c.execute("DELETE FROM journal_checkpoints WHERE seq < $1", &[&seq])?;
+    Ok(c.execute("DELETE FROM journal WHERE seq <= $1", &[&seq])?)
+}
+
+pub fn doc(r: &::postgres::Row) -> Result<StoredDoc> {
+    Ok(StoredDoc {
+        kind: r.try_get(0)?,
+        id: r.try_get(1)?,
+        version: r.try_get::<_, i64>(2)?.unsigned_abs(),
+        body: r.try_get(3)?,
+        updated_at: from_micros(r.try_get(4)?, "documents")?,
+    })
+}

@@ -1,0 +1,423 @@
+//! [`crate::Store::commit`] on SQLite: runs inside one writer-thread job, hence inside the
+//! `BEGIN IMMEDIATE` transaction that holds the database's only write lock — so the journal
+//! head read here is the committed head, and no other process can append meanwhile.
+
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::rows::{SUBJECT_COLS, TOKEN_COLS, conflict, seq_i64, to_json};
+use super::timed;
+use crate::batch::{
+    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit, head_of,
+};
+use crate::error::{Result, StoreError};
+use crate::model::{JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
+use crate::time::{from_micros, month_index, to_micros};
+
+fn opt_us(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
+    t.map(to_micros)
+}
+
+/// Run every unit; one savepoint per unit when there are several (a lone unit's failure
+/// fails the writer job, whose own savepoint or transaction is rolled back).
+pub fn commit(
+    c: &Connection,
+    units: Vec<WriteUnit>,
+    sealer: &Arc<dyn JournalSealer>,
+) -> Result<Vec<Result<UnitOutcome>>> {
+    let mut head = read_head(c)?;
+    let isolate = units.len() > 1;
+    let mut results = Vec::with_capacity(units.len());
+    for unit in units {
+        if isolate {
+            c.execute_batch("SAVEPOINT unit")?;
+        }
+        let before = head.clone();
+        let result = run_unit(c, unit, &mut head, sealer);
+        match (&result, isolate) {
+            (Ok(_), true) => c.execute_batch("RELEASE unit")?,
+            (Err(_), true) => {
+                c.execute_batch("ROLLBACK TO unit; RELEASE unit")?;
+                head = before;
+            }
+            (Err(_), false) => {
+                // Alone: hand the error to the writer, which undoes the whole job.
+                return result.map(|o| vec![Ok(o)]);
+            }
+            (Ok(_), false) => {}
+        }
+        results.push(result);
+    }
+    let last_signed: i64 = c
+        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM journal_checkpoints")?
+        .query_row([], |r| r.get(0))?;
+    if let Some(cp) = sealer.checkpoint(&head, last_signed.unsigned_abs()) {
+        c.prepare_cached(
+            "INSERT OR REPLACE INTO journal_checkpoints (seq, hash, signature) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![seq_i64(cp.seq)?, cp.hash, cp.signature])?;
+    }
+    Ok(results)
+}
+
+fn read_head(c: &Connection) -> Result<JournalAnchor> {
+    let newest: Option<(i64, Vec<u8>)> = c
+        .prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let anchor: Option<(i64, Vec<u8>)> = c
+        .prepare_cached("SELECT seq, hash FROM journal_anchor WHERE singleton = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let unsigned = |(s, h): (i64, Vec<u8>)| (s.unsigned_abs(), h);
+    Ok(head_of(newest.map(unsigned), anchor.map(unsigned)))
+}
+
+fn run_unit(
+    c: &Connection,
+    unit: WriteUnit,
+    head: &mut JournalAnchor,
+    sealer: &Arc<dyn JournalSealer>,
+) -> Result<UnitOutcome> {
+    let mut outputs = Vec::with_capacity(unit.ops.len());
+    for op in unit.ops {
+        outputs.push(apply(c, op)?);
+    }
+    let mut seqs = Vec::with_capacity(unit.journal.len());
+    for draft in &unit.journal {
+        seqs.push(append(c, head, draft, sealer.as_ref())?);
+    }
+    Ok(UnitOutcome { seqs, outputs })
+}
+
+fn append(
+    c: &Connection,
+    head: &mut JournalAnchor,
+    d: &JournalDraft,
+    sealer: &dyn JournalSealer,
+) -> Result<u64> {
+    let seq = head.seq + 1;
+    let hash = sealer.link(seq, &head.hash, d);
+    c.prepare_cached(
+        "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        seq_i64(seq)?,
+        to_micros(d.ts),
+        d.actor,
+        d.action,
+        d.subject_id,
+        d.category,
+        d.purpose,
+        d.details,
+        head.hash,
+        hash
+    ])
+    .map_err(|e| conflict(e, "journal entry", &seq.to_string()))?;
+    head.seq = seq;
+    head.hash = hash;
+    Ok(seq)
+}
+
+fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
+    Ok(match op {
+        WriteOp::CreateSubject(s) => {
+            create_subject(c, &s)?;
+            OpOutput::Done
+        }
+        WriteOp::UpdateSubject(s) => {
+            update_subject(c, &s)?;
+            OpOutput::Done
+        }
+        WriteOp::RequireSubject { id, statuses } => {
+            let status: Option<String> = c
+                .prepare_cached("SELECT status FROM subjects WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?;
+            let Some(status) = status else {
+                return Err(StoreError::NotFound {
+                    kind: "subject",
+                    id,
+                });
+            };
+            let status = SubjectStatus::parse(&status).ok_or_else(|| StoreError::Corrupt {
+                table: "subjects",
+                detail: format!("status `{status}`"),
+            })?;
+            if !statuses.contains(&status) {
+                return Err(StoreError::SubjectState { id, status });
+            }
+            OpOutput::Done
+        }
+        WriteOp::InsertRecords(records) => {
+            insert_records(c, &records)?;
+            OpOutput::Done
+        }
+        WriteOp::InsertTimed(rows) => {
+            timed::insert(c, &rows)?;
+            OpOutput::Done
+        }
+        WriteOp::PutBlindIndexes(entries) => {
+            let mut stmt = c.prepare_cached(
+                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for e in &entries {
+                stmt.execute(params![e.kind, e.digest, e.subject_id])?;
+            }
+            OpOutput::Done
+        }
+        WriteOp::RemoveBlindIndexes(entries) => {
+            let mut stmt = c.prepare_cached(
+                "DELETE FROM blind_index WHERE kind = ?1 AND digest = ?2 AND subject_id = ?3",
+            )?;
+            let mut n = 0u64;
+            for e in &entries {
+                n += stmt.execute(params![e.kind, e.digest, e.subject_id])? as u64;
+            }
+            OpOutput::Count(n)
+        }
+        WriteOp::RemoveSubjectIndexes { subject_id, kinds } => {
+            let n = match kinds {
+                None => c
+                    .prepare_cached("DELETE FROM blind_index WHERE subject_id = ?1")?
+                    .execute([&subject_id])?,
+                Some(kinds) => {
+                    let mut stmt = c.prepare_cached(
+                        "DELETE FROM blind_index WHERE subject_id = ?1 AND kind = ?2",
+                    )?;
+                    let mut n = 0;
+                    for k in &kinds {
+                        n += stmt.execute(params![subject_id, k])?;
+                    }
+                    n
+                }
+            };
+            OpOutput::Count(n as u64)
+        }
+        WriteOp::ReplaceRecord(r) => {
+            replace_record(c, &r)?;
+            OpOutput::Done
+        }
+        WriteOp::DeleteRecord { subject_id, id } => {
+            let n = c
+                .prepare_cached("DELETE FROM records WHERE id = ?1 AND subject_id = ?2")?
+                .execute(params![id, subject_id])?;
+            if n == 0 {
+                return Err(StoreError::NotFound { kind: "record", id });
+            }
+            OpOutput::Count(n as u64)
+        }
+        WriteOp::DeleteSubjectRecords { subject_id } => OpOutput::Count(
+            c.prepare_cached("DELETE FROM records WHERE subject_id = ?1")?
+                .execute([subject_id])? as u64,
+        ),
+        WriteOp::DeleteSubjectTimed { subject_id } => {
+            OpOutput::Count(timed::delete_subject(c, &subject_id)?)
+        }
+        WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
+            c,
+            category.as_deref(),
+            month_index(before),
+            before,
+        )?),
+        WriteOp::PutToken(t) => {
+            c.prepare_cached(&format!(
+                "INSERT INTO app_tokens ({TOKEN_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ))?
+            .execute(params![
+                t.digest,
+                t.name,
+                to_json(&t.purposes)?,
+                to_json(&t.categories)?,
+                to_micros(t.created_at),
+                opt_us(t.revoked_at)
+            ])
+            .map_err(|e| conflict(e, "token", &t.name))?;
+            OpOutput::Done
+        }
+        WriteOp::RevokeToken { digest, at } => {
+            let n = c
+                .prepare_cached(
+                    "UPDATE app_tokens SET revoked_at = ?2 WHERE digest = ?1 AND revoked_at IS NULL",
+                )?
+                .execute(params![digest, to_micros(at)])?;
+            OpOutput::Flag(n == 1)
+        }
+        WriteOp::PutDoc {
+            kind,
+            id,
+            expected_version,
+            body,
+            at,
+        } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        WriteOp::JournalDropBefore { before } => {
+            OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
+        }
+    })
+}
+
+pub fn create_subject(c: &Connection, s: &Subject) -> Result<()> {
+    c.prepare_cached(&format!(
+        "INSERT INTO subjects ({SUBJECT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+    ))?
+    .execute(params![
+        s.id,
+        s.kind,
+        s.status.as_str(),
+        to_micros(s.created_at),
+        opt_us(s.closed_at),
+        opt_us(s.grace_until),
+        opt_us(s.erased_at)
+    ])
+    .map_err(|e| conflict(e, "subject", &s.id))?;
+    Ok(())
+}
+
+pub fn update_subject(c: &Connection, s: &Subject) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE subjects SET kind = ?2, status = ?3, created_at = ?4, closed_at = ?5, grace_until = ?6, \
+             erased_at = ?7 WHERE id = ?1",
+        )?
+        .execute(params![
+            s.id,
+            s.kind,
+            s.status.as_str(),
+            to_micros(s.created_at),
+            opt_us(s.closed_at),
+            opt_us(s.grace_until),
+            opt_us(s.erased_at)
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            kind: "subject",
+            id: s.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes, \
+    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+pub fn insert_records(c: &Connection, records: &[NewRecord]) -> Result<()> {
+    let mut stmt = c.prepare_cached(INSERT_RECORD)?;
+    for r in records {
+        stmt.execute(params![
+            r.id,
+            r.subject_id,
+            r.category,
+            to_micros(r.collected_at),
+            r.source_channel,
+            to_json(&r.purposes)?,
+            opt_us(r.events.last_interaction),
+            opt_us(r.events.contract_end),
+            opt_us(r.events.account_closure),
+            to_json(&r.events.custom)?,
+            r.incident_linked,
+            opt_us(r.retention_due),
+            r.sealed,
+            r.key_version
+        ])
+        .map_err(|e| conflict(e, "record", &r.id))?;
+    }
+    Ok(())
+}
+
+fn replace_record(c: &Connection, r: &Record) -> Result<()> {
+    let n = c
+        .prepare_cached(
+            "UPDATE records SET collected_at = ?4, source_channel = ?5, purposes = ?6, last_interaction = ?7, \
+             contract_end = ?8, account_closure = ?9, custom_events = ?10, incident_linked = ?11, \
+             retention_due = ?12, sealed = ?13, key_version = ?14 \
+             WHERE id = ?1 AND subject_id = ?2 AND category = ?3",
+        )?
+        .execute(params![
+            r.id,
+            r.subject_id,
+            r.category,
+            to_micros(r.collected_at),
+            r.source_channel,
+            to_json(&r.purposes)?,
+            opt_us(r.events.last_interaction),
+            opt_us(r.events.contract_end),
+            opt_us(r.events.account_closure),
+            to_json(&r.events.custom)?,
+            r.incident_linked,
+            opt_us(r.retention_due),
+            r.sealed,
+            r.key_version
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound {
+            kind: "record",
+            id: r.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn put_doc(
+    c: &Connection,
+    kind: &str,
+    id: &str,
+    expected: Option<u64>,
+    body: &[u8],
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<u64> {
+    crate::batch::check_doc_key(kind, id)?;
+    let found: Option<i64> = c
+        .prepare_cached("SELECT version FROM documents WHERE kind = ?1 AND id = ?2")?
+        .query_row([kind, id], |r| r.get(0))
+        .optional()?;
+    let found = found.map(i64::unsigned_abs);
+    if found != expected {
+        return Err(StoreError::VersionConflict {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            expected,
+            found,
+        });
+    }
+    let version = found.unwrap_or(0) + 1;
+    c.prepare_cached(
+        "INSERT INTO documents (kind, id, version, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body, \
+         updated_at = excluded.updated_at",
+    )?
+    .execute(params![kind, id, seq_i64(version)?, body, to_micros(at)])?;
+    Ok(version)
+}
+
+pub fn journal_drop_before(c: &Connection, before: i64) -> Result<u64> {
+    let last: Option<(i64, Vec<u8>)> = c
+        .query_row(
+            "SELECT seq, hash FROM journal WHERE seq < ?1 ORDER BY seq DESC LIMIT 1",
+            [before],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((seq, hash)) = last else {
+        return Ok(0);
+    };
+    c.execute(
+        "INSERT INTO journal_anchor (singleton, seq, hash) VALUES (1, ?1, ?2) \
+         ON CONFLICT (singleton) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+        params![seq, hash],
+    )?;
+    c.execute("DELETE FROM journal_checkpoints WHERE seq < ?1", [seq])?;
+    Ok(c.execute("DELETE FROM journal WHERE seq <= ?1", [seq])? as u64)
+}
+
+pub fn doc(r: &rusqlite::Row<'_>) -> Result<StoredDoc> {
+    Ok(StoredDoc {
+        kind: r.get(0)?,
+        id: r.get(1)?,
+        version: r.get::<_, i64>(2)?.unsigned_abs(),
+        body: r.get(3)?,
+        updated_at: from_micros(r.get(4)?, "documents")?,
+    })
+}
