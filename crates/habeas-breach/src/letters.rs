@@ -17,7 +17,7 @@ use habeas_core::declarations::Declarations;
 use habeas_core::lang::Lang;
 use serde::{Deserialize, Serialize};
 
-use crate::fmt::{number, when};
+use crate::fmt::{day, number, when};
 use crate::model::Breach;
 use crate::scope::service_label;
 
@@ -81,7 +81,7 @@ pub fn subject_letter(
         "We are writing to tell you about a security incident that affects some of your personal data.\n",
     ));
     art34_sections(&mut body, breach, decls, lang);
-    sign(&mut body, decls, lang);
+    sign(&mut body, apologies(lang), decls);
     Ok(Draft {
         lang,
         subject,
@@ -124,7 +124,7 @@ pub fn public_notice(
         let _ = writeln!(body, "- {}", decls.subject_label(s, lang));
     }
     art34_sections(&mut body, breach, decls, lang);
-    sign(&mut body, decls, lang);
+    sign(&mut body, apologies(lang), decls);
     Ok(Draft {
         lang,
         subject,
@@ -164,7 +164,7 @@ pub fn controller_notice(
         )
     );
     let mut b = String::new();
-    body_line(&mut b, lang.pick("Madame, Monsieur,", "Dear customer,"));
+    let _ = writeln!(b, "{}\n", lang.pick("Madame, Monsieur,", "Dear customer,"));
     let _ = writeln!(
         b,
         "{org}{} {}{}",
@@ -180,13 +180,13 @@ pub fn controller_notice(
     );
     let _ = writeln!(
         b,
-        "\n{} {} ({}: {})",
+        "\n{} {} ({} {}).",
         lang.pick(
             "Nous en avons pris connaissance le",
             "We became aware of it on"
         ),
         when(breach.aware_at),
-        lang.pick("référence", "reference"),
+        lang.pick("référence :", "reference:"),
         breach.id
     );
     heading(&mut b, lang.pick("Les faits", "What happened"));
@@ -201,15 +201,22 @@ pub fn controller_notice(
             "Data and persons concerned",
         ),
     );
-    list_or(
-        &mut b,
-        &labels(&breach.data_categories, |c| decls.category_label(c, lang)),
-        unknown,
-    );
-    list_or(
-        &mut b,
-        &labels(&breach.subject_categories, |s| decls.subject_label(s, lang)),
-        unknown,
+    let data = labels(&breach.data_categories, |c| decls.category_label(c, lang));
+    let persons = labels(&breach.subject_categories, |s| decls.subject_label(s, lang));
+    let or_unknown = |v: Vec<String>| {
+        if v.is_empty() {
+            unknown.to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let _ = writeln!(
+        b,
+        "{} {}\n{} {}",
+        lang.pick("Données :", "Data:"),
+        or_unknown(data),
+        lang.pick("Personnes :", "Persons:"),
+        or_unknown(persons)
     );
     let count = |n: Option<u64>| n.map_or_else(|| unknown.to_string(), |n| number(n, lang));
     let _ = writeln!(
@@ -248,7 +255,7 @@ pub fn controller_notice(
             "As the controller, it is for you to assess the risk, to notify your supervisory authority within 72 hours of becoming aware if the breach presents a risk (GDPR Art. 33(1)), and to inform the data subjects if the risk is high (Art. 34). We will send further information as soon as it is known (Art. 33(4)) and assist you with these obligations (Art. 28(3)(f)).",
         ),
     );
-    sign(&mut b, decls, lang);
+    sign(&mut b, lang.pick("Cordialement,", "Kind regards,"), decls);
     Ok(Draft {
         lang,
         subject,
@@ -289,7 +296,7 @@ fn art34_sections(b: &mut String, breach: &Breach, decls: &Declarations, lang: L
         b,
         "{} {}{} {}.",
         lang.pick("Le", "On"),
-        breach.aware_at.format("%Y-%m-%d"),
+        day(breach.aware_at, lang),
         lang.pick(", nous avons constaté que", ", we found that"),
         natures.join(lang.pick(" et ", " and "))
     );
@@ -338,8 +345,8 @@ fn art34_sections(b: &mut String, breach: &Breach, decls: &Declarations, lang: L
         b,
         "{} {} ({}).",
         lang.pick(
-            "Vous pouvez aussi adresser une réclamation à",
-            "You may also lodge a complaint with"
+            "Vous pouvez aussi adresser une réclamation à l'autorité de contrôle :",
+            "You may also lodge a complaint with the supervisory authority:"
         ),
         lang.pick(authority.name_fr, authority.name_en),
         authority.website
@@ -352,13 +359,12 @@ fn org_name(decls: &Declarations) -> String {
         .map_or_else(String::new, |o| o.name.get_ref().clone())
 }
 
-fn sign(b: &mut String, decls: &Declarations, lang: Lang) {
-    let _ = write!(
-        b,
-        "\n{}\n{}\n",
-        lang.pick("Avec nos excuses,", "With our apologies,"),
-        org_name(decls)
-    );
+fn sign(b: &mut String, closing: &str, decls: &Declarations) {
+    let _ = write!(b, "\n{closing}\n{}\n", org_name(decls));
+}
+
+fn apologies(lang: Lang) -> &'static str {
+    lang.pick("Avec nos excuses,", "With our apologies,")
 }
 
 fn heading(b: &mut String, title: &str) {

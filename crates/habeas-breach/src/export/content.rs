@@ -85,7 +85,13 @@ impl Content {
         );
         v.insert(
             "breach.reported_by_processor_at",
-            breach.reported_by_processor_at.map(when),
+            match breach.reported_by_processor_at {
+                Some(at) => Some(when(at)),
+                None if breach.processors_involved.is_empty() => {
+                    Some(lang.pick("sans objet", "not applicable").into())
+                }
+                None => None,
+            },
         );
         v.insert(
             "breach.discovery",

@@ -6,11 +6,17 @@ use std::fmt::Write;
 
 use habeas_core::lang::Lang;
 
-use super::AuthorityExport;
+use super::{AuthorityExport, ExportField};
 use crate::fmt::when;
 
-fn to_complete(lang: Lang) -> &'static str {
-    lang.pick("(à compléter)", "(to complete)")
+/// What a field without value shows: mandatory ones are to complete, the
+/// others are simply not known yet.
+fn blank(field: &ExportField, lang: Lang) -> &'static str {
+    if field.article.is_some() {
+        lang.pick("(à compléter)", "(to complete)")
+    } else {
+        lang.pick("(non renseigné)", "(not given)")
+    }
 }
 
 fn header_line(e: &AuthorityExport) -> String {
@@ -57,7 +63,7 @@ pub fn markdown(e: &AuthorityExport) -> String {
     for s in &e.sections {
         let _ = writeln!(out, "## {}\n", s.title);
         for f in &s.fields {
-            let value = f.value.as_deref().unwrap_or(to_complete(lang));
+            let value = f.value.as_deref().unwrap_or(blank(f, lang));
             let _ = writeln!(out, "- **{}**{sep}{}", f.label, value);
         }
         out.push('\n');
@@ -103,7 +109,7 @@ pub fn html(e: &AuthorityExport) -> String {
     for s in &e.sections {
         let _ = writeln!(out, "<h2>{}</h2>\n<table>", esc(&s.title));
         for f in &s.fields {
-            let value = f.value.as_deref().unwrap_or(to_complete(lang));
+            let value = f.value.as_deref().unwrap_or(blank(f, lang));
             let _ = writeln!(
                 out,
                 "<tr><th>{}</th><td>{}</td></tr>",
