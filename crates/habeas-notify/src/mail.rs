@@ -107,6 +107,12 @@ pub trait Mailer: Send + Sync + fmt::Debug {
     fn send(&self, mail: &OutgoingMail) -> Result<MessageId, SendError>;
 }
 
+impl<M: Mailer + ?Sized> Mailer for std::sync::Arc<M> {
+    fn send(&self, mail: &OutgoingMail) -> Result<MessageId, SendError> {
+        (**self).send(mail)
+    }
+}
+
 impl<M: Mailer + ?Sized> Mailer for Box<M> {
     fn send(&self, mail: &OutgoingMail) -> Result<MessageId, SendError> {
         (**self).send(mail)

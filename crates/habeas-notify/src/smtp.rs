@@ -135,7 +135,11 @@ impl SmtpMailer {
     /// Turns a lettre error into a [`SendError`] that holds no reply text
     /// (a relay's reply often repeats the recipient address).
     fn classify(&self, stage: SmtpStage, e: &lettre::transport::smtp::Error) -> SendError {
-        if e.is_timeout() {
+        // A read timeout is `TimedOut` on some platforms and `WouldBlock`
+        // on Linux; lettre only recognises the first.
+        if e.is_timeout()
+            || io_source(e).is_some_and(|io| io.kind() == std::io::ErrorKind::WouldBlock)
+        {
             return SendError::Timeout { stage };
         }
         if e.is_tls() {

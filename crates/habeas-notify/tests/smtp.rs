@@ -282,3 +282,36 @@ fn the_kind_header_tells_messages_apart() {
     assert_eq!(header_text(&msg, "X-Habeas-Kind"), Some("request_done"));
     assert_eq!(header_text(&msg, "X-Habeas-Reference"), None);
 }
+
+#[test]
+fn a_relay_that_never_answers_times_out() {
+    // Accepts the connection, then says nothing: no greeting.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        // Wait until the client gives up and closes (or 5 s pass).
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let _ = std::io::Read::read(&mut stream, &mut [0u8; 64]);
+    });
+    let mut config = MailerConfig::new(format!("smtp://{addr}"), FROM);
+    config.insecure_plaintext = true;
+    config.timeout_secs = 1;
+    let started = std::time::Instant::now();
+    let err = config
+        .build()
+        .unwrap()
+        .send(&acknowledgment(None))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SendError::Timeout {
+            stage: SmtpStage::Connect
+        }
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert!(err.to_string().contains("timeout_secs"));
+    silent.join().unwrap();
+}
