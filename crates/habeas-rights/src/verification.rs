@@ -7,7 +7,7 @@
 //! code issued for one request cannot be replayed on another. Codes are
 //! compared in constant time, expire (default 30 minutes), are used once, and
 //! lock after a number of wrong tries (default 5) so eight digits cannot be
-//! guessed. Pure: time and the code itself are passed in.
+//! guessed. A code is 8 digits to type, or a 128-bit token for a link. Pure: time and the code itself are passed in.
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -17,8 +17,52 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Number of digits of a code.
+/// Number of digits of a typed code.
 pub const CODE_DIGITS: usize = 8;
+/// Number of hex characters of a link token (128 bits).
+pub const TOKEN_HEX: usize = 32;
+
+/// What the subject receives: a code to type, or a token to put in a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeFormat {
+    /// 8 decimal digits, typed by the subject.
+    #[default]
+    Digits,
+    /// 32 lowercase hex characters (128 bits), put in a link by the caller.
+    LinkToken,
+}
+
+impl CodeFormat {
+    /// Whether `s` has this format.
+    pub fn accepts(self, s: &str) -> bool {
+        match self {
+            CodeFormat::Digits => s.len() == CODE_DIGITS && s.bytes().all(|b| b.is_ascii_digit()),
+            CodeFormat::LinkToken => {
+                s.len() == TOKEN_HEX && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            }
+        }
+    }
+
+    /// A fresh code of this format from the thread's CSPRNG (ChaCha12
+    /// seeded from the operating system).
+    pub fn generate(self) -> String {
+        match self {
+            CodeFormat::Digits => {
+                let n: u32 = rand::random_range(0..100_000_000);
+                format!("{n:08}")
+            }
+            CodeFormat::LinkToken => hex::encode(rand::random::<[u8; TOKEN_HEX / 2]>()),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            CodeFormat::Digits => "8 digits",
+            CodeFormat::LinkToken => "32 hexadecimal characters",
+        }
+    }
+}
 
 /// How codes behave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +71,7 @@ pub struct CodePolicy {
     pub ttl: Duration,
     /// Wrong tries before the challenge locks.
     pub max_attempts: u32,
+    pub format: CodeFormat,
 }
 
 impl Default for CodePolicy {
@@ -34,6 +79,7 @@ impl Default for CodePolicy {
         CodePolicy {
             ttl: Duration::minutes(30),
             max_attempts: 5,
+            format: CodeFormat::Digits,
         }
     }
 }
@@ -77,8 +123,8 @@ pub enum CodeError {
     WeakKey { len: usize },
     #[error("no verification code was issued for this; issue one first")]
     NoChallenge,
-    #[error("a verification code is {CODE_DIGITS} digits; the one given is not")]
-    Malformed,
+    #[error("a verification code here is {expected}; the one given is not")]
+    Malformed { expected: &'static str },
     #[error("wrong verification code; {remaining} tries left before the code locks")]
     Wrong { remaining: u32 },
     #[error(
@@ -111,6 +157,8 @@ pub struct CodeChallenge {
     pub expires_at: DateTime<Utc>,
     pub failed_attempts: u32,
     pub max_attempts: u32,
+    #[serde(default)]
+    pub format: CodeFormat,
     pub state: ChallengeState,
 }
 
@@ -130,6 +178,7 @@ impl CodeChallenge {
             expires_at: now + policy.ttl,
             failed_attempts: 0,
             max_attempts: policy.max_attempts.max(1),
+            format: policy.format,
             state: ChallengeState::Pending,
         }
     }
@@ -158,8 +207,10 @@ impl CodeChallenge {
             });
         }
         let presented = presented.trim();
-        if presented.len() != CODE_DIGITS || !presented.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CodeError::Malformed);
+        if !self.format.accepts(presented) {
+            return Err(CodeError::Malformed {
+                expected: self.format.describe(),
+            });
         }
         let expected = hex::decode(&self.mac).unwrap_or_default();
         let actual = key.mac(&self.context, presented);
@@ -178,13 +229,6 @@ impl CodeChallenge {
             remaining: self.max_attempts - self.failed_attempts,
         })
     }
-}
-
-/// A fresh code of [`CODE_DIGITS`] digits from the thread's CSPRNG
-/// (ChaCha12 seeded from the operating system).
-pub fn random_code() -> String {
-    let n: u32 = rand::random_range(0..100_000_000);
-    format!("{n:08}")
 }
 
 #[cfg(test)]
@@ -289,7 +333,12 @@ mod tests {
     #[test]
     fn malformed_codes_and_weak_keys_are_refused_without_counting() {
         let mut c = challenge();
-        assert_eq!(c.check(&key(), "1234", t(1)), Err(CodeError::Malformed));
+        assert_eq!(
+            c.check(&key(), "1234", t(1)),
+            Err(CodeError::Malformed {
+                expected: "8 digits"
+            })
+        );
         assert_eq!(c.failed_attempts, 0);
         assert!(matches!(
             CodeKey::new(b"short"),
@@ -298,11 +347,37 @@ mod tests {
     }
 
     #[test]
-    fn random_codes_have_eight_digits() {
+    fn random_codes_have_their_format() {
         for _ in 0..50 {
-            let code = random_code();
+            let code = CodeFormat::Digits.generate();
             assert_eq!(code.len(), CODE_DIGITS);
             assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            let token = CodeFormat::LinkToken.generate();
+            assert!(CodeFormat::LinkToken.accepts(&token), "{token}");
+            assert!(!CodeFormat::Digits.accepts(&token));
         }
+        assert_ne!(
+            CodeFormat::LinkToken.generate(),
+            CodeFormat::LinkToken.generate()
+        );
+    }
+
+    #[test]
+    fn a_link_token_verifies_like_a_code() {
+        let policy = CodePolicy {
+            format: CodeFormat::LinkToken,
+            ..CodePolicy::default()
+        };
+        let token = CodeFormat::LinkToken.generate();
+        let mut c = CodeChallenge::issue(&key(), "identity:R-9", &token, t(0), policy);
+        assert!(matches!(
+            c.check(&key(), "12345678", t(1)),
+            Err(CodeError::Malformed { .. })
+        ));
+        assert!(matches!(
+            c.check(&key(), &"0".repeat(TOKEN_HEX), t(1)),
+            Err(CodeError::Wrong { remaining: 4 })
+        ));
+        c.check(&key(), &token, t(2)).unwrap();
     }
 }

@@ -36,7 +36,7 @@ use crate::export::{
 };
 use crate::held::SubjectHoldings;
 use crate::rectification::{RectificationPlan, plan_rectification};
-use crate::verification::{CodeChallenge, CodeError, CodeKey, CodePolicy, random_code};
+use crate::verification::{CodeChallenge, CodeError, CodeKey, CodePolicy};
 
 /// The document kind of requests.
 pub const REQUEST_KIND: &str = "request";
@@ -405,7 +405,7 @@ impl<'a> RequestService<'a> {
             });
         }
         let now = self.clock.now();
-        let code = random_code();
+        let code = self.config.codes.format.generate();
         stored.identity_challenge = Some(CodeChallenge::issue(
             &self.config.code_key,
             &format!("identity:{id}"),
@@ -585,7 +585,7 @@ impl<'a> RequestService<'a> {
         let mut codes = Vec::new();
         for change in plan.needing_new_value_verification() {
             let key = format!("{category}.{}", change.field);
-            let code = random_code();
+            let code = self.config.codes.format.generate();
             let challenge = CodeChallenge::issue(
                 &self.config.code_key,
                 &format!("new-value:{id}:{key}"),
