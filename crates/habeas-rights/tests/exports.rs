@@ -412,3 +412,20 @@ fn portability_keeps_only_provided_data_on_consent_or_contract() {
     );
     assert!(identity[1].contains(&"Dupré-Œillet".to_string()));
 }
+
+#[test]
+fn a_subject_with_no_data_is_told_so_with_the_rights_still_listed() {
+    let decls = demo();
+    let mut empty = holdings();
+    empty.records.clear();
+    empty.consents.clear();
+    empty.access_journal.clear();
+    let export = build_access_export(&decls, &empty, Lang::En, utc(NOW));
+    assert!(!export.processed);
+    assert!(export.categories.is_empty() && export.purposes.is_empty());
+    assert_eq!(export.rights.len(), 6, "the six rights, no consent purpose");
+    let html = access_html(&export);
+    assert!(html.contains("We hold no personal data about you."));
+    let files = unzip(&access_csv_zip(&export).unwrap());
+    assert_eq!(files.len(), 1, "only information.csv");
+}
