@@ -200,9 +200,18 @@ fn check_free_ids(field: &str, given: &[String], errors: &mut Vec<InputError>) {
 /// - A processor activity means telling its services' controllers without
 ///   undue delay (Art. 33(2)); if only processor activities are concerned,
 ///   the provider runs no authority clock: the controllers notify.
-/// - When nothing is declared that matches, the provider is taken as
-///   controller: the conservative reading, the clock runs.
+/// - When nothing is declared that matches, or the breach names neither
+///   services nor categories yet, the provider is taken as controller: the
+///   conservative reading, the clock runs.
 pub fn obligations(breach: &Breach, decls: &Declarations) -> Obligations {
+    if breach.services.is_empty() && breach.data_categories.is_empty() {
+        // Scope not known yet: the clock runs; customers are told once the
+        // services or categories say whose data it is.
+        return Obligations {
+            authority: Some(BreachRegime::Gdpr),
+            controller_services: Vec::new(),
+        };
+    }
     let in_scope = |list: &[Name], wanted: &[String]| {
         wanted.is_empty() || list.iter().any(|n| wanted.contains(n.get_ref()))
     };

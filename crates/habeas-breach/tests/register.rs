@@ -608,3 +608,101 @@ fn a_controller_breach_has_no_controllers_to_notify() {
     );
     assert!(controller_notice(&s.breach, &decls, CustomerImpact::default(), Lang::En).is_err());
 }
+
+#[test]
+fn two_threads_changing_the_same_version_one_wins_the_other_conflicts() {
+    let decls = demo();
+    let docs = MemoryDocs::new();
+    let clock = clock_at("2026-12-04T19:00:00Z");
+    let register = BreachRegister::new(&docs, &clock, &decls, BreachClockConfig::default());
+    let s = register.open("alice", leaked_logs()).unwrap();
+    let (id, version) = (s.breach.id.clone(), s.version);
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = ["alice", "bob", "carol", "dave"]
+            .into_iter()
+            .map(|who| {
+                let (register, id) = (&register, &id);
+                scope.spawn(move || {
+                    let patch = BreachPatch {
+                        systems: Some(vec![format!("host-of-{who}")]),
+                        ..Default::default()
+                    };
+                    register.update(id, version, who, patch)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let won: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+    assert_eq!(won.len(), 1);
+    assert!(
+        results
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .all(|e| matches!(e, RegisterError::Conflict { .. }))
+    );
+    let shown = register.show(&id).unwrap();
+    assert_eq!(shown.events.len(), 2);
+    assert_eq!(shown.breach.systems, won[0].breach.systems);
+}
+
+#[test]
+fn a_damaged_document_is_reported_not_panicked_on_and_left_alone() {
+    let decls = demo();
+    let docs = MemoryDocs::new();
+    let clock = clock_at("2026-12-04T19:00:00Z");
+    let register = BreachRegister::new(&docs, &clock, &decls, BreachClockConfig::default());
+    docs.put_doc(BREACH_KIND, "B-2026-0001", None, b"{not json")
+        .unwrap();
+    let err = register.show("B-2026-0001").unwrap_err();
+    assert!(matches!(err, RegisterError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("was not changed"));
+    assert!(register.list().is_err());
+    // The next breach takes the next id; the damaged one stays for inspection.
+    let s = register.open("alice", leaked_logs()).unwrap();
+    assert_eq!(s.breach.id, "B-2026-0002");
+    assert_eq!(
+        docs.get_doc(BREACH_KIND, "B-2026-0001")
+            .unwrap()
+            .unwrap()
+            .body,
+        b"{not json"
+    );
+    assert!(matches!(
+        register.show("B-2026-0404"),
+        Err(RegisterError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_breach_on_undeclared_ground_is_taken_as_the_controllers_and_the_72h_clock_runs() {
+    let decls = demo();
+    let docs = MemoryDocs::new();
+    let clock = clock_at("2026-12-04T19:00:00Z");
+    let register = BreachRegister::new(&docs, &clock, &decls, BreachClockConfig::default());
+    let mut new = leaked_logs();
+    new.services.clear();
+    new.data_categories.clear();
+    let s = register.open("alice", new).unwrap();
+    assert_eq!(s.breach.obligations.authority, Some(BreachRegime::Gdpr));
+    assert!(s.breach.obligations.controller_services.is_empty());
+    // Moving it onto the mail service switches it to the 24 h regime and
+    // records the new obligations in the event.
+    let patch = BreachPatch {
+        services: Some(vec!["mail".into()]),
+        data_categories: Some(vec!["connection_logs".into(), "mail_content".into()]),
+        ..Default::default()
+    };
+    let s = register
+        .update(&s.breach.id, s.version, "alice", patch)
+        .unwrap();
+    assert_eq!(s.breach.obligations.authority, Some(BreachRegime::Eprivacy));
+    assert_eq!(s.breach.obligations.controller_services, ["mail"]);
+    assert!(matches!(
+        &s.events[1].change,
+        habeas_breach::Change::Updated {
+            obligations: Some(_),
+            ..
+        }
+    ));
+}
