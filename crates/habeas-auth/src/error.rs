@@ -40,6 +40,10 @@ pub enum AuthError {
     TotpNotEnrolled,
     #[error("the code does not match; check the authenticator's clock and type the current code")]
     InvalidCode,
+    #[error("too many failed attempts; retry after {until}")]
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
     #[error("this account is disabled; enable it first")]
     Disabled,
     #[error("the password hashing pool is busy; retry in a moment")]
@@ -85,6 +89,10 @@ impl AuthError {
             AuthError::InvalidCode => {
                 "le code ne correspond pas ; vérifiez l'heure de l'application et saisissez le code courant".into()
             }
+            AuthError::Locked { until } => format!(
+                "trop de tentatives échouées ; réessayez après {}",
+                until.format("%Y-%m-%d %H:%M UTC")
+            ),
             AuthError::Disabled => "ce compte est désactivé ; réactivez-le d'abord".into(),
             AuthError::Busy => {
                 "le calcul des mots de passe est saturé ; réessayez dans un instant".into()

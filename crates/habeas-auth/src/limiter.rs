@@ -165,6 +165,18 @@ impl Limiter {
         lock(&self.sources).fail(&source_key(source), &self.policy.per_source, now, cap);
     }
 
+    /// The login's lock alone (re-authentication inside a session, where the
+    /// source is already known to the session).
+    pub fn check_account(&self, login: &str, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        lock(&self.accounts).check(&account_key(login), now)
+    }
+
+    /// Counts a failure against the login alone.
+    pub fn record_account_failure(&self, login: &str, now: DateTime<Utc>) {
+        let cap = self.policy.max_tracked.max(1);
+        lock(&self.accounts).fail(&account_key(login), &self.policy.per_account, now, cap);
+    }
+
     /// A successful sign-in clears the login's failures. The source keeps its
     /// own: one valid account must not wash a source that guesses others.
     pub fn record_success(&self, login: &str) {

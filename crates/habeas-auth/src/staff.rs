@@ -207,9 +207,7 @@ impl AuthService<'_> {
         }
         check_password(new, &account.login, self.auth.config.password_min_chars)
             .map_err(AuthError::WeakPassword)?;
-        if !self.auth.verify_on_pool(&account.password_hash, current)? {
-            return Err(AuthError::WrongPassword);
-        }
+        self.prove_password(&account, current)?;
         let hash = self.auth.hash_on_pool(new)?;
         let (account, ()) = self.update(id, |a| {
             a.password_hash = hash.clone();
@@ -218,6 +216,34 @@ impl AuthService<'_> {
             Ok(())
         })?;
         Ok(account.summary())
+    }
+
+    /// Proves the password again before a sensitive change (ASVS V7.5.1:
+    /// a new second factor, new recovery codes). Failures count towards the
+    /// login's lock-out like sign-in failures.
+    pub fn reauthenticate(&self, id: &str, password: &str) -> Result<(), AuthError> {
+        let (account, _) = self.load(id)?;
+        if !account.is_active() {
+            return Err(AuthError::Disabled);
+        }
+        self.prove_password(&account, password)
+    }
+
+    fn prove_password(&self, account: &StaffAccount, password: &str) -> Result<(), AuthError> {
+        let now = self.clock.now();
+        let limiter = &self.auth.limiter;
+        limiter
+            .check_account(&account.login, now)
+            .map_err(|until| AuthError::Locked { until })?;
+        if password.chars().count() <= crate::password::MAX_PASSWORD_CHARS
+            && self.auth.verify_on_pool(&account.password_hash, password)?
+        {
+            limiter.record_success(&account.login);
+            Ok(())
+        } else {
+            limiter.record_account_failure(&account.login, now);
+            Err(AuthError::WrongPassword)
+        }
     }
 
     /// Starts (or restarts) TOTP enrolment: a new secret kept pending until

@@ -93,6 +93,19 @@ fn password_changes_follow_the_policy_and_a_refusal_changes_nothing() {
         w.svc().change_password(&id, "not the current one", GOOD),
         Err(AuthError::WrongPassword)
     ));
+    // Guessing the current password through this door locks the login too.
+    for _ in 0..4 {
+        assert!(matches!(
+            w.svc().reauthenticate(&id, "another guess!"),
+            Err(AuthError::WrongPassword)
+        ));
+    }
+    assert!(matches!(
+        w.svc().reauthenticate(&id, initial.expose()),
+        Err(AuthError::Locked { .. })
+    ));
+    w.clock.advance(Duration::minutes(15));
+    w.svc().reauthenticate(&id, initial.expose()).unwrap();
     // The one-time password still works: nothing was changed.
     let ok = w
         .svc()
