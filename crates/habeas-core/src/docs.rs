@@ -75,8 +75,11 @@ pub fn check_key(key: &str) -> Result<(), DocError> {
 /// In-memory [`DocStore`], for tests and for tools that need no persistence.
 #[derive(Debug, Default)]
 pub struct MemoryDocs {
-    docs: Mutex<BTreeMap<(String, String), (u64, Vec<u8>)>>,
+    docs: Mutex<BTreeMap<DocKey, (u64, Vec<u8>)>>,
 }
+
+/// `(kind, id)`.
+type DocKey = (String, String);
 
 impl MemoryDocs {
     pub fn new() -> Self {
