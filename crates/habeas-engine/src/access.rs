@@ -6,11 +6,11 @@
 //! optionally, to a subset of categories. A token may use a category for a
 //! purpose only if the declarations say that activity processes that
 //! category. Tokens are shown once at creation (`hbs_<id>_<secret>`); the
-//! database keeps only the SHA-256 digest of the secret, compared in
-//! constant time.
+//! database keeps only the SHA-256 digest of the secret (the id is derived
+//! from it).
 
 use habeas_core::declarations::Declarations;
-use rusqlite::{Connection, OptionalExtension};
+use habeas_store::{AppToken, Store};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -187,66 +187,53 @@ pub fn check_scope(decls: &Declarations, purposes: &[String], categories: &[Stri
     Ok(())
 }
 
-/// Insert a token; returns it and the secret string shown once.
-pub fn insert_token(
-    conn: &Connection,
+/// A new token: the row to store and the string shown once. The token's id
+/// is the first 8 bytes of the secret's SHA-256 digest (in hex), so the
+/// store needs only the digest: presenting `hbs_<id>_<secret>` looks the
+/// digest up and checks the id matches.
+pub fn new_token(
     name: &str,
     purposes: &[String],
     categories: &[String],
-    now: i64,
-) -> Result<(Token, String)> {
-    let id = random_hex(8)?;
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(AppToken, Token, String)> {
     let secret = random_hex(32)?;
-    let digest = Sha256::digest(secret.as_bytes());
-    conn.execute(
-        "INSERT INTO tokens (id, name, digest, purposes, categories, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![
-            id,
-            name,
-            &digest[..],
-            serde_json::to_string(purposes).unwrap_or_default(),
-            serde_json::to_string(categories).unwrap_or_default(),
-            now
-        ],
-    )?;
-    let token = Token {
-        id: id.clone(),
+    let digest = Sha256::digest(secret.as_bytes()).to_vec();
+    let id = id_of(&digest);
+    let row = AppToken {
+        digest,
         name: name.to_string(),
         purposes: purposes.to_vec(),
         categories: categories.to_vec(),
         created_at: now,
         revoked_at: None,
     };
-    Ok((token, format!("hbs_{id}_{secret}")))
+    let token = to_token(&row);
+    Ok((row, token, format!("hbs_{id}_{secret}")))
 }
 
-fn row_to_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Token, Vec<u8>)> {
-    let purposes: String = r.get(2)?;
-    let categories: String = r.get(3)?;
-    Ok((
-        Token {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            purposes: serde_json::from_str(&purposes).unwrap_or_default(),
-            categories: serde_json::from_str(&categories).unwrap_or_default(),
-            created_at: r.get(4)?,
-            revoked_at: r.get(5)?,
-        },
-        r.get(6)?,
-    ))
+/// The public id of a token digest.
+pub fn id_of(digest: &[u8]) -> String {
+    hex::encode(&digest[..digest.len().min(8)])
 }
 
-const TOKEN_COLUMNS: &str = "id, name, purposes, categories, created_at, revoked_at, digest";
+/// The engine's view of a stored token.
+pub fn to_token(t: &AppToken) -> Token {
+    Token {
+        id: id_of(&t.digest),
+        name: t.name.clone(),
+        purposes: t.purposes.clone(),
+        categories: t.categories.clone(),
+        created_at: t.created_at.timestamp(),
+        revoked_at: t.revoked_at.map(|r| r.timestamp()),
+    }
+}
 
 /// Every token, newest first.
-pub fn list_tokens(conn: &Connection) -> Result<Vec<Token>> {
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at DESC, id"
-    ))?;
-    let rows = stmt.query_map([], row_to_token)?;
-    Ok(rows
-        .map(|r| r.map(|(t, _)| t))
-        .collect::<rusqlite::Result<_>>()?)
+pub fn list_tokens(store: &dyn Store) -> Result<Vec<Token>> {
+    let mut tokens: Vec<Token> = store.list_tokens()?.iter().map(to_token).collect();
+    tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.id.cmp(&b.id)));
+    Ok(tokens)
 }
 
 fn unauthenticated(code: &'static str) -> EngineError {
@@ -258,7 +245,7 @@ fn unauthenticated(code: &'static str) -> EngineError {
 }
 
 /// Authenticate a presented token string.
-pub fn authenticate(conn: &Connection, presented: &str) -> Result<Token> {
+pub fn authenticate(store: &dyn Store, presented: &str) -> Result<Token> {
     let rest = presented
         .strip_prefix("hbs_")
         .ok_or_else(|| unauthenticated("bad_token"))?;
@@ -268,37 +255,25 @@ pub fn authenticate(conn: &Connection, presented: &str) -> Result<Token> {
     if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(unauthenticated("bad_token"));
     }
-    let found = conn
-        .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"))?
-        .query_row([id], row_to_token)
-        .optional()?;
-    // Compare a digest even when the id is unknown, so timing says nothing.
-    let (token, digest) = found.unwrap_or_else(|| {
-        (
-            Token {
-                id: String::new(),
-                name: String::new(),
-                purposes: vec![],
-                categories: vec![],
-                created_at: 0,
-                revoked_at: Some(0),
-            },
-            vec![0u8; 32],
-        )
-    });
-    let presented_digest = Sha256::digest(secret.as_bytes());
-    let same: bool = presented_digest.as_slice().ct_eq(digest.as_slice()).into();
-    if !same || token.revoked_at.is_some() {
+    // The lookup key is the digest of the secret: nothing about stored
+    // secrets leaks through timing, and the id must match that digest.
+    let digest = Sha256::digest(secret.as_bytes());
+    let found = store.get_token(&digest)?;
+    let Some(row) = found else {
+        return Err(unauthenticated("bad_token"));
+    };
+    let same_id: bool = id_of(&row.digest).as_bytes().ct_eq(id.as_bytes()).into();
+    if !same_id || row.revoked_at.is_some() {
         return Err(unauthenticated("bad_token"));
     }
-    Ok(token)
+    Ok(to_token(&row))
 }
 
-/// Revoke a token by id; returns whether it existed and was active.
-pub fn revoke(conn: &Connection, id: &str, now: i64) -> Result<bool> {
-    let n = conn.execute(
-        "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        rusqlite::params![id, now],
-    )?;
-    Ok(n > 0)
+/// The digest of the token with public id `id`, if one exists.
+pub fn digest_of(store: &dyn Store, id: &str) -> Result<Option<Vec<u8>>> {
+    Ok(store
+        .list_tokens()?
+        .into_iter()
+        .find(|t| id_of(&t.digest) == id)
+        .map(|t| t.digest))
 }

@@ -20,6 +20,9 @@ pub enum EngineError {
     /// The subject or record does not exist.
     #[error("{0}")]
     NotFound(Refusal),
+    /// Another writer changed the same state first (optimistic concurrency); reload, retry.
+    #[error("{0}")]
+    Conflict(Refusal),
     /// The operator's configuration is wrong (keys, settings, declarations).
     #[error("configuration: {0}")]
     Config(String),
@@ -98,7 +101,8 @@ impl EngineError {
             EngineError::Invalid(r)
             | EngineError::Forbidden(r)
             | EngineError::Unauthenticated(r)
-            | EngineError::NotFound(r) => Some(r),
+            | EngineError::NotFound(r)
+            | EngineError::Conflict(r) => Some(r),
             _ => None,
         }
     }
@@ -112,10 +116,53 @@ impl EngineError {
     }
 }
 
-impl From<rusqlite::Error> for EngineError {
-    fn from(err: rusqlite::Error) -> Self {
-        // rusqlite errors name SQL and columns, never bound values.
-        EngineError::Storage(err.to_string())
+impl From<habeas_store::StoreError> for EngineError {
+    fn from(err: habeas_store::StoreError) -> Self {
+        use habeas_store::StoreError as S;
+        // Store errors name tables and opaque ids, never values.
+        match err {
+            S::NotFound {
+                kind: "subject", ..
+            } => EngineError::NotFound(Refusal::new(
+                "unknown_subject",
+                "personne concernée inconnue (créez-la d'abord : POST /api/subjects)",
+                "unknown data subject (create it first: POST /api/subjects)",
+            )),
+            S::NotFound { kind: "record", .. } => EngineError::NotFound(Refusal::new(
+                "unknown_record",
+                "enregistrement inconnu pour cette personne concernée",
+                "unknown record for this data subject",
+            )),
+            S::SubjectState { status, .. } => EngineError::Invalid(Refusal::new(
+                "subject_not_active",
+                format!(
+                    "la personne concernée est « {} » : aucune donnée ne peut lui être ajoutée",
+                    status.as_str()
+                ),
+                format!(
+                    "the data subject is `{}`: no data can be added",
+                    status.as_str()
+                ),
+            )),
+            S::VersionConflict {
+                kind,
+                id,
+                expected,
+                found,
+            } => EngineError::Conflict(Refusal::new(
+                "version_conflict",
+                format!(
+                    "le document {kind}/{id} a changé entre-temps (version attendue {expected:?}, trouvée {found:?}) : relisez-le puis réessayez"
+                ),
+                format!(
+                    "document {kind}/{id} changed meanwhile (expected version {expected:?}, found {found:?}): reload it and try again"
+                ),
+            )),
+            S::SchemaTooNew { .. } | S::MigrationEdited { .. } | S::BadUrl(_) => {
+                EngineError::Config(err.to_string())
+            }
+            other => EngineError::Storage(other.to_string()),
+        }
     }
 }
 

@@ -6,24 +6,29 @@
 //! reordering rows breaks the chain at the first touched entry. Every
 //! [`CHECKPOINT_EVERY`] entries (and at least every
 //! [`CHECKPOINT_MAX_AGE_SECS`] seconds of activity, and at clean shutdown),
-//! the writer signs a checkpoint of the chain head with the Ed25519 journal
-//! key kept outside the database, so an attacker who rewrites rows *and*
-//! recomputes hashes is still caught at the next checkpoint.
+//! a checkpoint of the chain head is signed with the Ed25519 journal key kept
+//! outside the database, so an attacker who rewrites rows *and* recomputes
+//! hashes is still caught at the next checkpoint.
 //!
-//! Entries are appended by the group-commit writer (`writer.rs`) in the
-//! same transaction as the data they describe; reads wait for their entry
-//! to be durable before answering (RELIABILITY.md §0.3, Art. 5(2)
+//! The store appends the entries in the same transaction as the data they
+//! describe and continues the chain from the head it reads inside that
+//! transaction ([`habeas_store::Store::commit`]); this module supplies the
+//! hashing and signing ([`ChainSealer`]) and the verification. Reads wait for
+//! their entry to be durable before answering (RELIABILITY.md §0.3, Art. 5(2)
 //! accountability, Art. 32(1)(d)).
 //!
-//! Retention of the journal itself: [`drop_segment_through`] removes entries
-//! up to a signed checkpoint and keeps that checkpoint's head as the anchor
-//! the rest verifies from.
+//! Stored checkpoint: `hash` is the chain head, `signature` the 64-byte
+//! Ed25519 signature followed by the signing time (Unix seconds, 8 bytes big
+//! endian), which is part of the signed message.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use habeas_crypto::chain_hash;
-use habeas_crypto::{Checkpoint, CheckpointSignature, GENESIS, JournalPublicKey};
-use rusqlite::{Connection, OptionalExtension};
+use habeas_crypto::{Checkpoint, CheckpointSignature, GENESIS, JournalPublicKey, JournalSigner};
+use habeas_store::{JournalAnchor, JournalDraft, JournalRow, JournalSealer, Store};
 
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 
 /// Sign a checkpoint after this many entries.
 pub const CHECKPOINT_EVERY: u64 = 1000;
@@ -46,6 +51,45 @@ pub struct Entry {
     pub outcome: String,
 }
 
+impl Entry {
+    /// The store's form of this entry.
+    pub fn draft(&self) -> JournalDraft {
+        JournalDraft {
+            ts: chrono::DateTime::from_timestamp_millis(self.at).unwrap_or_default(),
+            actor: self.actor.clone(),
+            action: self.action.clone(),
+            subject_id: self.subject.clone(),
+            category: self.category.clone(),
+            purpose: self.purpose.clone(),
+            details: self.outcome.clone(),
+        }
+    }
+
+    fn of_draft(d: &JournalDraft) -> Entry {
+        Entry {
+            at: d.ts.timestamp_millis(),
+            actor: d.actor.clone(),
+            action: d.action.clone(),
+            subject: d.subject_id.clone(),
+            category: d.category.clone(),
+            purpose: d.purpose.clone(),
+            outcome: d.details.clone(),
+        }
+    }
+
+    fn of_row(r: &JournalRow) -> Entry {
+        Entry {
+            at: r.ts.timestamp_millis(),
+            actor: r.actor.clone(),
+            action: r.action.clone(),
+            subject: r.subject_id.clone(),
+            category: r.category.clone(),
+            purpose: r.purpose.clone(),
+            outcome: r.details.clone(),
+        }
+    }
+}
+
 /// The canonical bytes hashed into the chain.
 pub fn canonical(seq: u64, e: &Entry) -> Vec<u8> {
     let tuple = (
@@ -61,109 +105,72 @@ pub fn canonical(seq: u64, e: &Entry) -> Vec<u8> {
     serde_json::to_vec(&tuple).unwrap_or_default()
 }
 
-/// The writer's view of the chain: last sequence number and head hash.
-#[derive(Debug, Clone, Copy)]
-pub struct ChainHead {
-    pub seq: u64,
-    pub head: [u8; 32],
-    pub last_checkpoint: u64,
-}
-
-/// Load the chain head from the database (at start, and after a failed commit).
-pub fn load_head(conn: &Connection) -> Result<ChainHead> {
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let anchor = load_anchor(conn)?;
-    let last_checkpoint: i64 = conn.query_row(
-        "SELECT COALESCE(MAX(entries), 0) FROM journal_checkpoints",
-        [],
-        |r| r.get(0),
-    )?;
-    let (seq, head) = match last {
-        Some((seq, hash)) => (seq as u64, to32(&hash)),
-        None => anchor,
-    };
-    Ok(ChainHead {
-        seq,
-        head,
-        last_checkpoint: last_checkpoint as u64,
-    })
-}
-
-fn load_anchor(conn: &Connection) -> Result<(u64, [u8; 32])> {
-    let anchor: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT entries, head FROM journal_anchor WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(anchor.map_or((0, GENESIS), |(n, h)| (n as u64, to32(&h))))
-}
-
 fn to32(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
+    let mut out = GENESIS;
     if bytes.len() == 32 {
         out.copy_from_slice(bytes);
     }
     out
 }
 
-/// Append `entry` after `head` inside the caller's transaction.
-pub fn append(conn: &Connection, head: &mut ChainHead, entry: &Entry) -> Result<u64> {
-    let seq = head.seq + 1;
-    let hash = chain_hash(&head.head, &canonical(seq, entry));
-    conn.prepare_cached(
-        "INSERT INTO journal (seq, at, actor, action, subject, category, purpose, outcome, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(rusqlite::params![
-        seq as i64,
-        entry.at,
-        entry.actor,
-        entry.action,
-        entry.subject,
-        entry.category,
-        entry.purpose,
-        entry.outcome,
-        &hash[..],
-    ])?;
-    head.seq = seq;
-    head.head = hash;
-    Ok(seq)
+/// Hashes entries and signs checkpoints for the store's commits.
+pub struct ChainSealer {
+    signer: JournalSigner,
+    last_signed_at: Mutex<i64>,
+    /// Sign at the next commit whatever the counts (clean shutdown).
+    force: AtomicBool,
 }
 
-/// Sign and store a checkpoint of `head` inside the caller's transaction.
-pub fn checkpoint(
-    conn: &Connection,
-    head: &mut ChainHead,
-    signer: &habeas_crypto::JournalSigner,
-    unix_time: i64,
-) -> Result<()> {
-    if head.seq == head.last_checkpoint {
-        return Ok(());
+impl ChainSealer {
+    pub fn new(signer: JournalSigner) -> Self {
+        ChainSealer {
+            signer,
+            last_signed_at: Mutex::new(chrono::Utc::now().timestamp()),
+            force: AtomicBool::new(false),
+        }
     }
-    let cp = Checkpoint {
-        entries: head.seq,
-        head: head.head,
-        unix_time,
-    };
-    let sig = signer.sign_checkpoint(&cp);
-    conn.prepare_cached(
-        "INSERT OR REPLACE INTO journal_checkpoints (entries, body, signature) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(rusqlite::params![
-        head.seq as i64,
-        &cp.to_bytes()[..],
-        &sig.to_bytes()[..]
-    ])?;
-    head.last_checkpoint = head.seq;
-    Ok(())
+
+    /// Make the next commit sign a checkpoint of the head (if it has unsigned entries).
+    pub fn force_next(&self) {
+        self.force.store(true, Ordering::SeqCst);
+    }
+}
+
+impl JournalSealer for ChainSealer {
+    fn link(&self, seq: u64, prev_hash: &[u8], draft: &JournalDraft) -> Vec<u8> {
+        chain_hash(&to32(prev_hash), &canonical(seq, &Entry::of_draft(draft))).to_vec()
+    }
+
+    fn checkpoint(
+        &self,
+        head: &JournalAnchor,
+        last_signed: u64,
+    ) -> Option<habeas_store::Checkpoint> {
+        if head.seq <= last_signed {
+            return None;
+        }
+        let now = chrono::Utc::now().timestamp();
+        let mut last_at = self.last_signed_at.lock().ok()?;
+        let due = head.seq >= last_signed + CHECKPOINT_EVERY
+            || now - *last_at >= CHECKPOINT_MAX_AGE_SECS
+            || self.force.swap(false, Ordering::SeqCst);
+        if !due {
+            return None;
+        }
+        *last_at = now;
+        let cp = Checkpoint {
+            entries: head.seq,
+            head: to32(&head.hash),
+            unix_time: now,
+        };
+        let mut signature = self.signer.sign_checkpoint(&cp).to_bytes().to_vec();
+        signature.extend_from_slice(&now.to_be_bytes());
+        Some(habeas_store::Checkpoint {
+            seq: head.seq,
+            hash: head.hash.clone(),
+            signature,
+        })
+    }
 }
 
 /// The outcome of `habeas audit verify`.
@@ -182,41 +189,49 @@ pub enum Verdict {
     Broken { entry: u64, reason: String },
 }
 
+/// Rows read per page during verification.
+const PAGE: usize = 10_000;
+
+/// Parse and check one stored checkpoint; `Err(reason)` when it does not verify.
+fn check_checkpoint(
+    cp: &habeas_store::Checkpoint,
+    public: &JournalPublicKey,
+) -> std::result::Result<Checkpoint, &'static str> {
+    if cp.signature.len() != 72 || cp.hash.len() != 32 {
+        return Err("malformed checkpoint or signature");
+    }
+    let (sig, time) = cp.signature.split_at(64);
+    let mut t = [0u8; 8];
+    t.copy_from_slice(time);
+    let body = Checkpoint {
+        entries: cp.seq,
+        head: to32(&cp.hash),
+        unix_time: i64::from_be_bytes(t),
+    };
+    let sig = CheckpointSignature::from_bytes(sig).map_err(|_| "malformed signature")?;
+    public
+        .verify_checkpoint(&body, &sig)
+        .map_err(|_| "signature does not verify with keys/journal-signing.pub")?;
+    Ok(body)
+}
+
 /// Verify the whole journal against the public key.
-pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
+pub fn verify(store: &dyn Store, public: &JournalPublicKey) -> Result<Verdict> {
     let mut checkpoints: Vec<(u64, Checkpoint)> = Vec::new();
-    {
-        let mut stmt = conn
-            .prepare("SELECT entries, body, signature FROM journal_checkpoints ORDER BY entries")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (entries, body, sig) = row?;
-            let entries = entries as u64;
-            let broken = |reason: &str| Verdict::Broken {
-                entry: entries,
-                reason: format!("signed checkpoint at entry #{entries}: {reason}"),
-            };
-            let Ok(cp) = Checkpoint::from_bytes(&body) else {
-                return Ok(broken("malformed checkpoint"));
-            };
-            let Ok(sig) = CheckpointSignature::from_bytes(&sig) else {
-                return Ok(broken("malformed signature"));
-            };
-            if public.verify_checkpoint(&cp, &sig).is_err() || cp.entries != entries {
-                return Ok(broken(
-                    "signature does not verify with keys/journal-signing.pub",
-                ));
+    for cp in store.list_checkpoints()? {
+        match check_checkpoint(&cp, public) {
+            Ok(body) => checkpoints.push((cp.seq, body)),
+            Err(reason) => {
+                return Ok(Verdict::Broken {
+                    entry: cp.seq,
+                    reason: format!("signed checkpoint at entry #{}: {reason}", cp.seq),
+                });
             }
-            checkpoints.push((entries, cp));
         }
     }
-    let (anchor_seq, anchor_head) = load_anchor(conn)?;
+    let (anchor_seq, anchor_head) = store
+        .journal_anchor()?
+        .map_or((0, GENESIS), |a| (a.seq, to32(&a.hash)));
     if anchor_seq > 0 {
         let signed = checkpoints
             .iter()
@@ -230,62 +245,59 @@ pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
             });
         }
     }
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, actor, action, subject, category, purpose, outcome, hash FROM journal ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([])?;
     let mut expected = anchor_seq + 1;
     let mut prev = anchor_head;
     let mut next_cp = checkpoints
         .iter()
         .filter(|(n, _)| *n > anchor_seq)
         .peekable();
-    while let Some(row) = rows.next()? {
-        let seq = row.get::<_, i64>(0)? as u64;
-        if seq != expected {
-            return Ok(Verdict::Broken {
-                entry: expected,
-                reason: if seq > expected {
-                    format!("entry #{expected} is missing (the next entry present is #{seq})")
-                } else {
-                    format!("entry #{seq} appears out of order after #{}", expected - 1)
-                },
-            });
-        }
-        let entry = Entry {
-            at: row.get(1)?,
-            actor: row.get(2)?,
-            action: row.get(3)?,
-            subject: row.get(4)?,
-            category: row.get(5)?,
-            purpose: row.get(6)?,
-            outcome: row.get(7)?,
-        };
-        let stored: Vec<u8> = row.get(8)?;
-        let hash = chain_hash(&prev, &canonical(seq, &entry));
-        if stored.as_slice() != hash.as_slice() {
-            return Ok(Verdict::Broken {
-                entry: seq,
-                reason: format!(
-                    "entry #{seq} was altered, or an entry before it was removed or moved: its content does not match the chain"
-                ),
-            });
-        }
-        if let Some((n, cp)) = next_cp.peek()
-            && *n == seq
-        {
-            if cp.head != hash {
+    // Page by position: read from the smallest seq present so reordered or
+    // negative rows are still seen.
+    let mut from = 0u64;
+    loop {
+        let rows = store.journal_range(from, PAGE)?;
+        let Some(last_row) = rows.last() else { break };
+        from = last_row.seq + 1;
+        for row in &rows {
+            let seq = row.seq;
+            if seq != expected {
+                return Ok(Verdict::Broken {
+                    entry: expected,
+                    reason: if seq > expected {
+                        format!("entry #{expected} is missing (the next entry present is #{seq})")
+                    } else {
+                        format!("entry #{seq} appears out of order after #{}", expected - 1)
+                    },
+                });
+            }
+            let hash = chain_hash(&prev, &canonical(seq, &Entry::of_row(row)));
+            if row.hash.as_slice() != hash.as_slice() {
                 return Ok(Verdict::Broken {
                     entry: seq,
                     reason: format!(
-                        "entries up to #{seq} were rewritten (hashes recomputed): the chain head differs from the signed checkpoint"
+                        "entry #{seq} was altered, or an entry before it was removed or moved: its content does not match the chain"
                     ),
                 });
             }
-            next_cp.next();
+            if let Some((n, cp)) = next_cp.peek()
+                && *n == seq
+            {
+                if cp.head != hash {
+                    return Ok(Verdict::Broken {
+                        entry: seq,
+                        reason: format!(
+                            "entries up to #{seq} were rewritten (hashes recomputed): the chain head differs from the signed checkpoint"
+                        ),
+                    });
+                }
+                next_cp.next();
+            }
+            prev = hash;
+            expected += 1;
         }
-        prev = hash;
-        expected += 1;
+        if rows.len() < PAGE {
+            break;
+        }
     }
     let last = expected - 1;
     if let Some((n, _)) = next_cp.peek() {
@@ -304,43 +316,4 @@ pub fn verify(conn: &Connection, public: &JournalPublicKey) -> Result<Verdict> {
         checkpoints: checkpoints.len() as u64,
         unsigned_tail: last.saturating_sub(signed),
     })
-}
-
-/// Drop journal entries up to and including `through`, which must be a
-/// signed checkpoint; later entries keep verifying from its head.
-pub fn drop_segment_through(conn: &Connection, through: u64) -> Result<u64> {
-    let head: Option<Vec<u8>> = conn
-        .query_row(
-            "SELECT hash FROM journal WHERE seq = ?1",
-            [through as i64],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let signed: Option<i64> = conn
-        .query_row(
-            "SELECT entries FROM journal_checkpoints WHERE entries = ?1",
-            [through as i64],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let (Some(head), Some(_)) = (head, signed) else {
-        return Err(EngineError::invalid(
-            "not_a_checkpoint",
-            format!(
-                "l'entrée #{through} n'est pas un point de contrôle signé présent ; choisissez un point de contrôle"
-            ),
-            format!("entry #{through} is not a present signed checkpoint; pick a checkpoint"),
-        ));
-    };
-    let dropped = conn.execute("DELETE FROM journal WHERE seq <= ?1", [through as i64])?;
-    conn.execute(
-        "INSERT INTO journal_anchor (id, entries, head) VALUES (1, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET entries = excluded.entries, head = excluded.head",
-        rusqlite::params![through as i64, head],
-    )?;
-    conn.execute(
-        "DELETE FROM journal_checkpoints WHERE entries < ?1",
-        [through as i64],
-    )?;
-    Ok(dropped as u64)
 }

@@ -1,7 +1,8 @@
 //! Data keys per (subject, category): created and wrapped on first use,
 //! unwrapped on read, destroyed to crypto-shred, rewrapped on rotation
-//! (issue 3 point 3). The wrapped keys live in the key store, a separate
-//! SQLite file in its own directory; the KEK never touches a database.
+//! (issue 3 point 3). The wrapped keys live in the key store
+//! ([`habeas_store::KeyStore`]: a separate SQLite file in its own directory,
+//! or its own PostgreSQL schema); the KEK never touches a database.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -10,7 +11,7 @@ use habeas_crypto::{
     Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, KeyProvider, KeysConfig, Pkcs11Settings,
     WrappedKey,
 };
-use rusqlite::{Connection, OptionalExtension};
+use habeas_store::{KeyStore, StoreError};
 
 use crate::error::{EngineError, Result};
 
@@ -90,7 +91,7 @@ impl KekSource {
 }
 
 pub struct DataKeys {
-    conn: Mutex<Connection>,
+    store: Box<dyn KeyStore>,
     ring: RwLock<KekRing>,
     kek: KekSource,
     cache: Mutex<HashMap<Pair, Arc<DataKey>>>,
@@ -100,12 +101,22 @@ fn lock_err() -> EngineError {
     EngineError::Storage("a key-store lock was poisoned by an earlier panic".into())
 }
 
+/// The KEK id written in a wrapped key's header (`version, algorithm, id length, id`).
+fn kek_id_of(bytes: &[u8]) -> String {
+    let len = bytes.get(2).map_or(0, |n| usize::from(*n));
+    bytes
+        .get(3..3 + len)
+        .and_then(|id| std::str::from_utf8(id).ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
 impl DataKeys {
-    /// The data keys of the key store `conn`, wrapped by `ring` (opened
+    /// The data keys of the key store `store`, wrapped by `ring` (opened
     /// from `kek` by [`KekSource::load_ring`], before any file is created).
-    pub fn new(conn: Connection, kek: KekSource, ring: KekRing) -> Result<Self> {
+    pub fn new(store: Box<dyn KeyStore>, kek: KekSource, ring: KekRing) -> Result<Self> {
         Ok(DataKeys {
-            conn: Mutex::new(conn),
+            store,
             ring: RwLock::new(ring),
             kek,
             cache: Mutex::new(HashMap::new()),
@@ -135,14 +146,38 @@ impl DataKeys {
         }
     }
 
+    fn wrap_new(
+        &self,
+        subject: &str,
+        category: &str,
+    ) -> Result<(DataKey, habeas_store::WrappedKey)> {
+        let key = DataKey::generate()?;
+        let wrapped = self
+            .ring
+            .read()
+            .map_err(|_| lock_err())?
+            .wrap(&key, &Aad::data_key(subject, category))?;
+        let bytes = wrapped.into_bytes();
+        Ok((
+            key,
+            habeas_store::WrappedKey {
+                subject_id: subject.to_string(),
+                category: category.to_string(),
+                kek_id: kek_id_of(&bytes),
+                wrapped: bytes,
+            },
+        ))
+    }
+
     /// The data keys of `pairs`, creating (and durably storing, wrapped)
     /// those that do not exist yet. Subjects in `fresh` were just created:
-    /// they cannot have keys, so no lookup is made for them.
+    /// they cannot have keys, so no lookup is made for them. Two writers
+    /// creating the same pair at once: the loser's insert conflicts and it
+    /// uses the winner's key.
     pub fn get_or_create(
         &self,
         pairs: &[Pair],
         fresh: &std::collections::BTreeSet<&str>,
-        now: i64,
     ) -> Result<HashMap<Pair, Arc<DataKey>>> {
         let mut out = HashMap::with_capacity(pairs.len());
         let mut missing = Vec::new();
@@ -162,58 +197,62 @@ impl DataKeys {
         }
         missing.sort();
         missing.dedup();
-        let conn = self.conn.lock().map_err(|_| lock_err())?;
-        conn.execute_batch("BEGIN IMMEDIATE")?;
-        let result = (|| -> Result<Vec<(Pair, Arc<DataKey>)>> {
-            let mut made = Vec::with_capacity(missing.len());
-            for (subject, category) in &missing {
-                let existing: Option<Vec<u8>> = if fresh.contains(subject.as_str()) {
-                    None
-                } else {
-                    conn.prepare_cached(
-                        "SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2",
-                    )?
-                    .query_row([subject, category], |r| r.get(0))
-                    .optional()?
-                };
-                let key = match existing {
-                    Some(bytes) => self.unwrap(bytes, subject, category)?,
-                    None => {
-                        let key = DataKey::generate()?;
-                        let wrapped = self
-                            .ring
-                            .read()
-                            .map_err(|_| lock_err())?
-                            .wrap(&key, &Aad::data_key(subject, category))?;
-                        conn.prepare_cached(
-                            "INSERT INTO data_keys (subject_id, category, wrapped, created_at) VALUES (?1, ?2, ?3, ?4)",
-                        )?
-                        .execute(rusqlite::params![subject, category, wrapped.as_bytes(), now])?;
-                        key
-                    }
-                };
-                made.push(((subject.clone(), category.clone()), Arc::new(key)));
-            }
-            Ok(made)
-        })();
-        match result {
-            Ok(made) => {
-                conn.execute_batch("COMMIT")?;
-                let mut cache = self.cache.lock().map_err(|_| lock_err())?;
-                if cache.len() + made.len() > CACHE_LIMIT {
-                    cache.clear();
+        let mut made = Vec::with_capacity(missing.len());
+        let mut new_keys = Vec::new();
+        let mut new_wrapped = Vec::new();
+        for (subject, category) in &missing {
+            let existing = if fresh.contains(subject.as_str()) {
+                None
+            } else {
+                self.store.get_key(subject, category)?
+            };
+            match existing {
+                Some(w) => made.push((
+                    (subject.clone(), category.clone()),
+                    Arc::new(self.unwrap(w.wrapped, subject, category)?),
+                )),
+                None => {
+                    let (key, wrapped) = self.wrap_new(subject, category)?;
+                    new_keys.push(((subject.clone(), category.clone()), Arc::new(key)));
+                    new_wrapped.push(wrapped);
                 }
-                for (pair, key) in made {
-                    cache.insert(pair.clone(), Arc::clone(&key));
-                    out.insert(pair, key);
-                }
-                Ok(out)
-            }
-            Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(e)
             }
         }
+        if !new_wrapped.is_empty() {
+            match self.store.put_keys(&new_wrapped) {
+                Ok(()) => made.extend(new_keys),
+                Err(StoreError::Conflict { .. }) => {
+                    // Someone else created one of them: store ours one by one,
+                    // and take theirs where they won.
+                    for ((pair, key), wrapped) in new_keys.into_iter().zip(new_wrapped) {
+                        match self.store.put_keys(std::slice::from_ref(&wrapped)) {
+                            Ok(()) => made.push((pair, key)),
+                            Err(StoreError::Conflict { .. }) => {
+                                let theirs =
+                                    self.store.get_key(&pair.0, &pair.1)?.ok_or_else(|| {
+                                        EngineError::Storage(
+                                            "a data key vanished during its creation".into(),
+                                        )
+                                    })?;
+                                let key = self.unwrap(theirs.wrapped, &pair.0, &pair.1)?;
+                                made.push((pair, Arc::new(key)));
+                            }
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let mut cache = self.cache.lock().map_err(|_| lock_err())?;
+        if cache.len() + made.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        for (pair, key) in made {
+            cache.insert(pair.clone(), Arc::clone(&key));
+            out.insert(pair, key);
+        }
+        Ok(out)
     }
 
     /// The data key of a pair if it exists (a shredded pair has none).
@@ -222,16 +261,10 @@ impl DataKeys {
         if let Some(k) = self.cache.lock().map_err(|_| lock_err())?.get(&pair) {
             return Ok(Some(Arc::clone(k)));
         }
-        let bytes: Option<Vec<u8>> = {
-            let conn = self.conn.lock().map_err(|_| lock_err())?;
-            conn.prepare_cached(
-                "SELECT wrapped FROM data_keys WHERE subject_id = ?1 AND category = ?2",
-            )?
-            .query_row([subject, category], |r| r.get(0))
-            .optional()?
+        let Some(w) = self.store.get_key(subject, category)? else {
+            return Ok(None);
         };
-        let Some(bytes) = bytes else { return Ok(None) };
-        let key = Arc::new(self.unwrap(bytes, subject, category)?);
+        let key = Arc::new(self.unwrap(w.wrapped, subject, category)?);
         let mut cache = self.cache.lock().map_err(|_| lock_err())?;
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
@@ -240,18 +273,15 @@ impl DataKeys {
         Ok(Some(key))
     }
 
-    /// Destroy every data key of a subject (crypto-shredding, Art. 17), and
-    /// the remnants: `secure_delete` zeroes the freed bytes and a TRUNCATE
-    /// checkpoint empties the WAL (RELIABILITY.md §0.1).
+    /// Destroy every data key of a subject (crypto-shredding, Art. 17); the
+    /// key store purges the remnants before returning (SQLite:
+    /// `secure_delete` + WAL truncation; PostgreSQL: `VACUUM FULL`).
     pub fn destroy_subject(&self, subject: &str) -> Result<usize> {
         self.cache
             .lock()
             .map_err(|_| lock_err())?
             .retain(|(s, _), _| s != subject);
-        let conn = self.conn.lock().map_err(|_| lock_err())?;
-        let n = conn.execute("DELETE FROM data_keys WHERE subject_id = ?1", [subject])?;
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-        Ok(n)
+        Ok(self.store.shred(subject, None)? as usize)
     }
 
     /// `habeas keys rotate`: stage a new KEK (or resume a staged one),
@@ -300,47 +330,33 @@ impl DataKeys {
     /// not wrap.
     fn rewrap_all(&self) -> Result<usize> {
         let mut rewrapped = 0usize;
-        let mut after = (String::new(), String::new());
+        let mut after: Option<(String, String)> = None;
         loop {
-            let conn = self.conn.lock().map_err(|_| lock_err())?;
-            let chunk: Vec<(String, String, Vec<u8>)> = conn
-                .prepare_cached(
-                    "SELECT subject_id, category, wrapped FROM data_keys
-                     WHERE (subject_id, category) > (?1, ?2) ORDER BY subject_id, category LIMIT 1000",
-                )?
-                .query_map([&after.0, &after.1], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<rusqlite::Result<_>>()?;
+            let chunk = self
+                .store
+                .list_keys(after.as_ref().map(|(s, c)| (s.as_str(), c.as_str())), 1000)?;
             let Some(last) = chunk.last() else { break };
-            after = (last.0.clone(), last.1.clone());
-            conn.execute_batch("BEGIN IMMEDIATE")?;
+            after = Some((last.subject_id.clone(), last.category.clone()));
             let ring = self.ring.read().map_err(|_| lock_err())?;
-            let step =
-                (|| -> Result<usize> {
-                    let mut n = 0;
-                    for (subject, category, bytes) in chunk {
-                        let wrapped = WrappedKey::from_bytes(bytes)?;
-                        if !ring.needs_rewrap(&wrapped) {
-                            continue;
-                        }
-                        let new =
-                            ring.rewrap_to_current(&wrapped, &Aad::data_key(&subject, &category))?;
-                        conn.prepare_cached(
-                        "UPDATE data_keys SET wrapped = ?3 WHERE subject_id = ?1 AND category = ?2",
-                    )?
-                    .execute(rusqlite::params![subject, category, new.as_bytes()])?;
-                        n += 1;
-                    }
-                    Ok(n)
-                })();
-            match step {
-                Ok(n) => {
-                    conn.execute_batch("COMMIT")?;
-                    rewrapped += n;
+            let mut changed = Vec::new();
+            for k in chunk {
+                let wrapped = WrappedKey::from_bytes(k.wrapped)?;
+                if !ring.needs_rewrap(&wrapped) {
+                    continue;
                 }
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK");
-                    return Err(e);
-                }
+                let new = ring
+                    .rewrap_to_current(&wrapped, &Aad::data_key(&k.subject_id, &k.category))?
+                    .into_bytes();
+                changed.push(habeas_store::WrappedKey {
+                    kek_id: kek_id_of(&new),
+                    subject_id: k.subject_id,
+                    category: k.category,
+                    wrapped: new,
+                });
+            }
+            drop(ring);
+            if !changed.is_empty() {
+                rewrapped += self.store.replace_wrapped(&changed)? as usize;
             }
         }
         Ok(rewrapped)
@@ -348,7 +364,17 @@ impl DataKeys {
 
     /// Count of stored data keys (for reports and tests).
     pub fn count(&self) -> Result<i64> {
-        let conn = self.conn.lock().map_err(|_| lock_err())?;
-        Ok(conn.query_row("SELECT COUNT(*) FROM data_keys", [], |r| r.get(0))?)
+        let mut n = 0i64;
+        let mut after: Option<(String, String)> = None;
+        loop {
+            let chunk = self.store.list_keys(
+                after.as_ref().map(|(s, c)| (s.as_str(), c.as_str())),
+                10_000,
+            )?;
+            let Some(last) = chunk.last() else { break };
+            after = Some((last.subject_id.clone(), last.category.clone()));
+            n += chunk.len() as i64;
+        }
+        Ok(n)
     }
 }

@@ -6,28 +6,34 @@
 //! - [`Vault`]: ingest (validate against the declared category, compute
 //!   the retention due date, seal with the (subject, category) data key,
 //!   blind-index identifiers), read, find by identifier, bulk, crypto-shred,
-//!   key rotation, high-volume partitions.
+//!   key rotation, high-volume partitions; record rectification and
+//!   deletion; sealed documents for the other domains ([`docs`]).
 //! - [`journal`]: the hash-chained, checkpoint-signed audit journal with
 //!   group commit — every audited read is durable before it is answered.
+//! - Storage is `habeas-store` (SQLite or PostgreSQL): the engine writes no SQL.
 //! - [`access`]: application tokens scoped to purposes and categories.
 //!
 //! Everything here is synchronous; the HTTP layer runs it on blocking threads.
 
 pub mod access;
-pub mod db;
+mod admin;
+mod committer;
+pub mod docs;
 pub mod error;
 pub mod journal;
 pub mod keys;
 pub mod project;
+mod records;
 pub mod synthetic;
 pub mod validate;
 pub mod vault;
-mod writer;
 
 pub use access::{Caller, Scope, Token};
+pub use docs::VaultDocs;
 pub use error::{EngineError, Refusal, Result};
 pub use journal::Verdict;
 pub use validate::RecordInput;
 pub use vault::{
-    BulkLine, BulkReceipt, PendingBulk, Receipt, RecordView, SubjectView, Vault, VaultPaths,
+    BulkLine, BulkReceipt, KeySource, PendingBulk, PgUrls, Receipt, RecordView, SubjectView, Vault,
+    VaultPaths,
 };

@@ -11,7 +11,7 @@ use habeas_core::settings::{KeyProvider, Settings, StorageUrl};
 use habeas_crypto::{KeysConfig, Pkcs11Settings};
 
 use crate::error::{EngineError, Result};
-use crate::vault::{KeySource, Vault, VaultPaths};
+use crate::vault::{KeySource, PgUrls, Vault, VaultPaths};
 
 /// The project's settings (defaults when `habeas.toml` is absent).
 pub fn load_settings(dir: &Path) -> Result<Settings> {
@@ -62,22 +62,28 @@ pub fn load_declarations(dir: &Path) -> Result<Declarations> {
     Ok(checked.declarations)
 }
 
-/// Where the vault's files go for this project.
+/// Where the vault's files go for this project. With `[storage] url =
+/// "postgres://…"` the data lives in that database (schema `habeas`, or the
+/// URL's `schema=`), and the wrapped data keys in [`key_store_url`]: the
+/// environment variable `HABEAS_KEYSTORE_URL` (its own credentials, ideally
+/// its own database), else the same server with the schema suffixed `_keys`.
 pub fn vault_paths(dir: &Path, settings: &Settings) -> Result<VaultPaths> {
-    let data_db = match settings.storage_url() {
+    let default_db = dir.join("data").join("habeas.db");
+    let (data_db, postgres) = match settings.storage_url() {
         Some(StorageUrl::Sqlite(path)) => {
-            if path.is_absolute() {
+            let path = if path.is_absolute() {
                 path
             } else {
                 dir.join(path)
-            }
+            };
+            (path, None)
         }
-        Some(StorageUrl::Postgres(_)) => {
-            return Err(EngineError::Config(
-                "storage = postgres://…: the vault engine runs on SQLite only for now \
-                 (PostgreSQL comes with habeas-store); use sqlite://data/habeas.db"
-                    .into(),
-            ));
+        Some(StorageUrl::Postgres(url)) => {
+            let keys = std::env::var(KEYSTORE_URL_VAR)
+                .ok()
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| key_store_url(&url));
+            (default_db, Some(PgUrls { data: url, keys }))
         }
         None => {
             return Err(EngineError::Config(
@@ -111,7 +117,30 @@ pub fn vault_paths(dir: &Path, settings: &Settings) -> Result<VaultPaths> {
         key_db: dir.join("keystore").join("keys.db"),
         key_dir,
         keys,
+        postgres,
     })
+}
+
+/// The environment variable naming the PostgreSQL key-store URL.
+pub const KEYSTORE_URL_VAR: &str = "HABEAS_KEYSTORE_URL";
+
+/// The default key-store URL for a PostgreSQL data URL: same server, the
+/// data schema's name (default `habeas`) suffixed `_keys`.
+pub fn key_store_url(data_url: &str) -> String {
+    let (base, query) = data_url.split_once('?').unwrap_or((data_url, ""));
+    let mut schema = "habeas".to_string();
+    let mut kept: Vec<&str> = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        match pair.split_once('=') {
+            Some(("schema", name)) => schema = name.to_string(),
+            _ => kept.push(pair),
+        }
+    }
+    kept.push("");
+    let schema_pair = format!("schema={schema}_keys");
+    let last = kept.len() - 1;
+    kept[last] = &schema_pair;
+    format!("{base}?{}", kept.join("&"))
 }
 
 /// Open the project's vault with the system clock.
@@ -128,14 +157,15 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
 }
 
 /// Verify the journal of a project without opening the vault for writing:
-/// reads the data database read-only and the journal public key only, so a
-/// verification never signs or changes anything (and works on a copy).
+/// opens the data store (which applies pending schema migrations, nothing
+/// else) and the journal public key only, so a verification never signs or
+/// changes the journal (and works on a copy).
 /// With `provider = "env"` the public key is derived from the signing seed
 /// in `<VAR>_JOURNAL_SIGNING`, which must then be set.
 pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
     let settings = load_settings(dir)?;
     let paths = vault_paths(dir, &settings)?;
-    if !paths.data_db.exists() {
+    if paths.postgres.is_none() && !paths.data_db.exists() {
         return Err(EngineError::Config(format!(
             "no vault database at {} (start the server or import records first)",
             paths.data_db.display()
@@ -150,9 +180,9 @@ pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
             habeas_crypto::KeyDir::open(&paths.key_dir)?.journal_public_key()?
         }
     };
-    let conn = rusqlite::Connection::open_with_flags(
-        &paths.data_db,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )?;
-    crate::journal::verify(&conn, &public)
+    let store: Box<dyn habeas_store::Store> = match &paths.postgres {
+        Some(pg) => Box::new(habeas_store::postgres::PgStore::open(&pg.data)?),
+        None => Box::new(habeas_store::sqlite::SqliteStore::open(&paths.data_db)?),
+    };
+    crate::journal::verify(&*store, &public)
 }

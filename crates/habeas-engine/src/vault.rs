@@ -3,41 +3,49 @@
 //! Ingest: validate against the declared category (`validate.rs`), check
 //! the caller's purpose, compute the retention due date, seal the fields
 //! with the (subject, category) data key bound to the record's identity
-//! (AAD), write blind indexes of identifier fields, and commit with the
-//! journal entry through the group-commit writer. High-volume categories
-//! go to time partitions (`hv_<category>__<bucket>`), so expiry drops a table.
+//! (AAD), blind-index identifier fields, and commit records, index entries
+//! and the journal entry in one transaction through the group-commit
+//! [`Committer`]. High-volume categories go to the store's monthly time
+//! partitions, so expiry drops a partition.
 //!
 //! Read: decrypt the subject's records the caller's purpose allows, and
 //! answer only once the read is durably journaled.
+//!
+//! Storage is `habeas-store` (SQLite by default, PostgreSQL with
+//! `[storage] url = "postgres://…"`): this module never writes SQL. Record
+//! rectification and deletion live in `records.rs`, documents in `docs.rs`,
+//! tokens, keys and journal administration in `admin.rs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use habeas_core::clock::Clock;
-use habeas_core::declarations::{Declarations, Partition};
+use habeas_core::declarations::Declarations;
 use habeas_crypto::{
     Aad, BlindIndexer, IdentifierKind, JournalPublicKey, JournalSigner, KekRing, KeyDir,
     KeysConfig, Pkcs11Settings,
 };
-use rusqlite::OptionalExtension;
+use habeas_store::{
+    BlindIndexEntry, EventDates, KeyStore, Record, Store, Subject, SubjectStatus, TimedRecord,
+    UnitOutcome, WriteOp, WriteUnit,
+};
 use serde_json::Value;
 
-use crate::access::{self, Caller, Token};
-use crate::db::{self, ReaderPool};
+use crate::access::{self, Caller};
+use crate::committer::{Committer, Pending};
 use crate::error::{EngineError, Refusal, Result};
-use crate::journal::{self, Entry, Verdict};
+use crate::journal::{ChainSealer, Entry};
 use crate::keys::{DataKeys, KekSource};
 use crate::validate::{self, RecordInput, ValidRecord};
-use crate::writer::Writer;
 
-/// Where a vault's files live.
+/// Where a vault's data and keys live.
 #[derive(Debug, Clone)]
 pub struct VaultPaths {
-    /// The data database (records, blind indexes, journal, tokens).
+    /// The SQLite data database (records, blind indexes, journal, tokens).
     pub data_db: PathBuf,
-    /// The key store, in its own directory, outside the data directory.
+    /// The SQLite key store, in its own directory, outside the data directory.
     pub key_db: PathBuf,
     /// The key directory (KEK, blind-index key, journal signing key); with
     /// [`KeySource::Pkcs11`] it holds the blind-index and journal keys only,
@@ -45,6 +53,24 @@ pub struct VaultPaths {
     pub key_dir: PathBuf,
     /// Where the keys come from (`[keys] provider` of `habeas.toml`).
     pub keys: KeySource,
+    /// PostgreSQL instead of the two SQLite files: the data and key-store
+    /// URLs (distinct schemas or databases).
+    pub postgres: Option<PgUrls>,
+}
+
+/// The PostgreSQL locations of a vault. The key store must not share the
+/// data schema: a dump of the data then never carries the wrapped keys.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PgUrls {
+    pub data: String,
+    pub keys: String,
+}
+
+impl std::fmt::Debug for PgUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // URLs may hold a password.
+        f.write_str("PgUrls(…)")
+    }
 }
 
 /// Where a vault's keys come from.
@@ -72,6 +98,7 @@ impl VaultPaths {
             key_db: dir.join("keystore").join("keys.db"),
             key_dir: dir.join("keys"),
             keys: KeySource::Dir,
+            postgres: None,
         }
     }
 }
@@ -125,9 +152,9 @@ pub struct BulkReceipt {
     pub created_subjects: BTreeMap<String, String>,
 }
 
-/// A bulk write queued to the writer; [`PendingBulk::wait`] returns once it is durable.
+/// A bulk write queued to the committer; [`PendingBulk::wait`] returns once it is durable.
 pub struct PendingBulk {
-    answer: crate::writer::Pending,
+    answer: Pending,
     receipt: BulkReceipt,
 }
 
@@ -139,22 +166,45 @@ impl PendingBulk {
     }
 }
 
-struct Prepared {
-    subject: String,
-    record: String,
-    valid: ValidRecord,
+pub(crate) struct Prepared {
+    pub(crate) subject: String,
+    pub(crate) record: String,
+    pub(crate) valid: ValidRecord,
 }
+
+/// The sealed content of a high-volume row: the store keeps only id,
+/// subject, category, time and sealed bytes for those, so the metadata a
+/// [`RecordView`] shows travels inside the ciphertext.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct TimedPayload {
+    fields: BTreeMap<String, Value>,
+    source: String,
+    purposes: Vec<String>,
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// The key version written with new ciphertexts (one data-key generation so far).
+pub(crate) const KEY_VERSION: u32 = 1;
+
+/// Subject states that may receive new data (Art. 18 restriction still allows storage).
+const WRITABLE: [SubjectStatus; 2] = [SubjectStatus::Active, SubjectStatus::Restricted];
 
 /// The vault: one per process, shared by the CLI and the HTTP server.
 pub struct Vault {
-    decls: Arc<Declarations>,
-    paths: VaultPaths,
-    writer: Writer,
-    readers: ReaderPool,
-    keys: DataKeys,
-    indexer: BlindIndexer,
-    public: JournalPublicKey,
-    clock: Arc<dyn Clock>,
+    pub(crate) decls: Arc<Declarations>,
+    pub(crate) paths: VaultPaths,
+    pub(crate) committer: Committer,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) keys: DataKeys,
+    pub(crate) indexer: BlindIndexer,
+    pub(crate) public: JournalPublicKey,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The blind-index kind stored for an identifier of `category`: entries are
+/// per category so a lookup searches only categories the caller may use.
+pub(crate) fn index_key(category: &str, index_kind: &str) -> String {
+    format!("{category}/{index_kind}")
 }
 
 impl Vault {
@@ -164,9 +214,15 @@ impl Vault {
     /// key comes from the environment and nothing is created; with
     /// [`KeySource::Pkcs11`] the KEK must already be on the token.
     pub fn open(paths: VaultPaths, decls: Declarations, clock: Arc<dyn Clock>) -> Result<Vault> {
-        let data_dir = paths.data_db.parent().unwrap_or(Path::new("."));
-        if let Some(key_db_dir) = paths.key_db.parent() {
-            habeas_crypto::ensure_outside(key_db_dir, data_dir).map_err(|_| {
+        let data_dir = paths
+            .data_db
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        if paths.postgres.is_none()
+            && let Some(key_db_dir) = paths.key_db.parent()
+        {
+            habeas_crypto::ensure_outside(key_db_dir, &data_dir).map_err(|_| {
                 EngineError::Config(format!(
                     "the key store {} must not be inside the data directory {} (a data backup would carry the keys)",
                     paths.key_db.display(),
@@ -174,15 +230,32 @@ impl Vault {
                 ))
             })?;
         }
-        let (indexer, signer, public, kek, ring) = open_keys(&paths, data_dir)?;
-        let data = db::open_data(&paths.data_db)?;
-        let writer = Writer::start(data, signer)?;
-        let keys = DataKeys::new(db::open_keys(&paths.key_db)?, kek, ring)?;
+        let (indexer, signer, public, kek, ring) = open_keys(&paths, &data_dir)?;
+        let (store, key_store): (Arc<dyn Store>, Box<dyn KeyStore>) = match &paths.postgres {
+            Some(pg) => {
+                if pg.data == pg.keys {
+                    return Err(EngineError::Config(
+                        "the PostgreSQL key store must not be the data store: give it its own schema or database"
+                            .into(),
+                    ));
+                }
+                (
+                    Arc::new(habeas_store::postgres::PgStore::open(&pg.data)?),
+                    Box::new(habeas_store::postgres::PgKeyStore::open(&pg.keys)?),
+                )
+            }
+            None => (
+                Arc::new(habeas_store::sqlite::SqliteStore::open(&paths.data_db)?),
+                Box::new(habeas_store::sqlite::SqliteKeyStore::open(&paths.key_db)?),
+            ),
+        };
+        let committer = Committer::start(Arc::clone(&store), Arc::new(ChainSealer::new(signer)))?;
+        let keys = DataKeys::new(key_store, kek, ring)?;
         Ok(Vault {
             decls: Arc::new(decls),
-            readers: ReaderPool::new(&paths.data_db),
             paths,
-            writer,
+            committer,
+            store,
             keys,
             indexer,
             public,
@@ -198,11 +271,11 @@ impl Vault {
         &self.paths
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
-    fn entry(
+    pub(crate) fn entry(
         &self,
         caller: &Caller,
         action: &str,
@@ -224,15 +297,23 @@ impl Vault {
         }
     }
 
+    /// Commit `ops` with `entries` durably, in one transaction.
+    pub(crate) fn commit_unit(&self, ops: Vec<WriteOp>, entries: &[Entry]) -> Result<UnitOutcome> {
+        self.committer.submit(WriteUnit {
+            ops,
+            journal: entries.iter().map(Entry::draft).collect(),
+        })
+    }
+
     /// Journal an administrative action (token, key, import summary).
     pub fn journal_admin(&self, caller: &Caller, action: &str, outcome: String) -> Result<()> {
         let e = self.entry(caller, action, None, None, None, outcome);
-        self.writer.submit(None, vec![e]).map(|_| ())
+        self.commit_unit(Vec::new(), &[e]).map(|_| ())
     }
 
     /// Check the caller may use `category`; a refusal is journaled durably
     /// before it is returned (Art. 5(2), SPEC C6 "refused and alerted").
-    fn authorize(
+    pub(crate) fn authorize(
         &self,
         caller: &Caller,
         action: &str,
@@ -250,9 +331,21 @@ impl Vault {
                     None,
                     format!("{action} denied: {}", refusal.code),
                 );
-                self.writer.submit(None, vec![e])?;
+                self.commit_unit(Vec::new(), &[e])?;
                 Err(EngineError::Forbidden(refusal))
             }
+        }
+    }
+
+    fn new_subject(&self, id: &str, kind: &str, now: DateTime<Utc>) -> Subject {
+        Subject {
+            id: id.to_string(),
+            kind: kind.to_string(),
+            status: SubjectStatus::Active,
+            created_at: now,
+            closed_at: None,
+            grace_until: None,
+            erased_at: None,
         }
     }
 
@@ -260,15 +353,6 @@ impl Vault {
     pub fn create_subject(&self, caller: &Caller, kind: Option<&str>) -> Result<String> {
         let kind = self.subject_kind(kind)?;
         let id = access::new_id("sub_")?;
-        let now = self.now().timestamp();
-        let (sid, k) = (id.clone(), kind.clone());
-        let work: crate::writer::Work = Box::new(move |conn| {
-            conn.prepare_cached(
-                "INSERT INTO subjects (id, kind, status, created_at) VALUES (?1, ?2, 'active', ?3)",
-            )?
-            .execute(rusqlite::params![sid, k, now])?;
-            Ok(())
-        });
         let e = self.entry(
             caller,
             "subject.create",
@@ -277,7 +361,8 @@ impl Vault {
             None,
             format!("kind={kind}"),
         );
-        self.writer.submit(Some(work), vec![e])?;
+        let subject = self.new_subject(&id, &kind, self.now());
+        self.commit_unit(vec![WriteOp::CreateSubject(subject)], &[e])?;
         Ok(id)
     }
 
@@ -333,7 +418,8 @@ impl Vault {
             category: p.valid.category.clone(),
             due_at: p.valid.due_at,
         };
-        self.commit(caller, vec![p], Vec::new(), now)?;
+        self.start_commit(caller, vec![p], Vec::new(), now)?
+            .wait()?;
         Ok(receipt)
     }
 
@@ -367,7 +453,7 @@ impl Vault {
     }
 
     /// The first half of a bulk write, for pipelined imports: validate,
-    /// authorize, seal and index `lines`, queue them to the writer and
+    /// authorize, seal and index `lines`, queue them to the committer and
     /// return at once, so the caller can prepare the next batch while this
     /// one commits. The subjects this batch creates are added to `known`
     /// right away (a later batch may name them); if this batch then fails,
@@ -444,26 +530,95 @@ impl Vault {
         }
     }
 
-    fn commit(
+    /// The blind-index entries of `identifiers` for one record.
+    pub(crate) fn index_entries(
         &self,
-        caller: &Caller,
-        prepared: Vec<Prepared>,
-        new_subjects: Vec<(String, String)>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.start_commit(caller, prepared, new_subjects, now)?
-            .wait()
-            .map(|_| ())
+        subject: &str,
+        category: &str,
+        identifiers: &[(String, String)],
+    ) -> Result<Vec<BlindIndexEntry>> {
+        identifiers
+            .iter()
+            .map(|(kind, value)| {
+                Ok(BlindIndexEntry {
+                    kind: index_key(category, kind),
+                    digest: self
+                        .indexer
+                        .index(&IdentifierKind::new(kind)?, value)?
+                        .0
+                        .to_vec(),
+                    subject_id: subject.to_string(),
+                })
+            })
+            .collect()
     }
 
-    /// Seal, index and queue a write; the answer comes with [`crate::writer::Pending::wait`].
+    /// The stored form of a validated record, sealed with `dek`.
+    pub(crate) fn sealed_record(
+        &self,
+        p: &Prepared,
+        dek: &habeas_crypto::DataKey,
+        now: DateTime<Utc>,
+    ) -> Result<Record> {
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(&p.valid.fields).map_err(|e| EngineError::Storage(e.to_string()))?,
+        );
+        let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "fields");
+        let ev = &p.valid.events;
+        Ok(Record {
+            id: p.record.clone(),
+            subject_id: p.subject.clone(),
+            category: p.valid.category.clone(),
+            collected_at: ev.collected_at.unwrap_or(now),
+            source_channel: p.valid.source.clone(),
+            purposes: p.valid.purposes.clone(),
+            events: EventDates {
+                last_interaction: ev.last_interaction,
+                contract_end: ev.contract_end,
+                account_closure: ev.account_closure,
+                custom: ev.events.clone(),
+            },
+            incident_linked: ev.incident_linked,
+            retention_due: p.valid.due_at,
+            sealed: dek.seal(&plain, &aad)?,
+            key_version: KEY_VERSION,
+        })
+    }
+
+    fn sealed_timed(
+        &self,
+        p: Prepared,
+        dek: &habeas_crypto::DataKey,
+        now: DateTime<Utc>,
+    ) -> Result<TimedRecord> {
+        let payload = TimedPayload {
+            fields: p.valid.fields,
+            source: p.valid.source,
+            purposes: p.valid.purposes,
+            due_at: p.valid.due_at,
+        };
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(&payload).map_err(|e| EngineError::Storage(e.to_string()))?,
+        );
+        let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "timed");
+        Ok(TimedRecord {
+            sealed: dek.seal(&plain, &aad)?,
+            id: p.record,
+            subject_id: p.subject,
+            category: p.valid.category,
+            collected_at: p.valid.events.collected_at.unwrap_or(now),
+            key_version: KEY_VERSION,
+        })
+    }
+
+    /// Seal, index and queue a write; the answer comes with [`Pending::wait`].
     fn start_commit(
         &self,
         caller: &Caller,
         prepared: Vec<Prepared>,
         new_subjects: Vec<(String, String)>,
         now: DateTime<Utc>,
-    ) -> Result<crate::writer::Pending> {
+    ) -> Result<Pending> {
         let mut pairs: Vec<(String, String)> = prepared
             .iter()
             .map(|p| (p.subject.clone(), p.valid.category.clone()))
@@ -471,42 +626,31 @@ impl Vault {
         pairs.sort();
         pairs.dedup();
         let fresh: BTreeSet<&str> = new_subjects.iter().map(|(id, _)| id.as_str()).collect();
-        let deks = self.keys.get_or_create(&pairs, &fresh, now.timestamp())?;
-        let mut rows = Vec::with_capacity(prepared.len());
-        let mut groups: BTreeMap<(String, String), (String, u64)> = BTreeMap::new();
+        let deks = self.keys.get_or_create(&pairs, &fresh)?;
+        let mut records = Vec::with_capacity(prepared.len());
+        let mut timed = Vec::new();
+        let mut index = Vec::new();
+        let mut existing: BTreeSet<String> = BTreeSet::new();
+        let mut groups: BTreeMap<(String, String), u64> = BTreeMap::new();
         for p in prepared {
             let pair = (p.subject.clone(), p.valid.category.clone());
             let dek = deks.get(&pair).ok_or_else(|| {
                 EngineError::Storage("a data key went missing during the write".into())
             })?;
-            let plain = zeroize::Zeroizing::new(
-                serde_json::to_vec(&p.valid.fields)
-                    .map_err(|e| EngineError::Storage(e.to_string()))?,
-            );
-            let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "fields");
-            let payload = dek.seal(&plain, &aad)?;
-            let mut digests = Vec::with_capacity(p.valid.identifiers.len());
-            for (kind, value) in &p.valid.identifiers {
-                digests.push(self.indexer.index(&IdentifierKind::new(kind)?, value)?.0);
+            index.extend(self.index_entries(
+                &p.subject,
+                &p.valid.category,
+                &p.valid.identifiers,
+            )?);
+            if !fresh.contains(p.subject.as_str()) {
+                existing.insert(p.subject.clone());
             }
-            let group = groups
-                .entry(pair)
-                .or_insert_with(|| (p.valid.purposes.first().cloned().unwrap_or_default(), 0));
-            group.1 += 1;
-            let table = self.table_for(&p.valid)?;
-            rows.push(Row {
-                table,
-                id: p.record,
-                subject: p.subject,
-                category: p.valid.category,
-                collected_at: p.valid.events.collected_at.unwrap_or(now).timestamp(),
-                source: p.valid.source,
-                purposes: serde_json::to_string(&p.valid.purposes).unwrap_or_default(),
-                events: serde_json::to_string(&p.valid.events).unwrap_or_default(),
-                due_at: p.valid.due_at.map(|d| d.timestamp()),
-                payload,
-                digests,
-            });
+            *groups.entry(pair).or_insert(0) += 1;
+            if p.valid.high_volume {
+                timed.push(self.sealed_timed(p, dek, now)?);
+            } else {
+                records.push(self.sealed_record(&p, dek, now)?);
+            }
         }
         let mut entries: Vec<Entry> = new_subjects
             .iter()
@@ -521,7 +665,7 @@ impl Vault {
                 )
             })
             .collect();
-        entries.extend(groups.into_iter().map(|((subject, category), (_, n))| {
+        entries.extend(groups.into_iter().map(|((subject, category), n)| {
             let purpose = caller.authorize(&self.decls, &category).ok();
             self.entry(
                 caller,
@@ -532,68 +676,32 @@ impl Vault {
                 format!("records={n}"),
             )
         }));
-        let created_at = now.timestamp();
-        let work: crate::writer::Work = Box::new(move |conn| {
-            for (id, kind) in &new_subjects {
-                conn.prepare_cached("INSERT INTO subjects (id, kind, status, created_at) VALUES (?1, ?2, 'active', ?3)")?
-                    .execute(rusqlite::params![id, kind, created_at])?;
-            }
-            insert_rows(
-                conn,
-                rows,
-                new_subjects.iter().map(|(id, _)| id.clone()).collect(),
-            )
-        });
-        self.writer.submit_nowait(Some(work), entries)
-    }
-
-    fn table_for(&self, valid: &ValidRecord) -> Result<Option<(String, i64, i64)>> {
-        if !valid.high_volume {
-            return Ok(None);
+        let mut ops: Vec<WriteOp> = new_subjects
+            .iter()
+            .map(|(id, kind)| WriteOp::CreateSubject(self.new_subject(id, kind, now)))
+            .collect();
+        // Checked inside the transaction: a subject erased meanwhile gets nothing.
+        ops.extend(existing.into_iter().map(|id| WriteOp::RequireSubject {
+            id,
+            statuses: WRITABLE.to_vec(),
+        }));
+        if !records.is_empty() {
+            ops.push(WriteOp::InsertRecords(records));
         }
-        let category = self.decls.category(&valid.category);
-        let at = valid.events.collected_at.unwrap_or_else(|| self.now());
-        let (bucket, start, end) =
-            match category.and_then(|c| c.partition).unwrap_or(Partition::Day) {
-                Partition::Day => {
-                    let day = at.date_naive();
-                    let start = day
-                        .and_hms_opt(0, 0, 0)
-                        .map(|d| d.and_utc().timestamp())
-                        .unwrap_or(0);
-                    (day.format("%Y%m%d").to_string(), start, start + 86_400)
-                }
-                Partition::Month => {
-                    let first = at.date_naive().with_day(1).unwrap_or(at.date_naive());
-                    let next = first
-                        .checked_add_months(chrono::Months::new(1))
-                        .unwrap_or(first);
-                    let ts = |d: chrono::NaiveDate| {
-                        d.and_hms_opt(0, 0, 0)
-                            .map(|x| x.and_utc().timestamp())
-                            .unwrap_or(0)
-                    };
-                    (first.format("%Y%m").to_string(), ts(first), ts(next))
-                }
-            };
-        let table = db::partition_table(&valid.category, &bucket).ok_or_else(|| {
-            EngineError::Config(format!(
-                "category `{}` cannot name a partition table (use lowercase letters, digits and _)",
-                valid.category
-            ))
-        })?;
-        Ok(Some((table, start, end)))
+        if !timed.is_empty() {
+            ops.push(WriteOp::InsertTimed(timed));
+        }
+        if !index.is_empty() {
+            ops.push(WriteOp::PutBlindIndexes(index));
+        }
+        self.committer.submit_nowait(WriteUnit {
+            ops,
+            journal: entries.iter().map(Entry::draft).collect(),
+        })
     }
 
-    fn subject_row(&self, subject: &str) -> Result<(String, String)> {
-        let row = self.readers.with(|c| {
-            Ok(
-                c.prepare_cached("SELECT kind, status FROM subjects WHERE id = ?1")?
-                    .query_row([subject], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()?,
-            )
-        })?;
-        row.ok_or_else(|| {
+    pub(crate) fn subject_row(&self, subject: &str) -> Result<Subject> {
+        self.store.get_subject(subject)?.ok_or_else(|| {
             EngineError::NotFound(Refusal::new(
                 "unknown_subject",
                 "personne concernée inconnue",
@@ -602,7 +710,27 @@ impl Vault {
         })
     }
 
-    /// Read a subject's records (all the caller may see, or one category).
+    /// A subject's stored rows by category: ordinary records and
+    /// high-volume rows, each as (id, sealed, metadata) ready to open.
+    fn stored_rows(&self, subject: &str) -> Result<BTreeMap<String, Vec<Stored>>> {
+        let mut out: BTreeMap<String, Vec<Stored>> = BTreeMap::new();
+        for r in self.store.subject_records(subject, None)? {
+            out.entry(r.category.clone())
+                .or_default()
+                .push(Stored::Record(r));
+        }
+        if self.decls.categories.values().any(|c| c.high_volume) {
+            for t in self.store.subject_timed(subject, &[])? {
+                out.entry(t.category.clone())
+                    .or_default()
+                    .push(Stored::Timed(t));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Read a subject's records (all the caller may see, or one category —
+    /// which is how a subject's records of one category are listed).
     /// Returns only after the read is durably journaled.
     pub fn read(
         &self,
@@ -610,8 +738,8 @@ impl Vault {
         subject: &str,
         category: Option<&str>,
     ) -> Result<SubjectView> {
-        let (kind, status) = self.subject_row(subject)?;
-        let present = self.categories_of(subject)?;
+        let row = self.subject_row(subject)?;
+        let mut stored = self.stored_rows(subject)?;
         let mut allowed: Vec<(String, String)> = Vec::new();
         let mut withheld = Vec::new();
         match category {
@@ -630,7 +758,7 @@ impl Vault {
                 allowed.push((c.to_string(), purpose));
             }
             None => {
-                for c in &present {
+                for c in stored.keys() {
                     match caller.authorize(&self.decls, c) {
                         Ok(purpose) => allowed.push((c.clone(), purpose)),
                         Err(_) => withheld.push(c.clone()),
@@ -649,36 +777,12 @@ impl Vault {
         let mut records = Vec::new();
         let mut entries = Vec::new();
         for (c, purpose) in &allowed {
-            let rows = self.rows_of(subject, c)?;
+            let rows = stored.remove(c).unwrap_or_default();
             let n = rows.len();
             if n > 0 {
-                let dek = self.keys.get(subject, c)?.ok_or_else(|| {
-                    EngineError::NotFound(
-                        Refusal::new(
-                            "shredded",
-                            "les données de cette catégorie ont été effacées (clé détruite)",
-                            "this category's data was erased (key destroyed)",
-                        )
-                        .category(c),
-                    )
-                })?;
+                let dek = self.keys.get(subject, c)?.ok_or_else(|| shredded(c))?;
                 for r in rows {
-                    let aad = Aad::record_field(subject, c, &r.id, "fields");
-                    let plain = zeroize::Zeroizing::new(dek.open(&r.payload, &aad)?);
-                    let fields: BTreeMap<String, Value> =
-                        serde_json::from_slice(&plain).map_err(|e| {
-                            EngineError::Storage(format!("a decrypted record is not JSON: {e}"))
-                        })?;
-                    records.push(RecordView {
-                        id: r.id,
-                        category: c.clone(),
-                        fields,
-                        source: r.source,
-                        purposes: serde_json::from_str(&r.purposes).unwrap_or_default(),
-                        collected_at: DateTime::from_timestamp(r.collected_at, 0)
-                            .unwrap_or_default(),
-                        due_at: r.due_at.and_then(|d| DateTime::from_timestamp(d, 0)),
-                    });
+                    records.push(r.open(subject, c, &dek)?);
                 }
             }
             entries.push(self.entry(
@@ -700,75 +804,13 @@ impl Vault {
                 "records=0".into(),
             ));
         }
-        self.writer.submit(None, entries)?;
+        self.commit_unit(Vec::new(), &entries)?;
         Ok(SubjectView {
             subject: subject.to_string(),
-            kind,
-            status,
+            kind: row.kind,
+            status: row.status.as_str().to_string(),
             records,
             withheld,
-        })
-    }
-
-    fn categories_of(&self, subject: &str) -> Result<BTreeSet<String>> {
-        self.readers.with(|c| {
-            let mut out: BTreeSet<String> = c
-                .prepare_cached("SELECT DISTINCT category FROM records WHERE subject_id = ?1")?
-                .query_map([subject], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let parts: Vec<(String, String)> = c
-                .prepare_cached("SELECT name, category FROM partitions")?
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            for (table, category) in parts {
-                if out.contains(&category) {
-                    continue;
-                }
-                let hit: Option<i64> = c
-                    .prepare_cached(&format!(
-                        "SELECT 1 FROM {table} WHERE subject_id = ?1 LIMIT 1"
-                    ))?
-                    .query_row([subject], |r| r.get(0))
-                    .optional()?;
-                if hit.is_some() {
-                    out.insert(category);
-                }
-            }
-            Ok(out)
-        })
-    }
-
-    fn rows_of(&self, subject: &str, category: &str) -> Result<Vec<StoredRow>> {
-        self.readers.with(|c| {
-            let mut tables = vec!["records".to_string()];
-            tables.extend(
-                c.prepare_cached(
-                    "SELECT name FROM partitions WHERE category = ?1 ORDER BY starts",
-                )?
-                .query_map([category], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?,
-            );
-            let mut out = Vec::new();
-            for t in tables {
-                let mut stmt = c.prepare_cached(&format!(
-                    "SELECT id, source, purposes, collected_at, due_at, payload FROM {t}
-                     WHERE subject_id = ?1 AND category = ?2 ORDER BY collected_at, id"
-                ))?;
-                let rows = stmt.query_map([subject, category], |r| {
-                    Ok(StoredRow {
-                        id: r.get(0)?,
-                        source: r.get(1)?,
-                        purposes: r.get(2)?,
-                        collected_at: r.get(3)?,
-                        due_at: r.get(4)?,
-                        payload: r.get(5)?,
-                    })
-                })?;
-                for r in rows {
-                    out.push(r?);
-                }
-            }
-            Ok(out)
         })
     }
 
@@ -807,17 +849,13 @@ impl Vault {
         let digest = self
             .indexer
             .index(&IdentifierKind::new(&index_kind)?, &normalised)?;
-        let hits: Vec<(String, String)> = self.readers.with(|c| {
-            Ok(c.prepare_cached(
-                "SELECT DISTINCT subject_id, category FROM blind_index WHERE digest = ?1",
-            )?
-            .query_map([&digest.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?)
-        })?;
         let mut subjects: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for (s, c) in hits {
-            if let Some((_, p)) = allowed.iter().find(|(a, _)| *a == c) {
-                subjects.entry(s).or_insert((c, p.clone()));
+        for (c, p) in &allowed {
+            for s in self
+                .store
+                .find_subjects(&index_key(c, &index_kind), &digest.0)?
+            {
+                subjects.entry(s).or_insert((c.to_string(), p.clone()));
             }
         }
         let entries: Vec<Entry> = if subjects.is_empty() {
@@ -844,7 +882,7 @@ impl Vault {
                 })
                 .collect()
         };
-        self.writer.submit(None, entries)?;
+        self.commit_unit(Vec::new(), &entries)?;
         Ok(subjects.into_keys().collect())
     }
 
@@ -896,22 +934,24 @@ impl Vault {
     /// indexes, delete its rows, mark it erased. Any copy of the data files,
     /// taken before or after, holds ciphertexts nobody can open.
     pub fn shred(&self, caller: &Caller, subject: &str) -> Result<usize> {
-        self.subject_row(subject)?;
+        let mut row = self.subject_row(subject)?;
         let destroyed = self.keys.destroy_subject(subject)?;
-        let s = subject.to_string();
-        let work: crate::writer::Work = Box::new(move |conn| {
-            conn.execute("DELETE FROM blind_index WHERE subject_id = ?1", [&s])?;
-            conn.execute("DELETE FROM records WHERE subject_id = ?1", [&s])?;
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM partitions")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for t in tables {
-                conn.execute(&format!("DELETE FROM {t} WHERE subject_id = ?1"), [&s])?;
-            }
-            conn.execute("UPDATE subjects SET status = 'erased' WHERE id = ?1", [&s])?;
-            Ok(())
-        });
+        let now = self.now();
+        row.status = SubjectStatus::Erased;
+        row.erased_at = Some(now);
+        let ops = vec![
+            WriteOp::RemoveSubjectIndexes {
+                subject_id: subject.to_string(),
+                kinds: None,
+            },
+            WriteOp::DeleteSubjectRecords {
+                subject_id: subject.to_string(),
+            },
+            WriteOp::DeleteSubjectTimed {
+                subject_id: subject.to_string(),
+            },
+            WriteOp::UpdateSubject(row),
+        ];
         let e = self.entry(
             caller,
             "subject.shred",
@@ -920,278 +960,69 @@ impl Vault {
             None,
             format!("data_keys_destroyed={destroyed}"),
         );
-        self.writer.submit(Some(work), vec![e])?;
+        self.commit_unit(ops, &[e])?;
         Ok(destroyed)
     }
+}
 
-    /// Drop whole partitions of a high-volume category that ended before `before`.
-    pub fn drop_partitions_before(
-        &self,
-        caller: &Caller,
+pub(crate) fn shredded(category: &str) -> EngineError {
+    EngineError::NotFound(
+        Refusal::new(
+            "shredded",
+            "les données de cette catégorie ont été effacées (clé détruite)",
+            "this category's data was erased (key destroyed)",
+        )
+        .category(category),
+    )
+}
+
+/// A stored row of either kind.
+pub(crate) enum Stored {
+    Record(Record),
+    Timed(TimedRecord),
+}
+
+impl Stored {
+    /// Decrypt into the caller's view.
+    pub(crate) fn open(
+        self,
+        subject: &str,
         category: &str,
-        before: DateTime<Utc>,
-    ) -> Result<Vec<String>> {
-        let cutoff = before.timestamp();
-        let cat = category.to_string();
-        let dropped = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let out = Arc::clone(&dropped);
-        let work: crate::writer::Work = Box::new(move |conn| {
-            let tables: Vec<String> = conn
-                .prepare("SELECT name FROM partitions WHERE category = ?1 AND ends <= ?2")?
-                .query_map(rusqlite::params![cat, cutoff], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for t in &tables {
-                conn.execute_batch(&format!("DROP TABLE IF EXISTS {t}"))?;
-                conn.execute("DELETE FROM partitions WHERE name = ?1", [t])?;
-            }
-            if let Ok(mut o) = out.lock() {
-                *o = tables;
-            }
-            Ok(())
-        });
-        let e = self.entry(
-            caller,
-            "partition.drop",
-            None,
-            Some(category),
-            None,
-            format!("before={}", before.to_rfc3339()),
-        );
-        self.writer.submit(Some(work), vec![e])?;
-        let list = dropped.lock().map(|l| l.clone()).unwrap_or_default();
-        Ok(list)
-    }
-
-    /// `habeas keys rotate`: rewrap every data key under a new KEK.
-    pub fn rotate_keys(&self, caller: &Caller) -> Result<usize> {
-        let (n, retired) = self.keys.rotate()?;
-        self.journal_admin(
-            caller,
-            "keys.rotate",
-            format!("rewrapped={n} retired_kek={}", retired.unwrap_or_default()),
-        )?;
-        Ok(n)
-    }
-
-    pub fn data_key_count(&self) -> Result<i64> {
-        self.keys.count()
-    }
-
-    /// `habeas audit verify`.
-    pub fn verify_journal(&self) -> Result<Verdict> {
-        self.readers.with(|c| journal::verify(c, &self.public))
-    }
-
-    /// Drop journal entries up to a signed checkpoint (journal retention).
-    pub fn drop_journal_through(&self, caller: &Caller, through: u64) -> Result<u64> {
-        let dropped = Arc::new(std::sync::Mutex::new(0u64));
-        let out = Arc::clone(&dropped);
-        let work: crate::writer::Work = Box::new(move |conn| {
-            let n = journal::drop_segment_through(conn, through)?;
-            if let Ok(mut o) = out.lock() {
-                *o = n;
-            }
-            Ok(())
-        });
-        let e = self.entry(
-            caller,
-            "journal.drop_segment",
-            None,
-            None,
-            None,
-            format!("through={through}"),
-        );
-        self.writer.submit(Some(work), vec![e])?;
-        let n = dropped.lock().map(|n| *n).unwrap_or(0);
-        Ok(n)
-    }
-
-    /// Latest signed checkpoints (entries covered), newest last.
-    pub fn checkpoints(&self) -> Result<Vec<u64>> {
-        self.readers.with(|c| {
-            Ok(
-                c.prepare("SELECT entries FROM journal_checkpoints ORDER BY entries")?
-                    .query_map([], |r| r.get::<_, i64>(0).map(|n| n as u64))?
-                    .collect::<rusqlite::Result<_>>()?,
-            )
-        })
-    }
-
-    /// Create an application token; the secret is returned once.
-    pub fn create_token(
-        &self,
-        caller: &Caller,
-        name: &str,
-        purposes: &[String],
-        categories: &[String],
-    ) -> Result<(Token, String)> {
-        access::check_scope(&self.decls, purposes, categories)?;
-        let now = self.now().timestamp();
-        let made = Arc::new(std::sync::Mutex::new(None));
-        let out = Arc::clone(&made);
-        let (n, p, c) = (name.to_string(), purposes.to_vec(), categories.to_vec());
-        let work: crate::writer::Work = Box::new(move |conn| {
-            let t = access::insert_token(conn, &n, &p, &c, now)?;
-            if let Ok(mut o) = out.lock() {
-                *o = Some(t);
-            }
-            Ok(())
-        });
-        let e = self.entry(
-            caller,
-            "token.create",
-            None,
-            None,
-            None,
-            format!("name={name} purposes={}", purposes.join(",")),
-        );
-        self.writer.submit(Some(work), vec![e])?;
-        let taken = made.lock().ok().and_then(|mut m| m.take());
-        taken.ok_or_else(|| EngineError::Storage("the token was not created".into()))
-    }
-
-    pub fn list_tokens(&self) -> Result<Vec<Token>> {
-        self.readers.with(access::list_tokens)
-    }
-
-    /// Revoke a token; `Ok(false)` if no active token has this id.
-    pub fn revoke_token(&self, caller: &Caller, id: &str) -> Result<bool> {
-        let now = self.now().timestamp();
-        let done = Arc::new(std::sync::Mutex::new(false));
-        let out = Arc::clone(&done);
-        let i = id.to_string();
-        let work: crate::writer::Work = Box::new(move |conn| {
-            let r = access::revoke(conn, &i, now)?;
-            if let Ok(mut o) = out.lock() {
-                *o = r;
-            }
-            Ok(())
-        });
-        let e = self.entry(caller, "token.revoke", None, None, None, format!("id={id}"));
-        self.writer.submit(Some(work), vec![e])?;
-        let r = done.lock().map(|d| *d).unwrap_or(false);
-        Ok(r)
-    }
-
-    /// Authenticate a bearer token.
-    pub fn authenticate(&self, presented: &str) -> Result<Token> {
-        self.readers.with(|c| access::authenticate(c, presented))
-    }
-
-    /// Counts for `/metrics` and reports: subjects, records (incl. partitions), journal entries.
-    pub fn counts(&self) -> Result<HashMap<&'static str, i64>> {
-        self.readers.with(|c| {
-            let mut out = HashMap::new();
-            out.insert(
-                "subjects",
-                c.query_row("SELECT COUNT(*) FROM subjects", [], |r| r.get(0))?,
-            );
-            let mut records: i64 = c.query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))?;
-            let parts: Vec<String> = c
-                .prepare("SELECT name FROM partitions")?
-                .query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            for t in &parts {
-                records += c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| {
-                    r.get::<_, i64>(0)
-                })?;
-            }
-            out.insert("records", records);
-            out.insert("partitions", parts.len() as i64);
-            out.insert(
-                "journal_entries",
-                c.query_row("SELECT COUNT(*) FROM journal", [], |r| r.get(0))?,
-            );
-            Ok(out)
-        })
-    }
-}
-
-struct StoredRow {
-    id: String,
-    source: String,
-    purposes: String,
-    collected_at: i64,
-    due_at: Option<i64>,
-    payload: Vec<u8>,
-}
-
-struct Row {
-    table: Option<(String, i64, i64)>,
-    id: String,
-    subject: String,
-    category: String,
-    collected_at: i64,
-    source: String,
-    purposes: String,
-    events: String,
-    due_at: Option<i64>,
-    payload: Vec<u8>,
-    digests: Vec<[u8; 32]>,
-}
-
-fn insert_rows(
-    conn: &rusqlite::Connection,
-    rows: Vec<Row>,
-    created: BTreeSet<String>,
-) -> Result<()> {
-    // Subjects created by this very batch need no status check.
-    let mut subjects_ok = created;
-    for row in rows {
-        if !subjects_ok.contains(&row.subject) {
-            let status: Option<String> = conn
-                .prepare_cached("SELECT status FROM subjects WHERE id = ?1")?
-                .query_row([&row.subject], |r| r.get(0))
-                .optional()?;
-            match status.as_deref() {
-                Some("active") | Some("restricted") => {}
-                Some(other) => {
-                    return Err(EngineError::Invalid(Refusal::new(
-                        "subject_not_active",
-                        format!(
-                            "la personne concernée est « {other} » : aucune donnée ne peut lui être ajoutée"
-                        ),
-                        format!("the data subject is `{other}`: no data can be added"),
-                    )));
-                }
-                None => {
-                    return Err(EngineError::NotFound(Refusal::new(
-                        "unknown_subject",
-                        "personne concernée inconnue (créez-la d'abord : POST /api/subjects)",
-                        "unknown data subject (create it first: POST /api/subjects)",
-                    )));
-                }
-            }
-            subjects_ok.insert(row.subject.clone());
-        }
-        let table = match &row.table {
-            Some((t, start, end)) => {
-                db::ensure_partition(conn, t, &row.category, *start, *end)?;
-                t.as_str()
-            }
-            None => "records",
+        dek: &habeas_crypto::DataKey,
+    ) -> Result<RecordView> {
+        let not_json = |e: serde_json::Error| {
+            EngineError::Storage(format!("a decrypted record is not JSON: {e}"))
         };
-        conn.prepare_cached(&format!(
-            "INSERT INTO {table} (id, subject_id, category, collected_at, source, purposes, events, due_at, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-        ))?
-        .execute(rusqlite::params![
-            row.id,
-            row.subject,
-            row.category,
-            row.collected_at,
-            row.source,
-            row.purposes,
-            row.events,
-            row.due_at,
-            row.payload
-        ])?;
-        for d in &row.digests {
-            conn.prepare_cached("INSERT OR IGNORE INTO blind_index (digest, subject_id, category, record_id) VALUES (?1, ?2, ?3, ?4)")?
-                .execute(rusqlite::params![&d[..], row.subject, row.category, row.id])?;
+        match self {
+            Stored::Record(r) => {
+                let aad = Aad::record_field(subject, category, &r.id, "fields");
+                let plain = zeroize::Zeroizing::new(dek.open(&r.sealed, &aad)?);
+                Ok(RecordView {
+                    fields: serde_json::from_slice(&plain).map_err(not_json)?,
+                    id: r.id,
+                    category: category.to_string(),
+                    source: r.source_channel,
+                    purposes: r.purposes,
+                    collected_at: r.collected_at,
+                    due_at: r.retention_due,
+                })
+            }
+            Stored::Timed(t) => {
+                let aad = Aad::record_field(subject, category, &t.id, "timed");
+                let plain = zeroize::Zeroizing::new(dek.open(&t.sealed, &aad)?);
+                let p: TimedPayload = serde_json::from_slice(&plain).map_err(not_json)?;
+                Ok(RecordView {
+                    id: t.id,
+                    category: category.to_string(),
+                    fields: p.fields,
+                    source: p.source,
+                    purposes: p.purposes,
+                    collected_at: t.collected_at,
+                    due_at: p.due_at,
+                })
+            }
         }
     }
-    Ok(())
 }
 
 type OpenedKeys = (

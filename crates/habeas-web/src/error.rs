@@ -74,6 +74,7 @@ impl From<EngineError> for ApiError {
             EngineError::Forbidden(r) => (StatusCode::FORBIDDEN, r),
             EngineError::Unauthenticated(r) => (StatusCode::UNAUTHORIZED, r),
             EngineError::NotFound(r) => (StatusCode::NOT_FOUND, r),
+            EngineError::Conflict(r) => (StatusCode::CONFLICT, r),
             other => {
                 tracing::error!(error = %other, "internal error");
                 (

@@ -46,7 +46,7 @@ fn tampering_is_caught_at_the_first_broken_entry() {
     assert!(total >= 20, "only {total} entries");
 
     let cases = [
-        ("edit", "UPDATE journal SET outcome = 'records=999' WHERE seq = 5".to_string(), "#5"),
+        ("edit", "UPDATE journal SET details = 'records=999' WHERE seq = 5".to_string(), "#5"),
         ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7"),
         (
             "reorder",
@@ -82,7 +82,7 @@ fn rewriting_entries_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
     // Recompute the whole chain as an attacker with database access would.
     let mut prev = [0u8; 32];
     let rows: Vec<(i64, habeas_engine::journal::Entry)> = conn
-        .prepare("SELECT seq, at, actor, action, subject, category, purpose, outcome FROM journal ORDER BY seq")
+        .prepare("SELECT seq, ts / 1000, actor, action, subject_id, category, purpose, details FROM journal ORDER BY seq")
         .expect("prepare")
         .query_map([], |r| {
             Ok((
@@ -107,8 +107,8 @@ fn rewriting_entries_with_recomputed_hashes_is_caught_by_the_signed_checkpoint()
             &habeas_engine::journal::canonical(seq as u64, &entry),
         );
         conn.execute(
-            "UPDATE journal SET hash = ?1 WHERE seq = ?2",
-            rusqlite::params![&hash[..], seq],
+            "UPDATE journal SET prev_hash = ?1, hash = ?2 WHERE seq = ?3",
+            rusqlite::params![&prev[..], &hash[..], seq],
         )
         .expect("rehash");
         prev = hash;

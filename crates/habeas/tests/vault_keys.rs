@@ -12,7 +12,7 @@ use vault_support::*;
 
 fn payloads(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let conn = rusqlite::Connection::open(data_db(dir)).expect("open");
-    conn.prepare("SELECT id, payload FROM records ORDER BY id")
+    conn.prepare("SELECT id, sealed FROM records ORDER BY id")
         .expect("prepare")
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .expect("query")

@@ -1,0 +1,186 @@
+//! The vault's administrative operations: application tokens, key rotation,
+//! journal verification and retention, partition expiry, counts. Each change
+//! is committed with its journal entry in one transaction (SPEC C6: every
+//! token or administrative action is journaled).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use habeas_store::{OpOutput, WriteOp};
+
+use crate::access::{self, Caller, Token};
+use crate::error::{EngineError, Result};
+use crate::journal::{self, Verdict};
+use crate::vault::Vault;
+
+impl Vault {
+    /// Drop whole partitions of a high-volume category that ended before
+    /// `before` (the store partitions by month). Returns `category/YYYY-MM`
+    /// of each dropped partition.
+    pub fn drop_partitions_before(
+        &self,
+        caller: &Caller,
+        category: &str,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let e = self.entry(
+            caller,
+            "partition.drop",
+            None,
+            Some(category),
+            None,
+            format!("before={}", before.to_rfc3339()),
+        );
+        let out = self.commit_unit(
+            vec![WriteOp::DropTimedBefore {
+                category: Some(category.to_string()),
+                before,
+            }],
+            &[e],
+        )?;
+        Ok(match out.outputs.first() {
+            Some(OpOutput::Dropped(parts)) => parts
+                .iter()
+                .map(|p| format!("{}/{}", p.category, p.month_start.format("%Y-%m")))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// `habeas keys rotate`: rewrap every data key under a new KEK.
+    pub fn rotate_keys(&self, caller: &Caller) -> Result<usize> {
+        let (n, retired) = self.keys.rotate()?;
+        self.journal_admin(
+            caller,
+            "keys.rotate",
+            format!("rewrapped={n} retired_kek={}", retired.unwrap_or_default()),
+        )?;
+        Ok(n)
+    }
+
+    pub fn data_key_count(&self) -> Result<i64> {
+        self.keys.count()
+    }
+
+    /// `habeas audit verify`.
+    pub fn verify_journal(&self) -> Result<Verdict> {
+        journal::verify(&*self.store, &self.public)
+    }
+
+    /// Drop journal entries up to a signed checkpoint (journal retention).
+    pub fn drop_journal_through(&self, caller: &Caller, through: u64) -> Result<u64> {
+        let signed = self
+            .store
+            .list_checkpoints()?
+            .iter()
+            .any(|c| c.seq == through);
+        let present = self
+            .store
+            .journal_range(through, 1)?
+            .first()
+            .is_some_and(|r| r.seq == through);
+        if !(signed && present) {
+            return Err(EngineError::invalid(
+                "not_a_checkpoint",
+                format!(
+                    "l'entrée #{through} n'est pas un point de contrôle signé présent ; choisissez un point de contrôle"
+                ),
+                format!("entry #{through} is not a present signed checkpoint; pick a checkpoint"),
+            ));
+        }
+        let e = self.entry(
+            caller,
+            "journal.drop_segment",
+            None,
+            None,
+            None,
+            format!("through={through}"),
+        );
+        let out = self.commit_unit(
+            vec![WriteOp::JournalDropBefore {
+                before: through + 1,
+            }],
+            &[e],
+        )?;
+        Ok(match out.outputs.first() {
+            Some(OpOutput::Count(n)) => *n,
+            _ => 0,
+        })
+    }
+
+    /// Signed checkpoints (entries covered), oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<u64>> {
+        Ok(self
+            .store
+            .list_checkpoints()?
+            .into_iter()
+            .map(|c| c.seq)
+            .collect())
+    }
+
+    /// Create an application token; the secret is returned once.
+    pub fn create_token(
+        &self,
+        caller: &Caller,
+        name: &str,
+        purposes: &[String],
+        categories: &[String],
+    ) -> Result<(Token, String)> {
+        access::check_scope(&self.decls, purposes, categories)?;
+        let (row, token, secret) = access::new_token(name, purposes, categories, self.now())?;
+        let e = self.entry(
+            caller,
+            "token.create",
+            None,
+            None,
+            None,
+            format!("name={name} purposes={}", purposes.join(",")),
+        );
+        self.commit_unit(vec![WriteOp::PutToken(row)], &[e])?;
+        Ok((token, secret))
+    }
+
+    pub fn list_tokens(&self) -> Result<Vec<Token>> {
+        access::list_tokens(&*self.store)
+    }
+
+    /// Revoke a token; `Ok(false)` if no active token has this id.
+    pub fn revoke_token(&self, caller: &Caller, id: &str) -> Result<bool> {
+        let e = self.entry(caller, "token.revoke", None, None, None, format!("id={id}"));
+        let ops = match access::digest_of(&*self.store, id)? {
+            Some(digest) => vec![WriteOp::RevokeToken {
+                digest,
+                at: self.now(),
+            }],
+            None => Vec::new(),
+        };
+        let out = self.commit_unit(ops, &[e])?;
+        Ok(matches!(out.outputs.first(), Some(OpOutput::Flag(true))))
+    }
+
+    /// Authenticate a bearer token.
+    pub fn authenticate(&self, presented: &str) -> Result<Token> {
+        access::authenticate(&*self.store, presented)
+    }
+
+    /// Counts for `/metrics` and reports: subjects, records (high-volume rows
+    /// included), journal entries kept.
+    pub fn counts(&self) -> Result<HashMap<&'static str, i64>> {
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let mut out = HashMap::new();
+        out.insert("subjects", as_i64(self.store.count_subjects()?));
+        let mut records: u64 = self.store.count_by_category()?.values().sum();
+        if self.decls.categories.values().any(|c| c.high_volume) {
+            let (from, to) = (
+                DateTime::<Utc>::UNIX_EPOCH,
+                DateTime::<Utc>::from_timestamp(253_402_300_799, 0).unwrap_or_default(),
+            );
+            records += self.store.timed_impact(&[], from, to)?.rows;
+        }
+        out.insert("records", as_i64(records));
+        let head = self.store.journal_head()?.map_or(0, |r| r.seq);
+        let anchor = self.store.journal_anchor()?.map_or(0, |a| a.seq);
+        out.insert("journal_entries", as_i64(head.saturating_sub(anchor)));
+        Ok(out)
+    }
+}

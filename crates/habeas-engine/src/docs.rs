@@ -1,0 +1,240 @@
+//! The vault as the domains' document store ([`DocStore`], `habeas-core`):
+//! rights requests, the consent ledger, the breach register, holds, staff
+//! accounts keep small versioned JSON documents here.
+//!
+//! Every body is sealed before it reaches the store, with a system data key
+//! per kind (key-store pair `_system` / `doc:<kind>`, wrapped by the KEK like
+//! any data key) and the document's kind and id as associated data — a body
+//! copied onto another document does not open. Every write is journaled
+//! (kind, id, new version; never the body) in the same transaction.
+//! Optimistic concurrency is the store's: `put` names the version it read.
+
+use habeas_core::docs::{Doc, DocError, DocStore, check_key};
+use habeas_crypto::Aad;
+use habeas_store::{OpOutput, StoredDoc, WriteOp};
+
+use crate::access::Caller;
+use crate::error::{EngineError, Result};
+use crate::vault::Vault;
+
+/// The key-store subject that owns the system data keys.
+const SYSTEM: &str = "_system";
+/// Documents listed per store page.
+const PAGE: usize = 500;
+
+fn key_category(kind: &str) -> String {
+    format!("doc:{kind}")
+}
+
+fn aad(kind: &str, id: &str) -> Aad {
+    Aad::record_field(SYSTEM, &key_category(kind), id, "document")
+}
+
+fn doc_error(e: EngineError) -> DocError {
+    match e {
+        EngineError::Conflict(_) => DocError::Storage(e.to_string()),
+        other => DocError::Storage(other.to_string()),
+    }
+}
+
+impl Vault {
+    fn doc_key(&self, kind: &str) -> Result<std::sync::Arc<habeas_crypto::DataKey>> {
+        let pair = (SYSTEM.to_string(), key_category(kind));
+        let mut keys = self
+            .keys
+            .get_or_create(std::slice::from_ref(&pair), &Default::default())?;
+        keys.remove(&pair)
+            .ok_or_else(|| EngineError::Storage("the document key went missing".into()))
+    }
+
+    fn open_doc(&self, d: StoredDoc) -> Result<Doc> {
+        let key = self.doc_key(&d.kind)?;
+        let body = key.open(&d.body, &aad(&d.kind, &d.id))?;
+        Ok(Doc {
+            id: d.id,
+            version: d.version,
+            body,
+        })
+    }
+
+    /// Create (`expected_version: None`) or replace version `expected_version`
+    /// of document `kind/id`, sealed and journaled as `caller`; returns the new
+    /// version. A concurrent change gives [`EngineError::Conflict`].
+    pub fn put_doc_as(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> Result<u64> {
+        for key in [kind, id] {
+            check_key(key).map_err(|e| {
+                EngineError::invalid(
+                    "bad_document_key",
+                    format!("clé de document invalide : {e}"),
+                    e.to_string(),
+                )
+            })?;
+        }
+        let sealed = self.doc_key(kind)?.seal(body, &aad(kind, id))?;
+        let op = WriteOp::PutDoc {
+            kind: kind.to_string(),
+            id: id.to_string(),
+            expected_version,
+            body: sealed,
+            at: self.now(),
+        };
+        let next = expected_version.map_or(1, |v| v + 1);
+        let e = self.entry(
+            caller,
+            "doc.put",
+            None,
+            None,
+            None,
+            format!("kind={kind} id={id} version={next}"),
+        );
+        let out = self.commit_unit(vec![op], &[e])?;
+        match out.outputs.first() {
+            Some(OpOutput::Version(v)) => Ok(*v),
+            _ => Err(EngineError::Storage(
+                "the document write returned no version".into(),
+            )),
+        }
+    }
+
+    /// [`Vault::put_doc_as`] for the system actor.
+    pub fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> Result<u64> {
+        self.put_doc_as(
+            &Caller::operator("system", "administration"),
+            kind,
+            id,
+            expected_version,
+            body,
+        )
+    }
+
+    /// A document, decrypted.
+    pub fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
+        self.store
+            .get_doc(kind, id)?
+            .map(|d| self.open_doc(d))
+            .transpose()
+    }
+
+    /// Every document of `kind`, decrypted, ordered by id.
+    pub fn list_docs(&self, kind: &str) -> Result<Vec<Doc>> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.list_docs(kind, after.as_deref(), PAGE)?;
+            let full = page.len() == PAGE;
+            after = page.last().map(|d| d.id.clone());
+            for d in page {
+                out.push(self.open_doc(d)?);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The vault as a [`DocStore`] whose writes are journaled as `caller`.
+    pub fn docs(&self, caller: Caller) -> VaultDocs<'_> {
+        VaultDocs {
+            vault: self,
+            caller,
+        }
+    }
+}
+
+/// [`DocStore`] over a vault, attributing writes to one caller (a staff
+/// member, a job); obtained with [`Vault::docs`].
+pub struct VaultDocs<'a> {
+    vault: &'a Vault,
+    caller: Caller,
+}
+
+fn put_via(
+    vault: &Vault,
+    caller: &Caller,
+    kind: &str,
+    id: &str,
+    expected_version: Option<u64>,
+    body: &[u8],
+) -> std::result::Result<u64, DocError> {
+    check_key(kind)?;
+    check_key(id)?;
+    match vault.put_doc_as(caller, kind, id, expected_version, body) {
+        Ok(v) => Ok(v),
+        Err(EngineError::Conflict(_)) => {
+            let found = vault
+                .store
+                .get_doc(kind, id)
+                .map_err(|e| DocError::Storage(e.to_string()))?
+                .map(|d| d.version);
+            Err(DocError::Conflict {
+                kind: kind.to_string(),
+                id: id.to_string(),
+                expected: expected_version,
+                found,
+            })
+        }
+        Err(e) => Err(doc_error(e)),
+    }
+}
+
+impl DocStore for VaultDocs<'_> {
+    fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> std::result::Result<u64, DocError> {
+        put_via(self.vault, &self.caller, kind, id, expected_version, body)
+    }
+
+    fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
+        self.vault.get_doc(kind, id).map_err(doc_error)
+    }
+
+    fn list_docs(&self, kind: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        self.vault.list_docs(kind).map_err(doc_error)
+    }
+}
+
+/// The vault itself is a [`DocStore`] whose writes are journaled as `system`.
+impl DocStore for Vault {
+    fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> std::result::Result<u64, DocError> {
+        put_via(
+            self,
+            &Caller::operator("system", "administration"),
+            kind,
+            id,
+            expected_version,
+            body,
+        )
+    }
+
+    fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
+        Vault::get_doc(self, kind, id).map_err(doc_error)
+    }
+
+    fn list_docs(&self, kind: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        Vault::list_docs(self, kind).map_err(doc_error)
+    }
+}
