@@ -448,11 +448,12 @@ impl<R: Read> ChunkOpener<R> {
         let mut sealed = vec![0u8; want];
         let mut got = 0;
         while got < want {
-            let n = self.input.read(&mut sealed[got..])?;
-            if n == 0 {
-                break;
+            match self.input.read(&mut sealed[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
             }
-            got += n;
         }
         sealed.truncate(got);
         // The final chunk is the one followed by nothing.
@@ -794,6 +795,28 @@ mod tests {
         let err = verify(file.as_slice(), &kek(2)).expect_err("wrong kek");
         assert!(matches!(err, BackupError::Key(_)), "{err}");
         assert!(err.to_string().contains(kek(1).id().as_str()), "{err}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+        #[test]
+        fn any_content_any_chunk_size_any_write_pattern_round_trips(
+            data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20_000),
+            chunk in 1024u32..4096,
+            split in 1usize..5000,
+        ) {
+            let k = kek(3);
+            let meta = BackupMeta { created_at: -5, source_schema_version: 0, chunk_size: chunk };
+            let mut w = BackupWriter::new(Vec::new(), &k, meta).expect("writer");
+            for piece in data.chunks(split) {
+                w.write_all(piece).expect("write");
+            }
+            let file = w.finish().expect("finish");
+            proptest::prop_assert_eq!(restore(&file, &k).expect("restore"), data.clone());
+            let report = verify(file.as_slice(), &k).expect("verify");
+            proptest::prop_assert_eq!(report.content_bytes, data.len() as u64);
+            proptest::prop_assert_eq!(report.header.meta, meta);
+        }
     }
 
     #[test]
