@@ -278,6 +278,36 @@ mod tests {
         assert!(limiter.tracked().0 <= 100);
     }
 
+    proptest::proptest! {
+        /// Whatever the rhythm of an attacker, one login admits at most 7
+        /// failed guesses in any hour and 20 in a day (ASVS 4.0.3 V2.2.1: ≤ 100/h).
+        #[test]
+        fn guesses_per_login_stay_bounded(gaps in proptest::collection::vec(0i64..600, 1..2000)) {
+            let r = rule();
+            let mut now = t0();
+            let mut state: Option<Throttle> = None;
+            let mut admitted = Vec::new();
+            for gap in gaps {
+                now += Duration::seconds(gap);
+                if now > t0() + Duration::hours(24) {
+                    break;
+                }
+                if state.is_none_or(|s| s.check(now).is_ok()) {
+                    admitted.push(now);
+                    state = Some(Throttle::record_failure(state, &r, now));
+                }
+            }
+            proptest::prop_assert!(admitted.len() <= 20, "{} in a day", admitted.len());
+            for (i, start) in admitted.iter().enumerate() {
+                let in_hour = admitted[i..]
+                    .iter()
+                    .take_while(|t| **t < *start + Duration::hours(1))
+                    .count();
+                proptest::prop_assert!(in_hour <= 7, "{in_hour} in one hour");
+            }
+        }
+    }
+
     #[test]
     fn retry_after_rounds_up() {
         assert_eq!(

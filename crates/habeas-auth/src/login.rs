@@ -200,6 +200,12 @@ impl AuthService<'_> {
         })
     }
 
+    /// The stage a new session of this account gets now (after a password
+    /// change or a TOTP enrolment, the caller opens a session at this stage).
+    pub fn stage_for(&self, staff_id: &str) -> Result<Stage, AuthError> {
+        Ok(self.stage_of(&self.load(staff_id)?.0))
+    }
+
     /// What a session of this account may do now.
     pub fn stage_of(&self, account: &StaffAccount) -> Stage {
         if account.must_change_password {

@@ -202,8 +202,16 @@ fn an_admin_must_enrol_totp_and_a_used_code_is_never_accepted_twice() {
     // Admin without a second factor: the session may only enrol.
     let ok = w.svc().authenticate(&attempt("dana", GOOD, None)).unwrap();
     assert_eq!(ok.stage, Stage::MustEnrolTotp);
+    let (limited, _) = w.svc().open_session(&id, ok.stage).unwrap();
     let (secret, codes) = enrol(&w, &id);
     assert_eq!(codes.len(), 10);
+    // Enrolment is a privilege change: the limited session ends and the new
+    // one is full.
+    assert!(matches!(
+        w.svc().check_session(limited.expose()),
+        Err(habeas_auth::SessionError::AccountChanged)
+    ));
+    assert_eq!(w.svc().stage_for(&id).unwrap(), Stage::Full);
     // The enrolment code's step is spent: wait for the next step.
     w.clock.advance(Duration::seconds(30));
     assert!(matches!(
