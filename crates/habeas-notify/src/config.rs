@@ -9,6 +9,7 @@
 //! username = "habeas"
 //! password_env = "HABEAS_SMTP_PASSWORD"  # or password_file = "/run/secrets/smtp"
 //! timeout_secs = 30
+//! # ca_file = "/etc/habeas/relay-ca.pem"  # a relay with a private CA
 //! ```
 //!
 //! Credentials never sit in the url (urls end up in logs) nor in the file
@@ -47,6 +48,9 @@ pub struct MailerConfig {
     pub password_file: Option<PathBuf>,
     #[serde(default = "default_timeout")]
     pub timeout_secs: u64,
+    /// Extra trusted CA certificates (PEM) for a relay with a private CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
     /// Plain SMTP without TLS, for a relay on this machine only
     /// (`smtp://localhost:25`). Refused for any other host.
     #[serde(default)]
@@ -98,14 +102,20 @@ pub enum ConfigError {
         "mailer `password_env`: the environment variable `{var}` is not set or not UTF-8; export it before starting Habeas"
     )]
     PasswordEnvMissing { var: String },
-    #[error("mailer `password_file` {path}: {reason}; check the path and its permissions")]
+    #[error("mailer `password_file` {path}: {reason}; check the path and its permissions", path = path.display())]
     PasswordFile { path: PathBuf, reason: String },
-    #[error("mailer `password_file` {path} is empty")]
+    #[error("mailer `password_file` {path} is empty", path = path.display())]
     EmptyPassword { path: PathBuf },
     #[error("mailer: SMTP credentials are not used by an outbox: remove them")]
     CredentialsForOutbox,
     #[error("mailer `timeout_secs` must be from 1 to 600")]
     ZeroTimeout,
+    #[error("mailer `ca_file` {path}: {reason}; check the path and its permissions", path = path.display())]
+    CaFile { path: PathBuf, reason: String },
+    #[error(
+        "mailer `ca_file` only applies to a TLS relay (smtp:// with STARTTLS or smtps://): remove it"
+    )]
+    CaFileUnused,
     #[error("mailer: cannot prepare TLS: {detail}")]
     Tls { detail: String },
     #[error(
@@ -210,6 +220,7 @@ impl MailerConfig {
             password_env: None,
             password_file: None,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            ca_file: None,
             insecure_plaintext: false,
         }
     }
@@ -241,6 +252,9 @@ impl MailerConfig {
                 if has_credentials {
                     return Err(ConfigError::CredentialsForOutbox);
                 }
+                if self.ca_file.is_some() {
+                    return Err(ConfigError::CaFileUnused);
+                }
                 Ok(Box::new(OutboxMailer::new(dir, sender)?))
             }
             Target::Smtp {
@@ -251,12 +265,23 @@ impl MailerConfig {
                 if self.timeout_secs == 0 || self.timeout_secs > 600 {
                     return Err(ConfigError::ZeroTimeout);
                 }
+                let extra_roots_pem = match &self.ca_file {
+                    None => None,
+                    Some(_) if security == SmtpSecurity::PlaintextLoopback => {
+                        return Err(ConfigError::CaFileUnused);
+                    }
+                    Some(path) => Some(std::fs::read(path).map_err(|e| ConfigError::CaFile {
+                        path: path.clone(),
+                        reason: e.kind().to_string(),
+                    })?),
+                };
                 let settings = SmtpSettings {
                     host,
                     port,
                     security,
                     credentials: self.credentials(env)?,
                     timeout: Duration::from_secs(self.timeout_secs),
+                    extra_roots_pem,
                 };
                 Ok(Box::new(SmtpMailer::new(settings, sender)?))
             }
@@ -417,6 +442,24 @@ mod tests {
             cfg.credentials(|_| None).unwrap_err(),
             ConfigError::MissingUsername
         );
+    }
+
+    #[test]
+    fn a_ca_file_must_exist_and_serve_a_tls_relay() {
+        let mut cfg = MailerConfig::new("smtp://mail.example.org", "privacy@acme.example");
+        cfg.ca_file = Some("/nonexistent/ca.pem".into());
+        assert!(matches!(
+            cfg.build().unwrap_err(),
+            ConfigError::CaFile { .. }
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        cfg.ca_file = Some(junk);
+        assert!(matches!(cfg.build().unwrap_err(), ConfigError::Tls { .. }));
+        cfg.url = "smtp://127.0.0.1:2525".into();
+        cfg.insecure_plaintext = true;
+        assert_eq!(cfg.build().unwrap_err(), ConfigError::CaFileUnused);
     }
 
     #[test]

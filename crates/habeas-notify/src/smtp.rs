@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 
@@ -45,6 +45,9 @@ pub struct SmtpSettings {
     pub credentials: Option<(String, String)>,
     /// Limit for connecting and for each reply of the relay.
     pub timeout: Duration,
+    /// Extra trusted root certificates (PEM), for a relay whose certificate
+    /// comes from a private CA; the system's roots stay trusted.
+    pub extra_roots_pem: Option<Vec<u8>>,
 }
 
 /// The password never reaches a log through Debug.
@@ -108,12 +111,28 @@ impl SmtpMailer {
         }
         let tls = match settings.security {
             SmtpSecurity::PlaintextLoopback => None,
-            SmtpSecurity::StartTls | SmtpSecurity::ImplicitTls => Some(
-                TlsParameters::new_rustls(settings.host.trim_matches(['[', ']']).to_string())
-                    .map_err(|e| ConfigError::Tls {
-                        detail: e.to_string(),
-                    })?,
-            ),
+            SmtpSecurity::StartTls | SmtpSecurity::ImplicitTls => {
+                let mut builder =
+                    TlsParameters::builder(settings.host.trim_matches(['[', ']']).to_string());
+                if let Some(pem) = &settings.extra_roots_pem {
+                    let no_certificate = || {
+                        ConfigError::Tls {
+                        detail: "the `ca_file` holds no valid PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
+                    }
+                    };
+                    let has_one = pem
+                        .windows(b"-----BEGIN CERTIFICATE-----".len())
+                        .any(|w| w == b"-----BEGIN CERTIFICATE-----");
+                    if !has_one {
+                        return Err(no_certificate());
+                    }
+                    let roots = Certificate::from_pem(pem).map_err(|_| no_certificate())?;
+                    builder = builder.add_root_certificate(roots);
+                }
+                Some(builder.build_rustls().map_err(|e| ConfigError::Tls {
+                    detail: e.to_string(),
+                })?)
+            }
         };
         let credentials = settings
             .credentials
@@ -153,6 +172,18 @@ impl SmtpMailer {
                 stage,
                 code: u16::from(code),
                 permanent: e.is_permanent(),
+            };
+        }
+        // A failed handshake (untrusted or mismatched certificate) comes
+        // back from rustls as an I/O error of kind InvalidData.
+        if matches!(stage, SmtpStage::Connect | SmtpStage::StartTls)
+            && self.tls.is_some()
+            && let Some(io) = io_source(e)
+            && io.kind() == std::io::ErrorKind::InvalidData
+        {
+            return SendError::Tls {
+                server: self.server(),
+                detail: io.to_string(),
             };
         }
         if stage == SmtpStage::Connect
@@ -305,6 +336,7 @@ mod tests {
             security: SmtpSecurity::PlaintextLoopback,
             credentials: None,
             timeout: Duration::from_secs(5),
+            extra_roots_pem: None,
         };
         let sender = Sender::new("privacy@acme.example", None).unwrap();
         let err = SmtpMailer::new(settings, sender).unwrap_err();
@@ -319,6 +351,7 @@ mod tests {
             security: SmtpSecurity::StartTls,
             credentials: Some(("habeas".into(), "s3cret-pw".into())),
             timeout: Duration::from_secs(5),
+            extra_roots_pem: None,
         };
         let shown = format!("{settings:?}");
         assert!(

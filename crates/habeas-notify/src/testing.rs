@@ -1,7 +1,9 @@
 //! A real SMTP server for tests: [`SmtpSink`] listens on 127.0.0.1 (a free
-//! port), speaks enough of RFC 5321 (EHLO/HELO, AUTH PLAIN, MAIL, RCPT,
-//! DATA, RSET, NOOP, QUIT) to receive messages, and keeps them for the test
-//! to inspect. It can also misbehave on purpose (refuse a recipient, drop
+//! port), speaks enough of RFC 5321 (EHLO/HELO, STARTTLS, AUTH PLAIN, MAIL,
+//! RCPT, DATA, RSET, NOOP, QUIT) to receive messages, and keeps them for the
+//! test to inspect. With STARTTLS it presents a certificate for `localhost`
+//! and `127.0.0.1` issued by a test-only CA ([`TEST_CA_PEM`]), so the
+//! mailer's real TLS path is exercised. It can also misbehave on purpose (refuse a recipient, drop
 //! the connection at a given command) so error paths are tested against a
 //! real socket rather than a mock.
 //!
@@ -14,6 +16,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -22,6 +25,13 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 
 use crate::config::MailerConfig;
+
+/// The CA that issued the sink's certificate. Trust it (the mailer's
+/// `ca_file`) to send to a sink started with [`SinkOptions::starttls`].
+/// Test-only: its private key was discarded after signing.
+pub const TEST_CA_PEM: &str = include_str!("testing_tls/ca.pem");
+const SINK_CERT_PEM: &str = include_str!("testing_tls/localhost.pem");
+const SINK_KEY_PEM: &str = include_str!("testing_tls/localhost.key");
 
 const MAX_LINE: usize = 4096;
 const MAX_MESSAGE: usize = 10 * 1024 * 1024;
@@ -37,6 +47,8 @@ pub struct ReceivedMail {
     pub data: Vec<u8>,
     /// The username the client authenticated with, if it did.
     pub auth_user: Option<String>,
+    /// Whether the message travelled over TLS (after STARTTLS).
+    pub tls: bool,
 }
 
 impl ReceivedMail {
@@ -57,6 +69,7 @@ pub struct SinkOptions {
     refused_recipients: Vec<String>,
     drop_at: Option<String>,
     login: Option<(String, String)>,
+    starttls: bool,
 }
 
 impl SinkOptions {
@@ -72,6 +85,12 @@ impl SinkOptions {
     /// `.` (the end-of-data line).
     pub fn drop_connection_at(mut self, command: &str) -> Self {
         self.drop_at = Some(command.to_ascii_uppercase());
+        self
+    }
+
+    /// Offer STARTTLS with the test certificate (see [`TEST_CA_PEM`]).
+    pub fn starttls(mut self) -> Self {
+        self.starttls = true;
         self
     }
 
@@ -150,6 +169,16 @@ impl SmtpSink {
         config
     }
 
+    /// A configuration for a sink started with [`SinkOptions::starttls`]:
+    /// TLS required (the default), trusting the test CA from `ca_file`
+    /// (write [`TEST_CA_PEM`] there).
+    pub fn tls_mailer_config(&self, from: &str, ca_file: &Path) -> MailerConfig {
+        let mut config = MailerConfig::new(self.url(), from);
+        config.ca_file = Some(ca_file.to_path_buf());
+        config.timeout_secs = 5;
+        config
+    }
+
     /// Every message received so far.
     pub fn received(&self) -> Vec<ReceivedMail> {
         self.shared
@@ -195,6 +224,13 @@ impl Drop for SmtpSink {
     }
 }
 
+/// A byte stream the session reads and writes: TCP, then TLS after
+/// STARTTLS.
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
+
+type Conn = BufReader<Box<dyn Stream>>;
+
 /// One SMTP session.
 struct Session<'a> {
     options: &'a SinkOptions,
@@ -202,11 +238,13 @@ struct Session<'a> {
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
     auth_user: Option<String>,
+    tls: bool,
 }
 
 enum Next {
     Continue,
     Close,
+    StartTls,
 }
 
 impl<'a> Session<'a> {
@@ -217,16 +255,18 @@ impl<'a> Session<'a> {
             mail_from: None,
             rcpt_to: Vec::new(),
             auth_user: None,
+            tls: false,
         }
     }
 
     fn run(mut self, stream: TcpStream) -> std::io::Result<()> {
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let mut writer = stream.try_clone()?;
-        let mut reader = BufReader::new(stream);
-        writer.write_all(b"220 habeas-sink ESMTP ready\r\n")?;
+        let raw = stream.try_clone()?;
+        let mut conn: Conn = BufReader::new(Box::new(stream));
+        conn.get_mut()
+            .write_all(b"220 habeas-sink ESMTP ready\r\n")?;
         loop {
-            let Some(line) = read_line(&mut reader)? else {
+            let Some(line) = read_line(&mut conn)? else {
                 return Ok(());
             };
             let line = String::from_utf8_lossy(&line).trim_end().to_string();
@@ -238,20 +278,23 @@ impl<'a> Session<'a> {
             if self.options.drop_at.as_deref() == Some(verb.as_str()) {
                 return Ok(());
             }
-            match self.command(&verb, &line, &mut reader, &mut writer)? {
+            match self.command(&verb, &line, &mut conn)? {
                 Next::Continue => {}
                 Next::Close => return Ok(()),
+                Next::StartTls => {
+                    // RFC 3207 §4.2: forget everything said before TLS.
+                    let tls = rustls::StreamOwned::new(server_tls()?, raw.try_clone()?);
+                    conn = BufReader::new(Box::new(tls));
+                    self.mail_from = None;
+                    self.rcpt_to.clear();
+                    self.auth_user = None;
+                    self.tls = true;
+                }
             }
         }
     }
 
-    fn command(
-        &mut self,
-        verb: &str,
-        line: &str,
-        reader: &mut BufReader<TcpStream>,
-        w: &mut TcpStream,
-    ) -> std::io::Result<Next> {
+    fn command(&mut self, verb: &str, line: &str, conn: &mut Conn) -> std::io::Result<Next> {
         let arg = line.get(verb.len()..).unwrap_or_default().trim();
         match verb {
             "EHLO" => {
@@ -260,60 +303,75 @@ impl<'a> Session<'a> {
                 } else {
                     ""
                 };
+                let starttls = if self.options.starttls && !self.tls {
+                    "250-STARTTLS\r\n"
+                } else {
+                    ""
+                };
                 write!(
-                    w,
-                    "250-habeas-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n{auth}250 SIZE {MAX_MESSAGE}\r\n"
+                    conn.get_mut(),
+                    "250-habeas-sink\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n{starttls}{auth}250 SIZE {MAX_MESSAGE}\r\n"
                 )?;
             }
-            "HELO" => w.write_all(b"250 habeas-sink\r\n")?,
-            "AUTH" => self.auth(arg, w)?,
+            "STARTTLS" if self.options.starttls && !self.tls => {
+                conn.get_mut()
+                    .write_all(b"220 2.0.0 Ready to start TLS\r\n")?;
+                return Ok(Next::StartTls);
+            }
+            "HELO" => conn.get_mut().write_all(b"250 habeas-sink\r\n")?,
+            "AUTH" => self.auth(arg, conn.get_mut())?,
             "MAIL" => {
                 if self.options.login.is_some() && self.auth_user.is_none() {
-                    w.write_all(b"530 5.7.0 Authentication required\r\n")?;
+                    conn.get_mut()
+                        .write_all(b"530 5.7.0 Authentication required\r\n")?;
                 } else {
                     self.mail_from = Some(angle(arg));
                     self.rcpt_to.clear();
-                    w.write_all(b"250 2.1.0 Ok\r\n")?;
+                    conn.get_mut().write_all(b"250 2.1.0 Ok\r\n")?;
                 }
             }
             "RCPT" => {
                 let address = angle(arg);
                 if self.mail_from.is_none() {
-                    w.write_all(b"503 5.5.1 Error: need MAIL command\r\n")?;
+                    conn.get_mut()
+                        .write_all(b"503 5.5.1 Error: need MAIL command\r\n")?;
                 } else if self
                     .options
                     .refused_recipients
                     .contains(&address.to_ascii_lowercase())
                 {
                     write!(
-                        w,
+                        conn.get_mut(),
                         "550 5.1.1 <{address}>: Recipient address rejected: User unknown\r\n"
                     )?;
                 } else {
                     self.rcpt_to.push(address);
-                    w.write_all(b"250 2.1.5 Ok\r\n")?;
+                    conn.get_mut().write_all(b"250 2.1.5 Ok\r\n")?;
                 }
             }
             "DATA" => {
                 if self.rcpt_to.is_empty() {
-                    w.write_all(b"503 5.5.1 Error: need RCPT command\r\n")?;
+                    conn.get_mut()
+                        .write_all(b"503 5.5.1 Error: need RCPT command\r\n")?;
                     return Ok(Next::Continue);
                 }
-                w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
-                let Some(data) = read_data(reader)? else {
+                conn.get_mut()
+                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")?;
+                let Some(data) = read_data(conn)? else {
                     return Ok(Next::Close);
                 };
                 if self.options.drop_at.as_deref() == Some(".") {
                     return Ok(Next::Close);
                 }
                 if data.len() > MAX_MESSAGE {
-                    w.write_all(b"552 5.3.4 Message too big\r\n")?;
+                    conn.get_mut().write_all(b"552 5.3.4 Message too big\r\n")?;
                 } else {
                     let mail = ReceivedMail {
                         mail_from: self.mail_from.take().unwrap_or_default(),
                         rcpt_to: std::mem::take(&mut self.rcpt_to),
                         data,
                         auth_user: self.auth_user.clone(),
+                        tls: self.tls,
                     };
                     self.shared
                         .received
@@ -321,26 +379,28 @@ impl<'a> Session<'a> {
                         .unwrap_or_else(PoisonError::into_inner)
                         .push(mail);
                     self.shared.arrived.notify_all();
-                    w.write_all(b"250 2.0.0 Ok: queued\r\n")?;
+                    conn.get_mut().write_all(b"250 2.0.0 Ok: queued\r\n")?;
                 }
             }
             "RSET" => {
                 self.mail_from = None;
                 self.rcpt_to.clear();
-                w.write_all(b"250 2.0.0 Ok\r\n")?;
+                conn.get_mut().write_all(b"250 2.0.0 Ok\r\n")?;
             }
-            "NOOP" => w.write_all(b"250 2.0.0 Ok\r\n")?,
+            "NOOP" => conn.get_mut().write_all(b"250 2.0.0 Ok\r\n")?,
             "QUIT" => {
-                w.write_all(b"221 2.0.0 Bye\r\n")?;
+                conn.get_mut().write_all(b"221 2.0.0 Bye\r\n")?;
                 return Ok(Next::Close);
             }
-            _ => w.write_all(b"502 5.5.2 Error: command not recognized\r\n")?,
+            _ => conn
+                .get_mut()
+                .write_all(b"502 5.5.2 Error: command not recognized\r\n")?,
         }
         Ok(Next::Continue)
     }
 
     /// `AUTH PLAIN <base64 of "\0user\0password">` (RFC 4616).
-    fn auth(&mut self, arg: &str, w: &mut TcpStream) -> std::io::Result<()> {
+    fn auth(&mut self, arg: &str, w: &mut dyn Stream) -> std::io::Result<()> {
         let Some((user, password)) = &self.options.login else {
             return w.write_all(b"502 5.5.2 Error: AUTH not offered\r\n");
         };
@@ -364,6 +424,26 @@ impl<'a> Session<'a> {
     }
 }
 
+/// The server side of the sink's TLS: the test certificate for
+/// `localhost` / `127.0.0.1`.
+fn server_tls() -> std::io::Result<rustls::ServerConnection> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let invalid = |e: &dyn std::fmt::Display| std::io::Error::other(e.to_string());
+    let certs = CertificateDer::pem_slice_iter(SINK_CERT_PEM.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| invalid(&e))?;
+    let key = PrivateKeyDer::from_pem_slice(SINK_KEY_PEM.as_bytes()).map_err(|e| invalid(&e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| invalid(&e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| invalid(&e))?;
+    rustls::ServerConnection::new(Arc::new(config)).map_err(|e| invalid(&e))
+}
+
 /// `FROM:<a@b> SMTPUTF8` → `a@b`.
 fn angle(arg: &str) -> String {
     match (arg.find('<'), arg.find('>')) {
@@ -375,7 +455,7 @@ fn angle(arg: &str) -> String {
     }
 }
 
-fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
+fn read_line(reader: &mut Conn) -> std::io::Result<Option<Vec<u8>>> {
     let mut line = Vec::new();
     let n = reader
         .by_ref()
@@ -385,7 +465,7 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8
 }
 
 /// The message content up to the `.` line, dot-unstuffed (RFC 5321 §4.5.2).
-fn read_data(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Vec<u8>>> {
+fn read_data(reader: &mut Conn) -> std::io::Result<Option<Vec<u8>>> {
     let mut data = Vec::new();
     loop {
         let Some(line) = read_line(reader)? else {

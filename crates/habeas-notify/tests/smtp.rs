@@ -9,7 +9,7 @@ use habeas_core::rights::RequestKind;
 use habeas_notify::templates::{
     Acknowledgment, Authority, Organisation, Promise, Recipient, request_acknowledgment,
 };
-use habeas_notify::testing::{SinkOptions, SmtpSink};
+use habeas_notify::testing::{SinkOptions, SmtpSink, TEST_CA_PEM};
 use habeas_notify::{MailKind, MailerConfig, OutgoingMail, SendError, SmtpStage};
 use mail_parser::{HeaderValue, MimeHeaders};
 
@@ -314,4 +314,48 @@ fn a_relay_that_never_answers_times_out() {
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
     assert!(err.to_string().contains("timeout_secs"));
     silent.join().unwrap();
+}
+
+#[test]
+fn starttls_upgrades_the_connection_before_anything_personal_is_sent() {
+    let sink = SmtpSink::start_with(
+        SinkOptions::default()
+            .starttls()
+            .require_login("habeas", "pw-42"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("test-ca.pem");
+    std::fs::write(&ca, TEST_CA_PEM).unwrap();
+    let mut config = sink.tls_mailer_config(FROM, &ca);
+    config.username = Some("habeas".into());
+    config.password_env = Some("PW".into());
+    let mailer = config
+        .build_with_env(|_| Some("pw-42".to_string()))
+        .unwrap();
+
+    let mail = acknowledgment(None);
+    mailer.send(&mail).unwrap();
+
+    let got = &sink.received()[0];
+    assert!(got.tls, "MAIL, RCPT, AUTH and DATA must travel over TLS");
+    assert_eq!(got.auth_user.as_deref(), Some("habeas"));
+    assert_eq!(got.rcpt_to, vec![TO.to_string()]);
+    assert_eq!(got.parsed().unwrap().subject(), Some(mail.subject.as_str()));
+}
+
+#[test]
+fn an_untrusted_certificate_stops_the_send() {
+    let sink = SmtpSink::start_with(SinkOptions::default().starttls()).unwrap();
+    // The system trust store does not know the test CA.
+    let mailer = MailerConfig::new(sink.url(), FROM).build().unwrap();
+    let err = mailer.send(&acknowledgment(None)).unwrap_err();
+    match &err {
+        SendError::Tls { detail, .. } => {
+            assert!(detail.to_lowercase().contains("certificate"), "{detail}")
+        }
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+    assert!(!err.to_string().contains("claire"));
+    assert!(sink.received().is_empty());
 }
