@@ -9,6 +9,7 @@
 //! | module | what | state |
 //! |---|---|---|
 //! | [`plan`] | purge planning: delete / anonymise / held / scheduled, counts per category, dry run with dates | none (pure) |
+//! | [`purge`] | the purge loop: pages of due records, each deleted or anonymised atomically by the vault ([`purge::PurgeTarget`]) | none (vault injected) |
 //! | [`anonymise`] | fields dropped or generalised, identifiers replaced by keyed pseudonyms | none (pure; key injected) |
 //! | [`hold`] | legal holds (Art. 17(3)(e), Art. 18) | [`habeas_core::docs::DocStore`], kind `hold` |
 //! | [`tombstone`] | erasures, identifier rectifications, consent withdrawals a restore re-applies | kind `tombstone` |
@@ -27,6 +28,7 @@ pub mod error;
 pub mod gfs;
 pub mod hold;
 pub mod plan;
+pub mod purge;
 pub mod runner;
 pub mod schedule;
 pub mod tombstone;

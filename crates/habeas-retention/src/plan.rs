@@ -158,26 +158,21 @@ impl<'a> Planner<'a> {
 
     /// Decide for one record and count the decision.
     pub fn decide(&mut self, item: &DueItem) -> Decision {
-        let counts = self
-            .summary
-            .categories
-            .entry(item.category.clone())
-            .or_default();
-        if item.incident_linked {
-            counts.incident_linked += 1;
-        }
+        let decision = self.judge(item);
+        self.count(item, &decision);
+        decision
+    }
+
+    /// Decide for one record without counting it (count it with
+    /// [`Planner::count`] once the action is done).
+    pub fn judge(&self, item: &DueItem) -> Decision {
         let (action, goes_at) = match self.expiry.get(&item.category) {
-            None => {
-                counts.undeclared += 1;
-                (Action::UnknownCategory, None)
-            }
+            None => (Action::UnknownCategory, None),
             Some(&expiry) => {
                 // A hold matters at the moment the record would go.
                 let when = item.due.max(self.now);
                 let holding = holds_covering(self.holds, &item.subject, &item.category, when);
                 if !holding.is_empty() {
-                    counts.held += 1;
-                    counts.holds.extend(holding.iter().map(|h| h.id.clone()));
                     // It goes when the last hold lapses, if all have an end date.
                     let lapse = holding
                         .iter()
@@ -187,18 +182,11 @@ impl<'a> Planner<'a> {
                     let ids = holding.iter().map(|h| h.id.clone()).collect();
                     (Action::Held { holds: ids }, lapse)
                 } else if item.due > self.now {
-                    counts.scheduled += 1;
                     (Action::Scheduled { then: expiry }, Some(item.due))
                 } else {
                     match expiry {
-                        Expiry::Delete => {
-                            counts.delete += 1;
-                            (Action::Delete, Some(self.now))
-                        }
-                        Expiry::Anonymise => {
-                            counts.anonymise += 1;
-                            (Action::Anonymise, Some(self.now))
-                        }
+                        Expiry::Delete => (Action::Delete, Some(self.now)),
+                        Expiry::Anonymise => (Action::Anonymise, Some(self.now)),
                     }
                 }
             }
@@ -209,6 +197,28 @@ impl<'a> Planner<'a> {
             due: item.due,
             action,
             goes_at,
+        }
+    }
+
+    /// Count a decision taken by [`Planner::judge`].
+    pub fn count(&mut self, item: &DueItem, decision: &Decision) {
+        let counts = self
+            .summary
+            .categories
+            .entry(item.category.clone())
+            .or_default();
+        if item.incident_linked {
+            counts.incident_linked += 1;
+        }
+        match &decision.action {
+            Action::Delete => counts.delete += 1,
+            Action::Anonymise => counts.anonymise += 1,
+            Action::Held { holds } => {
+                counts.held += 1;
+                counts.holds.extend(holds.iter().cloned());
+            }
+            Action::Scheduled { .. } => counts.scheduled += 1,
+            Action::UnknownCategory => counts.undeclared += 1,
         }
     }
 
