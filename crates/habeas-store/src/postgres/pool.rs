@@ -94,3 +94,24 @@ impl Pool {
         result
     }
 }
+
+impl Drop for Pool {
+    /// The synchronous client blocks on its own runtime when it closes, which panics inside
+    /// an async runtime (an HTTP server dropping its vault at shutdown): close the
+    /// connections on a plain thread.
+    fn drop(&mut self) {
+        let clients = match self.state.lock() {
+            Ok(mut state) => std::mem::take(&mut state.0),
+            Err(poisoned) => std::mem::take(&mut poisoned.into_inner().0),
+        };
+        if clients.is_empty() {
+            return;
+        }
+        let closer = std::thread::Builder::new()
+            .name("habeas-pg-close".into())
+            .spawn(move || drop(clients));
+        if let Ok(handle) = closer {
+            let _ = handle.join();
+        }
+    }
+}
