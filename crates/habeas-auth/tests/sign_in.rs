@@ -375,3 +375,57 @@ fn a_hash_made_with_older_parameters_is_upgraded_at_sign_in() {
     // And the password still works under the new parameters.
     svc.authenticate(&attempt("hugo", GOOD, None)).unwrap();
 }
+
+#[test]
+fn one_code_raced_by_eight_sign_ins_opens_exactly_one() {
+    let config = habeas_auth::AuthConfig {
+        pool_workers: 4,
+        pool_queue: 16,
+        ..test_config()
+    };
+    let w = Arc::new(World::with_config(config));
+    let id = w.add_ready("ines", &["dpo"], GOOD);
+    let (secret, _) = enrol(&w, &id);
+    w.clock.advance(Duration::seconds(30));
+    let code = totp::code_at(&secret, w.clock.now()).unwrap();
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let (w, code, barrier) = (Arc::clone(&w), code.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                let mut a = attempt("ines", GOOD, Some(&code));
+                a.source = ip(&format!("203.0.113.{}", 10 + i));
+                barrier.wait();
+                w.svc().authenticate(&a)
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    let wins = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(wins, 1, "{results:?}");
+    assert!(results.iter().all(|r| r.is_ok()
+        || matches!(
+            r,
+            Err(LoginError::InvalidCredentials | LoginError::Locked { .. })
+        )));
+}
+
+#[test]
+fn asking_for_the_second_factor_counts_no_failure() {
+    let w = World::new();
+    let id = w.add_ready("jade", &["admin"], GOOD);
+    let (secret, _) = enrol(&w, &id);
+    for _ in 0..10 {
+        assert!(matches!(
+            w.svc().authenticate(&attempt("jade", GOOD, None)),
+            Err(LoginError::SecondFactorRequired)
+        ));
+    }
+    w.clock.advance(Duration::seconds(30));
+    let code = totp::code_at(&secret, w.clock.now()).unwrap();
+    assert!(
+        w.svc()
+            .authenticate(&attempt("jade", GOOD, Some(&code)))
+            .is_ok()
+    );
+}
