@@ -11,7 +11,7 @@ pub fn when(at: DateTime<Utc>) -> String {
 }
 
 /// The day in words, for letters: `4 décembre 2026`, `4 December 2026`.
-pub fn day(at: DateTime<Utc>, lang: Lang) -> String {
+pub fn day(at: impl Datelike, lang: Lang) -> String {
     const FR: [&str; 12] = [
         "janvier",
         "février",

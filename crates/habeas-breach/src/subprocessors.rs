@@ -19,6 +19,7 @@ use habeas_core::declarations::{Declarations, RecipientRole, Role, Safeguard};
 use habeas_core::lang::Lang;
 use serde::{Deserialize, Serialize};
 
+use crate::fmt::day;
 use crate::letters::Draft;
 use crate::scope::service_label;
 
@@ -308,12 +309,12 @@ fn draft(
             "Ces changements prennent effet le",
             "These changes take effect on"
         ),
-        terms.effective,
+        day(terms.effective, lang),
         lang.pick(
             "Vous pouvez vous y opposer jusqu'au",
             "You may object to them until"
         ),
-        deadline,
+        day(deadline, lang),
         lang.pick(
             " inclus, en répondant à ce message, dans les conditions de votre contrat.",
             " inclusive, by replying to this message, under the terms of your contract."

@@ -121,13 +121,17 @@ fn art28_2_diff_finds_an_added_us_sub_processor_with_its_safeguard() {
     );
     assert!(fr.body.contains("transfert hors EEE vers US"));
     assert!(fr.body.contains("Clauses contractuelles types"));
-    assert!(fr.body.contains("jusqu'au 2027-01-03 inclus"));
+    assert!(fr.body.contains("jusqu'au 3 janvier 2027 inclus"));
     assert!(
         en.body.contains("transfer outside the EEA to US"),
         "{}",
         en.body
     );
-    assert!(en.body.contains("take effect on 2027-01-04"));
+    assert!(en.body.contains("take effect on 4 January 2027"));
+    insta::assert_snapshot!(
+        "us-filter-notice-fr",
+        format!("Subject: {}\n\n{}", fr.subject, fr.body)
+    );
 }
 
 #[test]
