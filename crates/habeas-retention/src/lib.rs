@@ -10,6 +10,7 @@
 //! |---|---|---|
 //! | [`plan`] | purge planning: delete / anonymise / held / scheduled, counts per category, dry run with dates | none (pure) |
 //! | [`purge`] | the purge loop: pages of due records, each deleted or anonymised atomically by the vault ([`purge::PurgeTarget`]) | none (vault injected) |
+//! | [`report`] | the purge / dry-run report in French and English | none (pure) |
 //! | [`anonymise`] | fields dropped or generalised, identifiers replaced by keyed pseudonyms | none (pure; key injected) |
 //! | [`hold`] | legal holds (Art. 17(3)(e), Art. 18) | [`habeas_core::docs::DocStore`], kind `hold` |
 //! | [`tombstone`] | erasures, identifier rectifications, consent withdrawals a restore re-applies | kind `tombstone` |
@@ -29,6 +30,7 @@ pub mod gfs;
 pub mod hold;
 pub mod plan;
 pub mod purge;
+pub mod report;
 pub mod runner;
 pub mod schedule;
 pub mod tombstone;
