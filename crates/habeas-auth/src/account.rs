@@ -114,9 +114,12 @@ impl StaffAccount {
         })
     }
 
-    pub(crate) fn encode(&self) -> Vec<u8> {
-        // Serialising plain strings, maps and dates cannot fail.
-        serde_json::to_vec(self).unwrap_or_default()
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, AuthError> {
+        serde_json::to_vec(self).map_err(|e| AuthError::Corrupt {
+            kind: KIND,
+            id: self.id.clone(),
+            detail: format!("cannot serialise: {e}"),
+        })
     }
 
     pub fn is_active(&self) -> bool {

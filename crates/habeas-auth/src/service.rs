@@ -143,7 +143,7 @@ impl<'a> AuthService<'a> {
             account.updated_at = self.clock.now();
             match self
                 .docs
-                .put_doc(KIND, id, Some(version), &account.encode())
+                .put_doc(KIND, id, Some(version), &account.encode()?)
             {
                 Ok(_) => return Ok((account, out)),
                 Err(DocError::Conflict { .. }) => continue,

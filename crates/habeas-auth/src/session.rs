@@ -145,8 +145,12 @@ fn decode(id: &str, body: &[u8]) -> Result<SessionDoc, AuthError> {
     })
 }
 
-fn encode(doc: &SessionDoc) -> Vec<u8> {
-    serde_json::to_vec(doc).unwrap_or_default()
+fn encode(doc: &SessionDoc) -> Result<Vec<u8>, AuthError> {
+    serde_json::to_vec(doc).map_err(|e| AuthError::Corrupt {
+        kind: KIND,
+        id: "(new)".into(),
+        detail: format!("cannot serialise: {e}"),
+    })
 }
 
 impl AuthService<'_> {
@@ -187,7 +191,7 @@ impl AuthService<'_> {
             KIND,
             &SessionToken::doc_id(token.expose()),
             None,
-            &encode(&doc),
+            &encode(&doc)?,
         )?;
         Ok((token, self.view(&doc)))
     }
@@ -226,7 +230,7 @@ impl AuthService<'_> {
             doc.last_seen_at = now;
             match self
                 .docs
-                .put_doc(KIND, &id, Some(stored.version), &encode(&doc))
+                .put_doc(KIND, &id, Some(stored.version), &encode(&doc)?)
             {
                 // Another request touched it first: its time is as good.
                 Ok(_) | Err(DocError::Conflict { .. }) => {}
@@ -265,7 +269,7 @@ impl AuthService<'_> {
             doc.revoked_at = Some(self.clock.now());
             match self
                 .docs
-                .put_doc(KIND, &id, Some(stored.version), &encode(&doc))
+                .put_doc(KIND, &id, Some(stored.version), &encode(&doc)?)
             {
                 Ok(_) => return Ok(()),
                 Err(DocError::Conflict { .. }) => continue,

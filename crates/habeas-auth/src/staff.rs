@@ -102,7 +102,7 @@ impl AuthService<'_> {
         };
         match self
             .docs
-            .put_doc(KIND, &account.id, None, &account.encode())
+            .put_doc(KIND, &account.id, None, &account.encode()?)
         {
             Ok(_) => {}
             // 64 random bits colliding: say so rather than overwrite.
