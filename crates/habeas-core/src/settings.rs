@@ -38,6 +38,10 @@ pub struct Settings {
     #[serde(default = "default_keys")]
     pub keys: Spanned<KeyProvider>,
     pub smtp: Option<SmtpSettings>,
+    /// `[mail]`: where rights notices go (acknowledgments, codes); default:
+    /// an outbox directory under the data directory, so nothing leaves the
+    /// machine until the operator names a relay.
+    pub mail: Option<MailSettings>,
     #[serde(default)]
     pub scheduler: SchedulerSettings,
 }
@@ -188,6 +192,36 @@ fn default_smtp_port() -> u16 {
     587
 }
 
+/// `[mail]`: the mailer of the rights notices (`habeas-notify`).
+///
+/// ```toml
+/// [mail]
+/// url = "smtp://mail.example.org:587"   # or smtps://host, or outbox:DIR
+/// from = "Acme — Données personnelles <privacy@acme.example>"
+/// reply_to = "dpo@acme.example"
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://host[:port]` (STARTTLS), `smtps://host[:port]`, or
+    /// `outbox:DIR` (a relative DIR is resolved against the project).
+    pub url: Spanned<String>,
+    pub from: Spanned<String>,
+    pub reply_to: Option<String>,
+    pub username: Option<String>,
+    /// The environment variable holding the SMTP password.
+    pub password_env: Option<String>,
+    /// A file holding the SMTP password.
+    pub password_file: Option<String>,
+    pub timeout_secs: Option<u64>,
+    /// Plain SMTP to a relay on this machine only.
+    #[serde(default)]
+    pub insecure_plaintext: bool,
+}
+
+/// The outbox used when `habeas.toml` has no `[mail]`: `<data dir>/outbox`.
+pub const DEFAULT_OUTBOX: &str = "outbox";
+
 /// `[scheduler]`: background jobs (purges, deadline reminders, backups).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -274,6 +308,7 @@ fn unreachable_defaults() -> Settings {
         storage: StorageSettings::default(),
         keys: Spanned::new(0..0, KeyProvider::default()),
         smtp: None,
+        mail: None,
         scheduler: SchedulerSettings::default(),
     }
 }
@@ -375,6 +410,28 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
             format!("`{}` is not an e-mail address", smtp.from.get_ref()),
             "write e.g. `from = \"Hébergix <privacy@example.fr>\"`",
         );
+    }
+    if let Some(mail) = &s.mail {
+        if !mail.from.get_ref().contains('@') {
+            error(
+                "H054",
+                mail.from.span(),
+                format!("`{}` is not an e-mail address", mail.from.get_ref()),
+                "write e.g. `from = \"Hébergix — Vos données <donnees@example.fr>\"`",
+            );
+        }
+        let url = mail.url.get_ref();
+        if !(url.starts_with("smtp://")
+            || url.starts_with("smtps://")
+            || url.starts_with("outbox:"))
+        {
+            error(
+                "H057",
+                mail.url.span(),
+                "the mail url is neither smtp://, smtps:// nor outbox:".into(),
+                "write `url = \"smtp://relay.example.fr:587\"` or `url = \"outbox:data/outbox\"`",
+            );
+        }
     }
     let at = s.scheduler.purge_at.get_ref();
     if chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err() {

@@ -20,6 +20,7 @@ pub mod export;
 pub mod held;
 pub mod rectification;
 pub mod service;
+pub mod vault_bridge;
 pub mod verification;
 
 pub use error::RightsError;
