@@ -35,4 +35,4 @@ pub use model::{
     Audience, Breach, BreachStatus, Certainty, DpoContact, EstimateMethod, ImpactEstimate, Nature,
     Obligations, Origin, TimeWindow,
 };
-pub use register::{BreachRegister, Snapshot};
+pub use register::{BreachRegister, Listing, Snapshot};

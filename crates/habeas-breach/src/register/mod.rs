@@ -53,6 +53,21 @@ pub struct Snapshot {
     pub events: Vec<BreachEvent>,
 }
 
+/// The register listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Listing {
+    pub breaches: Vec<BreachSummary>,
+    /// Stored breaches that could not be read.
+    pub damaged: Vec<Damaged>,
+}
+
+/// A stored breach that could not be read, and why (no contents quoted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Damaged {
+    pub id: String,
+    pub reason: String,
+}
+
 /// The register over a document store.
 pub struct BreachRegister<'a> {
     docs: &'a dyn DocStore,
@@ -386,15 +401,26 @@ impl<'a> BreachRegister<'a> {
     }
 
     /// Every breach, overdue and due soon first (see [`register_order`]).
-    pub fn list(&self) -> Result<Vec<BreachSummary>, RegisterError> {
+    /// A document that cannot be read does not hide the others: it is
+    /// listed apart, by id, for someone to inspect.
+    pub fn list(&self) -> Result<Listing, RegisterError> {
         let now = self.clock.now();
-        let mut out = Vec::new();
+        let mut listing = Listing::default();
         for doc in self.docs.list_docs(BREACH_KIND)? {
-            let (_, breach) = decode(&doc.id, &doc.body)?;
-            out.push(summarise(&breach, doc.version, &self.config, now));
+            match decode(&doc.id, &doc.body) {
+                Ok((_, breach)) => {
+                    listing
+                        .breaches
+                        .push(summarise(&breach, doc.version, &self.config, now));
+                }
+                Err(e) => listing.damaged.push(Damaged {
+                    id: doc.id,
+                    reason: e.to_string(),
+                }),
+            }
         }
-        out.sort_by(register_order);
-        Ok(out)
+        listing.breaches.sort_by(register_order);
+        Ok(listing)
     }
 
     fn load(&self, id: &str) -> Result<(StoredBreach, u64, Breach), RegisterError> {
