@@ -121,6 +121,45 @@ impl GfsPolicy {
     }
 }
 
+/// The file name of a backup taken at `at`: `habeas-backup-20261201T023000Z.hbk`.
+/// Names sort by time, and rotation reads the time back from them.
+pub fn backup_file_name(at: DateTime<Utc>) -> String {
+    format!("habeas-backup-{}.hbk", at.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// The time in a backup file name made by [`backup_file_name`]; `None` for
+/// any other name.
+pub fn parse_backup_file_name(name: &str) -> Option<DateTime<Utc>> {
+    let stamp = name.strip_prefix("habeas-backup-")?.strip_suffix(".hbk")?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Rotation over the names found in a backup directory: `(keep, delete)`.
+/// Names that are not Habeas backup names are in neither list: rotation
+/// never deletes a file it did not make.
+pub fn rotate_files<'a>(
+    policy: &GfsPolicy,
+    names: &[&'a str],
+) -> Result<(Vec<&'a str>, Vec<&'a str>)> {
+    let dated: Vec<(&str, DateTime<Utc>)> = names
+        .iter()
+        .filter_map(|n| parse_backup_file_name(n).map(|t| (*n, t)))
+        .collect();
+    let times: Vec<DateTime<Utc>> = dated.iter().map(|(_, t)| *t).collect();
+    let verdicts = policy.rotate(&times)?;
+    let mut keep = Vec::new();
+    let mut delete = Vec::new();
+    for ((name, _), verdict) in dated.into_iter().zip(verdicts) {
+        match verdict {
+            Verdict::Keep(_) => keep.push(name),
+            Verdict::Delete => delete.push(name),
+        }
+    }
+    Ok((keep, delete))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +237,23 @@ mod tests {
             monthly: 0,
         };
         assert!(none.rotate(&[start()]).is_err());
+    }
+
+    #[test]
+    fn rotation_over_file_names_never_touches_foreign_files() {
+        let names: Vec<String> = (0..40)
+            .map(|d| backup_file_name(start() + Duration::days(d)))
+            .collect();
+        assert_eq!(names[0], "habeas-backup-20250101T023000Z.hbk");
+        assert_eq!(parse_backup_file_name(&names[0]), Some(start()));
+        let mut all: Vec<&str> = names.iter().map(String::as_str).collect();
+        all.push("notes.txt");
+        all.push("habeas-backup-garbage.hbk");
+        let (keep, delete) = rotate_files(&GfsPolicy::default(), &all).unwrap();
+        assert_eq!(keep.len() + delete.len(), 40);
+        assert!(keep.contains(&names[39].as_str()));
+        assert!(!delete.contains(&"notes.txt") && !delete.contains(&"habeas-backup-garbage.hbk"));
+        assert_eq!(keep.len(), 7 + 4 + 2);
     }
 
     proptest! {
