@@ -381,3 +381,24 @@ fn several_roles_combine_and_a_disabled_account_reads_nothing() {
         }
     );
 }
+
+#[test]
+fn long_unicode_passwords_work_whole_and_are_not_truncated() {
+    let w = World::new();
+    let long =
+        "Le cœur a ses raisons que la raison ne connaît point — Pascal, Pensées, 1670 ✓ ÆØÅ 日本語";
+    assert!(long.chars().count() > 72);
+    w.add_ready("sami", &["support"], long);
+    assert!(w.svc().authenticate(&attempt("sami", long, None)).is_ok());
+    let prefix: String = long.chars().take(72).collect();
+    assert!(matches!(
+        w.svc().authenticate(&attempt("sami", &prefix, None)),
+        Err(habeas_auth::LoginError::InvalidCredentials)
+    ));
+    // Case is significant.
+    assert!(
+        w.svc()
+            .authenticate(&attempt("sami", &long.to_uppercase(), None))
+            .is_err()
+    );
+}
