@@ -714,3 +714,35 @@ fn a_breach_on_undeclared_ground_is_taken_as_the_controllers_and_the_72h_clock_r
         }
     ));
 }
+
+#[test]
+fn art33_1_a_breach_unlikely_to_result_in_a_risk_is_documented_not_notified() {
+    let decls = demo();
+    let docs = MemoryDocs::new();
+    let clock = clock_at("2026-12-08T10:00:00Z");
+    let register = BreachRegister::new(&docs, &clock, &decls, BreachClockConfig::default());
+    let s = register.open("alice", leaked_logs()).unwrap();
+    let id = s.breach.id.clone();
+    // Before the decision, the clock runs (and is overdue on Tuesday).
+    assert_eq!(
+        register.list().unwrap().breaches[0].urgency,
+        Some(Urgency::Overdue)
+    );
+    let mut unlikely = decision(RiskLevel::Unlikely, None);
+    unlikely.reasoning = "the exposed file held only test accounts".into();
+    let s = register
+        .record_decision(&id, s.version, "dpo", unlikely)
+        .unwrap();
+    let summary = &register.list().unwrap().breaches[0];
+    assert_eq!(summary.authority, AuthorityStatus::NotRequired);
+    assert_eq!(summary.urgency, None);
+    assert!(summary.duties.is_empty(), "{:?}", summary.duties);
+    let s = register
+        .close(&id, s.version, "dpo", "test accounts only; no risk")
+        .unwrap();
+    // The register keeps why it was not notified (Art. 33(5)).
+    assert_eq!(
+        s.breach.decision().unwrap().reasoning,
+        "the exposed file held only test accounts"
+    );
+}
