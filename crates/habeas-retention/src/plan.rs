@@ -417,4 +417,42 @@ mod tests {
             (2, 1)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn held_records_never_go_and_every_record_is_counted_once(
+            rows in proptest::collection::vec((0u8..6, 0u8..3, -400i64..400, proptest::bool::ANY), 0..200),
+            held_subject in 0u8..6,
+            hold_days in proptest::option::of(1i64..300),
+        ) {
+            let now = t("2027-06-01T00:00:00Z");
+            let mut h = hold("HOLD-0001", HoldScope::Subject(format!("sub_{held_subject}")), None);
+            h.until = hold_days.map(|d| now + chrono::Duration::days(d));
+            let holds = [h];
+            let e = expiry();
+            let mut p = Planner::new(now, &e, &holds);
+            for (i, (subject, cat, days, incident)) in rows.iter().enumerate() {
+                let item = DueItem {
+                    record: format!("r{i}"),
+                    subject: format!("sub_{subject}"),
+                    category: ["contact", "navigation", "gone"][*cat as usize].into(),
+                    due: now + chrono::Duration::days(*days),
+                    incident_linked: *incident,
+                };
+                let d = p.decide(&item);
+                let goes = matches!(d.action, Action::Delete | Action::Anonymise);
+                let covered = holds[0].covers(&item.subject, &item.category)
+                    && holds[0].is_active(item.due.max(now));
+                proptest::prop_assert!(!(goes && covered), "held record {} goes", i);
+                if goes {
+                    proptest::prop_assert!(item.due <= now);
+                }
+            }
+            let s = p.finish();
+            let total: u64 = s.categories.values()
+                .map(|c| c.delete + c.anonymise + c.held + c.scheduled + c.undeclared)
+                .sum();
+            proptest::prop_assert_eq!(total, rows.len() as u64);
+        }
+    }
 }
