@@ -17,7 +17,8 @@
 //! - [`account`], [`roles`]: the stored staff account and the declared roles;
 //! - [`service`]: [`Auth`] (long-lived state) and [`AuthService`] (one store, one clock);
 //! - [`staff`], [`login`], [`session`]: the use cases;
-//! - [`cookie`], [`csrf`]: what the HTTP layer sets and checks;
+//! - [`cookie`], [`csrf`], [`gate`]: what the HTTP layer sets and checks, and
+//!   which pages a session may open at its stage;
 //! - [`authz`]: the authorisation matrix over core's access policy, with the deny event.
 //!
 //! The service methods block (argon2id runs on the pool and the caller waits
@@ -29,6 +30,7 @@ pub mod config;
 pub mod cookie;
 pub mod csrf;
 pub mod error;
+pub mod gate;
 pub mod limiter;
 pub mod login;
 pub mod password;
@@ -50,6 +52,7 @@ pub use authz::{
 pub use config::{AuthConfig, HashParams, LockoutPolicy, MfaPolicy, SessionPolicy, ThrottleRule};
 pub use csrf::{CsrfKey, CsrfMismatch};
 pub use error::AuthError;
+pub use gate::{Gate, GateRefusal};
 pub use login::{LoginAttempt, LoginError, LoginSuccess, Stage};
 pub use pool::{HashPool, PoolBusy};
 pub use roles::RoleCatalog;
