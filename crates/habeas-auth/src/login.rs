@@ -183,10 +183,12 @@ impl AuthService<'_> {
         } else {
             None
         };
+        let old_hash = account.password_hash.clone();
         let (account, ()) = self
             .update(&account.id, |a| {
                 a.last_login_at = Some(now);
-                if let Some(h) = &rehash {
+                // Only if the password did not change meanwhile.
+                if let Some(h) = rehash.as_ref().filter(|_| a.password_hash == old_hash) {
                     a.password_hash = h.clone();
                 }
                 Ok(())
