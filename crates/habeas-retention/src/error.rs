@@ -17,6 +17,9 @@ pub enum RetentionError {
         id: String,
         reason: String,
     },
+    /// A document that could not be serialised; nothing was written.
+    #[error("{kind} document could not be serialised: {reason}")]
+    Encode { kind: &'static str, reason: String },
     /// Bad input from the caller; nothing was changed.
     #[error("{what}: {why}; {fix}")]
     Invalid {
@@ -27,6 +30,14 @@ pub enum RetentionError {
     /// The named item does not exist.
     #[error("{kind} {id} does not exist; list them with `habeas {kind} list`")]
     NotFound { kind: &'static str, id: String },
+}
+
+/// Serialise a document body, or say why not (never an empty write).
+pub(crate) fn encode<T: serde::Serialize>(kind: &'static str, value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| RetentionError::Encode {
+        kind,
+        reason: e.to_string(),
+    })
 }
 
 impl RetentionError {

@@ -132,7 +132,10 @@ impl<'a> HoldService<'a> {
                 until: new.until,
                 released: None,
             };
-            match self.docs.put_doc(HOLD_KIND, &hold.id, None, &encode(&hold)) {
+            match self
+                .docs
+                .put_doc(HOLD_KIND, &hold.id, None, &encode(&hold)?)
+            {
                 Ok(_) => return Ok(hold),
                 // Another writer took this number first: take the next one.
                 Err(DocError::Conflict { .. }) => seq += 1,
@@ -193,7 +196,7 @@ impl<'a> HoldService<'a> {
             at: self.clock.now(),
         });
         self.docs
-            .put_doc(HOLD_KIND, id, Some(doc.version), &encode(&hold))?;
+            .put_doc(HOLD_KIND, id, Some(doc.version), &encode(&hold)?)?;
         Ok(hold)
     }
 
@@ -260,9 +263,8 @@ fn check_actor(by: &str) -> Result<()> {
     Ok(())
 }
 
-fn encode(hold: &Hold) -> Vec<u8> {
-    // Serialising a struct of strings and dates cannot fail.
-    serde_json::to_vec(hold).unwrap_or_default()
+fn encode(hold: &Hold) -> Result<Vec<u8>> {
+    crate::error::encode(HOLD_KIND, hold)
 }
 
 fn decode(id: &str, body: &[u8]) -> Result<Hold> {
@@ -412,7 +414,8 @@ mod tests {
                 created_at: t0(),
                 until: None,
                 released: None,
-            }),
+            })
+            .unwrap(),
         )
         .unwrap();
         let holds = HoldService::new(&docs, &clock);

@@ -153,7 +153,7 @@ impl<'a> TombstoneLedger<'a> {
                 at,
                 event: event.clone(),
             };
-            let body = serde_json::to_vec(&entry).unwrap_or_default();
+            let body = crate::error::encode(TOMBSTONE_KIND, &entry)?;
             match self.docs.put_doc(TOMBSTONE_KIND, &doc_id(seq), None, &body) {
                 Ok(_) => return Ok(entry),
                 Err(DocError::Conflict { .. }) => seq += 1,
