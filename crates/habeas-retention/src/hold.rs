@@ -398,6 +398,19 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_hold_document_fails_closed_with_its_id() {
+        let docs = MemoryDocs::new();
+        let clock = ManualClock::new(t0());
+        docs.put_doc(HOLD_KIND, "HOLD-0001", None, b"{not json")
+            .unwrap();
+        let holds = HoldService::new(&docs, &clock);
+        // No hold list means no purge: a purge must not run on a partial list.
+        let err = holds.is_held("sub_1", "contact", t0()).unwrap_err();
+        assert!(matches!(err, RetentionError::Corrupt { .. }), "{err}");
+        assert!(err.to_string().contains("HOLD-0001"), "{err}");
+    }
+
+    #[test]
     fn ids_follow_creation_order_even_when_a_number_is_taken() {
         let docs = MemoryDocs::new();
         let clock = ManualClock::new(t0());
