@@ -314,7 +314,7 @@ pub fn contact_ref_for(
     let view = vault.read(caller, subject, None)?;
     let decls = vault.declarations();
     let mut records = view.records;
-    records.sort_by(|a, b| b.collected_at.cmp(&a.collected_at));
+    records.sort_by_key(|r| std::cmp::Reverse(r.collected_at));
     for r in &records {
         for (field, value) in &r.fields {
             if is_email_field(decls, &r.category, field)

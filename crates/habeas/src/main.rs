@@ -56,6 +56,10 @@ enum Command {
     Keys(cli::keys::Args),
     /// Benchmarks (build with --release).
     Bench(cli::bench::Args),
+    /// Data-subject requests: receive, verify, answer (access, erasure, rectification…).
+    Requests(cli::requests::Args),
+    /// The consent ledger: give, withdraw, show, proof.
+    Consent(cli::consent::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +81,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => cli::audit::run(&global, args),
         Command::Keys(args) => cli::keys::run(&global, args),
         Command::Bench(args) => cli::bench::run(&global, args),
+        Command::Requests(args) => cli::requests::run(&global, args),
+        Command::Consent(args) => cli::consent::run(&global, args),
     };
     match result {
         Ok(code) => code,

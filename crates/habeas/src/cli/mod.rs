@@ -14,6 +14,9 @@ pub mod import;
 pub mod keys;
 pub mod serve;
 pub mod token;
+// rights: data-subject requests and the consent ledger
+pub mod consent;
+pub mod requests;
 
 use std::path::PathBuf;
 

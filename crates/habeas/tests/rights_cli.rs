@@ -1,0 +1,296 @@
+//! Data-subject requests through the real binary, on a temporary copy of
+//! the demo provider with no `[mail]` section: notices land as `.eml` files
+//! in the default outbox (`data/outbox`). A subject is written into the
+//! vault, asks for access, receives the acknowledgment and a code, proves
+//! their identity with it, and gets the JSON, CSV zip and HTML answers; an
+//! erasure keeps the legal-obligation categories and removes the others.
+
+mod vault_support;
+
+use std::path::{Path, PathBuf};
+
+use vault_support::*;
+
+/// Claire's records: contact (form), invoice (billing), newsletter (form),
+/// a support ticket (form).
+fn seed(dir: &Path) {
+    let lines = [
+        r#"{"subject_ref":"c","category":"contact","source":"form","fields":{"email":"claire.fictive@example.org","postal_address":"12 rue de l'Église, Lyon","country":"FR"}}"#,
+        r#"{"subject_ref":"c","category":"billing","source":"billing","fields":{"invoice_number":"F-2026-0042","amount":"119.88","billing_address":"12 rue de l'Église, Lyon"}}"#,
+        r#"{"subject_ref":"c","category":"marketing","source":"form","fields":{"email":"claire.fictive@example.org","topics":"hébergement"}}"#,
+        r#"{"subject_ref":"c","category":"support","source":"form","fields":{"ticket_id":"T-77","subject":"Accès FTP","body":"Je n'arrive plus à me connecter."}}"#,
+    ];
+    std::fs::write(dir.join("claire.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(dir, &["import", "claire.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+}
+
+fn outbox(dir: &Path) -> PathBuf {
+    dir.join("data").join("outbox")
+}
+
+/// The `.eml` files of one kind, oldest first.
+fn mails(dir: &Path, kind: &str) -> Vec<String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(outbox(dir))
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains(&format!("-{kind}-")))
+        .map(|p| decode_qp(&std::fs::read_to_string(p).expect("read eml")))
+        .collect()
+}
+
+/// Quoted-printable → text (the bodies are 7-bit QP).
+fn decode_qp(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'='
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The 8-digit code of a verification mail.
+fn code_in(mail: &str) -> String {
+    let text = &mail[mail.find("saisissez ce code").expect("code sentence")..];
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("an 8-digit code")
+        .to_string()
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = run(dir, args);
+    assert_eq!(code, 0, "habeas {args:?} failed: {err}");
+    out
+}
+
+/// `requests new` prints the id on its first line.
+fn new_request(dir: &Path, kind: &str) -> String {
+    let out = ok(
+        dir,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            kind,
+            "--email",
+            "claire.fictive@example.org",
+        ],
+    );
+    out.lines().next().expect("id line").trim().to_string()
+}
+
+fn verify_by_mail(dir: &Path, id: &str) {
+    let before = mails(dir, "verification_code").len();
+    ok(dir, &["requests", "send-code", id]);
+    let sent = mails(dir, "verification_code");
+    assert_eq!(sent.len(), before + 1, "one code mail");
+    let mail = sent.last().expect("code mail");
+    assert!(mail.contains("To: claire.fictive@example.org"), "{mail}");
+    assert!(mail.contains(id), "the mail names the request");
+    ok(dir, &["requests", "verify", id, &code_in(mail)]);
+}
+
+#[test]
+fn access_request_from_receipt_to_the_three_answers() {
+    let dir = project();
+    let d = dir.path();
+    seed(d);
+
+    let id = new_request(d, "access");
+    assert!(id.starts_with("R-"), "{id}");
+    let acks = mails(d, "request_acknowledgment");
+    assert_eq!(acks.len(), 1, "the acknowledgment is mailed on receipt");
+    assert!(acks[0].contains("To: claire.fictive@example.org"));
+    assert!(acks[0].contains(&id));
+
+    // Listed as open, with both clocks; nothing disclosed before verification.
+    let list = ok(d, &["requests", "list", "--lang", "en"]);
+    assert!(
+        list.contains(&id) && list.contains("acknowledged"),
+        "{list}"
+    );
+    assert!(list.contains("statutory"), "{list}");
+    let (code, _, err) = run(d, &["requests", "export", &id]);
+    assert_ne!(code, 0, "export before verification must fail");
+    assert!(err.contains("Art. 12(6)"), "{err}");
+
+    // A wrong code is refused and the request stays unverified.
+    ok(d, &["requests", "send-code", &id]);
+    let (code, _, err) = run(d, &["requests", "verify", &id, "00000000"]);
+    assert_ne!(code, 0);
+    assert!(!err.contains("claire"), "no personal data in errors: {err}");
+    verify_by_mail(d, &id);
+
+    // JSON: every written value, with the Art. 15 information.
+    let json = ok(d, &["requests", "export", &id, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json export");
+    assert_eq!(v["schema"], "habeas.access-export/1");
+    for needle in [
+        "claire.fictive@example.org",
+        "F-2026-0042",
+        "12 rue de l'Église, Lyon",
+        "Je n'arrive plus à me connecter.",
+    ] {
+        assert!(json.contains(needle), "JSON export lacks {needle}");
+    }
+    let cats: Vec<&str> = v["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .map(|c| c["key"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(cats, ["billing", "contact", "marketing", "support"]);
+
+    // CSV zip: one file per category, UTF-8 with BOM.
+    let zip_path = d.join("answer.zip");
+    ok(
+        d,
+        &[
+            "requests",
+            "export",
+            &id,
+            "--format",
+            "csv",
+            "-o",
+            zip_path.to_str().expect("utf-8 path"),
+        ],
+    );
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).expect("zip")).expect("zip");
+    let mut billing = zip.by_name("categories/billing.csv").expect("billing.csv");
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut billing, &mut bytes).expect("read csv");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM first");
+    assert!(String::from_utf8_lossy(&bytes).contains("F-2026-0042"));
+
+    // HTML in English.
+    let html = ok(
+        d,
+        &[
+            "requests", "export", &id, "--format", "html", "--lang", "en",
+        ],
+    );
+    assert!(
+        html.contains("<html") && html.contains("Hébergix"),
+        "html page"
+    );
+
+    ok(d, &["requests", "start", &id]);
+    ok(d, &["requests", "done", &id]);
+    let list = ok(d, &["requests", "list"]);
+    assert!(!list.contains(&id), "a done request is no longer open");
+}
+
+#[test]
+fn erasure_keeps_the_legal_obligation_categories_and_removes_the_others() {
+    let dir = project();
+    let d = dir.path();
+    seed(d);
+    let id = new_request(d, "erasure");
+    verify_by_mail(d, &id);
+    let out = ok(d, &["requests", "erase", &id, "--lang", "en"]);
+    assert!(
+        out.contains("billing"),
+        "the plan names the kept category: {out}"
+    );
+    assert!(out.contains("L123-22"), "and its legal ground: {out}");
+    ok(d, &["requests", "start", &id]);
+    ok(d, &["requests", "done", &id]);
+
+    // A later access request shows only what was kept.
+    let subject_line = ok(d, &["requests", "show", &id, "--lang", "en"]);
+    let subject = subject_line
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject: "))
+        .expect("subject line")
+        .to_string();
+    let out = ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--subject",
+            &subject,
+            "--no-mail",
+        ],
+    );
+    let access = out.lines().next().expect("id").trim().to_string();
+    ok(
+        d,
+        &[
+            "requests", "proof", &access, "--method", "session", "--by", "agent-7",
+        ],
+    );
+    let json = ok(d, &["requests", "export", &access]);
+    assert!(
+        json.contains("F-2026-0042"),
+        "billing (Code de commerce) kept"
+    );
+    assert!(
+        json.contains("claire.fictive@example.org"),
+        "contact kept (Décret 2021-1362)"
+    );
+    assert!(!json.contains("hébergement"), "marketing erased");
+    assert!(!json.contains("Je n'arrive plus"), "support erased");
+}
+
+#[test]
+fn consent_give_withdraw_and_proof() {
+    let dir = project();
+    let d = dir.path();
+    seed(d);
+    let id = new_request(d, "access");
+    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
+    let subject = show
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject: "))
+        .expect("subject")
+        .to_string();
+    ok(d, &["consent", "give", &subject, "newsletter"]);
+    let state = ok(d, &["consent", "show", &subject, "--lang", "en"]);
+    assert!(state.contains("newsletter\tgiven"), "{state}");
+    ok(
+        d,
+        &[
+            "consent",
+            "withdraw",
+            &subject,
+            "newsletter",
+            "--channel",
+            "email",
+        ],
+    );
+    let state = ok(d, &["consent", "show", &subject, "--lang", "en"]);
+    assert!(state.contains("newsletter\twithdrawn"), "{state}");
+    let proof = ok(d, &["consent", "proof", &subject]);
+    let v: serde_json::Value = serde_json::from_str(&proof).expect("proof json");
+    assert_eq!(v["schema"], "habeas.consent-proof/1");
+    assert!(
+        proof.contains("\"email\""),
+        "the withdrawal channel is in the proof"
+    );
+
+    let (code, _, err) = run(d, &["consent", "give", &subject, "horoscope"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("newsletter"),
+        "names the declared purposes: {err}"
+    );
+}
