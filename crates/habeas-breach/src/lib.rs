@@ -24,6 +24,7 @@ pub mod model;
 pub mod register;
 pub mod scope;
 pub mod subprocessors;
+pub mod vault_bridge;
 
 pub use delivery::{DeliveryBook, DeliveryStatus, Outcome, RetryPolicy};
 pub use duties::{AuthorityStatus, BreachSummary, Duty};

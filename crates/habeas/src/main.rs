@@ -60,6 +60,10 @@ enum Command {
     Requests(cli::requests::Args),
     /// The consent ledger: give, withdraw, show, proof.
     Consent(cli::consent::Args),
+    /// The breach register: open, update, list, notify the authority, subjects and controllers.
+    Breach(cli::breach::Args),
+    /// Sub-processor changes between two versions of the declarations, and the notices owed.
+    Subprocessors(cli::subprocessors::Args),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +87,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => cli::bench::run(&global, args),
         Command::Requests(args) => cli::requests::run(&global, args),
         Command::Consent(args) => cli::consent::run(&global, args),
+        Command::Breach(args) => cli::breach::run(&global, args),
+        Command::Subprocessors(args) => cli::subprocessors::run(&global, args),
     };
     match result {
         Ok(code) => code,

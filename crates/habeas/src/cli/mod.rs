@@ -17,6 +17,9 @@ pub mod token;
 // rights: data-subject requests and the consent ledger
 pub mod consent;
 pub mod requests;
+// breaches: the register, notifications, sub-processor notices
+pub mod breach;
+pub mod subprocessors;
 
 use std::path::PathBuf;
 

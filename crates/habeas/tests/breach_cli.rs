@@ -1,0 +1,332 @@
+//! `habeas breach …` end to end through the real binary on a copy of the
+//! demo provider: a breach on connection logs in a time window counts
+//! exactly the subjects and rows written in that window, the CNIL export
+//! carries the form's fields, the Art. 34 letters reach only the subjects
+//! concerned (one message each, in an outbox directory) and a second run
+//! sends nothing twice.
+
+mod vault_support;
+
+use std::path::Path;
+
+use vault_support::*;
+
+/// The demo project with its mail going to `<project>/outbox`.
+fn breach_project() -> tempfile::TempDir {
+    let dir = project();
+    let toml = dir.path().join("habeas.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("read habeas.toml");
+    text.push_str(
+        "\n[mail]\nurl = \"outbox:outbox\"\nfrom = \"Hébergix <donnees@hebergix.example>\"\n",
+    );
+    std::fs::write(&toml, text).expect("write habeas.toml");
+    dir
+}
+
+fn line(subject: &str, category: &str, fields: &str, at: &str) -> String {
+    format!(
+        r#"{{"subject_ref":"{subject}","category":"{category}","fields":{fields},"collected_at":"{at}"}}"#
+    )
+}
+
+fn log(subject: &str, at: &str) -> String {
+    line(
+        subject,
+        "connection_logs",
+        r#"{"account_id":"acc","ip":"192.0.2.7","protocol":"imap","operation":"login"}"#,
+        at,
+    )
+}
+
+fn contact(subject: &str, email: &str, lang: &str) -> String {
+    line(
+        subject,
+        "contact",
+        &format!(r#"{{"email":"{email}","language":"{lang}"}}"#),
+        "2026-01-05T09:00:00Z",
+    )
+}
+
+/// Five subjects: a, b and c have connection logs inside 10–20 November
+/// (3, 2 and 1 rows), d only outside it, e none; everyone but c has an address.
+fn import_people(dir: &Path) {
+    let lines = [
+        contact("a", "alice@example.org", "fr"),
+        contact("b", "bob@example.org", "en"),
+        contact("d", "dora@example.org", "fr"),
+        contact("e", "eve@example.org", "fr"),
+        log("a", "2026-11-10T08:00:00Z"),
+        log("a", "2026-11-12T08:00:00Z"),
+        log("a", "2026-11-19T23:59:00Z"),
+        log("b", "2026-11-11T10:00:00Z"),
+        log("b", "2026-11-15T10:00:00Z"),
+        log("c", "2026-11-18T10:00:00Z"),
+        log("d", "2026-11-25T10:00:00Z"),
+        log("d", "2026-11-09T23:59:00Z"),
+    ];
+    std::fs::write(dir.join("people.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(dir, &["import", "people.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+}
+
+fn open_breach(dir: &Path) -> String {
+    let (code, out, err) = run(
+        dir,
+        &[
+            "breach",
+            "open",
+            "--aware",
+            "2026-11-20T18:30:00Z",
+            "--detected",
+            "2026-11-20T17:00:00Z",
+            "--nature",
+            "confidentiality",
+            "--description-fr",
+            "Copie non autorisée d'une partition de journaux de connexion.",
+            "--description-en",
+            "Unauthorised copy of a connection-log partition.",
+            "--service",
+            "web-hosting",
+            "--category",
+            "connection_logs",
+            "--subjects",
+            "customers",
+            "--from",
+            "2026-11-10T00:00:00Z",
+            "--to",
+            "2026-11-20T00:00:00Z",
+            "--impact",
+        ],
+    );
+    assert_eq!(code, 0, "open failed: {err}");
+    // Friday 20 November 18:30 UTC + 72 h (Art. 33(1)) = Monday 23 November 18:30.
+    assert!(err.contains("2026-11-23 18:30 UTC"), "{err}");
+    out.trim().to_string()
+}
+
+fn show(dir: &Path, id: &str) -> serde_json::Value {
+    let (code, out, err) = run(dir, &["breach", "show", id]);
+    assert_eq!(code, 0, "show failed: {err}");
+    serde_json::from_str(&out).expect("show is JSON")
+}
+
+fn complete_for_letters(dir: &Path, id: &str) {
+    let patch = dir.join("patch.json");
+    std::fs::write(
+        &patch,
+        r#"{
+  "consequences": [{"fr": "Vos adresses IP de connexion ont pu être lues.", "en": "Your connection IP addresses may have been read."}],
+  "measures_taken": [{"fr": "Accès révoqués, partition chiffrée à nouveau.", "en": "Access revoked, partition re-encrypted."}]
+}"#,
+    )
+    .expect("write patch");
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "update",
+            id,
+            "--file",
+            patch.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(code, 0, "update failed: {err}");
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "decide",
+            id,
+            "--risk",
+            "high",
+            "--reasoning",
+            "Adresses IP liées aux comptes, exposées à un tiers.",
+        ],
+    );
+    assert_eq!(code, 0, "decide failed: {err}");
+}
+
+fn outbox(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("outbox")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| std::fs::read_to_string(p).expect("read eml"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn recipients(mails: &[String]) -> Vec<String> {
+    let mut to: Vec<String> = mails
+        .iter()
+        .flat_map(|m| {
+            m.lines()
+                .filter(|l| l.starts_with("To:"))
+                .map(|l| l[3..].trim().to_string())
+        })
+        .collect();
+    to.sort();
+    to
+}
+
+#[test]
+fn a_breach_on_connection_logs_counts_the_window_and_tells_only_those_subjects() {
+    let dir = breach_project();
+    let dir = dir.path();
+    import_people(dir);
+    let id = open_breach(dir);
+    assert!(id.starts_with("B-2026-"), "{id}");
+
+    // Impact: a, b, c; 3 + 2 + 1 rows. d's rows lie outside the window.
+    let breach = show(dir, &id);
+    let impact = &breach["breach"]["impact"];
+    assert_eq!(impact["subjects"], 3, "{impact}");
+    assert_eq!(impact["records"], 6, "{impact}");
+    assert_eq!(impact["method"]["kind"], "vault");
+
+    // The CNIL export in French, JSON, with its fields.
+    let (code, out, err) = run(
+        dir,
+        &[
+            "breach", "export", &id, "--form", "cnil", "--lang", "fr", "--format", "json",
+        ],
+    );
+    assert_eq!(code, 0, "export failed: {err}");
+    let export: serde_json::Value = serde_json::from_str(&out).expect("export is JSON");
+    assert_eq!(export["schema"], "habeas.breach.authority-notification/1");
+    assert_eq!(export["form"], "cnil");
+    assert_eq!(export["lang"], "fr");
+    assert_eq!(export["breach"], id.as_str());
+    let fields: Vec<&serde_json::Value> = export["sections"]
+        .as_array()
+        .expect("sections")
+        .iter()
+        .flat_map(|s| s["fields"].as_array().expect("fields"))
+        .collect();
+    assert!(fields.len() >= 10, "{} fields", fields.len());
+    let text = out.to_lowercase();
+    assert!(text.contains("3"), "the subject count is in the export");
+    // Consequences and measures are still missing at this stage: listed, with the article.
+    assert!(
+        export["missing"]
+            .as_array()
+            .expect("missing")
+            .iter()
+            .any(|m| m["article"].as_str().is_some_and(|a| a.contains("33(3)"))),
+        "{}",
+        export["missing"]
+    );
+
+    // The register flags the breach overdue (aware 20 November, now later).
+    let (code, out, _) = run(dir, &["breach", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&id) && out.contains("OVERDUE"), "{out}");
+
+    // Letters refused before the register holds what they must say.
+    let (code, _, err) = run(dir, &["breach", "notify-subjects", &id]);
+    assert_ne!(code, 0);
+    assert!(err.contains("34"), "{err}");
+    assert!(outbox(dir).is_empty());
+
+    complete_for_letters(dir, &id);
+    let (code, out, err) = run(dir, &["breach", "notify-subjects", &id]);
+    // c has no address on file: one failure, exit 1, the others sent.
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("3 listed, 2 sent, 1 failed"), "{out}");
+    let mails = outbox(dir);
+    assert_eq!(mails.len(), 2);
+    assert_eq!(
+        recipients(&mails),
+        vec![
+            "alice@example.org".to_string(),
+            "bob@example.org".to_string()
+        ]
+    );
+    assert!(mails.iter().all(|m| m.contains(&id)));
+
+    // A second run sends nothing twice (c's retry is not due yet).
+    let (code, out, err) = run(dir, &["breach", "notify-subjects", &id]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("0 listed, 0 sent, 0 failed; total 2 sent, 1 pending"),
+        "{out}"
+    );
+    assert_eq!(outbox(dir).len(), 2);
+}
+
+#[test]
+fn an_unknown_category_is_refused_with_its_position_and_nothing_is_stored() {
+    let dir = breach_project();
+    let dir = dir.path();
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "open",
+            "--aware",
+            "2026-11-20T18:30:00Z",
+            "--nature",
+            "confidentiality",
+            "--description-fr",
+            "Fuite",
+            "--category",
+            "passwords",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("data_categories[0]") && err.contains("passwords"),
+        "{err}"
+    );
+    let (code, out, _) = run(dir, &["breach", "list"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("no breach in the register"), "{out}");
+}
+
+#[test]
+fn a_new_sub_processor_yields_a_notice_for_the_service_customers() {
+    let dir = breach_project();
+    let old = dir.path().join("old");
+    std::fs::create_dir_all(&old).expect("mkdir");
+    for entry in std::fs::read_dir(dir.path().join("declarations")).expect("decls") {
+        let p = entry.expect("entry").path();
+        std::fs::copy(&p, old.join(p.file_name().expect("name"))).expect("copy");
+    }
+    let recipients = dir.path().join("declarations/recipients.toml");
+    let mut text = std::fs::read_to_string(&recipients).expect("read recipients");
+    text.push_str(
+        "\n[recipients.backup-vendor]\nname = \"Sauvegardes Nord SAS\"\nrole = \"sub_processor\"\ncountry = \"FR\"\nreceives = [\"mail_content\"]\n",
+    );
+    std::fs::write(&recipients, text).expect("write recipients");
+    // Named by the processor activity of the mail service (PA-0102).
+    let activities = dir.path().join("declarations/activities.toml");
+    let text = std::fs::read_to_string(&activities).expect("read activities");
+    let text = text.replace(
+        "recipients = [\"mail-relay\", \"datacenter\"]",
+        "recipients = [\"mail-relay\", \"datacenter\", \"backup-vendor\"]",
+    );
+    std::fs::write(&activities, text).expect("write activities");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "subprocessors",
+            "diff",
+            old.to_str().expect("utf-8"),
+            dir.path().to_str().expect("utf-8"),
+            "--notice-date",
+            "2026-12-01",
+            "--objection-days",
+            "30",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["changes"][0]["change"], "added", "{out}");
+    let notice = &v["notices"][0];
+    assert_eq!(notice["objection_deadline"], "2026-12-31");
+    assert_eq!(notice["drafts"].as_array().expect("drafts").len(), 2);
+}
