@@ -16,6 +16,7 @@ mod dto;
 mod error;
 mod metrics;
 mod openapi;
+pub mod ui;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -143,6 +144,23 @@ pub async fn serve(
     axum::serve(listener, router(vault))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+/// Serve the API and the pages (console, portal) on `listener` until
+/// `shutdown` resolves; the peer address reaches the staff sign-in lock-out.
+pub async fn serve_with_ui(
+    listener: tokio::net::TcpListener,
+    vault: Arc<Vault>,
+    ui: ui::UiState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(vault).merge(ui::routes(ui));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// The address a listener is bound to (for printing the URL).

@@ -1,0 +1,304 @@
+//! The DPO console: open rights requests by urgency with their deadlines,
+//! the breach register with its clocks, and the audit journal's
+//! verification status — each read from the real services.
+//!
+//! Why role-gated here: a full session is not enough; only the roles in
+//! `UiConfig::console_roles` open these pages. A refusal is written to the
+//! audit journal (SPEC C6: access outside a role is refused and alerted).
+//! These pages show pseudonymous ids, dates and statuses, never the content
+//! of a subject's records: a read of personal data goes through the vault
+//! with a purpose, like the API.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_auth::Gate;
+use habeas_breach::BreachRegister;
+use habeas_core::breach::BreachClockConfig;
+use habeas_core::lang::Lang;
+use habeas_core::rights::urgency::Urgency;
+use habeas_engine::Verdict;
+use habeas_rights::service::{RequestService, ServiceConfig};
+use habeas_rights::vault_bridge::{code_key, rights_caller};
+use maud::{Markup, html};
+
+use super::UiState;
+use super::http::UiLang;
+use super::page::{Area, Failure, Page, html_response, message, when};
+use super::staff::{StaffCtx, require};
+
+/// The purpose journaled for console reads of the registers.
+const CONSOLE_PURPOSE: &str = "dpo-console";
+
+fn urgency_class(u: Option<Urgency>) -> &'static str {
+    match u {
+        Some(Urgency::Overdue) => "overdue",
+        Some(Urgency::DueSoon) => "due_soon",
+        _ => "on_track",
+    }
+}
+
+fn nav(lang: Lang) -> Vec<(String, &'static str)> {
+    vec![
+        (lang.pick("Demandes", "Requests").to_string(), "/console"),
+        (
+            lang.pick("Violations", "Breaches").to_string(),
+            "/console/violations",
+        ),
+        (
+            lang.pick("Journal", "Journal").to_string(),
+            "/console/journal",
+        ),
+    ]
+}
+
+/// A full session whose roles open the console; a refusal is journaled.
+async fn console_ctx(
+    state: &UiState,
+    headers: &HeaderMap,
+    lang: Lang,
+    page: &'static str,
+) -> Result<StaffCtx, Response> {
+    let ctx = require(state, headers, Gate::Console).await?;
+    if ctx
+        .staff
+        .roles
+        .iter()
+        .any(|r| state.config.console_roles.contains(r))
+    {
+        return Ok(ctx);
+    }
+    let actor = format!("staff:{}", ctx.staff.id);
+    let roles: Vec<String> = ctx.staff.roles.iter().cloned().collect();
+    let journaled = state
+        .run(move |s| {
+            s.vault.journal_admin(
+                &UiState::caller(&actor, CONSOLE_PURPOSE),
+                "access_refused",
+                format!("console page {page} refused to roles {}", roles.join(",")),
+            )
+        })
+        .await;
+    if !matches!(journaled, Ok(Ok(()))) {
+        tracing::error!("a console refusal could not be journaled");
+    }
+    tracing::warn!(staff = %ctx.staff.id, page, "console access refused (role)");
+    Err(Failure::Forbidden.render(lang, Area::Console))
+}
+
+fn shell(lang: Lang, title: &str, path: &'static str, ctx: &StaffCtx, body: Markup) -> Response {
+    let body = html! {
+        p { (lang.pick("Connecté en tant que ", "Signed in as ")) strong { (ctx.staff.display_name) }
+            " — " (lang.pick("session valable jusqu'à ", "session valid until ")) (when(ctx.session.expires_at)) }
+        (body)
+    };
+    html_response(
+        StatusCode::OK,
+        Page {
+            lang,
+            area: Area::Console,
+            title: title.to_string(),
+            path,
+            nav: nav(lang),
+            sign_out: Some(("/console/deconnexion", ctx.csrf.clone())),
+            body,
+        }
+        .render(),
+    )
+}
+
+/// Open requests, most urgent first (Art. 12(3): one month, extendable).
+pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, "/console").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let listed = state
+        .run(|s| {
+            let caller = rights_caller("web-console");
+            let key = code_key(&s.vault, &caller).map_err(|e| e.to_string())?;
+            let docs = s.vault.docs(caller);
+            RequestService::new(
+                &docs,
+                &*s.clock,
+                s.vault.declarations(),
+                ServiceConfig::new(key),
+            )
+            .list_open()
+            .map_err(|e| e.to_string())
+        })
+        .await;
+    let open = match listed {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "requests could not be listed");
+            return Failure::Internal.render(lang, Area::Console);
+        }
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    let body = html! {
+        @if open.is_empty() {
+            (message("notice", lang.pick("Aucune demande ouverte.", "No open request.")))
+        } @else {
+            table {
+                caption { (lang.pick("Demandes ouvertes, les plus urgentes d'abord", "Open requests, most urgent first")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("Référence", "Reference")) }
+                    th scope="col" { (lang.pick("Droit", "Right")) }
+                    th scope="col" { (lang.pick("Reçue le", "Received")) }
+                    th scope="col" { (lang.pick("Statut", "Status")) }
+                    th scope="col" { (lang.pick("Prochaine échéance", "Next due")) }
+                    th scope="col" { (lang.pick("Date limite légale", "Legal deadline")) }
+                    th scope="col" { (lang.pick("Urgence", "Urgency")) }
+                } }
+                tbody {
+                    @for r in &open {
+                        tr {
+                            td { code { (r.id) } }
+                            td { (r.kind.label(lang)) }
+                            td { (when(r.received_at)) }
+                            td { (r.status.label(lang)) }
+                            td { @if let Some(d) = &r.next_due { (when(d.at)) } @else { "—" } }
+                            td { (r.effective_deadline.legal.format("%Y-%m-%d")) }
+                            td class=(urgency_class(r.urgency)) {
+                                (r.urgency.map(|u| u.label(lang)).unwrap_or("—"))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    shell(
+        lang,
+        lang.pick("Demandes de droits", "Rights requests"),
+        "/console",
+        &ctx,
+        body,
+    )
+}
+
+/// The breach register with its clocks (Art. 33(1): 72 hours).
+pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, "/console/violations").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let listed = state
+        .run(|s| {
+            let docs = s
+                .vault
+                .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
+            BreachRegister::new(
+                &docs,
+                &*s.clock,
+                s.vault.declarations(),
+                BreachClockConfig::default(),
+            )
+            .list()
+            .map_err(|e| e.to_string())
+        })
+        .await;
+    let listing = match listed {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the breach register could not be listed");
+            return Failure::Internal.render(lang, Area::Console);
+        }
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    let body = html! {
+        @if listing.breaches.is_empty() {
+            (message("notice", lang.pick("Aucune violation au registre.", "No breach in the register.")))
+        } @else {
+            table {
+                caption { (lang.pick("Registre des violations (art. 33(5) RGPD)", "Breach register (Art. 33(5) GDPR)")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("Référence", "Reference")) }
+                    th scope="col" { (lang.pick("Ouverte", "Open")) }
+                    th scope="col" { (lang.pick("Certitude", "Certainty")) }
+                    th scope="col" { (lang.pick("Connue le", "Aware since")) }
+                    th scope="col" { (lang.pick("Échéance autorité", "Authority due")) }
+                    th scope="col" { (lang.pick("Urgence", "Urgency")) }
+                    th scope="col" { (lang.pick("À faire", "To do")) }
+                } }
+                tbody {
+                    @for b in &listing.breaches {
+                        tr {
+                            td { code { (b.id) } }
+                            td { (if b.open { lang.pick("oui", "yes") } else { lang.pick("non", "no") }) }
+                            td { (b.certainty.label(lang)) }
+                            td { (when(b.aware_at)) }
+                            td { @if let Some(d) = b.next_due { (when(d)) } @else { "—" } }
+                            td class=(urgency_class(b.urgency)) { (b.urgency.map(|u| u.label(lang)).unwrap_or("—")) }
+                            td { ul { @for d in &b.duties { li { (d.describe(lang)) } } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if !listing.damaged.is_empty() {
+            (message("error", lang.pick(
+                "Des violations enregistrées ne peuvent pas être lues ; vérifiez-les :",
+                "Some stored breaches cannot be read; inspect them:"
+            )))
+            ul { @for d in &listing.damaged { li { code { (d.id) } } } }
+        }
+    };
+    shell(
+        lang,
+        lang.pick("Violations de données", "Data breaches"),
+        "/console/violations",
+        &ctx,
+        body,
+    )
+}
+
+/// Whether the audit journal is intact (hash chain and signed checkpoints).
+pub async fn journal(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, "/console/journal").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let checked = state.run(|s| s.vault.verify_journal()).await;
+    let verdict = match checked {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the journal could not be verified");
+            return Failure::Internal.render(lang, Area::Console);
+        }
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    let now = state.clock.now();
+    let body = html! {
+        p { (lang.pick("Vérifié le ", "Verified on ")) (when(now)) }
+        @match &verdict {
+            Verdict::Intact { first, last, checkpoints, unsigned_tail } => {
+                (message("notice", lang.pick("Journal intact : chaque entrée est chaînée et chaque point de contrôle signé est valide.",
+                    "Journal intact: every entry chains and every signed checkpoint holds.")))
+                dl {
+                    dt { (lang.pick("Entrées conservées", "Entries kept")) } dd { (first) " – " (last) }
+                    dt { (lang.pick("Points de contrôle signés", "Signed checkpoints")) } dd { (checkpoints) }
+                    dt { (lang.pick("Entrées après le dernier point signé", "Entries after the last signed checkpoint")) } dd { (unsigned_tail) }
+                }
+            }
+            Verdict::Broken { entry, reason } => {
+                (message("error", lang.pick("Journal ALTÉRÉ : la chaîne est rompue.", "Journal TAMPERED: the chain is broken.")))
+                dl {
+                    dt { (lang.pick("Première entrée rompue", "First broken entry")) } dd { (entry) }
+                    dt { (lang.pick("Raison", "Reason")) } dd { (reason) }
+                }
+            }
+        }
+    };
+    shell(
+        lang,
+        lang.pick("Journal d'audit", "Audit journal"),
+        "/console/journal",
+        &ctx,
+        body,
+    )
+}

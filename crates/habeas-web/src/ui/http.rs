@@ -1,0 +1,198 @@
+//! What every page answer carries and every form is checked against:
+//! security headers, cookies, the peer address and the language.
+//!
+//! Why here: a header forgotten on one page is a hole on that page, so the
+//! headers are set by one middleware for all of them; cookies are parsed
+//! in one place so no handler trusts a header it should not.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
+use habeas_core::lang::Lang;
+
+/// Content security policy: nothing but this origin's stylesheet and
+/// images, no script at all, forms only to this origin, no framing.
+pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Sets the security headers on every page answer.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut response = next.run(req).await;
+    let h = response.headers_mut();
+    let set = |h: &mut HeaderMap, name: HeaderName, value: &'static str| {
+        h.insert(name, HeaderValue::from_static(value));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    // Pages show personal data or session state: never kept by a cache.
+    set(h, header::CACHE_CONTROL, "no-store");
+    set(
+        h,
+        header::STRICT_TRANSPORT_SECURITY,
+        "max-age=31536000; includeSubDomains",
+    );
+    set(
+        h,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    set(
+        h,
+        HeaderName::from_static("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+    );
+    response
+}
+
+/// The value of cookie `name` in the request, if any.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `__Host-` cookie: only over HTTPS (browsers treat loopback as secure),
+/// this host only, invisible to scripts, never sent from another site.
+pub fn host_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
+    format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}")
+}
+
+/// The same cookie, cleared.
+pub fn cleared_cookie(name: &str) -> String {
+    host_cookie(name, "", 0)
+}
+
+/// The peer's address. It comes from the connection (the server must be
+/// started with connect info); never from `X-Forwarded-For`. Without
+/// connect info every request counts as loopback, which only makes the
+/// per-source lock-out coarser, never weaker per login.
+pub struct Peer(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        Ok(Peer(ip))
+    }
+}
+
+/// The language cookie's name (a preference, not a secret).
+pub const LANG_COOKIE: &str = "habeas_lang";
+
+/// The page language: `?lang=` (the switch), then the cookie it set, then
+/// `Accept-Language`, then French.
+pub struct UiLang {
+    pub lang: Lang,
+    /// The switch was used: remember the choice.
+    pub chosen: bool,
+}
+
+pub fn lang_of(parts_query: Option<&str>, headers: &HeaderMap) -> UiLang {
+    if let Some(q) = parts_query {
+        for pair in q.split('&') {
+            if let Some(("lang", v)) = pair.split_once('=')
+                && let Ok(lang) = v.parse::<Lang>()
+            {
+                return UiLang { lang, chosen: true };
+            }
+        }
+    }
+    if let Some(lang) = cookie(headers, LANG_COOKIE).and_then(|v| v.parse::<Lang>().ok()) {
+        return UiLang {
+            lang,
+            chosen: false,
+        };
+    }
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let lang = accept
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .map(|tag| tag.trim().to_ascii_lowercase())
+        .find_map(|tag| match tag.split('-').next() {
+            Some("fr") => Some(Lang::Fr),
+            Some("en") => Some(Lang::En),
+            _ => None,
+        })
+        .unwrap_or(Lang::Fr);
+    UiLang {
+        lang,
+        chosen: false,
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for UiLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(lang_of(parts.uri.query(), &parts.headers))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn cookies_are_found_by_exact_name_only() {
+        let h = headers(&[("cookie", "a=1; __Host-x=2"), ("cookie", "b=3")]);
+        assert_eq!(cookie(&h, "__Host-x"), Some("2"));
+        assert_eq!(cookie(&h, "b"), Some("3"));
+        assert_eq!(cookie(&h, "x"), None);
+    }
+
+    #[test]
+    fn language_switch_beats_cookie_beats_browser_beats_french() {
+        let none = headers(&[]);
+        assert_eq!(lang_of(None, &none).lang, Lang::Fr);
+        let browser = headers(&[("accept-language", "de-DE, en-GB;q=0.8, fr;q=0.5")]);
+        assert_eq!(lang_of(None, &browser).lang, Lang::En);
+        let cookie = headers(&[("accept-language", "en"), ("cookie", "habeas_lang=fr")]);
+        assert_eq!(lang_of(None, &cookie).lang, Lang::Fr);
+        let switched = lang_of(Some("x=1&lang=en"), &cookie);
+        assert_eq!(switched.lang, Lang::En);
+        assert!(switched.chosen);
+        assert_eq!(lang_of(Some("lang=de"), &none).lang, Lang::Fr);
+    }
+
+    #[test]
+    fn host_cookies_are_secure_http_only_and_strict() {
+        let c = host_cookie("__Host-a", "v", 60);
+        for part in [
+            "Path=/",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Strict",
+            "Max-Age=60",
+        ] {
+            assert!(c.contains(part), "{c} lacks {part}");
+        }
+        assert!(!c.contains("Domain"));
+    }
+}

@@ -1,0 +1,154 @@
+//! # The web pages: staff sign-in, the DPO console and the "Mes données" portal
+//!
+//! Why a module apart from the JSON API: pages carry a browser session (a
+//! cookie) instead of a bearer token, so every form needs a CSRF token, every
+//! answer needs strict security headers, and the text must exist in French
+//! and English. The JSON API keeps its own rules in `api.rs`.
+//!
+//! Layout: [`page`] (shell, styles, language), [`http`] (cookies, headers,
+//! CSRF, peer address), [`secret`] (the server keys, kept sealed in the vault),
+//! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
+//! (requests, breaches, journal), [`portal_auth`] (single-use codes and
+//! subject sessions) and [`portal`] (the subject's pages). Every store call
+//! runs on a blocking thread through [`UiState::run`].
+
+mod console;
+mod http;
+mod page;
+mod portal;
+mod portal_auth;
+mod secret;
+mod staff;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use habeas_auth::{Auth, AuthConfig, CsrfKey, RoleCatalog};
+use habeas_core::clock::Clock;
+use habeas_engine::{Caller, EngineError, Vault};
+use habeas_notify::Mailer;
+
+/// How the pages behave; [`UiConfig::new`] gives the defaults.
+#[derive(Debug, Clone)]
+pub struct UiConfig {
+    /// The public `https://` address the portal's sign-in links point to.
+    pub public_url: String,
+    /// Roles that may open the console pages (requests, breaches, journal).
+    pub console_roles: BTreeSet<String>,
+    /// Staff sign-in parameters (hashing, lock-out, sessions, TOTP roles).
+    pub auth: AuthConfig,
+    /// Lifetime of a portal sign-in code, in minutes.
+    pub portal_code_minutes: i64,
+    /// Portal sessions end after this many idle minutes.
+    pub portal_idle_minutes: i64,
+    /// ... and after this many minutes in all.
+    pub portal_absolute_minutes: i64,
+}
+
+impl UiConfig {
+    pub fn new(public_url: impl Into<String>) -> Self {
+        UiConfig {
+            public_url: public_url.into(),
+            console_roles: ["admin", "dpo"].into_iter().map(String::from).collect(),
+            auth: AuthConfig::default(),
+            portal_code_minutes: 15,
+            portal_idle_minutes: 15,
+            portal_absolute_minutes: 60,
+        }
+    }
+}
+
+/// What every page handler shares.
+#[derive(Clone)]
+pub struct UiState {
+    pub(crate) vault: Arc<Vault>,
+    pub(crate) auth: Arc<Auth>,
+    pub(crate) mailer: Arc<dyn Mailer + Send + Sync>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: Arc<UiConfig>,
+    pub(crate) keys: Arc<secret::WebKeys>,
+}
+
+impl UiState {
+    /// Loads (or creates) the server keys from the vault and starts the
+    /// staff sign-in machinery. Blocking: call it before serving.
+    pub fn open(
+        vault: Arc<Vault>,
+        mailer: Arc<dyn Mailer + Send + Sync>,
+        clock: Arc<dyn Clock>,
+        config: UiConfig,
+    ) -> Result<UiState, EngineError> {
+        let keys = secret::WebKeys::load(&vault)?;
+        let roles = RoleCatalog::from_declarations(vault.declarations());
+        let auth = Auth::new(
+            config.auth.clone(),
+            roles,
+            CsrfKey::from_bytes(keys.csrf_bytes()),
+        )
+        .map_err(|e| EngineError::Storage(format!("staff sign-in settings: {e}")))?;
+        Ok(UiState {
+            vault,
+            auth: Arc::new(auth),
+            mailer,
+            clock,
+            config: Arc::new(config),
+            keys: Arc::new(keys),
+        })
+    }
+
+    /// Runs `f` on a blocking thread (store, hashing and crypto work).
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, page::Failure>
+    where
+        T: Send + 'static,
+        F: FnOnce(&UiState) -> T + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a page worker task failed");
+                page::Failure::Internal
+            })
+    }
+
+    /// The vault caller for writes made by the web layer itself (sessions,
+    /// codes), journaled as `actor`.
+    pub(crate) fn caller(actor: &str, purpose: &str) -> Caller {
+        Caller::operator(actor, purpose)
+    }
+}
+
+/// The pages' routes, to merge into the application router.
+pub fn routes(state: UiState) -> Router {
+    Router::new()
+        .route("/ui/style.css", get(page::stylesheet))
+        .route(
+            "/console/connexion",
+            get(staff::login_form).post(staff::login),
+        )
+        .route(
+            "/console/mot-de-passe",
+            get(staff::password_form).post(staff::change_password),
+        )
+        .route(
+            "/console/totp",
+            get(staff::totp_form).post(staff::totp_confirm),
+        )
+        .route("/console/deconnexion", post(staff::logout))
+        .route("/console", get(console::requests))
+        .route("/console/violations", get(console::breaches))
+        .route("/console/journal", get(console::journal))
+        .route("/portail", get(portal::home))
+        .route("/portail/connexion", post(portal::ask_code))
+        .route("/portail/lien", get(portal::link))
+        .route("/portail/code", post(portal::enter_code))
+        .route("/portail/export.json", get(portal::export_json))
+        .route("/portail/export.zip", get(portal::export_zip))
+        .route("/portail/consentement", post(portal::consent))
+        .route("/portail/deconnexion", post(portal::logout))
+        .layer(middleware::from_fn(http::security_headers))
+        .with_state(state)
+}

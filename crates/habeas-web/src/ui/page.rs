@@ -1,0 +1,234 @@
+//! The page shell shared by the console and the portal: `lang` attribute,
+//! landmarks (header, nav, main, footer), the language switch, the
+//! stylesheet served from the binary, and the error pages.
+//!
+//! Why one shell: accessibility and the language switch must hold on every
+//! page, and no page may pull anything from another origin.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use habeas_core::lang::Lang;
+use maud::{DOCTYPE, Markup, html};
+
+/// The stylesheet (the only style source the CSP allows).
+const STYLE: &str = include_str!("style.css");
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLE,
+    )
+        .into_response()
+}
+
+/// Which area a page belongs to (its title and navigation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Console,
+    Portal,
+}
+
+/// A page: its title, where it lives (for the language switch) and body.
+pub struct Page<'a> {
+    pub lang: Lang,
+    pub area: Area,
+    pub title: String,
+    /// The path of this page, for the language switch.
+    pub path: &'a str,
+    /// Navigation links (label, path), shown when signed in.
+    pub nav: Vec<(String, &'static str)>,
+    /// A sign-out form (action, CSRF token), shown when signed in.
+    pub sign_out: Option<(&'static str, String)>,
+    pub body: Markup,
+}
+
+impl Page<'_> {
+    pub fn render(self) -> Markup {
+        let lang = self.lang;
+        let other = match lang {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        };
+        let site = match self.area {
+            Area::Console => lang.pick("Console du DPO — Habeas", "DPO console — Habeas"),
+            Area::Portal => lang.pick("Mes données", "My data"),
+        };
+        html! {
+            (DOCTYPE)
+            html lang=(lang.tag()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="referrer" content="no-referrer";
+                    title { (self.title) " — " (site) }
+                    link rel="stylesheet" href="/ui/style.css";
+                }
+                body {
+                    a class="skip" href="#contenu" { (lang.pick("Aller au contenu", "Skip to content")) }
+                    header {
+                        p class="site" { (site) }
+                        nav aria-label=(lang.pick("Langue", "Language")) {
+                            a href={ (self.path) "?lang=" (other.tag()) } hreflang=(other.tag()) lang=(other.tag()) {
+                                (other.pick("Français", "English"))
+                            }
+                        }
+                        @if !self.nav.is_empty() {
+                            nav aria-label=(lang.pick("Navigation principale", "Main navigation")) {
+                                ul {
+                                    @for (label, href) in &self.nav {
+                                        li { a href=(href) aria-current=[(*href == self.path).then_some("page")] { (label) } }
+                                    }
+                                }
+                            }
+                        }
+                        @if let Some((action, token)) = &self.sign_out {
+                            form method="post" action=(action) class="signout" {
+                                input type="hidden" name="csrf" value=(token);
+                                button type="submit" { (lang.pick("Se déconnecter", "Sign out")) }
+                            }
+                        }
+                    }
+                    main id="contenu" {
+                        h1 { (self.title) }
+                        (self.body)
+                    }
+                    footer {
+                        p { (lang.pick(
+                            "Données personnelles traitées conformément au RGPD.",
+                            "Personal data processed under the GDPR."
+                        )) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An HTML answer with a status.
+pub fn html_response(status: StatusCode, markup: Markup) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markup.into_string(),
+    )
+        .into_response()
+}
+
+/// A `303 See Other` to `to`, with cookies to set.
+pub fn redirect(to: &str, cookies: &[String]) -> Response {
+    let mut r = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
+    add_cookies(&mut r, cookies);
+    r
+}
+
+pub fn add_cookies(r: &mut Response, cookies: &[String]) {
+    for c in cookies {
+        if let Ok(v) = HeaderValue::from_str(c) {
+            r.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+}
+
+/// A message box (error or notice), announced to screen readers.
+pub fn message(kind: &str, text: &str) -> Markup {
+    html! {
+        p class={ "msg " (kind) } role=(if kind == "error" { "alert" } else { "status" }) { (text) }
+    }
+}
+
+/// Why a page cannot be shown; rendered as a short page in the language.
+#[derive(Debug)]
+pub enum Failure {
+    /// Something went wrong on our side; details are in the server log only.
+    Internal,
+    /// The form's CSRF token is missing or wrong.
+    Csrf,
+    /// The signed-in staff member's roles do not open this page.
+    Forbidden,
+    /// Not found (an unknown id).
+    NotFound,
+}
+
+impl Failure {
+    pub fn render(&self, lang: Lang, area: Area) -> Response {
+        let (status, title, text) = match self {
+            Failure::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                lang.pick("Erreur interne", "Internal error"),
+                lang.pick(
+                    "La page n'a pas pu être préparée. Réessayez ; si cela persiste, prévenez l'administrateur (le détail est dans le journal du serveur).",
+                    "The page could not be prepared. Try again; if it persists, tell the administrator (details are in the server log).",
+                ),
+            ),
+            Failure::Csrf => (
+                StatusCode::FORBIDDEN,
+                lang.pick("Formulaire refusé", "Form refused"),
+                lang.pick(
+                    "Ce formulaire a expiré ou ne vient pas de ce site (jeton anti-falsification absent ou erroné). Rechargez la page et renvoyez-le.",
+                    "This form expired or did not come from this site (anti-forgery token missing or wrong). Reload the page and send it again.",
+                ),
+            ),
+            Failure::Forbidden => (
+                StatusCode::FORBIDDEN,
+                lang.pick("Accès refusé", "Access refused"),
+                lang.pick(
+                    "Vos rôles ne donnent pas accès à cette page. Le refus est inscrit au journal d'audit ; demandez à un administrateur si vous en avez besoin.",
+                    "Your roles do not open this page. The refusal is written to the audit journal; ask an administrator if you need it.",
+                ),
+            ),
+            Failure::NotFound => (
+                StatusCode::NOT_FOUND,
+                lang.pick("Introuvable", "Not found"),
+                lang.pick("Cette page n'existe pas.", "This page does not exist."),
+            ),
+        };
+        let page = Page {
+            lang,
+            area,
+            title: title.to_string(),
+            path: "/",
+            nav: Vec::new(),
+            sign_out: None,
+            body: message("error", text),
+        };
+        html_response(status, page.render())
+    }
+}
+
+/// A date and time in UTC, written the same in both languages.
+pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shell_has_lang_landmarks_and_a_switch_to_the_other_language() {
+        let page = Page {
+            lang: Lang::Fr,
+            area: Area::Portal,
+            title: "Titre <b>".into(),
+            path: "/portail",
+            nav: vec![("Mes données".into(), "/portail")],
+            sign_out: None,
+            body: html! { p { "x" } },
+        }
+        .render()
+        .into_string();
+        assert!(page.contains("<html lang=\"fr\">"));
+        assert!(page.contains("<main id=\"contenu\">"));
+        assert!(page.contains("href=\"/portail?lang=en\""));
+        assert!(page.contains("aria-current=\"page\""));
+        // Escaped, never raw markup from a value.
+        assert!(page.contains("Titre &lt;b&gt;"));
+        assert!(!page.contains("<script"));
+    }
+}

@@ -1,0 +1,668 @@
+//! The "Mes données / My data" portal: sign-in by a single-use code sent to
+//! a registered address, then everything held about the subject grouped by
+//! category (recording date, source, purposes), the purposes, legal bases,
+//! recipients, retention and rights in plain words, downloads (JSON, CSV
+//! zip) and consents (give, withdraw).
+//!
+//! Why it reuses habeas-rights: the page shows exactly the Art. 15 answer
+//! (`build_access_export`) the subject would receive by post, so the two can
+//! never disagree. Every read goes through the vault under the rights
+//! purpose and is journaled. What the journal cannot give yet — "when and
+//! why my data was accessed" — is said on the page, not invented.
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Duration;
+use habeas_core::consent::{ConsentState, NoticeShown, Sha256Digest};
+use habeas_core::declarations::Declarations;
+use habeas_core::lang::Lang;
+use habeas_engine::Caller;
+use habeas_notify::MailAddress;
+use habeas_notify::templates::{Authority, Organisation, PortalSignIn, Recipient, portal_sign_in};
+use habeas_rights::consent_store::ConsentStore;
+use habeas_rights::export::model::AccessExport;
+use habeas_rights::export::{
+    access::build_access_export, csv_zip::access_csv_zip, json::access_json,
+};
+use habeas_rights::vault_bridge::{RIGHTS_PURPOSE, holdings};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::UiState;
+use super::http::{UiLang, cleared_cookie, cookie, host_cookie};
+use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
+use super::portal_auth;
+use super::staff::{pre_session, pre_session_ok};
+
+/// The portal session cookie.
+pub const PORTAL_COOKIE: &str = "__Host-habeas_portal";
+
+/// The vault caller of the portal: a rights read, journaled as such.
+fn portal_caller() -> Caller {
+    Caller::operator("portal", RIGHTS_PURPOSE)
+}
+
+fn page(
+    lang: Lang,
+    title: &str,
+    path: &'static str,
+    signed_in: Option<String>,
+    body: Markup,
+) -> Markup {
+    Page {
+        lang,
+        area: Area::Portal,
+        title: title.to_string(),
+        path,
+        nav: Vec::new(),
+        sign_out: signed_in.map(|csrf| ("/portail/deconnexion", csrf)),
+        body,
+    }
+    .render()
+}
+
+/// The signed-in subject and the session token, if any.
+async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(String, String)> {
+    let token = cookie(headers, PORTAL_COOKIE)?.to_string();
+    let t = token.clone();
+    let subject = state
+        .run(move |s| {
+            let docs = s.vault.docs(portal_caller());
+            portal_auth::check_session(
+                &docs,
+                &t,
+                s.clock.now(),
+                Duration::minutes(s.config.portal_idle_minutes),
+            )
+        })
+        .await
+        .ok()?
+        .ok()??;
+    Some((subject, token))
+}
+
+fn sign_in_page(lang: Lang, csrf: &str) -> Markup {
+    let body = html! {
+        p { (lang.pick(
+            "Indiquez l'adresse électronique que nous connaissons pour vous. Nous y enverrons un code à usage unique pour vous connecter, sans mot de passe.",
+            "Enter the e-mail address we know for you. We will send it a single-use code to sign in, without a password."
+        )) }
+        form method="post" action="/portail/connexion" {
+            input type="hidden" name="csrf" value=(csrf);
+            label for="email" { (lang.pick("Adresse électronique", "E-mail address")) }
+            input type="email" id="email" name="email" autocomplete="email" required autofocus;
+            button type="submit" { (lang.pick("Recevoir un code", "Send me a code")) }
+        }
+    };
+    page(
+        lang,
+        lang.pick("Connexion à Mes données", "Sign in to My data"),
+        "/portail",
+        None,
+        body,
+    )
+}
+
+fn code_page(lang: Lang, csrf: &str, challenge: &str, code: &str, note: Option<Markup>) -> Markup {
+    let body = html! {
+        @if let Some(n) = note { (n) }
+        form method="post" action="/portail/code" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="challenge" value=(challenge);
+            label for="code" { (lang.pick("Code reçu par courriel (8 chiffres)", "Code received by e-mail (8 digits)")) }
+            input type="text" id="code" name="code" value=(code) inputmode="numeric" autocomplete="one-time-code" required autofocus;
+            button type="submit" { (lang.pick("Se connecter", "Sign in")) }
+        }
+        p { a href="/portail" { (lang.pick("Demander un autre code", "Ask for another code")) } }
+    };
+    page(
+        lang,
+        lang.pick("Saisir le code", "Enter the code"),
+        "/portail",
+        None,
+        body,
+    )
+}
+
+pub async fn home(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let mut r = match subject_of(&state, &headers).await {
+        Some((subject, token)) => data_page(&state, lang, subject, token).await,
+        None => {
+            let (csrf, set) = pre_session(&state, &headers);
+            let mut r = html_response(StatusCode::OK, sign_in_page(lang, &csrf));
+            add_cookies(&mut r, &set.into_iter().collect::<Vec<_>>());
+            r
+        }
+    };
+    if l.chosen {
+        add_cookies(
+            &mut r,
+            &[format!(
+                "{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
+                super::http::LANG_COOKIE,
+                lang.tag()
+            )],
+        );
+    }
+    r
+}
+
+/// The organisation as named in the sign-in message.
+fn organisation(decls: &Declarations) -> Organisation {
+    let name = decls
+        .organisation()
+        .map(|o| o.name.get_ref().clone())
+        .unwrap_or_else(|| "—".into());
+    let dpo_contact = decls
+        .dpo()
+        .and_then(|d| d.email.as_ref().map(|e| e.get_ref().clone()))
+        .or_else(|| {
+            decls
+                .rights()
+                .and_then(|r| r.contact_email.as_ref().map(|e| e.get_ref().clone()))
+        })
+        .unwrap_or_else(|| name.clone());
+    let authority = match decls.organisation().map(|o| o.country.get_ref().as_str()) {
+        Some("BE") => Authority::Apd,
+        _ => Authority::Cnil,
+    };
+    Organisation {
+        name,
+        dpo_contact,
+        authority,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// Sends a code if the address is registered; answers the same either way.
+pub async fn ask_code(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Response {
+    let lang = l.lang;
+    if !pre_session_ok(&state, &headers, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let challenge = portal_auth::random_id();
+    let id = challenge.clone();
+    let done = state
+        .run(move |s| send_code(s, &id, form.email.trim(), lang))
+        .await;
+    if let Ok(Err(e)) = &done {
+        // Logged without the address; the answer stays the same.
+        tracing::error!(error = %e, "a portal sign-in code could not be sent");
+    }
+    let note = message(
+        "notice",
+        lang.pick(
+            "Si cette adresse est enregistrée chez nous, un code vient d'y être envoyé. Il sert une fois et expire dans quelques minutes.",
+            "If this address is registered with us, a code has just been sent to it. It works once and expires in a few minutes.",
+        ),
+    );
+    html_response(
+        StatusCode::OK,
+        code_page(lang, &form.csrf, &challenge, "", Some(note)),
+    )
+}
+
+fn send_code(s: &UiState, challenge: &str, email: &str, lang: Lang) -> Result<(), String> {
+    let caller = portal_caller();
+    // An address the blind index cannot normalise is simply not registered.
+    let Ok(found) = s.vault.find(&caller, "email", email) else {
+        return Ok(());
+    };
+    let Some(subject) = found.first() else {
+        return Ok(());
+    };
+    let Ok(to) = email.parse::<MailAddress>() else {
+        return Ok(());
+    };
+    let docs = s.vault.docs(caller);
+    let now = s.clock.now();
+    let expires_at = now + Duration::minutes(s.config.portal_code_minutes);
+    let code = portal_auth::issue(&docs, &s.keys, challenge, subject, expires_at)
+        .map_err(|e| e.to_string())?;
+    let link = format!(
+        "{}/portail/lien?c={challenge}&k={code}",
+        s.config.public_url.trim_end_matches('/')
+    );
+    let offset = habeas_core::calendar::local_offset(expires_at);
+    let mail = portal_sign_in(
+        &organisation(s.vault.declarations()),
+        &Recipient {
+            to,
+            lang: Some(lang),
+        },
+        &PortalSignIn {
+            link,
+            code: Some(code),
+            expires_at: expires_at.with_timezone(&offset),
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    s.mailer.send(&mail).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    c: String,
+    #[serde(default)]
+    k: String,
+}
+
+/// The link from the message: a page with one button, so that a mail
+/// scanner following links does not spend the code.
+pub async fn link(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Query(q): Query<LinkQuery>,
+) -> Response {
+    let (csrf, set) = pre_session(&state, &headers);
+    let challenge = if portal_auth::well_formed_id(&q.c) {
+        q.c
+    } else {
+        String::new()
+    };
+    let code: String = q.k.chars().filter(char::is_ascii_digit).take(8).collect();
+    let mut r = html_response(
+        StatusCode::OK,
+        code_page(l.lang, &csrf, &challenge, &code, None),
+    );
+    add_cookies(&mut r, &set.into_iter().collect::<Vec<_>>());
+    r
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    challenge: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn enter_code(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let lang = l.lang;
+    if !pre_session_ok(&state, &headers, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let (challenge, code) = (form.challenge.clone(), form.code.clone());
+    let outcome = state
+        .run(move |s| {
+            let docs = s.vault.docs(portal_caller());
+            let now = s.clock.now();
+            match portal_auth::redeem(&docs, &s.keys, &challenge, &code, now)? {
+                Some(subject) => portal_auth::open_session(
+                    &docs,
+                    &subject,
+                    now,
+                    Duration::minutes(s.config.portal_absolute_minutes),
+                )
+                .map(Some),
+                None => Ok(None),
+            }
+        })
+        .await;
+    match outcome {
+        Ok(Ok(Some(token))) => {
+            let max_age = state.config.portal_absolute_minutes * 60;
+            redirect("/portail", &[host_cookie(PORTAL_COOKIE, &token, max_age)])
+        }
+        Ok(Ok(None)) => {
+            let note = message(
+                "error",
+                lang.pick(
+                    "Code erroné, expiré ou déjà utilisé. Vérifiez-le, ou demandez-en un autre.",
+                    "Wrong, expired or already used code. Check it, or ask for another one.",
+                ),
+            );
+            html_response(
+                StatusCode::UNAUTHORIZED,
+                code_page(lang, &form.csrf, &form.challenge, "", Some(note)),
+            )
+        }
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a portal code could not be checked");
+            Failure::Internal.render(lang, Area::Portal)
+        }
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+/// The Art. 15 answer for the signed-in subject, in `lang`.
+fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, String> {
+    let caller = portal_caller();
+    let docs = s.vault.docs(caller.clone());
+    let held = holdings(&s.vault, &caller, &docs, &*s.clock, subject).map_err(|e| e.to_string())?;
+    Ok(build_access_export(
+        s.vault.declarations(),
+        &held,
+        lang,
+        s.clock.now(),
+    ))
+}
+
+fn consent_label(state: &ConsentState, lang: Lang) -> String {
+    match state {
+        ConsentState::Unknown => lang.pick("jamais demandé", "never asked").to_string(),
+        ConsentState::Given { since } => {
+            format!("{} {}", lang.pick("donné le", "given on"), when(*since))
+        }
+        ConsentState::Refused { since } => {
+            format!("{} {}", lang.pick("refusé le", "refused on"), when(*since))
+        }
+        ConsentState::Withdrawn { since } => {
+            format!(
+                "{} {}",
+                lang.pick("retiré le", "withdrawn on"),
+                when(*since)
+            )
+        }
+        #[allow(unreachable_patterns)]
+        _ => lang.pick("état inconnu", "unknown state").to_string(),
+    }
+}
+
+async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) -> Response {
+    let built = state.run(move |s| export_for(s, &subject, lang)).await;
+    let export = match built {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a portal page could not be built");
+            return Failure::Internal.render(lang, Area::Portal);
+        }
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let csrf = state.keys.portal_token(&token);
+    let decls = state.vault.declarations();
+    let body = html! {
+        nav aria-label=(lang.pick("Sur cette page", "On this page")) {
+            ul {
+                li { a href="#donnees" { (lang.pick("Vos données", "Your data")) } }
+                li { a href="#telecharger" { (lang.pick("Télécharger", "Download")) } }
+                li { a href="#finalites" { (lang.pick("Pourquoi nous les traitons", "Why we process them")) } }
+                li { a href="#consentements" { (lang.pick("Vos consentements", "Your consents")) } }
+                li { a href="#droits" { (lang.pick("Vos droits", "Your rights")) } }
+                li { a href="#acces" { (lang.pick("Consultations", "Accesses")) } }
+            }
+        }
+        section aria-labelledby="donnees" {
+            h2 id="donnees" { (lang.pick("Vos données", "Your data")) }
+            @if export.categories.is_empty() {
+                (message("notice", lang.pick("Nous ne détenons aucune donnée vous concernant.", "We hold no data about you.")))
+            }
+            @for c in &export.categories {
+                section {
+                    h3 { (c.label) }
+                    @if let Some(d) = &c.description { p { (d) } }
+                    @if let Some(r) = &c.retention {
+                        p { strong { (lang.pick("Conservation : ", "Kept: ")) } (r.description) }
+                    }
+                    @for r in &c.records {
+                        table {
+                            caption {
+                                (lang.pick("Enregistré le ", "Recorded on ")) (when(r.recorded_at))
+                                " — " (lang.pick("source : ", "source: ")) (r.source_label)
+                                " — " (lang.pick("finalités : ", "purposes: ")) (r.purposes.join(", "))
+                            }
+                            thead { tr {
+                                th scope="col" { (lang.pick("Champ", "Field")) }
+                                th scope="col" { (lang.pick("Valeur", "Value")) }
+                            } }
+                            tbody {
+                                @for (k, v) in &r.fields {
+                                    tr { th scope="row" { (k) } td { (v) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="telecharger" {
+            h2 id="telecharger" { (lang.pick("Télécharger une copie", "Download a copy")) }
+            ul {
+                li { a href={ "/portail/export.json?lang=" (lang.tag()) } download { (lang.pick("Tout, au format JSON", "Everything, as JSON")) } }
+                li { a href={ "/portail/export.zip?lang=" (lang.tag()) } download { (lang.pick("Tout, en tableaux CSV (archive zip)", "Everything, as CSV tables (zip archive)")) } }
+            }
+        }
+        section aria-labelledby="finalites" {
+            h2 id="finalites" { (lang.pick("Pourquoi nous traitons vos données", "Why we process your data")) }
+            @for p in &export.purposes {
+                h3 { (p.name) }
+                @if let Some(text) = &p.purpose { p { (text) } }
+                @if let Some(b) = &p.legal_basis {
+                    p { strong { (lang.pick("Base légale : ", "Legal basis: ")) } (b.label) " (" (b.article) ")" }
+                }
+                @if !p.recipients.is_empty() {
+                    p { strong { (lang.pick("Destinataires : ", "Recipients: ")) } (p.recipients.join(", ")) }
+                }
+            }
+            @if !export.recipients.is_empty() {
+                h3 { (lang.pick("Qui reçoit vos données", "Who receives your data")) }
+                ul { @for r in &export.recipients {
+                    li { (r.name) " — " (r.role_label) @if let Some(c) = &r.country { " (" (c) ")" } }
+                } }
+            }
+            @if !export.transfers.is_empty() {
+                h3 { (lang.pick("Transferts hors de l'Union européenne", "Transfers outside the European Union")) }
+                ul { @for t in &export.transfers {
+                    li { (t.recipient_name) " — " (t.country) @if let Some(s) = &t.safeguard_label { " : " (s) } }
+                } }
+            }
+            p { (export.automated_decisions.statement) }
+        }
+        section aria-labelledby="consentements" {
+            h2 id="consentements" { (lang.pick("Vos consentements", "Your consents")) }
+            @if decls.consents.is_empty() {
+                p { (lang.pick("Aucun traitement ne repose sur votre consentement.", "No processing relies on your consent.")) }
+            }
+            @for (name, purpose) in &decls.consents {
+                @let state = export.consents.iter().find(|c| &c.purpose == name.get_ref()).map(|c| &c.state);
+                @let given = matches!(state, Some(ConsentState::Given { .. }));
+                form method="post" action="/portail/consentement" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="purpose" value=(name.get_ref());
+                    input type="hidden" name="action" value=(if given { "withdraw" } else { "give" });
+                    p { (purpose.text.get(lang)) }
+                    p { strong { (lang.pick("État : ", "State: ")) }
+                        (state.map(|s| consent_label(s, lang)).unwrap_or_else(|| consent_label(&ConsentState::Unknown, lang))) }
+                    button type="submit" {
+                        @if given { (lang.pick("Retirer mon consentement", "Withdraw my consent")) }
+                        @else { (lang.pick("Donner mon consentement", "Give my consent")) }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="droits" {
+            h2 id="droits" { (lang.pick("Vos droits", "Your rights")) }
+            ul { @for r in &export.rights {
+                li { strong { (r.label) } " (" (r.article) ") — " (r.how) }
+            } }
+            p { (export.complaint.statement) }
+        }
+        section aria-labelledby="acces" {
+            h2 id="acces" { (lang.pick("Quand et pourquoi vos données ont été consultées", "When and why your data was accessed")) }
+            @if export.access_log.is_empty() {
+                p { (lang.pick(
+                    "Cette liste n'est pas encore disponible en ligne : notre journal d'audit enregistre chaque consultation, mais ne permet pas encore de les retrouver par personne. Demandez-la à notre délégué à la protection des données ; nous vous donnerons les dates et finalités.",
+                    "This list is not available online yet: our audit journal records every access but cannot yet find them by person. Ask our data protection officer; we will give you the dates and purposes."
+                )) }
+            } @else {
+                ul { @for a in &export.access_log { li { (when(a.at)) " — " (a.purpose_label) } } }
+            }
+        }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.pick("Mes données", "My data"),
+            "/portail",
+            Some(csrf),
+            body,
+        ),
+    )
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+    let mut r = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, content_type)],
+        bytes,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+async fn export_as(state: UiState, l: UiLang, headers: HeaderMap, zip: bool) -> Response {
+    let lang = l.lang;
+    let Some((subject, _)) = subject_of(&state, &headers).await else {
+        return redirect("/portail", &[]);
+    };
+    let made = state
+        .run(move |s| {
+            let export = export_for(s, &subject, lang)?;
+            if zip {
+                access_csv_zip(&export).map_err(|e| e.to_string())
+            } else {
+                access_json(&export).map_err(|e| e.to_string())
+            }
+        })
+        .await;
+    match made {
+        Ok(Ok(bytes)) if zip => download(bytes, "application/zip", "mes-donnees.zip"),
+        Ok(Ok(bytes)) => download(bytes, "application/json", "mes-donnees.json"),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a portal export could not be built");
+            Failure::Internal.render(lang, Area::Portal)
+        }
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+pub async fn export_json(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    export_as(state, l, headers, false).await
+}
+
+pub async fn export_zip(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    export_as(state, l, headers, true).await
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// Gives or withdraws a consent (Art. 7(3): withdrawing as easy as giving).
+pub async fn consent(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<ConsentForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some((subject, token)) = subject_of(&state, &headers).await else {
+        return redirect("/portail", &[]);
+    };
+    if !super::secret::WebKeys::same(&state.keys.portal_token(&token), &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let done = state
+        .run(move |s| {
+            let decls = s.vault.declarations();
+            let Some((_, declared)) = decls
+                .consents
+                .iter()
+                .find(|(k, _)| k.get_ref() == &form.purpose)
+            else {
+                return Ok(false);
+            };
+            let notice = NoticeShown {
+                version: decls
+                    .meta()
+                    .map(|m| m.version.get_ref().clone())
+                    .unwrap_or_else(|| "unversioned".into()),
+                sha256: Sha256Digest::of(declared.text.get(lang).as_bytes()),
+            };
+            let docs = s.vault.docs(portal_caller());
+            let store = ConsentStore::new(&docs, &*s.clock, decls);
+            match form.action.as_str() {
+                "give" => store
+                    .give(&subject, &form.purpose, "portal", notice)
+                    .map(|_| true),
+                "withdraw" => store
+                    .withdraw(&subject, &form.purpose, "portal", notice)
+                    .map(|_| true),
+                _ => Ok(false),
+            }
+            .map_err(|e| e.to_string())
+        })
+        .await;
+    match done {
+        Ok(Ok(true)) => redirect("/portail#consentements", &[]),
+        Ok(Ok(false)) => Failure::NotFound.render(lang, Area::Portal),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a consent could not be recorded");
+            Failure::Internal.render(lang, Area::Portal)
+        }
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Response {
+    let Some((_, token)) = subject_of(&state, &headers).await else {
+        return redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)]);
+    };
+    if !super::secret::WebKeys::same(&state.keys.portal_token(&token), &form.csrf) {
+        return Failure::Csrf.render(l.lang, Area::Portal);
+    }
+    let _ = state
+        .run(move |s| {
+            let docs = s.vault.docs(portal_caller());
+            if let Err(e) = portal_auth::close_session(&docs, &token) {
+                tracing::warn!(error = %e, "a portal session could not be closed");
+            }
+        })
+        .await;
+    redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)])
+}
