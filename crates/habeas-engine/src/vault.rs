@@ -652,30 +652,31 @@ impl Vault {
                 records.push(self.sealed_record(&p, dek, now)?);
             }
         }
-        let mut entries: Vec<Entry> = new_subjects
+        // One entry per (subject, category) of the batch, not per record; a
+        // subject the batch creates is recorded in its first write entry
+        // (`created kind=…`) rather than in an entry of its own.
+        let mut kinds: BTreeMap<&str, &str> = new_subjects
             .iter()
-            .map(|(id, kind)| {
+            .map(|(id, kind)| (id.as_str(), kind.as_str()))
+            .collect();
+        let entries: Vec<Entry> = groups
+            .into_iter()
+            .map(|((subject, category), n)| {
+                let purpose = caller.authorize(&self.decls, &category).ok();
+                let outcome = match kinds.remove(subject.as_str()) {
+                    Some(kind) => format!("records={n} created kind={kind}"),
+                    None => format!("records={n}"),
+                };
                 self.entry(
                     caller,
-                    "subject.create",
-                    Some(id),
-                    None,
-                    None,
-                    format!("kind={kind}"),
+                    "write",
+                    Some(&subject),
+                    Some(&category),
+                    purpose.as_deref(),
+                    outcome,
                 )
             })
             .collect();
-        entries.extend(groups.into_iter().map(|((subject, category), n)| {
-            let purpose = caller.authorize(&self.decls, &category).ok();
-            self.entry(
-                caller,
-                "write",
-                Some(&subject),
-                Some(&category),
-                purpose.as_deref(),
-                format!("records={n}"),
-            )
-        }));
         let mut ops: Vec<WriteOp> = new_subjects
             .iter()
             .map(|(id, kind)| WriteOp::CreateSubject(self.new_subject(id, kind, now)))
