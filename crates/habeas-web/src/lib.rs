@@ -12,6 +12,7 @@
 //! nothing. All store and crypto work runs through [`blocking`].
 
 mod api;
+pub mod breach;
 mod dto;
 mod error;
 mod metrics;
@@ -79,6 +80,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
             "/api/records/bulk",
             post(api::write_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BODY)),
         )
+        .merge(breach::routes())
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))

@@ -6,6 +6,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api;
+use crate::breach;
 use crate::dto::*;
 
 struct BearerAuth;
@@ -23,9 +24,12 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Habeas vault API", description = "Encrypted personal-data vault: subjects, records, lookup by identifier. Every call is audited."),
-    paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find),
+    paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find,
+          breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
+          breach::notify_authority, breach::export_form, breach::close, breach::reopen),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
-                       RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody)),
+                       RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
+                       breach::ReasonBody, breach::DecisionBody, breach::NotificationBody)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
