@@ -30,11 +30,9 @@ fn aad(kind: &str, id: &str) -> Aad {
     Aad::record_field(SYSTEM, &key_category(kind), id, "document")
 }
 
+/// Engine errors as the contract's storage error (messages hold no document content).
 fn doc_error(e: EngineError) -> DocError {
-    match e {
-        EngineError::Conflict(_) => DocError::Storage(e.to_string()),
-        other => DocError::Storage(other.to_string()),
-    }
+    DocError::Storage(e.to_string())
 }
 
 impl Vault {

@@ -186,3 +186,24 @@ pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
     };
     crate::journal::verify(&*store, &public)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::key_store_url;
+
+    #[test]
+    fn the_key_store_gets_the_data_schema_suffixed_keys() {
+        assert_eq!(
+            key_store_url("postgres://u@h/db"),
+            "postgres://u@h/db?schema=habeas_keys"
+        );
+        assert_eq!(
+            key_store_url("postgres://u@h/db?schema=acme&sslmode=disable"),
+            "postgres://u@h/db?sslmode=disable&schema=acme_keys"
+        );
+        assert_ne!(
+            key_store_url("postgres://u@h/db?schema=x"),
+            "postgres://u@h/db?schema=x"
+        );
+    }
+}
