@@ -9,6 +9,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
+use super::address;
 use super::numbers::DateSpan;
 use crate::finding::Finding;
 use crate::kind::PiiType;
@@ -143,24 +144,9 @@ static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     let fr = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre";
     let en = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
     Regex::new(&format!(
-        r"(?i)\b(?:\d{{1,2}}(?:er)?\s+(?:{fr}|{en})\.?\s+\d{{4}}|(?:{en})\.?\s+\d{{1,2}},?\s+\d{{4}})\b"
+        r"(?i)(?-u:\b)(?:\d{{1,2}}(?:er)?\s+(?:{fr}|{en})\.?\s+\d{{4}}|(?:{en})\.?\s+\d{{1,2}},?\s+\d{{4}})(?-u:\b)"
     ))
     .unwrap_or_else(|e| panic!("date regex: {e}"))
-});
-
-/// House number + street type + name (FR/EN order), or street type + name + number (BE/NL),
-/// optionally followed (same line after a comma, or next line) by a postcode and a town.
-static STREET_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?:\b\d{1,5}(?:\s?(?:bis|ter|[A-D]))?,?\s+(?:[\p{L}'’.-]+\s+){0,4}?[\p{L}'’.-]*\s*",
-        r"|\b(?:[\p{Lu}][\p{L}'’.-]*\s+){0,1}[\p{L}'’.-]+\s+(?:[\p{L}'’.-]+\s+){0,4}?\d{1,4}(?:\s?(?:bte|bus|boîte|b)\s?\d{1,3})?\b)"
-    ))
-    .unwrap_or_else(|e| panic!("street regex: {e}"))
-});
-
-static POSTCODE_TOWN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[ \t]*(?:[0-9]{5}|[1-9][0-9]{3}|B-[1-9][0-9]{3}|F-[0-9]{5})\s+\p{Lu}[\p{L}'’ -]{1,40}|^[ \t]*\p{Lu}[\p{L} .'-]{1,30},\s+[A-Z]{2}\s+[0-9]{5}(?:-[0-9]{4})?")
-        .unwrap_or_else(|e| panic!("postcode regex: {e}"))
 });
 
 fn word_boundary_before(text: &str, i: usize) -> bool {
@@ -174,7 +160,7 @@ fn word_boundary_before(text: &str, i: usize) -> bool {
             .is_none_or(|c| !c.is_alphanumeric())
 }
 
-fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
+pub(super) fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
     let b = text.as_bytes();
     let s = memchr::memrchr(b'\n', &b[..pos]).map_or(0, |i| i + 1);
     let e = memchr::memchr(b'\n', &b[pos..]).map_or(b.len(), |i| pos + i);
@@ -207,7 +193,7 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
                 let (ls, _) = line_bounds(text, s);
                 if ls != street_line_done {
                     street_line_done = ls;
-                    street(text, s, e, kw, out);
+                    address::street(text, s, e, out);
                 }
             }
             _ => {}
@@ -436,83 +422,6 @@ fn split_addresses(v: &str) -> Vec<(usize, usize)> {
     parts
 }
 
-fn street(text: &str, s: usize, e: usize, kw: &str, out: &mut Vec<Finding>) {
-    let (ls, le) = line_bounds(text, s);
-    // Street segment: the comma-free stretch of the line around the street type, plus a
-    // house number written before a comma ("12, rue …").
-    const DELIMS: [char; 8] = [',', ';', '|', '\t', ':', '"', '\'', '('];
-    let mut seg_s = text[ls..s].rfind(DELIMS).map_or(ls, |i| ls + i + 1);
-    if seg_s > ls && text.as_bytes()[seg_s - 1] == b',' {
-        let ns = text[ls..seg_s - 1].rfind(DELIMS).map_or(ls, |i| ls + i + 1);
-        let num = text[ns..seg_s - 1].trim();
-        if !num.is_empty()
-            && num.len() <= 9
-            && num.starts_with(|c: char| c.is_ascii_digit())
-            && num.split_whitespace().count() <= 2
-        {
-            seg_s = ns;
-        }
-    }
-    let seg_e = text[e..le].find(DELIMS).map_or(le, |i| e + i);
-    let seg = &text[seg_s..seg_e];
-    let trimmed_s = seg_s + (seg.len() - seg.trim_start().len());
-    let seg = seg.trim();
-    if seg.is_empty() || seg.len() > 80 {
-        return;
-    }
-    // Cheap gate before any regex: an address has a digit in its street segment or a
-    // postcode right after it (same line after a comma, or the next line). Prose hits of
-    // "place", "route", "court" stop here.
-    let seg_has_digit = seg.bytes().any(|b| b.is_ascii_digit());
-    if !seg_has_digit {
-        let after = &text.as_bytes()[seg_e.min(text.len())..];
-        let next = after
-            .iter()
-            .position(|b| !matches!(b, b',' | b' ' | b'\t' | b'\r' | b'\n'))
-            .map(|k| after[k]);
-        if !next.is_some_and(|b| b.is_ascii_digit() || b == b'B' || b == b'F') {
-            return;
-        }
-    }
-    // A house number in the segment (before the type in FR/EN, after it in BE/NL), or else a
-    // postcode line right after; a street type alone in prose is not an address.
-    let numbered = STREET_LINE
-        .find(seg)
-        .is_some_and(|m| seg[m.start()..m.end()].bytes().any(|b| b.is_ascii_digit()));
-    // Without a number the street type must open the segment ("chemin Tessier").
-    if !numbered && !text[trimmed_s..s].trim().is_empty() {
-        return;
-    }
-    let _ = kw;
-    let start = trimmed_s;
-    let mut end = trimmed_s + seg.len();
-    // Postcode + town: after a comma on the same line, or on the next line.
-    let rest_same = &text[end..le];
-    let rest_same_t = rest_same.trim_start_matches([',', ' ']);
-    let mut postcode = false;
-    if let Some(pm) = POSTCODE_TOWN.find(rest_same_t) {
-        end = end + (rest_same.len() - rest_same_t.len()) + pm.end();
-        postcode = true;
-    } else if le < text.len() {
-        let (ns, ne) = line_bounds(text, le + 1);
-        if let Some(pm) = POSTCODE_TOWN.find(&text[ns..ne]) {
-            end = ns + pm.end();
-            postcode = true;
-        }
-    }
-    let end = text[start..end].trim_end().len() + start;
-    if postcode {
-        out.push(Finding::new(
-            start,
-            end,
-            PiiType::PostalAddress,
-            if numbered { 0.85 } else { 0.75 },
-        ));
-    } else if numbered && seg.len() >= 8 {
-        out.push(Finding::new(start, end, PiiType::PostalAddress, 0.6));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,17 +468,5 @@ mod tests {
             vec![(PiiType::Person, "Marc Peeters")]
         );
         assert!(found("Madame, Monsieur,\n").is_empty());
-    }
-
-    #[test]
-    fn postal_addresses() {
-        assert_eq!(
-            found("12 rue de la Paix\n75002 Paris\n"),
-            vec![(PiiType::PostalAddress, "12 rue de la Paix\n75002 Paris")]
-        );
-        assert_eq!(
-            found("Rue de la Loi 16, 1000 Bruxelles"),
-            vec![(PiiType::PostalAddress, "Rue de la Loi 16, 1000 Bruxelles")]
-        );
     }
 }

@@ -3,10 +3,12 @@
 //! Aho-Corasick pass for context cues) and resolves overlaps so that each region of text is
 //! reported once, under its most specific type.
 
+pub(crate) mod address;
 pub(crate) mod columns;
 pub(crate) mod context;
 pub(crate) mod email;
 pub(crate) mod numbers;
+pub(crate) mod phone_plan;
 pub(crate) mod prefixed;
 pub(crate) mod sql;
 

@@ -8,6 +8,7 @@
 //! `Chrome/120.0.6099.109`) are skipped whole; numbers failing their checksum or issuer range
 //! are not reported; a Luhn-valid 14-digit number is a SIRET only if its SIREN is valid too.
 
+use super::{phone_plan, prefixed};
 use crate::finding::Finding;
 use crate::kind::PiiType;
 use crate::validate::{card, nir, nrn, siren};
@@ -49,20 +50,28 @@ fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-/// Scan `text` for digit-run identifiers, appending findings, and collect date-shaped windows.
+/// Scan `text` for digit-run identifiers (and, through `prefixed::at_digit`, the IBANs and VAT
+/// numbers that start with letters), appending findings, and collect date-shaped windows.
 pub(crate) fn scan(text: &[u8], s: &mut NumberScratch, out: &mut Vec<Finding>) {
     s.dates.clear();
     let n = text.len();
     let mut i = 0;
     while i < n {
-        let Some(off) = text[i..].iter().position(u8::is_ascii_digit) else {
+        let Some(next) = next_digit(text, i) else {
             break;
         };
-        i += off;
+        i = next;
         // A run glued to a word (hash, UUID, version, URL path, identifier) is skipped whole.
         if i > 0 {
             let p = text[i - 1];
             let before = if i > 1 { text[i - 2] } else { b' ' };
+            // After upper-case letters: an IBAN or VAT number (`FR76…`, `ATU1…`, `BE 0403…`)?
+            if (p.is_ascii_uppercase() || (p == b' ' && before.is_ascii_uppercase()))
+                && let Some(end) = prefixed::at_digit(text, i, &mut s.compact, out)
+            {
+                i = end;
+                continue;
+            }
             let glued = is_word(p)
                 || (matches!(p, b'-' | b'.' | b'/' | b'#') && is_word(before))
                 || (p == b'.' && before.is_ascii_digit());
@@ -76,6 +85,25 @@ pub(crate) fn scan(text: &[u8], s: &mut NumberScratch, out: &mut Vec<Finding>) {
             classify_run(text, s, out);
         }
     }
+}
+
+/// The first ASCII digit at or after `i`. Sixteen bytes at a time: the comparison over a
+/// fixed-size block compiles to vector instructions, so prose costs a fraction of a byte loop.
+fn next_digit(text: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(block) = text.get(i..i + 16) {
+        let mut mask = 0u32;
+        for (k, &b) in block.iter().enumerate() {
+            mask |= u32::from(b.wrapping_sub(b'0') < 10) << k;
+        }
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    text.get(i..)?
+        .iter()
+        .position(u8::is_ascii_digit)
+        .map(|k| i + k)
 }
 
 fn skip_word(text: &[u8], mut i: usize) -> usize {
@@ -241,7 +269,10 @@ fn classify_window(
             15 if layout(
                 groups,
                 &[&[1, 2, 2, 2, 3, 3, 2], &[13, 2], &[1, 2, 2, 2, 6, 2]],
-            ) && nir::is_valid(digits) =>
+            ) && nir::is_valid(digits)
+                // A bare number that is also a valid card (NIRs with status digit 3 share
+                // the Amex and Diners ranges 34/36–39) is a NIR only when introduced as one.
+                && (ng > 1 || card::network(digits).is_none() || nir_context(text, start)) =>
             {
                 return Some(Some(Finding::new(start, end, PiiType::FrNir, 0.97)));
             }
@@ -279,13 +310,17 @@ fn octet(g: &[u8]) -> bool {
     }
 }
 
-/// "version 1.2.3.4", "ver. 1.2.3.4", "v 1.2.3.4": an IPv4-shaped version string.
+/// "version 1.2.3.4", "ver. 1.2.3.4", "v 1.2.3.4", "build 10.0.19041.1", "firmware 2.1.0.7": an
+/// IPv4-shaped version string.
 fn looks_like_version(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(12);
     let w = text[from..start].to_ascii_lowercase();
     w.ends_with(b"v ")
         || memchr::memmem::find(&w, b"version").is_some()
         || memchr::memmem::find(&w, b"ver.").is_some()
+        || [&b"build "[..], b"release ", b"firmware ", b"rev. ", b"rev "]
+            .iter()
+            .any(|k| w.ends_with(k))
 }
 
 fn num(b: &[u8]) -> u32 {
@@ -356,6 +391,25 @@ fn siren_context(text: &[u8], start: usize) -> bool {
     .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
 }
 
+/// The words that introduce a NIR on its line, in the 48 bytes before it.
+fn nir_context(text: &[u8], start: usize) -> bool {
+    let from = start.saturating_sub(48);
+    let line = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
+    let w = text[line..start].to_ascii_lowercase();
+    [
+        "nir",
+        "sécurité sociale",
+        "securite sociale",
+        "sécu",
+        "insee",
+        "n° ss",
+        "no ss",
+        "social security",
+    ]
+    .iter()
+    .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
+}
+
 fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> Option<Finding> {
     use phonenumber::country::Id;
     let groups = &s.groups[a..b];
@@ -381,7 +435,11 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
         }
         start -= 1;
         region = None;
-    } else if digits.starts_with(b"00") && (10..=17).contains(&nd) {
+    } else if digits.starts_with(b"00")
+        && (10..=17).contains(&nd)
+        // Written bare, a 16- or 17-digit run is a reference, not an international number.
+        && (groups.len() > 1 || nd <= 15)
+    {
         buf.push('+');
         buf.extend(digits[2..].iter().map(|&c| c as char));
         region = None;
@@ -407,71 +465,45 @@ fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> 
     } else {
         return None;
     }
-    // French national numbers: the ARCEP numbering plan decides without a parse (01–05
-    // geographic incl. overseas departments, 06 and 073–079 mobile, 09 non-geographic; 08 is
-    // special-rate and left to libphonenumber). This is the hot path on French data.
+    // French and Belgian numbers, national or international, are decided by their numbering
+    // plans without a parse (`phone_plan`): this is the hot path on French and Belgian data,
+    // and it never loads libphonenumber's metadata.
     let fr_national: Option<&[u8]> = if region == Some(Id::FR) && nd == 10 {
         Some(&digits[1..])
-    } else if region.is_none() && buf.len() == 12 && buf.starts_with("+33") {
+    } else if region.is_none() && buf.starts_with("+33") {
         Some(&buf.as_bytes()[3..])
     } else {
         None
     };
-    if let Some(n) = fr_national {
-        let ok = match n[0] {
-            b'1'..=b'6' | b'9' => true,
-            b'7' => n[1] >= b'3',
-            _ => false,
-        };
-        if ok {
-            return Some(Finding::new(start, end, PiiType::Phone, 0.9));
-        }
-    }
-    // Belgian national numbers: the BIPT plan (9 digits: one- or two-digit zone + subscriber,
-    // 04 being Liège; 10 digits: mobiles 045x–049x). Service ranges 070, 077, 078, 080x,
-    // 087, 090x are left to libphonenumber.
-    let be_national: Option<&[u8]> = if region == Some(Id::FR) && (nd == 9 || nd == 10) {
-        Some(&digits[1..])
-    } else if region.is_none() && (buf.len() == 11 || buf.len() == 12) && buf.starts_with("+32") {
-        Some(&buf.as_bytes()[3..])
-    } else {
-        None
-    };
-    if let Some(n) = be_national {
-        let service = matches!(&n[..2], b"70" | b"77" | b"78" | b"80" | b"87" | b"90");
-        let ok = match n.len() {
-            8 => n[0] != b'0' && !service,
-            9 => n[0] == b'4' && (b'5'..=b'9').contains(&n[1]),
-            _ => false,
-        };
-        if ok {
-            return Some(Finding::new(start, end, PiiType::Phone, 0.9));
-        }
-    }
-    let valid = |region: Option<Id>, s: &str| {
-        phonenumber::parse(region, s)
-            .map(|p| p.is_valid())
-            .unwrap_or(false)
-    };
-    // North American numbers: the NANP plan (below) decides without a parse.
-    let ok = match region {
-        Some(Id::FR) => valid(Some(Id::FR), buf) || valid(Some(Id::BE), buf),
-        None if buf.starts_with("+1") && buf.len() == 12 => false,
-        r => valid(r, buf),
-    };
-    if ok {
+    if fr_national.is_some_and(phone_plan::fr) {
         return Some(Finding::new(start, end, PiiType::Phone, 0.9));
     }
-    // North American shapes whose area code libphonenumber does not list: still a number by
-    // the NANP plan (NXX area code and exchange, no N11 service code), with lower confidence.
-    let b = buf.as_bytes();
-    let nanp_plan = b.len() == 12
-        && buf.starts_with("+1")
-        && b[2] >= b'2'
-        && b[5] >= b'2'
-        && !(b[3] == b'1' && b[4] == b'1')
-        && !(b[6] == b'1' && b[7] == b'1');
-    nanp_plan.then(|| Finding::new(start, end, PiiType::Phone, 0.8))
+    let be_national: Option<&[u8]> = if region == Some(Id::FR) && (nd == 9 || nd == 10) {
+        Some(&digits[1..])
+    } else if region.is_none() && buf.starts_with("+32") {
+        Some(&buf.as_bytes()[3..])
+    } else {
+        None
+    };
+    if be_national.is_some_and(phone_plan::be) {
+        return Some(Finding::new(start, end, PiiType::Phone, 0.9));
+    }
+    if region.is_some() || buf.starts_with("+33") || buf.starts_with("+32") {
+        return None;
+    }
+    // North American numbers: the NANP plan decides (confidence 0.8: the plan also admits
+    // area codes not yet assigned).
+    if buf.starts_with("+1") && buf.len() == 12 {
+        return phone_plan::nanp(buf.as_bytes())
+            .then(|| Finding::new(start, end, PiiType::Phone, 0.8));
+    }
+    if !phone_plan::international_possible(&buf.as_bytes()[1..]) {
+        return None;
+    }
+    let ok = phonenumber::parse(None, buf.as_str())
+        .map(|p| p.is_valid())
+        .unwrap_or(false);
+    ok.then(|| Finding::new(start, end, PiiType::Phone, 0.9))
 }
 
 /// North American numbers: (NXX) NXX-XXXX, NXX-NXX-XXXX, NXX.NXX.XXXX, 1-NXX-NXX-XXXX.
@@ -547,6 +579,16 @@ mod tests {
     }
 
     #[test]
+    fn iban_groups_are_not_read_as_phones_or_cards() {
+        assert_eq!(
+            kinds("virement FR69 0041 2401 0431 0728 0666 840."),
+            vec![(PiiType::Iban, "FR69 0041 2401 0431 0728 0666 840".into())]
+        );
+        // The same with a wrong check: nothing at all.
+        assert!(kinds("ancien compte FR60 2022 5920 0007 9781 3350 178.").is_empty());
+    }
+
+    #[test]
     fn refuses_decoys() {
         // Luhn failure, version strings, UUID, hash, bare 9-digit number without context.
         assert!(kinds("ref 4242 4242 4242 4241").is_empty());
@@ -558,5 +600,19 @@ mod tests {
         );
         assert!(kinds("commande 552008443").is_empty());
         assert!(kinds("NIR 2 95 10 99 126 111 99").is_empty());
+        assert!(kinds("deploy: build 2.10.54.157 pushed").is_empty());
+    }
+
+    #[test]
+    fn a_bare_number_valid_as_amex_and_as_nir_is_a_nir_only_in_context() {
+        // 346619382500122 passes both Luhn (Amex range 34) and the NIR key (status digit 3).
+        assert_eq!(
+            kinds("carte;346619382500122;04/28"),
+            vec![(PiiType::CreditCard, "346619382500122".into())]
+        );
+        assert_eq!(
+            kinds("N° de sécurité sociale : 346619382500122"),
+            vec![(PiiType::FrNir, "346619382500122".into())]
+        );
     }
 }

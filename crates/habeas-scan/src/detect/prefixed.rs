@@ -1,6 +1,12 @@
 //! Identifiers that start with letters, so the digit tokenizer cannot see them whole: IBANs,
 //! EU VAT numbers, NIRs of people born in Corsica (department 2A/2B), and IPv6 addresses.
-//! Each regex is ASCII-only (`(?-u:\b)`) so the regex crate keeps its fast DFA.
+//!
+//! No regex runs over the whole text: the digit tokenizer already visits every digit run and
+//! calls [`at_digit`] on those right after an upper-case letter, the only places an IBAN or a
+//! VAT number can start (an IBAN found there is skipped whole, so its digit groups are never
+//! read as cards or phones); Corsican NIRs are looked for around each `2A`/`2B`. Anchored
+//! regexes then read the candidate, and checksums decide. Each regex is ASCII-only so the
+//! regex crate keeps its DFA.
 
 use std::sync::LazyLock;
 
@@ -11,12 +17,12 @@ use crate::kind::PiiType;
 use crate::validate::{iban, nir, vat};
 
 static IBAN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[0-9A-Z]){11,30}")
+    Regex::new(r"^[A-Z]{2}[0-9]{2}(?:[ ]?[0-9A-Z]){11,30}")
         .unwrap_or_else(|e| panic!("IBAN regex: {e}"))
 });
 static VAT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?-u:\b)(?:FR ?[0-9]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}",
+        r"^(?:FR ?[0-9]{2} ?[0-9]{3} ?[0-9]{3} ?[0-9]{3}",
         r"|BE ?[01]?[0-9]{3}[. ]?[0-9]{3}[. ]?[0-9]{3}",
         r"|(?:DE|LU|IT|DK|FI|PL|PT|SE) ?[0-9]{8,12}",
         r"|ATU ?[0-9]{8}|NL ?[0-9]{9}B[0-9]{2})(?-u:\b)"
@@ -24,10 +30,8 @@ static VAT: LazyLock<Regex> = LazyLock::new(|| {
     .unwrap_or_else(|e| panic!("VAT regex: {e}"))
 });
 static NIR_CORSICA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?-u:\b)[12378] ?[0-9]{2} ?[0-9]{2} ?2[ABab] ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}(?-u:\b)",
-    )
-    .unwrap_or_else(|e| panic!("NIR regex: {e}"))
+    Regex::new(r"^[12378] ?[0-9]{2} ?[0-9]{2} ?2[ABab] ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}(?-u:\b)")
+        .unwrap_or_else(|e| panic!("NIR regex: {e}"))
 });
 
 fn compact_into(src: &[u8], buf: &mut Vec<u8>) {
@@ -40,52 +44,112 @@ fn compact_into(src: &[u8], buf: &mut Vec<u8>) {
     );
 }
 
+fn is_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// ASCII word boundary before `i` (what `(?-u:\b)` checks at a match start).
+fn boundary_before(text: &[u8], i: usize) -> bool {
+    i == 0 || !is_word(text[i - 1])
+}
+
+/// An IBAN or a VAT number whose first digit is at `d`, right after upper-case letters (or
+/// letters and a space): reported, and its end returned so the digit tokenizer skips it.
+pub(crate) fn at_digit(
+    text: &[u8],
+    d: usize,
+    buf: &mut Vec<u8>,
+    out: &mut Vec<Finding>,
+) -> Option<usize> {
+    // The letters before the digit: two (country code) or three (`ATU`), at a word start.
+    let letters_end = if text[d - 1] == b' ' { d - 1 } else { d };
+    let mut ls = letters_end;
+    while ls > 0 && letters_end - ls < 4 && text[ls - 1].is_ascii_uppercase() {
+        ls -= 1;
+    }
+    let n_letters = letters_end - ls;
+    if !(2..=3).contains(&n_letters) || !boundary_before(text, ls) {
+        return None;
+    }
+    if n_letters == 2
+        && letters_end == d
+        && let Some((end, valid)) = iban_at(text, ls, buf)
+    {
+        // An IBAN-shaped number failing its check is a mistyped account number: reported
+        // as nothing, and its digit groups are not read as cards or phones either.
+        if valid {
+            out.push(Finding::new(ls, end, PiiType::Iban, 0.99));
+        }
+        return Some(end);
+    }
+    let m = VAT.find(&text[ls..])?;
+    compact_into(m.as_bytes(), buf);
+    // Belgian numbers issued before 2007 have 9 digits: a leading 0 completes them.
+    if buf.starts_with(b"BE") && buf.len() == 11 {
+        buf.insert(2, b'0');
+    }
+    if !vat::is_valid(buf) {
+        return None;
+    }
+    out.push(Finding::new(ls, ls + m.end(), PiiType::VatEu, 0.97));
+    Some(ls + m.end())
+}
+
+/// The identifiers no digit-run start reveals: Corsican NIRs and IPv6 addresses.
 pub(crate) fn scan(text: &[u8], buf: &mut Vec<u8>, out: &mut Vec<Finding>) {
-    // Every prefixed identifier needs an upper-case letter pair or a Corsican department.
-    for m in IBAN.find_iter(text) {
-        let raw = m.as_bytes();
-        let Some(len) = iban::country_length(&raw[..2]) else {
-            continue;
-        };
-        // Walk the raw match until `len` alphanumerics: a greedy match may run into the next word.
-        let mut seen = 0;
-        let mut end = m.start();
-        for (k, &c) in raw.iter().enumerate() {
-            if c.is_ascii_alphanumeric() {
-                seen += 1;
-                if seen == len {
-                    end = m.start() + k + 1;
-                    break;
-                }
+    corsican_nir(text, buf, out);
+    ipv6(text, out);
+}
+
+/// An IBAN-shaped string starting at `s`: as many characters as its country's length (single
+/// spaces allowed between them), not glued to a following word. Returns its end and whether
+/// its mod-97 check holds.
+fn iban_at(text: &[u8], s: usize, buf: &mut Vec<u8>) -> Option<(usize, bool)> {
+    let len = iban::country_length(&text[s..s + 2])?;
+    let m = IBAN.find(&text[s..])?;
+    let raw = m.as_bytes();
+    // Walk the raw match until `len` alphanumerics: a greedy match may run into the next word.
+    let mut seen = 0;
+    let mut end = s;
+    for (k, &c) in raw.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            seen += 1;
+            if seen == len {
+                end = s + k + 1;
+                break;
             }
         }
-        if seen < len || text.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+    }
+    if seen < len || text.get(end).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    compact_into(&text[s..end], buf);
+    Some((end, iban::is_valid(buf)))
+}
+
+/// NIRs of people born in Corsica: department `2A`/`2B` after the status digit, year and
+/// month (5 digits and up to 3 spaces before it).
+fn corsican_nir(text: &[u8], buf: &mut Vec<u8>, out: &mut Vec<Finding>) {
+    let mut done = 0;
+    for q in memchr::memchr_iter(b'2', text) {
+        if q < 5 || q < done || !matches!(text.get(q + 1), Some(b'A' | b'B' | b'a' | b'b')) {
             continue;
         }
-        compact_into(&text[m.start()..end], buf);
-        if iban::is_valid(buf) {
-            out.push(Finding::new(m.start(), end, PiiType::Iban, 0.99));
-        }
-    }
-    for m in VAT.find_iter(text) {
-        compact_into(m.as_bytes(), buf);
-        // Belgian numbers issued before 2007 have 9 digits: a leading 0 completes them.
-        if buf.starts_with(b"BE") && buf.len() == 11 {
-            buf.insert(2, b'0');
-        }
-        if vat::is_valid(buf) {
-            out.push(Finding::new(m.start(), m.end(), PiiType::VatEu, 0.97));
-        }
-    }
-    if memchr::memmem::find(text, b"2A").is_some() || memchr::memmem::find(text, b"2B").is_some() {
-        for m in NIR_CORSICA.find_iter(text) {
+        for s in (q.saturating_sub(8)..=q - 5).filter(|&s| s >= done) {
+            if !matches!(text[s], b'1' | b'2' | b'3' | b'7' | b'8') || !boundary_before(text, s) {
+                continue;
+            }
+            let Some(m) = NIR_CORSICA.find(&text[s..]) else {
+                continue;
+            };
             compact_into(m.as_bytes(), buf);
             if nir::is_valid(buf) {
-                out.push(Finding::new(m.start(), m.end(), PiiType::FrNir, 0.97));
+                out.push(Finding::new(s, s + m.end(), PiiType::FrNir, 0.97));
+                done = s + m.end();
+                break;
             }
         }
     }
-    ipv6(text, out);
 }
 
 fn hex_or_colon(c: u8) -> bool {
@@ -152,7 +216,10 @@ mod tests {
     use super::*;
 
     fn found(t: &str) -> Vec<(PiiType, &str)> {
+        let mut s = crate::detect::numbers::NumberScratch::default();
         let mut out = Vec::new();
+        crate::detect::numbers::scan(t.as_bytes(), &mut s, &mut out);
+        out.retain(|f| matches!(f.kind, PiiType::Iban | PiiType::VatEu));
         scan(t.as_bytes(), &mut Vec::new(), &mut out);
         out.iter().map(|f| (f.kind, &t[f.start..f.end])).collect()
     }

@@ -187,12 +187,18 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         match ev {
             Event::File(f) => {
                 if args.format == Format::Jsonl && !f.hits.is_empty() {
-                    let mut buf = String::with_capacity(f.hits.len() * 80);
-                    report::jsonl_lines(&f, args.show_values, &mut buf);
-                    let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
-                    if let Err(e) = out.write_all(buf.as_bytes()) {
-                        *write_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                    // One line buffer per worker thread, reused from file to file.
+                    thread_local! {
+                        static LINES: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
                     }
+                    LINES.with_borrow_mut(|buf| {
+                        buf.clear();
+                        report::jsonl_lines(&f, args.show_values, buf);
+                        let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
+                        if let Err(e) = out.write_all(buf.as_bytes()) {
+                            *write_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
+                        }
+                    });
                 }
                 let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
                 st.totals.add(&f);
