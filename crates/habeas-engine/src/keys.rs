@@ -284,6 +284,16 @@ impl DataKeys {
         Ok(self.store.shred(subject, None)? as usize)
     }
 
+    /// Destroy the data key of one (subject, category) — crypto-shredding of
+    /// one category (Art. 17(3): other categories may have to be kept).
+    pub fn destroy_pair(&self, subject: &str, category: &str) -> Result<usize> {
+        self.cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .retain(|(s, c), _| !(s == subject && c == category));
+        Ok(self.store.shred(subject, Some(category))? as usize)
+    }
+
     /// `habeas keys rotate`: stage a new KEK (or resume a staged one),
     /// rewrap every data key under it, then promote it. Data is not
     /// re-encrypted; the server keeps serving (new keys are wrapped by the

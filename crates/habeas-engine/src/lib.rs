@@ -17,6 +17,7 @@
 
 pub mod access;
 mod admin;
+mod category;
 mod committer;
 pub mod docs;
 pub mod error;

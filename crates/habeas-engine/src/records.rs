@@ -34,7 +34,7 @@ impl Vault {
     }
 
     /// The identifiers (index kind, normalised value) of decrypted `fields`.
-    fn identifiers_of(
+    pub(crate) fn identifiers_of(
         &self,
         category: &str,
         fields: &BTreeMap<String, Value>,
@@ -88,7 +88,7 @@ impl Vault {
     }
 
     /// Entries of `old` that neither `new` nor `kept` carry: to remove.
-    fn stale(
+    pub(crate) fn stale(
         old: Vec<BlindIndexEntry>,
         new: &[BlindIndexEntry],
         kept: &BTreeSet<(String, Vec<u8>)>,

@@ -1,0 +1,215 @@
+//! Changes to one (subject, category) as a whole, for features that keep a
+//! small set of records per subject and must change it all or nothing — the
+//! mail privacy lists (C12) are the first — and the category-precise erasure
+//! the rights workflow needs (Art. 17(3): some categories are erased while
+//! others must be kept under a legal obligation).
+//!
+//! - [`Vault::change_records`] deletes some records and inserts others in one
+//!   transaction with one journal entry; blind indexes stay exact (identifiers
+//!   no remaining record carries are removed).
+//! - [`Vault::shred_category`] destroys the (subject, category) data key, then
+//!   deletes the category's rows and index entries: every copy of those
+//!   ciphertexts, including backups taken earlier, becomes unreadable, and
+//!   the subject's other categories are untouched.
+
+use std::collections::BTreeSet;
+
+use habeas_store::{BlindIndexEntry, SubjectStatus, WriteOp};
+
+use crate::access::{self, Caller};
+use crate::error::{EngineError, Refusal, Result};
+use crate::validate::{self, RecordInput};
+use crate::vault::{Prepared, Receipt, Stored, Vault, index_key, shredded};
+
+impl Vault {
+    /// Delete the records `delete` of `subject` in `category` and insert
+    /// `insert` (all of that category), atomically. Records left alone keep
+    /// their ids and recording dates. Returns the receipts of the inserts.
+    pub fn change_records(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        category: &str,
+        delete: &[String],
+        insert: Vec<RecordInput>,
+    ) -> Result<Vec<Receipt>> {
+        self.subject_row(subject)?;
+        let decl = self.decls.category(category).ok_or_else(|| {
+            EngineError::Invalid(
+                Refusal::new(
+                    "unknown_category",
+                    format!("catégorie « {category} » non déclarée"),
+                    format!("category `{category}` is not declared"),
+                )
+                .category(category),
+            )
+        })?;
+        if decl.high_volume {
+            return Err(EngineError::Invalid(
+                Refusal::new(
+                    "high_volume_category",
+                    "les catégories à fort volume ne se modifient pas enregistrement par enregistrement",
+                    "high-volume categories are not changed record by record",
+                )
+                .category(category),
+            ));
+        }
+        let purpose = self.authorize(caller, "write", Some(subject), category)?;
+        let now = self.now();
+        let mut prepared = Vec::with_capacity(insert.len());
+        for (n, input) in insert.into_iter().enumerate() {
+            if input.category != category {
+                return Err(EngineError::Invalid(
+                    Refusal::new(
+                        "category_mismatch",
+                        format!(
+                            "l'élément {} n'est pas de la catégorie « {category} »",
+                            n + 1
+                        ),
+                        format!("item {} is not of category `{category}`", n + 1),
+                    )
+                    .category(category),
+                ));
+            }
+            prepared.push(Prepared {
+                subject: subject.to_string(),
+                record: access::new_id("rec_")?,
+                valid: validate::validate(&self.decls, input, now)?,
+            });
+        }
+        let stored = self.store.subject_records(subject, Some(category))?;
+        let doomed: BTreeSet<&str> = delete.iter().map(String::as_str).collect();
+        if let Some(missing) = doomed
+            .iter()
+            .find(|id| !stored.iter().any(|r| r.id == **id))
+        {
+            return Err(EngineError::NotFound(
+                Refusal::new(
+                    "unknown_record",
+                    format!("enregistrement « {missing} » inconnu dans cette catégorie pour cette personne"),
+                    format!("record `{missing}` is unknown in this category for this subject"),
+                )
+                .category(category),
+            ));
+        }
+        let pair = (subject.to_string(), category.to_string());
+        let deks = self
+            .keys
+            .get_or_create(std::slice::from_ref(&pair), &BTreeSet::new())?;
+        let dek = deks.get(&pair).ok_or_else(|| shredded(category))?;
+        // Index entries: of the records that go, of those that stay, of the new ones.
+        let mut gone: Vec<BlindIndexEntry> = Vec::new();
+        let mut kept: BTreeSet<(String, Vec<u8>)> = BTreeSet::new();
+        for r in stored {
+            let id = r.id.clone();
+            let view = Stored::Record(r).open(subject, category, dek)?;
+            let entries = self.index_entries(
+                subject,
+                category,
+                &self.identifiers_of(category, &view.fields),
+            )?;
+            if doomed.contains(id.as_str()) {
+                gone.extend(entries);
+            } else {
+                kept.extend(entries.into_iter().map(|e| (e.kind, e.digest)));
+            }
+        }
+        let mut new: Vec<BlindIndexEntry> = Vec::new();
+        let mut records = Vec::with_capacity(prepared.len());
+        let mut receipts = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            new.extend(self.index_entries(subject, category, &p.valid.identifiers)?);
+            records.push(self.sealed_record(p, dek, now)?);
+            receipts.push(Receipt {
+                subject: subject.to_string(),
+                record: p.record.clone(),
+                category: category.to_string(),
+                due_at: p.valid.due_at,
+            });
+        }
+        let stale = Self::stale(gone, &new, &kept);
+        let mut ops = vec![WriteOp::RequireSubject {
+            id: subject.to_string(),
+            statuses: vec![SubjectStatus::Active, SubjectStatus::Restricted],
+        }];
+        ops.extend(doomed.iter().map(|id| WriteOp::DeleteRecord {
+            subject_id: subject.to_string(),
+            id: id.to_string(),
+        }));
+        if !records.is_empty() {
+            ops.push(WriteOp::InsertRecords(records));
+        }
+        if !stale.is_empty() {
+            ops.push(WriteOp::RemoveBlindIndexes(stale));
+        }
+        if !new.is_empty() {
+            ops.push(WriteOp::PutBlindIndexes(new));
+        }
+        let e = self.entry(
+            caller,
+            "records.change",
+            Some(subject),
+            Some(category),
+            Some(&purpose),
+            format!("deleted={} inserted={}", doomed.len(), receipts.len()),
+        );
+        self.commit_unit(ops, &[e])?;
+        Ok(receipts)
+    }
+
+    /// Erase one category of a subject by crypto-shredding (Art. 17): the
+    /// (subject, category) data key is destroyed first, then the rows and
+    /// index entries go. Returns the number of data keys destroyed (0 or 1).
+    /// High-volume rows of the category stay in their partitions, unreadable,
+    /// until the partition expires.
+    pub fn shred_category(&self, caller: &Caller, subject: &str, category: &str) -> Result<usize> {
+        self.subject_row(subject)?;
+        let decl = self.decls.category(category).ok_or_else(|| {
+            EngineError::Invalid(
+                Refusal::new(
+                    "unknown_category",
+                    format!("catégorie « {category} » non déclarée"),
+                    format!("category `{category}` is not declared"),
+                )
+                .category(category),
+            )
+        })?;
+        let purpose = self.authorize(caller, "delete", Some(subject), category)?;
+        let destroyed = self.keys.destroy_pair(subject, category)?;
+        let kinds: Vec<String> = decl
+            .identifiers
+            .iter()
+            .filter_map(|f| {
+                let t = decl.field(f.get_ref())?;
+                Some(index_key(category, &validate::index_kind(t, f.get_ref())))
+            })
+            .collect();
+        let mut ops = Vec::new();
+        if !kinds.is_empty() {
+            ops.push(WriteOp::RemoveSubjectIndexes {
+                subject_id: subject.to_string(),
+                kinds: Some(kinds),
+            });
+        }
+        let ids: Vec<String> = self
+            .store
+            .subject_records(subject, Some(category))?
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        ops.extend(ids.iter().map(|id| WriteOp::DeleteRecord {
+            subject_id: subject.to_string(),
+            id: id.clone(),
+        }));
+        let e = self.entry(
+            caller,
+            "category.shred",
+            Some(subject),
+            Some(category),
+            Some(&purpose),
+            format!("data_keys_destroyed={destroyed} records={}", ids.len()),
+        );
+        self.commit_unit(ops, &[e])?;
+        Ok(destroyed)
+    }
+}
