@@ -17,6 +17,7 @@ mod dto;
 mod error;
 mod metrics;
 mod openapi;
+pub mod rights;
 pub mod ui;
 
 use std::net::SocketAddr;
@@ -80,6 +81,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
             "/api/records/bulk",
             post(api::write_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BODY)),
         )
+        .merge(rights::routes())
         .merge(breach::routes())
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))

@@ -8,6 +8,7 @@ use utoipa::{Modify, OpenApi};
 use crate::api;
 use crate::breach;
 use crate::dto::*;
+use crate::rights;
 
 struct BearerAuth;
 
@@ -25,10 +26,15 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "Habeas vault API", description = "Encrypted personal-data vault: subjects, records, lookup by identifier. Every call is audited."),
     paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find,
+          rights::create_request, rights::list_requests, rights::show_request, rights::send_code,
+          rights::verify_code, rights::record_proof, rights::transition, rights::export, rights::erase,
+          rights::consent_event, rights::consent_proof,
           breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
           breach::notify_authority, breach::export_form, breach::close, breach::reopen),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
                        RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
+                       rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
+                       rights::ErasureBody, rights::ConsentBody,
                        breach::ReasonBody, breach::DecisionBody, breach::NotificationBody)),
     modifiers(&BearerAuth)
 )]

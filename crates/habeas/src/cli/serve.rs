@@ -31,6 +31,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         return serve_project(&global.dir, &listen, n);
     }
     let vault = Arc::new(project::open_project(&global.dir)?);
+    super::requests::install_rights_api(&global.dir, &vault)?;
     serve_vault(vault, &listen, None)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -42,6 +43,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
 /// the URL and the token, and serve until Ctrl-C.
 pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Result<ExitCode> {
     let vault = Arc::new(project::open_project(dir)?);
+    super::requests::install_rights_api(dir, &vault)?;
     let have = vault.counts()?.get("subjects").copied().unwrap_or(0) as u64;
     let operator = Caller::operator("demo", "administration");
     if have < demo_subjects {
