@@ -330,3 +330,74 @@ fn a_new_sub_processor_yields_a_notice_for_the_service_customers() {
     assert_eq!(notice["objection_deadline"], "2026-12-31");
     assert_eq!(notice["drafts"].as_array().expect("drafts").len(), 2);
 }
+
+#[test]
+fn a_breach_on_hosted_mail_notifies_each_controller_customer_once() {
+    let dir = breach_project();
+    let dir = dir.path();
+    import_people(dir);
+    let (code, out, err) = run(
+        dir,
+        &[
+            "breach",
+            "open",
+            "--aware",
+            "2026-11-27T18:00:00Z",
+            "--nature",
+            "availability",
+            "--description-fr",
+            "Perte d'une baie de stockage des boîtes aux lettres.",
+            "--description-en",
+            "Loss of a mailbox storage array.",
+            "--service",
+            "mail",
+            "--category",
+            "mail_content",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // Processor for the customers (PA-0102), and a public e-mail service:
+    // the 24 h initial notice of Reg. 611/2013 art. 2(2) runs on the provider.
+    assert!(err.contains("2026-11-28 18:00 UTC"), "{err}");
+    let id = out.trim().to_string();
+
+    let notify = |customers: &[&str]| {
+        let mut args = vec!["breach", "notify-controllers", id.as_str()];
+        for c in customers {
+            args.extend(["--customer", c]);
+        }
+        run(dir, &args)
+    };
+    let (code, out, err) = notify(&["alice@example.org", "bob@example.org"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 listed, 2 sent, 0 failed"), "{out}");
+    let mails = outbox(dir);
+    assert_eq!(
+        recipients(&mails),
+        vec![
+            "alice@example.org".to_string(),
+            "bob@example.org".to_string()
+        ]
+    );
+    assert!(
+        mails.iter().all(|m| m.contains("33(2)")),
+        "the notice cites Art. 33(2)"
+    );
+
+    // Again with one more customer: only the new one is written to.
+    let (code, out, err) = notify(&["alice@example.org", "bob@example.org", "eve@example.org"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1 listed, 1 sent, 0 failed; total 3 sent"),
+        "{out}"
+    );
+    assert_eq!(outbox(dir).len(), 3);
+
+    // An address nobody holds is refused without repeating it.
+    let (code, _, err) = notify(&["nobody@example.org"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--customer #1") && !err.contains("nobody@"),
+        "{err}"
+    );
+}

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use habeas_breach::export::{self, render};
 use habeas_breach::vault_bridge::{self, ContactField, SendReport};
@@ -123,9 +123,10 @@ pub enum BreachCommand {
         #[arg(long)]
         contact: Option<String>,
     },
-    /// Send the Art. 33(2) notice to controller customers (their vault subject ids).
+    /// Send the Art. 33(2) notice to controller customers.
     NotifyControllers {
         id: String,
+        /// A customer's vault subject id (`sub_…`) or e-mail address on file (repeat).
         #[arg(long = "customer", required = true)]
         customers: Vec<String>,
         #[arg(long)]
@@ -227,6 +228,33 @@ impl Desk {
             self.vault.declarations(),
             BreachClockConfig::default(),
         )
+    }
+
+    /// Customer ids as given, or found by their e-mail address (blind index,
+    /// journaled under the contact's purpose); one subject per address.
+    fn customer_ids(
+        &self,
+        by: &str,
+        contact: &ContactField,
+        given: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        let caller = Caller::operator(by, &contact.purpose(self.vault.declarations())?);
+        let mut out = Vec::new();
+        for (i, value) in given.iter().enumerate() {
+            if !value.contains('@') {
+                out.push(value.clone());
+                continue;
+            }
+            match self.vault.find(&caller, "email", value)?.as_slice() {
+                [one] => out.push(one.clone()),
+                [] => bail!("--customer #{}: no subject holds that address", i + 1),
+                _ => bail!(
+                    "--customer #{}: several subjects hold that address; give the subject id (sub_…)",
+                    i + 1
+                ),
+            }
+        }
+        Ok(out)
     }
 
     fn contact(&self, given: Option<&str>) -> anyhow::Result<ContactField> {
@@ -395,6 +423,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             contact,
         } => {
             let contact = desk.contact(contact.as_deref())?;
+            let customers = desk.customer_ids(by, &contact, &customers)?;
             let settings = project::load_settings(&global.dir)?;
             let mailer = super::requests::mailer_for(&global.dir, &settings, &desk.vault)?;
             let report = vault_bridge::notify_controllers(
