@@ -11,15 +11,13 @@
 //! Here it is `vault:<category>.<field>`: the e-mail field of the subject's
 //! own vault records, read (and journaled) when a notice goes out.
 //!
-//! Erasure limit (the engine's): data keys are per (subject, category) but
-//! the engine destroys them only for a whole subject. So when the plan
-//! keeps nothing, the subject is crypto-shredded (keys destroyed: copies of
-//! the data taken before are unreadable too); when it keeps categories
-//! under a legal obligation, the erased categories' records are deleted one
-//! by one (rows and blind indexes gone, unreadable through every API) but
-//! their keys stay, so a copy taken before the erasure still opens with the
-//! current key store. High-volume rows (time partitions) cannot be deleted
-//! one by one: they are reported as left to their partition's expiry.
+//! Erasure is crypto-shredding at the grain the plan needs: when the plan
+//! keeps nothing, the whole subject is shredded; when it keeps categories
+//! under a legal obligation (Art. 17(3)(b)), each erased category's
+//! (subject, category) data key is destroyed ([`Vault::shred_category`]),
+//! so a copy of the data taken before the erasure does not open with the
+//! key store as it is after it. High-volume rows of an erased category stay
+//! in their time partitions, unreadable, until the partition expires.
 
 use std::collections::BTreeMap;
 
@@ -171,18 +169,15 @@ pub fn holdings(
 /// What an executed erasure did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErasureOutcome {
-    /// Every data key of the subject destroyed (nothing kept).
+    /// The erased data's keys were destroyed (copies made before are unreadable).
     pub crypto_shredded: bool,
     pub data_keys_destroyed: usize,
-    /// Records deleted one by one (when categories were kept).
-    pub records_deleted: usize,
     /// Categories erased.
     pub erased: Vec<String>,
-    /// Categories kept, as the plan says.
+    /// Categories kept, as the plan says (Art. 17(3)).
     pub kept: Vec<String>,
-    /// High-volume categories not reachable record by record: left to
-    /// their partitions' expiry (only when categories were kept).
-    pub left_to_partition_expiry: Vec<String>,
+    /// Undeclared categories found on the subject that no key names.
+    pub not_reached: Vec<String>,
 }
 
 /// Execute `plan` at `now` (Art. 17(1); kept categories per 17(3)).
@@ -204,38 +199,27 @@ pub fn execute_erasure(
         return Ok(ErasureOutcome {
             crypto_shredded: true,
             data_keys_destroyed: destroyed,
-            records_deleted: 0,
             erased,
             kept,
-            left_to_partition_expiry: Vec::new(),
+            not_reached: Vec::new(),
         });
     }
-    let mut deleted = 0;
+    let mut destroyed = 0;
     let mut left = Vec::new();
     for c in &plan.erase {
-        if c.high_volume {
-            left.push(c.category.clone());
-            continue;
-        }
         if c.undeclared {
-            // An undeclared category cannot be read by name; nothing to
-            // reach record by record through the engine.
+            // No declared category, no key the engine can name: reported.
             left.push(c.category.clone());
             continue;
         }
-        let view = vault.read(caller, &plan.subject, Some(&c.category))?;
-        for r in view.records {
-            vault.delete_record(caller, &plan.subject, &r.id)?;
-            deleted += 1;
-        }
+        destroyed += vault.shred_category(caller, &plan.subject, &c.category)?;
     }
     Ok(ErasureOutcome {
-        crypto_shredded: false,
-        data_keys_destroyed: 0,
-        records_deleted: deleted,
+        crypto_shredded: true,
+        data_keys_destroyed: destroyed,
         erased,
         kept,
-        left_to_partition_expiry: left,
+        not_reached: left,
     })
 }
 

@@ -203,6 +203,9 @@ fn erasure_keeps_the_legal_obligation_categories_and_removes_the_others() {
     seed(d);
     let id = new_request(d, "erasure");
     verify_by_mail(d, &id);
+    // A copy of the data taken before the erasure (a backup).
+    let backup = d.join("backup-before-erasure");
+    copy_tree(&d.join("data"), &backup);
     let out = ok(d, &["requests", "erase", &id, "--lang", "en"]);
     assert!(
         out.contains("billing"),
@@ -249,6 +252,36 @@ fn erasure_keeps_the_legal_obligation_categories_and_removes_the_others() {
     );
     assert!(!json.contains("hébergement"), "marketing erased");
     assert!(!json.contains("Je n'arrive plus"), "support erased");
+
+    // The copy taken before, opened with the key store as it is now: the
+    // erased categories' rows are there, but their keys are gone.
+    std::fs::remove_dir_all(d.join("data")).expect("drop data");
+    copy_tree(&backup, &d.join("data"));
+    let out = ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--subject",
+            &subject,
+            "--contact",
+            "contact.email",
+            "--no-mail",
+        ],
+    );
+    let again = out.lines().next().expect("id").trim().to_string();
+    ok(
+        d,
+        &[
+            "requests", "proof", &again, "--method", "session", "--by", "agent-7",
+        ],
+    );
+    let (code, out, err) = run(d, &["requests", "export", &again]);
+    assert_ne!(code, 0, "the old copy must not open: {out}");
+    assert!(err.contains("key destroyed"), "{err}");
+    assert!(!out.contains("hébergement") && !out.contains("Je n'arrive plus"));
 }
 
 #[test]
