@@ -61,30 +61,31 @@ pub(crate) fn column_kind(h: &str) -> Option<PiiType> {
     None
 }
 
-/// Cells of one line, split at `sep` outside double quotes: (start, end) without the quotes.
-fn cells(line: &str, sep: u8) -> Vec<(usize, usize)> {
+/// Cells of one line, split at `sep` outside double quotes, into `out`: (start, end) of each
+/// cell's value, without blanks and quotes.
+fn cells(line: &str, sep: u8, out: &mut Vec<(usize, usize)>) {
+    out.clear();
     let b = line.as_bytes();
-    let mut out = Vec::new();
     let mut quoted = false;
     let mut start = 0;
+    let mut push = |s: usize, e: usize| {
+        let cell = &line[s..e];
+        let t = cell.trim_end_matches('\r').trim();
+        let off = s + (cell.len() - cell.trim_start().len());
+        let t2 = t.trim_start_matches('"');
+        let off = off + (t.len() - t2.len());
+        let t2 = t2.trim_end_matches('"');
+        out.push((off, off + t2.len()));
+    };
     for (i, &c) in b.iter().enumerate() {
         if c == b'"' {
             quoted = !quoted;
         } else if c == sep && !quoted {
-            out.push((start, i));
+            push(start, i);
             start = i + 1;
         }
     }
-    out.push((start, b.len()));
-    out.into_iter()
-        .map(|(s, e)| {
-            let cell = &line[s..e];
-            let t = cell.trim_end_matches('\r').trim();
-            let t2 = t.trim_matches('"');
-            let off = s + cell.find(t2).unwrap_or(0);
-            (off, off + t2.len())
-        })
-        .collect()
+    push(start, b.len());
 }
 
 /// Detect a header row; returns the separator and the interesting columns.
@@ -99,7 +100,9 @@ fn header(text: &str) -> Option<(u8, Vec<(usize, PiiType)>)> {
     if first.bytes().filter(|&c| c == sep).count() < 1 {
         return None;
     }
-    let cols: Vec<(usize, PiiType)> = cells(first, sep)
+    let mut cs = Vec::new();
+    cells(first, sep, &mut cs);
+    let cols: Vec<(usize, PiiType)> = cs
         .into_iter()
         .enumerate()
         .filter_map(|(i, (s, e))| column_kind(&first[s..e]).map(|k| (i, k)))
@@ -113,6 +116,7 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
     };
     let mut pos = 0;
     let mut first = true;
+    let mut cs = Vec::new();
     for line in text.split_inclusive('\n') {
         let ls = pos;
         pos += line.len();
@@ -121,7 +125,7 @@ pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
             continue;
         }
         let line = line.trim_end_matches(['\n', '\r']);
-        let cs = cells(line, sep);
+        cells(line, sep, &mut cs);
         for &(i, kind) in &cols {
             let Some(&(s, e)) = cs.get(i) else { continue };
             cell(text, ls + s, ls + e, kind, dates, out);
@@ -161,5 +165,36 @@ pub(crate) fn cell(
                 out.push(Finding::new(s, e, kind, 0.8));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_without_quotes_and_blanks() {
+        let line = "1; \"Dupont, Jean\" ;\"\";x\r";
+        let mut cs = Vec::new();
+        cells(line, b';', &mut cs);
+        let got: Vec<&str> = cs.iter().map(|&(s, e)| &line[s..e]).collect();
+        assert_eq!(got, vec!["1", "Dupont, Jean", "", "x"]);
+    }
+
+    #[test]
+    fn name_and_birth_columns_give_context() {
+        let t = "id,nom,date_naissance,ville\n1,Dupont,12/05/1980,Lyon\n";
+        let mut s = crate::detect::numbers::NumberScratch::default();
+        crate::detect::numbers::scan(t.as_bytes(), &mut s, &mut Vec::new());
+        let mut out = Vec::new();
+        scan(t, &s.dates, &mut out);
+        let got: Vec<(PiiType, &str)> = out.iter().map(|f| (f.kind, &t[f.start..f.end])).collect();
+        assert_eq!(
+            got,
+            vec![
+                (PiiType::Person, "Dupont"),
+                (PiiType::DateOfBirth, "12/05/1980")
+            ]
+        );
     }
 }

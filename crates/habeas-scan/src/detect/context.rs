@@ -1,144 +1,18 @@
 //! Context-bound types: dates of birth, person names and postal addresses. None of them has a
 //! checksum, so they are reported only where the text says what they are: a birth keyword
 //! before a date, a salutation / field label / signature closing / mail display name before
-//! a name, a street type with a house number and a postcode line for an address. One
-//! Aho-Corasick pass finds every cue; the small parsers then run on that line only.
+//! a name, a street type with a house number and a postcode line for an address. One pass
+//! over word starts finds every cue (`cues`); the small parsers then run on that line only.
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 
 use super::address;
+use super::cues::{self, Cue};
 use super::numbers::DateSpan;
 use crate::finding::Finding;
 use crate::kind::PiiType;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Cue {
-    Birth,
-    /// Salutation or title directly followed by the name.
-    Title,
-    /// A field label ("Nom :", "Name:") followed by the name.
-    Label,
-    /// A closing ("Cordialement,") whose next non-empty line is the signer's name.
-    Closing,
-    /// "je suis", "I am": a full name (two words at least) follows.
-    Intro,
-    /// A mail header carrying display names.
-    Header,
-    /// A street type.
-    Street,
-}
-
-const CUES: &[(&str, Cue)] = &[
-    ("né le", Cue::Birth),
-    ("née le", Cue::Birth),
-    ("né(e) le", Cue::Birth),
-    ("naissance", Cue::Birth),
-    ("date of birth", Cue::Birth),
-    ("birth date", Cue::Birth),
-    ("birthdate", Cue::Birth),
-    ("born on", Cue::Birth),
-    ("born", Cue::Birth),
-    ("dob", Cue::Birth),
-    ("d.o.b", Cue::Birth),
-    ("geboren", Cue::Birth),
-    ("geboortedatum", Cue::Birth),
-    ("birthday", Cue::Birth),
-    ("madame", Cue::Title),
-    ("monsieur", Cue::Title),
-    ("mme", Cue::Title),
-    ("mlle", Cue::Title),
-    ("m.", Cue::Title),
-    ("mr.", Cue::Title),
-    ("mr", Cue::Title),
-    ("mrs.", Cue::Title),
-    ("mrs", Cue::Title),
-    ("ms.", Cue::Title),
-    ("ms", Cue::Title),
-    ("miss", Cue::Title),
-    ("dr.", Cue::Title),
-    ("docteur", Cue::Title),
-    ("maître", Cue::Title),
-    ("dear", Cue::Title),
-    ("mevrouw", Cue::Title),
-    ("meneer", Cue::Title),
-    ("de heer", Cue::Title),
-    ("nom :", Cue::Label),
-    ("nom:", Cue::Label),
-    ("prénom :", Cue::Label),
-    ("prénom:", Cue::Label),
-    ("name:", Cue::Label),
-    ("name :", Cue::Label),
-    ("nom et prénom", Cue::Label),
-    ("titulaire :", Cue::Label),
-    ("titulaire:", Cue::Label),
-    ("my name is", Cue::Label),
-    ("signé", Cue::Label),
-    ("signed by", Cue::Label),
-    ("naam:", Cue::Label),
-    ("cordialement", Cue::Closing),
-    ("-- ", Cue::Closing),
-    ("je suis", Cue::Intro),
-    ("je m'appelle", Cue::Intro),
-    ("i am", Cue::Intro),
-    ("bien à vous", Cue::Closing),
-    ("salutations", Cue::Closing),
-    ("regards", Cue::Closing),
-    ("sincerely", Cue::Closing),
-    ("groeten", Cue::Closing),
-    ("bien amicalement", Cue::Closing),
-    ("best,", Cue::Closing),
-    ("from:", Cue::Header),
-    ("to:", Cue::Header),
-    ("cc:", Cue::Header),
-    ("reply-to:", Cue::Header),
-    ("de :", Cue::Header),
-    ("rue", Cue::Street),
-    ("avenue", Cue::Street),
-    ("boulevard", Cue::Street),
-    ("bd", Cue::Street),
-    ("place", Cue::Street),
-    ("chemin", Cue::Street),
-    ("allée", Cue::Street),
-    ("impasse", Cue::Street),
-    ("route", Cue::Street),
-    ("quai", Cue::Street),
-    ("cours", Cue::Street),
-    ("square", Cue::Street),
-    ("chaussée", Cue::Street),
-    ("faubourg", Cue::Street),
-    ("drève", Cue::Street),
-    ("passage", Cue::Street),
-    ("clos", Cue::Street),
-    ("straat", Cue::Street),
-    ("laan", Cue::Street),
-    ("steenweg", Cue::Street),
-    ("plein", Cue::Street),
-    ("dreef", Cue::Street),
-    ("street", Cue::Street),
-    ("st.", Cue::Street),
-    ("road", Cue::Street),
-    ("drive", Cue::Street),
-    ("lane", Cue::Street),
-    ("ave", Cue::Street),
-    ("court", Cue::Street),
-    ("way", Cue::Street),
-    ("blvd", Cue::Street),
-    ("terrace", Cue::Street),
-    ("parkway", Cue::Street),
-    ("circle", Cue::Street),
-    ("trail", Cue::Street),
-];
-
-static CUE_AC: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .build(CUES.iter().map(|(k, _)| k))
-        .unwrap_or_else(|e| panic!("cue automaton: {e}"))
-});
 
 static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     let fr = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre";
@@ -148,17 +22,6 @@ static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .unwrap_or_else(|e| panic!("date regex: {e}"))
 });
-
-fn word_boundary_before(text: &str, i: usize) -> bool {
-    let before = &text[..i];
-    // A JSON-escaped line break ("…\\nName: …" in logs) separates words too.
-    before.ends_with("\\n")
-        || before.ends_with("\\t")
-        || before
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
-}
 
 pub(super) fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
     let b = text.as_bytes();
@@ -170,12 +33,7 @@ pub(super) fn line_bounds(text: &str, pos: usize) -> (usize, usize) {
 /// Scan for context-bound types. `dates` are the numeric dates the digit tokenizer saw.
 pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
     let mut street_line_done = usize::MAX;
-    for m in CUE_AC.find_iter(text) {
-        let (kw, cue) = CUES[m.pattern().as_usize()];
-        let (s, e) = (m.start(), m.end());
-        if !word_boundary_before(text, s) {
-            continue;
-        }
+    for (kw, cue, s, e) in cues::find(text) {
         let after = text[e..].chars().next();
         let kw_ends_word =
             kw.ends_with([':', '.', ',', ' ']) || after.is_none_or(|c| !c.is_alphanumeric());

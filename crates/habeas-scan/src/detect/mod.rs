@@ -6,6 +6,7 @@
 pub(crate) mod address;
 pub(crate) mod columns;
 pub(crate) mod context;
+pub(crate) mod cues;
 pub(crate) mod email;
 pub(crate) mod numbers;
 pub(crate) mod phone_plan;

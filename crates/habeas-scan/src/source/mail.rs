@@ -43,16 +43,38 @@ pub(super) fn is_mbox(text: &str) -> Option<bool> {
     text.starts_with("From ").then_some(true)
 }
 
-/// True when a message holds transfer-encoded parts, nested messages or encoded words.
+/// True when a message holds transfer-encoded parts (`Content-Transfer-Encoding: base64` or
+/// `quoted-printable`, RFC 2045 §6) or nested messages (`message/rfc822`). Found with memchr's
+/// substring search on the fixed-case stems `ncoding`/`NCODING` and `rfc822`/`RFC822`, then
+/// compared case-insensitively: an automaton over the whole message cost more than the rest
+/// of the mail handling.
 fn needs_decoding(msg: &[u8]) -> bool {
-    static FINDER: std::sync::LazyLock<aho_corasick::AhoCorasick> =
-        std::sync::LazyLock::new(|| {
-            aho_corasick::AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(["base64", "quoted-printable", "message/rfc822"])
-                .unwrap_or_else(|e| panic!("mail prefilter: {e}"))
-        });
-    FINDER.is_match(msg)
+    let transfer_encoded = |stem: &[u8]| {
+        memchr::memmem::find_iter(msg, stem).any(|i| {
+            let name_start = i.saturating_sub(18);
+            let name_ok = msg[name_start..i].eq_ignore_ascii_case(b"content-transfer-e");
+            let value = msg[i + stem.len()..].strip_prefix(b":").unwrap_or(&[]);
+            let skip = value
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                .count();
+            let value = &value[skip..];
+            let starts = |w: &[u8]| {
+                value
+                    .get(..w.len())
+                    .is_some_and(|v| v.eq_ignore_ascii_case(w))
+            };
+            name_ok && (starts(b"base64") || starts(b"quoted-printable"))
+        })
+    };
+    let nested = |stem: &[u8]| {
+        memchr::memmem::find_iter(msg, stem)
+            .any(|i| i >= 8 && msg[i - 8..i].eq_ignore_ascii_case(b"message/"))
+    };
+    transfer_encoded(b"ncoding")
+        || transfer_encoded(b"NCODING")
+        || nested(b"rfc822")
+        || nested(b"RFC822")
 }
 
 /// Byte ranges of the messages of an mbox.
@@ -162,5 +184,26 @@ fn decoded_parts(
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn needs_decoding_reads_the_headers() {
+        assert!(needs_decoding(
+            b"Content-Transfer-Encoding: base64\r\n\r\nSGk="
+        ));
+        assert!(needs_decoding(
+            b"content-transfer-encoding:\n QUOTED-PRINTABLE\n\nx=3D1"
+        ));
+        assert!(needs_decoding(b"CONTENT-TRANSFER-ENCODING: Base64\n"));
+        assert!(needs_decoding(b"Content-Type: message/rfc822\n"));
+        assert!(!needs_decoding(
+            b"Content-Transfer-Encoding: 8bit\n\nbase64 is an encoding"
+        ));
+        assert!(!needs_decoding(b"Subject: rfc822 and encoding: base64\n"));
     }
 }

@@ -1,0 +1,259 @@
+//! The words that give personal data its context (a birth keyword, a salutation, a field
+//! label, a closing, a mail header, a street type), found in one pass over the text.
+//!
+//! Cues are looked up only at word starts: a byte loop finds each ASCII letter (or `-`) that
+//! follows a non-alphanumeric character, and a table indexed by its first two bytes (ASCII
+//! case folded) names the few cues to compare there, longest first. This replaced an
+//! Aho-Corasick automaton over all ~100 cues, whose every-byte state walk was a tenth of a
+//! bulk scan; the results are the same (leftmost, longest, non-overlapping, ASCII case
+//! insensitive, a word boundary before).
+
+use std::sync::LazyLock;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Cue {
+    Birth,
+    /// Salutation or title directly followed by the name.
+    Title,
+    /// A field label ("Nom :", "Name:") followed by the name.
+    Label,
+    /// A closing ("Cordialement,") whose next non-empty line is the signer's name.
+    Closing,
+    /// "je suis", "I am": a full name (two words at least) follows.
+    Intro,
+    /// A mail header carrying display names.
+    Header,
+    /// A street type.
+    Street,
+}
+
+const CUES: &[(&str, Cue)] = &[
+    ("né le", Cue::Birth),
+    ("née le", Cue::Birth),
+    ("né(e) le", Cue::Birth),
+    ("naissance", Cue::Birth),
+    ("date of birth", Cue::Birth),
+    ("birth date", Cue::Birth),
+    ("birthdate", Cue::Birth),
+    ("born on", Cue::Birth),
+    ("born", Cue::Birth),
+    ("dob", Cue::Birth),
+    ("d.o.b", Cue::Birth),
+    ("geboren", Cue::Birth),
+    ("geboortedatum", Cue::Birth),
+    ("birthday", Cue::Birth),
+    ("madame", Cue::Title),
+    ("monsieur", Cue::Title),
+    ("mme", Cue::Title),
+    ("mlle", Cue::Title),
+    ("m.", Cue::Title),
+    ("mr.", Cue::Title),
+    ("mr", Cue::Title),
+    ("mrs.", Cue::Title),
+    ("mrs", Cue::Title),
+    ("ms.", Cue::Title),
+    ("ms", Cue::Title),
+    ("miss", Cue::Title),
+    ("dr.", Cue::Title),
+    ("docteur", Cue::Title),
+    ("maître", Cue::Title),
+    ("dear", Cue::Title),
+    ("mevrouw", Cue::Title),
+    ("meneer", Cue::Title),
+    ("de heer", Cue::Title),
+    ("nom :", Cue::Label),
+    ("nom:", Cue::Label),
+    ("prénom :", Cue::Label),
+    ("prénom:", Cue::Label),
+    ("name:", Cue::Label),
+    ("name :", Cue::Label),
+    ("nom et prénom", Cue::Label),
+    ("titulaire :", Cue::Label),
+    ("titulaire:", Cue::Label),
+    ("my name is", Cue::Label),
+    ("signé", Cue::Label),
+    ("signed by", Cue::Label),
+    ("naam:", Cue::Label),
+    ("cordialement", Cue::Closing),
+    ("-- ", Cue::Closing),
+    ("je suis", Cue::Intro),
+    ("je m'appelle", Cue::Intro),
+    ("i am", Cue::Intro),
+    ("bien à vous", Cue::Closing),
+    ("salutations", Cue::Closing),
+    ("regards", Cue::Closing),
+    ("sincerely", Cue::Closing),
+    ("groeten", Cue::Closing),
+    ("bien amicalement", Cue::Closing),
+    ("best,", Cue::Closing),
+    ("from:", Cue::Header),
+    ("to:", Cue::Header),
+    ("cc:", Cue::Header),
+    ("reply-to:", Cue::Header),
+    ("de :", Cue::Header),
+    ("rue", Cue::Street),
+    ("avenue", Cue::Street),
+    ("boulevard", Cue::Street),
+    ("bd", Cue::Street),
+    ("place", Cue::Street),
+    ("chemin", Cue::Street),
+    ("allée", Cue::Street),
+    ("impasse", Cue::Street),
+    ("route", Cue::Street),
+    ("quai", Cue::Street),
+    ("cours", Cue::Street),
+    ("square", Cue::Street),
+    ("chaussée", Cue::Street),
+    ("faubourg", Cue::Street),
+    ("drève", Cue::Street),
+    ("passage", Cue::Street),
+    ("clos", Cue::Street),
+    ("straat", Cue::Street),
+    ("laan", Cue::Street),
+    ("steenweg", Cue::Street),
+    ("plein", Cue::Street),
+    ("dreef", Cue::Street),
+    ("street", Cue::Street),
+    ("st.", Cue::Street),
+    ("road", Cue::Street),
+    ("drive", Cue::Street),
+    ("lane", Cue::Street),
+    ("ave", Cue::Street),
+    ("court", Cue::Street),
+    ("way", Cue::Street),
+    ("blvd", Cue::Street),
+    ("terrace", Cue::Street),
+    ("parkway", Cue::Street),
+    ("circle", Cue::Street),
+    ("trail", Cue::Street),
+];
+
+/// Cue indices grouped by their first two bytes (ASCII lower-cased): `index[row * 256 + b1]`
+/// is 0 or 1 + the bucket number, where row is the first byte's letter (0–25) or 26 for `-`.
+struct Table {
+    index: Vec<u8>,
+    buckets: Vec<Vec<usize>>,
+}
+
+fn row(b0: u8) -> Option<usize> {
+    match b0.to_ascii_lowercase() {
+        c @ b'a'..=b'z' => Some(usize::from(c - b'a')),
+        b'-' => Some(26),
+        _ => None,
+    }
+}
+
+static TABLE: LazyLock<Table> = LazyLock::new(|| {
+    let mut t = Table {
+        index: vec![0; 27 * 256],
+        buckets: Vec::new(),
+    };
+    for (k, (kw, _)) in CUES.iter().enumerate() {
+        let kb = kw.as_bytes();
+        let Some(r) = row(kb[0]) else {
+            panic!("cue {kw:?} must start with a letter or '-'")
+        };
+        let slot = r * 256 + usize::from(kb[1].to_ascii_lowercase());
+        if t.index[slot] == 0 {
+            t.buckets.push(Vec::new());
+            t.index[slot] =
+                u8::try_from(t.buckets.len()).unwrap_or_else(|_| panic!("too many cue buckets"));
+        }
+        t.buckets[usize::from(t.index[slot]) - 1].push(k);
+    }
+    for b in &mut t.buckets {
+        b.sort_by_key(|&k| std::cmp::Reverse(CUES[k].0.len()));
+    }
+    t
+});
+
+/// The longest cue starting at `i`, if any: (cue index, end).
+fn cue_at(b: &[u8], i: usize) -> Option<(usize, usize)> {
+    let r = row(b[i])?;
+    let b1 = b.get(i + 1)?.to_ascii_lowercase();
+    let bucket = usize::from(TABLE.index[r * 256 + usize::from(b1)]);
+    if bucket == 0 {
+        return None;
+    }
+    TABLE.buckets[bucket - 1].iter().find_map(|&k| {
+        let kw = CUES[k].0.as_bytes();
+        b.get(i..i + kw.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(kw))
+            .then_some((k, i + kw.len()))
+    })
+}
+
+/// True when a word may start at `i`: the previous character is not alphanumeric, or is the
+/// `n`/`t` of a JSON-escaped line break or tab ("…\\nName: …" in logs).
+pub(crate) fn word_boundary_before(text: &str, i: usize) -> bool {
+    let before = &text[..i];
+    before.ends_with("\\n")
+        || before.ends_with("\\t")
+        || before
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric())
+}
+
+/// Every cue in `text`: (keyword, kind, start, end), in order, non-overlapping.
+pub(crate) fn find(text: &str) -> impl Iterator<Item = (&'static str, Cue, usize, usize)> + '_ {
+    let b = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let c = b[i];
+            if !(c.is_ascii_alphabetic() || c == b'-') {
+                i += 1;
+                continue;
+            }
+            let boundary = match i.checked_sub(1).map(|p| b[p]) {
+                None => true,
+                Some(p) if p < 0x80 => {
+                    !p.is_ascii_alphanumeric()
+                        || (matches!(p, b'n' | b't') && i >= 2 && b[i - 2] == b'\\')
+                }
+                Some(_) => word_boundary_before(text, i),
+            };
+            if boundary && let Some((k, e)) = cue_at(b, i) {
+                let s = i;
+                i = e;
+                return Some((CUES[k].0, CUES[k].1, s, e));
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cues(t: &str) -> Vec<(&'static str, usize)> {
+        find(t).map(|(kw, _, s, _)| (kw, s)).collect()
+    }
+
+    #[test]
+    fn cues_at_word_starts_longest_first_case_insensitive() {
+        assert_eq!(
+            cues("Née le 3 mai, MADAME Dupont, 12 Rue X"),
+            vec![("née le", 0), ("madame", 15), ("rue", 33)]
+        );
+        assert_eq!(cues("Date of birth: x"), vec![("date of birth", 0)]);
+        // Inside a word: no cue ("prue", "adobe"); a cue as a word prefix is still found.
+        assert_eq!(cues("prue adobe Ruelle"), vec![("rue", 11)]);
+        // JSON-escaped line breaks separate words; accented letters do not.
+        assert_eq!(cues("{\"m\":\"a\\nName: Jo\"}"), vec![("name:", 9)]);
+        assert_eq!(cues("éminent àrue"), vec![]);
+        assert_eq!(cues("\n-- \nJo"), vec![("-- ", 1)]);
+    }
+
+    #[test]
+    fn every_cue_is_found_alone() {
+        for (kw, _) in CUES {
+            let t = format!("x {kw} y");
+            let got: Vec<&str> = find(&t).map(|(k, ..)| k).collect();
+            assert!(got.first() == Some(kw), "{kw:?}: {got:?}");
+        }
+    }
+}
