@@ -327,3 +327,152 @@ fn consent_give_withdraw_and_proof() {
         "names the declared purposes: {err}"
     );
 }
+
+#[test]
+fn rectification_of_the_email_waits_for_the_new_address_to_be_verified() {
+    let dir = project();
+    let d = dir.path();
+    seed(d);
+    let id = new_request(d, "rectification");
+    verify_by_mail(d, &id);
+    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
+    let subject = show
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject: "))
+        .expect("subject")
+        .to_string();
+    // Find the contact record id through an access-style read: the JSON
+    // export of a second, staff-verified access request.
+    let out = ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--subject",
+            &subject,
+            "--no-mail",
+        ],
+    );
+    let access = out.lines().next().expect("id").trim().to_string();
+    ok(
+        d,
+        &[
+            "requests", "proof", &access, "--method", "session", "--by", "agent-7",
+        ],
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(d, &["requests", "export", &access])).expect("json");
+    let contact = v["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|c| c["key"] == "contact")
+        .expect("contact category");
+    let record = contact["records"][0]["id"]
+        .as_str()
+        .expect("record id")
+        .to_string();
+
+    // A non-critical field is applied at once.
+    ok(
+        d,
+        &[
+            "requests",
+            "rectify",
+            &id,
+            "--category",
+            "contact",
+            "--record",
+            &record,
+            "--set",
+            "postal_address=3 place Bellecour, Lyon",
+        ],
+    );
+    // The e-mail address is critical: a code goes to the new address first.
+    let (code, out, _) = run(
+        d,
+        &[
+            "requests",
+            "rectify",
+            &id,
+            "--category",
+            "contact",
+            "--record",
+            &record,
+            "--set",
+            "email=claire.nouvelle@example.org",
+        ],
+    );
+    assert_eq!(code, 3, "waits for the code: {out}");
+    let sent = mails(d, "verification_code");
+    let mail = sent.last().expect("code to the new address");
+    assert!(mail.contains("To: claire.nouvelle@example.org"), "{mail}");
+    // Not applied yet: the old address still finds the subject.
+    let (code, _, _) = run(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            "claire.nouvelle@example.org",
+            "--no-mail",
+        ],
+    );
+    assert_ne!(
+        code, 0,
+        "the new address is not on file before verification"
+    );
+    let (code, _, _) = run(
+        d,
+        &[
+            "requests",
+            "rectify",
+            &id,
+            "--category",
+            "contact",
+            "--record",
+            &record,
+            "--set",
+            "email=claire.nouvelle@example.org",
+            "--code",
+            "00000000",
+        ],
+    );
+    assert_ne!(code, 0, "a wrong code applies nothing");
+    ok(
+        d,
+        &[
+            "requests",
+            "rectify",
+            &id,
+            "--category",
+            "contact",
+            "--record",
+            &record,
+            "--set",
+            "email=claire.nouvelle@example.org",
+            "--code",
+            &code_in(mail),
+        ],
+    );
+    // The blind index followed: the new address finds the subject.
+    ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            "claire.nouvelle@example.org",
+            "--no-mail",
+        ],
+    );
+    let json = ok(d, &["requests", "export", &access]);
+    assert!(json.contains("3 place Bellecour, Lyon"));
+    assert!(json.contains("claire.nouvelle@example.org"));
+}
