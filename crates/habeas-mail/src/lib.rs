@@ -31,6 +31,8 @@ pub mod mutf7;
 pub mod rights;
 pub mod sieve;
 pub mod store;
+#[cfg(feature = "vault")]
+pub mod vault_store;
 
 pub use classify::{Class, MessageAddresses};
 pub use entry::{Entry, EntryError};

@@ -200,6 +200,12 @@ impl UserLists {
         }
     }
 
+    /// Puts an already-normalised stored entry back (loading from a store);
+    /// [`UserLists::validate`] checks the result.
+    pub(crate) fn insert_loaded(&mut self, kind: ListKind, entry: Entry) {
+        self.list_mut(kind).insert(entry);
+    }
+
     pub fn list(&self, kind: ListKind) -> &BTreeSet<Entry> {
         match kind {
             ListKind::Allow => &self.allow,

@@ -32,6 +32,9 @@ pub enum StoreError {
     Corrupt { path: PathBuf, detail: String },
     #[error("{0}")]
     Lists(#[from] ListError),
+    /// The vault refused or failed (feature `vault`); the message names no address.
+    #[error("coffre / vault: {0}")]
+    Vault(String),
 }
 
 /// Load and save one user's lists atomically. Implemented by [`FileStore`]

@@ -2,6 +2,7 @@
 
 #[path = "../../habeas-mail/tests/support/maildir_gen.rs"]
 mod maildir_gen;
+mod vault_support;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -75,19 +76,29 @@ fn setup(project: &Path) {
 }
 
 #[test]
-fn lists_are_normalised_stored_under_a_hash_and_contradictions_change_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
+fn lists_are_normalised_sealed_in_the_vault_and_contradictions_change_nothing() {
+    let tmp = vault_support::project();
     let project = tmp.path();
     setup(project);
-    let files: Vec<String> = fs::read_dir(project.join("data/mail-lists"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".json"))
-        .collect();
-    assert_eq!(files.len(), 1);
-    assert!(
-        !files[0].contains("corp") && files[0].len() == 69,
-        "{files:?}"
+    // In the vault, sealed: no plaintext file, no address in any database file.
+    assert!(!project.join("data/mail-lists").exists());
+    let files = vault_support::all_files(&[project.join("data"), project.join("keys")]);
+    assert!(!files.is_empty());
+    for (path, bytes) in &files {
+        for needle in ["mum@family.example", "me@corp.example", "club.example"] {
+            assert!(
+                !vault_support::contains(bytes, needle.as_bytes()),
+                "{needle} in plaintext in {}",
+                path.display()
+            );
+        }
+    }
+    assert_eq!(
+        vault_support::count(
+            project,
+            "SELECT count(*) FROM records WHERE category = 'mail_lists'"
+        ),
+        4
     );
 
     let before = ok(&habeas(project, &["list", "export", USER]));
@@ -136,7 +147,7 @@ fn lists_are_normalised_stored_under_a_hash_and_contradictions_change_nothing() 
 
 #[test]
 fn csv_import_is_all_or_nothing_with_line_numbers() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = vault_support::project();
     let project = tmp.path();
     setup(project);
     let before = ok(&habeas(project, &["list", "export", USER]));
@@ -167,7 +178,7 @@ fn csv_import_is_all_or_nothing_with_line_numbers() {
 
 #[test]
 fn sieve_scripts_follow_settings_and_all_writes_the_dovecot_layout() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = vault_support::project();
     let project = tmp.path();
     setup(project);
     let settings = ok(&habeas(
@@ -248,7 +259,7 @@ fn sieve_scripts_follow_settings_and_all_writes_the_dovecot_layout() {
 
 #[test]
 fn filter_follows_pipe_exit_code_conventions() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = vault_support::project();
     let project = tmp.path();
     setup(project);
     ok(&habeas(
@@ -288,13 +299,16 @@ fn filter_follows_pipe_exit_code_conventions() {
         "X-Habeas-Class: none\nFrom: x@spam.example\nSubject: s\n\nb\n"
     );
 
-    // Unreadable lists: temporary failure, the MTA keeps the message.
-    for entry in fs::read_dir(project.join("data/mail-lists")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "json") {
-            fs::write(&path, b"{ not json").unwrap();
-        }
+    // Vault unreadable (damaged database): temporary failure, the MTA keeps
+    // the message.
+    for name in ["habeas.db", "habeas.db-wal", "habeas.db-shm"] {
+        let _ = fs::remove_file(project.join("data").join(name));
     }
+    fs::write(
+        project.join("data/habeas.db"),
+        b"not a database, not at all",
+    )
+    .unwrap();
     let out = habeas_stdin(project, &["filter", USER], perso);
     assert_eq!(out.status.code(), Some(75));
     assert!(out.stdout.is_empty());
@@ -318,7 +332,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 #[test]
 fn perso_export_and_purge_with_dry_run_first() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = vault_support::project();
     let project = tmp.path();
     let maildir = project.join("Maildir");
     let generated = maildir_gen::generate(&maildir, 200, 7);
@@ -370,4 +384,88 @@ fn perso_export_and_purge_with_dry_run_first() {
         assert!(expected.remove(&maildir.join(path)).is_some());
     }
     assert_eq!(snapshot(&maildir), expected);
+}
+
+#[test]
+fn erasing_a_users_lists_shreds_them_and_every_change_is_journaled() {
+    let tmp = vault_support::project();
+    let project = tmp.path();
+    setup(project);
+    ok(&habeas(project, &["settings", USER, "--folder", "Perso"]));
+    // A copy of the data taken before the erasure (like a backup).
+    let before = tmp.path().join("copy-before");
+    vault_support::copy_tree(&project.join("data"), &before);
+
+    ok(&habeas(project, &["list", "erase", USER, "--yes"]));
+    let shown = ok(&habeas(project, &["list", "show", USER]));
+    assert!(
+        shown.contains("perso (0)") && !shown.contains("mum@family"),
+        "{shown}"
+    );
+    assert_eq!(
+        vault_support::count(
+            project,
+            "SELECT count(*) FROM records WHERE category = 'mail_lists'"
+        ),
+        0
+    );
+    let journaled = |action: &str| {
+        vault_support::count(
+            project,
+            &format!(
+                "SELECT count(*) FROM journal WHERE action = '{action}' AND category = 'mail_lists'"
+            ),
+        )
+    };
+    assert_eq!(journaled("records.change"), 2, "add and settings change");
+    assert!(
+        journaled("read") >= 1,
+        "loading the lists is a journaled read"
+    );
+    assert_eq!(journaled("category.shred"), 1);
+    ok(&vault_support::habeas(project)
+        .args(["audit", "verify"])
+        .output()
+        .unwrap());
+
+    // Crypto-shredding: the earlier copy's ciphertexts have no key any more.
+    std::fs::remove_dir_all(project.join("data")).unwrap();
+    vault_support::copy_tree(&before, &project.join("data"));
+    let shown = ok(&habeas(project, &["list", "show", USER]));
+    assert!(
+        shown.contains("perso (0)") && !shown.contains("mum@family"),
+        "the pre-erasure copy still opens: {shown}"
+    );
+}
+
+#[test]
+fn lists_left_in_plaintext_files_move_into_the_vault_once() {
+    let tmp = vault_support::project();
+    let project = tmp.path();
+    let dir = project.join("data/mail-lists");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut legacy = habeas_mail::UserLists::new("old@corp.example");
+    legacy
+        .add(habeas_mail::ListKind::Perso, "friend@home.example")
+        .unwrap();
+    habeas_mail::MailListStore::save(&habeas_mail::FileStore::new(&dir), &legacy).unwrap();
+
+    let out = habeas(project, &["list", "show", "old@corp.example"]);
+    let text = ok(&out);
+    assert!(text.contains("friend@home.example"), "{text}");
+    assert!(
+        stderr(&out).contains("moved from plaintext files"),
+        "{}",
+        stderr(&out)
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .collect();
+    assert!(left.is_empty(), "plaintext list files remain");
+    // Second run: nothing to move, same lists.
+    let out = habeas(project, &["list", "show", "old@corp.example"]);
+    assert!(ok(&out).contains("friend@home.example"));
+    assert!(!stderr(&out).contains("moved from plaintext"));
 }

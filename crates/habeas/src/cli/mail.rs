@@ -3,9 +3,10 @@
 //! hand-over or destruction of a leaving user's personal mail.
 //!
 //! All logic lives in `habeas-mail`; this module parses arguments, opens the
-//! project's list store (`<project>/data/mail-lists/`) and maps outcomes to
-//! exit codes. The lists are stored as plain JSON files until the vault
-//! exists; moving them into the vault (category `mail_lists`) is the next step.
+//! project's vault, where the lists live (category `mail_lists`, sealed and
+//! journaled: `habeas_mail::vault_store`), and maps outcomes to exit codes.
+//! Lists left in plaintext files by earlier versions (`data/mail-lists/`) are
+//! moved into the vault, then deleted, the first time a mail command runs.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -15,15 +16,19 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
+use habeas_engine::{Caller, Vault, project};
 use habeas_mail::csv_io;
 use habeas_mail::entry::{Entry, Normalise};
 use habeas_mail::lists::{DEFAULT_REJECT_MESSAGE, DEFAULT_SUBJECT_TAG};
 use habeas_mail::maildir;
 use habeas_mail::sieve;
+use habeas_mail::vault_store::VaultListStore;
 use habeas_mail::{
     DenyAction, FileStore, FilterAction, FilterOptions, ListKind, MailListStore, UserLists,
     filter_message, user_key,
 };
+
+type Store<'v> = VaultListStore<'v>;
 
 use super::Global;
 
@@ -208,14 +213,58 @@ enum PersoCommand {
 }
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let store = FileStore::for_project(&global.dir);
+    let vault = match project::open_project(&global.dir) {
+        Ok(vault) => vault,
+        // The MTA retries later: a filter never drops mail on our failure.
+        Err(e) if matches!(args.command, MailCommand::Filter(_)) => {
+            eprintln!("habeas mail filter: {e}");
+            return Ok(ExitCode::from(EX_TEMPFAIL));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let store = VaultListStore::new(&vault, "cli:mail", None)?;
+    migrate_file_lists(&global.dir, &store)?;
     match args.command {
         MailCommand::List(command) => run_list(&store, command),
         MailCommand::Settings(args) => run_settings(&store, args),
         MailCommand::Sieve(args) => run_sieve(&store, args),
         MailCommand::Filter(args) => Ok(run_filter(&store, args)),
-        MailCommand::Perso(command) => run_perso(&store, command),
+        MailCommand::Perso(command) => run_perso(&vault, &store, command),
     }
+}
+
+/// Moves lists kept in plaintext files by earlier versions into the vault,
+/// then deletes the files (a user already in the vault keeps the vault's lists).
+fn migrate_file_lists(dir: &Path, store: &Store<'_>) -> anyhow::Result<()> {
+    let files = FileStore::for_project(dir);
+    let legacy = files.all()?;
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    let mut moved = 0;
+    for lists in &legacy {
+        if store.load(&lists.user)?.is_none() {
+            store.save(lists)?;
+            moved += 1;
+        }
+        files.erase(&lists.user)?;
+    }
+    eprintln!(
+        "{moved} liste(s) d'utilisateur déplacée(s) des fichiers en clair vers le coffre chiffré / {moved} user list set(s) moved from plaintext files into the encrypted vault"
+    );
+    Ok(())
+}
+
+/// Journals a hand-over or destruction of personal mail (counts, never content).
+fn journal_perso(
+    vault: &Vault,
+    store: &Store<'_>,
+    action: &str,
+    outcome: String,
+) -> anyhow::Result<()> {
+    let caller = Caller::operator("cli:mail", store.purpose().unwrap_or("mail"));
+    vault.journal_admin(&caller, action, outcome)?;
+    Ok(())
 }
 
 /// The mail user's address in normal form (never plus-folded: it is an account).
@@ -230,13 +279,13 @@ fn normalise_user(raw: &str) -> anyhow::Result<String> {
     Ok(entry.to_string())
 }
 
-fn load_existing(store: &FileStore, user: &str) -> anyhow::Result<UserLists> {
+fn load_existing(store: &Store<'_>, user: &str) -> anyhow::Result<UserLists> {
     store
         .load(user)?
         .with_context(|| "aucune liste pour cet utilisateur / no lists for this user".to_string())
 }
 
-fn run_list(store: &FileStore, command: ListCommand) -> anyhow::Result<ExitCode> {
+fn run_list(store: &Store<'_>, command: ListCommand) -> anyhow::Result<ExitCode> {
     match command {
         ListCommand::Add { user, entries } => {
             let user = normalise_user(&user)?;
@@ -375,7 +424,7 @@ fn render_settings(lists: &UserLists) -> String {
     )
 }
 
-fn run_settings(store: &FileStore, args: SettingsArgs) -> anyhow::Result<ExitCode> {
+fn run_settings(store: &Store<'_>, args: SettingsArgs) -> anyhow::Result<ExitCode> {
     let user = normalise_user(&args.user)?;
     let changes = args.tag.is_some()
         || args.folder.is_some()
@@ -451,7 +500,7 @@ fn run_settings(store: &FileStore, args: SettingsArgs) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_sieve(store: &FileStore, args: SieveArgs) -> anyhow::Result<ExitCode> {
+fn run_sieve(store: &Store<'_>, args: SieveArgs) -> anyhow::Result<ExitCode> {
     if let Some(user) = args.user {
         let user = normalise_user(&user)?;
         let lists = load_existing(store, &user)?;
@@ -474,7 +523,7 @@ fn run_sieve(store: &FileStore, args: SieveArgs) -> anyhow::Result<ExitCode> {
 
 /// Writes `<sha256(user)>.sieve` for every user and removes managed scripts
 /// of users who no longer have lists (erasure reaches the mail server).
-fn write_all_scripts(store: &FileStore, out: &Path) -> anyhow::Result<(usize, usize)> {
+fn write_all_scripts(store: &Store<'_>, out: &Path) -> anyhow::Result<(usize, usize)> {
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let all = store.all()?;
     let mut keep = BTreeSet::new();
@@ -510,7 +559,7 @@ fn write_all_scripts(store: &FileStore, out: &Path) -> anyhow::Result<(usize, us
 /// output for discard; 77 (EX_NOPERM) with the reason on stderr for reject;
 /// 75 (EX_TEMPFAIL) when the lists cannot be read, so the MTA retries and no
 /// mail is lost.
-fn run_filter(store: &FileStore, args: FilterArgs) -> ExitCode {
+fn run_filter(store: &Store<'_>, args: FilterArgs) -> ExitCode {
     let user = match normalise_user(&args.user) {
         Ok(user) => user,
         Err(e) => {
@@ -560,13 +609,19 @@ fn run_filter(store: &FileStore, args: FilterArgs) -> ExitCode {
     }
 }
 
-fn run_perso(store: &FileStore, command: PersoCommand) -> anyhow::Result<ExitCode> {
+fn run_perso(vault: &Vault, store: &Store<'_>, command: PersoCommand) -> anyhow::Result<ExitCode> {
     match command {
         PersoCommand::Export { user, maildir, out } => {
             let user = normalise_user(&user)?;
             let lists = load_existing(store, &user)?;
             let found = maildir::find_perso(&maildir, &lists)?;
             let totals = maildir::export_mbox(&maildir, &found, &out)?;
+            journal_perso(
+                vault,
+                store,
+                "mail.perso.export",
+                format!("messages={} bytes={}", totals.messages, totals.bytes),
+            )?;
             eprintln!(
                 "{} message(s) personnel(s) exporté(s) ({} octets) vers {} / {} personal message(s) exported ({} bytes) to {}",
                 totals.messages,
@@ -602,6 +657,12 @@ fn run_perso(store: &FileStore, command: PersoCommand) -> anyhow::Result<ExitCod
                 return Ok(ExitCode::SUCCESS);
             }
             let totals = maildir::purge(&maildir, &found)?;
+            journal_perso(
+                vault,
+                store,
+                "mail.perso.purge",
+                format!("messages={} bytes={}", totals.messages, totals.bytes),
+            )?;
             eprintln!(
                 "{} message(s) supprimé(s) ({} octets) / {} message(s) deleted ({} bytes)",
                 totals.messages, totals.bytes, totals.messages, totals.bytes
