@@ -17,14 +17,17 @@
 
 pub mod access;
 mod admin;
+pub mod backup;
 mod category;
 mod committer;
 pub mod docs;
 pub mod error;
 pub mod journal;
 pub mod keys;
+pub mod ledger;
 pub mod project;
 mod records;
+pub mod retention;
 pub mod synthetic;
 pub mod validate;
 pub mod vault;

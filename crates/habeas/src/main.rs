@@ -64,6 +64,12 @@ enum Command {
     Breach(cli::breach::Args),
     /// Sub-processor changes between two versions of the declarations, and the notices owed.
     Subprocessors(cli::subprocessors::Args),
+    /// Retention: purge what is due now (--dry-run: what would go, and when).
+    Purge(cli::purge::Args),
+    /// Legal holds that suspend the purge: add, list, release.
+    Hold(cli::hold::Args),
+    /// Encrypted backups: create, list, verify, restore, rotate.
+    Backup(cli::backup::Args),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +95,9 @@ fn main() -> ExitCode {
         Command::Consent(args) => cli::consent::run(&global, args),
         Command::Breach(args) => cli::breach::run(&global, args),
         Command::Subprocessors(args) => cli::subprocessors::run(&global, args),
+        Command::Purge(args) => cli::purge::run(&global, args),
+        Command::Hold(args) => cli::hold::run(&global, args),
+        Command::Backup(args) => cli::backup::run(&global, args),
     };
     match result {
         Ok(code) => code,

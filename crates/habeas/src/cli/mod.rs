@@ -20,6 +20,10 @@ pub mod requests;
 // breaches: the register, notifications, sub-processor notices
 pub mod breach;
 pub mod subprocessors;
+// retention: purge, legal holds, backups
+pub mod backup;
+pub mod hold;
+pub mod purge;
 
 use std::path::PathBuf;
 

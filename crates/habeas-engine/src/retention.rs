@@ -1,0 +1,401 @@
+//! The vault side of retention (GDPR Art. 5(1)(e), storage limitation; SPEC
+//! C5): what `habeas purge` and the scheduled purge call.
+//!
+//! [`VaultPurge`] implements `habeas_retention::purge::PurgeTarget` over the
+//! vault: pages of due records from the store (keyset on due date, record
+//! id), deletion of one record ([`Vault::delete_record`], one transaction
+//! with its journal entry and blind-index clean-up) and anonymisation of one
+//! record (the category's `keep_generalised` profile, re-sealed in place with
+//! no due date, stale blind-index entries removed, one transaction). Each
+//! call is atomic, so a purge killed at any point leaves every record fully
+//! there or fully gone.
+//!
+//! [`expire_partitions`] drops whole months of high-volume categories whose
+//! rule is "N after collection" once the month's last row is due, unless a
+//! legal hold names the category or a held subject has rows there.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use habeas_core::retention::{Anchor, Period};
+use habeas_crypto::Aad;
+use habeas_retention::anonymise::Profile;
+use habeas_retention::hold::{Hold, HoldScope};
+use habeas_retention::plan::DueItem;
+use habeas_retention::purge::PurgeTarget;
+use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, WriteOp};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::access::Caller;
+use crate::error::{EngineError, Result};
+use crate::validate;
+use crate::vault::{KEY_VERSION, Stored, Vault, shredded};
+
+/// The purge's view of the vault, acting as one caller (journaled as such).
+pub struct VaultPurge<'a> {
+    vault: &'a Vault,
+    caller: Caller,
+    profiles: BTreeMap<String, Profile>,
+}
+
+impl<'a> VaultPurge<'a> {
+    /// The purge target over `vault`; every change is journaled as `caller`.
+    pub fn new(vault: &'a Vault, caller: Caller) -> Self {
+        let profiles = vault
+            .decls
+            .categories
+            .iter()
+            .map(|(name, c)| {
+                (
+                    name.get_ref().clone(),
+                    Profile::for_category(name.get_ref(), c),
+                )
+            })
+            .collect();
+        VaultPurge {
+            vault,
+            caller,
+            profiles,
+        }
+    }
+
+    /// Every record due at or before `by` (for a dry run), in `(due, id)`
+    /// order, `page` at a time from the store.
+    pub fn due_by(&self, by: DateTime<Utc>, page: usize) -> Result<Vec<DueItem>> {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let items = self.page(by, after.as_ref(), page.max(1))?;
+            let full = items.len() == page.max(1);
+            after = items.last().map(|i| (i.due, i.record.clone()));
+            out.extend(items);
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    fn page(
+        &self,
+        by: DateTime<Utc>,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: usize,
+    ) -> Result<Vec<DueItem>> {
+        let rows = self.vault.store.due_records(&DueQuery {
+            due_by: by,
+            category: None,
+            after: after.cloned(),
+            limit,
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DueItem {
+                record: r.id,
+                subject: r.subject_id,
+                category: r.category,
+                due: r.retention_due,
+                // The store's due listing does not carry the flag; the due
+                // date already includes the longer incident period.
+                incident_linked: false,
+            })
+            .collect())
+    }
+
+    /// Replace one record by its anonymised form, in one transaction.
+    fn anonymise_one(&self, item: &DueItem) -> Result<()> {
+        let vault = self.vault;
+        let Some(record) = vault.store.get_record(&item.record)? else {
+            // Gone meanwhile (erased, purged by another instance): nothing to do.
+            return Ok(());
+        };
+        if record.subject_id != item.subject {
+            return Err(EngineError::Storage(
+                "a due record changed subject during the purge".into(),
+            ));
+        }
+        let category = record.category.clone();
+        let profile = self.profiles.get(&category).ok_or_else(|| {
+            EngineError::Config(format!(
+                "category `{category}` is not declared: it cannot be anonymised"
+            ))
+        })?;
+        let dek = vault
+            .keys
+            .get(&item.subject, &category)?
+            .ok_or_else(|| shredded(&category))?;
+        let view = Stored::Record(record.clone()).open(&item.subject, &category, &dek)?;
+        let old_entries = self.entries_of(&item.subject, &category, &view.fields)?;
+        let kept = self.entries_of_others(&item.subject, &category, &item.record, &dek)?;
+        let stale: Vec<BlindIndexEntry> = old_entries
+            .into_iter()
+            .filter(|e| !kept.contains(&(e.kind.clone(), e.digest.clone())))
+            .collect();
+        let anonymised = profile.apply(&view.fields, &vault.indexer);
+        let plain = zeroize::Zeroizing::new(
+            serde_json::to_vec(&anonymised.fields)
+                .map_err(|e| EngineError::Storage(e.to_string()))?,
+        );
+        let aad = Aad::record_field(&item.subject, &category, &item.record, "fields");
+        let mut replaced = record;
+        replaced.sealed = dek.seal(&plain, &aad)?;
+        replaced.key_version = KEY_VERSION;
+        // Anonymised data leave the retention schedule: kept for statistics.
+        replaced.retention_due = None;
+        let mut ops = vec![WriteOp::ReplaceRecord(replaced)];
+        if !stale.is_empty() {
+            ops.push(WriteOp::RemoveBlindIndexes(stale));
+        }
+        let e = vault.entry(
+            &self.caller,
+            "record.anonymise",
+            Some(&item.subject),
+            Some(&category),
+            None,
+            format!(
+                "record={} kept_fields={} unparsable={}",
+                item.record,
+                anonymised.fields.len(),
+                anonymised.unparsable.len()
+            ),
+        );
+        vault.commit_unit(ops, &[e])?;
+        Ok(())
+    }
+
+    /// Blind-index entries of decrypted `fields` of `category`.
+    fn entries_of(
+        &self,
+        subject: &str,
+        category: &str,
+        fields: &BTreeMap<String, Value>,
+    ) -> Result<Vec<BlindIndexEntry>> {
+        let Some(decl) = self.vault.decls.category(category) else {
+            return Ok(Vec::new());
+        };
+        let ids: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(f, _)| decl.is_identifier(f))
+            .filter_map(|(f, v)| {
+                let kind = decl.field(f)?;
+                v.as_str()
+                    .map(|text| (validate::index_kind(kind, f), text.to_string()))
+            })
+            .collect();
+        self.vault.index_entries(subject, category, &ids)
+    }
+
+    /// Index entries still carried by the subject's other records of `category`.
+    fn entries_of_others(
+        &self,
+        subject: &str,
+        category: &str,
+        except: &str,
+        dek: &habeas_crypto::DataKey,
+    ) -> Result<BTreeSet<(String, Vec<u8>)>> {
+        let mut kept = BTreeSet::new();
+        for r in self.vault.store.subject_records(subject, Some(category))? {
+            if r.id == except {
+                continue;
+            }
+            let view = Stored::Record(r).open(subject, category, dek)?;
+            for e in self.entries_of(subject, category, &view.fields)? {
+                kept.insert((e.kind, e.digest));
+            }
+        }
+        Ok(kept)
+    }
+}
+
+impl PurgeTarget for VaultPurge<'_> {
+    fn due_page(
+        &self,
+        by: DateTime<Utc>,
+        after: Option<&(DateTime<Utc>, String)>,
+        limit: usize,
+    ) -> std::result::Result<Vec<DueItem>, String> {
+        self.page(by, after, limit).map_err(|e| e.to_string())
+    }
+
+    fn delete(&self, item: &DueItem) -> std::result::Result<(), String> {
+        match self
+            .vault
+            .delete_record(&self.caller, &item.subject, &item.record)
+        {
+            // Already gone (erased with its subject meanwhile): done.
+            Ok(()) | Err(EngineError::NotFound(_)) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn anonymise(&self, item: &DueItem) -> std::result::Result<(), String> {
+        self.anonymise_one(item).map_err(|e| e.to_string())
+    }
+}
+
+/// Whether the vault knows subject `id` (erased subjects included): a
+/// legal hold on an unknown id would silently protect nothing.
+pub fn subject_exists(vault: &Vault, id: &str) -> Result<bool> {
+    Ok(vault.store.get_subject(id)?.is_some())
+}
+
+/// Push the bytes a purge deleted out of the store's files (SQLite: WAL
+/// checkpoint and truncation; PostgreSQL: VACUUM), so purged data leaves no
+/// remnant (RELIABILITY.md §0.1).
+pub fn flush_remnants(vault: &Vault) -> Result<()> {
+    Ok(vault.store.purge_remnants()?)
+}
+
+/// What partition expiry did for one high-volume category.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PartitionExpiry {
+    /// `YYYY-MM` of each dropped month, with its row count.
+    pub dropped: BTreeMap<String, u64>,
+    /// Why nothing was dropped, when nothing could be (hold ids, rule).
+    pub skipped: Option<String>,
+}
+
+/// The latest month start `m` such that every row collected before `m` is
+/// due at `now` (`period` after collection): rows of the months ending at
+/// or before `m` may go. Pure.
+pub fn partition_cutoff(period: Period, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let mut m = Utc
+        .with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()?;
+    // At most a few hundred steps back (periods are years at most).
+    for _ in 0..1200 {
+        if period.add_to(m)? <= now {
+            return Some(m);
+        }
+        m = m.checked_sub_months(chrono::Months::new(1))?;
+    }
+    None
+}
+
+/// Drop the months of high-volume categories whose every row is due at
+/// `now` (rule "N after collection"; the longer incident period when one is
+/// declared, since rows carry their incident flag only inside the
+/// ciphertext). A category under a legal hold, or holding rows of a held
+/// subject in a month that would go, is skipped and says why.
+/// Art. 5(1)(e) GDPR; holds: Art. 17(3)(e).
+pub fn expire_partitions(
+    vault: &Vault,
+    caller: &Caller,
+    holds: &[Hold],
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<String, PartitionExpiry>> {
+    let mut out = BTreeMap::new();
+    let held_subjects: Vec<&Hold> = holds
+        .iter()
+        .filter(|h| h.is_active(now) && matches!(h.scope, HoldScope::Subject(_)))
+        .collect();
+    for (name, decl) in &vault.decls.categories {
+        if !decl.high_volume {
+            continue;
+        }
+        let category = name.get_ref().as_str();
+        let mut result = PartitionExpiry::default();
+        let Some(rule) = decl.retention_rule() else {
+            result.skipped = Some("no valid retention rule".into());
+            out.insert(category.to_string(), result);
+            continue;
+        };
+        let period = match (rule.anchor(), rule.incident_period().or(rule.period())) {
+            (Anchor::Collection, Some(p)) => p,
+            _ => {
+                result.skipped = Some(
+                    "the rule is not counted from collection: rows leave with their subject".into(),
+                );
+                out.insert(category.to_string(), result);
+                continue;
+            }
+        };
+        let Some(cutoff) = partition_cutoff(period, now) else {
+            out.insert(category.to_string(), result);
+            continue;
+        };
+        let category_holds: Vec<String> = holds
+            .iter()
+            .filter(|h| h.is_active(now) && h.scope == HoldScope::Category(category.to_string()))
+            .map(|h| h.id.clone())
+            .collect();
+        let mut blocking = category_holds;
+        for h in &held_subjects {
+            if let HoldScope::Subject(s) = &h.scope {
+                let rows = vault.store.subject_timed(s, &[category.to_string()])?;
+                if rows.iter().any(|r| r.collected_at < cutoff) {
+                    blocking.push(h.id.clone());
+                }
+            }
+        }
+        if !blocking.is_empty() {
+            result.skipped = Some(format!("held: {}", blocking.join(", ")));
+            out.insert(category.to_string(), result);
+            continue;
+        }
+        let e = vault.entry(
+            caller,
+            "partition.expire",
+            None,
+            Some(category),
+            None,
+            format!("before={}", cutoff.format("%Y-%m")),
+        );
+        let outcome = vault.commit_unit(
+            vec![WriteOp::DropTimedBefore {
+                category: Some(category.to_string()),
+                before: cutoff,
+            }],
+            &[e],
+        )?;
+        if let Some(OpOutput::Dropped(parts)) = outcome.outputs.first() {
+            for p in parts {
+                result
+                    .dropped
+                    .insert(p.month_start.format("%Y-%m").to_string(), p.rows);
+            }
+        }
+        out.insert(category.to_string(), result);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_core::retention::PeriodUnit;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn a_month_goes_only_once_its_last_row_is_due() {
+        let p = Period::new(13, PeriodUnit::Months);
+        // On 2027-03-15, rows collected before 2026-02-01 are 13 months old at least
+        // (2026-02-01 + 13 months = 2027-03-01 <= now): January 2026 and earlier go.
+        assert_eq!(
+            partition_cutoff(p, t("2027-03-15T10:00:00Z")),
+            Some(t("2026-02-01T00:00:00Z"))
+        );
+        // Exactly at the boundary the month has just become due.
+        assert_eq!(
+            partition_cutoff(p, t("2027-03-01T00:00:00Z")),
+            Some(t("2026-02-01T00:00:00Z"))
+        );
+        // One second earlier, February 2026's rows are not all due: only January.
+        assert_eq!(
+            partition_cutoff(p, t("2027-02-28T23:59:59Z")),
+            Some(t("2026-01-01T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn day_periods_cut_at_month_starts() {
+        let p = Period::new(30, PeriodUnit::Days);
+        assert_eq!(
+            partition_cutoff(p, t("2027-03-20T00:00:00Z")),
+            Some(t("2027-02-01T00:00:00Z"))
+        );
+    }
+}

@@ -1,0 +1,283 @@
+//! `habeas purge` and `habeas hold` through the real binary on a copy of the
+//! demo provider: a dry run lists what is due by category with dates; the
+//! purge deletes exactly the due records, skips held ones and names the
+//! hold, expires whole months of high-volume rows; a released hold lets the
+//! next purge finish. Records are imported with old event dates, so they are
+//! due now (the purge's `--now` moves the judgement date where needed).
+
+mod vault_support;
+
+use std::path::Path;
+
+use habeas_engine::{Caller, project};
+use vault_support::*;
+
+fn record(subject: &str, category: &str, fields: &str, at: &str) -> String {
+    format!(
+        r#"{{"subject_ref":"{subject}","category":"{category}","fields":{fields},"collected_at":"{at}","events":{{"last_interaction":"{at}"}}}}"#
+    )
+}
+
+fn prospect(subject: &str, email: &str, at: &str) -> String {
+    record(
+        subject,
+        "prospect_contact",
+        &format!(r#"{{"name":"Fictif {subject}","company":"Exemple SA","email":"{email}"}}"#),
+        at,
+    )
+}
+
+/// a and b: prospects last contacted in January 2020 (due January 2023);
+/// c: last contacted in November 2026 (due November 2029); a also has a
+/// 2020 support ticket and a connection-log row of January 2020 (1 year
+/// after collection: that month is due).
+fn import_people(dir: &Path) {
+    let lines = [
+        prospect("a", "alice.fictive@example.org", "2020-01-10T09:00:00Z"),
+        prospect("b", "bruno.fictif@example.org", "2020-01-12T09:00:00Z"),
+        prospect("c", "chloe.fictive@example.org", "2026-11-02T09:00:00Z"),
+        record(
+            "a",
+            "support",
+            r#"{"ticket_id":"T-1","subject":"DNS","channel":"email"}"#,
+            "2020-02-01T09:00:00Z",
+        ),
+        record(
+            "a",
+            "connection_logs",
+            r#"{"account_id":"acc-a","ip":"192.0.2.7","protocol":"imap","operation":"login"}"#,
+            "2020-01-15T08:00:00Z",
+        ),
+    ];
+    std::fs::write(dir.join("people.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(dir, &["import", "people.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+}
+
+fn subject_of(dir: &Path, email: &str) -> String {
+    let vault = project::open_project(dir).expect("open vault");
+    let found = vault
+        .find(&Caller::operator("test", "administration"), "email", email)
+        .expect("find");
+    assert_eq!(found.len(), 1, "one subject for {email}");
+    found[0].clone()
+}
+
+/// The subject's record count in `category` (as the operator reads it).
+fn records_in(dir: &Path, subject: &str, category: &str) -> usize {
+    let vault = project::open_project(dir).expect("open vault");
+    vault
+        .read(
+            &Caller::operator("test", "administration"),
+            subject,
+            Some(category),
+        )
+        .expect("read")
+        .records
+        .len()
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+}
+
+#[test]
+fn dry_run_lists_due_categories_and_the_purge_skips_what_a_hold_keeps() {
+    let dir = project();
+    let d = dir.path();
+    import_people(d);
+    let a = subject_of(d, "alice.fictive@example.org");
+    let b = subject_of(d, "bruno.fictif@example.org");
+    let c = subject_of(d, "chloe.fictive@example.org");
+
+    // A hold on b, with a reason; listed as active.
+    let (code, out, err) = run(
+        d,
+        &[
+            "hold",
+            "add",
+            "--subject",
+            &b,
+            "--reason",
+            "Litige commercial n° 2026-014",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(code, 0, "hold add: {err}");
+    assert!(out.starts_with("HOLD-0001\t"), "{out}");
+    assert!(out.contains("until released"), "{out}");
+    let (_, out, _) = run(d, &["hold", "list"]);
+    assert!(out.contains("HOLD-0001") && out.contains("actif"), "{out}");
+    // Unknown subjects and undeclared categories are refused, nothing stored.
+    let (code, _, err) = run(
+        d,
+        &["hold", "add", "--subject", "sub_nobody", "--reason", "x"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown data subject"), "{err}");
+    let (code, _, err) = run(d, &["hold", "add", "--category", "pets", "--reason", "x"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("category `pets` is not declared"), "{err}");
+
+    // Dry run: a's prospect and support records go, b's is held, c's is
+    // not due within the horizon; nothing changes.
+    let (code, out, err) = run(d, &["purge", "--dry-run", "--json"]);
+    assert_eq!(code, 0, "dry run: {err}");
+    let v = json(&out);
+    let cats = &v["summary"]["categories"];
+    assert_eq!(cats["prospect_contact"]["delete"], 1, "{out}");
+    assert_eq!(cats["prospect_contact"]["held"], 1, "{out}");
+    assert_eq!(cats["prospect_contact"]["holds"][0], "HOLD-0001", "{out}");
+    assert_eq!(cats["support"]["delete"], 1, "{out}");
+    let decisions = v["decisions"].as_array().expect("decisions");
+    assert_eq!(decisions.len(), 3, "{out}");
+    // Ordered by due date: 3 years after the last contact.
+    assert_eq!(decisions[0]["due"], "2023-01-10T09:00:00Z", "{out}");
+    assert!(
+        !out.contains(&a) && !out.contains(&b),
+        "no subject id in the report"
+    );
+    let (_, text, _) = run(d, &["purge", "--dry-run", "--lang", "en"]);
+    assert!(text.contains("legal holds: HOLD-0001"), "{text}");
+    assert!(text.contains("dry run: nothing was changed"), "{text}");
+    assert_eq!(
+        records_in(d, &a, "prospect_contact"),
+        1,
+        "a dry run changes nothing"
+    );
+
+    // A dry run one horizon further shows c's record with the date it goes.
+    let (_, out, _) = run(
+        d,
+        &[
+            "purge",
+            "--dry-run",
+            "--json",
+            "--now",
+            "2029-10-20T00:00:00Z",
+            "--days",
+            "30",
+        ],
+    );
+    let v = json(&out);
+    assert_eq!(
+        v["summary"]["categories"]["prospect_contact"]["scheduled"], 1,
+        "{out}"
+    );
+    assert!(out.contains("2029-11-02T09:00:00Z"), "{out}");
+
+    // The purge: exactly the due records go; the held one stays, named.
+    let (code, out, err) = run(d, &["purge", "--lang", "en"]);
+    assert_eq!(code, 0, "purge: {err}");
+    assert!(out.contains("legal holds: HOLD-0001"), "{out}");
+    assert!(
+        out.contains("partition connection_logs/2020-01 expired: 1 rows"),
+        "{out}"
+    );
+    assert_eq!(records_in(d, &a, "prospect_contact"), 0);
+    assert_eq!(records_in(d, &a, "support"), 0);
+    assert_eq!(records_in(d, &a, "connection_logs"), 0);
+    assert_eq!(records_in(d, &b, "prospect_contact"), 1, "held record kept");
+    assert_eq!(records_in(d, &c, "prospect_contact"), 1, "not due yet");
+    // The blind index follows: a is no longer found by e-mail.
+    let vault = project::open_project(d).expect("open");
+    let found = vault
+        .find(
+            &Caller::operator("test", "administration"),
+            "email",
+            "alice.fictive@example.org",
+        )
+        .expect("find");
+    assert!(
+        found.is_empty(),
+        "a purged record must not be found: {found:?}"
+    );
+    drop(vault);
+
+    // A second purge finds nothing more to do.
+    let (_, out, _) = run(d, &["purge", "--json"]);
+    let v = json(&out);
+    assert_eq!(
+        v["summary"]["categories"]["prospect_contact"]["delete"], 0,
+        "{out}"
+    );
+
+    // Released, the hold no longer keeps b's record.
+    let (code, out, err) = run(
+        d,
+        &[
+            "hold",
+            "release",
+            "HOLD-0001",
+            "--by",
+            "dpo",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(code, 0, "release: {err}");
+    assert!(out.contains("released on"), "{out}");
+    let (code, _, err) = run(d, &["hold", "release", "HOLD-0001"]);
+    assert_ne!(code, 0, "releasing twice is refused");
+    assert!(!err.is_empty());
+    let (_, out, _) = run(d, &["purge", "--json"]);
+    assert_eq!(
+        json(&out)["summary"]["categories"]["prospect_contact"]["delete"],
+        1,
+        "{out}"
+    );
+    assert_eq!(records_in(d, &b, "prospect_contact"), 0);
+    assert_eq!(records_in(d, &c, "prospect_contact"), 1);
+
+    // Every run is journaled with counts, and the journal still verifies.
+    let (code, out, err) = run(d, &["audit", "verify"]);
+    assert_eq!(code, 0, "audit verify: {out}{err}");
+}
+
+#[test]
+fn a_category_hold_keeps_its_partitions_and_a_bad_date_is_refused() {
+    let dir = project();
+    let d = dir.path();
+    import_people(d);
+    let a = subject_of(d, "alice.fictive@example.org");
+    let (code, _, err) = run(
+        d,
+        &[
+            "hold",
+            "add",
+            "--category",
+            "connection_logs",
+            "--reason",
+            "Réquisition judiciaire RJ-77",
+            "--until",
+            "2099-12-31",
+        ],
+    );
+    assert_eq!(code, 0, "hold add: {err}");
+    let (code, out, err) = run(d, &["purge", "--lang", "en"]);
+    assert_eq!(code, 0, "purge: {err}");
+    assert!(
+        out.contains("partitions of connection_logs not expired: held: HOLD-0001"),
+        "{out}"
+    );
+    assert_eq!(records_in(d, &a, "connection_logs"), 1);
+    let (code, _, err) = run(d, &["purge", "--now", "yesterday"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("RFC 3339"), "{err}");
+    let (code, _, err) = run(
+        d,
+        &[
+            "hold",
+            "add",
+            "--category",
+            "support",
+            "--reason",
+            "x",
+            "--until",
+            "31/12/2099",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("YYYY-MM-DD"), "{err}");
+}
