@@ -565,6 +565,40 @@ mod tests {
     }
 
     #[test]
+    fn mail_section_is_optional_and_checked() {
+        let s = parse("habeas.toml", "", Path::new("/p")).unwrap();
+        assert!(s.mail.is_none(), "no [mail]: the outbox under the data dir");
+        let s = parse(
+            "habeas.toml",
+            "[mail]\nurl = \"smtp://relay.example.fr:587\"\nfrom = \"Acme <privacy@acme.example>\"\nreply_to = \"dpo@acme.example\"\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        let mail = s.mail.expect("mail");
+        assert_eq!(mail.url.get_ref(), "smtp://relay.example.fr:587");
+        assert_eq!(mail.reply_to.as_deref(), Some("dpo@acme.example"));
+        let errs = parse(
+            "habeas.toml",
+            "[mail]\nurl = \"ftp://relay\"\nfrom = \"nobody\"\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        let codes: Vec<&str> = errs.iter().map(|e| e.code.as_ref()).collect();
+        assert!(
+            codes.contains(&"H054") && codes.contains(&"H057"),
+            "{codes:?}"
+        );
+        assert!(
+            parse(
+                "h",
+                "[mail]\nurl = \"outbox:x\"\nfrom = \"a@b.c\"\nsmtp_pass = \"x\"\n",
+                Path::new("/p")
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
     fn refuses_keys_inside_data() {
         let text = "[storage]\ndata_dir = \"var\"\n[keys]\nprovider = \"file\"\ndir = \"./var/../var/keys\"\n";
         let errs = parse("habeas.toml", text, Path::new("/p")).unwrap_err();
