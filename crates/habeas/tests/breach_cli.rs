@@ -220,6 +220,28 @@ fn a_breach_on_connection_logs_counts_the_window_and_tells_only_those_subjects()
         export["missing"]
     );
 
+    // A late notice without the reasons for the delay is refused (Art. 33(1)).
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "notify-authority",
+            &id,
+            "--phase",
+            "initial",
+            "--form",
+            "cnil",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("33(1)"), "{err}");
+    assert!(
+        show(dir, &id)["breach"]["notifications"]
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+
     // The register flags the breach overdue (aware 20 November, now later).
     let (code, out, _) = run(dir, &["breach", "list"]);
     assert_eq!(code, 0);
@@ -246,6 +268,31 @@ fn a_breach_on_connection_logs_counts_the_window_and_tells_only_those_subjects()
         ]
     );
     assert!(mails.iter().all(|m| m.contains(&id)));
+
+    // The late initial notice, with its reasons and the digest of the export sent.
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "notify-authority",
+            &id,
+            "--phase",
+            "initial",
+            "--form",
+            "cnil",
+            "--delay-reason",
+            "Périmètre établi seulement après l'analyse des sauvegardes.",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let events = show(dir, &id)["events"].clone();
+    let notified = events
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["change"] == "notified")
+        .expect("notified event");
+    assert_eq!(notified["export_digest"].as_str().map(str::len), Some(64));
 
     // A second run sends nothing twice (c's retry is not due yet).
     let (code, out, err) = run(dir, &["breach", "notify-subjects", &id]);
