@@ -63,45 +63,47 @@ pub fn mask(value: &str) -> String {
         .collect()
 }
 
-/// Append one interchange line per hit (`{"path","start","end","type"}` + score, part, value).
-/// Written by hand rather than through `format!`: bulk scans print a million lines, and
-/// formatting machinery showed as a tenth of the whole command in profiles.
-pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut String) {
+/// Append one interchange line per hit (`{"path","start","end","type"}` + score, part, value)
+/// to `out` (UTF-8). Written by hand rather than through `format!`: bulk scans print a million
+/// lines, and formatting machinery showed as a tenth of the whole command in profiles.
+pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut Vec<u8>) {
     let path = serde_json::to_string(&file.path).unwrap_or_else(|_| "\"\"".into());
     // Hits of one decoded part are consecutive: escape each label once.
     let mut part_json: (Option<&str>, String) = (None, String::new());
     for h in &file.hits {
         let hundredths = (h.confidence.clamp(0.0, 1.0) * 100.0).round() as u32;
-        out.push_str("{\"path\":");
-        out.push_str(&path);
-        out.push_str(",\"start\":");
+        out.extend_from_slice(b"{\"path\":");
+        out.extend_from_slice(path.as_bytes());
+        out.extend_from_slice(b",\"start\":");
         push_uint(out, h.start as u64);
-        out.push_str(",\"end\":");
+        out.extend_from_slice(b",\"end\":");
         push_uint(out, h.end as u64);
-        out.push_str(",\"type\":\"");
-        out.push_str(h.kind.name());
-        out.push_str("\",\"score\":");
+        out.extend_from_slice(b",\"type\":\"");
+        out.extend_from_slice(h.kind.name().as_bytes());
+        out.extend_from_slice(b"\",\"score\":");
         push_uint(out, u64::from(hundredths / 100));
-        out.push('.');
-        out.push(char::from(b'0' + (hundredths % 100 / 10) as u8));
-        out.push(char::from(b'0' + (hundredths % 10) as u8));
+        out.extend_from_slice(&[
+            b'.',
+            b'0' + (hundredths % 100 / 10) as u8,
+            b'0' + (hundredths % 10) as u8,
+        ]);
         if let Some(p) = h.part.as_deref() {
             if part_json.0 != Some(p) {
                 part_json = (Some(p), serde_json::to_string(p).unwrap_or_default());
             }
-            out.push_str(",\"part\":");
-            out.push_str(&part_json.1);
+            out.extend_from_slice(b",\"part\":");
+            out.extend_from_slice(part_json.1.as_bytes());
         }
         if show_values && let Some(v) = &h.value {
-            out.push_str(",\"value\":");
-            out.push_str(&serde_json::to_string(v).unwrap_or_default());
+            out.extend_from_slice(b",\"value\":");
+            out.extend_from_slice(serde_json::to_string(v).unwrap_or_default().as_bytes());
         }
-        out.push_str("}\n");
+        out.extend_from_slice(b"}\n");
     }
 }
 
 /// Decimal digits of `n`, without the formatting machinery.
-fn push_uint(out: &mut String, mut n: u64) {
+fn push_uint(out: &mut Vec<u8>, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -112,7 +114,7 @@ fn push_uint(out: &mut String, mut n: u64) {
             break;
         }
     }
-    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+    out.extend_from_slice(&buf[i..]);
 }
 
 #[derive(Debug, Serialize)]
@@ -297,8 +299,9 @@ mod tests {
             ],
             problems: Vec::new(),
         };
-        let mut out = String::new();
+        let mut out = Vec::new();
         jsonl_lines(&file, false, &mut out);
+        let mut out = String::from_utf8(out).unwrap_or_default();
         assert_eq!(
             out,
             concat!(
@@ -312,8 +315,9 @@ mod tests {
                 "{line}"
             );
         }
-        out.clear();
-        jsonl_lines(&file, true, &mut out);
+        let mut bytes = Vec::new();
+        jsonl_lines(&file, true, &mut bytes);
+        out = String::from_utf8(bytes).unwrap_or_default();
         assert!(
             out.lines()
                 .next()

@@ -198,31 +198,59 @@ pub(crate) fn word_boundary_before(text: &str, i: usize) -> bool {
 /// Every cue in `text`: (keyword, kind, start, end), in order, non-overlapping.
 pub(crate) fn find(text: &str) -> impl Iterator<Item = (&'static str, Cue, usize, usize)> + '_ {
     let b = text.as_bytes();
-    let mut i = 0;
+    // Word starts of the current 16-byte block not yet looked at.
+    let mut base = 0;
+    let mut mask = word_starts(b, 0);
+    let mut resume = 0;
     std::iter::from_fn(move || {
-        while i < b.len() {
-            let c = b[i];
-            if !(c.is_ascii_alphabetic() || c == b'-') {
-                i += 1;
+        loop {
+            if mask == 0 {
+                base += 16;
+                if base >= b.len() {
+                    return None;
+                }
+                mask = word_starts(b, base);
                 continue;
             }
-            let boundary = match i.checked_sub(1).map(|p| b[p]) {
-                None => true,
-                Some(p) if p < 0x80 => {
-                    !p.is_ascii_alphanumeric()
-                        || (matches!(p, b'n' | b't') && i >= 2 && b[i - 2] == b'\\')
-                }
-                Some(_) => word_boundary_before(text, i),
-            };
-            if boundary && let Some((k, e)) = cue_at(b, i) {
-                let s = i;
-                i = e;
-                return Some((CUES[k].0, CUES[k].1, s, e));
+            let i = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            // After a non-ASCII character the block test could not tell: ask Unicode.
+            if i < resume || (i > 0 && b[i - 1] >= 0x80 && !word_boundary_before(text, i)) {
+                continue;
             }
-            i += 1;
+            if let Some((k, e)) = cue_at(b, i) {
+                resume = e;
+                return Some((CUES[k].0, CUES[k].1, i, e));
+            }
         }
-        None
     })
+}
+
+/// Bit k set when `b[base + k]` may start a cue: an ASCII letter or `-` after a character
+/// that is not an ASCII letter or digit (a non-ASCII one is checked by the caller), or after
+/// the `n`/`t` of an escaped `\\n`/`\\t`. Branch-free over the block so that the compiler
+/// vectorises it: the old byte-by-byte loop mispredicted at every word.
+fn word_starts(b: &[u8], base: usize) -> u32 {
+    let mut block = [0u8; 16];
+    let n = b.len().saturating_sub(base).min(16);
+    block[..n].copy_from_slice(&b[base..base + n]);
+    let (mut starts, mut alnum, mut backslash, mut nt) = (0u32, 0u32, 0u32, 0u32);
+    for (k, &c) in block.iter().enumerate() {
+        let alpha = (c | 0x20).wrapping_sub(b'a') < 26;
+        let digit = c.wrapping_sub(b'0') < 10;
+        starts |= u32::from(alpha | (c == b'-')) << k;
+        alnum |= u32::from(alpha | digit) << k;
+        backslash |= u32::from(c == b'\\') << k;
+        nt |= u32::from((c == b'n') | (c == b't')) << k;
+    }
+    let p1 = base.checked_sub(1).map(|p| b[p]);
+    let p2 = base.checked_sub(2).map(|p| b[p]);
+    let escaped = nt & ((backslash << 1) | u32::from(p1 == Some(b'\\')));
+    let p1_word = p1.is_some_and(|p| {
+        p.is_ascii_alphanumeric() && !(matches!(p, b'n' | b't') && p2 == Some(b'\\'))
+    });
+    let prev_word = ((alnum & !escaped) << 1) | u32::from(p1_word);
+    starts & !prev_word & 0xFFFF
 }
 
 #[cfg(test)]
@@ -246,6 +274,19 @@ mod tests {
         assert_eq!(cues("{\"m\":\"a\\nName: Jo\"}"), vec![("name:", 9)]);
         assert_eq!(cues("éminent àrue"), vec![]);
         assert_eq!(cues("\n-- \nJo"), vec![("-- ", 1)]);
+    }
+
+    #[test]
+    fn cues_across_block_edges_and_escapes() {
+        // Every position of a cue relative to the 16-byte blocks, and after an escape.
+        for pad in 0..40 {
+            let t = format!("{}madame X", " ".repeat(pad));
+            assert_eq!(cues(&t), vec![("madame", pad)], "pad {pad}");
+            let t = format!("{}\\nmadame X", "x".repeat(pad));
+            assert_eq!(cues(&t), vec![("madame", pad + 2)], "escaped, pad {pad}");
+            let t = format!("{}xmadame X", " ".repeat(pad));
+            assert_eq!(cues(&t), vec![], "glued, pad {pad}");
+        }
     }
 
     #[test]

@@ -130,23 +130,26 @@ fn iban_at(text: &[u8], s: usize, buf: &mut Vec<u8>) -> Option<(usize, bool)> {
 /// NIRs of people born in Corsica: department `2A`/`2B` after the status digit, year and
 /// month (5 digits and up to 3 spaces before it).
 fn corsican_nir(text: &[u8], buf: &mut Vec<u8>, out: &mut Vec<Finding>) {
-    let mut done = 0;
-    for q in memchr::memchr_iter(b'2', text) {
-        if q < 5 || q < done || !matches!(text.get(q + 1), Some(b'A' | b'B' | b'a' | b'b')) {
-            continue;
-        }
-        for s in (q.saturating_sub(8)..=q - 5).filter(|&s| s >= done) {
-            if !matches!(text[s], b'1' | b'2' | b'3' | b'7' | b'8') || !boundary_before(text, s) {
+    for dept in [&b"2A"[..], b"2B", b"2a", b"2b"] {
+        let mut done = 0;
+        for q in memchr::memmem::find_iter(text, dept) {
+            if q < 5 || q < done {
                 continue;
             }
-            let Some(m) = NIR_CORSICA.find(&text[s..]) else {
-                continue;
-            };
-            compact_into(m.as_bytes(), buf);
-            if nir::is_valid(buf) {
-                out.push(Finding::new(s, s + m.end(), PiiType::FrNir, 0.97));
-                done = s + m.end();
-                break;
+            for s in q.saturating_sub(8)..=q - 5 {
+                if !matches!(text[s], b'1' | b'2' | b'3' | b'7' | b'8') || !boundary_before(text, s)
+                {
+                    continue;
+                }
+                let Some(m) = NIR_CORSICA.find(&text[s..]) else {
+                    continue;
+                };
+                compact_into(m.as_bytes(), buf);
+                if nir::is_valid(buf) {
+                    out.push(Finding::new(s, s + m.end(), PiiType::FrNir, 0.97));
+                    done = s + m.end();
+                    break;
+                }
             }
         }
     }

@@ -189,13 +189,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 if args.format == Format::Jsonl && !f.hits.is_empty() {
                     // One line buffer per worker thread, reused from file to file.
                     thread_local! {
-                        static LINES: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+                        static LINES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
                     }
                     LINES.with_borrow_mut(|buf| {
                         buf.clear();
                         report::jsonl_lines(&f, args.show_values, buf);
                         let mut out = stdout.lock().unwrap_or_else(|p| p.into_inner());
-                        if let Err(e) = out.write_all(buf.as_bytes()) {
+                        if let Err(e) = out.write_all(buf) {
                             *write_failed.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
                         }
                     });
