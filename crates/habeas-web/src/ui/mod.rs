@@ -20,6 +20,9 @@ mod portal_auth;
 mod secret;
 mod staff;
 
+/// The staff sign-in library the pages use (for the `habeas staff` commands and tests).
+pub use habeas_auth as auth;
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 

@@ -14,6 +14,8 @@ pub mod import;
 pub mod keys;
 pub mod serve;
 pub mod token;
+// staff accounts for the console and portal pages
+pub mod staff;
 // rights: data-subject requests and the consent ledger
 pub mod consent;
 pub mod requests;

@@ -1,0 +1,656 @@
+//! The console and the portal over real HTTP: a server on 127.0.0.1 with
+//! the demo provider's declarations, a subject imported into the vault, and
+//! an outbox mailer whose `.eml` files the test reads like a mailbox.
+//!
+//! What it proves: staff sign-in locks out after repeated failures (429 with
+//! Retry-After, even for the right password), a form without its CSRF token
+//! is refused and changes nothing, a support agent is refused the console
+//! and the refusal is journaled, a DPO sees the pages; the portal answers
+//! the same for a known and an unknown address, only the known one receives
+//! a code, the code signs in once, the subject sees their data and
+//! downloads JSON and a CSV zip, and gives then withdraws a consent.
+
+mod vault_support;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use habeas_core::clock::SystemClock;
+use habeas_engine::Caller;
+use habeas_notify::{OutboxMailer, Sender};
+use habeas_web::ui::auth::{Auth, CsrfKey, HashParams, NewStaff, RoleCatalog};
+use habeas_web::ui::{UiConfig, UiState};
+use vault_support::*;
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// `name=value` of each Set-Cookie.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next().map(str::to_string))
+            .collect()
+    }
+}
+
+/// A browser in miniature: keeps cookies, sends forms.
+pub struct Client {
+    addr: String,
+    jar: Vec<(String, String)>,
+}
+
+impl Client {
+    fn new(addr: &str) -> Client {
+        Client {
+            addr: addr.to_string(),
+            jar: Vec::new(),
+        }
+    }
+
+    fn request(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Answer {
+        let body = form.map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let cookie = self
+            .jar
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !cookie.is_empty() {
+            req.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        if let Some(b) = &body {
+            req.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = &body {
+            req.push_str(b);
+        }
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        s.write_all(req.as_bytes()).expect("send");
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).expect("read");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut rest = raw[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|c| c.parse().ok())
+            .expect("status");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect();
+        if headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+        {
+            rest = dechunk(&rest);
+        }
+        let answer = Answer {
+            status,
+            headers,
+            body: rest,
+        };
+        for c in answer.cookies() {
+            if let Some((k, v)) = c.split_once('=') {
+                self.jar.retain(|(n, _)| n != k);
+                if !v.is_empty() {
+                    self.jar.push((k.to_string(), v.to_string()));
+                }
+            }
+        }
+        answer
+    }
+
+    fn get(&mut self, path: &str) -> Answer {
+        self.request("GET", path, None)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.request("POST", path, Some(form))
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = b.windows(2).position(|w| w == b"\r\n") else {
+            break;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&b[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[end + 2..end + 2 + size]);
+        b = &b[end + 2 + size + 2..];
+    }
+    out
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of hidden input `name` in a page.
+pub fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in:\n{page}"));
+    let rest = &page[at + marker.len()..];
+    rest[..rest.find('"').expect("quote")].to_string()
+}
+
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub addr: String,
+    pub vault: Arc<habeas_engine::Vault>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Site {
+    pub fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+}
+
+/// Claire's contact record (with her address) and a support ticket.
+pub fn seed(dir: &Path) {
+    let lines = [
+        r#"{"subject_ref":"c","category":"contact","source":"form","fields":{"email":"claire.fictive@example.org","postal_address":"12 rue de l'Église, Lyon","country":"FR"}}"#,
+        r#"{"subject_ref":"c","category":"support","source":"form","fields":{"ticket_id":"T-77","subject":"Accès FTP","body":"Je n'arrive plus à me connecter."}}"#,
+    ];
+    std::fs::write(dir.join("claire.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(dir, &["import", "claire.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+}
+
+/// The demo project with Claire, served with the pages on 127.0.0.1.
+pub fn start_site() -> Site {
+    let dir = project();
+    seed(dir.path());
+    let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("open vault"));
+    std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
+    let mailer = OutboxMailer::new(
+        dir.path().join("outbox"),
+        Sender::new("Hébergix <privacy@example.org>", None).expect("sender"),
+    )
+    .expect("mailer");
+    let mut config = UiConfig::new("https://habeas.test");
+    config.auth.hashing = HashParams::TEST_ONLY;
+    // The console tests sign in without an authenticator app; TOTP itself
+    // is habeas-auth's and tested there.
+    config.auth.mfa.roles = BTreeSet::new();
+    let state = UiState::open(
+        Arc::clone(&vault),
+        Arc::new(mailer),
+        Arc::new(SystemClock),
+        config,
+    )
+    .expect("ui state");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let v = Arc::clone(&vault);
+    rt.spawn(
+        async move { habeas_web::serve_with_ui(listener, v, state, std::future::pending()).await },
+    );
+    Site {
+        dir,
+        addr,
+        vault,
+        _rt: rt,
+    }
+}
+
+/// Creates a staff account; returns its one-time password.
+pub fn add_staff(site: &Site, login: &str, role: &str) -> String {
+    let mut config = habeas_web::ui::auth::AuthConfig::default();
+    config.hashing = HashParams::TEST_ONLY;
+    let auth = Auth::new(
+        config,
+        RoleCatalog::from_declarations(site.vault.declarations()),
+        CsrfKey::generate().expect("key"),
+    )
+    .expect("auth");
+    let docs = site.vault.docs(Caller::operator("test", "staff-admin"));
+    let created = auth
+        .service(&docs, &SystemClock)
+        .add_staff(&NewStaff {
+            login: login.into(),
+            display_name: format!("{login} (test)"),
+            roles: [role.to_string()].into_iter().collect(),
+        })
+        .expect("add staff");
+    created.initial_password.expose().to_string()
+}
+
+/// Signs in and replaces the one-time password; returns the client.
+fn signed_in(site: &Site, login: &str, role: &str) -> Client {
+    let first = add_staff(site, login, role);
+    let mut c = Client::new(&site.addr);
+    let form = c.get("/console/connexion").text();
+    let csrf = hidden(&form, "csrf");
+    let r = c.post(
+        "/console/connexion",
+        &[("csrf", &csrf), ("login", login), ("password", &first)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/console/mot-de-passe"));
+    let page = c.get("/console/mot-de-passe").text();
+    let csrf = hidden(&page, "csrf");
+    let new = "Cheval-Agrafe-Batterie-42";
+    let r = c.post(
+        "/console/mot-de-passe",
+        &[
+            ("csrf", &csrf),
+            ("current", &first),
+            ("new", new),
+            ("confirm", new),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/console"));
+    c
+}
+
+#[test]
+fn staff_sign_in_locks_out_and_every_page_has_strict_headers() {
+    let site = start_site();
+    let password = add_staff(&site, "bob", "support");
+    let mut c = Client::new(&site.addr);
+    let page = c.get("/console/connexion");
+    assert_eq!(page.status, 200);
+    let csp = page.header("content-security-policy").expect("csp");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("form-action 'self'"),
+        "{csp}"
+    );
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    let html = page.text();
+    assert!(html.contains("<html lang=\"fr\">") && html.contains("<label for=\"password\">"));
+    assert!(!html.contains("<script"), "no script at all");
+    let pre = page
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("__Host-habeas_pre="))
+        .expect("pre cookie");
+    assert!(
+        page.header("set-cookie")
+            .expect("cookie")
+            .contains("HttpOnly"),
+        "{pre}"
+    );
+    let csrf = hidden(&html, "csrf");
+    for n in 0..5 {
+        let r = c.post(
+            "/console/connexion",
+            &[
+                ("csrf", &csrf),
+                ("login", "bob"),
+                ("password", "wrong-password-x"),
+            ],
+        );
+        assert_eq!(r.status, 401, "failure {n}");
+        assert!(
+            r.text()
+                .contains("identifiant inconnu, ou mot de passe ou code erroné")
+        );
+    }
+    // Locked: even the right password is refused, with Retry-After.
+    let r = c.post(
+        "/console/connexion",
+        &[("csrf", &csrf), ("login", "bob"), ("password", &password)],
+    );
+    assert_eq!(r.status, 429, "{}", r.text());
+    let retry: i64 = r
+        .header("retry-after")
+        .expect("retry-after")
+        .parse()
+        .expect("seconds");
+    assert!(retry > 60, "locked for minutes, got {retry}s");
+    assert!(r.text().contains("trop de tentatives"));
+    // An unknown login gets the same answer as a wrong password.
+    let r = c.post(
+        "/console/connexion",
+        &[
+            ("csrf", &csrf),
+            ("login", "nobody"),
+            ("password", "wrong-password-x"),
+        ],
+    );
+    assert_eq!(r.status, 401);
+    // English on request.
+    let en = c.get("/console/connexion?lang=en").text();
+    assert!(en.contains("<html lang=\"en\">") && en.contains("Staff sign-in"));
+}
+
+#[test]
+fn forms_without_their_csrf_token_are_refused_and_change_nothing() {
+    let site = start_site();
+    let password = add_staff(&site, "carol", "dpo");
+    let mut c = Client::new(&site.addr);
+    c.get("/console/connexion");
+    // Sign-in form without / with a forged token: refused before any check.
+    let r = c.post(
+        "/console/connexion",
+        &[("login", "carol"), ("password", &password)],
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("jeton anti-falsification"));
+    let r = c.post(
+        "/console/connexion",
+        &[
+            ("csrf", "00ff"),
+            ("login", "carol"),
+            ("password", &password),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert!(
+        c.jar.iter().all(|(k, _)| k != "__Host-habeas_session"),
+        "no session opened"
+    );
+    // Signed in, a password change without the session's token is refused.
+    let mut c = signed_in(&site, "dave", "dpo");
+    let r = c.post(
+        "/console/mot-de-passe",
+        &[
+            ("csrf", "x"),
+            ("current", "Cheval-Agrafe-Batterie-42"),
+            ("new", "Autre-Phrase-Longue-77"),
+            ("confirm", "Autre-Phrase-Longue-77"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    // The old password still works: nothing changed.
+    let mut fresh = Client::new(&site.addr);
+    let csrf = hidden(&fresh.get("/console/connexion").text(), "csrf");
+    let r = fresh.post(
+        "/console/connexion",
+        &[
+            ("csrf", &csrf),
+            ("login", "dave"),
+            ("password", "Cheval-Agrafe-Batterie-42"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    // Logout without the token does not end the session.
+    let r = c.post("/console/deconnexion", &[("csrf", "nope")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(c.get("/console").status, 200);
+}
+
+#[test]
+fn roles_gate_the_console_and_refusals_are_journaled() {
+    let site = start_site();
+    // Not signed in: to the sign-in page.
+    let mut anon = Client::new(&site.addr);
+    let r = anon.get("/console");
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/console/connexion"))
+    );
+    // A support agent: refused, 403, and the journal says so.
+    let before = count(site.dir.path(), "SELECT COUNT(*) FROM journal");
+    let mut support = signed_in(&site, "sam", "support");
+    let r = support.get("/console/violations");
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("Vos rôles ne donnent pas accès"));
+    let after = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM journal WHERE action = 'access_refused'",
+    );
+    assert!(after >= 1, "refusal journaled ({before} entries before)");
+    // A DPO sees the three pages with real data.
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    let requests = dpo.get("/console");
+    assert_eq!(requests.status, 200, "{}", requests.text());
+    assert!(
+        requests.text().contains("Aucune demande ouverte") || requests.text().contains("<table>")
+    );
+    let breaches = dpo.get("/console/violations?lang=en");
+    assert_eq!(breaches.status, 200);
+    assert!(breaches.text().contains("No breach in the register"));
+    let journal = dpo.get("/console/journal");
+    assert_eq!(journal.status, 200);
+    assert!(
+        journal.text().contains("Journal intact"),
+        "{}",
+        journal.text()
+    );
+    // Logout ends the session.
+    let csrf = hidden(&journal.text(), "csrf");
+    assert_eq!(
+        dpo.post("/console/deconnexion", &[("csrf", &csrf)]).status,
+        303
+    );
+    assert_eq!(dpo.get("/console").status, 303);
+}
+
+/// The `.eml` files in the outbox, oldest first, decoded.
+pub fn mails(dir: &Path) -> Vec<String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| {
+            let raw = std::fs::read_to_string(p).expect("read eml");
+            raw.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
+}
+
+/// The 8-digit code in a sign-in mail.
+pub fn code_in(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("an 8-digit code")
+        .to_string()
+}
+
+#[test]
+fn portal_code_flow_end_to_end_with_downloads_and_consents() {
+    let site = start_site();
+    let mut c = Client::new(&site.addr);
+    let page = c.get("/portail");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Connexion à Mes données"));
+    let csrf = hidden(&page.text(), "csrf");
+    // Unknown address: the same answer, no mail.
+    let unknown = c.post(
+        "/portail/connexion",
+        &[("csrf", &csrf), ("email", "personne@example.org")],
+    );
+    assert_eq!(unknown.status, 200);
+    assert!(
+        mails(&site.outbox()).is_empty(),
+        "no mail for an unknown address"
+    );
+    let known = c.post(
+        "/portail/connexion",
+        &[("csrf", &csrf), ("email", "claire.fictive@example.org")],
+    );
+    assert_eq!(known.status, 200);
+    let strip = |s: &str| {
+        let at = s.find("name=\"challenge\"").expect("challenge");
+        s[..at].to_string()
+    };
+    assert_eq!(
+        strip(&unknown.text()),
+        strip(&known.text()),
+        "same page either way"
+    );
+    let sent = mails(&site.outbox());
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].contains("claire.fictive@example.org"));
+    assert!(sent[0].contains("https://habeas.test/portail/lien?c="));
+    let code = code_in(&sent[0]);
+    let challenge = hidden(&known.text(), "challenge");
+    // A wrong code is refused; the right one signs in, once.
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let r = c.post(
+        "/portail/code",
+        &[("csrf", &csrf), ("challenge", &challenge), ("code", wrong)],
+    );
+    assert_eq!(r.status, 401);
+    let r = c.post(
+        "/portail/code",
+        &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let set = r.header("set-cookie").expect("session cookie");
+    assert!(
+        set.starts_with("__Host-habeas_portal=")
+            && set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+    );
+    let mut replay = Client::new(&site.addr);
+    let csrf2 = hidden(&replay.get("/portail").text(), "csrf");
+    let r = replay.post(
+        "/portail/code",
+        &[("csrf", &csrf2), ("challenge", &challenge), ("code", &code)],
+    );
+    assert_eq!(r.status, 401, "a code works once");
+    // The data, grouped by category with dates, sources and purposes.
+    let data = c.get("/portail");
+    assert_eq!(data.status, 200);
+    let html = data.text();
+    for needle in [
+        "12 rue de l&#39;Église, Lyon",
+        "T-77",
+        "Enregistré le ",
+        "source : ",
+        "finalités : ",
+        "Base légale",
+        "Vos droits",
+        "Quand et pourquoi",
+    ] {
+        let alt = needle.replace("&#39;", "'");
+        assert!(
+            html.contains(needle) || html.contains(&alt),
+            "page lacks {needle}"
+        );
+    }
+    // Downloads.
+    let json = c.get("/portail/export.json");
+    assert_eq!(json.status, 200);
+    assert!(
+        json.header("content-disposition")
+            .expect("attachment")
+            .contains("attachment")
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&json.body).expect("json");
+    assert!(doc.to_string().contains("claire.fictive@example.org"));
+    let zip = c.get("/portail/export.zip");
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.body.clone())).expect("zip");
+    let mut all = String::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        f.read_to_string(&mut all).expect("csv text");
+    }
+    assert!(all.contains("T-77"), "CSV holds the ticket");
+    // Consent: give, then withdraw (Art. 7(3)).
+    let portal_csrf = hidden(&html, "csrf");
+    let r = c.post(
+        "/portail/consentement",
+        &[
+            ("csrf", "forged"),
+            ("purpose", "newsletter"),
+            ("action", "give"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    let r = c.post(
+        "/portail/consentement",
+        &[
+            ("csrf", &portal_csrf),
+            ("purpose", "newsletter"),
+            ("action", "give"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let html = c.get("/portail").text();
+    assert!(
+        html.contains("donné le") && html.contains("Retirer mon consentement"),
+        "consent given"
+    );
+    let r = c.post(
+        "/portail/consentement",
+        &[
+            ("csrf", &portal_csrf),
+            ("purpose", "newsletter"),
+            ("action", "withdraw"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    assert!(
+        c.get("/portail").text().contains("retiré le"),
+        "consent withdrawn"
+    );
+    // Signed out: the downloads are gone.
+    assert_eq!(
+        c.post("/portail/deconnexion", &[("csrf", &portal_csrf)])
+            .status,
+        303
+    );
+    assert_eq!(c.get("/portail/export.json").status, 303);
+}
