@@ -583,7 +583,7 @@ mod tests {
             Path::new("/p"),
         )
         .unwrap_err();
-        let codes: Vec<&str> = errs.iter().map(|e| e.code.as_ref()).collect();
+        let codes: Vec<&str> = errs.iter().map(|e| e.code).collect();
         assert!(
             codes.contains(&"H054") && codes.contains(&"H057"),
             "{codes:?}"
