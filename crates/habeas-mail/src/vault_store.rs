@@ -100,6 +100,25 @@ impl<'v> VaultListStore<'v> {
         })
     }
 
+    /// The store acting as `caller` (an API token stating its purpose): the
+    /// vault checks on every access that the purpose covers [`MAIL_LISTS`].
+    pub fn with_caller(vault: &'v Vault, caller: Caller) -> Result<Self, StoreError> {
+        let decls = vault.declarations();
+        check_category(decls)?;
+        let subject_kind = decls
+            .activities
+            .iter()
+            .filter(|(_, a)| a.categories.iter().any(|c| c.get_ref() == MAIL_LISTS))
+            .find(|(id, _)| caller.purpose.as_deref().is_none_or(|p| p == id.get_ref()))
+            .and_then(|(_, a)| a.subjects.first().map(|s| s.get_ref().clone()));
+        Ok(VaultListStore {
+            vault,
+            caller,
+            subject_kind,
+            guard: Mutex::new(()),
+        })
+    }
+
     /// The purpose the store acts for (journaled with every access).
     pub fn purpose(&self) -> Option<&str> {
         self.caller.purpose.as_deref()

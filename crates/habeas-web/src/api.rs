@@ -14,7 +14,7 @@ use crate::dto::*;
 use crate::error::ApiError;
 use crate::{AppState, MAX_BULK_BODY, MAX_RECORD_BODY, blocking};
 
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -32,7 +32,7 @@ fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     })
 }
 
-fn purpose(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn purpose(headers: &HeaderMap) -> Option<String> {
     headers
         .get("x-habeas-purpose")
         .and_then(|v| v.to_str().ok())
@@ -40,7 +40,7 @@ fn purpose(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, EngineError> {
+pub(crate) fn caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, EngineError> {
     let token = vault.authenticate(token)?;
     Ok(Caller::token(token, purpose))
 }

@@ -15,6 +15,7 @@ mod api;
 pub mod breach;
 mod dto;
 mod error;
+pub mod mail_lists;
 mod metrics;
 mod openapi;
 pub mod rights;
@@ -82,6 +83,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
             post(api::write_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BODY)),
         )
         .merge(rights::routes())
+        .merge(mail_lists::routes())
         .merge(breach::routes())
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))

@@ -7,6 +7,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api;
 use crate::breach;
+use crate::mail_lists;
 use crate::dto::*;
 use crate::rights;
 
@@ -30,12 +31,14 @@ impl Modify for BearerAuth {
           rights::verify_code, rights::record_proof, rights::transition, rights::export, rights::erase,
           rights::consent_event, rights::consent_proof,
           breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
-          breach::notify_authority, breach::export_form, breach::close, breach::reopen),
+          breach::notify_authority, breach::export_form, breach::close, breach::reopen,
+          mail_lists::show, mail_lists::add, mail_lists::remove, mail_lists::settings, mail_lists::erase),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
                        RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
                        rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
                        rights::ErasureBody, rights::ConsentBody,
-                       breach::ReasonBody, breach::DecisionBody, breach::NotificationBody)),
+                       breach::ReasonBody, breach::DecisionBody, breach::NotificationBody,
+                       mail_lists::EntriesBody)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
