@@ -147,10 +147,7 @@ impl Client {
 
 fn dechunk(mut b: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    loop {
-        let Some(end) = b.windows(2).position(|w| w == b"\r\n") else {
-            break;
-        };
+    while let Some(end) = b.windows(2).position(|w| w == b"\r\n") {
         let size =
             usize::from_str_radix(String::from_utf8_lossy(&b[..end]).trim(), 16).unwrap_or(0);
         if size == 0 {
@@ -249,8 +246,10 @@ pub fn start_site() -> Site {
 
 /// Creates a staff account; returns its one-time password.
 pub fn add_staff(site: &Site, login: &str, role: &str) -> String {
-    let mut config = habeas_web::ui::auth::AuthConfig::default();
-    config.hashing = HashParams::TEST_ONLY;
+    let config = habeas_web::ui::auth::AuthConfig {
+        hashing: HashParams::TEST_ONLY,
+        ..Default::default()
+    };
     let auth = Auth::new(
         config,
         RoleCatalog::from_declarations(site.vault.declarations()),
