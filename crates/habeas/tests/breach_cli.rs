@@ -8,7 +8,9 @@
 mod vault_support;
 
 use std::path::Path;
+use std::time::Duration;
 
+use habeas_notify::testing::{SinkOptions, SmtpSink};
 use vault_support::*;
 
 /// The demo project with its mail going to `<project>/outbox`.
@@ -447,4 +449,42 @@ fn a_breach_on_hosted_mail_notifies_each_controller_customer_once() {
         err.contains("--customer #1") && !err.contains("nobody@"),
         "{err}"
     );
+}
+
+#[test]
+fn the_letters_reach_the_smtp_relay_one_per_subject_and_a_refusal_is_recorded() {
+    let sink = SmtpSink::start_with(SinkOptions::default().refuse_recipient("bob@example.org"))
+        .expect("smtp sink");
+    let dir = project();
+    let dir = dir.path();
+    let toml = dir.join("habeas.toml");
+    let mut text = std::fs::read_to_string(&toml).expect("read habeas.toml");
+    text.push_str(&format!(
+        "\n[mail]\nurl = \"{}\"\nfrom = \"Hébergix <donnees@hebergix.example>\"\ninsecure_plaintext = true\ntimeout_secs = 5\n",
+        sink.url()
+    ));
+    std::fs::write(&toml, text).expect("write habeas.toml");
+    import_people(dir);
+    let id = open_breach(dir);
+    complete_for_letters(dir, &id);
+
+    let (code, out, err) = run(dir, &["breach", "notify-subjects", &id]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("3 listed, 1 sent, 2 failed"), "{out}");
+    let got = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].rcpt_to, vec!["alice@example.org".to_string()]);
+    let raw = got[0].raw();
+    assert!(
+        raw.contains(&id) && raw.contains("Content-Language: fr"),
+        "{raw}"
+    );
+
+    // The failures stay in the book, without any address in the register.
+    let (code, out, _) = run(dir, &["breach", "show", &id]);
+    assert_eq!(code, 0);
+    assert!(!out.contains("@example.org"), "{out}");
+    let (_, out, _) = run(dir, &["breach", "notify-subjects", &id]);
+    assert!(out.contains("0 sent"), "{out}");
+    assert_eq!(sink.received().len(), 1, "alice is never written to twice");
 }
