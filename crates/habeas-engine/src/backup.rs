@@ -281,10 +281,13 @@ pub fn verify_backup(paths: &VaultPaths, file: &Path) -> Result<VerifyOutcome> {
 /// Apply a grandfather-father-son policy to the backups of `dir`: returns
 /// (kept, deleted) file names. Files not named by Habeas are never touched.
 pub fn rotate_backups(dir: &Path, policy: &GfsPolicy) -> Result<(Vec<String>, Vec<String>)> {
-    let names: Vec<String> = list_backups(dir)?
-        .into_iter()
-        .filter_map(|b| b.file.file_name().map(|n| n.to_string_lossy().to_string()))
-        .collect();
+    // Names only: rotation decides by the time in each name, so a damaged
+    // file still rotates out, and a foreign file is never a candidate.
+    let mut names: Vec<String> = Vec::new();
+    for entry in fs::read_dir(dir).map_err(|e| io_err("cannot read", dir, e))? {
+        let entry = entry.map_err(|e| io_err("cannot read", dir, e))?;
+        names.push(entry.file_name().to_string_lossy().to_string());
+    }
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let (keep, delete) = rotate_files(policy, &refs)
         .map_err(|e| EngineError::invalid("bad_rotation_policy", e.to_string(), e.to_string()))?;

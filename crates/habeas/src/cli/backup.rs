@@ -5,7 +5,7 @@
 //! `create` works while the server runs (SQLite `VACUUM INTO`, PostgreSQL
 //! `pg_dump`); the key store and the tombstone ledger are never in a backup.
 //! `restore` needs the server stopped. Backups go to `<project>/backups` unless
-//! `--dir` says otherwise.
+//! `--backup-dir` says otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,8 +30,8 @@ use super::register::LangArg;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The backup directory (default: <project>/backups).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
+    #[arg(long = "backup-dir", global = true, value_name = "DIR")]
+    pub backup_dir: Option<PathBuf>,
     /// Language of the output.
     #[arg(long, value_enum, default_value_t = LangArg::Fr, global = true)]
     pub lang: LangArg,
@@ -72,7 +72,7 @@ pub fn backup_dir(project: &Path, dir: Option<&Path>) -> PathBuf {
 
 pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let lang: Lang = args.lang.into();
-    let dir = backup_dir(&global.dir, args.dir.as_deref());
+    let dir = backup_dir(&global.dir, args.backup_dir.as_deref());
     match args.command {
         BackupCommand::Create => {
             let vault = project::open_project(&global.dir)?;

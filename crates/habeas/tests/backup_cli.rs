@@ -1,0 +1,317 @@
+//! `habeas backup` through the real binary on a copy of the demo provider:
+//! a backup made while the server runs verifies, a flipped byte fails
+//! verification, rotation keeps what the policy says, and the
+//! no-resurrection test — back up, erase a subject, restore the old backup:
+//! nothing of that subject is readable or findable. The same round trip on
+//! PostgreSQL when `HABEAS_TEST_POSTGRES_URL` is set and `pg_dump`/`psql`
+//! exist (skipped loudly otherwise, failing under `HABEAS_REQUIRE_TOOLS=1`).
+
+mod vault_support;
+
+use std::path::{Path, PathBuf};
+
+use habeas_engine::{Caller, project};
+use vault_support::*;
+
+fn operator() -> Caller {
+    Caller::operator("test", "administration")
+}
+
+fn contact(subject: &str, email: &str) -> String {
+    format!(
+        r#"{{"subject_ref":"{subject}","category":"contact","fields":{{"email":"{email}","language":"fr"}},"collected_at":"2026-01-05T09:00:00Z"}}"#
+    )
+}
+
+fn import(dir: &Path, lines: &[String]) {
+    std::fs::write(dir.join("people.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(dir, &["import", "people.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+}
+
+fn subject_of(dir: &Path, email: &str) -> Option<String> {
+    let vault = project::open_project(dir).expect("open vault");
+    let found = vault.find(&operator(), "email", email).expect("find");
+    found.into_iter().next()
+}
+
+/// `backup create`, returning the file it wrote.
+fn create(dir: &Path) -> PathBuf {
+    let (code, out, err) = run(dir, &["backup", "create", "--lang", "en"]);
+    assert_eq!(code, 0, "backup create failed: {err}");
+    let path = out
+        .trim()
+        .strip_prefix("backup written: ")
+        .and_then(|rest| rest.split(" (").next())
+        .unwrap_or_else(|| panic!("unexpected output: {out}"));
+    PathBuf::from(path)
+}
+
+#[test]
+fn a_backup_made_while_the_server_runs_verifies_and_a_flipped_byte_fails() {
+    let dir = project();
+    let d = dir.path();
+    import(
+        d,
+        &[
+            contact("a", "anna.fictive@example.org"),
+            contact("b", "boris.fictif@example.org"),
+        ],
+    );
+    let server = Server::start(d);
+    let file = create(d);
+    server.stop();
+    assert!(file.starts_with(d.join("backups")), "{}", file.display());
+
+    let (code, out, _) = run(d, &["backup", "list"]);
+    assert_eq!(code, 0);
+    let name = file.file_name().unwrap().to_string_lossy().to_string();
+    assert!(out.contains(&name), "{out}");
+    let (code, out, err) = run(d, &["backup", "verify", &name, "--lang", "en"]);
+    assert_eq!(code, 0, "verify failed: {out}{err}");
+    assert!(out.contains("backup sound"), "{out}");
+
+    // The backup holds no plaintext and no key file content.
+    let bytes = std::fs::read(&file).expect("read backup");
+    assert!(!bytes.windows(10).any(|w| w == b"anna.ficti"));
+    let kek = std::fs::read(d.join("keys").join("kek.key")).expect("kek");
+    assert!(
+        !bytes
+            .windows(kek.len().min(32))
+            .any(|w| w == &kek[..kek.len().min(32)])
+    );
+
+    // One flipped byte in the middle: verification fails, names the damage.
+    let mut damaged = bytes.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x01;
+    let bad = d.join("damaged.hbk");
+    std::fs::write(&bad, &damaged).expect("write damaged");
+    let (code, _, err) = run(
+        d,
+        &["backup", "verify", bad.to_str().unwrap(), "--lang", "en"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("backup NOT sound"), "{err}");
+    assert!(err.contains("failed authentication"), "{err}");
+    // A restore of a damaged file changes nothing.
+    let (code, _, err) = run(d, &["backup", "restore", bad.to_str().unwrap()]);
+    assert_ne!(code, 0);
+    assert!(err.contains("failed authentication"), "{err}");
+    assert!(subject_of(d, "anna.fictive@example.org").is_some());
+}
+
+#[test]
+fn rotation_deletes_only_what_the_policy_no_longer_keeps() {
+    let dir = project();
+    let d = dir.path();
+    let backups = d.join("backups");
+    std::fs::create_dir_all(&backups).unwrap();
+    // Ten daily "backups" (only names matter to rotation) and a foreign file.
+    for day in 1..=10 {
+        std::fs::write(
+            backups.join(format!("habeas-backup-202611{day:02}T023000Z.hbk")),
+            b"x",
+        )
+        .unwrap();
+    }
+    std::fs::write(backups.join("notes.txt"), b"keep me").unwrap();
+    let (code, out, err) = run(
+        d,
+        &[
+            "backup",
+            "rotate",
+            "--daily",
+            "3",
+            "--weekly",
+            "0",
+            "--monthly",
+            "0",
+            "--lang",
+            "en",
+        ],
+    );
+    assert_eq!(code, 0, "rotate failed: {err}");
+    assert!(out.contains("3 kept, 7 deleted"), "{out}");
+    let mut left: Vec<String> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            "habeas-backup-20261108T023000Z.hbk",
+            "habeas-backup-20261109T023000Z.hbk",
+            "habeas-backup-20261110T023000Z.hbk",
+            "notes.txt"
+        ]
+    );
+    // A policy keeping nothing is refused, deleting nothing.
+    let (code, _, err) = run(
+        d,
+        &[
+            "backup",
+            "rotate",
+            "--daily",
+            "0",
+            "--weekly",
+            "0",
+            "--monthly",
+            "0",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("keeps no backup at all"), "{err}");
+    assert_eq!(std::fs::read_dir(&backups).unwrap().count(), 4);
+}
+
+#[test]
+fn an_erased_subject_stays_erased_after_restoring_an_older_backup() {
+    let dir = project();
+    let d = dir.path();
+    import(
+        d,
+        &[
+            contact("a", "anna.fictive@example.org"),
+            contact("b", "boris.fictif@example.org"),
+        ],
+    );
+    let a = subject_of(d, "anna.fictive@example.org").expect("a");
+    let old = create(d);
+
+    // After the backup: a is erased (tombstone recorded), c arrives.
+    {
+        let vault = project::open_project(d).expect("open");
+        vault.shred_recorded(&operator(), &a).expect("erase a");
+    }
+    import(d, &[contact("c", "carla.fictive@example.org")]);
+    assert!(subject_of(d, "anna.fictive@example.org").is_none());
+
+    let (code, out, err) = run(
+        d,
+        &["backup", "restore", old.to_str().unwrap(), "--lang", "en"],
+    );
+    assert_eq!(code, 0, "restore failed: {err}");
+    assert!(out.contains("backup restored"), "{out}");
+    assert!(out.contains("events re-applied: 1 (1 erasures"), "{out}");
+
+    // Nothing of a is readable or findable; b came back; c was after the backup.
+    assert!(
+        subject_of(d, "anna.fictive@example.org").is_none(),
+        "a is found again"
+    );
+    let vault = project::open_project(d).expect("open");
+    let view = vault.read(&operator(), &a, None).expect("read a");
+    assert!(view.records.is_empty(), "a's records came back");
+    assert_eq!(view.status, "erased");
+    drop(vault);
+    assert!(subject_of(d, "boris.fictif@example.org").is_some());
+    assert!(subject_of(d, "carla.fictive@example.org").is_none());
+    // The restored vault's journal verifies.
+    let (code, out, err) = run(d, &["audit", "verify"]);
+    assert_eq!(code, 0, "audit verify: {out}{err}");
+}
+
+fn postgres_url() -> Option<String> {
+    let require = std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1");
+    let url = match std::env::var("HABEAS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                !require,
+                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!(
+                "SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; the PostgreSQL backup round trip did not run"
+            );
+            return None;
+        }
+    };
+    if !habeas_engine::backup::pg_tools_available() {
+        assert!(
+            !require,
+            "HABEAS_REQUIRE_TOOLS=1 but pg_dump/psql are missing"
+        );
+        eprintln!(
+            "SKIPPED: pg_dump or psql is missing (apt-get install postgresql-client); the PostgreSQL backup round trip did not run"
+        );
+        return None;
+    }
+    Some(url)
+}
+
+/// Drops the test's schemas when the test ends, passed or not.
+struct Schemas {
+    url: String,
+    data: String,
+}
+
+impl Drop for Schemas {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("psql")
+            .args([
+                &self.url,
+                "-q",
+                "-c",
+                &format!(
+                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
+                    self.data
+                ),
+            ])
+            .output();
+    }
+}
+
+#[test]
+fn postgres_backup_round_trip_never_resurrects_an_erased_subject() {
+    let Some(url) = postgres_url() else { return };
+    let dir = project();
+    let d = dir.path();
+    let schemas = Schemas {
+        url: url.clone(),
+        data: format!("habeas_bk{}", std::process::id()),
+    };
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let toml = d.join("habeas.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replace(
+        "url = \"sqlite://data/habeas.db\"",
+        &format!("url = \"{url}{sep}schema={}\"", schemas.data),
+    );
+    std::fs::write(&toml, text).unwrap();
+    import(
+        d,
+        &[
+            contact("a", "anna.fictive@example.org"),
+            contact("b", "boris.fictif@example.org"),
+        ],
+    );
+    let a = subject_of(d, "anna.fictive@example.org").expect("a");
+    let server = Server::start(d);
+    let old = create(d);
+    server.stop();
+    let (code, out, err) = run(d, &["backup", "verify", old.to_str().unwrap()]);
+    assert_eq!(code, 0, "verify: {out}{err}");
+    {
+        let vault = project::open_project(d).expect("open");
+        vault.shred_recorded(&operator(), &a).expect("erase a");
+    }
+    let (code, out, err) = run(
+        d,
+        &["backup", "restore", old.to_str().unwrap(), "--lang", "en"],
+    );
+    assert_eq!(code, 0, "restore failed: {out}{err}");
+    assert!(
+        subject_of(d, "anna.fictive@example.org").is_none(),
+        "a is found again"
+    );
+    assert!(subject_of(d, "boris.fictif@example.org").is_some());
+    let vault = project::open_project(d).expect("open");
+    assert!(
+        vault
+            .read(&operator(), &a, None)
+            .expect("read")
+            .records
+            .is_empty()
+    );
+}
