@@ -1,0 +1,309 @@
+//! The portal in a real browser: Debian's headless Chromium driven through
+//! chromedriver (W3C WebDriver over plain HTTP, no extra crate). A subject
+//! types their address, reads the code from the outbox like a mailbox,
+//! types it, and sees their data — so the cookies (`__Host-`, Secure,
+//! SameSite=Strict), the CSRF-bound forms and the strict CSP hold in a
+//! browser, not only in a hand-made client.
+//!
+//! Skips loudly when chromium or chromedriver is missing, unless
+//! HABEAS_REQUIRE_TOOLS=1 (CI), where it fails.
+
+mod vault_support;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use habeas_core::clock::SystemClock;
+use habeas_notify::{OutboxMailer, Sender};
+use habeas_web::ui::auth::HashParams;
+use habeas_web::ui::{UiConfig, UiState};
+use serde_json::{Value, json};
+use vault_support::*;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const DRIVER: &str = "/usr/bin/chromedriver";
+
+fn tools_present() -> bool {
+    let present = Path::new(CHROMIUM).exists() && Path::new(DRIVER).exists();
+    if !present {
+        if std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1") {
+            panic!(
+                "chromium and chromedriver are required (apt-get install chromium chromium-driver)"
+            );
+        }
+        eprintln!(
+            "\n*** SKIPPED web_browser: {CHROMIUM} or {DRIVER} is missing — install with `apt-get install -y chromium chromium-driver` ***\n"
+        );
+    }
+    present
+}
+
+/// One JSON request to chromedriver.
+fn wd(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect chromedriver");
+    s.write_all(req.as_bytes()).expect("send");
+    // Read the head, then exactly Content-Length bytes: the driver may keep
+    // the connection open.
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let (split, len) = loop {
+        let n = s.read(&mut buf).expect("read");
+        assert!(n > 0, "chromedriver closed the connection early");
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .expect("content-length");
+            break (split, len);
+        }
+    };
+    while raw.len() < split + 4 + len {
+        let n = s.read(&mut buf).expect("read");
+        assert!(n > 0, "chromedriver closed the connection early");
+        raw.extend_from_slice(&buf[..n]);
+    }
+    let v: Value = serde_json::from_slice(&raw[split + 4..split + 4 + len]).unwrap_or_else(|e| {
+        panic!(
+            "chromedriver answer is not JSON ({e}): {}",
+            String::from_utf8_lossy(&raw)
+        )
+    });
+    if v["value"].get("error").is_some() {
+        panic!("WebDriver {method} {path}: {}", v["value"]);
+    }
+    v["value"].clone()
+}
+
+struct Driver {
+    child: Child,
+    port: u16,
+    session: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let child = Command::new(DRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--window-size=1100,1400", "--lang=fr"]
+            }
+        }}});
+        let v = wd(port, "POST", "/session", Some(caps));
+        let session = v["sessionId"].as_str().expect("session id").to_string();
+        Driver {
+            child,
+            port,
+            session,
+        }
+    }
+
+    fn call(&self, method: &str, tail: &str, body: Option<Value>) -> Value {
+        wd(
+            self.port,
+            method,
+            &format!("/session/{}{tail}", self.session),
+            body,
+        )
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v["element-6066-11e4-a52e-4f735466cecf"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}\n{}", self.source()))
+            .to_string()
+    }
+
+    fn type_in(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/click"), Some(json!({})));
+    }
+
+    fn source(&self) -> String {
+        self.call("GET", "/source", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn screenshot(&self, to: &Path) {
+        let v = self.call("GET", "/screenshot", None);
+        if let Some(b64) = v.as_str() {
+            let _ = std::fs::write(to, decode_base64(b64));
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(|| {
+            wd(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            )
+        });
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Standard base64 (the screenshot's PNG), padding and line breaks ignored.
+fn decode_base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+fn outbox_mails(dir: &Path) -> Vec<String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| {
+            std::fs::read_to_string(p)
+                .expect("eml")
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+        })
+        .collect()
+}
+
+#[test]
+fn a_subject_signs_in_to_the_portal_in_chromium_and_sees_their_data() {
+    if !tools_present() {
+        return;
+    }
+    let dir = project();
+    let line = r#"{"subject_ref":"c","category":"support","source":"form","fields":{"ticket_id":"T-4242","subject":"Boîte pleine","body":"Ma boîte mail est pleine."}}"#;
+    let contact = r#"{"subject_ref":"c","category":"contact","source":"form","fields":{"email":"claire.fictive@example.org","postal_address":"12 rue de la Paix, Lyon","country":"FR"}}"#;
+    std::fs::write(dir.path().join("c.jsonl"), format!("{contact}\n{line}\n")).expect("jsonl");
+    let (code, _, err) = run(dir.path(), &["import", "c.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("vault"));
+    let outbox = dir.path().join("outbox");
+    std::fs::create_dir_all(&outbox).expect("outbox");
+    let mailer = OutboxMailer::new(
+        &outbox,
+        Sender::new("privacy@example.org", None).expect("sender"),
+    )
+    .expect("mailer");
+    let mut config = UiConfig::new("https://habeas.test");
+    config.auth.hashing = HashParams::TEST_ONLY;
+    config.auth.mfa.roles = BTreeSet::new();
+    let state = UiState::open(
+        Arc::clone(&vault),
+        Arc::new(mailer),
+        Arc::new(SystemClock),
+        config,
+    )
+    .expect("ui");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let v = Arc::clone(&vault);
+    rt.spawn(
+        async move { habeas_web::serve_with_ui(listener, v, state, std::future::pending()).await },
+    );
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let browser = Driver::start();
+    // Loopback is a secure context: `__Host-` cookies work over plain HTTP there.
+    let base = format!("http://127.0.0.1:{port}");
+    browser.go(&format!("{base}/portail?lang=fr"));
+    let first = browser.source();
+    assert!(first.contains("Connexion à Mes données"), "{first}");
+    browser.screenshot(&shots.join("portal-sign-in-fr.png"));
+    browser.type_in("#email", "claire.fictive@example.org");
+    browser.click("form[action='/portail/connexion'] button");
+    assert!(browser.source().contains("Saisir le code"));
+    let mails = outbox_mails(&outbox);
+    assert_eq!(mails.len(), 1, "one sign-in message");
+    let code = mails[0]
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("code")
+        .to_string();
+    browser.type_in("#code", &code);
+    browser.click("form[action='/portail/code'] button");
+    let page = browser.source();
+    assert!(page.contains("T-4242"), "the ticket is shown:\n{page}");
+    assert!(page.contains("Enregistré le"), "with its recording date");
+    assert!(page.contains("12 rue de la Paix, Lyon"));
+    browser.screenshot(&shots.join("portal-data-fr.png"));
+    // The language switch keeps the session.
+    browser.click("a[hreflang='en']");
+    let en = browser.source();
+    assert!(en.contains("My data") && en.contains("Recorded on") && en.contains("T-4242"));
+    browser.screenshot(&shots.join("portal-data-en.png"));
+}
