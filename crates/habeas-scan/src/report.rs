@@ -97,6 +97,13 @@ pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut Vec<u8>) {
         if show_values && let Some(v) = &h.value {
             out.extend_from_slice(b",\"value\":");
             out.extend_from_slice(serde_json::to_string(v).unwrap_or_default().as_bytes());
+            if h.kind == PiiType::Phone
+                && let Some(n) = crate::detect::phone_plan::e164(v)
+            {
+                out.extend_from_slice(b",\"e164\":\"");
+                out.extend_from_slice(n.as_bytes());
+                out.push(b'"');
+            }
         }
         out.extend_from_slice(b"}\n");
     }
@@ -129,6 +136,9 @@ pub struct FindingOut {
     pub part: Option<String>,
     /// Masked unless `--show-values`.
     pub value: String,
+    /// Phones only, with `--show-values`: the number in E.164 form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e164: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -169,6 +179,11 @@ impl FileOut {
                         .as_deref()
                         .map(|v| if show_values { v.to_string() } else { mask(v) })
                         .unwrap_or_default(),
+                    e164: h
+                        .value
+                        .as_deref()
+                        .filter(|_| show_values && h.kind == PiiType::Phone)
+                        .and_then(crate::detect::phone_plan::e164),
                 })
                 .collect(),
             problems: f.problems.clone(),

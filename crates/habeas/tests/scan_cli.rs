@@ -166,6 +166,19 @@ fn values_are_masked_unless_asked() {
 }
 
 #[test]
+fn shown_phone_values_carry_their_e164_form() {
+    let root = fixtures().join("tree/notes/latin1.txt");
+    let path = root.to_str().unwrap_or_default();
+    let (_, out, _) = scan(&["--format", "jsonl", "--show-values", path]);
+    assert!(
+        out.contains(r#""value":"01 42 68 53 00","e164":"+33142685300""#),
+        "{out}"
+    );
+    let (_, masked, _) = scan(&["--format", "jsonl", path]);
+    assert!(!masked.contains("e164"), "{masked}");
+}
+
+#[test]
 fn damaged_files_are_reported_one_by_one_and_the_scan_goes_on() {
     let root = fixtures().join("bad");
     let (code, out, err) = scan(&[

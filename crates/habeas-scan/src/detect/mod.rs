@@ -9,7 +9,7 @@ pub(crate) mod context;
 pub(crate) mod cues;
 pub(crate) mod email;
 pub(crate) mod numbers;
-pub(crate) mod phone_plan;
+pub mod phone_plan;
 pub(crate) mod prefixed;
 pub(crate) mod sql;
 

@@ -330,6 +330,43 @@ pub(crate) fn international_possible(digits: &[u8]) -> bool {
     })
 }
 
+/// A phone number as written (a `PHONE` finding's value) in E.164 form: `+` and digits,
+/// without the `(0)` trunk prefix of international numbers or the national trunk `0`.
+/// National numbers are French when the ARCEP plan accepts them and they are not written in
+/// the Belgian layout (first group of 3–4 digits), else Belgian; 10-digit
+/// numbers without a trunk `0` (or 11 starting with 1) are North American.
+pub fn e164(written: &str) -> Option<String> {
+    let w = written.replace("(0)", "");
+    let digits: String = w.chars().filter(char::is_ascii_digit).collect();
+    let d = digits.as_bytes();
+    let out = if w.trim_start().starts_with('+') {
+        format!("+{digits}")
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        format!("+{rest}")
+    } else if d.first() == Some(&b'0') {
+        // French numbers are written in pairs ("04 70 …"); a first group of 3–4 digits
+        // ("0470/12.34.56", "02 502 …") is the Belgian layout.
+        let first_group = w
+            .trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .map_or(0, str::len);
+        let belgian_layout = (3..=4).contains(&first_group) && be(&d[1..]);
+        if d.len() == 10 && fr(&d[1..]) && !belgian_layout {
+            format!("+33{}", &digits[1..])
+        } else {
+            format!("+32{}", &digits[1..])
+        }
+    } else if d.len() == 10 {
+        format!("+1{digits}")
+    } else if d.len() == 11 && d[0] == b'1' {
+        format!("+{digits}")
+    } else {
+        return None;
+    };
+    (out.len() >= 9 && out.len() <= 16).then_some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +424,22 @@ mod tests {
         }
         assert!(!international_possible(b"92258089"));
         assert!(COUNTRY_CODES.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn e164_forms() {
+        assert_eq!(e164("01 42 92 81 00").as_deref(), Some("+33142928100"));
+        assert_eq!(
+            e164("+33 (0)1 42 92 81 00").as_deref(),
+            Some("+33142928100")
+        );
+        assert_eq!(e164("0470/12.34.56").as_deref(), Some("+32470123456"));
+        assert_eq!(e164("02 502 11 11").as_deref(), Some("+3225021111"));
+        assert_eq!(e164("0044 20 7946 0958").as_deref(), Some("+442079460958"));
+        assert_eq!(e164("(202) 555-0143").as_deref(), Some("+12025550143"));
+        assert_eq!(e164("1-202-555-0143").as_deref(), Some("+12025550143"));
+        assert_eq!(e164("04 70 12 34 56").as_deref(), Some("+33470123456"));
+        assert_eq!(e164("12"), None);
     }
 
     #[test]
