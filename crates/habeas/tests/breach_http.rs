@@ -93,5 +93,12 @@ fn the_register_over_http_for_the_security_purpose_only() {
     let (status, body) = http(&addr, "GET", "/api/breaches", Some(&security), None, None);
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["breaches"][0]["id"], id.as_str());
+    // The routes are described in the OpenAPI document.
+    let (status, body) = http(&addr, "GET", "/api/openapi.json", None, None, None);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("/api/breaches/{id}/export"),
+        "openapi lists the breach routes"
+    );
     server.stop();
 }
