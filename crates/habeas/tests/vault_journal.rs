@@ -9,10 +9,11 @@ use std::path::Path;
 
 use vault_support::*;
 
-/// A project whose journal holds a few dozen entries, all signed.
+/// A project whose journal holds a few dozen entries, all signed (one
+/// `write` entry per imported subject, plus the import and three tokens).
 fn journaled_project() -> tempfile::TempDir {
     let dir = project();
-    let file = contacts_file(dir.path(), 10);
+    let file = contacts_file(dir.path(), 20);
     let (code, _, err) = run(
         dir.path(),
         &["import", "--quiet", file.to_str().expect("utf-8")],
