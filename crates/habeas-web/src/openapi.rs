@@ -7,8 +7,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::api;
 use crate::breach;
-use crate::mail_lists;
 use crate::dto::*;
+use crate::mail_lists;
 use crate::rights;
 
 struct BearerAuth;
