@@ -173,6 +173,23 @@ impl Driver {
             .to_string()
     }
 
+    /// The page source once it contains `text` (a click may return before
+    /// the next page has loaded); fails after 15 seconds.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let page = self.source();
+            if page.contains(text) {
+                return page;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "page never showed {text:?}:\n{page}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn screenshot(&self, to: &Path) {
         let v = self.call("GET", "/screenshot", None);
         if let Some(b64) = v.as_str() {
@@ -280,12 +297,11 @@ fn a_subject_signs_in_to_the_portal_in_chromium_and_sees_their_data() {
     // Loopback is a secure context: `__Host-` cookies work over plain HTTP there.
     let base = format!("http://127.0.0.1:{port}");
     browser.go(&format!("{base}/portail?lang=fr"));
-    let first = browser.source();
-    assert!(first.contains("Connexion à Mes données"), "{first}");
+    browser.wait_for("Connexion à Mes données");
     browser.screenshot(&shots.join("portal-sign-in-fr.png"));
     browser.type_in("#email", "claire.fictive@example.org");
     browser.click("form[action='/portail/connexion'] button");
-    assert!(browser.source().contains("Saisir le code"));
+    browser.wait_for("Saisir le code");
     let mails = outbox_mails(&outbox);
     assert_eq!(mails.len(), 1, "one sign-in message");
     let code = mails[0]
@@ -296,14 +312,13 @@ fn a_subject_signs_in_to_the_portal_in_chromium_and_sees_their_data() {
         .to_string();
     browser.type_in("#code", &code);
     browser.click("form[action='/portail/code'] button");
-    let page = browser.source();
-    assert!(page.contains("T-4242"), "the ticket is shown:\n{page}");
+    let page = browser.wait_for("T-4242");
     assert!(page.contains("Enregistré le"), "with its recording date");
     assert!(page.contains("12 rue de la Paix, Lyon"));
     browser.screenshot(&shots.join("portal-data-fr.png"));
     // The language switch keeps the session.
     browser.click("a[hreflang='en']");
-    let en = browser.source();
-    assert!(en.contains("My data") && en.contains("Recorded on") && en.contains("T-4242"));
+    let en = browser.wait_for("Recorded on");
+    assert!(en.contains("My data") && en.contains("T-4242"));
     browser.screenshot(&shots.join("portal-data-en.png"));
 }

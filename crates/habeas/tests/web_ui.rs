@@ -653,3 +653,43 @@ fn portal_code_flow_end_to_end_with_downloads_and_consents() {
     );
     assert_eq!(c.get("/portail/export.json").status, 303);
 }
+
+#[test]
+fn staff_command_adds_lists_disables_and_refuses_undeclared_roles() {
+    let dir = project();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "staff",
+            "add",
+            "eve",
+            "--name",
+            "Eve Support",
+            "--roles",
+            "support",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut lines = out.lines();
+    let summary = lines.next().expect("summary line");
+    let password = lines.next().expect("one-time password");
+    assert_eq!(
+        password.chars().filter(char::is_ascii_alphanumeric).count(),
+        20,
+        "20 base-32 characters: {password}"
+    );
+    let id = summary.split('\t').next().expect("id").to_string();
+    assert!(id.starts_with("st-"), "{summary}");
+    assert!(err.contains("one-time password"));
+    let list = run(dir.path(), &["staff", "list"]).1;
+    assert!(list.contains("eve") && list.contains("support") && !list.contains(password));
+    let (code, out, _) = run(dir.path(), &["staff", "disable", &id]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Disabled"), "{out}");
+    let (code, _, err) = run(dir.path(), &["staff", "roles", &id, "--roles", "janitor"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("janitor"), "{err}");
+    let (code, _, err) = run(dir.path(), &["staff", "reset", &id]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--password"), "{err}");
+}

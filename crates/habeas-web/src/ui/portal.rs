@@ -362,6 +362,20 @@ fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, St
     ))
 }
 
+/// Activity ids in words: the purpose names of the export, the id when unnamed.
+fn purpose_names(export: &AccessExport, ids: &[String]) -> String {
+    ids.iter()
+        .map(|id| {
+            export
+                .purposes
+                .iter()
+                .find(|p| &p.id == id)
+                .map_or(id.as_str(), |p| p.name.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn consent_label(state: &ConsentState, lang: Lang) -> String {
     match state {
         ConsentState::Unknown => lang.pick("jamais demandé", "never asked").to_string(),
@@ -423,7 +437,7 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                             caption {
                                 (lang.pick("Enregistré le ", "Recorded on ")) (when(r.recorded_at))
                                 " — " (lang.pick("source : ", "source: ")) (r.source_label)
-                                " — " (lang.pick("finalités : ", "purposes: ")) (r.purposes.join(", "))
+                                " — " (lang.pick("finalités : ", "purposes: ")) (purpose_names(&export, &r.purposes))
                             }
                             thead { tr {
                                 th scope="col" { (lang.pick("Champ", "Field")) }
@@ -452,7 +466,8 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                 h3 { (p.name) }
                 @if let Some(text) = &p.purpose { p { (text) } }
                 @if let Some(b) = &p.legal_basis {
-                    p { strong { (lang.pick("Base légale : ", "Legal basis: ")) } (b.label) " (" (b.article) ")" }
+                    p { strong { (lang.pick("Base légale : ", "Legal basis: ")) } (b.label)
+                        @if let Some(r) = &b.reference { " — " (r) } }
                 }
                 @if !p.recipients.is_empty() {
                     p { strong { (lang.pick("Destinataires : ", "Recipients: ")) } (p.recipients.join(", ")) }
