@@ -469,3 +469,60 @@ fn lists_left_in_plaintext_files_move_into_the_vault_once() {
     assert!(ok(&out).contains("friend@home.example"));
     assert!(!stderr(&out).contains("moved from plaintext"));
 }
+
+/// Runs a `habeas` command outside `mail`; returns stdout, failing on error.
+fn habeas_ok(project: &Path, args: &[&str]) -> String {
+    let out = vault_support::habeas(project).args(args).output().unwrap();
+    ok(&out)
+}
+
+#[test]
+fn a_mail_users_lists_are_in_their_access_answer_and_go_with_their_erasure() {
+    let tmp = vault_support::project();
+    let project = tmp.path();
+    setup(project);
+    let request = |kind: &str| {
+        let out = habeas_ok(
+            project,
+            &[
+                "requests",
+                "new",
+                "--kind",
+                kind,
+                "--email",
+                "me@corp.example",
+                "--no-mail",
+            ],
+        );
+        let id = out.lines().next().unwrap().trim().to_string();
+        habeas_ok(
+            project,
+            &[
+                "requests", "proof", &id, "--method", "session", "--by", "agent-7",
+            ],
+        );
+        id
+    };
+
+    // Art. 15: the lists are part of what is held, with their recording dates.
+    let access = request("access");
+    let answer = habeas_ok(project, &["requests", "export", &access]);
+    assert!(answer.contains("mail_lists"), "{answer}");
+    assert!(answer.contains("mum@family.example") && answer.contains("@spam.example"));
+
+    // Art. 17: erasing the mail user erases the lists.
+    let erasure = request("erasure");
+    habeas_ok(project, &["requests", "erase", &erasure, "--lang", "en"]);
+    let shown = ok(&habeas(project, &["list", "show", USER]));
+    assert!(
+        shown.contains("perso (0)") && !shown.contains("mum@family"),
+        "{shown}"
+    );
+    assert_eq!(
+        vault_support::count(
+            project,
+            "SELECT count(*) FROM records WHERE category = 'mail_lists'"
+        ),
+        0
+    );
+}
