@@ -206,6 +206,11 @@ pub fn seed(dir: &Path) {
 
 /// The demo project with Claire, served with the pages on 127.0.0.1.
 pub fn start_site() -> Site {
+    start_site_with(false)
+}
+
+/// `mfa`: keep the default rule (TOTP mandatory for admin and DPO).
+pub fn start_site_with(mfa: bool) -> Site {
     let dir = project();
     seed(dir.path());
     let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("open vault"));
@@ -219,7 +224,9 @@ pub fn start_site() -> Site {
     config.auth.hashing = HashParams::TEST_ONLY;
     // The console tests sign in without an authenticator app; TOTP itself
     // is habeas-auth's and tested there.
-    config.auth.mfa.roles = BTreeSet::new();
+    if !mfa {
+        config.auth.mfa.roles = BTreeSet::new();
+    }
     let state = UiState::open(
         Arc::clone(&vault),
         Arc::new(mailer),
@@ -692,4 +699,124 @@ fn staff_command_adds_lists_disables_and_refuses_undeclared_roles() {
     let (code, _, err) = run(dir.path(), &["staff", "reset", &id]);
     assert_ne!(code, 0);
     assert!(err.contains("--password"), "{err}");
+}
+
+/// RFC 4648 base 32 (no padding), as the enrolment page shows the key.
+fn base32(s: &str) -> Vec<u8> {
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u64, 0);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        acc = (acc << 5) | u64::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_dpo_must_enrol_totp_then_signs_in_with_a_second_factor() {
+    use habeas_web::ui::auth::totp::code_at;
+    let site = start_site_with(true);
+    let first = add_staff(&site, "olga", "dpo");
+    let mut c = Client::new(&site.addr);
+    let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
+    let r = c.post(
+        "/console/connexion",
+        &[("csrf", &csrf), ("login", "olga"), ("password", &first)],
+    );
+    assert_eq!(r.header("location"), Some("/console/mot-de-passe"));
+    let pw = "Lune-Carton-Piano-Vert-31";
+    let token = hidden(&c.get("/console/mot-de-passe").text(), "csrf");
+    let r = c.post(
+        "/console/mot-de-passe",
+        &[
+            ("csrf", &token),
+            ("current", &first),
+            ("new", pw),
+            ("confirm", pw),
+        ],
+    );
+    // The DPO role requires TOTP: enrolment before anything else.
+    assert_eq!(r.header("location"), Some("/console/totp"), "{}", r.text());
+    assert_eq!(c.get("/console").header("location"), Some("/console/totp"));
+    let page = c.get("/console/totp").text();
+    assert!(
+        page.contains("<svg") && page.contains("Clé à saisir"),
+        "QR code and key"
+    );
+    let key_at = page.find("class=\"secret\">").expect("key") + "class=\"secret\">".len();
+    let key = &page[key_at..key_at + page[key_at..].find('<').expect("end")];
+    let secret = base32(key);
+    let token = hidden(&page, "csrf");
+    let code = code_at(&secret, chrono::Utc::now()).expect("code");
+    let r = c.post("/console/totp", &[("csrf", &token), ("code", &code)]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body = r.text();
+    assert!(body.contains("codes de secours"));
+    let recovery: Vec<String> = body
+        .split("<code>")
+        .skip(1)
+        .filter_map(|p| p.split('<').next().map(str::to_string))
+        .collect();
+    assert_eq!(recovery.len(), 10, "ten recovery codes");
+    assert_eq!(
+        c.get("/console").status,
+        200,
+        "full session after enrolment"
+    );
+    // A new sign-in: the password alone asks for the code (not a failure).
+    let mut again = Client::new(&site.addr);
+    let csrf = hidden(&again.get("/console/connexion").text(), "csrf");
+    let r = again.post(
+        "/console/connexion",
+        &[("csrf", &csrf), ("login", "olga"), ("password", pw)],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("saisissez le code"));
+    // The code already used at enrolment is never accepted again.
+    let r = again.post(
+        "/console/connexion",
+        &[
+            ("csrf", &csrf),
+            ("login", "olga"),
+            ("password", pw),
+            ("code", &code),
+        ],
+    );
+    assert_eq!(r.status, 401, "replayed TOTP code");
+    // A recovery code works, once.
+    let r = again.post(
+        "/console/connexion",
+        &[
+            ("csrf", &csrf),
+            ("login", "olga"),
+            ("password", pw),
+            ("code", &recovery[0]),
+        ],
+    );
+    assert_eq!(
+        (r.status, r.header("location")),
+        (303, Some("/console")),
+        "{}",
+        r.text()
+    );
+    let mut third = Client::new(&site.addr);
+    let csrf = hidden(&third.get("/console/connexion").text(), "csrf");
+    let r = third.post(
+        "/console/connexion",
+        &[
+            ("csrf", &csrf),
+            ("login", "olga"),
+            ("password", pw),
+            ("code", &recovery[0]),
+        ],
+    );
+    assert_eq!(r.status, 401, "a recovery code works once");
 }
