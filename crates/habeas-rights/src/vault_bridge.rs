@@ -25,10 +25,12 @@ use chrono::{DateTime, Utc};
 use habeas_core::declarations::Declarations;
 use habeas_core::docs::DocStore;
 use habeas_core::lang::Lang;
+use habeas_core::rights::RefusalReason;
 use habeas_engine::{Caller, EngineError, RecordInput, RecordView, Vault};
 use habeas_notify::templates::{
-    Acknowledgment, Authority, Organisation, Promise, Recipient, TemplateError, VerificationCode,
-    request_acknowledgment, verification_code,
+    Acknowledgment, Authority, DeadlineExtension, Localized, Organisation, Promise, Recipient,
+    RequestDone, RequestRefused, TemplateError, VerificationCode, deadline_extension,
+    request_acknowledgment, request_done, request_refused, verification_code,
 };
 use habeas_notify::{MailAddress, Mailer, MessageId, SendError};
 use serde::Serialize;
@@ -465,6 +467,76 @@ impl<'a> Notifier<'a> {
                 reference: view.id.clone(),
                 code: code.code.clone(),
                 expires_at: code.expires_at.with_timezone(&offset),
+            },
+        )?;
+        Ok(self.mailer.send(&mail)?)
+    }
+
+    /// The answer was given (Art. 12(3)); `details` in the subject's words
+    /// (e.g. the erasure's kept categories), the same text in both languages.
+    pub fn done(
+        &self,
+        view: &RequestView,
+        details: Option<String>,
+        to: MailAddress,
+        lang: Option<Lang>,
+    ) -> Result<MessageId, BridgeError> {
+        let completed = view.history.last().map_or(view.received_at, |h| h.at);
+        let mail = request_done(
+            &self.org,
+            &Recipient { to, lang },
+            &RequestDone {
+                reference: view.id.clone(),
+                kind: view.kind,
+                received: view.statutory_deadline.received_on,
+                completed: self.calendar.local_date(completed),
+                details: details.map(Localized::same),
+            },
+        )?;
+        Ok(self.mailer.send(&mail)?)
+    }
+
+    /// The refusal, its reason and the remedies (Art. 12(4)).
+    pub fn refused(
+        &self,
+        view: &RequestView,
+        reason: RefusalReason,
+        explanation: &str,
+        to: MailAddress,
+        lang: Option<Lang>,
+    ) -> Result<MessageId, BridgeError> {
+        let mail = request_refused(
+            &self.org,
+            &Recipient { to, lang },
+            &RequestRefused {
+                reference: view.id.clone(),
+                kind: view.kind,
+                received: view.statutory_deadline.received_on,
+                reason,
+                explanation: Localized::same(explanation),
+            },
+        )?;
+        Ok(self.mailer.send(&mail)?)
+    }
+
+    /// The extension and its reasons (Art. 12(3)).
+    pub fn extended(
+        &self,
+        view: &RequestView,
+        justification: &str,
+        to: MailAddress,
+        lang: Option<Lang>,
+    ) -> Result<MessageId, BridgeError> {
+        let mail = deadline_extension(
+            &self.org,
+            &Recipient { to, lang },
+            &DeadlineExtension {
+                reference: view.id.clone(),
+                kind: view.kind,
+                received: view.statutory_deadline.received_on,
+                original_deadline: view.statutory_deadline.legal,
+                new_deadline: view.effective_deadline.legal,
+                reasons: Localized::same(justification),
             },
         )?;
         Ok(self.mailer.send(&mail)?)

@@ -570,7 +570,7 @@ pub struct TransitionBody {
 
 /// Move a request: start, done, refuse (reason), extend (justification).
 #[utoipa::path(post, path = "/api/requests/{id}/transitions", params(("id" = String, Path)), request_body = TransitionBody,
-    responses((status = 200, description = "the request after the step"), (status = 409, body = crate::dto::ErrorBody)),
+    responses((status = 200, description = "the request after the step; `subject_notified` says whether the done / refused / extended notice was mailed"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn transition(
     State(state): State<AppState>,
@@ -579,7 +579,7 @@ pub async fn transition(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: TransitionBody = parse(&body)?;
-    let v = run(&state, &headers, move |vault, _, setup| {
+    let v = run(&state, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let version = match req.version {
             Some(v) => v,
@@ -593,9 +593,15 @@ pub async fn transition(
             )
             .into()
         };
-        Ok(match req.action.as_str() {
-            "start" => svc.start(&id, version)?,
-            "done" => svc.complete(&id, version)?,
+        let notifier = Notifier::new(setup.mailer.as_ref(), vault.declarations());
+        // The step is recorded first; the subject is then told (Art. 12(3)–(4)).
+        let (view, sent) = match req.action.as_str() {
+            "start" => (svc.start(&id, version)?, None),
+            "done" => {
+                let v = svc.complete(&id, version)?;
+                let sent = tell(vault, caller, &v, |to| notifier.done(&v, None, to, None));
+                (v, Some(sent))
+            }
             "refuse" => {
                 let reason: RefusalReason = req
                     .reason
@@ -605,12 +611,20 @@ pub async fn transition(
                         invalid("bad_reason", format!("motif inconnu — {e}"), e.to_string())
                     })?;
                 let explanation = req.explanation.ok_or_else(|| missing("explanation"))?;
-                svc.refuse(&id, version, reason, &explanation)?
+                let v = svc.refuse(&id, version, reason.clone(), &explanation)?;
+                let sent = tell(vault, caller, &v, |to| {
+                    notifier.refused(&v, reason, &explanation, to, None)
+                });
+                (v, Some(sent))
             }
             "extend" => {
                 let months = req.months.ok_or_else(|| missing("months"))?;
                 let justification = req.justification.ok_or_else(|| missing("justification"))?;
-                svc.extend(&id, version, months, &justification, chrono::Utc::now())?
+                let v = svc.extend(&id, version, months, &justification, chrono::Utc::now())?;
+                let sent = tell(vault, caller, &v, |to| {
+                    notifier.extended(&v, &justification, to, None)
+                });
+                (v, Some(sent))
             }
             other => {
                 return Err(invalid(
@@ -620,10 +634,35 @@ pub async fn transition(
                 )
                 .into());
             }
-        })
+        };
+        let mut out = serde_json::to_value(&view).unwrap_or_default();
+        if let (Some(sent), Some(map)) = (sent, out.as_object_mut()) {
+            // The step stands even when the notice could not leave: say so.
+            map.insert("subject_notified".into(), serde_json::Value::Bool(sent));
+        }
+        Ok(out)
     })
     .await?;
     Ok(json(v))
+}
+
+/// Send a notice to the request's contact; false (logged) when it failed.
+fn tell(
+    vault: &Vault,
+    caller: &Caller,
+    v: &habeas_rights::service::RequestView,
+    send: impl FnOnce(habeas_notify::MailAddress) -> Result<habeas_notify::MessageId, BridgeError>,
+) -> bool {
+    let Some(subject) = &v.subject else {
+        return false;
+    };
+    match vault_bridge::resolve_contact(vault, caller, subject, &v.contact_ref).and_then(send) {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(request = %v.id, error = %e, "the notice to the subject was not sent");
+            false
+        }
+    }
 }
 
 /// Export options.

@@ -192,6 +192,9 @@ fn access_request_from_receipt_to_the_three_answers() {
 
     ok(d, &["requests", "start", &id]);
     ok(d, &["requests", "done", &id]);
+    let done = mails(d, "request_done");
+    assert_eq!(done.len(), 1, "the subject is told the answer was given");
+    assert!(done[0].contains(&id));
     let list = ok(d, &["requests", "list"]);
     assert!(!list.contains(&id), "a done request is no longer open");
 }

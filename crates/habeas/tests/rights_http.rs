@@ -181,6 +181,11 @@ fn portability_request_over_http_with_mail_through_smtp() {
     let (status, body) = post(&addr, &steps, &support, br#"{"action":"done"}"#);
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["stage"], "done");
+    assert_eq!(json(&body)["subject_notified"], true);
+    let got = sink.wait_for(3, Duration::from_secs(10));
+    assert_eq!(got.len(), 3, "acknowledgment, code, answer");
+    assert_eq!(got[2].rcpt_to, ["marc.fictif@example.org"]);
+    assert!(body_text(&got[2]).contains(&id));
 
     // Consent ledger and its proof.
     let subject = created["subject"].as_str().expect("subject").to_string();

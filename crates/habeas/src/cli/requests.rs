@@ -456,7 +456,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         RequestsCommand::Done { id } => {
             let v = service.get(&id)?;
-            print_view(&service.complete(&id, v.version)?, lang);
+            let v = service.complete(&id, v.version)?;
+            print_view(&v, lang);
+            tell_subject(&desk, &v, lang, |to| notifier.done(&v, None, to, None))?;
         }
         RequestsCommand::Refuse {
             id,
@@ -465,7 +467,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let v = service.get(&id)?;
             let reason: RefusalReason = reason.parse().map_err(|e| anyhow!("--reason: {e}"))?;
-            print_view(&service.refuse(&id, v.version, reason, &explanation)?, lang);
+            let v = service.refuse(&id, v.version, reason.clone(), &explanation)?;
+            print_view(&v, lang);
+            tell_subject(&desk, &v, lang, |to| {
+                notifier.refused(&v, reason, &explanation, to, None)
+            })?;
         }
         RequestsCommand::Extend {
             id,
@@ -474,10 +480,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let v = service.get(&id)?;
             let now = desk.clock.now();
-            print_view(
-                &service.extend(&id, v.version, months, &justification, now)?,
-                lang,
-            );
+            let v = service.extend(&id, v.version, months, &justification, now)?;
+            print_view(&v, lang);
+            tell_subject(&desk, &v, lang, |to| {
+                notifier.extended(&v, &justification, to, None)
+            })?;
         }
         RequestsCommand::Export { id, format, output } => {
             let v = service.get(&id)?;
@@ -620,6 +627,41 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Mail the subject about a step already recorded (Art. 12(3)–(4)); a
+/// failure says the step stands and the notice must be given another way.
+fn tell_subject(
+    desk: &Desk,
+    v: &RequestView,
+    lang: Lang,
+    send: impl FnOnce(
+        habeas_notify::MailAddress,
+    ) -> Result<habeas_notify::MessageId, vault_bridge::BridgeError>,
+) -> anyhow::Result<()> {
+    let Some(subject) = &v.subject else {
+        return Ok(());
+    };
+    let caller = vault_bridge::rights_caller("cli");
+    let sent =
+        vault_bridge::resolve_contact(&desk.vault, &caller, subject, &v.contact_ref).and_then(send);
+    match sent {
+        Ok(_) => {
+            eprintln!(
+                "{}",
+                lang.pick(
+                    "la personne a été informée par courriel",
+                    "the subject was told by e-mail"
+                )
+            );
+            Ok(())
+        }
+        Err(e) => Err(anyhow!(
+            "request {} is recorded as `{}`, but the notice to the subject was not sent ({e}); tell them another way / étape enregistrée, courriel non envoyé",
+            v.id,
+            v.stage.key()
+        )),
+    }
 }
 
 pub(crate) fn write_out(output: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
