@@ -26,7 +26,6 @@ use habeas_core::declarations::{Declarations, FieldType, PurposeKind, Role};
 use habeas_core::lang::Lang;
 use habeas_engine::{Caller, EngineError, Vault};
 use habeas_notify::{MailAddress, MailKind, Mailer, OutgoingMail};
-use habeas_store::{Store, StoreError, SubjectFilter};
 use serde::Serialize;
 
 use crate::delivery::Outcome;
@@ -37,7 +36,6 @@ use crate::model::{Audience, Breach, EstimateMethod, ImpactEstimate};
 use crate::register::{BreachRegister, Snapshot};
 
 /// Subjects read per store page while counting.
-const PAGE: usize = 1000;
 /// The longest failure reason the delivery book keeps.
 const REASON_MAX: usize = 200;
 
@@ -49,8 +47,6 @@ pub enum BridgeError {
     Register(#[from] RegisterError),
     #[error(transparent)]
     Engine(#[from] EngineError),
-    #[error("the vault's store: {0}")]
-    Store(#[from] StoreError),
     #[error(transparent)]
     Draft(#[from] DraftError),
     #[error("{0}")]
@@ -167,17 +163,8 @@ impl VaultImpact {
     }
 }
 
-/// Open the vault's store for the impact query (same file or database).
-fn open_store(vault: &Vault) -> Result<Box<dyn Store>, BridgeError> {
-    let paths = vault.paths();
-    let url = match &paths.postgres {
-        Some(pg) => pg.data.clone(),
-        None => paths.data_db.display().to_string(),
-    };
-    Ok(habeas_store::open_store(&url)?)
-}
-
-/// Count the subjects and records of the breach's categories in its window.
+/// Count the subjects and records of the breach's categories in its window
+/// (the vault's metadata query, journaled under the breach-handling purpose).
 pub fn impact(
     vault: &Vault,
     breach: &Breach,
@@ -197,52 +184,18 @@ pub fn impact(
         .iter()
         .cloned()
         .partition(|c| decls.category(c).is_some_and(|d| d.high_volume));
-    let store = open_store(vault)?;
+    let purpose = breach_purpose(decls).unwrap_or_else(|| "breach-handling".to_string());
+    let caller = Caller::operator("breach-register", &purpose);
+    let holdings = vault.holders(&caller, &breach.data_categories, from, to)?;
     let mut subjects = BTreeSet::new();
     let mut per_category: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut scanned = 0u64;
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.list_subjects(&SubjectFilter {
-            after_id: after.clone(),
-            limit: PAGE,
-            ..SubjectFilter::default()
-        })?;
-        let full = page.len() == PAGE;
-        after = page.last().map(|s| s.id.clone());
-        for subject in page {
-            scanned += 1;
-            let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-            if !timed.is_empty() {
-                for row in store.subject_timed(&subject.id, &timed)? {
-                    if row.collected_at >= from && row.collected_at < to {
-                        *counts.entry(row.category).or_default() += 1;
-                    }
-                }
-            }
-            for category in &ordinary {
-                let n = store
-                    .subject_records(&subject.id, Some(category))?
-                    .iter()
-                    .filter(|r| r.collected_at < to)
-                    .count() as u64;
-                if n > 0 {
-                    counts.insert(category.clone(), n);
-                }
-            }
-            if !counts.is_empty() {
-                subjects.insert(subject.id.clone());
-                for (category, n) in counts {
-                    let entry = per_category.entry(category).or_default();
-                    entry.0 += 1;
-                    entry.1 += n;
-                }
-            }
-        }
-        if !full {
-            break;
-        }
+    for h in holdings {
+        subjects.insert(h.subject);
+        let entry = per_category.entry(h.category).or_default();
+        entry.0 += 1;
+        entry.1 += h.records;
     }
+    let scanned = vault.counts()?.get("subjects").copied().unwrap_or(0);
     let records = per_category.values().map(|(_, r)| r).sum();
     let mut parts = Vec::new();
     if !timed.is_empty() {

@@ -213,3 +213,99 @@ impl Vault {
         Ok(destroyed)
     }
 }
+
+/// One subject's share of a query over categories ([`Vault::holders`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub subject: String,
+    pub category: String,
+    pub records: u64,
+}
+
+impl Vault {
+    /// Who holds data of `categories` and how much — metadata only, nothing
+    /// is decrypted: for high-volume categories the rows collected in
+    /// `[from, to)`, for the others the records collected before `to` (they
+    /// were there during the window). Used to size a breach (Art. 33(3)(a):
+    /// approximate numbers of subjects and records). Journaled as one
+    /// administrative query with its counts.
+    pub fn holders(
+        &self,
+        caller: &Caller,
+        categories: &[String],
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Holding>> {
+        const PAGE: usize = 1000;
+        let mut timed = Vec::new();
+        let mut ordinary = Vec::new();
+        for c in categories {
+            match self.decls.category(c) {
+                Some(d) if d.high_volume => timed.push(c.clone()),
+                Some(_) => ordinary.push(c.clone()),
+                None => {
+                    return Err(EngineError::Invalid(
+                        Refusal::new(
+                            "unknown_category",
+                            format!("catégorie « {c} » non déclarée"),
+                            format!("category `{c}` is not declared"),
+                        )
+                        .category(c),
+                    ));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self.store.list_subjects(&habeas_store::SubjectFilter {
+                after_id: after.clone(),
+                limit: PAGE,
+                ..Default::default()
+            })?;
+            let full = page.len() == PAGE;
+            after = page.last().map(|s| s.id.clone());
+            for subject in page {
+                let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
+                if !timed.is_empty() {
+                    for row in self.store.subject_timed(&subject.id, &timed)? {
+                        if row.collected_at >= from && row.collected_at < to {
+                            *counts.entry(row.category).or_default() += 1;
+                        }
+                    }
+                }
+                for c in &ordinary {
+                    let n = self
+                        .store
+                        .subject_records(&subject.id, Some(c))?
+                        .iter()
+                        .filter(|r| r.collected_at < to)
+                        .count() as u64;
+                    if n > 0 {
+                        counts.insert(c.clone(), n);
+                    }
+                }
+                out.extend(counts.into_iter().map(|(category, records)| Holding {
+                    subject: subject.id.clone(),
+                    category,
+                    records,
+                }));
+            }
+            if !full {
+                break;
+            }
+        }
+        let subjects: BTreeSet<&str> = out.iter().map(|h| h.subject.as_str()).collect();
+        let records: u64 = out.iter().map(|h| h.records).sum();
+        self.journal_admin(
+            caller,
+            "holders.query",
+            format!(
+                "categories={} subjects={} records={records}",
+                categories.join(","),
+                subjects.len()
+            ),
+        )?;
+        Ok(out)
+    }
+}

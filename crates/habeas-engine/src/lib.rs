@@ -37,6 +37,7 @@ pub use docs::VaultDocs;
 pub use error::{EngineError, Refusal, Result};
 pub use journal::Verdict;
 pub use validate::RecordInput;
+pub use category::Holding;
 pub use vault::{
     BulkLine, BulkReceipt, KeySource, PendingBulk, PgUrls, Receipt, RecordView, SubjectView, Vault,
     VaultPaths,
