@@ -479,3 +479,49 @@ fn rectification_of_the_email_waits_for_the_new_address_to_be_verified() {
     assert!(json.contains("3 place Bellecour, Lyon"));
     assert!(json.contains("claire.nouvelle@example.org"));
 }
+
+#[test]
+fn bad_input_is_refused_precisely_and_changes_nothing() {
+    let dir = project();
+    let d = dir.path();
+    seed(d);
+    let (code, _, err) = run(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "teleport",
+            "--email",
+            "claire.fictive@example.org",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("teleport") && err.contains("access"), "{err}");
+    let (code, _, err) = run(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            "personne@example.org",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("--subject"), "says how to fix: {err}");
+    assert!(
+        !err.contains("personne@example.org"),
+        "no address in errors: {err}"
+    );
+    let (code, _, err) = run(d, &["requests", "show", "R-20990101-0000000000"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("habeas requests"), "{err}");
+    let list = ok(d, &["requests", "list", "--lang", "en"]);
+    assert!(list.contains("no open request"), "{list}");
+    assert!(
+        mails(d, "request_acknowledgment").is_empty(),
+        "nothing was mailed"
+    );
+}

@@ -92,9 +92,9 @@ pub enum RequestsCommand {
     },
     /// Work starts (identity verified).
     Start { id: String },
-    /// The answer was given.
+    /// The answer was given; the subject is told by mail.
     Done { id: String },
-    /// Refuse with a reason (Art. 12(4)).
+    /// Refuse with a reason (Art. 12(4)); the subject is told by mail, with the remedies.
     Refuse {
         id: String,
         /// manifestly_unfounded, excessive, cannot_identify, erasure_exemption:<x>, not_portable, other:<ground>…
@@ -104,7 +104,7 @@ pub enum RequestsCommand {
         #[arg(long)]
         explanation: String,
     },
-    /// Extend by one or two months (Art. 12(3)); the subject was told now.
+    /// Extend by one or two months (Art. 12(3)); the subject is told by mail.
     Extend {
         id: String,
         #[arg(long)]
