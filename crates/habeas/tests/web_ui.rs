@@ -454,12 +454,45 @@ fn roles_gate_the_console_and_refusals_are_journaled() {
         "SELECT COUNT(*) FROM journal WHERE action = 'access_refused'",
     );
     assert!(after >= 1, "refusal journaled ({before} entries before)");
-    // A DPO sees the three pages with real data.
+    // A DPO sees the three pages with real data: a request just received
+    // is listed with its legal deadline.
+    let received = {
+        use habeas_core::rights::RequestKind;
+        use habeas_rights::service::{NewRequest, RequestChannel, RequestService, ServiceConfig};
+        use habeas_rights::vault_bridge::{code_key, rights_caller};
+        let caller = rights_caller("test");
+        let key = code_key(&site.vault, &caller).expect("code key");
+        let docs = site.vault.docs(caller);
+        RequestService::new(
+            &docs,
+            &SystemClock,
+            site.vault.declarations(),
+            ServiceConfig::new(key),
+        )
+        .create(NewRequest {
+            kind: RequestKind::Access,
+            channel: RequestChannel::Email,
+            subject: None,
+            contact_ref: "contact:test".into(),
+        })
+        .expect("request")
+    };
     let mut dpo = signed_in(&site, "dina", "dpo");
     let requests = dpo.get("/console");
     assert_eq!(requests.status, 200, "{}", requests.text());
+    let html = requests.text();
     assert!(
-        requests.text().contains("Aucune demande ouverte") || requests.text().contains("<table>")
+        html.contains(&received.id),
+        "the new request is listed:\n{html}"
+    );
+    let deadline = received
+        .effective_deadline
+        .legal
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        html.contains(&deadline),
+        "with its legal deadline {deadline}"
     );
     let breaches = dpo.get("/console/violations?lang=en");
     assert_eq!(breaches.status, 200);
