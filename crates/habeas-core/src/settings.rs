@@ -237,6 +237,14 @@ pub struct SchedulerSettings {
     /// Records purged per batch, so a purge never holds the writer long.
     #[serde(default = "default_batch")]
     pub purge_batch: u32,
+    /// Daily time (UTC, `HH:MM`) of the encrypted backup, followed by
+    /// grandfather-father-son rotation (7 daily, 4 weekly, 6 monthly);
+    /// unset: no scheduled backup.
+    #[serde(default)]
+    pub backup_at: Option<Spanned<String>>,
+    /// Where scheduled backups go (relative to the project directory); default `backups`.
+    #[serde(default)]
+    pub backup_dir: Option<String>,
 }
 
 impl Default for SchedulerSettings {
@@ -246,6 +254,8 @@ impl Default for SchedulerSettings {
             tick_seconds: default_tick(),
             purge_at: default_purge_at(),
             purge_batch: default_batch(),
+            backup_at: None,
+            backup_dir: None,
         }
     }
 }
@@ -441,6 +451,17 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
             format!("`{at}` is not a time of day"),
             "write `HH:MM` in UTC, e.g. `03:00`",
         );
+    }
+    if let Some(backup_at) = &s.scheduler.backup_at {
+        let at = backup_at.get_ref();
+        if chrono::NaiveTime::parse_from_str(at, "%H:%M").is_err() {
+            error(
+                "H053",
+                backup_at.span(),
+                format!("`{at}` is not a time of day"),
+                "write `HH:MM` in UTC, e.g. `02:30`",
+            );
+        }
     }
     out
 }

@@ -239,6 +239,19 @@ pub fn subject_exists(vault: &Vault, id: &str) -> Result<bool> {
     Ok(vault.store.get_subject(id)?.is_some())
 }
 
+/// Take or renew the store lease of scheduled job `job` for `holder` until
+/// `now + ttl`: with several instances on one PostgreSQL database, exactly
+/// one holds it, so each occurrence of a job runs once.
+pub fn try_lease(
+    vault: &Vault,
+    job: &str,
+    holder: &str,
+    ttl: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    Ok(vault.store.try_lease(job, holder, ttl, now)?)
+}
+
 /// Push the bytes a purge deleted out of the store's files (SQLite: WAL
 /// checkpoint and truncation; PostgreSQL: VACUUM), so purged data leaves no
 /// remnant (RELIABILITY.md §0.1).

@@ -26,6 +26,7 @@ pub mod subprocessors;
 pub mod backup;
 pub mod hold;
 pub mod purge;
+pub mod scheduler;
 
 use std::path::PathBuf;
 

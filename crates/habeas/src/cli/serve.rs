@@ -32,7 +32,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     let vault = Arc::new(project::open_project(&global.dir)?);
     super::requests::install_rights_api(&global.dir, &vault)?;
-    serve_vault(vault, &listen, None)?;
+    let jobs = super::scheduler::plan(&global.dir, &settings)?;
+    serve_vault_with(vault, &listen, None, jobs)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -81,6 +82,17 @@ pub fn serve_vault(
     listen: &str,
     token: Option<(String, String)>,
 ) -> anyhow::Result<()> {
+    serve_vault_with(vault, listen, token, None)
+}
+
+/// [`serve_vault`], with the retention scheduler running beside the API
+/// when `jobs` is given (`[scheduler]` of habeas.toml).
+pub fn serve_vault_with(
+    vault: Arc<Vault>,
+    listen: &str,
+    token: Option<(String, String)>,
+    jobs: Option<super::scheduler::Plan>,
+) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -90,6 +102,9 @@ pub fn serve_vault(
             .await
             .with_context(|| format!("cannot listen on {listen} (choose another with --listen)"))?;
         let addr = listener.local_addr()?;
+        if let Some(jobs) = jobs {
+            super::scheduler::spawn(Arc::clone(&vault), jobs)?;
+        }
         let url = habeas_web::url_of(addr);
         println!("habeas écoute sur / listening on {url}");
         println!("API : {url}/api/openapi.json");

@@ -1,0 +1,242 @@
+//! The scheduler inside `habeas serve` (SPEC C5; GDPR Art. 5(1)(e)): a tokio
+//! interval task that, every `[scheduler] tick_seconds`, asks the
+//! `JobRunner` which jobs are due and runs them on a blocking thread:
+//!
+//! - `retention-purge` (`daily <purge_at>`): the purge `habeas purge` runs —
+//!   due records deleted or anonymised, holds honoured, high-volume months
+//!   expired;
+//! - `backup` (`daily <backup_at>`, only when set): an encrypted backup into
+//!   `backup_dir`, then grandfather-father-son rotation (7 daily, 4 weekly,
+//!   6 monthly).
+//!
+//! Each occurrence is leased in the store (`try_lease`), so with several
+//! instances on one database it runs once. Each run is journaled (job,
+//! outcome, counts per category and action — never a value).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use habeas_core::clock::{Clock, SystemClock};
+use habeas_core::settings::Settings;
+use habeas_engine::{Caller, Vault};
+use habeas_retention::gfs::GfsPolicy;
+use habeas_retention::runner::{Counts, Job, JobRunner, Outcome, RunReport, purge_counts};
+
+/// What the scheduler runs and where backups go.
+pub struct Plan {
+    pub jobs: Vec<Job>,
+    pub tick: Duration,
+    pub backup_dir: PathBuf,
+}
+
+/// The plan of `[scheduler]`, or `None` when it is disabled.
+pub fn plan(project: &Path, settings: &Settings) -> anyhow::Result<Option<Plan>> {
+    let s = &settings.scheduler;
+    if !s.enabled {
+        return Ok(None);
+    }
+    let mut jobs = vec![Job {
+        name: "retention-purge".into(),
+        schedule: format!("daily {}", s.purge_at.get_ref())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("[scheduler] purge_at: {e}"))?,
+    }];
+    if let Some(at) = &s.backup_at {
+        jobs.push(Job {
+            name: "backup".into(),
+            schedule: format!("daily {}", at.get_ref())
+                .parse()
+                .map_err(|e| anyhow::anyhow!("[scheduler] backup_at: {e}"))?,
+        });
+    }
+    let backup_dir = super::backup::backup_dir(
+        project,
+        Some(Path::new(s.backup_dir.as_deref().unwrap_or("backups"))),
+    );
+    Ok(Some(Plan {
+        jobs,
+        tick: Duration::from_secs(s.tick_seconds.max(1)),
+        backup_dir,
+    }))
+}
+
+/// Run one job now; its counts per category and action.
+pub fn run_job(
+    vault: &Vault,
+    clock: &dyn Clock,
+    job: &str,
+    backup_dir: &Path,
+) -> Result<Counts, String> {
+    match job {
+        "retention-purge" => {
+            let run = super::purge::purge_now(vault, clock).map_err(|e| format!("{e:#}"))?;
+            let mut counts = purge_counts(&run.summary);
+            for (category, p) in run.partitions {
+                let rows: u64 = p.dropped.values().sum();
+                if rows > 0 || !p.dropped.is_empty() {
+                    let c = counts.entry(category).or_default();
+                    c.insert("partitions_expired".into(), p.dropped.len() as u64);
+                    c.insert("partition_rows_expired".into(), rows);
+                }
+            }
+            Ok(counts)
+        }
+        "backup" => {
+            habeas_engine::backup::create_backup(vault, backup_dir).map_err(|e| e.to_string())?;
+            let (kept, deleted) =
+                habeas_engine::backup::rotate_backups(backup_dir, &GfsPolicy::default())
+                    .map_err(|e| e.to_string())?;
+            let mut c = std::collections::BTreeMap::new();
+            c.insert("created".to_string(), 1);
+            c.insert("kept".to_string(), kept.len() as u64);
+            c.insert("deleted".to_string(), deleted.len() as u64);
+            Ok(Counts::from([("backups".to_string(), c)]))
+        }
+        other => Err(format!("unknown job `{other}`")),
+    }
+}
+
+/// Journal one run: job, outcome, counts (never values).
+fn journal(vault: &Vault, report: &RunReport) {
+    let outcome = match &report.outcome {
+        Outcome::Succeeded => "succeeded".to_string(),
+        Outcome::Failed { error } => format!("failed: {error}"),
+    };
+    let counts = serde_json::to_string(&report.counts).unwrap_or_default();
+    let text = format!(
+        "job={} scheduled_for={} outcome={outcome} counts={counts}",
+        report.job,
+        report.scheduled_for.to_rfc3339()
+    );
+    if let Err(e) =
+        vault.journal_admin(&Caller::operator("scheduler", "retention"), "job.run", text)
+    {
+        tracing::error!(job = %report.job, "cannot journal a scheduled run: {e}");
+    }
+    match &report.outcome {
+        Outcome::Succeeded => tracing::info!(job = %report.job, "scheduled job done"),
+        Outcome::Failed { error } => {
+            tracing::error!(job = %report.job, "scheduled job failed: {error}")
+        }
+    }
+}
+
+/// Start the scheduler on the current tokio runtime; it runs until the
+/// runtime stops.
+pub fn spawn(vault: Arc<Vault>, plan: Plan) -> anyhow::Result<()> {
+    let holder = format!(
+        "{}:{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "habeas".into()),
+        std::process::id()
+    );
+    let runner = JobRunner::new(&holder, plan.jobs, SystemClock.now())
+        .map_err(|e| anyhow::anyhow!("scheduler: {e}"))?;
+    let runner = Arc::new(Mutex::new(runner));
+    let backup_dir = Arc::new(plan.backup_dir);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(plan.tick);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            let vault = Arc::clone(&vault);
+            let runner = Arc::clone(&runner);
+            let backup_dir = Arc::clone(&backup_dir);
+            let tick = tokio::task::spawn_blocking(move || {
+                let clock = SystemClock;
+                let Ok(mut runner) = runner.lock() else {
+                    return;
+                };
+                let lease_vault = Arc::clone(&vault);
+                let mut lease = |job: &str, holder: &str, ttl| {
+                    habeas_engine::retention::try_lease(&lease_vault, job, holder, ttl, clock.now())
+                        .unwrap_or_else(|e| {
+                            tracing::error!(job, "cannot take the job lease: {e}");
+                            false
+                        })
+                };
+                let reports = runner.run_due(&clock, &mut lease, &mut |job| {
+                    run_job(&vault, &clock, job, &backup_dir)
+                });
+                for report in &reports {
+                    journal(&vault, report);
+                }
+            });
+            if let Err(e) = tick.await {
+                tracing::error!("a scheduler tick panicked: {e}");
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_engine::project;
+
+    /// A temporary copy of the demo provider with `extra` appended to habeas.toml.
+    fn demo_project(extra: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider");
+        std::fs::create_dir_all(dir.path().join("declarations")).expect("mkdir");
+        for entry in std::fs::read_dir(src.join("declarations")).expect("declarations") {
+            let p = entry.expect("entry").path();
+            let name = p.file_name().expect("name").to_owned();
+            std::fs::copy(&p, dir.path().join("declarations").join(name)).expect("copy");
+        }
+        let toml = std::fs::read_to_string(src.join("habeas.toml")).expect("toml");
+        let toml = toml.replace(
+            "purge_at = \"03:00\"",
+            &format!("purge_at = \"03:00\"\n{extra}"),
+        );
+        std::fs::write(dir.path().join("habeas.toml"), toml).expect("write toml");
+        dir
+    }
+
+    #[test]
+    fn the_plan_follows_the_scheduler_settings() {
+        let dir = demo_project("backup_at = \"02:30\"\nbackup_dir = \"nightly\"");
+        let settings = project::load_settings(dir.path()).expect("settings");
+        let jobs = plan(dir.path(), &settings).expect("plan").expect("enabled");
+        let names: Vec<&str> = jobs.jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["retention-purge", "backup"]);
+        assert_eq!(jobs.backup_dir, dir.path().join("nightly"));
+        assert_eq!(jobs.tick, Duration::from_secs(60));
+        let dir = demo_project("");
+        let toml = dir.path().join("habeas.toml");
+        let text = std::fs::read_to_string(&toml).expect("toml");
+        std::fs::write(&toml, text.replace("enabled = true", "enabled = false")).expect("write");
+        let settings = project::load_settings(dir.path()).expect("settings");
+        assert!(plan(dir.path(), &settings).expect("plan").is_none());
+    }
+
+    #[test]
+    fn scheduled_jobs_purge_and_back_up_with_counts_only() {
+        let dir = demo_project("");
+        let vault = project::open_project(dir.path()).expect("vault");
+        let caller = Caller::operator("test", "administration");
+        let subject = vault.create_subject(&caller, None).expect("subject");
+        let input: habeas_engine::RecordInput = serde_json::from_value(serde_json::json!({
+            "category": "prospect_contact",
+            "fields": {"name": "Fictif", "email": "fictif.sched@example.org"},
+            "collected_at": "2020-01-10T09:00:00Z",
+            "events": {"last_interaction": "2020-01-10T09:00:00Z"}
+        }))
+        .expect("input");
+        vault.write(&caller, &subject, input).expect("write");
+        let counts = run_job(&vault, &SystemClock, "retention-purge", dir.path()).expect("purge");
+        assert_eq!(counts["prospect_contact"]["delete"], 1, "{counts:?}");
+        let text = serde_json::to_string(&counts).expect("json");
+        assert!(
+            !text.contains("fictif") && !text.contains(&subject),
+            "{text}"
+        );
+        let backups = dir.path().join("backups");
+        let counts = run_job(&vault, &SystemClock, "backup", &backups).expect("backup");
+        assert_eq!(counts["backups"]["created"], 1);
+        assert_eq!(counts["backups"]["kept"], 1);
+        assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1);
+        assert!(run_job(&vault, &SystemClock, "reminders", &backups).is_err());
+    }
+}
