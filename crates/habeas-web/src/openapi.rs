@@ -28,7 +28,7 @@ impl Modify for BearerAuth {
     info(title = "Habeas vault API", description = "Encrypted personal-data vault: subjects, records, lookup by identifier. Every call is audited."),
     paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find,
           rights::create_request, rights::list_requests, rights::show_request, rights::send_code,
-          rights::verify_code, rights::record_proof, rights::transition, rights::export, rights::erase,
+          rights::verify_code, rights::record_proof, rights::transition, rights::export, rights::erase, rights::rectify,
           rights::consent_event, rights::consent_proof,
           breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
           breach::notify_authority, breach::export_form, breach::close, breach::reopen,
@@ -36,7 +36,7 @@ impl Modify for BearerAuth {
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
                        RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
                        rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
-                       rights::ErasureBody, rights::ConsentBody,
+                       rights::ErasureBody, rights::ConsentBody, rights::RectifyBody,
                        breach::ReasonBody, breach::DecisionBody, breach::NotificationBody,
                        mail_lists::EntriesBody)),
     modifiers(&BearerAuth)

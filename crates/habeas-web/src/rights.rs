@@ -79,6 +79,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/api/requests/{id}/transitions", post(transition))
         .route("/api/requests/{id}/export", get(export))
         .route("/api/requests/{id}/erasure", post(erase))
+        .route("/api/requests/{id}/rectification", post(rectify))
         .route("/api/subjects/{id}/consents", post(consent_event))
         .route("/api/subjects/{id}/consents/proof", get(consent_proof))
 }
@@ -839,6 +840,104 @@ pub async fn erase(
     })
     .await?;
     Ok(json(out))
+}
+
+/// A rectification of one record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RectifyBody {
+    pub category: String,
+    /// The record id (`rec_…`), as the access answer shows it.
+    pub record: String,
+    /// Field → new value.
+    pub set: BTreeMap<String, String>,
+    /// The code mailed to a critical identifier's new value (second call).
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// Rectify one record on a verified rectification request (Art. 16). A
+/// critical e-mail field first gets a code at the new address (202); the
+/// call is repeated with `code` to apply it.
+#[utoipa::path(post, path = "/api/requests/{id}/rectification", params(("id" = String, Path)), request_body = RectifyBody,
+    responses((status = 200, description = "`applied`: number of fields changed"), (status = 202, description = "`pending`: fields whose new value awaits its code"), (status = 422, body = crate::dto::ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn rectify(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let req: RectifyBody = parse(&body)?;
+    let (status, out) = run(&state, &headers, move |vault, caller, setup| {
+        let svc = service(vault, setup);
+        let v = svc.get(&id)?;
+        let subject = v
+            .subject
+            .clone()
+            .ok_or_else(|| RightsError::NoSubject { id: id.clone() })?;
+        if v.identity_verified_at.is_none() {
+            return Err(RightsError::NotVerified { id: id.clone(), stage: v.stage }.into());
+        }
+        let (_, current) =
+            vault_bridge::record_fields(vault, caller, &subject, &req.category, &req.record)?;
+        let plan = match &req.code {
+            None => {
+                let (plan, codes, _) = svc.rectification_plan(
+                    &id, v.version, &subject, &req.category, &req.record, &current, &req.set,
+                )?;
+                if !codes.is_empty() {
+                    let v = svc.get(&id)?;
+                    let notifier = Notifier::new(setup.mailer.as_ref(), vault.declarations());
+                    let mut pending = Vec::new();
+                    for issued in &codes {
+                        let field = issued
+                            .field
+                            .as_deref()
+                            .and_then(|k| k.split_once('.'))
+                            .map(|(_, f)| f.to_string())
+                            .unwrap_or_default();
+                        let to = req
+                            .set
+                            .get(&field)
+                            .map(|s| s.trim())
+                            .unwrap_or_default()
+                            .parse()
+                            .map_err(|_| {
+                                invalid(
+                                    "not_an_email",
+                                    format!("la nouvelle valeur de `{field}` n'est pas une adresse électronique"),
+                                    format!("the new value of `{field}` is not an e-mail address"),
+                                )
+                            })?;
+                        notifier.code(&v, issued, to, None)?;
+                        pending.push(field);
+                    }
+                    return Ok((StatusCode::ACCEPTED, serde_json::json!({ "pending": pending })));
+                }
+                plan
+            }
+            Some(code) => {
+                let plan = habeas_rights::rectification::plan_rectification(
+                    vault.declarations(),
+                    &req.category,
+                    &req.record,
+                    &current,
+                    &req.set,
+                )
+                .map_err(RightsError::from)?;
+                for change in plan.needing_new_value_verification() {
+                    svc.confirm_new_value(&id, &req.category, &change.field, &change.new_value, code)?;
+                }
+                plan
+            }
+        };
+        let ready = svc.rectification_ready(&id, &plan)?;
+        vault_bridge::apply_rectification(vault, caller, &subject, &plan, ready)?;
+        Ok((StatusCode::OK, serde_json::json!({ "applied": plan.changes.len() })))
+    })
+    .await?;
+    Ok((status, json(out)).into_response())
 }
 
 // ---- consent ---------------------------------------------------------------

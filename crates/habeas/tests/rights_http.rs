@@ -229,3 +229,95 @@ fn portability_request_over_http_with_mail_through_smtp() {
     assert!(body.contains("/api/requests/{id}/export"));
     server.stop();
 }
+
+#[test]
+fn rectification_over_http_applies_a_new_address_only_with_its_code() {
+    let sink = SmtpSink::start().expect("smtp sink");
+    let dir = project();
+    let d = dir.path();
+    let mut toml = std::fs::read_to_string(d.join("habeas.toml")).expect("toml");
+    toml.push_str(&format!(
+        "\n[mail]\nurl = \"{}\"\nfrom = \"donnees@hebergix.example\"\ninsecure_plaintext = true\ntimeout_secs = 5\n",
+        sink.url()
+    ));
+    std::fs::write(d.join("habeas.toml"), toml).expect("write toml");
+    seed(d);
+    let support = token(d, "helpdesk", "PA-0006");
+    let server = Server::start(d);
+    let addr = server.addr.clone();
+    let (status, body) = post(
+        &addr,
+        "/api/requests",
+        &support,
+        br#"{"kind":"rectification","email":"marc.fictif@example.org"}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    let id = json(&body)["id"].as_str().expect("id").to_string();
+    let (status, _) = post(
+        &addr,
+        &format!("/api/requests/{id}/proof"),
+        &support,
+        br#"{"method":"session","by":"agent-3"}"#,
+    );
+    assert_eq!(status, 200);
+    // The record id, as the subject's records show it.
+    let subject = json(&body)["subject"]
+        .as_str()
+        .expect("subject")
+        .to_string();
+    let (_, records) = http(
+        &addr,
+        "GET",
+        &format!("/api/subjects/{subject}/records?category=contact"),
+        Some(&support),
+        None,
+        None,
+    );
+    let record = json(&records)["records"][0]["id"]
+        .as_str()
+        .expect("record")
+        .to_string();
+
+    let path = format!("/api/requests/{id}/rectification");
+    let ask = format!(
+        r#"{{"category":"contact","record":"{record}","set":{{"email":"marc.nouveau@example.org"}}}}"#
+    );
+    let (status, body) = post(&addr, &path, &support, ask.as_bytes());
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(json(&body)["pending"], serde_json::json!(["email"]));
+    let got = sink.wait_for(2, Duration::from_secs(10));
+    assert_eq!(
+        got[1].rcpt_to,
+        ["marc.nouveau@example.org"],
+        "the code goes to the new address"
+    );
+    let code = body_text(&got[1])
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("code")
+        .to_string();
+    let wrong = format!(
+        r#"{{"category":"contact","record":"{record}","set":{{"email":"marc.nouveau@example.org"}},"code":"00000000"}}"#
+    );
+    let (status, _) = post(&addr, &path, &support, wrong.as_bytes());
+    assert_eq!(status, 422);
+    let right = format!(
+        r#"{{"category":"contact","record":"{record}","set":{{"email":"marc.nouveau@example.org"}},"code":"{code}"}}"#
+    );
+    let (status, body) = post(&addr, &path, &support, right.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["applied"], 1);
+    // The blind index followed the new address.
+    let (status, body) = http(
+        &addr,
+        "POST",
+        "/api/subjects/find",
+        Some(&support),
+        None,
+        Some(br#"{"kind":"email","value":"marc.nouveau@example.org"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(&subject), "{body}");
+    server.stop();
+}
