@@ -24,6 +24,7 @@ pub mod docs;
 pub mod error;
 pub mod journal;
 pub mod keys;
+pub mod limits;
 pub mod ledger;
 pub mod project;
 mod records;

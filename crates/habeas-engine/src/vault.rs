@@ -681,6 +681,23 @@ impl Vault {
             .iter()
             .map(|(id, kind)| WriteOp::CreateSubject(self.new_subject(id, kind, now)))
             .collect();
+        // Art. 18, 21, 7(3): an existing subject's limits are checked once per
+        // (subject, category) of the batch; subjects the batch creates have none.
+        let mut checked: BTreeMap<&str, crate::limits::SubjectLimits> = BTreeMap::new();
+        for (subject, category) in &pairs {
+            if fresh.contains(subject.as_str()) {
+                continue;
+            }
+            let Ok(purpose) = caller.authorize(&self.decls, category) else {
+                continue;
+            };
+            if !checked.contains_key(subject.as_str()) {
+                checked.insert(subject.as_str(), self.subject_limits(subject)?);
+            }
+            if let Some(limits) = checked.get(subject.as_str()) {
+                self.check_limits(caller, "write", subject, category, &purpose, limits)?;
+            }
+        }
         // Checked inside the transaction: a subject erased meanwhile gets nothing.
         ops.extend(existing.into_iter().map(|id| WriteOp::RequireSubject {
             id,
@@ -756,14 +773,33 @@ impl Vault {
                     ));
                 }
                 let purpose = self.authorize(caller, "read", Some(subject), c)?;
+                let limits = self.subject_limits(subject)?;
+                self.check_limits(caller, "read", subject, c, &purpose, &limits)?;
                 allowed.push((c.to_string(), purpose));
             }
             None => {
+                let limits = self.subject_limits(subject)?;
+                let mut limited = None;
                 for c in stored.keys() {
                     match caller.authorize(&self.decls, c) {
-                        Ok(purpose) => allowed.push((c.clone(), purpose)),
+                        Ok(purpose) => {
+                            // Art. 18, 21, 7(3): a limited purpose sees nothing of it.
+                            match self.check_limits(caller, "read", subject, c, &purpose, &limits) {
+                                Ok(()) => allowed.push((c.clone(), purpose)),
+                                Err(e @ EngineError::Forbidden(_)) => {
+                                    withheld.push(c.clone());
+                                    limited.get_or_insert(e);
+                                }
+                                Err(e) => return Err(e),
+                            }
+                        }
                         Err(_) => withheld.push(c.clone()),
                     }
+                }
+                if allowed.is_empty()
+                    && let Some(e) = limited
+                {
+                    return Err(e);
                 }
                 if allowed.is_empty() && !withheld.is_empty() {
                     return Err(self

@@ -1,0 +1,240 @@
+//! Processing limits a subject has asked for, enforced on every vault read
+//! and write: restriction (GDPR Art. 18), objection (Art. 21) and withdrawn
+//! or missing consent (Art. 7(3), Art. 6(1)(a)).
+//!
+//! Restrictions and objections are kept per subject in a sealed document
+//! (kind [`LIMITS_KIND`]); consents come from the subject's consent ledger
+//! (kind [`CONSENT_KIND`], `habeas_core::consent::ConsentLedger`, written by the
+//! rights workflow). The decision itself is `habeas_core::rights::policy::decide`:
+//! the engine only gathers the facts. Storage continues under a restriction
+//! (Art. 18(1)): nothing is deleted, reads and new writes for the purpose are
+//! refused with the reason and journaled as refusals. A purpose that is not a
+//! declared activity (the operator's own legal purposes, such as answering
+//! the subject's requests) is not limited by these.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use habeas_core::consent::{ConsentLedger, ConsentState};
+use habeas_core::lang::Lang;
+use habeas_core::rights::policy::{
+    ActorScope, Decision, ObjectionStatus, Operation, PurposeFacts, SubjectState, decide,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::access::Caller;
+use crate::error::{EngineError, Refusal, Result};
+use crate::vault::Vault;
+
+/// Document kind of a subject's restrictions and objections.
+pub const LIMITS_KIND: &str = "processing-limits";
+/// Document kind of consent ledgers (one per subject, see habeas-rights).
+pub const CONSENT_KIND: &str = "consent";
+
+/// A subject's restrictions (Art. 18) and objections (Art. 21), by purpose.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessingLimits {
+    pub restricted: BTreeSet<String>,
+    pub objections: BTreeMap<String, ObjectionStatus>,
+}
+
+impl ProcessingLimits {
+    pub fn is_empty(&self) -> bool {
+        self.restricted.is_empty() && self.objections.is_empty()
+    }
+}
+
+impl Vault {
+    /// The subject's current limits and the document version (`None`: none yet).
+    pub fn processing_limits(&self, subject: &str) -> Result<(ProcessingLimits, Option<u64>)> {
+        match self.get_doc(LIMITS_KIND, subject)? {
+            None => Ok((ProcessingLimits::default(), None)),
+            Some(doc) => {
+                let limits = serde_json::from_slice(&doc.body).map_err(|_| {
+                    EngineError::Storage("a processing-limits document is damaged".into())
+                })?;
+                Ok((limits, Some(doc.version)))
+            }
+        }
+    }
+
+    /// Restrict (`on`) or lift the restriction of `purpose` for `subject`
+    /// (Art. 18(1); lifting is journaled, Art. 18(3): tell the subject).
+    pub fn set_restriction(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        purpose: &str,
+        on: bool,
+    ) -> Result<ProcessingLimits> {
+        self.change_limits(caller, subject, purpose, |l| {
+            if on {
+                l.restricted.insert(purpose.to_string());
+            } else {
+                l.restricted.remove(purpose);
+            }
+        })
+    }
+
+    /// Record an objection to `purpose` (Art. 21(1)–(3)), mark it overridden
+    /// by compelling legitimate grounds (`Some(grounds)`; without effect on
+    /// direct marketing), or withdraw it (`None` with `withdraw`).
+    pub fn set_objection(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        purpose: &str,
+        status: Option<ObjectionStatus>,
+    ) -> Result<ProcessingLimits> {
+        self.change_limits(caller, subject, purpose, |l| match &status {
+            Some(s) => {
+                l.objections.insert(purpose.to_string(), s.clone());
+            }
+            None => {
+                l.objections.remove(purpose);
+            }
+        })
+    }
+
+    fn change_limits(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        purpose: &str,
+        change: impl Fn(&mut ProcessingLimits),
+    ) -> Result<ProcessingLimits> {
+        self.subject_row(subject)?;
+        if self.decls.activity(purpose).is_none() {
+            return Err(EngineError::Invalid(Refusal::new(
+                "unknown_purpose",
+                format!(
+                    "finalité « {purpose} » non déclarée (une activité du registre est attendue)"
+                ),
+                format!(
+                    "purpose `{purpose}` is not declared (an activity of the register is expected)"
+                ),
+            )));
+        }
+        for _ in 0..5 {
+            let (mut limits, version) = self.processing_limits(subject)?;
+            change(&mut limits);
+            let body =
+                serde_json::to_vec(&limits).map_err(|e| EngineError::Storage(e.to_string()))?;
+            match self.put_doc_as(caller, LIMITS_KIND, subject, version, &body) {
+                Ok(_) => return Ok(limits),
+                Err(EngineError::Conflict(_)) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(EngineError::Conflict(Refusal::new(
+            "busy",
+            "les limites de cette personne changent en ce moment ; réessayez",
+            "this subject's limits are changing right now; try again",
+        )))
+    }
+
+    /// The facts the limit checks need, loaded once per call: the subject's
+    /// restrictions and objections, and its consent ledger when a declared
+    /// activity rests on consent.
+    pub(crate) fn subject_limits(&self, subject: &str) -> Result<SubjectLimits> {
+        let (limits, _) = self.processing_limits(subject)?;
+        let ledger = if self.decls.consents.is_empty() {
+            None
+        } else {
+            match self.get_doc(CONSENT_KIND, subject)? {
+                None => None,
+                Some(doc) => Some(
+                    serde_json::from_slice(&doc.body)
+                        .map_err(|_| EngineError::Storage("a consent ledger is damaged".into()))?,
+                ),
+            }
+        };
+        Ok(SubjectLimits { limits, ledger })
+    }
+
+    /// Refuses (journaled) a read or write of `category` for `purpose` that the
+    /// subject's restriction, objection or consent forbids.
+    pub(crate) fn check_limits(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: &str,
+        category: &str,
+        purpose: &str,
+        loaded: &SubjectLimits,
+    ) -> Result<()> {
+        let Some(activity) = self.decls.activity(purpose) else {
+            return Ok(());
+        };
+        let mut facts = PurposeFacts::from_activity(purpose, activity);
+        // Consent (Art. 7(3)): a refusal or withdrawal in the ledger stops the
+        // purpose at once. A subject with no ledger entry for it is not
+        // refused: their records may predate the ledger (limit, documented).
+        let mut consents = BTreeMap::new();
+        if facts.consent_based {
+            let recorded = self
+                .decls
+                .consents
+                .iter()
+                .filter(|(_, c)| c.activity.get_ref() == purpose)
+                .filter_map(|(name, _)| {
+                    loaded
+                        .ledger
+                        .as_ref()
+                        .map(|l| l.state(subject, name.get_ref()))
+                })
+                .find(|s| *s != ConsentState::Unknown);
+            match recorded {
+                Some(state) => {
+                    consents.insert(purpose.to_string(), state);
+                }
+                None => facts.consent_based = false,
+            }
+        }
+        if loaded.limits.is_empty() && !facts.consent_based {
+            return Ok(());
+        }
+        let state = SubjectState {
+            restricted_purposes: loaded.limits.restricted.clone(),
+            objections: loaded.limits.objections.clone(),
+            consents,
+        };
+        let scope = ActorScope {
+            role: caller.actor.clone(),
+            purposes: BTreeSet::from([purpose.to_string()]),
+            categories: BTreeSet::from([category.to_string()]),
+        };
+        let operation = if action == "write" {
+            Operation::Write
+        } else {
+            Operation::Read
+        };
+        match decide(&scope, &state, &facts, category, operation) {
+            Decision::Allow => Ok(()),
+            Decision::Refuse { reason } => {
+                let e = self.entry(
+                    caller,
+                    "refused",
+                    Some(subject),
+                    Some(category),
+                    Some(purpose),
+                    format!("{action} denied: limited art. {}", reason.article()),
+                );
+                self.commit_unit(Vec::new(), &[e])?;
+                Err(EngineError::Forbidden(
+                    Refusal::new(
+                        "limited_by_subject",
+                        reason.describe(Lang::Fr),
+                        reason.describe(Lang::En),
+                    )
+                    .category(category),
+                ))
+            }
+        }
+    }
+}
+
+/// What [`Vault::check_limits`] needs about one subject.
+pub(crate) struct SubjectLimits {
+    limits: ProcessingLimits,
+    ledger: Option<ConsentLedger>,
+}

@@ -1,0 +1,220 @@
+//! Processing limits enforced by the vault (GDPR Art. 18, 21, 7(3)): a
+//! restricted or objected purpose reads and writes nothing of the subject
+//! while storage continues; a withdrawn consent stops its purpose at once;
+//! other purposes and other subjects are untouched; every refusal is journaled.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+use habeas_core::clock::SystemClock;
+use habeas_core::consent::{ConsentAction, ConsentEvent, ConsentLedger, NoticeShown, Sha256Digest};
+use habeas_core::declarations::{self, Declarations};
+use habeas_core::rights::policy::ObjectionStatus;
+use habeas_engine::{Caller, EngineError, RecordInput, Vault, VaultPaths};
+use serde_json::json;
+
+fn declarations() -> Declarations {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&src)
+        .expect("demo")
+        .flatten()
+        .map(|e| {
+            let p = e.path();
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(&p).expect("read"),
+            )
+        })
+        .collect();
+    files.sort();
+    declarations::load_and_check(&files).declarations
+}
+
+fn input(category: &str, fields: serde_json::Value) -> RecordInput {
+    serde_json::from_value(json!({ "category": category, "fields": fields })).expect("input")
+}
+
+fn code(e: EngineError) -> &'static str {
+    e.refusal().map_or("none", |r| r.code)
+}
+
+/// A subject with contact data (PA-0001) and marketing data (PA-0008, consent).
+fn seeded(vault: &Vault) -> String {
+    let op = Caller::operator("test", "PA-0001");
+    let s = vault
+        .create_subject(&op, Some("customers"))
+        .expect("subject");
+    vault
+        .write(
+            &op,
+            &s,
+            input("contact", json!({"email": "limits@example.org"})),
+        )
+        .expect("contact");
+    let mk = Caller::operator("test", "PA-0008");
+    vault
+        .write(
+            &mk,
+            &s,
+            input("marketing", json!({"email": "limits@example.org"})),
+        )
+        .expect("marketing");
+    s
+}
+
+#[test]
+fn a_restriction_freezes_its_purpose_only_and_lifting_it_restores_access() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let s = seeded(&vault);
+    let other = seeded(&vault);
+    let crm = Caller::operator("crm", "PA-0001");
+    let dpo = Caller::operator("dpo", "PA-0006");
+
+    vault.set_restriction(&dpo, &s, "PA-0001", true).unwrap();
+    // Reads and writes for the restricted purpose are refused with the reason.
+    let err = vault.read(&crm, &s, Some("contact")).unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+    let err = vault
+        .write(
+            &crm,
+            &s,
+            input("contact", json!({"email": "new@example.org"})),
+        )
+        .unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+    // A whole-subject read under that purpose gets nothing, with the reason.
+    assert_eq!(
+        code(vault.read(&crm, &s, None).unwrap_err()),
+        "limited_by_subject"
+    );
+    // Storage continues: the records are still there for the support purpose,
+    // and another subject is untouched.
+    assert_eq!(
+        vault.read(&dpo, &s, Some("contact")).unwrap().records.len(),
+        1
+    );
+    assert_eq!(
+        vault
+            .read(&crm, &other, Some("contact"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+
+    vault.set_restriction(&dpo, &s, "PA-0001", false).unwrap();
+    assert_eq!(
+        vault.read(&crm, &s, Some("contact")).unwrap().records.len(),
+        1
+    );
+    assert!(matches!(
+        vault.verify_journal().unwrap(),
+        habeas_engine::Verdict::Intact { .. }
+    ));
+}
+
+#[test]
+fn an_objection_to_direct_marketing_is_absolute_and_other_objections_yield_to_recorded_grounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let s = seeded(&vault);
+    let dpo = Caller::operator("dpo", "PA-0006");
+    let marketing = Caller::operator("mailer", "PA-0008");
+    let crm = Caller::operator("crm", "PA-0001");
+
+    let grounds = || ObjectionStatus::Overridden {
+        grounds: "legal claim ref. 2026-17".into(),
+    };
+    vault
+        .set_objection(&dpo, &s, "PA-0008", Some(grounds()))
+        .unwrap();
+    // Art. 21(3): grounds do not override an objection to direct marketing.
+    let err = vault.read(&marketing, &s, Some("marketing")).unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+
+    vault
+        .set_objection(&dpo, &s, "PA-0001", Some(ObjectionStatus::Active))
+        .unwrap();
+    assert_eq!(
+        code(vault.read(&crm, &s, Some("contact")).unwrap_err()),
+        "limited_by_subject"
+    );
+    vault
+        .set_objection(&dpo, &s, "PA-0001", Some(grounds()))
+        .unwrap();
+    assert_eq!(
+        vault.read(&crm, &s, Some("contact")).unwrap().records.len(),
+        1
+    );
+
+    // An undeclared purpose is refused, nothing recorded.
+    let err = vault
+        .set_restriction(&dpo, &s, "PA-9999", true)
+        .unwrap_err();
+    assert_eq!(code(err), "unknown_purpose");
+}
+
+#[test]
+fn a_withdrawn_consent_stops_its_purpose_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let s = seeded(&vault);
+    let marketing = Caller::operator("mailer", "PA-0008");
+    let notice = NoticeShown {
+        version: "2026-11".into(),
+        sha256: Sha256Digest::of(b"notice text"),
+    };
+    let event = |action, minutes: i64| ConsentEvent {
+        subject: s.clone(),
+        purpose: "newsletter".into(),
+        action,
+        at: Utc::now() - chrono::Duration::minutes(minutes),
+        channel: "web_form".into(),
+        notice: notice.clone(),
+        recorded_by: None,
+    };
+    let mut ledger = ConsentLedger::new();
+    ledger.record(event(ConsentAction::Given, 10)).unwrap();
+    let body = serde_json::to_vec(&ledger).unwrap();
+    vault.put_doc("consent", &s, None, &body).unwrap();
+    assert_eq!(
+        vault
+            .read(&marketing, &s, Some("marketing"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+
+    ledger.record(event(ConsentAction::Withdrawn, 1)).unwrap();
+    let body = serde_json::to_vec(&ledger).unwrap();
+    vault.put_doc("consent", &s, Some(1), &body).unwrap();
+    let err = vault.read(&marketing, &s, Some("marketing")).unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+    let err = vault
+        .write(
+            &marketing,
+            &s,
+            input("marketing", json!({"email": "again@example.org"})),
+        )
+        .unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+}
