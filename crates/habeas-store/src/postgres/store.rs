@@ -713,7 +713,11 @@ impl Store for PgStore {
         // Plain VACUUM removes dead tuples from the heap and indexes; it cannot reach WAL
         // segments, archives or base backups (docs/storage.md). Data rows are sealed; the
         // wrapped keys, which matter for shredding, get VACUUM FULL in the key store.
-        self.pool
-            .with(|c| Ok(c.batch_execute("VACUUM records; VACUUM blind_index")?))
+        // One statement per call: several statements in one simple query form an implicit
+        // transaction block, where VACUUM is refused.
+        self.pool.with(|c| {
+            c.batch_execute("VACUUM records")?;
+            Ok(c.batch_execute("VACUUM blind_index")?)
+        })
     }
 }
