@@ -363,3 +363,56 @@ fn postgres_purge_deletes_the_due_records_skips_the_held_and_expires_months() {
     assert_eq!(records_in(d, &a, "connection_logs"), 0);
     assert_eq!(records_in(d, &b, "prospect_contact"), 1, "held record kept");
 }
+
+#[test]
+fn an_anonymised_record_keeps_only_its_generalised_fields_and_leaves_the_index() {
+    let dir = project();
+    let d = dir.path();
+    let categories = d.join("declarations").join("categories.toml");
+    let text = std::fs::read_to_string(&categories).unwrap().replace(
+        "retention = \"3 years after last interaction\"\nidentifiers = [\"email\"]\n[categories.prospect_contact.fields]",
+        "retention = \"3 years after last interaction\"\non_expiry = \"anonymise\"\nkeep_generalised = [\"company\", \"email\"]\nidentifiers = [\"email\"]\n[categories.prospect_contact.fields]",
+    );
+    assert!(
+        text.contains("on_expiry = \"anonymise\"\nkeep_generalised = [\"company\", \"email\"]")
+    );
+    std::fs::write(&categories, text).unwrap();
+    import_people(d);
+    let a = subject_of(d, "alice.fictive@example.org");
+    let (code, out, err) = run(d, &["purge", "--json"]);
+    assert_eq!(code, 0, "purge: {err}");
+    let v = json(&out);
+    assert_eq!(
+        v["summary"]["categories"]["prospect_contact"]["anonymise"], 2,
+        "{out}"
+    );
+    let vault = project::open_project(d).expect("open");
+    let caller = Caller::operator("test", "administration");
+    let view = vault
+        .read(&caller, &a, Some("prospect_contact"))
+        .expect("read");
+    assert_eq!(view.records.len(), 1);
+    let r = &view.records[0];
+    assert_eq!(r.due_at, None, "an anonymised record leaves the schedule");
+    let fields: Vec<&str> = r.fields.keys().map(String::as_str).collect();
+    assert_eq!(fields, ["company", "email"]);
+    assert_eq!(r.fields["company"], "Exemple SA");
+    let pseudonym = r.fields["email"].as_str().expect("pseudonym");
+    assert_eq!(pseudonym.len(), 26, "{pseudonym}");
+    assert!(!pseudonym.contains("alice"));
+    let found = vault
+        .find(&caller, "email", "alice.fictive@example.org")
+        .expect("find");
+    assert!(
+        found.is_empty(),
+        "the anonymised record must not be found: {found:?}"
+    );
+    drop(vault);
+    // Anonymised records are not due again: a second purge does nothing.
+    let (_, out, _) = run(d, &["purge", "--json"]);
+    assert_eq!(
+        json(&out)["summary"]["categories"]["prospect_contact"]["anonymise"],
+        serde_json::Value::Null,
+        "{out}"
+    );
+}
