@@ -96,12 +96,16 @@ fn new_request(dir: &Path, kind: &str) -> String {
 }
 
 fn verify_by_mail(dir: &Path, id: &str) {
+    verify_by_mail_to(dir, id, "claire.fictive@example.org");
+}
+
+fn verify_by_mail_to(dir: &Path, id: &str, to: &str) {
     let before = mails(dir, "verification_code").len();
     ok(dir, &["requests", "send-code", id]);
     let sent = mails(dir, "verification_code");
     assert_eq!(sent.len(), before + 1, "one code mail");
     let mail = sent.last().expect("code mail");
-    assert!(mail.contains("To: claire.fictive@example.org"), "{mail}");
+    assert!(mail.contains(&format!("To: {to}")), "{mail}");
     assert!(mail.contains(id), "the mail names the request");
     ok(dir, &["requests", "verify", id, &code_in(mail)]);
 }
@@ -524,4 +528,49 @@ fn bad_input_is_refused_precisely_and_changes_nothing() {
         mails(d, "request_acknowledgment").is_empty(),
         "nothing was mailed"
     );
+}
+
+#[test]
+fn erasure_with_nothing_to_keep_crypto_shreds_the_whole_subject() {
+    let dir = project();
+    let d = dir.path();
+    let lines = [
+        r#"{"subject_ref":"p","category":"marketing","source":"form","fields":{"email":"paul.fictif@example.org","topics":"messagerie"}}"#,
+        r#"{"subject_ref":"p","category":"support","source":"form","fields":{"ticket_id":"T-5","subject":"Quota dépassé"}}"#,
+    ];
+    std::fs::write(d.join("paul.jsonl"), lines.join("\n") + "\n").expect("write");
+    ok(d, &["import", "paul.jsonl", "--quiet"]);
+    let out = ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "erasure",
+            "--email",
+            "paul.fictif@example.org",
+        ],
+    );
+    let id = out.lines().next().expect("id").trim().to_string();
+    verify_by_mail_to(d, &id, "paul.fictif@example.org");
+    let out = ok(d, &["requests", "erase", &id]);
+    let outcome: serde_json::Value =
+        serde_json::from_str(&out[out.find("{\n").expect("outcome json")..]).expect("json");
+    assert_eq!(outcome["crypto_shredded"], true);
+    assert_eq!(outcome["data_keys_destroyed"], 2, "{outcome}");
+    assert_eq!(outcome["kept"], serde_json::json!([]));
+    // The address no longer finds anyone: the blind index is gone too.
+    let (code, _, _) = run(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            "paul.fictif@example.org",
+            "--no-mail",
+        ],
+    );
+    assert_ne!(code, 0);
 }
