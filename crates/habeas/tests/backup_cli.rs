@@ -195,6 +195,7 @@ fn an_erased_subject_stays_erased_after_restoring_an_older_backup() {
     assert_eq!(code, 0, "restore failed: {err}");
     assert!(out.contains("backup restored"), "{out}");
     assert!(out.contains("events re-applied: 1 (1 erasures"), "{out}");
+    assert!(out.contains("due records purged again: 0"), "{out}");
 
     // Nothing of a is readable or findable; b came back; c was after the backup.
     assert!(

@@ -48,7 +48,8 @@ pub enum BackupCommand {
     /// Authenticate every chunk of a backup without restoring it.
     Verify { file: PathBuf },
     /// Restore a backup (stop the server first), then re-apply every
-    /// erasure and identifier rectification recorded since it was taken.
+    /// erasure, identifier rectification and consent withdrawal recorded
+    /// since it was taken, and purge what is due again.
     Restore { file: PathBuf },
     /// Delete the backups a grandfather-father-son policy no longer keeps.
     Rotate {
@@ -135,10 +136,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let report = restore_backup(&paths, &decls, clock.clone(), &file)?;
             let withdrawals = report.consent_withdrawals.len();
+            let vault = project::open_project_with_clock(&global.dir, clock.clone())?;
             if withdrawals > 0 {
-                let vault = project::open_project_with_clock(&global.dir, clock.clone())?;
                 withdraw_again(&vault, &decls, &*clock, &report.consent_withdrawals)?;
             }
+            // Records purged since the backup came back with it: they are
+            // due, so the purge removes them again at once (Art. 5(1)(e)).
+            let purged = super::purge::purge_now(&vault, &*clock)?;
             println!(
                 "{} {}",
                 lang.pick(
@@ -160,6 +164,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 lang.pick("rectifications", "rectifications"),
                 withdrawals,
                 lang.pick("retraits de consentement", "consent withdrawals"),
+            );
+            println!(
+                "{}: {}",
+                lang.pick(
+                    "enregistrements échus purgés à nouveau",
+                    "due records purged again"
+                ),
+                purged.summary.removed()
             );
         }
         BackupCommand::Rotate {
