@@ -24,8 +24,8 @@ pub mod docs;
 pub mod error;
 pub mod journal;
 pub mod keys;
-pub mod limits;
 pub mod ledger;
+pub mod limits;
 pub mod project;
 mod records;
 pub mod retention;
@@ -34,11 +34,11 @@ pub mod validate;
 pub mod vault;
 
 pub use access::{Caller, Scope, Token};
+pub use category::Holding;
 pub use docs::VaultDocs;
 pub use error::{EngineError, Refusal, Result};
 pub use journal::Verdict;
 pub use validate::RecordInput;
-pub use category::Holding;
 pub use vault::{
     BulkLine, BulkReceipt, KeySource, PendingBulk, PgUrls, Receipt, RecordView, SubjectView, Vault,
     VaultPaths,
