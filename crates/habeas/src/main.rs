@@ -48,6 +48,8 @@ enum Command {
     Serve(cli::serve::Args),
     /// Application tokens scoped to purposes: create, list, revoke.
     Token(cli::token::Args),
+    /// Limitations et oppositions d'une personne / a subject's restrictions and objections (Art. 18, 21).
+    Limits(cli::limits::Args),
     /// Staff accounts for the console: add, list, disable, enable, reset, roles.
     Staff(cli::staff::Args),
     /// Bulk-load records from JSON Lines or CSV into the vault.
@@ -89,6 +91,7 @@ fn main() -> ExitCode {
         Command::Mail(args) => cli::mail::run(&global, args),
         Command::Serve(args) => cli::serve::run(&global, args),
         Command::Token(args) => cli::token::run(&global, args),
+        Command::Limits(args) => cli::limits::run(&global, args),
         Command::Staff(args) => cli::staff::run(&global, args),
         Command::Import(args) => cli::import::run(&global, args),
         Command::Audit(args) => cli::audit::run(&global, args),

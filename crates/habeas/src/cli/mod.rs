@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bench;
 pub mod import;
 pub mod keys;
+pub mod limits;
 pub mod serve;
 pub mod token;
 // staff accounts for the console and portal pages

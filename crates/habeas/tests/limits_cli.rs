@@ -1,0 +1,55 @@
+//! A subject's restriction and objection recorded with `habeas limits`,
+//! enforced by the API: the application working for the limited purpose gets
+//! 403 with the reason while another purpose still reads; lifting restores it.
+
+mod vault_support;
+
+use vault_support::{Server, http, json, post, project, run, token};
+
+#[test]
+fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
+    let dir = project();
+    let d = dir.path();
+    let crm = token(d, "crm", "PA-0001");
+    let support = token(d, "support", "PA-0006");
+    let server = Server::start(d);
+    let (status, body) = post(&server.addr, "/api/subjects", &crm, b"{}");
+    assert_eq!(status, 201, "{body}");
+    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let records = format!("/api/subjects/{subject}/records");
+    let (status, body) = post(
+        &server.addr,
+        &records,
+        &crm,
+        br#"{"category": "contact", "fields": {"email": "limite@example.org"}}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    server.stop();
+
+    let (code, out, err) = run(d, &["limits", "restrict", &subject, "--purpose", "PA-0001"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("PA-0001"), "{out}");
+    let (code, _, err) = run(d, &["limits", "restrict", &subject, "--purpose", "PA-9999"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("PA-9999"), "{err}");
+
+    let server = Server::start(d);
+    let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "limited_by_subject");
+    assert!(body.contains("18"), "the reason cites Art. 18: {body}");
+    let (status, body) = http(&server.addr, "GET", &records, Some(&support), None, None);
+    assert_eq!(
+        status, 200,
+        "storage continues, support still reads: {body}"
+    );
+    server.stop();
+
+    let (code, _, err) = run(d, &["limits", "lift", &subject, "--purpose", "PA-0001"]);
+    assert_eq!(code, 0, "{err}");
+    let server = Server::start(d);
+    let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("limite@example.org"));
+    server.stop();
+}
