@@ -40,7 +40,11 @@ pub(crate) fn purpose(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub(crate) fn caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, EngineError> {
+pub(crate) fn caller(
+    vault: &Vault,
+    token: &str,
+    purpose: Option<String>,
+) -> Result<Caller, EngineError> {
     let token = vault.authenticate(token)?;
     Ok(Caller::token(token, purpose))
 }

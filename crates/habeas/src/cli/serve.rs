@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use habeas_core::clock::SystemClock;
 use habeas_engine::{Caller, Vault, project, synthetic};
+use habeas_web::ui::{UiConfig, UiState};
 
 use super::Global;
 
@@ -33,8 +35,28 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let vault = Arc::new(project::open_project(&global.dir)?);
     super::requests::install_rights_api(&global.dir, &vault)?;
     let jobs = super::scheduler::plan(&global.dir, &settings)?;
-    serve_vault_with(vault, &listen, None, jobs)?;
+    let ui = ui_state(&global.dir, &vault, &listen)?;
+    serve_vault_with(vault, &listen, None, jobs, Some(ui))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The staff console and the subjects' portal ("Mes données"): their keys
+/// come from the vault, their mail goes through the project's mailer, and
+/// sign-in links point at `[server] public_url` (default: the listen address).
+fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiState> {
+    let settings = project::load_settings(dir)?;
+    let mailer = super::requests::mailer_for(dir, &settings, vault)?;
+    let public_url = settings
+        .server
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{listen}"));
+    Ok(UiState::open(
+        Arc::clone(vault),
+        Arc::new(mailer),
+        Arc::new(SystemClock),
+        UiConfig::new(public_url),
+    )?)
 }
 
 /// Start the server on the project in `dir` (the demo provider for
@@ -71,27 +93,27 @@ pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Re
         .collect();
     let (_, secret) = vault.create_token(&operator, "demo", &purposes, &[])?;
     let example_purpose = purposes.first().cloned().unwrap_or_default();
-    serve_vault(vault, listen, Some((secret, example_purpose)))?;
+    let ui = ui_state(dir, &vault, listen)?;
+    serve_vault_with(
+        vault,
+        listen,
+        Some((secret, example_purpose)),
+        None,
+        Some(ui),
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Bind, print the URL (and a token), serve until Ctrl-C or SIGTERM.
-/// `token` is a demo token and a purpose it covers, for the printed example.
-pub fn serve_vault(
-    vault: Arc<Vault>,
-    listen: &str,
-    token: Option<(String, String)>,
-) -> anyhow::Result<()> {
-    serve_vault_with(vault, listen, token, None)
-}
-
-/// [`serve_vault`], with the retention scheduler running beside the API
-/// when `jobs` is given (`[scheduler]` of habeas.toml).
+/// Bind, print the URL (and the demo token and a purpose it covers, for the
+/// printed example), serve until Ctrl-C or SIGTERM; with the retention
+/// scheduler beside the API when `jobs` is given (`[scheduler]` of
+/// habeas.toml) and the console and portal pages when `ui` is.
 pub fn serve_vault_with(
     vault: Arc<Vault>,
     listen: &str,
     token: Option<(String, String)>,
     jobs: Option<super::scheduler::Plan>,
+    ui: Option<UiState>,
 ) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -108,6 +130,9 @@ pub fn serve_vault_with(
         let url = habeas_web::url_of(addr);
         println!("habeas écoute sur / listening on {url}");
         println!("API : {url}/api/openapi.json");
+        if ui.is_some() {
+            println!("portail / portal: {url}/portail — console: {url}/console");
+        }
         if let Some((token, purpose)) = token {
             println!("jeton de démonstration / demo token: {token}");
             println!(
@@ -117,9 +142,11 @@ pub fn serve_vault_with(
         }
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
-        habeas_web::serve(listener, vault, shutdown_signal())
-            .await
-            .context("the HTTP server stopped")
+        match ui {
+            Some(ui) => habeas_web::serve_with_ui(listener, vault, ui, shutdown_signal()).await,
+            None => habeas_web::serve(listener, vault, shutdown_signal()).await,
+        }
+        .context("the HTTP server stopped")
     })
 }
 
