@@ -85,10 +85,6 @@ impl EnvServer {
         });
         Some(EnvServer { child, addr })
     }
-
-    fn start(dir: &Path, env: &[(String, String)]) -> EnvServer {
-        Self::try_start(dir, env).expect("the server exited before listening")
-    }
 }
 
 impl Drop for EnvServer {
