@@ -159,7 +159,7 @@ impl Vault {
 
     /// Erase one category of a subject by crypto-shredding (Art. 17): the
     /// (subject, category) data key is destroyed first, then the rows and
-    /// index entries go. Returns the number of data keys destroyed (0 or 1).
+    /// index entries go, and the erasure is written to the tombstone ledger. Returns the number of data keys destroyed (0 or 1).
     /// High-volume rows of the category stay in their partitions, unreadable,
     /// until the partition expires.
     pub fn shred_category(&self, caller: &Caller, subject: &str, category: &str) -> Result<usize> {
@@ -210,6 +210,14 @@ impl Vault {
             format!("data_keys_destroyed={destroyed} records={}", ids.len()),
         );
         self.commit_unit(ops, &[e])?;
+        // Kept apart from backups: a restore erases the category again.
+        self.record_tombstone(
+            caller,
+            habeas_retention::tombstone::TombstoneEvent::Erasure {
+                subject: subject.to_string(),
+                categories: vec![category.to_string()],
+            },
+        )?;
         Ok(destroyed)
     }
 }

@@ -272,4 +272,44 @@ impl Vault {
         )?;
         Ok(destroyed)
     }
+
+    /// [`Vault::record_tombstone`] for a consent withdrawal (Art. 7(3)), so
+    /// that restoring an older backup does not bring the consent back.
+    pub fn tombstone_consent_withdrawal(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        purpose: &str,
+    ) -> Result<Tombstone> {
+        self.record_tombstone(
+            caller,
+            TombstoneEvent::ConsentWithdrawal {
+                subject: subject.to_string(),
+                purpose: purpose.to_string(),
+            },
+        )
+    }
+
+    /// [`Vault::record_tombstone`] for a rectified identifier (Art. 16), so
+    /// that a restore writes the corrected value again.
+    pub fn tombstone_rectification(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        category: &str,
+        record: &str,
+        field: &str,
+        new_value: &str,
+    ) -> Result<Tombstone> {
+        self.record_tombstone(
+            caller,
+            TombstoneEvent::IdentifierRectification {
+                subject: subject.to_string(),
+                category: category.to_string(),
+                record: record.to_string(),
+                field: field.to_string(),
+                new_value: new_value.to_string(),
+            },
+        )
+    }
 }

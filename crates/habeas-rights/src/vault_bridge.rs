@@ -197,7 +197,8 @@ pub fn execute_erasure(
     let erased: Vec<String> = plan.erase.iter().map(|c| c.category.clone()).collect();
     let kept: Vec<String> = plan.keep.iter().map(|c| c.category.clone()).collect();
     if plan.keep.is_empty() {
-        let destroyed = vault.shred(caller, &plan.subject)?;
+        // Recorded in the tombstone ledger: a restore erases the subject again.
+        let destroyed = vault.shred_recorded(caller, &plan.subject)?;
         return Ok(ErasureOutcome {
             crypto_shredded: true,
             data_keys_destroyed: destroyed,
@@ -285,6 +286,20 @@ pub fn apply_rectification(
         events: Default::default(),
     };
     vault.replace_record(caller, subject, &plan.record_id, input)?;
+    // Identifiers are written again by a restore of an older backup (Art. 16).
+    let decl = vault.declarations().category(&plan.category);
+    for change in &plan.changes {
+        if decl.is_some_and(|d| d.is_identifier(&change.field)) {
+            vault.tombstone_rectification(
+                caller,
+                subject,
+                &plan.category,
+                &plan.record_id,
+                &change.field,
+                change.new_value.trim(),
+            )?;
+        }
+    }
     Ok(())
 }
 

@@ -1003,7 +1003,12 @@ pub async fn consent_event(
         let store = ConsentStore::new(&docs, &SystemClock, decls);
         match req.action.as_str() {
             "give" => store.give(&subject, &req.purpose, &req.channel, notice)?,
-            "withdraw" => store.withdraw(&subject, &req.purpose, &req.channel, notice)?,
+            "withdraw" => {
+                let v = store.withdraw(&subject, &req.purpose, &req.channel, notice)?;
+                // A restore of an older backup withdraws it again (Art. 7(3)).
+                vault.tombstone_consent_withdrawal(caller, &subject, &req.purpose)?;
+                v
+            }
             other => {
                 return Err(invalid(
                     "bad_action",

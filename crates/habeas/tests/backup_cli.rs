@@ -316,3 +316,42 @@ fn postgres_backup_round_trip_never_resurrects_an_erased_subject() {
             .is_empty()
     );
 }
+
+/// The real flows write the tombstones a restore replays: a mail user's
+/// lists erased with `habeas mail list erase` and a consent withdrawn with
+/// `habeas consent withdraw` after the backup stay erased and withdrawn.
+#[test]
+fn list_erasures_and_consent_withdrawals_made_after_a_backup_survive_its_restore() {
+    let dir = project();
+    let d = dir.path();
+    import(d, &[contact("a", "anna.fictive@example.org")]);
+    let a = subject_of(d, "anna.fictive@example.org").expect("a");
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(d, args);
+        assert_eq!(code, 0, "habeas {args:?}: {err}");
+        out
+    };
+    ok(&[
+        "mail",
+        "list",
+        "add",
+        "user@corp.example",
+        "--perso",
+        "mum@family.example",
+    ]);
+    ok(&["consent", "give", &a, "newsletter"]);
+    let old = create(d);
+
+    ok(&["mail", "list", "erase", "user@corp.example", "--yes"]);
+    ok(&["consent", "withdraw", &a, "newsletter"]);
+
+    let out = ok(&["backup", "restore", old.to_str().unwrap(), "--lang", "en"]);
+    assert!(out.contains("backup restored"), "{out}");
+    let lists = ok(&["mail", "list", "show", "user@corp.example"]);
+    assert!(
+        !lists.contains("mum@family.example"),
+        "lists came back: {lists}"
+    );
+    let state = ok(&["consent", "show", &a, "--lang", "en"]);
+    assert!(state.contains("withdrawn"), "consent came back: {state}");
+}

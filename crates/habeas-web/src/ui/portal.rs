@@ -633,13 +633,20 @@ pub async fn consent(
             match form.action.as_str() {
                 "give" => store
                     .give(&subject, &form.purpose, "portal", notice)
-                    .map(|_| true),
+                    .map(|_| true)
+                    .map_err(|e| e.to_string()),
                 "withdraw" => store
                     .withdraw(&subject, &form.purpose, "portal", notice)
-                    .map(|_| true),
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        // A restore of an older backup withdraws it again (Art. 7(3)).
+                        s.vault
+                            .tombstone_consent_withdrawal(&portal_caller(), &subject, &form.purpose)
+                            .map(|_| true)
+                            .map_err(|e| e.to_string())
+                    }),
                 _ => Ok(false),
             }
-            .map_err(|e| e.to_string())
         })
         .await;
     match done {

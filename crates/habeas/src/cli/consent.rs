@@ -132,6 +132,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let shown = notice(&purpose)?;
             store.withdraw(&subject, &purpose, &channel, shown)?;
+            // A restore of an older backup withdraws it again (Art. 7(3)).
+            vault.tombstone_consent_withdrawal(
+                &habeas_rights::vault_bridge::rights_caller("cli"),
+                &subject,
+                &purpose,
+            )?;
             println!("{}", lang.pick("consentement retiré", "consent withdrawn"));
         }
         ConsentCommand::Show { subject } => {
