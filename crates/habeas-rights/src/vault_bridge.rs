@@ -401,30 +401,9 @@ impl<'a> Notifier<'a> {
     /// The sender identity comes from the declarations: organisation name,
     /// DPO (or rights) contact, and the authority of its country.
     pub fn new(mailer: &'a dyn Mailer, decls: &Declarations) -> Self {
-        let name = decls
-            .organisation()
-            .map(|o| o.name.get_ref().clone())
-            .unwrap_or_else(|| "—".into());
-        let dpo_contact = decls
-            .dpo()
-            .and_then(|d| d.email.as_ref().map(|e| e.get_ref().clone()))
-            .or_else(|| {
-                decls
-                    .rights()
-                    .and_then(|r| r.contact_email.as_ref().map(|e| e.get_ref().clone()))
-            })
-            .unwrap_or_else(|| name.clone());
-        let authority = match decls.organisation().map(|o| o.country.get_ref().as_str()) {
-            Some("BE") => Authority::Apd,
-            _ => Authority::Cnil,
-        };
         Notifier {
             mailer,
-            org: Organisation {
-                name,
-                dpo_contact,
-                authority,
-            },
+            org: organisation(decls),
             calendar: decls.holiday_calendar(),
         }
     }
@@ -555,6 +534,34 @@ impl<'a> Notifier<'a> {
             },
         )?;
         Ok(self.mailer.send(&mail)?)
+    }
+}
+
+/// The provider as its notices name it: organisation name, DPO (or rights)
+/// contact, and the supervisory authority of its country (Art. 13(1)(b),
+/// 77: CNIL in France, APD/GBA in Belgium).
+pub fn organisation(decls: &Declarations) -> Organisation {
+    let name = decls
+        .organisation()
+        .map(|o| o.name.get_ref().clone())
+        .unwrap_or_else(|| "—".into());
+    let dpo_contact = decls
+        .dpo()
+        .and_then(|d| d.email.as_ref().map(|e| e.get_ref().clone()))
+        .or_else(|| {
+            decls
+                .rights()
+                .and_then(|r| r.contact_email.as_ref().map(|e| e.get_ref().clone()))
+        })
+        .unwrap_or_else(|| name.clone());
+    let authority = match decls.organisation().map(|o| o.country.get_ref().as_str()) {
+        Some("BE") => Authority::Apd,
+        _ => Authority::Cnil,
+    };
+    Organisation {
+        name,
+        dpo_contact,
+        authority,
     }
 }
 

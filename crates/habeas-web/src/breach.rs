@@ -33,6 +33,7 @@ use habeas_engine::{Caller, EngineError, Refusal, Vault};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::api::{bearer, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -119,37 +120,7 @@ fn bridge_error(e: BridgeError) -> ApiError {
     }
 }
 
-fn invalid(code: &'static str, fr: String, en: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Refusal::new(code, fr, en))
-}
-
 // ---- authentication ----------------------------------------------------------
-
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_string())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                Refusal::new(
-                    "token_required",
-                    "jeton requis : en-tête Authorization: Bearer hbs_…",
-                    "token required: Authorization: Bearer hbs_… header",
-                ),
-            )
-        })
-}
-
-fn stated_purpose(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-habeas-purpose")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
 
 /// The token's caller, if its stated purpose is a declared security activity.
 fn breach_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, ApiError> {
@@ -189,7 +160,7 @@ where
         + 'static,
 {
     let token = bearer(headers)?;
-    let stated = stated_purpose(headers);
+    let stated = purpose(headers);
     blocking(state, move |vault| {
         let result = breach_caller(vault, &token, stated).and_then(|caller| {
             static CLOCK: SystemClock = SystemClock;
@@ -282,7 +253,7 @@ fn form(text: Option<&str>, vault: &Vault) -> Result<Form, ApiError> {
         None => Ok(Form::for_declarations(vault.declarations())),
         Some("cnil") => Ok(Form::Cnil),
         Some("apd") => Ok(Form::Apd),
-        Some(other) => Err(invalid(
+        Some(other) => Err(ApiError::invalid(
             "bad_form",
             format!("formulaire « {other} » inconnu : cnil ou apd"),
             format!("unknown form `{other}`: cnil or apd"),
@@ -293,13 +264,13 @@ fn form(text: Option<&str>, vault: &Vault) -> Result<Form, ApiError> {
 fn lang(text: Option<&str>) -> Result<Lang, ApiError> {
     text.unwrap_or("fr")
         .parse::<Lang>()
-        .map_err(|e| invalid("bad_lang", format!("langue refusée : {e}"), e.to_string()))
+        .map_err(|e| ApiError::invalid("bad_lang", format!("langue refusée : {e}"), e.to_string()))
 }
 
 fn phase(text: Option<&str>) -> Result<Phase, ApiError> {
     text.unwrap_or("initial")
         .parse::<Phase>()
-        .map_err(|e| invalid("bad_phase", format!("phase refusée : {e}"), e.to_string()))
+        .map_err(|e| ApiError::invalid("bad_phase", format!("phase refusée : {e}"), e.to_string()))
 }
 
 // ---- handlers ----------------------------------------------------------------
@@ -406,7 +377,7 @@ pub async fn decide(
     let b: DecisionBody = parse(&body)?;
     let snap = run(&state, &headers, move |_, register, by, now| {
         let risk = b.risk.parse::<RiskLevel>().map_err(|e| {
-            invalid(
+            ApiError::invalid(
                 "bad_risk",
                 format!("niveau de risque refusé : {e}"),
                 e.to_string(),
@@ -417,7 +388,7 @@ pub async fn decide(
             .as_deref()
             .map(|e| {
                 e.parse::<Art34Exemption>().map_err(|e| {
-                    invalid(
+                    ApiError::invalid(
                         "bad_exemption",
                         format!("exemption refusée : {e}"),
                         e.to_string(),
@@ -517,7 +488,7 @@ pub async fn export_form(
             )),
             "md" => Ok(("text/markdown; charset=utf-8", render::markdown(&e))),
             "html" => Ok(("text/html; charset=utf-8", render::html(&e))),
-            other => Err(invalid(
+            other => Err(ApiError::invalid(
                 "bad_format",
                 format!("format « {other} » inconnu : json, md ou html"),
                 format!("unknown format `{other}`: json, md or html"),

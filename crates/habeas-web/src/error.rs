@@ -20,6 +20,11 @@ impl ApiError {
         ApiError { status, refusal }
     }
 
+    /// 422: the request is well-formed but its content is refused.
+    pub fn invalid(code: &'static str, fr: String, en: String) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Refusal::new(code, fr, en))
+    }
+
     pub fn bad_request(code: &'static str, fr: impl Into<String>, en: impl Into<String>) -> Self {
         ApiError::new(StatusCode::BAD_REQUEST, Refusal::new(code, fr, en))
     }

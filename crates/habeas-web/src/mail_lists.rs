@@ -150,18 +150,7 @@ pub async fn add(
     Path(user): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let user = user_of(&user)?;
-    let wanted: EntriesBody = parse(&body)?;
-    let lists = with_store(&state, &headers, move |store| {
-        store.update(&user, |lists| {
-            for (kind, raw) in wanted.items() {
-                lists.add(kind, raw).map_err(|e| store_error(e.into()))?;
-            }
-            Ok::<_, ApiError>(lists.clone())
-        })
-    })
-    .await?;
-    Ok(lists_json(&lists))
+    change_entries(state, headers, user, body, UserLists::add).await
 }
 
 /// `DELETE /api/mail/lists/{user}/entries`: remove entries, all or nothing.
@@ -174,12 +163,23 @@ pub async fn remove(
     Path(user): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    change_entries(state, headers, user, body, UserLists::remove).await
+}
+
+/// Applies `op` to every entry of the body, all or nothing.
+async fn change_entries(
+    state: AppState,
+    headers: HeaderMap,
+    user: String,
+    body: Bytes,
+    op: fn(&mut UserLists, ListKind, &str) -> Result<Entry, habeas_mail::ListError>,
+) -> Result<Response, ApiError> {
     let user = user_of(&user)?;
-    let unwanted: EntriesBody = parse(&body)?;
+    let wanted: EntriesBody = parse(&body)?;
     let lists = with_store(&state, &headers, move |store| {
         store.update(&user, |lists| {
-            for (kind, raw) in unwanted.items() {
-                lists.remove(kind, raw).map_err(|e| store_error(e.into()))?;
+            for (kind, raw) in wanted.items() {
+                op(lists, kind, raw).map_err(|e| store_error(e.into()))?;
             }
             Ok::<_, ApiError>(lists.clone())
         })

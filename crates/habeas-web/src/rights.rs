@@ -39,6 +39,7 @@ use habeas_rights::verification::CodeKey;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::api::{bearer, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -234,29 +235,7 @@ impl From<ApiError> for Failure {
     }
 }
 
-fn invalid(code: &'static str, fr: String, en: String) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Refusal::new(code, fr, en))
-}
-
 // ---- authentication ------------------------------------------------------
-
-fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|v| v.trim().to_string())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                Refusal::new(
-                    "token_required",
-                    "jeton requis : en-tête Authorization: Bearer hbs_…",
-                    "token required: Authorization: Bearer hbs_… header",
-                ),
-            )
-        })
-}
 
 /// The token's caller, if its stated purpose may handle rights requests.
 fn rights_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, Failure> {
@@ -286,14 +265,6 @@ fn rights_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<
         return Err(ApiError::new(StatusCode::FORBIDDEN, refusal).into());
     }
     Ok(vault_bridge::rights_caller(&caller.actor))
-}
-
-fn purpose(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-habeas-purpose")
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 /// Run `f` on a blocking thread with the vault, the rights caller, the
@@ -366,18 +337,18 @@ pub async fn create_request(
     let req: NewRequestBody = parse(&body)?;
     let view = run(&state, &headers, move |vault, caller, setup| {
         let kind: RequestKind = req.kind.parse().map_err(|e: habeas_core::rights::UnknownRequestKind| {
-            invalid("bad_kind", format!("type de demande inconnu — {e}"), e.to_string())
+            ApiError::invalid("bad_kind", format!("type de demande inconnu — {e}"), e.to_string())
         })?;
         let channel: RequestChannel = req.channel.as_deref().unwrap_or("email").parse().map_err(
             |e: habeas_rights::service::UnknownRequestChannel| {
-                invalid("bad_channel", format!("canal inconnu — {e}"), e.to_string())
+                ApiError::invalid("bad_channel", format!("canal inconnu — {e}"), e.to_string())
             },
         )?;
         let (subject, contact_ref) = match (req.email, req.subject) {
             (Some(address), None) => {
                 let found = vault.find(caller, "email", &address)?;
                 let [subject] = found.as_slice() else {
-                    return Err(invalid(
+                    return Err(ApiError::invalid(
                         "subject_not_identified",
                         format!("{} personnes ont cette adresse dans le coffre : indiquez `subject` et `contact`", found.len()),
                         format!("{} subjects hold this address in the vault: give `subject` and `contact`", found.len()),
@@ -395,7 +366,7 @@ pub async fn create_request(
                 (subject, contact)
             }
             _ => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "email_or_subject",
                     "indiquez soit `email`, soit `subject`".into(),
                     "give either `email` or `subject`".into(),
@@ -525,7 +496,7 @@ pub async fn record_proof(
             .method
             .parse()
             .map_err(|e: habeas_core::rights::UnknownKeyword| {
-                invalid(
+                ApiError::invalid(
                     "bad_method",
                     format!("méthode inconnue — {e}"),
                     e.to_string(),
@@ -587,7 +558,7 @@ pub async fn transition(
             None => svc.get(&id)?.version,
         };
         let missing = |what: &'static str| -> Failure {
-            invalid(
+            ApiError::invalid(
                 "missing_field",
                 format!("champ `{what}` requis pour cette action"),
                 format!("field `{what}` is required for this action"),
@@ -609,7 +580,11 @@ pub async fn transition(
                     .ok_or_else(|| missing("reason"))?
                     .parse()
                     .map_err(|e: habeas_core::rights::UnknownKeyword| {
-                        invalid("bad_reason", format!("motif inconnu — {e}"), e.to_string())
+                        ApiError::invalid(
+                            "bad_reason",
+                            format!("motif inconnu — {e}"),
+                            e.to_string(),
+                        )
                     })?;
                 let explanation = req.explanation.ok_or_else(|| missing("explanation"))?;
                 let v = svc.refuse(&id, version, reason.clone(), &explanation)?;
@@ -628,7 +603,7 @@ pub async fn transition(
                 (v, Some(sent))
             }
             other => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "bad_action",
                     format!("action « {other} » inconnue : start, done, refuse ou extend"),
                     format!("unknown action `{other}`: start, done, refuse or extend"),
@@ -691,7 +666,7 @@ pub async fn export(
     let lang: Lang = match q.lang.as_deref() {
         None => Lang::Fr,
         Some(l) => l.parse().map_err(|_| {
-            invalid(
+            ApiError::invalid(
                 "bad_lang",
                 format!("langue « {l} » inconnue : fr ou en"),
                 format!("unknown language `{l}`: fr or en"),
@@ -700,7 +675,7 @@ pub async fn export(
     };
     let format = q.format.unwrap_or_else(|| "json".into());
     if !matches!(format.as_str(), "json" | "csv" | "html") {
-        return Err(invalid(
+        return Err(ApiError::invalid(
             "bad_format",
             format!("format « {format} » inconnu : json, csv ou html"),
             format!("unknown format `{format}`: json, csv or html"),
@@ -725,7 +700,7 @@ pub async fn export(
                 }
             }
             (RequestKind::Portability, "html") => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "bad_format",
                     "la portabilité se remet dans un format lisible par machine (art. 20(1)) : json ou csv".into(),
                     "portability answers are machine-readable (Art. 20(1)): json or csv".into(),
@@ -741,7 +716,7 @@ pub async fn export(
                 }
             }
             (other, _) => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "wrong_request_kind",
                     format!("une demande « {} » ne s'exporte pas (accès ou portabilité seulement)", other.key()),
                     format!("a `{}` request has no export (access or portability only)", other.key()),
@@ -904,7 +879,7 @@ pub async fn rectify(
                             .unwrap_or_default()
                             .parse()
                             .map_err(|_| {
-                                invalid(
+                                ApiError::invalid(
                                     "not_an_email",
                                     format!("la nouvelle valeur de `{field}` n'est pas une adresse électronique"),
                                     format!("the new value of `{field}` is not an e-mail address"),
@@ -1010,7 +985,7 @@ pub async fn consent_event(
                 v
             }
             other => {
-                return Err(invalid(
+                return Err(ApiError::invalid(
                     "bad_action",
                     format!("action « {other} » inconnue : give ou withdraw"),
                     format!("unknown action `{other}`: give or withdraw"),

@@ -15,17 +15,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use habeas_core::consent::{ConsentState, NoticeShown, Sha256Digest};
-use habeas_core::declarations::Declarations;
 use habeas_core::lang::Lang;
 use habeas_engine::Caller;
 use habeas_notify::MailAddress;
-use habeas_notify::templates::{Authority, Organisation, PortalSignIn, Recipient, portal_sign_in};
+use habeas_notify::templates::{PortalSignIn, Recipient, portal_sign_in};
 use habeas_rights::consent_store::ConsentStore;
 use habeas_rights::export::model::AccessExport;
 use habeas_rights::export::{
     access::build_access_export, csv_zip::access_csv_zip, json::access_json,
 };
-use habeas_rights::vault_bridge::{RIGHTS_PURPOSE, holdings};
+use habeas_rights::vault_bridge::{RIGHTS_PURPOSE, holdings, organisation};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -147,32 +146,6 @@ pub async fn home(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -
         );
     }
     r
-}
-
-/// The organisation as named in the sign-in message.
-fn organisation(decls: &Declarations) -> Organisation {
-    let name = decls
-        .organisation()
-        .map(|o| o.name.get_ref().clone())
-        .unwrap_or_else(|| "—".into());
-    let dpo_contact = decls
-        .dpo()
-        .and_then(|d| d.email.as_ref().map(|e| e.get_ref().clone()))
-        .or_else(|| {
-            decls
-                .rights()
-                .and_then(|r| r.contact_email.as_ref().map(|e| e.get_ref().clone()))
-        })
-        .unwrap_or_else(|| name.clone());
-    let authority = match decls.organisation().map(|o| o.country.get_ref().as_str()) {
-        Some("BE") => Authority::Apd,
-        _ => Authority::Cnil,
-    };
-    Organisation {
-        name,
-        dpo_contact,
-        authority,
-    }
 }
 
 #[derive(Deserialize)]
