@@ -53,3 +53,55 @@ fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
     assert!(body.contains("limite@example.org"));
     server.stop();
 }
+
+#[test]
+fn a_restriction_request_is_carried_out_by_the_vault_when_done() {
+    let dir = project();
+    let d = dir.path();
+    let crm = token(d, "crm", "PA-0001");
+    let server = Server::start(d);
+    let (_, body) = post(&server.addr, "/api/subjects", &crm, b"{}");
+    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let records = format!("/api/subjects/{subject}/records");
+    let (status, body) = post(
+        &server.addr,
+        &records,
+        &crm,
+        br#"{"category": "contact", "fields": {"email": "demande@example.org"}}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    server.stop();
+
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(d, args);
+        assert_eq!(code, 0, "habeas {args:?}: {err}");
+        out
+    };
+    let out = ok(&[
+        "requests",
+        "new",
+        "--kind",
+        "restriction",
+        "--email",
+        "demande@example.org",
+        "--no-mail",
+    ]);
+    let id = out.lines().next().expect("id").trim().to_string();
+    ok(&[
+        "requests", "proof", &id, "--method", "session", "--by", "agent-7",
+    ]);
+    ok(&["requests", "start", &id]);
+    // Done needs the purposes concerned; an undeclared one changes nothing.
+    let (code, _, err) = run(d, &["requests", "done", &id]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--purposes"), "{err}");
+    let (code, _, err) = run(d, &["requests", "done", &id, "--purposes", "PA-9999"]);
+    assert_ne!(code, 0, "{err}");
+    ok(&["requests", "done", &id, "--purposes", "PA-0001"]);
+
+    let server = Server::start(d);
+    let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "limited_by_subject");
+    server.stop();
+}

@@ -93,7 +93,14 @@ pub enum RequestsCommand {
     /// Work starts (identity verified).
     Start { id: String },
     /// The answer was given; the subject is told by mail.
-    Done { id: String },
+    Done {
+        id: String,
+        /// For a restriction (Art. 18) or objection (Art. 21) request: the
+        /// declared activities it applies to (comma-separated); the vault then
+        /// refuses every read and write for them (`habeas limits` lifts them).
+        #[arg(long, value_delimiter = ',')]
+        purposes: Vec<String>,
+    },
     /// Refuse with a reason (Art. 12(4)); the subject is told by mail, with the remedies.
     Refuse {
         id: String,
@@ -454,8 +461,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let v = service.get(&id)?;
             print_view(&service.start(&id, v.version)?, lang);
         }
-        RequestsCommand::Done { id } => {
+        RequestsCommand::Done { id, purposes } => {
             let v = service.get(&id)?;
+            apply_limits(&desk.vault, &caller, &v, &purposes)?;
             let v = service.complete(&id, v.version)?;
             print_view(&v, lang);
             tell_subject(&desk, &v, lang, |to| notifier.done(&v, None, to, None))?;
@@ -674,4 +682,57 @@ pub(crate) fn write_out(output: Option<&Path>, bytes: &[u8]) -> anyhow::Result<(
             .write_all(bytes)
             .context("writing to stdout"),
     }
+}
+
+/// A restriction or objection request is carried out by recording the
+/// limits the vault enforces (Art. 18(1), 21(1)–(3)); other kinds take no
+/// purposes. Checked before the request is marked done, so nothing is
+/// completed that the vault does not enforce.
+fn apply_limits(
+    vault: &Vault,
+    caller: &habeas_engine::Caller,
+    request: &habeas_rights::service::RequestView,
+    purposes: &[String],
+) -> anyhow::Result<()> {
+    let limiting = matches!(
+        request.kind,
+        RequestKind::Restriction | RequestKind::Objection
+    );
+    if !limiting {
+        if !purposes.is_empty() {
+            bail!(
+                "--purposes ne vaut que pour une demande de limitation ou d'opposition / --purposes only applies to a restriction or objection request"
+            );
+        }
+        return Ok(());
+    }
+    if purposes.is_empty() {
+        bail!(
+            "indiquez les finalités concernées avec --purposes PA-…,PA-… (art. 18 / 21) / name the purposes concerned with --purposes PA-…,PA-… (Art. 18 / 21)"
+        );
+    }
+    let subject = request.subject.as_deref().ok_or_else(|| {
+        anyhow!("la demande ne désigne pas de personne / the request names no subject")
+    })?;
+    if let Some(unknown) = purposes
+        .iter()
+        .find(|p| vault.declarations().activity(p).is_none())
+    {
+        bail!(
+            "--purposes: « {unknown} » n'est pas une activité déclarée / `{unknown}` is not a declared activity"
+        );
+    }
+    for purpose in purposes {
+        if request.kind == RequestKind::Restriction {
+            vault.set_restriction(caller, subject, purpose, true)?;
+        } else {
+            vault.set_objection(
+                caller,
+                subject,
+                purpose,
+                Some(habeas_core::rights::policy::ObjectionStatus::Active),
+            )?;
+        }
+    }
+    Ok(())
 }
