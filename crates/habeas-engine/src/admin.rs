@@ -184,3 +184,46 @@ impl Vault {
         Ok(out)
     }
 }
+
+/// One journal entry about a subject, as the subject may see it: when, what
+/// kind of operation, which category, for which purpose — never who
+/// (GDPR Art. 15(1); CJEU C-579/21: dates and purposes, not staff identities).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccessEvent {
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub category: Option<String>,
+    pub purpose: Option<String>,
+}
+
+impl Vault {
+    /// The subject's journal entries, newest first (at most `limit`), without
+    /// actors or details. The lookup itself is journaled for the subject.
+    pub fn access_log(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        limit: usize,
+    ) -> Result<Vec<AccessEvent>> {
+        self.subject_row(subject)?;
+        let rows = self.store.journal_for_subject(subject, limit)?;
+        let e = self.entry(
+            caller,
+            "journal.read",
+            Some(subject),
+            None,
+            caller.purpose.as_deref(),
+            format!("entries={}", rows.len()),
+        );
+        self.commit_unit(Vec::new(), &[e])?;
+        Ok(rows
+            .into_iter()
+            .map(|r| AccessEvent {
+                at: r.ts,
+                action: r.action,
+                category: r.category,
+                purpose: r.purpose,
+            })
+            .collect())
+    }
+}

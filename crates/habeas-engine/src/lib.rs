@@ -34,6 +34,7 @@ pub mod validate;
 pub mod vault;
 
 pub use access::{Caller, Scope, Token};
+pub use admin::AccessEvent;
 pub use category::Holding;
 pub use docs::VaultDocs;
 pub use error::{EngineError, Refusal, Result};

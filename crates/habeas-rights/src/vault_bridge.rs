@@ -38,7 +38,9 @@ use serde::Serialize;
 use crate::consent_store::ConsentStore;
 use crate::erasure::ErasurePlan;
 use crate::error::RightsError;
-use crate::held::{HeldRecord, SourceChannel, SubjectHoldings, SubjectInfo, SubjectStatus};
+use crate::held::{
+    AccessJournalEntry, HeldRecord, SourceChannel, SubjectHoldings, SubjectInfo, SubjectStatus,
+};
 use crate::rectification::RectificationPlan;
 use crate::service::{IssuedCode, RequestView};
 use crate::verification::CodeKey;
@@ -164,7 +166,7 @@ pub fn holdings(
         },
         records: view.records.iter().map(held_record).collect(),
         consents,
-        access_journal: Vec::new(),
+        access_journal: access_journal(vault, caller, &view.subject)?,
     })
 }
 
@@ -563,6 +565,31 @@ pub fn organisation(decls: &Declarations) -> Organisation {
         dpo_contact,
         authority,
     }
+}
+
+/// Most journal entries an answer lists (the newest first).
+const ACCESS_LOG_LIMIT: usize = 1000;
+
+/// When and why the subject's data was used, from the audit journal: dates,
+/// purposes and categories, never who (Art. 15(1); CJEU C-579/21). Refusals
+/// and the lookups of this list itself are left out: nothing was accessed.
+fn access_journal(
+    vault: &Vault,
+    caller: &Caller,
+    subject: &str,
+) -> Result<Vec<AccessJournalEntry>, BridgeError> {
+    Ok(vault
+        .access_log(caller, subject, ACCESS_LOG_LIMIT)?
+        .into_iter()
+        .filter(|e| !matches!(e.action.as_str(), "refused" | "journal.read"))
+        .filter_map(|e| {
+            Some(AccessJournalEntry {
+                at: e.at,
+                purpose: e.purpose?,
+                categories: e.category.into_iter().collect(),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -507,6 +507,13 @@ pub fn journal(f: &Fixture) {
     );
     assert_eq!(ok(s.journal_range(4, 3), "range"), rows[3..6].to_vec());
     assert_eq!(ok(s.journal_head(), "head"), Some(rows[9].clone()));
+    // By subject, newest first (even seqs name s1).
+    let seqs: Vec<u64> = ok(s.journal_for_subject("s1", 3), "by subject")
+        .iter()
+        .map(|r| r.seq)
+        .collect();
+    assert_eq!(seqs, [10, 8, 6]);
+    assert!(ok(s.journal_for_subject("nobody", 10), "unknown").is_empty());
     for seq in [3, 6, 9] {
         ok(
             s.put_checkpoint(&Checkpoint {

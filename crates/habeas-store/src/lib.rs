@@ -105,6 +105,8 @@ pub trait Store: Send + Sync {
     /// Rows with `seq >= from`, ascending, at most `limit`.
     fn journal_range(&self, from: u64, limit: usize) -> Result<Vec<JournalRow>>;
     fn journal_head(&self) -> Result<Option<JournalRow>>;
+    /// The subject's journal entries, newest first, at most `limit`.
+    fn journal_for_subject(&self, subject_id: &str, limit: usize) -> Result<Vec<JournalRow>>;
     fn put_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
     fn list_checkpoints(&self) -> Result<Vec<Checkpoint>>;
     /// Drop rows with `seq < before`, remembering the last dropped row as the anchor.

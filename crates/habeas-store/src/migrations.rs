@@ -30,6 +30,10 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 2,
         sql: include_str!("../migrations/sqlite/0002_documents.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("../migrations/sqlite/0003_journal_subject.sql"),
+    },
 ];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[Migration {
@@ -45,6 +49,10 @@ pub const POSTGRES_DATA: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("../migrations/postgres/0002_documents.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("../migrations/postgres/0003_journal_subject.sql"),
     },
 ];
 /// PostgreSQL key store.

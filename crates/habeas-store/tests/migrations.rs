@@ -33,6 +33,16 @@ const PINNED: &[(&str, u32, &str)] = &[
         "894ed7b7ba540b7069cd9003aba38cc693954ba17750f17e1996c942288310af",
     ),
     (
+        "sqlite data",
+        3,
+        "361818f11d9dbcb94b2d0ba6317bbbbcea029aefa8a2ad062c55f9dd10a51cec",
+    ),
+    (
+        "postgres data",
+        3,
+        "6754aec3aa41386cd766f534ba00387073e0dbd50ca60ac85b1197f05c52bade",
+    ),
+    (
         "postgres keys",
         1,
         "79c530bf070fc348e9ae2eabdc3ee3fb18bca51094e25eae69f257c0902865f5",
@@ -159,7 +169,7 @@ fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
         .expect("a version-1 row");
     }
     let s = SqliteStore::open(&path).expect("upgrade");
-    assert_eq!(s.schema_version().expect("version"), 2);
+    assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
     assert!(s.get_subject("s1").expect("read").is_some());
     assert_eq!(
         s.list_docs("request", None, 10).expect("documents table"),

@@ -509,6 +509,17 @@ fn a_mail_users_lists_are_in_their_access_answer_and_go_with_their_erasure() {
     let answer = habeas_ok(project, &["requests", "export", &access]);
     assert!(answer.contains("mail_lists"), "{answer}");
     assert!(answer.contains("mum@family.example") && answer.contains("@spam.example"));
+    // When and why the lists were used: dates and purposes, never who.
+    let json: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let log = json["access_log"].as_array().expect("access_log");
+    assert!(
+        log.iter().any(|e| e["purpose"] == "PA-0102"
+            && e["categories"]
+                .as_array()
+                .is_some_and(|c| c.contains(&"mail_lists".into()))),
+        "{log:?}"
+    );
+    assert!(!answer.contains("cli:mail"), "no actor in the answer");
 
     // Art. 17: erasing the mail user erases the lists.
     let erasure = request("erasure");

@@ -541,6 +541,18 @@ impl Store for PgStore {
         })
     }
 
+    fn journal_for_subject(&self, subject_id: &str, lim: usize) -> Result<Vec<JournalRow>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
+                ),
+                &[&subject_id, &limit(lim)],
+            )?;
+            map_rows(rows, journal)
+        })
+    }
+
     fn journal_head(&self) -> Result<Option<JournalRow>> {
         self.pool.with(|c| {
             c.query_opt(

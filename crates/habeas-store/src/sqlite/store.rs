@@ -300,6 +300,17 @@ impl Store for SqliteStore {
         })
     }
 
+    fn journal_for_subject(&self, subject_id: &str, limit: usize) -> Result<Vec<JournalRow>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let subject_id = subject_id.to_string();
+        self.readers.read(move |c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = ?1 ORDER BY seq DESC LIMIT ?2"
+            ))?;
+            collect(&mut stmt, params![subject_id, limit], rows::journal)
+        })
+    }
+
     fn journal_head(&self) -> Result<Option<JournalRow>> {
         self.readers.read(|c| {
             let mut stmt = c.prepare_cached(&format!(

@@ -493,8 +493,8 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
             h2 id="acces" { (lang.pick("Quand et pourquoi vos données ont été consultées", "When and why your data was accessed")) }
             @if export.access_log.is_empty() {
                 p { (lang.pick(
-                    "Cette liste n'est pas encore disponible en ligne : notre journal d'audit enregistre chaque consultation, mais ne permet pas encore de les retrouver par personne. Demandez-la à notre délégué à la protection des données ; nous vous donnerons les dates et finalités.",
-                    "This list is not available online yet: our audit journal records every access but cannot yet find them by person. Ask our data protection officer; we will give you the dates and purposes."
+                    "Aucune consultation de vos données n'est enregistrée dans notre journal d'audit.",
+                    "Our audit journal records no access to your data."
                 )) }
             } @else {
                 ul { @for a in &export.access_log { li { (when(a.at)) " — " (a.purpose_label) } } }
