@@ -488,3 +488,41 @@ fn the_letters_reach_the_smtp_relay_one_per_subject_and_a_refusal_is_recorded() 
     assert!(out.contains("0 sent"), "{out}");
     assert_eq!(sink.received().len(), 1, "alice is never written to twice");
 }
+
+/// Issue 9, item 6: logs whose retention declares an incident period
+/// (security logs: "36 months if linked to an incident") are held while a
+/// breach involving them is open; categories without one are not held.
+#[test]
+fn logs_linked_to_an_open_breach_are_held() {
+    let dir = project();
+    let d = dir.path();
+    let (code, out, err) = run(
+        d,
+        &[
+            "breach",
+            "open",
+            "--aware",
+            "2026-11-20T18:30:00Z",
+            "--nature",
+            "confidentiality",
+            "--description-fr",
+            "Accès non autorisé aux journaux.",
+            "--description-en",
+            "Unauthorised access to logs.",
+            "--service",
+            "web-hosting",
+            "--category",
+            "security_logs",
+            "--category",
+            "connection_logs",
+        ],
+    );
+    assert_eq!(code, 0, "open failed: {err}");
+    let id = out.trim().to_string();
+    assert!(err.contains("security_logs"), "{err}");
+    let (code, out, err) = run(d, &["hold", "list"]);
+    assert_eq!(code, 0, "{err}");
+    let held: Vec<&str> = out.lines().filter(|l| l.contains(&id)).collect();
+    assert_eq!(held.len(), 1, "security_logs only: {out}");
+    assert!(held[0].contains("security_logs"), "{out}");
+}

@@ -281,6 +281,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 None => new_breach(&o)?,
             };
             let mut snap = register.open(by, new)?;
+            hold_incident_logs(decls, &docs, &desk.clock, &snap.breach, by)?;
             if o.impact {
                 snap =
                     vault_bridge::record_impact(&register, &desk.vault, &snap.breach.id, by, now)?
@@ -455,6 +456,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let current = register.show(&id)?;
             let snap = register.close(&id, current.version, by, &reason)?;
             println!("{} clôturée / closed", snap.breach.id);
+            release_incident_holds(&docs, &desk.clock, &snap.breach.id, by)?;
         }
         BreachCommand::Reopen { id, reason } => {
             let current = register.show(&id)?;
@@ -610,6 +612,70 @@ fn print_report(r: &SendReport) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The reason text naming the breach a hold belongs to.
+fn hold_reason(breach_id: &str) -> String {
+    format!(
+        "violation {breach_id} ouverte : journaux conservés pour l'enquête / breach {breach_id} open: logs kept for the investigation"
+    )
+}
+
+/// Logs linked to a breach are kept while it is open (issue 9, item 6): each
+/// breach category whose retention declares an incident period ("36 months
+/// if linked to an incident") is put on legal hold, so no purge removes the
+/// evidence (Art. 33(5) documentation). Released when the breach is closed.
+fn hold_incident_logs(
+    decls: &habeas_core::declarations::Declarations,
+    docs: &dyn habeas_core::docs::DocStore,
+    clock: &dyn Clock,
+    breach: &habeas_breach::model::Breach,
+    by: &str,
+) -> anyhow::Result<()> {
+    let holds = habeas_retention::hold::HoldService::new(docs, clock);
+    for category in &breach.data_categories {
+        let incident_rule = decls
+            .category(category)
+            .and_then(|c| c.retention.as_ref())
+            .and_then(|r| {
+                r.get_ref()
+                    .parse::<habeas_core::retention::RetentionRule>()
+                    .ok()
+            })
+            .is_some_and(|rule| rule.incident_period().is_some());
+        if !incident_rule {
+            continue;
+        }
+        let hold = holds.add(habeas_retention::hold::NewHold {
+            scope: habeas_retention::hold::HoldScope::Category(category.clone()),
+            reason: hold_reason(&breach.id),
+            created_by: by.to_string(),
+            until: None,
+        })?;
+        eprintln!(
+            "{category} : conservation suspendue (gel {}) tant que la violation est ouverte / {category}: retention suspended (hold {}) while the breach is open",
+            hold.id, hold.id
+        );
+    }
+    Ok(())
+}
+
+/// Releases the holds [`hold_incident_logs`] placed for `breach_id`.
+fn release_incident_holds(
+    docs: &dyn habeas_core::docs::DocStore,
+    clock: &dyn Clock,
+    breach_id: &str,
+    by: &str,
+) -> anyhow::Result<()> {
+    let holds = habeas_retention::hold::HoldService::new(docs, clock);
+    let reason = hold_reason(breach_id);
+    for hold in holds.list(habeas_retention::hold::HoldFilter::Active)? {
+        if hold.reason == reason {
+            holds.release(&hold.id, by)?;
+            eprintln!("gel {} levé / hold {} released", hold.id, hold.id);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
