@@ -44,11 +44,11 @@ enum Command {
     Scan(cli::scan::Args),
     /// Mail privacy lists: allow / deny / personal correspondents, Sieve, filter.
     Mail(cli::mail::Args),
-    /// Start the HTTP API on the project's vault (127.0.0.1:8080 by default).
+    /// Start the server: JSON API, portal /portail, console /console (127.0.0.1:8080 by default).
     Serve(cli::serve::Args),
     /// Application tokens scoped to purposes: create, list, revoke.
     Token(cli::token::Args),
-    /// Limitations et oppositions d'une personne / a subject's restrictions and objections (Art. 18, 21).
+    /// A subject's restrictions and objections (Art. 18, 21), enforced by the vault: show, restrict, lift, object, override, withdraw.
     Limits(cli::limits::Args),
     /// Staff accounts for the console: add, list, disable, enable, reset, roles.
     Staff(cli::staff::Args),
