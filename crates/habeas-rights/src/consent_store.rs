@@ -27,6 +27,34 @@ pub const CONSENT_KIND: &str = "consent";
 /// How many times an append is retried after a concurrent write.
 const RETRIES: usize = 3;
 
+/// What the subject was shown when choosing (Art. 7(1) proof): the
+/// declarations' version and the SHA-256 of the declared consent text in
+/// `lang`. Refuses a purpose that is not a `[consents.<name>]` key.
+pub fn notice_shown(
+    decls: &Declarations,
+    purpose: &str,
+    lang: habeas_core::lang::Lang,
+) -> Result<NoticeShown, RightsError> {
+    let Some((_, declared)) = decls.consents.iter().find(|(k, _)| k.get_ref() == purpose) else {
+        return Err(RightsError::UnknownConsentPurpose {
+            purpose: purpose.chars().take(64).collect(),
+            known: decls
+                .consents
+                .keys()
+                .map(|k| k.get_ref().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    Ok(NoticeShown {
+        version: decls
+            .meta()
+            .map(|m| m.version.get_ref().clone())
+            .unwrap_or_else(|| "unversioned".into()),
+        sha256: habeas_core::consent::Sha256Digest::of(declared.text.get(lang).as_bytes()),
+    })
+}
+
 /// The persisted consent ledgers.
 pub struct ConsentStore<'a> {
     docs: &'a dyn DocStore,

@@ -592,6 +592,22 @@ fn access_journal(
         .collect())
 }
 
+/// Withdraw a consent (Art. 7(3)) and write the tombstone that makes a
+/// restore of an older backup withdraw it again. Returns the ledger version.
+pub fn withdraw_consent(
+    vault: &Vault,
+    caller: &Caller,
+    store: &crate::consent_store::ConsentStore<'_>,
+    subject: &str,
+    purpose: &str,
+    channel: &str,
+    notice: habeas_core::consent::NoticeShown,
+) -> Result<u64, BridgeError> {
+    let version = store.withdraw(subject, purpose, channel, notice)?;
+    vault.tombstone_consent_withdrawal(caller, subject, purpose)?;
+    Ok(version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use habeas_core::clock::SystemClock;
-use habeas_core::consent::{NoticeShown, Sha256Digest};
 use habeas_core::declarations::PurposeKind;
 use habeas_core::lang::Lang;
 use habeas_core::rights::{IdentityProof, RefusalReason, RequestKind};
@@ -950,40 +949,20 @@ pub async fn consent_event(
             .as_deref()
             .and_then(|l| l.parse().ok())
             .unwrap_or(Lang::Fr);
-        let declared = decls
-            .consents
-            .iter()
-            .find(|(k, _)| k.get_ref() == &req.purpose)
-            .map(|(_, c)| c);
-        let Some(declared) = declared else {
-            let known: Vec<&str> = decls
-                .consents
-                .keys()
-                .map(|k| k.get_ref().as_str())
-                .collect();
-            return Err(RightsError::UnknownConsentPurpose {
-                purpose: req.purpose.clone(),
-                known: known.join(", "),
-            }
-            .into());
-        };
-        let notice = NoticeShown {
-            version: decls
-                .meta()
-                .map(|m| m.version.get_ref().clone())
-                .unwrap_or_else(|| "unversioned".into()),
-            sha256: Sha256Digest::of(declared.text.get(lang).as_bytes()),
-        };
+        let notice = habeas_rights::consent_store::notice_shown(decls, &req.purpose, lang)?;
         let docs = vault.docs(caller.clone());
         let store = ConsentStore::new(&docs, &SystemClock, decls);
         match req.action.as_str() {
             "give" => store.give(&subject, &req.purpose, &req.channel, notice)?,
-            "withdraw" => {
-                let v = store.withdraw(&subject, &req.purpose, &req.channel, notice)?;
-                // A restore of an older backup withdraws it again (Art. 7(3)).
-                vault.tombstone_consent_withdrawal(caller, &subject, &req.purpose)?;
-                v
-            }
+            "withdraw" => vault_bridge::withdraw_consent(
+                vault,
+                caller,
+                &store,
+                &subject,
+                &req.purpose,
+                &req.channel,
+                notice,
+            )?,
             other => {
                 return Err(ApiError::invalid(
                     "bad_action",

@@ -14,7 +14,7 @@ use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
-use habeas_core::consent::{ConsentState, NoticeShown, Sha256Digest};
+use habeas_core::consent::ConsentState;
 use habeas_core::lang::Lang;
 use habeas_engine::Caller;
 use habeas_notify::MailAddress;
@@ -24,7 +24,7 @@ use habeas_rights::export::model::AccessExport;
 use habeas_rights::export::{
     access::build_access_export, csv_zip::access_csv_zip, json::access_json,
 };
-use habeas_rights::vault_bridge::{RIGHTS_PURPOSE, holdings, organisation};
+use habeas_rights::vault_bridge::{self, RIGHTS_PURPOSE, holdings, organisation};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -587,19 +587,9 @@ pub async fn consent(
     let done = state
         .run(move |s| {
             let decls = s.vault.declarations();
-            let Some((_, declared)) = decls
-                .consents
-                .iter()
-                .find(|(k, _)| k.get_ref() == &form.purpose)
+            let Ok(notice) = habeas_rights::consent_store::notice_shown(decls, &form.purpose, lang)
             else {
                 return Ok(false);
-            };
-            let notice = NoticeShown {
-                version: decls
-                    .meta()
-                    .map(|m| m.version.get_ref().clone())
-                    .unwrap_or_else(|| "unversioned".into()),
-                sha256: Sha256Digest::of(declared.text.get(lang).as_bytes()),
             };
             let docs = s.vault.docs(portal_caller());
             let store = ConsentStore::new(&docs, &*s.clock, decls);
@@ -608,16 +598,17 @@ pub async fn consent(
                     .give(&subject, &form.purpose, "portal", notice)
                     .map(|_| true)
                     .map_err(|e| e.to_string()),
-                "withdraw" => store
-                    .withdraw(&subject, &form.purpose, "portal", notice)
-                    .map_err(|e| e.to_string())
-                    .and_then(|_| {
-                        // A restore of an older backup withdraws it again (Art. 7(3)).
-                        s.vault
-                            .tombstone_consent_withdrawal(&portal_caller(), &subject, &form.purpose)
-                            .map(|_| true)
-                            .map_err(|e| e.to_string())
-                    }),
+                "withdraw" => vault_bridge::withdraw_consent(
+                    &s.vault,
+                    &portal_caller(),
+                    &store,
+                    &subject,
+                    &form.purpose,
+                    "portal",
+                    notice,
+                )
+                .map(|_| true)
+                .map_err(|e| e.to_string()),
                 _ => Ok(false),
             }
         })

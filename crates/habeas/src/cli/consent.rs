@@ -7,12 +7,12 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::anyhow;
 use habeas_core::clock::SystemClock;
-use habeas_core::consent::{ConsentState, NoticeShown, Sha256Digest};
+use habeas_core::consent::ConsentState;
 use habeas_core::lang::Lang;
 use habeas_engine::project;
-use habeas_rights::consent_store::ConsentStore;
+use habeas_rights::consent_store::{self, ConsentStore};
+use habeas_rights::vault_bridge;
 
 use super::Global;
 use super::register::LangArg;
@@ -90,28 +90,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let decls = vault.declarations();
     let docs = vault.docs(habeas_rights::vault_bridge::rights_caller("cli"));
     let store = ConsentStore::new(&docs, &clock, decls);
-    let notice = |purpose: &str| -> anyhow::Result<NoticeShown> {
-        let declared = decls
-            .consents
-            .iter()
-            .find(|(k, _)| k.get_ref() == purpose)
-            .map(|(_, c)| c)
-            .ok_or_else(|| {
-                let known: Vec<&str> = decls.consents.keys().map(|k| k.get_ref().as_str()).collect();
-                anyhow!(
-                    "consent purpose `{purpose}` is not declared / finalité de consentement non déclarée; declared: {}",
-                    known.join(", ")
-                )
-            })?;
-        let version = decls
-            .meta()
-            .map(|m| m.version.get_ref().clone())
-            .unwrap_or_else(|| "unversioned".into());
-        Ok(NoticeShown {
-            version,
-            sha256: Sha256Digest::of(declared.text.get(lang).as_bytes()),
-        })
-    };
+    let notice = |purpose: &str| consent_store::notice_shown(decls, purpose, lang);
     match args.command {
         ConsentCommand::Give {
             subject,
@@ -131,12 +110,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             channel,
         } => {
             let shown = notice(&purpose)?;
-            store.withdraw(&subject, &purpose, &channel, shown)?;
-            // A restore of an older backup withdraws it again (Art. 7(3)).
-            vault.tombstone_consent_withdrawal(
-                &habeas_rights::vault_bridge::rights_caller("cli"),
+            vault_bridge::withdraw_consent(
+                &vault,
+                &vault_bridge::rights_caller("cli"),
+                &store,
                 &subject,
                 &purpose,
+                &channel,
+                shown,
             )?;
             println!("{}", lang.pick("consentement retiré", "consent withdrawn"));
         }
