@@ -135,7 +135,7 @@ impl Vault {
     /// The facts the limit checks need, loaded once per call: the subject's
     /// restrictions and objections, and its consent ledger when a declared
     /// activity rests on consent.
-    pub(crate) fn subject_limits(&self, subject: &str) -> Result<SubjectLimits> {
+    fn subject_limits(&self, subject: &str) -> Result<SubjectLimits> {
         let (limits, _) = self.processing_limits(subject)?;
         let ledger = if self.decls.consents.is_empty() {
             None
@@ -152,7 +152,9 @@ impl Vault {
     }
 
     /// Refuses (journaled) a read or write of `category` for `purpose` that the
-    /// subject's restriction, objection or consent forbids.
+    /// subject's restriction, objection or consent forbids. `loaded` caches the
+    /// subject's limits across calls; they are read only when a declared
+    /// activity is checked.
     pub(crate) fn check_limits(
         &self,
         caller: &Caller,
@@ -160,9 +162,17 @@ impl Vault {
         subject: &str,
         category: &str,
         purpose: &str,
-        loaded: &SubjectLimits,
+        loaded: &mut Option<SubjectLimits>,
     ) -> Result<()> {
+        // Purposes that are not declared activities (the operator's own legal
+        // purposes) are not limited: nothing to load for them.
         let Some(activity) = self.decls.activity(purpose) else {
+            return Ok(());
+        };
+        if loaded.is_none() {
+            *loaded = Some(self.subject_limits(subject)?);
+        }
+        let Some(loaded) = loaded.as_ref() else {
             return Ok(());
         };
         let mut facts = PurposeFacts::from_activity(purpose, activity);

@@ -683,7 +683,7 @@ impl Vault {
             .collect();
         // Art. 18, 21, 7(3): an existing subject's limits are checked once per
         // (subject, category) of the batch; subjects the batch creates have none.
-        let mut checked: BTreeMap<&str, crate::limits::SubjectLimits> = BTreeMap::new();
+        let mut checked: BTreeMap<&str, Option<crate::limits::SubjectLimits>> = BTreeMap::new();
         for (subject, category) in &pairs {
             if fresh.contains(subject.as_str()) {
                 continue;
@@ -691,12 +691,8 @@ impl Vault {
             let Ok(purpose) = caller.authorize(&self.decls, category) else {
                 continue;
             };
-            if !checked.contains_key(subject.as_str()) {
-                checked.insert(subject.as_str(), self.subject_limits(subject)?);
-            }
-            if let Some(limits) = checked.get(subject.as_str()) {
-                self.check_limits(caller, "write", subject, category, &purpose, limits)?;
-            }
+            let limits = checked.entry(subject.as_str()).or_default();
+            self.check_limits(caller, "write", subject, category, &purpose, limits)?;
         }
         // Checked inside the transaction: a subject erased meanwhile gets nothing.
         ops.extend(existing.into_iter().map(|id| WriteOp::RequireSubject {
@@ -773,18 +769,24 @@ impl Vault {
                     ));
                 }
                 let purpose = self.authorize(caller, "read", Some(subject), c)?;
-                let limits = self.subject_limits(subject)?;
-                self.check_limits(caller, "read", subject, c, &purpose, &limits)?;
+                self.check_limits(caller, "read", subject, c, &purpose, &mut None)?;
                 allowed.push((c.to_string(), purpose));
             }
             None => {
-                let limits = self.subject_limits(subject)?;
+                let mut limits = None;
                 let mut limited = None;
                 for c in stored.keys() {
                     match caller.authorize(&self.decls, c) {
                         Ok(purpose) => {
                             // Art. 18, 21, 7(3): a limited purpose sees nothing of it.
-                            match self.check_limits(caller, "read", subject, c, &purpose, &limits) {
+                            match self.check_limits(
+                                caller,
+                                "read",
+                                subject,
+                                c,
+                                &purpose,
+                                &mut limits,
+                            ) {
                                 Ok(()) => allowed.push((c.clone(), purpose)),
                                 Err(e @ EngineError::Forbidden(_)) => {
                                     withheld.push(c.clone());
