@@ -43,6 +43,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("leases", leases),
     ("keys", keys),
     ("concurrent_writers", concurrent_writers),
+    ("link_incident", crate::conformance_incident::link_incident),
     ("commit_atomic", crate::conformance_commit::commit_atomic),
     (
         "record_operations",
@@ -314,6 +315,12 @@ pub fn due_records(f: &Fixture) {
     assert_eq!(
         due.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
         ["d0", "d1", "d2", "d3", "d4", "d5"]
+    );
+    // The incident flag is listed as stored (fixtures: even collection days are linked).
+    assert_eq!(
+        due.iter().map(|d| d.incident_linked).collect::<Vec<_>>(),
+        [true, false, true, false, true, false],
+        "due listing carries incident_linked"
     );
     let even = ok(
         s.due_records(&DueQuery {

@@ -110,6 +110,9 @@ pub struct DueRecord {
     pub subject_id: String,
     pub category: String,
     pub retention_due: DateTime<Utc>,
+    /// Linked to a security incident: its due date already carries the longer incident
+    /// period; the purge report counts these apart (GDPR Art. 33(5) documentation).
+    pub incident_linked: bool,
 }
 
 /// Query for [`crate::Store::due_records`]: keyset paging on `(retention_due, id)`.

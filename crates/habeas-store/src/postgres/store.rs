@@ -402,7 +402,7 @@ impl Store for PgStore {
         };
         self.pool.with(|c| {
             let rows = c.query(
-                "SELECT id, subject_id, category, retention_due FROM records \
+                "SELECT id, subject_id, category, retention_due, incident_linked FROM records \
                  WHERE retention_due IS NOT NULL AND retention_due <= $1 AND ($2::text IS NULL OR category = $2) \
                  AND ($3::bigint IS NULL OR (retention_due, id COLLATE \"C\") > ($3, $4::text COLLATE \"C\")) \
                  ORDER BY retention_due, id COLLATE \"C\" LIMIT $5",
@@ -414,6 +414,7 @@ impl Store for PgStore {
                     subject_id: r.try_get(1)?,
                     category: r.try_get(2)?,
                     retention_due: from_micros(r.try_get(3)?, "records")?,
+                    incident_linked: r.try_get(4)?,
                 })
             })
         })
@@ -719,6 +720,14 @@ impl Store for PgStore {
             )?;
             map_rows(rows, batch::doc)
         })
+    }
+
+    fn link_incident(
+        &self,
+        window: &crate::IncidentWindow,
+        due: crate::IncidentDue,
+    ) -> Result<crate::IncidentLinked> {
+        self.pool.with(|c| super::incident::link(c, window, &due))
     }
 
     fn purge_remnants(&self) -> Result<()> {

@@ -156,7 +156,7 @@ impl Store for SqliteStore {
         };
         self.readers.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, subject_id, category, retention_due FROM records \
+                "SELECT id, subject_id, category, retention_due, incident_linked FROM records \
                  WHERE retention_due IS NOT NULL AND retention_due <= ?1 AND (?2 IS NULL OR category = ?2) \
                  AND (?3 IS NULL OR (retention_due, id) > (?3, ?4)) ORDER BY retention_due, id LIMIT ?5",
             )?;
@@ -166,6 +166,7 @@ impl Store for SqliteStore {
                     subject_id: r.get(1)?,
                     category: r.get(2)?,
                     retention_due: from_micros(r.get(3)?, "records")?,
+                    incident_linked: r.get(4)?,
                 })
             })
         })
@@ -481,6 +482,16 @@ impl Store for SqliteStore {
             )?;
             collect(&mut stmt, params![kind, after_id, limit], batch::doc)
         })
+    }
+
+    fn link_incident(
+        &self,
+        window: &crate::IncidentWindow,
+        due: crate::IncidentDue,
+    ) -> Result<crate::IncidentLinked> {
+        let window = window.clone();
+        self.writer
+            .write(move |c| super::incident::link(c, &window, &due))
     }
 
     fn purge_remnants(&self) -> Result<()> {
