@@ -89,6 +89,11 @@ fn cells(line: &str, sep: u8, out: &mut Vec<(usize, usize)>) {
 }
 
 /// Detect a header row; returns the separator and the interesting columns.
+/// True when the first line is a table header naming at least one personal-data column.
+pub(crate) fn is_table(text: &str) -> bool {
+    header(text).is_some()
+}
+
 fn header(text: &str) -> Option<(u8, Vec<(usize, PiiType)>)> {
     let first = text.lines().next()?;
     if first.len() > 4096 {

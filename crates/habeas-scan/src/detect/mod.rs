@@ -8,6 +8,7 @@ pub(crate) mod columns;
 pub(crate) mod context;
 pub(crate) mod cues;
 pub(crate) mod email;
+pub(crate) mod names;
 pub(crate) mod numbers;
 pub mod phone_plan;
 pub(crate) mod prefixed;
@@ -37,6 +38,7 @@ impl Detector {
         numbers::scan(bytes, &mut self.numbers, &mut self.found);
         prefixed::scan(bytes, &mut self.compact, &mut self.found);
         context::scan(text, &self.numbers.dates, &mut self.found);
+        names::scan(text, &mut self.found);
         columns::scan(text, &self.numbers.dates, &mut self.found);
         sql::scan(text, &self.numbers.dates, &mut self.found);
         resolve_overlaps(std::mem::take(&mut self.found))
@@ -60,6 +62,7 @@ impl Detector {
         acc[2] += t.elapsed();
         let t = Instant::now();
         context::scan(text, &self.numbers.dates, &mut self.found);
+        names::scan(text, &mut self.found);
         acc[3] += t.elapsed();
         let t = Instant::now();
         columns::scan(text, &self.numbers.dates, &mut self.found);

@@ -1,0 +1,629 @@
+//! Person names without a cue word ("Will my account stay active? It's under Brodie Walker"),
+//! from a compact gazetteer of common given names and surnames plus surname morphology.
+//!
+//! The context pass (`context.rs`) finds names only after a salutation, a field label, a
+//! closing or in a mail header; free text, chat logs and support tickets name people without
+//! any of those. Here a capitalised word is looked up in three lists written for this crate
+//! (`data/given_names.txt`, `data/surnames.txt`, `data/ambiguous.txt`; see their headers for
+//! provenance): about 2 900 given names and 2 000 surnames of the people a European hosting
+//! operator serves, and ~580 name parts that are also everyday words, months or places.
+//! Surnames also match by their published morphology (Nordic `-sson`/`-sen`/`-dóttir`,
+//! Slavic `-ski`/`-ová`/`-ović`/`-ov`/`-enko`, Georgian `-shvili`/`-dze`, Greek `-poulos`,
+//! Romanian `-escu`, Armenian `-yan`, Flemish `-ckx`).
+//!
+//! Precision rules, all about real text rather than any corpus:
+//! * an ambiguous part ("May", "Rose", "Will", "Florence") is a name only beside another name
+//!   part; a word at a sentence start is therefore never enough on its own unless it is an
+//!   unambiguous given name or surname;
+//! * not after a street type, `Saint`, a house number or postcode (street and town names
+//!   borrow people's names: "rue Victor Hugo", "75012 Dupont");
+//! * not before a company form (`SA`, `SARL`, `GmbH`, `Ltd`…) or a street type ("Meadow
+//!   Drive");
+//! * not glued to `@`, `/`, `_`, `.`+letter or digits (e-mail local parts, paths, identifiers);
+//! * not in tables whose header the column pass understood, nor in SQL dumps: there the
+//!   column names say which cells are people (`columns.rs`, `sql.rs`), and the other columns
+//!   hold towns and company names built from surnames.
+//!
+//! Speed: candidates are capitalised word starts found 16 bytes at a time (like the cue
+//! pass); only those reach the hash lookup, and only a hit parses its neighbours.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use super::columns;
+use crate::finding::Finding;
+use crate::kind::PiiType;
+
+const GIVEN: u8 = 1;
+const SURNAME: u8 = 2;
+const AMBIGUOUS: u8 = 4;
+
+/// FNV-1a: the keys are short words, where SipHash's set-up dominates.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Gazetteer = HashMap<&'static str, u8, BuildHasherDefault<Fnv>>;
+
+static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let mut m = Gazetteer::default();
+    for (list, flag) in [
+        (include_str!("../../data/given_names.txt"), GIVEN),
+        (include_str!("../../data/surnames.txt"), SURNAME),
+        (include_str!("../../data/ambiguous.txt"), AMBIGUOUS),
+    ] {
+        for line in list.lines().filter(|l| !l.starts_with('#')) {
+            // Lower-case particles of multi-word surnames ("Van den Broeck") are not entries.
+            for w in line.split_whitespace().filter(|w| capitalised(w)) {
+                *m.entry(w).or_insert(0) |= flag;
+            }
+        }
+    }
+    m
+});
+
+/// Surname endings (published naming conventions), with the minimum word length in chars.
+const SUFFIXES: &[(&str, usize)] = &[
+    ("sson", 6),
+    ("sen", 6),
+    ("dóttir", 7),
+    ("dottir", 7),
+    ("ová", 5),
+    ("ski", 6),
+    ("ska", 6),
+    ("wicz", 6),
+    ("czyk", 6),
+    ("ović", 5),
+    ("ević", 5),
+    ("ić", 5),
+    ("shvili", 7),
+    ("dze", 6),
+    ("poulos", 7),
+    ("escu", 6),
+    ("enko", 6),
+    ("chuk", 6),
+    ("yan", 7),
+    ("ov", 6),
+    ("ova", 6),
+    ("ev", 6),
+    ("eva", 6),
+    ("ckx", 6),
+];
+
+/// Words that end a name to their left or right and are never part of one.
+const STOP: &[&str] = &[
+    "The", "This", "That", "These", "Those", "Please", "Could", "Would", "Should", "Will", "Can",
+    "My", "His", "Her", "Our", "Your", "Their", "Its", "It", "Is", "Are", "Was", "Were", "What",
+    "Who", "How", "When", "Where", "Why", "If", "In", "On", "At", "For", "From", "To", "By",
+    "With", "And", "But", "Or", "Not", "No", "Yes", "Hi", "Hello", "Thanks", "Thank", "Dear", "Mr",
+    "Mrs", "Ms", "Dr", "Le", "La", "Les", "Un", "Une", "Je", "Vous", "Nous", "Il", "Elle",
+    "Bonjour", "Merci", "Cher", "Chère", "Madame", "Monsieur", "Street", "Road", "Avenue",
+];
+
+/// Company forms: a "name" right before one of these is a firm ("Martin SARL").
+const COMPANY: &[&str] = &[
+    "SA",
+    "S.A.",
+    "SARL",
+    "S.A.R.L.",
+    "SAS",
+    "S.A.S.",
+    "SASU",
+    "EURL",
+    "SCI",
+    "SPRL",
+    "SRL",
+    "SC",
+    "BV",
+    "B.V.",
+    "NV",
+    "N.V.",
+    "GmbH",
+    "AG",
+    "KG",
+    "Inc",
+    "Inc.",
+    "Ltd",
+    "Ltd.",
+    "LLC",
+    "LLP",
+    "PLC",
+    "plc",
+    "Corp",
+    "Corp.",
+    "Co.",
+    "Cie",
+    "Group",
+    "Groupe",
+    "Holding",
+    "Holdings",
+    "Bank",
+    "Banque",
+    "Partners",
+    "Associates",
+    "Associés",
+    "Consulting",
+    "Services",
+    "University",
+    "Université",
+    "College",
+    "School",
+    "Hospital",
+    "Hôpital",
+    "Foundation",
+    "Fondation",
+    "Institute",
+    "Institut",
+    "Hotel",
+    "Hôtel",
+    "Street",
+    "St",
+    "St.",
+    "Road",
+    "Rd",
+    "Avenue",
+    "Ave",
+    "Drive",
+    "Lane",
+    "Boulevard",
+    "Blvd",
+    "Way",
+    "Court",
+    "Place",
+    "Square",
+    "Terrace",
+    "Parkway",
+    "Circle",
+    "Trail",
+    "Row",
+    "Highway",
+    "Park",
+    "Bridge",
+    "Station",
+    "Airport",
+    "Straat",
+    "Laan",
+    "Weg",
+    "Strasse",
+    "Straße",
+    "Gasse",
+    "Platz",
+    "Via",
+    "Rua",
+    "Calle",
+];
+
+/// Words after which a capitalised word names a place, not a person.
+const PLACE_BEFORE: &[&str] = &[
+    "rue",
+    "Rue",
+    "avenue",
+    "Avenue",
+    "boulevard",
+    "Boulevard",
+    "bd",
+    "place",
+    "Place",
+    "chemin",
+    "Chemin",
+    "allée",
+    "Allée",
+    "impasse",
+    "Impasse",
+    "route",
+    "Route",
+    "quai",
+    "Quai",
+    "cours",
+    "Cours",
+    "square",
+    "Square",
+    "chaussée",
+    "Chaussée",
+    "faubourg",
+    "Faubourg",
+    "passage",
+    "Passage",
+    "Saint",
+    "Sainte",
+    "St",
+    "St.",
+    "Ste",
+    "San",
+    "Santa",
+    "São",
+    "Sankt",
+    "Mount",
+    "Mont",
+    "Lake",
+    "Lac",
+    "Fort",
+    "Port",
+    "Cape",
+    "Cap",
+    "Via",
+    "Rua",
+    "Calle",
+    "Avenida",
+    "Straat",
+    "via",
+    "rua",
+    "calle",
+    "lycée",
+    "Lycée",
+    "collège",
+    "Collège",
+    "école",
+    "École",
+    "Hôpital",
+    "hôpital",
+    "Université",
+    "université",
+    "stade",
+    "Stade",
+    "gare",
+    "Gare",
+    "pont",
+    "Pont",
+    "parc",
+    "Parc",
+];
+
+const PARTICLES: &[&str] = &[
+    "de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos",
+    "das", "ten", "ter", "het", "af", "zu", "bin", "ibn", "al", "el", "y",
+];
+
+const GENERATIONS: &[&str] = &["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"];
+
+/// The name-part token at `i`: letters, with inner hyphens and apostrophes only before a
+/// capital ("Jean-Pierre", "O'Brien"; "Cecilie's" stops at the apostrophe). Returns its end.
+fn token_end(text: &str, i: usize) -> usize {
+    let mut end = i;
+    let mut it = text[i..].char_indices().peekable();
+    while let Some((k, c)) = it.next() {
+        if c.is_alphabetic() {
+            end = i + k + c.len_utf8();
+        } else if matches!(c, '-' | '\'' | '’') && end == i + k {
+            if it.peek().is_some_and(|&(_, n)| n.is_uppercase()) {
+                continue;
+            }
+            break;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+fn capitalised(tok: &str) -> bool {
+    let mut cs = tok.chars();
+    cs.next().is_some_and(char::is_uppercase) && cs.clone().count() >= 1
+}
+
+fn has_lower(tok: &str) -> bool {
+    tok.chars().any(char::is_lowercase)
+}
+
+/// Gazetteer flags of a capitalised token (0: unknown).
+fn flags(tok: &str) -> u8 {
+    if let Some(&f) = GAZETTEER.get(tok) {
+        return f;
+    }
+    if let Some((first, _)) = tok.split_once('-') {
+        // "Jean-Pierre", "Anne-Sophie": a hyphenated given name whose first part is known.
+        return GAZETTEER.get(first).map_or(0, |f| f & (GIVEN | AMBIGUOUS));
+    }
+    let n = tok.chars().count();
+    if SUFFIXES
+        .iter()
+        .any(|&(s, min)| n >= min && tok.ends_with(s))
+    {
+        return SURNAME;
+    }
+    0
+}
+
+/// The word before `pos` (skipping one run of spaces): (start, word).
+fn word_before(text: &str, pos: usize) -> Option<(usize, &str)> {
+    let before = text[..pos].trim_end_matches(' ');
+    if before.is_empty() {
+        return None;
+    }
+    let s = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || c == '.' || c == '-' || c == '\''))
+        .map_or(0, |(k, c)| k + c.len_utf8());
+    (s < before.len()).then(|| (s, &before[s..]))
+}
+
+/// True when `pos` opens a sentence or a line: a capitalised word there says nothing.
+fn sentence_start(text: &str, pos: usize) -> bool {
+    let before = text[..pos].trim_end_matches([' ', '\t']);
+    before.is_empty() || before.ends_with(['.', '!', '?', '\n', '\r']) || before.ends_with("\\n")
+}
+
+/// Bit k set when `b[base + k]` may start a capitalised word: an ASCII capital or the lead
+/// byte of a Latin-1/Latin Extended-A letter (checked by the caller), after a byte that is
+/// not a letter, digit or UTF-8 byte, or after the `n`/`t` of an escaped `\\n`/`\\t`.
+fn capital_starts(b: &[u8], base: usize) -> u32 {
+    let mut block = [0u8; 16];
+    let n = b.len().saturating_sub(base).min(16);
+    block[..n].copy_from_slice(&b[base..base + n]);
+    let (mut starts, mut word, mut backslash, mut nt) = (0u32, 0u32, 0u32, 0u32);
+    for (k, &c) in block.iter().enumerate() {
+        let upper = c.wrapping_sub(b'A') < 26;
+        let lead = c.wrapping_sub(0xC3) < 3;
+        let alpha = (c | 0x20).wrapping_sub(b'a') < 26;
+        let digit = c.wrapping_sub(b'0') < 10;
+        starts |= u32::from(upper | lead) << k;
+        word |= u32::from(alpha | digit | (c >= 0x80)) << k;
+        backslash |= u32::from(c == b'\\') << k;
+        nt |= u32::from((c == b'n') | (c == b't')) << k;
+    }
+    let p1 = base.checked_sub(1).map(|p| b[p]);
+    let p2 = base.checked_sub(2).map(|p| b[p]);
+    let escaped = nt & ((backslash << 1) | u32::from(p1 == Some(b'\\')));
+    let p1_word = p1.is_some_and(|p| {
+        (p.is_ascii_alphanumeric() || p >= 0x80) && !(matches!(p, b'n' | b't') && p2 == Some(b'\\'))
+    });
+    let prev_word = ((word & !escaped) << 1) | u32::from(p1_word);
+    starts & !prev_word & 0xFFFF
+}
+
+/// Person names found by the gazetteer in `text`.
+pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
+    let b = text.as_bytes();
+    if b.is_empty() || columns::is_table(text) || memchr::memmem::find(b, b"INSERT INTO ").is_some()
+    {
+        return;
+    }
+    let mut base = 0;
+    let mut resume = 0;
+    while base < b.len() {
+        let mut mask = capital_starts(b, base);
+        while mask != 0 {
+            let i = base + mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if i < resume || !text.is_char_boundary(i) {
+                continue;
+            }
+            let e = token_end(text, i);
+            let tok = &text[i..e];
+            if tok.len() < 2 || !capitalised(tok) || !has_lower(tok) {
+                continue;
+            }
+            let f = flags(tok);
+            if f == 0 {
+                continue;
+            }
+            match name_around(text, i, e, f) {
+                Ok((s, end)) => {
+                    out.push(Finding::new(s, end, PiiType::Person, 0.6));
+                    resume = end;
+                }
+                // A rejected span is rejected whole ("rue Victor Hugo": not "Hugo" either).
+                Err(end) => resume = end,
+            }
+        }
+        base += 16;
+    }
+}
+
+/// Grow a gazetteer hit `i..e` (flags `f`) into a full name and decide whether it is one:
+/// `Ok(span)`, or `Err(end)` with the end of the words looked at.
+fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), usize> {
+    let b = text.as_bytes();
+    // Glued to an address, a path or an identifier.
+    if i > 0 && matches!(b[i - 1], b'@' | b'/' | b'_' | b'.' | b'#' | b'=' | b'&') {
+        return Err(e);
+    }
+    let mut start = i;
+    let mut end = e;
+    let mut parts = 1;
+    let mut known = 1;
+    let mut firm = f & AMBIGUOUS == 0;
+    // A surname hit may follow an unknown given name ("Hyuuma Maida") or an initial.
+    if f & GIVEN == 0
+        && let Some((ws, w)) = word_before(text, i)
+        && ws + w.len() + 1 == i
+        && !sentence_start(text, ws)
+        && (capitalised(w) && has_lower(w) && !w.contains(['.', '\'']) && !STOP.contains(&w)
+            || is_initial(w))
+        && !PLACE_BEFORE.contains(&w)
+    {
+        start = ws;
+        parts += 1;
+    }
+    // Right: up to three more parts (particles, initials, capitalised words, a generation).
+    let mut pos = end;
+    while parts < 4 && b.get(pos) == Some(&b' ') {
+        let n = pos + 1;
+        let ne = next_word_end(text, n);
+        let w = &text[n..ne];
+        if w.is_empty() {
+            break;
+        }
+        if PARTICLES.contains(&w) && b.get(ne) == Some(&b' ') {
+            let ce = token_end(text, ne + 1);
+            let cw = &text[ne + 1..ce];
+            if capitalised(cw) && !COMPANY.contains(&cw) {
+                end = ce;
+                pos = ce;
+                parts += 1;
+                known += usize::from(flags(cw) != 0);
+                firm |= flags(cw) & (GIVEN | SURNAME) != 0 && flags(cw) & AMBIGUOUS == 0;
+                continue;
+            }
+            break;
+        }
+        if GENERATIONS.contains(&w) {
+            end = ne;
+            break;
+        }
+        if COMPANY.contains(&w) || w == "&" {
+            return Err(ne);
+        }
+        if is_initial(w) {
+            // An initial is part of the name only before another part.
+            let ce = token_end(text, ne + 1);
+            if b.get(ne) == Some(&b' ') && capitalised(&text[ne + 1..ce]) {
+                end = ne;
+                pos = ne;
+                continue;
+            }
+            break;
+        }
+        let te = token_end(text, n);
+        let t = &text[n..te];
+        let tail_ok = matches!(&text[te..ne], "" | "." | "'s" | "’s");
+        if !tail_ok || !capitalised(t) || STOP.contains(&t) || (!has_lower(t) && t.len() < 3) {
+            break;
+        }
+        let tf = flags(t);
+        end = te;
+        pos = te;
+        parts += 1;
+        known += usize::from(tf != 0);
+        firm |= tf & (GIVEN | SURNAME) != 0 && tf & AMBIGUOUS == 0;
+    }
+    let accepted = if parts == 1 { firm } else { firm || known >= 2 };
+    if !accepted {
+        return Err(end);
+    }
+    // Context that makes it a place or a firm.
+    if let Some((_, w)) = word_before(text, start)
+        && (PLACE_BEFORE.contains(&w) || w.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return Err(end);
+    }
+    let after = text[end..].trim_start_matches([' ', ',']);
+    let next = &after[..next_word_end(after, 0)];
+    if COMPANY.contains(&next) || after.starts_with('&') {
+        return Err(end);
+    }
+    // Glued on the right to an address, a path, an identifier.
+    match b.get(end) {
+        Some(b'@' | b'/' | b'_' | b'0'..=b'9') => return Err(end),
+        Some(b'.') if b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric) => return Err(end),
+        _ => {}
+    }
+    // After a postcode or a number on the same line ("75012 Dupont", "42,Jean,Dupont").
+    let lead = text[..start].trim_end_matches([' ', ',', ';', '\t']);
+    if lead.len() < start && lead.ends_with(|c: char| c.is_ascii_digit() || c == '&') {
+        return Err(end);
+    }
+    Ok((start, end))
+}
+
+/// End of the whitespace-delimited word starting at `n`.
+fn next_word_end(text: &str, n: usize) -> usize {
+    text[n..]
+        .find([
+            ' ', '\n', '\r', '\t', ',', ';', ':', '!', '?', '(', ')', '"', '\\', '<', '>', '[',
+            ']', '{', '}', '/', '|',
+        ])
+        .map_or(text.len(), |k| n + k)
+}
+
+/// "J", "J.": a single capital, with or without its dot.
+fn is_initial(w: &str) -> bool {
+    let w = w.strip_suffix('.').unwrap_or(w);
+    w.len() == 1 && w.as_bytes()[0].is_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(t: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        scan(t, &mut out);
+        out.iter().map(|f| &t[f.start..f.end]).collect()
+    }
+
+    #[test]
+    fn names_in_free_text_without_a_cue() {
+        assert_eq!(
+            names("It's under my partner's name Brodie Walker"),
+            vec!["Brodie Walker"]
+        );
+        assert_eq!(
+            names("You can tell Cecilie was a huge fan."),
+            vec!["Cecilie"]
+        );
+        assert_eq!(names("Anna L Magnusson called"), vec!["Anna L Magnusson"]);
+        assert_eq!(names("I spoke to Laura Martin."), vec!["Laura Martin"]);
+        assert_eq!(
+            names("Ask Jean-Pierre de La Fontaine"),
+            vec!["Jean-Pierre de La Fontaine"]
+        );
+        // An unknown given name before a known surname, and surname morphology.
+        assert_eq!(names("Contact: Hyuuma Nakamura."), vec!["Hyuuma Nakamura"]);
+        assert_eq!(names("Then Adamkiewicz left"), vec!["Adamkiewicz"]);
+        assert_eq!(
+            names("signed Guðrún Einarsdóttir"),
+            vec!["Guðrún Einarsdóttir"]
+        );
+    }
+
+    #[test]
+    fn ambiguous_words_need_another_name_part() {
+        assert!(names("Will my account stay active?").is_empty());
+        assert!(names("In May 2024 we moved. Florence is lovely.").is_empty());
+        assert_eq!(names("April Ross will call"), vec!["April Ross"]);
+        assert_eq!(names("Rose Brown will call"), vec!["Rose Brown"]);
+        assert!(names("Mark the box. Grace period ends.").is_empty());
+    }
+
+    #[test]
+    fn places_firms_and_identifiers_are_not_people() {
+        assert!(names("12 rue Victor Hugo").is_empty());
+        assert!(names("75012 Dupont").is_empty());
+        assert!(names("Saint Martin").is_empty());
+        assert!(names("Martin SARL a livré").is_empty());
+        assert!(names("Peeters & Janssens").is_empty());
+        assert!(names("3240 Meadow Drive").is_empty());
+        assert!(names("Thomas Street").is_empty());
+        assert!(names("/home/Marie/x Jean.Dupont@x.fr").is_empty());
+        assert!(names("nom,prenom,ville\nMartin,Paul,Dupont\n").is_empty());
+        assert!(names("INSERT INTO t VALUES ('Martin');").is_empty());
+    }
+
+    #[test]
+    fn escaped_line_breaks_separate_words() {
+        assert_eq!(names("x\\nLaura Martin\\n"), vec!["Laura Martin"]);
+    }
+
+    #[test]
+    fn every_list_entry_is_a_capitalised_word() {
+        for (w, _) in GAZETTEER.iter() {
+            assert!(capitalised(w), "{w:?}");
+            assert!(
+                w.chars()
+                    .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'')),
+                "{w:?}"
+            );
+        }
+        assert!(GAZETTEER.len() > 4000, "{}", GAZETTEER.len());
+    }
+}
