@@ -127,8 +127,23 @@ impl<'a> RequestService<'a> {
         Ok((stored, doc.version))
     }
 
+    /// A request that may still take steps: not withdrawn by its subject.
+    fn load_live(&self, id: &str) -> Result<(StoredRequest, u64), RightsError> {
+        let (stored, version) = self.load(id)?;
+        if let Some(at) = stored.withdrawn_at {
+            return Err(RightsError::Invalid {
+                what: "request",
+                how: format!(
+                    "request {id} was withdrawn by the subject on {}; it takes no further step (open a new request)",
+                    at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            });
+        }
+        Ok((stored, version))
+    }
+
     fn load_expecting(&self, id: &str, expected: u64) -> Result<StoredRequest, RightsError> {
-        let (stored, found) = self.load(id)?;
+        let (stored, found) = self.load_live(id)?;
         if found != expected {
             return Err(RightsError::StaleVersion {
                 id: id.to_string(),
@@ -180,6 +195,8 @@ impl<'a> RequestService<'a> {
             urgency: r.urgency(now, self.config.urgency),
             identity_verified_at: r.identity().map(|(_, at)| *at),
             history: r.history().to_vec(),
+            account_closure: stored.account_closure,
+            withdrawn_at: stored.withdrawn_at,
         }
     }
 
@@ -187,6 +204,30 @@ impl<'a> RequestService<'a> {
 
     /// Receive a request now: both deadlines start at this instant.
     pub fn create(&self, new: NewRequest) -> Result<RequestView, RightsError> {
+        self.create_stored(new, false)
+    }
+
+    /// Receive an erasure request that closes the subject's account: its
+    /// erasure plan always counts the declared grace period (Art. 17 with
+    /// the provider's reactivation window), whoever computes it.
+    pub fn create_account_closure(&self, new: NewRequest) -> Result<RequestView, RightsError> {
+        if new.kind != RequestKind::Erasure {
+            return Err(RightsError::Invalid {
+                what: "account closure",
+                how: format!(
+                    "an account closure is an `erasure` request, not `{}`",
+                    new.kind.key()
+                ),
+            });
+        }
+        self.create_stored(new, true)
+    }
+
+    fn create_stored(
+        &self,
+        new: NewRequest,
+        account_closure: bool,
+    ) -> Result<RequestView, RightsError> {
         let contact = new.contact_ref.trim();
         if contact.is_empty()
             || contact.len() > MAX_CONTACT_REF
@@ -215,6 +256,8 @@ impl<'a> RequestService<'a> {
                 contact_ref: contact.to_string(),
                 identity_challenge: None,
                 new_value_challenges: BTreeMap::new(),
+                account_closure,
+                withdrawn_at: None,
             };
             match self.docs.put_doc(
                 REQUEST_KIND,
@@ -254,7 +297,7 @@ impl<'a> RequestService<'a> {
                     id: doc.id.clone(),
                     detail: e.to_string(),
                 })?;
-            if stored.request.is_open() {
+            if stored.request.is_open() && stored.withdrawn_at.is_none() {
                 open.push((urgency_key(&stored.request), stored, doc.version));
             }
         }
@@ -263,6 +306,53 @@ impl<'a> RequestService<'a> {
             .into_iter()
             .map(|(_, stored, version)| self.view(&stored, version))
             .collect())
+    }
+
+    /// Every request of `subject`, open or closed, newest first (what the
+    /// subject follows in the portal: status, receipt, both deadlines).
+    pub fn list_for_subject(&self, subject: &str) -> Result<Vec<RequestView>, RightsError> {
+        let mut mine = Vec::new();
+        for doc in self.docs.list_docs(REQUEST_KIND)? {
+            let stored: StoredRequest =
+                serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
+                    kind: "request",
+                    id: doc.id.clone(),
+                    detail: e.to_string(),
+                })?;
+            if stored.subject.as_deref() == Some(subject) {
+                mine.push(self.view(&stored, doc.version));
+            }
+        }
+        mine.sort_by(|a, b| {
+            b.received_at
+                .cmp(&a.received_at)
+                .then_with(|| b.id.cmp(&a.id))
+        });
+        Ok(mine)
+    }
+
+    /// The subject withdraws their own open request (e.g. reactivates the
+    /// account during the closure's grace period): it closes at once and
+    /// takes no further step. Only the request's own subject may do so.
+    pub fn withdraw(
+        &self,
+        id: &str,
+        expected: u64,
+        subject: &str,
+    ) -> Result<RequestView, RightsError> {
+        let mut stored = self.load_expecting(id, expected)?;
+        if stored.subject.as_deref() != Some(subject) {
+            return Err(RightsError::SubjectMismatch { id: id.to_string() });
+        }
+        if !stored.request.is_open() {
+            return Err(RightsError::Closed {
+                id: id.to_string(),
+                stage: stored.request.stage(),
+            });
+        }
+        stored.withdrawn_at = Some(self.clock.now());
+        let version = self.save(&stored, Some(expected))?;
+        Ok(self.view(&stored, version))
     }
 
     fn step(
@@ -429,7 +519,7 @@ impl<'a> RequestService<'a> {
     /// Wrong: the try is counted (and stored) and the code locks after the
     /// limit; expired, used or locked codes are refused.
     pub fn verify_identity_code(&self, id: &str, code: &str) -> Result<RequestView, RightsError> {
-        let (mut stored, version) = self.load(id)?;
+        let (mut stored, version) = self.load_live(id)?;
         let now = self.clock.now();
         let Some(challenge) = stored.identity_challenge.as_mut() else {
             return Err(RightsError::Code {
@@ -478,7 +568,7 @@ impl<'a> RequestService<'a> {
         kind: RequestKind,
         subject: &str,
     ) -> Result<(StoredRequest, u64), RightsError> {
-        let (stored, version) = self.load(id)?;
+        let (stored, version) = self.load_live(id)?;
         let r = &stored.request;
         if r.kind() != kind {
             return Err(RightsError::WrongKind {
@@ -544,11 +634,14 @@ impl<'a> RequestService<'a> {
         holdings: &SubjectHoldings,
         request: &ErasureRequest,
     ) -> Result<ErasurePlan, RightsError> {
-        self.disclosable(id, RequestKind::Erasure, &holdings.subject.id)?;
+        let (stored, _) = self.disclosable(id, RequestKind::Erasure, &holdings.subject.id)?;
+        // An account closure keeps its grace period whoever plans the erasure.
+        let mut request = request.clone();
+        request.account_closure |= stored.account_closure;
         Ok(plan_erasure(
             self.decls,
             holdings,
-            request,
+            &request,
             self.clock.now(),
         ))
     }
@@ -629,7 +722,7 @@ impl<'a> RequestService<'a> {
         new_value: &str,
         code: &str,
     ) -> Result<RequestView, RightsError> {
-        let (mut stored, version) = self.load(id)?;
+        let (mut stored, version) = self.load_live(id)?;
         let key = format!("{category}.{field}");
         let value_mac = hex::encode(
             self.config

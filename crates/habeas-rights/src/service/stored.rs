@@ -114,6 +114,14 @@ pub struct StoredRequest {
     /// Keyed `category.field`.
     #[serde(default)]
     pub new_value_challenges: BTreeMap<String, NewValueChallenge>,
+    /// An erasure request that closes the account: the declared grace
+    /// period applies to its erasure plan, whoever computes it.
+    #[serde(default)]
+    pub account_closure: bool,
+    /// When the subject withdrew the request (e.g. reactivated the account
+    /// during the grace period); a withdrawn request takes no further step.
+    #[serde(default)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 /// A request as the service shows it: both clocks computed.
@@ -139,4 +147,15 @@ pub struct RequestView {
     pub urgency: Option<Urgency>,
     pub identity_verified_at: Option<DateTime<Utc>>,
     pub history: Vec<HistoryEntry>,
+    /// An erasure request that closes the account (grace period applies).
+    pub account_closure: bool,
+    /// Withdrawn by the subject at this time: closed, nothing more is done.
+    pub withdrawn_at: Option<DateTime<Utc>>,
+}
+
+impl RequestView {
+    /// Open: neither answered, refused nor withdrawn.
+    pub fn is_open(&self) -> bool {
+        self.withdrawn_at.is_none() && !self.stage.is_closed()
+    }
 }
