@@ -86,6 +86,38 @@ pub(crate) fn street(text: &str, s: usize, e: usize, out: &mut Vec<Finding>) {
     }
 }
 
+/// Endings of compound street names in German, Dutch, Nordic, Finnish and Central European
+/// languages ("Pfarrgasse", "Kerkstraat", "Norrbyvägen", "Rautatienkatu"), ASCII-folded where
+/// the language writes them so. Only words of at least `stem + ending` letters count.
+const STREET_SUFFIXES: &[&str] = &[
+    "gasse", "straße", "strasse", "weg", "allee", "platz", "vej", "gade", "vägen", "gatan", "väg",
+    "gata", "veien", "vegen", "katu", "tie", "kuja", "laan", "straat", "gracht", "plein", "dreef",
+    "steeg", "singel", "kade", "utca", "ulica", "iela",
+];
+
+/// True when `word` (capitalised) is a compound street name by its ending.
+pub(crate) fn street_suffix(word: &str) -> bool {
+    STREET_SUFFIXES
+        .iter()
+        .any(|s| word.len() >= s.len() + 4 && word.ends_with(s))
+}
+
+/// US military and diplomatic addresses (USPS Publication 28): "PSC 5313, Box 4026 APO AA
+/// 98008", "Unit 2437 Box 6545 DPO AE 24379", "CMR 410 Box 12 APO AE 09096". Returns the end.
+pub(crate) fn military(text: &str, i: usize) -> Option<usize> {
+    static RE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"^(?:PSC|CMR|Unit) \d{1,4},? Box \d{1,5},? (?:APO|FPO|DPO) A[AEP] \d{5}\b",
+        )
+        .unwrap_or_else(|e| panic!("military address regex: {e}"))
+    });
+    let mut e = (i + 64).min(text.len());
+    while !text.is_char_boundary(e) {
+        e -= 1;
+    }
+    RE.find(&text[i..e]).map(|m| i + m.end())
+}
+
 fn is_word(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }

@@ -126,6 +126,21 @@ const CUES: &[(&str, Cue)] = &[
     ("parkway", Cue::Street),
     ("circle", Cue::Street),
     ("trail", Cue::Street),
+    ("rd", Cue::Street),
+    ("heights", Cue::Street),
+    ("gardens", Cue::Street),
+    ("crescent", Cue::Street),
+    ("highway", Cue::Street),
+    ("via", Cue::Street),
+    ("viale", Cue::Street),
+    ("piazza", Cue::Street),
+    ("corso", Cue::Street),
+    ("calle", Cue::Street),
+    ("avenida", Cue::Street),
+    ("rua", Cue::Street),
+    ("ulica", Cue::Street),
+    ("ul.", Cue::Street),
+    ("allee", Cue::Street),
 ];
 
 /// Cue indices grouped by their first two bytes (ASCII lower-cased): `index[row * 256 + b1]`

@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
-use super::columns;
+use super::{address, columns};
 use crate::finding::Finding;
 use crate::kind::PiiType;
 
@@ -213,6 +213,36 @@ const COMPANY: &[&str] = &[
 
 /// Words after which a capitalised word names a place, not a person.
 const PLACE_BEFORE: &[&str] = &[
+    "North",
+    "South",
+    "East",
+    "West",
+    "New",
+    "Nord",
+    "Sud",
+    "Est",
+    "Ouest",
+    "Sint",
+    "à",
+    "société",
+    "Société",
+    "entreprise",
+    "company",
+    "Company",
+    "firm",
+    "cabinet",
+    "Cabinet",
+    "agence",
+    "Agence",
+    "groupe",
+    "Groupe",
+    "magasin",
+    "boutique",
+    "restaurant",
+    "Restaurant",
+    "hotel",
+    "hôtel",
+    "Hôtel",
     "rue",
     "Rue",
     "avenue",
@@ -286,6 +316,34 @@ const PLACE_BEFORE: &[&str] = &[
     "parc",
     "Parc",
 ];
+
+/// "Dupont et Fils", "Smith & Sons": a firm.
+const FIRM_TAILS: &[&str] = &[
+    "et Fils", "et fils", "et Cie", "& Fils", "& Cie", "and Sons", "& Sons", "& Co",
+];
+
+/// Day and month names and abbreviations (English): with only ambiguous parts, a date.
+const DATE_WORDS: &[&str] = &[
+    "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "April", "June", "July", "August",
+];
+
+/// After the name, the rest of a place line: a French letter's "Lyon, le 3 mai" or a US
+/// town line "Springfield, IL 62704".
+fn place_line_after(rest: &str) -> bool {
+    if let Some(r) = rest.strip_prefix(", le ") {
+        return r.starts_with(|c: char| c.is_ascii_digit());
+    }
+    if let Some(r) = rest.strip_prefix(", ") {
+        let b = r.as_bytes();
+        return b.len() >= 4
+            && b[0].is_ascii_uppercase()
+            && b[1].is_ascii_uppercase()
+            && b[2] == b' '
+            && b[3].is_ascii_digit();
+    }
+    false
+}
 
 const PARTICLES: &[&str] = &[
     "de", "du", "des", "van", "von", "der", "den", "le", "la", "di", "da", "del", "della", "dos",
@@ -409,11 +467,23 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
             }
             let e = token_end(text, i);
             let tok = &text[i..e];
+            if matches!(tok, "PSC" | "CMR" | "Unit") {
+                if let Some(end) = address::military(text, i) {
+                    out.push(Finding::new(i, end, PiiType::PostalAddress, 0.85));
+                    resume = end;
+                }
+                continue;
+            }
             if tok.len() < 2 || !capitalised(tok) || !has_lower(tok) {
                 continue;
             }
             let f = flags(tok);
             if f == 0 {
+                // Not a name: a compound street name ("Kerkstraat 12", "Pfarrgasse 83")?
+                if address::street_suffix(tok) {
+                    address::street(text, i, e, out);
+                    resume = e;
+                }
                 continue;
             }
             match name_around(text, i, e, f) {
@@ -434,7 +504,12 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
 fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), usize> {
     let b = text.as_bytes();
     // Glued to an address, a path or an identifier.
-    if i > 0 && matches!(b[i - 1], b'@' | b'/' | b'_' | b'.' | b'#' | b'=' | b'&') {
+    if i > 0
+        && matches!(
+            b[i - 1],
+            b'@' | b'/' | b'_' | b'.' | b'#' | b'=' | b'&' | b'-'
+        )
+    {
         return Err(e);
     }
     let mut start = i;
@@ -496,7 +571,12 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
         let te = token_end(text, n);
         let t = &text[n..te];
         let tail_ok = matches!(&text[te..ne], "" | "." | "'s" | "’s");
-        if !tail_ok || !capitalised(t) || STOP.contains(&t) || (!has_lower(t) && t.len() < 3) {
+        if !tail_ok
+            || !capitalised(t)
+            || STOP.contains(&t)
+            || COMPANY.contains(&t)
+            || (!has_lower(t) && t.len() < 3)
+        {
             break;
         }
         let tf = flags(t);
@@ -518,12 +598,21 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
     }
     let after = text[end..].trim_start_matches([' ', ',']);
     let next = &after[..next_word_end(after, 0)];
-    if COMPANY.contains(&next) || after.starts_with('&') {
+    if COMPANY.contains(&next)
+        || COMPANY.contains(&next.trim_end_matches('.'))
+        || after.starts_with('&')
+        || FIRM_TAILS.iter().any(|t| after.starts_with(t))
+        || place_line_after(&text[end..])
+    {
+        return Err(end);
+    }
+    // Mbox "From " lines and dates: "Sun May 14", "Mon Jan 6".
+    if !firm && DATE_WORDS.iter().any(|w| text[start..end].contains(w)) {
         return Err(end);
     }
     // Glued on the right to an address, a path, an identifier.
     match b.get(end) {
-        Some(b'@' | b'/' | b'_' | b'0'..=b'9') => return Err(end),
+        Some(b'@' | b'/' | b'_' | b'-' | b'0'..=b'9') => return Err(end),
         Some(b'.') if b.get(end + 1).is_some_and(u8::is_ascii_alphanumeric) => return Err(end),
         _ => {}
     }
@@ -607,6 +696,23 @@ mod tests {
         assert!(names("/home/Marie/x Jean.Dupont@x.fr").is_empty());
         assert!(names("nom,prenom,ville\nMartin,Paul,Dupont\n").is_empty());
         assert!(names("INSERT INTO t VALUES ('Martin');").is_empty());
+    }
+
+    #[test]
+    fn compound_street_names_and_military_addresses() {
+        let mut out = Vec::new();
+        let t = "The restaurant is at Pfarrgasse 83. Return to PSC 5313, Box 4026 APO AA 98008.";
+        scan(t, &mut out);
+        let got: Vec<(PiiType, &str)> = out.iter().map(|f| (f.kind, &t[f.start..f.end])).collect();
+        assert!(got.contains(&(PiiType::PostalAddress, "PSC 5313, Box 4026 APO AA 98008")));
+        assert!(
+            got.iter()
+                .any(|(k, v)| *k == PiiType::PostalAddress && v.contains("Pfarrgasse 83"))
+        );
+        // A street-like word without a house number is not an address.
+        out.clear();
+        scan("We walked down Kerkstraat yesterday.", &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
