@@ -411,6 +411,104 @@ fn nir_context(text: &[u8], start: usize) -> bool {
 }
 
 fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> Option<Finding> {
+    planned_phone(text, s, a, b, plus).or_else(|| labelled_phone(text, s, a, b, plus))
+}
+
+/// A number that no numbering plan we hold can vouch for (a national number of another
+/// country, written without its country code, or a plan we do not check) is still a phone
+/// where the text labels it as one: "Phone: 99 479271", "call me at (021) 0706-939",
+/// "0380 7558505 office", "+41 47 421 23 09 fax". 6–13 digits (15 with `+`), confidence 0.6.
+fn labelled_phone(
+    text: &[u8],
+    s: &NumberScratch,
+    a: usize,
+    b: usize,
+    plus: bool,
+) -> Option<Finding> {
+    let groups = &s.groups[a..b];
+    let (first, last) = (groups[0], groups[groups.len() - 1]);
+    let nd = last.cend - first.cstart;
+    if nd < 6 || nd > if plus { 15 } else { 13 } {
+        return None;
+    }
+    // The whole run, not a piece of a longer number.
+    if b < s.groups.len() || a > 0 {
+        return None;
+    }
+    let mut start = first.start;
+    if start > 0 && matches!(text[start - 1], b'+' | b'(') {
+        start -= 1;
+    }
+    let end = last.end;
+    (phone_label_before(text, start) || phone_label_after(text, end))
+        .then(|| Finding::new(start, end, PiiType::Phone, 0.6))
+}
+
+/// Phone words (EN, FR, NL) ending within 24 bytes before `start`, on the same line.
+fn phone_label_before(text: &[u8], start: usize) -> bool {
+    const LABELS: &[&[u8]] = &[
+        b"phone",
+        b"tel",
+        "tél".as_bytes(),
+        b"mobile",
+        b"gsm",
+        b"fax",
+        b"cell",
+        b"portable",
+        b"call",
+        b"desk",
+        b"whatsapp",
+        b"sms",
+        b"appeler",
+        b"appelez",
+        b"bellen",
+        b"telefoon",
+    ];
+    let from = start.saturating_sub(24);
+    let ls = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |k| from + k + 1);
+    let w: Vec<u8> = text[ls..start].iter().map(u8::to_ascii_lowercase).collect();
+    LABELS.iter().any(|l| {
+        memchr::memmem::find_iter(&w, l).any(|k| {
+            let e = k + l.len();
+            (k == 0 || !w[k - 1].is_ascii_alphanumeric()) && label_gap(&w[e..])
+        })
+    })
+}
+
+/// Between a phone label and the number: punctuation, blanks and a few filler words
+/// ("Tél. :", "Phone number:", "call me at"), nothing else.
+fn label_gap(gap: &[u8]) -> bool {
+    const FILLERS: &[&[u8]] = &[
+        b"s", b"e", b"me", b"at", b"on", b"us", b"number", b"no", b"nr", b"num", b"de", b"du",
+        b"n", b"the", b"phone",
+    ];
+    gap.split(|c| !c.is_ascii_alphanumeric())
+        .all(|word| word.is_empty() || FILLERS.contains(&word))
+        && !gap
+            .iter()
+            .any(|&c| matches!(c, b'=' | b'[' | b']' | b'@' | b'/'))
+}
+
+/// "… office", "…-Fax", "… (mobile)" right after the number.
+fn phone_label_after(text: &[u8], end: usize) -> bool {
+    let rest = &text[end..(end + 12).min(text.len())];
+    let skip = rest
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'-' | b'(' | b','))
+        .unwrap_or(rest.len());
+    let w: Vec<u8> = rest[skip..].iter().map(u8::to_ascii_lowercase).collect();
+    [&b"office"[..], b"mobile", b"fax", b"home", b"work", b"cell"]
+        .iter()
+        .any(|l| w.starts_with(l) && w.get(l.len()).is_none_or(|c| !c.is_ascii_alphanumeric()))
+}
+
+fn planned_phone(
+    text: &[u8],
+    s: &mut NumberScratch,
+    a: usize,
+    b: usize,
+    plus: bool,
+) -> Option<Finding> {
     use phonenumber::country::Id;
     let groups = &s.groups[a..b];
     let first = groups[0];
@@ -576,6 +674,35 @@ mod tests {
             kinds("gsm 0470/12.34.56"),
             vec![(PiiType::Phone, "0470/12.34.56".into())]
         );
+    }
+
+    #[test]
+    fn numbers_of_unchecked_plans_are_phones_only_where_labelled() {
+        for t in [
+            "Phone: 99 479271",
+            "Please call me at (021) 0706-939 today",
+            "0380 7558505 office",
+            "+41 47 421 23 09 fax",
+            "Tél. : 0033 9 12 34",
+        ] {
+            let got = kinds(t);
+            assert!(
+                got.iter().any(|(k, _)| *k == PiiType::Phone),
+                "{t:?}: {got:?}"
+            );
+        }
+        for t in [
+            "They're not answering at 476 1626",
+            "[sms] req=313386583250 otp sent",
+            "user@telenet.be HTTP/1.1\" 301 161004",
+            "hotel 123 4567",
+        ] {
+            let got = kinds(t);
+            assert!(
+                !got.iter().any(|(k, _)| *k == PiiType::Phone),
+                "{t:?}: {got:?}"
+            );
+        }
     }
 
     #[test]
