@@ -141,6 +141,16 @@ const CUES: &[(&str, Cue)] = &[
     ("ulica", Cue::Street),
     ("ul.", Cue::Street),
     ("allee", Cue::Street),
+    ("alley", Cue::Street),
+    ("crossing", Cue::Street),
+    ("estates", Cue::Street),
+    ("junction", Cue::Street),
+    ("expressway", Cue::Street),
+    ("freeway", Cue::Street),
+    ("turnpike", Cue::Street),
+    ("ridge", Cue::Street),
+    ("mews", Cue::Street),
+    ("plaza", Cue::Street),
 ];
 
 /// Cue indices grouped by their first two bytes (ASCII lower-cased): `index[row * 256 + b1]`
