@@ -9,7 +9,9 @@
 //! CSRF, peer address), [`secret`] (the server keys, kept sealed in the vault),
 //! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
 //! (requests, breaches, journal), [`portal_auth`] (single-use codes and
-//! subject sessions) and [`portal`] (the subject's pages). Every store call
+//! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
+//! (corrections, restriction and objection, account closure, requests) and
+//! [`portal_mail`] (mail lists). Every store call
 //! runs on a blocking thread through [`UiState::run`].
 
 mod console;
@@ -17,6 +19,8 @@ mod http;
 mod page;
 mod portal;
 mod portal_auth;
+mod portal_mail;
+mod portal_rights;
 mod secret;
 mod staff;
 
@@ -152,6 +156,23 @@ pub fn routes(state: UiState) -> Router {
         .route("/portail/export.zip", get(portal::export_zip))
         .route("/portail/consentement", post(portal::consent))
         .route("/portail/deconnexion", post(portal::logout))
+        .route(
+            "/portail/corriger",
+            get(portal_rights::correct_form).post(portal_rights::correct),
+        )
+        .route("/portail/corriger/code", post(portal_rights::correct_code))
+        .route(
+            "/portail/limiter",
+            get(portal_rights::limits_form).post(portal_rights::limit),
+        )
+        .route("/portail/demandes", get(portal_rights::requests))
+        .route("/portail/compte", get(portal_rights::account))
+        .route("/portail/cloturer", post(portal_rights::close_account))
+        .route("/portail/reactiver", post(portal_rights::reactivate))
+        .route("/portail/listes", get(portal_mail::lists))
+        .route("/portail/listes/ajout", post(portal_mail::add))
+        .route("/portail/listes/retrait", post(portal_mail::remove))
+        .route("/portail/listes/marquage", post(portal_mail::tag))
         .layer(middleware::from_fn(http::security_headers))
         .with_state(state)
 }

@@ -38,11 +38,11 @@ use super::staff::{pre_session, pre_session_ok};
 pub const PORTAL_COOKIE: &str = "__Host-habeas_portal";
 
 /// The vault caller of the portal: a rights read, journaled as such.
-fn portal_caller() -> Caller {
+pub(super) fn portal_caller() -> Caller {
     Caller::operator("portal", RIGHTS_PURPOSE)
 }
 
-fn page(
+pub(super) fn page(
     lang: Lang,
     title: &str,
     path: &'static str,
@@ -62,7 +62,7 @@ fn page(
 }
 
 /// The signed-in subject and the session token, if any.
-async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(String, String)> {
+pub(super) async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(String, String)> {
     let token = cookie(headers, PORTAL_COOKIE)?.to_string();
     let t = token.clone();
     let subject = state
@@ -323,7 +323,7 @@ pub async fn enter_code(
 }
 
 /// The Art. 15 answer for the signed-in subject, in `lang`.
-fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, String> {
+pub(super) fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, String> {
     let caller = portal_caller();
     let docs = s.vault.docs(caller.clone());
     let held = holdings(&s.vault, &caller, &docs, &*s.clock, subject).map_err(|e| e.to_string())?;
@@ -391,6 +391,18 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                 li { a href="#consentements" { (lang.pick("Vos consentements", "Your consents")) } }
                 li { a href="#droits" { (lang.pick("Vos droits", "Your rights")) } }
                 li { a href="#acces" { (lang.pick("Consultations", "Accesses")) } }
+            }
+        }
+        nav aria-label=(lang.pick("Agir sur vos données", "Act on your data")) {
+            h2 { (lang.pick("Agir sur vos données", "Act on your data")) }
+            ul {
+                li { a href="/portail/corriger" { (lang.pick("Corriger une donnée", "Correct a field")) } }
+                li { a href="/portail/limiter" { (lang.pick("Limiter ou vous opposer à un traitement", "Restrict or object to a processing")) } }
+                li { a href="/portail/demandes" { (lang.pick("Suivre vos demandes", "Follow your requests")) } }
+                li { a href="/portail/compte" { (lang.pick("Fermer votre compte", "Close your account")) } }
+                @if super::portal_mail::offered(decls) {
+                    li { a href="/portail/listes" { (lang.pick("Vos listes de messagerie", "Your mail lists")) } }
+                }
             }
         }
         section aria-labelledby="donnees" {

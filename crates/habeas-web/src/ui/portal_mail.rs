@@ -1,0 +1,369 @@
+//! The portal's mail lists page (SPEC C12): a mail user sees their allow,
+//! deny and personal lists, adds and removes entries, and chooses how
+//! personal mail is marked (IMAP keyword, folder, subject tag).
+//!
+//! Why through `habeas_mail::vault_store`: the lists are personal data held
+//! in the vault (category `mail_lists`), so every read and change goes
+//! through the same store as `habeas mail` and the HTTP API — sealed,
+//! journaled under the declared mail activity, all or nothing — and a
+//! duplicate or a contradiction is refused with the library's own
+//! bilingual message. The mailbox is the one the signed-in subject's list
+//! records name; a subject holding no lists has nothing to manage here
+//! (lists are first created by the mail service, `habeas mail lists`).
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_core::declarations::Declarations;
+use habeas_core::lang::Lang;
+use habeas_engine::{EngineError, Vault};
+use habeas_mail::vault_store::{MAIL_LISTS, VaultListStore, check_category};
+use habeas_mail::{ListKind, MailListStore, Settings, StoreError, TagStyle, UserLists};
+use maud::html;
+use serde::Deserialize;
+
+use super::UiState;
+use super::http::UiLang;
+use super::page::{Area, Failure, html_response, redirect};
+use super::portal::{page, portal_caller};
+use super::portal_rights::{DoneQuery, Refused, confirmation, csrf_ok, refused_page, signed};
+
+/// Whether the declarations provide for mail lists (the home page links here).
+pub(super) fn offered(decls: &Declarations) -> bool {
+    check_category(decls).is_ok()
+}
+
+/// The store's actor in the journal.
+const ACTOR: &str = "portal";
+
+fn list_label(kind: ListKind, lang: Lang) -> &'static str {
+    match kind {
+        ListKind::Perso => lang.pick(
+            "Correspondants personnels (courrier marqué comme personnel)",
+            "Personal correspondents (mail marked as personal)",
+        ),
+        ListKind::Allow => lang.pick(
+            "Expéditeurs autorisés (jamais filtrés)",
+            "Allowed senders (never filtered)",
+        ),
+        ListKind::Deny => lang.pick("Expéditeurs refusés", "Denied senders"),
+    }
+}
+
+fn store_refused(e: StoreError) -> Refused {
+    match e {
+        // The library's message is already French / English.
+        StoreError::Lists(err) => {
+            let text = err.to_string();
+            Refused::input(text.clone(), text)
+        }
+        other => Refused::Internal(format!("mail lists: {other}")),
+    }
+}
+
+/// The signed-in subject's mailbox: the one their list records name.
+fn mailbox_of(vault: &Vault, subject: &str) -> Result<Option<String>, Refused> {
+    let view = match vault.read(&portal_caller(), subject, Some(MAIL_LISTS)) {
+        Ok(v) => v,
+        Err(EngineError::NotFound(_)) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let mailbox = view
+        .records
+        .iter()
+        .find_map(|r| r.fields.get("mailbox").and_then(|v| v.as_str()))
+        .map(str::to_string);
+    let Some(mailbox) = mailbox else {
+        return Ok(None);
+    };
+    // The store finds lists by the mailbox's blind index: it must lead
+    // back to this subject and no other, or nothing is shown or changed.
+    let found = vault.find(&portal_caller(), "email", &mailbox)?;
+    if found.as_slice() != [subject.to_string()] {
+        return Err(Refused::input(
+            "Plusieurs comptes partagent cette boîte aux lettres : contactez-nous pour gérer vos listes.",
+            "Several accounts share this mailbox: contact us to manage your lists.",
+        ));
+    }
+    Ok(Some(mailbox))
+}
+
+/// Runs `f` with the store and the subject's mailbox (None: no lists).
+fn with_lists<T>(
+    s: &UiState,
+    subject: &str,
+    f: impl FnOnce(&VaultListStore<'_>, &str) -> Result<T, Refused>,
+) -> Result<Option<T>, Refused> {
+    let Some(mailbox) = mailbox_of(&s.vault, subject)? else {
+        return Ok(None);
+    };
+    let store = VaultListStore::new(&s.vault, ACTOR, None).map_err(store_refused)?;
+    f(&store, &mailbox).map(Some)
+}
+
+/// `GET /portail/listes`.
+pub async fn lists(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return redirect("/portail", &[]);
+    };
+    if !offered(state.vault.declarations()) {
+        return Failure::NotFound.render(lang, Area::Portal);
+    }
+    let subject = who.subject.clone();
+    let loaded = state
+        .run(move |s| {
+            with_lists(s, &subject, |store, mailbox| {
+                Ok(store
+                    .load(mailbox)
+                    .map_err(store_refused)?
+                    .unwrap_or_else(|| UserLists::new(mailbox.to_string())))
+            })
+        })
+        .await;
+    let lists = match loaded {
+        Ok(Ok(l)) => l,
+        Ok(Err(r)) => return refused_page(lang, &who.csrf, "/portail", r),
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let body = html! {
+        @if let Some(m) = confirmation(lang, &q.fait) { (m) }
+        @match &lists {
+            None => {
+                p { (lang.pick(
+                    "Vous n'avez pas de listes de messagerie chez nous. Elles se créent depuis votre messagerie.",
+                    "You have no mail lists with us. They are created from your mail service."
+                )) }
+            }
+            Some(lists) => {
+                p { (lang.pick("Boîte aux lettres : ", "Mailbox: ")) strong { (lists.user) } }
+                p { (lang.pick(
+                    "Une entrée est une adresse (nom@exemple.fr) ou un domaine entier (@exemple.fr). Une même entrée ne peut figurer que dans une liste.",
+                    "An entry is an address (name@example.com) or a whole domain (@example.com). An entry can be in one list only."
+                )) }
+                @for kind in ListKind::ALL {
+                    section {
+                        h2 { (list_label(kind, lang)) }
+                        @if lists.list(kind).is_empty() {
+                            p { (lang.pick("Liste vide.", "Empty list.")) }
+                        } @else {
+                            ul {
+                                @for e in lists.list(kind) {
+                                    li {
+                                        (e.to_string()) " "
+                                        form method="post" action="/portail/listes/retrait" class="inline" {
+                                            input type="hidden" name="csrf" value=(who.csrf);
+                                            input type="hidden" name="list" value=(kind.as_str());
+                                            input type="hidden" name="entry" value=(e.to_string());
+                                            button type="submit" aria-label={ (lang.pick("Retirer ", "Remove ")) (e.to_string()) } {
+                                                (lang.pick("Retirer", "Remove"))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                section {
+                    h2 { (lang.pick("Ajouter une entrée", "Add an entry")) }
+                    form method="post" action="/portail/listes/ajout" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        label for="list" { (lang.pick("Liste", "List")) }
+                        select id="list" name="list" {
+                            @for kind in ListKind::ALL {
+                                option value=(kind.as_str()) { (list_label(kind, lang)) }
+                            }
+                        }
+                        label for="entry" { (lang.pick("Adresse ou @domaine", "Address or @domain")) }
+                        input type="text" id="entry" name="entry" required maxlength="320";
+                        button type="submit" { (lang.pick("Ajouter", "Add")) }
+                    }
+                }
+                section {
+                    h2 { (lang.pick("Marquage du courrier personnel", "How personal mail is marked")) }
+                    form method="post" action="/portail/listes/marquage" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        p {
+                            input type="checkbox" id="keyword" name="keyword" value="oui" checked[lists.settings.tag.keyword];
+                            label for="keyword" { (lang.pick("Mot-clé IMAP (ne modifie pas le message)", "IMAP keyword (leaves the message unchanged)")) }
+                        }
+                        p {
+                            label for="folder" { (lang.pick("Ranger dans le dossier (vide : non)", "File into folder (empty: no)")) }
+                            input type="text" id="folder" name="folder" value=(lists.settings.tag.folder.as_deref().unwrap_or("")) maxlength="100";
+                        }
+                        p {
+                            label for="subject" { (lang.pick("Préfixer le sujet par (vide : non ; casse la signature DKIM)", "Prefix the subject with (empty: no; breaks the DKIM signature)")) }
+                            input type="text" id="subject" name="subject" value=(lists.settings.tag.subject.as_deref().unwrap_or("")) maxlength="40";
+                        }
+                        button type="submit" { (lang.pick("Enregistrer le marquage", "Save the marking")) }
+                    }
+                }
+            }
+        }
+        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.pick("Vos listes de messagerie", "Your mail lists"),
+            "/portail/listes",
+            Some(who.csrf),
+            body,
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct EntryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    list: String,
+    #[serde(default)]
+    entry: String,
+}
+
+#[derive(Deserialize)]
+pub struct TagForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    keyword: String,
+    #[serde(default)]
+    folder: String,
+    #[serde(default)]
+    subject: String,
+}
+
+/// What a POST changes in the lists.
+enum Change {
+    Add(ListKind, String),
+    Remove(ListKind, String),
+    Tag(TagStyle),
+}
+
+async fn change(
+    state: UiState,
+    lang: Lang,
+    headers: HeaderMap,
+    csrf: String,
+    what: Result<Change, Refused>,
+) -> Response {
+    let Some(who) = signed(&state, &headers).await else {
+        return redirect("/portail", &[]);
+    };
+    if !csrf_ok(&who, &csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let what = match what {
+        Ok(w) => w,
+        Err(r) => return refused_page(lang, &who.csrf, "/portail/listes", r),
+    };
+    let subject = who.subject.clone();
+    let done = state
+        .run(move |s| {
+            with_lists(s, &subject, |store, mailbox| {
+                store.update(mailbox, |lists| -> Result<(), Refused> {
+                    match &what {
+                        Change::Add(kind, raw) => {
+                            lists.add(*kind, raw).map_err(|e| store_refused(e.into()))?;
+                        }
+                        Change::Remove(kind, raw) => {
+                            lists
+                                .remove(*kind, raw)
+                                .map_err(|e| store_refused(e.into()))?;
+                        }
+                        Change::Tag(tag) => {
+                            let settings = Settings {
+                                tag: tag.clone(),
+                                ..lists.settings.clone()
+                            };
+                            lists
+                                .set_settings(settings)
+                                .map_err(|e| store_refused(e.into()))?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(Some(()))) => redirect("/portail/listes?fait=liste", &[]),
+        Ok(Ok(None)) => refused_page(
+            lang,
+            &who.csrf,
+            "/portail/listes",
+            Refused::input(
+                "Vous n'avez pas de listes de messagerie chez nous.",
+                "You have no mail lists with us.",
+            ),
+        ),
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/listes", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+impl From<StoreError> for Refused {
+    fn from(e: StoreError) -> Self {
+        store_refused(e)
+    }
+}
+
+fn kind_of(list: &str) -> Result<ListKind, Refused> {
+    ListKind::parse(list).ok_or_else(|| {
+        Refused::input(
+            "Liste inconnue : choisissez correspondants personnels, autorisés ou refusés.",
+            "Unknown list: choose personal correspondents, allowed or denied.",
+        )
+    })
+}
+
+/// `POST /portail/listes/ajout`.
+pub async fn add(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    let what = kind_of(&form.list).map(|k| Change::Add(k, form.entry.trim().to_string()));
+    change(state, l.lang, headers, form.csrf, what).await
+}
+
+/// `POST /portail/listes/retrait`.
+pub async fn remove(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    let what = kind_of(&form.list).map(|k| Change::Remove(k, form.entry.trim().to_string()));
+    change(state, l.lang, headers, form.csrf, what).await
+}
+
+/// `POST /portail/listes/marquage`: the tag style (the library checks it:
+/// at least one style, a valid folder name and subject tag).
+pub async fn tag(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<TagForm>,
+) -> Response {
+    let text = |s: &str| {
+        let t = s.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    };
+    let what = Ok(Change::Tag(TagStyle {
+        keyword: form.keyword == "oui",
+        folder: text(&form.folder),
+        subject: text(&form.subject),
+    }));
+    change(state, l.lang, headers, form.csrf, what).await
+}

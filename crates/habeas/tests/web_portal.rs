@@ -1,0 +1,690 @@
+//! The portal's actions over real HTTP, as a subject uses them: sign in
+//! with the mailed code, then correct a field (an e-mail only after the code
+//! sent to the new address), restrict and object per purpose, close the
+//! account and reactivate it during the grace period, follow the requests,
+//! and (as a mail user) manage the allow / deny / personal lists. Each
+//! action is checked afterwards in the vault and in the request workflow
+//! (what the console and `habeas requests` list), and each bad input is
+//! refused with a precise message and changes nothing.
+
+mod vault_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use habeas_core::clock::SystemClock;
+use habeas_core::rights::{RequestKind, promised_due};
+use habeas_engine::{Caller, Vault};
+use habeas_mail::vault_store::VaultListStore;
+use habeas_mail::{ListKind, MailListStore};
+use habeas_notify::{OutboxMailer, Sender};
+use habeas_rights::service::{RequestService, RequestView, ServiceConfig};
+use habeas_rights::vault_bridge::{self, RIGHTS_PURPOSE};
+use habeas_web::ui::auth::HashParams;
+use habeas_web::ui::{UiConfig, UiState};
+use vault_support::*;
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// A browser in miniature: keeps cookies, sends forms.
+struct Client {
+    addr: String,
+    jar: Vec<(String, String)>,
+}
+
+impl Client {
+    fn request(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Answer {
+        let body = form.map(|f| {
+            f.iter()
+                .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        });
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if !self.jar.is_empty() {
+            let cookie: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            req.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
+        }
+        if let Some(b) = &body {
+            req.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = &body {
+            req.push_str(b);
+        }
+        let mut s = TcpStream::connect(&self.addr).expect("connect");
+        s.write_all(req.as_bytes()).expect("send");
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).expect("read");
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut rest = raw[split + 4..].to_vec();
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split(' ').nth(1))
+            .and_then(|c| c.parse().ok())
+            .expect("status");
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| {
+                l.split_once(':')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect();
+        if headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
+        {
+            rest = dechunk(&rest);
+        }
+        for (k, v) in &headers {
+            if k.eq_ignore_ascii_case("set-cookie")
+                && let Some((name, value)) = v.split(';').next().and_then(|c| c.split_once('='))
+            {
+                self.jar.retain(|(n, _)| n != name);
+                if !value.is_empty() {
+                    self.jar.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+        Answer {
+            status,
+            headers,
+            body: rest,
+        }
+    }
+
+    fn get(&mut self, path: &str) -> Answer {
+        self.request("GET", path, None)
+    }
+
+    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.request("POST", path, Some(form))
+    }
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = b.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&b[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.extend_from_slice(&b[end + 2..end + 2 + size]);
+        b = &b[end + 2 + size + 2..];
+    }
+    out
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The value of the first hidden input `name` in `page`.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in:\n{page}"));
+    let rest = &page[at + marker.len()..];
+    rest[..rest.find('"').expect("quote")].to_string()
+}
+
+/// The value of hidden input `name` in the form that holds `anchor`.
+fn hidden_near(page: &str, anchor: &str, name: &str) -> String {
+    let at = page
+        .find(anchor)
+        .unwrap_or_else(|| panic!("no {anchor} in:\n{page}"));
+    let start = page[..at].rfind("<form").expect("form start");
+    let end = at + page[at..].find("</form>").expect("form end");
+    hidden(&page[start..end], name)
+}
+
+struct Site {
+    dir: tempfile::TempDir,
+    addr: String,
+    vault: Arc<Vault>,
+    _rt: tokio::runtime::Runtime,
+}
+
+const CLAIRE: &str = "claire.fictive@example.org";
+
+fn start_site() -> Site {
+    let dir = project();
+    let lines = [
+        r#"{"subject_ref":"c","category":"contact","source":"form","fields":{"email":"claire.fictive@example.org","postal_address":"12 rue de l'Église, Lyon","country":"FR"}}"#,
+        r#"{"subject_ref":"c","category":"support","source":"form","fields":{"ticket_id":"T-77","subject":"Accès FTP","body":"Je n'arrive plus à me connecter."}}"#,
+    ];
+    std::fs::write(dir.path().join("claire.jsonl"), lines.join("\n") + "\n").expect("jsonl");
+    let (code, _, err) = run(dir.path(), &["import", "claire.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+    let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("open vault"));
+    std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
+    let mailer = OutboxMailer::new(
+        dir.path().join("outbox"),
+        Sender::new("Hébergix <privacy@example.org>", None).expect("sender"),
+    )
+    .expect("mailer");
+    let mut config = UiConfig::new("https://habeas.test");
+    config.auth.hashing = HashParams::TEST_ONLY;
+    let state = UiState::open(
+        Arc::clone(&vault),
+        Arc::new(mailer),
+        Arc::new(SystemClock),
+        config,
+    )
+    .expect("ui state");
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let v = Arc::clone(&vault);
+    rt.spawn(
+        async move { habeas_web::serve_with_ui(listener, v, state, std::future::pending()).await },
+    );
+    Site {
+        dir,
+        addr,
+        vault,
+        _rt: rt,
+    }
+}
+
+impl Site {
+    fn outbox(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    fn client(&self) -> Client {
+        Client {
+            addr: self.addr.clone(),
+            jar: Vec::new(),
+        }
+    }
+
+    fn subject_of(&self, address: &str) -> Vec<String> {
+        self.vault
+            .find(&caller(), "email", address)
+            .expect("find by e-mail")
+    }
+
+    /// The request workflow as the console and `habeas requests` see it.
+    fn requests<T>(&self, f: impl FnOnce(&RequestService<'_>) -> T) -> T {
+        let key = vault_bridge::code_key(&self.vault, &caller()).expect("code key");
+        let docs = self.vault.docs(caller());
+        let svc = RequestService::new(
+            &docs,
+            &SystemClock,
+            self.vault.declarations(),
+            ServiceConfig::new(key),
+        );
+        f(&svc)
+    }
+
+    fn requests_of(&self, subject: &str) -> Vec<RequestView> {
+        self.requests(|s| s.list_for_subject(subject).expect("list"))
+    }
+
+    /// Signs in with the code mailed to `address`; the client holds the session.
+    fn sign_in(&self, address: &str) -> (Client, String) {
+        let mut c = self.client();
+        let csrf = hidden(&c.get("/portail").text(), "csrf");
+        let before = mails(&self.outbox()).len();
+        let page = c.post("/portail/connexion", &[("csrf", &csrf), ("email", address)]);
+        assert_eq!(page.status, 200);
+        let sent = mails(&self.outbox());
+        assert_eq!(sent.len(), before + 1, "a sign-in code for {address}");
+        let code = code_in(sent.last().expect("mail"));
+        let challenge = hidden(&page.text(), "challenge");
+        let r = c.post(
+            "/portail/code",
+            &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let home = c.get("/portail").text();
+        let token = hidden(&home, "csrf");
+        (c, token)
+    }
+}
+
+fn caller() -> Caller {
+    Caller::operator("test", RIGHTS_PURPOSE)
+}
+
+/// The `.eml` files in the outbox, oldest first, decoded.
+fn mails(dir: &Path) -> Vec<String> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    names.sort();
+    names
+        .into_iter()
+        .map(|p| {
+            let raw = std::fs::read_to_string(p).expect("read eml");
+            raw.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
+}
+
+/// The 8-digit code in a mail.
+fn code_in(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("an 8-digit code")
+        .to_string()
+}
+
+fn contact_field(site: &Site, subject: &str, field: &str) -> String {
+    let view = site
+        .vault
+        .read(&caller(), subject, Some("contact"))
+        .expect("read contact");
+    view.records[0].fields[field]
+        .as_str()
+        .expect("text")
+        .to_string()
+}
+
+#[test]
+fn a_subject_corrects_a_field_and_an_email_only_after_the_new_address_confirms() {
+    let site = start_site();
+    let subject = site.subject_of(CLAIRE).pop().expect("claire");
+    let (mut c, csrf) = site.sign_in(CLAIRE);
+    let home = c.get("/portail").text();
+    for link in [
+        "/portail/corriger",
+        "/portail/limiter",
+        "/portail/demandes",
+        "/portail/compte",
+    ] {
+        assert!(home.contains(link), "home links to {link}");
+    }
+
+    let form = c.get("/portail/corriger");
+    assert_eq!(form.status, 200);
+    let page = form.text();
+    assert!(page.contains("<html lang=\"fr\">") && page.contains("<label for="));
+    let anchor = "name=\"field\" value=\"postal_address\"";
+    let record = hidden_near(&page, anchor, "record");
+
+    // A forged form and an unknown field change nothing, and no request is made.
+    let r = c.post(
+        "/portail/corriger",
+        &[
+            ("csrf", "forged"),
+            ("category", "contact"),
+            ("record", &record),
+            ("field", "postal_address"),
+            ("value", "1 place Bellecour, Lyon"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    let r = c.post(
+        "/portail/corriger",
+        &[
+            ("csrf", &csrf),
+            ("category", "contact"),
+            ("record", &record),
+            ("field", "shoe_size"),
+            ("value", "38"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    let text = r.text();
+    assert!(text.contains("shoe_size"), "{text}");
+    assert!(
+        text.contains("Rien n&#39;a été modifié") || text.contains("Rien n'a été modifié"),
+        "{text}"
+    );
+    assert!(site.requests_of(&subject).is_empty(), "no request recorded");
+    assert_eq!(
+        contact_field(&site, &subject, "postal_address"),
+        "12 rue de l'Église, Lyon"
+    );
+
+    // An ordinary field: applied at once, the request recorded and closed.
+    let r = c.post(
+        "/portail/corriger",
+        &[
+            ("csrf", &csrf),
+            ("category", "contact"),
+            ("record", &record),
+            ("field", "postal_address"),
+            ("value", "1 place Bellecour, Lyon"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(
+        r.header("location"),
+        Some("/portail/corriger?fait=correction")
+    );
+    assert!(
+        c.get("/portail/corriger?fait=correction")
+            .text()
+            .contains("Votre donnée est corrigée")
+    );
+    assert_eq!(
+        contact_field(&site, &subject, "postal_address"),
+        "1 place Bellecour, Lyon"
+    );
+    let listed = site.requests_of(&subject);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].kind, RequestKind::Rectification);
+    assert!(!listed[0].is_open(), "carried out");
+
+    // The e-mail (a critical identifier): a code goes to the new address,
+    // the old one stays until the code comes back.
+    let new = "claire.nouvelle@example.org";
+    let before = mails(&site.outbox()).len();
+    let pending = c.post(
+        "/portail/corriger",
+        &[
+            ("csrf", &csrf),
+            ("category", "contact"),
+            ("record", &record),
+            ("field", "email"),
+            ("value", new),
+        ],
+    );
+    assert_eq!(pending.status, 202, "{}", pending.text());
+    let sent = mails(&site.outbox());
+    assert_eq!(sent.len(), before + 1);
+    assert!(
+        sent.last().unwrap().contains(new),
+        "code sent to the new address"
+    );
+    let code = code_in(sent.last().unwrap());
+    assert_eq!(contact_field(&site, &subject, "email"), CLAIRE);
+    let page = pending.text();
+    let request = hidden(&page, "request");
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let step = |c: &mut Client, code: &str, value: &str| {
+        c.post(
+            "/portail/corriger/code",
+            &[
+                ("csrf", &csrf),
+                ("request", &request),
+                ("category", "contact"),
+                ("record", &record),
+                ("field", "email"),
+                ("value", value),
+                ("code", code),
+            ],
+        )
+    };
+    let r = step(&mut c, wrong, new);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("Code erroné"));
+    // The right code for another value than the one it was sent to: refused.
+    let r = step(&mut c, &code, "intrus@example.net");
+    assert_eq!(r.status, 422);
+    assert_eq!(contact_field(&site, &subject, "email"), CLAIRE);
+    let r = step(&mut c, &code, new);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(contact_field(&site, &subject, "email"), new);
+    assert_eq!(site.subject_of(new), [subject.clone()], "re-indexed");
+    assert!(site.subject_of(CLAIRE).is_empty(), "old address gone");
+    let listed = site.requests_of(&subject);
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|v| !v.is_open()));
+
+    // The requests page lists both, with receipt and legal deadline.
+    let page = c.get("/portail/demandes").text();
+    assert_eq!(page.matches("Droit de rectification").count(), 2, "{page}");
+    assert!(page.contains("Délai légal") && page.contains("traitée"));
+    // The new address signs in.
+    site.sign_in(new);
+}
+
+#[test]
+fn a_subject_restricts_and_objects_per_purpose_and_the_vault_enforces_it() {
+    let site = start_site();
+    let subject = site.subject_of(CLAIRE).pop().expect("claire");
+    let (mut c, csrf) = site.sign_in(CLAIRE);
+    let page = c.get("/portail/limiter").text();
+    let restrictable = hidden_near(&page, "value=\"restrict\"", "purpose");
+
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", "PA-9999"),
+            ("action", "restrict"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("ne porte pas sur vos données"));
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", &restrictable),
+            ("action", "pause"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(site.requests_of(&subject).is_empty(), "nothing recorded");
+
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", &restrictable),
+            ("action", "restrict"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
+    assert!(limits.restricted.contains(&restrictable));
+    // A request with its clock, open for staff (it shows in the console).
+    let open = site.requests(|s| s.list_open().expect("open"));
+    let restriction = open
+        .iter()
+        .find(|v| v.subject.as_deref() == Some(subject.as_str()))
+        .expect("in the open list");
+    assert_eq!(restriction.kind, RequestKind::Restriction);
+    assert!(restriction.identity_verified_at.is_some());
+    let page = c.get("/portail/demandes?fait=limitation").text();
+    assert!(page.contains("La limitation est en vigueur"));
+    assert!(
+        c.get("/portail/limiter")
+            .text()
+            .contains("limité à votre demande")
+    );
+
+    // An objection, where the page offers one.
+    let page = c.get("/portail/limiter").text();
+    if page.contains("value=\"object\"") {
+        let objectable = hidden_near(&page, "value=\"object\"", "purpose");
+        let r = c.post(
+            "/portail/limiter",
+            &[
+                ("csrf", &csrf),
+                ("purpose", &objectable),
+                ("action", "object"),
+            ],
+        );
+        assert_eq!(r.status, 303, "{}", r.text());
+        let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
+        assert!(limits.objections.contains_key(&objectable));
+        assert_eq!(site.requests_of(&subject).len(), 2);
+    }
+}
+
+#[test]
+fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
+    let site = start_site();
+    let subject = site.subject_of(CLAIRE).pop().expect("claire");
+    let (mut c, csrf) = site.sign_in(CLAIRE);
+    let decls = site.vault.declarations();
+    let grace = decls
+        .account_closure_grace()
+        .expect("the demo declares a grace");
+    let page = c.get("/portail/compte").text();
+    assert!(page.contains("Délai de grâce déclaré"), "{page}");
+    let expected = promised_due(grace, chrono::Utc::now(), decls.holiday_calendar());
+    assert!(
+        page.contains(&expected.format("%Y-%m-%d").to_string()),
+        "final date shown: {page}"
+    );
+
+    let r = c.post("/portail/cloturer", &[("csrf", &csrf)]);
+    assert_eq!(r.status, 422, "the confirmation box is required");
+    assert!(site.requests_of(&subject).is_empty());
+    let r = c.post("/portail/cloturer", &[("csrf", &csrf), ("confirm", "oui")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    let page = c.get("/portail/compte?fait=fermeture").text();
+    assert!(page.contains("Fermeture en cours") && page.contains("Réactiver mon compte"));
+    let closure = site.requests_of(&subject).pop().expect("closure request");
+    assert_eq!(closure.kind, RequestKind::Erasure);
+    assert!(closure.account_closure && closure.is_open());
+    assert!(
+        site.requests(|s| s.list_open().expect("open"))
+            .iter()
+            .any(|v| v.id == closure.id),
+        "the console sees it"
+    );
+    let r = c.post("/portail/cloturer", &[("csrf", &csrf), ("confirm", "oui")]);
+    assert_eq!(r.status, 422, "asked once");
+
+    let request = hidden_near(&page, "Réactiver mon compte", "request");
+    let r = c.post(
+        "/portail/reactiver",
+        &[("csrf", "forged"), ("request", &request)],
+    );
+    assert_eq!(r.status, 403);
+    let r = c.post(
+        "/portail/reactiver",
+        &[("csrf", &csrf), ("request", &request)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let closure = site.requests_of(&subject).pop().expect("closure request");
+    assert!(closure.withdrawn_at.is_some() && !closure.is_open());
+    assert!(
+        site.requests(|s| s.list_open().expect("open"))
+            .iter()
+            .all(|v| v.id != closure.id),
+        "gone from the console"
+    );
+    let page = c.get("/portail/compte?fait=reactivation").text();
+    assert!(page.contains("Votre compte est réactivé") && page.contains("Fermer mon compte"));
+    assert!(c.get("/portail/demandes").text().contains("retirée le"));
+    // The data is untouched.
+    assert_eq!(contact_field(&site, &subject, "email"), CLAIRE);
+}
+
+#[test]
+fn a_mail_user_manages_lists_and_contradictions_are_refused_with_the_library_message() {
+    let site = start_site();
+    let marc = "marc.fictif@example.org";
+    let store = VaultListStore::new(&site.vault, "test", None).expect("store");
+    store
+        .update(marc, |l| {
+            l.add(ListKind::Perso, "maman@famille.example")
+                .map_err(habeas_mail::StoreError::from)
+        })
+        .expect("seed lists");
+    let (mut c, csrf) = site.sign_in(marc);
+    assert!(c.get("/portail").text().contains("/portail/listes"));
+    let page = c.get("/portail/listes").text();
+    assert!(page.contains("maman@famille.example"), "{page}");
+
+    let r = c.post(
+        "/portail/listes/ajout",
+        &[
+            ("csrf", &csrf),
+            ("list", "allow"),
+            ("entry", "@club.example"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = c.post(
+        "/portail/listes/ajout",
+        &[
+            ("csrf", &csrf),
+            ("list", "deny"),
+            ("entry", "maman@famille.example"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("contradiction"), "{}", r.text());
+    let r = c.post(
+        "/portail/listes/ajout",
+        &[
+            ("csrf", "forged"),
+            ("list", "deny"),
+            ("entry", "spam@x.example"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    let lists = store.load(marc).expect("load").expect("lists");
+    assert!(lists.deny.is_empty(), "refusals changed nothing");
+    assert_eq!(lists.allow.len(), 1);
+
+    let r = c.post(
+        "/portail/listes/retrait",
+        &[
+            ("csrf", &csrf),
+            ("list", "perso"),
+            ("entry", "maman@famille.example"),
+        ],
+    );
+    assert_eq!(r.status, 303);
+    // No tag style at all: refused by the library.
+    let r = c.post(
+        "/portail/listes/marquage",
+        &[("csrf", &csrf), ("folder", ""), ("subject", "")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("au moins un marquage"));
+    let r = c.post(
+        "/portail/listes/marquage",
+        &[("csrf", &csrf), ("keyword", "oui"), ("folder", "Perso")],
+    );
+    assert_eq!(r.status, 303);
+    let lists = store.load(marc).expect("load").expect("lists");
+    assert!(lists.perso.is_empty());
+    assert_eq!(lists.settings.tag.folder.as_deref(), Some("Perso"));
+    assert!(lists.settings.tag.keyword);
+}
