@@ -22,7 +22,9 @@
 mod batch;
 pub mod conformance;
 pub mod conformance_commit;
+pub mod conformance_incident;
 mod error;
+mod incident;
 pub mod migrations;
 mod model;
 pub mod postgres;
@@ -37,6 +39,7 @@ pub use batch::{
     JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit,
 };
 pub use error::{Result, StoreError};
+pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};
 pub use model::*;
 
 /// The data store. All methods are synchronous and safe to call from many threads.
@@ -148,6 +151,13 @@ pub trait Store: Send + Sync {
     /// `limit`.
     fn list_docs(&self, kind: &str, after_id: Option<&str>, limit: usize)
     -> Result<Vec<StoredDoc>>;
+
+    // ---- incidents ----
+    /// Link the records of `window.category` collected in `[window.from, window.to]` to a
+    /// security incident: set `incident_linked` and replace `retention_due` by what `due`
+    /// returns, in one transaction (see [`incident`](crate::IncidentWindow)). Records already
+    /// linked are left as they are. High-volume (partitioned) rows are not touched.
+    fn link_incident(&self, window: &IncidentWindow, due: IncidentDue) -> Result<IncidentLinked>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

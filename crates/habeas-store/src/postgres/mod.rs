@@ -8,6 +8,7 @@
 //! `synchronous_commit` (keep it `on`: RELIABILITY.md §1.6).
 
 mod batch;
+mod incident;
 mod keys;
 mod pool;
 mod store;

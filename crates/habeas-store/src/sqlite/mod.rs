@@ -8,6 +8,7 @@
 //! Use a local disk: SQLite on a network file system corrupts or locks (STYLE.md (d) 7).
 
 mod batch;
+mod incident;
 mod keys;
 mod rows;
 mod store;

@@ -1,0 +1,116 @@
+//! Conformance check for [`crate::Store::link_incident`]: only the category's records inside
+//! the window (both ends included) are linked, their due date is the one the engine's rule
+//! gives, records already linked are counted apart and left alone, and a second call changes
+//! nothing.
+#![allow(clippy::missing_panics_doc)]
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+use crate::conformance::{Fixture, day, record, subject};
+use crate::model::*;
+use crate::{IncidentDue, IncidentLinked, IncidentWindow};
+
+fn unlinked(id: &str, category: &str, collected_day: i64) -> Record {
+    let mut r = record(
+        id,
+        "s-1",
+        category,
+        collected_day,
+        Some(collected_day + 365),
+    );
+    r.incident_linked = false;
+    r
+}
+
+/// Incident links: window bounds, category, recomputed due date, idempotence.
+pub fn link_incident(f: &Fixture) {
+    let s = &f.store;
+    s.create_subject(&subject("s-1", SubjectStatus::Active))
+        .expect("create subject");
+    let mut pre = unlinked("r-pre", "security", 12);
+    pre.incident_linked = true;
+    s.insert_records(vec![
+        unlinked("r-before", "security", 9),
+        unlinked("r-first", "security", 10),
+        unlinked("r-mid", "security", 15),
+        unlinked("r-last", "security", 20),
+        unlinked("r-after", "security", 21),
+        unlinked("r-other", "support", 15),
+        pre,
+    ])
+    .expect("insert records");
+    // The engine's rule stand-in: three years after collection once linked.
+    let due: IncidentDue = Arc::new(|collected, _events| Some(collected + Duration::days(1095)));
+    let window = IncidentWindow {
+        category: "security".into(),
+        from: day(10),
+        to: day(20),
+    };
+    let done = s.link_incident(&window, due.clone()).expect("link");
+    assert_eq!(
+        done,
+        IncidentLinked {
+            linked: 3,
+            already: 1
+        },
+        "link_incident: the three unlinked records of the window, the linked one counted apart"
+    );
+    let get = |id: &str| s.get_record(id).expect("get").expect("record exists");
+    for (id, d) in [("r-first", 10), ("r-mid", 15), ("r-last", 20)] {
+        let r = get(id);
+        assert!(r.incident_linked, "link_incident: {id} linked");
+        assert_eq!(
+            r.retention_due,
+            Some(day(d) + Duration::days(1095)),
+            "link_incident: {id} due date recomputed"
+        );
+        assert_eq!(
+            r.sealed,
+            format!("sealed:{id}").into_bytes(),
+            "sealed untouched"
+        );
+    }
+    for (id, d) in [("r-before", 9), ("r-after", 21), ("r-other", 15)] {
+        let r = get(id);
+        assert!(
+            !r.incident_linked,
+            "link_incident: {id} is outside and stays unlinked"
+        );
+        assert_eq!(
+            r.retention_due,
+            Some(day(d + 365)),
+            "link_incident: {id} keeps its date"
+        );
+    }
+    assert_eq!(
+        get("r-pre").retention_due,
+        Some(day(12 + 365)),
+        "link_incident: an already linked record is left as it is"
+    );
+    // The due listing sees the change at once.
+    let due_now = s
+        .due_records(&DueQuery {
+            due_by: day(400),
+            category: Some("security".into()),
+            after: None,
+            limit: 100,
+        })
+        .expect("due");
+    let ids: Vec<&str> = due_now.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["r-before", "r-pre", "r-after"],
+        "link_incident: due listing"
+    );
+    let again = s.link_incident(&window, due).expect("link again");
+    assert_eq!(
+        again,
+        IncidentLinked {
+            linked: 0,
+            already: 4
+        },
+        "link_incident: a second call changes nothing"
+    );
+}

@@ -1,0 +1,50 @@
+//! [`crate::Store::link_incident`] on PostgreSQL: one transaction that locks the window's rows
+//! of the category (`FOR UPDATE`), then updates each unlinked one.
+
+use ::postgres::Client;
+
+use crate::error::{Result, StoreError};
+use crate::incident::{IncidentDue, IncidentLinked, IncidentWindow};
+use crate::model::EventDates;
+use crate::time::{from_micros, opt_from_micros, to_micros};
+
+pub fn link(c: &mut Client, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
+    let mut tx = c.transaction()?;
+    let rows = tx.query(
+        "SELECT id, collected_at, last_interaction, contract_end, account_closure, custom_events, \
+         incident_linked FROM records WHERE category = $1 AND collected_at >= $2 AND collected_at <= $3 \
+         ORDER BY id FOR UPDATE",
+        &[&w.category, &to_micros(w.from), &to_micros(w.to)],
+    )?;
+    let mut done = IncidentLinked::default();
+    let mut updates: Vec<(String, Option<i64>)> = Vec::new();
+    for r in &rows {
+        if r.try_get::<_, bool>(6)? {
+            done.already += 1;
+            continue;
+        }
+        let custom: String = r.try_get(5)?;
+        let events = EventDates {
+            last_interaction: opt_from_micros(r.try_get(2)?, "records")?,
+            contract_end: opt_from_micros(r.try_get(3)?, "records")?,
+            account_closure: opt_from_micros(r.try_get(4)?, "records")?,
+            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
+                table: "records",
+                detail: e.to_string(),
+            })?,
+        };
+        let collected = from_micros(r.try_get(1)?, "records")?;
+        updates.push((r.try_get(0)?, due(collected, &events).map(to_micros)));
+    }
+    if !updates.is_empty() {
+        let stmt = tx.prepare(
+            "UPDATE records SET incident_linked = TRUE, retention_due = $2 WHERE id = $1",
+        )?;
+        for (id, new_due) in &updates {
+            tx.execute(&stmt, &[id, new_due])?;
+        }
+    }
+    tx.commit()?;
+    done.linked = updates.len() as u64;
+    Ok(done)
+}
