@@ -153,6 +153,8 @@ pub struct AuthConfig {
     pub issuer: String,
     /// Minimum password length in characters (ASVS V6.2.1 asks 8, recommends 15).
     pub password_min_chars: usize,
+    /// Which roles may take which console workflow action.
+    pub console: crate::console::ConsolePolicy,
 }
 
 impl Default for AuthConfig {
@@ -167,6 +169,7 @@ impl Default for AuthConfig {
             pool_queue: 8,
             issuer: "Habeas".into(),
             password_min_chars: 12,
+            console: crate::console::ConsolePolicy::default(),
         }
     }
 }

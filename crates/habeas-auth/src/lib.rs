@@ -19,7 +19,8 @@
 //! - [`staff`], [`login`], [`session`]: the use cases;
 //! - [`cookie`], [`csrf`], [`gate`]: what the HTTP layer sets and checks, and
 //!   which pages a session may open at its stage;
-//! - [`authz`]: the authorisation matrix over core's access policy, with the deny event.
+//! - [`authz`]: the authorisation matrix over core's access policy, with the deny event;
+//! - [`console`]: which roles may take which console workflow action.
 //!
 //! The service methods block (argon2id runs on the pool and the caller waits
 //! for its answer): call them from a blocking thread in async code.
@@ -27,6 +28,7 @@
 pub mod account;
 pub mod authz;
 pub mod config;
+pub mod console;
 pub mod cookie;
 pub mod csrf;
 pub mod error;
@@ -49,6 +51,7 @@ pub use authz::{
     AccessDenied, AccessQuery, DenyHook, DenyReason, StaffAccess, authorise, authorise_and_report,
     role_allows,
 };
+pub use console::{ConsoleAction, ConsolePolicy};
 pub use config::{AuthConfig, HashParams, LockoutPolicy, MfaPolicy, SessionPolicy, ThrottleRule};
 pub use csrf::{CsrfKey, CsrfMismatch};
 pub use error::AuthError;
