@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod held;
 pub mod rectification;
+pub mod request_limits;
 pub mod service;
 pub mod vault_bridge;
 pub mod verification;

@@ -694,45 +694,13 @@ fn apply_limits(
     request: &habeas_rights::service::RequestView,
     purposes: &[String],
 ) -> anyhow::Result<()> {
-    let limiting = matches!(
-        request.kind,
-        RequestKind::Restriction | RequestKind::Objection
-    );
-    if !limiting {
-        if !purposes.is_empty() {
-            bail!(
-                "--purposes ne vaut que pour une demande de limitation ou d'opposition / --purposes only applies to a restriction or objection request"
-            );
-        }
-        return Ok(());
-    }
-    if purposes.is_empty() {
-        bail!(
-            "indiquez les finalités concernées avec --purposes PA-…,PA-… (art. 18 / 21) / name the purposes concerned with --purposes PA-…,PA-… (Art. 18 / 21)"
-        );
-    }
-    let subject = request.subject.as_deref().ok_or_else(|| {
-        anyhow!("la demande ne désigne pas de personne / the request names no subject")
-    })?;
-    if let Some(unknown) = purposes
-        .iter()
-        .find(|p| vault.declarations().activity(p).is_none())
-    {
-        bail!(
-            "--purposes: « {unknown} » n'est pas une activité déclarée / `{unknown}` is not a declared activity"
-        );
-    }
-    for purpose in purposes {
-        if request.kind == RequestKind::Restriction {
-            vault.set_restriction(caller, subject, purpose, true)?;
-        } else {
-            vault.set_objection(
-                caller,
-                subject,
-                purpose,
-                Some(habeas_core::rights::policy::ObjectionStatus::Active),
-            )?;
-        }
-    }
-    Ok(())
+    use habeas_rights::request_limits::{LimitsError, apply_request_limits};
+    apply_request_limits(vault, caller, request, purposes).map_err(|e| match e {
+        LimitsError::Engine(e) => e.into(),
+        e => anyhow!(
+            "--purposes: {} / {}",
+            e.describe(Lang::Fr),
+            e.describe(Lang::En)
+        ),
+    })
 }
