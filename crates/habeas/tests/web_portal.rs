@@ -186,6 +186,7 @@ fn start_site() -> Site {
     let lines = [
         r#"{"subject_ref":"c","category":"contact","source":"form","fields":{"email":"claire.fictive@example.org","postal_address":"12 rue de l'Église, Lyon","country":"FR"}}"#,
         r#"{"subject_ref":"c","category":"support","source":"form","fields":{"ticket_id":"T-77","subject":"Accès FTP","body":"Je n'arrive plus à me connecter."}}"#,
+        r#"{"subject_ref":"c","category":"prospect_contact","source":"import","fields":{"name":"Claire Fictive","job_title":"DSI","company":"Fictive SARL","email":"claire.pro@example.org"}}"#,
     ];
     std::fs::write(dir.path().join("claire.jsonl"), lines.join("\n") + "\n").expect("jsonl");
     let (code, _, err) = run(dir.path(), &["import", "claire.jsonl", "--quiet"]);
@@ -533,23 +534,55 @@ fn a_subject_restricts_and_objects_per_purpose_and_the_vault_enforces_it() {
             .contains("limité à votre demande")
     );
 
-    // An objection, where the page offers one.
+    // Objection does not apply to a processing under contract (Art. 21(1)).
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", "PA-0001"),
+            ("action", "object"),
+        ],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text().contains("ne s&#39;y applique pas") || r.text().contains("ne s'y applique pas")
+    );
+    // Direct marketing (PA-0007): the objection is absolute, carried out at once.
     let page = c.get("/portail/limiter").text();
-    if page.contains("value=\"object\"") {
-        let objectable = hidden_near(&page, "value=\"object\"", "purpose");
-        let r = c.post(
-            "/portail/limiter",
-            &[
-                ("csrf", &csrf),
-                ("purpose", &objectable),
-                ("action", "object"),
-            ],
-        );
-        assert_eq!(r.status, 303, "{}", r.text());
-        let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
-        assert!(limits.objections.contains_key(&objectable));
-        assert_eq!(site.requests_of(&subject).len(), 2);
-    }
+    assert!(
+        page.contains("M&#39;opposer à la prospection")
+            || page.contains("M'opposer à la prospection")
+    );
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", "PA-0007"),
+            ("action", "object"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
+    assert!(limits.objections.contains_key("PA-0007"));
+    let marketing = Caller::operator("crm", "PA-0007");
+    assert!(
+        site.vault
+            .read(&marketing, &subject, Some("prospect_contact"))
+            .is_err(),
+        "the vault refuses marketing reads after the objection"
+    );
+    let mine = site.requests_of(&subject);
+    assert_eq!(mine.len(), 2);
+    let objection = mine
+        .iter()
+        .find(|v| v.kind == RequestKind::Objection)
+        .expect("objection request");
+    assert!(!objection.is_open(), "Art. 21(3): done at once");
+    assert!(
+        c.get("/portail/demandes?fait=opposition")
+            .text()
+            .contains("Votre opposition est en vigueur")
+    );
 }
 
 #[test]
