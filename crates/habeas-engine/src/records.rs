@@ -18,6 +18,25 @@ use crate::error::{EngineError, Refusal, Result};
 use crate::validate::{self, RecordInput};
 use crate::vault::{Prepared, Receipt, Stored, Vault, shredded};
 
+/// A rectification corrects values, not history: the collection date and
+/// the retention event dates (last interaction, contract end, account
+/// closure, custom events) the input does not give are kept from the stored
+/// record, and an incident link stays. Otherwise correcting a typo would
+/// restart or cancel the retention clock (Art. 5(1)(e)) and drop the
+/// Art. 33(5) incident documentation period.
+fn keep_history(input: &mut RecordInput, stored: &Record) {
+    input.collected_at = input.collected_at.or(Some(stored.collected_at));
+    let ev = &mut input.events;
+    let old = &stored.events;
+    ev.last_interaction = ev.last_interaction.or(old.last_interaction);
+    ev.contract_end = ev.contract_end.or(old.contract_end);
+    ev.account_closure = ev.account_closure.or(old.account_closure);
+    for (name, at) in &old.custom {
+        ev.events.entry(name.clone()).or_insert(*at);
+    }
+    ev.incident_linked |= stored.incident_linked;
+}
+
 impl Vault {
     /// The stored record `record_id` of `subject` (not found when it belongs
     /// to someone else, so ids cannot be probed across subjects).
@@ -140,7 +159,9 @@ impl Vault {
 
     /// Replace one record's content (rectification, Art. 16): the input is
     /// validated like a new record of the same category, the retention due
-    /// date and blind indexes are recomputed, the record keeps its id.
+    /// date and blind indexes are recomputed, the record keeps its id, its
+    /// collection date and its retention event dates unless the input gives
+    /// new ones.
     pub fn replace_record(
         &self,
         caller: &Caller,
@@ -165,6 +186,8 @@ impl Vault {
             ));
         }
         let now = self.now();
+        let mut input = input;
+        keep_history(&mut input, &record);
         let valid = validate::validate(&self.decls, input, now)?;
         let purpose = self.authorize(caller, "rectify", Some(subject), &category)?;
         let dek = self

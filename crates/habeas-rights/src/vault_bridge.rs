@@ -255,9 +255,10 @@ pub fn record_fields(
 
 /// Apply a ready rectification (Art. 16): the record keeps its id, source,
 /// purposes and collection date; the changed fields take their new values;
-/// the engine re-validates, reseals and re-indexes it (blind indexes follow).
-/// Limit: the record's retention event dates are not readable back from the
-/// engine, so they are not carried over.
+/// the engine re-validates, reseals and re-indexes it (blind indexes follow)
+/// and keeps its retention event dates (last interaction, contract end,
+/// account closure, custom events, incident link), so the retention clock
+/// does not restart (`Vault::replace_record`).
 pub fn apply_rectification(
     vault: &Vault,
     caller: &Caller,
