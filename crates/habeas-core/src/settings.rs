@@ -44,6 +44,22 @@ pub struct Settings {
     pub mail: Option<MailSettings>,
     #[serde(default)]
     pub scheduler: SchedulerSettings,
+    /// `[consent]`: how the vault treats a consent-based activity with no
+    /// ledger entry for the subject.
+    #[serde(default)]
+    pub consent: ConsentSettings,
+}
+
+/// `[consent]`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentSettings {
+    /// `"refuse"` (default): reads and writes for a consent-based activity
+    /// (Art. 6(1)(a)) are refused for a subject who never gave consent, like
+    /// a withdrawn one. `"allow"`: migration opt-out while records that
+    /// predate the ledger are matched with their consents.
+    #[serde(default)]
+    pub missing: crate::rights::policy::MissingConsent,
 }
 
 /// `[server]`.
@@ -320,6 +336,7 @@ fn unreachable_defaults() -> Settings {
         smtp: None,
         mail: None,
         scheduler: SchedulerSettings::default(),
+        consent: ConsentSettings::default(),
     }
 }
 
@@ -645,5 +662,27 @@ mod tests {
         let errs = parse("h", "[serveur]\n", Path::new(".")).unwrap_err();
         assert_eq!(errs[0].code, "H001");
         assert!(parse("h", "[keys]\nprovider = \"vault\"\n", Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn consent_missing_defaults_to_refuse_and_accepts_the_migration_opt_out() {
+        use crate::rights::policy::MissingConsent;
+        let s = parse("habeas.toml", "", Path::new("/p")).unwrap();
+        assert_eq!(s.consent.missing, MissingConsent::Refuse);
+        let s = parse(
+            "habeas.toml",
+            "[consent]\nmissing = \"allow\"\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        assert_eq!(s.consent.missing, MissingConsent::Allow);
+        assert!(
+            parse(
+                "habeas.toml",
+                "[consent]\nmissing = \"maybe\"\n",
+                Path::new("/p")
+            )
+            .is_err()
+        );
     }
 }

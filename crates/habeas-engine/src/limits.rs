@@ -1,6 +1,8 @@
 //! Processing limits a subject has asked for, enforced on every vault read
 //! and write: restriction (GDPR Art. 18), objection (Art. 21) and withdrawn
-//! or missing consent (Art. 7(3), Art. 6(1)(a)).
+//! or missing consent (Art. 7(3), Art. 6(1)(a)). A consent-based activity
+//! for a subject the ledger knows nothing about is refused unless
+//! `[consent] missing = "allow"` (a migration opt-out) is set.
 //!
 //! Restrictions and objections are kept per subject in a sealed document
 //! (kind [`LIMITS_KIND`]); consents come from the subject's consent ledger
@@ -17,7 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use habeas_core::consent::{ConsentLedger, ConsentState};
 use habeas_core::lang::Lang;
 use habeas_core::rights::policy::{
-    ActorScope, Decision, ObjectionStatus, Operation, PurposeFacts, SubjectState, decide,
+    ActorScope, Decision, MissingConsent, ObjectionStatus, Operation, PurposeFacts, SubjectState,
+    consent_state_for, decide,
 };
 use serde::{Deserialize, Serialize};
 
@@ -132,6 +135,16 @@ impl Vault {
         )))
     }
 
+    /// How a consent-based activity is treated for a subject with no ledger
+    /// entry (`[consent] missing` of `habeas.toml`; refuse by default).
+    pub fn set_missing_consent(&mut self, missing: MissingConsent) {
+        self.missing_consent = missing;
+    }
+
+    pub fn missing_consent(&self) -> MissingConsent {
+        self.missing_consent
+    }
+
     /// The facts the limit checks need, loaded once per call: the subject's
     /// restrictions and objections, and its consent ledger when a declared
     /// activity rests on consent.
@@ -177,8 +190,9 @@ impl Vault {
         };
         let mut facts = PurposeFacts::from_activity(purpose, activity);
         // Consent (Art. 7(3)): a refusal or withdrawal in the ledger stops the
-        // purpose at once. A subject with no ledger entry for it is not
-        // refused: their records may predate the ledger (limit, documented).
+        // purpose at once. A subject with no ledger entry for it is refused
+        // too (Art. 6(1)(a), 7(1): no provable consent), unless the project
+        // set the migration opt-out `[consent] missing = "allow"`.
         let mut consents = BTreeMap::new();
         if facts.consent_based {
             let recorded = self
@@ -193,7 +207,7 @@ impl Vault {
                         .map(|l| l.state(subject, name.get_ref()))
                 })
                 .find(|s| *s != ConsentState::Unknown);
-            match recorded {
+            match consent_state_for(recorded, self.missing_consent) {
                 Some(state) => {
                     consents.insert(purpose.to_string(), state);
                 }

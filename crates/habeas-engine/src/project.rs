@@ -153,7 +153,9 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
     let settings = load_settings(dir)?;
     let decls = load_declarations(dir)?;
     let paths = vault_paths(dir, &settings)?;
-    Vault::open(paths, decls, clock)
+    let mut vault = Vault::open(paths, decls, clock)?;
+    vault.set_missing_consent(settings.consent.missing);
+    Ok(vault)
 }
 
 /// Verify the journal of a project without opening the vault for writing:

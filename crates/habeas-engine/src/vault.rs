@@ -199,6 +199,8 @@ pub struct Vault {
     pub(crate) indexer: BlindIndexer,
     pub(crate) public: JournalPublicKey,
     pub(crate) clock: Arc<dyn Clock>,
+    /// `[consent] missing` (limits.rs): refuse by default.
+    pub(crate) missing_consent: habeas_core::rights::policy::MissingConsent,
 }
 
 /// The blind-index kind stored for an identifier of `category`: entries are
@@ -260,6 +262,7 @@ impl Vault {
             indexer,
             public,
             clock,
+            missing_consent: Default::default(),
         })
     }
 

@@ -10,7 +10,7 @@ use chrono::Utc;
 use habeas_core::clock::SystemClock;
 use habeas_core::consent::{ConsentAction, ConsentEvent, ConsentLedger, NoticeShown, Sha256Digest};
 use habeas_core::declarations::{self, Declarations};
-use habeas_core::rights::policy::ObjectionStatus;
+use habeas_core::rights::policy::{MissingConsent, ObjectionStatus};
 use habeas_engine::{Caller, EngineError, RecordInput, Vault, VaultPaths};
 use serde_json::json;
 
@@ -40,7 +40,31 @@ fn code(e: EngineError) -> &'static str {
     e.refusal().map_or("none", |r| r.code)
 }
 
-/// A subject with contact data (PA-0001) and marketing data (PA-0008, consent).
+/// A consent ledger of `subject` for the newsletter (PA-0008): each event
+/// with how many minutes ago it happened.
+fn consent_ledger(subject: &str, events: &[(ConsentAction, i64)]) -> ConsentLedger {
+    let mut ledger = ConsentLedger::new();
+    for (action, minutes) in events {
+        ledger
+            .record(ConsentEvent {
+                subject: subject.to_string(),
+                purpose: "newsletter".into(),
+                action: *action,
+                at: Utc::now() - chrono::Duration::minutes(*minutes),
+                channel: "web_form".into(),
+                notice: NoticeShown {
+                    version: "2026-11".into(),
+                    sha256: Sha256Digest::of(b"notice text"),
+                },
+                recorded_by: None,
+            })
+            .unwrap();
+    }
+    ledger
+}
+
+/// A subject with contact data (PA-0001) and marketing data (PA-0008,
+/// consent given 10 minutes ago).
 fn seeded(vault: &Vault) -> String {
     let op = Caller::operator("test", "PA-0001");
     let s = vault
@@ -54,6 +78,10 @@ fn seeded(vault: &Vault) -> String {
         )
         .expect("contact");
     let mk = Caller::operator("test", "PA-0008");
+    let ledger = consent_ledger(&s, &[(ConsentAction::Given, 10)]);
+    vault
+        .put_doc("consent", &s, None, &serde_json::to_vec(&ledger).unwrap())
+        .expect("consent given");
     vault
         .write(
             &mk,
@@ -178,23 +206,6 @@ fn a_withdrawn_consent_stops_its_purpose_at_once() {
     .unwrap();
     let s = seeded(&vault);
     let marketing = Caller::operator("mailer", "PA-0008");
-    let notice = NoticeShown {
-        version: "2026-11".into(),
-        sha256: Sha256Digest::of(b"notice text"),
-    };
-    let event = |action, minutes: i64| ConsentEvent {
-        subject: s.clone(),
-        purpose: "newsletter".into(),
-        action,
-        at: Utc::now() - chrono::Duration::minutes(minutes),
-        channel: "web_form".into(),
-        notice: notice.clone(),
-        recorded_by: None,
-    };
-    let mut ledger = ConsentLedger::new();
-    ledger.record(event(ConsentAction::Given, 10)).unwrap();
-    let body = serde_json::to_vec(&ledger).unwrap();
-    vault.put_doc("consent", &s, None, &body).unwrap();
     assert_eq!(
         vault
             .read(&marketing, &s, Some("marketing"))
@@ -204,7 +215,10 @@ fn a_withdrawn_consent_stops_its_purpose_at_once() {
         1
     );
 
-    ledger.record(event(ConsentAction::Withdrawn, 1)).unwrap();
+    let ledger = consent_ledger(
+        &s,
+        &[(ConsentAction::Given, 10), (ConsentAction::Withdrawn, 1)],
+    );
     let body = serde_json::to_vec(&ledger).unwrap();
     vault.put_doc("consent", &s, Some(1), &body).unwrap();
     let err = vault.read(&marketing, &s, Some("marketing")).unwrap_err();
@@ -217,4 +231,79 @@ fn a_withdrawn_consent_stops_its_purpose_at_once() {
         )
         .unwrap_err();
     assert_eq!(code(err), "limited_by_subject");
+}
+
+/// Art. 6(1)(a): a consent-based activity for a subject who never consented
+/// (no ledger entry) is refused like a withdrawn consent, unless the
+/// migration opt-out `[consent] missing = "allow"` is set.
+#[test]
+fn a_consent_never_given_stops_its_purpose_unless_the_migration_opt_out_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    assert_eq!(vault.missing_consent(), MissingConsent::Refuse);
+    let op = Caller::operator("test", "PA-0001");
+    let marketing = Caller::operator("mailer", "PA-0008");
+    let s = vault
+        .create_subject(&op, Some("customers"))
+        .expect("subject");
+    // Written under another purpose (e.g. an import predating the ledger).
+    vault
+        .write(
+            &op,
+            &s,
+            input("contact", json!({"email": "nobody@example.org"})),
+        )
+        .expect("contact");
+    let err = vault
+        .write(
+            &marketing,
+            &s,
+            input("marketing", json!({"email": "nobody@example.org"})),
+        )
+        .unwrap_err();
+    assert_eq!(code(err), "limited_by_subject");
+    let err = vault.read(&marketing, &s, Some("marketing")).unwrap_err();
+    assert!(
+        err.to_string().contains("6(1)(a)"),
+        "the reason names the article: {err}"
+    );
+    // Other purposes are untouched.
+    assert_eq!(
+        vault.read(&op, &s, Some("contact")).unwrap().records.len(),
+        1
+    );
+
+    vault.set_missing_consent(MissingConsent::Allow);
+    vault
+        .write(
+            &marketing,
+            &s,
+            input("marketing", json!({"email": "nobody@example.org"})),
+        )
+        .expect("allowed under the migration opt-out");
+    assert_eq!(
+        vault
+            .read(&marketing, &s, Some("marketing"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+    // The opt-out never overrides a withdrawal the ledger records.
+    let ledger = consent_ledger(
+        &s,
+        &[(ConsentAction::Given, 10), (ConsentAction::Withdrawn, 1)],
+    );
+    vault
+        .put_doc("consent", &s, None, &serde_json::to_vec(&ledger).unwrap())
+        .unwrap();
+    assert_eq!(
+        code(vault.read(&marketing, &s, Some("marketing")).unwrap_err()),
+        "limited_by_subject"
+    );
 }

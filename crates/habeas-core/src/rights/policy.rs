@@ -99,6 +99,55 @@ pub fn consents_by_activity(
     out
 }
 
+/// What to do when a consent-based activity (Art. 6(1)(a)) is processed for
+/// a subject the consent ledger knows nothing about (`[consent] missing` in
+/// `habeas.toml`).
+///
+/// Why refuse by default: processing on consent is lawful only with a
+/// consent the controller can prove (Art. 7(1)); no entry in the ledger
+/// means no proof. `allow` exists for migrations only, while records that
+/// predate the ledger are being matched with the consents collected
+/// elsewhere: it should be switched back once the ledger is imported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingConsent {
+    /// Refused like a withdrawn consent (Art. 6(1)(a), 7(1)).
+    #[default]
+    Refuse,
+    /// Allowed, as if the activity did not rest on consent (migration only).
+    Allow,
+}
+
+impl MissingConsent {
+    /// The consent state the decision uses when the ledger has no entry:
+    /// `Some(Unknown)` (refused by [`decide`]) or `None` (not checked).
+    pub fn state_when_missing(self) -> Option<ConsentState> {
+        match self {
+            MissingConsent::Refuse => Some(ConsentState::Unknown),
+            MissingConsent::Allow => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            MissingConsent::Refuse => "refuse",
+            MissingConsent::Allow => "allow",
+        }
+    }
+}
+
+/// The consent fact of a consent-based purpose for one subject: the state
+/// the ledger records (anything but `Unknown`), else what `missing` says.
+/// `None`: the purpose is not checked for consent (migration opt-out).
+pub fn consent_state_for(
+    recorded: Option<ConsentState>,
+    missing: MissingConsent,
+) -> Option<ConsentState> {
+    recorded
+        .filter(|s| *s != ConsentState::Unknown)
+        .or_else(|| missing.state_when_missing())
+}
+
 /// Whether an objection still stops the purpose.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -648,5 +697,47 @@ mod tests {
             r#"{"decision":"refuse","reason":{"cause":"restricted","purpose":"x"}}"#
         );
         assert_eq!(serde_json::from_str::<Decision>(&json).unwrap(), d);
+    }
+
+    #[test]
+    fn art6_1_a_no_consent_in_the_ledger_is_refused_unless_the_migration_opt_out_is_set() {
+        let scope = support();
+        assert_eq!(MissingConsent::default(), MissingConsent::Refuse);
+        let run = |recorded: Option<ConsentState>, missing: MissingConsent| {
+            let mut facts = purpose("newsletter", true, true);
+            let mut subject = SubjectState::default();
+            match consent_state_for(recorded, missing) {
+                Some(state) => {
+                    subject.consents.insert("newsletter".into(), state);
+                }
+                None => facts.consent_based = false,
+            }
+            decide(&scope, &subject, &facts, "contact", Operation::Read)
+        };
+        assert_eq!(
+            cause(run(None, MissingConsent::Refuse)),
+            RefusalCause::NoConsent {
+                purpose: "newsletter".into()
+            }
+        );
+        assert_eq!(
+            cause(run(Some(ConsentState::Unknown), MissingConsent::Refuse)).key(),
+            "no_consent"
+        );
+        assert!(run(None, MissingConsent::Allow).is_allowed());
+        // The opt-out never overrides what the ledger records.
+        let withdrawn = ConsentState::Withdrawn {
+            since: at("2026-02-01T00:00:00Z"),
+        };
+        assert_eq!(
+            cause(run(Some(withdrawn), MissingConsent::Allow)).key(),
+            "consent_withdrawn"
+        );
+        let given = ConsentState::Given {
+            since: at("2026-01-01T00:00:00Z"),
+        };
+        assert!(run(Some(given), MissingConsent::Refuse).is_allowed());
+        let parsed: MissingConsent = serde_json::from_str(r#""allow""#).unwrap();
+        assert_eq!(parsed.key(), "allow");
     }
 }
