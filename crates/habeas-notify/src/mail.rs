@@ -31,6 +31,8 @@ pub enum MailKind {
     BreachCommunication,
     /// Art. 28(2): notice of a sub-processor change to a controller customer.
     SubprocessorChange,
+    /// Art. 12–14: a substantial privacy-notice change, announced in advance.
+    NoticeChange,
 }
 
 impl MailKind {
@@ -44,6 +46,7 @@ impl MailKind {
             MailKind::PortalSignIn => "portal_sign_in",
             MailKind::BreachCommunication => "breach_communication",
             MailKind::SubprocessorChange => "subprocessor_change",
+            MailKind::NoticeChange => "notice_change",
         }
     }
 }

@@ -13,6 +13,7 @@
 mod acknowledgment;
 mod breach;
 mod extension;
+mod notice_change;
 mod outcome;
 mod render;
 mod sign_in;
@@ -22,6 +23,7 @@ mod verification;
 pub use acknowledgment::{Acknowledgment, Promise, request_acknowledgment};
 pub use breach::{BreachCommunication, breach_communication};
 pub use extension::{DeadlineExtension, deadline_extension};
+pub use notice_change::{NoticeChange, notice_change};
 pub use outcome::{RequestDone, RequestRefused, request_done, request_refused};
 pub use render::{date, date_time, escape};
 pub use sign_in::{PortalSignIn, portal_sign_in};

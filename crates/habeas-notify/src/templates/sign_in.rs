@@ -22,7 +22,7 @@ pub struct PortalSignIn {
 /// A link is put in `href`: only `https://` without spaces, quotes or
 /// angle brackets, so it cannot become `javascript:` or break out of the
 /// attribute.
-fn safe_link(link: &str) -> Result<&str, TemplateError> {
+pub(crate) fn safe_link(link: &str) -> Result<&str, TemplateError> {
     let link = link.trim();
     let ok = link.len() > "https://".len()
         && link[.."https://".len()].eq_ignore_ascii_case("https://")
