@@ -22,6 +22,7 @@ mod category;
 mod committer;
 pub mod docs;
 pub mod error;
+pub mod incident;
 pub mod journal;
 pub mod keys;
 pub mod ledger;
