@@ -27,9 +27,11 @@ pub const CONSENT_KIND: &str = "consent";
 /// How many times an append is retried after a concurrent write.
 const RETRIES: usize = 3;
 
-/// What the subject was shown when choosing (Art. 7(1) proof): the
-/// declarations' version and the SHA-256 of the declared consent text in
-/// `lang`. Refuses a purpose that is not a `[consents.<name>]` key.
+/// What the subject was shown when choosing (Art. 7(1) proof) when no
+/// privacy-notice version is published: the declarations' version and the
+/// SHA-256 of the declared consent text in `lang`. Refuses a purpose that is
+/// not a `[consents.<name>]` key. Prefer [`ConsentStore::shown`], which uses
+/// the published version in force when there is one.
 pub fn notice_shown(
     decls: &Declarations,
     purpose: &str,
@@ -65,6 +67,28 @@ pub struct ConsentStore<'a> {
 impl<'a> ConsentStore<'a> {
     pub fn new(docs: &'a dyn DocStore, clock: &'a dyn Clock, decls: &'a Declarations) -> Self {
         ConsentStore { docs, clock, decls }
+    }
+
+    /// What the subject is shown now when choosing for `purpose` (Art. 7(1)
+    /// proof): the privacy-notice version in force — its label and the
+    /// SHA-256 of its text, from the published history
+    /// ([`crate::notices::NoticeStore`]) — once one is published; before
+    /// that, [`notice_shown`] (declarations version, hash of the declared
+    /// consent text). Refuses a purpose that is not declared.
+    pub fn shown(
+        &self,
+        purpose: &str,
+        lang: habeas_core::lang::Lang,
+    ) -> Result<NoticeShown, RightsError> {
+        let declared = notice_shown(self.decls, purpose, lang)?;
+        let notices = crate::notices::NoticeStore::new(self.docs, self.clock, self.decls);
+        Ok(match notices.in_force()? {
+            Some(v) => NoticeShown {
+                version: v.version,
+                sha256: v.sha256,
+            },
+            None => declared,
+        })
     }
 
     /// The subject's ledger and its stored version (`None`: no event yet).
@@ -191,5 +215,52 @@ impl<'a> ConsentStore<'a> {
             format: "consent proof JSON",
             detail: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_core::clock::ManualClock;
+    use habeas_core::docs::MemoryDocs;
+    use habeas_core::lang::Lang;
+
+    fn decls() -> Declarations {
+        let files = [(
+            "d.toml".to_string(),
+            "[consents.newsletter]\nactivity = \"PA-1\"\ntext = { fr = \"J'accepte\", en = \"I agree\" }\n"
+                .to_string(),
+        )];
+        habeas_core::declarations::load_and_check(&files).declarations
+    }
+
+    #[test]
+    fn consent_references_the_notice_version_in_force_once_one_is_published() {
+        let d = decls();
+        let docs = MemoryDocs::new();
+        let clock = ManualClock::new("2026-12-04T10:00:00Z".parse().unwrap());
+        let store = ConsentStore::new(&docs, &clock, &d);
+        let before = store.shown("newsletter", Lang::Fr).unwrap();
+        assert_eq!(before, notice_shown(&d, "newsletter", Lang::Fr).unwrap());
+        assert!(before.matches("J'accepte".as_bytes()));
+
+        let notices = crate::notices::NoticeStore::new(&docs, &clock, &d);
+        notices
+            .publish(crate::notices::NewNotice {
+                version: "2026-12".into(),
+                text: "Politique v1\n".into(),
+                effective_at: clock.now(),
+                substantial: false,
+            })
+            .unwrap();
+        let shown = store.shown("newsletter", Lang::Fr).unwrap();
+        assert_eq!(shown.version, "2026-12");
+        assert!(shown.matches(b"Politique v1\n"));
+        store
+            .give("sub_1", "newsletter", "web_form", shown)
+            .unwrap();
+        let proof = store.consent_proof_json("sub_1").unwrap();
+        assert!(String::from_utf8(proof).unwrap().contains("2026-12"));
+        assert!(store.shown("unknown", Lang::Fr).is_err());
     }
 }

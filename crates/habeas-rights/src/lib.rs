@@ -18,6 +18,8 @@ pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod held;
+pub mod notice_announce;
+pub mod notices;
 pub mod rectification;
 pub mod request_limits;
 pub mod service;
