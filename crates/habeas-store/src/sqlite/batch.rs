@@ -21,28 +21,38 @@ fn opt_us(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
 
 /// Run every unit; one savepoint per unit when there are several (a lone unit's failure
 /// fails the writer job, whose own savepoint or transaction is rolled back).
+///
+/// A unit of journal entries only (an audited read, a find, a refusal) gets no savepoint:
+/// it can fail only if the database itself fails (disk full, I/O error), and then the whole
+/// batch fails and is rolled back by the writer, every caller hearing so. Under 32
+/// concurrent readers most units are of that kind, and the savepoint pair per unit was a
+/// measurable share of the single writer thread's time (docs/benchmarks-vault.md).
 pub fn commit(
     c: &Connection,
     units: Vec<WriteUnit>,
     sealer: &Arc<dyn JournalSealer>,
 ) -> Result<Vec<Result<UnitOutcome>>> {
     let mut head = read_head(c)?;
-    let isolate = units.len() > 1;
+    let several = units.len() > 1;
     let mut results = Vec::with_capacity(units.len());
     for unit in units {
+        let isolate = several && !unit.ops.is_empty();
         if isolate {
-            c.execute_batch("SAVEPOINT unit")?;
+            c.prepare_cached("SAVEPOINT unit")?.execute([])?;
         }
         let before = head.clone();
         let result = run_unit(c, unit, &mut head, sealer);
         match (&result, isolate) {
-            (Ok(_), true) => c.execute_batch("RELEASE unit")?,
+            (Ok(_), true) => {
+                c.prepare_cached("RELEASE unit")?.execute([])?;
+            }
             (Err(_), true) => {
                 c.execute_batch("ROLLBACK TO unit; RELEASE unit")?;
                 head = before;
             }
             (Err(_), false) => {
-                // Alone: hand the error to the writer, which undoes the whole job.
+                // Alone, or journal entries only: hand the error to the writer, which
+                // undoes the whole job and reports the failure to every unit of it.
                 return result.map(|o| vec![Ok(o)]);
             }
             (Ok(_), false) => {}
@@ -258,20 +268,25 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
     })
 }
 
+/// `INSERT INTO subjects ({SUBJECT_COLS}) …` as a constant: a bulk batch
+/// creates thousands of subjects, and formatting the statement for each one
+/// cost an allocation and a longer statement-cache lookup per row.
+const INSERT_SUBJECT: &str = "INSERT INTO subjects (id, kind, status, created_at, closed_at, grace_until, erased_at) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
 pub fn create_subject(c: &Connection, s: &Subject) -> Result<()> {
-    c.prepare_cached(&format!(
-        "INSERT INTO subjects ({SUBJECT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-    ))?
-    .execute(params![
-        s.id,
-        s.kind,
-        s.status.as_str(),
-        to_micros(s.created_at),
-        opt_us(s.closed_at),
-        opt_us(s.grace_until),
-        opt_us(s.erased_at)
-    ])
-    .map_err(|e| conflict(e, "subject", &s.id))?;
+    debug_assert!(INSERT_SUBJECT.contains(SUBJECT_COLS));
+    c.prepare_cached(INSERT_SUBJECT)?
+        .execute(params![
+            s.id,
+            s.kind,
+            s.status.as_str(),
+            to_micros(s.created_at),
+            opt_us(s.closed_at),
+            opt_us(s.grace_until),
+            opt_us(s.erased_at)
+        ])
+        .map_err(|e| conflict(e, "subject", &s.id))?;
     Ok(())
 }
 
