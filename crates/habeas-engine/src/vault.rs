@@ -473,6 +473,7 @@ impl Vault {
         let mut new_subjects = Vec::new();
         let mut prepared = Vec::with_capacity(lines.len());
         let default_kind = self.subject_kind(None)?;
+        let mut resolved = Vec::with_capacity(lines.len());
         for BulkLine { line, mut input } in lines {
             let subject = match (input.subject.take(), input.subject_ref.take()) {
                 (Some(s), None) => s,
@@ -494,10 +495,29 @@ impl Vault {
                     .at_line(line));
                 }
             };
-            prepared.push(
-                self.prepare(caller, &subject, input, now)
-                    .map_err(|e| e.at_line(line))?,
-            );
+            resolved.push((line, subject, input));
+        }
+        // Validation (the costliest per-line step: types, phone parsing) is
+        // pure, so it runs on every core; the outcomes are then taken in line
+        // order, so the first failing line is reported (and a refusal
+        // journaled) exactly as a line-by-line pass would.
+        let checked = par_map(resolved, |(line, subject, input)| {
+            Ok((
+                line,
+                subject,
+                validate::validate(&self.decls, input, now),
+                access::new_id("rec_"),
+            ))
+        })?;
+        for (line, subject, valid, record) in checked {
+            let valid = valid.map_err(|e| e.at_line(line))?;
+            self.authorize(caller, "write", Some(&subject), &valid.category)
+                .map_err(|e| e.at_line(line))?;
+            prepared.push(Prepared {
+                subject,
+                record: record?,
+                valid,
+            });
         }
         let written = prepared.len() as u64;
         let answer = self.start_commit(caller, prepared, new_subjects, now)?;
@@ -630,30 +650,39 @@ impl Vault {
         pairs.dedup();
         let fresh: BTreeSet<&str> = new_subjects.iter().map(|(id, _)| id.as_str()).collect();
         let deks = self.keys.get_or_create(&pairs, &fresh)?;
-        let mut records = Vec::with_capacity(prepared.len());
-        let mut timed = Vec::new();
-        let mut index = Vec::new();
         let mut existing: BTreeSet<String> = BTreeSet::new();
         let mut groups: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for p in prepared {
+        for p in &prepared {
+            if !fresh.contains(p.subject.as_str()) {
+                existing.insert(p.subject.clone());
+            }
+            *groups
+                .entry((p.subject.clone(), p.valid.category.clone()))
+                .or_insert(0) += 1;
+        }
+        // Sealing and blind-indexing are per record and independent: every core.
+        let sealed = par_map(prepared, |p| {
             let pair = (p.subject.clone(), p.valid.category.clone());
             let dek = deks.get(&pair).ok_or_else(|| {
                 EngineError::Storage("a data key went missing during the write".into())
             })?;
-            index.extend(self.index_entries(
-                &p.subject,
-                &p.valid.category,
-                &p.valid.identifiers,
-            )?);
-            if !fresh.contains(p.subject.as_str()) {
-                existing.insert(p.subject.clone());
-            }
-            *groups.entry(pair).or_insert(0) += 1;
-            if p.valid.high_volume {
-                timed.push(self.sealed_timed(p, dek, now)?);
+            let index = self.index_entries(&p.subject, &p.valid.category, &p.valid.identifiers)?;
+            let row = if p.valid.high_volume {
+                Sealed::Timed(self.sealed_timed(p, dek, now)?)
             } else {
-                records.push(self.sealed_record(&p, dek, now)?);
+                Sealed::Record(self.sealed_record(&p, dek, now)?)
+            };
+            Ok((row, index))
+        })?;
+        let mut records = Vec::with_capacity(sealed.len());
+        let mut timed = Vec::new();
+        let mut index = Vec::with_capacity(sealed.len());
+        for (row, entries) in sealed {
+            match row {
+                Sealed::Record(r) => records.push(r),
+                Sealed::Timed(t) => timed.push(t),
             }
+            index.extend(entries);
         }
         // One entry per (subject, category) of the batch, not per record; a
         // subject the batch creates is recorded in its first write entry
@@ -729,15 +758,31 @@ impl Vault {
 
     /// A subject's stored rows by category: ordinary records and
     /// high-volume rows, each as (id, sealed, metadata) ready to open.
-    fn stored_rows(&self, subject: &str) -> Result<BTreeMap<String, Vec<Stored>>> {
+    ///
+    /// With `category`, only that category's rows are read: a read of one
+    /// ordinary category does not scan the subject's other records nor the
+    /// high-volume partitions (one store query instead of several).
+    fn stored_rows(
+        &self,
+        subject: &str,
+        category: Option<&str>,
+    ) -> Result<BTreeMap<String, Vec<Stored>>> {
         let mut out: BTreeMap<String, Vec<Stored>> = BTreeMap::new();
-        for r in self.store.subject_records(subject, None)? {
-            out.entry(r.category.clone())
-                .or_default()
-                .push(Stored::Record(r));
+        let high_volume = match category {
+            Some(c) => self.decls.category(c).is_some_and(|d| d.high_volume),
+            None => self.decls.categories.values().any(|c| c.high_volume),
+        };
+        let ordinary = category.is_none() || !high_volume;
+        if ordinary {
+            for r in self.store.subject_records(subject, category)? {
+                out.entry(r.category.clone())
+                    .or_default()
+                    .push(Stored::Record(r));
+            }
         }
-        if self.decls.categories.values().any(|c| c.high_volume) {
-            for t in self.store.subject_timed(subject, &[])? {
+        if high_volume {
+            let only: Vec<String> = category.map(str::to_string).into_iter().collect();
+            for t in self.store.subject_timed(subject, &only)? {
                 out.entry(t.category.clone())
                     .or_default()
                     .push(Stored::Timed(t));
@@ -756,7 +801,7 @@ impl Vault {
         category: Option<&str>,
     ) -> Result<SubjectView> {
         let row = self.subject_row(subject)?;
-        let mut stored = self.stored_rows(subject)?;
+        let mut stored = self.stored_rows(subject, category)?;
         let mut allowed: Vec<(String, String)> = Vec::new();
         let mut withheld = Vec::new();
         match category {
@@ -1005,6 +1050,65 @@ impl Vault {
         self.commit_unit(ops, &[e])?;
         Ok(destroyed)
     }
+}
+
+/// A sealed row of either kind, before it is sorted into its write op.
+enum Sealed {
+    Record(Record),
+    Timed(TimedRecord),
+}
+
+/// Items per thread below which [`par_map`] stays on the calling thread
+/// (starting a thread costs more than it saves on a small batch).
+const PARALLEL_MIN: usize = 256;
+
+/// `f` over `items`, results in item order, on up to four scoped threads
+/// (one contiguous chunk each) when the batch is large enough; the first
+/// error in item order is returned. Bulk ingest is CPU-bound in validation,
+/// sealing and HMACs (issue 3, "Speed"; docs/benchmarks-vault.md), so
+/// preparing one batch on every core while the previous one commits is
+/// where the ingest rate comes from.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -> Result<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(4);
+    if threads < 2 || items.len() < 2 * PARALLEL_MIN {
+        return items.into_iter().map(f).collect();
+    }
+    let total = items.len();
+    let per = total.div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut rest = items.into_iter();
+    loop {
+        let chunk: Vec<T> = rest.by_ref().take(per).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    let f = &f;
+    let done: Vec<Result<Vec<R>>> = std::thread::scope(|scope| {
+        let mut chunks = chunks.into_iter();
+        let first = chunks.next();
+        let handles: Vec<_> = chunks
+            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect()))
+            .collect();
+        // The calling thread takes the first chunk itself.
+        let mut done = vec![first.map_or(Ok(Vec::new()), |c| c.into_iter().map(f).collect())];
+        for h in handles {
+            done.push(h.join().unwrap_or_else(|_| {
+                Err(EngineError::Storage(
+                    "a bulk preparation thread stopped unexpectedly".into(),
+                ))
+            }));
+        }
+        done
+    });
+    let mut out = Vec::with_capacity(total);
+    for chunk in done {
+        out.extend(chunk?);
+    }
+    Ok(out)
 }
 
 pub(crate) fn shredded(category: &str) -> EngineError {
