@@ -42,6 +42,9 @@ pub struct Settings {
     /// an outbox directory under the data directory, so nothing leaves the
     /// machine until the operator names a relay.
     pub mail: Option<MailSettings>,
+    /// `[breach]`: the breach clocks and the due-soon alert.
+    #[serde(default)]
+    pub breach: BreachSettings,
     #[serde(default)]
     pub scheduler: SchedulerSettings,
     /// `[consent]`: how the vault treats a consent-based activity with no
@@ -60,6 +63,94 @@ pub struct ConsentSettings {
     /// predate the ledger are matched with their consents.
     #[serde(default)]
     pub missing: crate::rights::policy::MissingConsent,
+}
+
+/// `[breach]`: the thresholds of the breach clocks (issue 9: configuration,
+/// not constants). Each key is optional; the defaults are the law's.
+/// Shorter internal targets are allowed, longer ones are refused: they
+/// would let a notice be late.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreachSettings {
+    /// Hours from awareness to the authority notice; at most 72 (Art. 33(1) GDPR).
+    pub gdpr_hours: Option<Spanned<u32>>,
+    /// Hours from detection to the initial notice of a public
+    /// electronic-communications service; at most 24 (Reg. 611/2013 art. 2(2)).
+    pub eprivacy_initial_hours: Option<Spanned<u32>>,
+    /// Days from the initial to the complementary notice; at most 3
+    /// (Reg. 611/2013 art. 2(3)).
+    pub eprivacy_complement_days: Option<Spanned<u32>>,
+    /// Hours before a deadline from which a breach is flagged due soon.
+    pub due_soon_hours: Option<Spanned<u32>>,
+}
+
+impl BreachSettings {
+    /// The clocks these settings give (defaults for the keys left out).
+    pub fn clocks(&self) -> crate::breach::BreachClockConfig {
+        let d = crate::breach::BreachClockConfig::default();
+        let v =
+            |s: &Option<Spanned<u32>>, default: u32| s.as_ref().map_or(default, |s| *s.get_ref());
+        crate::breach::BreachClockConfig {
+            gdpr_hours: v(&self.gdpr_hours, d.gdpr_hours),
+            eprivacy_initial_hours: v(&self.eprivacy_initial_hours, d.eprivacy_initial_hours),
+            eprivacy_complete_days: v(&self.eprivacy_complement_days, d.eprivacy_complete_days),
+            due_soon_hours: v(&self.due_soon_hours, d.due_soon_hours),
+        }
+    }
+
+    /// Out-of-range values: (span, message, help).
+    fn problems(&self) -> Vec<(std::ops::Range<usize>, String, String)> {
+        let mut out = Vec::new();
+        let limits = [
+            (
+                &self.gdpr_hours,
+                "gdpr_hours",
+                72,
+                "hours",
+                "Art. 33(1) GDPR: 72 hours at most",
+            ),
+            (
+                &self.eprivacy_initial_hours,
+                "eprivacy_initial_hours",
+                24,
+                "hours",
+                "Reg. 611/2013 art. 2(2): 24 hours at most",
+            ),
+            (
+                &self.eprivacy_complement_days,
+                "eprivacy_complement_days",
+                3,
+                "days",
+                "Reg. 611/2013 art. 2(3): 3 days at most",
+            ),
+        ];
+        for (value, key, max, unit, law) in limits {
+            if let Some(v) = value
+                && !(1..=max).contains(v.get_ref())
+            {
+                out.push((
+                    v.span(),
+                    format!("[breach] {key} = {} is outside 1–{max} {unit}", v.get_ref()),
+                    format!("{law}; a shorter internal target is fine, e.g. `{key} = {max}`"),
+                ));
+            }
+        }
+        let clocks = self.clocks();
+        if let Some(v) = &self.due_soon_hours {
+            let shortest = clocks.gdpr_hours.min(clocks.eprivacy_initial_hours);
+            if *v.get_ref() == 0 || *v.get_ref() >= shortest {
+                out.push((
+                    v.span(),
+                    format!(
+                        "[breach] due_soon_hours = {} must be at least 1 and shorter than the shortest deadline ({shortest} hours)",
+                        v.get_ref()
+                    ),
+                    "otherwise every breach is due soon from the start; e.g. `due_soon_hours = 12`".into(),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// `[server]`.
@@ -335,6 +426,7 @@ fn unreachable_defaults() -> Settings {
         keys: Spanned::new(0..0, KeyProvider::default()),
         smtp: None,
         mail: None,
+        breach: BreachSettings::default(),
         scheduler: SchedulerSettings::default(),
         consent: ConsentSettings::default(),
     }
@@ -480,6 +572,9 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
             );
         }
     }
+    for (span, message, help) in s.breach.problems() {
+        error("H073", span, message, &help);
+    }
     out
 }
 
@@ -600,6 +695,54 @@ mod tests {
         assert_eq!(s.key_dir(Path::new("/p")), Some(PathBuf::from("/p/keys")));
         assert!(s.scheduler.enabled);
         let _ = Settings::defaults();
+    }
+
+    #[test]
+    fn art33_1_breach_clocks_are_read_and_a_longer_deadline_is_refused_with_its_line() {
+        let s = parse("habeas.toml", "", Path::new("/p")).unwrap();
+        assert_eq!(
+            s.breach.clocks(),
+            crate::breach::BreachClockConfig::default()
+        );
+        let s = parse(
+            "habeas.toml",
+            "[breach]\ngdpr_hours = 48\ndue_soon_hours = 18\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        let c = s.breach.clocks();
+        assert_eq!((c.gdpr_hours, c.due_soon_hours), (48, 18));
+        assert_eq!(c.eprivacy_initial_hours, 24, "left out: the default");
+        let errs = parse(
+            "habeas.toml",
+            "[server]\nlisten = \"127.0.0.1:8080\"\n[breach]\ngdpr_hours = 96\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "H073");
+        assert!(
+            errs[0].message.contains("gdpr_hours = 96"),
+            "{}",
+            errs[0].message
+        );
+        assert!(errs[0].help.contains("Art. 33(1)"), "{}", errs[0].help);
+        let at = errs[0].location.as_ref().expect("location");
+        assert_eq!(at.line, 4, "{at:?}");
+        let errs = parse(
+            "habeas.toml",
+            "[breach]\neprivacy_initial_hours = 12\ndue_soon_hours = 12\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        assert!(
+            errs[0].message.contains("shortest deadline (12 hours)"),
+            "{}",
+            errs[0].message
+        );
+        assert!(
+            parse("h", "[breach]\ngdpr = 72\n", Path::new("/p")).is_err(),
+            "unknown key"
+        );
     }
 
     #[test]
