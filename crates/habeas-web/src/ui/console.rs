@@ -14,7 +14,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_auth::Gate;
 use habeas_breach::BreachRegister;
-use habeas_core::breach::BreachClockConfig;
 use habeas_core::lang::Lang;
 use habeas_core::rights::urgency::Urgency;
 use habeas_engine::Verdict;
@@ -30,7 +29,7 @@ use super::staff::{StaffCtx, require};
 /// The purpose journaled for console reads of the registers.
 const CONSOLE_PURPOSE: &str = "dpo-console";
 
-fn urgency_class(u: Option<Urgency>) -> &'static str {
+pub(super) fn urgency_class(u: Option<Urgency>) -> &'static str {
     match u {
         Some(Urgency::Overdue) => "overdue",
         Some(Urgency::DueSoon) => "due_soon",
@@ -53,7 +52,7 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
 }
 
 /// A full session whose roles open the console; a refusal is journaled.
-async fn console_ctx(
+pub(super) async fn console_ctx(
     state: &UiState,
     headers: &HeaderMap,
     lang: Lang,
@@ -68,25 +67,32 @@ async fn console_ctx(
     {
         return Ok(ctx);
     }
+    journal_refusal(state, &ctx, format!("console page {page}")).await;
+    Err(Failure::Forbidden.render(lang, Area::Console))
+}
+
+/// Writes an `access_refused` entry naming the staff account, its roles and
+/// what was refused (SPEC C6: refused, journaled and alerted).
+pub(super) async fn journal_refusal(state: &UiState, ctx: &StaffCtx, what: String) {
     let actor = format!("staff:{}", ctx.staff.id);
     let roles: Vec<String> = ctx.staff.roles.iter().cloned().collect();
+    let outcome = format!("{what} refused to roles {}", roles.join(","));
     let journaled = state
         .run(move |s| {
             s.vault.journal_admin(
                 &UiState::caller(&actor, CONSOLE_PURPOSE),
                 "access_refused",
-                format!("console page {page} refused to roles {}", roles.join(",")),
+                outcome,
             )
         })
         .await;
     if !matches!(journaled, Ok(Ok(()))) {
         tracing::error!("a console refusal could not be journaled");
     }
-    tracing::warn!(staff = %ctx.staff.id, page, "console access refused (role)");
-    Err(Failure::Forbidden.render(lang, Area::Console))
+    tracing::warn!(staff = %ctx.staff.id, "console access refused (role)");
 }
 
-fn shell(lang: Lang, title: &str, path: &'static str, ctx: &StaffCtx, body: Markup) -> Response {
+pub(super) fn shell(lang: Lang, title: &str, path: &str, ctx: &StaffCtx, body: Markup) -> Response {
     let body = html! {
         p { (lang.pick("Connecté en tant que ", "Signed in as ")) strong { (ctx.staff.display_name) }
             " — " (lang.pick("session valable jusqu'à ", "session valid until ")) (when(ctx.session.expires_at)) }
@@ -155,7 +161,7 @@ pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMa
                 tbody {
                     @for r in &open {
                         tr {
-                            td { code { (r.id) } }
+                            td { a href={ "/console/demandes/" (r.id) } { code { (r.id) } } }
                             td { (r.kind.label(lang)) }
                             td { (when(r.received_at)) }
                             td { (r.status.label(lang)) }
@@ -195,7 +201,7 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
                 &docs,
                 &*s.clock,
                 s.vault.declarations(),
-                BreachClockConfig::default(),
+                crate::breach::clocks(),
             )
             .list()
             .map_err(|e| e.to_string())

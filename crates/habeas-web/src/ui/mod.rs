@@ -8,13 +8,15 @@
 //! Layout: [`page`] (shell, styles, language), [`http`] (cookies, headers,
 //! CSRF, peer address), [`secret`] (the server keys, kept sealed in the vault),
 //! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
-//! (requests, breaches, journal), [`portal_auth`] (single-use codes and
+//! (requests, breaches, journal), [`console_requests`] (one request's
+//! history, clocks and workflow forms), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (corrections, restriction and objection, account closure, requests) and
 //! [`portal_mail`] (mail lists). Every store call
 //! runs on a blocking thread through [`UiState::run`].
 
 mod console;
+mod console_requests;
 mod http;
 mod page;
 mod portal;
@@ -146,6 +148,10 @@ pub fn routes(state: UiState) -> Router {
         )
         .route("/console/deconnexion", post(staff::logout))
         .route("/console", get(console::requests))
+        .route(
+            "/console/demandes/{id}",
+            get(console_requests::show).post(console_requests::act),
+        )
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
         .route("/portail", get(portal::home))

@@ -1,0 +1,674 @@
+//! One rights request in the console: its history, both clocks, and the
+//! workflow forms — acknowledge, record an identity proof, start, extend,
+//! refuse, mark as answered.
+//!
+//! Why thin: every step is `habeas_rights::service::RequestService` (the
+//! same calls as `habeas requests` and `/api/requests`), every notice to the
+//! subject is `vault_bridge::Notifier`, and a restriction or objection is
+//! closed through `request_limits::apply_request_limits` like the CLI's
+//! `done --purposes`. This module checks the form (CSRF, the role's right to
+//! the action in `habeas_auth::ConsolePolicy`) and turns answers into pages.
+//! Each step is written through the vault as `staff:<id>`, so the journal
+//! names who took it; a refused action is journaled as `access_refused`.
+
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_auth::ConsoleAction;
+use habeas_core::lang::Lang;
+use habeas_core::rights::{IdentityProof, RefusalReason, RequestKind, Stage};
+use habeas_rights::request_limits::apply_request_limits;
+use habeas_rights::service::{RequestService, RequestView, ServiceConfig};
+use habeas_rights::vault_bridge::{self, BridgeError, Notifier, code_key, rights_caller};
+use maud::{Markup, html};
+
+use super::UiState;
+use super::console::{console_ctx, journal_refusal, shell, urgency_class};
+use super::http::UiLang;
+use super::page::{Area, Failure, message, redirect, when};
+use super::staff::{StaffCtx, check_csrf};
+
+/// The refusal reasons offered, as `RefusalReason` keywords (filtered by
+/// what applies to the request's kind, Art. 12(5), 17(3), 20, 21).
+const REASONS: &[&str] = &[
+    "manifestly_unfounded",
+    "excessive",
+    "cannot_identify",
+    "erasure_exemption:freedom_of_expression",
+    "erasure_exemption:legal_obligation",
+    "erasure_exemption:public_health",
+    "erasure_exemption:archiving_or_research",
+    "erasure_exemption:legal_claims",
+    "compelling_legitimate_grounds",
+    "not_portable",
+    "adversely_affects_others",
+];
+
+/// Runs `f` with the request service writing as `actor`.
+fn with_service<T>(
+    s: &UiState,
+    actor: &str,
+    f: impl FnOnce(&RequestService<'_>) -> T,
+) -> Result<T, String> {
+    let caller = rights_caller(actor);
+    let key = code_key(&s.vault, &caller).map_err(|e| e.to_string())?;
+    let docs = s.vault.docs(caller);
+    let svc = RequestService::new(
+        &docs,
+        &*s.clock,
+        s.vault.declarations(),
+        ServiceConfig::new(key),
+    );
+    Ok(f(&svc))
+}
+
+fn actor(ctx: &StaffCtx) -> String {
+    format!("staff:{}", ctx.staff.id)
+}
+
+fn detail_path(id: &str) -> String {
+    format!("/console/demandes/{id}")
+}
+
+/// What the page says after a step (from the redirect's query).
+fn done_note(lang: Lang, query: &str) -> Option<Markup> {
+    let mut action = None;
+    let mut told = None;
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("fait", v)) => action = ConsoleAction::from_key(v),
+            Some(("avis", v)) => told = Some(v == "1"),
+            _ => {}
+        }
+    }
+    let action = action?;
+    let head = match lang {
+        Lang::Fr => format!("Étape enregistrée : {}.", action.label(lang)),
+        Lang::En => format!("Step recorded: {}.", action.label(lang)),
+    };
+    let tail = match told {
+        Some(true) => lang.pick(
+            " La personne a été informée par courriel.",
+            " The subject was told by e-mail.",
+        ),
+        Some(false) => lang.pick(
+            " Le courriel à la personne n'a pas pu partir : informez-la autrement.",
+            " The e-mail to the subject could not be sent: tell them another way.",
+        ),
+        None => "",
+    };
+    let kind = if told == Some(false) {
+        "error"
+    } else {
+        "notice"
+    };
+    Some(message(kind, &format!("{head}{tail}")))
+}
+
+fn clocks(lang: Lang, v: &RequestView) -> Markup {
+    html! {
+        h2 { (lang.pick("Délais", "Deadlines")) }
+        dl {
+            dt { (lang.pick("Reçue le", "Received")) } dd { (when(v.received_at)) }
+            dt { (lang.pick("Délai légal (art. 12(3) RGPD, un mois)", "Statutory deadline (GDPR Art. 12(3), one month)")) }
+            dd { (v.statutory_deadline.legal.format("%Y-%m-%d")) }
+            @if v.effective_deadline != v.statutory_deadline {
+                dt { (lang.pick("Délai prolongé en vigueur", "Extended deadline in force")) }
+                dd { (v.effective_deadline.legal.format("%Y-%m-%d")) }
+            }
+            dt { (lang.pick("Date visée", "Aim for")) } dd { (v.effective_deadline.conservative.format("%Y-%m-%d")) }
+            dt { (lang.pick("Délai promis par le fournisseur", "Provider's promised delay")) }
+            dd {
+                @match (&v.promised_delay, v.promised_due) {
+                    (Some(d), Some(due)) => { (d) " → " (when(due)) }
+                    _ => { (lang.pick("aucun délai promis déclaré", "no promised delay declared")) }
+                }
+            }
+            dt { (lang.pick("Prochaine échéance", "Next due")) }
+            dd { @if let Some(d) = &v.next_due { (when(d.at)) } @else { "—" } }
+            dt { (lang.pick("Urgence", "Urgency")) }
+            dd class=(urgency_class(v.urgency)) { (v.urgency.map(|u| u.label(lang)).unwrap_or("—")) }
+        }
+    }
+}
+
+fn facts(lang: Lang, v: &RequestView) -> Markup {
+    html! {
+        dl {
+            dt { (lang.pick("Référence", "Reference")) } dd { code { (v.id) } }
+            dt { (lang.pick("Droit", "Right")) } dd { (v.kind.label(lang)) }
+            dt { (lang.pick("Canal", "Channel")) } dd { (v.channel.key()) }
+            dt { (lang.pick("Statut", "Status")) } dd { (v.status.label(lang)) }
+            dt { (lang.pick("Personne (identifiant pseudonyme)", "Subject (pseudonymous id)")) }
+            dd { @if let Some(s) = &v.subject { code { (s) } } @else { "—" } }
+            dt { (lang.pick("Identité vérifiée le", "Identity verified on")) }
+            dd { @if let Some(t) = v.identity_verified_at { (when(t)) } @else { (lang.pick("pas encore", "not yet")) } }
+        }
+    }
+}
+
+fn history(lang: Lang, v: &RequestView) -> Markup {
+    html! {
+        h2 { (lang.pick("Historique", "History")) }
+        table {
+            caption { (lang.pick("Étapes de la demande, de la plus ancienne à la plus récente", "Steps of the request, oldest first")) }
+            thead { tr {
+                th scope="col" { (lang.pick("Date", "Date")) }
+                th scope="col" { (lang.pick("Étape", "Step")) }
+            } }
+            tbody {
+                @for h in &v.history {
+                    tr { td { (when(h.at)) } td { (h.step) } }
+                }
+            }
+        }
+    }
+}
+
+fn form_head(ctx: &StaffCtx, v: &RequestView, action: ConsoleAction) -> Markup {
+    html! {
+        input type="hidden" name="csrf" value=(ctx.csrf);
+        input type="hidden" name="version" value=(v.version);
+        input type="hidden" name="action" value=(action.key());
+    }
+}
+
+/// The forms this staff member may use at this stage.
+fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup {
+    let policy = &state.auth.config().console;
+    let may = |a| policy.allows(&ctx.staff.roles, a);
+    let path = detail_path(&v.id);
+    let open = !matches!(v.stage, Stage::Done | Stage::Refused);
+    let verified = v.identity_verified_at.is_some();
+    let limiting = matches!(v.kind, RequestKind::Restriction | RequestKind::Objection);
+    let reasons: Vec<(String, String)> = REASONS
+        .iter()
+        .filter_map(|k| k.parse::<RefusalReason>().ok().map(|r| (k, r)))
+        .filter(|(_, r)| r.applies_to(v.kind))
+        .filter(|(_, r)| !(verified && matches!(r, RefusalReason::CannotIdentify)))
+        .map(|(k, r)| (k.to_string(), r.label(lang)))
+        .collect();
+    let activities: Vec<(String, String)> = state
+        .vault
+        .declarations()
+        .activities
+        .iter()
+        .map(|(id, a)| (id.get_ref().clone(), a.name.get(lang).to_string()))
+        .collect();
+    html! {
+        @if !open {
+            (message("notice", lang.pick("Cette demande est close : elle ne prend plus d'étape.", "This request is closed: it takes no further step.")))
+        } @else if !ConsoleAction::ALL[..6].iter().any(|a| may(*a)) {
+            (message("notice", lang.pick(
+                "Vos rôles permettent de consulter cette demande, pas de la faire avancer.",
+                "Your roles let you read this request, not move it forward.")))
+        } @else {
+            h2 { (lang.pick("Actions", "Actions")) }
+            @if v.stage == Stage::Received && may(ConsoleAction::Acknowledge) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::Acknowledge))
+                    fieldset {
+                        legend { (ConsoleAction::Acknowledge.label(lang)) }
+                        p { (lang.pick(
+                            "L'accusé de réception est envoyé par courriel au contact enregistré, avec les délais.",
+                            "The acknowledgment is mailed to the contact on file, with the deadlines.")) }
+                        input type="checkbox" id="ack-elsewhere" name="elsewhere" value="1";
+                        label for="ack-elsewhere" class="inline" { (lang.pick("Déjà donné autrement (courrier, téléphone) : ne pas envoyer de courriel", "Already given another way (post, phone): send no e-mail")) }
+                        button type="submit" { (ConsoleAction::Acknowledge.label(lang)) }
+                    }
+                }
+            }
+            @if v.stage == Stage::Acknowledged && may(ConsoleAction::RecordIdentityProof) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::RecordIdentityProof))
+                    fieldset {
+                        legend { (ConsoleAction::RecordIdentityProof.label(lang)) }
+                        p { (lang.pick(
+                            "Vous êtes enregistré comme la personne qui a vérifié (art. 12(6) RGPD). Préférez un code envoyé au contact enregistré (habeas requests send-code).",
+                            "You are recorded as the one who checked (GDPR Art. 12(6)). Prefer a code sent to the contact on file (habeas requests send-code).")) }
+                        label for="proof-method" { (lang.pick("Moyen", "Method")) }
+                        select id="proof-method" name="method" {
+                            option value="session" { (lang.pick("La personne était connectée à son compte", "The subject was signed in to their account")) }
+                            option value="document" { (lang.pick("Pièce présentée (aucune copie gardée)", "Document shown (no copy kept)")) }
+                        }
+                        label for="proof-reason" { (lang.pick("Pourquoi ce moyen est proportionné (requis pour une pièce)", "Why this method is proportionate (required for a document)")) }
+                        input type="text" id="proof-reason" name="reason";
+                        label for="proof-at" { (lang.pick("Vérifiée le (UTC, vide : maintenant)", "Checked on (UTC, empty: now)")) }
+                        input type="datetime-local" id="proof-at" name="verified_at";
+                        button type="submit" { (ConsoleAction::RecordIdentityProof.label(lang)) }
+                    }
+                }
+            }
+            @if v.stage == Stage::IdentityVerified && may(ConsoleAction::Start) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::Start))
+                    button type="submit" { (ConsoleAction::Start.label(lang)) }
+                }
+            }
+            @if may(ConsoleAction::Extend) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::Extend))
+                    fieldset {
+                        legend { (ConsoleAction::Extend.label(lang)) }
+                        p { (lang.pick(
+                            "Une seule prolongation, de deux mois au plus, décidée dans le premier mois ; la personne en est informée par courriel avec la justification (art. 12(3) RGPD).",
+                            "One extension only, of at most two months, decided within the first month; the subject is told by e-mail with the justification (GDPR Art. 12(3)).")) }
+                        label for="extend-months" { (lang.pick("Mois supplémentaires", "Further months")) }
+                        select id="extend-months" name="months" {
+                            option value="1" { "1" }
+                            option value="2" { "2" }
+                        }
+                        label for="extend-why" { (lang.pick("Justification (complexité, nombre de demandes)", "Justification (complexity, number of requests)")) }
+                        textarea id="extend-why" name="justification" required rows="3" {}
+                        button type="submit" { (ConsoleAction::Extend.label(lang)) }
+                    }
+                }
+            }
+            @if may(ConsoleAction::Complete) && matches!(v.stage, Stage::InProgress | Stage::IdentityVerified) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::Complete))
+                    fieldset {
+                        legend { (ConsoleAction::Complete.label(lang)) }
+                        @if limiting {
+                            p { (lang.pick(
+                                "Cochez les activités concernées : le coffre refusera ensuite toute lecture et écriture pour elles (art. 18 / 21 RGPD).",
+                                "Tick the activities concerned: the vault then refuses every read and write for them (GDPR Art. 18 / 21).")) }
+                            @for (id, name) in &activities {
+                                div {
+                                    input type="checkbox" id={ "purpose-" (id) } name="purposes" value=(id);
+                                    label for={ "purpose-" (id) } class="inline" { code { (id) } " " (name) }
+                                }
+                            }
+                        }
+                        p { (lang.pick("La personne est informée par courriel.", "The subject is told by e-mail.")) }
+                        button type="submit" { (ConsoleAction::Complete.label(lang)) }
+                    }
+                }
+            }
+            @if may(ConsoleAction::Refuse) {
+                form method="post" action=(path) class="action" {
+                    (form_head(ctx, v, ConsoleAction::Refuse))
+                    fieldset {
+                        legend { (ConsoleAction::Refuse.label(lang)) }
+                        label for="refuse-reason" { (lang.pick("Motif", "Reason")) }
+                        select id="refuse-reason" name="reason" {
+                            @for (key, label) in &reasons { option value=(key) { (label) } }
+                            option value="other" { (lang.pick("Autre fondement juridique (à préciser)", "Another legal ground (name it)")) }
+                        }
+                        label for="refuse-ground" { (lang.pick("Fondement juridique, si « autre »", "Legal ground, if \"other\"")) }
+                        input type="text" id="refuse-ground" name="legal_ground";
+                        label for="refuse-text" { (lang.pick("Explication lue par la personne (les voies de recours sont ajoutées)", "Explanation the subject reads (the remedies are added)")) }
+                        textarea id="refuse-text" name="explanation" required rows="3" {}
+                        button type="submit" class="danger" { (ConsoleAction::Refuse.label(lang)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn detail_page(
+    state: &UiState,
+    lang: Lang,
+    ctx: &StaffCtx,
+    v: &RequestView,
+    note: Option<Markup>,
+    status: StatusCode,
+) -> Response {
+    let title = match lang {
+        Lang::Fr => format!("Demande {}", v.id),
+        Lang::En => format!("Request {}", v.id),
+    };
+    let body = html! {
+        p { a href="/console" { (lang.pick("← Toutes les demandes ouvertes", "← All open requests")) } }
+        @if let Some(n) = note { (n) }
+        (facts(lang, v))
+        (clocks(lang, v))
+        (forms(state, lang, ctx, v))
+        (history(lang, v))
+    };
+    let mut r = shell(lang, &title, &detail_path(&v.id), ctx, body);
+    *r.status_mut() = status;
+    r
+}
+
+async fn load(state: &UiState, actor: String, id: String) -> Result<RequestView, Failure> {
+    let got = state
+        .run(move |s| with_service(s, &actor, |svc| svc.get(&id)))
+        .await?;
+    match got {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(
+            habeas_rights::RightsError::NotFound { .. } | habeas_rights::RightsError::Doc(_),
+        )) => Err(Failure::NotFound),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a request could not be read");
+            Err(Failure::Internal)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the request service could not open");
+            Err(Failure::Internal)
+        }
+    }
+}
+
+/// `GET /console/demandes/{id}`.
+pub async fn show(
+    State(state): State<UiState>,
+    l: UiLang,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, "/console/demandes").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    match load(&state, actor(&ctx), id).await {
+        Ok(v) => {
+            let note = done_note(lang, uri.query().unwrap_or(""));
+            detail_page(&state, lang, &ctx, &v, note, StatusCode::OK)
+        }
+        Err(f) => f.render(lang, Area::Console),
+    }
+}
+
+/// A workflow form. Fields not used by an action are ignored; `purposes`
+/// repeats (one checkbox per activity), so the body is read as pairs.
+#[derive(Debug, Default)]
+pub struct ActionForm {
+    csrf: String,
+    action: String,
+    /// `None` when absent; `Some(None)` when present but not a number.
+    version: Option<Option<u64>>,
+    elsewhere: bool,
+    method: String,
+    reason: String,
+    verified_at: String,
+    months: Option<Option<u32>>,
+    justification: String,
+    legal_ground: String,
+    explanation: String,
+    purposes: Vec<String>,
+}
+
+impl ActionForm {
+    fn from_pairs(pairs: Vec<(String, String)>) -> ActionForm {
+        let mut f = ActionForm::default();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "csrf" => f.csrf = v,
+                "action" => f.action = v,
+                "version" => f.version = Some(v.trim().parse().ok()),
+                "elsewhere" => f.elsewhere = true,
+                "method" => f.method = v,
+                "reason" => f.reason = v,
+                "verified_at" => f.verified_at = v,
+                "months" => f.months = Some(v.trim().parse().ok()),
+                "justification" => f.justification = v,
+                "legal_ground" => f.legal_ground = v,
+                "explanation" => f.explanation = v,
+                "purposes" => f.purposes.push(v),
+                _ => {}
+            }
+        }
+        f
+    }
+}
+
+/// Why a step was not taken, as the staff member reads it.
+enum StepError {
+    /// The form is wrong: what and how to fix (422).
+    Invalid(String),
+    /// The service refused the step; its message names ids and stages only.
+    Refused(String, StatusCode),
+    Internal(String),
+}
+
+fn refused(e: habeas_rights::RightsError, lang: Lang) -> StepError {
+    use habeas_rights::RightsError as E;
+    let status = match &e {
+        E::StaleVersion { .. } => StatusCode::CONFLICT,
+        E::Doc(_) | E::Corrupt { .. } => return StepError::Internal(e.to_string()),
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let head = lang.pick(
+        "Étape refusée, rien n'a changé",
+        "Step refused, nothing changed",
+    );
+    StepError::Refused(format!("{head} — {e}"), status)
+}
+
+fn bridge(e: BridgeError, lang: Lang) -> StepError {
+    match e {
+        BridgeError::Rights(r) => refused(r, lang),
+        other => StepError::Internal(other.to_string()),
+    }
+}
+
+/// Parses a `datetime-local` value (UTC), empty meaning now.
+fn parse_when(
+    raw: &str,
+    now: chrono::DateTime<chrono::Utc>,
+    lang: Lang,
+) -> Result<chrono::DateTime<chrono::Utc>, StepError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(now);
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+        .map(|n| n.and_utc())
+        .ok_or_else(|| {
+            StepError::Invalid(
+                lang.pick(
+                    "Date de vérification illisible : utilisez AAAA-MM-JJTHH:MM (UTC) ou laissez vide.",
+                    "Unreadable verification date: use YYYY-MM-DDTHH:MM (UTC) or leave it empty.",
+                )
+                .into(),
+            )
+        })
+}
+
+/// Takes one step; `Ok(Some(told))` when a notice was due (sent or not).
+fn take_step(
+    s: &UiState,
+    who: &str,
+    id: &str,
+    action: ConsoleAction,
+    form: ActionForm,
+    lang: Lang,
+) -> Result<Option<bool>, StepError> {
+    let caller = rights_caller(who);
+    let key = code_key(&s.vault, &caller).map_err(|e| StepError::Internal(e.to_string()))?;
+    let docs = s.vault.docs(caller.clone());
+    let decls = s.vault.declarations();
+    let svc = RequestService::new(&docs, &*s.clock, decls, ServiceConfig::new(key));
+    let notifier = Notifier::new(&*s.mailer, decls);
+    let current = svc.get(id).map_err(|e| refused(e, lang))?;
+    let version = match form.version {
+        None => current.version,
+        Some(Some(v)) => v,
+        Some(None) => {
+            return Err(StepError::Invalid(
+                lang.pick(
+                    "Version de la demande illisible : rechargez la page.",
+                    "Unreadable request version: reload the page.",
+                )
+                .into(),
+            ));
+        }
+    };
+    let invalid = |fr: &str, en: &str| StepError::Invalid(lang.pick(fr, en).to_string());
+    // The step is recorded first; the subject is then told (Art. 12(3)–(4)).
+    let tell = |v: &RequestView,
+                send: &dyn Fn(
+        habeas_notify::MailAddress,
+    ) -> Result<habeas_notify::MessageId, BridgeError>|
+     -> bool {
+        let Some(subject) = &v.subject else {
+            return false;
+        };
+        match vault_bridge::resolve_contact(&s.vault, &caller, subject, &v.contact_ref)
+            .and_then(send)
+        {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(request = %v.id, error = %e, "the notice to the subject was not sent");
+                false
+            }
+        }
+    };
+    match action {
+        ConsoleAction::Acknowledge => {
+            if !form.elsewhere {
+                let subject = current.subject.as_deref().ok_or_else(|| {
+                    invalid(
+                        "La demande n'est liée à aucune personne : aucun contact enregistré où écrire. Cochez « déjà donné autrement » si l'accusé a été donné.",
+                        "The request is linked to no subject: there is no contact on file to write to. Tick \"already given another way\" if it was given.",
+                    )
+                })?;
+                let to =
+                    vault_bridge::resolve_contact(&s.vault, &caller, subject, &current.contact_ref)
+                        .map_err(|e| bridge(e, lang))?;
+                notifier
+                    .acknowledgment(&current, to, None, decls)
+                    .map_err(|e| bridge(e, lang))?;
+            }
+            svc.acknowledge(id, version).map_err(|e| refused(e, lang))?;
+            Ok(None)
+        }
+        ConsoleAction::RecordIdentityProof => {
+            let method = form.method.parse().map_err(|_| {
+                invalid(
+                    "Moyen de vérification inconnu : choisissez « connectée » ou « pièce ».",
+                    "Unknown verification method: choose \"signed in\" or \"document\".",
+                )
+            })?;
+            let at = parse_when(&form.verified_at, s.clock.now(), lang)?;
+            let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
+            let proof = IdentityProof {
+                method,
+                verified_by: who.to_string(),
+                reason,
+            };
+            svc.record_identity_proof(id, version, proof, at)
+                .map_err(|e| refused(e, lang))?;
+            Ok(None)
+        }
+        ConsoleAction::Start => {
+            svc.start(id, version).map_err(|e| refused(e, lang))?;
+            Ok(None)
+        }
+        ConsoleAction::Extend => {
+            let months = form.months.flatten().ok_or_else(|| {
+                invalid(
+                    "Indiquez 1 ou 2 mois supplémentaires.",
+                    "Give 1 or 2 further months.",
+                )
+            })?;
+            let justification = form.justification.trim();
+            let v = svc
+                .extend(id, version, months, justification, s.clock.now())
+                .map_err(|e| refused(e, lang))?;
+            Ok(Some(tell(&v, &|to| {
+                notifier.extended(&v, justification, to, None)
+            })))
+        }
+        ConsoleAction::Refuse => {
+            let raw = if form.reason == "other" {
+                format!("other:{}", form.legal_ground.trim())
+            } else {
+                form.reason.clone()
+            };
+            let reason: RefusalReason = raw.parse().map_err(|_| {
+                invalid(
+                    "Motif de refus inconnu, ou « autre » sans fondement juridique : choisissez un motif de la liste ou nommez le fondement.",
+                    "Unknown refusal reason, or \"other\" without a legal ground: pick a reason from the list or name the ground.",
+                )
+            })?;
+            let explanation = form.explanation.trim();
+            let v = svc
+                .refuse(id, version, reason.clone(), explanation)
+                .map_err(|e| refused(e, lang))?;
+            Ok(Some(tell(&v, &|to| {
+                notifier.refused(&v, reason.clone(), explanation, to, None)
+            })))
+        }
+        ConsoleAction::Complete => {
+            apply_request_limits(&s.vault, &caller, &current, &form.purposes)
+                .map_err(|e| StepError::Invalid(e.describe(lang)))?;
+            let v = svc.complete(id, version).map_err(|e| refused(e, lang))?;
+            Ok(Some(tell(&v, &|to| notifier.done(&v, None, to, None))))
+        }
+        ConsoleAction::BreachUpdate | ConsoleAction::BreachClose => Err(invalid(
+            "Cette action concerne le registre des violations, pas une demande.",
+            "This action belongs to the breach register, not to a request.",
+        )),
+    }
+}
+
+/// `POST /console/demandes/{id}`: one workflow step.
+pub async fn act(
+    State(state): State<UiState>,
+    l: UiLang,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = ActionForm::from_pairs(pairs);
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, "/console/demandes").await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if let Err(f) = check_csrf(&state, &ctx, &form.csrf) {
+        return f.render(lang, Area::Console);
+    }
+    let Some(action) = ConsoleAction::from_key(&form.action) else {
+        return Failure::NotFound.render(lang, Area::Console);
+    };
+    if !state.auth.config().console.allows(&ctx.staff.roles, action) {
+        journal_refusal(
+            &state,
+            &ctx,
+            format!("console action {} on request {id}", action.key()),
+        )
+        .await;
+        return Failure::Forbidden.render(lang, Area::Console);
+    }
+    let who = actor(&ctx);
+    let (w, i) = (who.clone(), id.clone());
+    let outcome = state
+        .run(move |s| take_step(s, &w, &i, action, form, lang))
+        .await;
+    let (note, status) = match outcome {
+        Ok(Ok(told)) => {
+            let mut to = format!("{}?fait={}", detail_path(&id), action.key());
+            if let Some(t) = told {
+                to.push_str(if t { "&avis=1" } else { "&avis=0" });
+            }
+            return redirect(&to, &[]);
+        }
+        Ok(Err(StepError::Invalid(text))) => (text, StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(Err(StepError::Refused(text, status))) => (text, status),
+        Ok(Err(StepError::Internal(e))) => {
+            tracing::error!(error = %e, "a console step failed on our side");
+            return Failure::Internal.render(lang, Area::Console);
+        }
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    match load(&state, who, id).await {
+        Ok(v) => detail_page(
+            &state,
+            lang,
+            &ctx,
+            &v,
+            Some(message("error", &note)),
+            status,
+        ),
+        Err(f) => f.render(lang, Area::Console),
+    }
+}

@@ -1,0 +1,323 @@
+//! The DPO console's request workflow over real HTTP: a DPO opens a request
+//! from the list, sees its history and both clocks, acknowledges it (the
+//! acknowledgment is mailed), records an identity proof in their own name,
+//! extends it with a justification (the subject is told), starts and
+//! answers it; an objection is closed by recording the purposes the vault
+//! then refuses; a request is refused with a reason. Forms without their
+//! CSRF token, from a role the action is not given to, with missing
+//! justifications or a stale version are refused and change nothing; the
+//! refusals and every step are in the journal under the staff account.
+
+mod vault_support;
+mod web_support;
+
+use habeas_core::clock::SystemClock;
+use habeas_core::rights::{RequestKind, Stage};
+use habeas_rights::service::{
+    NewRequest, RequestChannel, RequestService, RequestView, ServiceConfig,
+};
+use habeas_rights::vault_bridge::{code_key, contact_ref_for, rights_caller};
+use vault_support::count;
+use web_support::*;
+
+/// A request from Claire, received now, not yet acknowledged.
+fn receive(site: &Site, kind: RequestKind) -> RequestView {
+    let caller = rights_caller("test");
+    let subject = site
+        .vault
+        .find(&caller, "email", "claire.fictive@example.org")
+        .expect("find")
+        .pop()
+        .expect("Claire is in the vault");
+    let contact = contact_ref_for(&site.vault, &caller, &subject, "claire.fictive@example.org")
+        .expect("contact ref");
+    service(site, |svc| {
+        svc.create(NewRequest {
+            kind,
+            channel: RequestChannel::Email,
+            subject: Some(subject.clone()),
+            contact_ref: contact.clone(),
+        })
+        .expect("request")
+    })
+}
+
+fn service<T>(site: &Site, f: impl FnOnce(&RequestService<'_>) -> T) -> T {
+    let caller = rights_caller("test");
+    let key = code_key(&site.vault, &caller).expect("code key");
+    let docs = site.vault.docs(caller);
+    f(&RequestService::new(
+        &docs,
+        &SystemClock,
+        site.vault.declarations(),
+        ServiceConfig::new(key),
+    ))
+}
+
+fn stage(site: &Site, id: &str) -> Stage {
+    service(site, |svc| svc.get(id).expect("get").stage)
+}
+
+/// Posts one workflow form from the request's page (CSRF and version as shown).
+fn step(c: &mut Client, id: &str, fields: &[(&str, &str)]) -> Answer {
+    let path = format!("/console/demandes/{id}");
+    let page = c.get(&path);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    let csrf = hidden(&html, "csrf");
+    let version = hidden(&html, "version");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf), ("version", &version)];
+    form.extend_from_slice(fields);
+    c.post(&path, &form)
+}
+
+fn journal_by(site: &Site, action: &str) -> i64 {
+    count(
+        site.dir.path(),
+        &format!("SELECT COUNT(*) FROM journal WHERE actor LIKE 'staff:%' AND action = '{action}'"),
+    )
+}
+
+#[test]
+fn a_dpo_moves_a_request_from_receipt_to_answer_in_the_console() {
+    let site = start_site();
+    let req = receive(&site, RequestKind::Access);
+    let mut dpo = signed_in(&site, "dina", "dpo");
+
+    // The list links to the request; its page shows both clocks and the history.
+    let list = dpo.get("/console").text();
+    assert!(list.contains(&format!("href=\"/console/demandes/{}\"", req.id)));
+    let page = dpo.get(&format!("/console/demandes/{}", req.id));
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    let legal = req.statutory_deadline.legal.format("%Y-%m-%d").to_string();
+    assert!(html.contains("Délai légal (art. 12(3) RGPD, un mois)") && html.contains(&legal));
+    assert!(html.contains("Délai promis par le fournisseur"));
+    assert!(html.contains("Historique"));
+    assert!(html.contains("Accuser réception"));
+
+    // Without the CSRF token: refused, nothing changes.
+    let r = dpo.post(
+        &format!("/console/demandes/{}", req.id),
+        &[("action", "acknowledge"), ("elsewhere", "1")],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(stage(&site, &req.id), Stage::Received);
+
+    // Acknowledge: the acknowledgment is mailed to Claire.
+    let before = mails(&site.outbox()).len();
+    let r = step(&mut dpo, &req.id, &[("action", "acknowledge")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(stage(&site, &req.id), Stage::Acknowledged);
+    let sent = mails(&site.outbox());
+    assert_eq!(sent.len(), before + 1, "one acknowledgment mailed");
+    assert!(sent.last().unwrap().contains("claire.fictive@example.org"));
+    let after = dpo.get(r.header("location").expect("location")).text();
+    assert!(after.contains("Étape enregistrée : Accuser réception."));
+
+    // A document proof without its proportionality reason: refused, unchanged.
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[("action", "proof"), ("method", "document"), ("reason", "")],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("Étape refusée, rien n'a changé"));
+    assert_eq!(stage(&site, &req.id), Stage::Acknowledged);
+    // The subject signed in: recorded in the staff member's own name.
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[("action", "proof"), ("method", "session")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(stage(&site, &req.id), Stage::IdentityVerified);
+
+    // Extend: a justification is required, and at most two further months.
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[
+            ("action", "extend"),
+            ("months", "2"),
+            ("justification", " "),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[
+            ("action", "extend"),
+            ("months", "3"),
+            ("justification", "Données dans 12 systèmes"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("1 or 2 further months"), "{}", r.text());
+    let before = mails(&site.outbox()).len();
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[
+            ("action", "extend"),
+            ("months", "2"),
+            ("justification", "Données réparties dans 12 systèmes"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.header("location").expect("location").to_string();
+    assert!(location.ends_with("?fait=extend&avis=1"), "{location}");
+    let sent = mails(&site.outbox());
+    assert_eq!(
+        sent.len(),
+        before + 1,
+        "the subject is told of the extension"
+    );
+    // (The mail is quoted-printable: compare an ASCII part.)
+    assert!(sent.last().unwrap().contains("dans 12 syst"));
+    let extended = service(&site, |svc| svc.get(&req.id).expect("get"));
+    assert_ne!(extended.effective_deadline, extended.statutory_deadline);
+    let html = dpo.get(&location).text();
+    assert!(html.contains("Délai prolongé en vigueur"));
+    assert!(html.contains("La personne a été informée par courriel."));
+    // Only one extension (Art. 12(3)).
+    let r = step(
+        &mut dpo,
+        &req.id,
+        &[
+            ("action", "extend"),
+            ("months", "1"),
+            ("justification", "encore"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+
+    // A stale version: 409, nothing changes.
+    let page = dpo.get(&format!("/console/demandes/{}", req.id)).text();
+    let csrf = hidden(&page, "csrf");
+    let r = dpo.post(
+        &format!("/console/demandes/{}", req.id),
+        &[("csrf", &csrf), ("version", "1"), ("action", "start")],
+    );
+    assert_eq!(r.status, 409, "{}", r.text());
+
+    // Start, then answer: the subject is told, the request leaves the list.
+    assert_eq!(step(&mut dpo, &req.id, &[("action", "start")]).status, 303);
+    let r = step(&mut dpo, &req.id, &[("action", "done")]);
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(stage(&site, &req.id), Stage::Done);
+    let closed = dpo.get(&format!("/console/demandes/{}", req.id)).text();
+    assert!(closed.contains("Cette demande est close"));
+    assert!(!dpo.get("/console").text().contains(&req.id));
+
+    // Every step (acknowledge, proof, extend, start, done) is in the
+    // journal under a staff account, never a shared one.
+    let steps = count(
+        site.dir.path(),
+        &format!(
+            "SELECT COUNT(*) FROM journal WHERE actor LIKE 'staff:%' AND action = 'doc.put' \
+             AND details LIKE '%id={}%'",
+            req.id
+        ),
+    );
+    assert_eq!(steps, 5, "each step journaled as the staff member");
+}
+
+#[test]
+fn objections_record_their_purposes_refusals_need_reasons_and_roles_gate_actions() {
+    let site = start_site();
+    let objection = receive(&site, RequestKind::Objection);
+    let refused = receive(&site, RequestKind::Access);
+    let mut dpo = signed_in(&site, "dina", "dpo");
+
+    // An administrator opens the console but may not decide on requests.
+    let mut admin = signed_in(&site, "ada", "admin");
+    let page = admin
+        .get(&format!("/console/demandes/{}", objection.id))
+        .text();
+    assert!(page.contains("Vos rôles permettent de consulter cette demande"));
+    // The page offers no form; a hand-made one is refused and journaled.
+    let csrf = hidden(&page, "csrf");
+    let r = admin.post(
+        &format!("/console/demandes/{}", objection.id),
+        &[
+            ("csrf", &csrf),
+            ("version", "1"),
+            ("action", "acknowledge"),
+            ("elsewhere", "1"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(stage(&site, &objection.id), Stage::Received);
+    assert!(journal_by(&site, "access_refused") >= 1);
+    // A support agent does not even open the page.
+    let mut support = signed_in(&site, "sam", "support");
+    assert_eq!(
+        support
+            .get(&format!("/console/demandes/{}", objection.id))
+            .status,
+        403
+    );
+
+    // The objection: acknowledged (given by phone, no mail), verified, started.
+    for fields in [
+        &[("action", "acknowledge"), ("elsewhere", "1")][..],
+        &[("action", "proof"), ("method", "session")][..],
+        &[("action", "start")][..],
+    ] {
+        let r = step(&mut dpo, &objection.id, fields);
+        assert_eq!(r.status, 303, "{fields:?}: {}", r.text());
+    }
+    // Done without purposes: refused with how to fix it, nothing recorded.
+    let r = step(&mut dpo, &objection.id, &[("action", "done")]);
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("indiquez les finalités concernées"));
+    assert_eq!(stage(&site, &objection.id), Stage::InProgress);
+    let r = step(
+        &mut dpo,
+        &objection.id,
+        &[("action", "done"), ("purposes", "PA-0007")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(stage(&site, &objection.id), Stage::Done);
+    let subject = objection.subject.as_deref().expect("subject");
+    let (limits, _) = site.vault.processing_limits(subject).expect("limits");
+    assert!(
+        limits.objections.contains_key("PA-0007"),
+        "the vault now refuses PA-0007 for Claire: {limits:?}"
+    );
+
+    // Refuse: `other` needs its legal ground, then a listed reason works and
+    // the subject is told with the explanation.
+    let r = step(
+        &mut dpo,
+        &refused.id,
+        &[
+            ("action", "refuse"),
+            ("reason", "other"),
+            ("legal_ground", ""),
+            ("explanation", "x"),
+        ],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert_eq!(stage(&site, &refused.id), Stage::Received);
+    let before = mails(&site.outbox()).len();
+    let r = step(
+        &mut dpo,
+        &refused.id,
+        &[
+            ("action", "refuse"),
+            ("reason", "excessive"),
+            ("explanation", "Troisième demande identique ce mois-ci."),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(stage(&site, &refused.id), Stage::Refused);
+    let sent = mails(&site.outbox());
+    assert_eq!(sent.len(), before + 1);
+    assert!(sent.last().unwrap().contains("demande identique ce mois"));
+
+    // An unknown request: 404.
+    assert_eq!(dpo.get("/console/demandes/req_inconnue").status, 404);
+}
