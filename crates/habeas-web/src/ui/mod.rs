@@ -11,16 +11,20 @@
 //! (requests, breaches, journal), [`console_requests`] (one request's
 //! history, clocks and workflow forms), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
-//! (corrections, restriction and objection, account closure, requests) and
-//! [`portal_mail`] (mail lists). Every store call
-//! runs on a blocking thread through [`UiState::run`].
+//! (what the portal's requests share; the requests page), [`portal_correct`],
+//! [`portal_limits`], [`portal_account`] (correction, restriction and
+//! objection, account closure) and [`portal_mail`] (mail lists). Every
+//! store call runs on a blocking thread through [`UiState::run`].
 
 mod console;
 mod console_requests;
 mod http;
 mod page;
 mod portal;
+mod portal_account;
 mod portal_auth;
+mod portal_correct;
+mod portal_limits;
 mod portal_mail;
 mod portal_rights;
 mod secret;
@@ -164,17 +168,17 @@ pub fn routes(state: UiState) -> Router {
         .route("/portail/deconnexion", post(portal::logout))
         .route(
             "/portail/corriger",
-            get(portal_rights::correct_form).post(portal_rights::correct),
+            get(portal_correct::correct_form).post(portal_correct::correct),
         )
-        .route("/portail/corriger/code", post(portal_rights::correct_code))
+        .route("/portail/corriger/code", post(portal_correct::correct_code))
         .route(
             "/portail/limiter",
-            get(portal_rights::limits_form).post(portal_rights::limit),
+            get(portal_limits::limits_form).post(portal_limits::limit),
         )
         .route("/portail/demandes", get(portal_rights::requests))
-        .route("/portail/compte", get(portal_rights::account))
-        .route("/portail/cloturer", post(portal_rights::close_account))
-        .route("/portail/reactiver", post(portal_rights::reactivate))
+        .route("/portail/compte", get(portal_account::account))
+        .route("/portail/cloturer", post(portal_account::close_account))
+        .route("/portail/reactiver", post(portal_account::reactivate))
         .route("/portail/listes", get(portal_mail::lists))
         .route("/portail/listes/ajout", post(portal_mail::add))
         .route("/portail/listes/retrait", post(portal_mail::remove))

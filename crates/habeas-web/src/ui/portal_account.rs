@@ -1,0 +1,266 @@
+//! Closing the account from the portal (Art. 17): the declared grace
+//! period, the date the closure becomes final and what is erased or kept;
+//! the closure is an erasure request flagged `account_closure`, whose
+//! erasure plan keeps the grace period whoever computes it. During the
+//! grace period the subject may reactivate the account, which withdraws the
+//! request (`RequestService::withdraw`).
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_core::rights::{RequestKind, promised_due};
+use habeas_rights::erasure::{ErasureRequest, plan_erasure};
+use habeas_rights::service::{RequestService, RequestView};
+use habeas_rights::vault_bridge::holdings;
+use maud::html;
+use serde::Deserialize;
+
+use super::UiState;
+use super::http::UiLang;
+use super::page::{Area, Failure, html_response, redirect, when};
+use super::portal::{page, portal_caller};
+use super::portal_rights::{
+    DoneQuery, Refused, back_to_portal, confirmation, csrf_ok, not_yours, open_verified,
+    refused_page, signed, with_service,
+};
+
+// ---- close the account, reactivate it (Art. 17) -----------------------------
+
+/// When a closure becomes final: the end of the declared grace period
+/// counted from its receipt (as the erasure plan counts it).
+fn closure_final(s: &UiState, v: &RequestView) -> Option<chrono::DateTime<chrono::Utc>> {
+    let decls = s.vault.declarations();
+    decls
+        .account_closure_grace()
+        .map(|g| promised_due(g, v.received_at, decls.holiday_calendar()))
+}
+
+/// The subject's pending account closure, if any.
+fn pending_closure(
+    svc: &RequestService<'_>,
+    subject: &str,
+) -> Result<Option<RequestView>, Refused> {
+    Ok(svc
+        .list_for_subject(subject)?
+        .into_iter()
+        .find(|v| v.account_closure && v.is_open()))
+}
+
+/// `GET /portail/compte`: the grace period and the final date, or the
+/// pending closure with the reactivation button.
+pub async fn account(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    let subject = who.subject.clone();
+    let built = state
+        .run(move |s| {
+            with_service(s, |svc, vault| {
+                let decls = vault.declarations();
+                let pending = pending_closure(svc, &subject)?;
+                let grace = decls.account_closure_grace();
+                let since = pending.as_ref().map_or(s.clock.now(), |p| p.received_at);
+                let final_at = grace.map(|g| promised_due(g, since, decls.holiday_calendar()));
+                let over = final_at.is_some_and(|f| s.clock.now() >= f);
+                let caller = portal_caller();
+                let docs = vault.docs(caller.clone());
+                let held = holdings(vault, &caller, &docs, &*s.clock, &subject)?;
+                let plan = plan_erasure(
+                    decls,
+                    &held,
+                    &ErasureRequest {
+                        requested_at: since,
+                        account_closure: true,
+                        dates: Default::default(),
+                        legal_holds: Vec::new(),
+                    },
+                    s.clock.now(),
+                );
+                Ok((
+                    pending,
+                    over,
+                    grace.map(|g| g.describe(lang)),
+                    final_at,
+                    plan.describe(decls, lang),
+                ))
+            })
+        })
+        .await;
+    let (pending, over, grace, final_at, described) = match built {
+        Ok(Ok(b)) => b,
+        Ok(Err(r)) => return refused_page(lang, &who.csrf, "/portail", r),
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let final_text = final_at.map(when);
+    let body = html! {
+        @if let Some(m) = confirmation(lang, &q.fait) { (m) }
+        @if let Some(p) = &pending {
+            section aria-labelledby="en-cours" {
+                h2 id="en-cours" { (lang.pick("Fermeture en cours", "Closure pending")) }
+                p { (lang.pick("Vous avez demandé la fermeture de votre compte le ", "You asked to close your account on ")) (when(p.received_at)) "." }
+                @if let Some(f) = &final_text {
+                    @if over {
+                        p { strong { (lang.pick("Elle est définitive depuis le ", "It has been final since ")) (f) "." } }
+                    } @else {
+                        p { strong { (lang.pick("Elle deviendra définitive le ", "It becomes final on ")) (f) "." } }
+                    }
+                }
+                @if !over {
+                    form method="post" action="/portail/reactiver" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        input type="hidden" name="request" value=(p.id);
+                        button type="submit" { (lang.pick("Réactiver mon compte", "Reactivate my account")) }
+                    }
+                }
+            }
+        } @else {
+            section aria-labelledby="fermer" {
+                h2 id="fermer" { (lang.pick("Fermer votre compte", "Close your account")) }
+                @match (&grace, &final_text) {
+                    (Some(g), Some(f)) => {
+                        p { (lang.pick("Délai de grâce déclaré : ", "Declared grace period: ")) (g) "." }
+                        p { (lang.pick("Si vous fermez votre compte maintenant, la fermeture deviendra définitive le ", "If you close your account now, the closure becomes final on ")) strong { (f) } (lang.pick(" ; d'ici là, vous pourrez le réactiver ici.", "; until then you may reactivate it here.")) }
+                    }
+                    _ => {
+                        p { (lang.pick(
+                            "Aucun délai de grâce n'est déclaré : l'effacement suivra dans le délai légal d'un mois, sans réactivation possible.",
+                            "No grace period is declared: erasure follows within the legal deadline of one month, with no reactivation."
+                        )) }
+                    }
+                }
+                @if !described.is_empty() {
+                    h3 { (lang.pick("Ce qui sera effacé, ce qui sera conservé", "What is erased, what is kept")) }
+                    @for line in described.lines() { p { (line) } }
+                }
+                form method="post" action="/portail/cloturer" {
+                    input type="hidden" name="csrf" value=(who.csrf);
+                    input type="checkbox" id="confirm" name="confirm" value="oui" required;
+                    label for="confirm" { (lang.pick("Je confirme vouloir fermer mon compte", "I confirm I want to close my account")) }
+                    button type="submit" { (lang.pick("Fermer mon compte", "Close my account")) }
+                }
+            }
+        }
+        p { a href="/portail/demandes" { (lang.pick("Suivre vos demandes", "Follow your requests")) } }
+        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.pick("Votre compte", "Your account"),
+            "/portail/compte",
+            Some(who.csrf),
+            body,
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    request: String,
+}
+
+/// `POST /portail/cloturer`: the erasure request with account closure.
+pub async fn close_account(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    if !csrf_ok(&who, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    if form.confirm != "oui" {
+        return refused_page(
+            lang,
+            &who.csrf,
+            "/portail/compte",
+            Refused::input(
+                "Cochez la case de confirmation pour fermer votre compte.",
+                "Tick the confirmation box to close your account.",
+            ),
+        );
+    }
+    let subject = who.subject.clone();
+    let done = state
+        .run(move |s| {
+            with_service(s, |svc, vault| {
+                if pending_closure(svc, &subject)?.is_some() {
+                    return Err(Refused::input(
+                        "La fermeture de votre compte est déjà demandée.",
+                        "The closure of your account is already requested.",
+                    ));
+                }
+                open_verified(svc, vault, &subject, RequestKind::Erasure, true)?;
+                Ok(())
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(())) => redirect("/portail/compte?fait=fermeture", &[]),
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/compte", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+/// `POST /portail/reactiver`: the subject withdraws the closure request.
+pub async fn reactivate(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    if !csrf_ok(&who, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let subject = who.subject.clone();
+    let id = form.request.clone();
+    let done = state
+        .run(move |s| {
+            with_service(s, |svc, _| {
+                let v = svc.get(&id).map_err(|_| not_yours())?;
+                if v.subject.as_deref() != Some(subject.as_str()) || !v.account_closure {
+                    return Err(not_yours());
+                }
+                if !v.is_open() {
+                    return Err(Refused::input(
+                        "Cette fermeture n'est plus en cours : elle a été retirée ou exécutée.",
+                        "This closure is no longer pending: it was withdrawn or carried out.",
+                    ));
+                }
+                if closure_final(s, &v).is_some_and(|at| s.clock.now() >= at) {
+                    return Err(Refused::input(
+                        "Le délai de grâce est écoulé : la fermeture est définitive et le compte ne peut plus être réactivé.",
+                        "The grace period is over: the closure is final and the account can no longer be reactivated.",
+                    ));
+                }
+                svc.withdraw(&id, v.version, &subject)?;
+                Ok(())
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(())) => redirect("/portail/compte?fait=reactivation", &[]),
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/compte", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}

@@ -1,0 +1,382 @@
+//! Correcting a field from the portal (Art. 16): one form per declared
+//! field of each record; the change is planned first (an unknown field or
+//! an unchanged value creates nothing), then carried out on a verified
+//! rectification request by `vault_bridge::apply_rectification`, which also
+//! writes the tombstone a restore replays. A critical identifier (e-mail)
+//! changes only after the code mailed to the new value comes back for that
+//! very value — the rectification module's own flow, reused.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_core::lang::Lang;
+use habeas_core::rights::RequestKind;
+use habeas_engine::Vault;
+use habeas_notify::MailAddress;
+use habeas_rights::RightsError;
+use habeas_rights::rectification::plan_rectification;
+use habeas_rights::service::RequestService;
+use habeas_rights::vault_bridge::{self, BridgeError, Notifier};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::UiState;
+use super::http::UiLang;
+use super::page::{Area, Failure, html_response, message, redirect, when};
+use super::portal::{export_for, page, portal_caller};
+use super::portal_rights::{
+    DoneQuery, Refused, back_to_portal, complete, confirmation, csrf_ok, not_yours, open_verified,
+    refused_page, signed, with_service,
+};
+
+/// Longest value a portal form accepts for a field.
+const MAX_VALUE: usize = 1000;
+
+/// `GET /portail/corriger`: a form per declared field of every record.
+pub async fn correct_form(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    let subject = who.subject.clone();
+    let export = match state.run(move |s| export_for(s, &subject, lang)).await {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return refused_page(lang, &who.csrf, "/portail", Refused::Internal(e)),
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let body = html! {
+        @if let Some(m) = confirmation(lang, &q.fait) { (m) }
+        p { (lang.pick(
+            "Vous pouvez faire corriger ou compléter toute donnée inexacte (RGPD art. 16). Une adresse électronique qui sert à vous identifier ne change qu'après confirmation d'un code envoyé à la nouvelle adresse.",
+            "You may have any inaccurate data corrected or completed (GDPR Art. 16). An e-mail address that identifies you changes only after you confirm a code sent to the new address."
+        )) }
+        @if export.categories.is_empty() {
+            (message("notice", lang.pick("Nous ne détenons aucune donnée vous concernant.", "We hold no data about you.")))
+        }
+        @for c in &export.categories {
+            section {
+                h2 { (c.label) }
+                @for r in &c.records {
+                    h3 { (lang.pick("Enregistré le ", "Recorded on ")) (when(r.recorded_at)) }
+                    @for f in &c.fields {
+                        @let id = format!("v-{}-{}", r.id, f);
+                        form method="post" action="/portail/corriger" class="inline" {
+                            input type="hidden" name="csrf" value=(who.csrf);
+                            input type="hidden" name="category" value=(c.key);
+                            input type="hidden" name="record" value=(r.id);
+                            input type="hidden" name="field" value=(f);
+                            label for=(id) { (f) }
+                            input type="text" id=(id) name="value" value=(r.fields.get(f).map(String::as_str).unwrap_or("")) maxlength="1000";
+                            button type="submit" { (lang.pick("Corriger", "Correct")) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.pick("Corriger une donnée", "Correct a field"),
+            "/portail/corriger",
+            Some(who.csrf),
+            body,
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct CorrectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    record: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    value: String,
+    /// Only on the second step (the code mailed to the new value).
+    #[serde(default)]
+    request: String,
+    #[serde(default)]
+    code: String,
+}
+
+/// What a correction led to.
+enum Corrected {
+    Applied,
+    /// A code was mailed to the new value: ask for it (request id).
+    Pending(String),
+}
+
+fn checked_value(value: &str) -> Result<String, Refused> {
+    let v = value.trim();
+    if v.chars().count() > MAX_VALUE || v.chars().any(char::is_control) {
+        return Err(Refused::input(
+            format!(
+                "La nouvelle valeur doit compter au plus {MAX_VALUE} caractères, sans caractère de contrôle."
+            ),
+            format!(
+                "The new value must be at most {MAX_VALUE} characters, with no control character."
+            ),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// `POST /portail/corriger`: plan first (a bad field or an unchanged value
+/// creates nothing), then a verified rectification request; a critical
+/// identifier gets a code at its new value, anything else is applied now.
+pub async fn correct(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<CorrectForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    if !csrf_ok(&who, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let subject = who.subject.clone();
+    let (category, record, field) = (
+        form.category.clone(),
+        form.record.clone(),
+        form.field.clone(),
+    );
+    let value = match checked_value(&form.value) {
+        Ok(v) => v,
+        Err(r) => return refused_page(lang, &who.csrf, "/portail/corriger", r),
+    };
+    let v2 = value.clone();
+    let done = state
+        .run(move |s| {
+            with_service(s, |svc, vault| {
+                correct_now(
+                    s, svc, vault, &subject, &category, &record, &field, &v2, lang,
+                )
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(Corrected::Applied)) => redirect("/portail/corriger?fait=correction", &[]),
+        Ok(Ok(Corrected::Pending(request))) => html_response(
+            StatusCode::ACCEPTED,
+            code_page(lang, &who.csrf, &form, &request, &value, None),
+        ),
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/corriger", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn correct_now(
+    s: &UiState,
+    svc: &RequestService<'_>,
+    vault: &Vault,
+    subject: &str,
+    category: &str,
+    record: &str,
+    field: &str,
+    value: &str,
+    lang: Lang,
+) -> Result<Corrected, Refused> {
+    let caller = portal_caller();
+    let (_, current) = vault_bridge::record_fields(vault, &caller, subject, category, record)
+        .map_err(|e| match e {
+            BridgeError::UnknownRecord { .. } => Refused::input(
+                "Cette donnée n'existe pas (ou plus) parmi les vôtres ; rechargez la page.",
+                "This record is not (or no longer) among yours; reload the page.",
+            ),
+            other => other.into(),
+        })?;
+    let changes: BTreeMap<String, String> = [(field.to_string(), value.to_string())].into();
+    // Planned before any request exists: an unknown field or an unchanged
+    // value is refused with nothing recorded.
+    let plan = plan_rectification(vault.declarations(), category, record, &current, &changes)
+        .map_err(RightsError::from)?;
+    let needs_code = plan.needing_new_value_verification().next().is_some();
+    let to: Option<MailAddress> = if needs_code {
+        Some(value.parse().map_err(|_| {
+            Refused::input(
+                "La nouvelle valeur n'est pas une adresse électronique valide (exemple : nom@exemple.fr).",
+                "The new value is not a valid e-mail address (example: name@example.com).",
+            )
+        })?)
+    } else {
+        None
+    };
+    let v = open_verified(svc, vault, subject, RequestKind::Rectification, false)?;
+    let (plan, codes, _) = svc.rectification_plan(
+        &v.id, v.version, subject, category, record, &current, &changes,
+    )?;
+    if let (Some(to), Some(issued)) = (to, codes.first()) {
+        let v = svc.get(&v.id)?;
+        let sent =
+            Notifier::new(s.mailer.as_ref(), vault.declarations()).code(&v, issued, to, Some(lang));
+        if let Err(e) = sent {
+            // Nothing is pending on a code that never left: withdraw it.
+            let _ = svc.withdraw(&v.id, v.version, subject);
+            return Err(match e {
+                BridgeError::Send(_) | BridgeError::Template(_) => {
+                    Refused::Internal(format!("the new-value code was not sent: {e}"))
+                }
+                other => other.into(),
+            });
+        }
+        return Ok(Corrected::Pending(v.id));
+    }
+    apply_and_close(svc, vault, subject, &v.id, &plan)?;
+    Ok(Corrected::Applied)
+}
+
+/// Applies a ready plan and closes its request; a value the vault refuses
+/// withdraws the request (nothing was changed) and says why.
+fn apply_and_close(
+    svc: &RequestService<'_>,
+    vault: &Vault,
+    subject: &str,
+    id: &str,
+    plan: &habeas_rights::rectification::RectificationPlan,
+) -> Result<(), Refused> {
+    let ready = svc.rectification_ready(id, plan)?;
+    if let Err(e) = vault_bridge::apply_rectification(vault, &portal_caller(), subject, plan, ready)
+    {
+        if let Ok(v) = svc.get(id) {
+            let _ = svc.withdraw(id, v.version, subject);
+        }
+        return Err(e.into());
+    }
+    let v = svc.get(id)?;
+    complete(svc, &v)?;
+    Ok(())
+}
+
+fn code_page(
+    lang: Lang,
+    csrf: &str,
+    form: &CorrectForm,
+    request: &str,
+    value: &str,
+    note: Option<Markup>,
+) -> Markup {
+    let body = html! {
+        @if let Some(n) = note { (n) }
+        (message("notice", lang.pick(
+            "Un code vient d'être envoyé à la nouvelle adresse. Saisissez-le pour confirmer qu'elle est bien la vôtre ; l'adresse actuelle reste en place d'ici là.",
+            "A code has just been sent to the new address. Enter it to confirm the address is yours; the current address stays until then."
+        )))
+        form method="post" action="/portail/corriger/code" {
+            input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="request" value=(request);
+            input type="hidden" name="category" value=(form.category);
+            input type="hidden" name="record" value=(form.record);
+            input type="hidden" name="field" value=(form.field);
+            input type="hidden" name="value" value=(value);
+            label for="code" { (lang.pick("Code reçu à la nouvelle adresse", "Code received at the new address")) }
+            input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
+            button type="submit" { (lang.pick("Confirmer la nouvelle adresse", "Confirm the new address")) }
+        }
+        p { a href="/portail/corriger" { (lang.pick("Annuler", "Cancel")) } }
+    };
+    page(
+        lang,
+        lang.pick("Confirmer la nouvelle adresse", "Confirm the new address"),
+        "/portail/corriger",
+        Some(csrf.to_string()),
+        body,
+    )
+}
+
+/// `POST /portail/corriger/code`: the code mailed to the new value; right,
+/// the change is applied (through the same verification as the API).
+pub async fn correct_code(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<CorrectForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    if !csrf_ok(&who, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let value = match checked_value(&form.value) {
+        Ok(v) => v,
+        Err(r) => return refused_page(lang, &who.csrf, "/portail/corriger", r),
+    };
+    let subject = who.subject.clone();
+    let (request, category, record, field, code, v2) = (
+        form.request.clone(),
+        form.category.clone(),
+        form.record.clone(),
+        form.field.clone(),
+        form.code.trim().to_string(),
+        value.clone(),
+    );
+    let done = state
+        .run(move |s| {
+            with_service(s, |svc, vault| {
+                let v = svc.get(&request).map_err(|_| not_yours())?;
+                if v.subject.as_deref() != Some(subject.as_str())
+                    || v.kind != RequestKind::Rectification
+                {
+                    return Err(not_yours());
+                }
+                let (_, current) = vault_bridge::record_fields(
+                    vault,
+                    &portal_caller(),
+                    &subject,
+                    &category,
+                    &record,
+                )?;
+                let changes: BTreeMap<String, String> = [(field.clone(), v2.clone())].into();
+                let plan = plan_rectification(
+                    vault.declarations(),
+                    &category,
+                    &record,
+                    &current,
+                    &changes,
+                )
+                .map_err(RightsError::from)?;
+                for change in plan.needing_new_value_verification() {
+                    svc.confirm_new_value(
+                        &request,
+                        &category,
+                        &change.field,
+                        &change.new_value,
+                        &code,
+                    )?;
+                }
+                apply_and_close(svc, vault, &subject, &request, &plan)
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(())) => redirect("/portail/corriger?fait=correction", &[]),
+        Ok(Err(Refused::Input { fr, en })) => {
+            let note = message("error", lang.pick(&fr, &en));
+            html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code_page(lang, &who.csrf, &form, &form.request, &value, Some(note)),
+            )
+        }
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/corriger", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}

@@ -1,0 +1,227 @@
+//! Restricting (Art. 18) or objecting (Art. 21) per purpose from the
+//! portal. The limit is put in force at once — the vault enforces it on
+//! every read and write (`Vault::set_restriction` / `set_objection`, as
+//! `habeas requests done --purposes` and `habeas limits` do) — and recorded
+//! as a verified request; an objection to direct marketing is absolute
+//! (Art. 21(3)) and closed done at once, anything else stays open for staff
+//! to review (compelling legitimate grounds, Art. 21(1)).
+
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use habeas_core::declarations::LegalBasis;
+use habeas_core::rights::RequestKind;
+use habeas_core::rights::policy::ObjectionStatus;
+use habeas_engine::Vault;
+use habeas_rights::vault_bridge::holdings;
+use maud::html;
+use serde::Deserialize;
+
+use super::UiState;
+use super::http::UiLang;
+use super::page::{Area, Failure, html_response, message, redirect};
+use super::portal::{export_for, page, portal_caller};
+use super::portal_rights::{
+    Refused, back_to_portal, complete, csrf_ok, open_verified, refused_page, signed, with_service,
+};
+
+// ---- restrict or object per purpose (Art. 18, Art. 21) -------------------
+
+/// Whether the subject may object to the activity: Art. 21(1) for a basis
+/// of public task or legitimate interests, Art. 21(2) for direct marketing,
+/// or where the declarations offer it.
+fn objectable(vault: &Vault, purpose: &str) -> bool {
+    vault.declarations().activity(purpose).is_some_and(|a| {
+        a.objection
+            || a.is_direct_marketing()
+            || matches!(
+                a.legal_basis(),
+                Some(LegalBasis::PublicTask | LegalBasis::LegitimateInterests)
+            )
+    })
+}
+
+fn direct_marketing(vault: &Vault, purpose: &str) -> bool {
+    vault
+        .declarations()
+        .activity(purpose)
+        .is_some_and(|a| a.is_direct_marketing())
+}
+
+/// `GET /portail/limiter`: the subject's purposes, their state, the forms.
+pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    let subject = who.subject.clone();
+    let built = state
+        .run(move |s| -> Result<_, String> {
+            let export = export_for(s, &subject, lang)?;
+            let (limits, _) = s
+                .vault
+                .processing_limits(&subject)
+                .map_err(|e| e.to_string())?;
+            let rows: Vec<_> = export
+                .purposes
+                .iter()
+                .map(|p| {
+                    (
+                        p.id.clone(),
+                        p.name.clone(),
+                        limits.restricted.contains(&p.id),
+                        limits.objections.get(&p.id).cloned(),
+                        objectable(&s.vault, &p.id),
+                        direct_marketing(&s.vault, &p.id),
+                    )
+                })
+                .collect();
+            Ok(rows)
+        })
+        .await;
+    let rows = match built {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return refused_page(lang, &who.csrf, "/portail", Refused::Internal(e)),
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let body = html! {
+        p { (lang.pick(
+            "Limiter un traitement (RGPD art. 18) le suspend : vos données sont conservées mais plus utilisées pour cette finalité. Vous opposer (art. 21) l'arrête ; pour la prospection, l'opposition est absolue (art. 21(3)). Chaque choix est enregistré comme une demande que vous suivez dans « Vos demandes ».",
+            "Restricting a processing (GDPR Art. 18) suspends it: your data is kept but no longer used for this purpose. Objecting (Art. 21) stops it; for direct marketing the objection is absolute (Art. 21(3)). Each choice is recorded as a request you follow in \"Your requests\"."
+        )) }
+        @if rows.is_empty() {
+            (message("notice", lang.pick("Aucun traitement ne porte sur vos données.", "No processing concerns your data.")))
+        }
+        @for (id, name, restricted, objection, can_object, marketing) in &rows {
+            section {
+                h2 { (name) }
+                p { strong { (lang.pick("État : ", "State: ")) }
+                    @if *restricted { (lang.pick("limité à votre demande", "restricted at your request")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Active)) { (lang.pick("arrêté sur votre opposition", "stopped on your objection")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (lang.pick("opposition écartée pour motifs légitimes impérieux (art. 21(1))", "objection overridden by compelling legitimate grounds (Art. 21(1))")) }
+                    @else { (lang.pick("en cours", "active")) }
+                }
+                @if !*restricted {
+                    form method="post" action="/portail/limiter" class="inline" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        input type="hidden" name="purpose" value=(id);
+                        input type="hidden" name="action" value="restrict";
+                        button type="submit" { (lang.pick("Limiter ce traitement", "Restrict this processing")) }
+                    }
+                }
+                @if *can_object && !matches!(objection, Some(ObjectionStatus::Active)) {
+                    form method="post" action="/portail/limiter" class="inline" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        input type="hidden" name="purpose" value=(id);
+                        input type="hidden" name="action" value="object";
+                        button type="submit" {
+                            @if *marketing { (lang.pick("M'opposer à la prospection", "Object to direct marketing")) }
+                            @else { (lang.pick("M'opposer à ce traitement", "Object to this processing")) }
+                        }
+                    }
+                }
+            }
+        }
+        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+    };
+    html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            lang.pick("Limiter ou vous opposer", "Restrict or object"),
+            "/portail/limiter",
+            Some(who.csrf),
+            body,
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LimitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /portail/limiter`: the limit is put in force at once (the vault
+/// enforces it on every read and write) and recorded as a verified request;
+/// an objection to direct marketing needs no weighing and is closed done
+/// (Art. 21(3)), anything else stays open for staff to review.
+pub async fn limit(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<LimitForm>,
+) -> Response {
+    let lang = l.lang;
+    let Some(who) = signed(&state, &headers).await else {
+        return back_to_portal();
+    };
+    if !csrf_ok(&who, &form.csrf) {
+        return Failure::Csrf.render(lang, Area::Portal);
+    }
+    let kind = match form.action.as_str() {
+        "restrict" => RequestKind::Restriction,
+        "object" => RequestKind::Objection,
+        _ => {
+            return refused_page(
+                lang,
+                &who.csrf,
+                "/portail/limiter",
+                Refused::input(
+                    "Action inconnue : choisissez « Limiter » ou « M'opposer ».",
+                    "Unknown action: choose \"Restrict\" or \"Object\".",
+                ),
+            );
+        }
+    };
+    let subject = who.subject.clone();
+    let purpose = form.purpose.clone();
+    let done = state
+        .run(move |s| {
+            with_service(s, |svc, vault| {
+                let caller = portal_caller();
+                let docs = vault.docs(caller.clone());
+                let held = holdings(vault, &caller, &docs, &*s.clock, &subject)?;
+                if !held.records.iter().any(|r| r.purposes.contains(&purpose)) {
+                    return Err(Refused::input(
+                        "Ce traitement ne porte pas sur vos données : choisissez-en un dans la liste.",
+                        "This processing does not concern your data: choose one from the list.",
+                    ));
+                }
+                if kind == RequestKind::Objection && !objectable(vault, &purpose) {
+                    return Err(Refused::input(
+                        "Ce traitement ne repose ni sur l'intérêt légitime ni sur une mission d'intérêt public et n'est pas de la prospection : l'opposition (art. 21) ne s'y applique pas. Vous pouvez en demander la limitation (art. 18), ou retirer votre consentement s'il en repose sur lui.",
+                        "This processing rests neither on legitimate interests nor on a public task and is not direct marketing: objection (Art. 21) does not apply. You may ask for its restriction (Art. 18), or withdraw your consent if it rests on it.",
+                    ));
+                }
+                let v = open_verified(svc, vault, &subject, kind, false)?;
+                if kind == RequestKind::Restriction {
+                    vault.set_restriction(&caller, &subject, &purpose, true)?;
+                } else {
+                    vault.set_objection(&caller, &subject, &purpose, Some(ObjectionStatus::Active))?;
+                    if direct_marketing(vault, &purpose) {
+                        // Art. 21(3): nothing to weigh, the request is carried out.
+                        complete(svc, &v)?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await;
+    match done {
+        Ok(Ok(())) => redirect(
+            if kind == RequestKind::Restriction {
+                "/portail/demandes?fait=limitation"
+            } else {
+                "/portail/demandes?fait=opposition"
+            },
+            &[],
+        ),
+        Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/limiter", r),
+        Err(f) => f.render(lang, Area::Portal),
+    }
+}
