@@ -5,10 +5,17 @@
 //! SameSite=Strict), the CSRF-bound forms and the strict CSP hold in a
 //! browser, not only in a hand-made client.
 //!
-//! Skips loudly when chromium or chromedriver is missing, unless
-//! HABEAS_REQUIRE_TOOLS=1 (CI), where it fails.
+//! The same browser runs axe-core (npm `axe-core`, injected through
+//! WebDriver's execute-script) on the portal's and the console's pages, in
+//! French and English, and fails on any serious or critical violation.
+//!
+//! Skips loudly when chromium, chromedriver or axe-core is missing, unless
+//! HABEAS_REQUIRE_TOOLS=1 (CI), where it fails. axe-core is looked for at
+//! `HABEAS_AXE_JS`, else `target/npm/node_modules/axe-core/axe.min.js`
+//! (`.ci/run` installs it there with npm).
 
 mod vault_support;
+mod web_support;
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
@@ -190,6 +197,35 @@ impl Driver {
         }
     }
 
+    /// Runs axe-core on the current page; the serious and critical
+    /// violations, one line each (rule, impact, help, first elements).
+    fn axe(&self, axe_js: &str) -> Vec<String> {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": format!("{axe_js}\n;return typeof axe;"), "args": []})),
+        );
+        let script = "const done = arguments[arguments.length - 1];\
+            axe.run(document, {resultTypes: ['violations']})\
+              .then(r => done(r.violations\
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                .map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' +\
+                     v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))\
+              .catch(e => done(['axe failed: ' + e]));";
+        let v = self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        );
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![format!("unexpected axe answer: {v}")])
+    }
+
     fn screenshot(&self, to: &Path) {
         let v = self.call("GET", "/screenshot", None);
         if let Some(b64) = v.as_str() {
@@ -321,4 +357,137 @@ fn a_subject_signs_in_to_the_portal_in_chromium_and_sees_their_data() {
     let en = browser.wait_for("Recorded on");
     assert!(en.contains("My data") && en.contains("T-4242"));
     browser.screenshot(&shots.join("portal-data-en.png"));
+}
+
+/// axe-core's browser bundle, or `None` (skipped loudly) when absent.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("HABEAS_AXE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../target/npm/node_modules/axe-core/axe.min.js")
+        });
+    match std::fs::read_to_string(&path) {
+        Ok(js) => Some(js),
+        Err(_) if std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1") => panic!(
+            "axe-core is required at {} (npm install --prefix target/npm axe-core)",
+            path.display()
+        ),
+        Err(_) => {
+            eprintln!(
+                "\n*** SKIPPED axe scan: {} is missing — install with `npm install --prefix target/npm axe-core` ***\n",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+#[test]
+fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
+    if !tools_present() {
+        return;
+    }
+    let Some(axe_js) = axe_source() else {
+        return;
+    };
+    let site = web_support::start_site();
+    let base = format!("http://{}", site.addr);
+    let request = {
+        use habeas_core::rights::RequestKind;
+        use habeas_rights::service::{NewRequest, RequestChannel, RequestService, ServiceConfig};
+        use habeas_rights::vault_bridge::{code_key, rights_caller};
+        let caller = rights_caller("test");
+        let key = code_key(&site.vault, &caller).expect("code key");
+        let docs = site.vault.docs(caller);
+        RequestService::new(
+            &docs,
+            &SystemClock,
+            site.vault.declarations(),
+            ServiceConfig::new(key),
+        )
+        .create(NewRequest {
+            kind: RequestKind::Objection,
+            channel: RequestChannel::Post,
+            subject: None,
+            contact_ref: "contact:test".into(),
+        })
+        .expect("request")
+    };
+    let first_password = web_support::add_staff(&site, "dina", "dpo");
+    let browser = Driver::start();
+    let mut found: Vec<String> = Vec::new();
+    let mut scan = |page: &str, wait: &str| {
+        let html = browser.wait_for(wait);
+        assert!(!html.is_empty());
+        for v in browser.axe(&axe_js) {
+            found.push(format!("{page}: {v}"));
+        }
+    };
+
+    // The portal: sign-in, code entry, the subject's data.
+    for lang in ["fr", "en"] {
+        browser.go(&format!("{base}/portail?lang={lang}"));
+        scan(&format!("/portail?lang={lang}"), "<form");
+    }
+    browser.go(&format!("{base}/portail?lang=fr"));
+    browser.wait_for("<form");
+    browser.type_in("#email", "claire.fictive@example.org");
+    browser.click("form[action='/portail/connexion'] button");
+    scan("/portail (code)", "Saisir le code");
+    let mails = web_support::mails(&site.outbox());
+    let code = mails
+        .last()
+        .expect("a sign-in mail")
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("code")
+        .to_string();
+    browser.type_in("#code", &code);
+    browser.click("form[action='/portail/code'] button");
+    scan("/portail (data, fr)", "T-77");
+    browser.go(&format!("{base}/portail?lang=en"));
+    scan("/portail (data, en)", "T-77");
+
+    // The console: sign-in, the forced password change, then every page.
+    browser.go(&format!("{base}/console/connexion?lang=fr"));
+    scan("/console/connexion", "<form");
+    browser.type_in("#login", "dina");
+    browser.type_in("#password", &first_password);
+    browser.click("form[action='/console/connexion'] button");
+    scan("/console/mot-de-passe", "id=\"confirm\"");
+    let new = "Cheval-Agrafe-Batterie-42";
+    browser.type_in("#current", &first_password);
+    browser.type_in("#new", new);
+    browser.type_in("#confirm", new);
+    browser.click("form[action='/console/mot-de-passe'] button");
+    browser.wait_for(&request.id);
+    for lang in ["fr", "en"] {
+        for path in [
+            "/console".to_string(),
+            format!("/console/demandes/{}", request.id),
+            "/console/violations".to_string(),
+            "/console/journal".to_string(),
+        ] {
+            browser.go(&format!("{base}{path}?lang={lang}"));
+            scan(&format!("{path}?lang={lang}"), "</main>");
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "axe-core found serious or critical violations:\n{}",
+        found.join("\n")
+    );
+    // The scan can fail: an image without a text alternative (critical) is seen.
+    browser.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "const i = document.createElement('img'); i.src = 'data:,'; document.querySelector('main').appendChild(i);", "args": []})),
+    );
+    let seen = browser.axe(&axe_js);
+    assert!(
+        seen.iter().any(|v| v.starts_with("image-alt (critical)")),
+        "axe-core did not report a planted violation: {seen:?}"
+    );
 }
