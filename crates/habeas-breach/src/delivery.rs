@@ -3,9 +3,12 @@
 //!
 //! Recipients are opaque ids (a subject id or a customer id given by the
 //! engine), never addresses. Each attempt is appended, never rewritten, so
-//! the book shows every try; a failed delivery is retried after a pause
-//! until the attempts run out, then it is reported as failed for staff to
-//! reach the person by other means.
+//! the book shows every try; a transient failure (a relay's 4xx answer, a
+//! connection or timeout error) is retried after a pause until the attempts
+//! run out, while a permanent one (a 5xx answer: mailbox unknown, recipient
+//! rejected; no valid address on file) is never retried — sending the same
+//! message again cannot succeed. Either way the person is then reported as
+//! failed for staff to reach by other means (Art. 34(1) still applies).
 //!
 //! Pure: times are passed in; the register stores the book.
 
@@ -43,9 +46,30 @@ impl Default for RetryPolicy {
 pub enum Outcome {
     Sent,
     /// `reason` is a short technical reason (e.g. `smtp 451`), never an address.
+    /// `permanent`: retrying cannot help (SMTP 5xx, no address on file).
     Failed {
         reason: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        permanent: bool,
     },
+}
+
+impl Outcome {
+    /// A failure worth retrying later.
+    pub fn transient(reason: impl Into<String>) -> Outcome {
+        Outcome::Failed {
+            reason: reason.into(),
+            permanent: false,
+        }
+    }
+
+    /// A failure no retry can fix.
+    pub fn permanent(reason: impl Into<String>) -> Outcome {
+        Outcome::Failed {
+            reason: reason.into(),
+            permanent: true,
+        }
+    }
 }
 
 /// One attempt to deliver.
@@ -69,10 +93,14 @@ pub enum DeliveryStatus {
     Sent {
         at: DateTime<Utc>,
     },
-    /// Every attempt failed: reach the person another way.
+    /// Every attempt failed, or the last failure was permanent: reach the
+    /// person another way.
     Failed {
         attempts: u32,
         last_reason: String,
+        /// Given up at once because the failure was permanent (not retried).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        permanent: bool,
     },
 }
 
@@ -92,6 +120,9 @@ pub struct DeliveryCounts {
     pub pending: u64,
     pub sent: u64,
     pub failed: u64,
+    /// Of `failed`, those given up at once on a permanent failure.
+    #[serde(default)]
+    pub permanent: u64,
 }
 
 /// Why an attempt cannot be recorded. Nothing changed.
@@ -143,7 +174,7 @@ impl DeliveryBook {
         at: DateTime<Utc>,
         outcome: Outcome,
     ) -> Result<(), DeliveryError> {
-        if let Outcome::Failed { reason } = &outcome
+        if let Outcome::Failed { reason, .. } = &outcome
             && (reason.trim().is_empty() || reason.len() > 200)
         {
             return Err(DeliveryError::BadReason);
@@ -182,7 +213,10 @@ impl DeliveryBook {
             match status_of(attempts, policy) {
                 DeliveryStatus::Pending { .. } => c.pending += 1,
                 DeliveryStatus::Sent { .. } => c.sent += 1,
-                DeliveryStatus::Failed { .. } => c.failed += 1,
+                DeliveryStatus::Failed { permanent, .. } => {
+                    c.failed += 1;
+                    c.permanent += u64::from(permanent);
+                }
             }
         }
         c
@@ -198,17 +232,27 @@ fn status_of(attempts: &[Attempt], policy: &RetryPolicy) -> DeliveryStatus {
         return DeliveryStatus::Sent { at: sent.at };
     }
     let tries = u32::try_from(attempts.len()).unwrap_or(u32::MAX);
+    let permanent = |a: &Attempt| {
+        matches!(
+            a.outcome,
+            Outcome::Failed {
+                permanent: true,
+                ..
+            }
+        )
+    };
     match attempts.last() {
         None => DeliveryStatus::Pending {
             attempts: 0,
             retry_at: None,
         },
-        Some(last) if tries >= policy.max_attempts => DeliveryStatus::Failed {
+        Some(last) if tries >= policy.max_attempts || permanent(last) => DeliveryStatus::Failed {
             attempts: tries,
             last_reason: match &last.outcome {
-                Outcome::Failed { reason } => reason.clone(),
+                Outcome::Failed { reason, .. } => reason.clone(),
                 Outcome::Sent => String::new(),
             },
+            permanent: permanent(last),
         },
         Some(last) => DeliveryStatus::Pending {
             attempts: tries,
@@ -229,9 +273,7 @@ mod tests {
     }
 
     fn failed() -> Outcome {
-        Outcome::Failed {
-            reason: "smtp 451".into(),
-        }
+        Outcome::transient("smtp 451")
     }
 
     #[test]
@@ -254,7 +296,8 @@ mod tests {
             book.status("s-2", &policy),
             Some(DeliveryStatus::Failed {
                 attempts: 2,
-                last_reason: "smtp 451".into()
+                last_reason: "smtp 451".into(),
+                permanent: false,
             })
         );
         assert_eq!(
@@ -262,7 +305,8 @@ mod tests {
             DeliveryCounts {
                 pending: 1,
                 sent: 1,
-                failed: 1
+                failed: 1,
+                permanent: 0,
             }
         );
         assert_eq!(
@@ -284,13 +328,51 @@ mod tests {
         );
         assert!(book.recipients.is_empty());
         book.add(&["c-1".into()]).unwrap();
-        let long = Outcome::Failed {
-            reason: "x".repeat(201),
-        };
+        let long = Outcome::transient("x".repeat(201));
         assert_eq!(
             book.record("c-1", t(0), long),
             Err(DeliveryError::BadReason)
         );
         assert!(book.recipients["c-1"].is_empty());
+    }
+
+    #[test]
+    fn art34_1_a_permanent_failure_is_given_up_at_once_and_a_transient_one_retried() {
+        let policy = RetryPolicy {
+            max_attempts: 5,
+            pause: Duration::minutes(15),
+        };
+        let mut book = DeliveryBook::new("B-2026-0001", Audience::Subjects);
+        book.add(&["unknown".into(), "busy".into()]).unwrap();
+        book.record("unknown", t(0), Outcome::permanent("smtp 550"))
+            .unwrap();
+        book.record("busy", t(0), failed()).unwrap();
+        assert_eq!(
+            book.status("unknown", &policy),
+            Some(DeliveryStatus::Failed {
+                attempts: 1,
+                last_reason: "smtp 550".into(),
+                permanent: true,
+            })
+        );
+        // Never due again, however long one waits; the transient one is.
+        assert_eq!(book.due(t(60 * 24), &policy), ["busy"]);
+        assert_eq!(
+            book.counts(&policy),
+            DeliveryCounts {
+                pending: 1,
+                sent: 0,
+                failed: 1,
+                permanent: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn a_book_written_before_permanent_failures_existed_still_reads() {
+        let old = r#"{"at":"2026-12-05T10:00:00Z","outcome":"failed","reason":"smtp 451"}"#;
+        let a: Attempt = serde_json::from_str(old).unwrap();
+        assert_eq!(a.outcome, Outcome::transient("smtp 451"));
+        assert_eq!(serde_json::to_string(&a).unwrap(), old);
     }
 }

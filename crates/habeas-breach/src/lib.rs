@@ -19,6 +19,7 @@ pub mod event;
 pub mod export;
 mod fmt;
 pub mod id;
+pub mod incident;
 pub mod letters;
 pub mod model;
 pub mod register;

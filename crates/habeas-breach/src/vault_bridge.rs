@@ -51,6 +51,9 @@ pub enum BridgeError {
     Draft(#[from] DraftError),
     #[error("{0}")]
     Input(String),
+    /// A legal hold could not be placed or released (`incident`).
+    #[error("legal hold: {0}")]
+    Hold(String),
 }
 
 /// The purpose breach handling is journaled under: the first controller
@@ -254,10 +257,14 @@ pub struct SendReport {
     pub sent: u64,
     /// Attempts that failed in this run (no address on file, relay refused…).
     pub failed: u64,
+    /// Of `failed`, the permanent ones (SMTP 5xx, no address): not retried.
+    pub permanent: u64,
     /// The book after the run.
     pub total_sent: u64,
     pub total_pending: u64,
     pub total_failed: u64,
+    /// Of `total_failed`, those given up at once on a permanent failure.
+    pub total_permanent: u64,
 }
 
 /// Tell the subjects of the vault impact (Art. 34(1)): list them in the
@@ -423,24 +430,24 @@ fn send_due(
                 };
                 match mailer.send(&mail) {
                     Ok(_) => Outcome::Sent,
-                    Err(e) => Outcome::Failed {
-                        reason: short(&e.to_string()),
-                    },
+                    // A relay's 5xx (mailbox unknown, recipient rejected) or a
+                    // message no relay can take: retrying cannot help.
+                    Err(e) if !e.is_transient() => Outcome::permanent(short(&e.to_string())),
+                    Err(e) => Outcome::transient(short(&e.to_string())),
                 }
             }
-            Ok(None) => Outcome::Failed {
-                reason: format!(
-                    "no valid address in {}.{}: reach this person another way",
-                    contact.category, contact.field
-                ),
-            },
-            Err(e) => Outcome::Failed {
-                reason: short(&format!("contact not readable: {e}")),
-            },
+            Ok(None) => Outcome::permanent(format!(
+                "no valid address in {}.{}: reach this person another way",
+                contact.category, contact.field
+            )),
+            Err(e) => Outcome::transient(short(&format!("contact not readable: {e}"))),
         };
-        match outcome {
+        match &outcome {
             Outcome::Sent => report.sent += 1,
-            Outcome::Failed { .. } => report.failed += 1,
+            Outcome::Failed { permanent, .. } => {
+                report.failed += 1;
+                report.permanent += u64::from(*permanent);
+            }
         }
         register.record_delivery(id, audience, &recipient, outcome)?;
     }
@@ -448,6 +455,7 @@ fn send_due(
         report.total_sent = counts.sent;
         report.total_pending = counts.pending;
         report.total_failed = counts.failed;
+        report.total_permanent = counts.permanent;
     }
     Ok(report)
 }

@@ -431,9 +431,7 @@ fn art34_1_high_risk_subjects_are_listed_told_and_tracked_until_closing() {
     register
         .record_delivery(&id, Audience::Subjects, "subj-2", Outcome::Sent)
         .unwrap();
-    let bounce = || Outcome::Failed {
-        reason: "smtp 550".into(),
-    };
+    let bounce = || Outcome::transient("smtp 451");
     register
         .record_delivery(&id, Audience::Subjects, "subj-3", bounce())
         .unwrap();

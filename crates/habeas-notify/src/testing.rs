@@ -67,6 +67,7 @@ impl ReceivedMail {
 #[derive(Debug, Clone, Default)]
 pub struct SinkOptions {
     refused_recipients: Vec<String>,
+    deferred_recipients: Vec<String>,
     drop_at: Option<String>,
     login: Option<(String, String)>,
     starttls: bool,
@@ -77,6 +78,13 @@ impl SinkOptions {
     /// the address, as real relays do).
     pub fn refuse_recipient(mut self, address: &str) -> Self {
         self.refused_recipients.push(address.to_ascii_lowercase());
+        self
+    }
+
+    /// Answer `450` (a temporary refusal: try again later) to `RCPT TO` for
+    /// this address.
+    pub fn defer_recipient(mut self, address: &str) -> Self {
+        self.deferred_recipients.push(address.to_ascii_lowercase());
         self
     }
 
@@ -343,6 +351,15 @@ impl<'a> Session<'a> {
                     write!(
                         conn.get_mut(),
                         "550 5.1.1 <{address}>: Recipient address rejected: User unknown\r\n"
+                    )?;
+                } else if self
+                    .options
+                    .deferred_recipients
+                    .contains(&address.to_ascii_lowercase())
+                {
+                    write!(
+                        conn.get_mut(),
+                        "450 4.2.1 <{address}>: Mailbox busy, try again later\r\n"
                     )?;
                 } else {
                     self.rcpt_to.push(address);

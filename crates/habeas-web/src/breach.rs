@@ -13,6 +13,8 @@
 //! Optimistic concurrency: each change names the `version` it was made on
 //! (as returned by every answer); a stale version is 409 and writes nothing.
 
+use std::sync::OnceLock;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -21,6 +23,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use habeas_breach::export::{self, render};
+use habeas_breach::incident;
 use habeas_breach::vault_bridge::{self, BridgeError};
 use habeas_breach::{BreachPatch, BreachRegister, Form, NewBreach, RegisterError};
 use habeas_core::breach::{
@@ -48,6 +51,21 @@ pub fn routes() -> Router<AppState> {
         .route("/api/breaches/{id}/export", get(export_form))
         .route("/api/breaches/{id}/close", post(close))
         .route("/api/breaches/{id}/reopen", post(reopen))
+}
+
+// ---- clocks ------------------------------------------------------------------
+
+static CLOCKS: OnceLock<BreachClockConfig> = OnceLock::new();
+
+/// Give the server the breach clocks of `habeas.toml` `[breach]` (once, at
+/// start-up, by `habeas serve`); until then the law's thresholds apply.
+pub fn install_clocks(clocks: BreachClockConfig) {
+    let _ = CLOCKS.set(clocks);
+}
+
+/// The breach clocks in force on this server (API and console).
+pub fn clocks() -> BreachClockConfig {
+    CLOCKS.get().copied().unwrap_or_default()
 }
 
 // ---- errors ----------------------------------------------------------------
@@ -103,6 +121,17 @@ fn bridge_error(e: BridgeError) -> ApiError {
     match e {
         BridgeError::Register(e) => register_error(e),
         BridgeError::Engine(e) => e.into(),
+        BridgeError::Hold(_) => {
+            tracing::error!(error = %e, "breach legal hold failure");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Refusal::new(
+                    "hold_failed",
+                    format!("gel de conservation impossible — {e}"),
+                    e.to_string(),
+                ),
+            )
+        }
         other => {
             let status = match other {
                 BridgeError::Input(_) | BridgeError::Draft(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -166,12 +195,7 @@ where
             static CLOCK: SystemClock = SystemClock;
             let by = caller.actor.clone();
             let docs = vault.docs(caller);
-            let register = BreachRegister::new(
-                &docs,
-                &CLOCK,
-                vault.declarations(),
-                BreachClockConfig::default(),
-            );
+            let register = BreachRegister::new(&docs, &CLOCK, vault.declarations(), clocks());
             f(vault, &register, &by, CLOCK.now())
         });
         Ok::<_, EngineError>(result)
@@ -181,6 +205,23 @@ where
 
 fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::invalid_json(&e, None))
+}
+
+/// The snapshot's JSON with one more top-level field (what the call did
+/// besides the register: holds placed or released, records linked).
+fn with_field(
+    snap: &habeas_breach::Snapshot,
+    name: &str,
+    extra: impl serde::Serialize,
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(snap).unwrap_or_default();
+    if let Some(map) = v.as_object_mut() {
+        map.insert(
+            name.to_string(),
+            serde_json::to_value(extra).unwrap_or_default(),
+        );
+    }
+    v
 }
 
 fn json(status: StatusCode, v: impl serde::Serialize) -> Response {
@@ -286,11 +327,13 @@ pub async fn open(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let new: NewBreach = parse(&body)?;
-    let snap = run(&state, &headers, move |_, register, by, _| {
-        register.open(by, new).map_err(register_error)
+    let out = run(&state, &headers, move |vault, register, by, _| {
+        let snap = register.open(by, new).map_err(register_error)?;
+        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+        Ok(with_field(&snap, "incident", effects))
     })
     .await?;
-    Ok(json(StatusCode::CREATED, snap))
+    Ok(json(StatusCode::CREATED, out))
 }
 
 /// The register: overdue and due-soon breaches first, with their duties.
@@ -333,13 +376,15 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: UpdateBody = parse(&body)?;
-    let snap = run(&state, &headers, move |_, register, by, _| {
-        register
+    let out = run(&state, &headers, move |vault, register, by, _| {
+        let snap = register
             .update(&id, b.version, by, b.patch)
-            .map_err(register_error)
+            .map_err(register_error)?;
+        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+        Ok(with_field(&snap, "incident", effects))
     })
     .await?;
-    Ok(json(StatusCode::OK, snap))
+    Ok(json(StatusCode::OK, out))
 }
 
 /// Count the subjects and records concerned in the vault and record the estimate.
@@ -510,13 +555,15 @@ pub async fn close(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: ReasonBody = parse(&body)?;
-    let snap = run(&state, &headers, move |_, register, by, _| {
-        register
+    let out = run(&state, &headers, move |_, register, by, _| {
+        let snap = register
             .close(&id, b.version, by, &b.reason)
-            .map_err(register_error)
+            .map_err(register_error)?;
+        let released = incident::release(register, &snap.breach.id, by).map_err(bridge_error)?;
+        Ok(with_field(&snap, "released_holds", released))
     })
     .await?;
-    Ok(json(StatusCode::OK, snap))
+    Ok(json(StatusCode::OK, out))
 }
 
 /// Reopen a closed breach (new facts).
@@ -530,11 +577,13 @@ pub async fn reopen(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: ReasonBody = parse(&body)?;
-    let snap = run(&state, &headers, move |_, register, by, _| {
-        register
+    let out = run(&state, &headers, move |vault, register, by, _| {
+        let snap = register
             .reopen(&id, b.version, by, &b.reason)
-            .map_err(register_error)
+            .map_err(register_error)?;
+        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+        Ok(with_field(&snap, "incident", effects))
     })
     .await?;
-    Ok(json(StatusCode::OK, snap))
+    Ok(json(StatusCode::OK, out))
 }

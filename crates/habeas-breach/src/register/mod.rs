@@ -103,6 +103,15 @@ impl<'a> BreachRegister<'a> {
         &self.config
     }
 
+    /// The document store the register writes to (holds live there too).
+    pub(crate) fn docs(&self) -> &'a dyn DocStore {
+        self.docs
+    }
+
+    pub(crate) fn clock(&self) -> &'a dyn Clock {
+        self.clock
+    }
+
     /// Enter a breach in the register; its id is `B-<year>-<n>`.
     pub fn open(&self, by: &str, new: NewBreach) -> Result<Snapshot, RegisterError> {
         check_actor(by)?;

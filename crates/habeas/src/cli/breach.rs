@@ -16,6 +16,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
 use habeas_breach::export::{self, render};
+use habeas_breach::incident::{self, IncidentEffects};
 use habeas_breach::vault_bridge::{self, ContactField, SendReport};
 use habeas_breach::{BreachPatch, BreachRegister, Form, Nature, NewBreach, Snapshot, TimeWindow};
 use habeas_core::breach::{
@@ -211,6 +212,8 @@ pub struct OpenArgs {
 struct Desk {
     vault: Vault,
     clock: SystemClock,
+    /// `[breach]` of habeas.toml.
+    clocks: BreachClockConfig,
 }
 
 impl Desk {
@@ -218,16 +221,12 @@ impl Desk {
         Ok(Desk {
             vault: project::open_project(dir)?,
             clock: SystemClock,
+            clocks: project::load_settings(dir)?.breach.clocks(),
         })
     }
 
     fn register<'a>(&'a self, docs: &'a dyn habeas_core::docs::DocStore) -> BreachRegister<'a> {
-        BreachRegister::new(
-            docs,
-            &self.clock,
-            self.vault.declarations(),
-            BreachClockConfig::default(),
-        )
+        BreachRegister::new(docs, &self.clock, self.vault.declarations(), self.clocks)
     }
 
     /// Customer ids as given, or found by their e-mail address (blind index,
@@ -281,13 +280,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 None => new_breach(&o)?,
             };
             let mut snap = register.open(by, new)?;
-            hold_incident_logs(decls, &docs, &desk.clock, &snap.breach, by)?;
+            let effects = incident::apply(&register, &desk.vault, &snap.breach, by)?;
             if o.impact {
                 snap =
                     vault_bridge::record_impact(&register, &desk.vault, &snap.breach.id, by, now)?
                         .0;
             }
             print_opened(&snap, register.config(), now);
+            print_effects(&effects);
         }
         BreachCommand::Update { id, file } => {
             let patch: BreachPatch = read_json(&file)?;
@@ -297,6 +297,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 "{} mise à jour (version {}) / updated",
                 snap.breach.id, snap.version
             );
+            print_effects(&incident::apply(&register, &desk.vault, &snap.breach, by)?);
         }
         BreachCommand::Impact { id } => {
             let (_, found) = vault_bridge::record_impact(&register, &desk.vault, &id, by, now)?;
@@ -456,12 +457,15 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let current = register.show(&id)?;
             let snap = register.close(&id, current.version, by, &reason)?;
             println!("{} clôturée / closed", snap.breach.id);
-            release_incident_holds(&docs, &desk.clock, &snap.breach.id, by)?;
+            for hold in incident::release(&register, &snap.breach.id, by)? {
+                eprintln!("gel {hold} levé / hold {hold} released");
+            }
         }
         BreachCommand::Reopen { id, reason } => {
             let current = register.show(&id)?;
             let snap = register.reopen(&id, current.version, by, &reason)?;
             println!("{} rouverte / reopened", snap.breach.id);
+            print_effects(&incident::apply(&register, &desk.vault, &snap.breach, by)?);
         }
         BreachCommand::List { json } => {
             let listing = register.list()?;
@@ -480,6 +484,12 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Give `habeas serve` the breach clocks of `habeas.toml` `[breach]` (API and console).
+pub(crate) fn install_breach_api(dir: &Path) -> anyhow::Result<()> {
+    habeas_web::breach::install_clocks(project::load_settings(dir)?.breach.clocks());
+    Ok(())
 }
 
 fn form_of(form: Option<FormArg>, decls: &habeas_core::declarations::Declarations) -> Form {
@@ -588,8 +598,8 @@ fn print_list(listing: &habeas_breach::Listing) {
 
 fn print_report(r: &SendReport) -> ExitCode {
     println!(
-        "{} ({}) : {} ajoutés, {} envoyés, {} échecs ; total {} envoyés, {} en attente, {} en échec\n\
-         {} ({}): {} listed, {} sent, {} failed; total {} sent, {} pending, {} failed",
+        "{} ({}) : {} ajoutés, {} envoyés, {} échecs ; total {} envoyés, {} en attente, {} en échec ({} définitifs, non réessayés)\n\
+         {} ({}): {} listed, {} sent, {} failed; total {} sent, {} pending, {} failed ({} permanent, not retried)",
         r.breach,
         r.audience,
         r.listed,
@@ -598,6 +608,7 @@ fn print_report(r: &SendReport) -> ExitCode {
         r.total_sent,
         r.total_pending,
         r.total_failed,
+        r.total_permanent,
         r.breach,
         r.audience,
         r.listed,
@@ -606,6 +617,7 @@ fn print_report(r: &SendReport) -> ExitCode {
         r.total_sent,
         r.total_pending,
         r.total_failed,
+        r.total_permanent,
     );
     if r.failed > 0 {
         ExitCode::from(1)
@@ -614,68 +626,27 @@ fn print_report(r: &SendReport) -> ExitCode {
     }
 }
 
-/// The reason text naming the breach a hold belongs to.
-fn hold_reason(breach_id: &str) -> String {
-    format!(
-        "violation {breach_id} ouverte : journaux conservés pour l'enquête / breach {breach_id} open: logs kept for the investigation"
-    )
-}
-
-/// Logs linked to a breach are kept while it is open (issue 9, item 6): each
-/// breach category whose retention declares an incident period ("36 months
-/// if linked to an incident") is put on legal hold, so no purge removes the
-/// evidence (Art. 33(5) documentation). Released when the breach is closed.
-fn hold_incident_logs(
-    decls: &habeas_core::declarations::Declarations,
-    docs: &dyn habeas_core::docs::DocStore,
-    clock: &dyn Clock,
-    breach: &habeas_breach::model::Breach,
-    by: &str,
-) -> anyhow::Result<()> {
-    let holds = habeas_retention::hold::HoldService::new(docs, clock);
-    for category in &breach.data_categories {
-        let incident_rule = decls
-            .category(category)
-            .and_then(|c| c.retention.as_ref())
-            .and_then(|r| {
-                r.get_ref()
-                    .parse::<habeas_core::retention::RetentionRule>()
-                    .ok()
-            })
-            .is_some_and(|rule| rule.incident_period().is_some());
-        if !incident_rule {
-            continue;
-        }
-        let hold = holds.add(habeas_retention::hold::NewHold {
-            scope: habeas_retention::hold::HoldScope::Category(category.clone()),
-            reason: hold_reason(&breach.id),
-            created_by: by.to_string(),
-            until: None,
-        })?;
+/// What the breach did to retention: holds placed, records linked (stderr,
+/// like the other side notes; stdout keeps the breach id).
+fn print_effects(e: &IncidentEffects) {
+    for h in &e.holds {
         eprintln!(
-            "{category} : conservation suspendue (gel {}) tant que la violation est ouverte / {category}: retention suspended (hold {}) while the breach is open",
-            hold.id, hold.id
+            "{c} : conservation suspendue (gel {h}) tant que la violation est ouverte / {c}: retention suspended (hold {h}) while the breach is open",
+            c = h.category,
+            h = h.hold
         );
     }
-    Ok(())
-}
-
-/// Releases the holds [`hold_incident_logs`] placed for `breach_id`.
-fn release_incident_holds(
-    docs: &dyn habeas_core::docs::DocStore,
-    clock: &dyn Clock,
-    breach_id: &str,
-    by: &str,
-) -> anyhow::Result<()> {
-    let holds = habeas_retention::hold::HoldService::new(docs, clock);
-    let reason = hold_reason(breach_id);
-    for hold in holds.list(habeas_retention::hold::HoldFilter::Active)? {
-        if hold.reason == reason {
-            holds.release(&hold.id, by)?;
-            eprintln!("gel {} levé / hold {} released", hold.id, hold.id);
-        }
+    for l in &e.linked {
+        eprintln!(
+            "{c} : {n} enregistrements liés à l'incident ({a} déjà liés), conservés pour la durée « incident » / {c}: {n} records linked to the incident ({a} already), kept for the incident period",
+            c = l.category,
+            n = l.linked,
+            a = l.already
+        );
     }
-    Ok(())
+    if let Some(why) = &e.not_linked {
+        eprintln!("{why}");
+    }
 }
 
 #[cfg(test)]

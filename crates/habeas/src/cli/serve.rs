@@ -34,6 +34,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     let vault = Arc::new(project::open_project(&global.dir)?);
     super::requests::install_rights_api(&global.dir, &vault)?;
+    super::breach::install_breach_api(&global.dir)?;
     let jobs = super::scheduler::plan(&global.dir, &settings)?;
     let ui = ui_state(&global.dir, &vault, &listen)?;
     serve_vault_with(vault, &listen, None, jobs, Some(ui))?;
@@ -67,6 +68,7 @@ fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiSt
 pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Result<ExitCode> {
     let vault = Arc::new(project::open_project(dir)?);
     super::requests::install_rights_api(dir, &vault)?;
+    super::breach::install_breach_api(dir)?;
     let have = vault.counts()?.get("subjects").copied().unwrap_or(0) as u64;
     let operator = Caller::operator("demo", "administration");
     if have < demo_subjects {
