@@ -3,11 +3,18 @@
 //! the demo provider's declarations; build with `--release`.
 //!
 //! Measured: bulk ingest (sealed, blind-indexed, journaled) against plain
-//! unencrypted inserts of the same rows into the same kind of SQLite file
-//! with the same driver and settings; find-by-identifier in process (each
+//! unencrypted inserts of the same rows into the same kind of database with
+//! the same driver and settings; find-by-identifier in process (each
 //! lookup journaled durably); reading a subject holding 10,000 records;
 //! and, with `wrk` installed, HTTP single-record writes and audited reads
 //! with 32 connections.
+//!
+//! `--storage postgres://…` runs the same on PostgreSQL: the vault in a
+//! fresh schema `habeas_bench_<pid>` (key store `habeas_bench_<pid>_keys`),
+//! the baseline in a table of that schema through the same `postgres`
+//! driver (one multi-row `INSERT … SELECT unnest(…)` per batch of 5,000 in
+//! one transaction, as the store writes records); the schemas are dropped
+//! at the end.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -48,6 +55,10 @@ pub struct VaultArgs {
     /// Keep the temporary project here instead of deleting it.
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,
+    /// Benchmark on this PostgreSQL server (`postgres://user@host/db`)
+    /// instead of the embedded SQLite files.
+    #[arg(long)]
+    pub storage: Option<String>,
 }
 
 pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
@@ -58,12 +69,18 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     for (name, text) in super::demo::DEMO_FILES {
         std::fs::write(dir.join(name), text)?;
     }
+    let pg = match &args.storage {
+        Some(url) => Some(PgBench::create(&dir, url)?),
+        None => None,
+    };
     let vault = Arc::new(project::open_project(&dir)?);
     let op = Caller::operator("bench", "administration");
     let category = "contact";
     println!(
-        "# habeas bench vault — {} records, {} per subject",
-        args.records, args.per_subject
+        "# habeas bench vault — {} records, {} per subject, on {}",
+        args.records,
+        args.per_subject,
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
     );
 
     // 1. Bulk ingest.
@@ -117,12 +134,15 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let ingest = started.elapsed();
     let rate = args.records as f64 / ingest.as_secs_f64();
     let peak = peak_rss_mib();
-    let baseline = plain_inserts(
-        &dir.join("baseline.db"),
-        vault.declarations(),
-        category,
-        args.records,
-    )?;
+    let baseline = match &pg {
+        Some(pg) => pg.plain_inserts(vault.declarations(), category, args.records)?,
+        None => plain_inserts(
+            &dir.join("baseline.db"),
+            vault.declarations(),
+            category,
+            args.records,
+        )?,
+    };
     let base_rate = args.records as f64 / baseline.as_secs_f64();
     println!(
         "bulk ingest: {:.0} records/s ({:.1} s, avg {} B plaintext/record); plain-insert baseline {:.0} rows/s ({:.1} s); ratio {:.2}; peak RSS {peak} MiB",
@@ -183,10 +203,109 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         http_runs(&vault, &sample, args.http_seconds)?;
     }
     drop(vault);
+    if let Some(pg) = pg {
+        pg.drop_schemas();
+    }
     if args.keep.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The PostgreSQL side of a bench run: the schemas it made and the server.
+struct PgBench {
+    config: postgres::Config,
+    schema: String,
+}
+
+impl PgBench {
+    /// Point the bench project at `url`, in a fresh schema.
+    fn create(dir: &Path, url: &str) -> anyhow::Result<PgBench> {
+        anyhow::ensure!(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "--storage expects postgres://user@host/db (SQLite is the default without it)"
+        );
+        let schema = format!("habeas_bench_{}", std::process::id());
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let with_schema = format!("{url}{sep}schema={schema}");
+        anyhow::ensure!(
+            !url.contains("schema="),
+            "--storage: leave `schema=` out, the bench makes its own schema"
+        );
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--storage: not a PostgreSQL URL: {e}"))?;
+        std::fs::write(
+            dir.join("habeas.toml"),
+            format!("[storage]\nurl = \"{with_schema}\"\n"),
+        )?;
+        let bench = PgBench { config, schema };
+        // A leftover of a killed run with the same pid would skew the figures.
+        bench.drop_schemas();
+        Ok(bench)
+    }
+
+    fn connect(&self) -> anyhow::Result<postgres::Client> {
+        self.config
+            .connect(postgres::NoTls)
+            .context("cannot connect to the --storage PostgreSQL server")
+    }
+
+    /// The same rows as the vault's records, unencrypted, into a plain
+    /// table of the bench schema: one multi-row insert per batch of 5,000,
+    /// one transaction per batch (the store's way of writing records).
+    fn plain_inserts(
+        &self,
+        decls: &habeas_core::declarations::Declarations,
+        category: &str,
+        records: u64,
+    ) -> anyhow::Result<Duration> {
+        let mut c = self.connect()?;
+        let table = format!("{}.plain", self.schema);
+        c.batch_execute(&format!(
+            "CREATE TABLE {table} (id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, category TEXT NOT NULL, \
+             collected_at BIGINT NOT NULL, payload BYTEA NOT NULL); \
+             CREATE INDEX ON {table} (subject_id, category);"
+        ))?;
+        let insert = format!(
+            "INSERT INTO {table} (id, subject_id, category, collected_at, payload) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bytea[])"
+        );
+        let started = Instant::now();
+        let mut n = 0u64;
+        while n < records {
+            let end = (n + 5_000).min(records);
+            let (mut ids, mut subjects, mut cats, mut at, mut payloads) =
+                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for i in n..end {
+                let input = synthetic::record(decls, category, i).context("no category")?;
+                ids.push(format!("rec_{i:024x}"));
+                subjects.push(format!("sub_{i:024x}"));
+                cats.push(category.to_string());
+                at.push(1_700_000_000i64);
+                payloads.push(serde_json::to_vec(&input.fields)?);
+            }
+            let mut tx = c.transaction()?;
+            tx.execute(&insert, &[&ids, &subjects, &cats, &at, &payloads])?;
+            tx.commit()?;
+            n = end;
+        }
+        Ok(started.elapsed())
+    }
+
+    /// Drop the bench schemas (data and key store); a failure is reported, not fatal.
+    fn drop_schemas(&self) {
+        let result = self.connect().and_then(|mut c| {
+            c.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE",
+                self.schema
+            ))
+            .context("dropping the bench schemas")
+        });
+        if let Err(e) = result {
+            eprintln!("could not drop the bench schemas {}: {e:#}", self.schema);
+        }
+    }
 }
 
 fn tempdir() -> anyhow::Result<std::path::PathBuf> {
