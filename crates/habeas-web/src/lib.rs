@@ -17,6 +17,7 @@ mod dto;
 mod error;
 pub mod mail_lists;
 mod metrics;
+pub mod notices;
 mod openapi;
 pub mod rights;
 pub mod ui;
@@ -85,6 +86,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .merge(rights::routes())
         .merge(mail_lists::routes())
         .merge(breach::routes())
+        .merge(notices::routes())
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))

@@ -9,6 +9,7 @@ use crate::api;
 use crate::breach;
 use crate::dto::*;
 use crate::mail_lists;
+use crate::notices;
 use crate::rights;
 
 struct BearerAuth;
@@ -32,13 +33,14 @@ impl Modify for BearerAuth {
           rights::consent_event, rights::consent_proof,
           breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
           breach::notify_authority, breach::export_form, breach::close, breach::reopen,
-          mail_lists::show, mail_lists::add, mail_lists::remove, mail_lists::settings, mail_lists::erase),
+          mail_lists::show, mail_lists::add, mail_lists::remove, mail_lists::settings, mail_lists::erase,
+          notices::list, notices::show, notices::publish),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
                        RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
                        rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
                        rights::ErasureBody, rights::ConsentBody, rights::RectifyBody,
                        breach::ReasonBody, breach::DecisionBody, breach::NotificationBody,
-                       mail_lists::EntriesBody)),
+                       mail_lists::EntriesBody, notices::PublishBody)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

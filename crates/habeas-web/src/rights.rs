@@ -55,7 +55,7 @@ pub fn install(setup: RightsSetup) {
     let _ = SETUP.set(Arc::new(setup));
 }
 
-fn setup() -> Result<Arc<RightsSetup>, ApiError> {
+pub(crate) fn setup() -> Result<Arc<RightsSetup>, ApiError> {
     SETUP.get().cloned().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -949,9 +949,10 @@ pub async fn consent_event(
             .as_deref()
             .and_then(|l| l.parse().ok())
             .unwrap_or(Lang::Fr);
-        let notice = habeas_rights::consent_store::notice_shown(decls, &req.purpose, lang)?;
         let docs = vault.docs(caller.clone());
         let store = ConsentStore::new(&docs, &SystemClock, decls);
+        // The notice version in force (published history), else the declarations'.
+        let notice = store.shown(&req.purpose, lang)?;
         match req.action.as_str() {
             "give" => store.give(&subject, &req.purpose, &req.channel, notice)?,
             "withdraw" => vault_bridge::withdraw_consent(

@@ -34,7 +34,7 @@ enum Command {
     Check(cli::check::Args),
     /// Render the Art. 30 register of processing activities.
     Register(cli::register::RegisterArgs),
-    /// Render the public privacy notice.
+    /// The privacy notice: render it from the declarations, or publish, list, show, announce versions.
     Notice(cli::register::NoticeArgs),
     /// Render the security assurance summary.
     Assurance(cli::register::AssuranceArgs),

@@ -26,6 +26,7 @@ mod portal_auth;
 mod portal_correct;
 mod portal_limits;
 mod portal_mail;
+mod portal_notice;
 mod portal_rights;
 mod secret;
 mod staff;
@@ -166,6 +167,7 @@ pub fn routes(state: UiState) -> Router {
         .route("/portail/export.zip", get(portal::export_zip))
         .route("/portail/consentement", post(portal::consent))
         .route("/portail/deconnexion", post(portal::logout))
+        .route("/portail/politique", get(portal_notice::policy))
         .route(
             "/portail/corriger",
             get(portal_correct::correct_form).post(portal_correct::correct),

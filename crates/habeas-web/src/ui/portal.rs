@@ -93,6 +93,7 @@ fn sign_in_page(lang: Lang, csrf: &str) -> Markup {
             input type="email" id="email" name="email" autocomplete="email" required autofocus;
             button type="submit" { (lang.pick("Recevoir un code", "Send me a code")) }
         }
+        p { a href="/portail/politique" { (lang.pick("Politique de confidentialité et ses versions", "Privacy notice and its versions")) } }
     };
     page(
         lang,
@@ -599,12 +600,11 @@ pub async fn consent(
     let done = state
         .run(move |s| {
             let decls = s.vault.declarations();
-            let Ok(notice) = habeas_rights::consent_store::notice_shown(decls, &form.purpose, lang)
-            else {
-                return Ok(false);
-            };
             let docs = s.vault.docs(portal_caller());
             let store = ConsentStore::new(&docs, &*s.clock, decls);
+            let Ok(notice) = store.shown(&form.purpose, lang) else {
+                return Ok(false);
+            };
             match form.action.as_str() {
                 "give" => store
                     .give(&subject, &form.purpose, "portal", notice)

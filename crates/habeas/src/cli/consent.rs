@@ -1,8 +1,10 @@
 //! `habeas consent give|withdraw|show|proof`: the consent ledger (GDPR
 //! Art. 7) of one subject, kept in the vault. Giving and withdrawing are the
 //! same one command (Art. 7(3): withdrawal as easy as giving); each event
-//! records the channel and the exact notice text shown (declarations
-//! version + SHA-256 of the declared `[consents.<purpose>] text`).
+//! records the channel and the exact notice text shown: the published
+//! privacy-notice version in force (`habeas notice publish`; label + SHA-256
+//! of its text), or before any is published the declarations version +
+//! SHA-256 of the declared `[consents.<purpose>] text`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +13,7 @@ use habeas_core::clock::SystemClock;
 use habeas_core::consent::ConsentState;
 use habeas_core::lang::Lang;
 use habeas_engine::project;
-use habeas_rights::consent_store::{self, ConsentStore};
+use habeas_rights::consent_store::ConsentStore;
 use habeas_rights::vault_bridge;
 
 use super::Global;
@@ -90,7 +92,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let decls = vault.declarations();
     let docs = vault.docs(habeas_rights::vault_bridge::rights_caller("cli"));
     let store = ConsentStore::new(&docs, &clock, decls);
-    let notice = |purpose: &str| consent_store::notice_shown(decls, purpose, lang);
+    // The notice version in force (published history), else the declarations'.
+    let notice = |purpose: &str| store.shown(purpose, lang);
     match args.command {
         ConsentCommand::Give {
             subject,

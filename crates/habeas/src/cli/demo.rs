@@ -153,3 +153,29 @@ fn render_all(d: &declarations::Declarations, out: &Path) -> anyhow::Result<Vec<
     }
     Ok(written)
 }
+
+/// The demo's fictitious subjects gave every declared consent (ledger
+/// channel `demo`, with the notice shown): the vault refuses a
+/// consent-based activity for a subject without one (`[consent] missing =
+/// "refuse"`, Art. 6(1)(a)), and the demo should show consented reads.
+pub(crate) fn record_consents<'s>(
+    vault: &habeas_engine::Vault,
+    subjects: impl IntoIterator<Item = &'s String>,
+) -> anyhow::Result<()> {
+    use habeas_rights::consent_store::ConsentStore;
+    let decls = vault.declarations();
+    let clock = habeas_core::clock::SystemClock;
+    let docs = vault.docs(habeas_rights::vault_bridge::rights_caller("demo"));
+    let store = ConsentStore::new(&docs, &clock, decls);
+    let purposes: Vec<String> = decls.consents.keys().map(|k| k.get_ref().clone()).collect();
+    let shown: Vec<_> = purposes
+        .iter()
+        .map(|p| store.shown(p, Lang::Fr))
+        .collect::<Result<_, _>>()?;
+    for subject in subjects {
+        for (purpose, notice) in purposes.iter().zip(&shown) {
+            store.give(subject, purpose, "demo", notice.clone())?;
+        }
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod init;
 pub mod mail;
+pub mod notice;
 pub mod register;
 pub mod scan;
 // vault: server, tokens, import, journal, keys, benchmarks

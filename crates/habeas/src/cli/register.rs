@@ -95,11 +95,16 @@ pub struct RegisterArgs {
 pub struct NoticeArgs {
     #[arg(long, value_enum, default_value_t = DocumentFormat::Md)]
     pub format: DocumentFormat,
-    #[arg(long, value_enum, default_value_t = LangArg::Fr)]
+    /// Language of the rendered notice and of the messages.
+    #[arg(long, value_enum, default_value_t = LangArg::Fr, global = true)]
     pub lang: LangArg,
     /// Write to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Published versions (publish, versions, show, announce); without one,
+    /// the notice is rendered from the declarations.
+    #[command(subcommand)]
+    pub command: Option<super::notice::NoticeCommand>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -129,6 +134,9 @@ pub fn run_register(global: &Global, args: RegisterArgs) -> anyhow::Result<ExitC
 }
 
 pub fn run_notice(global: &Global, args: NoticeArgs) -> anyhow::Result<ExitCode> {
+    if let Some(command) = args.command {
+        return super::notice::run(global, command, args.lang.into());
+    }
     let Some(d) = checked_declarations(&global.dir)? else {
         return Ok(ExitCode::from(1));
     };

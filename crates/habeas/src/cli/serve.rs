@@ -80,10 +80,11 @@ pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Re
         let mut from = have;
         while from < demo_subjects {
             let to = (from + 100).min(demo_subjects);
-            vault.write_bulk(
+            let receipt = vault.write_bulk(
                 &operator,
                 synthetic::subjects(vault.declarations(), from, to),
             )?;
+            super::demo::record_consents(&vault, receipt.created_subjects.values())?;
             from = to;
         }
     }
