@@ -36,6 +36,10 @@ pub struct Args {
 pub enum BenchCommand {
     /// Benchmark the vault.
     Vault(VaultArgs),
+    /// Benchmark data-subject rights at scale (exports, erasures).
+    Rights(super::bench_rights::Args),
+    /// A staff sign-in flood on loopback while a legitimate user signs in.
+    Login(super::bench_login::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,7 +66,11 @@ pub struct VaultArgs {
 }
 
 pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Vault(args) = args.command;
+    let args = match args.command {
+        BenchCommand::Vault(args) => args,
+        BenchCommand::Rights(args) => return super::bench_rights::run(_global, args),
+        BenchCommand::Login(args) => return super::bench_login::run(args),
+    };
     let tmp = tempdir()?;
     let dir = args.keep.clone().unwrap_or_else(|| tmp.clone());
     std::fs::create_dir_all(dir.join("declarations"))?;

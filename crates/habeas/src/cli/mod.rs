@@ -11,6 +11,8 @@ pub mod scan;
 // vault: server, tokens, import, journal, keys, benchmarks
 pub mod audit;
 pub mod bench;
+pub mod bench_login;
+pub mod bench_rights;
 pub mod import;
 pub mod keys;
 pub mod limits;
