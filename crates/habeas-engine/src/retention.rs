@@ -3,12 +3,17 @@
 //!
 //! [`VaultPurge`] implements `habeas_retention::purge::PurgeTarget` over the
 //! vault: pages of due records from the store (keyset on due date, record
-//! id), deletion of one record ([`Vault::delete_record`], one transaction
-//! with its journal entry and blind-index clean-up) and anonymisation of one
-//! record (the category's `keep_generalised` profile, re-sealed in place with
-//! no due date, stale blind-index entries removed, one transaction). Each
-//! call is atomic, so a purge killed at any point leaves every record fully
-//! there or fully gone.
+//! id, with the incident flag), and one page applied in ONE vault commit:
+//! every deletion and anonymisation of the page (the category's
+//! `keep_generalised` profile, re-sealed in place with no due date), the
+//! blind-index entries no remaining record of the subject carries, and one
+//! journal entry per category with counts (never a value, never a record
+//! id). The page is atomic, so a purge killed at any point leaves every
+//! record fully there or fully gone. Per (subject, category) the page reads
+//! the subject's records once; a category declaring no identifier has no
+//! index entries, so its deletions need no read at all. Wrapped data keys
+//! are left as for a single-record deletion (a subject's key stays while
+//! the subject exists; erasure shreds it).
 //!
 //! [`expire_partitions`] drops whole months of high-volume categories whose
 //! rule is "N after collection" once the month's last row is due, unless a
@@ -23,7 +28,7 @@ use habeas_retention::anonymise::Profile;
 use habeas_retention::hold::{Hold, HoldScope};
 use habeas_retention::plan::DueItem;
 use habeas_retention::purge::PurgeTarget;
-use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, WriteOp};
+use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, Record, WriteOp};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -95,43 +100,147 @@ impl<'a> VaultPurge<'a> {
                 subject: r.subject_id,
                 category: r.category,
                 due: r.retention_due,
-                // The store's due listing does not carry the flag; the due
-                // date already includes the longer incident period.
-                incident_linked: false,
+                // The due date already includes the longer incident period.
+                incident_linked: r.incident_linked,
             })
             .collect())
     }
 
-    /// Replace one record by its anonymised form, in one transaction.
-    fn anonymise_one(&self, item: &DueItem) -> Result<()> {
+    /// One page in one commit: deletions, anonymisations, stale index
+    /// entries, one journal entry per category (counts only).
+    fn apply_page(&self, delete: &[DueItem], anonymise: &[DueItem]) -> Result<()> {
         let vault = self.vault;
-        let Some(record) = vault.store.get_record(&item.record)? else {
-            // Gone meanwhile (erased, purged by another instance): nothing to do.
+        let anonymised: BTreeSet<&str> = anonymise.iter().map(|i| i.record.as_str()).collect();
+        let mut groups: BTreeMap<(&str, &str), Vec<&DueItem>> = BTreeMap::new();
+        for item in delete.iter().chain(anonymise) {
+            groups
+                .entry((item.subject.as_str(), item.category.as_str()))
+                .or_default()
+                .push(item);
+        }
+        let mut ops = Vec::new();
+        let mut counts: BTreeMap<&str, PageCounts> = BTreeMap::new();
+        let mut purposes: BTreeMap<&str, String> = BTreeMap::new();
+        let mut stale: BTreeSet<(String, Vec<u8>, String)> = BTreeSet::new();
+        for ((subject, category), items) in groups {
+            if !purposes.contains_key(category) {
+                let purpose = vault.authorize(&self.caller, "delete", None, category)?;
+                purposes.insert(category, purpose);
+            }
+            let count = counts.entry(category).or_default();
+            let indexed = vault
+                .decls
+                .category(category)
+                .is_some_and(|d| !d.identifiers.is_empty());
+            let any_anonymised = items.iter().any(|i| anonymised.contains(i.record.as_str()));
+            if !indexed && !any_anonymised {
+                // No identifier declared: no index entry to clean, nothing to read.
+                for item in items {
+                    ops.push(delete_op(item));
+                    count.add(item, false);
+                }
+                continue;
+            }
+            let going: BTreeMap<&str, &DueItem> =
+                items.iter().map(|i| (i.record.as_str(), *i)).collect();
+            let records = vault.store.subject_records(subject, Some(category))?;
+            let Some(dek) = vault.keys.get(subject, category)? else {
+                if any_anonymised {
+                    return Err(shredded(category));
+                }
+                // Keys shredded (the subject was erased, its index entries
+                // with it): what is left is unreadable; delete it.
+                for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
+                    ops.push(delete_op(going[r.id.as_str()]));
+                    count.add(going[r.id.as_str()], false);
+                }
+                continue;
+            };
+            let mut old = Vec::new();
+            let mut kept = BTreeSet::new();
+            for record in records {
+                let item = going.get(record.id.as_str()).copied();
+                if item.is_none() && !indexed {
+                    continue;
+                }
+                let view = Stored::Record(record.clone()).open(subject, category, &dek)?;
+                let entries = if indexed {
+                    self.entries_of(subject, category, &view.fields)?
+                } else {
+                    Vec::new()
+                };
+                let Some(item) = item else {
+                    kept.extend(entries.into_iter().map(|e| (e.kind, e.digest)));
+                    continue;
+                };
+                old.extend(entries);
+                if anonymised.contains(record.id.as_str()) {
+                    ops.push(self.anonymised(item, record, &view.fields, &dek)?);
+                    count.add(item, true);
+                } else {
+                    ops.push(delete_op(item));
+                    count.add(item, false);
+                }
+            }
+            for e in old {
+                if !kept.contains(&(e.kind.clone(), e.digest.clone())) {
+                    stale.insert((e.kind, e.digest, e.subject_id));
+                }
+            }
+        }
+        if ops.is_empty() {
+            // Everything of the page went meanwhile (erased subjects).
             return Ok(());
-        };
-        if record.subject_id != item.subject {
-            return Err(EngineError::Storage(
-                "a due record changed subject during the purge".into(),
+        }
+        if !stale.is_empty() {
+            ops.push(WriteOp::RemoveBlindIndexes(
+                stale
+                    .into_iter()
+                    .map(|(kind, digest, subject_id)| BlindIndexEntry {
+                        kind,
+                        digest,
+                        subject_id,
+                    })
+                    .collect(),
             ));
         }
+        let entries: Vec<_> = counts
+            .iter()
+            .filter(|(_, c)| c.deleted + c.anonymised > 0)
+            .map(|(category, c)| {
+                vault.entry(
+                    &self.caller,
+                    "retention.purge_page",
+                    None,
+                    Some(category),
+                    purposes.get(category).map(String::as_str),
+                    format!(
+                        "deleted={} anonymised={} incident_linked={}",
+                        c.deleted, c.anonymised, c.incident_linked
+                    ),
+                )
+            })
+            .collect();
+        vault.commit_unit(ops, &entries)?;
+        Ok(())
+    }
+
+    /// The anonymised replacement of `record` (decrypted `fields`), re-sealed
+    /// with the same key; it leaves the retention schedule.
+    fn anonymised(
+        &self,
+        item: &DueItem,
+        record: Record,
+        fields: &BTreeMap<String, Value>,
+        dek: &habeas_crypto::DataKey,
+    ) -> Result<WriteOp> {
         let category = record.category.clone();
         let profile = self.profiles.get(&category).ok_or_else(|| {
             EngineError::Config(format!(
                 "category `{category}` is not declared: it cannot be anonymised"
             ))
         })?;
-        let dek = vault
-            .keys
-            .get(&item.subject, &category)?
-            .ok_or_else(|| shredded(&category))?;
-        let view = Stored::Record(record.clone()).open(&item.subject, &category, &dek)?;
-        let old_entries = self.entries_of(&item.subject, &category, &view.fields)?;
-        let kept = self.entries_of_others(&item.subject, &category, &item.record, &dek)?;
-        let stale: Vec<BlindIndexEntry> = old_entries
-            .into_iter()
-            .filter(|e| !kept.contains(&(e.kind.clone(), e.digest.clone())))
-            .collect();
-        let anonymised = profile.apply(&view.fields, &vault.indexer);
+        let anonymised = profile.apply(fields, &self.vault.indexer);
         let plain = zeroize::Zeroizing::new(
             serde_json::to_vec(&anonymised.fields)
                 .map_err(|e| EngineError::Storage(e.to_string()))?,
@@ -142,25 +251,7 @@ impl<'a> VaultPurge<'a> {
         replaced.key_version = KEY_VERSION;
         // Anonymised data leave the retention schedule: kept for statistics.
         replaced.retention_due = None;
-        let mut ops = vec![WriteOp::ReplaceRecord(replaced)];
-        if !stale.is_empty() {
-            ops.push(WriteOp::RemoveBlindIndexes(stale));
-        }
-        let e = vault.entry(
-            &self.caller,
-            "record.anonymise",
-            Some(&item.subject),
-            Some(&category),
-            None,
-            format!(
-                "record={} kept_fields={} unparsable={}",
-                item.record,
-                anonymised.fields.len(),
-                anonymised.unparsable.len()
-            ),
-        );
-        vault.commit_unit(ops, &[e])?;
-        Ok(())
+        Ok(WriteOp::ReplaceRecord(replaced))
     }
 
     /// Blind-index entries of decrypted `fields` of `category`.
@@ -184,27 +275,6 @@ impl<'a> VaultPurge<'a> {
             .collect();
         self.vault.index_entries(subject, category, &ids)
     }
-
-    /// Index entries still carried by the subject's other records of `category`.
-    fn entries_of_others(
-        &self,
-        subject: &str,
-        category: &str,
-        except: &str,
-        dek: &habeas_crypto::DataKey,
-    ) -> Result<BTreeSet<(String, Vec<u8>)>> {
-        let mut kept = BTreeSet::new();
-        for r in self.vault.store.subject_records(subject, Some(category))? {
-            if r.id == except {
-                continue;
-            }
-            let view = Stored::Record(r).open(subject, category, dek)?;
-            for e in self.entries_of(subject, category, &view.fields)? {
-                kept.insert((e.kind, e.digest));
-            }
-        }
-        Ok(kept)
-    }
 }
 
 impl PurgeTarget for VaultPurge<'_> {
@@ -217,19 +287,45 @@ impl PurgeTarget for VaultPurge<'_> {
         self.page(by, after, limit).map_err(|e| e.to_string())
     }
 
-    fn delete(&self, item: &DueItem) -> std::result::Result<(), String> {
-        match self
-            .vault
-            .delete_record(&self.caller, &item.subject, &item.record)
-        {
-            // Already gone (erased with its subject meanwhile): done.
-            Ok(()) | Err(EngineError::NotFound(_)) => Ok(()),
-            Err(e) => Err(e.to_string()),
+    fn apply(&self, delete: &[DueItem], anonymise: &[DueItem]) -> std::result::Result<(), String> {
+        // A record erased with its subject between the listing and the
+        // commit fails the page's unit (nothing is stored): re-read, retry.
+        let mut last = String::new();
+        for _ in 0..3 {
+            match self.apply_page(delete, anonymise) {
+                Ok(()) => return Ok(()),
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(last)
+    }
+}
+
+/// What one page did in one category (journaled; counts only).
+#[derive(Default)]
+struct PageCounts {
+    deleted: u64,
+    anonymised: u64,
+    incident_linked: u64,
+}
+
+impl PageCounts {
+    fn add(&mut self, item: &DueItem, anonymised: bool) {
+        if anonymised {
+            self.anonymised += 1;
+        } else {
+            self.deleted += 1;
+        }
+        if item.incident_linked {
+            self.incident_linked += 1;
         }
     }
+}
 
-    fn anonymise(&self, item: &DueItem) -> std::result::Result<(), String> {
-        self.anonymise_one(item).map_err(|e| e.to_string())
+fn delete_op(item: &DueItem) -> WriteOp {
+    WriteOp::DeleteRecord {
+        subject_id: item.subject.clone(),
+        id: item.record.clone(),
     }
 }
 

@@ -9,7 +9,7 @@
 //! | module | what | state |
 //! |---|---|---|
 //! | [`plan`] | purge planning: delete / anonymise / held / scheduled, counts per category, dry run with dates | none (pure) |
-//! | [`purge`] | the purge loop: pages of due records, each deleted or anonymised atomically by the vault ([`purge::PurgeTarget`]) | none (vault injected) |
+//! | [`purge`] | the purge loop: pages of due records, each page deleted or anonymised atomically by the vault ([`purge::PurgeTarget`]) | none (vault injected) |
 //! | [`report`] | the purge / dry-run report in French and English | none (pure) |
 //! | [`anonymise`] | fields dropped or generalised, identifiers replaced by keyed pseudonyms | none (pure; key injected) |
 //! | [`hold`] | legal holds (Art. 17(3)(e), Art. 18) | [`habeas_core::docs::DocStore`], kind `hold` |

@@ -419,7 +419,8 @@ fn an_anonymised_record_keeps_only_its_generalised_fields_and_leaves_the_index()
 
 /// SIGKILL in the middle of a purge: every record is either fully gone
 /// (unreadable and not findable) or fully there (readable and findable),
-/// and the next purge finishes the work.
+/// and the next purge finishes the work. Pages of 20 records (one commit
+/// each) that cut across subjects, so a kill falls between pages.
 #[test]
 fn a_purge_killed_midway_leaves_nothing_half_done() {
     let dir = project();
@@ -438,12 +439,29 @@ fn a_purge_killed_midway_leaves_nothing_half_done() {
     let (code, _, err) = run(d, &["import", "people.jsonl", "--quiet"]);
     assert_eq!(code, 0, "import: {err}");
     let mut child = habeas(d)
-        .args(["purge"])
+        .args(["purge", "--page", "20"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn purge");
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    // Kill as soon as the first page is journaled (committed): mid-purge.
+    let db_path = d.join("data").join("habeas.db");
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        let pages: i64 = rusqlite::Connection::open(&db_path)
+            .and_then(|db| {
+                db.query_row(
+                    "SELECT COUNT(*) FROM journal WHERE action = 'retention.purge_page'",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0);
+        if pages > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
     let _ = child.kill();
     let _ = child.wait();
 
@@ -474,7 +492,7 @@ fn a_purge_killed_midway_leaves_nothing_half_done() {
     assert_eq!(readable, stored, "a record half purged");
     eprintln!("after SIGKILL: {} of {n} records left", stored.len());
     drop(vault);
-    let (code, out, err) = run(d, &["purge", "--json"]);
+    let (code, out, err) = run(d, &["purge", "--json", "--page", "20"]);
     assert_eq!(code, 0, "purge after the kill: {err}");
     let removed = json(&out)["summary"]["categories"]["prospect_contact"]["delete"]
         .as_u64()
@@ -491,4 +509,36 @@ fn a_purge_killed_midway_leaves_nothing_half_done() {
     );
     let (code, out, err) = run(d, &["audit", "verify"]);
     assert_eq!(code, 0, "audit verify after the kill: {out}{err}");
+
+    // The journal has one entry per page and category, with counts only:
+    // together they account for every purged record, and name no record.
+    let db = rusqlite::Connection::open(&db_path).expect("db");
+    let mut stmt = db
+        .prepare(
+            "SELECT category, subject_id, details FROM journal WHERE action = 'retention.purge_page'",
+        )
+        .expect("query");
+    let pages: Vec<(Option<String>, Option<String>, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    let mut journaled = 0u64;
+    for (category, subject, details) in &pages {
+        assert_eq!(category.as_deref(), Some("prospect_contact"));
+        assert_eq!(subject, &None, "a page entry names no subject");
+        assert!(
+            !details.contains("rec_") && !details.contains('@'),
+            "{details}"
+        );
+        let deleted = details
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("deleted="))
+            .and_then(|v| v.parse::<u64>().ok())
+            .expect("deleted=N");
+        assert!(deleted <= 20, "at most one page per entry: {details}");
+        journaled += deleted;
+    }
+    assert_eq!(journaled, n as u64, "every purged record is counted once");
+    assert!(pages.len() >= n / 20, "{} page entries", pages.len());
 }

@@ -3,8 +3,8 @@
 //!
 //! The dry run lists, by category and record, what is due up to a horizon
 //! and the date each item goes (holds checked at that date). The real purge
-//! deletes or anonymises every record due now, one atomic vault call per
-//! record, skips what a legal hold covers (and names the holds), expires
+//! deletes or anonymises every record due now, one atomic vault commit per
+//! page of [`PAGE`] due records, skips what a legal hold covers (and names the holds), expires
 //! whole months of high-volume categories, and journals its counts per
 //! category — never a value.
 
@@ -26,8 +26,9 @@ use habeas_retention::report::render;
 use super::Global;
 use super::register::LangArg;
 
-/// Records asked from the store per page.
-const PAGE: usize = 500;
+/// Due records per page: one vault commit (data, index clean-up, journal
+/// counts) per page.
+pub const PAGE: usize = 1_000;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -47,6 +48,9 @@ pub struct Args {
     /// Print the summary as JSON instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// Due records per commit (tests and benchmarks; the default suits production).
+    #[arg(long, default_value_t = PAGE as u32, hide = true, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub page: u32,
 }
 
 /// The clock for `--now` (or the system clock).
@@ -88,11 +92,16 @@ pub struct PurgeRun {
 
 /// Purge everything due at the clock's time, expire partitions, journal the counts.
 pub fn purge_now(vault: &Vault, clock: &dyn Clock) -> anyhow::Result<PurgeRun> {
+    purge_paged(vault, clock, PAGE)
+}
+
+/// [`purge_now`] with `page` due records per commit.
+pub fn purge_paged(vault: &Vault, clock: &dyn Clock, page: usize) -> anyhow::Result<PurgeRun> {
     let now = clock.now();
     let holds = all_holds(vault, clock)?;
     let expiry = expiry_by_category(vault.declarations());
     let target = VaultPurge::new(vault, purge_caller());
-    let summary = run_purge(&target, now, &expiry, &holds, PAGE)?;
+    let summary = run_purge(&target, now, &expiry, &holds, page)?;
     let partitions = expire_partitions(vault, &purge_caller(), &holds, now)?;
     habeas_engine::retention::flush_remnants(vault)?;
     let counts = habeas_retention::runner::purge_counts(&summary);
@@ -145,7 +154,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let run = purge_now(&vault, &*clock)?;
+    let run = purge_paged(&vault, &*clock, args.page as usize)?;
     if args.json {
         println!(
             "{}",
