@@ -89,7 +89,7 @@ pub(crate) fn street(text: &str, s: usize, e: usize, out: &mut Vec<Finding>) {
 /// Endings of compound street names in German, Dutch, Nordic, Finnish and Central European
 /// languages ("Pfarrgasse", "Kerkstraat", "Norrbyvägen", "Rautatienkatu"), ASCII-folded where
 /// the language writes them so. Only words of at least `stem + ending` letters count.
-const STREET_SUFFIXES: &[&str] = &[
+pub(crate) const STREET_SUFFIXES: &[&str] = &[
     "gasse", "straße", "strasse", "weg", "allee", "platz", "vej", "gade", "vägen", "gatan", "väg",
     "gata", "veien", "vegen", "katu", "tie", "kuja", "laan", "straat", "gracht", "plein", "dreef",
     "steeg", "singel", "kade", "utca", "ulica", "iela",

@@ -38,9 +38,10 @@ impl Detector {
         numbers::scan(bytes, &mut self.numbers, &mut self.found);
         prefixed::scan(bytes, &mut self.compact, &mut self.found);
         context::scan(text, &self.numbers.dates, &mut self.found);
-        names::scan(text, &mut self.found);
+        let dump = sql::is_dump(text);
+        names::scan(text, dump, &mut self.found);
         columns::scan(text, &self.numbers.dates, &mut self.found);
-        sql::scan(text, &self.numbers.dates, &mut self.found);
+        sql::scan(text, dump, &self.numbers.dates, &mut self.found);
         resolve_overlaps(std::mem::take(&mut self.found))
     }
 
@@ -62,11 +63,12 @@ impl Detector {
         acc[2] += t.elapsed();
         let t = Instant::now();
         context::scan(text, &self.numbers.dates, &mut self.found);
-        names::scan(text, &mut self.found);
+        let dump = sql::is_dump(text);
+        names::scan(text, dump, &mut self.found);
         acc[3] += t.elapsed();
         let t = Instant::now();
         columns::scan(text, &self.numbers.dates, &mut self.found);
-        sql::scan(text, &self.numbers.dates, &mut self.found);
+        sql::scan(text, dump, &self.numbers.dates, &mut self.found);
         acc[4] += t.elapsed();
         let t = Instant::now();
         let _ = resolve_overlaps(std::mem::take(&mut self.found));

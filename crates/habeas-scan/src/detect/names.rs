@@ -63,6 +63,30 @@ impl Hasher for Fnv {
 
 type Gazetteer = HashMap<&'static str, u8, BuildHasherDefault<Fnv>>;
 
+const IS_STOP: u8 = 1;
+const IS_COMPANY: u8 = 2;
+const IS_PLACE_BEFORE: u8 = 4;
+
+/// The stop, company and place word lists as one hash lookup: they are asked several times
+/// per gazetteer hit, and a linear scan of ~300 words showed as a fifth of this pass.
+static WORD_CLASS: LazyLock<Gazetteer> = LazyLock::new(|| {
+    let mut m = Gazetteer::default();
+    for (list, flag) in [
+        (STOP, IS_STOP),
+        (COMPANY, IS_COMPANY),
+        (PLACE_BEFORE, IS_PLACE_BEFORE),
+    ] {
+        for w in list {
+            *m.entry(*w).or_insert(0) |= flag;
+        }
+    }
+    m
+});
+
+fn class(w: &str, flag: u8) -> bool {
+    WORD_CLASS.get(w).is_some_and(|f| f & flag != 0)
+}
+
 static GAZETTEER: LazyLock<Gazetteer> = LazyLock::new(|| {
     let mut m = Gazetteer::default();
     for (list, flag) in [
@@ -394,12 +418,25 @@ const GENERATIONS: &[&str] = &["Jr", "Jr.", "Sr", "Sr.", "II", "III", "IV"];
 /// The name-part token at `i`: letters, with inner hyphens and apostrophes only before a
 /// capital ("Jean-Pierre", "O'Brien"; "Cecilie's" stops at the apostrophe). Returns its end.
 fn token_end(text: &str, i: usize) -> usize {
+    let b = text.as_bytes();
+    // ASCII letters first: most words end before any other byte.
     let mut end = i;
-    let mut it = text[i..].char_indices().peekable();
+    while end < b.len() && b[end].is_ascii_alphabetic() {
+        end += 1;
+    }
+    if end < b.len() && (b[end] >= 0x80 || matches!(b[end], b'-' | b'\'')) {
+        end = token_end_unicode(text, end);
+    }
+    end
+}
+
+fn token_end_unicode(text: &str, from: usize) -> usize {
+    let mut end = from;
+    let mut it = text[from..].char_indices().peekable();
     while let Some((k, c)) = it.next() {
         if c.is_alphabetic() {
-            end = i + k + c.len_utf8();
-        } else if matches!(c, '-' | '\'' | '’') && end == i + k {
+            end = from + k + c.len_utf8();
+        } else if matches!(c, '-' | '\'' | '’') && end == from + k {
             if it.peek().is_some_and(|&(_, n)| n.is_uppercase()) {
                 continue;
             }
@@ -413,21 +450,67 @@ fn token_end(text: &str, i: usize) -> usize {
 
 fn capitalised(tok: &str) -> bool {
     let mut cs = tok.chars();
-    cs.next().is_some_and(char::is_uppercase) && cs.clone().count() >= 1
+    cs.next().is_some_and(char::is_uppercase) && cs.next().is_some()
 }
 
 fn has_lower(tok: &str) -> bool {
     tok.chars().any(char::is_lowercase)
 }
 
+/// A 64-Kbit filter over (first two bytes, last byte, length) of every gazetteer word: most
+/// capitalised words of logs and headers ("Received", "Mozilla") fail it without hashing.
+static BLOOM: LazyLock<Vec<u64>> = LazyLock::new(|| {
+    let mut t = vec![0u64; 1024];
+    for w in GAZETTEER.keys() {
+        let k = bloom_key(w.as_bytes());
+        t[k >> 6] |= 1 << (k & 63);
+    }
+    t
+});
+
+fn bloom_key(w: &[u8]) -> usize {
+    let n = w.len();
+    let k = (usize::from(w[0]) * 131 + usize::from(w[1])) * 131 + usize::from(w[n - 1]);
+    (k * 31 + n) & 0xFFFF
+}
+
+/// Last two bytes of the surname and street endings.
+static SUFFIX_PAIRS: LazyLock<Vec<bool>> = LazyLock::new(|| {
+    let mut t = vec![false; 1 << 16];
+    for s in SUFFIXES
+        .iter()
+        .map(|(s, _)| *s)
+        .chain(address::STREET_SUFFIXES.iter().copied())
+    {
+        let b = s.as_bytes();
+        t[pair(b)] = true;
+    }
+    t
+});
+
+fn pair(b: &[u8]) -> usize {
+    usize::from(b[b.len() - 2]) << 8 | usize::from(b[b.len() - 1])
+}
+
+/// True when `tok` may end with a surname or street ending (a table look-up).
+fn suffix_possible(tok: &str) -> bool {
+    tok.len() >= 2 && SUFFIX_PAIRS[pair(tok.as_bytes())]
+}
+
 /// Gazetteer flags of a capitalised token (0: unknown).
 fn flags(tok: &str) -> u8 {
-    if let Some(&f) = GAZETTEER.get(tok) {
+    let k = bloom_key(tok.as_bytes());
+    if BLOOM[k >> 6] & (1 << (k & 63)) != 0
+        && let Some(&f) = GAZETTEER.get(tok)
+    {
         return f;
     }
     if let Some((first, _)) = tok.split_once('-') {
         // "Jean-Pierre", "Anne-Sophie": a hyphenated given name whose first part is known.
         return GAZETTEER.get(first).map_or(0, |f| f & (GIVEN | AMBIGUOUS));
+    }
+    if !suffix_possible(tok) {
+        return 0;
     }
     let n = tok.chars().count();
     if SUFFIXES
@@ -466,13 +549,20 @@ fn capital_starts(b: &[u8], base: usize) -> u32 {
     let mut block = [0u8; 16];
     let n = b.len().saturating_sub(base).min(16);
     block[..n].copy_from_slice(&b[base..base + n]);
-    let (mut starts, mut word, mut backslash, mut nt) = (0u32, 0u32, 0u32, 0u32);
+    let mut starts = 0u32;
     for (k, &c) in block.iter().enumerate() {
         let upper = c.wrapping_sub(b'A') < 26;
         let lead = c.wrapping_sub(0xC3) < 3;
+        starts |= u32::from(upper | lead) << k;
+    }
+    // Most blocks of lower-case text, digits and punctuation stop here.
+    if starts == 0 {
+        return 0;
+    }
+    let (mut word, mut backslash, mut nt) = (0u32, 0u32, 0u32);
+    for (k, &c) in block.iter().enumerate() {
         let alpha = (c | 0x20).wrapping_sub(b'a') < 26;
         let digit = c.wrapping_sub(b'0') < 10;
-        starts |= u32::from(upper | lead) << k;
         word |= u32::from(alpha | digit | (c >= 0x80)) << k;
         backslash |= u32::from(c == b'\\') << k;
         nt |= u32::from((c == b'n') | (c == b't')) << k;
@@ -487,11 +577,11 @@ fn capital_starts(b: &[u8], base: usize) -> u32 {
     starts & !prev_word & 0xFFFF
 }
 
-/// Person names found by the gazetteer in `text`.
-pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
+/// Person names found by the gazetteer in `text`. `sql`: the text holds `INSERT INTO`
+/// statements (the caller looked once for this pass and the SQL pass).
+pub(crate) fn scan(text: &str, sql: bool, out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    if b.is_empty() || columns::is_table(text) || memchr::memmem::find(b, b"INSERT INTO ").is_some()
-    {
+    if b.is_empty() || sql || columns::is_table(text) {
         return;
     }
     let mut base = 0;
@@ -519,7 +609,10 @@ pub(crate) fn scan(text: &str, out: &mut Vec<Finding>) {
             let f = flags(tok);
             if f == 0 {
                 // Not a name: a compound street name ("Kerkstraat 12", "Pfarrgasse 83")?
-                if address::street_suffix(tok) {
+                let numbered = (b.get(e) == Some(&b' ')
+                    && b.get(e + 1).is_some_and(u8::is_ascii_digit))
+                    || (i >= 2 && b[i - 1] == b' ' && b[i - 2].is_ascii_digit());
+                if numbered && suffix_possible(tok) && address::street_suffix(tok) {
                     address::street(text, i, e, out);
                     resume = e;
                 }
@@ -561,9 +654,9 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
         && let Some((ws, w)) = word_before(text, i)
         && ws + w.len() + 1 == i
         && !sentence_start(text, ws)
-        && (capitalised(w) && has_lower(w) && !w.contains(['.', '\'']) && !STOP.contains(&w)
+        && (capitalised(w) && has_lower(w) && !w.contains(['.', '\'']) && !class(w, IS_STOP)
             || is_initial(w))
-        && !PLACE_BEFORE.contains(&w)
+        && !class(w, IS_PLACE_BEFORE)
     {
         start = ws;
         parts += 1;
@@ -580,7 +673,7 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
         if PARTICLES.contains(&w) && b.get(ne) == Some(&b' ') {
             let ce = token_end(text, ne + 1);
             let cw = &text[ne + 1..ce];
-            if capitalised(cw) && !COMPANY.contains(&cw) {
+            if capitalised(cw) && !class(cw, IS_COMPANY) {
                 end = ce;
                 pos = ce;
                 parts += 1;
@@ -594,7 +687,7 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
             end = ne;
             break;
         }
-        if COMPANY.contains(&w) || w == "&" {
+        if class(w, IS_COMPANY) || w == "&" {
             return Err(ne);
         }
         if is_initial(w) {
@@ -612,8 +705,7 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
         let tail_ok = matches!(&text[te..ne], "" | "." | "'s" | "’s");
         if !tail_ok
             || !capitalised(t)
-            || STOP.contains(&t)
-            || COMPANY.contains(&t)
+            || class(t, IS_STOP | IS_COMPANY)
             || (!has_lower(t) && t.len() < 3)
         {
             break;
@@ -631,14 +723,14 @@ fn name_around(text: &str, i: usize, e: usize, f: u8) -> Result<(usize, usize), 
     }
     // Context that makes it a place or a firm.
     if let Some((_, w)) = word_before(text, start)
-        && (PLACE_BEFORE.contains(&w) || w.bytes().all(|c| c.is_ascii_digit()))
+        && (class(w, IS_PLACE_BEFORE) || w.bytes().all(|c| c.is_ascii_digit()))
     {
         return Err(end);
     }
     let after = text[end..].trim_start_matches([' ', ',']);
     let next = &after[..next_word_end(after, 0)];
-    if COMPANY.contains(&next)
-        || COMPANY.contains(&next.trim_end_matches('.'))
+    if class(next, IS_COMPANY)
+        || class(next.trim_end_matches('.'), IS_COMPANY)
         || after.starts_with('&')
         || FIRM_TAILS.iter().any(|t| after.starts_with(t))
         || place_line_after(&text[end..])
@@ -685,7 +777,7 @@ mod tests {
 
     fn names(t: &str) -> Vec<&str> {
         let mut out = Vec::new();
-        scan(t, &mut out);
+        scan(t, crate::detect::sql::is_dump(t), &mut out);
         out.iter().map(|f| &t[f.start..f.end]).collect()
     }
 
@@ -741,7 +833,7 @@ mod tests {
     fn compound_street_names_and_military_addresses() {
         let mut out = Vec::new();
         let t = "The restaurant is at Pfarrgasse 83. Return to PSC 5313, Box 4026 APO AA 98008.";
-        scan(t, &mut out);
+        scan(t, false, &mut out);
         let got: Vec<(PiiType, &str)> = out.iter().map(|f| (f.kind, &t[f.start..f.end])).collect();
         assert!(got.contains(&(PiiType::PostalAddress, "PSC 5313, Box 4026 APO AA 98008")));
         assert!(
@@ -750,7 +842,7 @@ mod tests {
         );
         // A street-like word without a house number is not an address.
         out.clear();
-        scan("We walked down Kerkstraat yesterday.", &mut out);
+        scan("We walked down Kerkstraat yesterday.", false, &mut out);
         assert!(out.is_empty());
     }
 

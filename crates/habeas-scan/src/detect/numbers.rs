@@ -444,12 +444,17 @@ fn labelled_phone(
         .then(|| Finding::new(start, end, PiiType::Phone, 0.6))
 }
 
-/// Phone words (EN, FR, NL) ending within 24 bytes before `start`, on the same line.
+/// Phone words (EN, FR, NL) just before `start` on the same line, with only punctuation,
+/// blanks and a few filler words between ("Tél. :", "Phone number:", "call me at"). Walks
+/// back word by word (at most four), without allocating: this runs on every digit run that
+/// no plan accepted.
 fn phone_label_before(text: &[u8], start: usize) -> bool {
     const LABELS: &[&[u8]] = &[
         b"phone",
+        b"telephone",
         b"tel",
         "tél".as_bytes(),
+        "téléphone".as_bytes(),
         b"mobile",
         b"gsm",
         b"fax",
@@ -458,35 +463,43 @@ fn phone_label_before(text: &[u8], start: usize) -> bool {
         b"call",
         b"desk",
         b"whatsapp",
-        b"sms",
         b"appeler",
         b"appelez",
         b"bellen",
         b"telefoon",
     ];
-    let from = start.saturating_sub(24);
-    let ls = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |k| from + k + 1);
-    let w: Vec<u8> = text[ls..start].iter().map(u8::to_ascii_lowercase).collect();
-    LABELS.iter().any(|l| {
-        memchr::memmem::find_iter(&w, l).any(|k| {
-            let e = k + l.len();
-            (k == 0 || !w[k - 1].is_ascii_alphanumeric()) && label_gap(&w[e..])
-        })
-    })
-}
-
-/// Between a phone label and the number: punctuation, blanks and a few filler words
-/// ("Tél. :", "Phone number:", "call me at"), nothing else.
-fn label_gap(gap: &[u8]) -> bool {
     const FILLERS: &[&[u8]] = &[
-        b"s", b"e", b"me", b"at", b"on", b"us", b"number", b"no", b"nr", b"num", b"de", b"du",
-        b"n", b"the", b"phone",
+        b"me", b"at", b"on", b"us", b"number", b"no", b"nr", b"num", b"n", b"de", b"du", b"the",
     ];
-    gap.split(|c| !c.is_ascii_alphanumeric())
-        .all(|word| word.is_empty() || FILLERS.contains(&word))
-        && !gap
-            .iter()
-            .any(|&c| matches!(c, b'=' | b'[' | b']' | b'@' | b'/'))
+    let floor = start.saturating_sub(32);
+    let mut p = start;
+    for _ in 0..4 {
+        // Punctuation and blanks (not a line break, nor signs of a URL or a key=value).
+        while p > floor
+            && matches!(
+                text[p - 1],
+                b' ' | b'\t' | b':' | b'.' | b'-' | b'(' | 0xC2 | 0xB0
+            )
+        {
+            p -= 1;
+        }
+        let e = p;
+        while p > floor && (text[p - 1].is_ascii_alphabetic() || text[p - 1] >= 0x80) {
+            p -= 1;
+        }
+        let word = &text[p..e];
+        if word.is_empty() || (p > 0 && text[p - 1].is_ascii_alphanumeric()) {
+            return false;
+        }
+        let label = |w: &[u8]| LABELS.iter().any(|l| w.eq_ignore_ascii_case(l));
+        if label(word) || word.strip_suffix(b"s").is_some_and(label) {
+            return true;
+        }
+        if !FILLERS.iter().any(|f| word.eq_ignore_ascii_case(f)) {
+            return false;
+        }
+    }
+    false
 }
 
 /// "… office", "…-Fax", "… (mobile)" right after the number.
@@ -496,10 +509,13 @@ fn phone_label_after(text: &[u8], end: usize) -> bool {
         .iter()
         .position(|c| !matches!(c, b' ' | b'-' | b'(' | b','))
         .unwrap_or(rest.len());
-    let w: Vec<u8> = rest[skip..].iter().map(u8::to_ascii_lowercase).collect();
+    let w = &rest[skip..];
     [&b"office"[..], b"mobile", b"fax", b"home", b"work", b"cell"]
         .iter()
-        .any(|l| w.starts_with(l) && w.get(l.len()).is_none_or(|c| !c.is_ascii_alphanumeric()))
+        .any(|l| {
+            w.get(..l.len()).is_some_and(|p| p.eq_ignore_ascii_case(l))
+                && w.get(l.len()).is_none_or(|c| !c.is_ascii_alphanumeric())
+        })
 }
 
 fn planned_phone(

@@ -7,9 +7,15 @@ use super::numbers::DateSpan;
 use crate::finding::Finding;
 use crate::kind::PiiType;
 
-pub(crate) fn scan(text: &str, dates: &[DateSpan], out: &mut Vec<Finding>) {
+/// True when `text` holds SQL `INSERT INTO` statements.
+pub(crate) fn is_dump(text: &str) -> bool {
+    memchr::memmem::find(text.as_bytes(), b"INSERT INTO ").is_some()
+}
+
+/// `is_dump`: the caller's `is_dump(text)`, asked once for this pass and the names pass.
+pub(crate) fn scan(text: &str, is_dump: bool, dates: &[DateSpan], out: &mut Vec<Finding>) {
     let b = text.as_bytes();
-    if memchr::memmem::find(b, b"INSERT INTO ").is_none() {
+    if !is_dump {
         return;
     }
     let mut tables: Vec<(String, Vec<Option<PiiType>>)> = Vec::new();
@@ -120,7 +126,7 @@ mod tests {
         let mut s = NumberScratch::default();
         numbers::scan(t.as_bytes(), &mut s, &mut Vec::new());
         let mut out = Vec::new();
-        scan(t, &s.dates, &mut out);
+        scan(t, is_dump(t), &s.dates, &mut out);
         let got: Vec<(PiiType, &str)> = out.iter().map(|f| (f.kind, &t[f.start..f.end])).collect();
         assert_eq!(
             got,
