@@ -25,6 +25,14 @@
 //! re-apply erasures and identifier rectifications recorded at or after the
 //! backup time. Consent withdrawals are returned to the caller, which owns
 //! the consent ledger (habeas-rights).
+//!
+//! **Restore refused while a server runs (SQLite).** `habeas serve` holds
+//! a shared OS lock ([`ServeLock`]) on `<data db>.serve-lock` for its
+//! whole life; a restore takes it exclusively without waiting and stops with
+//! a precise message, before touching anything, when a server holds it.
+//! The OS drops the lock when the process ends, even on SIGKILL, so a
+//! crashed server never blocks a restore. PostgreSQL: not covered (the
+//! operator stops every instance; see docs/retention.md).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -304,12 +312,68 @@ pub fn rotate_backups(dir: &Path, policy: &GfsPolicy) -> Result<(Vec<String>, Ve
 /// Restore `file` in place of the vault's data store, then re-apply every
 /// tombstone recorded at or after the backup time. The server must be
 /// stopped. The ledger is read before anything is replaced.
+/// The exclusive lock a running server (or a restore) holds on a SQLite
+/// project's data store; released when dropped or when the process ends.
+#[derive(Debug)]
+pub struct ServeLock {
+    _file: Option<File>,
+}
+
+impl ServeLock {
+    /// Take the lock for `habeas serve` over `vault`'s data store (nothing
+    /// to take on PostgreSQL); refused while a restore runs.
+    pub fn take(vault: &Vault) -> Result<ServeLock> {
+        Self::take_paths(&vault.paths, "serve")
+    }
+
+    fn take_paths(paths: &VaultPaths, by: &str) -> Result<ServeLock> {
+        if paths.postgres.is_some() {
+            return Ok(ServeLock { _file: None });
+        }
+        let mut name = paths.data_db.clone().into_os_string();
+        name.push(".serve-lock");
+        let path = PathBuf::from(name);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| io_err("cannot open the lock file", &path, e))?;
+        // Servers share the lock (several may serve one file); a restore
+        // takes it alone.
+        let taken = if by == "restore" {
+            file.try_lock()
+        } else {
+            file.try_lock_shared()
+        };
+        match taken {
+            Ok(()) => Ok(ServeLock { _file: Some(file) }),
+            Err(fs::TryLockError::WouldBlock) => Err(EngineError::Config(if by == "restore" {
+                format!(
+                    "un serveur `habeas serve` utilise ce projet ({}) : arrêtez-le, puis relancez la restauration ; rien n'a été modifié / a `habeas serve` is running on this project ({}): stop it, then run the restore again; nothing was changed",
+                    paths.data_db.display(),
+                    paths.data_db.display()
+                )
+            } else {
+                format!(
+                    "ce projet ({}) est en cours de restauration : attendez la fin, puis relancez / this project ({}) is being restored: wait for the restore to end, then start again",
+                    paths.data_db.display(),
+                    paths.data_db.display()
+                )
+            })),
+            Err(fs::TryLockError::Error(e)) => Err(io_err("cannot lock", &path, e)),
+        }
+    }
+}
+
 pub fn restore_backup(
     paths: &VaultPaths,
     decls: &Declarations,
     clock: std::sync::Arc<dyn Clock>,
     file: &Path,
 ) -> Result<RestoreReport> {
+    // Held until the restore ends: no server starts on a half-restored file.
+    let _lock = ServeLock::take_paths(paths, "restore")?;
     let ring = kek_ring(paths)?;
     // Check the whole file before touching the live store.
     verify_backup(paths, file)?;

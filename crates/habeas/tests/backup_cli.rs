@@ -60,7 +60,26 @@ fn a_backup_made_while_the_server_runs_verifies_and_a_flipped_byte_fails() {
     );
     let server = Server::start(d);
     let file = create(d);
+    // A restore while the server holds the SQLite store is refused before
+    // anything changes, and says what to do.
+    let name_now = file.to_string_lossy().to_string();
+    let (code, _, err) = run(d, &["backup", "restore", &name_now]);
+    assert_ne!(code, 0, "a restore under a running server must be refused");
+    assert!(
+        err.contains("a `habeas serve` is running on this project")
+            && err.contains("stop it, then run the restore again"),
+        "{err}"
+    );
+    let (status, _) = http(&server.addr, "GET", "/healthz", None, None, None);
+    assert_eq!(status, 200, "the server still answers");
     server.stop();
+    assert!(subject_of(d, "anna.fictive@example.org").is_some());
+    // Once the server is stopped (and after a SIGKILL too: the OS frees
+    // the lock) the same restore goes through.
+    let server = Server::start(d);
+    server.kill();
+    let (code, _, err) = run(d, &["backup", "restore", &name_now]);
+    assert_eq!(code, 0, "restore after the server stopped: {err}");
     assert!(file.starts_with(d.join("backups")), "{}", file.display());
 
     let (code, out, _) = run(d, &["backup", "list"]);

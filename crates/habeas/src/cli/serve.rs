@@ -122,6 +122,8 @@ pub fn serve_vault_with(
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    // Held while serving: a `habeas backup restore` is refused meanwhile.
+    let _serving = habeas_engine::backup::ServeLock::take(&vault)?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
