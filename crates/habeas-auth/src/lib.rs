@@ -51,8 +51,8 @@ pub use authz::{
     AccessDenied, AccessQuery, DenyHook, DenyReason, StaffAccess, authorise, authorise_and_report,
     role_allows,
 };
-pub use console::{ConsoleAction, ConsolePolicy};
 pub use config::{AuthConfig, HashParams, LockoutPolicy, MfaPolicy, SessionPolicy, ThrottleRule};
+pub use console::{ConsoleAction, ConsolePolicy};
 pub use csrf::{CsrfKey, CsrfMismatch};
 pub use error::AuthError;
 pub use gate::{Gate, GateRefusal};

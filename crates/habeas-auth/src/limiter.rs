@@ -165,6 +165,17 @@ impl Limiter {
         lock(&self.sources).fail(&source_key(source), &self.policy.per_source, now, cap);
     }
 
+    /// Counts an attempt against the source alone: one the hashing pool had
+    /// no room for. A source whose attempts keep finding the pool full is
+    /// flooding it; counting them locks it out before hashing (its busy
+    /// answers would otherwise never count, and the flood would keep the
+    /// pool full for everyone). The login is not charged: a flood aimed at a
+    /// known login must not lock its owner through busy answers alone.
+    pub fn record_source_failure(&self, source: IpAddr, now: DateTime<Utc>) {
+        let cap = self.policy.max_tracked.max(1);
+        lock(&self.sources).fail(&source_key(source), &self.policy.per_source, now, cap);
+    }
+
     /// The login's lock alone (re-authentication inside a session, where the
     /// source is already known to the session).
     pub fn check_account(&self, login: &str, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {

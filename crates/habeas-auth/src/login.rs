@@ -155,7 +155,15 @@ impl AuthService<'_> {
             .map_or(self.auth.dummy_hash.as_str(), |(a, _)| {
                 a.password_hash.as_str()
             });
-        let matches = self.auth.verify_on_pool(phc, attempt.password)?;
+        let matches = match self.auth.verify_on_pool(phc, attempt.password) {
+            // No room on the pool: "busy", and the source is charged (not
+            // the login), so a flooding source locks itself out.
+            Err(AuthError::Busy) => {
+                limiter.record_source_failure(attempt.source, now);
+                return Err(LoginError::Busy);
+            }
+            other => other?,
+        };
         let fail = || {
             limiter.record_failure(attempt.login, attempt.source, now);
             LoginError::InvalidCredentials

@@ -286,7 +286,7 @@ fn mfa_can_be_required_for_every_role() {
 }
 
 #[test]
-fn a_full_hashing_pool_answers_busy_at_once_and_counts_no_failure() {
+fn a_full_hashing_pool_answers_busy_at_once_and_does_not_charge_the_login() {
     let config = habeas_auth::AuthConfig {
         pool_workers: 1,
         pool_queue: 0,
@@ -337,7 +337,7 @@ fn a_full_hashing_pool_answers_busy_at_once_and_counts_no_failure() {
     }
     release_tx.send(()).unwrap();
     blocker.join().unwrap();
-    // Ten busy answers locked nothing.
+    // Ten busy answers locked nothing (the source is charged, below its threshold).
     let mut result = w.svc().authenticate(&attempt("gina", GOOD, None));
     for _ in 0..1000 {
         if !matches!(result, Err(LoginError::Busy)) {
@@ -345,6 +345,77 @@ fn a_full_hashing_pool_answers_busy_at_once_and_counts_no_failure() {
         }
         std::thread::sleep(StdDuration::from_millis(2));
         result = w.svc().authenticate(&attempt("gina", GOOD, None));
+    }
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[test]
+fn a_source_that_keeps_finding_the_pool_full_is_locked_out_and_others_are_not() {
+    let config = habeas_auth::AuthConfig {
+        pool_workers: 1,
+        pool_queue: 0,
+        ..test_config()
+    };
+    let w = Arc::new(World::with_config(config));
+    let setup = habeas_auth::Auth::new(
+        test_config(),
+        demo_roles(),
+        habeas_auth::CsrfKey::generate().unwrap(),
+    )
+    .unwrap();
+    let svc = setup.service(&w.docs, &w.clock);
+    let created = svc
+        .add_staff(&habeas_auth::NewStaff {
+            login: "hana".into(),
+            display_name: "Hana".into(),
+            roles: roles_of(&["support"]),
+        })
+        .unwrap();
+    svc.change_password(&created.summary.id, created.initial_password.expose(), GOOD)
+        .unwrap();
+    let (release_tx, release_rx) = channel::<()>();
+    let (running_tx, running_rx) = channel::<()>();
+    let w2 = Arc::clone(&w);
+    let blocker = std::thread::spawn(move || {
+        w2.auth
+            .pool()
+            .try_run(move || {
+                running_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            })
+            .unwrap();
+    });
+    running_rx.recv_timeout(StdDuration::from_secs(10)).unwrap();
+    // The per-source rule locks at its 20th failure: 20 busy answers do it.
+    let flooder = |login| habeas_auth::LoginAttempt {
+        source: ip("203.0.113.9"),
+        ..attempt(login, "wrong password!", None)
+    };
+    for n in 0..20 {
+        let e = w.svc().authenticate(&flooder("hana")).unwrap_err();
+        assert!(matches!(e, LoginError::Busy), "attempt {n}: {e:?}");
+    }
+    let e = w.svc().authenticate(&flooder("hana")).unwrap_err();
+    assert!(matches!(e, LoginError::Locked { .. }), "{e:?}");
+    release_tx.send(()).unwrap();
+    blocker.join().unwrap();
+    // The flooding source stays locked, before any hashing...
+    let e = w
+        .svc()
+        .authenticate(&habeas_auth::LoginAttempt {
+            source: ip("203.0.113.9"),
+            ..attempt("hana", GOOD, None)
+        })
+        .unwrap_err();
+    assert!(matches!(e, LoginError::Locked { .. }), "{e:?}");
+    // ...while the login itself was not charged: its owner signs in from her own address.
+    let mut result = w.svc().authenticate(&attempt("hana", GOOD, None));
+    for _ in 0..1000 {
+        if !matches!(result, Err(LoginError::Busy)) {
+            break;
+        }
+        std::thread::sleep(StdDuration::from_millis(2));
+        result = w.svc().authenticate(&attempt("hana", GOOD, None));
     }
     assert!(result.is_ok(), "{result:?}");
 }
