@@ -1,7 +1,12 @@
 //! [`crate::Store::commit`] on PostgreSQL: one transaction that first takes a
 //! transaction-scoped advisory lock on the schema's journal, so that two connections (or two
 //! Habeas instances) never continue the hash chain from the same head; the head is read after
-//! the lock, inside the transaction. Each unit runs in its own savepoint.
+//! the lock, inside the transaction. Each unit with data operations runs in its own savepoint.
+//!
+//! Round trips are the cost on PostgreSQL: the journal rows of the whole batch go in one
+//! multi-row insert at the end (their hashes are chained here, in order), consecutive
+//! subject creations in one insert, and a unit of journal entries only (an audited read)
+//! gets no savepoint — it cannot fail short of the database failing, which fails the batch.
 
 use std::sync::Arc;
 
@@ -29,21 +34,46 @@ pub fn commit(
     )?;
     let mut head = read_head(&mut tx)?;
     let mut results = Vec::with_capacity(units.len());
+    let mut rows = JournalRows::default();
     for unit in units {
-        let before = head.clone();
+        if unit.ops.is_empty() {
+            let seqs = unit
+                .journal
+                .iter()
+                .map(|d| rows.push(&mut head, d, sealer.as_ref()))
+                .collect::<Result<Vec<u64>>>()?;
+            results.push(Ok(UnitOutcome {
+                seqs,
+                outputs: Vec::new(),
+            }));
+            continue;
+        }
+        if unit
+            .ops
+            .iter()
+            .any(|op| matches!(op, WriteOp::JournalDropBefore { .. }))
+        {
+            // Dropping old entries must see every row chained so far.
+            std::mem::take(&mut rows).insert(&mut tx)?;
+        }
         let mut sp = tx.savepoint("unit")?;
-        match run_unit(&mut sp, unit, &mut head, sealer.as_ref()) {
-            Ok(outcome) => {
+        match run_ops(&mut sp, unit.ops) {
+            Ok(outputs) => {
                 sp.commit()?;
-                results.push(Ok(outcome));
+                let seqs = unit
+                    .journal
+                    .iter()
+                    .map(|d| rows.push(&mut head, d, sealer.as_ref()))
+                    .collect::<Result<Vec<u64>>>()?;
+                results.push(Ok(UnitOutcome { seqs, outputs }));
             }
             Err(e) => {
                 sp.rollback()?;
-                head = before;
                 results.push(Err(e));
             }
         }
     }
+    rows.insert(&mut tx)?;
     let last_signed: i64 = tx
         .query_one(
             "SELECT COALESCE(MAX(seq), 0)::bigint FROM journal_checkpoints",
@@ -82,51 +112,118 @@ fn read_head(c: &mut impl GenericClient) -> Result<JournalAnchor> {
     Ok(head_of(newest, anchor))
 }
 
-fn run_unit(
-    c: &mut impl GenericClient,
-    unit: WriteUnit,
-    head: &mut JournalAnchor,
-    sealer: &dyn JournalSealer,
-) -> Result<UnitOutcome> {
-    let mut outputs = Vec::with_capacity(unit.ops.len());
-    for op in unit.ops {
-        outputs.push(apply(c, op)?);
+/// Run a unit's data operations; consecutive subject creations go in one insert.
+fn run_ops(c: &mut impl GenericClient, ops: Vec<WriteOp>) -> Result<Vec<OpOutput>> {
+    let mut outputs = Vec::with_capacity(ops.len());
+    let mut subjects = Vec::new();
+    for op in ops {
+        match op {
+            WriteOp::CreateSubject(s) => subjects.push(s),
+            other => {
+                outputs.extend(create_subjects(c, std::mem::take(&mut subjects))?);
+                outputs.push(apply(c, other)?);
+            }
+        }
     }
-    let mut seqs = Vec::with_capacity(unit.journal.len());
-    for d in &unit.journal {
-        seqs.push(append(c, head, d, sealer)?);
-    }
-    Ok(UnitOutcome { seqs, outputs })
+    outputs.extend(create_subjects(c, subjects)?);
+    Ok(outputs)
 }
 
-fn append(
+/// Insert subjects in one statement; one [`OpOutput::Done`] each.
+fn create_subjects(
     c: &mut impl GenericClient,
-    head: &mut JournalAnchor,
-    d: &JournalDraft,
-    sealer: &dyn JournalSealer,
-) -> Result<u64> {
-    let seq = head.seq + 1;
-    let hash = sealer.link(seq, &head.hash, d);
+    subjects: Vec<crate::model::Subject>,
+) -> Result<Vec<OpOutput>> {
+    match subjects.len() {
+        0 => return Ok(Vec::new()),
+        1 => {
+            let s = subjects.into_iter().next().map(WriteOp::CreateSubject);
+            return s.map_or(Ok(Vec::new()), |op| Ok(vec![apply(c, op)?]));
+        }
+        _ => {}
+    }
+    let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
+    let kinds: Vec<&str> = subjects.iter().map(|s| s.kind.as_str()).collect();
+    let statuses: Vec<&str> = subjects.iter().map(|s| s.status.as_str()).collect();
+    let created: Vec<i64> = subjects.iter().map(|s| to_micros(s.created_at)).collect();
+    let closed: Vec<Option<i64>> = subjects.iter().map(|s| opt_us(s.closed_at)).collect();
+    let grace: Vec<Option<i64>> = subjects.iter().map(|s| opt_us(s.grace_until)).collect();
+    let erased: Vec<Option<i64>> = subjects.iter().map(|s| opt_us(s.erased_at)).collect();
     c.execute(
-        "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            &seq_i64(seq)?,
-            &to_micros(d.ts),
-            &d.actor,
-            &d.action,
-            &d.subject_id,
-            &d.category,
-            &d.purpose,
-            &d.details,
-            &head.hash,
-            &hash,
-        ],
+        &format!(
+            "INSERT INTO subjects ({SUBJECT_COLS}) SELECT * FROM unnest($1::text[], $2::text[], \
+             $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])"
+        ),
+        &[&ids, &kinds, &statuses, &created, &closed, &grace, &erased],
     )
-    .map_err(|e| conflict(e, "journal entry", &seq.to_string()))?;
-    head.seq = seq;
-    head.hash = hash;
-    Ok(seq)
+    .map_err(|e| conflict(e, "subject", "(one subject of the batch)"))?;
+    Ok(subjects.iter().map(|_| OpOutput::Done).collect())
+}
+
+/// The journal rows of a batch, chained in order, inserted together at the end.
+#[derive(Default)]
+struct JournalRows {
+    seq: Vec<i64>,
+    ts: Vec<i64>,
+    actor: Vec<String>,
+    action: Vec<String>,
+    subject: Vec<Option<String>>,
+    category: Vec<Option<String>>,
+    purpose: Vec<Option<String>>,
+    details: Vec<String>,
+    prev: Vec<Vec<u8>>,
+    hash: Vec<Vec<u8>>,
+}
+
+impl JournalRows {
+    /// Chain `d` after `head` and keep the row; returns its sequence number.
+    fn push(
+        &mut self,
+        head: &mut JournalAnchor,
+        d: &JournalDraft,
+        sealer: &dyn JournalSealer,
+    ) -> Result<u64> {
+        let seq = head.seq + 1;
+        let hash = sealer.link(seq, &head.hash, d);
+        self.seq.push(seq_i64(seq)?);
+        self.ts.push(to_micros(d.ts));
+        self.actor.push(d.actor.clone());
+        self.action.push(d.action.clone());
+        self.subject.push(d.subject_id.clone());
+        self.category.push(d.category.clone());
+        self.purpose.push(d.purpose.clone());
+        self.details.push(d.details.clone());
+        self.prev
+            .push(std::mem::replace(&mut head.hash, hash.clone()));
+        self.hash.push(hash);
+        head.seq = seq;
+        Ok(seq)
+    }
+
+    fn insert(self, c: &mut impl GenericClient) -> Result<()> {
+        if self.seq.is_empty() {
+            return Ok(());
+        }
+        c.execute(
+            "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash) \
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], \
+             $7::text[], $8::text[], $9::bytea[], $10::bytea[])",
+            &[
+                &self.seq,
+                &self.ts,
+                &self.actor,
+                &self.action,
+                &self.subject,
+                &self.category,
+                &self.purpose,
+                &self.details,
+                &self.prev,
+                &self.hash,
+            ],
+        )
+        .map_err(|e| conflict(e, "journal entry", "(one entry of the batch)"))?;
+        Ok(())
+    }
 }
 
 const SUBJECT_COLS: &str = "id, kind, status, created_at, closed_at, grace_until, erased_at";
