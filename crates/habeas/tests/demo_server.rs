@@ -97,6 +97,23 @@ fn demo_starts_a_server_whose_printed_token_finds_a_fictitious_subject() {
     assert!(find.starts_with("HTTP/1.1 200"), "{find}");
     assert!(find.contains("\"subjects\":[\"sub_"), "{find}");
 
+    // The demo's subjects consented to the newsletter (PA-0008 rests on
+    // consent; without a ledger entry the vault would refuse the read).
+    let subject = find
+        .split("\"subjects\":[\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("subject id");
+    let read = http(
+        &addr,
+        &format!(
+            "GET /api/subjects/{subject}/records?category=marketing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Authorization: Bearer {token}\r\nX-Habeas-Purpose: PA-0008\r\n\r\n"
+        ),
+    );
+    assert!(read.starts_with("HTTP/1.1 200"), "{read}");
+    assert!(read.contains("demo.1@example.org"), "{read}");
+
     // A wrong token is refused.
     let refused = http(
         &addr,
