@@ -251,7 +251,14 @@ impl Vault {
                 Box::new(habeas_store::sqlite::SqliteKeyStore::open(&paths.key_db)?),
             ),
         };
-        let committer = Committer::start(Arc::clone(&store), Arc::new(ChainSealer::new(signer)))?;
+        // SQLite's writer thread groups concurrent commits itself (committer.rs).
+        let mode = if paths.postgres.is_some() {
+            crate::committer::Mode::Grouped
+        } else {
+            crate::committer::Mode::Direct
+        };
+        let committer =
+            Committer::start(Arc::clone(&store), Arc::new(ChainSealer::new(signer)), mode)?;
         let keys = DataKeys::new(key_store, kek, ring)?;
         Ok(Vault {
             decls: Arc::new(decls),
