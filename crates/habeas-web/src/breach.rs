@@ -12,6 +12,13 @@
 //!
 //! Optimistic concurrency: each change names the `version` it was made on
 //! (as returned by every answer); a stale version is 409 and writes nothing.
+//!
+//! Retention follows the CLI exactly (`habeas_breach::incident`): opening,
+//! changing or reopening a breach holds its categories that declare an
+//! incident retention and links the window's records (answer field
+//! `incident`); closing releases the holds (`released_holds`). The clock
+//! thresholds are `habeas.toml` `[breach]`, given by `habeas serve` through
+//! [`install_clocks`].
 
 use std::sync::OnceLock;
 

@@ -5,9 +5,11 @@
 //! letters to subjects and the notices to controller customers, sent
 //! through the mailer with a per-recipient status.
 //!
-//! The rules live in `habeas-breach` (register, exports, letters) and
-//! `habeas_breach::vault_bridge` (impact, contacts, sending); this module
-//! parses arguments and prints.
+//! The rules live in `habeas-breach` (register, exports, letters),
+//! `habeas_breach::vault_bridge` (impact, contacts, sending) and
+//! `habeas_breach::incident` (holds and incident links, shared with the
+//! API); the clocks are `habeas.toml` `[breach]`. This module parses
+//! arguments and prints.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
