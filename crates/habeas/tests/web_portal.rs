@@ -606,6 +606,28 @@ fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
         "final date shown: {page}"
     );
 
+    // In English, with the strict headers of every page.
+    let en = c.get("/portail/compte?lang=en");
+    assert!(
+        en.header("content-security-policy")
+            .is_some_and(|v| v.contains("default-src 'none'"))
+    );
+    assert!(
+        en.header("set-cookie")
+            .is_some_and(|v| v.starts_with("habeas_lang=en")),
+        "the switch is remembered"
+    );
+    let text = en.text();
+    assert!(text.contains("<html lang=\"en\">") && text.contains("Declared grace period"));
+    assert!(text.contains("Close my account") && text.contains("<label for=\"confirm\">"));
+
+    // Back to French for the rest of the walk.
+    assert!(
+        c.get("/portail/compte?lang=fr")
+            .text()
+            .contains("<html lang=\"fr\">")
+    );
+
     let r = c.post("/portail/cloturer", &[("csrf", &csrf)]);
     assert_eq!(r.status, 422, "the confirmation box is required");
     assert!(site.requests_of(&subject).is_empty());

@@ -21,7 +21,7 @@ use super::page::{Area, Failure, html_response, redirect, when};
 use super::portal::{page, portal_caller};
 use super::portal_rights::{
     DoneQuery, Refused, back_to_portal, confirmation, csrf_ok, not_yours, open_verified,
-    refused_page, signed, with_service,
+    refused_page, remember_lang, signed, with_service,
 };
 
 // ---- close the account, reactivate it (Art. 17) -----------------------------
@@ -149,7 +149,7 @@ pub async fn account(
         p { a href="/portail/demandes" { (lang.pick("Suivre vos demandes", "Follow your requests")) } }
         p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
     };
-    html_response(
+    let r = html_response(
         StatusCode::OK,
         page(
             lang,
@@ -158,7 +158,8 @@ pub async fn account(
             Some(who.csrf),
             body,
         ),
-    )
+    );
+    remember_lang(&l, r)
 }
 
 #[derive(Deserialize)]

@@ -28,7 +28,7 @@ use super::page::{Area, Failure, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
     DoneQuery, Refused, back_to_portal, complete, confirmation, csrf_ok, not_yours, open_verified,
-    refused_page, signed, with_service,
+    refused_page, remember_lang, signed, with_service,
 };
 
 /// Longest value a portal form accepts for a field.
@@ -82,7 +82,7 @@ pub async fn correct_form(
         }
         p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
     };
-    html_response(
+    let r = html_response(
         StatusCode::OK,
         page(
             lang,
@@ -91,7 +91,8 @@ pub async fn correct_form(
             Some(who.csrf),
             body,
         ),
-    )
+    );
+    remember_lang(&l, r)
 }
 
 #[derive(Deserialize)]

@@ -22,7 +22,8 @@ use super::http::UiLang;
 use super::page::{Area, Failure, html_response, message, redirect};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    Refused, back_to_portal, complete, csrf_ok, open_verified, refused_page, signed, with_service,
+    Refused, back_to_portal, complete, csrf_ok, open_verified, refused_page, remember_lang, signed,
+    with_service,
 };
 
 // ---- restrict or object per purpose (Art. 18, Art. 21) -------------------
@@ -124,7 +125,7 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
         }
         p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
     };
-    html_response(
+    let r = html_response(
         StatusCode::OK,
         page(
             lang,
@@ -133,7 +134,8 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
             Some(who.csrf),
             body,
         ),
-    )
+    );
+    remember_lang(&l, r)
 }
 
 #[derive(Deserialize)]

@@ -26,7 +26,9 @@ use super::UiState;
 use super::http::UiLang;
 use super::page::{Area, Failure, html_response, redirect};
 use super::portal::{page, portal_caller};
-use super::portal_rights::{DoneQuery, Refused, confirmation, csrf_ok, refused_page, signed};
+use super::portal_rights::{
+    DoneQuery, Refused, confirmation, csrf_ok, refused_page, remember_lang, signed,
+};
 
 /// Whether the declarations provide for mail lists (the home page links here).
 pub(super) fn offered(decls: &Declarations) -> bool {
@@ -208,7 +210,7 @@ pub async fn lists(
         }
         p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
     };
-    html_response(
+    let r = html_response(
         StatusCode::OK,
         page(
             lang,
@@ -217,7 +219,8 @@ pub async fn lists(
             Some(who.csrf),
             body,
         ),
-    )
+    );
+    remember_lang(&l, r)
 }
 
 #[derive(Deserialize)]

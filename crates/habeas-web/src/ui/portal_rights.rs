@@ -28,7 +28,7 @@ use serde::Deserialize;
 
 use super::UiState;
 use super::http::UiLang;
-use super::page::{Area, Failure, html_response, message, redirect, when};
+use super::page::{Area, Failure, add_cookies, html_response, message, redirect, when};
 use super::portal::{page, portal_caller, subject_of};
 
 /// The signed-in subject and the portal form token.
@@ -238,6 +238,22 @@ pub(super) fn confirmation(lang: Lang, key: &str) -> Option<Markup> {
     Some(message("notice", lang.pick(fr, en)))
 }
 
+/// A page answer that remembers a language chosen with the switch, like
+/// the portal's home page does.
+pub(super) fn remember_lang(l: &UiLang, mut r: Response) -> Response {
+    if l.chosen {
+        add_cookies(
+            &mut r,
+            &[format!(
+                "{}={}; Path=/; Secure; SameSite=Lax; Max-Age=31536000",
+                super::http::LANG_COOKIE,
+                l.lang.tag()
+            )],
+        );
+    }
+    r
+}
+
 pub(super) fn back_to_portal() -> Response {
     redirect("/portail", &[])
 }
@@ -317,7 +333,7 @@ pub async fn requests(
         }
         p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
     };
-    html_response(
+    let r = html_response(
         StatusCode::OK,
         page(
             lang,
@@ -326,5 +342,6 @@ pub async fn requests(
             Some(who.csrf),
             body,
         ),
-    )
+    );
+    remember_lang(&l, r)
 }
