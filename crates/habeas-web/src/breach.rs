@@ -326,7 +326,7 @@ fn phase(text: Option<&str>) -> Result<Phase, ApiError> {
 /// Enter a breach in the register (body: the new breach, see docs/breaches.md).
 #[utoipa::path(post, path = "/api/breaches",
     request_body(content = Object, description = "the new breach (`NewBreach`, docs/breaches.md)", content_type = "application/json"),
-    responses((status = 201, description = "the breach with its log and `version`"), (status = 422, body = crate::dto::ErrorBody)),
+    responses((status = 201, description = "the breach with its log and `version`, and `incident`: legal holds placed, records linked to the incident per category"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn open(
     State(state): State<AppState>,
@@ -374,7 +374,7 @@ pub async fn show(
 /// Change fields: `{"version": N, "patch": {…}}`.
 #[utoipa::path(patch, path = "/api/breaches/{id}", params(("id" = String, Path)),
     request_body(content = Object, description = "`{\"version\": N, \"patch\": {…}}` (`BreachPatch`, docs/breaches.md)", content_type = "application/json"),
-    responses((status = 200, description = "the breach after the change"), (status = 409, body = crate::dto::ErrorBody), (status = 422, body = crate::dto::ErrorBody)),
+    responses((status = 200, description = "the breach after the change, and `incident` (holds placed, records linked)"), (status = 409, body = crate::dto::ErrorBody), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
@@ -553,7 +553,7 @@ pub async fn export_form(
 
 /// Close a breach once nothing is owed.
 #[utoipa::path(post, path = "/api/breaches/{id}/close", params(("id" = String, Path)), request_body = ReasonBody,
-    responses((status = 200, description = "the closed breach"), (status = 409, body = crate::dto::ErrorBody)),
+    responses((status = 200, description = "the closed breach and `released_holds`"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub async fn close(
     State(state): State<AppState>,
