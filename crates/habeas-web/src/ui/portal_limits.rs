@@ -1,7 +1,7 @@
 //! Restricting (Art. 18) or objecting (Art. 21) per purpose from the
 //! portal. The limit is put in force at once — the vault enforces it on
-//! every read and write (`Vault::set_restriction` / `set_objection`, as
-//! `habeas requests done --purposes` and `habeas limits` do) — and recorded
+//! every read and write (`request_limits::apply_request_limits`, the
+//! function `habeas requests done --purposes` and the console use) — and recorded
 //! as a verified request; an objection to direct marketing is absolute
 //! (Art. 21(3)) and closed done at once, anything else stays open for staff
 //! to review (compelling legitimate grounds, Art. 21(1)).
@@ -13,6 +13,7 @@ use habeas_core::declarations::LegalBasis;
 use habeas_core::rights::RequestKind;
 use habeas_core::rights::policy::ObjectionStatus;
 use habeas_engine::Vault;
+use habeas_rights::request_limits::{LimitsError, apply_request_limits};
 use habeas_rights::vault_bridge::holdings;
 use maud::html;
 use serde::Deserialize;
@@ -201,14 +202,16 @@ pub async fn limit(
                     ));
                 }
                 let v = open_verified(svc, vault, &subject, kind, false)?;
-                if kind == RequestKind::Restriction {
-                    vault.set_restriction(&caller, &subject, &purpose, true)?;
-                } else {
-                    vault.set_objection(&caller, &subject, &purpose, Some(ObjectionStatus::Active))?;
-                    if direct_marketing(vault, &purpose) {
-                        // Art. 21(3): nothing to weigh, the request is carried out.
-                        complete(svc, &v)?;
-                    }
+                // Recorded by the function `habeas requests done --purposes`
+                // and the console use (restriction on, or objection active).
+                apply_request_limits(vault, &caller, &v, std::slice::from_ref(&purpose))
+                    .map_err(|e| match e {
+                        LimitsError::Engine(e) => Refused::from(e),
+                        other => Refused::Internal(format!("portal limits: {other}")),
+                    })?;
+                if kind == RequestKind::Objection && direct_marketing(vault, &purpose) {
+                    // Art. 21(3): nothing to weigh, the request is carried out.
+                    complete(svc, &v)?;
                 }
                 Ok(())
             })
