@@ -198,7 +198,7 @@ def med_p95(xs):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--base", default="http://127.0.0.1:8088")
-    p.add_argument("--dsn", default="host=127.0.0.1 user=postgres dbname=fides_bench_data")
+    p.add_argument("--pg-port", type=int, default=5433)
     p.add_argument("--subjects", type=int, default=1_000_000)
     p.add_argument("--records", type=int, default=10_000)
     p.add_argument("--runs", type=int, default=5, help="access requests timed")
@@ -208,13 +208,14 @@ def main():
     p.add_argument("--client-secret", default="benchsecret")
     a = p.parse_args()
 
+    a.dsn = f"host=127.0.0.1 port={a.pg_port} user=postgres dbname=fides_bench_data"
     heavies = 1 + a.erasures
     print(f"loading {a.subjects} subjects + {heavies} heavy subjects of {a.records} rows …", flush=True)
     print(f"  loaded in {load_data(a.dsn, a.subjects, a.records, heavies):.1f} s", flush=True)
     token = api(a.base, "POST", "/api/v1/oauth/token", {
         "client_id": a.client_id, "client_secret": a.client_secret,
         "grant_type": "client_credentials"}, form=True)["access_token"]
-    configure(a.base, token, {"host": "127.0.0.1", "port": 5432, "dbname": "fides_bench_data",
+    configure(a.base, token, {"host": "127.0.0.1", "port": a.pg_port, "dbname": "fides_bench_data",
                               "username": "postgres", "password": "postgres"})
     results = {}
     walls, servers = [], []
