@@ -16,7 +16,7 @@ pub mod breach;
 mod dto;
 mod error;
 pub mod mail_lists;
-mod metrics;
+pub mod metrics;
 pub mod notices;
 mod openapi;
 pub mod rights;

@@ -97,8 +97,26 @@ pub fn run_job(
     }
 }
 
-/// Journal one run: job, outcome, counts (never values).
+/// Journal one run: job, outcome, counts (never values); and expose it in
+/// `/metrics` (runs by outcome, last run, last duration, items by kind).
 fn journal(vault: &Vault, report: &RunReport) {
+    let mut items = std::collections::BTreeMap::new();
+    for per_category in report.counts.values() {
+        for (item, n) in per_category {
+            *items.entry(item.clone()).or_insert(0u64) += n;
+        }
+    }
+    let took = (report.finished - report.started)
+        .to_std()
+        .unwrap_or_default()
+        .as_secs_f64();
+    habeas_web::metrics::record_job(
+        &report.job,
+        matches!(report.outcome, Outcome::Succeeded),
+        report.finished.timestamp_millis() as f64 / 1000.0,
+        took,
+        &items,
+    );
     let outcome = match &report.outcome {
         Outcome::Succeeded => "succeeded".to_string(),
         Outcome::Failed { error } => format!("failed: {error}"),
@@ -238,5 +256,101 @@ mod tests {
         assert_eq!(counts["backups"]["kept"], 1);
         assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1);
         assert!(run_job(&vault, &SystemClock, "reminders", &backups).is_err());
+    }
+
+    /// A scheduled run as the scheduler records it, then scraped from the
+    /// server's `/metrics`: runs by outcome, last run, duration, items.
+    #[test]
+    fn a_scheduled_run_shows_in_the_metrics() {
+        let dir = demo_project("");
+        let vault = Arc::new(project::open_project(dir.path()).expect("vault"));
+        let caller = Caller::operator("test", "administration");
+        for i in 0..3 {
+            let subject = vault.create_subject(&caller, None).expect("subject");
+            let input: habeas_engine::RecordInput = serde_json::from_value(serde_json::json!({
+                "category": "prospect_contact",
+                "fields": {"name": "Fictif", "email": format!("fictif.metrics{i}@example.org")},
+                "collected_at": "2020-01-10T09:00:00Z",
+                "events": {"last_interaction": "2020-01-10T09:00:00Z"}
+            }))
+            .expect("input");
+            vault.write(&caller, &subject, input).expect("write");
+        }
+        let started = SystemClock.now();
+        let result = run_job(&vault, &SystemClock, "retention-purge", dir.path());
+        let counts = result.expect("purge");
+        journal(
+            &vault,
+            &RunReport {
+                job: "retention-purge".into(),
+                holder: "test".into(),
+                scheduled_for: started,
+                started,
+                finished: SystemClock.now(),
+                outcome: Outcome::Succeeded,
+                counts,
+            },
+        );
+        journal(
+            &vault,
+            &RunReport {
+                job: "backup".into(),
+                holder: "test".into(),
+                scheduled_for: started,
+                started,
+                finished: SystemClock.now(),
+                outcome: Outcome::Failed {
+                    error: "disk full".into(),
+                },
+                counts: Counts::new(),
+            },
+        );
+
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let body = runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(habeas_web::serve(listener, Arc::clone(&vault), async {
+                let _ = stopped.await;
+            }));
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream
+                .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .await
+                .expect("send");
+            let mut body = String::new();
+            stream.read_to_string(&mut body).await.expect("read");
+            let _ = stop.send(());
+            let _ = server.await;
+            body
+        });
+        assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+        for line in [
+            "habeas_job_runs_total{job=\"retention-purge\",outcome=\"succeeded\"} 1",
+            "habeas_job_runs_total{job=\"backup\",outcome=\"failed\"} 1",
+            "habeas_job_items_total{job=\"retention-purge\",item=\"delete\"} 3",
+        ] {
+            assert!(
+                body.lines().any(|l| l == line),
+                "missing `{line}` in:\n{body}"
+            );
+        }
+        let last = body
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("habeas_job_last_run_timestamp_seconds{job=\"retention-purge\"} ")
+            })
+            .and_then(|v| v.parse::<f64>().ok())
+            .expect("last run timestamp");
+        assert!((last - started.timestamp() as f64).abs() < 600.0, "{last}");
+        assert!(body.contains("habeas_job_last_duration_seconds{job=\"retention-purge\"} "));
+        assert!(!body.contains("fictif"), "no personal data in metrics");
     }
 }
