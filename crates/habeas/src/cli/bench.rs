@@ -40,6 +40,8 @@ pub enum BenchCommand {
     Rights(super::bench_rights::Args),
     /// A staff sign-in flood on loopback while a legitimate user signs in.
     Login(super::bench_login::Args),
+    /// Benchmark retention: paged purge, partition expiry, backup, restore.
+    Purge(super::bench_purge::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +72,7 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         BenchCommand::Vault(args) => args,
         BenchCommand::Rights(args) => return super::bench_rights::run(_global, args),
         BenchCommand::Login(args) => return super::bench_login::run(args),
+        BenchCommand::Purge(args) => return super::bench_purge::run(args),
     };
     let tmp = tempdir()?;
     let dir = args.keep.clone().unwrap_or_else(|| tmp.clone());
@@ -367,7 +370,7 @@ fn plain_inserts(
     Ok(started.elapsed())
 }
 
-fn summary(lat: &mut [Duration]) -> String {
+pub(crate) fn summary(lat: &mut [Duration]) -> String {
     lat.sort();
     let pick = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
     format!(
@@ -379,7 +382,7 @@ fn summary(lat: &mut [Duration]) -> String {
     )
 }
 
-fn peak_rss_mib() -> u64 {
+pub(crate) fn peak_rss_mib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

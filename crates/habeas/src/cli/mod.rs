@@ -12,6 +12,7 @@ pub mod scan;
 pub mod audit;
 pub mod bench;
 pub mod bench_login;
+pub mod bench_purge;
 pub mod bench_rights;
 pub mod import;
 pub mod keys;
