@@ -416,10 +416,18 @@ fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
     };
     let first_password = web_support::add_staff(&site, "dina", "dpo");
     let browser = Driver::start();
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
     let mut found: Vec<String> = Vec::new();
     let mut scan = |page: &str, wait: &str| {
         let html = browser.wait_for(wait);
         assert!(!html.is_empty());
+        // Each scanned page is kept as a test artifact.
+        let name: String = page
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        browser.screenshot(&shots.join(format!("scanned{name}.png")));
         for v in browser.axe(&axe_js) {
             found.push(format!("{page}: {v}"));
         }
