@@ -74,13 +74,13 @@ pub fn run_purge(
                 Action::Held { .. } | Action::Scheduled { .. } | Action::UnknownCategory => {}
             }
         }
-        if !delete.is_empty() || !anonymise.is_empty() {
-            if let Err(error) = target.apply(&delete, &anonymise) {
-                return Err(PurgeInterrupted {
-                    done: planner.finish(),
-                    error,
-                });
-            }
+        if (!delete.is_empty() || !anonymise.is_empty())
+            && let Err(error) = target.apply(&delete, &anonymise)
+        {
+            return Err(PurgeInterrupted {
+                done: planner.finish(),
+                error,
+            });
         }
         for (item, decision) in items.iter().zip(&decisions) {
             planner.count(item, decision);
@@ -152,10 +152,8 @@ mod tests {
         fn apply(&self, delete: &[DueItem], anonymise: &[DueItem]) -> Result<(), String> {
             // All or nothing: a page that would cross the failure point fails whole.
             let n = self.calls.get() + delete.len() + anonymise.len();
-            if let Some(limit) = self.fail_after.get() {
-                if n > limit {
-                    return Err("connection to the database lost".into());
-                }
+            if self.fail_after.get().is_some_and(|limit| n > limit) {
+                return Err("connection to the database lost".into());
             }
             self.calls.set(n);
             self.pages.set(self.pages.get() + 1);
