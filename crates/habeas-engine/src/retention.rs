@@ -225,6 +225,19 @@ impl<'a> VaultPurge<'a> {
         Ok(())
     }
 
+    /// The items whose record still exists with the same subject.
+    fn still_there(&self, items: Vec<DueItem>) -> Result<Vec<DueItem>> {
+        let mut kept = Vec::with_capacity(items.len());
+        for item in items {
+            if let Some(r) = self.vault.store.get_record(&item.record)?
+                && r.subject_id == item.subject
+            {
+                kept.push(item);
+            }
+        }
+        Ok(kept)
+    }
+
     /// The anonymised replacement of `record` (decrypted `fields`), re-sealed
     /// with the same key; it leaves the retention schedule.
     fn anonymised(
@@ -289,13 +302,18 @@ impl PurgeTarget for VaultPurge<'_> {
 
     fn apply(&self, delete: &[DueItem], anonymise: &[DueItem]) -> std::result::Result<(), String> {
         // A record erased with its subject between the listing and the
-        // commit fails the page's unit (nothing is stored): re-read, retry.
+        // commit fails the page's unit (nothing is stored): keep what is
+        // still there, retry.
+        let mut delete = delete.to_vec();
+        let mut anonymise = anonymise.to_vec();
         let mut last = String::new();
         for _ in 0..3 {
-            match self.apply_page(delete, anonymise) {
+            match self.apply_page(&delete, &anonymise) {
                 Ok(()) => return Ok(()),
                 Err(e) => last = e.to_string(),
             }
+            delete = self.still_there(delete).map_err(|e| e.to_string())?;
+            anonymise = self.still_there(anonymise).map_err(|e| e.to_string())?;
         }
         Err(last)
     }
