@@ -153,7 +153,7 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
     };
     if state.is_none() {
         // Never write demo declarations over someone's project.
-        let occupied = std::fs::read_dir(dir).map_or(false, |mut d| d.next().is_some());
+        let occupied = std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
         if occupied {
             bail!(
                 "{} is not empty and holds no {STATE_FILE}: give a new or empty --vault-dir",
@@ -246,7 +246,7 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
     // 2. Erasure of heavy subjects, one at a time, as `habeas requests erase`.
     if args.erasures > 0 {
         let mut total = Vec::new();
-        let mut held_t = Vec::new();
+        let mut phases = Phases::default();
         let mut detail = String::new();
         for _ in 0..args.erasures {
             let subject = heavy_subject(&vault, &op, args.records)?;
@@ -259,7 +259,7 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
                 &clock,
                 &id,
                 &subject,
-                &mut held_t,
+                &mut phases,
             )?;
             total.push(t.elapsed());
             ensure!(
@@ -287,9 +287,9 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
         timings.push(timing(
             "erasure of the heavy subject (holdings + plan + crypto-shred)",
             &mut total,
-            Some(&mut held_t),
+            Some(&mut phases.holdings.clone()),
             Some(100.0),
-            detail,
+            format!("{detail}; {}", phases.describe()),
         ));
     }
 
@@ -300,12 +300,12 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
         for s in &subjects {
             ids.push(verified_request(&service, RequestKind::Erasure, s)?);
         }
-        let mut held_t = Vec::new();
+        let mut phases = Phases::default();
         let mut each = Vec::with_capacity(subjects.len());
         let t = Instant::now();
         for (id, subject) in ids.iter().zip(&subjects) {
             let one = Instant::now();
-            let outcome = erase(&vault, &service, &caller, &clock, id, subject, &mut held_t)?;
+            let outcome = erase(&vault, &service, &caller, &clock, id, subject, &mut phases)?;
             each.push(one.elapsed());
             ensure!(
                 outcome.kept.is_empty() && outcome.erased.len() == BATCH_CATEGORIES.len(),
@@ -329,11 +329,11 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<Report> {
             None,
             Some(10_000.0),
             format!(
-                "{} records each ({} high-volume); per erasure median {:.2} ms, p95 {:.2} ms",
+                "{} records each (1 high-volume); per erasure median {:.2} ms, p95 {:.2} ms; {}",
                 BATCH_CATEGORIES.len(),
-                1,
                 per.0,
-                per.1
+                per.1,
+                phases.describe()
             ),
         ));
     }
@@ -355,11 +355,12 @@ fn erase(
     clock: &SystemClock,
     id: &str,
     subject: &str,
-    held_t: &mut Vec<Duration>,
+    phases: &mut Phases,
 ) -> anyhow::Result<vault_bridge::ErasureOutcome> {
     let t = Instant::now();
     let held = vault_bridge::holdings(vault, caller, vault, clock, subject)?;
-    held_t.push(t.elapsed());
+    phases.holdings.push(t.elapsed());
+    let t = Instant::now();
     let v = service.get(id)?;
     let plan = service.erasure_plan(
         id,
@@ -371,12 +372,33 @@ fn erase(
             legal_holds: Vec::new(),
         },
     )?;
-    Ok(vault_bridge::execute_erasure(
-        vault,
-        caller,
-        &plan,
-        clock.now(),
-    )?)
+    phases.plan.push(t.elapsed());
+    let t = Instant::now();
+    let outcome = vault_bridge::execute_erasure(vault, caller, &plan, clock.now())?;
+    phases.execute.push(t.elapsed());
+    Ok(outcome)
+}
+
+/// Where an erasure's time goes.
+#[derive(Default)]
+struct Phases {
+    /// `vault_bridge::holdings`: the journaled read, consents, access log.
+    holdings: Vec<Duration>,
+    /// Loading the request and planning (Art. 17(3) grounds).
+    plan: Vec<Duration>,
+    /// `vault_bridge::execute_erasure`: keys destroyed, rows deleted, tombstones.
+    execute: Vec<Duration>,
+}
+
+impl Phases {
+    fn describe(&mut self) -> String {
+        format!(
+            "medians: holdings {:.2} ms, plan {:.2} ms, execute {:.2} ms",
+            summary(&mut self.holdings).0,
+            summary(&mut self.plan).0,
+            summary(&mut self.execute).0
+        )
+    }
 }
 
 /// A request of `kind` for `subject`, received, acknowledged and with the
@@ -422,7 +444,7 @@ fn populate(vault: &Vault, op: &Caller, n: u64) -> anyhow::Result<()> {
             previous.wait()?;
         }
         i = end;
-        if i % 100_000 == 0 {
+        if i.is_multiple_of(100_000) {
             eprintln!(
                 "  {i} subjects ({:.0}/s)",
                 i as f64 / t.elapsed().as_secs_f64()
