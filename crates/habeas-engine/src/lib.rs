@@ -24,6 +24,7 @@ pub mod docs;
 pub mod error;
 pub mod incident;
 pub mod journal;
+pub mod journal_tail;
 pub mod keys;
 pub mod ledger;
 pub mod limits;

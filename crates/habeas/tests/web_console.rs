@@ -13,6 +13,7 @@ mod web_support;
 
 use habeas_core::clock::SystemClock;
 use habeas_core::rights::{RequestKind, Stage};
+use habeas_engine::Caller;
 use habeas_rights::service::{
     NewRequest, RequestChannel, RequestService, RequestView, ServiceConfig,
 };
@@ -320,4 +321,97 @@ fn objections_record_their_purposes_refusals_need_reasons_and_roles_gate_actions
 
     // An unknown request: 404.
     assert_eq!(dpo.get("/console/demandes/req_inconnue").status, 404);
+}
+
+/// A support ticket of Claire's whose retention (3 years after the last
+/// interaction) falls due in about ten days.
+fn ticket_due_soon(site: &Site) {
+    let caller = rights_caller("test");
+    let subject = site
+        .vault
+        .find(&caller, "email", "claire.fictive@example.org")
+        .expect("find")
+        .pop()
+        .expect("Claire is in the vault");
+    let last = chrono::Utc::now() - chrono::Duration::days(3 * 365 - 10);
+    let input: habeas_engine::validate::RecordInput = serde_json::from_value(serde_json::json!({
+        "category": "support",
+        "fields": {"ticket_id": "T-88", "subject": "Facture"},
+        "events": {"last_interaction": last},
+    }))
+    .expect("record input");
+    site.vault
+        .write(&Caller::operator("test", "support"), &subject, input)
+        .expect("write the ticket");
+}
+
+/// `path` is refused to a support agent, and the refusal is journaled.
+fn refused_to_support(site: &Site, path: &str) {
+    let mut support = signed_in(site, "sam", "support");
+    let before = journal_by(site, "access_refused");
+    let r = support.get(path);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("Accès refusé"));
+    assert!(!r.text().contains("<table"), "nothing of the page is shown");
+    assert_eq!(journal_by(site, "access_refused"), before + 1);
+    let refused = count(
+        site.dir.path(),
+        &format!(
+            "SELECT COUNT(*) FROM journal WHERE action = 'access_refused' AND details LIKE '%{path}%'"
+        ),
+    );
+    assert!(refused >= 1, "the refusal names the page");
+}
+
+#[test]
+fn the_retention_page_shows_the_plan_the_last_purges_and_the_holds() {
+    use habeas_retention::hold::{HoldScope, HoldService, NewHold};
+    let site = start_site();
+    ticket_due_soon(&site);
+    // A legal hold on the support category, placed as `habeas hold` does.
+    let docs = site.vault.docs(Caller::operator("test", "retention"));
+    let hold = HoldService::new(&docs, &SystemClock)
+        .add(NewHold {
+            scope: HoldScope::Category("support".into()),
+            reason: "Contentieux RG 26/01234".into(),
+            created_by: "dpo".into(),
+            until: None,
+        })
+        .expect("hold");
+    // A purge run, journaled in the form `habeas purge` and the scheduler use.
+    site.vault
+        .journal_admin(
+            &Caller::operator("retention", "retention"),
+            "retention.purge",
+            "removed=7 counts={}".into(),
+        )
+        .expect("journal a purge");
+
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    // Linked from the console's navigation.
+    assert!(
+        dpo.get("/console")
+            .text()
+            .contains("href=\"/console/conservation\"")
+    );
+    let page = dpo.get("/console/conservation");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("<h2>À venir, par catégorie</h2>"), "{html}");
+    // The ticket is due within the 30-day horizon, and kept by the hold.
+    let row = &html[html.find("<code>support</code>").expect("support row")..];
+    let row = &row[..row.find("</tr>").expect("end of row")];
+    assert!(row.contains(&format!("1 ({})", hold.id)), "{row}");
+    assert!(html.contains("<h2>Dernières purges</h2>"));
+    assert!(html.contains("<code>retention</code>") && html.contains("<td>7</td>"));
+    assert!(html.contains("<h2>Gels juridiques en vigueur</h2>"));
+    assert!(html.contains(&hold.id) && html.contains("Contentieux RG 26/01234"));
+    assert!(html.contains("<th scope=\"col\">Catégorie</th>"));
+    // No values, no address.
+    assert!(!html.contains("claire.fictive") && !html.contains("T-88"));
+    // In English.
+    let en = dpo.get("/console/conservation?lang=en").text();
+    assert!(en.contains("Due next, by category") && en.contains("Legal holds in force"));
+
+    refused_to_support(&site, "/console/conservation");
 }

@@ -27,7 +27,7 @@ use super::page::{Area, Failure, Page, html_response, message, when};
 use super::staff::{StaffCtx, require};
 
 /// The purpose journaled for console reads of the registers.
-const CONSOLE_PURPOSE: &str = "dpo-console";
+pub(super) const CONSOLE_PURPOSE: &str = "dpo-console";
 
 pub(super) fn urgency_class(u: Option<Urgency>) -> &'static str {
     match u {
@@ -47,6 +47,10 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
         (
             lang.pick("Journal", "Journal").to_string(),
             "/console/journal",
+        ),
+        (
+            lang.pick("Conservation", "Retention").to_string(),
+            "/console/conservation",
         ),
     ]
 }

@@ -9,7 +9,8 @@
 //! CSRF, peer address), [`secret`] (the server keys, kept sealed in the vault),
 //! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
 //! (requests, breaches, journal), [`console_requests`] (one request's
-//! history, clocks and workflow forms), [`portal_auth`] (single-use codes and
+//! history, clocks and workflow forms), [`console_retention`] (the purge
+//! plan, the last purges, legal holds), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
 //! [`portal_limits`], [`portal_account`] (correction, restriction and
@@ -18,6 +19,7 @@
 
 mod console;
 mod console_requests;
+mod console_retention;
 mod http;
 mod page;
 mod portal;
@@ -159,6 +161,7 @@ pub fn routes(state: UiState) -> Router {
         )
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
+        .route("/console/conservation", get(console_retention::retention))
         .route("/portail", get(portal::home))
         .route("/portail/connexion", post(portal::ask_code))
         .route("/portail/lien", get(portal::link))
