@@ -58,6 +58,16 @@ pub trait DocStore: Send + Sync {
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError>;
     /// Every document of a kind, ordered by id.
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError>;
+    /// Create several new documents of `kind` (each `put_doc` with no expected version),
+    /// for batched writers such as the tombstone ledger of a batch of erasures. A store with
+    /// transactions overrides this to write all or none in one commit; this default writes
+    /// them one by one and stops at the first error (the ones before it stay).
+    fn create_docs(&self, kind: &str, docs: &[(String, Vec<u8>)]) -> Result<(), DocError> {
+        for (id, body) in docs {
+            self.put_doc(kind, id, None, body)?;
+        }
+        Ok(())
+    }
 }
 
 /// Checks a kind or id: 1–128 printable ASCII characters, no '/'.

@@ -294,6 +294,26 @@ impl DataKeys {
         Ok(self.store.shred(subject, Some(category))? as usize)
     }
 
+    /// Destroy the keys of many (subject, category) pairs — `None` for all of
+    /// a subject's keys — in one key-store transaction with one purge
+    /// (batched erasures, issue 4). Returns the count per target, in order.
+    pub fn destroy_many(&self, targets: &[(String, Option<String>)]) -> Result<Vec<usize>> {
+        self.cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .retain(|(s, c), _| {
+                !targets
+                    .iter()
+                    .any(|(ts, tc)| ts == s && tc.as_ref().is_none_or(|tc| tc == c))
+            });
+        Ok(self
+            .store
+            .shred_many(targets)?
+            .into_iter()
+            .map(|n| n as usize)
+            .collect())
+    }
+
     /// `habeas keys rotate`: stage a new KEK (or resume a staged one),
     /// rewrap every data key under it, then promote it. Data is not
     /// re-encrypted; the server keeps serving (new keys are wrapped by the

@@ -198,6 +198,49 @@ impl DocStore for LedgerDocs<'_> {
         }
     }
 
+    fn create_docs(
+        &self,
+        kind: &str,
+        docs: &[(String, Vec<u8>)],
+    ) -> std::result::Result<(), DocError> {
+        check_key(kind)?;
+        let key = self.key().map_err(storage)?;
+        let at = self.vault.now();
+        let mut ops = Vec::with_capacity(docs.len());
+        for (id, body) in docs {
+            check_key(id)?;
+            ops.push(WriteOp::PutDoc {
+                kind: kind.to_string(),
+                id: id.clone(),
+                expected_version: None,
+                body: key.seal(body, &aad(kind, id)).map_err(storage)?,
+                at,
+            });
+        }
+        // One unit: every document or none.
+        let unit = WriteUnit {
+            ops,
+            journal: Vec::new(),
+        };
+        let mut results = self
+            .store
+            .commit(vec![unit], Arc::new(NoChain))
+            .map_err(storage)?;
+        match results.pop() {
+            Some(Ok(_)) => Ok(()),
+            Some(Err(StoreError::Conflict { .. } | StoreError::VersionConflict { .. })) => {
+                Err(DocError::Conflict {
+                    kind: kind.to_string(),
+                    id: docs.first().map(|d| d.0.clone()).unwrap_or_default(),
+                    expected: None,
+                    found: None,
+                })
+            }
+            Some(Err(e)) => Err(storage(e)),
+            None => Err(storage("the ledger write returned nothing")),
+        }
+    }
+
     fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
         match self.store.get_doc(kind, id).map_err(storage)? {
             Some(d) => Ok(Some(Doc {
@@ -233,6 +276,15 @@ impl DocStore for LedgerDocs<'_> {
     }
 }
 
+/// The journaled name of a tombstone's kind (no value).
+fn event_name(event: &TombstoneEvent) -> &'static str {
+    match event {
+        TombstoneEvent::Erasure { .. } => "erasure",
+        TombstoneEvent::IdentifierRectification { .. } => "identifier_rectification",
+        TombstoneEvent::ConsentWithdrawal { .. } => "consent_withdrawal",
+    }
+}
+
 impl Vault {
     /// Write `event` to the tombstone ledger (kept apart from backups) and
     /// journal that it was recorded. Call it after every erasure (Art. 17),
@@ -242,21 +294,48 @@ impl Vault {
         let entry = TombstoneLedger::new(&docs, &*self.clock)
             .record(event)
             .map_err(|e| EngineError::Storage(e.to_string()))?;
-        let what = match &entry.event {
-            TombstoneEvent::Erasure { .. } => "erasure",
-            TombstoneEvent::IdentifierRectification { .. } => "identifier_rectification",
-            TombstoneEvent::ConsentWithdrawal { .. } => "consent_withdrawal",
-        };
         let e = self.entry(
             caller,
             "tombstone.record",
             Some(entry.event.subject()),
             None,
             None,
-            format!("event={what} seq={}", entry.seq),
+            format!("event={} seq={}", event_name(&entry.event), entry.seq),
         );
         self.commit_unit(Vec::new(), &[e])?;
         Ok(entry)
+    }
+
+    /// [`Vault::record_tombstone`] for several events at once: one ledger
+    /// transaction and one journal unit (an entry per event, kind and
+    /// position only) — the ledger side of a batch of erasures (issue 4).
+    pub fn record_tombstones(
+        &self,
+        caller: &Caller,
+        events: Vec<TombstoneEvent>,
+    ) -> Result<Vec<Tombstone>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let docs = LedgerDocs::open(self)?;
+        let recorded = TombstoneLedger::new(&docs, &*self.clock)
+            .record_many(events)
+            .map_err(|e| EngineError::Storage(e.to_string()))?;
+        let entries: Vec<_> = recorded
+            .iter()
+            .map(|t| {
+                self.entry(
+                    caller,
+                    "tombstone.record",
+                    Some(t.event.subject()),
+                    None,
+                    None,
+                    format!("event={} seq={}", event_name(&t.event), t.seq),
+                )
+            })
+            .collect();
+        self.commit_unit(Vec::new(), &entries)?;
+        Ok(recorded)
     }
 
     /// Crypto-shred a subject ([`Vault::shred`]) and record the erasure in

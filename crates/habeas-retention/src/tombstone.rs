@@ -162,6 +162,50 @@ impl<'a> TombstoneLedger<'a> {
         }
     }
 
+    /// Append several events at the clock's time, in order, with one
+    /// [`DocStore::create_docs`] (one transaction where the store has them:
+    /// a batch of erasures costs one ledger commit, issue 4). Each entry is
+    /// the one [`TombstoneLedger::record`] would write. Refuses the whole
+    /// batch, storing nothing, if one event is malformed.
+    pub fn record_many(&self, events: Vec<TombstoneEvent>) -> Result<Vec<Tombstone>> {
+        for e in &events {
+            e.check()?;
+        }
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let at = self.clock.now();
+        // A concurrent writer took one of our positions: start again after it.
+        for _ in 0..8 {
+            let first = self.next_seq()?;
+            let entries: Vec<Tombstone> = events
+                .iter()
+                .zip(first..)
+                .map(|(event, seq)| Tombstone {
+                    seq,
+                    at,
+                    event: event.clone(),
+                })
+                .collect();
+            let mut docs = Vec::with_capacity(entries.len());
+            for entry in &entries {
+                docs.push((
+                    doc_id(entry.seq),
+                    crate::error::encode(TOMBSTONE_KIND, entry)?,
+                ));
+            }
+            match self.docs.create_docs(TOMBSTONE_KIND, &docs) {
+                Ok(()) => return Ok(entries),
+                Err(DocError::Conflict { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(DocError::Storage(
+            "the tombstone ledger kept changing under a batch write; run it again".into(),
+        )
+        .into())
+    }
+
     /// Every entry, in ledger order.
     pub fn all(&self) -> Result<Vec<Tombstone>> {
         let mut out = Vec::new();
@@ -228,6 +272,35 @@ mod tests {
             subject: subject.into(),
             categories: vec![],
         }
+    }
+
+    #[test]
+    fn a_batch_is_recorded_after_what_is_there_like_single_records() {
+        let docs = MemoryDocs::new();
+        let clock = ManualClock::new(t0());
+        let ledger = TombstoneLedger::new(&docs, &clock);
+        ledger.record(erase("sub_first")).unwrap();
+        let batch = ledger
+            .record_many(vec![
+                erase("sub_a"),
+                TombstoneEvent::Erasure {
+                    subject: "sub_b".into(),
+                    categories: vec!["billing".into()],
+                },
+            ])
+            .unwrap();
+        assert_eq!(batch.iter().map(|t| t.seq).collect::<Vec<_>>(), vec![2, 3]);
+        let all = ledger.all().unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[1..], batch[..]);
+        assert_eq!(all[2].event.subject(), "sub_b");
+        // A malformed event refuses the whole batch.
+        assert!(
+            ledger
+                .record_many(vec![erase("sub_c"), erase("bad id")])
+                .is_err()
+        );
+        assert_eq!(ledger.all().unwrap().len(), 3);
     }
 
     #[test]

@@ -653,6 +653,24 @@ pub fn keys(f: &Fixture) {
     assert_eq!(ok(k.shred("s1", Some("billing")), "shred cat"), 1);
     assert_eq!(ok(k.get_key("s1", "billing"), "gone"), None);
     assert_eq!(ok(k.shred("s1", None), "shred subject"), 1);
+    ok(
+        k.put_keys(&[key("s3", "a"), key("s3", "b"), key("s4", "a")]),
+        "put more",
+    );
+    assert_eq!(
+        ok(
+            k.shred_many(&[
+                ("s3".into(), Some("a".into())),
+                ("s4".into(), None),
+                ("nobody".into(), None),
+            ]),
+            "shred many"
+        ),
+        vec![1, 1, 0]
+    );
+    assert_eq!(ok(k.get_key("s3", "a"), "s3/a gone"), None);
+    assert_eq!(ok(k.get_key("s3", "b"), "s3/b kept"), Some(key("s3", "b")));
+    assert!(ok(k.subject_keys("s4"), "s4 gone").is_empty());
     assert!(ok(k.subject_keys("s1"), "none").is_empty());
     assert_eq!(
         ok(k.get_key("s2", "contact"), "other subject kept"),

@@ -179,6 +179,10 @@ pub trait KeyStore: Send + Sync {
     /// Crypto-shred: delete a subject's keys (or one category's) and purge remnants before
     /// returning. Returns the number of keys destroyed.
     fn shred(&self, subject_id: &str, category: Option<&str>) -> Result<u64>;
+    /// [`KeyStore::shred`] of many targets — (subject, one category or `None` for all its
+    /// keys) — in one transaction, all or nothing, with one purge of remnants for the whole
+    /// batch (batched erasures, issue 4). Returns the keys destroyed per target, in order.
+    fn shred_many(&self, targets: &[(String, Option<String>)]) -> Result<Vec<u64>>;
 }
 
 /// Open a data store by URL: `sqlite:///abs/path.db`, `sqlite://rel/path.db`, a plain path, or

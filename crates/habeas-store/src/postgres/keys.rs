@@ -134,4 +134,21 @@ impl KeyStore for PgKeyStore {
             Ok(n)
         })
     }
+
+    fn shred_many(&self, targets: &[(String, Option<String>)]) -> Result<Vec<u64>> {
+        self.pool.with(|c| {
+            let mut tx = c.transaction()?;
+            let mut out = Vec::with_capacity(targets.len());
+            for (subject_id, category) in targets {
+                out.push(tx.execute(
+                    "DELETE FROM data_keys WHERE subject_id = $1 AND ($2::text IS NULL OR category = $2)",
+                    &[subject_id, category],
+                )?);
+            }
+            tx.commit()?;
+            // VACUUM cannot run inside a transaction: once, after the commit.
+            c.batch_execute("VACUUM FULL data_keys")?;
+            Ok(out)
+        })
+    }
 }

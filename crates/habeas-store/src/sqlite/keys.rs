@@ -131,4 +131,19 @@ impl KeyStore for SqliteKeyStore {
             .execute(params![subject_id, category])? as u64)
         })
     }
+
+    fn shred_many(&self, targets: &[(String, Option<String>)]) -> Result<Vec<u64>> {
+        let targets = targets.to_vec();
+        // One writer job is one transaction; the checkpoint follows its commit.
+        self.writer.write_and_checkpoint(move |c| {
+            let mut stmt = c.prepare_cached(
+                "DELETE FROM data_keys WHERE subject_id = ?1 AND (?2 IS NULL OR category = ?2)",
+            )?;
+            let mut out = Vec::with_capacity(targets.len());
+            for (subject_id, category) in &targets {
+                out.push(stmt.execute(params![subject_id, category])? as u64);
+            }
+            Ok(out)
+        })
+    }
 }

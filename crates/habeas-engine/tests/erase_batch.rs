@@ -1,0 +1,230 @@
+//! Batched erasure (issue 4): a batch leaves nothing of its subjects
+//! readable — not in the vault, not in a copy of the data taken before it,
+//! opened with the key store as it is after — records the same tombstones
+//! as the single paths, and a refused batch changes nothing.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use habeas_core::clock::SystemClock;
+use habeas_core::declarations::{self, Declarations};
+use habeas_engine::ledger::LedgerDocs;
+use habeas_engine::{Caller, EngineError, Erasure, RecordInput, Vault, VaultPaths};
+use habeas_retention::tombstone::TombstoneEvent;
+use serde_json::json;
+
+fn declarations() -> Declarations {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&src).expect("demo").flatten() {
+        let p = e.path();
+        files.push((
+            p.display().to_string(),
+            std::fs::read_to_string(&p).expect("read"),
+        ));
+    }
+    files.sort();
+    declarations::load_and_check(&files).declarations
+}
+
+fn open(paths: VaultPaths) -> Vault {
+    Vault::open(paths, declarations(), Arc::new(SystemClock)).expect("open vault")
+}
+
+fn op() -> Caller {
+    Caller::operator("test", "PA-0001")
+}
+
+fn input(category: &str, fields: serde_json::Value) -> RecordInput {
+    serde_json::from_value(json!({ "category": category, "fields": fields })).expect("input")
+}
+
+/// A subject with two contact records, an identity and a high-volume row.
+fn subject(vault: &Vault, tag: &str) -> String {
+    let s = vault.create_subject(&op(), None).expect("subject");
+    for (category, fields) in [
+        (
+            "contact",
+            json!({ "email": format!("one.{tag}@example.org") }),
+        ),
+        (
+            "contact",
+            json!({ "email": format!("two.{tag}@example.org") }),
+        ),
+        ("identity", json!({ "last_name": format!("Nom{tag}") })),
+        ("connection_logs", json!({ "ip": "198.51.100.7" })),
+    ] {
+        vault
+            .write(&op(), &s, input(category, fields))
+            .expect("write");
+    }
+    s
+}
+
+fn categories(vault: &Vault, s: &str) -> Vec<String> {
+    let mut c: Vec<String> = vault
+        .read(&op(), s, None)
+        .expect("read")
+        .records
+        .into_iter()
+        .map(|r| r.category)
+        .collect();
+    c.sort();
+    c
+}
+
+fn code(e: &EngineError) -> &'static str {
+    e.refusal().map_or("none", |r| r.code)
+}
+
+/// The data files of a vault as they are now (the database, its WAL).
+fn copy_data(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to.join("data")).expect("mkdir");
+    for name in ["habeas.db", "habeas.db-wal", "habeas.db-shm"] {
+        let f = from.join("data").join(name);
+        if f.exists() {
+            std::fs::copy(&f, to.join("data").join(name)).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn a_batch_erasure_leaves_nothing_readable_even_in_an_earlier_copy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let whole = subject(&vault, "whole");
+    let partly = subject(&vault, "partly");
+    let untouched = subject(&vault, "untouched");
+    let earlier = tempfile::tempdir().expect("tempdir");
+    copy_data(dir.path(), earlier.path());
+
+    let erased = vault
+        .erase_batch(
+            &op(),
+            &[
+                Erasure::subject(&whole),
+                Erasure {
+                    subject: partly.clone(),
+                    categories: vec!["contact".into()],
+                },
+            ],
+        )
+        .expect("batch");
+    assert_eq!(erased[0].data_keys_destroyed, 3);
+    assert_eq!(erased[0].records, 4);
+    assert_eq!(erased[1].data_keys_destroyed, 1);
+    assert_eq!(erased[1].records, 2);
+
+    let view = vault.read(&op(), &whole, None).expect("read erased");
+    assert_eq!((view.status.as_str(), view.records.len()), ("erased", 0));
+    assert_eq!(
+        categories(&vault, &partly),
+        vec!["connection_logs", "identity"]
+    );
+    assert_eq!(
+        categories(&vault, &untouched),
+        vec!["connection_logs", "contact", "contact", "identity"]
+    );
+    assert!(
+        vault
+            .find(&op(), "email", "one.whole@example.org")
+            .expect("find")
+            .is_empty()
+    );
+    assert!(
+        vault
+            .find(&op(), "email", "two.partly@example.org")
+            .expect("find")
+            .is_empty()
+    );
+    assert_eq!(
+        vault
+            .find(&op(), "email", "one.untouched@example.org")
+            .expect("find"),
+        vec![untouched.clone()]
+    );
+
+    // The tombstones are those of the single paths, in batch order.
+    let events: Vec<TombstoneEvent> = LedgerDocs::open(&vault)
+        .expect("ledger")
+        .all()
+        .expect("tombstones")
+        .into_iter()
+        .map(|t| t.event)
+        .collect();
+    let erasure = |s: &str, c: &[&str]| TombstoneEvent::Erasure {
+        subject: s.to_string(),
+        categories: c.iter().map(|c| c.to_string()).collect(),
+    };
+    assert_eq!(
+        events,
+        vec![erasure(&whole, &[]), erasure(&partly, &["contact"]),]
+    );
+    drop(vault);
+
+    // The copy taken before still holds the ciphertexts; the keys are gone.
+    let copy = open(VaultPaths {
+        data_db: earlier.path().join("data").join("habeas.db"),
+        ..paths
+    });
+    let refused = copy.read(&op(), &whole, None).expect_err("whole subject");
+    assert_eq!(code(&refused), "shredded");
+    let refused = copy
+        .read(&op(), &partly, Some("contact"))
+        .expect_err("erased category");
+    assert_eq!(code(&refused), "shredded");
+    assert_eq!(
+        copy.read(&op(), &partly, Some("identity"))
+            .expect("kept category")
+            .records
+            .len(),
+        1
+    );
+    assert_eq!(categories(&copy, &untouched).len(), 4);
+}
+
+#[test]
+fn a_refused_batch_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = open(VaultPaths::in_project(dir.path()));
+    let a = subject(&vault, "a");
+    let b = subject(&vault, "b");
+    let all = vec!["connection_logs", "contact", "contact", "identity"];
+
+    let bad_category = vault
+        .erase_batch(
+            &op(),
+            &[
+                Erasure::subject(&a),
+                Erasure {
+                    subject: b.clone(),
+                    categories: vec!["contact".into(), "no_such_category".into()],
+                },
+            ],
+        )
+        .expect_err("undeclared category");
+    assert_eq!(code(&bad_category), "unknown_category");
+    let unknown = vault
+        .erase_batch(
+            &op(),
+            &[Erasure::subject(&a), Erasure::subject("sub_nobody")],
+        )
+        .expect_err("unknown subject");
+    assert_eq!(code(&unknown), "unknown_subject");
+    let twice = vault
+        .erase_batch(&op(), &[Erasure::subject(&a), Erasure::subject(&a)])
+        .expect_err("same subject twice");
+    assert_eq!(code(&twice), "duplicate_subject");
+
+    assert_eq!(categories(&vault, &a), all);
+    assert_eq!(categories(&vault, &b), all);
+    assert!(
+        LedgerDocs::open(&vault)
+            .expect("ledger")
+            .all()
+            .expect("tombstones")
+            .is_empty()
+    );
+}
