@@ -18,7 +18,7 @@ use habeas_rights::service::{
     NewRequest, RequestChannel, RequestService, RequestView, ServiceConfig,
 };
 use habeas_rights::vault_bridge::{code_key, contact_ref_for, rights_caller};
-use vault_support::count;
+use vault_support::{count, run};
 use web_support::*;
 
 /// A request from Claire, received now, not yet acknowledged.
@@ -414,4 +414,54 @@ fn the_retention_page_shows_the_plan_the_last_purges_and_the_holds() {
     assert!(en.contains("Due next, by category") && en.contains("Legal holds in force"));
 
     refused_to_support(&site, "/console/conservation");
+}
+
+#[test]
+fn the_register_page_shows_both_views_and_the_check_findings() {
+    let site = start_site();
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    assert!(
+        dpo.get("/console")
+            .text()
+            .contains("href=\"/console/registre\"")
+    );
+    let page = dpo.get("/console/registre");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // The check: the same verdict as `habeas check` on the project.
+    let (code, out, err) = run(site.dir.path(), &["check", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).expect("check json");
+    assert_eq!(report["diagnostics"].as_array().map(Vec::len), Some(0));
+    assert!(html.contains("<h2>Contrôle des déclarations</h2>"));
+    assert!(html.contains("Aucune anomalie"), "{html}");
+    // The controller register (Art. 30(1)), rendered from the declarations.
+    assert!(html.contains("Registre des activités de traitement — Responsable de traitement"));
+    let activity = site
+        .vault
+        .declarations()
+        .activities
+        .values()
+        .filter(|a| *a.role.get_ref() == habeas_core::declarations::Role::Controller)
+        .map(|a| a.name.fr.clone())
+        .find(|n| !n.contains(['\'', '&', '"', '<']))
+        .expect("a controller activity");
+    assert!(html.contains(&activity), "{activity} in the register");
+    assert!(
+        !html.contains("<style>"),
+        "the renderer's inline style is dropped (CSP)"
+    );
+    // The processor view, and in English.
+    let processor = dpo.get("/console/registre?vue=processor&lang=en").text();
+    assert!(processor.contains("Register of processing activities — Processor (Art. 30(2))"));
+    assert!(processor.contains("aria-current=\"page\""));
+    // An unknown view: a precise error, 400.
+    let r = dpo.get("/console/registre?vue=tout");
+    assert_eq!(r.status, 400);
+    assert!(
+        r.text()
+            .contains("choisissez « controller » ou « processor »")
+    );
+
+    refused_to_support(&site, "/console/registre");
 }

@@ -52,6 +52,10 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
             lang.pick("Conservation", "Retention").to_string(),
             "/console/conservation",
         ),
+        (
+            lang.pick("Registre", "Register").to_string(),
+            "/console/registre",
+        ),
     ]
 }
 

@@ -10,7 +10,8 @@
 //! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
 //! (requests, breaches, journal), [`console_requests`] (one request's
 //! history, clocks and workflow forms), [`console_retention`] (the purge
-//! plan, the last purges, legal holds), [`portal_auth`] (single-use codes and
+//! plan, the last purges, legal holds), [`console_register`] (the Art. 30
+//! register and the declarations check), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
 //! [`portal_limits`], [`portal_account`] (correction, restriction and
@@ -18,6 +19,7 @@
 //! store call runs on a blocking thread through [`UiState::run`].
 
 mod console;
+mod console_register;
 mod console_requests;
 mod console_retention;
 mod http;
@@ -162,6 +164,7 @@ pub fn routes(state: UiState) -> Router {
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
         .route("/console/conservation", get(console_retention::retention))
+        .route("/console/registre", get(console_register::register))
         .route("/portail", get(portal::home))
         .route("/portail/connexion", post(portal::ask_code))
         .route("/portail/lien", get(portal::link))
