@@ -2,8 +2,7 @@
 //! demo project with one imported subject, served with the pages on
 //! 127.0.0.1, mail to an outbox), shared by the console tests.
 //!
-//! Why a copy of `web_ui.rs`'s helpers rather than a move: that file is
-//! another area's; it can switch to this module in a later change.
+//! Used by the console, portal and browser tests alike.
 
 #![allow(dead_code)]
 
@@ -50,7 +49,7 @@ impl Answer {
 /// A browser in miniature: keeps cookies, sends forms.
 pub struct Client {
     addr: String,
-    jar: Vec<(String, String)>,
+    pub jar: Vec<(String, String)>,
 }
 
 impl Client {
