@@ -8,10 +8,9 @@
 //! refused with a precise message and changes nothing.
 
 mod vault_support;
+mod web_support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use habeas_core::clock::SystemClock;
@@ -25,142 +24,7 @@ use habeas_rights::vault_bridge::{self, RIGHTS_PURPOSE};
 use habeas_web::ui::auth::HashParams;
 use habeas_web::ui::{UiConfig, UiState};
 use vault_support::*;
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// A browser in miniature: keeps cookies, sends forms.
-struct Client {
-    addr: String,
-    jar: Vec<(String, String)>,
-}
-
-impl Client {
-    fn request(&mut self, method: &str, path: &str, form: Option<&[(&str, &str)]>) -> Answer {
-        let body = form.map(|f| {
-            f.iter()
-                .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
-                .collect::<Vec<_>>()
-                .join("&")
-        });
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
-        );
-        if !self.jar.is_empty() {
-            let cookie: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            req.push_str(&format!("Cookie: {}\r\n", cookie.join("; ")));
-        }
-        if let Some(b) = &body {
-            req.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                b.len()
-            ));
-        }
-        req.push_str("\r\n");
-        if let Some(b) = &body {
-            req.push_str(b);
-        }
-        let mut s = TcpStream::connect(&self.addr).expect("connect");
-        s.write_all(req.as_bytes()).expect("send");
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("read");
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head");
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut rest = raw[split + 4..].to_vec();
-        let mut lines = head.lines();
-        let status: u16 = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|c| c.parse().ok())
-            .expect("status");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| {
-                l.split_once(':')
-                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            })
-            .collect();
-        if headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-        {
-            rest = dechunk(&rest);
-        }
-        for (k, v) in &headers {
-            if k.eq_ignore_ascii_case("set-cookie")
-                && let Some((name, value)) = v.split(';').next().and_then(|c| c.split_once('='))
-            {
-                self.jar.retain(|(n, _)| n != name);
-                if !value.is_empty() {
-                    self.jar.push((name.to_string(), value.to_string()));
-                }
-            }
-        }
-        Answer {
-            status,
-            headers,
-            body: rest,
-        }
-    }
-
-    fn get(&mut self, path: &str) -> Answer {
-        self.request("GET", path, None)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Answer {
-        self.request("POST", path, Some(form))
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = b.windows(2).position(|w| w == b"\r\n") {
-        let size =
-            usize::from_str_radix(String::from_utf8_lossy(&b[..end]).trim(), 16).unwrap_or(0);
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[end + 2..end + 2 + size]);
-        b = &b[end + 2 + size + 2..];
-    }
-    out
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The value of the first hidden input `name` in `page`.
-fn hidden(page: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = page
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no field {name} in:\n{page}"));
-    let rest = &page[at + marker.len()..];
-    rest[..rest.find('"').expect("quote")].to_string()
-}
+use web_support::*;
 
 /// The value of hidden input `name` in the form that holds `anchor`.
 fn hidden_near(page: &str, anchor: &str, name: &str) -> String {
@@ -230,10 +94,7 @@ impl Site {
     }
 
     fn client(&self) -> Client {
-        Client {
-            addr: self.addr.clone(),
-            jar: Vec::new(),
-        }
+        Client::new(&self.addr)
     }
 
     fn subject_of(&self, address: &str) -> Vec<String> {
@@ -283,33 +144,6 @@ impl Site {
 
 fn caller() -> Caller {
     Caller::operator("test", RIGHTS_PURPOSE)
-}
-
-/// The `.eml` files in the outbox, oldest first, decoded.
-fn mails(dir: &Path) -> Vec<String> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    names.retain(|p| p.extension().is_some_and(|e| e == "eml"));
-    names.sort();
-    names
-        .into_iter()
-        .map(|p| {
-            let raw = std::fs::read_to_string(p).expect("read eml");
-            raw.replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=")
-        })
-        .collect()
-}
-
-/// The 8-digit code in a mail.
-fn code_in(mail: &str) -> String {
-    mail.lines()
-        .map(str::trim)
-        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
-        .expect("an 8-digit code")
-        .to_string()
 }
 
 fn contact_field(site: &Site, subject: &str, field: &str) -> String {

@@ -229,15 +229,6 @@ fn roles_gate_the_console_and_refusals_are_journaled() {
     assert_eq!(dpo.get("/console").status, 303);
 }
 
-/// The 8-digit code in a sign-in mail.
-pub fn code_in(mail: &str) -> String {
-    mail.lines()
-        .map(str::trim)
-        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
-        .expect("an 8-digit code")
-        .to_string()
-}
-
 #[test]
 fn portal_code_flow_end_to_end_with_downloads_and_consents() {
     let site = start_site();

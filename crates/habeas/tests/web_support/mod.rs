@@ -316,3 +316,12 @@ pub fn mails(dir: &Path) -> Vec<String> {
         })
         .collect()
 }
+
+/// The 8-digit code in a mail.
+pub fn code_in(mail: &str) -> String {
+    mail.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
+        .expect("an 8-digit code")
+        .to_string()
+}
