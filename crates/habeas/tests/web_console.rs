@@ -465,3 +465,84 @@ fn the_register_page_shows_both_views_and_the_check_findings() {
 
     refused_to_support(&site, "/console/registre");
 }
+
+#[test]
+fn the_notice_page_lists_versions_with_dates_changes_and_announcement_counts() {
+    use habeas_rights::notices::{Delivery, NOTICE_PURPOSE, NewNotice, NoticeStore};
+    let site = start_site();
+    let docs = site.vault.docs(Caller::operator("test", NOTICE_PURPOSE));
+    let now = chrono::Utc::now();
+    // The first version was published (and took effect) ten days ago.
+    let then = habeas_core::clock::ManualClock::new(now - chrono::Duration::days(10));
+    NoticeStore::new(&docs, &then, site.vault.declarations())
+        .publish(NewNotice {
+            version: "2026-01".into(),
+            text: "Nous traitons vos données.\nContact : dpo@example.org\n".into(),
+            effective_at: now - chrono::Duration::days(10),
+            substantial: false,
+        })
+        .expect("first version");
+    let store = NoticeStore::new(&docs, &SystemClock, site.vault.declarations());
+    store
+        .publish(NewNotice {
+            version: "2026-12".into(),
+            text: "Nous traitons vos données.\nNouveau sous-traitant : Nuagix.\nContact : dpo@example.org\n".into(),
+            effective_at: now + chrono::Duration::days(60),
+            substantial: true,
+        })
+        .expect("substantial version");
+    store
+        .queue(
+            "2026-12",
+            [
+                "sub_a".to_string(),
+                "sub_b".to_string(),
+                "sub_c".to_string(),
+            ],
+        )
+        .expect("queue");
+    store
+        .record_delivery("2026-12", "sub_a", Delivery::Sent { at: now })
+        .expect("sent");
+    store
+        .record_delivery(
+            "2026-12",
+            "sub_b",
+            Delivery::Failed {
+                at: now,
+                reason: "smtp".into(),
+            },
+        )
+        .expect("failed");
+
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    assert!(
+        dpo.get("/console")
+            .text()
+            .contains("href=\"/console/politique\"")
+    );
+    let page = dpo.get("/console/politique");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // Newest first, with its status, substantial flag, diff link and counts.
+    let newest = html.find("<code>2026-12</code>").expect("2026-12 listed");
+    let oldest = html.find("<code>2026-01</code>").expect("2026-01 listed");
+    assert!(newest < oldest, "newest first");
+    let row = &html[newest..html[newest..].find("</tr>").unwrap() + newest];
+    assert!(
+        row.contains("à venir") && row.contains("<td>oui</td>"),
+        "{row}"
+    );
+    assert!(row.contains("href=\"/portail/politique#v-2026-12\""));
+    assert!(row.contains("+1 / −0 lignes"), "{row}");
+    assert!(row.contains("<td>3</td><td>1</td><td>1</td>"), "{row}");
+    assert!(row.contains(">1</td>"), "one failure");
+    let row = &html[oldest..html[oldest..].find("</tr>").unwrap() + oldest];
+    assert!(row.contains("en vigueur") && row.contains("sans annonce (changement mineur)"));
+    // Counts only: no subject id.
+    assert!(!html.contains("sub_a"));
+    let en = dpo.get("/console/politique?lang=en").text();
+    assert!(en.contains("upcoming") && en.contains("+1 / −0 lines"));
+
+    refused_to_support(&site, "/console/politique");
+}

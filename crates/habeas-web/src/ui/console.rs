@@ -56,6 +56,10 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
             lang.pick("Registre", "Register").to_string(),
             "/console/registre",
         ),
+        (
+            lang.pick("Politique", "Notice").to_string(),
+            "/console/politique",
+        ),
     ]
 }
 
