@@ -340,16 +340,11 @@ impl Vault {
 
     /// Crypto-shred a subject ([`Vault::shred`]) and record the erasure in
     /// the tombstone ledger, so a restore of an older backup erases it again.
+    /// Same entries as [`Vault::shred`] then [`Vault::record_tombstone`],
+    /// through the batch path with one entry ([`Vault::erase_batch`]).
     pub fn shred_recorded(&self, caller: &Caller, subject: &str) -> Result<usize> {
-        let destroyed = self.shred(caller, subject)?;
-        self.record_tombstone(
-            caller,
-            TombstoneEvent::Erasure {
-                subject: subject.to_string(),
-                categories: Vec::new(),
-            },
-        )?;
-        Ok(destroyed)
+        let erased = self.erase_batch(caller, &[crate::erase::Erasure::subject(subject)])?;
+        Ok(erased.first().map_or(0, |e| e.data_keys_destroyed))
     }
 
     /// [`Vault::record_tombstone`] for a consent withdrawal (Art. 7(3)), so

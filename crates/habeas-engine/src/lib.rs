@@ -38,7 +38,7 @@ pub mod vault;
 
 pub use access::{Caller, Scope, Token};
 pub use admin::AccessEvent;
-pub use category::Holding;
+pub use category::{HeldCategory, Holding};
 pub use docs::VaultDocs;
 pub use erase::{Erased, Erasure};
 pub use error::{EngineError, Refusal, Result};

@@ -91,6 +91,36 @@ pub fn plan_erasure(
     request: &ErasureRequest,
     now: DateTime<Utc>,
 ) -> ErasurePlan {
+    let mut latest: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+    for r in &holdings.records {
+        let e = latest.entry(r.category.as_str()).or_insert(r.recorded_at);
+        *e = (*e).max(r.recorded_at);
+    }
+    plan_from_latest(decls, &holdings.subject.id, latest, request, now)
+}
+
+/// [`plan_erasure`] from each held category's newest recording date alone
+/// (`Vault::held_categories`: metadata, nothing decrypted) — the plan only
+/// needs which categories the subject holds and since when, so a subject
+/// with 10,000 records is planned without opening them (issue 4).
+pub fn plan_erasure_of(
+    decls: &Declarations,
+    subject: &str,
+    latest: &BTreeMap<String, DateTime<Utc>>,
+    request: &ErasureRequest,
+    now: DateTime<Utc>,
+) -> ErasurePlan {
+    let latest = latest.iter().map(|(c, at)| (c.as_str(), *at)).collect();
+    plan_from_latest(decls, subject, latest, request, now)
+}
+
+fn plan_from_latest(
+    decls: &Declarations,
+    subject: &str,
+    latest: BTreeMap<&str, DateTime<Utc>>,
+    request: &ErasureRequest,
+    now: DateTime<Utc>,
+) -> ErasurePlan {
     let grace_ends_at = if request.account_closure {
         decls
             .account_closure_grace()
@@ -99,12 +129,6 @@ pub fn plan_erasure(
         None
     };
     let erase_at = grace_ends_at.map_or(now, |g| g.max(now));
-
-    let mut latest: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
-    for r in &holdings.records {
-        let e = latest.entry(r.category.as_str()).or_insert(r.recorded_at);
-        *e = (*e).max(r.recorded_at);
-    }
 
     let mut erase = Vec::new();
     let mut keep = Vec::new();
@@ -161,7 +185,7 @@ pub fn plan_erasure(
         });
     }
     ErasurePlan {
-        subject: holdings.subject.id.clone(),
+        subject: subject.to_string(),
         planned_at: now,
         grace_ends_at,
         erase_at,

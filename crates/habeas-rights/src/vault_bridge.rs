@@ -16,7 +16,9 @@
 //! under a legal obligation (Art. 17(3)(b)), each erased category's
 //! (subject, category) data key is destroyed ([`Vault::shred_category`]),
 //! so a copy of the data taken before the erasure does not open with the
-//! key store as it is after it. High-volume rows of an erased category stay
+//! key store as it is after it. Several plans run as one batch
+//! ([`execute_erasures`], [`Vault::erase_batch`]): one key-store
+//! transaction, one vault unit and one ledger transaction for all. High-volume rows of an erased category stay
 //! in their time partitions, unreadable, until the partition expires.
 
 use std::collections::BTreeMap;
@@ -26,7 +28,7 @@ use habeas_core::declarations::Declarations;
 use habeas_core::docs::DocStore;
 use habeas_core::lang::Lang;
 use habeas_core::rights::RefusalReason;
-use habeas_engine::{Caller, EngineError, RecordInput, RecordView, Vault};
+use habeas_engine::{Caller, EngineError, Erasure, RecordInput, RecordView, Vault};
 use habeas_notify::templates::{
     Acknowledgment, Authority, DeadlineExtension, Localized, Organisation, Promise, Recipient,
     RequestDone, RequestRefused, TemplateError, VerificationCode, deadline_extension,
@@ -170,6 +172,22 @@ pub fn holdings(
     })
 }
 
+/// Each category `subject` holds and its newest recording date, from the
+/// vault's metadata ([`Vault::held_categories`], journaled, nothing
+/// decrypted): what an erasure plan needs
+/// (`RequestService::erasure_plan_of`).
+pub fn held_categories(
+    vault: &Vault,
+    caller: &Caller,
+    subject: &str,
+) -> Result<BTreeMap<String, DateTime<Utc>>, BridgeError> {
+    Ok(vault
+        .held_categories(caller, subject)?
+        .into_iter()
+        .map(|h| (h.category, h.last_collected))
+        .collect())
+}
+
 /// What an executed erasure did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErasureOutcome {
@@ -191,41 +209,75 @@ pub fn execute_erasure(
     plan: &ErasurePlan,
     now: DateTime<Utc>,
 ) -> Result<ErasureOutcome, BridgeError> {
-    if now < plan.erase_at {
+    let mut outcomes = execute_erasures(vault, caller, std::slice::from_ref(plan), now)?;
+    outcomes
+        .pop()
+        .ok_or_else(|| EngineError::Storage("the erasure returned no outcome".into()).into())
+}
+
+/// Execute several plans (of distinct subjects) at `now` as one batch
+/// ([`Vault::erase_batch`]: one key-store transaction, one vault unit, one
+/// tombstone-ledger transaction for all of them — issue 4), with the same
+/// effect and outcomes as [`execute_erasure`] on each. All or nothing
+/// before any key is destroyed: a plan whose grace period still runs, or
+/// that the vault refuses, stops the batch and nothing is erased.
+pub fn execute_erasures(
+    vault: &Vault,
+    caller: &Caller,
+    plans: &[ErasurePlan],
+    now: DateTime<Utc>,
+) -> Result<Vec<ErasureOutcome>, BridgeError> {
+    if let Some(plan) = plans.iter().find(|p| now < p.erase_at) {
         return Err(BridgeError::GraceRunning {
             erase_at: plan.erase_at,
         });
     }
-    let erased: Vec<String> = plan.erase.iter().map(|c| c.category.clone()).collect();
-    let kept: Vec<String> = plan.keep.iter().map(|c| c.category.clone()).collect();
-    if plan.keep.is_empty() {
-        // Recorded in the tombstone ledger: a restore erases the subject again.
-        let destroyed = vault.shred_recorded(caller, &plan.subject)?;
-        return Ok(ErasureOutcome {
+    let mut batch = Vec::with_capacity(plans.len());
+    let mut outcomes = Vec::with_capacity(plans.len());
+    // Index into `batch` of each plan that erases something.
+    let mut slots = Vec::with_capacity(plans.len());
+    for plan in plans {
+        let erased: Vec<String> = plan.erase.iter().map(|c| c.category.clone()).collect();
+        let kept: Vec<String> = plan.keep.iter().map(|c| c.category.clone()).collect();
+        // When the plan keeps nothing the whole subject goes (an empty list
+        // is the whole subject); otherwise each erased category's key is
+        // destroyed. No declared category, no key the engine can name:
+        // reported as not reached.
+        let (categories, not_reached): (Vec<String>, Vec<String>) = if plan.keep.is_empty() {
+            (Vec::new(), Vec::new())
+        } else {
+            let (declared, undeclared): (Vec<_>, Vec<_>) =
+                plan.erase.iter().partition(|c| !c.undeclared);
+            (
+                declared.iter().map(|c| c.category.clone()).collect(),
+                undeclared.iter().map(|c| c.category.clone()).collect(),
+            )
+        };
+        if plan.keep.is_empty() || !categories.is_empty() {
+            slots.push(Some(batch.len()));
+            batch.push(Erasure {
+                subject: plan.subject.clone(),
+                categories,
+            });
+        } else {
+            slots.push(None);
+        }
+        outcomes.push(ErasureOutcome {
             crypto_shredded: true,
-            data_keys_destroyed: destroyed,
+            data_keys_destroyed: 0,
             erased,
             kept,
-            not_reached: Vec::new(),
+            not_reached,
         });
     }
-    let mut destroyed = 0;
-    let mut left = Vec::new();
-    for c in &plan.erase {
-        if c.undeclared {
-            // No declared category, no key the engine can name: reported.
-            left.push(c.category.clone());
-            continue;
+    // Recorded in the tombstone ledger: a restore erases them again.
+    let done = vault.erase_batch(caller, &batch)?;
+    for (outcome, slot) in outcomes.iter_mut().zip(slots) {
+        if let Some(e) = slot.and_then(|i| done.get(i)) {
+            outcome.data_keys_destroyed = e.data_keys_destroyed;
         }
-        destroyed += vault.shred_category(caller, &plan.subject, &c.category)?;
     }
-    Ok(ErasureOutcome {
-        crypto_shredded: true,
-        data_keys_destroyed: destroyed,
-        erased,
-        kept,
-        not_reached: left,
-    })
+    Ok(outcomes)
 }
 
 /// One record's fields as text, for planning a rectification.

@@ -12,7 +12,7 @@ use habeas_core::lang::Lang;
 use habeas_core::retention::EventDates;
 use habeas_core::rights::{Art17Exemption, RequestKind};
 use habeas_rights::RightsError;
-use habeas_rights::erasure::{ErasureRequest, LegalHold, plan_erasure};
+use habeas_rights::erasure::{ErasureRequest, LegalHold, plan_erasure, plan_erasure_of};
 use habeas_rights::rectification::{
     ChangeCheck, ContactKind, RectificationError, plan_rectification,
 };
@@ -86,6 +86,29 @@ fn closing_an_account_keeps_invoices_under_their_legal_obligation_until_their_en
     );
     let told = plan.describe(&decls, Lang::En);
     assert!(told.contains("Kept: Billing — legal obligation"), "{told}");
+}
+
+#[test]
+fn the_plan_from_metadata_is_the_plan_from_the_decrypted_records() {
+    let decls = demo();
+    for request in [
+        closure(),
+        ErasureRequest {
+            account_closure: false,
+            ..closure()
+        },
+    ] {
+        let held = holdings();
+        let mut latest: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
+        for r in &held.records {
+            let e = latest.entry(r.category.clone()).or_insert(r.recorded_at);
+            *e = (*e).max(r.recorded_at);
+        }
+        let full = plan_erasure(&decls, &held, &request, utc(NOW));
+        let from_metadata = plan_erasure_of(&decls, &held.subject.id, &latest, &request, utc(NOW));
+        assert!(!full.keep.is_empty() || !full.erase.is_empty());
+        assert_eq!(from_metadata, full);
+    }
 }
 
 #[test]

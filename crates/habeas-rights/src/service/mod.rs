@@ -646,6 +646,29 @@ impl<'a> RequestService<'a> {
         ))
     }
 
+    /// [`RequestService::erasure_plan`] from metadata: each category the
+    /// subject holds and its newest recording date
+    /// (`vault_bridge::held_categories`), so nothing is decrypted to plan.
+    /// The same plan as from the full holdings.
+    pub fn erasure_plan_of(
+        &self,
+        id: &str,
+        subject: &str,
+        latest: &BTreeMap<String, DateTime<Utc>>,
+        request: &ErasureRequest,
+    ) -> Result<ErasurePlan, RightsError> {
+        let (stored, _) = self.disclosable(id, RequestKind::Erasure, subject)?;
+        let mut request = request.clone();
+        request.account_closure |= stored.account_closure;
+        Ok(crate::erasure::plan_erasure_of(
+            self.decls,
+            subject,
+            latest,
+            &request,
+            self.clock.now(),
+        ))
+    }
+
     // ---- rectification (Art. 16) ---------------------------------------
 
     fn value_context(id: &str, key: &str) -> String {

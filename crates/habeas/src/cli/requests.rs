@@ -532,10 +532,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let v = service.get(&id)?;
             let subject = linked_subject(&v)?;
-            let held =
-                vault_bridge::holdings(&desk.vault, &caller, &desk.vault, &desk.clock, &subject)?;
-            let plan = service.erasure_plan(
+            // Metadata is enough to plan: nothing is decrypted (issue 4).
+            let held = vault_bridge::held_categories(&desk.vault, &caller, &subject)?;
+            let plan = service.erasure_plan_of(
                 &id,
+                &subject,
                 &held,
                 &ErasureRequest {
                     requested_at: v.received_at,
