@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use super::UiState;
 use super::http::UiLang;
-use super::page::{Area, Failure, html_response, redirect, when};
+use super::page::{Area, html_response, redirect, when};
 use super::portal::{page, portal_caller};
 use super::portal_rights::{
-    DoneQuery, Refused, back_to_portal, confirmation, csrf_ok, not_yours, open_verified,
-    refused_page, remember_lang, signed, with_service,
+    DoneQuery, Refused, back_to_portal, confirmation, not_yours, open_verified, refused_page,
+    remember_lang, signed, signed_post, with_service,
 };
 
 // ---- close the account, reactivate it (Art. 17) -----------------------------
@@ -180,12 +180,10 @@ pub async fn close_account(
     Form(form): Form<AccountForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
-    if !csrf_ok(&who, &form.csrf) {
-        return Failure::Csrf.render(lang, Area::Portal);
-    }
     if form.confirm != "oui" {
         return refused_page(
             lang,
@@ -227,12 +225,10 @@ pub async fn reactivate(
     Form(form): Form<AccountForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
-    if !csrf_ok(&who, &form.csrf) {
-        return Failure::Csrf.render(lang, Area::Portal);
-    }
     let subject = who.subject.clone();
     let id = form.request.clone();
     let done = state

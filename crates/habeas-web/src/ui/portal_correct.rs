@@ -24,11 +24,11 @@ use serde::Deserialize;
 
 use super::UiState;
 use super::http::UiLang;
-use super::page::{Area, Failure, html_response, message, redirect, when};
+use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    DoneQuery, Refused, back_to_portal, complete, confirmation, csrf_ok, not_yours, open_verified,
-    refused_page, remember_lang, signed, with_service,
+    DoneQuery, Refused, back_to_portal, complete, confirmation, not_yours, open_verified,
+    refused_page, remember_lang, signed, signed_post, with_service,
 };
 
 /// Longest value a portal form accepts for a field.
@@ -146,12 +146,10 @@ pub async fn correct(
     Form(form): Form<CorrectForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
-    if !csrf_ok(&who, &form.csrf) {
-        return Failure::Csrf.render(lang, Area::Portal);
-    }
     let subject = who.subject.clone();
     let (category, record, field) = (
         form.category.clone(),
@@ -311,12 +309,10 @@ pub async fn correct_code(
     Form(form): Form<CorrectForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
-    if !csrf_ok(&who, &form.csrf) {
-        return Failure::Csrf.render(lang, Area::Portal);
-    }
     let value = match checked_value(&form.value) {
         Ok(v) => v,
         Err(r) => return refused_page(lang, &who.csrf, "/portail/corriger", r),

@@ -20,11 +20,11 @@ use serde::Deserialize;
 
 use super::UiState;
 use super::http::UiLang;
-use super::page::{Area, Failure, html_response, message, redirect};
+use super::page::{Area, html_response, message, redirect};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    Refused, back_to_portal, complete, csrf_ok, open_verified, refused_page, remember_lang, signed,
-    with_service,
+    Refused, back_to_portal, complete, open_verified, refused_page, remember_lang, signed,
+    signed_post, with_service,
 };
 
 // ---- restrict or object per purpose (Art. 18, Art. 21) -------------------
@@ -160,12 +160,10 @@ pub async fn limit(
     Form(form): Form<LimitForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
-    if !csrf_ok(&who, &form.csrf) {
-        return Failure::Csrf.render(lang, Area::Portal);
-    }
     let kind = match form.action.as_str() {
         "restrict" => RequestKind::Restriction,
         "object" => RequestKind::Objection,

@@ -46,6 +46,24 @@ pub(super) async fn signed(state: &UiState, headers: &HeaderMap) -> Option<Signe
     })
 }
 
+/// The signed-in subject behind a posted form whose token matches the
+/// session's; otherwise the answer to send (sign-in again, or the CSRF
+/// refusal page — nothing was changed).
+pub(super) async fn signed_post(
+    state: &UiState,
+    headers: &HeaderMap,
+    lang: Lang,
+    form_csrf: &str,
+) -> Result<Signed, Response> {
+    let Some(who) = signed(state, headers).await else {
+        return Err(back_to_portal());
+    };
+    if !csrf_ok(&who, form_csrf) {
+        return Err(Failure::Csrf.render(lang, Area::Portal));
+    }
+    Ok(who)
+}
+
 /// A form's token matches the session's.
 pub(super) fn csrf_ok(who: &Signed, form_csrf: &str) -> bool {
     super::secret::WebKeys::same(&who.csrf, form_csrf)
