@@ -546,3 +546,85 @@ fn the_notice_page_lists_versions_with_dates_changes_and_announcement_counts() {
 
     refused_to_support(&site, "/console/politique");
 }
+
+#[test]
+fn the_alerts_page_shows_refused_accesses_and_bulk_reads_newest_first() {
+    use habeas_engine::journal_tail::BULK_READ_SUBJECTS;
+    let site = start_site();
+    let claire = site
+        .vault
+        .find(
+            &rights_caller("test"),
+            "email",
+            "claire.fictive@example.org",
+        )
+        .expect("find")
+        .pop()
+        .expect("Claire");
+    // A billing token tries to read Claire's support tickets: refused by the vault.
+    let (token, _secret) = site
+        .vault
+        .create_token(
+            &Caller::operator("test", "admin"),
+            "billing-app",
+            &["PA-0002".to_string()],
+            &["billing".to_string()],
+        )
+        .expect("token");
+    let refused = site
+        .vault
+        .read(&Caller::token(token, None), &claire, Some("support"));
+    assert!(refused.is_err(), "outside the token's categories");
+    // A sync job reads more subjects in a few seconds than the threshold.
+    let sync = Caller::operator("crm-sync", "support");
+    for _ in 0..BULK_READ_SUBJECTS + 5 {
+        let s = site
+            .vault
+            .create_subject(&Caller::operator("test", "support"), None)
+            .expect("subject");
+        site.vault.read(&sync, &s, None).expect("read");
+    }
+    // A few ordinary reads by someone else: no alert for them.
+    for _ in 0..3 {
+        site.vault
+            .read(&Caller::operator("agent-7", "support"), &claire, None)
+            .expect("read");
+    }
+
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    assert!(
+        dpo.get("/console")
+            .text()
+            .contains("href=\"/console/alertes\"")
+    );
+    // A support agent is refused the page: that refusal is an alert too.
+    refused_to_support(&site, "/console/alertes");
+
+    let page = dpo.get("/console/alertes");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    let bulk = html
+        .find("lecture en masse")
+        .expect("the bulk read is listed");
+    assert!(html.contains("<code>crm-sync</code>"));
+    assert!(
+        html.contains(&format!("{} personnes lues", BULK_READ_SUBJECTS + 5)),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<code>agent-7</code>"),
+        "three reads are not an alert"
+    );
+    let vault_refusal = html.find("billing-app").expect("the token's refusal");
+    let row_start = html[..vault_refusal].rfind("<tr>").expect("its row");
+    assert!(html[row_start..vault_refusal].contains("accès refusé"));
+    let console_refusal = html
+        .find("console page /console/alertes refused to roles support")
+        .expect("the console refusal");
+    // Newest first: the console refusal, then the bulk read, then the token's refusal.
+    assert!(console_refusal < bulk && bulk < vault_refusal, "order");
+    // No subject id on the page.
+    assert!(!html.contains(&claire));
+    let en = dpo.get("/console/alertes?lang=en").text();
+    assert!(en.contains("bulk read") && en.contains("access refused"));
+}

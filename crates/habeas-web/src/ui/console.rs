@@ -60,6 +60,10 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
             lang.pick("Politique", "Notice").to_string(),
             "/console/politique",
         ),
+        (
+            lang.pick("Alertes", "Alerts").to_string(),
+            "/console/alertes",
+        ),
     ]
 }
 

@@ -12,7 +12,8 @@
 //! history, clocks and workflow forms), [`console_retention`] (the purge
 //! plan, the last purges, legal holds), [`console_register`] (the Art. 30
 //! register and the declarations check), [`console_notices`] (notice
-//! versions and announcement counts), [`portal_auth`] (single-use codes and
+//! versions and announcement counts), [`console_alerts`] (refused accesses
+//! and bulk reads), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
 //! [`portal_limits`], [`portal_account`] (correction, restriction and
@@ -20,6 +21,7 @@
 //! store call runs on a blocking thread through [`UiState::run`].
 
 mod console;
+mod console_alerts;
 mod console_notices;
 mod console_register;
 mod console_requests;
@@ -168,6 +170,7 @@ pub fn routes(state: UiState) -> Router {
         .route("/console/conservation", get(console_retention::retention))
         .route("/console/registre", get(console_register::register))
         .route("/console/politique", get(console_notices::notices))
+        .route("/console/alertes", get(console_alerts::alerts))
         .route("/portail", get(portal::home))
         .route("/portail/connexion", post(portal::ask_code))
         .route("/portail/lien", get(portal::link))
