@@ -628,3 +628,88 @@ fn the_alerts_page_shows_refused_accesses_and_bulk_reads_newest_first() {
     let en = dpo.get("/console/alertes?lang=en").text();
     assert!(en.contains("bulk read") && en.contains("access refused"));
 }
+
+#[test]
+fn the_staff_page_lists_accounts_and_tokens_without_secrets() {
+    use habeas_web::ui::auth::{Auth, AuthConfig, CsrfKey, HashParams, RoleCatalog};
+    let site = start_site();
+    add_staff(&site, "bob", "billing");
+    // Bob leaves: his account is disabled, as `habeas staff disable` does.
+    let auth = Auth::new(
+        AuthConfig {
+            hashing: HashParams::TEST_ONLY,
+            ..Default::default()
+        },
+        RoleCatalog::from_declarations(site.vault.declarations()),
+        CsrfKey::generate().expect("key"),
+    )
+    .expect("auth");
+    let docs = site.vault.docs(Caller::operator("test", "staff-admin"));
+    let svc = auth.service(&docs, &SystemClock);
+    let bob = svc
+        .list_staff()
+        .expect("list")
+        .into_iter()
+        .find(|s| s.login == "bob")
+        .expect("bob");
+    svc.disable_staff(&bob.id).expect("disable");
+    let admin = Caller::operator("test", "admin");
+    let (billing, billing_secret) = site
+        .vault
+        .create_token(
+            &admin,
+            "billing-app",
+            &["PA-0002".to_string()],
+            &["billing".to_string()],
+        )
+        .expect("token");
+    let (old, old_secret) = site
+        .vault
+        .create_token(&admin, "old-crm", &["PA-0001".to_string()], &[])
+        .expect("token");
+    assert!(site.vault.revoke_token(&admin, &old.id).expect("revoke"));
+
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    assert!(
+        dpo.get("/console")
+            .text()
+            .contains("href=\"/console/equipe\"")
+    );
+    let page = dpo.get("/console/equipe");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    let row = |login: &str| {
+        let at = html
+            .find(&format!("<code>{login}</code>"))
+            .unwrap_or_else(|| panic!("{login} listed"));
+        html[at..at + html[at..].find("</tr>").unwrap()].to_string()
+    };
+    // Bob: billing, no TOTP, disabled. Dina: DPO, signed in.
+    let b = row("bob");
+    assert!(b.contains("<td>billing</td>"), "{b}");
+    assert!(
+        b.ends_with("<td>oui</td><td>—</td>"),
+        "disabled, never signed in: {b}"
+    );
+    let d = row("dina");
+    assert!(
+        d.contains("<td>dpo</td>") && !d.contains("<td>—</td>"),
+        "{d}"
+    );
+    // Tokens with their scopes; a revoked one says when; never a secret.
+    let t = row(&billing.id);
+    assert!(
+        t.contains("billing-app") && t.contains("<td>PA-0002</td><td>billing</td>"),
+        "{t}"
+    );
+    let o = row(&old.id);
+    assert!(
+        o.contains("toutes celles de ses finalités") && !o.ends_with("<td>—</td>"),
+        "{o}"
+    );
+    assert!(!html.contains(&billing_secret) && !html.contains(&old_secret));
+    let en = dpo.get("/console/equipe?lang=en").text();
+    assert!(en.contains("TOTP enrolled") && en.contains("the secret is never shown"));
+
+    refused_to_support(&site, "/console/equipe");
+}

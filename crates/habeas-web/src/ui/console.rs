@@ -64,6 +64,10 @@ fn nav(lang: Lang) -> Vec<(String, &'static str)> {
             lang.pick("Alertes", "Alerts").to_string(),
             "/console/alertes",
         ),
+        (
+            lang.pick("Personnel", "Staff").to_string(),
+            "/console/equipe",
+        ),
     ]
 }
 

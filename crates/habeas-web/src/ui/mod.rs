@@ -13,7 +13,8 @@
 //! plan, the last purges, legal holds), [`console_register`] (the Art. 30
 //! register and the declarations check), [`console_notices`] (notice
 //! versions and announcement counts), [`console_alerts`] (refused accesses
-//! and bulk reads), [`portal_auth`] (single-use codes and
+//! and bulk reads), [`console_staff`] (staff accounts and application
+//! tokens, never a secret), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
 //! [`portal_limits`], [`portal_account`] (correction, restriction and
@@ -26,6 +27,7 @@ mod console_notices;
 mod console_register;
 mod console_requests;
 mod console_retention;
+mod console_staff;
 mod http;
 mod page;
 mod portal;
@@ -171,6 +173,7 @@ pub fn routes(state: UiState) -> Router {
         .route("/console/registre", get(console_register::register))
         .route("/console/politique", get(console_notices::notices))
         .route("/console/alertes", get(console_alerts::alerts))
+        .route("/console/equipe", get(console_staff::staff))
         .route("/portail", get(portal::home))
         .route("/portail/connexion", post(portal::ask_code))
         .route("/portail/lien", get(portal::link))

@@ -1,0 +1,141 @@
+//! The console's staff and tokens page: every staff account with its roles,
+//! whether TOTP is enrolled (and required by the policy), and whether it is
+//! disabled; every application token with its purposes and categories
+//! (SPEC C6: who can reach personal data, and for what; Art. 32(1)(b)).
+//!
+//! Why read-only and never a secret: accounts are managed with
+//! `habeas staff add|disable|reset` and tokens with `habeas token`, where
+//! the one-time secrets are shown once. The engine stores only a token's
+//! hash, and `Token` does not carry it; the page shows ids and scopes.
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use chrono::DateTime;
+use habeas_auth::{StaffStatus, StaffSummary};
+use habeas_core::lang::Lang;
+use habeas_engine::access::Token;
+use maud::html;
+
+use super::UiState;
+use super::console::{console_ctx, shell};
+use super::http::UiLang;
+use super::page::{Area, Failure, message, when};
+
+const PATH: &str = "/console/equipe";
+/// The purpose journaled for the staff list read.
+const STAFF_PURPOSE: &str = "staff-admin";
+
+fn yes_no(lang: Lang, b: bool) -> &'static str {
+    if b {
+        lang.pick("oui", "yes")
+    } else {
+        lang.pick("non", "no")
+    }
+}
+
+fn seconds(at: i64) -> String {
+    DateTime::from_timestamp(at, 0).map_or_else(|| "—".to_string(), when)
+}
+
+/// Staff accounts and application tokens.
+pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+    let lang = l.lang;
+    let ctx = match console_ctx(&state, &headers, lang, PATH).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let actor = format!("staff:{}", ctx.staff.id);
+    let loaded = state
+        .run(
+            move |s| -> Result<(Vec<StaffSummary>, Vec<Token>), String> {
+                let docs = s.vault.docs(UiState::caller(&actor, STAFF_PURPOSE));
+                let staff = s
+                    .auth
+                    .service(&docs, &*s.clock)
+                    .list_staff()
+                    .map_err(|e| e.to_string())?;
+                let tokens = s.vault.list_tokens().map_err(|e| e.to_string())?;
+                Ok((staff, tokens))
+            },
+        )
+        .await;
+    let (staff, tokens) = match loaded {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "staff and tokens could not be listed");
+            return Failure::Internal.render(lang, Area::Console);
+        }
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    let mfa = &state.config.auth.mfa;
+    let body = html! {
+        h2 { (lang.pick("Comptes du personnel", "Staff accounts")) }
+        table {
+            caption { (lang.pick("Comptes par identifiant (« habeas staff list »)", "Accounts by login (`habeas staff list`)")) }
+            thead { tr {
+                th scope="col" { (lang.pick("Identifiant", "Login")) }
+                th scope="col" { (lang.pick("Nom affiché", "Display name")) }
+                th scope="col" { (lang.pick("Rôles", "Roles")) }
+                th scope="col" { (lang.pick("TOTP enrôlé", "TOTP enrolled")) }
+                th scope="col" { (lang.pick("TOTP exigé", "TOTP required")) }
+                th scope="col" { (lang.pick("Codes de secours restants", "Recovery codes left")) }
+                th scope="col" { (lang.pick("Désactivé", "Disabled")) }
+                th scope="col" { (lang.pick("Dernière connexion", "Last sign-in")) }
+            } }
+            tbody {
+                @for a in &staff {
+                    @let required = mfa.required_for(a.roles.iter());
+                    tr {
+                        th scope="row" { code { (a.login) } }
+                        td { (a.display_name) }
+                        td { (a.roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
+                        td class=(if required && !a.totp_enrolled { "overdue" } else { "" }) { (yes_no(lang, a.totp_enrolled)) }
+                        td { (yes_no(lang, required)) }
+                        td { (a.recovery_codes_left) }
+                        td { (yes_no(lang, a.status == StaffStatus::Disabled)) }
+                        td { @if let Some(t) = a.last_login_at { (when(t)) } @else { "—" } }
+                    }
+                }
+            }
+        }
+        h2 { (lang.pick("Jetons d'application", "Application tokens")) }
+        @if tokens.is_empty() {
+            (message("notice", lang.pick("Aucun jeton (« habeas token create »).", "No token (`habeas token create`).")))
+        } @else {
+            table {
+                caption { (lang.pick("Jetons, les plus récents d'abord ; le secret n'est jamais affiché",
+                    "Tokens, newest first; the secret is never shown")) }
+                thead { tr {
+                    th scope="col" { (lang.pick("Jeton", "Token")) }
+                    th scope="col" { (lang.pick("Nom", "Name")) }
+                    th scope="col" { (lang.pick("Finalités", "Purposes")) }
+                    th scope="col" { (lang.pick("Catégories", "Categories")) }
+                    th scope="col" { (lang.pick("Créé le", "Created")) }
+                    th scope="col" { (lang.pick("Révoqué le", "Revoked")) }
+                } }
+                tbody {
+                    @for t in &tokens {
+                        tr {
+                            th scope="row" { code { (t.id) } }
+                            td { (t.name) }
+                            td { (t.purposes.join(", ")) }
+                            td { @if t.categories.is_empty() {
+                                (lang.pick("toutes celles de ses finalités", "all of its purposes'"))
+                            } @else { (t.categories.join(", ")) } }
+                            td { (seconds(t.created_at)) }
+                            td { @if let Some(r) = t.revoked_at { (seconds(r)) } @else { "—" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    shell(
+        lang,
+        lang.pick("Personnel et jetons", "Staff and tokens"),
+        PATH,
+        &ctx,
+        body,
+    )
+}
