@@ -195,7 +195,7 @@ pub fn bulk_reads(events: &[JournalEvent]) -> Vec<BulkRead> {
             out.push(close(done));
         }
     }
-    out.sort_by(|a, b| b.to.cmp(&a.to));
+    out.sort_by_key(|b| std::cmp::Reverse(b.to));
     out
 }
 
