@@ -477,6 +477,11 @@ fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
             format!("/console/demandes/{}", request.id),
             "/console/violations".to_string(),
             "/console/journal".to_string(),
+            "/console/conservation".to_string(),
+            "/console/registre".to_string(),
+            "/console/politique".to_string(),
+            "/console/alertes".to_string(),
+            "/console/equipe".to_string(),
         ] {
             browser.go(&format!("{base}{path}?lang={lang}"));
             scan(&format!("{path}?lang={lang}"), "</main>");
