@@ -24,7 +24,7 @@ use serde::Deserialize;
 use super::UiState;
 use super::console::{console_ctx, shell};
 use super::http::UiLang;
-use super::page::message;
+use super::page::{Area, message};
 
 #[derive(Debug, Deserialize)]
 pub struct RegisterQuery {
@@ -107,14 +107,24 @@ pub async fn register(
     };
     let asked = q.vue.as_deref().unwrap_or("controller");
     let view = asked.parse::<View>().ok();
-    let decls = state.vault.declarations();
-    let files: Vec<(String, String)> = decls
-        .sources
-        .iter()
-        .map(|s| (s.path.clone(), s.contents.clone()))
-        .collect();
-    let checked = load_and_check(&files);
-    let document = view.map(|v| render_register(decls, v, Format::Html, lang));
+    // Parsing and rendering are CPU work: off the async threads.
+    let rendered = state
+        .run(move |s| {
+            let decls = s.vault.declarations();
+            let files: Vec<(String, String)> = decls
+                .sources
+                .iter()
+                .map(|f| (f.path.clone(), f.contents.clone()))
+                .collect();
+            let checked = load_and_check(&files);
+            let document = view.map(|v| render_register(decls, v, Format::Html, lang));
+            (files.len(), checked.diagnostics, document)
+        })
+        .await;
+    let (file_count, diagnostics, document) = match rendered {
+        Ok(r) => r,
+        Err(f) => return f.render(lang, Area::Console),
+    };
     let body = html! {
         nav aria-label=(lang.pick("Vue du registre", "Register view")) { ul {
             @for v in View::ALL {
@@ -123,9 +133,9 @@ pub async fn register(
             }
         } }
         h2 { (lang.pick("Contrôle des déclarations", "Declarations check")) }
-        p { (lang.pick(&format!("{} fichiers de déclarations vérifiés.", files.len()),
-            &format!("{} declaration files checked.", files.len()))) }
-        (findings(lang, &checked.diagnostics))
+        p { (lang.pick(&format!("{file_count} fichiers de déclarations vérifiés."),
+            &format!("{file_count} declaration files checked."))) }
+        (findings(lang, &diagnostics))
         @match (view, &document) {
             (Some(v), Some(doc)) => {
                 h2 { (lang.pick("Registre des activités de traitement — ", "Register of processing activities — ")) (view_label(lang, v)) }

@@ -90,7 +90,7 @@ pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) 
                         th scope="row" { code { (a.login) } }
                         td { (a.display_name) }
                         td { (a.roles.iter().cloned().collect::<Vec<_>>().join(", ")) }
-                        td class=(if required && !a.totp_enrolled { "overdue" } else { "" }) { (yes_no(lang, a.totp_enrolled)) }
+                        td class=[(required && !a.totp_enrolled).then_some("overdue")] { (yes_no(lang, a.totp_enrolled)) }
                         td { (yes_no(lang, required)) }
                         td { (a.recovery_codes_left) }
                         td { (yes_no(lang, a.status == StaffStatus::Disabled)) }
