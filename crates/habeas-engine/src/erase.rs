@@ -41,6 +41,10 @@ use crate::error::{EngineError, Refusal, Result};
 use crate::validate;
 use crate::vault::{Vault, index_key};
 
+/// One journal entry to write: the category (`None` for the whole
+/// subject), the purpose that allowed it, the records deleted.
+type Shred = (Option<String>, Option<String>, u64);
+
 /// One subject's share of a batch erasure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Erasure {
@@ -82,7 +86,7 @@ impl Vault {
         let mut ops = Vec::new();
         let mut targets: Vec<(String, Option<String>)> = Vec::new();
         // Per erasure: the journal entries to write once the key counts are known.
-        let mut plans: Vec<Vec<(Option<String>, Option<String>, u64)>> = Vec::new();
+        let mut plans: Vec<Vec<Shred>> = Vec::new();
         // (erasure, op) pairs whose count output is that erasure's rows.
         let mut counted: Vec<(usize, usize)> = Vec::new();
         let now = self.now();
