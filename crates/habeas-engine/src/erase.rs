@@ -42,8 +42,8 @@ use crate::validate;
 use crate::vault::{Vault, index_key};
 
 /// One journal entry to write: the category (`None` for the whole
-/// subject), the purpose that allowed it, the records deleted.
-type Shred = (Option<String>, Option<String>, u64);
+/// subject) and the purpose that allowed it.
+type Shred = (Option<String>, Option<String>);
 
 /// One subject's share of a batch erasure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,8 +70,8 @@ impl Erasure {
 pub struct Erased {
     pub subject: String,
     pub data_keys_destroyed: usize,
-    /// Ordinary records deleted (whole-subject erasures count every row
-    /// the store deleted; high-volume rows included).
+    /// Rows deleted: a category's ordinary records; for a whole subject
+    /// every row, high-volume ones included.
     pub records: u64,
 }
 
@@ -116,7 +116,7 @@ impl Vault {
                 });
                 ops.push(WriteOp::UpdateSubject(row));
                 targets.push((e.subject.clone(), None));
-                plans.push(vec![(None, None, 0)]);
+                plans.push(vec![(None, None)]);
                 continue;
             }
             let mut plan = Vec::new();
@@ -150,19 +150,13 @@ impl Vault {
                         kinds: Some(kinds),
                     });
                 }
-                let ids: Vec<String> = self
-                    .store
-                    .subject_records(&e.subject, Some(category))?
-                    .into_iter()
-                    .map(|r| r.id)
-                    .collect();
-                let n = ids.len() as u64;
-                ops.extend(ids.into_iter().map(|id| WriteOp::DeleteRecord {
+                counted.push((out_index, ops.len()));
+                ops.push(WriteOp::DeleteSubjectCategory {
                     subject_id: e.subject.clone(),
-                    id,
-                }));
+                    category: category.clone(),
+                });
                 targets.push((e.subject.clone(), Some(category.clone())));
-                plan.push((Some(category.clone()), Some(purpose), n));
+                plan.push((Some(category.clone()), Some(purpose)));
             }
             plans.push(plan);
         }
@@ -174,11 +168,9 @@ impl Vault {
         let mut out = Vec::with_capacity(batch.len());
         for (e, plan) in batch.iter().zip(&plans) {
             let mut keys = 0;
-            let mut records = 0;
-            for (category, purpose, n) in plan {
+            for (category, purpose) in plan {
                 let k = counts.next().unwrap_or(0);
                 keys += k;
-                records += n;
                 entries.push(match category {
                     None => self.entry(
                         caller,
@@ -194,18 +186,18 @@ impl Vault {
                         Some(&e.subject),
                         Some(c),
                         purpose.as_deref(),
-                        format!("data_keys_destroyed={k} records={n}"),
+                        format!("data_keys_destroyed={k}"),
                     ),
                 });
             }
             out.push(Erased {
                 subject: e.subject.clone(),
                 data_keys_destroyed: keys,
-                records,
+                records: 0,
             });
         }
         let outcome = self.commit_unit(ops, &entries)?;
-        // Whole-subject rows: what DeleteSubjectRecords / DeleteSubjectTimed deleted.
+        // The rows each delete op removed.
         for (erasure, op) in counted {
             if let Some(habeas_store::OpOutput::Count(n)) = outcome.outputs.get(op) {
                 out[erasure].records += n;

@@ -82,6 +82,12 @@ pub enum WriteOp {
     DeleteSubjectRecords {
         subject_id: String,
     },
+    /// Delete a subject's ordinary records of one category (a category's
+    /// erasure, Art. 17(3): the others stay). Output: count.
+    DeleteSubjectCategory {
+        subject_id: String,
+        category: String,
+    },
     /// Delete a subject's rows in every time partition. Output: count.
     DeleteSubjectTimed {
         subject_id: String,

@@ -322,6 +322,29 @@ pub fn record_operations(f: &Fixture) {
             .expect("by category")
             .is_empty()
     );
+    // A category's erasure: that category's records of that subject only.
+    let by_category = one(
+        s,
+        unit(
+            vec![
+                WriteOp::DeleteSubjectCategory {
+                    subject_id: "s2".into(),
+                    category: "billing".into(),
+                },
+                WriteOp::DeleteSubjectCategory {
+                    subject_id: "s1".into(),
+                    category: "billing".into(),
+                },
+            ],
+            &["category.shred"],
+        ),
+    )
+    .expect("delete a category");
+    assert_eq!(
+        by_category.outputs,
+        vec![OpOutput::Count(0), OpOutput::Count(1)]
+    );
+    assert!(s.subject_records("s1", None).expect("list").is_empty());
 
     let entry = |kind: &str, d: u8, sub: &str| BlindIndexEntry {
         kind: kind.into(),

@@ -344,6 +344,13 @@ fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
             "DELETE FROM records WHERE subject_id = $1",
             &[&subject_id],
         )?),
+        WriteOp::DeleteSubjectCategory {
+            subject_id,
+            category,
+        } => OpOutput::Count(c.execute(
+            "DELETE FROM records WHERE subject_id = $1 AND category = $2",
+            &[&subject_id, &category],
+        )?),
         WriteOp::DeleteSubjectTimed { subject_id } => {
             OpOutput::Count(timed::delete_subject(c, &subject_id)?)
         }

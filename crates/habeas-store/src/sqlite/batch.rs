@@ -223,6 +223,13 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             c.prepare_cached("DELETE FROM records WHERE subject_id = ?1")?
                 .execute([subject_id])? as u64,
         ),
+        WriteOp::DeleteSubjectCategory {
+            subject_id,
+            category,
+        } => OpOutput::Count(
+            c.prepare_cached("DELETE FROM records WHERE subject_id = ?1 AND category = ?2")?
+                .execute([subject_id, category])? as u64,
+        ),
         WriteOp::DeleteSubjectTimed { subject_id } => {
             OpOutput::Count(timed::delete_subject(c, &subject_id)?)
         }
