@@ -873,10 +873,21 @@ impl Vault {
         for (c, purpose) in &allowed {
             let rows = stored.remove(c).unwrap_or_default();
             let n = rows.len();
+            let mut opened = n;
             if n > 0 {
-                let dek = self.keys.get(subject, c)?.ok_or_else(|| shredded(c))?;
-                for r in rows {
-                    records.push(r.open(subject, c, &dek)?);
+                match self.keys.get(subject, c)? {
+                    Some(dek) => {
+                        for r in rows {
+                            records.push(r.open(subject, c, &dek)?);
+                        }
+                    }
+                    // A high-volume category erased on its own (Art. 17):
+                    // its key is destroyed, its rows wait in their time
+                    // partitions for expiry and can never be opened again.
+                    // They are not the subject's data any more; the rest of
+                    // the subject stays readable.
+                    None if self.decls.category(c).is_some_and(|d| d.high_volume) => opened = 0,
+                    None => return Err(shredded(c)),
                 }
             }
             entries.push(self.entry(
@@ -885,7 +896,7 @@ impl Vault {
                 Some(subject),
                 Some(c),
                 Some(purpose),
-                format!("records={n}"),
+                format!("records={opened}"),
             ));
         }
         if entries.is_empty() {

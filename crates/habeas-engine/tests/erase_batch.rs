@@ -228,3 +228,25 @@ fn a_refused_batch_changes_nothing() {
             .is_empty()
     );
 }
+
+#[test]
+fn a_high_volume_category_erased_alone_leaves_the_rest_of_the_subject_readable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = open(VaultPaths::in_project(dir.path()));
+    let s = subject(&vault, "logs");
+    vault
+        .erase_batch(
+            &op(),
+            &[Erasure {
+                subject: s.clone(),
+                categories: vec!["connection_logs".into()],
+            }],
+        )
+        .expect("erase the logs");
+    // The logs' rows wait in their partitions, unreadable; the subject's
+    // other categories are still read whole.
+    assert_eq!(
+        categories(&vault, &s),
+        vec!["contact", "contact", "identity"]
+    );
+}
