@@ -260,7 +260,11 @@ fn a_subject_corrects_a_field_and_an_email_only_after_the_new_address_confirms()
     );
     assert_eq!(pending.status, 202, "{}", pending.text());
     let sent = mails(&site.outbox());
-    assert_eq!(sent.len(), before + 1);
+    assert_eq!(sent.len(), before + 2, "acknowledgment, then the code");
+    assert!(
+        sent[before].contains(CLAIRE) && !sent[before].contains(new),
+        "the acknowledgment goes to the address on file"
+    );
     assert!(
         sent.last().unwrap().contains(new),
         "code sent to the new address"
@@ -472,6 +476,9 @@ fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
     let closure = site.requests_of(&subject).pop().expect("closure request");
     assert_eq!(closure.kind, RequestKind::Erasure);
     assert!(closure.account_closure && closure.is_open());
+    // Acknowledged by mail like any request (Art. 12(3)): reference and clocks.
+    let ack = mails(&site.outbox()).pop().expect("an acknowledgment mail");
+    assert!(ack.contains(&closure.id), "{ack}");
     assert!(
         site.requests(|s| s.list_open().expect("open"))
             .iter()

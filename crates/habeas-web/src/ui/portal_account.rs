@@ -198,14 +198,14 @@ pub async fn close_account(
     let subject = who.subject.clone();
     let done = state
         .run(move |s| {
-            with_service(s, |svc, vault| {
+            with_service(s, |svc, _| {
                 if pending_closure(svc, &subject)?.is_some() {
                     return Err(Refused::input(
                         "La fermeture de votre compte est déjà demandée.",
                         "The closure of your account is already requested.",
                     ));
                 }
-                open_verified(svc, vault, &subject, RequestKind::Erasure, true)?;
+                open_verified(s, svc, &subject, RequestKind::Erasure, true)?;
                 Ok(())
             })
         })

@@ -218,7 +218,7 @@ fn correct_now(
     } else {
         None
     };
-    let v = open_verified(svc, vault, subject, RequestKind::Rectification, false)?;
+    let v = open_verified(s, svc, subject, RequestKind::Rectification, false)?;
     let (plan, codes, _) = svc.rectification_plan(
         &v.id, v.version, subject, category, record, &current, &changes,
     )?;

@@ -199,7 +199,7 @@ pub async fn limit(
                         "This processing rests neither on legitimate interests nor on a public task and is not direct marketing: objection (Art. 21) does not apply. You may ask for its restriction (Art. 18), or withdraw your consent if it rests on it.",
                     ));
                 }
-                let v = open_verified(svc, vault, &subject, kind, false)?;
+                let v = open_verified(s, svc, &subject, kind, false)?;
                 // Recorded by the function `habeas requests done --purposes`
                 // and the console use (restriction on, or objection active).
                 apply_request_limits(vault, &caller, &v, std::slice::from_ref(&purpose))

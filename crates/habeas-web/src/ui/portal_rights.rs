@@ -177,16 +177,20 @@ pub(super) fn with_service<T>(
     f(&svc, &s.vault)
 }
 
-/// Receives a request from the signed-in subject, acknowledged (this page
-/// is the acknowledgment) and identity-verified by the portal session.
+/// Receives a request from the signed-in subject, acknowledged by mail to
+/// the address on file (Art. 12(3): reference and both clocks, as for the
+/// API and the CLI) and identity-verified by the portal session.
 pub(super) fn open_verified(
+    s: &UiState,
     svc: &RequestService<'_>,
-    vault: &Vault,
     subject: &str,
     kind: RequestKind,
     account_closure: bool,
 ) -> Result<RequestView, Refused> {
-    let contact_ref = vault_bridge::default_contact_ref(vault, &portal_caller(), subject)?;
+    let vault = &s.vault;
+    let caller = portal_caller();
+    let contact_ref = vault_bridge::default_contact_ref(vault, &caller, subject)?;
+    let to = vault_bridge::resolve_contact(vault, &caller, subject, &contact_ref)?;
     let new = NewRequest {
         kind,
         channel: RequestChannel::Portal,
@@ -198,6 +202,12 @@ pub(super) fn open_verified(
     } else {
         svc.create(new)?
     };
+    vault_bridge::Notifier::new(s.mailer.as_ref(), vault.declarations()).acknowledgment(
+        &v,
+        to,
+        None,
+        vault.declarations(),
+    )?;
     let v = svc.acknowledge(&v.id, v.version)?;
     let at = v.history.last().map_or(v.received_at, |h| h.at);
     Ok(svc.record_identity_proof(
