@@ -33,6 +33,8 @@ pub enum MailKind {
     SubprocessorChange,
     /// Art. 12–14: a substantial privacy-notice change, announced in advance.
     NoticeChange,
+    /// Art. 18(3): the subject is told before a restriction is lifted.
+    RestrictionLifted,
 }
 
 impl MailKind {
@@ -47,6 +49,7 @@ impl MailKind {
             MailKind::BreachCommunication => "breach_communication",
             MailKind::SubprocessorChange => "subprocessor_change",
             MailKind::NoticeChange => "notice_change",
+            MailKind::RestrictionLifted => "restriction_lifted",
         }
     }
 }

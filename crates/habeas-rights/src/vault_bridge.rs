@@ -31,8 +31,9 @@ use habeas_core::rights::RefusalReason;
 use habeas_engine::{Caller, EngineError, Erasure, RecordInput, RecordView, Vault};
 use habeas_notify::templates::{
     Acknowledgment, Authority, DeadlineExtension, Localized, Organisation, Promise, Recipient,
-    RequestDone, RequestRefused, TemplateError, VerificationCode, deadline_extension,
-    request_acknowledgment, request_done, request_refused, verification_code,
+    RequestDone, RequestRefused, RestrictionLifted, TemplateError, VerificationCode,
+    deadline_extension, request_acknowledgment, request_done, request_refused, restriction_lifted,
+    verification_code,
 };
 use habeas_notify::{MailAddress, Mailer, MessageId, SendError};
 use serde::Serialize;
@@ -461,6 +462,22 @@ impl<'a> Notifier<'a> {
             org: organisation(decls),
             calendar: decls.holiday_calendar(),
         }
+    }
+
+    /// Tells the subject, before it happens, that a restriction is lifted
+    /// (Art. 18(3)): which purpose resumes, and on which day.
+    pub fn restriction_lifted(
+        &self,
+        to: MailAddress,
+        purpose: String,
+        lifted_on: chrono::NaiveDate,
+    ) -> Result<MessageId, BridgeError> {
+        let mail = restriction_lifted(
+            &self.org,
+            &Recipient { to, lang: None },
+            &RestrictionLifted { purpose, lifted_on },
+        )?;
+        Ok(self.mailer.send(&mail)?)
     }
 
     /// The acknowledgment of receipt (Art. 12(3)): reference, both clocks,

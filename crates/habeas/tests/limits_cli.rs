@@ -1,6 +1,7 @@
 //! A subject's restriction and objection recorded with `habeas limits`,
 //! enforced by the API: the application working for the limited purpose gets
-//! 403 with the reason while another purpose still reads; lifting restores it.
+//! 403 with the reason while another purpose still reads; lifting restores it,
+//! after the subject is told by mail (Art. 18(3)).
 
 mod vault_support;
 
@@ -47,6 +48,17 @@ fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
 
     let (code, _, err) = run(d, &["limits", "lift", &subject, "--purpose", "PA-0001"]);
     assert_eq!(code, 0, "{err}");
+    // Art. 18(3): the subject was told, at the address on file, before the lift.
+    let outbox = d.join("data").join("outbox");
+    let told: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("mail"))
+        .filter(|m| m.contains("limite@example.org"))
+        .collect();
+    assert_eq!(told.len(), 1, "one mail to the subject");
+    let mail = told[0].replace("=\r\n", "").replace("=\n", "");
+    assert!(mail.contains("PA-0001") && mail.contains("18(3)"), "{mail}");
     let server = Server::start(d);
     let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);
     assert_eq!(status, 200, "{body}");

@@ -5,8 +5,10 @@
 
 use std::process::ExitCode;
 
+use habeas_core::lang::Lang;
 use habeas_core::rights::policy::ObjectionStatus;
 use habeas_engine::{Caller, project};
+use habeas_rights::vault_bridge;
 
 use super::Global;
 
@@ -60,6 +62,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             vault.set_restriction(&caller(&t.by), &t.subject, &t.purpose, true)?
         }
         LimitsCommand::Lift(t) => {
+            // Art. 18(3): the subject is told before the restriction is
+            // lifted; a mail that cannot be sent stops the lift.
+            tell_restriction_lifted(global, &vault, &caller(&t.by), &t)?;
             vault.set_restriction(&caller(&t.by), &t.subject, &t.purpose, false)?
         }
         LimitsCommand::Object(t) => vault.set_objection(
@@ -87,4 +92,30 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     println!("{}", serde_json::to_string_pretty(&limits)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Mails the subject (address on file) that processing for the purpose
+/// resumes today, in French and English.
+fn tell_restriction_lifted(
+    global: &Global,
+    vault: &habeas_engine::Vault,
+    caller: &Caller,
+    t: &Target,
+) -> anyhow::Result<()> {
+    let decls = vault.declarations();
+    let Some(activity) = decls.activity(&t.purpose) else {
+        anyhow::bail!(
+            "--purpose {}: aucune activité déclarée sous ce nom / no declared activity has that id",
+            t.purpose
+        );
+    };
+    let purpose = format!("{} — {}", t.purpose, activity.name.get(Lang::Fr));
+    let contact = vault_bridge::default_contact_ref(vault, caller, &t.subject)?;
+    let to = vault_bridge::resolve_contact(vault, caller, &t.subject, &contact)?;
+    let settings = project::load_settings(&global.dir)?;
+    let mailer = super::requests::mailer_for(&global.dir, &settings, vault)?;
+    let today = decls.holiday_calendar().local_date(chrono::Utc::now());
+    vault_bridge::Notifier::new(mailer.as_ref(), decls).restriction_lifted(to, purpose, today)?;
+    eprintln!("personne informée par courriel (art. 18(3)) / subject told by mail (Art. 18(3))");
+    Ok(())
 }
