@@ -29,6 +29,7 @@ mod console_requests;
 mod console_retention;
 mod console_staff;
 mod http;
+pub mod i18n;
 mod page;
 mod portal;
 mod portal_account;

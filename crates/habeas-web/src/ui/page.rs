@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use habeas_core::lang::Lang;
 use maud::{DOCTYPE, Markup, html};
 
+use crate::t;
+
 /// The stylesheet (the only style source the CSP allows).
 const STYLE: &str = include_str!("style.css");
 
@@ -53,8 +55,8 @@ impl Page<'_> {
             Lang::En => Lang::Fr,
         };
         let site = match self.area {
-            Area::Console => lang.pick("Console du DPO — Habeas", "DPO console — Habeas"),
-            Area::Portal => lang.pick("Mes données", "My data"),
+            Area::Console => t!(lang, "site-console"),
+            Area::Portal => t!(lang, "site-portal"),
         };
         html! {
             (DOCTYPE)
@@ -67,16 +69,16 @@ impl Page<'_> {
                     link rel="stylesheet" href="/ui/style.css";
                 }
                 body {
-                    a class="skip" href="#contenu" { (lang.pick("Aller au contenu", "Skip to content")) }
+                    a class="skip" href="#contenu" { (t!(lang, "skip-to-content")) }
                     header {
                         p class="site" { (site) }
-                        nav aria-label=(lang.pick("Langue", "Language")) {
+                        nav aria-label=(t!(lang, "nav-language")) {
                             a href={ (self.path) "?lang=" (other.tag()) } hreflang=(other.tag()) lang=(other.tag()) {
-                                (other.pick("Français", "English"))
+                                (t!(other, "lang-name"))
                             }
                         }
                         @if !self.nav.is_empty() {
-                            nav aria-label=(lang.pick("Navigation principale", "Main navigation")) {
+                            nav aria-label=(t!(lang, "nav-main")) {
                                 ul {
                                     @for (label, href) in &self.nav {
                                         li { a href=(href) aria-current=[(*href == self.path).then_some("page")] { (label) } }
@@ -87,7 +89,7 @@ impl Page<'_> {
                         @if let Some((action, token)) = &self.sign_out {
                             form method="post" action=(action) class="signout" {
                                 input type="hidden" name="csrf" value=(token);
-                                button type="submit" { (lang.pick("Se déconnecter", "Sign out")) }
+                                button type="submit" { (t!(lang, "sign-out")) }
                             }
                         }
                     }
@@ -96,10 +98,7 @@ impl Page<'_> {
                         (self.body)
                     }
                     footer {
-                        p { (lang.pick(
-                            "Données personnelles traitées conformément au RGPD.",
-                            "Personal data processed under the GDPR."
-                        )) }
+                        p { (t!(lang, "footer-gdpr")) }
                     }
                 }
             }
@@ -160,42 +159,29 @@ impl Failure {
         let (status, title, text) = match self {
             Failure::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                lang.pick("Erreur interne", "Internal error"),
-                lang.pick(
-                    "La page n'a pas pu être préparée. Réessayez ; si cela persiste, prévenez l'administrateur (le détail est dans le journal du serveur).",
-                    "The page could not be prepared. Try again; if it persists, tell the administrator (details are in the server log).",
-                ),
+                "error-internal-title",
+                "error-internal-text",
             ),
-            Failure::Csrf => (
-                StatusCode::FORBIDDEN,
-                lang.pick("Formulaire refusé", "Form refused"),
-                lang.pick(
-                    "Ce formulaire a expiré ou ne vient pas de ce site (jeton anti-falsification absent ou erroné). Rechargez la page et renvoyez-le.",
-                    "This form expired or did not come from this site (anti-forgery token missing or wrong). Reload the page and send it again.",
-                ),
-            ),
+            Failure::Csrf => (StatusCode::FORBIDDEN, "error-csrf-title", "error-csrf-text"),
             Failure::Forbidden => (
                 StatusCode::FORBIDDEN,
-                lang.pick("Accès refusé", "Access refused"),
-                lang.pick(
-                    "Vos rôles ne donnent pas accès à cette page. Le refus est inscrit au journal d'audit ; demandez à un administrateur si vous en avez besoin.",
-                    "Your roles do not open this page. The refusal is written to the audit journal; ask an administrator if you need it.",
-                ),
+                "error-forbidden-title",
+                "error-forbidden-text",
             ),
             Failure::NotFound => (
                 StatusCode::NOT_FOUND,
-                lang.pick("Introuvable", "Not found"),
-                lang.pick("Cette page n'existe pas.", "This page does not exist."),
+                "error-not-found-title",
+                "error-not-found-text",
             ),
         };
         let page = Page {
             lang,
             area,
-            title: title.to_string(),
+            title: t!(lang, title),
             path: "/",
             nav: Vec::new(),
             sign_out: None,
-            body: message("error", text),
+            body: message("error", &t!(lang, text)),
         };
         html_response(status, page.render())
     }

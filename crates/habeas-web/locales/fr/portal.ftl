@@ -1,0 +1,1 @@
+# The "Mes données" portal (src/ui/portal*.rs).

@@ -1,0 +1,26 @@
+# Page frame and error pages shared by the console and the portal (src/ui/page.rs).
+
+site-console = Console du DPO — Habeas
+site-portal = Mes données
+skip-to-content = Aller au contenu
+nav-language = Langue
+nav-main = Navigation principale
+sign-out = Se déconnecter
+footer-gdpr = Données personnelles traitées conformément au RGPD.
+# The name of each language, written in that language (for the switch).
+lang-name = Français
+
+error-internal-title = Erreur interne
+error-internal-text = La page n'a pas pu être préparée. Réessayez ; si cela persiste, prévenez l'administrateur (le détail est dans le journal du serveur).
+error-csrf-title = Formulaire refusé
+error-csrf-text = Ce formulaire a expiré ou ne vient pas de ce site (jeton anti-falsification absent ou erroné). Rechargez la page et renvoyez-le.
+error-forbidden-title = Accès refusé
+error-forbidden-text = Vos rôles ne donnent pas accès à cette page. Le refus est inscrit au journal d'audit ; demandez à un administrateur si vous en avez besoin.
+error-not-found-title = Introuvable
+error-not-found-text = Cette page n'existe pas.
+
+# Used by the message tests to prove that plurals follow the language.
+shell-selftest-plural = { $count ->
+    [one] { $count } élément
+   *[other] { $count } éléments
+}
