@@ -233,24 +233,13 @@ fn an_erased_subject_stays_erased_after_restoring_an_older_backup() {
     assert_eq!(code, 0, "audit verify: {out}{err}");
 }
 
-fn postgres_url() -> Option<String> {
-    let require = std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() == Ok("1");
-    let url = match std::env::var("HABEAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(
-                !require,
-                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!(
-                "SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; the PostgreSQL backup round trip did not run"
-            );
-            return None;
-        }
-    };
+/// The test server's URL when the PostgreSQL round trip can run (it also
+/// needs `pg_dump` and `psql`); a loud skip otherwise.
+fn pg_backup_url() -> Option<String> {
+    let url = postgres_url("the PostgreSQL backup round trip")?;
     if !habeas_engine::backup::pg_tools_available() {
         assert!(
-            !require,
+            std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
             "HABEAS_REQUIRE_TOOLS=1 but pg_dump/psql are missing"
         );
         eprintln!(
@@ -261,44 +250,12 @@ fn postgres_url() -> Option<String> {
     Some(url)
 }
 
-/// Drops the test's schemas when the test ends, passed or not.
-struct Schemas {
-    url: String,
-    data: String,
-}
-
-impl Drop for Schemas {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("psql")
-            .args([
-                &self.url,
-                "-q",
-                "-c",
-                &format!(
-                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
-                    self.data
-                ),
-            ])
-            .output();
-    }
-}
-
 #[test]
 fn postgres_backup_round_trip_never_resurrects_an_erased_subject() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = pg_backup_url() else { return };
     let dir = project();
     let d = dir.path();
-    let schemas = Schemas {
-        url: url.clone(),
-        data: format!("habeas_bk{}", std::process::id()),
-    };
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let toml = d.join("habeas.toml");
-    let text = std::fs::read_to_string(&toml).unwrap().replace(
-        "url = \"sqlite://data/habeas.db\"",
-        &format!("url = \"{url}{sep}schema={}\"", schemas.data),
-    );
-    std::fs::write(&toml, text).unwrap();
+    let _schemas = use_postgres(d, &url, "habeas_bk");
     import(
         d,
         &[

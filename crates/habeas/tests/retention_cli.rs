@@ -282,60 +282,14 @@ fn a_category_hold_keeps_its_partitions_and_a_bad_date_is_refused() {
     assert!(err.contains("YYYY-MM-DD"), "{err}");
 }
 
-fn postgres_url() -> Option<String> {
-    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!(
-                "SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; the PostgreSQL purge did not run"
-            );
-            None
-        }
-    }
-}
-
-/// Drops the test's schemas when the test ends, passed or not.
-struct Schemas {
-    url: String,
-    data: String,
-}
-
-impl Drop for Schemas {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("psql")
-            .args([
-                &self.url,
-                "-q",
-                "-c",
-                &format!(
-                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
-                    self.data
-                ),
-            ])
-            .output();
-    }
-}
-
 #[test]
 fn postgres_purge_deletes_the_due_records_skips_the_held_and_expires_months() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = postgres_url("the PostgreSQL purge") else {
+        return;
+    };
     let dir = project();
     let d = dir.path();
-    let schemas = Schemas {
-        url: url.clone(),
-        data: format!("habeas_purge{}", std::process::id()),
-    };
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let toml = d.join("habeas.toml");
-    let text = std::fs::read_to_string(&toml).unwrap().replace(
-        "url = \"sqlite://data/habeas.db\"",
-        &format!("url = \"{url}{sep}schema={}\"", schemas.data),
-    );
-    std::fs::write(&toml, text).unwrap();
+    let _schemas = use_postgres(d, &url, "habeas_purge");
     import_people(d);
     let a = subject_of(d, "alice.fictive@example.org");
     let b = subject_of(d, "bruno.fictif@example.org");

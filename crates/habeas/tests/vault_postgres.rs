@@ -8,62 +8,13 @@ mod vault_support;
 
 use vault_support::*;
 
-fn postgres_url() -> Option<String> {
-    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!(
-                "SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; the PostgreSQL CLI flows did not run"
-            );
-            None
-        }
-    }
-}
-
-/// Drops the test's schemas when the test ends, passed or not.
-struct Schemas {
-    url: String,
-    data: String,
-}
-
-impl Drop for Schemas {
-    fn drop(&mut self) {
-        let psql = std::process::Command::new("psql")
-            .args([
-                &self.url,
-                "-q",
-                "-c",
-                &format!(
-                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE",
-                    self.data
-                ),
-            ])
-            .output();
-        if let Err(e) = psql {
-            eprintln!("could not drop the test schemas {}: {e}", self.data);
-        }
-    }
-}
-
 #[test]
 fn vault_postgres_cli_import_serve_rotate_and_verify() {
-    let Some(url) = postgres_url() else { return };
-    let dir = project();
-    let schemas = Schemas {
-        url: url.clone(),
-        data: format!("habeas_cli{}", std::process::id()),
+    let Some(url) = postgres_url("the PostgreSQL CLI flows") else {
+        return;
     };
-    let sep = if url.contains('?') { '&' } else { '?' };
-    let toml = std::fs::read_to_string(dir.path().join("habeas.toml")).expect("toml");
-    let toml = toml.replace(
-        "url = \"sqlite://data/habeas.db\"",
-        &format!("url = \"{url}{sep}schema={}\"", schemas.data),
-    );
-    std::fs::write(dir.path().join("habeas.toml"), toml).expect("write toml");
+    let dir = project();
+    let schemas = use_postgres(dir.path(), &url, "habeas_cli");
 
     let file = contacts_file(dir.path(), 25);
     let (code, out, err) = run(

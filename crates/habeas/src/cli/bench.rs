@@ -370,14 +370,26 @@ fn plain_inserts(
     Ok(started.elapsed())
 }
 
+/// The `q` quantile (0 < q ≤ 1) of sorted latencies by the nearest-rank
+/// method: the smallest sample with at least `q` of the samples at or below
+/// it (so p99 of 100 runs is the 99th, and the median of an even count is the
+/// lower middle). Every `habeas bench` figure uses this one definition.
+pub(crate) fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
 pub(crate) fn summary(lat: &mut [Duration]) -> String {
     lat.sort();
-    let pick = |q: f64| lat[((lat.len() as f64 - 1.0) * q) as usize];
+    let ms = |q: f64| quantile(lat, q).as_secs_f64() * 1e3;
     format!(
         "p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms ({} runs)",
-        pick(0.5).as_secs_f64() * 1e3,
-        pick(0.99).as_secs_f64() * 1e3,
-        pick(1.0).as_secs_f64() * 1e3,
+        ms(0.5),
+        ms(0.99),
+        ms(1.0),
         lat.len()
     )
 }
@@ -476,4 +488,19 @@ fn http_runs(vault: &Arc<Vault>, subjects: &[String], seconds: u64) -> anyhow::R
     let _ = stop_tx.send(());
     let _ = runtime.block_on(server);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_nearest_rank() {
+        let v: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(quantile(&v, 0.5), Duration::from_millis(50));
+        assert_eq!(quantile(&v, 0.99), Duration::from_millis(99));
+        assert_eq!(quantile(&v, 1.0), Duration::from_millis(100));
+        assert_eq!(quantile(&v[..3], 0.5), Duration::from_millis(2));
+        assert_eq!(quantile(&[], 0.5), Duration::ZERO);
+    }
 }

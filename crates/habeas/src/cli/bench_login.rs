@@ -189,10 +189,7 @@ impl Samples {
     fn quantile(&self, q: f64) -> Duration {
         let mut v = self.latencies.clone();
         v.sort();
-        if v.is_empty() {
-            return Duration::ZERO;
-        }
-        v[((v.len() - 1) as f64 * q).round() as usize]
+        super::bench::quantile(&v, q)
     }
 
     fn line(&self, what: &str) -> String {

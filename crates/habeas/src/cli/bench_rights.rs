@@ -541,15 +541,13 @@ fn ms(d: Duration) -> f64 {
 }
 
 /// Median and p95 (nearest rank) in milliseconds.
+/// Median and p95 in milliseconds (nearest rank, [`super::bench::quantile`]).
 fn summary(lat: &mut [Duration]) -> (f64, f64) {
     lat.sort();
-    let rank = |q: f64| lat[((q * lat.len() as f64).ceil() as usize).clamp(1, lat.len()) - 1];
-    let median = if lat.len() % 2 == 1 {
-        ms(lat[lat.len() / 2])
-    } else {
-        (ms(lat[lat.len() / 2 - 1]) + ms(lat[lat.len() / 2])) / 2.0
-    };
-    (median, ms(rank(0.95)))
+    (
+        ms(super::bench::quantile(lat, 0.5)),
+        ms(super::bench::quantile(lat, 0.95)),
+    )
 }
 
 fn timing(

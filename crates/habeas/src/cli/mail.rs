@@ -381,9 +381,9 @@ fn run_list(store: &Store<'_>, command: ListCommand) -> anyhow::Result<ExitCode>
     }
 }
 
-/// A structured event for each change to a user's lists, without personal
-/// data (no address, no user): STANDARDS.md §8.4 asks for changes to be
-/// journaled; the coordinator wires these events to the audit journal.
+/// An operator log line for each change to a user's lists, without personal
+/// data (no address, no user). The audit journal entry itself (STANDARDS.md
+/// §8.4) is written by the vault store with the change, in the same commit.
 fn audit(action: &'static str, entries: usize) {
     tracing::info!(target: "habeas_mail::audit", action, entries, "mail lists changed");
 }

@@ -213,3 +213,69 @@ pub fn contacts_file(dir: &Path, n: usize) -> PathBuf {
     std::fs::write(&path, text).expect("write jsonl");
     path
 }
+
+/// The test PostgreSQL server's URL (`HABEAS_TEST_POSTGRES_URL`), or `None`
+/// after a loud skip message naming `what` did not run; under
+/// `HABEAS_REQUIRE_TOOLS=1` a missing URL fails the test instead.
+pub fn postgres_url(what: &str) -> Option<String> {
+    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
+            );
+            eprintln!("SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; {what} did not run");
+            None
+        }
+    }
+}
+
+/// The PostgreSQL schemas a test's project uses (`NAME`, `NAME_keys`,
+/// `NAME_ledger`), dropped when the guard goes out of scope, passed or not.
+pub struct PgSchemas {
+    url: String,
+    name: String,
+}
+
+impl Drop for PgSchemas {
+    fn drop(&mut self) {
+        let psql = Command::new("psql")
+            .args([
+                &self.url,
+                "-q",
+                "-c",
+                &format!(
+                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
+                    self.name
+                ),
+            ])
+            .output();
+        if let Err(e) = psql {
+            eprintln!("could not drop the test schemas {}: {e}", self.name);
+        }
+    }
+}
+
+/// Points the project in `dir` at PostgreSQL (`url`, in schemas named after
+/// `prefix` and this process) instead of its embedded SQLite file. Keep the
+/// returned guard alive for the whole test: `let _schemas = use_postgres(…)`.
+pub fn use_postgres(dir: &Path, url: &str, prefix: &str) -> PgSchemas {
+    let name = format!("{prefix}{}", std::process::id());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let toml = dir.join("habeas.toml");
+    let text = std::fs::read_to_string(&toml).expect("read habeas.toml");
+    assert!(
+        text.contains("url = \"sqlite://data/habeas.db\""),
+        "unexpected habeas.toml"
+    );
+    let text = text.replace(
+        "url = \"sqlite://data/habeas.db\"",
+        &format!("url = \"{url}{sep}schema={name}\""),
+    );
+    std::fs::write(&toml, text).expect("write habeas.toml");
+    PgSchemas {
+        url: url.to_string(),
+        name,
+    }
+}
