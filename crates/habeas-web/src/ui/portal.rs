@@ -33,6 +33,7 @@ use super::http::{UiLang, cleared_cookie, cookie, host_cookie};
 use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
 use super::portal_auth;
 use super::staff::{pre_session, pre_session_ok};
+use crate::t;
 
 /// The portal session cookie.
 pub const PORTAL_COOKIE: &str = "__Host-habeas_portal";
@@ -83,21 +84,18 @@ pub(super) async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(
 
 fn sign_in_page(lang: Lang, csrf: &str) -> Markup {
     let body = html! {
-        p { (lang.pick(
-            "Indiquez l'adresse électronique que nous connaissons pour vous. Nous y enverrons un code à usage unique pour vous connecter, sans mot de passe.",
-            "Enter the e-mail address we know for you. We will send it a single-use code to sign in, without a password."
-        )) }
+        p { (t!(lang, "portal-enter-e-mail-address")) }
         form method="post" action="/portail/connexion" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="email" { (lang.pick("Adresse électronique", "E-mail address")) }
+            label for="email" { (t!(lang, "portal-e-mail-address")) }
             input type="email" id="email" name="email" autocomplete="email" required autofocus;
-            button type="submit" { (lang.pick("Recevoir un code", "Send me a code")) }
+            button type="submit" { (t!(lang, "portal-send-me-code")) }
         }
-        p { a href="/portail/politique" { (lang.pick("Politique de confidentialité et ses versions", "Privacy notice and its versions")) } }
+        p { a href="/portail/politique" { (t!(lang, "portal-privacy-notice-its-versions")) } }
     };
     page(
         lang,
-        lang.pick("Connexion à Mes données", "Sign in to My data"),
+        &t!(lang, "portal-sign-in-my-data"),
         "/portail",
         None,
         body,
@@ -110,19 +108,13 @@ fn code_page(lang: Lang, csrf: &str, challenge: &str, code: &str, note: Option<M
         form method="post" action="/portail/code" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="challenge" value=(challenge);
-            label for="code" { (lang.pick("Code reçu par courriel (8 chiffres)", "Code received by e-mail (8 digits)")) }
+            label for="code" { (t!(lang, "portal-code-received-by-e")) }
             input type="text" id="code" name="code" value=(code) inputmode="numeric" autocomplete="one-time-code" required autofocus;
-            button type="submit" { (lang.pick("Se connecter", "Sign in")) }
+            button type="submit" { (t!(lang, "portal-sign-in")) }
         }
-        p { a href="/portail" { (lang.pick("Demander un autre code", "Ask for another code")) } }
+        p { a href="/portail" { (t!(lang, "portal-ask-for-another-code")) } }
     };
-    page(
-        lang,
-        lang.pick("Saisir le code", "Enter the code"),
-        "/portail",
-        None,
-        body,
-    )
+    page(lang, &t!(lang, "portal-enter-code"), "/portail", None, body)
 }
 
 pub async fn home(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
@@ -177,13 +169,7 @@ pub async fn ask_code(
         // Logged without the address; the answer stays the same.
         tracing::error!(error = %e, "a portal sign-in code could not be sent");
     }
-    let note = message(
-        "notice",
-        lang.pick(
-            "Si cette adresse est enregistrée chez nous, un code vient d'y être envoyé. Il sert une fois et expire dans quelques minutes.",
-            "If this address is registered with us, a code has just been sent to it. It works once and expires in a few minutes.",
-        ),
-    );
+    let note = message("notice", &t!(lang, "portal-if-this-address-registered"));
     html_response(
         StatusCode::OK,
         code_page(lang, &form.csrf, &challenge, "", Some(note)),
@@ -303,13 +289,7 @@ pub async fn enter_code(
             redirect("/portail", &[host_cookie(PORTAL_COOKIE, &token, max_age)])
         }
         Ok(Ok(None)) => {
-            let note = message(
-                "error",
-                lang.pick(
-                    "Code erroné, expiré ou déjà utilisé. Vérifiez-le, ou demandez-en un autre.",
-                    "Wrong, expired or already used code. Check it, or ask for another one.",
-                ),
-            );
+            let note = message("error", &t!(lang, "portal-wrong-expired-or-already"));
             html_response(
                 StatusCode::UNAUTHORIZED,
                 code_page(lang, &form.csrf, &form.challenge, "", Some(note)),
@@ -352,22 +332,16 @@ fn purpose_names(export: &AccessExport, ids: &[String]) -> String {
 
 fn consent_label(state: &ConsentState, lang: Lang) -> String {
     match state {
-        ConsentState::Unknown => lang.pick("jamais demandé", "never asked").to_string(),
-        ConsentState::Given { since } => {
-            format!("{} {}", lang.pick("donné le", "given on"), when(*since))
-        }
+        ConsentState::Unknown => t!(lang, "portal-never-asked"),
+        ConsentState::Given { since } => t!(lang, "portal-consent-given-on", date = when(*since)),
         ConsentState::Refused { since } => {
-            format!("{} {}", lang.pick("refusé le", "refused on"), when(*since))
+            t!(lang, "portal-consent-refused-on", date = when(*since))
         }
         ConsentState::Withdrawn { since } => {
-            format!(
-                "{} {}",
-                lang.pick("retiré le", "withdrawn on"),
-                when(*since)
-            )
+            t!(lang, "portal-consent-withdrawn-on", date = when(*since))
         }
         #[allow(unreachable_patterns)]
-        _ => lang.pick("état inconnu", "unknown state").to_string(),
+        _ => t!(lang, "portal-unknown-state"),
     }
 }
 
@@ -384,50 +358,50 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
     let csrf = state.keys.portal_token(&token);
     let decls = state.vault.declarations();
     let body = html! {
-        nav aria-label=(lang.pick("Sur cette page", "On this page")) {
+        nav aria-label=(t!(lang, "portal-this-page")) {
             ul {
-                li { a href="#donnees" { (lang.pick("Vos données", "Your data")) } }
-                li { a href="#telecharger" { (lang.pick("Télécharger", "Download")) } }
-                li { a href="#finalites" { (lang.pick("Pourquoi nous les traitons", "Why we process them")) } }
-                li { a href="#consentements" { (lang.pick("Vos consentements", "Your consents")) } }
-                li { a href="#droits" { (lang.pick("Vos droits", "Your rights")) } }
-                li { a href="#acces" { (lang.pick("Consultations", "Accesses")) } }
+                li { a href="#donnees" { (t!(lang, "portal-data")) } }
+                li { a href="#telecharger" { (t!(lang, "portal-download")) } }
+                li { a href="#finalites" { (t!(lang, "portal-why-we-process-them")) } }
+                li { a href="#consentements" { (t!(lang, "portal-consents")) } }
+                li { a href="#droits" { (t!(lang, "portal-rights")) } }
+                li { a href="#acces" { (t!(lang, "portal-accesses")) } }
             }
         }
-        nav aria-label=(lang.pick("Agir sur vos données", "Act on your data")) {
-            h2 { (lang.pick("Agir sur vos données", "Act on your data")) }
+        nav aria-label=(t!(lang, "portal-act-data")) {
+            h2 { (t!(lang, "portal-act-data")) }
             ul {
-                li { a href="/portail/corriger" { (lang.pick("Corriger une donnée", "Correct a field")) } }
-                li { a href="/portail/limiter" { (lang.pick("Limiter ou vous opposer à un traitement", "Restrict or object to a processing")) } }
-                li { a href="/portail/demandes" { (lang.pick("Suivre vos demandes", "Follow your requests")) } }
-                li { a href="/portail/compte" { (lang.pick("Fermer votre compte", "Close your account")) } }
+                li { a href="/portail/corriger" { (t!(lang, "portal-correct-field")) } }
+                li { a href="/portail/limiter" { (t!(lang, "portal-restrict-or-object-processing")) } }
+                li { a href="/portail/demandes" { (t!(lang, "portal-follow-requests")) } }
+                li { a href="/portail/compte" { (t!(lang, "portal-close-account")) } }
                 @if super::portal_mail::offered(decls) {
-                    li { a href="/portail/listes" { (lang.pick("Vos listes de messagerie", "Your mail lists")) } }
+                    li { a href="/portail/listes" { (t!(lang, "portal-mail-lists")) } }
                 }
             }
         }
         section aria-labelledby="donnees" {
-            h2 id="donnees" { (lang.pick("Vos données", "Your data")) }
+            h2 id="donnees" { (t!(lang, "portal-data")) }
             @if export.categories.is_empty() {
-                (message("notice", lang.pick("Nous ne détenons aucune donnée vous concernant.", "We hold no data about you.")))
+                (message("notice", &t!(lang, "portal-we-hold-no-data")))
             }
             @for c in &export.categories {
                 section {
                     h3 { (c.label) }
                     @if let Some(d) = &c.description { p { (d) } }
                     @if let Some(r) = &c.retention {
-                        p { strong { (lang.pick("Conservation : ", "Kept: ")) } (r.description) }
+                        p { strong { (t!(lang, "portal-kept")) } (r.description) }
                     }
                     @for r in &c.records {
                         table {
                             caption {
-                                (lang.pick("Enregistré le ", "Recorded on ")) (when(r.recorded_at))
-                                " — " (lang.pick("source : ", "source: ")) (r.source_label)
-                                " — " (lang.pick("finalités : ", "purposes: ")) (purpose_names(&export, &r.purposes))
+                                (t!(lang, "portal-recorded")) (when(r.recorded_at))
+                                " — " (t!(lang, "portal-source")) (r.source_label)
+                                " — " (t!(lang, "portal-purposes")) (purpose_names(&export, &r.purposes))
                             }
                             thead { tr {
-                                th scope="col" { (lang.pick("Champ", "Field")) }
-                                th scope="col" { (lang.pick("Valeur", "Value")) }
+                                th scope="col" { (t!(lang, "portal-field")) }
+                                th scope="col" { (t!(lang, "portal-value")) }
                             } }
                             tbody {
                                 @for (k, v) in &r.fields {
@@ -440,33 +414,33 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
             }
         }
         section aria-labelledby="telecharger" {
-            h2 id="telecharger" { (lang.pick("Télécharger une copie", "Download a copy")) }
+            h2 id="telecharger" { (t!(lang, "portal-download-copy")) }
             ul {
-                li { a href={ "/portail/export.json?lang=" (lang.tag()) } download { (lang.pick("Tout, au format JSON", "Everything, as JSON")) } }
-                li { a href={ "/portail/export.zip?lang=" (lang.tag()) } download { (lang.pick("Tout, en tableaux CSV (archive zip)", "Everything, as CSV tables (zip archive)")) } }
+                li { a href={ "/portail/export.json?lang=" (lang.tag()) } download { (t!(lang, "portal-everything-as-json")) } }
+                li { a href={ "/portail/export.zip?lang=" (lang.tag()) } download { (t!(lang, "portal-everything-as-csv-tables")) } }
             }
         }
         section aria-labelledby="finalites" {
-            h2 id="finalites" { (lang.pick("Pourquoi nous traitons vos données", "Why we process your data")) }
+            h2 id="finalites" { (t!(lang, "portal-why-we-process-data")) }
             @for p in &export.purposes {
                 h3 { (p.name) }
                 @if let Some(text) = &p.purpose { p { (text) } }
                 @if let Some(b) = &p.legal_basis {
-                    p { strong { (lang.pick("Base légale : ", "Legal basis: ")) } (b.label)
+                    p { strong { (t!(lang, "portal-legal-basis")) } (b.label)
                         @if let Some(r) = &b.reference { " — " (r) } }
                 }
                 @if !p.recipients.is_empty() {
-                    p { strong { (lang.pick("Destinataires : ", "Recipients: ")) } (p.recipients.join(", ")) }
+                    p { strong { (t!(lang, "portal-recipients")) } (p.recipients.join(", ")) }
                 }
             }
             @if !export.recipients.is_empty() {
-                h3 { (lang.pick("Qui reçoit vos données", "Who receives your data")) }
+                h3 { (t!(lang, "portal-who-receives-data")) }
                 ul { @for r in &export.recipients {
                     li { (r.name) " — " (r.role_label) @if let Some(c) = &r.country { " (" (c) ")" } }
                 } }
             }
             @if !export.transfers.is_empty() {
-                h3 { (lang.pick("Transferts hors de l'Union européenne", "Transfers outside the European Union")) }
+                h3 { (t!(lang, "portal-transfers-outside-european-union")) }
                 ul { @for t in &export.transfers {
                     li { (t.recipient_name) " — " (t.country) @if let Some(s) = &t.safeguard_label { " : " (s) } }
                 } }
@@ -474,9 +448,9 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
             p { (export.automated_decisions.statement) }
         }
         section aria-labelledby="consentements" {
-            h2 id="consentements" { (lang.pick("Vos consentements", "Your consents")) }
+            h2 id="consentements" { (t!(lang, "portal-consents")) }
             @if decls.consents.is_empty() {
-                p { (lang.pick("Aucun traitement ne repose sur votre consentement.", "No processing relies on your consent.")) }
+                p { (t!(lang, "portal-no-processing-relies-consent")) }
             }
             @for (name, purpose) in &decls.consents {
                 @let state = export.consents.iter().find(|c| &c.purpose == name.get_ref()).map(|c| &c.state);
@@ -486,29 +460,26 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                     input type="hidden" name="purpose" value=(name.get_ref());
                     input type="hidden" name="action" value=(if given { "withdraw" } else { "give" });
                     p { (purpose.text.get(lang)) }
-                    p { strong { (lang.pick("État : ", "State: ")) }
+                    p { strong { (t!(lang, "portal-state")) }
                         (state.map(|s| consent_label(s, lang)).unwrap_or_else(|| consent_label(&ConsentState::Unknown, lang))) }
                     button type="submit" {
-                        @if given { (lang.pick("Retirer mon consentement", "Withdraw my consent")) }
-                        @else { (lang.pick("Donner mon consentement", "Give my consent")) }
+                        @if given { (t!(lang, "portal-withdraw-my-consent")) }
+                        @else { (t!(lang, "portal-give-my-consent")) }
                     }
                 }
             }
         }
         section aria-labelledby="droits" {
-            h2 id="droits" { (lang.pick("Vos droits", "Your rights")) }
+            h2 id="droits" { (t!(lang, "portal-rights")) }
             ul { @for r in &export.rights {
                 li { strong { (r.label) } " (" (r.article) ") — " (r.how) }
             } }
             p { (export.complaint.statement) }
         }
         section aria-labelledby="acces" {
-            h2 id="acces" { (lang.pick("Quand et pourquoi vos données ont été consultées", "When and why your data was accessed")) }
+            h2 id="acces" { (t!(lang, "portal-when-why-data-was")) }
             @if export.access_log.is_empty() {
-                p { (lang.pick(
-                    "Aucune consultation de vos données n'est enregistrée dans notre journal d'audit.",
-                    "Our audit journal records no access to your data."
-                )) }
+                p { (t!(lang, "portal-our-audit-journal-records")) }
             } @else {
                 ul { @for a in &export.access_log { li { (when(a.at)) " — " (a.purpose_label) } } }
             }
@@ -518,7 +489,7 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Mes données", "My data"),
+            &t!(lang, "portal-my-data"),
             "/portail",
             Some(csrf),
             body,

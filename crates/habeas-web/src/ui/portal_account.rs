@@ -23,6 +23,7 @@ use super::portal_rights::{
     DoneQuery, Refused, back_to_portal, confirmation, not_yours, open_verified, refused_page,
     remember_lang, signed, signed_post, with_service,
 };
+use crate::t;
 
 // ---- close the account, reactivate it (Art. 17) -----------------------------
 
@@ -102,58 +103,55 @@ pub async fn account(
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
         @if let Some(p) = &pending {
             section aria-labelledby="en-cours" {
-                h2 id="en-cours" { (lang.pick("Fermeture en cours", "Closure pending")) }
-                p { (lang.pick("Vous avez demandé la fermeture de votre compte le ", "You asked to close your account on ")) (when(p.received_at)) "." }
+                h2 id="en-cours" { (t!(lang, "portal-account-closure-pending")) }
+                p { (t!(lang, "portal-account-you-asked-close-account")) (when(p.received_at)) "." }
                 @if let Some(f) = &final_text {
                     @if over {
-                        p { strong { (lang.pick("Elle est définitive depuis le ", "It has been final since ")) (f) "." } }
+                        p { strong { (t!(lang, "portal-account-it-has-been-final")) (f) "." } }
                     } @else {
-                        p { strong { (lang.pick("Elle deviendra définitive le ", "It becomes final on ")) (f) "." } }
+                        p { strong { (t!(lang, "portal-account-it-becomes-final")) (f) "." } }
                     }
                 }
                 @if !over {
                     form method="post" action="/portail/reactiver" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         input type="hidden" name="request" value=(p.id);
-                        button type="submit" { (lang.pick("Réactiver mon compte", "Reactivate my account")) }
+                        button type="submit" { (t!(lang, "portal-account-reactivate-my-account")) }
                     }
                 }
             }
         } @else {
             section aria-labelledby="fermer" {
-                h2 id="fermer" { (lang.pick("Fermer votre compte", "Close your account")) }
+                h2 id="fermer" { (t!(lang, "portal-close-account")) }
                 @match (&grace, &final_text) {
                     (Some(g), Some(f)) => {
-                        p { (lang.pick("Délai de grâce déclaré : ", "Declared grace period: ")) (g) "." }
-                        p { (lang.pick("Si vous fermez votre compte maintenant, la fermeture deviendra définitive le ", "If you close your account now, the closure becomes final on ")) strong { (f) } (lang.pick(" ; d'ici là, vous pourrez le réactiver ici.", "; until then you may reactivate it here.")) }
+                        p { (t!(lang, "portal-account-declared-grace-period")) (g) "." }
+                        p { (t!(lang, "portal-account-if-you-close-account")) strong { (f) } (t!(lang, "portal-account-until-then-you-may")) }
                     }
                     _ => {
-                        p { (lang.pick(
-                            "Aucun délai de grâce n'est déclaré : l'effacement suivra dans le délai légal d'un mois, sans réactivation possible.",
-                            "No grace period is declared: erasure follows within the legal deadline of one month, with no reactivation."
-                        )) }
+                        p { (t!(lang, "portal-account-no-grace-period-declared")) }
                     }
                 }
                 @if !described.is_empty() {
-                    h3 { (lang.pick("Ce qui sera effacé, ce qui sera conservé", "What is erased, what is kept")) }
+                    h3 { (t!(lang, "portal-account-what-erased-what-kept")) }
                     @for line in described.lines() { p { (line) } }
                 }
                 form method="post" action="/portail/cloturer" {
                     input type="hidden" name="csrf" value=(who.csrf);
                     input type="checkbox" id="confirm" name="confirm" value="oui" required;
-                    label for="confirm" { (lang.pick("Je confirme vouloir fermer mon compte", "I confirm I want to close my account")) }
-                    button type="submit" { (lang.pick("Fermer mon compte", "Close my account")) }
+                    label for="confirm" { (t!(lang, "portal-account-i-confirm-i-want")) }
+                    button type="submit" { (t!(lang, "portal-account-close-my-account")) }
                 }
             }
         }
-        p { a href="/portail/demandes" { (lang.pick("Suivre vos demandes", "Follow your requests")) } }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail/demandes" { (t!(lang, "portal-follow-requests")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Votre compte", "Your account"),
+            &t!(lang, "portal-account-account"),
             "/portail/compte",
             Some(who.csrf),
             body,
@@ -189,10 +187,7 @@ pub async fn close_account(
             lang,
             &who.csrf,
             "/portail/compte",
-            Refused::input(
-                "Cochez la case de confirmation pour fermer votre compte.",
-                "Tick the confirmation box to close your account.",
-            ),
+            Refused::said(|l| t!(l, "portal-account-tick-confirmation-box-close")),
         );
     }
     let subject = who.subject.clone();
@@ -200,10 +195,9 @@ pub async fn close_account(
         .run(move |s| {
             with_service(s, |svc, _| {
                 if pending_closure(svc, &subject)?.is_some() {
-                    return Err(Refused::input(
-                        "La fermeture de votre compte est déjà demandée.",
-                        "The closure of your account is already requested.",
-                    ));
+                    return Err(Refused::said(|l| {
+                        t!(l, "portal-account-closure-account-already-requested")
+                    }));
                 }
                 open_verified(s, svc, &subject, RequestKind::Erasure, true)?;
                 Ok(())
@@ -239,16 +233,14 @@ pub async fn reactivate(
                     return Err(not_yours());
                 }
                 if !v.is_open() {
-                    return Err(Refused::input(
-                        "Cette fermeture n'est plus en cours : elle a été retirée ou exécutée.",
-                        "This closure is no longer pending: it was withdrawn or carried out.",
-                    ));
+                    return Err(Refused::said(|l| {
+                        t!(l, "portal-account-this-closure-no-longer")
+                    }));
                 }
                 if closure_final(s, &v).is_some_and(|at| s.clock.now() >= at) {
-                    return Err(Refused::input(
-                        "Le délai de grâce est écoulé : la fermeture est définitive et le compte ne peut plus être réactivé.",
-                        "The grace period is over: the closure is final and the account can no longer be reactivated.",
-                    ));
+                    return Err(Refused::said(|l| {
+                        t!(l, "portal-account-grace-period-over-closure")
+                    }));
                 }
                 svc.withdraw(&id, v.version, &subject)?;
                 Ok(())

@@ -27,9 +27,10 @@ use super::http::UiLang;
 use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    DoneQuery, Refused, back_to_portal, complete, confirmation, not_yours, open_verified,
+    DoneQuery, Refused, back_to_portal, complete, confirmation, in_lang, not_yours, open_verified,
     refused_page, remember_lang, signed, signed_post, with_service,
 };
+use crate::t;
 
 /// Longest value a portal form accepts for a field.
 const MAX_VALUE: usize = 1000;
@@ -53,18 +54,15 @@ pub async fn correct_form(
     };
     let body = html! {
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
-        p { (lang.pick(
-            "Vous pouvez faire corriger ou compléter toute donnée inexacte (RGPD art. 16). Une adresse électronique qui sert à vous identifier ne change qu'après confirmation d'un code envoyé à la nouvelle adresse.",
-            "You may have any inaccurate data corrected or completed (GDPR Art. 16). An e-mail address that identifies you changes only after you confirm a code sent to the new address."
-        )) }
+        p { (t!(lang, "portal-correct-you-may-have-any")) }
         @if export.categories.is_empty() {
-            (message("notice", lang.pick("Nous ne détenons aucune donnée vous concernant.", "We hold no data about you.")))
+            (message("notice", &t!(lang, "portal-we-hold-no-data")))
         }
         @for c in &export.categories {
             section {
                 h2 { (c.label) }
                 @for r in &c.records {
-                    h3 { (lang.pick("Enregistré le ", "Recorded on ")) (when(r.recorded_at)) }
+                    h3 { (t!(lang, "portal-recorded")) (when(r.recorded_at)) }
                     @for f in &c.fields {
                         @let id = format!("v-{}-{}", r.id, f);
                         form method="post" action="/portail/corriger" class="inline" {
@@ -74,19 +72,19 @@ pub async fn correct_form(
                             input type="hidden" name="field" value=(f);
                             label for=(id) { (f) }
                             input type="text" id=(id) name="value" value=(r.fields.get(f).map(String::as_str).unwrap_or("")) maxlength="1000";
-                            button type="submit" { (lang.pick("Corriger", "Correct")) }
+                            button type="submit" { (t!(lang, "portal-correct-correct")) }
                         }
                     }
                 }
             }
         }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Corriger une donnée", "Correct a field"),
+            &t!(lang, "portal-correct-field"),
             "/portail/corriger",
             Some(who.csrf),
             body,
@@ -124,14 +122,9 @@ enum Corrected {
 fn checked_value(value: &str) -> Result<String, Refused> {
     let v = value.trim();
     if v.chars().count() > MAX_VALUE || v.chars().any(char::is_control) {
-        return Err(Refused::input(
-            format!(
-                "La nouvelle valeur doit compter au plus {MAX_VALUE} caractères, sans caractère de contrôle."
-            ),
-            format!(
-                "The new value must be at most {MAX_VALUE} characters, with no control character."
-            ),
-        ));
+        return Err(Refused::said(|l| {
+            t!(l, "portal-correct-value-too-long", max = MAX_VALUE)
+        }));
     }
     Ok(v.to_string())
 }
@@ -196,10 +189,9 @@ fn correct_now(
     let caller = portal_caller();
     let (_, current) = vault_bridge::record_fields(vault, &caller, subject, category, record)
         .map_err(|e| match e {
-            BridgeError::UnknownRecord { .. } => Refused::input(
-                "Cette donnée n'existe pas (ou plus) parmi les vôtres ; rechargez la page.",
-                "This record is not (or no longer) among yours; reload the page.",
-            ),
+            BridgeError::UnknownRecord { .. } => {
+                Refused::said(|l| t!(l, "portal-correct-this-record-not-or"))
+            }
             other => other.into(),
         })?;
     let changes: BTreeMap<String, String> = [(field.to_string(), value.to_string())].into();
@@ -209,12 +201,11 @@ fn correct_now(
         .map_err(RightsError::from)?;
     let needs_code = plan.needing_new_value_verification().next().is_some();
     let to: Option<MailAddress> = if needs_code {
-        Some(value.parse().map_err(|_| {
-            Refused::input(
-                "La nouvelle valeur n'est pas une adresse électronique valide (exemple : nom@exemple.fr).",
-                "The new value is not a valid e-mail address (example: name@example.com).",
-            )
-        })?)
+        Some(
+            value
+                .parse()
+                .map_err(|_| Refused::said(|l| t!(l, "portal-correct-new-value-not-valid")))?,
+        )
     } else {
         None
     };
@@ -274,10 +265,7 @@ fn code_page(
 ) -> Markup {
     let body = html! {
         @if let Some(n) = note { (n) }
-        (message("notice", lang.pick(
-            "Un code vient d'être envoyé à la nouvelle adresse. Saisissez-le pour confirmer qu'elle est bien la vôtre ; l'adresse actuelle reste en place d'ici là.",
-            "A code has just been sent to the new address. Enter it to confirm the address is yours; the current address stays until then."
-        )))
+        (message("notice", &t!(lang, "portal-correct-code-has-just-been")))
         form method="post" action="/portail/corriger/code" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="request" value=(request);
@@ -285,15 +273,15 @@ fn code_page(
             input type="hidden" name="record" value=(form.record);
             input type="hidden" name="field" value=(form.field);
             input type="hidden" name="value" value=(value);
-            label for="code" { (lang.pick("Code reçu à la nouvelle adresse", "Code received at the new address")) }
+            label for="code" { (t!(lang, "portal-correct-code-received-at-new")) }
             input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
-            button type="submit" { (lang.pick("Confirmer la nouvelle adresse", "Confirm the new address")) }
+            button type="submit" { (t!(lang, "portal-correct-confirm-new-address")) }
         }
-        p { a href="/portail/corriger" { (lang.pick("Annuler", "Cancel")) } }
+        p { a href="/portail/corriger" { (t!(lang, "portal-correct-cancel")) } }
     };
     page(
         lang,
-        lang.pick("Confirmer la nouvelle adresse", "Confirm the new address"),
+        &t!(lang, "portal-correct-confirm-new-address"),
         "/portail/corriger",
         Some(csrf.to_string()),
         body,
@@ -367,7 +355,7 @@ pub async fn correct_code(
     match done {
         Ok(Ok(())) => redirect("/portail/corriger?fait=correction", &[]),
         Ok(Err(Refused::Input { fr, en })) => {
-            let note = message("error", lang.pick(&fr, &en));
+            let note = message("error", &in_lang(lang, fr, en));
             html_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 code_page(lang, &who.csrf, &form, &form.request, &value, Some(note)),

@@ -26,6 +26,7 @@ use super::portal_rights::{
     Refused, back_to_portal, complete, open_verified, refused_page, remember_lang, signed,
     signed_post, with_service,
 };
+use crate::t;
 
 // ---- restrict or object per purpose (Art. 18, Art. 21) -------------------
 
@@ -87,28 +88,25 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
         Err(f) => return f.render(lang, Area::Portal),
     };
     let body = html! {
-        p { (lang.pick(
-            "Limiter un traitement (RGPD art. 18) le suspend : vos données sont conservées mais plus utilisées pour cette finalité. Vous opposer (art. 21) l'arrête ; pour la prospection, l'opposition est absolue (art. 21(3)). Chaque choix est enregistré comme une demande que vous suivez dans « Vos demandes ».",
-            "Restricting a processing (GDPR Art. 18) suspends it: your data is kept but no longer used for this purpose. Objecting (Art. 21) stops it; for direct marketing the objection is absolute (Art. 21(3)). Each choice is recorded as a request you follow in \"Your requests\"."
-        )) }
+        p { (t!(lang, "portal-limits-restricting-processing-gdpr-art")) }
         @if rows.is_empty() {
-            (message("notice", lang.pick("Aucun traitement ne porte sur vos données.", "No processing concerns your data.")))
+            (message("notice", &t!(lang, "portal-limits-no-processing-concerns-data")))
         }
         @for (id, name, restricted, objection, can_object, marketing) in &rows {
             section {
                 h2 { (name) }
-                p { strong { (lang.pick("État : ", "State: ")) }
-                    @if *restricted { (lang.pick("limité à votre demande", "restricted at your request")) }
-                    @else if matches!(objection, Some(ObjectionStatus::Active)) { (lang.pick("arrêté sur votre opposition", "stopped on your objection")) }
-                    @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (lang.pick("opposition écartée pour motifs légitimes impérieux (art. 21(1))", "objection overridden by compelling legitimate grounds (Art. 21(1))")) }
-                    @else { (lang.pick("en cours", "active")) }
+                p { strong { (t!(lang, "portal-state")) }
+                    @if *restricted { (t!(lang, "portal-limits-restricted-at-request")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Active)) { (t!(lang, "portal-limits-stopped-objection")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (t!(lang, "portal-limits-objection-overridden-by-compelling")) }
+                    @else { (t!(lang, "portal-limits-active")) }
                 }
                 @if !*restricted {
                     form method="post" action="/portail/limiter" class="inline" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         input type="hidden" name="purpose" value=(id);
                         input type="hidden" name="action" value="restrict";
-                        button type="submit" { (lang.pick("Limiter ce traitement", "Restrict this processing")) }
+                        button type="submit" { (t!(lang, "portal-limits-restrict-this-processing")) }
                     }
                 }
                 @if *can_object && !matches!(objection, Some(ObjectionStatus::Active)) {
@@ -117,20 +115,20 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
                         input type="hidden" name="purpose" value=(id);
                         input type="hidden" name="action" value="object";
                         button type="submit" {
-                            @if *marketing { (lang.pick("M'opposer à la prospection", "Object to direct marketing")) }
-                            @else { (lang.pick("M'opposer à ce traitement", "Object to this processing")) }
+                            @if *marketing { (t!(lang, "portal-limits-object-direct-marketing")) }
+                            @else { (t!(lang, "portal-limits-object-this-processing")) }
                         }
                     }
                 }
             }
         }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Limiter ou vous opposer", "Restrict or object"),
+            &t!(lang, "portal-limits-restrict-or-object"),
             "/portail/limiter",
             Some(who.csrf),
             body,
@@ -172,10 +170,7 @@ pub async fn limit(
                 lang,
                 &who.csrf,
                 "/portail/limiter",
-                Refused::input(
-                    "Action inconnue : choisissez « Limiter » ou « M'opposer ».",
-                    "Unknown action: choose \"Restrict\" or \"Object\".",
-                ),
+                Refused::said(|l| t!(l, "portal-limits-unknown-action-choose-restrict")),
             );
         }
     };
@@ -188,25 +183,24 @@ pub async fn limit(
                 let docs = vault.docs(caller.clone());
                 let held = holdings(vault, &caller, &docs, &*s.clock, &subject)?;
                 if !held.records.iter().any(|r| r.purposes.contains(&purpose)) {
-                    return Err(Refused::input(
-                        "Ce traitement ne porte pas sur vos données : choisissez-en un dans la liste.",
-                        "This processing does not concern your data: choose one from the list.",
-                    ));
+                    return Err(Refused::said(|l| {
+                        t!(l, "portal-limits-this-processing-does-not")
+                    }));
                 }
                 if kind == RequestKind::Objection && !objectable(vault, &purpose) {
-                    return Err(Refused::input(
-                        "Ce traitement ne repose ni sur l'intérêt légitime ni sur une mission d'intérêt public et n'est pas de la prospection : l'opposition (art. 21) ne s'y applique pas. Vous pouvez en demander la limitation (art. 18), ou retirer votre consentement s'il en repose sur lui.",
-                        "This processing rests neither on legitimate interests nor on a public task and is not direct marketing: objection (Art. 21) does not apply. You may ask for its restriction (Art. 18), or withdraw your consent if it rests on it.",
-                    ));
+                    return Err(Refused::said(|l| {
+                        t!(l, "portal-limits-this-processing-rests-neither")
+                    }));
                 }
                 let v = open_verified(s, svc, &subject, kind, false)?;
                 // Recorded by the function `habeas requests done --purposes`
                 // and the console use (restriction on, or objection active).
-                apply_request_limits(vault, &caller, &v, std::slice::from_ref(&purpose))
-                    .map_err(|e| match e {
+                apply_request_limits(vault, &caller, &v, std::slice::from_ref(&purpose)).map_err(
+                    |e| match e {
                         LimitsError::Engine(e) => Refused::from(e),
                         other => Refused::Internal(format!("portal limits: {other}")),
-                    })?;
+                    },
+                )?;
                 if kind == RequestKind::Objection && direct_marketing(vault, &purpose) {
                     // Art. 21(3): nothing to weigh, the request is carried out.
                     complete(svc, &v)?;

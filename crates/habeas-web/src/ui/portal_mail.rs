@@ -29,6 +29,7 @@ use super::portal::{page, portal_caller};
 use super::portal_rights::{
     DoneQuery, Refused, confirmation, csrf_ok, refused_page, remember_lang, signed,
 };
+use crate::t;
 
 /// Whether the declarations provide for mail lists (the home page links here).
 pub(super) fn offered(decls: &Declarations) -> bool {
@@ -38,17 +39,11 @@ pub(super) fn offered(decls: &Declarations) -> bool {
 /// The store's actor in the journal.
 const ACTOR: &str = "portal";
 
-fn list_label(kind: ListKind, lang: Lang) -> &'static str {
+fn list_label(kind: ListKind, lang: Lang) -> String {
     match kind {
-        ListKind::Perso => lang.pick(
-            "Correspondants personnels (courrier marqué comme personnel)",
-            "Personal correspondents (mail marked as personal)",
-        ),
-        ListKind::Allow => lang.pick(
-            "Expéditeurs autorisés (jamais filtrés)",
-            "Allowed senders (never filtered)",
-        ),
-        ListKind::Deny => lang.pick("Expéditeurs refusés", "Denied senders"),
+        ListKind::Perso => t!(lang, "portal-mail-personal-correspondents-mail-marked"),
+        ListKind::Allow => t!(lang, "portal-mail-allowed-senders-never-filtered"),
+        ListKind::Deny => t!(lang, "portal-mail-denied-senders"),
     }
 }
 
@@ -82,10 +77,9 @@ fn mailbox_of(vault: &Vault, subject: &str) -> Result<Option<String>, Refused> {
     // back to this subject and no other, or nothing is shown or changed.
     let found = vault.find(&portal_caller(), "email", &mailbox)?;
     if found.as_slice() != [subject.to_string()] {
-        return Err(Refused::input(
-            "Plusieurs comptes partagent cette boîte aux lettres : contactez-nous pour gérer vos listes.",
-            "Several accounts share this mailbox: contact us to manage your lists.",
-        ));
+        return Err(Refused::said(|l| {
+            t!(l, "portal-mail-several-accounts-share-this")
+        }));
     }
     Ok(Some(mailbox))
 }
@@ -137,22 +131,16 @@ pub async fn lists(
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
         @match &lists {
             None => {
-                p { (lang.pick(
-                    "Vous n'avez pas de listes de messagerie chez nous. Elles se créent depuis votre messagerie.",
-                    "You have no mail lists with us. They are created from your mail service."
-                )) }
+                p { (t!(lang, "portal-mail-you-have-no-mail")) }
             }
             Some(lists) => {
-                p { (lang.pick("Boîte aux lettres : ", "Mailbox: ")) strong { (lists.user) } }
-                p { (lang.pick(
-                    "Une entrée est une adresse (nom@exemple.fr) ou un domaine entier (@exemple.fr). Une même entrée ne peut figurer que dans une liste.",
-                    "An entry is an address (name@example.com) or a whole domain (@example.com). An entry can be in one list only."
-                )) }
+                p { (t!(lang, "portal-mail-mailbox")) strong { (lists.user) } }
+                p { (t!(lang, "portal-mail-entry-address-name-example")) }
                 @for kind in ListKind::ALL {
                     section {
                         h2 { (list_label(kind, lang)) }
                         @if lists.list(kind).is_empty() {
-                            p { (lang.pick("Liste vide.", "Empty list.")) }
+                            p { (t!(lang, "portal-mail-empty-list")) }
                         } @else {
                             ul {
                                 @for e in lists.list(kind) {
@@ -162,8 +150,8 @@ pub async fn lists(
                                             input type="hidden" name="csrf" value=(who.csrf);
                                             input type="hidden" name="list" value=(kind.as_str());
                                             input type="hidden" name="entry" value=(e.to_string());
-                                            button type="submit" aria-label={ (lang.pick("Retirer ", "Remove ")) (e.to_string()) } {
-                                                (lang.pick("Retirer", "Remove"))
+                                            button type="submit" aria-label={ (t!(lang, "portal-mail-remove")) (e.to_string()) } {
+                                                (t!(lang, "portal-mail-remove-2"))
                                             }
                                         }
                                     }
@@ -173,48 +161,48 @@ pub async fn lists(
                     }
                 }
                 section {
-                    h2 { (lang.pick("Ajouter une entrée", "Add an entry")) }
+                    h2 { (t!(lang, "portal-mail-add-entry")) }
                     form method="post" action="/portail/listes/ajout" {
                         input type="hidden" name="csrf" value=(who.csrf);
-                        label for="list" { (lang.pick("Liste", "List")) }
+                        label for="list" { (t!(lang, "portal-mail-list")) }
                         select id="list" name="list" {
                             @for kind in ListKind::ALL {
                                 option value=(kind.as_str()) { (list_label(kind, lang)) }
                             }
                         }
-                        label for="entry" { (lang.pick("Adresse ou @domaine", "Address or @domain")) }
+                        label for="entry" { (t!(lang, "portal-mail-address-or-domain")) }
                         input type="text" id="entry" name="entry" required maxlength="320";
-                        button type="submit" { (lang.pick("Ajouter", "Add")) }
+                        button type="submit" { (t!(lang, "portal-mail-add")) }
                     }
                 }
                 section {
-                    h2 { (lang.pick("Marquage du courrier personnel", "How personal mail is marked")) }
+                    h2 { (t!(lang, "portal-mail-how-personal-mail-marked")) }
                     form method="post" action="/portail/listes/marquage" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         p {
                             input type="checkbox" id="keyword" name="keyword" value="oui" checked[lists.settings.tag.keyword];
-                            label for="keyword" { (lang.pick("Mot-clé IMAP (ne modifie pas le message)", "IMAP keyword (leaves the message unchanged)")) }
+                            label for="keyword" { (t!(lang, "portal-mail-imap-keyword-leaves-message")) }
                         }
                         p {
-                            label for="folder" { (lang.pick("Ranger dans le dossier (vide : non)", "File into folder (empty: no)")) }
+                            label for="folder" { (t!(lang, "portal-mail-file-into-folder-empty")) }
                             input type="text" id="folder" name="folder" value=(lists.settings.tag.folder.as_deref().unwrap_or("")) maxlength="100";
                         }
                         p {
-                            label for="subject" { (lang.pick("Préfixer le sujet par (vide : non ; casse la signature DKIM)", "Prefix the subject with (empty: no; breaks the DKIM signature)")) }
+                            label for="subject" { (t!(lang, "portal-mail-prefix-subject-with-empty")) }
                             input type="text" id="subject" name="subject" value=(lists.settings.tag.subject.as_deref().unwrap_or("")) maxlength="40";
                         }
-                        button type="submit" { (lang.pick("Enregistrer le marquage", "Save the marking")) }
+                        button type="submit" { (t!(lang, "portal-mail-save-marking")) }
                     }
                 }
             }
         }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Vos listes de messagerie", "Your mail lists"),
+            &t!(lang, "portal-mail-lists"),
             "/portail/listes",
             Some(who.csrf),
             body,
@@ -304,10 +292,7 @@ async fn change(
             lang,
             &who.csrf,
             "/portail/listes",
-            Refused::input(
-                "Vous n'avez pas de listes de messagerie chez nous.",
-                "You have no mail lists with us.",
-            ),
+            Refused::said(|l| t!(l, "portal-mail-you-have-no-mail-2")),
         ),
         Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/listes", r),
         Err(f) => f.render(lang, Area::Portal),
@@ -321,12 +306,8 @@ impl From<StoreError> for Refused {
 }
 
 fn kind_of(list: &str) -> Result<ListKind, Refused> {
-    ListKind::parse(list).ok_or_else(|| {
-        Refused::input(
-            "Liste inconnue : choisissez correspondants personnels, autorisés ou refusés.",
-            "Unknown list: choose personal correspondents, allowed or denied.",
-        )
-    })
+    ListKind::parse(list)
+        .ok_or_else(|| Refused::said(|l| t!(l, "portal-mail-unknown-list-choose-personal")))
 }
 
 /// `POST /portail/listes/ajout`.

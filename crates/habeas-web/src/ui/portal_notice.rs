@@ -19,6 +19,7 @@ use super::UiState;
 use super::http::UiLang;
 use super::page::{Failure, html_response, when};
 use super::portal::page;
+use crate::t;
 
 fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
     let s = &d.summary;
@@ -26,31 +27,31 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
     html! {
         section id={ "v-" (s.version) } aria-labelledby={ "t-" (s.version) } {
             h2 id={ "t-" (s.version) } {
-                (lang.pick("Version ", "Version ")) (s.version)
+                (t!(lang, "portal-notice-version")) (s.version)
                 " — " (s.status.label(lang))
             }
             dl {
-                dt { (lang.pick("Publiée le", "Published on")) }
+                dt { (t!(lang, "portal-notice-published")) }
                 dd { (when(s.published_at)) }
-                dt { (lang.pick("En vigueur à partir du", "In force from")) }
+                dt { (t!(lang, "portal-notice-in-force-from")) }
                 dd { (when(s.effective_at)) }
-                dt { (lang.pick("Nature du changement", "Kind of change")) }
+                dt { (t!(lang, "portal-notice-kind-change")) }
                 dd { (if s.substantial {
-                    lang.pick("substantiel (annoncé à l'avance)", "substantial (announced in advance)")
+                    t!(lang, "portal-notice-substantial-announced-in-advance")
                 } else {
-                    lang.pick("mineur", "minor")
+                    t!(lang, "portal-notice-minor")
                 }) }
-                dt { (lang.pick("Empreinte SHA-256 du texte", "SHA-256 of the text")) }
+                dt { (t!(lang, "portal-notice-sha-256-text")) }
                 dd { code { (s.sha256) } }
             }
             @if let Some(diff) = &d.diff {
                 details open[newest] {
-                    summary { (lang.pick("Changements depuis la version ", "Changes since version ")) (diff.from) }
+                    summary { (t!(lang, "portal-notice-changes-since-version")) (diff.from) }
                     ul class="notice-diff" {
                         @for l in diff.lines.iter().filter(|l| l.change != LineChange::Same) {
                             @match l.change {
-                                LineChange::Added => li { ins { (lang.pick("ajouté : ", "added: ")) (l.text) } },
-                                LineChange::Removed => li { del { (lang.pick("retiré : ", "removed: ")) (l.text) } },
+                                LineChange::Added => li { ins { (t!(lang, "portal-notice-added")) (l.text) } },
+                                LineChange::Removed => li { del { (t!(lang, "portal-notice-removed")) (l.text) } },
                                 LineChange::Same => {},
                             }
                         }
@@ -61,7 +62,7 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
                 (text)
             } @else {
                 details {
-                    summary { (lang.pick("Texte de cette version", "Text of this version")) }
+                    summary { (t!(lang, "portal-notice-text-this-version")) }
                     (text)
                 }
             }
@@ -97,32 +98,26 @@ pub async fn policy(State(state): State<UiState>, l: UiLang) -> Response {
         .map(|d| d.summary.version.clone());
     let body = html! {
         @if details.is_empty() {
-            p { (lang.pick(
-                "Aucune version de la politique de confidentialité n'est encore publiée ici.",
-                "No version of the privacy notice is published here yet."
-            )) }
+            p { (t!(lang, "portal-notice-no-version-privacy-notice")) }
         } @else {
             p {
                 @match &in_force {
-                    Some(v) => { (lang.pick("Version en vigueur : ", "Version in force: ")) strong { (v) } ". " },
+                    Some(v) => { (t!(lang, "portal-notice-version-in-force")) strong { (v) } ". " },
                     None => {},
                 }
-                (lang.pick(
-                    "Chaque version reste consultable avec ses dates et les changements par rapport à la précédente. Un changement substantiel vous est annoncé à l'avance.",
-                    "Every version stays readable with its dates and the changes from the one before. A substantial change is announced to you in advance."
-                ))
+                (t!(lang, "portal-notice-every-version-stays-readable"))
             }
             @for (i, d) in details.iter().enumerate() {
                 (version_block(lang, d, i == 0))
             }
         }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Politique de confidentialité", "Privacy notice"),
+            &t!(lang, "portal-notice-privacy-notice"),
             "/portail/politique",
             None,
             body,

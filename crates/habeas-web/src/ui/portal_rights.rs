@@ -30,6 +30,7 @@ use super::UiState;
 use super::http::UiLang;
 use super::page::{Area, Failure, add_cookies, html_response, message, redirect, when};
 use super::portal::{page, portal_caller, subject_of};
+use crate::t;
 
 /// The signed-in subject and the portal form token.
 pub(super) struct Signed {
@@ -85,6 +86,23 @@ impl Refused {
             en: en.into(),
         }
     }
+
+    /// A refusal whose text is a portal message, taken in both languages
+    /// (the page shows the one the subject reads).
+    pub(super) fn said(text: impl Fn(Lang) -> String) -> Refused {
+        Refused::Input {
+            fr: text(Lang::Fr),
+            en: text(Lang::En),
+        }
+    }
+}
+
+/// The text of a refusal in the subject's language.
+pub(super) fn in_lang(lang: Lang, fr: String, en: String) -> String {
+    match lang {
+        Lang::Fr => fr,
+        Lang::En => en,
+    }
 }
 
 impl From<EngineError> for Refused {
@@ -104,20 +122,31 @@ impl From<EngineError> for Refused {
 impl From<RightsError> for Refused {
     fn from(e: RightsError) -> Self {
         match &e {
-            RightsError::Code { .. } => Refused::input(
-                "Code erroné, expiré ou déjà utilisé. Vérifiez-le, ou recommencez la correction pour en recevoir un autre.",
-                "Wrong, expired or already used code. Check it, or start the correction again to receive another one.",
-            ),
-            RightsError::Rectification(r) => Refused::input(
-                format!("Correction refusée : {r}"),
-                format!("Correction refused: {r}"),
-            ),
+            RightsError::Code { .. } => {
+                Refused::said(|l| t!(l, "portal-requests-wrong-expired-or-already"))
+            }
+            RightsError::Rectification(r) => {
+                let reason = r.to_string();
+                Refused::said(|l| {
+                    t!(
+                        l,
+                        "portal-requests-correction-refused",
+                        reason = reason.as_str()
+                    )
+                })
+            }
             RightsError::Invalid { .. }
             | RightsError::Closed { .. }
-            | RightsError::StaleVersion { .. } => Refused::input(
-                format!("Action refusée : {e}"),
-                format!("Action refused: {e}"),
-            ),
+            | RightsError::StaleVersion { .. } => {
+                let reason = e.to_string();
+                Refused::said(|l| {
+                    t!(
+                        l,
+                        "portal-requests-action-refused-because",
+                        reason = reason.as_str()
+                    )
+                })
+            }
             _ => Refused::Internal(e.to_string()),
         }
     }
@@ -136,7 +165,7 @@ impl From<BridgeError> for Refused {
 /// The page of a refused action: the reason, a way back, status 422.
 pub(super) fn refused_page(lang: Lang, csrf: &str, back: &'static str, why: Refused) -> Response {
     let text = match why {
-        Refused::Input { fr, en } => lang.pick(&fr, &en).to_string(),
+        Refused::Input { fr, en } => in_lang(lang, fr, en),
         Refused::Internal(detail) => {
             tracing::error!(error = %detail, "a portal action failed");
             return Failure::Internal.render(lang, Area::Portal);
@@ -144,14 +173,14 @@ pub(super) fn refused_page(lang: Lang, csrf: &str, back: &'static str, why: Refu
     };
     let body = html! {
         (message("error", &text))
-        p { (lang.pick("Rien n'a été modifié.", "Nothing was changed.")) }
-        p { a href=(back) { (lang.pick("Revenir en arrière", "Go back")) } }
+        p { (t!(lang, "portal-requests-nothing-was-changed")) }
+        p { a href=(back) { (t!(lang, "portal-requests-go-back")) } }
     };
     html_response(
         StatusCode::UNPROCESSABLE_ENTITY,
         page(
             lang,
-            lang.pick("Action refusée", "Action refused"),
+            &t!(lang, "portal-requests-action-refused"),
             back,
             Some(csrf.to_string()),
             body,
@@ -239,31 +268,16 @@ pub struct DoneQuery {
 }
 
 pub(super) fn confirmation(lang: Lang, key: &str) -> Option<Markup> {
-    let (fr, en) = match key {
-        "correction" => (
-            "Votre donnée est corrigée. La demande de rectification est enregistrée et close.",
-            "Your data is corrected. The rectification request is recorded and closed.",
-        ),
-        "limitation" => (
-            "La limitation est en vigueur : ce traitement est suspendu pour vos données. Votre demande apparaît ci-dessous.",
-            "The restriction is in force: this processing is suspended for your data. Your request is listed below.",
-        ),
-        "opposition" => (
-            "Votre opposition est en vigueur : ce traitement est arrêté pour vos données. Votre demande apparaît ci-dessous.",
-            "Your objection is in force: this processing has stopped for your data. Your request is listed below.",
-        ),
-        "fermeture" => (
-            "La fermeture de votre compte est enregistrée. Vous pouvez la révoquer jusqu'à la date indiquée.",
-            "The closure of your account is recorded. You may revoke it until the date shown.",
-        ),
-        "reactivation" => (
-            "Votre compte est réactivé : la demande de fermeture est retirée.",
-            "Your account is reactivated: the closure request is withdrawn.",
-        ),
-        "liste" => ("Vos listes sont modifiées.", "Your lists are changed."),
+    let text = match key {
+        "correction" => t!(lang, "portal-done-correction"),
+        "limitation" => t!(lang, "portal-done-limitation"),
+        "opposition" => t!(lang, "portal-done-opposition"),
+        "fermeture" => t!(lang, "portal-done-fermeture"),
+        "reactivation" => t!(lang, "portal-done-reactivation"),
+        "liste" => t!(lang, "portal-done-liste"),
         _ => return None,
     };
-    Some(message("notice", lang.pick(fr, en)))
+    Some(message("notice", &text))
 }
 
 /// A page answer that remembers a language chosen with the switch, like
@@ -287,17 +301,14 @@ pub(super) fn back_to_portal() -> Response {
 }
 
 pub(super) fn not_yours() -> Refused {
-    Refused::input(
-        "Cette demande n'est pas l'une des vôtres ; recommencez depuis la page « Corriger une donnée ».",
-        "This request is not one of yours; start again from the \"Correct a field\" page.",
-    )
+    Refused::said(|l| t!(l, "portal-requests-this-request-not-one"))
 }
 
 // ---- follow the requests (Art. 12(3)) -------------------------------------
 
 fn status_label(v: &RequestView, lang: Lang) -> String {
     match v.withdrawn_at {
-        Some(at) => format!("{} {}", lang.pick("retirée le", "withdrawn on"), when(at)),
+        Some(at) => t!(lang, "portal-requests-withdrawn-on", date = when(at)),
         None => v.status.label(lang).to_string(),
     }
 }
@@ -324,22 +335,19 @@ pub async fn requests(
     };
     let body = html! {
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
-        p { (lang.pick(
-            "Nous répondons à chaque demande dans le délai légal d'un mois à compter de sa réception, prolongeable de deux mois pour les demandes complexes, auquel cas nous vous en informons avec les motifs (RGPD art. 12(3)). Le délai que nous nous sommes engagés à tenir est indiqué lorsqu'il existe.",
-            "We answer every request within the legal deadline of one month from receipt, which may be extended by two months for complex requests, in which case we tell you why (GDPR Art. 12(3)). The delay we committed to is shown where there is one."
-        )) }
+        p { (t!(lang, "portal-requests-we-answer-every-request")) }
         @if list.is_empty() {
-            (message("notice", lang.pick("Vous n'avez fait aucune demande.", "You have made no request.")))
+            (message("notice", &t!(lang, "portal-requests-you-have-made-no")))
         } @else {
             table {
-                caption { (lang.pick("Vos demandes, les plus récentes d'abord", "Your requests, newest first")) }
+                caption { (t!(lang, "portal-requests-requests-newest-first")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Référence", "Reference")) }
-                    th scope="col" { (lang.pick("Demande", "Request")) }
-                    th scope="col" { (lang.pick("État", "Status")) }
-                    th scope="col" { (lang.pick("Reçue le", "Received on")) }
-                    th scope="col" { (lang.pick("Délai légal", "Legal deadline")) }
-                    th scope="col" { (lang.pick("Délai promis", "Promised delay")) }
+                    th scope="col" { (t!(lang, "portal-requests-reference")) }
+                    th scope="col" { (t!(lang, "portal-requests-request")) }
+                    th scope="col" { (t!(lang, "portal-requests-status")) }
+                    th scope="col" { (t!(lang, "portal-requests-received")) }
+                    th scope="col" { (t!(lang, "portal-requests-legal-deadline")) }
+                    th scope="col" { (t!(lang, "portal-requests-promised-delay")) }
                 } }
                 tbody {
                     @for v in &list {
@@ -349,23 +357,23 @@ pub async fn requests(
                             td { (status_label(v, lang)) }
                             td { (when(v.received_at)) }
                             td { (v.effective_deadline.legal.format("%Y-%m-%d").to_string())
-                                @if v.effective_deadline != v.statutory_deadline { " " (lang.pick("(prolongé)", "(extended)")) } }
+                                @if v.effective_deadline != v.statutory_deadline { " " (t!(lang, "portal-requests-extended")) } }
                             td { @match v.promised_due {
                                 Some(due) => { (when(due)) }
-                                None => { (lang.pick("aucun engagement déclaré", "no commitment declared")) }
+                                None => { (t!(lang, "portal-requests-no-commitment-declared")) }
                             } }
                         }
                     }
                 }
             }
         }
-        p { a href="/portail" { (lang.pick("Retour à Mes données", "Back to My data")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            lang.pick("Vos demandes", "Your requests"),
+            &t!(lang, "portal-requests-requests"),
             "/portail/demandes",
             Some(who.csrf),
             body,
