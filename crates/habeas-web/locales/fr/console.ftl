@@ -1,1 +1,247 @@
 # Staff sign-in and the DPO console (src/ui/staff.rs, src/ui/console*.rs).
+
+# Console frame, requests list, breaches, journal (src/ui/console.rs: /console, /console/violations, /console/journal)
+console-requests = Demandes
+console-breaches = Violations
+console-journal = Journal
+console-retention = Conservation
+console-register = Registre
+console-notice = Politique
+console-alerts = Alertes
+console-staff = Personnel
+console-signed-in-as = Connecté en tant que{" "}
+console-session-valid-until = session valable jusqu'à{" "}
+console-no-open-request = Aucune demande ouverte.
+console-open-requests-most-urgent-first = Demandes ouvertes, les plus urgentes d'abord
+console-reference = Référence
+console-right = Droit
+console-received = Reçue le
+console-status = Statut
+console-next-due = Prochaine échéance
+console-legal-deadline = Date limite légale
+console-urgency = Urgence
+console-rights-requests = Demandes de droits
+console-no-breach-in-the-register = Aucune violation au registre.
+console-breach-register-art-33-5-gdpr = Registre des violations (art. 33(5) RGPD)
+console-open = Ouverte
+console-certainty = Certitude
+console-aware-since = Connue le
+console-authority-due = Échéance autorité
+console-to-do = À faire
+console-yes = oui
+console-no = non
+console-some-stored-breaches-cannot-be-read = Des violations enregistrées ne peuvent pas être lues ; vérifiez-les :
+console-data-breaches = Violations de données
+console-verified-on = Vérifié le{" "}
+console-journal-intact-every-entry-chains-and = Journal intact : chaque entrée est chaînée et chaque point de contrôle signé est valide.
+console-entries-kept = Entrées conservées
+console-signed-checkpoints = Points de contrôle signés
+console-entries-after-the-last-signed-checkpoint = Entrées après le dernier point signé
+console-journal-tampered-the-chain-is-broken = Journal ALTÉRÉ : la chaîne est rompue.
+console-first-broken-entry = Première entrée rompue
+console-reason = Raison
+console-audit-journal = Journal d'audit
+
+# Alerts (src/ui/console_alerts.rs: /console/alertes)
+console-alerts-access-refused = accès refusé
+console-alerts-category = catégorie{" "}
+console-alerts-bulk-read = lecture en masse
+console-alerts-no-alert-in-the-recent-part = Aucune alerte dans la partie récente du journal.
+console-alerts-alerts-newest-first = Alertes, les plus récentes d'abord
+console-alerts-date = Date
+console-alerts-alert = Alerte
+console-alerts-identity = Identité
+console-alerts-detail = Détail
+console-alerts-purpose = Finalité
+console-alerts-alerts = Alertes
+
+# Notice versions and announcements (src/ui/console_notices.rs: /console/politique)
+console-notices-no-version-published-habeas-notice-publish = Aucune version publiée (« habeas notice publish »).
+console-notices-privacy-notice-versions-newest-first = Versions de la politique de confidentialité, la plus récente d'abord
+console-notices-version = Version
+console-notices-status = Statut
+console-notices-published = Publiée le
+console-notices-in-force-from = En vigueur le
+console-notices-substantial = Substantielle
+console-notices-changes = Changements
+console-notices-announcement-recipients = Annonce : destinataires
+console-notices-sent = Envoyées
+console-notices-pending = En attente
+console-notices-failed = Échecs
+console-notices-yes = oui
+console-notices-no = non
+console-notices-first-version = première version
+console-notices-announcement-not-queued-yet = annonce non encore préparée
+console-notices-no-announcement-minor-change = sans annonce (changement mineur)
+console-notices-privacy-notice-versions-and-announcements = Politique de confidentialité : versions et annonces
+
+# Register and declarations check (src/ui/console_register.rs: /console/registre)
+console-register-controller-art-30-1 = Responsable de traitement (art. 30(1))
+console-register-processor-art-30-2 = Sous-traitant (art. 30(2))
+console-register-error = erreur
+console-register-warning = avertissement
+console-register-no-finding-the-declarations-pass-every = Aucune anomalie : les déclarations passent toutes les règles.
+console-register-habeas-check-findings = Résultats de « habeas check »
+console-register-rule = Règle
+console-register-severity = Gravité
+console-register-file-line = Fichier:ligne
+console-register-message = Message
+console-register-how-to-fix = Correction
+console-register-register-view = Vue du registre
+console-register-declarations-check = Contrôle des déclarations
+console-register-register-of-processing-activities = Registre des activités de traitement —{" "}
+console-register-register-and-check = Registre et contrôle
+
+# One request: history, clocks, workflow (src/ui/console_requests.rs: /console/demandes/ID)
+console-request-the-subject-was-told-by-e = {" "}La personne a été informée par courriel.
+console-request-the-e-mail-to-the-subject = {" "}Le courriel à la personne n'a pas pu partir : informez-la autrement.
+console-request-deadlines = Délais
+console-request-received = Reçue le
+console-request-statutory-deadline-gdpr-art-12-3 = Délai légal (art. 12(3) RGPD, un mois)
+console-request-extended-deadline-in-force = Délai prolongé en vigueur
+console-request-aim-for = Date visée
+console-request-provider-s-promised-delay = Délai promis par le fournisseur
+console-request-no-promised-delay-declared = aucun délai promis déclaré
+console-request-next-due = Prochaine échéance
+console-request-urgency = Urgence
+console-request-reference = Référence
+console-request-right = Droit
+console-request-channel = Canal
+console-request-status = Statut
+console-request-subject-pseudonymous-id = Personne (identifiant pseudonyme)
+console-request-identity-verified-on = Identité vérifiée le
+console-request-not-yet = pas encore
+console-request-history = Historique
+console-request-steps-of-the-request-oldest-first = Étapes de la demande, de la plus ancienne à la plus récente
+console-request-date = Date
+console-request-step = Étape
+console-request-this-request-is-closed-it-takes = Cette demande est close : elle ne prend plus d'étape.
+console-request-your-roles-let-you-read-this = Vos rôles permettent de consulter cette demande, pas de la faire avancer.
+console-request-actions = Actions
+console-request-the-acknowledgment-is-mailed-to-the = L'accusé de réception est envoyé par courriel au contact enregistré, avec les délais.
+console-request-already-given-another-way-post-phone = Déjà donné autrement (courrier, téléphone) : ne pas envoyer de courriel
+console-request-you-are-recorded-as-the-one = Vous êtes enregistré comme la personne qui a vérifié (art. 12(6) RGPD). Préférez un code envoyé au contact enregistré (habeas requests send-code).
+console-request-method = Moyen
+console-request-the-subject-was-signed-in-to = La personne était connectée à son compte
+console-request-document-shown-no-copy-kept = Pièce présentée (aucune copie gardée)
+console-request-why-this-method-is-proportionate-required = Pourquoi ce moyen est proportionné (requis pour une pièce)
+console-request-checked-on-utc-empty-now = Vérifiée le (UTC, vide : maintenant)
+console-request-one-extension-only-of-at-most = Une seule prolongation, de deux mois au plus, décidée dans le premier mois ; la personne en est informée par courriel avec la justification (art. 12(3) RGPD).
+console-request-further-months = Mois supplémentaires
+console-request-justification-complexity-number-of-requests = Justification (complexité, nombre de demandes)
+console-request-tick-the-activities-concerned-the-vault = Cochez les activités concernées : le coffre refusera ensuite toute lecture et écriture pour elles (art. 18 / 21 RGPD).
+console-request-the-subject-is-told-by-e = La personne est informée par courriel.
+console-request-reason = Motif
+console-request-another-legal-ground-name-it = Autre fondement juridique (à préciser)
+console-request-legal-ground-if-other = Fondement juridique, si « autre »
+console-request-explanation-the-subject-reads-the-remedies = Explication lue par la personne (les voies de recours sont ajoutées)
+console-request-all-open-requests = ← Toutes les demandes ouvertes
+console-request-step-refused-nothing-changed = Étape refusée, rien n'a changé
+console-request-unreadable-verification-date-use-yyyy-mm = Date de vérification illisible : utilisez AAAA-MM-JJTHH:MM (UTC) ou laissez vide.
+console-request-unreadable-request-version-reload-the-page = Version de la demande illisible : rechargez la page.
+
+# Retention: plan, purges, legal holds (src/ui/console_retention.rs: /console/conservation)
+console-retention-due-next-by-category = À venir, par catégorie
+console-retention-dry-run-as-of = Simulation au{" "}
+console-retention-nothing-falls-due-within-the-horizon = Rien n'arrive à échéance dans l'horizon.
+console-retention-retention-due-art-5-1-e = Échéances de conservation (art. 5(1)(e) RGPD)
+console-retention-category = Catégorie
+console-retention-next-due = Prochaine échéance
+console-retention-to-delete-now = À supprimer maintenant
+console-retention-to-anonymise-now = À anonymiser maintenant
+console-retention-scheduled-within-the-horizon = Prévus dans l'horizon
+console-retention-kept-hold = Conservés (gel)
+console-retention-undeclared-category = Catégorie non déclarée
+console-retention-last-purges = Dernières purges
+console-retention-no-purge-in-the-recent-part = Aucune purge dans la partie récente du journal.
+console-retention-journaled-purges-newest-first = Purges journalisées, les plus récentes d'abord
+console-retention-date = Date
+console-retention-by = Par
+console-retention-records-removed = Enregistrements retirés
+console-retention-journal-entry = Entrée du journal
+console-retention-legal-holds-in-force = Gels juridiques en vigueur
+console-retention-no-hold-in-force = Aucun gel en vigueur.
+console-retention-holds-that-suspend-the-purge = Gels qui suspendent la purge
+console-retention-hold = Gel
+console-retention-scope = Portée
+console-retention-reason = Motif
+console-retention-placed = Posé le
+console-retention-until = Jusqu'au
+console-retention-subject = personne{" "}
+console-retention-category-2 = catégorie{" "}
+console-retention-release = levée
+console-retention-retention = Conservation
+
+# Staff and tokens (src/ui/console_staff.rs: /console/equipe)
+console-staff-yes = oui
+console-staff-no = non
+console-staff-staff-accounts = Comptes du personnel
+console-staff-accounts-by-login-habeas-staff-list = Comptes par identifiant (« habeas staff list »)
+console-staff-login = Identifiant
+console-staff-display-name = Nom affiché
+console-staff-roles = Rôles
+console-staff-totp-enrolled = TOTP enrôlé
+console-staff-totp-required = TOTP exigé
+console-staff-recovery-codes-left = Codes de secours restants
+console-staff-disabled = Désactivé
+console-staff-last-sign-in = Dernière connexion
+console-staff-application-tokens = Jetons d'application
+console-staff-no-token-habeas-token-create = Aucun jeton (« habeas token create »).
+console-staff-tokens-newest-first-the-secret-is = Jetons, les plus récents d'abord ; le secret n'est jamais affiché
+console-staff-token = Jeton
+console-staff-name = Nom
+console-staff-purposes = Finalités
+console-staff-categories = Catégories
+console-staff-created = Créé le
+console-staff-revoked = Révoqué le
+console-staff-all-of-its-purposes = toutes celles de ses finalités
+console-staff-staff-and-tokens = Personnel et jetons
+
+# Staff sign-in, password, TOTP (src/ui/staff.rs: /console/connexion, /console/mot-de-passe, /console/totp)
+staff-login = Identifiant
+staff-password = Mot de passe
+staff-authenticator-app-code-or-recovery-code = Code de l'application d'authentification ou code de secours
+staff-only-if-your-account-has-a = Seulement si votre compte a un second facteur.
+staff-sign-in = Se connecter
+staff-your-initial-password-works-once-choose = Votre mot de passe initial ne sert qu'une fois : choisissez le vôtre (12 caractères au moins, sans votre identifiant).
+staff-current-password = Mot de passe actuel
+staff-new-password = Nouveau mot de passe
+staff-confirm-the-new-password = Confirmez le nouveau mot de passe
+staff-change-password = Changer le mot de passe
+staff-change-password-2 = Changer de mot de passe
+staff-the-two-new-passwords-differ-type = Les deux nouveaux mots de passe diffèrent : retapez-les.
+staff-scan-this-code-with-your-authenticator = Scannez ce code avec votre application d'authentification (ou saisissez la clé ci-dessous), puis entrez le code à 6 chiffres qu'elle affiche.
+staff-key-to-type = Clé à saisir :{" "}
+staff-6-digit-code = Code à 6 chiffres
+staff-enable = Activer
+staff-second-factor-totp = Second facteur (TOTP)
+staff-second-factor-enabled = Second facteur activé.
+staff-here-are-your-ten-recovery-codes = Voici vos dix codes de secours. Chacun sert une fois, si vous perdez votre téléphone. Notez-les maintenant : ils ne seront plus affichés.
+staff-continue = Continuer
+staff-recovery-codes = Codes de secours
+staff-start-enrolment-again = Recommencer l'enrôlement
+# Workflow form errors (src/ui/console_requests.rs)
+console-request-the-request-is-linked-to-no = La demande n'est liée à aucune personne : aucun contact enregistré où écrire. Cochez « déjà donné autrement » si l'accusé a été donné.
+console-request-unknown-verification-method-choose-signed-in = Moyen de vérification inconnu : choisissez « connectée » ou « pièce ».
+console-request-give-1-or-2-further-months = Indiquez 1 ou 2 mois supplémentaires.
+console-request-unknown-refusal-reason-or-other-without = Motif de refus inconnu, ou « autre » sans fondement juridique : choisissez un motif de la liste ou nommez le fondement.
+console-request-this-action-belongs-to-the-breach = Cette action concerne le registre des violations, pas une demande.
+
+# Messages with variables, by page
+# Alerts (/console/alertes): a bulk read's detail, the rule, the journal window.
+console-alerts-bulk-detail = { $count } personnes lues du { $from } au { $to }
+console-alerts-bulk-rule = Lecture en masse : une même identité qui lit au moins { $subjects } personnes distinctes en { $minutes } minutes.
+console-alerts-window = Journal examiné à partir de l'entrée n° { $from } ({ $window } entrées au plus) ; les plus anciennes restent lisibles par « habeas audit ».
+# Notice versions (/console/politique): lines added and removed.
+console-notices-lines-changed = +{ $added } / −{ $removed } lignes
+# Register (/console/registre)
+console-register-files-checked = { $count } fichiers de déclarations vérifiés.
+console-register-unknown-view = Vue de registre inconnue « { $view } » : choisissez « controller » ou « processor » (liens ci-dessus).
+# One request (/console/demandes/ID)
+console-request-step-recorded = Étape enregistrée : { $step }.
+console-request-title = Demande { $id }
+# Retention (/console/conservation)
+console-retention-horizon = , horizon { $days } jours (comme « habeas purge --dry-run »).
+console-retention-window = Recherche dans le journal à partir de l'entrée n° { $from } ; les plus anciennes restent lisibles par « habeas audit ».
+# Sign-in page title (/console/connexion)
+staff-sign-in-title = Connexion du personnel

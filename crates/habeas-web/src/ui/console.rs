@@ -25,6 +25,7 @@ use super::UiState;
 use super::http::UiLang;
 use super::page::{Area, Failure, Page, html_response, message, when};
 use super::staff::{StaffCtx, require};
+use crate::t;
 
 /// The purpose journaled for console reads of the registers.
 pub(super) const CONSOLE_PURPOSE: &str = "dpo-console";
@@ -39,35 +40,23 @@ pub(super) fn urgency_class(u: Option<Urgency>) -> &'static str {
 
 fn nav(lang: Lang) -> Vec<(String, &'static str)> {
     vec![
-        (lang.pick("Demandes", "Requests").to_string(), "/console"),
+        (t!(lang, "console-requests").to_string(), "/console"),
         (
-            lang.pick("Violations", "Breaches").to_string(),
+            t!(lang, "console-breaches").to_string(),
             "/console/violations",
         ),
+        (t!(lang, "console-journal").to_string(), "/console/journal"),
         (
-            lang.pick("Journal", "Journal").to_string(),
-            "/console/journal",
-        ),
-        (
-            lang.pick("Conservation", "Retention").to_string(),
+            t!(lang, "console-retention").to_string(),
             "/console/conservation",
         ),
         (
-            lang.pick("Registre", "Register").to_string(),
+            t!(lang, "console-register").to_string(),
             "/console/registre",
         ),
-        (
-            lang.pick("Politique", "Notice").to_string(),
-            "/console/politique",
-        ),
-        (
-            lang.pick("Alertes", "Alerts").to_string(),
-            "/console/alertes",
-        ),
-        (
-            lang.pick("Personnel", "Staff").to_string(),
-            "/console/equipe",
-        ),
+        (t!(lang, "console-notice").to_string(), "/console/politique"),
+        (t!(lang, "console-alerts").to_string(), "/console/alertes"),
+        (t!(lang, "console-staff").to_string(), "/console/equipe"),
     ]
 }
 
@@ -114,8 +103,8 @@ pub(super) async fn journal_refusal(state: &UiState, ctx: &StaffCtx, what: Strin
 
 pub(super) fn shell(lang: Lang, title: &str, path: &str, ctx: &StaffCtx, body: Markup) -> Response {
     let body = html! {
-        p { (lang.pick("Connecté en tant que ", "Signed in as ")) strong { (ctx.staff.display_name) }
-            " — " (lang.pick("session valable jusqu'à ", "session valid until ")) (when(ctx.session.expires_at)) }
+        p { (t!(lang, "console-signed-in-as")) strong { (ctx.staff.display_name) }
+            " — " (t!(lang, "console-session-valid-until")) (when(ctx.session.expires_at)) }
         (body)
     };
     html_response(
@@ -165,18 +154,18 @@ pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     };
     let body = html! {
         @if open.is_empty() {
-            (message("notice", lang.pick("Aucune demande ouverte.", "No open request.")))
+            (message("notice", &t!(lang, "console-no-open-request")))
         } @else {
             table {
-                caption { (lang.pick("Demandes ouvertes, les plus urgentes d'abord", "Open requests, most urgent first")) }
+                caption { (t!(lang, "console-open-requests-most-urgent-first")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Référence", "Reference")) }
-                    th scope="col" { (lang.pick("Droit", "Right")) }
-                    th scope="col" { (lang.pick("Reçue le", "Received")) }
-                    th scope="col" { (lang.pick("Statut", "Status")) }
-                    th scope="col" { (lang.pick("Prochaine échéance", "Next due")) }
-                    th scope="col" { (lang.pick("Date limite légale", "Legal deadline")) }
-                    th scope="col" { (lang.pick("Urgence", "Urgency")) }
+                    th scope="col" { (t!(lang, "console-reference")) }
+                    th scope="col" { (t!(lang, "console-right")) }
+                    th scope="col" { (t!(lang, "console-received")) }
+                    th scope="col" { (t!(lang, "console-status")) }
+                    th scope="col" { (t!(lang, "console-next-due")) }
+                    th scope="col" { (t!(lang, "console-legal-deadline")) }
+                    th scope="col" { (t!(lang, "console-urgency")) }
                 } }
                 tbody {
                     @for r in &open {
@@ -198,7 +187,7 @@ pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     };
     shell(
         lang,
-        lang.pick("Demandes de droits", "Rights requests"),
+        &t!(lang, "console-rights-requests"),
         "/console",
         &ctx,
         body,
@@ -237,24 +226,24 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     };
     let body = html! {
         @if listing.breaches.is_empty() {
-            (message("notice", lang.pick("Aucune violation au registre.", "No breach in the register.")))
+            (message("notice", &t!(lang, "console-no-breach-in-the-register")))
         } @else {
             table {
-                caption { (lang.pick("Registre des violations (art. 33(5) RGPD)", "Breach register (Art. 33(5) GDPR)")) }
+                caption { (t!(lang, "console-breach-register-art-33-5-gdpr")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Référence", "Reference")) }
-                    th scope="col" { (lang.pick("Ouverte", "Open")) }
-                    th scope="col" { (lang.pick("Certitude", "Certainty")) }
-                    th scope="col" { (lang.pick("Connue le", "Aware since")) }
-                    th scope="col" { (lang.pick("Échéance autorité", "Authority due")) }
-                    th scope="col" { (lang.pick("Urgence", "Urgency")) }
-                    th scope="col" { (lang.pick("À faire", "To do")) }
+                    th scope="col" { (t!(lang, "console-reference")) }
+                    th scope="col" { (t!(lang, "console-open")) }
+                    th scope="col" { (t!(lang, "console-certainty")) }
+                    th scope="col" { (t!(lang, "console-aware-since")) }
+                    th scope="col" { (t!(lang, "console-authority-due")) }
+                    th scope="col" { (t!(lang, "console-urgency")) }
+                    th scope="col" { (t!(lang, "console-to-do")) }
                 } }
                 tbody {
                     @for b in &listing.breaches {
                         tr {
                             td { code { (b.id) } }
-                            td { (if b.open { lang.pick("oui", "yes") } else { lang.pick("non", "no") }) }
+                            td { (if b.open { t!(lang, "console-yes") } else { t!(lang, "console-no") }) }
                             td { (b.certainty.label(lang)) }
                             td { (when(b.aware_at)) }
                             td { @if let Some(d) = b.next_due { (when(d)) } @else { "—" } }
@@ -266,16 +255,13 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
             }
         }
         @if !listing.damaged.is_empty() {
-            (message("error", lang.pick(
-                "Des violations enregistrées ne peuvent pas être lues ; vérifiez-les :",
-                "Some stored breaches cannot be read; inspect them:"
-            )))
+            (message("error", &t!(lang, "console-some-stored-breaches-cannot-be-read")))
             ul { @for d in &listing.damaged { li { code { (d.id) } } } }
         }
     };
     shell(
         lang,
-        lang.pick("Violations de données", "Data breaches"),
+        &t!(lang, "console-data-breaches"),
         "/console/violations",
         &ctx,
         body,
@@ -300,29 +286,28 @@ pub async fn journal(State(state): State<UiState>, l: UiLang, headers: HeaderMap
     };
     let now = state.clock.now();
     let body = html! {
-        p { (lang.pick("Vérifié le ", "Verified on ")) (when(now)) }
+        p { (t!(lang, "console-verified-on")) (when(now)) }
         @match &verdict {
             Verdict::Intact { first, last, checkpoints, unsigned_tail } => {
-                (message("notice", lang.pick("Journal intact : chaque entrée est chaînée et chaque point de contrôle signé est valide.",
-                    "Journal intact: every entry chains and every signed checkpoint holds.")))
+                (message("notice", &t!(lang, "console-journal-intact-every-entry-chains-and")))
                 dl {
-                    dt { (lang.pick("Entrées conservées", "Entries kept")) } dd { (first) " – " (last) }
-                    dt { (lang.pick("Points de contrôle signés", "Signed checkpoints")) } dd { (checkpoints) }
-                    dt { (lang.pick("Entrées après le dernier point signé", "Entries after the last signed checkpoint")) } dd { (unsigned_tail) }
+                    dt { (t!(lang, "console-entries-kept")) } dd { (first) " – " (last) }
+                    dt { (t!(lang, "console-signed-checkpoints")) } dd { (checkpoints) }
+                    dt { (t!(lang, "console-entries-after-the-last-signed-checkpoint")) } dd { (unsigned_tail) }
                 }
             }
             Verdict::Broken { entry, reason } => {
-                (message("error", lang.pick("Journal ALTÉRÉ : la chaîne est rompue.", "Journal TAMPERED: the chain is broken.")))
+                (message("error", &t!(lang, "console-journal-tampered-the-chain-is-broken")))
                 dl {
-                    dt { (lang.pick("Première entrée rompue", "First broken entry")) } dd { (entry) }
-                    dt { (lang.pick("Raison", "Reason")) } dd { (reason) }
+                    dt { (t!(lang, "console-first-broken-entry")) } dd { (entry) }
+                    dt { (t!(lang, "console-reason")) } dd { (reason) }
                 }
             }
         }
     };
     shell(
         lang,
-        lang.pick("Journal d'audit", "Audit journal"),
+        &t!(lang, "console-audit-journal"),
         "/console/journal",
         &ctx,
         body,

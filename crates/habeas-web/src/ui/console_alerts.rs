@@ -26,6 +26,7 @@ use super::UiState;
 use super::console::{CONSOLE_PURPOSE, console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use crate::t;
 
 const PATH: &str = "/console/alertes";
 /// How many journal entries back the page looks.
@@ -83,10 +84,10 @@ fn row(lang: Lang, a: &Alert) -> Markup {
         Alert::Refused(e) => html! {
             tr {
                 td { (when(e.at)) }
-                td class="overdue" { (lang.pick("accès refusé", "access refused")) }
+                td class="overdue" { (t!(lang, "console-alerts-access-refused")) }
                 td { code { (e.actor) } }
                 td {
-                    @if let Some(c) = &e.category { (lang.pick("catégorie ", "category ")) code { (c) } " — " }
+                    @if let Some(c) = &e.category { (t!(lang, "console-alerts-category")) code { (c) } " — " }
                     (e.details)
                 }
                 td { @if let Some(p) = &e.purpose { code { (p) } } @else { "—" } }
@@ -95,12 +96,9 @@ fn row(lang: Lang, a: &Alert) -> Markup {
         Alert::Bulk(b) => html! {
             tr {
                 td { (when(b.to)) }
-                td class="due_soon" { (lang.pick("lecture en masse", "bulk read")) }
+                td class="due_soon" { (t!(lang, "console-alerts-bulk-read")) }
                 td { code { (b.actor) } }
-                td { (match lang {
-                    Lang::Fr => format!("{} personnes lues du {} au {}", b.subjects, when(b.from), when(b.to)),
-                    Lang::En => format!("{} subjects read from {} to {}", b.subjects, when(b.from), when(b.to)),
-                }) }
+                td { (t!(lang, "console-alerts-bulk-detail", count = b.subjects, from = when(b.from), to = when(b.to))) }
                 td { @if b.purposes.is_empty() { "—" } @else {
                     (b.purposes.iter().cloned().collect::<Vec<_>>().join(", ")) } }
             }
@@ -125,31 +123,25 @@ pub async fn alerts(State(state): State<UiState>, l: UiLang, headers: HeaderMap)
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
-        p { (match lang {
-            Lang::Fr => format!("Lecture en masse : une même identité qui lit au moins {BULK_READ_SUBJECTS} personnes distinctes en {BULK_READ_MINUTES} minutes."),
-            Lang::En => format!("Bulk read: one identity reading at least {BULK_READ_SUBJECTS} distinct subjects within {BULK_READ_MINUTES} minutes."),
-        }) }
+        p { (t!(lang, "console-alerts-bulk-rule", subjects = BULK_READ_SUBJECTS.to_string(), minutes = BULK_READ_MINUTES.to_string())) }
         @if found.alerts.is_empty() {
-            (message("notice", lang.pick("Aucune alerte dans la partie récente du journal.", "No alert in the recent part of the journal.")))
+            (message("notice", &t!(lang, "console-alerts-no-alert-in-the-recent-part")))
         } @else {
             table {
-                caption { (lang.pick("Alertes, les plus récentes d'abord", "Alerts, newest first")) }
+                caption { (t!(lang, "console-alerts-alerts-newest-first")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Date", "Date")) }
-                    th scope="col" { (lang.pick("Alerte", "Alert")) }
-                    th scope="col" { (lang.pick("Identité", "Identity")) }
-                    th scope="col" { (lang.pick("Détail", "Detail")) }
-                    th scope="col" { (lang.pick("Finalité", "Purpose")) }
+                    th scope="col" { (t!(lang, "console-alerts-date")) }
+                    th scope="col" { (t!(lang, "console-alerts-alert")) }
+                    th scope="col" { (t!(lang, "console-alerts-identity")) }
+                    th scope="col" { (t!(lang, "console-alerts-detail")) }
+                    th scope="col" { (t!(lang, "console-alerts-purpose")) }
                 } }
                 tbody { @for a in &found.alerts { (row(lang, a)) } }
             }
         }
         @if let Some(from) = found.from_seq {
-            p { (match lang {
-                Lang::Fr => format!("Journal examiné à partir de l'entrée n° {from} ({ALERTS_WINDOW} entrées au plus) ; les plus anciennes restent lisibles par « habeas audit »."),
-                Lang::En => format!("Journal examined from entry #{from} (at most {ALERTS_WINDOW} entries); older ones remain readable with `habeas audit`."),
-            }) }
+            p { (t!(lang, "console-alerts-window", from = from.to_string(), window = ALERTS_WINDOW.to_string())) }
         }
     };
-    shell(lang, lang.pick("Alertes", "Alerts"), PATH, &ctx, body)
+    shell(lang, &t!(lang, "console-alerts-alerts"), PATH, &ctx, body)
 }

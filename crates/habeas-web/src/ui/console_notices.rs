@@ -19,6 +19,7 @@ use super::UiState;
 use super::console::{console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use crate::t;
 
 const PATH: &str = "/console/politique";
 
@@ -59,24 +60,21 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
     };
     let body = html! {
         @if details.is_empty() {
-            (message("notice", lang.pick(
-                "Aucune version publiée (« habeas notice publish »).",
-                "No version published (`habeas notice publish`).")))
+            (message("notice", &t!(lang, "console-notices-no-version-published-habeas-notice-publish")))
         } @else {
             table {
-                caption { (lang.pick("Versions de la politique de confidentialité, la plus récente d'abord",
-                    "Privacy notice versions, newest first")) }
+                caption { (t!(lang, "console-notices-privacy-notice-versions-newest-first")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Version", "Version")) }
-                    th scope="col" { (lang.pick("Statut", "Status")) }
-                    th scope="col" { (lang.pick("Publiée le", "Published")) }
-                    th scope="col" { (lang.pick("En vigueur le", "In force from")) }
-                    th scope="col" { (lang.pick("Substantielle", "Substantial")) }
-                    th scope="col" { (lang.pick("Changements", "Changes")) }
-                    th scope="col" { (lang.pick("Annonce : destinataires", "Announcement: recipients")) }
-                    th scope="col" { (lang.pick("Envoyées", "Sent")) }
-                    th scope="col" { (lang.pick("En attente", "Pending")) }
-                    th scope="col" { (lang.pick("Échecs", "Failed")) }
+                    th scope="col" { (t!(lang, "console-notices-version")) }
+                    th scope="col" { (t!(lang, "console-notices-status")) }
+                    th scope="col" { (t!(lang, "console-notices-published")) }
+                    th scope="col" { (t!(lang, "console-notices-in-force-from")) }
+                    th scope="col" { (t!(lang, "console-notices-substantial")) }
+                    th scope="col" { (t!(lang, "console-notices-changes")) }
+                    th scope="col" { (t!(lang, "console-notices-announcement-recipients")) }
+                    th scope="col" { (t!(lang, "console-notices-sent")) }
+                    th scope="col" { (t!(lang, "console-notices-pending")) }
+                    th scope="col" { (t!(lang, "console-notices-failed")) }
                 } }
                 tbody {
                     @for d in &details {
@@ -86,15 +84,15 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
                             td { (s.status.label(lang)) }
                             td { (when(s.published_at)) }
                             td { (when(s.effective_at)) }
-                            td { (if s.substantial { lang.pick("oui", "yes") } else { lang.pick("non", "no") }) }
+                            td { (if s.substantial { t!(lang, "console-notices-yes") } else { t!(lang, "console-notices-no") }) }
                             td {
                                 @match changed(d) {
                                     Some((added, removed)) => {
                                         a href={ "/portail/politique#v-" (s.version) } {
-                                            (lang.pick(&format!("+{added} / −{removed} lignes"), &format!("+{added} / −{removed} lines")))
+                                            (t!(lang, "console-notices-lines-changed", added = added.to_string(), removed = removed.to_string()))
                                         }
                                     }
-                                    None => { a href={ "/portail/politique#v-" (s.version) } { (lang.pick("première version", "first version")) } }
+                                    None => { a href={ "/portail/politique#v-" (s.version) } { (t!(lang, "console-notices-first-version")) } }
                                 }
                             }
                             @match (&d.announcement, s.substantial) {
@@ -103,10 +101,10 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
                                     td class=(if c.failed > 0 { "overdue" } else { "on_track" }) { (c.failed) }
                                 }
                                 (None, true) => {
-                                    td colspan="4" { (lang.pick("annonce non encore préparée", "announcement not queued yet")) }
+                                    td colspan="4" { (t!(lang, "console-notices-announcement-not-queued-yet")) }
                                 }
                                 (None, false) => {
-                                    td colspan="4" { (lang.pick("sans annonce (changement mineur)", "no announcement (minor change)")) }
+                                    td colspan="4" { (t!(lang, "console-notices-no-announcement-minor-change")) }
                                 }
                             }
                         }
@@ -117,9 +115,9 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
     };
     shell(
         lang,
-        lang.pick(
-            "Politique de confidentialité : versions et annonces",
-            "Privacy notice: versions and announcements",
+        &t!(
+            lang,
+            "console-notices-privacy-notice-versions-and-announcements"
         ),
         PATH,
         &ctx,

@@ -25,6 +25,7 @@ use super::UiState;
 use super::console::{console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, message};
+use crate::t;
 
 #[derive(Debug, Deserialize)]
 pub struct RegisterQuery {
@@ -34,13 +35,10 @@ pub struct RegisterQuery {
 
 const PATH: &str = "/console/registre";
 
-fn view_label(lang: Lang, view: View) -> &'static str {
+fn view_label(lang: Lang, view: View) -> String {
     match view {
-        View::Controller => lang.pick(
-            "Responsable de traitement (art. 30(1))",
-            "Controller (Art. 30(1))",
-        ),
-        View::Processor => lang.pick("Sous-traitant (art. 30(2))", "Processor (Art. 30(2))"),
+        View::Controller => t!(lang, "console-register-controller-art-30-1"),
+        View::Processor => t!(lang, "console-register-processor-art-30-2"),
     }
 }
 
@@ -52,27 +50,26 @@ fn register_body(document: &str) -> &str {
     document.get(start..end).unwrap_or("")
 }
 
-fn severity_label(lang: Lang, s: Severity) -> &'static str {
+fn severity_label(lang: Lang, s: Severity) -> String {
     match s {
-        Severity::Error => lang.pick("erreur", "error"),
-        Severity::Warning => lang.pick("avertissement", "warning"),
+        Severity::Error => t!(lang, "console-register-error"),
+        Severity::Warning => t!(lang, "console-register-warning"),
     }
 }
 
 fn findings(lang: Lang, diagnostics: &[Diagnostic]) -> Markup {
     html! {
         @if diagnostics.is_empty() {
-            (message("notice", lang.pick("Aucune anomalie : les déclarations passent toutes les règles.",
-                "No finding: the declarations pass every rule.")))
+            (message("notice", &t!(lang, "console-register-no-finding-the-declarations-pass-every")))
         } @else {
             table {
-                caption { (lang.pick("Résultats de « habeas check »", "`habeas check` findings")) }
+                caption { (t!(lang, "console-register-habeas-check-findings")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Règle", "Rule")) }
-                    th scope="col" { (lang.pick("Gravité", "Severity")) }
-                    th scope="col" { (lang.pick("Fichier:ligne", "File:line")) }
-                    th scope="col" { (lang.pick("Message", "Message")) }
-                    th scope="col" { (lang.pick("Correction", "How to fix")) }
+                    th scope="col" { (t!(lang, "console-register-rule")) }
+                    th scope="col" { (t!(lang, "console-register-severity")) }
+                    th scope="col" { (t!(lang, "console-register-file-line")) }
+                    th scope="col" { (t!(lang, "console-register-message")) }
+                    th scope="col" { (t!(lang, "console-register-how-to-fix")) }
                 } }
                 tbody {
                     @for d in diagnostics {
@@ -126,32 +123,28 @@ pub async fn register(
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
-        nav aria-label=(lang.pick("Vue du registre", "Register view")) { ul {
+        nav aria-label=(t!(lang, "console-register-register-view")) { ul {
             @for v in View::ALL {
                 li { a href={ (PATH) "?vue=" (v.key()) }
                     aria-current=[(view == Some(v)).then_some("page")] { (view_label(lang, v)) } }
             }
         } }
-        h2 { (lang.pick("Contrôle des déclarations", "Declarations check")) }
-        p { (lang.pick(&format!("{file_count} fichiers de déclarations vérifiés."),
-            &format!("{file_count} declaration files checked."))) }
+        h2 { (t!(lang, "console-register-declarations-check")) }
+        p { (t!(lang, "console-register-files-checked", count = file_count.to_string())) }
         (findings(lang, &diagnostics))
         @match (view, &document) {
             (Some(v), Some(doc)) => {
-                h2 { (lang.pick("Registre des activités de traitement — ", "Register of processing activities — ")) (view_label(lang, v)) }
+                h2 { (t!(lang, "console-register-register-of-processing-activities")) (view_label(lang, v)) }
                 div class="register" { (PreEscaped(register_body(doc))) }
             }
             _ => {
-                (message("error", &match lang {
-                    Lang::Fr => format!("Vue de registre inconnue « {} » : choisissez « controller » ou « processor » (liens ci-dessus).", asked.chars().take(40).collect::<String>()),
-                    Lang::En => format!("Unknown register view `{}`: choose `controller` or `processor` (links above).", asked.chars().take(40).collect::<String>()),
-                }))
+                (message("error", &t!(lang, "console-register-unknown-view", view = asked.chars().take(40).collect::<String>())))
             }
         }
     };
     let mut r = shell(
         lang,
-        lang.pick("Registre et contrôle", "Register and check"),
+        &t!(lang, "console-register-register-and-check"),
         PATH,
         &ctx,
         body,

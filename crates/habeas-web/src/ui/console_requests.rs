@@ -27,6 +27,7 @@ use super::console::{console_ctx, journal_refusal, shell, urgency_class};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, redirect, when};
 use super::staff::{StaffCtx, check_csrf};
+use crate::t;
 
 /// The refusal reasons offered, as `RefusalReason` keywords (filtered by
 /// what applies to the request's kind, Art. 12(5), 17(3), 20, 21).
@@ -82,20 +83,15 @@ fn done_note(lang: Lang, query: &str) -> Option<Markup> {
         }
     }
     let action = action?;
-    let head = match lang {
-        Lang::Fr => format!("Étape enregistrée : {}.", action.label(lang)),
-        Lang::En => format!("Step recorded: {}.", action.label(lang)),
-    };
+    let head = t!(
+        lang,
+        "console-request-step-recorded",
+        step = action.label(lang)
+    );
     let tail = match told {
-        Some(true) => lang.pick(
-            " La personne a été informée par courriel.",
-            " The subject was told by e-mail.",
-        ),
-        Some(false) => lang.pick(
-            " Le courriel à la personne n'a pas pu partir : informez-la autrement.",
-            " The e-mail to the subject could not be sent: tell them another way.",
-        ),
-        None => "",
+        Some(true) => t!(lang, "console-request-the-subject-was-told-by-e"),
+        Some(false) => t!(lang, "console-request-the-e-mail-to-the-subject"),
+        None => String::new(),
     };
     let kind = if told == Some(false) {
         "error"
@@ -107,26 +103,26 @@ fn done_note(lang: Lang, query: &str) -> Option<Markup> {
 
 fn clocks(lang: Lang, v: &RequestView) -> Markup {
     html! {
-        h2 { (lang.pick("Délais", "Deadlines")) }
+        h2 { (t!(lang, "console-request-deadlines")) }
         dl {
-            dt { (lang.pick("Reçue le", "Received")) } dd { (when(v.received_at)) }
-            dt { (lang.pick("Délai légal (art. 12(3) RGPD, un mois)", "Statutory deadline (GDPR Art. 12(3), one month)")) }
+            dt { (t!(lang, "console-request-received")) } dd { (when(v.received_at)) }
+            dt { (t!(lang, "console-request-statutory-deadline-gdpr-art-12-3")) }
             dd { (v.statutory_deadline.legal.format("%Y-%m-%d")) }
             @if v.effective_deadline != v.statutory_deadline {
-                dt { (lang.pick("Délai prolongé en vigueur", "Extended deadline in force")) }
+                dt { (t!(lang, "console-request-extended-deadline-in-force")) }
                 dd { (v.effective_deadline.legal.format("%Y-%m-%d")) }
             }
-            dt { (lang.pick("Date visée", "Aim for")) } dd { (v.effective_deadline.conservative.format("%Y-%m-%d")) }
-            dt { (lang.pick("Délai promis par le fournisseur", "Provider's promised delay")) }
+            dt { (t!(lang, "console-request-aim-for")) } dd { (v.effective_deadline.conservative.format("%Y-%m-%d")) }
+            dt { (t!(lang, "console-request-provider-s-promised-delay")) }
             dd {
                 @match (&v.promised_delay, v.promised_due) {
                     (Some(d), Some(due)) => { (d) " → " (when(due)) }
-                    _ => { (lang.pick("aucun délai promis déclaré", "no promised delay declared")) }
+                    _ => { (t!(lang, "console-request-no-promised-delay-declared")) }
                 }
             }
-            dt { (lang.pick("Prochaine échéance", "Next due")) }
+            dt { (t!(lang, "console-request-next-due")) }
             dd { @if let Some(d) = &v.next_due { (when(d.at)) } @else { "—" } }
-            dt { (lang.pick("Urgence", "Urgency")) }
+            dt { (t!(lang, "console-request-urgency")) }
             dd class=(urgency_class(v.urgency)) { (v.urgency.map(|u| u.label(lang)).unwrap_or("—")) }
         }
     }
@@ -135,26 +131,26 @@ fn clocks(lang: Lang, v: &RequestView) -> Markup {
 fn facts(lang: Lang, v: &RequestView) -> Markup {
     html! {
         dl {
-            dt { (lang.pick("Référence", "Reference")) } dd { code { (v.id) } }
-            dt { (lang.pick("Droit", "Right")) } dd { (v.kind.label(lang)) }
-            dt { (lang.pick("Canal", "Channel")) } dd { (v.channel.key()) }
-            dt { (lang.pick("Statut", "Status")) } dd { (v.status.label(lang)) }
-            dt { (lang.pick("Personne (identifiant pseudonyme)", "Subject (pseudonymous id)")) }
+            dt { (t!(lang, "console-request-reference")) } dd { code { (v.id) } }
+            dt { (t!(lang, "console-request-right")) } dd { (v.kind.label(lang)) }
+            dt { (t!(lang, "console-request-channel")) } dd { (v.channel.key()) }
+            dt { (t!(lang, "console-request-status")) } dd { (v.status.label(lang)) }
+            dt { (t!(lang, "console-request-subject-pseudonymous-id")) }
             dd { @if let Some(s) = &v.subject { code { (s) } } @else { "—" } }
-            dt { (lang.pick("Identité vérifiée le", "Identity verified on")) }
-            dd { @if let Some(t) = v.identity_verified_at { (when(t)) } @else { (lang.pick("pas encore", "not yet")) } }
+            dt { (t!(lang, "console-request-identity-verified-on")) }
+            dd { @if let Some(t) = v.identity_verified_at { (when(t)) } @else { (t!(lang, "console-request-not-yet")) } }
         }
     }
 }
 
 fn history(lang: Lang, v: &RequestView) -> Markup {
     html! {
-        h2 { (lang.pick("Historique", "History")) }
+        h2 { (t!(lang, "console-request-history")) }
         table {
-            caption { (lang.pick("Étapes de la demande, de la plus ancienne à la plus récente", "Steps of the request, oldest first")) }
+            caption { (t!(lang, "console-request-steps-of-the-request-oldest-first")) }
             thead { tr {
-                th scope="col" { (lang.pick("Date", "Date")) }
-                th scope="col" { (lang.pick("Étape", "Step")) }
+                th scope="col" { (t!(lang, "console-request-date")) }
+                th scope="col" { (t!(lang, "console-request-step")) }
             } }
             tbody {
                 @for h in &v.history {
@@ -197,23 +193,19 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
         .collect();
     html! {
         @if !open {
-            (message("notice", lang.pick("Cette demande est close : elle ne prend plus d'étape.", "This request is closed: it takes no further step.")))
+            (message("notice", &t!(lang, "console-request-this-request-is-closed-it-takes")))
         } @else if !ConsoleAction::ALL[..6].iter().any(|a| may(*a)) {
-            (message("notice", lang.pick(
-                "Vos rôles permettent de consulter cette demande, pas de la faire avancer.",
-                "Your roles let you read this request, not move it forward.")))
+            (message("notice", &t!(lang, "console-request-your-roles-let-you-read-this")))
         } @else {
-            h2 { (lang.pick("Actions", "Actions")) }
+            h2 { (t!(lang, "console-request-actions")) }
             @if v.stage == Stage::Received && may(ConsoleAction::Acknowledge) {
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Acknowledge))
                     fieldset {
                         legend { (ConsoleAction::Acknowledge.label(lang)) }
-                        p { (lang.pick(
-                            "L'accusé de réception est envoyé par courriel au contact enregistré, avec les délais.",
-                            "The acknowledgment is mailed to the contact on file, with the deadlines.")) }
+                        p { (t!(lang, "console-request-the-acknowledgment-is-mailed-to-the")) }
                         input type="checkbox" id="ack-elsewhere" name="elsewhere" value="1";
-                        label for="ack-elsewhere" class="inline" { (lang.pick("Déjà donné autrement (courrier, téléphone) : ne pas envoyer de courriel", "Already given another way (post, phone): send no e-mail")) }
+                        label for="ack-elsewhere" class="inline" { (t!(lang, "console-request-already-given-another-way-post-phone")) }
                         button type="submit" { (ConsoleAction::Acknowledge.label(lang)) }
                     }
                 }
@@ -223,17 +215,15 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                     (form_head(ctx, v, ConsoleAction::RecordIdentityProof))
                     fieldset {
                         legend { (ConsoleAction::RecordIdentityProof.label(lang)) }
-                        p { (lang.pick(
-                            "Vous êtes enregistré comme la personne qui a vérifié (art. 12(6) RGPD). Préférez un code envoyé au contact enregistré (habeas requests send-code).",
-                            "You are recorded as the one who checked (GDPR Art. 12(6)). Prefer a code sent to the contact on file (habeas requests send-code).")) }
-                        label for="proof-method" { (lang.pick("Moyen", "Method")) }
+                        p { (t!(lang, "console-request-you-are-recorded-as-the-one")) }
+                        label for="proof-method" { (t!(lang, "console-request-method")) }
                         select id="proof-method" name="method" {
-                            option value="session" { (lang.pick("La personne était connectée à son compte", "The subject was signed in to their account")) }
-                            option value="document" { (lang.pick("Pièce présentée (aucune copie gardée)", "Document shown (no copy kept)")) }
+                            option value="session" { (t!(lang, "console-request-the-subject-was-signed-in-to")) }
+                            option value="document" { (t!(lang, "console-request-document-shown-no-copy-kept")) }
                         }
-                        label for="proof-reason" { (lang.pick("Pourquoi ce moyen est proportionné (requis pour une pièce)", "Why this method is proportionate (required for a document)")) }
+                        label for="proof-reason" { (t!(lang, "console-request-why-this-method-is-proportionate-required")) }
                         input type="text" id="proof-reason" name="reason";
-                        label for="proof-at" { (lang.pick("Vérifiée le (UTC, vide : maintenant)", "Checked on (UTC, empty: now)")) }
+                        label for="proof-at" { (t!(lang, "console-request-checked-on-utc-empty-now")) }
                         input type="datetime-local" id="proof-at" name="verified_at";
                         button type="submit" { (ConsoleAction::RecordIdentityProof.label(lang)) }
                     }
@@ -250,15 +240,13 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                     (form_head(ctx, v, ConsoleAction::Extend))
                     fieldset {
                         legend { (ConsoleAction::Extend.label(lang)) }
-                        p { (lang.pick(
-                            "Une seule prolongation, de deux mois au plus, décidée dans le premier mois ; la personne en est informée par courriel avec la justification (art. 12(3) RGPD).",
-                            "One extension only, of at most two months, decided within the first month; the subject is told by e-mail with the justification (GDPR Art. 12(3)).")) }
-                        label for="extend-months" { (lang.pick("Mois supplémentaires", "Further months")) }
+                        p { (t!(lang, "console-request-one-extension-only-of-at-most")) }
+                        label for="extend-months" { (t!(lang, "console-request-further-months")) }
                         select id="extend-months" name="months" {
                             option value="1" { "1" }
                             option value="2" { "2" }
                         }
-                        label for="extend-why" { (lang.pick("Justification (complexité, nombre de demandes)", "Justification (complexity, number of requests)")) }
+                        label for="extend-why" { (t!(lang, "console-request-justification-complexity-number-of-requests")) }
                         textarea id="extend-why" name="justification" required rows="3" {}
                         button type="submit" { (ConsoleAction::Extend.label(lang)) }
                     }
@@ -270,9 +258,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                     fieldset {
                         legend { (ConsoleAction::Complete.label(lang)) }
                         @if limiting {
-                            p { (lang.pick(
-                                "Cochez les activités concernées : le coffre refusera ensuite toute lecture et écriture pour elles (art. 18 / 21 RGPD).",
-                                "Tick the activities concerned: the vault then refuses every read and write for them (GDPR Art. 18 / 21).")) }
+                            p { (t!(lang, "console-request-tick-the-activities-concerned-the-vault")) }
                             @for (id, name) in &activities {
                                 div {
                                     input type="checkbox" id={ "purpose-" (id) } name="purposes" value=(id);
@@ -280,7 +266,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                                 }
                             }
                         }
-                        p { (lang.pick("La personne est informée par courriel.", "The subject is told by e-mail.")) }
+                        p { (t!(lang, "console-request-the-subject-is-told-by-e")) }
                         button type="submit" { (ConsoleAction::Complete.label(lang)) }
                     }
                 }
@@ -290,14 +276,14 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                     (form_head(ctx, v, ConsoleAction::Refuse))
                     fieldset {
                         legend { (ConsoleAction::Refuse.label(lang)) }
-                        label for="refuse-reason" { (lang.pick("Motif", "Reason")) }
+                        label for="refuse-reason" { (t!(lang, "console-request-reason")) }
                         select id="refuse-reason" name="reason" {
                             @for (key, label) in &reasons { option value=(key) { (label) } }
-                            option value="other" { (lang.pick("Autre fondement juridique (à préciser)", "Another legal ground (name it)")) }
+                            option value="other" { (t!(lang, "console-request-another-legal-ground-name-it")) }
                         }
-                        label for="refuse-ground" { (lang.pick("Fondement juridique, si « autre »", "Legal ground, if \"other\"")) }
+                        label for="refuse-ground" { (t!(lang, "console-request-legal-ground-if-other")) }
                         input type="text" id="refuse-ground" name="legal_ground";
-                        label for="refuse-text" { (lang.pick("Explication lue par la personne (les voies de recours sont ajoutées)", "Explanation the subject reads (the remedies are added)")) }
+                        label for="refuse-text" { (t!(lang, "console-request-explanation-the-subject-reads-the-remedies")) }
                         textarea id="refuse-text" name="explanation" required rows="3" {}
                         button type="submit" class="danger" { (ConsoleAction::Refuse.label(lang)) }
                     }
@@ -315,12 +301,9 @@ fn detail_page(
     note: Option<Markup>,
     status: StatusCode,
 ) -> Response {
-    let title = match lang {
-        Lang::Fr => format!("Demande {}", v.id),
-        Lang::En => format!("Request {}", v.id),
-    };
+    let title = t!(lang, "console-request-title", id = v.id.to_string());
     let body = html! {
-        p { a href="/console" { (lang.pick("← Toutes les demandes ouvertes", "← All open requests")) } }
+        p { a href="/console" { (t!(lang, "console-request-all-open-requests")) } }
         @if let Some(n) = note { (n) }
         (facts(lang, v))
         (clocks(lang, v))
@@ -433,10 +416,7 @@ fn refused(e: habeas_rights::RightsError, lang: Lang) -> StepError {
         E::Doc(_) | E::Corrupt { .. } => return StepError::Internal(e.to_string()),
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
-    let head = lang.pick(
-        "Étape refusée, rien n'a changé",
-        "Step refused, nothing changed",
-    );
+    let head = t!(lang, "console-request-step-refused-nothing-changed");
     StepError::Refused(format!("{head} — {e}"), status)
 }
 
@@ -462,13 +442,10 @@ fn parse_when(
         .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
         .map(|n| n.and_utc())
         .ok_or_else(|| {
-            StepError::Invalid(
-                lang.pick(
-                    "Date de vérification illisible : utilisez AAAA-MM-JJTHH:MM (UTC) ou laissez vide.",
-                    "Unreadable verification date: use YYYY-MM-DDTHH:MM (UTC) or leave it empty.",
-                )
-                .into(),
-            )
+            StepError::Invalid(t!(
+                lang,
+                "console-request-unreadable-verification-date-use-yyyy-mm"
+            ))
         })
 }
 
@@ -492,16 +469,13 @@ fn take_step(
         None => current.version,
         Some(Some(v)) => v,
         Some(None) => {
-            return Err(StepError::Invalid(
-                lang.pick(
-                    "Version de la demande illisible : rechargez la page.",
-                    "Unreadable request version: reload the page.",
-                )
-                .into(),
-            ));
+            return Err(StepError::Invalid(t!(
+                lang,
+                "console-request-unreadable-request-version-reload-the-page"
+            )));
         }
     };
-    let invalid = |fr: &str, en: &str| StepError::Invalid(lang.pick(fr, en).to_string());
+    let invalid = StepError::Invalid;
     // The step is recorded first; the subject is then told (Art. 12(3)–(4)).
     let tell = |v: &RequestView,
                 send: &dyn Fn(
@@ -525,10 +499,7 @@ fn take_step(
         ConsoleAction::Acknowledge => {
             if !form.elsewhere {
                 let subject = current.subject.as_deref().ok_or_else(|| {
-                    invalid(
-                        "La demande n'est liée à aucune personne : aucun contact enregistré où écrire. Cochez « déjà donné autrement » si l'accusé a été donné.",
-                        "The request is linked to no subject: there is no contact on file to write to. Tick \"already given another way\" if it was given.",
-                    )
+                    invalid(t!(lang, "console-request-the-request-is-linked-to-no"))
                 })?;
                 let to =
                     vault_bridge::resolve_contact(&s.vault, &caller, subject, &current.contact_ref)
@@ -542,10 +513,10 @@ fn take_step(
         }
         ConsoleAction::RecordIdentityProof => {
             let method = form.method.parse().map_err(|_| {
-                invalid(
-                    "Moyen de vérification inconnu : choisissez « connectée » ou « pièce ».",
-                    "Unknown verification method: choose \"signed in\" or \"document\".",
-                )
+                invalid(t!(
+                    lang,
+                    "console-request-unknown-verification-method-choose-signed-in"
+                ))
             })?;
             let at = parse_when(&form.verified_at, s.clock.now(), lang)?;
             let reason = Some(form.reason.trim().to_string()).filter(|r| !r.is_empty());
@@ -563,12 +534,10 @@ fn take_step(
             Ok(None)
         }
         ConsoleAction::Extend => {
-            let months = form.months.flatten().ok_or_else(|| {
-                invalid(
-                    "Indiquez 1 ou 2 mois supplémentaires.",
-                    "Give 1 or 2 further months.",
-                )
-            })?;
+            let months = form
+                .months
+                .flatten()
+                .ok_or_else(|| invalid(t!(lang, "console-request-give-1-or-2-further-months")))?;
             let justification = form.justification.trim();
             let v = svc
                 .extend(id, version, months, justification, s.clock.now())
@@ -584,10 +553,10 @@ fn take_step(
                 form.reason.clone()
             };
             let reason: RefusalReason = raw.parse().map_err(|_| {
-                invalid(
-                    "Motif de refus inconnu, ou « autre » sans fondement juridique : choisissez un motif de la liste ou nommez le fondement.",
-                    "Unknown refusal reason, or \"other\" without a legal ground: pick a reason from the list or name the ground.",
-                )
+                invalid(t!(
+                    lang,
+                    "console-request-unknown-refusal-reason-or-other-without"
+                ))
             })?;
             let explanation = form.explanation.trim();
             let v = svc
@@ -603,10 +572,10 @@ fn take_step(
             let v = svc.complete(id, version).map_err(|e| refused(e, lang))?;
             Ok(Some(tell(&v, &|to| notifier.done(&v, None, to, None))))
         }
-        ConsoleAction::BreachUpdate | ConsoleAction::BreachClose => Err(invalid(
-            "Cette action concerne le registre des violations, pas une demande.",
-            "This action belongs to the breach register, not to a request.",
-        )),
+        ConsoleAction::BreachUpdate | ConsoleAction::BreachClose => Err(invalid(t!(
+            lang,
+            "console-request-this-action-belongs-to-the-breach"
+        ))),
     }
 }
 

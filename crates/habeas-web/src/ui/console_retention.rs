@@ -23,6 +23,7 @@ use super::UiState;
 use super::console::{CONSOLE_PURPOSE, console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use crate::t;
 
 /// How far ahead the plan looks, in days (the default of `habeas purge --dry-run`).
 pub const HORIZON_DAYS: i64 = 30;
@@ -113,23 +114,22 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
-        h2 { (lang.pick("À venir, par catégorie", "Due next, by category")) }
-        p { (lang.pick("Simulation au ", "Dry run as of ")) (when(r.now))
-            (lang.pick(&format!(", horizon {HORIZON_DAYS} jours (comme « habeas purge --dry-run »)."),
-                &format!(", horizon {HORIZON_DAYS} days (as `habeas purge --dry-run`)."))) }
+        h2 { (t!(lang, "console-retention-due-next-by-category")) }
+        p { (t!(lang, "console-retention-dry-run-as-of")) (when(r.now))
+            (t!(lang, "console-retention-horizon", days = HORIZON_DAYS.to_string())) }
         @if r.plan.is_empty() {
-            (message("notice", lang.pick("Rien n'arrive à échéance dans l'horizon.", "Nothing falls due within the horizon.")))
+            (message("notice", &t!(lang, "console-retention-nothing-falls-due-within-the-horizon")))
         } @else {
             table {
-                caption { (lang.pick("Échéances de conservation (art. 5(1)(e) RGPD)", "Retention due (Art. 5(1)(e) GDPR)")) }
+                caption { (t!(lang, "console-retention-retention-due-art-5-1-e")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Catégorie", "Category")) }
-                    th scope="col" { (lang.pick("Prochaine échéance", "Next due")) }
-                    th scope="col" { (lang.pick("À supprimer maintenant", "To delete now")) }
-                    th scope="col" { (lang.pick("À anonymiser maintenant", "To anonymise now")) }
-                    th scope="col" { (lang.pick("Prévus dans l'horizon", "Scheduled within the horizon")) }
-                    th scope="col" { (lang.pick("Conservés (gel)", "Kept (hold)")) }
-                    th scope="col" { (lang.pick("Catégorie non déclarée", "Undeclared category")) }
+                    th scope="col" { (t!(lang, "console-retention-category")) }
+                    th scope="col" { (t!(lang, "console-retention-next-due")) }
+                    th scope="col" { (t!(lang, "console-retention-to-delete-now")) }
+                    th scope="col" { (t!(lang, "console-retention-to-anonymise-now")) }
+                    th scope="col" { (t!(lang, "console-retention-scheduled-within-the-horizon")) }
+                    th scope="col" { (t!(lang, "console-retention-kept-hold")) }
+                    th scope="col" { (t!(lang, "console-retention-undeclared-category")) }
                 } }
                 tbody {
                     @for (category, p) in &r.plan {
@@ -147,17 +147,17 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
                 }
             }
         }
-        h2 { (lang.pick("Dernières purges", "Last purges")) }
+        h2 { (t!(lang, "console-retention-last-purges")) }
         @if r.runs.is_empty() {
-            (message("notice", lang.pick("Aucune purge dans la partie récente du journal.", "No purge in the recent part of the journal.")))
+            (message("notice", &t!(lang, "console-retention-no-purge-in-the-recent-part")))
         } @else {
             table {
-                caption { (lang.pick("Purges journalisées, les plus récentes d'abord", "Journaled purges, newest first")) }
+                caption { (t!(lang, "console-retention-journaled-purges-newest-first")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Date", "Date")) }
-                    th scope="col" { (lang.pick("Par", "By")) }
-                    th scope="col" { (lang.pick("Enregistrements retirés", "Records removed")) }
-                    th scope="col" { (lang.pick("Entrée du journal", "Journal entry")) }
+                    th scope="col" { (t!(lang, "console-retention-date")) }
+                    th scope="col" { (t!(lang, "console-retention-by")) }
+                    th scope="col" { (t!(lang, "console-retention-records-removed")) }
+                    th scope="col" { (t!(lang, "console-retention-journal-entry")) }
                 } }
                 tbody {
                     @for e in &r.runs {
@@ -172,35 +172,34 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
             }
         }
         @if let Some(from) = r.window_from {
-            p { (lang.pick(&format!("Recherche dans le journal à partir de l'entrée n° {from} ; les plus anciennes restent lisibles par « habeas audit »."),
-                &format!("Journal searched from entry #{from}; older ones remain readable with `habeas audit`."))) }
+            p { (t!(lang, "console-retention-window", from = from.to_string())) }
         }
-        h2 { (lang.pick("Gels juridiques en vigueur", "Legal holds in force")) }
+        h2 { (t!(lang, "console-retention-legal-holds-in-force")) }
         @if r.holds.is_empty() {
-            (message("notice", lang.pick("Aucun gel en vigueur.", "No hold in force.")))
+            (message("notice", &t!(lang, "console-retention-no-hold-in-force")))
         } @else {
             table {
-                caption { (lang.pick("Gels qui suspendent la purge", "Holds that suspend the purge")) }
+                caption { (t!(lang, "console-retention-holds-that-suspend-the-purge")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Gel", "Hold")) }
-                    th scope="col" { (lang.pick("Portée", "Scope")) }
-                    th scope="col" { (lang.pick("Motif", "Reason")) }
-                    th scope="col" { (lang.pick("Posé le", "Placed")) }
-                    th scope="col" { (lang.pick("Par", "By")) }
-                    th scope="col" { (lang.pick("Jusqu'au", "Until")) }
+                    th scope="col" { (t!(lang, "console-retention-hold")) }
+                    th scope="col" { (t!(lang, "console-retention-scope")) }
+                    th scope="col" { (t!(lang, "console-retention-reason")) }
+                    th scope="col" { (t!(lang, "console-retention-placed")) }
+                    th scope="col" { (t!(lang, "console-retention-by")) }
+                    th scope="col" { (t!(lang, "console-retention-until")) }
                 } }
                 tbody {
                     @for h in &r.holds {
                         tr {
                             th scope="row" { code { (h.id) } }
                             td { @match &h.scope {
-                                HoldScope::Subject(s) => { (lang.pick("personne ", "subject ")) code { (s) } }
-                                HoldScope::Category(c) => { (lang.pick("catégorie ", "category ")) code { (c) } }
+                                HoldScope::Subject(s) => { (t!(lang, "console-retention-subject")) code { (s) } }
+                                HoldScope::Category(c) => { (t!(lang, "console-retention-category-2")) code { (c) } }
                             } }
                             td { (h.reason) }
                             td { (when(h.created_at)) }
                             td { code { (h.created_by) } }
-                            td { @if let Some(u) = h.until { (when(u)) } @else { (lang.pick("levée", "release")) } }
+                            td { @if let Some(u) = h.until { (when(u)) } @else { (t!(lang, "console-retention-release")) } }
                         }
                     }
                 }
@@ -209,7 +208,7 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
     };
     shell(
         lang,
-        lang.pick("Conservation", "Retention"),
+        &t!(lang, "console-retention-retention"),
         path,
         &ctx,
         body,

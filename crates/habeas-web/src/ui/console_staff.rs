@@ -21,16 +21,17 @@ use super::UiState;
 use super::console::{console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use crate::t;
 
 const PATH: &str = "/console/equipe";
 /// The purpose journaled for the staff list read.
 const STAFF_PURPOSE: &str = "staff-admin";
 
-fn yes_no(lang: Lang, b: bool) -> &'static str {
+fn yes_no(lang: Lang, b: bool) -> String {
     if b {
-        lang.pick("oui", "yes")
+        t!(lang, "console-staff-yes")
     } else {
-        lang.pick("non", "no")
+        t!(lang, "console-staff-no")
     }
 }
 
@@ -70,18 +71,18 @@ pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) 
     };
     let mfa = &state.config.auth.mfa;
     let body = html! {
-        h2 { (lang.pick("Comptes du personnel", "Staff accounts")) }
+        h2 { (t!(lang, "console-staff-staff-accounts")) }
         table {
-            caption { (lang.pick("Comptes par identifiant (« habeas staff list »)", "Accounts by login (`habeas staff list`)")) }
+            caption { (t!(lang, "console-staff-accounts-by-login-habeas-staff-list")) }
             thead { tr {
-                th scope="col" { (lang.pick("Identifiant", "Login")) }
-                th scope="col" { (lang.pick("Nom affiché", "Display name")) }
-                th scope="col" { (lang.pick("Rôles", "Roles")) }
-                th scope="col" { (lang.pick("TOTP enrôlé", "TOTP enrolled")) }
-                th scope="col" { (lang.pick("TOTP exigé", "TOTP required")) }
-                th scope="col" { (lang.pick("Codes de secours restants", "Recovery codes left")) }
-                th scope="col" { (lang.pick("Désactivé", "Disabled")) }
-                th scope="col" { (lang.pick("Dernière connexion", "Last sign-in")) }
+                th scope="col" { (t!(lang, "console-staff-login")) }
+                th scope="col" { (t!(lang, "console-staff-display-name")) }
+                th scope="col" { (t!(lang, "console-staff-roles")) }
+                th scope="col" { (t!(lang, "console-staff-totp-enrolled")) }
+                th scope="col" { (t!(lang, "console-staff-totp-required")) }
+                th scope="col" { (t!(lang, "console-staff-recovery-codes-left")) }
+                th scope="col" { (t!(lang, "console-staff-disabled")) }
+                th scope="col" { (t!(lang, "console-staff-last-sign-in")) }
             } }
             tbody {
                 @for a in &staff {
@@ -99,20 +100,19 @@ pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) 
                 }
             }
         }
-        h2 { (lang.pick("Jetons d'application", "Application tokens")) }
+        h2 { (t!(lang, "console-staff-application-tokens")) }
         @if tokens.is_empty() {
-            (message("notice", lang.pick("Aucun jeton (« habeas token create »).", "No token (`habeas token create`).")))
+            (message("notice", &t!(lang, "console-staff-no-token-habeas-token-create")))
         } @else {
             table {
-                caption { (lang.pick("Jetons, les plus récents d'abord ; le secret n'est jamais affiché",
-                    "Tokens, newest first; the secret is never shown")) }
+                caption { (t!(lang, "console-staff-tokens-newest-first-the-secret-is")) }
                 thead { tr {
-                    th scope="col" { (lang.pick("Jeton", "Token")) }
-                    th scope="col" { (lang.pick("Nom", "Name")) }
-                    th scope="col" { (lang.pick("Finalités", "Purposes")) }
-                    th scope="col" { (lang.pick("Catégories", "Categories")) }
-                    th scope="col" { (lang.pick("Créé le", "Created")) }
-                    th scope="col" { (lang.pick("Révoqué le", "Revoked")) }
+                    th scope="col" { (t!(lang, "console-staff-token")) }
+                    th scope="col" { (t!(lang, "console-staff-name")) }
+                    th scope="col" { (t!(lang, "console-staff-purposes")) }
+                    th scope="col" { (t!(lang, "console-staff-categories")) }
+                    th scope="col" { (t!(lang, "console-staff-created")) }
+                    th scope="col" { (t!(lang, "console-staff-revoked")) }
                 } }
                 tbody {
                     @for t in &tokens {
@@ -121,7 +121,7 @@ pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) 
                             td { (t.name) }
                             td { (t.purposes.join(", ")) }
                             td { @if t.categories.is_empty() {
-                                (lang.pick("toutes celles de ses finalités", "all of its purposes'"))
+                                (t!(lang, "console-staff-all-of-its-purposes"))
                             } @else { (t.categories.join(", ")) } }
                             td { (seconds(t.created_at)) }
                             td { @if let Some(r) = t.revoked_at { (seconds(r)) } @else { "—" } }
@@ -133,7 +133,7 @@ pub async fn staff(State(state): State<UiState>, l: UiLang, headers: HeaderMap) 
     };
     shell(
         lang,
-        lang.pick("Personnel et jetons", "Staff and tokens"),
+        &t!(lang, "console-staff-staff-and-tokens"),
         PATH,
         &ctx,
         body,

@@ -19,6 +19,7 @@ use super::UiState;
 use super::http::{LANG_COOKIE, Peer, UiLang, cookie, host_cookie};
 use super::page::{Area, Failure, Page, html_response, message, redirect};
 use super::secret::WebKeys;
+use crate::t;
 
 /// The staff session cookie (habeas-auth's name).
 pub const SESSION_COOKIE: &str = "__Host-habeas_session";
@@ -131,28 +132,23 @@ fn login_page(lang: Lang, csrf: &str, login: &str, ask_code: bool, note: Option<
         @if let Some(n) = note { (n) }
         form method="post" action="/console/connexion" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="login" { (lang.pick("Identifiant", "Login")) }
+            label for="login" { (t!(lang, "staff-login")) }
             input type="text" id="login" name="login" value=(login) autocomplete="username" required autofocus[!ask_code];
-            label for="password" { (lang.pick("Mot de passe", "Password")) }
+            label for="password" { (t!(lang, "staff-password")) }
             input type="password" id="password" name="password" autocomplete="current-password" required;
             label for="code" {
-                (lang.pick("Code de l'application d'authentification ou code de secours", "Authenticator app code or recovery code"))
+                (t!(lang, "staff-authenticator-app-code-or-recovery-code"))
             }
             input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" autofocus[ask_code]
                 aria-describedby="code-aide";
-            p id="code-aide" { (lang.pick(
-                "Seulement si votre compte a un second facteur.",
-                "Only if your account has a second factor."
-            )) }
-            button type="submit" { (lang.pick("Se connecter", "Sign in")) }
+            p id="code-aide" { (t!(lang, "staff-only-if-your-account-has-a")) }
+            button type="submit" { (t!(lang, "staff-sign-in")) }
         }
     };
     Page {
         lang,
         area: Area::Console,
-        title: lang
-            .pick("Connexion du personnel", "Staff sign-in")
-            .to_string(),
+        title: t!(lang, "staff-sign-in-title"),
         path: "/console/connexion",
         nav: Vec::new(),
         sign_out: None,
@@ -271,25 +267,22 @@ fn password_page(lang: Lang, ctx: &StaffCtx, note: Option<Markup>) -> Markup {
     let body = html! {
         @if let Some(n) = note { (n) }
         @if ctx.staff.must_change_password {
-            p { (lang.pick(
-                "Votre mot de passe initial ne sert qu'une fois : choisissez le vôtre (12 caractères au moins, sans votre identifiant).",
-                "Your initial password works once: choose your own (at least 12 characters, without your login)."
-            )) }
+            p { (t!(lang, "staff-your-initial-password-works-once-choose")) }
         }
         form method="post" action="/console/mot-de-passe" {
             input type="hidden" name="csrf" value=(ctx.csrf);
-            label for="current" { (lang.pick("Mot de passe actuel", "Current password")) }
+            label for="current" { (t!(lang, "staff-current-password")) }
             input type="password" id="current" name="current" autocomplete="current-password" required;
-            label for="new" { (lang.pick("Nouveau mot de passe", "New password")) }
+            label for="new" { (t!(lang, "staff-new-password")) }
             input type="password" id="new" name="new" autocomplete="new-password" required minlength="12";
-            label for="confirm" { (lang.pick("Confirmez le nouveau mot de passe", "Confirm the new password")) }
+            label for="confirm" { (t!(lang, "staff-confirm-the-new-password")) }
             input type="password" id="confirm" name="confirm" autocomplete="new-password" required minlength="12";
-            button type="submit" { (lang.pick("Changer le mot de passe", "Change password")) }
+            button type="submit" { (t!(lang, "staff-change-password")) }
         }
     };
     step_page(
         lang,
-        lang.pick("Changer de mot de passe", "Change password"),
+        &t!(lang, "staff-change-password-2"),
         "/console/mot-de-passe",
         ctx,
         body,
@@ -348,10 +341,7 @@ pub async fn change_password(
     if form.new != form.confirm {
         let note = message(
             "error",
-            lang.pick(
-                "Les deux nouveaux mots de passe diffèrent : retapez-les.",
-                "The two new passwords differ: type them again.",
-            ),
+            &t!(lang, "staff-the-two-new-passwords-differ-type"),
         );
         return html_response(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -402,25 +392,22 @@ pub async fn totp_form(State(state): State<UiState>, l: UiLang, headers: HeaderM
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
-        p { (lang.pick(
-            "Scannez ce code avec votre application d'authentification (ou saisissez la clé ci-dessous), puis entrez le code à 6 chiffres qu'elle affiche.",
-            "Scan this code with your authenticator app (or type the key below), then enter the 6-digit code it shows."
-        )) }
+        p { (t!(lang, "staff-scan-this-code-with-your-authenticator")) }
         // The SVG is made by habeas-auth from the otpauth URI alone.
         div class="qr" { (PreEscaped(offer.qr_svg.expose())) }
-        p { (lang.pick("Clé à saisir : ", "Key to type: ")) code class="secret" { (offer.secret_base32.expose()) } }
+        p { (t!(lang, "staff-key-to-type")) code class="secret" { (offer.secret_base32.expose()) } }
         form method="post" action="/console/totp" {
             input type="hidden" name="csrf" value=(ctx.csrf);
-            label for="code" { (lang.pick("Code à 6 chiffres", "6-digit code")) }
+            label for="code" { (t!(lang, "staff-6-digit-code")) }
             input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required;
-            button type="submit" { (lang.pick("Activer", "Enable")) }
+            button type="submit" { (t!(lang, "staff-enable")) }
         }
     };
     html_response(
         StatusCode::OK,
         step_page(
             lang,
-            lang.pick("Second facteur (TOTP)", "Second factor (TOTP)"),
+            &t!(lang, "staff-second-factor-totp"),
             "/console/totp",
             &ctx,
             body,
@@ -465,18 +452,15 @@ pub async fn totp_confirm(
     match outcome {
         Ok(Ok((codes, (cookie, stage)))) => {
             let body = html! {
-                (message("notice", lang.pick("Second facteur activé.", "Second factor enabled.")))
-                p { (lang.pick(
-                    "Voici vos dix codes de secours. Chacun sert une fois, si vous perdez votre téléphone. Notez-les maintenant : ils ne seront plus affichés.",
-                    "Here are your ten recovery codes. Each works once, if you lose your phone. Write them down now: they will not be shown again."
-                )) }
+                (message("notice", &t!(lang, "staff-second-factor-enabled")))
+                p { (t!(lang, "staff-here-are-your-ten-recovery-codes")) }
                 ul { @for c in &codes { li { code { (c) } } } }
-                p { a href=(stage_home(stage)) { (lang.pick("Continuer", "Continue")) } }
+                p { a href=(stage_home(stage)) { (t!(lang, "staff-continue")) } }
             };
             let page = Page {
                 lang,
                 area: Area::Console,
-                title: lang.pick("Codes de secours", "Recovery codes").to_string(),
+                title: t!(lang, "staff-recovery-codes").to_string(),
                 path: "/console/totp",
                 nav: Vec::new(),
                 sign_out: None,
@@ -489,13 +473,13 @@ pub async fn totp_confirm(
         Ok(Err(e)) => {
             let body = html! {
                 (message("error", &e.describe(lang)))
-                p { a href="/console/totp" { (lang.pick("Recommencer l'enrôlement", "Start enrolment again")) } }
+                p { a href="/console/totp" { (t!(lang, "staff-start-enrolment-again")) } }
             };
             html_response(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 step_page(
                     lang,
-                    lang.pick("Second facteur (TOTP)", "Second factor (TOTP)"),
+                    &t!(lang, "staff-second-factor-totp"),
                     "/console/totp",
                     &ctx,
                     body,
