@@ -34,11 +34,16 @@ pub enum HoldScope {
     Category(String),
 }
 
-/// Who released a hold, and when.
+/// Who released a hold, when, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Release {
     pub by: String,
     pub at: DateTime<Utc>,
+    /// Why the data need no longer be kept (the claim settled, the
+    /// proceedings closed); required from the console, absent in holds
+    /// released before it was recorded. Keep names out of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A legal hold.
@@ -174,6 +179,32 @@ impl<'a> HoldService<'a> {
     /// first release stays the record); a lapsed one may still be released,
     /// to say so in the record.
     pub fn release(&self, id: &str, by: &str) -> Result<Hold> {
+        self.release_with(id, by, None)
+    }
+
+    /// Release a hold and record why (the claim settled, the proceedings
+    /// closed). The reason follows the rules of a hold's own reason: not
+    /// empty, at most [`MAX_REASON`] characters. A refusal changes nothing.
+    pub fn release_because(&self, id: &str, by: &str, reason: &str) -> Result<Hold> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(RetentionError::invalid(
+                "release reason",
+                "is empty",
+                "say why the data need no longer be kept (the claim settled, the proceedings closed)",
+            ));
+        }
+        if reason.chars().count() > MAX_REASON {
+            return Err(RetentionError::invalid(
+                "release reason",
+                format!("is longer than {MAX_REASON} characters"),
+                "give a short reason and a case reference",
+            ));
+        }
+        self.release_with(id, by, Some(reason.to_string()))
+    }
+
+    fn release_with(&self, id: &str, by: &str, reason: Option<String>) -> Result<Hold> {
         check_actor(by)?;
         check_key(id)?;
         let doc = self
@@ -194,6 +225,7 @@ impl<'a> HoldService<'a> {
         hold.released = Some(Release {
             by: by.to_string(),
             at: self.clock.now(),
+            reason,
         });
         self.docs
             .put_doc(HOLD_KIND, id, Some(doc.version), &encode(&hold)?)?;
@@ -295,6 +327,32 @@ mod tests {
             created_by: "dpo".into(),
             until,
         }
+    }
+
+    #[test]
+    fn a_release_with_a_reason_keeps_it_and_an_empty_reason_changes_nothing() {
+        let docs = MemoryDocs::new();
+        let clock = ManualClock::new(t0());
+        let holds = HoldService::new(&docs, &clock);
+        holds.add(subject_hold("sub_1", None)).unwrap();
+        for bad in ["", "   ", &"x".repeat(MAX_REASON + 1)] {
+            let e = holds
+                .release_because("HOLD-0001", "dpo", bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("release reason"), "{e}");
+            assert!(holds.get("HOLD-0001").unwrap().released.is_none());
+        }
+        let h = holds
+            .release_because("HOLD-0001", "dpo", "  claim settled, RG 26/01234 ")
+            .unwrap();
+        let kept = holds.get("HOLD-0001").unwrap();
+        assert_eq!(kept, h);
+        let r = kept.released.unwrap();
+        assert_eq!(r.reason.as_deref(), Some("claim settled, RG 26/01234"));
+        assert_eq!(r.by, "dpo");
+        // Released once: a second release is refused.
+        assert!(holds.release_because("HOLD-0001", "dpo", "again").is_err());
     }
 
     #[test]

@@ -344,6 +344,7 @@ mod tests {
         released.released = Some(Release {
             by: "dpo".into(),
             at: t("2027-02-01T00:00:00Z"),
+            reason: None,
         });
         let lapsed = hold(
             "HOLD-0002",
