@@ -219,13 +219,17 @@ pub enum KeyProvider {
         var: String,
     },
     /// A PKCS#11 token (HSM, SoftHSM): module path, token label, key label,
-    /// and the environment variable holding the PIN.
+    /// and the environment variable holding the PIN. `retired_key_labels`
+    /// names earlier KEKs on the same token that still unwrap data keys
+    /// until `habeas keys rotate` has rewrapped them under `key_label`.
     Pkcs11 {
         module: String,
         token_label: String,
         key_label: String,
         #[serde(default = "default_pin_var")]
         pin_env: String,
+        #[serde(default)]
+        retired_key_labels: Vec<String>,
     },
 }
 
@@ -256,11 +260,13 @@ impl fmt::Debug for KeyProvider {
                 module,
                 token_label,
                 key_label,
+                retired_key_labels,
                 ..
             } => {
                 write!(
                     f,
-                    "Pkcs11 {{ module: {module:?}, token: {token_label:?}, key: {key_label:?} }}"
+                    "Pkcs11 {{ module: {module:?}, token: {token_label:?}, key: {key_label:?}, \
+                     retired: {retired_key_labels:?} }}"
                 )
             }
         }
@@ -518,6 +524,26 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
                 "the key directory is inside the data directory".into(),
                 "keep keys apart from the data (e.g. `dir = \"keys\"` next to `data/`), so a copy of the data never carries its keys",
             );
+        }
+    }
+    if let KeyProvider::Pkcs11 {
+        key_label,
+        retired_key_labels,
+        ..
+    } = s.keys.get_ref()
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        for label in retired_key_labels {
+            if label == key_label || !seen.insert(label) {
+                error(
+                    "H074",
+                    s.keys.span(),
+                    format!(
+                        "the token key `{label}` is listed twice (as the current key_label or twice in retired_key_labels)"
+                    ),
+                    "list in retired_key_labels only the earlier keys, each once; the current KEK is key_label",
+                );
+            }
         }
     }
     if let Some(smtp) = &s.smtp
@@ -796,8 +822,26 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(s.keys.get_ref(), KeyProvider::Pkcs11 { pin_env, .. } if pin_env == "HABEAS_PKCS11_PIN")
+            matches!(s.keys.get_ref(), KeyProvider::Pkcs11 { pin_env, retired_key_labels, .. }
+                if pin_env == "HABEAS_PKCS11_PIN" && retired_key_labels.is_empty())
         );
+        let s = parse(
+            "h",
+            "[keys]\nprovider = \"pkcs11\"\nmodule = \"/m.so\"\ntoken_label = \"habeas\"\nkey_label = \"kek-2027\"\nretired_key_labels = [\"kek-2026\"]\n",
+            Path::new("."),
+        )
+        .unwrap();
+        assert!(
+            matches!(s.keys.get_ref(), KeyProvider::Pkcs11 { retired_key_labels, .. }
+                if retired_key_labels == &["kek-2026".to_string()])
+        );
+        let errs = parse(
+            "h",
+            "[keys]\nprovider = \"pkcs11\"\nmodule = \"/m.so\"\ntoken_label = \"t\"\nkey_label = \"k\"\nretired_key_labels = [\"k\"]\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "H074");
         let errs = parse("h", "[server]\nlisten = \"localhost\"\n", Path::new(".")).unwrap_err();
         assert_eq!(errs[0].code, "H071");
         let errs = parse("h", "[storage]\nurl = \"mysql://x\"\n", Path::new(".")).unwrap_err();

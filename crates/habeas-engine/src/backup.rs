@@ -119,11 +119,10 @@ pub fn kek_ring(paths: &VaultPaths) -> Result<KekRing> {
         KeySource::Env { variable } => {
             KekSource::env(KeysConfig::for_env(variable), variable).load_ring()
         }
-        KeySource::Pkcs11(settings) => KekSource::pkcs11(
-            KeysConfig::for_pkcs11(settings.clone(), &paths.key_dir),
-            settings,
-        )
-        .load_ring(),
+        KeySource::Pkcs11 {
+            token,
+            retired_labels,
+        } => KekSource::pkcs11(&paths.key_dir, token, retired_labels).load_ring(),
     }
 }
 

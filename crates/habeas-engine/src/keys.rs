@@ -37,11 +37,15 @@ pub enum KekSource {
         config: Box<KeysConfig>,
         variable: String,
     },
-    /// `provider = "pkcs11"`: a token key Habeas cannot replace itself.
+    /// `provider = "pkcs11"`: the token key `key_label` wraps; the token keys
+    /// of `retired_key_labels` still unwrap. Habeas never creates, relabels
+    /// or destroys a token key during a rotation: the operator names the new
+    /// key in `habeas.toml`, creates it (`habeas keys create-pkcs11`),
+    /// restarts, then `habeas keys rotate` rewraps every data key.
     Pkcs11 {
         config: Box<KeysConfig>,
-        /// Why `habeas keys rotate` is refused.
-        rotation_refusal: String,
+        /// Why `habeas keys rotate` has nothing to do (no retired key named).
+        no_retired: String,
     },
 }
 
@@ -54,20 +58,35 @@ impl KekSource {
         }
     }
 
-    /// The PKCS#11 provider: the KEK is the token's key `key_label`.
-    pub fn pkcs11(config: KeysConfig, settings: &Pkcs11Settings) -> Self {
+    /// The PKCS#11 provider: the KEK is the token's key `token.key_label`,
+    /// the keys labelled `retired_labels` on the same token still unwrap.
+    pub fn pkcs11(
+        key_dir: &std::path::Path,
+        token: &Pkcs11Settings,
+        retired_labels: &[String],
+    ) -> Self {
+        let mut config = KeysConfig::for_pkcs11(token.clone(), key_dir);
+        config.retired_keks = retired_labels
+            .iter()
+            .map(|label| {
+                KeyProvider::Pkcs11(Pkcs11Settings {
+                    key_label: label.clone(),
+                    ..token.clone()
+                })
+            })
+            .collect();
         KekSource::Pkcs11 {
             config: Box::new(config),
-            rotation_refusal: format!(
-                "`habeas keys rotate` ne peut pas remplacer la KEK `{key}` du jeton PKCS#11 \
-                 `{token}` / cannot replace the KEK `{key}` on PKCS#11 token `{token}`: every \
-                 data key is wrapped by that key, which never leaves the token. Rotating it \
-                 needs the old and the new token keys side by side (a retired-KEK list), which \
-                 `[keys]` in habeas.toml cannot express in this version: keep the key `{key}` \
-                 on the token unchanged (replacing, deleting or relabelling it makes the stored \
-                 data keys unreadable).",
-                key = settings.key_label,
-                token = settings.token_label,
+            no_retired: format!(
+                "rien à re-chiffrer : aucune ancienne clé n'est nommée / nothing to rewrap: no \
+                 earlier key is named. To rotate the KEK `{key}` on PKCS#11 token `{token}`: \
+                 in habeas.toml set `key_label` to a new label and add \
+                 `retired_key_labels = [\"{key}\"]`, run `habeas keys create-pkcs11` (it \
+                 creates the new key on the token), restart every process using this vault, \
+                 then run `habeas keys rotate`. Keep the old key on the token until the \
+                 rotation reports every data key rewrapped.",
+                key = token.key_label,
+                token = token.token_label,
             ),
         }
     }
@@ -320,7 +339,9 @@ impl DataKeys {
     /// staged KEK as soon as the ring is reloaded).
     /// With `provider = "env"`: rewraps under `<VAR>_NEXT` (refused, changing
     /// nothing, while it is unset); the operator then moves that secret into
-    /// `VAR`. Refused, changing nothing, with a PKCS#11 KEK.
+    /// `VAR`. With a PKCS#11 KEK: rewraps every data key wrapped by a token
+    /// key of `retired_key_labels` under `key_label` (refused, changing
+    /// nothing, while no retired key is named).
     pub fn rotate(&self) -> Result<(usize, Option<String>)> {
         let dir = match &self.kek {
             KekSource::Dir(dir) => dir,
@@ -340,9 +361,17 @@ impl DataKeys {
                 *self.ring.write().map_err(|_| lock_err())? = ring;
                 return Ok((self.rewrap_all()?, None));
             }
-            KekSource::Pkcs11 {
-                rotation_refusal, ..
-            } => return Err(EngineError::Config(rotation_refusal.clone())),
+            KekSource::Pkcs11 { config, no_retired } => {
+                // Art. 32 GDPR (security of processing): the old token key
+                // keeps unwrapping until every data key is rewrapped under
+                // the new one; only then may the operator destroy it.
+                if config.retired_keks.is_empty() {
+                    return Err(EngineError::Config(no_retired.clone()));
+                }
+                let ring = self.kek.load_ring()?;
+                *self.ring.write().map_err(|_| lock_err())? = ring;
+                return Ok((self.rewrap_all()?, None));
+            }
         };
         if dir.load_staged_kek()?.is_none() {
             dir.stage_new_kek()?;

@@ -104,13 +104,17 @@ pub fn vault_paths(dir: &Path, settings: &Settings) -> Result<VaultPaths> {
             token_label,
             key_label,
             pin_env,
-        } => KeySource::Pkcs11(Pkcs11Settings {
-            module: PathBuf::from(module),
-            token_label: token_label.clone(),
-            key_label: key_label.clone(),
-            pin_env: Some(pin_env.clone()),
-            pin_file: None,
-        }),
+            retired_key_labels,
+        } => KeySource::Pkcs11 {
+            token: Pkcs11Settings {
+                module: PathBuf::from(module),
+                token_label: token_label.clone(),
+                key_label: key_label.clone(),
+                pin_env: Some(pin_env.clone()),
+                pin_file: None,
+            },
+            retired_labels: retired_key_labels.clone(),
+        },
     };
     Ok(VaultPaths {
         data_db,
@@ -178,7 +182,7 @@ pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
         KeySource::Env { variable } => KeysConfig::for_env(variable)
             .open_journal_signer()?
             .public_key(),
-        KeySource::Dir | KeySource::Pkcs11(_) => {
+        KeySource::Dir | KeySource::Pkcs11 { .. } => {
             habeas_crypto::KeyDir::open(&paths.key_dir)?.journal_public_key()?
         }
     };

@@ -86,8 +86,13 @@ pub enum KeySource {
     Env { variable: String },
     /// The KEK is an AES key on a PKCS#11 token (`provider = "pkcs11"`); the
     /// blind-index and journal signing keys stay files of the key directory,
-    /// since they are used in process (HMAC, Ed25519).
-    Pkcs11(Pkcs11Settings),
+    /// since they are used in process (HMAC, Ed25519). `retired_labels` are
+    /// earlier token keys that still unwrap until `habeas keys rotate` has
+    /// rewrapped every data key under `token.key_label`.
+    Pkcs11 {
+        token: Pkcs11Settings,
+        retired_labels: Vec<String>,
+    },
 }
 
 impl VaultPaths {
@@ -1231,11 +1236,11 @@ fn open_keys(paths: &VaultPaths, data_dir: &Path) -> Result<OpenedKeys> {
             let ring = kek.load_ring()?;
             Ok((indexer, signer, public, kek, ring))
         }
-        KeySource::Pkcs11(settings) => {
-            let kek = KekSource::pkcs11(
-                KeysConfig::for_pkcs11(settings.clone(), &paths.key_dir),
-                settings,
-            );
+        KeySource::Pkcs11 {
+            token,
+            retired_labels,
+        } => {
+            let kek = KekSource::pkcs11(&paths.key_dir, token, retired_labels);
             let ring = kek.load_ring()?;
             // A first open creates the directory like the file provider does
             // (its kek.key then stays unused: the token's key wraps).

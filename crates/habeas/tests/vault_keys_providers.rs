@@ -389,12 +389,52 @@ fn pkcs11_provider_keeps_the_kek_on_a_softhsm2_token() {
     assert!(err.contains(PIN_VAR), "{err}");
     assert!(!err.contains("246810"), "the PIN leaked: {err}");
 
-    // Rotation is refused with the reason and changes nothing.
+    // Rotation with no earlier key named: refused with the steps, nothing changed.
     let (code, _, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
     assert_ne!(code, 0);
     assert!(
-        err.contains("vault-kek") && err.contains("habeas-vault"),
+        err.contains("vault-kek")
+            && err.contains("habeas-vault")
+            && err.contains("retired_key_labels"),
         "{err}"
     );
     assert_eq!(wrapped_keys(dir.path()), keys);
+
+    // A rotation (Art. 32): the new token key is named, the old one retired.
+    let rotated = format!(
+        "[keys]\nprovider = \"pkcs11\"\nmodule = \"{SOFTHSM_MODULE}\"\n\
+         token_label = \"habeas-vault\"\nkey_label = \"vault-kek-2\"\npin_env = \"{PIN_VAR}\"\n\
+         retired_key_labels = [\"vault-kek\"]"
+    );
+    set_keys(dir.path(), &rotated);
+    // Before the new key exists the vault does not open (nothing changes).
+    let (code, _, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("vault-kek-2"), "{err}");
+    assert_eq!(wrapped_keys(dir.path()), keys);
+    let (code, _, err) = run_env(dir.path(), &env, &["keys", "create-pkcs11"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("{} ", keys.len())), "{out}");
+    assert!(out.contains("retired_key_labels"), "{out}");
+    let after = wrapped_keys(dir.path());
+    assert_eq!(after.len(), keys.len());
+    assert!(
+        after
+            .iter()
+            .all(|k| contains(k, b"pkcs11:habeas-vault/vault-kek-2")),
+        "a data key is still wrapped by the old token key"
+    );
+    // Nothing left to rewrap; then the old key is no longer needed at all.
+    let (code, out, err) = run_env(dir.path(), &env, &["keys", "rotate"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("0 "), "{out}");
+    set_keys(
+        dir.path(),
+        &rotated.replace("\nretired_key_labels = [\"vault-kek\"]", ""),
+    );
+    assert_eq!(read_back(dir.path(), &env), 200);
+    let (code, out, err) = run_env(dir.path(), &env, &["audit", "verify"]);
+    assert_eq!(code, 0, "audit verify after the rotation: {out}{err}");
 }

@@ -5,7 +5,10 @@
 //! continues with the staged KEK. With `provider = "env"` the new KEK is the
 //! secret in `<VAR>_NEXT` (the vault cannot change the environment): every
 //! data key is rewrapped under it, then the operator moves it into `VAR`.
-//! A PKCS#11 KEK is refused with the reason.
+//! With `provider = "pkcs11"` the new KEK is a new token key: name it in
+//! `key_label`, move the old label into `retired_key_labels`, create it
+//! (`create-pkcs11`), restart, then rotate; the old token key is destroyed
+//! by the operator once a rotation reports nothing left to rewrap.
 //!
 //! `create-pkcs11` generates the AES-256 KEK on the token `habeas.toml`
 //! names (`[keys] provider = "pkcs11"`), non-extractable, so a new project
@@ -28,7 +31,8 @@ pub struct Args {
 #[derive(Debug, clap::Subcommand)]
 pub enum KeysCommand {
     /// Rewrap every data key under a new KEK; the old KEK moves to keys/retired/
-    /// (provider = "env": the new KEK is the secret in <VAR>_NEXT).
+    /// (provider = "env": the new KEK is the secret in <VAR>_NEXT; provider =
+    /// "pkcs11": the token key `key_label`, the old ones in retired_key_labels).
     Rotate,
     /// Create the KEK on the PKCS#11 token named in habeas.toml ([keys] provider = "pkcs11").
     #[command(name = "create-pkcs11")]
@@ -43,6 +47,16 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             println!(
                 "{n} clés de données re-chiffrées sous la nouvelle KEK / data keys rewrapped under the new KEK"
             );
+            if let KeySource::Pkcs11 { retired_labels, .. } = &vault.paths().keys {
+                println!(
+                    "Étape suivante : quand chaque processus tourne avec ce habeas.toml et qu'une \
+                     rotation rapporte 0 clé, retirez {labels} de retired_key_labels puis détruisez \
+                     ces clés sur le jeton / Next: once every process runs with this habeas.toml \
+                     and a rotation reports 0 keys, remove {labels} from retired_key_labels, then \
+                     destroy those keys on the token",
+                    labels = retired_labels.join(", ")
+                );
+            }
             if let KeySource::Env { variable } = &vault.paths().keys {
                 let next = format!("{variable}{}", habeas_engine::keys::ENV_NEXT_SUFFIX);
                 println!(
@@ -55,7 +69,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         KeysCommand::CreatePkcs11 => {
             let settings = project::load_settings(&global.dir)?;
             let paths = project::vault_paths(&global.dir, &settings)?;
-            let KeySource::Pkcs11(token) = &paths.keys else {
+            let KeySource::Pkcs11 { token, .. } = &paths.keys else {
                 bail!(
                     "habeas.toml ne choisit pas un jeton PKCS#11 / habeas.toml does not use a \
                      PKCS#11 token: set [keys] provider = \"pkcs11\" with module, token_label \
