@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use habeas_core::clock::SystemClock;
+use habeas_core::clock::{Clock, SystemClock};
 use habeas_engine::Caller;
 use habeas_notify::{OutboxMailer, Sender};
 use habeas_web::ui::auth::{Auth, CsrfKey, HashParams, NewStaff, RoleCatalog};
@@ -206,6 +206,13 @@ pub fn start_site() -> Site {
 
 /// `mfa`: keep the default rule (TOTP mandatory for admin and DPO).
 pub fn start_site_with(mfa: bool) -> Site {
+    start_site_on(Arc::new(SystemClock), mfa, |_| {})
+}
+
+/// Like [`start_site_with`], with the pages on `clock` (a `ManualClock` lets
+/// a test expire sessions without sleeping) and the page settings adjusted by
+/// `tweak` after the test defaults are set.
+pub fn start_site_on(clock: Arc<dyn Clock>, mfa: bool, tweak: impl FnOnce(&mut UiConfig)) -> Site {
     let dir = project();
     seed(dir.path());
     let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("open vault"));
@@ -222,13 +229,9 @@ pub fn start_site_with(mfa: bool) -> Site {
     if !mfa {
         config.auth.mfa.roles = BTreeSet::new();
     }
-    let state = UiState::open(
-        Arc::clone(&vault),
-        Arc::new(mailer),
-        Arc::new(SystemClock),
-        config,
-    )
-    .expect("ui state");
+    tweak(&mut config);
+    let state =
+        UiState::open(Arc::clone(&vault), Arc::new(mailer), clock, config).expect("ui state");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -324,4 +327,33 @@ pub fn code_in(mail: &str) -> String {
         .find(|l| l.len() == 8 && l.chars().all(|c| c.is_ascii_digit()))
         .expect("an 8-digit code")
         .to_string()
+}
+
+/// RFC 4648 base32 (the TOTP key shown at enrolment); other characters are skipped.
+pub fn decode_base32(s: &str) -> Vec<u8> {
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u64, 0);
+    for c in s.bytes() {
+        let v = match c.to_ascii_uppercase() {
+            c @ b'A'..=b'Z' => c - b'A',
+            c @ b'2'..=b'7' => c - b'2' + 26,
+            _ => continue,
+        };
+        acc = (acc << 5) | u64::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+/// The TOTP key printed on the enrolment page (`class="secret"`), decoded.
+pub fn totp_secret(page: &str) -> Vec<u8> {
+    let marker = "class=\"secret\">";
+    let at = page
+        .find(marker)
+        .unwrap_or_else(|| panic!("no TOTP key in:\n{page}"))
+        + marker.len();
+    decode_base32(&page[at..at + page[at..].find('<').expect("end of key")])
 }
