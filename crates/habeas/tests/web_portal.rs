@@ -428,6 +428,125 @@ fn a_subject_restricts_and_objects_per_purpose_and_the_vault_enforces_it() {
 }
 
 #[test]
+fn a_subject_lifts_a_restriction_they_asked_for_and_processing_resumes() {
+    let site = start_site();
+    let subject = site.subject_of(CLAIRE).pop().expect("claire");
+    let (mut c, csrf) = site.sign_in(CLAIRE);
+    // Customer account management (PA-0001) reads the contact category.
+    let accounts = Caller::operator("crm", "PA-0001");
+    assert!(
+        site.vault
+            .read(&accounts, &subject, Some("contact"))
+            .is_ok()
+    );
+    assert!(
+        !c.get("/portail/limiter")
+            .text()
+            .contains("Lever cette limitation"),
+        "nothing to lift before a restriction"
+    );
+
+    // Lifting a purpose that is not restricted is refused, nothing changes.
+    let r = c.post(
+        "/portail/limiter/lever",
+        &[("csrf", &csrf), ("purpose", "PA-0001")],
+    );
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text().contains("pas de limitation à lever"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("Rien n"));
+
+    let r = c.post(
+        "/portail/limiter",
+        &[
+            ("csrf", &csrf),
+            ("purpose", "PA-0001"),
+            ("action", "restrict"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(
+        site.vault
+            .read(&accounts, &subject, Some("contact"))
+            .is_err(),
+        "the vault refuses the restricted processing"
+    );
+    let page = c.get("/portail/limiter").text();
+    assert_eq!(
+        hidden_near(&page, "Lever cette limitation", "purpose"),
+        "PA-0001"
+    );
+
+    // A forged or missing anti-forgery token lifts nothing.
+    for form in [
+        vec![("csrf", "forged"), ("purpose", "PA-0001")],
+        vec![("purpose", "PA-0001")],
+    ] {
+        let r = c.post("/portail/limiter/lever", &form);
+        assert_ne!(r.status, 200);
+        assert!(r.text().contains("Formulaire refusé"), "{}", r.text());
+        let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
+        assert!(limits.restricted.contains("PA-0001"), "still restricted");
+    }
+    // An objection is not lifted from here.
+    let r = c.post(
+        "/portail/limiter/lever",
+        &[("csrf", &csrf), ("purpose", "PA-0007")],
+    );
+    assert_eq!(r.status, 422);
+
+    let before = chrono::Utc::now();
+    let r = c.post(
+        "/portail/limiter/lever",
+        &[("csrf", &csrf), ("purpose", "PA-0001")],
+    );
+    let after = chrono::Utc::now();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let page = r.text();
+    assert!(page.contains("Limitation levée"), "{page}");
+    assert!(page.contains("Gestion des comptes clients"), "{page}");
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    assert!(
+        page.contains(&stamp(before)) || page.contains(&stamp(after)),
+        "the confirmation gives the date: {page}"
+    );
+    let (limits, _) = site.vault.processing_limits(&subject).expect("limits");
+    assert!(!limits.restricted.contains("PA-0001"));
+    assert!(
+        site.vault
+            .read(&accounts, &subject, Some("contact"))
+            .is_ok(),
+        "processing resumes once lifted"
+    );
+    // Journaled with the subject as actor, on the portal channel.
+    let actor = format!("portal:{subject}");
+    let tail = site
+        .vault
+        .journal_tail(&caller(), &["doc.put", "restriction.lift"], 200)
+        .expect("journal");
+    assert!(tail.events.iter().any(|e| e.actor == actor
+        && e.action == "restriction.lift"
+        && e.details == "purpose=PA-0001 channel=portal"));
+    assert!(tail.events.iter().any(|e| e.actor == actor
+        && e.action == "doc.put"
+        && e.details.contains("kind=processing-limits")));
+    // The form is gone, and lifting again is refused.
+    assert!(
+        !c.get("/portail/limiter")
+            .text()
+            .contains("Lever cette limitation")
+    );
+    let r = c.post(
+        "/portail/limiter/lever",
+        &[("csrf", &csrf), ("purpose", "PA-0001")],
+    );
+    assert_eq!(r.status, 422);
+}
+
+#[test]
 fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
     let site = start_site();
     let subject = site.subject_of(CLAIRE).pop().expect("claire");

@@ -39,22 +39,22 @@ portal-follow-requests = Follow your requests
 portal-close-account = Close your account
 portal-mail-lists = Your mail lists
 portal-we-hold-no-data = We hold no data about you.
-portal-kept = Kept:{" "}
-portal-recorded = Recorded on{" "}
-portal-source = source:{" "}
-portal-purposes = purposes:{" "}
+portal-kept = Kept:
+portal-recorded-on = Recorded on { $date }
+portal-source = source:
+portal-purposes = purposes:
 portal-field = Field
 portal-value = Value
 portal-download-copy = Download a copy
 portal-everything-as-json = Everything, as JSON
 portal-everything-as-csv-tables = Everything, as CSV tables (zip archive)
 portal-why-we-process-data = Why we process your data
-portal-legal-basis = Legal basis:{" "}
-portal-recipients = Recipients:{" "}
+portal-legal-basis = Legal basis:
+portal-recipients = Recipients:
 portal-who-receives-data = Who receives your data
 portal-transfers-outside-european-union = Transfers outside the European Union
 portal-no-processing-relies-consent = No processing relies on your consent.
-portal-state = State:{" "}
+portal-state = State:
 portal-withdraw-my-consent = Withdraw my consent
 portal-give-my-consent = Give my consent
 portal-when-why-data-was = When and why your data was accessed
@@ -63,11 +63,11 @@ portal-my-data = My data
 
 # Account page (/portail/compte): close the account, reactivate it.
 portal-account-closure-pending = Closure pending
-portal-account-you-asked-close-account = You asked to close your account on{" "}
-portal-account-it-has-been-final = It has been final since{" "}
-portal-account-it-becomes-final = It becomes final on{" "}
+portal-account-asked-on = You asked to close your account on { $date }.
+portal-account-final-since = It has been final since { $date }.
+portal-account-final-on = It becomes final on { $date }.
 portal-account-reactivate-my-account = Reactivate my account
-portal-account-declared-grace-period = Declared grace period:{" "}
+portal-account-grace-declared = Declared grace period: { $grace }.
 portal-account-if-you-close-account = If you close your account now, the closure becomes final on{" "}
 portal-account-until-then-you-may = ; until then you may reactivate it here.
 portal-account-no-grace-period-declared = No grace period is declared: erasure follows within the legal deadline of one month, with no reactivation.
@@ -126,10 +126,10 @@ portal-mail-several-accounts-share-this = Several accounts share this mailbox: c
 
 # Mail lists page (/portail/listes).
 portal-mail-you-have-no-mail = You have no mail lists with us. They are created from your mail service.
-portal-mail-mailbox = Mailbox:{" "}
+portal-mail-mailbox = Mailbox:
 portal-mail-entry-address-name-example = An entry is an address (name@example.com) or a whole domain (@example.com). An entry can be in one list only.
 portal-mail-empty-list = Empty list.
-portal-mail-remove = Remove{" "}
+portal-mail-remove-entry = Remove { $entry }
 portal-mail-remove-2 = Remove
 portal-mail-add-entry = Add an entry
 portal-mail-list = List
@@ -148,21 +148,21 @@ portal-mail-you-have-no-mail-2 = You have no mail lists with us.
 portal-mail-unknown-list-choose-personal = Unknown list: choose personal correspondents, allowed or denied.
 
 # Privacy notice page (/portail/politique), each version.
-portal-notice-version = Version{" "}
+portal-notice-version = Version { $version }
 portal-notice-published = Published on
 portal-notice-in-force-from = In force from
 portal-notice-kind-change = Kind of change
 portal-notice-substantial-announced-in-advance = substantial (announced in advance)
 portal-notice-minor = minor
 portal-notice-sha-256-text = SHA-256 of the text
-portal-notice-changes-since-version = Changes since version{" "}
-portal-notice-added = added:{" "}
-portal-notice-removed = removed:{" "}
+portal-notice-changes-since = Changes since version { $version }
+portal-notice-added = added:
+portal-notice-removed = removed:
 portal-notice-text-this-version = Text of this version
 
 # Privacy notice page (/portail/politique).
 portal-notice-no-version-privacy-notice = No version of the privacy notice is published here yet.
-portal-notice-version-in-force = Version in force:{" "}
+portal-notice-version-in-force = Version in force:
 portal-notice-every-version-stays-readable = Every version stays readable with its dates and the changes from the one before. A substantial change is announced to you in advance.
 portal-notice-privacy-notice = Privacy notice
 
@@ -177,7 +177,6 @@ portal-requests-action-refused = Action refused
 # Refused-action page, a request of someone else.
 portal-requests-this-request-not-one = This request is not one of yours; start again from the "Correct a field" page.
 
-
 # Requests page (/portail/demandes).
 portal-requests-we-answer-every-request = We answer every request within the legal deadline of one month from receipt, which may be extended by two months for complex requests, in which case we tell you why (GDPR Art. 12(3)). The delay we committed to is shown where there is one.
 portal-requests-you-have-made-no = You have made no request.
@@ -191,10 +190,11 @@ portal-requests-promised-delay = Promised delay
 portal-requests-extended = (extended)
 portal-requests-no-commitment-declared = no commitment declared
 portal-requests-requests = Your requests
-
 portal-requests-withdrawn-on = withdrawn on { $date }
-portal-requests-correction-refused = Correction refused: { $reason }
-portal-requests-action-refused-because = Action refused: { $reason }
+
+# Refused-action page, a correction or a step of a request refused (with the reason).
+portal-refused-correction = Correction refused: { $reason }
+portal-refused-action = Action refused: { $reason }
 
 # Confirmations shown after an action (?fait=…), on the requests, correction, account and lists pages.
 portal-done-correction = Your data is corrected. The rectification request is recorded and closed.
@@ -211,3 +211,10 @@ portal-consent-withdrawn-on = withdrawn on { $date }
 
 # "Corriger une donnée": a value that cannot be stored.
 portal-correct-value-too-long = The new value must be at most { $max } characters, with no control character.
+
+# Restrict-or-object page (/portail/limiter): the subject lifts a restriction.
+portal-limits-lift-this-restriction = Lift this restriction
+portal-limits-lift-not-restricted = This processing is not restricted for your data: there is no restriction to lift. An objection is not lifted here.
+portal-limits-lifted-title = Restriction lifted
+portal-limits-lifted = The restriction of "{ $purpose }" is lifted as of { $date }: this processing resumes for your data.
+portal-limits-back-to-limits = Back to Restrict or object

@@ -39,22 +39,22 @@ portal-follow-requests = Suivre vos demandes
 portal-close-account = Fermer votre compte
 portal-mail-lists = Vos listes de messagerie
 portal-we-hold-no-data = Nous ne détenons aucune donnée vous concernant.
-portal-kept = Conservation :{" "}
-portal-recorded = Enregistré le{" "}
-portal-source = source :{" "}
-portal-purposes = finalités :{" "}
+portal-kept = Conservation :
+portal-recorded-on = Enregistré le { $date }
+portal-source = source :
+portal-purposes = finalités :
 portal-field = Champ
 portal-value = Valeur
 portal-download-copy = Télécharger une copie
 portal-everything-as-json = Tout, au format JSON
 portal-everything-as-csv-tables = Tout, en tableaux CSV (archive zip)
 portal-why-we-process-data = Pourquoi nous traitons vos données
-portal-legal-basis = Base légale :{" "}
-portal-recipients = Destinataires :{" "}
+portal-legal-basis = Base légale :
+portal-recipients = Destinataires :
 portal-who-receives-data = Qui reçoit vos données
 portal-transfers-outside-european-union = Transferts hors de l'Union européenne
 portal-no-processing-relies-consent = Aucun traitement ne repose sur votre consentement.
-portal-state = État :{" "}
+portal-state = État :
 portal-withdraw-my-consent = Retirer mon consentement
 portal-give-my-consent = Donner mon consentement
 portal-when-why-data-was = Quand et pourquoi vos données ont été consultées
@@ -63,11 +63,11 @@ portal-my-data = Mes données
 
 # Account page (/portail/compte): close the account, reactivate it.
 portal-account-closure-pending = Fermeture en cours
-portal-account-you-asked-close-account = Vous avez demandé la fermeture de votre compte le{" "}
-portal-account-it-has-been-final = Elle est définitive depuis le{" "}
-portal-account-it-becomes-final = Elle deviendra définitive le{" "}
+portal-account-asked-on = Vous avez demandé la fermeture de votre compte le { $date }.
+portal-account-final-since = Elle est définitive depuis le { $date }.
+portal-account-final-on = Elle deviendra définitive le { $date }.
 portal-account-reactivate-my-account = Réactiver mon compte
-portal-account-declared-grace-period = Délai de grâce déclaré :{" "}
+portal-account-grace-declared = Délai de grâce déclaré : { $grace }.
 portal-account-if-you-close-account = Si vous fermez votre compte maintenant, la fermeture deviendra définitive le{" "}
 portal-account-until-then-you-may = {" "}; d'ici là, vous pourrez le réactiver ici.
 portal-account-no-grace-period-declared = Aucun délai de grâce n'est déclaré : l'effacement suivra dans le délai légal d'un mois, sans réactivation possible.
@@ -126,10 +126,10 @@ portal-mail-several-accounts-share-this = Plusieurs comptes partagent cette boî
 
 # Mail lists page (/portail/listes).
 portal-mail-you-have-no-mail = Vous n'avez pas de listes de messagerie chez nous. Elles se créent depuis votre messagerie.
-portal-mail-mailbox = Boîte aux lettres :{" "}
+portal-mail-mailbox = Boîte aux lettres :
 portal-mail-entry-address-name-example = Une entrée est une adresse (nom@exemple.fr) ou un domaine entier (@exemple.fr). Une même entrée ne peut figurer que dans une liste.
 portal-mail-empty-list = Liste vide.
-portal-mail-remove = Retirer{" "}
+portal-mail-remove-entry = Retirer { $entry }
 portal-mail-remove-2 = Retirer
 portal-mail-add-entry = Ajouter une entrée
 portal-mail-list = Liste
@@ -148,21 +148,21 @@ portal-mail-you-have-no-mail-2 = Vous n'avez pas de listes de messagerie chez no
 portal-mail-unknown-list-choose-personal = Liste inconnue : choisissez correspondants personnels, autorisés ou refusés.
 
 # Privacy notice page (/portail/politique), each version.
-portal-notice-version = Version{" "}
+portal-notice-version = Version { $version }
 portal-notice-published = Publiée le
 portal-notice-in-force-from = En vigueur à partir du
 portal-notice-kind-change = Nature du changement
 portal-notice-substantial-announced-in-advance = substantiel (annoncé à l'avance)
 portal-notice-minor = mineur
 portal-notice-sha-256-text = Empreinte SHA-256 du texte
-portal-notice-changes-since-version = Changements depuis la version{" "}
-portal-notice-added = ajouté :{" "}
-portal-notice-removed = retiré :{" "}
+portal-notice-changes-since = Changements depuis la version { $version }
+portal-notice-added = ajouté :
+portal-notice-removed = retiré :
 portal-notice-text-this-version = Texte de cette version
 
 # Privacy notice page (/portail/politique).
 portal-notice-no-version-privacy-notice = Aucune version de la politique de confidentialité n'est encore publiée ici.
-portal-notice-version-in-force = Version en vigueur :{" "}
+portal-notice-version-in-force = Version en vigueur :
 portal-notice-every-version-stays-readable = Chaque version reste consultable avec ses dates et les changements par rapport à la précédente. Un changement substantiel vous est annoncé à l'avance.
 portal-notice-privacy-notice = Politique de confidentialité
 
@@ -177,7 +177,6 @@ portal-requests-action-refused = Action refusée
 # Refused-action page, a request of someone else.
 portal-requests-this-request-not-one = Cette demande n'est pas l'une des vôtres ; recommencez depuis la page « Corriger une donnée ».
 
-
 # Requests page (/portail/demandes).
 portal-requests-we-answer-every-request = Nous répondons à chaque demande dans le délai légal d'un mois à compter de sa réception, prolongeable de deux mois pour les demandes complexes, auquel cas nous vous en informons avec les motifs (RGPD art. 12(3)). Le délai que nous nous sommes engagés à tenir est indiqué lorsqu'il existe.
 portal-requests-you-have-made-no = Vous n'avez fait aucune demande.
@@ -191,10 +190,11 @@ portal-requests-promised-delay = Délai promis
 portal-requests-extended = (prolongé)
 portal-requests-no-commitment-declared = aucun engagement déclaré
 portal-requests-requests = Vos demandes
-
 portal-requests-withdrawn-on = retirée le { $date }
-portal-requests-correction-refused = Correction refusée : { $reason }
-portal-requests-action-refused-because = Action refusée : { $reason }
+
+# Refused-action page, a correction or a step of a request refused (with the reason).
+portal-refused-correction = Correction refusée : { $reason }
+portal-refused-action = Action refusée : { $reason }
 
 # Confirmations shown after an action (?fait=…), on the requests, correction, account and lists pages.
 portal-done-correction = Votre donnée est corrigée. La demande de rectification est enregistrée et close.
@@ -211,3 +211,10 @@ portal-consent-withdrawn-on = retiré le { $date }
 
 # "Corriger une donnée": a value that cannot be stored.
 portal-correct-value-too-long = La nouvelle valeur doit compter au plus { $max } caractères, sans caractère de contrôle.
+
+# Restrict-or-object page (/portail/limiter): the subject lifts a restriction.
+portal-limits-lift-this-restriction = Lever cette limitation
+portal-limits-lift-not-restricted = Ce traitement n'est pas limité pour vos données : il n'y a pas de limitation à lever. Une opposition ne se lève pas ici.
+portal-limits-lifted-title = Limitation levée
+portal-limits-lifted = La limitation de « { $purpose } » est levée depuis le { $date } : ce traitement reprend pour vos données.
+portal-limits-back-to-limits = Retour à Limiter ou vous opposer

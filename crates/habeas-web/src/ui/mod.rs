@@ -193,6 +193,7 @@ pub fn routes(state: UiState) -> Router {
             "/portail/limiter",
             get(portal_limits::limits_form).post(portal_limits::limit),
         )
+        .route("/portail/limiter/lever", post(portal_limits::lift))
         .route("/portail/demandes", get(portal_rights::requests))
         .route("/portail/compte", get(portal_account::account))
         .route("/portail/cloturer", post(portal_account::close_account))

@@ -390,14 +390,14 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                     h3 { (c.label) }
                     @if let Some(d) = &c.description { p { (d) } }
                     @if let Some(r) = &c.retention {
-                        p { strong { (t!(lang, "portal-kept")) } (r.description) }
+                        p { strong { (t!(lang, "portal-kept")) " " } (r.description) }
                     }
                     @for r in &c.records {
                         table {
                             caption {
-                                (t!(lang, "portal-recorded")) (when(r.recorded_at))
-                                " — " (t!(lang, "portal-source")) (r.source_label)
-                                " — " (t!(lang, "portal-purposes")) (purpose_names(&export, &r.purposes))
+                                (t!(lang, "portal-recorded-on", date = when(r.recorded_at)))
+                                " — " (t!(lang, "portal-source")) " " (r.source_label)
+                                " — " (t!(lang, "portal-purposes")) " " (purpose_names(&export, &r.purposes))
                             }
                             thead { tr {
                                 th scope="col" { (t!(lang, "portal-field")) }
@@ -426,11 +426,11 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                 h3 { (p.name) }
                 @if let Some(text) = &p.purpose { p { (text) } }
                 @if let Some(b) = &p.legal_basis {
-                    p { strong { (t!(lang, "portal-legal-basis")) } (b.label)
+                    p { strong { (t!(lang, "portal-legal-basis")) " " } (b.label)
                         @if let Some(r) = &b.reference { " — " (r) } }
                 }
                 @if !p.recipients.is_empty() {
-                    p { strong { (t!(lang, "portal-recipients")) } (p.recipients.join(", ")) }
+                    p { strong { (t!(lang, "portal-recipients")) " " } (p.recipients.join(", ")) }
                 }
             }
             @if !export.recipients.is_empty() {
@@ -460,7 +460,7 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                     input type="hidden" name="purpose" value=(name.get_ref());
                     input type="hidden" name="action" value=(if given { "withdraw" } else { "give" });
                     p { (purpose.text.get(lang)) }
-                    p { strong { (t!(lang, "portal-state")) }
+                    p { strong { (t!(lang, "portal-state")) " " }
                         (state.map(|s| consent_label(s, lang)).unwrap_or_else(|| consent_label(&ConsentState::Unknown, lang))) }
                     button type="submit" {
                         @if given { (t!(lang, "portal-withdraw-my-consent")) }

@@ -104,12 +104,12 @@ pub async fn account(
         @if let Some(p) = &pending {
             section aria-labelledby="en-cours" {
                 h2 id="en-cours" { (t!(lang, "portal-account-closure-pending")) }
-                p { (t!(lang, "portal-account-you-asked-close-account")) (when(p.received_at)) "." }
+                p { (t!(lang, "portal-account-asked-on", date = when(p.received_at))) }
                 @if let Some(f) = &final_text {
                     @if over {
-                        p { strong { (t!(lang, "portal-account-it-has-been-final")) (f) "." } }
+                        p { strong { (t!(lang, "portal-account-final-since", date = f.as_str())) } }
                     } @else {
-                        p { strong { (t!(lang, "portal-account-it-becomes-final")) (f) "." } }
+                        p { strong { (t!(lang, "portal-account-final-on", date = f.as_str())) } }
                     }
                 }
                 @if !over {
@@ -125,7 +125,7 @@ pub async fn account(
                 h2 id="fermer" { (t!(lang, "portal-close-account")) }
                 @match (&grace, &final_text) {
                     (Some(g), Some(f)) => {
-                        p { (t!(lang, "portal-account-declared-grace-period")) (g) "." }
+                        p { (t!(lang, "portal-account-grace-declared", grace = g.as_str())) }
                         p { (t!(lang, "portal-account-if-you-close-account")) strong { (f) } (t!(lang, "portal-account-until-then-you-may")) }
                     }
                     _ => {

@@ -62,7 +62,7 @@ pub async fn correct_form(
             section {
                 h2 { (c.label) }
                 @for r in &c.records {
-                    h3 { (t!(lang, "portal-recorded")) (when(r.recorded_at)) }
+                    h3 { (t!(lang, "portal-recorded-on", date = when(r.recorded_at))) }
                     @for f in &c.fields {
                         @let id = format!("v-{}-{}", r.id, f);
                         form method="post" action="/portail/corriger" class="inline" {

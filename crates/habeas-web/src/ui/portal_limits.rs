@@ -5,6 +5,12 @@
 //! as a verified request; an objection to direct marketing is absolute
 //! (Art. 21(3)) and closed done at once, anything else stays open for staff
 //! to review (compelling legitimate grounds, Art. 21(1)).
+//!
+//! The subject may also lift a restriction they asked for
+//! (`POST /portail/limiter/lever`): processing for the purpose resumes at
+//! once, through the same vault call as `habeas limits lift`. An objection
+//! is not lifted here: withdrawing an objection to direct marketing
+//! (Art. 21(3)) is a matter of consent, anything else is for staff.
 
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,15 +18,15 @@ use axum::response::Response;
 use habeas_core::declarations::LegalBasis;
 use habeas_core::rights::RequestKind;
 use habeas_core::rights::policy::ObjectionStatus;
-use habeas_engine::Vault;
+use habeas_engine::{Caller, Vault};
 use habeas_rights::request_limits::{LimitsError, apply_request_limits};
-use habeas_rights::vault_bridge::holdings;
+use habeas_rights::vault_bridge::{RIGHTS_PURPOSE, holdings};
 use maud::html;
 use serde::Deserialize;
 
 use super::UiState;
 use super::http::UiLang;
-use super::page::{Area, html_response, message, redirect};
+use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
     Refused, back_to_portal, complete, open_verified, refused_page, remember_lang, signed,
@@ -95,7 +101,7 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
         @for (id, name, restricted, objection, can_object, marketing) in &rows {
             section {
                 h2 { (name) }
-                p { strong { (t!(lang, "portal-state")) }
+                p { strong { (t!(lang, "portal-state")) " " }
                     @if *restricted { (t!(lang, "portal-limits-restricted-at-request")) }
                     @else if matches!(objection, Some(ObjectionStatus::Active)) { (t!(lang, "portal-limits-stopped-objection")) }
                     @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (t!(lang, "portal-limits-objection-overridden-by-compelling")) }
@@ -107,6 +113,15 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
                         input type="hidden" name="purpose" value=(id);
                         input type="hidden" name="action" value="restrict";
                         button type="submit" { (t!(lang, "portal-limits-restrict-this-processing")) }
+                    }
+                } @else {
+                    // Restriction is the subject's right (Art. 18(1)): every
+                    // restriction in force is one they asked for (the state
+                    // above says so), so each can be lifted here.
+                    form method="post" action="/portail/limiter/lever" class="inline" {
+                        input type="hidden" name="csrf" value=(who.csrf);
+                        input type="hidden" name="purpose" value=(id);
+                        button type="submit" { (t!(lang, "portal-limits-lift-this-restriction")) }
                     }
                 }
                 @if *can_object && !matches!(objection, Some(ObjectionStatus::Active)) {
@@ -221,4 +236,93 @@ pub async fn limit(
         Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/limiter", r),
         Err(f) => f.render(lang, Area::Portal),
     }
+}
+
+#[derive(Deserialize)]
+pub struct LiftForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    purpose: String,
+}
+
+/// The vault caller of a change the subject makes themselves: the journal
+/// names the subject (by id) and the channel, not the portal alone.
+fn subject_caller(subject: &str) -> Caller {
+    Caller::operator(&format!("portal:{subject}"), RIGHTS_PURPOSE)
+}
+
+/// `POST /portail/limiter/lever`: the subject lifts a restriction (Art. 18)
+/// that is in force for one of their purposes; processing resumes at once.
+///
+/// Art. 18(3) obliges the controller to inform the subject before *it*
+/// lifts a restriction (`habeas limits lift` mails them first). Here the
+/// subject lifts it themselves and sees the confirmation with its date on
+/// the page, so no mail is sent.
+pub async fn lift(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(form): Form<LiftForm>,
+) -> Response {
+    let lang = l.lang;
+    let who = match signed_post(&state, &headers, lang, &form.csrf).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
+    };
+    let subject = who.subject.clone();
+    let purpose = form.purpose.clone();
+    let done = state
+        .run(move |s| -> Result<_, Refused> {
+            let vault = &s.vault;
+            let (limits, _) = vault.processing_limits(&subject)?;
+            // Only a restriction in force is lifted; an objection (even one
+            // to direct marketing) is not a restriction and stays.
+            if !limits.restricted.contains(&purpose) {
+                return Err(Refused::said(|l| {
+                    t!(l, "portal-limits-lift-not-restricted")
+                }));
+            }
+            let caller = subject_caller(&subject);
+            // The call `habeas limits lift` makes; the limits document
+            // write is journaled with this caller as actor.
+            vault.set_restriction(&caller, &subject, &purpose, false)?;
+            let at = s.clock.now();
+            // Which purpose resumed, for whoever reads the journal (the
+            // document write above does not say): an activity id, never data.
+            if let Err(e) = vault.journal_admin(
+                &caller,
+                "restriction.lift",
+                format!("purpose={purpose} channel=portal"),
+            ) {
+                tracing::error!(error = %e, "a restriction lift could not be described in the journal");
+            }
+            let name = vault
+                .declarations()
+                .activity(&purpose)
+                .map_or_else(|| purpose.clone(), |a| a.name.get(lang).to_string());
+            Ok((name, at))
+        })
+        .await;
+    let (name, at) = match done {
+        Ok(Ok(d)) => d,
+        Ok(Err(r)) => return refused_page(lang, &who.csrf, "/portail/limiter", r),
+        Err(f) => return f.render(lang, Area::Portal),
+    };
+    let body = html! {
+        (message("notice", &t!(lang, "portal-limits-lifted", purpose = name.as_str(), date = when(at))))
+        p { a href="/portail/limiter" { (t!(lang, "portal-limits-back-to-limits")) } }
+        p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
+    };
+    let r = html_response(
+        StatusCode::OK,
+        page(
+            lang,
+            &t!(lang, "portal-limits-lifted-title"),
+            "/portail/limiter",
+            Some(who.csrf),
+            body,
+        ),
+    );
+    remember_lang(&l, r)
 }

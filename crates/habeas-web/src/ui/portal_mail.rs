@@ -134,7 +134,7 @@ pub async fn lists(
                 p { (t!(lang, "portal-mail-you-have-no-mail")) }
             }
             Some(lists) => {
-                p { (t!(lang, "portal-mail-mailbox")) strong { (lists.user) } }
+                p { (t!(lang, "portal-mail-mailbox")) " " strong { (lists.user) } }
                 p { (t!(lang, "portal-mail-entry-address-name-example")) }
                 @for kind in ListKind::ALL {
                     section {
@@ -150,7 +150,7 @@ pub async fn lists(
                                             input type="hidden" name="csrf" value=(who.csrf);
                                             input type="hidden" name="list" value=(kind.as_str());
                                             input type="hidden" name="entry" value=(e.to_string());
-                                            button type="submit" aria-label={ (t!(lang, "portal-mail-remove")) (e.to_string()) } {
+                                            button type="submit" aria-label=(t!(lang, "portal-mail-remove-entry", entry = e.to_string())) {
                                                 (t!(lang, "portal-mail-remove-2"))
                                             }
                                         }

@@ -27,7 +27,7 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
     html! {
         section id={ "v-" (s.version) } aria-labelledby={ "t-" (s.version) } {
             h2 id={ "t-" (s.version) } {
-                (t!(lang, "portal-notice-version")) (s.version)
+                (t!(lang, "portal-notice-version", version = s.version.as_str()))
                 " — " (s.status.label(lang))
             }
             dl {
@@ -46,12 +46,12 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
             }
             @if let Some(diff) = &d.diff {
                 details open[newest] {
-                    summary { (t!(lang, "portal-notice-changes-since-version")) (diff.from) }
+                    summary { (t!(lang, "portal-notice-changes-since", version = diff.from.as_str())) }
                     ul class="notice-diff" {
                         @for l in diff.lines.iter().filter(|l| l.change != LineChange::Same) {
                             @match l.change {
-                                LineChange::Added => li { ins { (t!(lang, "portal-notice-added")) (l.text) } },
-                                LineChange::Removed => li { del { (t!(lang, "portal-notice-removed")) (l.text) } },
+                                LineChange::Added => li { ins { (t!(lang, "portal-notice-added")) " " (l.text) } },
+                                LineChange::Removed => li { del { (t!(lang, "portal-notice-removed")) " " (l.text) } },
                                 LineChange::Same => {},
                             }
                         }
@@ -102,7 +102,7 @@ pub async fn policy(State(state): State<UiState>, l: UiLang) -> Response {
         } @else {
             p {
                 @match &in_force {
-                    Some(v) => { (t!(lang, "portal-notice-version-in-force")) strong { (v) } ". " },
+                    Some(v) => { (t!(lang, "portal-notice-version-in-force")) " " strong { (v) } ". " },
                     None => {},
                 }
                 (t!(lang, "portal-notice-every-version-stays-readable"))

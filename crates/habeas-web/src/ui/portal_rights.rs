@@ -127,25 +127,13 @@ impl From<RightsError> for Refused {
             }
             RightsError::Rectification(r) => {
                 let reason = r.to_string();
-                Refused::said(|l| {
-                    t!(
-                        l,
-                        "portal-requests-correction-refused",
-                        reason = reason.as_str()
-                    )
-                })
+                Refused::said(|l| t!(l, "portal-refused-correction", reason = reason.as_str()))
             }
             RightsError::Invalid { .. }
             | RightsError::Closed { .. }
             | RightsError::StaleVersion { .. } => {
                 let reason = e.to_string();
-                Refused::said(|l| {
-                    t!(
-                        l,
-                        "portal-requests-action-refused-because",
-                        reason = reason.as_str()
-                    )
-                })
+                Refused::said(|l| t!(l, "portal-refused-action", reason = reason.as_str()))
             }
             _ => Refused::Internal(e.to_string()),
         }
