@@ -6,13 +6,16 @@
 //! refusing a rights request reads no category of personal data, yet it is a
 //! decision made on the controller's behalf (Art. 12(3)–(4)) that must be
 //! taken by the people entrusted with it. The default gives the request
-//! workflow to the DPO role and the breach register's updates to the DPO and
-//! the administrators (who run incident response, Art. 33(1)); a provider
-//! changes the table through [`crate::AuthConfig::console`].
+//! workflow to the DPO role; the breach register's updates, legal holds
+//! (Art. 17(3)(e): data kept for legal claims) and the announcement of a
+//! privacy-notice version (Art. 13(3), 14(4)) to the DPO and the
+//! administrators (who run incident response, Art. 33(1)); and the staff
+//! accounts and application tokens — who can reach personal data at all
+//! (Art. 32(1)(b), (4)) — to the administrators alone. A provider changes
+//! the table through [`crate::AuthConfig::console`]. The actions' labels
+//! live in the pages' message files (habeas-web `locales/*/console.ftl`).
 
 use std::collections::{BTreeMap, BTreeSet};
-
-use habeas_core::lang::Lang;
 
 /// One action a console page offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,10 +36,22 @@ pub enum ConsoleAction {
     BreachUpdate,
     /// Close a breach.
     BreachClose,
+    /// Place a legal hold on a subject or a category (Art. 17(3)(e)).
+    HoldPlace,
+    /// Release a legal hold, with the reason.
+    HoldRelease,
+    /// Announce a published notice version to the subjects (Art. 13(3), 14(4)).
+    NoticeAnnounce,
+    /// Disable a staff account (it can no longer sign in).
+    StaffDisable,
+    /// Reset a staff account's TOTP enrolment (it enrols again at next sign-in).
+    StaffResetTotp,
+    /// Revoke an application token.
+    TokenRevoke,
 }
 
 impl ConsoleAction {
-    pub const ALL: [ConsoleAction; 8] = [
+    pub const ALL: [ConsoleAction; 14] = [
         ConsoleAction::Acknowledge,
         ConsoleAction::RecordIdentityProof,
         ConsoleAction::Start,
@@ -45,6 +60,12 @@ impl ConsoleAction {
         ConsoleAction::Complete,
         ConsoleAction::BreachUpdate,
         ConsoleAction::BreachClose,
+        ConsoleAction::HoldPlace,
+        ConsoleAction::HoldRelease,
+        ConsoleAction::NoticeAnnounce,
+        ConsoleAction::StaffDisable,
+        ConsoleAction::StaffResetTotp,
+        ConsoleAction::TokenRevoke,
     ];
 
     /// The form value and journal word for the action.
@@ -58,27 +79,18 @@ impl ConsoleAction {
             ConsoleAction::Complete => "done",
             ConsoleAction::BreachUpdate => "breach_update",
             ConsoleAction::BreachClose => "breach_close",
+            ConsoleAction::HoldPlace => "hold_place",
+            ConsoleAction::HoldRelease => "hold_release",
+            ConsoleAction::NoticeAnnounce => "notice_announce",
+            ConsoleAction::StaffDisable => "staff_disable",
+            ConsoleAction::StaffResetTotp => "staff_reset_totp",
+            ConsoleAction::TokenRevoke => "token_revoke",
         }
     }
 
     /// The action named by a form value.
     pub fn from_key(key: &str) -> Option<ConsoleAction> {
         ConsoleAction::ALL.into_iter().find(|a| a.key() == key)
-    }
-
-    pub fn label(self, lang: Lang) -> &'static str {
-        match self {
-            ConsoleAction::Acknowledge => lang.pick("Accuser réception", "Acknowledge"),
-            ConsoleAction::RecordIdentityProof => {
-                lang.pick("Enregistrer la preuve d'identité", "Record identity proof")
-            }
-            ConsoleAction::Start => lang.pick("Commencer le traitement", "Start work"),
-            ConsoleAction::Extend => lang.pick("Prolonger le délai", "Extend the deadline"),
-            ConsoleAction::Refuse => lang.pick("Refuser", "Refuse"),
-            ConsoleAction::Complete => lang.pick("Marquer comme répondue", "Mark as answered"),
-            ConsoleAction::BreachUpdate => lang.pick("Mettre à jour", "Update"),
-            ConsoleAction::BreachClose => lang.pick("Clore la violation", "Close the breach"),
-        }
     }
 }
 
@@ -94,9 +106,14 @@ impl Default for ConsolePolicy {
         let allowed = ConsoleAction::ALL
             .into_iter()
             .map(|a| match a {
-                ConsoleAction::BreachUpdate | ConsoleAction::BreachClose => {
-                    (a, set(&["admin", "dpo"]))
-                }
+                ConsoleAction::BreachUpdate
+                | ConsoleAction::BreachClose
+                | ConsoleAction::HoldPlace
+                | ConsoleAction::HoldRelease
+                | ConsoleAction::NoticeAnnounce => (a, set(&["admin", "dpo"])),
+                ConsoleAction::StaffDisable
+                | ConsoleAction::StaffResetTotp
+                | ConsoleAction::TokenRevoke => (a, set(&["admin"])),
                 _ => (a, set(&["dpo"])),
             })
             .collect();
@@ -128,19 +145,30 @@ mod tests {
 
     /// The whole default table: every action × every demo role.
     #[test]
-    fn default_table_gives_requests_to_the_dpo_and_breaches_to_dpo_and_admin() {
+    fn default_table_gives_requests_to_the_dpo_shared_duties_to_both_and_accounts_to_admin() {
         let p = ConsolePolicy::default();
         for action in ConsoleAction::ALL {
-            let breach = matches!(
-                action,
-                ConsoleAction::BreachUpdate | ConsoleAction::BreachClose
-            );
-            assert!(p.allows(&roles(&["dpo"]), action), "{action:?} dpo");
-            assert_eq!(p.allows(&roles(&["admin"]), action), breach, "{action:?}");
+            use ConsoleAction as A;
+            let (dpo, admin) = match action {
+                A::Acknowledge
+                | A::RecordIdentityProof
+                | A::Start
+                | A::Extend
+                | A::Refuse
+                | A::Complete => (true, false),
+                A::BreachUpdate
+                | A::BreachClose
+                | A::HoldPlace
+                | A::HoldRelease
+                | A::NoticeAnnounce => (true, true),
+                A::StaffDisable | A::StaffResetTotp | A::TokenRevoke => (false, true),
+            };
+            assert_eq!(p.allows(&roles(&["dpo"]), action), dpo, "{action:?} dpo");
+            assert_eq!(p.allows(&roles(&["admin"]), action), admin, "{action:?}");
             assert!(!p.allows(&roles(&["support"]), action), "{action:?}");
             assert!(!p.allows(&roles(&["billing"]), action), "{action:?}");
             assert!(!p.allows(&roles(&[]), action), "{action:?}");
-            assert!(p.allows(&roles(&["support", "dpo"]), action));
+            assert!(p.allows(&roles(&["support", "dpo", "admin"]), action));
             assert_eq!(ConsoleAction::from_key(action.key()), Some(action));
         }
         assert_eq!(ConsoleAction::from_key("delete_everything"), None);

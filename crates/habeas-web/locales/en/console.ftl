@@ -245,3 +245,72 @@ console-retention-horizon = , horizon { $days } days (as `habeas purge --dry-run
 console-retention-window = Journal searched from entry #{ $from }; older ones remain readable with `habeas audit`.
 # Sign-in page title (/console/connexion)
 staff-sign-in-title = Staff sign-in
+
+# Console actions: buttons and notes (src/ui/console.rs action_label; the table is habeas-auth console.rs)
+console-action-acknowledge = Acknowledge
+console-action-proof = Record identity proof
+console-action-start = Start work
+console-action-extend = Extend the deadline
+console-action-refuse = Refuse
+console-action-done = Mark as answered
+console-action-breach-update = Update
+console-action-breach-close = Close the breach
+console-action-hold-place = Place the hold
+console-action-hold-release = Release the hold
+console-action-notice-announce = Announce to subjects
+console-action-staff-disable = Disable the account
+console-action-staff-reset-totp = Reset TOTP
+console-action-token-revoke = Revoke the token
+console-request-not-a-request-action = This action does not concern a request.
+
+# Console actions, shared (src/ui/console_act.rs)
+console-refused-detail = Refused: { $detail }
+
+# Retention: placing and releasing legal holds (src/ui/console_retention.rs: /console/conservation)
+console-retention-release-col = Release
+console-retention-field-release-reason = Reason for release
+console-retention-place-title = Place a legal hold
+console-retention-place-help = A hold suspends the purge of one subject or one category while legal claims require it (Art. 17(3)(e) GDPR). Give one or the other, never an address; keep names out of the reason.
+console-retention-field-subject = Subject (sub_… id)
+console-retention-field-category = or declared category
+console-retention-no-category = — none —
+console-retention-field-reason = Reason (claim, proceedings, reference)
+console-retention-field-until = Until (optional, inclusive)
+console-retention-placed-note = Hold { $id } placed.
+console-retention-released-note = Hold { $id } released.
+console-retention-error-scope = Give either a subject id (sub_…) or a declared category: one of the two. Nothing changed.
+console-retention-error-subject = Unknown data subject: give the vault's sub_… id, never an address. Nothing changed.
+console-retention-error-category = Category `{ $category }` is not declared (see declarations/). Nothing changed.
+console-retention-error-reason = A reason is required: say which claim or proceedings require keeping the data (Art. 17(3)(e)). Nothing changed.
+console-retention-error-reason-long = Reason too long (at most { $max } characters): give a short reason and a reference. Nothing changed.
+console-retention-error-until = Unreadable end date: YYYY-MM-DD is expected. Nothing changed.
+console-retention-error-until-past = The end date has passed: give a later date, or none to hold until released. Nothing changed.
+console-retention-error-release-reason = A reason for the release is required: say why the data need no longer be kept. The hold stays in force.
+console-retention-error-unknown-hold = Unknown hold: { $id }. Nothing changed.
+console-retention-error-already-released = This hold is already released; nothing changed.
+
+# Notice versions: announcing a version (src/ui/console_notices.rs: /console/politique)
+console-notices-announce-col = Announcement
+console-notices-announce-version = Announce version { $version } to subjects
+console-notices-announced-note = Announcement of version { $version }: { $listed } subjects with an address, { $sent } e-mails sent, { $failed ->
+    [0] no failure.
+    [one] { $failed } failure (announce again to retry).
+   *[other] { $failed } failures (announce again to retry).
+}
+console-notices-error-no-version = Choose a version to announce. Nothing changed.
+console-notices-error-unknown-version = Unknown version: { $version }. Nothing changed.
+console-notices-error-not-substantial = Version { $version } is not substantial: no announcement is owed. Nothing changed.
+
+# Staff and tokens: actions (src/ui/console_staff.rs: /console/equipe)
+console-staff-actions-col = Actions
+console-staff-disable-login = Disable account { $login }
+console-staff-reset-login = Reset the TOTP of account { $login }
+console-staff-revoke-token = Revoke token { $id }
+console-staff-disabled-note = Account { $login } disabled: its sessions are closed.
+console-staff-reset-note = TOTP of account { $login } reset: it enrols again at its next sign-in.
+console-staff-revoked-note = Token { $id } revoked.
+console-staff-error-self = You cannot disable your own account; ask another administrator. Nothing changed.
+console-staff-error-already-disabled = Account { $login } is already disabled; nothing changed.
+console-staff-error-no-totp = Account { $login } has no TOTP enrolled: nothing to reset.
+console-staff-error-unknown-staff = Unknown account: { $id }. Nothing changed.
+console-staff-error-unknown-token = No active token { $id }. Nothing changed.

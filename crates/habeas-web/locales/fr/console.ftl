@@ -245,3 +245,72 @@ console-retention-horizon = , horizon { $days } jours (comme « habeas purge --d
 console-retention-window = Recherche dans le journal à partir de l'entrée n° { $from } ; les plus anciennes restent lisibles par « habeas audit ».
 # Sign-in page title (/console/connexion)
 staff-sign-in-title = Connexion du personnel
+
+# Console actions: buttons and notes (src/ui/console.rs action_label; the table is habeas-auth console.rs)
+console-action-acknowledge = Accuser réception
+console-action-proof = Enregistrer la preuve d'identité
+console-action-start = Commencer le traitement
+console-action-extend = Prolonger le délai
+console-action-refuse = Refuser
+console-action-done = Marquer comme répondue
+console-action-breach-update = Mettre à jour
+console-action-breach-close = Clore la violation
+console-action-hold-place = Poser le gel
+console-action-hold-release = Lever le gel
+console-action-notice-announce = Annoncer aux personnes
+console-action-staff-disable = Désactiver le compte
+console-action-staff-reset-totp = Réinitialiser le TOTP
+console-action-token-revoke = Révoquer le jeton
+console-request-not-a-request-action = Cette action ne concerne pas une demande.
+
+# Console actions, shared (src/ui/console_act.rs)
+console-refused-detail = Refusé : { $detail }
+
+# Retention: placing and releasing legal holds (src/ui/console_retention.rs: /console/conservation)
+console-retention-release-col = Levée
+console-retention-field-release-reason = Motif de la levée
+console-retention-place-title = Poser un gel juridique
+console-retention-place-help = Un gel suspend la purge d'une personne ou d'une catégorie tant qu'une action en justice l'exige (art. 17(3)(e) RGPD). Donnez l'une ou l'autre, jamais une adresse ; gardez les noms hors du motif.
+console-retention-field-subject = Personne (identifiant sub_…)
+console-retention-field-category = ou catégorie déclarée
+console-retention-no-category = — aucune —
+console-retention-field-reason = Motif (action, procédure, référence)
+console-retention-field-until = Jusqu'au (facultatif, inclus)
+console-retention-placed-note = Gel { $id } posé.
+console-retention-released-note = Gel { $id } levé.
+console-retention-error-scope = Donnez soit un identifiant de personne (sub_…), soit une catégorie déclarée : l'un des deux. Rien n'a changé.
+console-retention-error-subject = Personne concernée inconnue : donnez l'identifiant sub_… du coffre, jamais une adresse. Rien n'a changé.
+console-retention-error-category = Catégorie « { $category } » non déclarée (voir declarations/). Rien n'a changé.
+console-retention-error-reason = Le motif est obligatoire : dites quelle action ou procédure exige de conserver les données (art. 17(3)(e)). Rien n'a changé.
+console-retention-error-reason-long = Motif trop long ({ $max } caractères au plus) : donnez un motif court et une référence. Rien n'a changé.
+console-retention-error-until = Date de fin illisible : AAAA-MM-JJ attendue. Rien n'a changé.
+console-retention-error-until-past = La date de fin est passée : donnez une date à venir, ou aucune pour geler jusqu'à levée. Rien n'a changé.
+console-retention-error-release-reason = Le motif de la levée est obligatoire : dites pourquoi les données ne doivent plus être conservées. Le gel reste en vigueur.
+console-retention-error-unknown-hold = Gel inconnu : { $id }. Rien n'a changé.
+console-retention-error-already-released = Ce gel est déjà levé ; rien n'a changé.
+
+# Notice versions: announcing a version (src/ui/console_notices.rs: /console/politique)
+console-notices-announce-col = Annonce
+console-notices-announce-version = Annoncer la version { $version } aux personnes
+console-notices-announced-note = Annonce de la version { $version } : { $listed } personnes avec une adresse, { $sent } courriels envoyés, { $failed ->
+    [0] aucun échec.
+    [one] { $failed } échec (renvoyez l'annonce pour réessayer).
+   *[other] { $failed } échecs (renvoyez l'annonce pour réessayer).
+}
+console-notices-error-no-version = Choisissez une version à annoncer. Rien n'a changé.
+console-notices-error-unknown-version = Version inconnue : { $version }. Rien n'a changé.
+console-notices-error-not-substantial = La version { $version } n'est pas substantielle : aucune annonce n'est due. Rien n'a changé.
+
+# Staff and tokens: actions (src/ui/console_staff.rs: /console/equipe)
+console-staff-actions-col = Actions
+console-staff-disable-login = Désactiver le compte { $login }
+console-staff-reset-login = Réinitialiser le TOTP du compte { $login }
+console-staff-revoke-token = Révoquer le jeton { $id }
+console-staff-disabled-note = Compte { $login } désactivé : ses sessions sont closes.
+console-staff-reset-note = TOTP du compte { $login } réinitialisé : il s'enrôlera de nouveau à sa prochaine connexion.
+console-staff-revoked-note = Jeton { $id } révoqué.
+console-staff-error-self = Vous ne pouvez pas désactiver votre propre compte ; demandez-le à un autre administrateur. Rien n'a changé.
+console-staff-error-already-disabled = Le compte { $login } est déjà désactivé ; rien n'a changé.
+console-staff-error-no-totp = Le compte { $login } n'a pas de TOTP enrôlé : rien à réinitialiser.
+console-staff-error-unknown-staff = Compte inconnu : { $id }. Rien n'a changé.
+console-staff-error-unknown-token = Aucun jeton actif { $id }. Rien n'a changé.

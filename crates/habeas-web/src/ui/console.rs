@@ -12,7 +12,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use habeas_auth::Gate;
+use habeas_auth::{ConsoleAction, Gate};
 use habeas_breach::BreachRegister;
 use habeas_core::lang::Lang;
 use habeas_core::rights::urgency::Urgency;
@@ -99,6 +99,27 @@ pub(super) async fn journal_refusal(state: &UiState, ctx: &StaffCtx, what: Strin
         tracing::error!("a console refusal could not be journaled");
     }
     tracing::warn!(staff = %ctx.staff.id, "console access refused (role)");
+}
+
+/// The label of a console action (its button and the note after it).
+pub(super) fn action_label(lang: Lang, action: ConsoleAction) -> String {
+    use ConsoleAction as A;
+    match action {
+        A::Acknowledge => t!(lang, "console-action-acknowledge"),
+        A::RecordIdentityProof => t!(lang, "console-action-proof"),
+        A::Start => t!(lang, "console-action-start"),
+        A::Extend => t!(lang, "console-action-extend"),
+        A::Refuse => t!(lang, "console-action-refuse"),
+        A::Complete => t!(lang, "console-action-done"),
+        A::BreachUpdate => t!(lang, "console-action-breach-update"),
+        A::BreachClose => t!(lang, "console-action-breach-close"),
+        A::HoldPlace => t!(lang, "console-action-hold-place"),
+        A::HoldRelease => t!(lang, "console-action-hold-release"),
+        A::NoticeAnnounce => t!(lang, "console-action-notice-announce"),
+        A::StaffDisable => t!(lang, "console-action-staff-disable"),
+        A::StaffResetTotp => t!(lang, "console-action-staff-reset-totp"),
+        A::TokenRevoke => t!(lang, "console-action-token-revoke"),
+    }
 }
 
 pub(super) fn shell(lang: Lang, title: &str, path: &str, ctx: &StaffCtx, body: Markup) -> Response {

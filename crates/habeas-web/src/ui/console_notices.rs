@@ -7,21 +7,40 @@
 //! outcomes; the console shows how many were sent, pending and failed,
 //! never who. The differences themselves are on the public notice page
 //! (`/portail/politique#v-<version>`), which is what the subjects read.
+//!
+//! Action (DPO and administrators, action table of habeas-auth `console`):
+//! announce a substantial version to the subjects — the library path of
+//! `habeas notice announce V` (habeas-rights `notice_announce::announce`:
+//! queue every subject with an address, send what is pending or failed) —
+//! then show the delivery counts. Journaled as the staff member
+//! (`notice.announce`, version and counts only).
 
-use axum::extract::State;
-use axum::http::HeaderMap;
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use habeas_auth::ConsoleAction;
+use habeas_core::lang::Lang;
 use habeas_core::notice::LineChange;
+use habeas_rights::RightsError;
+use habeas_rights::notice_announce;
 use habeas_rights::notices::{NOTICE_PURPOSE, NoticeDetail, NoticeStore};
-use maud::html;
+use habeas_rights::vault_bridge::BridgeError;
+use maud::{Markup, html};
 
 use super::UiState;
-use super::console::{console_ctx, shell};
+use super::console::{action_label, console_ctx, shell};
+use super::console_act::{ActError, ActForm, actor, authorize, done, done_query};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use super::staff::StaffCtx;
 use crate::t;
 
 const PATH: &str = "/console/politique";
+/// The action this page takes.
+const ACTIONS: [ConsoleAction; 1] = [ConsoleAction::NoticeAnnounce];
 
 /// Lines added and removed since the previous version.
 fn changed(d: &NoticeDetail) -> Option<(usize, usize)> {
@@ -31,17 +50,51 @@ fn changed(d: &NoticeDetail) -> Option<(usize, usize)> {
     })
 }
 
-/// Every version, newest first, with its announcement counts.
-pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+/// Every version, newest first, with its announcement counts (and, after
+/// an announcement, what this run delivered).
+pub async fn notices(
+    State(state): State<UiState>,
+    l: UiLang,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let lang = l.lang;
     let ctx = match console_ctx(&state, &headers, lang, PATH).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let actor = format!("staff:{}", ctx.staff.id);
+    let note = done_query(&query, &ACTIONS).map(|_| {
+        let get = |k: &str| query.get(k).map_or("", String::as_str).to_string();
+        let failed: u64 = get("failed").parse().unwrap_or(0);
+        let text = t!(
+            lang,
+            "console-notices-announced-note",
+            version = get("v"),
+            listed = get("listed"),
+            sent = get("sent"),
+            failed = failed
+        );
+        message(if failed > 0 { "error" } else { "notice" }, &text)
+    });
+    page(&state, lang, &ctx, note, StatusCode::OK).await
+}
+
+async fn page(
+    state: &UiState,
+    lang: Lang,
+    ctx: &StaffCtx,
+    note: Option<Markup>,
+    status: StatusCode,
+) -> Response {
+    let may_announce = state
+        .auth
+        .config()
+        .console
+        .allows(&ctx.staff.roles, ConsoleAction::NoticeAnnounce);
+    let who = actor(ctx);
     let loaded = state
         .run(move |s| {
-            let docs = s.vault.docs(UiState::caller(&actor, NOTICE_PURPOSE));
+            let docs = s.vault.docs(UiState::caller(&who, NOTICE_PURPOSE));
             let store = NoticeStore::new(&docs, &*s.clock, s.vault.declarations());
             let list = store.summaries()?;
             list.iter()
@@ -59,6 +112,7 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
+        @if let Some(n) = note { (n) }
         @if details.is_empty() {
             (message("notice", &t!(lang, "console-notices-no-version-published-habeas-notice-publish")))
         } @else {
@@ -75,6 +129,7 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
                     th scope="col" { (t!(lang, "console-notices-sent")) }
                     th scope="col" { (t!(lang, "console-notices-pending")) }
                     th scope="col" { (t!(lang, "console-notices-failed")) }
+                    @if may_announce { th scope="col" { (t!(lang, "console-notices-announce-col")) } }
                 } }
                 tbody {
                     @for d in &details {
@@ -107,20 +162,126 @@ pub async fn notices(State(state): State<UiState>, l: UiLang, headers: HeaderMap
                                     td colspan="4" { (t!(lang, "console-notices-no-announcement-minor-change")) }
                                 }
                             }
+                            @if may_announce {
+                                td {
+                                    @if s.substantial {
+                                        form method="post" action=(PATH) class="inline" {
+                                            input type="hidden" name="csrf" value=(ctx.csrf);
+                                            input type="hidden" name="action" value=(ConsoleAction::NoticeAnnounce.key());
+                                            input type="hidden" name="version" value=(s.version);
+                                            button type="submit" aria-label=(t!(lang, "console-notices-announce-version", version = s.version.clone())) {
+                                                (action_label(lang, ConsoleAction::NoticeAnnounce))
+                                            }
+                                        }
+                                    } @else { "—" }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
     };
-    shell(
+    let mut response = shell(
         lang,
         &t!(
             lang,
             "console-notices-privacy-notice-versions-and-announcements"
         ),
         PATH,
-        &ctx,
+        ctx,
         body,
-    )
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// Announces `version`: what `habeas notice announce V` does, as the staff member.
+fn announce(
+    s: &UiState,
+    who: &str,
+    version: &str,
+    lang: Lang,
+) -> Result<notice_announce::AnnounceReport, ActError> {
+    if version.is_empty() {
+        return Err(ActError::Invalid(t!(
+            lang,
+            "console-notices-error-no-version"
+        )));
+    }
+    let shown: String = version.chars().take(40).collect();
+    let caller = UiState::caller(who, NOTICE_PURPOSE);
+    let docs = s.vault.docs(caller.clone());
+    let store = NoticeStore::new(&docs, &*s.clock, s.vault.declarations());
+    // The public page listing every version with its diff, when the
+    // provider has an https address (as the CLI).
+    let public = s.config.public_url.trim_end_matches('/');
+    let link = public
+        .starts_with("https://")
+        .then(|| format!("{public}/portail/politique#v-{version}"));
+    let report = notice_announce::announce(&s.vault, &*s.mailer, &store, version, link, who)
+        .map_err(|e| match e {
+            BridgeError::Rights(RightsError::NotFound { .. }) => ActError::NotFound(t!(
+                lang,
+                "console-notices-error-unknown-version",
+                version = shown.clone()
+            )),
+            BridgeError::Rights(RightsError::Invalid { .. }) => ActError::Invalid(t!(
+                lang,
+                "console-notices-error-not-substantial",
+                version = shown.clone()
+            )),
+            e => ActError::Internal(e.to_string()),
+        })?;
+    s.vault
+        .journal_admin(
+            &caller,
+            "notice.announce",
+            format!(
+                "version={} listed={} sent={} failed={}",
+                report.version, report.listed, report.sent, report.failed
+            ),
+        )
+        .map_err(|e| ActError::Internal(e.to_string()))?;
+    Ok(report)
+}
+
+/// `POST /console/politique`: announce a substantial version to the subjects.
+pub async fn act(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = l.lang;
+    let form = ActForm::from_pairs(pairs);
+    let (ctx, action) = match authorize(&state, &headers, lang, PATH, &form, &ACTIONS).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let who = actor(&ctx);
+    let version = form.get("version").to_string();
+    let outcome = state.run(move |s| announce(s, &who, &version, lang)).await;
+    let error = match outcome {
+        Ok(Ok(r)) => {
+            return done(
+                PATH,
+                action,
+                &[
+                    ("v", r.version),
+                    ("listed", r.listed.to_string()),
+                    ("sent", r.sent.to_string()),
+                    ("failed", r.failed.to_string()),
+                ],
+            );
+        }
+        Ok(Err(e)) => e,
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    match error.answer() {
+        Some((status, text)) => {
+            page(&state, lang, &ctx, Some(message("error", &text)), status).await
+        }
+        None => Failure::Internal.render(lang, Area::Console),
+    }
 }

@@ -23,7 +23,7 @@ use habeas_rights::vault_bridge::{self, BridgeError, Notifier, code_key, rights_
 use maud::{Markup, html};
 
 use super::UiState;
-use super::console::{console_ctx, journal_refusal, shell, urgency_class};
+use super::console::{action_label, console_ctx, journal_refusal, shell, urgency_class};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, redirect, when};
 use super::staff::{StaffCtx, check_csrf};
@@ -86,7 +86,7 @@ fn done_note(lang: Lang, query: &str) -> Option<Markup> {
     let head = t!(
         lang,
         "console-request-step-recorded",
-        step = action.label(lang)
+        step = action_label(lang, action)
     );
     let tail = match told {
         Some(true) => t!(lang, "console-request-the-subject-was-told-by-e"),
@@ -202,11 +202,11 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Acknowledge))
                     fieldset {
-                        legend { (ConsoleAction::Acknowledge.label(lang)) }
+                        legend { (action_label(lang, ConsoleAction::Acknowledge)) }
                         p { (t!(lang, "console-request-the-acknowledgment-is-mailed-to-the")) }
                         input type="checkbox" id="ack-elsewhere" name="elsewhere" value="1";
                         label for="ack-elsewhere" class="inline" { (t!(lang, "console-request-already-given-another-way-post-phone")) }
-                        button type="submit" { (ConsoleAction::Acknowledge.label(lang)) }
+                        button type="submit" { (action_label(lang, ConsoleAction::Acknowledge)) }
                     }
                 }
             }
@@ -214,7 +214,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::RecordIdentityProof))
                     fieldset {
-                        legend { (ConsoleAction::RecordIdentityProof.label(lang)) }
+                        legend { (action_label(lang, ConsoleAction::RecordIdentityProof)) }
                         p { (t!(lang, "console-request-you-are-recorded-as-the-one")) }
                         label for="proof-method" { (t!(lang, "console-request-method")) }
                         select id="proof-method" name="method" {
@@ -225,21 +225,21 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                         input type="text" id="proof-reason" name="reason";
                         label for="proof-at" { (t!(lang, "console-request-checked-on-utc-empty-now")) }
                         input type="datetime-local" id="proof-at" name="verified_at";
-                        button type="submit" { (ConsoleAction::RecordIdentityProof.label(lang)) }
+                        button type="submit" { (action_label(lang, ConsoleAction::RecordIdentityProof)) }
                     }
                 }
             }
             @if v.stage == Stage::IdentityVerified && may(ConsoleAction::Start) {
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Start))
-                    button type="submit" { (ConsoleAction::Start.label(lang)) }
+                    button type="submit" { (action_label(lang, ConsoleAction::Start)) }
                 }
             }
             @if may(ConsoleAction::Extend) {
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Extend))
                     fieldset {
-                        legend { (ConsoleAction::Extend.label(lang)) }
+                        legend { (action_label(lang, ConsoleAction::Extend)) }
                         p { (t!(lang, "console-request-one-extension-only-of-at-most")) }
                         label for="extend-months" { (t!(lang, "console-request-further-months")) }
                         select id="extend-months" name="months" {
@@ -248,7 +248,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                         }
                         label for="extend-why" { (t!(lang, "console-request-justification-complexity-number-of-requests")) }
                         textarea id="extend-why" name="justification" required rows="3" {}
-                        button type="submit" { (ConsoleAction::Extend.label(lang)) }
+                        button type="submit" { (action_label(lang, ConsoleAction::Extend)) }
                     }
                 }
             }
@@ -256,7 +256,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Complete))
                     fieldset {
-                        legend { (ConsoleAction::Complete.label(lang)) }
+                        legend { (action_label(lang, ConsoleAction::Complete)) }
                         @if limiting {
                             p { (t!(lang, "console-request-tick-the-activities-concerned-the-vault")) }
                             @for (id, name) in &activities {
@@ -267,7 +267,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                             }
                         }
                         p { (t!(lang, "console-request-the-subject-is-told-by-e")) }
-                        button type="submit" { (ConsoleAction::Complete.label(lang)) }
+                        button type="submit" { (action_label(lang, ConsoleAction::Complete)) }
                     }
                 }
             }
@@ -275,7 +275,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                 form method="post" action=(path) class="action" {
                     (form_head(ctx, v, ConsoleAction::Refuse))
                     fieldset {
-                        legend { (ConsoleAction::Refuse.label(lang)) }
+                        legend { (action_label(lang, ConsoleAction::Refuse)) }
                         label for="refuse-reason" { (t!(lang, "console-request-reason")) }
                         select id="refuse-reason" name="reason" {
                             @for (key, label) in &reasons { option value=(key) { (label) } }
@@ -285,7 +285,7 @@ fn forms(state: &UiState, lang: Lang, ctx: &StaffCtx, v: &RequestView) -> Markup
                         input type="text" id="refuse-ground" name="legal_ground";
                         label for="refuse-text" { (t!(lang, "console-request-explanation-the-subject-reads-the-remedies")) }
                         textarea id="refuse-text" name="explanation" required rows="3" {}
-                        button type="submit" class="danger" { (ConsoleAction::Refuse.label(lang)) }
+                        button type="submit" class="danger" { (action_label(lang, ConsoleAction::Refuse)) }
                     }
                 }
             }
@@ -576,6 +576,14 @@ fn take_step(
             lang,
             "console-request-this-action-belongs-to-the-breach"
         ))),
+        ConsoleAction::HoldPlace
+        | ConsoleAction::HoldRelease
+        | ConsoleAction::NoticeAnnounce
+        | ConsoleAction::StaffDisable
+        | ConsoleAction::StaffResetTotp
+        | ConsoleAction::TokenRevoke => {
+            Err(invalid(t!(lang, "console-request-not-a-request-action")))
+        }
     }
 }
 

@@ -3,26 +3,46 @@
 //! `retention.purge` entries the purge and the scheduler journal), and the
 //! legal holds in force (GDPR Art. 5(1)(e) storage limitation; SPEC C5).
 //!
-//! Why read-only and counts only: the page shows categories, counts, dates
-//! and hold ids — never record values or subject ids. Placing or releasing
-//! a hold stays with `habeas hold`, where the reason is typed and checked.
+//! Why counts only: the plan and the runs show categories, counts and dates
+//! — never record values. The holds table shows each hold's scope (a
+//! subject's `sub_…` id or a category) and reason, as `habeas hold list`.
+//!
+//! Actions (for the roles of the action table, habeas-auth `console`):
+//! place a hold on one subject or one declared category, with a required
+//! reason and an optional last day, and release one with a required reason
+//! (Art. 17(3)(e): data kept for legal claims, and no longer once they are
+//! settled). The same library calls as `habeas hold add|release`
+//! (habeas-retention `HoldService`), journaled as the staff member
+//! (`hold.add`, `hold.release`).
 
 use std::collections::BTreeMap;
 
-use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use habeas_auth::ConsoleAction;
+use habeas_core::lang::Lang;
 use habeas_engine::journal_tail::JournalEvent;
 use habeas_engine::retention::VaultPurge;
-use habeas_retention::hold::{Hold, HoldFilter, HoldScope, HoldService};
+use habeas_retention::error::RetentionError;
+use habeas_retention::hold::{Hold, HoldFilter, HoldScope, HoldService, MAX_REASON, NewHold};
 use habeas_retention::plan::{CategoryCounts, dry_run, expiry_by_category};
-use maud::html;
+use maud::{Markup, html};
 
 use super::UiState;
-use super::console::{CONSOLE_PURPOSE, console_ctx, shell};
+use super::console::{CONSOLE_PURPOSE, action_label, console_ctx, shell};
+use super::console_act::{ActError, ActForm, actor, authorize, done, done_query};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use super::staff::StaffCtx;
+
+const PATH: &str = "/console/conservation";
+/// The purpose journaled for hold changes (as `habeas hold`).
+const HOLD_PURPOSE: &str = "legal_hold";
+/// The actions this page takes.
+const ACTIONS: [ConsoleAction; 2] = [ConsoleAction::HoldPlace, ConsoleAction::HoldRelease];
 use crate::t;
 
 /// How far ahead the plan looks, in days (the default of `habeas purge --dry-run`).
@@ -46,6 +66,8 @@ struct Retention {
     runs: Vec<JournalEvent>,
     window_from: Option<u64>,
     holds: Vec<Hold>,
+    /// Declared categories, for the hold form.
+    categories: Vec<String>,
 }
 
 fn gather(s: &UiState, actor: &str) -> Result<Retention, String> {
@@ -85,6 +107,13 @@ fn gather(s: &UiState, actor: &str) -> Result<Retention, String> {
         runs,
         window_from: tail.from_seq,
         holds,
+        categories: s
+            .vault
+            .declarations()
+            .categories
+            .keys()
+            .map(|n| n.get_ref().to_string())
+            .collect(),
     })
 }
 
@@ -96,16 +125,43 @@ fn removed(details: &str) -> &str {
         .unwrap_or("—")
 }
 
-/// Retention: the plan, the last runs, the holds.
-pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
+/// Retention: the plan, the last runs, the holds (and, after an action, what it did).
+pub async fn retention(
+    State(state): State<UiState>,
+    l: UiLang,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
     let lang = l.lang;
-    let path = "/console/conservation";
-    let ctx = match console_ctx(&state, &headers, lang, path).await {
+    let ctx = match console_ctx(&state, &headers, lang, PATH).await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let actor = format!("staff:{}", ctx.staff.id);
-    let r = match state.run(move |s| gather(s, &actor)).await {
+    let note = done_query(&query, &ACTIONS).map(|a| {
+        let id = query.get("gel").map_or("", String::as_str);
+        let text = match a {
+            ConsoleAction::HoldRelease => t!(lang, "console-retention-released-note", id = id),
+            _ => t!(lang, "console-retention-placed-note", id = id),
+        };
+        message("notice", &text)
+    });
+    page(&state, lang, &ctx, note, StatusCode::OK).await
+}
+
+/// The page, with a note on top (after an action, or its refusal).
+async fn page(
+    state: &UiState,
+    lang: Lang,
+    ctx: &StaffCtx,
+    note: Option<Markup>,
+    status: StatusCode,
+) -> Response {
+    let path = PATH;
+    let who = actor(ctx);
+    let policy = &state.auth.config().console;
+    let may_place = policy.allows(&ctx.staff.roles, ConsoleAction::HoldPlace);
+    let may_release = policy.allows(&ctx.staff.roles, ConsoleAction::HoldRelease);
+    let r = match state.run(move |s| gather(s, &who)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "the retention page could not be prepared");
@@ -114,6 +170,7 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
         Err(f) => return f.render(lang, Area::Console),
     };
     let body = html! {
+        @if let Some(n) = note { (n) }
         h2 { (t!(lang, "console-retention-due-next-by-category")) }
         p { (t!(lang, "console-retention-dry-run-as-of")) (when(r.now))
             (t!(lang, "console-retention-horizon", days = HORIZON_DAYS.to_string())) }
@@ -187,6 +244,7 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
                     th scope="col" { (t!(lang, "console-retention-placed")) }
                     th scope="col" { (t!(lang, "console-retention-by")) }
                     th scope="col" { (t!(lang, "console-retention-until")) }
+                    @if may_release { th scope="col" { (t!(lang, "console-retention-release-col")) } }
                 } }
                 tbody {
                     @for h in &r.holds {
@@ -200,19 +258,236 @@ pub async fn retention(State(state): State<UiState>, l: UiLang, headers: HeaderM
                             td { (when(h.created_at)) }
                             td { code { (h.created_by) } }
                             td { @if let Some(u) = h.until { (when(u)) } @else { (t!(lang, "console-retention-release")) } }
+                            @if may_release {
+                                td {
+                                    form method="post" action=(PATH) class="inline" {
+                                        input type="hidden" name="csrf" value=(ctx.csrf);
+                                        input type="hidden" name="action" value=(ConsoleAction::HoldRelease.key());
+                                        input type="hidden" name="hold" value=(h.id);
+                                        label for={ "release-" (h.id) } { (t!(lang, "console-retention-field-release-reason")) }
+                                        input type="text" id={ "release-" (h.id) } name="reason" required maxlength=(MAX_REASON);
+                                        button type="submit" { (action_label(lang, ConsoleAction::HoldRelease)) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
+        @if may_place {
+            h2 { (t!(lang, "console-retention-place-title")) }
+            p { (t!(lang, "console-retention-place-help")) }
+            form method="post" action=(PATH) {
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                input type="hidden" name="action" value=(ConsoleAction::HoldPlace.key());
+                p {
+                    label for="hold-subject" { (t!(lang, "console-retention-field-subject")) }
+                    input type="text" id="hold-subject" name="subject" autocomplete="off" spellcheck="false";
+                }
+                p {
+                    label for="hold-category" { (t!(lang, "console-retention-field-category")) }
+                    select id="hold-category" name="category" {
+                        option value="" { (t!(lang, "console-retention-no-category")) }
+                        @for c in &r.categories { option value=(c) { (c) } }
+                    }
+                }
+                p {
+                    label for="hold-reason" { (t!(lang, "console-retention-field-reason")) }
+                    input type="text" id="hold-reason" name="reason" required maxlength=(MAX_REASON);
+                }
+                p {
+                    label for="hold-until" { (t!(lang, "console-retention-field-until")) }
+                    input type="date" id="hold-until" name="until";
+                }
+                button type="submit" { (action_label(lang, ConsoleAction::HoldPlace)) }
+            }
+        }
     };
-    shell(
+    let mut response = shell(
         lang,
         &t!(lang, "console-retention-retention"),
         path,
-        &ctx,
+        ctx,
         body,
-    )
+    );
+    *response.status_mut() = status;
+    response
+}
+
+/// `YYYY-MM-DD`: the hold lasts through the end of that day (UTC), as `habeas hold add --until`.
+fn parse_until(text: &str) -> Option<DateTime<Utc>> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()?
+        .succ_opt()?
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+}
+
+/// A reason as the holds require it: not empty, not overlong.
+fn check_reason(lang: Lang, reason: &str, empty: String) -> Result<(), ActError> {
+    if reason.is_empty() {
+        return Err(ActError::Invalid(empty));
+    }
+    if reason.chars().count() > MAX_REASON {
+        return Err(ActError::Invalid(t!(
+            lang,
+            "console-retention-error-reason-long",
+            max = MAX_REASON.to_string()
+        )));
+    }
+    Ok(())
+}
+
+/// Places a hold: every check first, then the hold and its journal entry.
+fn place(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String, ActError> {
+    let internal = |e: &dyn std::fmt::Display| ActError::Internal(e.to_string());
+    let scope = match (form.get("subject"), form.get("category")) {
+        (subject, "") if !subject.is_empty() => {
+            let known = habeas_engine::retention::subject_exists(&s.vault, subject)
+                .map_err(|e| internal(&e))?;
+            if !known {
+                return Err(ActError::Invalid(t!(
+                    lang,
+                    "console-retention-error-subject"
+                )));
+            }
+            HoldScope::Subject(subject.to_string())
+        }
+        ("", category) if !category.is_empty() => {
+            if s.vault.declarations().category(category).is_none() {
+                return Err(ActError::Invalid(t!(
+                    lang,
+                    "console-retention-error-category",
+                    category = category.chars().take(64).collect::<String>()
+                )));
+            }
+            HoldScope::Category(category.to_string())
+        }
+        _ => return Err(ActError::Invalid(t!(lang, "console-retention-error-scope"))),
+    };
+    let reason = form.get("reason");
+    check_reason(lang, reason, t!(lang, "console-retention-error-reason"))?;
+    let until = match form.get("until") {
+        "" => None,
+        text => {
+            let Some(until) = parse_until(text) else {
+                return Err(ActError::Invalid(t!(lang, "console-retention-error-until")));
+            };
+            if until <= s.clock.now() {
+                return Err(ActError::Invalid(t!(
+                    lang,
+                    "console-retention-error-until-past"
+                )));
+            }
+            Some(until)
+        }
+    };
+    let kind = match &scope {
+        HoldScope::Subject(_) => "subject",
+        HoldScope::Category(_) => "category",
+    };
+    let caller = UiState::caller(who, HOLD_PURPOSE);
+    let docs = s.vault.docs(caller.clone());
+    let hold = HoldService::new(&docs, &*s.clock)
+        .add(NewHold {
+            scope,
+            reason: reason.to_string(),
+            created_by: who.to_string(),
+            until,
+        })
+        .map_err(|e| match e {
+            RetentionError::Invalid { .. } => {
+                ActError::Invalid(t!(lang, "console-refused-detail", detail = e.to_string()))
+            }
+            e => internal(&e),
+        })?;
+    s.vault
+        .journal_admin(&caller, "hold.add", format!("id={} scope={kind}", hold.id))
+        .map_err(|e| internal(&e))?;
+    Ok(hold.id)
+}
+
+/// Releases a hold with its reason; an unknown or released hold changes nothing.
+fn release(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String, ActError> {
+    let internal = |e: &dyn std::fmt::Display| ActError::Internal(e.to_string());
+    let id = form.get("hold");
+    let shown: String = id.chars().take(40).collect();
+    let reason = form.get("reason");
+    let caller = UiState::caller(who, HOLD_PURPOSE);
+    let docs = s.vault.docs(caller.clone());
+    let holds = HoldService::new(&docs, &*s.clock);
+    let unknown = || {
+        ActError::NotFound(t!(
+            lang,
+            "console-retention-error-unknown-hold",
+            id = shown.clone()
+        ))
+    };
+    let hold = match holds.get(id) {
+        Ok(h) => h,
+        Err(RetentionError::NotFound { .. } | RetentionError::Invalid { .. }) => {
+            return Err(unknown());
+        }
+        Err(e) => return Err(internal(&e)),
+    };
+    if hold.released.is_some() {
+        return Err(ActError::Invalid(t!(
+            lang,
+            "console-retention-error-already-released"
+        )));
+    }
+    check_reason(
+        lang,
+        reason,
+        t!(lang, "console-retention-error-release-reason"),
+    )?;
+    let hold = holds
+        .release_because(&hold.id, who, reason)
+        .map_err(|e| match e {
+            RetentionError::Invalid { .. } => {
+                ActError::Invalid(t!(lang, "console-refused-detail", detail = e.to_string()))
+            }
+            RetentionError::NotFound { .. } => unknown(),
+            e => internal(&e),
+        })?;
+    s.vault
+        .journal_admin(&caller, "hold.release", format!("id={}", hold.id))
+        .map_err(|e| internal(&e))?;
+    Ok(hold.id)
+}
+
+/// `POST /console/conservation`: place or release a hold.
+pub async fn act(
+    State(state): State<UiState>,
+    l: UiLang,
+    headers: HeaderMap,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = l.lang;
+    let form = ActForm::from_pairs(pairs);
+    let (ctx, action) = match authorize(&state, &headers, lang, PATH, &form, &ACTIONS).await {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let who = actor(&ctx);
+    let outcome = state
+        .run(move |s| match action {
+            ConsoleAction::HoldRelease => release(s, &who, &form, lang),
+            _ => place(s, &who, &form, lang),
+        })
+        .await;
+    let error = match outcome {
+        Ok(Ok(id)) => return done(PATH, action, &[("gel", id)]),
+        Ok(Err(e)) => e,
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    match error.answer() {
+        Some((status, text)) => {
+            page(&state, lang, &ctx, Some(message("error", &text)), status).await
+        }
+        None => Failure::Internal.render(lang, Area::Console),
+    }
 }
 
 #[cfg(test)]

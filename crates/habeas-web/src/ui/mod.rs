@@ -9,12 +9,14 @@
 //! CSRF, peer address), [`secret`] (the server keys, kept sealed in the vault),
 //! [`staff`] (sign-in, password change, TOTP enrolment, logout), [`console`]
 //! (requests, breaches, journal), [`console_requests`] (one request's
-//! history, clocks and workflow forms), [`console_retention`] (the purge
-//! plan, the last purges, legal holds), [`console_register`] (the Art. 30
-//! register and the declarations check), [`console_notices`] (notice
-//! versions and announcement counts), [`console_alerts`] (refused accesses
-//! and bulk reads), [`console_staff`] (staff accounts and application
-//! tokens, never a secret), [`portal_auth`] (single-use codes and
+//! history, clocks and workflow forms), [`console_act`] (what every other
+//! console action shares: gate, CSRF, action table, journaled refusal),
+//! [`console_retention`] (the purge plan, the last purges, legal holds
+//! placed and released), [`console_register`] (the Art. 30 register and the
+//! declarations check), [`console_notices`] (notice versions, announcing
+//! one, delivery counts), [`console_alerts`] (refused accesses and bulk
+//! reads), [`console_staff`] (staff accounts and application tokens:
+//! disable, reset TOTP, revoke; never a secret), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
 //! [`portal_limits`], [`portal_account`] (correction, restriction and
@@ -22,6 +24,7 @@
 //! store call runs on a blocking thread through [`UiState::run`].
 
 mod console;
+mod console_act;
 mod console_alerts;
 mod console_notices;
 mod console_register;
@@ -170,11 +173,20 @@ pub fn routes(state: UiState) -> Router {
         )
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
-        .route("/console/conservation", get(console_retention::retention))
+        .route(
+            "/console/conservation",
+            get(console_retention::retention).post(console_retention::act),
+        )
         .route("/console/registre", get(console_register::register))
-        .route("/console/politique", get(console_notices::notices))
+        .route(
+            "/console/politique",
+            get(console_notices::notices).post(console_notices::act),
+        )
         .route("/console/alertes", get(console_alerts::alerts))
-        .route("/console/equipe", get(console_staff::staff))
+        .route(
+            "/console/equipe",
+            get(console_staff::staff).post(console_staff::act),
+        )
         .route("/portail", get(portal::home))
         .route("/portail/connexion", post(portal::ask_code))
         .route("/portail/lien", get(portal::link))
