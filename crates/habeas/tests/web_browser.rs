@@ -504,3 +504,458 @@ fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
         "axe-core did not report a planted violation: {seen:?}"
     );
 }
+
+// ---- the issue 8 flows, page by page, in French and English ----------------
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+/// Where a flow's screenshots go: `<flow>-<page>-<lang>.png` under
+/// `CARGO_TARGET_TMPDIR/web-screenshots`, each checked to be a real PNG.
+struct Shots {
+    dir: PathBuf,
+    flow: &'static str,
+    taken: Vec<PathBuf>,
+}
+
+impl Shots {
+    fn new(flow: &'static str) -> Shots {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshots dir");
+        Shots {
+            dir,
+            flow,
+            taken: Vec::new(),
+        }
+    }
+
+    /// The current page as it is, in `lang`: the whole page, not only the
+    /// window (Chromium's DevTools capture, through chromedriver).
+    fn take(&mut self, browser: &Driver, page: &str, lang: &str) {
+        let cdp = |cmd: &str, params: Value| {
+            browser.call(
+                "POST",
+                "/goog/cdp/execute",
+                Some(json!({ "cmd": cmd, "params": params })),
+            )
+        };
+        let size = &cdp("Page.getLayoutMetrics", json!({}))["cssContentSize"];
+        let (w, h) = (
+            size["width"].as_f64().unwrap_or(1100.0).ceil(),
+            size["height"].as_f64().unwrap_or(1400.0).ceil(),
+        );
+        let v = cdp(
+            "Page.captureScreenshot",
+            json!({"format": "png", "captureBeyondViewport": true,
+                   "clip": {"x": 0, "y": 0, "width": w, "height": h, "scale": 1}}),
+        );
+        let png = decode_base64(v["data"].as_str().expect("a base64 screenshot"));
+        assert!(png.starts_with(PNG), "{page}-{lang}: not a PNG");
+        // A blank 1100×1400 page compresses to a few hundred bytes; text does not.
+        assert!(png.len() > 8_000, "{page}-{lang}: {} bytes only", png.len());
+        let path = self.dir.join(format!("{}-{page}-{lang}.png", self.flow));
+        std::fs::write(&path, &png).expect("write screenshot");
+        self.taken.push(path);
+    }
+
+    /// The current page (reached by a GET) in English, then in French: the
+    /// browser ends on the French page, whose source is returned.
+    fn both(&mut self, browser: &Driver, page: &str) -> String {
+        let url = browser.url();
+        for lang in ["en", "fr"] {
+            browser.go(&with_lang(&url, lang));
+            let source = browser.wait_for(&format!("<html lang=\"{lang}\">"));
+            assert!(source.contains("</main>"), "{page}-{lang}: a whole page");
+            self.take(browser, page, lang);
+        }
+        browser.source()
+    }
+
+    /// Every screenshot of the flow is on disk, a PNG of some size.
+    fn check(&self, at_least: usize) {
+        assert!(
+            self.taken.len() >= at_least,
+            "{}: {} screenshots",
+            self.flow,
+            self.taken.len()
+        );
+        for p in &self.taken {
+            let bytes = std::fs::read(p).expect("screenshot kept");
+            assert!(
+                bytes.starts_with(PNG) && bytes.len() > 8_000,
+                "{}",
+                p.display()
+            );
+        }
+    }
+}
+
+/// `url` with `lang=` set (other query parameters kept, fragment dropped).
+fn with_lang(url: &str, lang: &str) -> String {
+    let url = url.split('#').next().unwrap_or(url);
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut params: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+        .collect();
+    let lang = format!("lang={lang}");
+    params.push(&lang);
+    format!("{path}?{}", params.join("&"))
+}
+
+impl Driver {
+    fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .as_str()
+            .expect("current url")
+            .to_string()
+    }
+
+    /// Waits until the address contains `part` (a form's redirect).
+    fn wait_url(&self, part: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url();
+            if url.contains(part) {
+                return url;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never reached {part:?}: at {url}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn clear(&self, css: &str) {
+        let e = self.find(css);
+        self.call("POST", &format!("/element/{e}/clear"), Some(json!({})));
+    }
+
+    /// The browser's cookies for the site, as `name=value` pairs.
+    fn cookies(&self) -> Vec<(String, String)> {
+        let v = self.call("GET", "/cookie", None);
+        v.as_array()
+            .expect("cookies")
+            .iter()
+            .filter_map(|c| Some((c["name"].as_str()?.into(), c["value"].as_str()?.into())))
+            .collect()
+    }
+
+    /// The submit button of the workflow form for `action` on a request page.
+    fn act(&self, action: &str) {
+        self.click(&format!(
+            "form:has(input[name='action'][value='{action}']) button[type='submit']"
+        ));
+    }
+}
+
+/// An access request of Claire's, as received by e-mail.
+fn claire_request(site: &web_support::Site) -> habeas_rights::service::RequestView {
+    use habeas_core::rights::RequestKind;
+    use habeas_rights::service::{NewRequest, RequestChannel, RequestService, ServiceConfig};
+    use habeas_rights::vault_bridge::{code_key, contact_ref_for, rights_caller};
+    let caller = rights_caller("test");
+    let subject = site
+        .vault
+        .find(&caller, "email", CLAIRE)
+        .expect("find")
+        .pop()
+        .expect("Claire");
+    let contact = contact_ref_for(&site.vault, &caller, &subject, CLAIRE).expect("contact ref");
+    let key = code_key(&site.vault, &caller).expect("code key");
+    let docs = site.vault.docs(caller);
+    RequestService::new(
+        &docs,
+        &SystemClock,
+        site.vault.declarations(),
+        ServiceConfig::new(key),
+    )
+    .create(NewRequest {
+        kind: RequestKind::Access,
+        channel: RequestChannel::Email,
+        subject: Some(subject),
+        contact_ref: contact,
+    })
+    .expect("request")
+}
+
+fn request_now(site: &web_support::Site, id: &str) -> habeas_rights::service::RequestView {
+    use habeas_rights::service::{RequestService, ServiceConfig};
+    use habeas_rights::vault_bridge::{code_key, rights_caller};
+    let caller = rights_caller("test");
+    let key = code_key(&site.vault, &caller).expect("code key");
+    let docs = site.vault.docs(caller);
+    RequestService::new(
+        &docs,
+        &SystemClock,
+        site.vault.declarations(),
+        ServiceConfig::new(key),
+    )
+    .get(id)
+    .expect("request")
+}
+
+const CLAIRE: &str = "claire.fictive@example.org";
+
+/// Staff sign-in through the browser's forms, first password replaced.
+fn console_sign_in(browser: &Driver, shots: &mut Shots, base: &str, login: &str, first: &str) {
+    browser.go(&format!("{base}/console/connexion?lang=fr"));
+    browser.wait_for("id=\"password\"");
+    shots.both(browser, "sign-in");
+    browser.type_in("#login", login);
+    browser.type_in("#password", first);
+    browser.click("form[action='/console/connexion'] button");
+    browser.wait_for("id=\"confirm\"");
+    shots.both(browser, "password");
+    let new = "Cheval-Agrafe-Batterie-42";
+    browser.type_in("#current", first);
+    browser.type_in("#new", new);
+    browser.type_in("#confirm", new);
+    browser.click("form[action='/console/mot-de-passe'] button");
+}
+
+#[test]
+fn a_subject_signs_in_by_link_exports_corrects_withdraws_and_closes_in_chromium() {
+    if !tools_present() {
+        return;
+    }
+    let site = web_support::start_site();
+    let base = format!("http://{}", site.addr);
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let browser = Driver::start();
+    let mut shots = Shots::new("subject");
+
+    // Sign-in: the address, then the link from the mail.
+    browser.go(&format!("{base}/portail?lang=fr"));
+    browser.wait_for("id=\"email\"");
+    shots.both(&browser, "sign-in");
+    for lang in ["en", "fr"] {
+        browser.go(&format!("{base}/portail?lang={lang}"));
+        browser.type_in("#email", CLAIRE);
+        browser.click("form[action='/portail/connexion'] button");
+        browser.wait_for("id=\"code\"");
+        shots.take(&browser, "code-sent", lang);
+    }
+    let mail = web_support::mails(&site.outbox())
+        .pop()
+        .expect("a sign-in mail");
+    let at = mail.find("/portail/lien?").expect("a sign-in link");
+    let link: String = mail[at..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '<' | '>'))
+        .collect();
+    browser.go(&format!("{base}{link}"));
+    browser.wait_for("id=\"code\"");
+    shots.both(&browser, "link");
+    browser.click("form[action='/portail/code'] button");
+    browser.wait_for("T-77");
+
+    // Her data, with the date each record was recorded.
+    let page = shots.both(&browser, "data");
+    assert!(
+        page.contains("Enregistré le") && page.contains(&today),
+        "{page}"
+    );
+    assert!(page.contains(CLAIRE) && page.contains("12 rue de l'Église, Lyon"));
+
+    // The CSV export, fetched with the browser's own session cookie.
+    browser.find("a[href^='/portail/export.zip']");
+    let mut client = web_support::Client::new(&site.addr);
+    client.jar = browser.cookies();
+    let zip = client.get("/portail/export.zip?lang=fr");
+    assert_eq!(zip.status, 200);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.body)).expect("a zip");
+    let mut csv = String::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        f.read_to_string(&mut csv).expect("text");
+    }
+    assert!(csv.contains(CLAIRE), "the CSV holds her address");
+    assert!(csv.contains(&today), "and the recording date");
+
+    // A consent given, then withdrawn (Art. 7(3)).
+    browser.click("form[action='/portail/consentement']:has(input[value='give']) button");
+    browser.wait_for("value=\"withdraw\"");
+    shots.both(&browser, "consent-given");
+    browser.click("form[action='/portail/consentement']:has(input[value='withdraw']) button");
+    let page = browser.wait_for("retiré le");
+    assert!(page.contains("value=\"give\""), "it can be given again");
+    shots.both(&browser, "consent-withdrawn");
+
+    // The e-mail corrected: a code goes to the new address and comes back.
+    let new = "claire.nouvelle@example.org";
+    browser.click("a[href='/portail/corriger']");
+    browser.wait_for("action=\"/portail/corriger\"");
+    shots.both(&browser, "correct");
+    let field = "form[action='/portail/corriger']:has(input[name='field'][value='email'])";
+    browser.clear(&format!("{field} input[name='value']"));
+    browser.type_in(&format!("{field} input[name='value']"), new);
+    browser.click(&format!("{field} button"));
+    browser.wait_for("action=\"/portail/corriger/code\"");
+    shots.take(&browser, "correct-code", "fr");
+    let sent = web_support::mails(&site.outbox());
+    let to_new = sent.last().expect("the code mail");
+    assert!(to_new.contains(new), "the code goes to the new address");
+    browser.type_in("#code", &web_support::code_in(to_new));
+    browser.click("form[action='/portail/corriger/code'] button");
+    browser.wait_url("fait=correction");
+    shots.both(&browser, "corrected");
+    browser.go(&format!("{base}/portail?lang=fr"));
+    let page = browser.wait_for(new);
+    assert!(!page.contains(CLAIRE), "the old address is gone");
+    shots.both(&browser, "data-corrected");
+
+    // The account closed: the page shows the final date.
+    browser.click("a[href='/portail/compte']");
+    browser.wait_for("action=\"/portail/cloturer\"");
+    shots.both(&browser, "account");
+    browser.click("#confirm");
+    browser.click("form[action='/portail/cloturer'] button");
+    let page = browser.wait_for("action=\"/portail/reactiver\"");
+    let decls = site.vault.declarations();
+    let grace = decls.account_closure_grace().expect("a declared grace");
+    let final_date =
+        habeas_core::rights::promised_due(grace, chrono::Utc::now(), decls.holiday_calendar())
+            .format("%Y-%m-%d")
+            .to_string();
+    assert!(
+        page.contains(&final_date),
+        "final date {final_date}: {page}"
+    );
+    shots.both(&browser, "closing");
+    shots.check(22);
+}
+
+#[test]
+fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
+    if !tools_present() {
+        return;
+    }
+    use habeas_core::rights::Stage;
+    let site = web_support::start_site_with(true);
+    let base = format!("http://{}", site.addr);
+    let first = web_support::add_staff(&site, "dina", "dpo");
+    let browser = Driver::start();
+    let mut shots = Shots::new("dpo");
+    console_sign_in(&browser, &mut shots, &base, "dina", &first);
+
+    // The DPO role must enrol an authenticator app first; the code is
+    // computed here from the key the page shows. (Each showing of the page
+    // offers a fresh key: the French one, shown last, is the one confirmed.)
+    browser.wait_url("/console/totp");
+    let page = shots.both(&browser, "totp");
+    let secret = web_support::totp_secret(&page);
+    let code = habeas_web::ui::auth::totp::code_at(&secret, chrono::Utc::now()).expect("code");
+    browser.type_in("#code", &code);
+    browser.click("form[action='/console/totp'] button");
+    let page = browser.wait_for("<code>");
+    assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+    shots.take(&browser, "recovery-codes", "fr");
+
+    // A request arrives: it is at the top of the list.
+    let request = claire_request(&site);
+    browser.go(&format!("{base}/console?lang=fr"));
+    let page = browser.wait_for(&request.id);
+    let first_link = page
+        .split("href=\"/console/demandes/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a request in the list");
+    assert_eq!(first_link, request.id, "the new request comes first");
+    shots.both(&browser, "requests");
+    browser.click(&format!("a[href='/console/demandes/{}']", request.id));
+    browser.wait_for("name=\"action\"");
+    shots.both(&browser, "request");
+
+    // Acknowledge, identity checked (she was signed in), then extend with a
+    // justification (Art. 12(3)).
+    browser.act("acknowledge");
+    browser.wait_url("fait=acknowledge");
+    browser.wait_for("value=\"proof\"");
+    browser.act("proof");
+    browser.wait_url("fait=proof");
+    browser.wait_for("id=\"extend-why\"");
+    browser.click("#extend-months option[value='2']");
+    browser.type_in("#extend-why", "Données réparties dans 12 systèmes");
+    browser.act("extend");
+    browser.wait_url("fait=extend");
+    let extended = request_now(&site, &request.id);
+    assert_ne!(extended.effective_deadline, extended.statutory_deadline);
+    let page = shots.both(&browser, "extended");
+    let new_due = extended
+        .effective_deadline
+        .legal
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        page.contains(&new_due),
+        "the extended deadline {new_due} is shown"
+    );
+
+    // Start, then answer: the page shows the request closed.
+    browser.act("start");
+    browser.wait_url("fait=start");
+    browser.wait_for("value=\"done\"");
+    browser.act("done");
+    browser.wait_url("fait=done");
+    assert_eq!(request_now(&site, &request.id).stage, Stage::Done);
+    let page = shots.both(&browser, "answered");
+    assert!(!page.contains("name=\"action\""), "no step left to take");
+    browser.go(&format!("{base}/console?lang=fr"));
+    let page = browser.wait_for("</main>");
+    assert!(!page.contains(&request.id), "it left the open requests");
+    shots.both(&browser, "requests-after");
+    shots.check(15);
+}
+
+#[test]
+fn a_support_agent_is_refused_a_request_page_and_the_dpo_sees_the_refusal_in_chromium() {
+    if !tools_present() {
+        return;
+    }
+    let site = web_support::start_site();
+    let base = format!("http://{}", site.addr);
+    let request = claire_request(&site);
+    let first = web_support::add_staff(&site, "sam", "support");
+    let browser = Driver::start();
+    let mut shots = Shots::new("support");
+    console_sign_in(&browser, &mut shots, &base, "sam", &first);
+    browser.wait_url("/console");
+
+    // A request page leads to Claire's data, billing included: support has
+    // no purpose for billing and no console role. Refused, and journaled.
+    let journaled = |site: &web_support::Site| {
+        count(
+            site.dir.path(),
+            "SELECT COUNT(*) FROM journal WHERE action = 'access_refused' \
+             AND details LIKE '%/console/demandes%' AND details LIKE '%support%'",
+        )
+    };
+    let before = journaled(&site);
+    browser.go(&format!("{base}/console/demandes/{}?lang=fr", request.id));
+    let page = browser.wait_for("Accès refusé");
+    assert!(
+        !page.contains(&request.id),
+        "nothing of the request is shown"
+    );
+    let page = shots.both(&browser, "refused");
+    assert!(page.contains("Accès refusé"));
+    assert!(journaled(&site) > before, "the refusal is in the journal");
+
+    // The DPO, in the same browser, finds it among the alerts.
+    browser.call("DELETE", "/cookie", None);
+    let dpo_first = web_support::add_staff(&site, "dina", "dpo");
+    let mut dpo_shots = Shots::new("support-dpo");
+    console_sign_in(&browser, &mut dpo_shots, &base, "dina", &dpo_first);
+    browser.wait_url("/console");
+    browser.go(&format!("{base}/console/alertes?lang=fr"));
+    let page = browser.wait_for("refused to roles support");
+    assert!(
+        page.contains("/console/demandes"),
+        "the refused page is named"
+    );
+    dpo_shots.both(&browser, "alerts");
+    shots.check(6);
+    dpo_shots.check(6);
+}
