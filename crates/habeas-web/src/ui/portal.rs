@@ -84,18 +84,18 @@ pub(super) async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(
 
 fn sign_in_page(lang: Lang, csrf: &str) -> Markup {
     let body = html! {
-        p { (t!(lang, "portal-enter-e-mail-address")) }
+        p { (t!(lang, "portal-sign-in-intro")) }
         form method="post" action="/portail/connexion" {
             input type="hidden" name="csrf" value=(csrf);
-            label for="email" { (t!(lang, "portal-e-mail-address")) }
+            label for="email" { (t!(lang, "portal-sign-in-email")) }
             input type="email" id="email" name="email" autocomplete="email" required autofocus;
-            button type="submit" { (t!(lang, "portal-send-me-code")) }
+            button type="submit" { (t!(lang, "portal-sign-in-send-code")) }
         }
-        p { a href="/portail/politique" { (t!(lang, "portal-privacy-notice-its-versions")) } }
+        p { a href="/portail/politique" { (t!(lang, "portal-sign-in-notice-link")) } }
     };
     page(
         lang,
-        &t!(lang, "portal-sign-in-my-data"),
+        &t!(lang, "portal-sign-in-title"),
         "/portail",
         None,
         body,
@@ -108,13 +108,13 @@ fn code_page(lang: Lang, csrf: &str, challenge: &str, code: &str, note: Option<M
         form method="post" action="/portail/code" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="challenge" value=(challenge);
-            label for="code" { (t!(lang, "portal-code-received-by-e")) }
+            label for="code" { (t!(lang, "portal-code-label")) }
             input type="text" id="code" name="code" value=(code) inputmode="numeric" autocomplete="one-time-code" required autofocus;
-            button type="submit" { (t!(lang, "portal-sign-in")) }
+            button type="submit" { (t!(lang, "portal-code-submit")) }
         }
-        p { a href="/portail" { (t!(lang, "portal-ask-for-another-code")) } }
+        p { a href="/portail" { (t!(lang, "portal-code-another")) } }
     };
-    page(lang, &t!(lang, "portal-enter-code"), "/portail", None, body)
+    page(lang, &t!(lang, "portal-code-title"), "/portail", None, body)
 }
 
 pub async fn home(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
@@ -169,7 +169,7 @@ pub async fn ask_code(
         // Logged without the address; the answer stays the same.
         tracing::error!(error = %e, "a portal sign-in code could not be sent");
     }
-    let note = message("notice", &t!(lang, "portal-if-this-address-registered"));
+    let note = message("notice", &t!(lang, "portal-code-sent-if-registered"));
     html_response(
         StatusCode::OK,
         code_page(lang, &form.csrf, &challenge, "", Some(note)),
@@ -289,7 +289,7 @@ pub async fn enter_code(
             redirect("/portail", &[host_cookie(PORTAL_COOKIE, &token, max_age)])
         }
         Ok(Ok(None)) => {
-            let note = message("error", &t!(lang, "portal-wrong-expired-or-already"));
+            let note = message("error", &t!(lang, "portal-code-wrong"));
             html_response(
                 StatusCode::UNAUTHORIZED,
                 code_page(lang, &form.csrf, &form.challenge, "", Some(note)),
@@ -332,7 +332,7 @@ fn purpose_names(export: &AccessExport, ids: &[String]) -> String {
 
 fn consent_label(state: &ConsentState, lang: Lang) -> String {
     match state {
-        ConsentState::Unknown => t!(lang, "portal-never-asked"),
+        ConsentState::Unknown => t!(lang, "portal-consent-never-asked"),
         ConsentState::Given { since } => t!(lang, "portal-consent-given-on", date = when(*since)),
         ConsentState::Refused { since } => {
             t!(lang, "portal-consent-refused-on", date = when(*since))
@@ -341,7 +341,7 @@ fn consent_label(state: &ConsentState, lang: Lang) -> String {
             t!(lang, "portal-consent-withdrawn-on", date = when(*since))
         }
         #[allow(unreachable_patterns)]
-        _ => t!(lang, "portal-unknown-state"),
+        _ => t!(lang, "portal-consent-unknown-state"),
     }
 }
 
@@ -358,32 +358,32 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
     let csrf = state.keys.portal_token(&token);
     let decls = state.vault.declarations();
     let body = html! {
-        nav aria-label=(t!(lang, "portal-this-page")) {
+        nav aria-label=(t!(lang, "portal-nav-on-this-page")) {
             ul {
-                li { a href="#donnees" { (t!(lang, "portal-data")) } }
-                li { a href="#telecharger" { (t!(lang, "portal-download")) } }
-                li { a href="#finalites" { (t!(lang, "portal-why-we-process-them")) } }
-                li { a href="#consentements" { (t!(lang, "portal-consents")) } }
-                li { a href="#droits" { (t!(lang, "portal-rights")) } }
-                li { a href="#acces" { (t!(lang, "portal-accesses")) } }
+                li { a href="#donnees" { (t!(lang, "portal-nav-data")) } }
+                li { a href="#telecharger" { (t!(lang, "portal-nav-download")) } }
+                li { a href="#finalites" { (t!(lang, "portal-nav-purposes")) } }
+                li { a href="#consentements" { (t!(lang, "portal-nav-consents")) } }
+                li { a href="#droits" { (t!(lang, "portal-nav-rights")) } }
+                li { a href="#acces" { (t!(lang, "portal-nav-accesses")) } }
             }
         }
-        nav aria-label=(t!(lang, "portal-act-data")) {
-            h2 { (t!(lang, "portal-act-data")) }
+        nav aria-label=(t!(lang, "portal-act-title")) {
+            h2 { (t!(lang, "portal-act-title")) }
             ul {
-                li { a href="/portail/corriger" { (t!(lang, "portal-correct-field")) } }
-                li { a href="/portail/limiter" { (t!(lang, "portal-restrict-or-object-processing")) } }
-                li { a href="/portail/demandes" { (t!(lang, "portal-follow-requests")) } }
-                li { a href="/portail/compte" { (t!(lang, "portal-close-account")) } }
+                li { a href="/portail/corriger" { (t!(lang, "portal-act-correct")) } }
+                li { a href="/portail/limiter" { (t!(lang, "portal-act-limits")) } }
+                li { a href="/portail/demandes" { (t!(lang, "portal-act-requests")) } }
+                li { a href="/portail/compte" { (t!(lang, "portal-act-close-account")) } }
                 @if super::portal_mail::offered(decls) {
-                    li { a href="/portail/listes" { (t!(lang, "portal-mail-lists")) } }
+                    li { a href="/portail/listes" { (t!(lang, "portal-act-mail-lists")) } }
                 }
             }
         }
         section aria-labelledby="donnees" {
-            h2 id="donnees" { (t!(lang, "portal-data")) }
+            h2 id="donnees" { (t!(lang, "portal-nav-data")) }
             @if export.categories.is_empty() {
-                (message("notice", &t!(lang, "portal-we-hold-no-data")))
+                (message("notice", &t!(lang, "portal-no-data")))
             }
             @for c in &export.categories {
                 section {
@@ -400,8 +400,8 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                                 " — " (t!(lang, "portal-purposes")) " " (purpose_names(&export, &r.purposes))
                             }
                             thead { tr {
-                                th scope="col" { (t!(lang, "portal-field")) }
-                                th scope="col" { (t!(lang, "portal-value")) }
+                                th scope="col" { (t!(lang, "portal-data-field")) }
+                                th scope="col" { (t!(lang, "portal-data-value")) }
                             } }
                             tbody {
                                 @for (k, v) in &r.fields {
@@ -414,14 +414,14 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
             }
         }
         section aria-labelledby="telecharger" {
-            h2 id="telecharger" { (t!(lang, "portal-download-copy")) }
+            h2 id="telecharger" { (t!(lang, "portal-download-title")) }
             ul {
-                li { a href={ "/portail/export.json?lang=" (lang.tag()) } download { (t!(lang, "portal-everything-as-json")) } }
-                li { a href={ "/portail/export.zip?lang=" (lang.tag()) } download { (t!(lang, "portal-everything-as-csv-tables")) } }
+                li { a href={ "/portail/export.json?lang=" (lang.tag()) } download { (t!(lang, "portal-download-json")) } }
+                li { a href={ "/portail/export.zip?lang=" (lang.tag()) } download { (t!(lang, "portal-download-csv")) } }
             }
         }
         section aria-labelledby="finalites" {
-            h2 id="finalites" { (t!(lang, "portal-why-we-process-data")) }
+            h2 id="finalites" { (t!(lang, "portal-purposes-title")) }
             @for p in &export.purposes {
                 h3 { (p.name) }
                 @if let Some(text) = &p.purpose { p { (text) } }
@@ -434,13 +434,13 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                 }
             }
             @if !export.recipients.is_empty() {
-                h3 { (t!(lang, "portal-who-receives-data")) }
+                h3 { (t!(lang, "portal-recipients-title")) }
                 ul { @for r in &export.recipients {
                     li { (r.name) " — " (r.role_label) @if let Some(c) = &r.country { " (" (c) ")" } }
                 } }
             }
             @if !export.transfers.is_empty() {
-                h3 { (t!(lang, "portal-transfers-outside-european-union")) }
+                h3 { (t!(lang, "portal-transfers-title")) }
                 ul { @for t in &export.transfers {
                     li { (t.recipient_name) " — " (t.country) @if let Some(s) = &t.safeguard_label { " : " (s) } }
                 } }
@@ -448,9 +448,9 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
             p { (export.automated_decisions.statement) }
         }
         section aria-labelledby="consentements" {
-            h2 id="consentements" { (t!(lang, "portal-consents")) }
+            h2 id="consentements" { (t!(lang, "portal-nav-consents")) }
             @if decls.consents.is_empty() {
-                p { (t!(lang, "portal-no-processing-relies-consent")) }
+                p { (t!(lang, "portal-consents-none")) }
             }
             @for (name, purpose) in &decls.consents {
                 @let state = export.consents.iter().find(|c| &c.purpose == name.get_ref()).map(|c| &c.state);
@@ -463,23 +463,23 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
                     p { strong { (t!(lang, "portal-state")) " " }
                         (state.map(|s| consent_label(s, lang)).unwrap_or_else(|| consent_label(&ConsentState::Unknown, lang))) }
                     button type="submit" {
-                        @if given { (t!(lang, "portal-withdraw-my-consent")) }
-                        @else { (t!(lang, "portal-give-my-consent")) }
+                        @if given { (t!(lang, "portal-consent-withdraw")) }
+                        @else { (t!(lang, "portal-consent-give")) }
                     }
                 }
             }
         }
         section aria-labelledby="droits" {
-            h2 id="droits" { (t!(lang, "portal-rights")) }
+            h2 id="droits" { (t!(lang, "portal-nav-rights")) }
             ul { @for r in &export.rights {
                 li { strong { (r.label) } " (" (r.article) ") — " (r.how) }
             } }
             p { (export.complaint.statement) }
         }
         section aria-labelledby="acces" {
-            h2 id="acces" { (t!(lang, "portal-when-why-data-was")) }
+            h2 id="acces" { (t!(lang, "portal-accesses-title")) }
             @if export.access_log.is_empty() {
-                p { (t!(lang, "portal-our-audit-journal-records")) }
+                p { (t!(lang, "portal-accesses-none")) }
             } @else {
                 ul { @for a in &export.access_log { li { (when(a.at)) " — " (a.purpose_label) } } }
             }
@@ -489,7 +489,7 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-my-data"),
+            &t!(lang, "portal-home-title"),
             "/portail",
             Some(csrf),
             body,

@@ -116,42 +116,42 @@ pub async fn account(
                     form method="post" action="/portail/reactiver" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         input type="hidden" name="request" value=(p.id);
-                        button type="submit" { (t!(lang, "portal-account-reactivate-my-account")) }
+                        button type="submit" { (t!(lang, "portal-account-reactivate")) }
                     }
                 }
             }
         } @else {
             section aria-labelledby="fermer" {
-                h2 id="fermer" { (t!(lang, "portal-close-account")) }
+                h2 id="fermer" { (t!(lang, "portal-act-close-account")) }
                 @match (&grace, &final_text) {
                     (Some(g), Some(f)) => {
                         p { (t!(lang, "portal-account-grace-declared", grace = g.as_str())) }
-                        p { (t!(lang, "portal-account-if-you-close-account")) strong { (f) } (t!(lang, "portal-account-until-then-you-may")) }
+                        p { (t!(lang, "portal-account-close-now-final-on")) strong { (f) } (t!(lang, "portal-account-close-now-until-then")) }
                     }
                     _ => {
-                        p { (t!(lang, "portal-account-no-grace-period-declared")) }
+                        p { (t!(lang, "portal-account-no-grace")) }
                     }
                 }
                 @if !described.is_empty() {
-                    h3 { (t!(lang, "portal-account-what-erased-what-kept")) }
+                    h3 { (t!(lang, "portal-account-plan-title")) }
                     @for line in described.lines() { p { (line) } }
                 }
                 form method="post" action="/portail/cloturer" {
                     input type="hidden" name="csrf" value=(who.csrf);
                     input type="checkbox" id="confirm" name="confirm" value="oui" required;
-                    label for="confirm" { (t!(lang, "portal-account-i-confirm-i-want")) }
-                    button type="submit" { (t!(lang, "portal-account-close-my-account")) }
+                    label for="confirm" { (t!(lang, "portal-account-confirm-label")) }
+                    button type="submit" { (t!(lang, "portal-account-close")) }
                 }
             }
         }
-        p { a href="/portail/demandes" { (t!(lang, "portal-follow-requests")) } }
+        p { a href="/portail/demandes" { (t!(lang, "portal-act-requests")) } }
         p { a href="/portail" { (t!(lang, "portal-back-to-my-data")) } }
     };
     let r = html_response(
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-account-account"),
+            &t!(lang, "portal-account-title"),
             "/portail/compte",
             Some(who.csrf),
             body,
@@ -187,7 +187,7 @@ pub async fn close_account(
             lang,
             &who.csrf,
             "/portail/compte",
-            Refused::said(|l| t!(l, "portal-account-tick-confirmation-box-close")),
+            Refused::said(|l| t!(l, "portal-account-confirm-missing")),
         );
     }
     let subject = who.subject.clone();
@@ -195,9 +195,7 @@ pub async fn close_account(
         .run(move |s| {
             with_service(s, |svc, _| {
                 if pending_closure(svc, &subject)?.is_some() {
-                    return Err(Refused::said(|l| {
-                        t!(l, "portal-account-closure-account-already-requested")
-                    }));
+                    return Err(Refused::said(|l| t!(l, "portal-account-already-requested")));
                 }
                 open_verified(s, svc, &subject, RequestKind::Erasure, true)?;
                 Ok(())
@@ -233,14 +231,10 @@ pub async fn reactivate(
                     return Err(not_yours());
                 }
                 if !v.is_open() {
-                    return Err(Refused::said(|l| {
-                        t!(l, "portal-account-this-closure-no-longer")
-                    }));
+                    return Err(Refused::said(|l| t!(l, "portal-account-not-pending")));
                 }
                 if closure_final(s, &v).is_some_and(|at| s.clock.now() >= at) {
-                    return Err(Refused::said(|l| {
-                        t!(l, "portal-account-grace-period-over-closure")
-                    }));
+                    return Err(Refused::said(|l| t!(l, "portal-account-grace-over")));
                 }
                 svc.withdraw(&id, v.version, &subject)?;
                 Ok(())

@@ -54,9 +54,9 @@ pub async fn correct_form(
     };
     let body = html! {
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
-        p { (t!(lang, "portal-correct-you-may-have-any")) }
+        p { (t!(lang, "portal-correct-intro")) }
         @if export.categories.is_empty() {
-            (message("notice", &t!(lang, "portal-we-hold-no-data")))
+            (message("notice", &t!(lang, "portal-no-data")))
         }
         @for c in &export.categories {
             section {
@@ -72,7 +72,7 @@ pub async fn correct_form(
                             input type="hidden" name="field" value=(f);
                             label for=(id) { (f) }
                             input type="text" id=(id) name="value" value=(r.fields.get(f).map(String::as_str).unwrap_or("")) maxlength="1000";
-                            button type="submit" { (t!(lang, "portal-correct-correct")) }
+                            button type="submit" { (t!(lang, "portal-correct-submit")) }
                         }
                     }
                 }
@@ -84,7 +84,7 @@ pub async fn correct_form(
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-correct-field"),
+            &t!(lang, "portal-act-correct"),
             "/portail/corriger",
             Some(who.csrf),
             body,
@@ -190,7 +190,7 @@ fn correct_now(
     let (_, current) = vault_bridge::record_fields(vault, &caller, subject, category, record)
         .map_err(|e| match e {
             BridgeError::UnknownRecord { .. } => {
-                Refused::said(|l| t!(l, "portal-correct-this-record-not-or"))
+                Refused::said(|l| t!(l, "portal-correct-unknown-record"))
             }
             other => other.into(),
         })?;
@@ -204,7 +204,7 @@ fn correct_now(
         Some(
             value
                 .parse()
-                .map_err(|_| Refused::said(|l| t!(l, "portal-correct-new-value-not-valid")))?,
+                .map_err(|_| Refused::said(|l| t!(l, "portal-correct-bad-email")))?,
         )
     } else {
         None
@@ -265,7 +265,7 @@ fn code_page(
 ) -> Markup {
     let body = html! {
         @if let Some(n) = note { (n) }
-        (message("notice", &t!(lang, "portal-correct-code-has-just-been")))
+        (message("notice", &t!(lang, "portal-correct-code-sent")))
         form method="post" action="/portail/corriger/code" {
             input type="hidden" name="csrf" value=(csrf);
             input type="hidden" name="request" value=(request);
@@ -273,15 +273,15 @@ fn code_page(
             input type="hidden" name="record" value=(form.record);
             input type="hidden" name="field" value=(form.field);
             input type="hidden" name="value" value=(value);
-            label for="code" { (t!(lang, "portal-correct-code-received-at-new")) }
+            label for="code" { (t!(lang, "portal-correct-code-label")) }
             input type="text" id="code" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
-            button type="submit" { (t!(lang, "portal-correct-confirm-new-address")) }
+            button type="submit" { (t!(lang, "portal-correct-code-submit")) }
         }
         p { a href="/portail/corriger" { (t!(lang, "portal-correct-cancel")) } }
     };
     page(
         lang,
-        &t!(lang, "portal-correct-confirm-new-address"),
+        &t!(lang, "portal-correct-code-submit"),
         "/portail/corriger",
         Some(csrf.to_string()),
         body,

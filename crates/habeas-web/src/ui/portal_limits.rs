@@ -94,25 +94,25 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
         Err(f) => return f.render(lang, Area::Portal),
     };
     let body = html! {
-        p { (t!(lang, "portal-limits-restricting-processing-gdpr-art")) }
+        p { (t!(lang, "portal-limits-intro")) }
         @if rows.is_empty() {
-            (message("notice", &t!(lang, "portal-limits-no-processing-concerns-data")))
+            (message("notice", &t!(lang, "portal-limits-none")))
         }
         @for (id, name, restricted, objection, can_object, marketing) in &rows {
             section {
                 h2 { (name) }
                 p { strong { (t!(lang, "portal-state")) " " }
-                    @if *restricted { (t!(lang, "portal-limits-restricted-at-request")) }
-                    @else if matches!(objection, Some(ObjectionStatus::Active)) { (t!(lang, "portal-limits-stopped-objection")) }
-                    @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (t!(lang, "portal-limits-objection-overridden-by-compelling")) }
-                    @else { (t!(lang, "portal-limits-active")) }
+                    @if *restricted { (t!(lang, "portal-limits-state-restricted")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Active)) { (t!(lang, "portal-limits-state-objected")) }
+                    @else if matches!(objection, Some(ObjectionStatus::Overridden { .. })) { (t!(lang, "portal-limits-state-overridden")) }
+                    @else { (t!(lang, "portal-limits-state-active")) }
                 }
                 @if !*restricted {
                     form method="post" action="/portail/limiter" class="inline" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         input type="hidden" name="purpose" value=(id);
                         input type="hidden" name="action" value="restrict";
-                        button type="submit" { (t!(lang, "portal-limits-restrict-this-processing")) }
+                        button type="submit" { (t!(lang, "portal-limits-restrict")) }
                     }
                 } @else {
                     // Restriction is the subject's right (Art. 18(1)): every
@@ -121,7 +121,7 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
                     form method="post" action="/portail/limiter/lever" class="inline" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         input type="hidden" name="purpose" value=(id);
-                        button type="submit" { (t!(lang, "portal-limits-lift-this-restriction")) }
+                        button type="submit" { (t!(lang, "portal-limits-lift")) }
                     }
                 }
                 @if *can_object && !matches!(objection, Some(ObjectionStatus::Active)) {
@@ -130,8 +130,8 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
                         input type="hidden" name="purpose" value=(id);
                         input type="hidden" name="action" value="object";
                         button type="submit" {
-                            @if *marketing { (t!(lang, "portal-limits-object-direct-marketing")) }
-                            @else { (t!(lang, "portal-limits-object-this-processing")) }
+                            @if *marketing { (t!(lang, "portal-limits-object-marketing")) }
+                            @else { (t!(lang, "portal-limits-object")) }
                         }
                     }
                 }
@@ -143,7 +143,7 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-limits-restrict-or-object"),
+            &t!(lang, "portal-limits-title"),
             "/portail/limiter",
             Some(who.csrf),
             body,
@@ -185,7 +185,7 @@ pub async fn limit(
                 lang,
                 &who.csrf,
                 "/portail/limiter",
-                Refused::said(|l| t!(l, "portal-limits-unknown-action-choose-restrict")),
+                Refused::said(|l| t!(l, "portal-limits-unknown-action")),
             );
         }
     };
@@ -198,13 +198,11 @@ pub async fn limit(
                 let docs = vault.docs(caller.clone());
                 let held = holdings(vault, &caller, &docs, &*s.clock, &subject)?;
                 if !held.records.iter().any(|r| r.purposes.contains(&purpose)) {
-                    return Err(Refused::said(|l| {
-                        t!(l, "portal-limits-this-processing-does-not")
-                    }));
+                    return Err(Refused::said(|l| t!(l, "portal-limits-not-yours")));
                 }
                 if kind == RequestKind::Objection && !objectable(vault, &purpose) {
                     return Err(Refused::said(|l| {
-                        t!(l, "portal-limits-this-processing-rests-neither")
+                        t!(l, "portal-limits-objection-not-applicable")
                     }));
                 }
                 let v = open_verified(s, svc, &subject, kind, false)?;

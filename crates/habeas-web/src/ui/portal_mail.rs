@@ -41,9 +41,9 @@ const ACTOR: &str = "portal";
 
 fn list_label(kind: ListKind, lang: Lang) -> String {
     match kind {
-        ListKind::Perso => t!(lang, "portal-mail-personal-correspondents-mail-marked"),
-        ListKind::Allow => t!(lang, "portal-mail-allowed-senders-never-filtered"),
-        ListKind::Deny => t!(lang, "portal-mail-denied-senders"),
+        ListKind::Perso => t!(lang, "portal-mail-list-perso"),
+        ListKind::Allow => t!(lang, "portal-mail-list-allow"),
+        ListKind::Deny => t!(lang, "portal-mail-list-deny"),
     }
 }
 
@@ -77,9 +77,7 @@ fn mailbox_of(vault: &Vault, subject: &str) -> Result<Option<String>, Refused> {
     // back to this subject and no other, or nothing is shown or changed.
     let found = vault.find(&portal_caller(), "email", &mailbox)?;
     if found.as_slice() != [subject.to_string()] {
-        return Err(Refused::said(|l| {
-            t!(l, "portal-mail-several-accounts-share-this")
-        }));
+        return Err(Refused::said(|l| t!(l, "portal-mail-shared-mailbox")));
     }
     Ok(Some(mailbox))
 }
@@ -131,11 +129,11 @@ pub async fn lists(
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
         @match &lists {
             None => {
-                p { (t!(lang, "portal-mail-you-have-no-mail")) }
+                p { (t!(lang, "portal-mail-none-intro")) }
             }
             Some(lists) => {
                 p { (t!(lang, "portal-mail-mailbox")) " " strong { (lists.user) } }
-                p { (t!(lang, "portal-mail-entry-address-name-example")) }
+                p { (t!(lang, "portal-mail-entry-help")) }
                 @for kind in ListKind::ALL {
                     section {
                         h2 { (list_label(kind, lang)) }
@@ -151,7 +149,7 @@ pub async fn lists(
                                             input type="hidden" name="list" value=(kind.as_str());
                                             input type="hidden" name="entry" value=(e.to_string());
                                             button type="submit" aria-label=(t!(lang, "portal-mail-remove-entry", entry = e.to_string())) {
-                                                (t!(lang, "portal-mail-remove-2"))
+                                                (t!(lang, "portal-mail-remove"))
                                             }
                                         }
                                     }
@@ -164,34 +162,34 @@ pub async fn lists(
                     h2 { (t!(lang, "portal-mail-add-entry")) }
                     form method="post" action="/portail/listes/ajout" {
                         input type="hidden" name="csrf" value=(who.csrf);
-                        label for="list" { (t!(lang, "portal-mail-list")) }
+                        label for="list" { (t!(lang, "portal-mail-list-label")) }
                         select id="list" name="list" {
                             @for kind in ListKind::ALL {
                                 option value=(kind.as_str()) { (list_label(kind, lang)) }
                             }
                         }
-                        label for="entry" { (t!(lang, "portal-mail-address-or-domain")) }
+                        label for="entry" { (t!(lang, "portal-mail-entry-label")) }
                         input type="text" id="entry" name="entry" required maxlength="320";
                         button type="submit" { (t!(lang, "portal-mail-add")) }
                     }
                 }
                 section {
-                    h2 { (t!(lang, "portal-mail-how-personal-mail-marked")) }
+                    h2 { (t!(lang, "portal-mail-marking-title")) }
                     form method="post" action="/portail/listes/marquage" {
                         input type="hidden" name="csrf" value=(who.csrf);
                         p {
                             input type="checkbox" id="keyword" name="keyword" value="oui" checked[lists.settings.tag.keyword];
-                            label for="keyword" { (t!(lang, "portal-mail-imap-keyword-leaves-message")) }
+                            label for="keyword" { (t!(lang, "portal-mail-marking-keyword")) }
                         }
                         p {
-                            label for="folder" { (t!(lang, "portal-mail-file-into-folder-empty")) }
+                            label for="folder" { (t!(lang, "portal-mail-marking-folder")) }
                             input type="text" id="folder" name="folder" value=(lists.settings.tag.folder.as_deref().unwrap_or("")) maxlength="100";
                         }
                         p {
-                            label for="subject" { (t!(lang, "portal-mail-prefix-subject-with-empty")) }
+                            label for="subject" { (t!(lang, "portal-mail-marking-prefix")) }
                             input type="text" id="subject" name="subject" value=(lists.settings.tag.subject.as_deref().unwrap_or("")) maxlength="40";
                         }
-                        button type="submit" { (t!(lang, "portal-mail-save-marking")) }
+                        button type="submit" { (t!(lang, "portal-mail-marking-save")) }
                     }
                 }
             }
@@ -202,7 +200,7 @@ pub async fn lists(
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-mail-lists"),
+            &t!(lang, "portal-act-mail-lists"),
             "/portail/listes",
             Some(who.csrf),
             body,
@@ -292,7 +290,7 @@ async fn change(
             lang,
             &who.csrf,
             "/portail/listes",
-            Refused::said(|l| t!(l, "portal-mail-you-have-no-mail-2")),
+            Refused::said(|l| t!(l, "portal-mail-none")),
         ),
         Ok(Err(r)) => refused_page(lang, &who.csrf, "/portail/listes", r),
         Err(f) => f.render(lang, Area::Portal),
@@ -306,8 +304,7 @@ impl From<StoreError> for Refused {
 }
 
 fn kind_of(list: &str) -> Result<ListKind, Refused> {
-    ListKind::parse(list)
-        .ok_or_else(|| Refused::said(|l| t!(l, "portal-mail-unknown-list-choose-personal")))
+    ListKind::parse(list).ok_or_else(|| Refused::said(|l| t!(l, "portal-mail-unknown-list")))
 }
 
 /// `POST /portail/listes/ajout`.

@@ -35,13 +35,13 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
                 dd { (when(s.published_at)) }
                 dt { (t!(lang, "portal-notice-in-force-from")) }
                 dd { (when(s.effective_at)) }
-                dt { (t!(lang, "portal-notice-kind-change")) }
+                dt { (t!(lang, "portal-notice-kind")) }
                 dd { (if s.substantial {
-                    t!(lang, "portal-notice-substantial-announced-in-advance")
+                    t!(lang, "portal-notice-substantial")
                 } else {
                     t!(lang, "portal-notice-minor")
                 }) }
-                dt { (t!(lang, "portal-notice-sha-256-text")) }
+                dt { (t!(lang, "portal-notice-sha256")) }
                 dd { code { (s.sha256) } }
             }
             @if let Some(diff) = &d.diff {
@@ -62,7 +62,7 @@ fn version_block(lang: Lang, d: &NoticeDetail, newest: bool) -> Markup {
                 (text)
             } @else {
                 details {
-                    summary { (t!(lang, "portal-notice-text-this-version")) }
+                    summary { (t!(lang, "portal-notice-text")) }
                     (text)
                 }
             }
@@ -98,14 +98,14 @@ pub async fn policy(State(state): State<UiState>, l: UiLang) -> Response {
         .map(|d| d.summary.version.clone());
     let body = html! {
         @if details.is_empty() {
-            p { (t!(lang, "portal-notice-no-version-privacy-notice")) }
+            p { (t!(lang, "portal-notice-none")) }
         } @else {
             p {
                 @match &in_force {
                     Some(v) => { (t!(lang, "portal-notice-version-in-force")) " " strong { (v) } ". " },
                     None => {},
                 }
-                (t!(lang, "portal-notice-every-version-stays-readable"))
+                (t!(lang, "portal-notice-intro"))
             }
             @for (i, d) in details.iter().enumerate() {
                 (version_block(lang, d, i == 0))
@@ -117,7 +117,7 @@ pub async fn policy(State(state): State<UiState>, l: UiLang) -> Response {
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-notice-privacy-notice"),
+            &t!(lang, "portal-notice-title"),
             "/portail/politique",
             None,
             body,

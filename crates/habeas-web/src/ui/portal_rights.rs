@@ -122,9 +122,7 @@ impl From<EngineError> for Refused {
 impl From<RightsError> for Refused {
     fn from(e: RightsError) -> Self {
         match &e {
-            RightsError::Code { .. } => {
-                Refused::said(|l| t!(l, "portal-requests-wrong-expired-or-already"))
-            }
+            RightsError::Code { .. } => Refused::said(|l| t!(l, "portal-refused-code")),
             RightsError::Rectification(r) => {
                 let reason = r.to_string();
                 Refused::said(|l| t!(l, "portal-refused-correction", reason = reason.as_str()))
@@ -161,14 +159,14 @@ pub(super) fn refused_page(lang: Lang, csrf: &str, back: &'static str, why: Refu
     };
     let body = html! {
         (message("error", &text))
-        p { (t!(lang, "portal-requests-nothing-was-changed")) }
-        p { a href=(back) { (t!(lang, "portal-requests-go-back")) } }
+        p { (t!(lang, "portal-refused-nothing-changed")) }
+        p { a href=(back) { (t!(lang, "portal-refused-go-back")) } }
     };
     html_response(
         StatusCode::UNPROCESSABLE_ENTITY,
         page(
             lang,
-            &t!(lang, "portal-requests-action-refused"),
+            &t!(lang, "portal-refused-title"),
             back,
             Some(csrf.to_string()),
             body,
@@ -289,7 +287,7 @@ pub(super) fn back_to_portal() -> Response {
 }
 
 pub(super) fn not_yours() -> Refused {
-    Refused::said(|l| t!(l, "portal-requests-this-request-not-one"))
+    Refused::said(|l| t!(l, "portal-refused-not-yours"))
 }
 
 // ---- follow the requests (Art. 12(3)) -------------------------------------
@@ -323,19 +321,19 @@ pub async fn requests(
     };
     let body = html! {
         @if let Some(m) = confirmation(lang, &q.fait) { (m) }
-        p { (t!(lang, "portal-requests-we-answer-every-request")) }
+        p { (t!(lang, "portal-requests-intro")) }
         @if list.is_empty() {
-            (message("notice", &t!(lang, "portal-requests-you-have-made-no")))
+            (message("notice", &t!(lang, "portal-requests-none")))
         } @else {
             table {
-                caption { (t!(lang, "portal-requests-requests-newest-first")) }
+                caption { (t!(lang, "portal-requests-caption")) }
                 thead { tr {
-                    th scope="col" { (t!(lang, "portal-requests-reference")) }
-                    th scope="col" { (t!(lang, "portal-requests-request")) }
-                    th scope="col" { (t!(lang, "portal-requests-status")) }
-                    th scope="col" { (t!(lang, "portal-requests-received")) }
-                    th scope="col" { (t!(lang, "portal-requests-legal-deadline")) }
-                    th scope="col" { (t!(lang, "portal-requests-promised-delay")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-reference")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-request")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-status")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-received")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-legal-deadline")) }
+                    th scope="col" { (t!(lang, "portal-requests-col-promised")) }
                 } }
                 tbody {
                     @for v in &list {
@@ -348,7 +346,7 @@ pub async fn requests(
                                 @if v.effective_deadline != v.statutory_deadline { " " (t!(lang, "portal-requests-extended")) } }
                             td { @match v.promised_due {
                                 Some(due) => { (when(due)) }
-                                None => { (t!(lang, "portal-requests-no-commitment-declared")) }
+                                None => { (t!(lang, "portal-requests-no-commitment")) }
                             } }
                         }
                     }
@@ -361,7 +359,7 @@ pub async fn requests(
         StatusCode::OK,
         page(
             lang,
-            &t!(lang, "portal-requests-requests"),
+            &t!(lang, "portal-requests-title"),
             "/portail/demandes",
             Some(who.csrf),
             body,
