@@ -7,6 +7,14 @@
 //! CSRF token, from a role the action is not given to, with missing
 //! justifications or a stale version are refused and change nothing; the
 //! refusals and every step are in the journal under the staff account.
+//!
+//! The other console actions likewise: legal holds placed and released
+//! with their reasons (retention page), a notice version announced to the
+//! subjects with the delivery counts shown (notice page), staff accounts
+//! disabled (never one's own) or their TOTP reset and tokens revoked by an
+//! administrator (staff page) — each refused without CSRF, refused and
+//! journaled for a role the action table does not give it to, and
+//! precise about bad input while changing nothing.
 
 mod vault_support;
 mod web_support;
@@ -712,4 +720,481 @@ fn the_staff_page_lists_accounts_and_tokens_without_secrets() {
     assert!(en.contains("TOTP enrolled") && en.contains("the secret is never shown"));
 
     refused_to_support(&site, "/console/equipe");
+}
+
+/// The legal holds as stored (what `habeas hold list --all` prints).
+fn holds(site: &Site) -> Vec<habeas_retention::hold::Hold> {
+    use habeas_retention::hold::{HoldFilter, HoldService};
+    let docs = site.vault.docs(Caller::operator("test", "legal_hold"));
+    HoldService::new(&docs, &SystemClock)
+        .list(HoldFilter::All)
+        .expect("holds")
+}
+
+/// Claire's subject id.
+fn claire(site: &Site) -> String {
+    site.vault
+        .find(
+            &rights_caller("test"),
+            "email",
+            "claire.fictive@example.org",
+        )
+        .expect("find")
+        .pop()
+        .expect("Claire is in the vault")
+}
+
+/// Posts a console action form from `path` (with the page's CSRF token).
+fn act(c: &mut Client, path: &str, fields: &[(&str, &str)]) -> Answer {
+    let page = c.get(path);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let csrf = hidden(&page.text(), "csrf");
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    form.extend_from_slice(fields);
+    c.post(path, &form)
+}
+
+/// A refusal of `action` to a role without it, journaled under the staff account.
+fn action_refusals(site: &Site, action: &str) -> i64 {
+    count(
+        site.dir.path(),
+        &format!(
+            "SELECT COUNT(*) FROM journal WHERE actor LIKE 'staff:%' AND action = 'access_refused' AND details LIKE '%console action {action}%'"
+        ),
+    )
+}
+
+#[test]
+fn a_dpo_places_and_releases_legal_holds_with_their_reasons() {
+    use habeas_retention::hold::HoldScope;
+    let site = start_site();
+    let path = "/console/conservation";
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    let page = dpo.get(path).text();
+    assert!(page.contains("Poser un gel juridique") && page.contains("<option value=\"support\">"));
+
+    // Without the CSRF token: refused, no hold.
+    let r = dpo.post(
+        path,
+        &[
+            ("action", "hold_place"),
+            ("category", "support"),
+            ("reason", "RG 26/01234"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(holds(&site).is_empty());
+
+    // Bad input: a precise error each time, nothing placed.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    for (fields, expected) in [
+        (vec![("reason", "RG 26/01234")], "l'un des deux"),
+        (
+            vec![("subject", "sub_inconnu"), ("reason", "RG 26/01234")],
+            "Personne concernée inconnue",
+        ),
+        (
+            vec![("category", "astrologie"), ("reason", "RG 26/01234")],
+            "Catégorie « astrologie » non déclarée",
+        ),
+        (
+            vec![("category", "support"), ("reason", "  ")],
+            "Le motif est obligatoire",
+        ),
+        (
+            vec![
+                ("category", "support"),
+                ("reason", "RG"),
+                ("until", "2020-01-01"),
+            ],
+            "La date de fin est passée",
+        ),
+        (
+            vec![
+                ("category", "support"),
+                ("reason", "RG"),
+                ("until", "demain"),
+            ],
+            "Date de fin illisible",
+        ),
+    ] {
+        let mut form = vec![("action", "hold_place")];
+        form.extend(fields);
+        let r = act(&mut dpo, path, &form);
+        assert_eq!(r.status, 422, "{}", r.text());
+        assert!(r.text().contains(expected), "{expected}: {}", r.text());
+        assert!(r.text().contains("Rien n'a changé"));
+    }
+    assert!(holds(&site).is_empty());
+
+    // A category hold until tomorrow, then a hold on Claire until released.
+    let r = act(
+        &mut dpo,
+        path,
+        &[
+            ("action", "hold_place"),
+            ("category", "support"),
+            ("reason", "Contentieux RG 26/01234"),
+            ("until", &tomorrow),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let shown = dpo.get(r.header("location").expect("location")).text();
+    assert!(shown.contains("Gel HOLD-0001 posé."), "{shown}");
+    let subject = claire(&site);
+    let r = act(
+        &mut dpo,
+        path,
+        &[
+            ("action", "hold_place"),
+            ("subject", &subject),
+            ("reason", "Plainte 26/77"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let all = holds(&site);
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].scope, HoldScope::Category("support".into()));
+    assert_eq!(all[0].reason, "Contentieux RG 26/01234");
+    assert!(all[0].until.is_some() && all[0].created_by.starts_with("staff:"));
+    assert_eq!(all[1].scope, HoldScope::Subject(subject.clone()));
+    assert_eq!(journal_by(&site, "hold.add"), 2);
+
+    // Release: the reason is required; then kept with the hold.
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "hold_release"), ("hold", "HOLD-0002")],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("Le motif de la levée est obligatoire"));
+    assert!(holds(&site)[1].released.is_none());
+    let r = act(
+        &mut dpo,
+        path,
+        &[
+            ("action", "hold_release"),
+            ("hold", "HOLD-0009"),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.text().contains("Gel inconnu : HOLD-0009"));
+    let r = act(
+        &mut dpo,
+        path,
+        &[
+            ("action", "hold_release"),
+            ("hold", "HOLD-0002"),
+            ("reason", "Plainte classée"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let released = holds(&site)[1].released.clone().expect("released");
+    assert_eq!(released.reason.as_deref(), Some("Plainte classée"));
+    assert!(released.by.starts_with("staff:"));
+    assert_eq!(journal_by(&site, "hold.release"), 1);
+    let again = act(
+        &mut dpo,
+        path,
+        &[
+            ("action", "hold_release"),
+            ("hold", "HOLD-0002"),
+            ("reason", "encore"),
+        ],
+    );
+    assert_eq!(again.status, 422);
+    assert!(again.text().contains("déjà levé"));
+    // The CLI sees the same holds.
+    let (code, out, err) = run(site.dir.path(), &["hold", "list", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("HOLD-0001") && out.contains("HOLD-0002") && out.contains("levé le"),
+        "{out}"
+    );
+
+    // A support agent: refused at the console's gate, journaled, nothing placed.
+    let mut support = signed_in(&site, "sam", "support");
+    let before = journal_by(&site, "access_refused");
+    let r = support.post(
+        path,
+        &[
+            ("action", "hold_place"),
+            ("category", "support"),
+            ("reason", "x"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(journal_by(&site, "access_refused"), before + 1);
+    assert_eq!(holds(&site).len(), 2);
+}
+
+#[test]
+fn announcing_a_notice_version_mails_the_subjects_and_shows_the_counts() {
+    use habeas_rights::notices::{NOTICE_PURPOSE, NewNotice, NoticeStore};
+    let site = start_site();
+    let docs = site.vault.docs(Caller::operator("test", NOTICE_PURPOSE));
+    let store = NoticeStore::new(&docs, &SystemClock, site.vault.declarations());
+    let now = chrono::Utc::now();
+    for (version, substantial, days) in [("2026-01", false, 30), ("2026-12", true, 60)] {
+        store
+            .publish(NewNotice {
+                version: version.into(),
+                text: format!("Version {version} : nous traitons vos données.\n"),
+                effective_at: now + chrono::Duration::days(days),
+                substantial,
+            })
+            .expect("publish");
+    }
+    let path = "/console/politique";
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    let page = dpo.get(path).text();
+    assert!(
+        page.contains("Annoncer la version 2026-12 aux personnes"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("Annoncer la version 2026-01"),
+        "a minor change has no button"
+    );
+    let outbox = |site: &Site| mails(&site.outbox()).len();
+    let before = outbox(&site);
+
+    // Without the CSRF token: nothing queued, nothing sent.
+    let r = dpo.post(
+        path,
+        &[("action", "notice_announce"), ("version", "2026-12")],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(
+        store
+            .detail("2026-12")
+            .expect("detail")
+            .announcement
+            .is_none()
+    );
+    // A minor version, an unknown one: precise errors, nothing sent.
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "notice_announce"), ("version", "2026-01")],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("La version 2026-01 n'est pas substantielle")
+    );
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "notice_announce"), ("version", "1999")],
+    );
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert!(r.text().contains("Version inconnue : 1999"));
+    assert_eq!(outbox(&site), before);
+
+    // Announced: Claire is mailed, the page says how it went.
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "notice_announce"), ("version", "2026-12")],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(outbox(&site), before + 1);
+    assert!(
+        mails(&site.outbox())
+            .last()
+            .unwrap()
+            .contains("claire.fictive@example.org")
+    );
+    let shown = dpo.get(r.header("location").expect("location")).text();
+    assert!(
+        shown.contains("Annonce de la version 2026-12 : 1 personnes avec une adresse, 1 courriels envoyés, aucun échec."),
+        "{shown}"
+    );
+    let counts = store
+        .detail("2026-12")
+        .expect("detail")
+        .announcement
+        .expect("queued");
+    assert_eq!((counts.recipients, counts.sent, counts.failed), (1, 1, 0));
+    assert_eq!(journal_by(&site, "notice.announce"), 1);
+    assert!(!shown.contains(&claire(&site)), "counts only, never who");
+    let en = dpo
+        .get(&format!("{}&lang=en", r.header("location").unwrap()))
+        .text();
+    assert!(en.contains("Announcement of version 2026-12: 1 subjects with an address, 1 e-mails sent, no failure."), "{en}");
+
+    // A support agent: refused and journaled; nothing more is sent.
+    let mut support = signed_in(&site, "sam", "support");
+    let before_refusals = journal_by(&site, "access_refused");
+    let r = support.post(
+        path,
+        &[("action", "notice_announce"), ("version", "2026-12")],
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(journal_by(&site, "access_refused"), before_refusals + 1);
+    assert_eq!(outbox(&site), before + 1);
+}
+
+#[test]
+fn an_admin_disables_accounts_resets_totp_and_revokes_tokens_never_their_own_account() {
+    use habeas_web::ui::auth::{
+        Auth, AuthConfig, CsrfKey, HashParams, RoleCatalog, StaffStatus, StaffSummary,
+    };
+    let site = start_site();
+    let auth = Auth::new(
+        AuthConfig {
+            hashing: HashParams::TEST_ONLY,
+            ..Default::default()
+        },
+        RoleCatalog::from_declarations(site.vault.declarations()),
+        CsrfKey::generate().expect("key"),
+    )
+    .expect("auth");
+    let docs = site.vault.docs(Caller::operator("test", "staff-admin"));
+    let svc = auth.service(&docs, &SystemClock);
+    let account = |login: &str| -> StaffSummary {
+        svc.list_staff()
+            .expect("list")
+            .into_iter()
+            .find(|s| s.login == login)
+            .expect("listed")
+    };
+    add_staff(&site, "bob", "billing");
+    add_staff(&site, "tom", "support");
+    // Tom enrols TOTP, as at his first sign-in.
+    let tom = account("tom");
+    let offer = svc.begin_totp_enrolment(&tom.id).expect("offer");
+    let secret = decode_base32(offer.secret_base32.expose());
+    let code = habeas_web::ui::auth::totp::code_at(&secret, chrono::Utc::now()).expect("code");
+    svc.confirm_totp_enrolment(&tom.id, &code)
+        .expect("enrolled");
+    assert!(account("tom").totp_enrolled);
+    let (token, token_secret) = site
+        .vault
+        .create_token(
+            &Caller::operator("test", "admin"),
+            "crm",
+            &["PA-0001".to_string()],
+            &[],
+        )
+        .expect("token");
+
+    let path = "/console/equipe";
+    let bob = account("bob");
+    // The DPO opens the page but the table gives these actions to admins only.
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    assert!(!dpo.get(path).text().contains("Désactiver le compte"));
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "staff_disable"), ("staff", &bob.id)],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(action_refusals(&site, "staff_disable"), 1);
+    let r = act(
+        &mut dpo,
+        path,
+        &[("action", "token_revoke"), ("token", &token.id)],
+    );
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(action_refusals(&site, "token_revoke"), 1);
+    assert_eq!(account("bob").status, StaffStatus::Active);
+
+    let mut ada = signed_in(&site, "ada", "admin");
+    let page = ada.get(path).text();
+    assert!(
+        page.contains("Désactiver le compte bob")
+            && page.contains("Réinitialiser le TOTP du compte tom")
+    );
+    assert!(
+        !page.contains("Désactiver le compte ada"),
+        "no button for oneself"
+    );
+    assert!(!page.contains(&token_secret));
+    // Without the CSRF token: nothing changes.
+    let r = ada.post(path, &[("action", "staff_disable"), ("staff", &bob.id)]);
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(account("bob").status, StaffStatus::Active);
+    // Not oneself.
+    let me = account("ada");
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_disable"), ("staff", &me.id)],
+    );
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text()
+            .contains("Vous ne pouvez pas désactiver votre propre compte")
+    );
+    assert_eq!(account("ada").status, StaffStatus::Active);
+    // Unknown account, unknown token, nothing to reset: precise errors.
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_disable"), ("staff", "stf_nobody")],
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("Compte inconnu : stf_nobody"));
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "token_revoke"), ("token", "0123456789abcdef")],
+    );
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("Aucun jeton actif 0123456789abcdef"));
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_reset_totp"), ("staff", &bob.id)],
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("Le compte bob n'a pas de TOTP enrôlé"));
+
+    // Bob disabled: he can no longer sign in.
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_disable"), ("staff", &bob.id)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let shown = ada.get(r.header("location").expect("location")).text();
+    assert!(shown.contains("Compte bob désactivé"), "{shown}");
+    assert_eq!(account("bob").status, StaffStatus::Disabled);
+    assert_eq!(journal_by(&site, "staff.disable"), 1);
+    // Tom's TOTP reset: enrols again, no secret shown.
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_reset_totp"), ("staff", &tom.id)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let after = account("tom");
+    assert!(!after.totp_enrolled && after.recovery_codes_left == 0);
+    assert_eq!(journal_by(&site, "staff.reset_totp"), 1);
+    // The token revoked: it no longer opens the API.
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "token_revoke"), ("token", &token.id)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(site.vault.authenticate(&token_secret).is_err());
+    let listed = site.vault.list_tokens().expect("tokens");
+    assert!(
+        listed
+            .iter()
+            .find(|t| t.id == token.id)
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(journal_by(&site, "token.revoke") >= 1);
+    let shown = ada.get(r.header("location").unwrap()).text();
+    assert!(shown.contains(&format!("Jeton {} révoqué.", token.id)));
+    assert!(!shown.contains(&token_secret));
 }
