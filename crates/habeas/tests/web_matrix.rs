@@ -7,9 +7,12 @@
 //! fails this test by name — and a row whose route is gone fails too.
 //!
 //! Staff states: not signed in, password change pending (first sign-in),
-//! MFA pending (password given, TOTP not yet enrolled), signed in (one
+//! MFA pending (password changed, TOTP not yet enrolled; and an enrolled
+//! account that gave its password but not yet its code), signed in (one
 //! account per declared role), and expired (the pages' clock moved past the
-//! absolute session lifetime — a `ManualClock`, no sleeping). Portal states:
+//! absolute session lifetime — a `ManualClock`, no sleeping). Signed in with
+//! a console role, each action the default action table denies that role is
+//! refused and journaled on the page that takes it. Portal states:
 //! a subject signed in, expired, not signed in. API: bearer token missing,
 //! wrong, revoked → 401; a valid token gets past authentication (its
 //! purpose scopes are tested in the API tests).
@@ -518,6 +521,9 @@ fn refusals(dir: &Path) -> i64 {
     )
 }
 
+/// The password every test account chooses at its first sign-in.
+const PASSWORD: &str = "Cheval-Agrafe-Batterie-42";
+
 /// How far a staff client is taken through sign-in.
 #[derive(Clone, Copy, PartialEq)]
 enum Stage {
@@ -546,7 +552,7 @@ fn staff_client(site: &Site, clock: &dyn Clock, login: &str, role: &str, stage: 
         return c;
     }
     let csrf = hidden(&c.get("/console/mot-de-passe").text(), "csrf");
-    let pw = "Cheval-Agrafe-Batterie-42";
+    let pw = PASSWORD;
     let r = c.post(
         "/console/mot-de-passe",
         &[
@@ -824,6 +830,23 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
         .iter()
         .map(|r| staff_client(&site, &*clock, &format!("{r}-3"), r, Stage::MfaPending))
         .collect();
+    // An enrolled account signing in again: the password alone asks for the
+    // TOTP code and opens no session.
+    let mut code_pending: Vec<Client> = ROLES
+        .iter()
+        .map(|r| {
+            let mut c = Client::new(&site.addr);
+            let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
+            let login = format!("{r}-1");
+            let r = c.post(
+                "/console/connexion",
+                &[("csrf", &csrf), ("login", &login), ("password", PASSWORD)],
+            );
+            assert_eq!(r.status, 200, "{}", r.text());
+            assert!(r.text().contains("name=\"code\""), "the code is asked");
+            c
+        })
+        .collect();
     let mut subject = subject_client(&site);
     let mut nobody = Client::new(&site.addr);
     let mut cells = 0;
@@ -855,7 +878,15 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
                 row.mfa_pending,
                 &format!("{role}, MFA pending"),
             );
-            cells += 3;
+            check(
+                &site,
+                &mut code_pending[i],
+                row.method,
+                &path,
+                row.none,
+                &format!("{role}, password given, TOTP code not yet"),
+            );
+            cells += 4;
         }
         check(&site, &mut nobody, row.method, &path, row.none, "nobody");
         cells += 1;
@@ -901,6 +932,52 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
             check(&site, c, method, &path, *want, &who);
             cells += 1;
         }
+    }
+
+    // Signed in with a console role, an action the role is not entrusted
+    // with is refused and journaled on the one page that takes it (a form
+    // with a valid token: only the action table decides). Every console
+    // role meets at least one such refusal in the default table.
+    let policy = habeas_web::ui::auth::AuthConfig::default().console;
+    let action_pages: Vec<String> = STAFF_ROWS
+        .iter()
+        .filter(|r| r.method == "POST" && r.signed_in[0] == Csrf && r.signed_in[2] == Refused)
+        .map(|r| concrete(r.path, &ids))
+        .collect();
+    for (i, role) in ROLES.iter().enumerate() {
+        let roles: BTreeSet<String> = [role.to_string()].into_iter().collect();
+        let opens_console = STAFF_ROWS
+            .iter()
+            .any(|r| r.path == "/console" && r.signed_in[i] == Page);
+        if !opens_console {
+            continue;
+        }
+        let csrf = hidden(&full[i].get("/console").text(), "csrf");
+        let mut refused = 0;
+        for action in habeas_web::ui::auth::ConsoleAction::ALL {
+            if policy.allows(&roles, action) {
+                continue;
+            }
+            for page in &action_pages {
+                let before = fingerprint(dir);
+                let journaled = refusals(dir);
+                let r = full[i].post(page, &[("csrf", &csrf), ("action", action.key())]);
+                let cell = format!("{role} takes {} on {page}", action.key());
+                assert_eq!(fingerprint(dir), before, "{cell}: nothing changed");
+                match r.status {
+                    // Not an action of this page.
+                    404 => assert_eq!(refusals(dir), journaled, "{cell}"),
+                    403 => {
+                        assert!(r.text().contains("Accès refusé"), "{cell}: {}", r.text());
+                        assert_eq!(refusals(dir), journaled + 1, "{cell}: journaled");
+                        refused += 1;
+                    }
+                    other => panic!("{cell}: {other} {}", r.text()),
+                }
+                cells += 1;
+            }
+        }
+        assert!(refused > 0, "{role}: no action refusal was checked");
     }
 
     // The JSON API: missing, wrong and revoked tokens are 401; a valid one passes.
