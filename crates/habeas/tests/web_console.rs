@@ -1011,7 +1011,7 @@ fn announcing_a_notice_version_mails_the_subjects_and_shows_the_counts() {
     );
     let shown = dpo.get(r.header("location").expect("location")).text();
     assert!(
-        shown.contains("Annonce de la version 2026-12 : 1 personnes avec une adresse, 1 courriels envoyés, aucun échec."),
+        shown.contains("Annonce de la version 2026-12 : 1 personne avec une adresse, 1 courriel envoyé, aucun échec."),
         "{shown}"
     );
     let counts = store
@@ -1025,7 +1025,12 @@ fn announcing_a_notice_version_mails_the_subjects_and_shows_the_counts() {
     let en = dpo
         .get(&format!("{}&lang=en", r.header("location").unwrap()))
         .text();
-    assert!(en.contains("Announcement of version 2026-12: 1 subjects with an address, 1 e-mails sent, no failure."), "{en}");
+    assert!(
+        en.contains(
+            "Announcement of version 2026-12: 1 subject with an address, 1 e-mail sent, no failure."
+        ),
+        "{en}"
+    );
 
     // A support agent: refused and journaled; nothing more is sent.
     let mut support = signed_in(&site, "sam", "support");

@@ -292,7 +292,13 @@ console-retention-error-already-released = This hold is already released; nothin
 # Notice versions: announcing a version (src/ui/console_notices.rs: /console/politique)
 console-notices-announce-col = Announcement
 console-notices-announce-version = Announce version { $version } to subjects
-console-notices-announced-note = Announcement of version { $version }: { $listed } subjects with an address, { $sent } e-mails sent, { $failed ->
+console-notices-announced-note = Announcement of version { $version }: { $listed ->
+    [one] { $listed } subject with an address
+   *[other] { $listed } subjects with an address
+}, { $sent ->
+    [one] { $sent } e-mail sent
+   *[other] { $sent } e-mails sent
+}, { $failed ->
     [0] no failure.
     [one] { $failed } failure (announce again to retry).
    *[other] { $failed } failures (announce again to retry).

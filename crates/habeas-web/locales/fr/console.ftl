@@ -292,7 +292,13 @@ console-retention-error-already-released = Ce gel est déjà levé ; rien n'a ch
 # Notice versions: announcing a version (src/ui/console_notices.rs: /console/politique)
 console-notices-announce-col = Annonce
 console-notices-announce-version = Annoncer la version { $version } aux personnes
-console-notices-announced-note = Annonce de la version { $version } : { $listed } personnes avec une adresse, { $sent } courriels envoyés, { $failed ->
+console-notices-announced-note = Annonce de la version { $version } : { $listed ->
+    [one] { $listed } personne avec une adresse
+   *[other] { $listed } personnes avec une adresse
+}, { $sent ->
+    [one] { $sent } courriel envoyé
+   *[other] { $sent } courriels envoyés
+}, { $failed ->
     [0] aucun échec.
     [one] { $failed } échec (renvoyez l'annonce pour réessayer).
    *[other] { $failed } échecs (renvoyez l'annonce pour réessayer).

@@ -64,14 +64,14 @@ pub async fn notices(
         Err(r) => return r,
     };
     let note = done_query(&query, &ACTIONS).map(|_| {
-        let get = |k: &str| query.get(k).map_or("", String::as_str).to_string();
-        let failed: u64 = get("failed").parse().unwrap_or(0);
+        let count = |k: &str| -> u64 { query.get(k).and_then(|v| v.parse().ok()).unwrap_or(0) };
+        let failed = count("failed");
         let text = t!(
             lang,
             "console-notices-announced-note",
-            version = get("v"),
-            listed = get("listed"),
-            sent = get("sent"),
+            version = query.get("v").map_or("", String::as_str),
+            listed = count("listed"),
+            sent = count("sent"),
             failed = failed
         );
         message(if failed > 0 { "error" } else { "notice" }, &text)
@@ -273,5 +273,39 @@ pub async fn act(
             page(&state, lang, &ctx, Some(message("error", &text)), status).await
         }
         None => Failure::Internal.render(lang, Area::Console),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use habeas_core::lang::Lang;
+
+    use crate::t;
+
+    /// The note after an announcement follows each language's plural rules.
+    #[test]
+    fn the_announcement_note_agrees_with_its_counts() {
+        let note = |lang, listed: u64, sent: u64, failed: u64| {
+            t!(
+                lang,
+                "console-notices-announced-note",
+                version = "2027-01",
+                listed = listed,
+                sent = sent,
+                failed = failed
+            )
+        };
+        assert_eq!(
+            note(Lang::Fr, 2, 1, 0),
+            "Annonce de la version 2027-01 : 2 personnes avec une adresse, 1 courriel envoyé, aucun échec."
+        );
+        assert_eq!(
+            note(Lang::Fr, 3, 2, 1),
+            "Annonce de la version 2027-01 : 3 personnes avec une adresse, 2 courriels envoyés, 1 échec (renvoyez l'annonce pour réessayer)."
+        );
+        assert_eq!(
+            note(Lang::En, 1, 0, 2),
+            "Announcement of version 2027-01: 1 subject with an address, 0 e-mails sent, 2 failures (announce again to retry)."
+        );
     }
 }
