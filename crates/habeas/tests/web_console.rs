@@ -1171,6 +1171,17 @@ fn an_admin_disables_accounts_resets_totp_and_revokes_tokens_never_their_own_acc
     assert!(shown.contains("Compte bob désactivé"), "{shown}");
     assert_eq!(account("bob").status, StaffStatus::Disabled);
     assert_eq!(journal_by(&site, "staff.disable"), 1);
+    // A signed-in DPO disabled: the open session ends with it.
+    let dina = account("dina");
+    let r = act(
+        &mut ada,
+        path,
+        &[("action", "staff_disable"), ("staff", &dina.id)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = dpo.get("/console");
+    assert_ne!(r.status, 200, "the disabled account's session is over");
+    assert!(!r.text().contains("Connecté en tant que"));
     // Tom's TOTP reset: enrols again, no secret shown.
     let r = act(
         &mut ada,
