@@ -794,6 +794,15 @@ fn a_subject_signs_in_by_link_exports_corrects_withdraws_and_closes_in_chromium(
     browser.click(&format!("{field} button"));
     browser.wait_for("action=\"/portail/corriger/code\"");
     shots.take(&browser, "correct-code", "fr");
+    // The same step in English (a page answering a form has no address to
+    // reload): the newer code is the one typed.
+    browser.go(&format!("{base}/portail/corriger?lang=en"));
+    browser.wait_for("action=\"/portail/corriger\"");
+    browser.clear(&format!("{field} input[name='value']"));
+    browser.type_in(&format!("{field} input[name='value']"), new);
+    browser.click(&format!("{field} button"));
+    browser.wait_for("action=\"/portail/corriger/code\"");
+    shots.take(&browser, "correct-code", "en");
     let sent = web_support::mails(&site.outbox());
     let to_new = sent.last().expect("the code mail");
     assert!(to_new.contains(new), "the code goes to the new address");
@@ -801,6 +810,15 @@ fn a_subject_signs_in_by_link_exports_corrects_withdraws_and_closes_in_chromium(
     browser.click("form[action='/portail/corriger/code'] button");
     browser.wait_url("fait=correction");
     shots.both(&browser, "corrected");
+    let subject = site
+        .vault
+        .find(
+            &habeas_rights::vault_bridge::rights_caller("test"),
+            "email",
+            new,
+        )
+        .expect("find");
+    assert_eq!(subject.len(), 1, "the new address is hers");
     browser.go(&format!("{base}/portail?lang=fr"));
     let page = browser.wait_for(new);
     assert!(!page.contains(CLAIRE), "the old address is gone");
@@ -824,7 +842,7 @@ fn a_subject_signs_in_by_link_exports_corrects_withdraws_and_closes_in_chromium(
         "final date {final_date}: {page}"
     );
     shots.both(&browser, "closing");
-    shots.check(22);
+    shots.check(24);
 }
 
 #[test]
@@ -906,7 +924,25 @@ fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
     let page = browser.wait_for("</main>");
     assert!(!page.contains(&request.id), "it left the open requests");
     shots.both(&browser, "requests-after");
-    shots.check(15);
+
+    // The recovery codes page answers the enrolment form: a second DPO
+    // enrols in English to show it in that language.
+    browser.call("DELETE", "/cookie", None);
+    let second = web_support::add_staff(&site, "olga", "dpo");
+    let mut en = Shots::new("dpo-second");
+    console_sign_in(&browser, &mut en, &base, "olga", &second);
+    browser.wait_url("/console/totp");
+    browser.go(&format!("{base}/console/totp?lang=en"));
+    let page = browser.wait_for("<html lang=\"en\">");
+    let secret = web_support::totp_secret(&page);
+    let code = habeas_web::ui::auth::totp::code_at(&secret, chrono::Utc::now()).expect("code");
+    browser.type_in("#code", &code);
+    browser.click("form[action='/console/totp'] button");
+    let page = browser.wait_for("<li><code>");
+    assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+    shots.take(&browser, "recovery-codes", "en");
+    shots.check(18);
+    en.check(4);
 }
 
 #[test]
