@@ -652,8 +652,8 @@ impl Driver {
 /// An access request of Claire's, as received by e-mail.
 fn claire_request(site: &web_support::Site) -> habeas_rights::service::RequestView {
     use habeas_core::rights::RequestKind;
-    use habeas_rights::service::{NewRequest, RequestChannel, RequestService, ServiceConfig};
-    use habeas_rights::vault_bridge::{code_key, contact_ref_for, rights_caller};
+    use habeas_rights::service::{NewRequest, RequestChannel};
+    use habeas_rights::vault_bridge::{contact_ref_for, rights_caller};
     let caller = rights_caller("test");
     let subject = site
         .vault
@@ -662,37 +662,37 @@ fn claire_request(site: &web_support::Site) -> habeas_rights::service::RequestVi
         .pop()
         .expect("Claire");
     let contact = contact_ref_for(&site.vault, &caller, &subject, CLAIRE).expect("contact ref");
-    let key = code_key(&site.vault, &caller).expect("code key");
-    let docs = site.vault.docs(caller);
-    RequestService::new(
-        &docs,
-        &SystemClock,
-        site.vault.declarations(),
-        ServiceConfig::new(key),
-    )
-    .create(NewRequest {
-        kind: RequestKind::Access,
-        channel: RequestChannel::Email,
-        subject: Some(subject),
-        contact_ref: contact,
+    with_requests(site, |svc| {
+        svc.create(NewRequest {
+            kind: RequestKind::Access,
+            channel: RequestChannel::Email,
+            subject: Some(subject),
+            contact_ref: contact,
+        })
+        .expect("request")
     })
-    .expect("request")
 }
 
-fn request_now(site: &web_support::Site, id: &str) -> habeas_rights::service::RequestView {
+/// The request workflow as the console and `habeas requests` see it.
+fn with_requests<T>(
+    site: &web_support::Site,
+    f: impl FnOnce(&habeas_rights::service::RequestService<'_>) -> T,
+) -> T {
     use habeas_rights::service::{RequestService, ServiceConfig};
     use habeas_rights::vault_bridge::{code_key, rights_caller};
     let caller = rights_caller("test");
     let key = code_key(&site.vault, &caller).expect("code key");
     let docs = site.vault.docs(caller);
-    RequestService::new(
+    f(&RequestService::new(
         &docs,
         &SystemClock,
         site.vault.declarations(),
         ServiceConfig::new(key),
-    )
-    .get(id)
-    .expect("request")
+    ))
+}
+
+fn request_now(site: &web_support::Site, id: &str) -> habeas_rights::service::RequestView {
+    with_requests(site, |svc| svc.get(id).expect("request"))
 }
 
 const CLAIRE: &str = "claire.fictive@example.org";
@@ -871,7 +871,19 @@ fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
     assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
     shots.take(&browser, "recovery-codes", "fr");
 
-    // A request arrives: it is at the top of the list.
+    // An older request, already extended by two months, then a new one: the
+    // list puts the most urgent first, so the new one is at the top.
+    let older = claire_request(&site);
+    with_requests(&site, |svc| {
+        svc.extend(
+            &older.id,
+            older.version,
+            2,
+            "Données réparties dans 12 systèmes",
+            chrono::Utc::now(),
+        )
+        .expect("extend the older request")
+    });
     let request = claire_request(&site);
     browser.go(&format!("{base}/console?lang=fr"));
     let page = browser.wait_for(&request.id);
@@ -881,6 +893,7 @@ fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
         .and_then(|s| s.split('"').next())
         .expect("a request in the list");
     assert_eq!(first_link, request.id, "the new request comes first");
+    assert!(page.contains(&older.id), "the older one is listed too");
     shots.both(&browser, "requests");
     browser.click(&format!("a[href='/console/demandes/{}']", request.id));
     browser.wait_for("name=\"action\"");
@@ -923,6 +936,7 @@ fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
     browser.go(&format!("{base}/console?lang=fr"));
     let page = browser.wait_for("</main>");
     assert!(!page.contains(&request.id), "it left the open requests");
+    assert!(page.contains(&older.id), "the older one is still open");
     shots.both(&browser, "requests-after");
 
     // The recovery codes page answers the enrolment form: a second DPO
