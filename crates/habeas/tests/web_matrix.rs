@@ -889,7 +889,16 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
             cells += 4;
         }
         check(&site, &mut nobody, row.method, &path, row.none, "nobody");
-        cells += 1;
+        // A portal session is no staff session.
+        check(
+            &site,
+            &mut subject,
+            row.method,
+            &path,
+            row.none,
+            "the subject (a portal session)",
+        );
+        cells += 2;
     }
     for row in PORTAL_ROWS {
         let path = concrete(row.path, &ids);
@@ -903,6 +912,18 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
         );
         check(&site, &mut nobody, row.method, &path, row.none, "nobody");
         cells += 2;
+        // A staff session is no portal session.
+        for (i, role) in ROLES.iter().enumerate() {
+            check(
+                &site,
+                &mut full[i],
+                row.method,
+                &path,
+                row.none,
+                &format!("{role} signed in to the console"),
+            );
+            cells += 1;
+        }
         if row.path == "/portail/deconnexion" {
             // The forged sign-out did not end the session.
             assert!(subject.get("/portail/demandes").status == 200);
@@ -1041,21 +1062,27 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
     // 12 h absolute; portal: 15 min idle). Every session now counts as absent.
     // Each cell presents the expired cookie (a redirect clears it from the jar).
     clock.advance(chrono::Duration::hours(13));
-    let staff_jars: Vec<_> = full.iter().map(|c| c.jar.clone()).collect();
     let subject_jar = subject.jar.clone();
-    for row in STAFF_ROWS {
-        let path = concrete(row.path, &ids);
-        for (i, role) in ROLES.iter().enumerate() {
-            full[i].jar = staff_jars[i].clone();
-            check(
-                &site,
-                &mut full[i],
-                row.method,
-                &path,
-                row.expired,
-                &format!("{role}, session expired"),
-            );
-            cells += 1;
+    for (clients, state) in [
+        (&mut full, "signed in"),
+        (&mut pw, "password change pending"),
+        (&mut mfa, "MFA pending"),
+    ] {
+        let jars: Vec<_> = clients.iter().map(|c| c.jar.clone()).collect();
+        for row in STAFF_ROWS {
+            let path = concrete(row.path, &ids);
+            for (i, role) in ROLES.iter().enumerate() {
+                clients[i].jar = jars[i].clone();
+                check(
+                    &site,
+                    &mut clients[i],
+                    row.method,
+                    &path,
+                    row.expired,
+                    &format!("{role}, {state}, session expired"),
+                );
+                cells += 1;
+            }
         }
     }
     for row in PORTAL_ROWS {
