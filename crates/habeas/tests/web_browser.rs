@@ -933,6 +933,10 @@ fn a_dpo_with_totp_extends_and_answers_the_newest_request_in_chromium() {
     assert_eq!(request_now(&site, &request.id).stage, Stage::Done);
     let page = shots.both(&browser, "answered");
     assert!(!page.contains("name=\"action\""), "no step left to take");
+    assert!(
+        page.contains("Cette demande est close"),
+        "shown closed: {page}"
+    );
     browser.go(&format!("{base}/console?lang=fr"));
     let page = browser.wait_for("</main>");
     assert!(!page.contains(&request.id), "it left the open requests");
