@@ -199,6 +199,12 @@ pub struct AccessEvent {
 impl Vault {
     /// The subject's journal entries, newest first (at most `limit`), without
     /// actors or details. The lookup itself is journaled for the subject.
+    ///
+    /// The subject's own visits to the portal (actor `portal` or
+    /// `portal:<subject>`: a portal session only ever shows its own subject)
+    /// are left out: Art. 15(1)(c) is about who the data were disclosed to,
+    /// and a list filled with "you looked at your data" would hide the
+    /// accesses that matter. They stay in the journal.
     pub fn access_log(
         &self,
         caller: &Caller,
@@ -206,7 +212,12 @@ impl Vault {
         limit: usize,
     ) -> Result<Vec<AccessEvent>> {
         self.subject_row(subject)?;
-        let rows = self.store.journal_for_subject(subject, limit)?;
+        let own = format!("portal:{subject}");
+        let mut rows = self
+            .store
+            .journal_for_subject(subject, limit.saturating_mul(4))?;
+        rows.retain(|r| r.actor != "portal" && r.actor != own);
+        rows.truncate(limit);
         let e = self.entry(
             caller,
             "journal.read",

@@ -352,3 +352,34 @@ fn vault_postgres_refuses_a_key_store_in_the_data_schema() {
         .expect("refused");
     assert!(err.to_string().contains("key store"), "{err}");
 }
+
+/// Art. 15(1)(c): the subject's list of accesses shows who else read the
+/// data (by purpose), not the subject's own portal visits.
+#[test]
+fn the_access_log_leaves_out_the_subjects_own_portal_visits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = open(VaultPaths::in_project(dir.path()));
+    let op = Caller::operator("test", "PA-0001");
+    let s = vault.create_subject(&op, None).expect("subject");
+    vault
+        .write(
+            &op,
+            &s,
+            input("contact", json!({ "email": "log.fictif@example.org" })),
+        )
+        .expect("write");
+    vault.read(&op, &s, None).expect("staff read");
+    for actor in ["portal".to_string(), format!("portal:{s}")] {
+        for _ in 0..5 {
+            vault
+                .read(&Caller::operator(&actor, "PA-0001"), &s, None)
+                .expect("portal read");
+        }
+    }
+    let log = vault
+        .access_log(&Caller::operator("portal", "PA-0001"), &s, 1000)
+        .expect("log");
+    // Created, written, read by staff — none of the ten portal reads.
+    assert_eq!(log.len(), 3, "{log:?}");
+    assert!(log.iter().all(|e| e.purpose.as_deref() == Some("PA-0001")));
+}

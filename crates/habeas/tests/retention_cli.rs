@@ -204,6 +204,9 @@ fn dry_run_lists_due_categories_and_the_purge_skips_what_a_hold_keeps() {
     );
 
     // Released, the hold no longer keeps b's record.
+    let (code, out, err) = run(d, &["hold", "release", "HOLD-0001", "--reason", "   "]);
+    assert_ne!(code, 0, "an empty release reason is refused");
+    assert!(err.contains("release reason"), "{err}");
     let (code, out, err) = run(
         d,
         &[
@@ -212,13 +215,16 @@ fn dry_run_lists_due_categories_and_the_purge_skips_what_a_hold_keeps() {
             "HOLD-0001",
             "--by",
             "dpo",
+            "--reason",
+            "Litige clos",
             "--lang",
             "en",
         ],
     );
     assert_eq!(code, 0, "release: {err}");
     assert!(out.contains("released on"), "{out}");
-    let (code, _, err) = run(d, &["hold", "release", "HOLD-0001"]);
+    assert!(out.contains("(dpo: Litige clos)"), "{out}");
+    let (code, _, err) = run(d, &["hold", "release", "HOLD-0001", "--reason", "encore"]);
     assert_ne!(code, 0, "releasing twice is refused");
     assert!(!err.is_empty());
     let (_, out, _) = run(d, &["purge", "--json"]);

@@ -183,12 +183,13 @@ mod tests {
                 {
                     continue;
                 }
-                // `t!(LANG, "id"…`: the language expression, a comma, the id.
+                // `t!(LANG, "id"…`: the language expression, a comma, the id
+                // (rustfmt may put each on its own line).
                 let rest = &source[i + 3..];
                 let Some(comma) = rest.find(',') else {
                     continue;
                 };
-                if rest[..comma].contains(['"', ')', '\n']) {
+                if rest[..comma].contains(['"', ')', ';', '{']) {
                     continue;
                 }
                 let Some(id) = rest[comma + 1..].trim_start().strip_prefix('"') else {

@@ -178,7 +178,12 @@ impl Failure {
             lang,
             area,
             title: t!(lang, title),
-            path: "/",
+            // The switch leads to the area's home page: the failed address
+            // may not exist, or may need a form.
+            path: match area {
+                Area::Console => "/console",
+                Area::Portal => "/portail",
+            },
             nav: Vec::new(),
             sign_out: None,
             body: message("error", &t!(lang, text)),

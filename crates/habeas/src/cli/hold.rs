@@ -54,8 +54,13 @@ pub enum HoldCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Release a hold (HOLD-0001).
-    Release { id: String },
+    /// Release a hold (HOLD-0001), saying why (the claim settled, the proceedings closed).
+    Release {
+        id: String,
+        /// Why the data need no longer be kept (required; keep names out of it).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// `YYYY-MM-DD` (through the end of that day, UTC) or an RFC 3339 instant.
@@ -89,10 +94,14 @@ fn line(h: &Hold, lang: Lang) -> String {
     );
     let state = match &h.released {
         Some(r) => format!(
-            "{} {} ({})",
+            "{} {} ({}{})",
             lang.pick("levé le", "released on"),
             r.at.format("%Y-%m-%d"),
-            r.by
+            r.by,
+            r.reason
+                .as_deref()
+                .map(|why| format!(": {why}"))
+                .unwrap_or_default()
         ),
         None => lang.pick("actif", "active").to_string(),
     };
@@ -168,8 +177,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 println!("{}", line(&h, lang));
             }
         }
-        HoldCommand::Release { id } => {
-            let hold = holds.release(&id, &args.by)?;
+        HoldCommand::Release { id, reason } => {
+            let hold = holds.release_because(&id, &args.by, &reason)?;
             vault.journal_admin(&caller, "hold.release", format!("id={}", hold.id))?;
             println!("{}", line(&hold, lang));
         }
