@@ -204,7 +204,7 @@ fn dry_run_lists_due_categories_and_the_purge_skips_what_a_hold_keeps() {
     );
 
     // Released, the hold no longer keeps b's record.
-    let (code, out, err) = run(d, &["hold", "release", "HOLD-0001", "--reason", "   "]);
+    let (code, _, err) = run(d, &["hold", "release", "HOLD-0001", "--reason", "   "]);
     assert_ne!(code, 0, "an empty release reason is refused");
     assert!(err.contains("release reason"), "{err}");
     let (code, out, err) = run(

@@ -457,6 +457,20 @@ fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
     scan("/portail (data, fr)", "T-77");
     browser.go(&format!("{base}/portail?lang=en"));
     scan("/portail (data, en)", "T-77");
+    // Every other page of a signed-in subject, in both languages.
+    for lang in ["fr", "en"] {
+        for path in [
+            "/portail/corriger",
+            "/portail/limiter",
+            "/portail/demandes",
+            "/portail/compte",
+            "/portail/listes",
+            "/portail/politique",
+        ] {
+            browser.go(&format!("{base}{path}?lang={lang}"));
+            scan(&format!("{path}?lang={lang}"), "</main>");
+        }
+    }
 
     // The console: sign-in, the forced password change, then every page.
     browser.go(&format!("{base}/console/connexion?lang=fr"));
