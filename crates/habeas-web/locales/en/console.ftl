@@ -320,3 +320,37 @@ console-staff-error-already-disabled = Account { $login } is already disabled; n
 console-staff-error-no-totp = Account { $login } has no TOTP enrolled: nothing to reset.
 console-staff-error-unknown-staff = Unknown account: { $id }. Nothing changed.
 console-staff-error-unknown-token = No active token { $id }. Nothing changed.
+
+# People: search and a subject's data (src/ui/console_people.rs: /console/personnes)
+console-people = People
+console-people-title = Find a person
+console-people-intro = Look a person up by an identifier, for a purpose of your roles. The search and every read are written to the journal under your name, with the purpose.
+console-people-purpose = Purpose
+console-people-kind = Identifier type
+console-people-kind-email = E-mail address
+console-people-kind-phone = Phone number
+console-people-kind-field = Identifier “{ $field }”
+console-people-value = Value
+console-people-search = Search
+console-people-no-match = No person matches this identifier for this purpose.
+console-people-matches = { $count ->
+    [one] One person matches:
+   *[other] { $count } people match:
+}
+console-people-error-purpose = Choose a purpose of your roles. Nothing was searched.
+console-people-error-kind = This identifier type is not searched for this purpose: choose one from the list. Nothing was searched.
+console-people-error-empty = Type the identifier's value. Nothing was searched.
+console-people-refused = Access refused: { $reason }. This refusal is written to the journal and reported to the DPO.
+console-people-no-category = your roles open no category of this purpose
+console-people-back = New search
+console-people-subject-title = A person's data
+console-people-pick-purpose = Choose the purpose you are reading this data for:
+console-people-subject = Person (pseudonymous id):{" "}
+console-people-for-purpose = Purpose:{" "}
+console-people-journaled = Only the categories your roles open for this purpose are shown. This read is written to the journal under your name.
+console-people-limited = Not shown: { $reason }.
+console-people-no-record = No data in this category.
+console-people-recorded-on = Recorded on{" "}
+console-people-source = source:{" "}
+console-people-field = Field
+console-people-value-col = Value

@@ -320,3 +320,37 @@ console-staff-error-already-disabled = Le compte { $login } est déjà désactiv
 console-staff-error-no-totp = Le compte { $login } n'a pas de TOTP enrôlé : rien à réinitialiser.
 console-staff-error-unknown-staff = Compte inconnu : { $id }. Rien n'a changé.
 console-staff-error-unknown-token = Aucun jeton actif { $id }. Rien n'a changé.
+
+# People: search and a subject's data (src/ui/console_people.rs: /console/personnes)
+console-people = Personnes
+console-people-title = Rechercher une personne
+console-people-intro = Cherchez une personne par un identifiant, pour une finalité de vos rôles. La recherche et chaque lecture sont inscrites au journal à votre nom, avec la finalité.
+console-people-purpose = Finalité
+console-people-kind = Type d'identifiant
+console-people-kind-email = Adresse e-mail
+console-people-kind-phone = Numéro de téléphone
+console-people-kind-field = Identifiant « { $field } »
+console-people-value = Valeur
+console-people-search = Rechercher
+console-people-no-match = Aucune personne ne correspond à cet identifiant pour cette finalité.
+console-people-matches = { $count ->
+    [one] Une personne correspond :
+   *[other] { $count } personnes correspondent :
+}
+console-people-error-purpose = Choisissez une finalité de vos rôles. Rien n'a été recherché.
+console-people-error-kind = Ce type d'identifiant n'est pas recherché pour cette finalité : choisissez-en un de la liste. Rien n'a été recherché.
+console-people-error-empty = Saisissez la valeur de l'identifiant. Rien n'a été recherché.
+console-people-refused = Accès refusé : { $reason }. Ce refus est inscrit au journal et signalé au DPO.
+console-people-no-category = vos rôles n'ouvrent aucune catégorie de cette finalité
+console-people-back = Nouvelle recherche
+console-people-subject-title = Données d'une personne
+console-people-pick-purpose = Choisissez la finalité pour laquelle vous consultez ces données :
+console-people-subject = Personne (identifiant pseudonyme) :{" "}
+console-people-for-purpose = Finalité :{" "}
+console-people-journaled = Seules les catégories que vos rôles ouvrent pour cette finalité sont affichées. Cette lecture est inscrite au journal à votre nom.
+console-people-limited = Non affiché : { $reason }.
+console-people-no-record = Aucune donnée dans cette catégorie.
+console-people-recorded-on = Enregistré le{" "}
+console-people-source = source :{" "}
+console-people-field = Champ
+console-people-value-col = Valeur

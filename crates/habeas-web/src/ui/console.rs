@@ -38,9 +38,10 @@ pub(super) fn urgency_class(u: Option<Urgency>) -> &'static str {
     }
 }
 
-fn nav(lang: Lang) -> Vec<(String, &'static str)> {
+pub(super) fn nav(lang: Lang) -> Vec<(String, &'static str)> {
     vec![
         (t!(lang, "console-requests").to_string(), "/console"),
+        (t!(lang, "console-people").to_string(), "/console/personnes"),
         (
             t!(lang, "console-breaches").to_string(),
             "/console/violations",

@@ -15,7 +15,8 @@
 //! placed and released), [`console_register`] (the Art. 30 register and the
 //! declarations check), [`console_notices`] (notice versions, announcing
 //! one, delivery counts), [`console_alerts`] (refused accesses and bulk
-//! reads), [`console_staff`] (staff accounts and application tokens:
+//! reads), [`console_people`] (staff of every role find a subject and read
+//! their data within their role), [`console_staff`] (staff accounts and application tokens:
 //! disable, reset TOTP, revoke; never a secret), [`portal_auth`] (single-use codes and
 //! subject sessions), [`portal`] (the subject's pages), [`portal_rights`]
 //! (what the portal's requests share; the requests page), [`portal_correct`],
@@ -27,6 +28,7 @@ mod console;
 mod console_act;
 mod console_alerts;
 mod console_notices;
+mod console_people;
 mod console_register;
 mod console_requests;
 mod console_retention;
@@ -171,6 +173,11 @@ pub fn routes(state: UiState) -> Router {
             "/console/demandes/{id}",
             get(console_requests::show).post(console_requests::act),
         )
+        .route(
+            "/console/personnes",
+            get(console_people::search_page).post(console_people::search),
+        )
+        .route("/console/personnes/{subject}", get(console_people::subject))
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
         .route(

@@ -46,6 +46,21 @@ pub fn stage_home(stage: Stage) -> &'static str {
     }
 }
 
+/// Where a member lands once their session is full: the console for the
+/// console roles, the people search for every other role (they may read a
+/// subject's data within their role, SPEC C6, but not the DPO's registers).
+pub fn home_for(
+    state: &UiState,
+    stage: Stage,
+    roles: &std::collections::BTreeSet<String>,
+) -> &'static str {
+    if stage == Stage::Full && !roles.iter().any(|r| state.config.console_roles.contains(r)) {
+        "/console/personnes"
+    } else {
+        stage_home(stage)
+    }
+}
+
 /// The session behind the cookie, checked against `gate`. `Err` is the
 /// answer to send (to the sign-in page or to the step the stage requires).
 pub async fn require(
@@ -205,7 +220,10 @@ pub async fn login(
             let (token, session) = svc
                 .open_session(&success.staff_id, success.stage)
                 .map_err(LoginError::Failed)?;
-            Ok::<_, LoginError>((token, session))
+            let staff = svc
+                .get_staff(&success.staff_id)
+                .map_err(LoginError::Failed)?;
+            Ok::<_, LoginError>((token, session, staff.roles))
         })
         .await;
     let outcome = match outcome {
@@ -216,10 +234,10 @@ pub async fn login(
         .map(|v| state.keys.pre_token(v))
         .unwrap_or_default();
     match outcome {
-        Ok((token, session)) => {
+        Ok((token, session, roles)) => {
             let policy = state.auth.config().sessions;
             redirect(
-                stage_home(session.stage),
+                home_for(&state, session.stage, &roles),
                 &[session_cookie(&token, &policy)],
             )
         }
@@ -313,14 +331,19 @@ pub struct PasswordForm {
 }
 
 /// Opens a fresh session after a change that ended the account's sessions.
-fn reopen(state: &UiState, staff_id: &str) -> Result<(String, Stage), habeas_auth::AuthError> {
+/// Returns the cookie and where the member goes next.
+fn reopen(
+    state: &UiState,
+    staff_id: &str,
+) -> Result<(String, &'static str), habeas_auth::AuthError> {
     let docs = state.vault.docs(UiState::caller("web", SIGN_IN_PURPOSE));
     let svc = state.auth.service(&docs, &*state.clock);
     let stage = svc.stage_for(staff_id)?;
     let (token, session) = svc.open_session(staff_id, stage)?;
+    let roles = svc.get_staff(staff_id)?.roles;
     Ok((
         session_cookie(&token, &state.auth.config().sessions),
-        session.stage,
+        home_for(state, session.stage, &roles),
     ))
 }
 
@@ -358,7 +381,7 @@ pub async fn change_password(
         })
         .await;
     match outcome {
-        Ok(Ok((cookie, stage))) => redirect(stage_home(stage), &[cookie]),
+        Ok(Ok((cookie, home))) => redirect(home, &[cookie]),
         Ok(Err(e)) => {
             let note = message("error", &e.describe(lang));
             html_response(
@@ -450,12 +473,12 @@ pub async fn totp_confirm(
         })
         .await;
     match outcome {
-        Ok(Ok((codes, (cookie, stage)))) => {
+        Ok(Ok((codes, (cookie, home)))) => {
             let body = html! {
                 (message("notice", &t!(lang, "staff-second-factor-enabled")))
                 p { (t!(lang, "staff-here-are-your-ten-recovery-codes")) }
                 ul { @for c in &codes { li { code { (c) } } } }
-                p { a href=(stage_home(stage)) { (t!(lang, "staff-continue")) } }
+                p { a href=(home) { (t!(lang, "staff-continue")) } }
             };
             let page = Page {
                 lang,
