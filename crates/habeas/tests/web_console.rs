@@ -1214,3 +1214,221 @@ fn an_admin_disables_accounts_resets_totp_and_revokes_tokens_never_their_own_acc
     assert!(shown.contains(&format!("Jeton {} révoqué.", token.id)));
     assert!(!shown.contains(&token_secret));
 }
+
+/// An invoice of Claire's, so billing data exists to be refused or shown.
+fn invoice(site: &Site, subject: &str) {
+    let input: habeas_engine::validate::RecordInput = serde_json::from_value(serde_json::json!({
+        "category": "billing",
+        "source": "billing",
+        "fields": {"invoice_number": "F-2026-0042", "amount": "119.88"},
+    }))
+    .expect("record input");
+    site.vault
+        .write(&Caller::operator("test", "PA-0002"), subject, input)
+        .expect("write the invoice");
+}
+
+/// The people search as a member posts it.
+fn find_person(c: &mut Client, purpose: &str, kind: &str, value: &str) -> Answer {
+    let csrf = hidden(&c.get("/console/personnes").text(), "csrf");
+    c.post(
+        "/console/personnes",
+        &[
+            ("csrf", &csrf),
+            ("finalite", purpose),
+            ("type", kind),
+            ("valeur", value),
+        ],
+    )
+}
+
+/// Journal entries written as staff with this action, purpose and category.
+fn staff_entries(site: &Site, action: &str, purpose: &str, category: &str) -> i64 {
+    count(
+        site.dir.path(),
+        &format!(
+            "SELECT COUNT(*) FROM journal WHERE actor LIKE 'staff:%' AND action = '{action}' \
+             AND purpose = '{purpose}' AND category = '{category}'"
+        ),
+    )
+}
+
+#[test]
+fn people_a_support_agent_finds_claire_by_email_and_reads_only_what_support_opens() {
+    let site = start_site();
+    let id = claire(&site);
+    invoice(&site, &id);
+    let mut sam = signed_in(&site, "sam", "support");
+    // The search offers the purposes of the support role, with their names.
+    let page = sam.get("/console/personnes");
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    assert!(html.contains("PA-0006 — Support client"), "{html}");
+    assert!(html.contains("value=\"email\""));
+    assert!(
+        !html.contains("PA-0002"),
+        "billing is not a support purpose"
+    );
+    // The only link is to the people page: the console stays closed.
+    assert!(html.contains("href=\"/console/personnes\""));
+    assert!(!html.contains("href=\"/console/alertes\""));
+
+    let r = find_person(&mut sam, "PA-0006", "email", "Claire.Fictive@example.org");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let link = format!("/console/personnes/{id}?finalite=PA-0006");
+    assert!(r.text().contains(&link), "{}", r.text());
+    assert!(staff_entries(&site, "find", "PA-0006", "contact") >= 1);
+
+    let page = sam.get(&link);
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // Her ticket and her contact record, with their fields, date and source.
+    assert!(html.contains("Échanges avec le support") && html.contains("Coordonnées"));
+    assert!(
+        html.contains("T-77") && html.contains("Accès FTP"),
+        "{html}"
+    );
+    assert!(html.contains("claire.fictive@example.org"));
+    assert!(html.contains("<code>ticket_id</code>"));
+    assert!(html.contains("Enregistré le") && html.contains("<code>form</code>"));
+    // Billing is not listed at all.
+    assert!(!html.contains("F-2026-0042") && !html.contains("Facturation"));
+    assert_eq!(staff_entries(&site, "read", "PA-0006", "support"), 1);
+    assert_eq!(staff_entries(&site, "read", "PA-0006", "contact"), 1);
+    assert_eq!(staff_entries(&site, "read", "PA-0006", "billing"), 0);
+    let en = sam.get(&format!("{link}&lang=en")).text();
+    assert!(en.contains("Support correspondence") && en.contains("Recorded on"));
+
+    // No match: said so.
+    let r = find_person(&mut sam, "PA-0006", "email", "personne@example.org");
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("Aucune personne ne correspond"));
+    // Bad input: precise, 422, nothing searched.
+    let finds = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM journal WHERE action = 'find'",
+    );
+    let r = find_person(&mut sam, "PA-0006", "email", "pas-une-adresse");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(
+        r.text().contains("valeur d'identifiant invalide"),
+        "{}",
+        r.text()
+    );
+    let r = find_person(&mut sam, "PA-0006", "email", "  ");
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("Saisissez la valeur de l'identifiant"));
+    let r = find_person(&mut sam, "PA-0006", "invoice_number", "F-2026-0042");
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("pas recherché pour cette finalité"));
+    assert_eq!(
+        count(
+            site.dir.path(),
+            "SELECT COUNT(*) FROM journal WHERE action = 'find'"
+        ),
+        finds
+    );
+}
+
+#[test]
+fn people_a_support_agent_asking_for_billing_data_is_refused_journaled_and_alerted() {
+    let site = start_site();
+    let id = claire(&site);
+    invoice(&site, &id);
+    let mut sam = signed_in(&site, "sam", "support");
+    let before = journal_by(&site, "access_refused");
+    let r = sam.get(&format!(
+        "/console/personnes/{id}?finalite=PA-0006&categorie=billing"
+    ));
+    assert_eq!(r.status, 403, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("Accès refusé"));
+    assert!(
+        html.contains("n'a pas accès à la catégorie `billing`"),
+        "{html}"
+    );
+    assert!(!html.contains("F-2026-0042"));
+    assert_eq!(journal_by(&site, "access_refused"), before + 1);
+    // The entry names the account, the category, the purpose and the
+    // pseudonymous subject id — and nothing of Claire's data.
+    let named = count(
+        site.dir.path(),
+        &format!(
+            "SELECT COUNT(*) FROM journal WHERE action = 'access_refused' AND actor LIKE 'staff:%' \
+             AND purpose = 'PA-0006' AND details LIKE '%category billing%{id}%'"
+        ),
+    );
+    assert_eq!(named, 1);
+    assert_eq!(staff_entries(&site, "read", "PA-0006", "billing"), 0);
+    // A billing purpose: refused the same way, in English too.
+    let r = sam.get(&format!("/console/personnes/{id}?finalite=PA-0002&lang=en"));
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert!(r.text().contains("Access refused"), "{}", r.text());
+    assert_eq!(journal_by(&site, "access_refused"), before + 2);
+
+    // The DPO sees the refusals among the alerts.
+    let actor: String = rusqlite::Connection::open(vault_support::data_db(site.dir.path()))
+        .expect("db")
+        .query_row(
+            "SELECT actor FROM journal WHERE action = 'access_refused' AND purpose = 'PA-0006'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("actor");
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    let alerts = dpo.get("/console/alertes").text();
+    assert!(alerts.contains(&actor), "{alerts}");
+    assert!(
+        alerts.contains("category billing for purpose PA-0006"),
+        "{alerts}"
+    );
+}
+
+#[test]
+fn people_a_billing_member_reads_billing_not_support_and_forged_or_unknown_requests_change_nothing()
+{
+    let site = start_site();
+    let id = claire(&site);
+    invoice(&site, &id);
+    let mut bea = signed_in(&site, "bea", "billing");
+    // Billing finds people by invoice number (its identifier).
+    let r = find_person(&mut bea, "PA-0002", "invoice_number", "F-2026-0042");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let link = format!("/console/personnes/{id}?finalite=PA-0002");
+    assert!(r.text().contains(&link), "{}", r.text());
+    let html = bea.get(&link).text();
+    assert!(
+        html.contains("F-2026-0042") && html.contains("119.88"),
+        "{html}"
+    );
+    assert!(!html.contains("T-77") && !html.contains("claire.fictive"));
+    assert!(!html.contains("Échanges avec le support"));
+    assert_eq!(staff_entries(&site, "read", "PA-0002", "billing"), 1);
+
+    // A search without its CSRF token: refused, nothing searched or journaled.
+    let entries = || count(site.dir.path(), "SELECT COUNT(*) FROM journal");
+    let before = entries();
+    let r = bea.post(
+        "/console/personnes",
+        &[
+            ("finalite", "PA-0002"),
+            ("type", "invoice_number"),
+            ("valeur", "F-2026-0042"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.text().contains("Formulaire refusé"));
+    assert!(!r.text().contains(&id));
+    assert_eq!(entries(), before);
+    // An unknown subject: 404.
+    assert_eq!(
+        bea.get("/console/personnes/sub_00000000000000000000?finalite=PA-0002")
+            .status,
+        404
+    );
+    assert_eq!(
+        bea.get("/console/personnes/n'importe?finalite=PA-0002")
+            .status,
+        404
+    );
+}
