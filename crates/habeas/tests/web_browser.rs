@@ -496,10 +496,15 @@ fn axe_finds_no_serious_or_critical_violation_on_portal_and_console_pages() {
             "/console/politique".to_string(),
             "/console/alertes".to_string(),
             "/console/equipe".to_string(),
+            "/console/personnes".to_string(),
         ] {
             browser.go(&format!("{base}{path}?lang={lang}"));
             scan(&format!("{path}?lang={lang}"), "</main>");
         }
+        // A subject's data as staff read it, for a purpose.
+        let path = format!("/console/personnes/{}?finalite=PA-0006", claire_id(&site));
+        browser.go(&format!("{base}{path}&lang={lang}"));
+        scan(&format!("{path}&lang={lang}"), "T-77");
     }
     assert!(
         found.is_empty(),
@@ -985,33 +990,75 @@ fn a_support_agent_is_refused_a_request_page_and_the_dpo_sees_the_refusal_in_chr
     let site = web_support::start_site();
     let base = format!("http://{}", site.addr);
     let request = claire_request(&site);
+    let claire = claire_id(&site);
+    // An invoice of Claire's: billing data the support role must not read.
+    let invoice: habeas_engine::validate::RecordInput = serde_json::from_value(json!({
+        "category": "billing",
+        "source": "billing",
+        "fields": {"invoice_number": "F-2026-0042", "amount": "119.88"},
+    }))
+    .expect("record input");
+    site.vault
+        .write(
+            &habeas_engine::Caller::operator("test", "PA-0002"),
+            &claire,
+            invoice,
+        )
+        .expect("write the invoice");
     let first = web_support::add_staff(&site, "sam", "support");
     let browser = Driver::start();
     let mut shots = Shots::new("support");
     console_sign_in(&browser, &mut shots, &base, "sam", &first);
-    browser.wait_url("/console");
+    // No console role: the agent lands on the people search.
+    browser.wait_url("/console/personnes");
+    browser.wait_for("id=\"valeur\"");
+    shots.both(&browser, "people-search");
 
-    // A request page leads to Claire's data, billing included: support has
-    // no purpose for billing and no console role. Refused, and journaled.
+    // Claire found by e-mail for customer support, then her data.
+    browser.click("#finalite option[value='PA-0006']");
+    browser.type_in("#valeur", CLAIRE);
+    browser.click("form[action='/console/personnes'] button");
+    let link = format!("/console/personnes/{claire}?finalite=PA-0006");
+    browser.wait_for(&link.replace('&', "&amp;"));
+    shots.take(&browser, "people-found", "fr");
+    browser.click(&format!("a[href='{link}']"));
+    let page = browser.wait_for("T-77");
+    assert!(page.contains("Accès FTP") && page.contains(CLAIRE));
+    assert!(!page.contains("F-2026-0042"), "billing is not listed");
+    shots.both(&browser, "people-subject");
+
+    // A hand-made address for her billing data: refused, and journaled.
     let journaled = |site: &web_support::Site| {
         count(
             site.dir.path(),
             "SELECT COUNT(*) FROM journal WHERE action = 'access_refused' \
-             AND details LIKE '%/console/demandes%' AND details LIKE '%support%'",
+             AND details LIKE '%category billing%' AND details LIKE '%support%'",
         )
     };
     let before = journaled(&site);
+    browser.go(&format!("{base}{link}&categorie=billing&lang=fr"));
+    let page = browser.wait_for("Accès refusé");
+    assert!(
+        !page.contains("F-2026-0042"),
+        "nothing of the invoice is shown"
+    );
+    assert_eq!(
+        journaled(&site),
+        before + 1,
+        "the refusal is in the journal"
+    );
+    let page = shots.both(&browser, "people-refused");
+    assert!(page.contains("Accès refusé"));
+
+    // A request page stays closed to support as well.
     browser.go(&format!("{base}/console/demandes/{}?lang=fr", request.id));
     let page = browser.wait_for("Accès refusé");
     assert!(
         !page.contains(&request.id),
         "nothing of the request is shown"
     );
-    let page = shots.both(&browser, "refused");
-    assert!(page.contains("Accès refusé"));
-    assert!(journaled(&site) > before, "the refusal is in the journal");
 
-    // The DPO, in the same browser, finds it among the alerts.
+    // The DPO, in the same browser, finds the refusal among the alerts.
     browser.call("DELETE", "/cookie", None);
     let dpo_first = web_support::add_staff(&site, "dina", "dpo");
     let mut dpo_shots = Shots::new("support-dpo");
@@ -1020,10 +1067,23 @@ fn a_support_agent_is_refused_a_request_page_and_the_dpo_sees_the_refusal_in_chr
     browser.go(&format!("{base}/console/alertes?lang=fr"));
     let page = browser.wait_for("refused to roles support");
     assert!(
-        page.contains("/console/demandes"),
-        "the refused page is named"
+        page.contains("category billing for purpose PA-0006"),
+        "the refused category and purpose are named"
     );
     dpo_shots.both(&browser, "alerts");
-    shots.check(6);
+    shots.check(11);
     dpo_shots.check(6);
+}
+
+/// Claire's pseudonymous subject id.
+fn claire_id(site: &web_support::Site) -> String {
+    site.vault
+        .find(
+            &habeas_rights::vault_bridge::rights_caller("test"),
+            "email",
+            CLAIRE,
+        )
+        .expect("find")
+        .pop()
+        .expect("Claire is in the vault")
 }
