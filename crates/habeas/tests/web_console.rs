@@ -1382,6 +1382,8 @@ fn people_a_support_agent_asking_for_billing_data_is_refused_journaled_and_alert
         alerts.contains("category billing for purpose PA-0006"),
         "{alerts}"
     );
+    // The alerts page shows no subject id; the journal keeps it.
+    assert!(!alerts.contains(&id), "{alerts}");
 }
 
 #[test]
