@@ -1434,3 +1434,36 @@ fn people_a_billing_member_reads_billing_not_support_and_forged_or_unknown_reque
         404
     );
 }
+
+#[test]
+fn people_a_restriction_claire_asked_for_hides_her_data_from_support_as_on_the_api() {
+    let site = start_site();
+    let id = claire(&site);
+    // Claire restricted customer support (Art. 18), as the portal records it.
+    site.vault
+        .set_restriction(&Caller::operator("test", "portal"), &id, "PA-0006", true)
+        .expect("restrict");
+    let mut sam = signed_in(&site, "sam", "support");
+    let refused_before = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM journal WHERE action = 'refused' AND actor LIKE 'staff:%'",
+    );
+    let page = sam.get(&format!("/console/personnes/{id}?finalite=PA-0006"));
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
+    // The categories are named, their content withheld with the reason.
+    assert!(html.contains("Échanges avec le support"), "{html}");
+    assert!(html.contains("Non affiché"), "{html}");
+    assert!(
+        html.contains("limité à la demande de la personne"),
+        "{html}"
+    );
+    assert!(!html.contains("T-77") && !html.contains("claire.fictive"));
+    // The vault refused (and journaled) each read, as it does for a token.
+    let refused = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM journal WHERE action = 'refused' AND actor LIKE 'staff:%'",
+    );
+    assert!(refused > refused_before, "the vault journaled its refusals");
+    assert_eq!(staff_entries(&site, "read", "PA-0006", "support"), 0);
+}
