@@ -959,13 +959,18 @@ impl Vault {
         let digest = self
             .indexer
             .index(&IdentifierKind::new(&index_kind)?, &normalised)?;
+        // One lookup for every allowed category (kinds are `category/kind`).
+        let by_kind: BTreeMap<String, (&str, &String)> = allowed
+            .iter()
+            .map(|(c, p)| (index_key(c, &index_kind), (*c, p)))
+            .collect();
+        let kinds: Vec<String> = by_kind.keys().cloned().collect();
         let mut subjects: BTreeMap<String, (String, String)> = BTreeMap::new();
-        for (c, p) in &allowed {
-            for s in self
-                .store
-                .find_subjects(&index_key(c, &index_kind), &digest.0)?
-            {
-                subjects.entry(s).or_insert((c.to_string(), p.clone()));
+        for (kind, s) in self.store.find_subjects_any(&kinds, &digest.0)? {
+            if let Some((c, p)) = by_kind.get(&kind) {
+                subjects
+                    .entry(s)
+                    .or_insert_with(|| (c.to_string(), (*p).clone()));
             }
         }
         let entries: Vec<Entry> = if subjects.is_empty() {

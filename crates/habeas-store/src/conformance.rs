@@ -479,6 +479,24 @@ pub fn blind_indexes(f: &Fixture) {
     );
     assert_eq!(ok(s.find_subjects("email", &[1; 32]), "find"), ["s1", "s3"]);
     assert!(ok(s.find_subjects("phone", &[1; 32]), "kind matters").is_empty());
+    let kinds = ["phone".to_string(), "email".to_string(), "fax".to_string()];
+    assert_eq!(
+        ok(
+            s.find_subjects_any(&kinds, &[1; 32]),
+            "find in several kinds"
+        ),
+        [
+            ("email".to_string(), "s1".to_string()),
+            ("email".to_string(), "s3".to_string())
+        ]
+    );
+    assert_eq!(
+        ok(
+            s.find_subjects_any(&kinds, &[2; 32]),
+            "find in several kinds"
+        ),
+        [("phone".to_string(), "s1".to_string())]
+    );
     assert_eq!(ok(s.remove_subject_indexes("s1"), "remove"), 2);
     assert_eq!(ok(s.find_subjects("email", &[1; 32]), "find"), ["s3"]);
 }

@@ -100,6 +100,21 @@ pub trait Store: Send + Sync {
     /// Insert entries (an existing identical entry is kept).
     fn put_blind_indexes(&self, entries: &[BlindIndexEntry]) -> Result<()>;
     fn find_subjects(&self, kind: &str, digest: &[u8]) -> Result<Vec<String>>;
+    /// Subjects holding `digest` under any of `kinds`, as (kind, subject)
+    /// pairs ordered by kind then subject: one lookup for an identifier
+    /// several categories index (one round trip on PostgreSQL).
+    fn find_subjects_any(&self, kinds: &[String], digest: &[u8]) -> Result<Vec<(String, String)>> {
+        let mut sorted: Vec<&String> = kinds.iter().collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut found = Vec::new();
+        for kind in sorted {
+            for subject in self.find_subjects(kind, digest)? {
+                found.push((kind.clone(), subject));
+            }
+        }
+        Ok(found)
+    }
     fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64>;
 
     // ---- audit journal ----

@@ -23,8 +23,10 @@ pub use store::PgStore;
 use crate::error::{Result, StoreError};
 use crate::migrations::{self, Migration};
 
-/// Connections per store.
-pub const POOL_SIZE: usize = 4;
+/// Connections per store (data and key stores each have their own pool):
+/// enough for the HTTP workers to overlap their reads while commits queue
+/// behind the journal lock.
+pub const POOL_SIZE: usize = 8;
 
 /// Split `postgres://…?schema=NAME&…` into a client config and the schema.
 pub fn parse_url(url: &str, default_schema: &str) -> Result<(::postgres::Config, String)> {

@@ -492,6 +492,19 @@ impl Store for PgStore {
         })
     }
 
+    fn find_subjects_any(&self, kinds: &[String], digest: &[u8]) -> Result<Vec<(String, String)>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT kind, subject_id FROM blind_index WHERE kind = ANY($1) AND digest = $2 \
+                 ORDER BY kind COLLATE \"C\", subject_id COLLATE \"C\"",
+                &[&kinds, &digest],
+            )?;
+            rows.iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect()
+        })
+    }
+
     fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64> {
         self.pool.with(|c| {
             Ok(c.execute(
