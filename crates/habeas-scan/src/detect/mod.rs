@@ -13,6 +13,7 @@ pub(crate) mod numbers;
 pub mod phone_plan;
 pub(crate) mod prefixed;
 pub(crate) mod sql;
+pub(crate) mod swar;
 
 use crate::finding::{Finding, resolve_overlaps};
 
