@@ -308,13 +308,23 @@ fn octet(g: &[u8]) -> bool {
 /// IPv4-shaped version string.
 fn looks_like_version(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(12);
-    let w = text[from..start].to_ascii_lowercase();
+    let mut buf = [0u8; 12];
+    let w = lower_into(&text[from..start], &mut buf);
     w.ends_with(b"v ")
-        || memchr::memmem::find(&w, b"version").is_some()
-        || memchr::memmem::find(&w, b"ver.").is_some()
+        || memchr::memmem::find(w, b"version").is_some()
+        || memchr::memmem::find(w, b"ver.").is_some()
         || [&b"build "[..], b"release ", b"firmware ", b"rev. ", b"rev "]
             .iter()
             .any(|k| w.ends_with(k))
+}
+
+/// `src` lower-cased (ASCII) into `buf`, without allocating: these context checks run on
+/// every IPv4-shaped and every checksum-valid run.
+fn lower_into<'a>(src: &[u8], buf: &'a mut [u8]) -> &'a [u8] {
+    let w = &mut buf[..src.len()];
+    w.copy_from_slice(src);
+    w.make_ascii_lowercase();
+    w
 }
 
 fn num(b: &[u8]) -> u32 {
@@ -373,7 +383,8 @@ fn card_grouping(groups: &[Group]) -> bool {
 /// ten passes Luhn, so without context precision would collapse.
 fn siren_context(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(48);
-    let w = text[from..start].to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let w = lower_into(&text[from..start], &mut buf);
     [
         "siren",
         "rcs",
@@ -382,14 +393,15 @@ fn siren_context(text: &[u8], start: usize) -> bool {
         "numéro d'entreprise",
     ]
     .iter()
-    .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
+    .any(|k| memchr::memmem::find(w, k.as_bytes()).is_some())
 }
 
 /// The words that introduce a NIR on its line, in the 48 bytes before it.
 fn nir_context(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(48);
     let line = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
-    let w = text[line..start].to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let w = lower_into(&text[line..start], &mut buf);
     [
         "nir",
         "sécurité sociale",
@@ -401,7 +413,7 @@ fn nir_context(text: &[u8], start: usize) -> bool {
         "social security",
     ]
     .iter()
-    .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
+    .any(|k| memchr::memmem::find(w, k.as_bytes()).is_some())
 }
 
 fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> Option<Finding> {
