@@ -109,36 +109,33 @@ pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut Vec<u8>) {
     }
 }
 
-/// Decimal digits of `n`, without the formatting machinery: two digits per division, and
-/// the digits written in place (a million lines carry two offsets each).
+/// Decimal digits of `n`, without the formatting machinery: two digits per division (a
+/// million lines carry two offsets each).
 fn push_uint(out: &mut Vec<u8>, mut n: u64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
         2021222324252627282930313233343536373839\
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
-    let mut digits = 1;
-    let mut m = n;
-    while m >= 10 {
-        m /= 10;
-        digits += 1;
-    }
-    let at = out.len();
-    out.resize(at + digits, b'0');
-    let buf = &mut out[at..];
-    let mut i = digits;
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
     while n >= 100 {
         let k = (n % 100) as usize * 2;
         n /= 100;
         i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[k..k + 2]);
+        buf[i] = PAIRS[k];
+        buf[i + 1] = PAIRS[k + 1];
     }
     if n >= 10 {
         let k = n as usize * 2;
-        buf[..2].copy_from_slice(&PAIRS[k..k + 2]);
+        i -= 2;
+        buf[i] = PAIRS[k];
+        buf[i + 1] = PAIRS[k + 1];
     } else {
-        buf[0] = b'0' + n as u8;
+        i -= 1;
+        buf[i] = b'0' + n as u8;
     }
+    out.extend_from_slice(&buf[i..]);
 }
 
 #[derive(Debug, Serialize)]
