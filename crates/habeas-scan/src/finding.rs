@@ -37,13 +37,21 @@ impl Finding {
 /// contains, an IBAN over a card-like run inside it), then the most confident.
 /// Returns findings sorted by start.
 pub fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
+    resolve_in_place(&mut found);
+    found
+}
+
+/// `resolve_overlaps` inside the caller's buffer (the detector reuses it from file to file).
+pub(crate) fn resolve_in_place(found: &mut Vec<Finding>) {
     if found.len() < 2 {
-        return found;
+        return;
     }
     found.sort_by(|a, b| a.start.cmp(&b.start).then(b.len().cmp(&a.len())));
-    let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
-    for f in found {
-        match kept.last_mut() {
+    // `found[..kept]` holds the survivors so far; the reader is always ahead of the writer.
+    let mut kept = 0usize;
+    for r in 0..found.len() {
+        let f = found[r].clone();
+        match kept.checked_sub(1).map(|k| &mut found[k]) {
             Some(last) if last.end > f.start => {
                 let better = f.len() > last.len()
                     || (f.len() == last.len() && f.confidence > last.confidence);
@@ -51,10 +59,13 @@ pub fn resolve_overlaps(mut found: Vec<Finding>) -> Vec<Finding> {
                     *last = f;
                 }
             }
-            _ => kept.push(f),
+            _ => {
+                found[kept] = f;
+                kept += 1;
+            }
         }
     }
-    kept
+    found.truncate(kept);
 }
 
 #[cfg(test)]
@@ -70,6 +81,26 @@ mod tests {
         ];
         let r = resolve_overlaps(v);
         assert_eq!(r.len(), 2);
+        // Inside a chain of overlaps the longest survives; the same span keeps the most
+        // confident, and the first of equals.
+        let chain = resolve_overlaps(vec![
+            Finding::new(10, 14, PiiType::Phone, 0.9),
+            Finding::new(0, 5, PiiType::Person, 0.6),
+            Finding::new(3, 12, PiiType::PostalAddress, 0.85),
+            Finding::new(20, 25, PiiType::Person, 0.6),
+            Finding::new(20, 25, PiiType::Email, 0.97),
+            Finding::new(30, 35, PiiType::Person, 0.6),
+            Finding::new(30, 35, PiiType::Phone, 0.6),
+        ]);
+        let got: Vec<(usize, PiiType)> = chain.iter().map(|f| (f.start, f.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (3, PiiType::PostalAddress),
+                (20, PiiType::Email),
+                (30, PiiType::Person)
+            ]
+        );
         assert_eq!(r[0].kind, PiiType::FrSiret);
         assert_eq!(r[1].kind, PiiType::Phone);
     }

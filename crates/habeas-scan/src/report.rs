@@ -109,17 +109,31 @@ pub fn jsonl_lines(file: &FileReport, show_values: bool, out: &mut Vec<u8>) {
     }
 }
 
-/// Decimal digits of `n`, without the formatting machinery.
+/// Decimal digits of `n`, without the formatting machinery: two digits per division (a
+/// million lines carry two offsets each).
 fn push_uint(out: &mut Vec<u8>, mut n: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let k = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i] = PAIRS[k];
+        buf[i + 1] = PAIRS[k + 1];
+    }
+    if n >= 10 {
+        let k = n as usize * 2;
+        i -= 2;
+        buf[i] = PAIRS[k];
+        buf[i + 1] = PAIRS[k + 1];
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     out.extend_from_slice(&buf[i..]);
 }
@@ -209,8 +223,15 @@ impl Totals {
         if !f.hits.is_empty() {
             self.files_with_findings += 1;
         }
+        // Counted per type first: one map update per type present, not one per hit.
+        let mut counts = [0u64; PiiType::ALL.len()];
         for h in &f.hits {
-            *self.findings.entry(h.kind).or_insert(0) += 1;
+            counts[h.kind as usize] += 1;
+        }
+        for (kind, n) in PiiType::ALL.iter().zip(counts) {
+            if n > 0 {
+                *self.findings.entry(*kind).or_insert(0) += n;
+            }
         }
     }
 
@@ -285,6 +306,54 @@ mod tests {
         );
         assert_eq!(mask("jean@ex.fr"), "je••@••.fr");
         assert_eq!(mask("Marc"), "M•••");
+    }
+
+    #[test]
+    fn integers_are_written_in_decimal() {
+        let mut n = 1u64;
+        let mut samples = vec![0, u64::MAX];
+        while let Some(m) = n.checked_mul(10) {
+            samples.extend([n - 1, n, n + 1, n * 7 + 3]);
+            n = m;
+        }
+        for v in samples {
+            let mut out = b"x".to_vec();
+            push_uint(&mut out, v);
+            assert_eq!(out, format!("x{v}").into_bytes(), "{v}");
+        }
+    }
+
+    #[test]
+    fn totals_count_findings_per_type() {
+        for (k, kind) in PiiType::ALL.iter().enumerate() {
+            assert_eq!(*kind as usize, k, "{kind:?}");
+        }
+        let hit = |kind| Hit {
+            start: 0,
+            end: 1,
+            kind,
+            confidence: 0.9,
+            part: None,
+            value: None,
+        };
+        let file = FileReport {
+            path: "a".into(),
+            root: 0,
+            kind: crate::source::SourceKind::Utf8,
+            bytes: 10,
+            hits: vec![
+                hit(PiiType::Person),
+                hit(PiiType::Email),
+                hit(PiiType::Person),
+            ],
+            problems: Vec::new(),
+        };
+        let mut t = Totals::default();
+        t.add(&file);
+        t.add(&file);
+        let got: Vec<(PiiType, u64)> = t.findings.iter().map(|(k, n)| (*k, *n)).collect();
+        assert_eq!(got, vec![(PiiType::Email, 2), (PiiType::Person, 4)]);
+        assert_eq!(t.files_with_findings, 2);
     }
 
     #[test]

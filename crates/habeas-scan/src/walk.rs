@@ -238,7 +238,9 @@ pub fn scan_bytes(
             Offsets::Decoded => part.label.clone(),
             _ => None,
         };
-        for f in det.scan(&part.text) {
+        let found = det.scan(&part.text);
+        hits.reserve(found.len());
+        for f in found {
             let (start, end) = part.map(f.start, f.end);
             let value =
                 keep_values.then(|| part.text.get(f.start..f.end).unwrap_or("").to_string());

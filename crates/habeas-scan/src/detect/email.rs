@@ -65,8 +65,7 @@ fn in_message_id_header(text: &[u8], pos: usize) -> bool {
     while line_start > 0 && matches!(text.get(line_start), Some(b' ' | b'\t')) {
         line_start = memchr::memrchr(b'\n', &text[..line_start - 1]).map_or(0, |i| i + 1);
     }
-    let head = &text[line_start..(line_start + 14).min(text.len())];
-    let lower = head.to_ascii_lowercase();
+    let head = &text[line_start..];
     [
         &b"message-id:"[..],
         b"in-reply-to:",
@@ -75,7 +74,10 @@ fn in_message_id_header(text: &[u8], pos: usize) -> bool {
         b"x-message-id:",
     ]
     .iter()
-    .any(|h| lower.starts_with(h))
+    .any(|h| {
+        head.get(..h.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(h))
+    })
 }
 
 #[cfg(test)]
@@ -103,6 +105,11 @@ mod tests {
     #[test]
     fn message_ids_and_non_addresses_are_refused() {
         assert!(found("Message-ID: <1725625578.653956@mx3.example.fr>\n").is_empty());
+        assert!(found("x\nMESSAGE-ID: <a1@mx3.example.fr>\n").is_empty());
+        assert_eq!(
+            found("Message: jo@mx3.example.fr"),
+            vec!["jo@mx3.example.fr"]
+        );
         assert!(found("References: <a@b.example>\n <c1@mx.example.org>\n").is_empty());
         assert!(found("git@github or user@localhost or a@b.c1").is_empty());
     }

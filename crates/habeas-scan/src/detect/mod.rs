@@ -13,8 +13,9 @@ pub(crate) mod numbers;
 pub mod phone_plan;
 pub(crate) mod prefixed;
 pub(crate) mod sql;
+pub(crate) mod swar;
 
-use crate::finding::{Finding, resolve_overlaps};
+use crate::finding::{Finding, resolve_in_place, resolve_overlaps};
 
 /// Per-thread detector state: buffers reused from one text to the next.
 #[derive(Default)]
@@ -42,7 +43,11 @@ impl Detector {
         names::scan(text, dump, &mut self.found);
         columns::scan(text, &self.numbers.dates, &mut self.found);
         sql::scan(text, dump, &self.numbers.dates, &mut self.found);
-        resolve_overlaps(std::mem::take(&mut self.found))
+        // Resolved in the reused buffer, then one allocation of the exact size.
+        resolve_in_place(&mut self.found);
+        let kept = self.found.clone();
+        self.found.clear();
+        kept
     }
 
     /// Time each pass separately over `text` (for `examples/profile.rs` and the benchmark

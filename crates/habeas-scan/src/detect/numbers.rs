@@ -87,23 +87,17 @@ pub(crate) fn scan(text: &[u8], s: &mut NumberScratch, out: &mut Vec<Finding>) {
     }
 }
 
-/// The first ASCII digit at or after `i`. Sixteen bytes at a time: the comparison over a
-/// fixed-size block compiles to vector instructions, so prose costs a fraction of a byte loop.
+/// The first ASCII digit at or after `i`, eight bytes at a time (`swar`): prose costs a
+/// fraction of a byte loop.
 fn next_digit(text: &[u8], mut i: usize) -> Option<usize> {
-    while let Some(block) = text.get(i..i + 16) {
-        let mut mask = 0u32;
-        for (k, &b) in block.iter().enumerate() {
-            mask |= u32::from(b.wrapping_sub(b'0') < 10) << k;
+    while i < text.len() {
+        let m = super::swar::range(super::swar::load(text, i), b'0', b'9');
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize / 8);
         }
-        if mask != 0 {
-            return Some(i + mask.trailing_zeros() as usize);
-        }
-        i += 16;
+        i += 8;
     }
-    text.get(i..)?
-        .iter()
-        .position(u8::is_ascii_digit)
-        .map(|k| i + k)
+    None
 }
 
 fn skip_word(text: &[u8], mut i: usize) -> usize {
@@ -314,13 +308,23 @@ fn octet(g: &[u8]) -> bool {
 /// IPv4-shaped version string.
 fn looks_like_version(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(12);
-    let w = text[from..start].to_ascii_lowercase();
+    let mut buf = [0u8; 12];
+    let w = lower_into(&text[from..start], &mut buf);
     w.ends_with(b"v ")
-        || memchr::memmem::find(&w, b"version").is_some()
-        || memchr::memmem::find(&w, b"ver.").is_some()
+        || memchr::memmem::find(w, b"version").is_some()
+        || memchr::memmem::find(w, b"ver.").is_some()
         || [&b"build "[..], b"release ", b"firmware ", b"rev. ", b"rev "]
             .iter()
             .any(|k| w.ends_with(k))
+}
+
+/// `src` lower-cased (ASCII) into `buf`, without allocating: these context checks run on
+/// every IPv4-shaped and every checksum-valid run.
+fn lower_into<'a>(src: &[u8], buf: &'a mut [u8]) -> &'a [u8] {
+    let w = &mut buf[..src.len()];
+    w.copy_from_slice(src);
+    w.make_ascii_lowercase();
+    w
 }
 
 fn num(b: &[u8]) -> u32 {
@@ -379,7 +383,8 @@ fn card_grouping(groups: &[Group]) -> bool {
 /// ten passes Luhn, so without context precision would collapse.
 fn siren_context(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(48);
-    let w = text[from..start].to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let w = lower_into(&text[from..start], &mut buf);
     [
         "siren",
         "rcs",
@@ -388,14 +393,15 @@ fn siren_context(text: &[u8], start: usize) -> bool {
         "numéro d'entreprise",
     ]
     .iter()
-    .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
+    .any(|k| memchr::memmem::find(w, k.as_bytes()).is_some())
 }
 
 /// The words that introduce a NIR on its line, in the 48 bytes before it.
 fn nir_context(text: &[u8], start: usize) -> bool {
     let from = start.saturating_sub(48);
     let line = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
-    let w = text[line..start].to_ascii_lowercase();
+    let mut buf = [0u8; 48];
+    let w = lower_into(&text[line..start], &mut buf);
     [
         "nir",
         "sécurité sociale",
@@ -407,7 +413,7 @@ fn nir_context(text: &[u8], start: usize) -> bool {
         "social security",
     ]
     .iter()
-    .any(|k| memchr::memmem::find(&w, k.as_bytes()).is_some())
+    .any(|k| memchr::memmem::find(w, k.as_bytes()).is_some())
 }
 
 fn phone(text: &[u8], s: &mut NumberScratch, a: usize, b: usize, plus: bool) -> Option<Finding> {
@@ -551,8 +557,11 @@ fn planned_phone(
         region = None;
     } else if digits.starts_with(b"00")
         && (10..=17).contains(&nd)
-        // Written bare, a 16- or 17-digit run is a reference, not an international number.
-        && (groups.len() > 1 || nd <= 15)
+        // Written bare, a 16- or 17-digit run is a reference, not an international number,
+        // and a 10- or 11-digit one is a zero-padded counter or queue ID (Postfix's
+        // "with ESMTPS id 0082361159"): `00` + a country code + the 8 digits or more of
+        // nearly every national number makes 12 digits at least.
+        && (groups.len() > 1 || (12..=15).contains(&nd))
     {
         buf.push('+');
         buf.extend(digits[2..].iter().map(|&c| c as char));
@@ -653,6 +662,24 @@ mod tests {
     }
 
     #[test]
+    fn next_digit_finds_the_first_digit_anywhere() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut t = "é".repeat(len).into_bytes();
+                t.truncate(len);
+                if at < len {
+                    t[at] = b'7';
+                }
+                let want = (at < len).then_some(at);
+                for from in 0..=len {
+                    let w = want.filter(|&a| a >= from);
+                    assert_eq!(next_digit(&t, from), w, "len {len} at {at} from {from}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn finds_identifiers_in_their_usual_layouts() {
         assert_eq!(
             kinds("NIR : 2 95 10 99 126 111 93."),
@@ -744,6 +771,22 @@ mod tests {
         assert!(kinds("commande 552008443").is_empty());
         assert!(kinds("NIR 2 95 10 99 126 111 99").is_empty());
         assert!(kinds("deploy: build 2.10.54.157 pushed").is_empty());
+        // Zero-padded counters and queue IDs are not international numbers ("00" + 82…).
+        assert!(kinds("by mx4 (Postfix) with ESMTPS id 0082361159").is_empty());
+        // libphonenumber would accept +49 8912345, but written bare it is a padded counter.
+        assert!(kinds("seq=00498912345 ok").is_empty());
+    }
+
+    #[test]
+    fn international_numbers_after_00_bare_or_grouped() {
+        assert_eq!(
+            kinds("appelez le 0033612345678"),
+            vec![(PiiType::Phone, "0033612345678".into())]
+        );
+        assert_eq!(
+            kinds("appelez le 0032 470 12 34 56"),
+            vec![(PiiType::Phone, "0032 470 12 34 56".into())]
+        );
     }
 
     #[test]

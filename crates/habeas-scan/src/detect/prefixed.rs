@@ -185,7 +185,16 @@ fn ipv6(text: &[u8], out: &mut Vec<Finding>) {
             s += 1;
         }
         let w = &text[s..e];
-        if w.len() < 6 || memchr::memchr_iter(b':', w).count() < 2 {
+        let colons = memchr::memchr_iter(b':', w).count();
+        if w.len() < 6 || colons < 2 {
+            continue;
+        }
+        // Without `::`, RFC 4291 text has eight groups, or six before a dotted IPv4 tail:
+        // times ("10:30:00", "12:34:56.789") stop here rather than in the parser.
+        if colons != 7
+            && !(colons == 6 && memchr::memchr(b'.', w).is_some())
+            && memchr::memmem::find(w, b"::").is_none()
+        {
             continue;
         }
         if s > 0 && (text[s - 1].is_ascii_alphanumeric() || text[s - 1] == b'_') {
@@ -249,12 +258,22 @@ mod tests {
             found("client 2001:41d0:302:2200::1a3 connected"),
             vec![(PiiType::IpAddress, "2001:41d0:302:2200::1a3")]
         );
+        // The full form and the IPv4-embedded form, without `::`.
+        assert_eq!(
+            found("from 2001:db8:85a3:8d3:1319:8a2e:370:7348, ok"),
+            vec![(PiiType::IpAddress, "2001:db8:85a3:8d3:1319:8a2e:370:7348")]
+        );
+        assert_eq!(
+            found("via 64:ff9b:1:2:3:4:192.0.2.33 ok"),
+            vec![(PiiType::IpAddress, "64:ff9b:1:2:3:4:192.0.2.33")]
+        );
     }
 
     #[test]
     fn decoys_refused() {
         assert!(found("IBAN FR14 2004 1010 0505 0001 3M02 607").is_empty());
         assert!(found("at 10:30:00 mac 00:1a:2b:3c:4d:5e ::1").is_empty());
+        assert!(found("12:34:56.789 a:b:c:d:e:f:1 1:2:3:4:5:6:7:8:9").is_empty());
         assert!(found("TVA FR41303265045").is_empty());
     }
 }

@@ -48,7 +48,8 @@ fn utf16_order(b: &[u8]) -> Option<bool> {
     }
     // No BOM: Latin-script UTF-16 has a zero in every other byte.
     let head = &b[..b.len().min(512) & !1];
-    if head.len() < 8 {
+    // Without a single zero byte both counts below are 0: most files stop here.
+    if head.len() < 8 || memchr::memchr(0, head).is_none() {
         return None;
     }
     let pairs = head.len() / 2;
