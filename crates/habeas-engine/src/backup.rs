@@ -453,6 +453,9 @@ pub fn replay(
                                 Err(e) => return Err(e),
                             }
                         }
+                        if vault.decls.category(c).is_some_and(|d| d.high_volume) {
+                            vault.erase_timed_rows(&caller, subject, c)?;
+                        }
                     }
                 }
             }

@@ -160,8 +160,8 @@ impl Vault {
     /// Erase one category of a subject by crypto-shredding (Art. 17): the
     /// (subject, category) data key is destroyed first, then the rows and
     /// index entries go, and the erasure is written to the tombstone ledger. Returns the number of data keys destroyed (0 or 1).
-    /// High-volume rows of the category stay in their partitions, unreadable,
-    /// until the partition expires.
+    /// High-volume rows of the category leave their time partitions in the
+    /// same unit.
     pub fn shred_category(&self, caller: &Caller, subject: &str, category: &str) -> Result<usize> {
         // The batch path with one entry: one key-store transaction, one vault
         // unit, one ledger commit (erase.rs).

@@ -27,9 +27,9 @@
 //! step fails, running the same batch again finishes it (the keys are
 //! already gone, deleting rows and recording tombstones again is harmless).
 //!
-//! High-volume rows of an erased category (not of a wholly erased subject)
-//! stay in their time partitions, unreadable, until the partition expires,
-//! as with [`Vault::shred_category`].
+//! High-volume rows of an erased category leave their time partitions in
+//! the same vault unit (`DeleteSubjectTimedCategory`), as with a wholly
+//! erased subject: they do not wait for the partition's expiry.
 
 use std::collections::BTreeSet;
 
@@ -70,8 +70,8 @@ impl Erasure {
 pub struct Erased {
     pub subject: String,
     pub data_keys_destroyed: usize,
-    /// Rows deleted: a category's ordinary records; for a whole subject
-    /// every row, high-volume ones included.
+    /// Rows deleted: ordinary records and time-partitioned rows of the
+    /// erased categories, or every row of a wholly erased subject.
     pub records: u64,
 }
 
@@ -155,6 +155,14 @@ impl Vault {
                     subject_id: e.subject.clone(),
                     category: category.clone(),
                 });
+                if decl.high_volume {
+                    // Its rows go from every month's partition now (Art. 17(1)).
+                    counted.push((out_index, ops.len()));
+                    ops.push(WriteOp::DeleteSubjectTimedCategory {
+                        subject_id: e.subject.clone(),
+                        category: category.clone(),
+                    });
+                }
                 targets.push((e.subject.clone(), Some(category.clone())));
                 plan.push((Some(category.clone()), Some(purpose)));
             }
@@ -215,5 +223,38 @@ impl Vault {
         }
         self.record_tombstones(caller, events)?;
         Ok(out)
+    }
+}
+
+impl Vault {
+    /// A restore's replay of a high-volume category's erasure (Art. 17):
+    /// the subject's rows of `category` restored from a backup taken before
+    /// it leave every time partition again. Journaled as
+    /// `category.shred` with the count only. Returns the rows deleted.
+    pub(crate) fn erase_timed_rows(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        category: &str,
+    ) -> Result<u64> {
+        let e = self.entry(
+            caller,
+            "category.shred",
+            Some(subject),
+            Some(category),
+            None,
+            "replay=timed_rows".to_string(),
+        );
+        let outcome = self.commit_unit(
+            vec![WriteOp::DeleteSubjectTimedCategory {
+                subject_id: subject.to_string(),
+                category: category.to_string(),
+            }],
+            &[e],
+        )?;
+        Ok(match outcome.outputs.first() {
+            Some(habeas_store::OpOutput::Count(n)) => *n,
+            _ => 0,
+        })
     }
 }

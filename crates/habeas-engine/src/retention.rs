@@ -9,9 +9,14 @@
 //! blind-index entries no remaining record of the subject carries, and one
 //! journal entry per category with counts (never a value, never a record
 //! id). The page is atomic, so a purge killed at any point leaves every
-//! record fully there or fully gone. Per (subject, category) the page reads
-//! the subject's records once; a category declaring no identifier has no
-//! index entries, so its deletions need no read at all. Wrapped data keys
+//! record fully there or fully gone. When the page takes every record a
+//! subject has in a category (checked with one count query per page), the
+//! subject's index entries of that category all go with no read and no
+//! decryption; a category declaring no identifier has no index entries, so
+//! its deletions need no read either. Only a subject keeping some records
+//! of the category, or a record to anonymise, has its records of the
+//! category read and decrypted (once per page), to remove only the entries
+//! no remaining record carries. Wrapped data keys
 //! are left as for a single-record deletion (a subject's key stays while
 //! the subject exists; erasure shreds it).
 //!
@@ -108,6 +113,14 @@ impl<'a> VaultPurge<'a> {
 
     /// One page in one commit: deletions, anonymisations, stale index
     /// entries, one journal entry per category (counts only).
+    ///
+    /// A (subject, category) whose every stored record goes in this page
+    /// (one count query for the page) and none of them is anonymised needs
+    /// no read: all the subject's index entries of the category go, with
+    /// one `RemoveCategoryIndexes` op that the store refuses if a record of
+    /// the pair was written meanwhile (the page is then retried). Only a
+    /// subject keeping some records of the category, or a record to
+    /// anonymise, is read and decrypted.
     fn apply_page(&self, delete: &[DueItem], anonymise: &[DueItem]) -> Result<()> {
         let vault = self.vault;
         let anonymised: BTreeSet<&str> = anonymise.iter().map(|i| i.record.as_str()).collect();
@@ -118,7 +131,16 @@ impl<'a> VaultPurge<'a> {
                 .or_default()
                 .push(item);
         }
-        let mut ops = Vec::new();
+        let indexed = |category: &str| {
+            vault
+                .decls
+                .category(category)
+                .is_some_and(|d| !d.identifiers.is_empty())
+        };
+        let whole = self.whole_groups(&groups, &anonymised, &indexed)?;
+        let mut deletions: Vec<(String, String)> = Vec::new();
+        let mut replacements = Vec::new();
+        let mut cleared: Vec<(String, String)> = Vec::new();
         let mut counts: BTreeMap<&str, PageCounts> = BTreeMap::new();
         let mut purposes: BTreeMap<&str, String> = BTreeMap::new();
         let mut stale: BTreeSet<(String, Vec<u8>, String)> = BTreeSet::new();
@@ -128,17 +150,24 @@ impl<'a> VaultPurge<'a> {
                 purposes.insert(category, purpose);
             }
             let count = counts.entry(category).or_default();
-            let indexed = vault
-                .decls
-                .category(category)
-                .is_some_and(|d| !d.identifiers.is_empty());
+            let indexed = indexed(category);
             let any_anonymised = items.iter().any(|i| anonymised.contains(i.record.as_str()));
             if !indexed && !any_anonymised {
                 // No identifier declared: no index entry to clean, nothing to read.
                 for item in items {
-                    ops.push(delete_op(item));
+                    deletions.push(delete_pair(item));
                     count.add(item, false);
                 }
+                continue;
+            }
+            if whole.contains(&(subject, category)) {
+                // The subject's last records of the category: every index
+                // entry of the category goes, nothing to decrypt.
+                for item in items {
+                    deletions.push(delete_pair(item));
+                    count.add(item, false);
+                }
+                cleared.push((subject.to_string(), category.to_string()));
                 continue;
             }
             let going: BTreeMap<&str, &DueItem> =
@@ -151,7 +180,7 @@ impl<'a> VaultPurge<'a> {
                 // Keys shredded (the subject was erased, its index entries
                 // with it): what is left is unreadable; delete it.
                 for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
-                    ops.push(delete_op(going[r.id.as_str()]));
+                    deletions.push(delete_pair(going[r.id.as_str()]));
                     count.add(going[r.id.as_str()], false);
                 }
                 continue;
@@ -175,10 +204,10 @@ impl<'a> VaultPurge<'a> {
                 };
                 old.extend(entries);
                 if anonymised.contains(record.id.as_str()) {
-                    ops.push(self.anonymised(item, record, &view.fields, &dek)?);
+                    replacements.push(self.anonymised(item, record, &view.fields, &dek)?);
                     count.add(item, true);
                 } else {
-                    ops.push(delete_op(item));
+                    deletions.push(delete_pair(item));
                     count.add(item, false);
                 }
             }
@@ -188,9 +217,18 @@ impl<'a> VaultPurge<'a> {
                 }
             }
         }
-        if ops.is_empty() {
+        if deletions.is_empty() && replacements.is_empty() {
             // Everything of the page went meanwhile (erased subjects).
             return Ok(());
+        }
+        let mut ops = Vec::with_capacity(replacements.len() + 3);
+        if !deletions.is_empty() {
+            ops.push(WriteOp::DeleteRecords(deletions));
+        }
+        ops.extend(replacements);
+        if !cleared.is_empty() {
+            // After the deletions: the store checks no record of the pair is left.
+            ops.push(WriteOp::RemoveCategoryIndexes(cleared));
         }
         if !stale.is_empty() {
             ops.push(WriteOp::RemoveBlindIndexes(
@@ -223,6 +261,38 @@ impl<'a> VaultPurge<'a> {
             .collect();
         vault.commit_unit(ops, &entries)?;
         Ok(())
+    }
+
+    /// The (subject, category) groups of indexed categories, with nothing
+    /// to anonymise, whose every stored record is in the page: one count
+    /// query for the whole page.
+    fn whole_groups<'g>(
+        &self,
+        groups: &BTreeMap<(&'g str, &'g str), Vec<&DueItem>>,
+        anonymised: &BTreeSet<&str>,
+        indexed: &dyn Fn(&str) -> bool,
+    ) -> Result<BTreeSet<(&'g str, &'g str)>> {
+        let candidates: Vec<((&'g str, &'g str), u64)> = groups
+            .iter()
+            .filter(|((_, category), items)| {
+                indexed(category) && !items.iter().any(|i| anonymised.contains(i.record.as_str()))
+            })
+            .map(|(pair, items)| (*pair, items.len() as u64))
+            .collect();
+        if candidates.is_empty() {
+            return Ok(BTreeSet::new());
+        }
+        let pairs: Vec<(String, String)> = candidates
+            .iter()
+            .map(|((s, c), _)| (s.to_string(), c.to_string()))
+            .collect();
+        let stored = self.vault.store.count_subject_categories(&pairs)?;
+        Ok(candidates
+            .into_iter()
+            .zip(stored)
+            .filter(|((_, going), stored)| going == stored)
+            .map(|(pair_going, _)| pair_going.0)
+            .collect())
     }
 
     /// The items whose record still exists with the same subject.
@@ -340,11 +410,9 @@ impl PageCounts {
     }
 }
 
-fn delete_op(item: &DueItem) -> WriteOp {
-    WriteOp::DeleteRecord {
-        subject_id: item.subject.clone(),
-        id: item.record.clone(),
-    }
+/// `(subject, record)` for [`WriteOp::DeleteRecords`].
+fn delete_pair(item: &DueItem) -> (String, String) {
+    (item.subject.clone(), item.record.clone())
 }
 
 /// Whether the vault knows subject `id` (erased subjects included): a

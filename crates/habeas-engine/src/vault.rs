@@ -887,10 +887,13 @@ impl Vault {
                         }
                     }
                     // A high-volume category erased on its own (Art. 17):
-                    // its key is destroyed, its rows wait in their time
-                    // partitions for expiry and can never be opened again.
-                    // They are not the subject's data any more; the rest of
-                    // the subject stays readable.
+                    // its key is destroyed and, since the erasure deletes
+                    // its rows too, only rows erased before that change
+                    // (they waited in their partitions for expiry) or rows
+                    // read between the key's destruction and the rows'
+                    // deletion get here. They can never be opened again and
+                    // are not the subject's data any more; the rest of the
+                    // subject stays readable.
                     None if self.decls.category(c).is_some_and(|d| d.high_volume) => opened = 0,
                     None => return Err(shredded(c)),
                 }

@@ -232,8 +232,49 @@ fn a_refused_batch_changes_nothing() {
 #[test]
 fn a_high_volume_category_erased_alone_leaves_the_rest_of_the_subject_readable() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let vault = open(VaultPaths::in_project(dir.path()));
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
     let s = subject(&vault, "logs");
+    let other = subject(&vault, "other");
+    let erased = vault
+        .erase_batch(
+            &op(),
+            &[Erasure {
+                subject: s.clone(),
+                categories: vec!["connection_logs".into()],
+            }],
+        )
+        .expect("erase the logs");
+    assert_eq!(erased[0].records, 1, "the log row is counted as erased");
+    // The subject's other categories are still read whole.
+    assert_eq!(
+        categories(&vault, &s),
+        vec!["contact", "contact", "identity"]
+    );
+    // The log row left its time partition at once (not at the partition's
+    // expiry); another subject's row of the same month stays.
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    let logs = |subject: &str| {
+        store
+            .subject_timed(subject, &["connection_logs".to_string()])
+            .expect("partition rows")
+            .len()
+    };
+    assert_eq!(logs(&s), 0, "the erased subject's rows are gone");
+    assert_eq!(logs(&other), 1, "another subject's row stays");
+}
+
+/// A backup taken before a high-volume category's erasure, restored: the
+/// replay deletes that subject's rows of the category from the restored
+/// partitions again, while its other categories come back.
+#[test]
+fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let s = subject(&vault, "restored");
+    let backup =
+        habeas_engine::backup::create_backup(&vault, &dir.path().join("backups")).expect("backup");
     vault
         .erase_batch(
             &op(),
@@ -243,8 +284,24 @@ fn a_high_volume_category_erased_alone_leaves_the_rest_of_the_subject_readable()
             }],
         )
         .expect("erase the logs");
-    // The logs' rows wait in their partitions, unreadable; the subject's
-    // other categories are still read whole.
+    drop(vault);
+    habeas_engine::backup::restore_backup(
+        &paths,
+        &declarations(),
+        Arc::new(SystemClock),
+        &backup.file,
+    )
+    .expect("restore");
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    assert!(
+        store
+            .subject_timed(&s, &["connection_logs".to_string()])
+            .expect("partition rows")
+            .is_empty(),
+        "the erased rows came back with the backup"
+    );
+    drop(store);
+    let vault = open(paths);
     assert_eq!(
         categories(&vault, &s),
         vec!["contact", "contact", "identity"]

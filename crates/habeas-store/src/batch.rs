@@ -78,6 +78,18 @@ pub enum WriteOp {
         subject_id: String,
         id: String,
     },
+    /// Delete many records, each `(subject_id, id)` as [`WriteOp::DeleteRecord`]: the whole
+    /// unit fails with `NotFound` when one of them is not that subject's record. One op for a
+    /// page of the retention purge (one statement on PostgreSQL, not one per record).
+    /// Output: count.
+    DeleteRecords(Vec<(String, String)>),
+    /// Remove every blind-index entry of each `(subject_id, category)` (the kinds
+    /// `category/…`, as the engine names them), for a category of which the subject has no
+    /// ordinary record left: checked inside the transaction, after the unit's earlier ops, so
+    /// the unit fails with [`crate::StoreError::Remaining`] rather than unindex a record
+    /// written meanwhile. Lets the purge drop a subject's last records of a category without
+    /// decrypting them. Output: count of entries removed.
+    RemoveCategoryIndexes(Vec<(String, String)>),
     /// Delete a subject's records (all categories). Output: count.
     DeleteSubjectRecords {
         subject_id: String,
@@ -91,6 +103,13 @@ pub enum WriteOp {
     /// Delete a subject's rows in every time partition. Output: count.
     DeleteSubjectTimed {
         subject_id: String,
+    },
+    /// Delete a subject's rows of one high-volume category in every time partition (that
+    /// category's erasure, Art. 17: the rows go at once, not at the partition's expiry).
+    /// Output: count.
+    DeleteSubjectTimedCategory {
+        subject_id: String,
+        category: String,
     },
     /// Drop partitions ending at or before `before`. Output: the dropped partitions.
     DropTimedBefore {

@@ -49,6 +49,14 @@ pub const CHECKS: &[(&str, Check)] = &[
         "record_operations",
         crate::conformance_commit::record_operations,
     ),
+    (
+        "purge_operations",
+        crate::conformance_commit::purge_operations,
+    ),
+    (
+        "timed_category_erasure",
+        crate::conformance_commit::timed_category_erasure,
+    ),
     ("documents", crate::conformance_commit::documents),
     (
         "concurrent_commits",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use crate::batch::{JournalDraft, JournalSealer, OpOutput, UnitOutcome, WriteOp, WriteUnit};
-use crate::conformance::{Fixture, day, record, subject};
+use crate::conformance::{Fixture, day, record, subject, timed};
 use crate::model::*;
 use crate::{Store, StoreError};
 
@@ -401,6 +401,180 @@ pub fn record_operations(f: &Fixture) {
             .expect("find")
             .is_empty()
     );
+}
+
+/// The retention purge's operations: counts per (subject, category), many deletions in one
+/// op, and a subject's index entries of a category removed once none of its records of that
+/// category remains — never another category's, even one whose name starts the same way.
+pub fn purge_operations(f: &Fixture) {
+    let s = &*f.store;
+    let entry = |kind: &str, d: u8, sub: &str| BlindIndexEntry {
+        kind: kind.into(),
+        digest: vec![d; 32],
+        subject_id: sub.into(),
+    };
+    one(
+        s,
+        unit(
+            vec![
+                WriteOp::CreateSubject(subject("s1", SubjectStatus::Active)),
+                WriteOp::CreateSubject(subject("s2", SubjectStatus::Active)),
+                WriteOp::InsertRecords(vec![
+                    record("a1", "s1", "contact", 1, Some(10)),
+                    record("a2", "s1", "contact", 2, Some(10)),
+                    record("a3", "s1", "billing", 3, None),
+                    record("b1", "s2", "contact", 4, Some(10)),
+                ]),
+                WriteOp::PutBlindIndexes(vec![
+                    entry("contact/email", 1, "s1"),
+                    entry("contact/phone", 2, "s1"),
+                    entry("contacts/email", 3, "s1"),
+                    entry("billing/iban", 4, "s1"),
+                    entry("contact/email", 1, "s2"),
+                ]),
+            ],
+            &["write"],
+        ),
+    )
+    .expect("setup");
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        s.count_subject_categories(&pairs(&[
+            ("s1", "contact"),
+            ("s1", "billing"),
+            ("s2", "contact"),
+            ("nobody", "contact"),
+            ("s2", "billing"),
+        ]))
+        .expect("counts"),
+        vec![2, 1, 1, 0, 0]
+    );
+    assert!(s.count_subject_categories(&[]).expect("no pair").is_empty());
+
+    // A record of the category remains: the unit fails whole, the deletion with it.
+    let early = one(
+        s,
+        unit(
+            vec![
+                WriteOp::DeleteRecords(pairs(&[("s1", "a1")])),
+                WriteOp::RemoveCategoryIndexes(pairs(&[("s1", "contact")])),
+            ],
+            &["retention.purge_page"],
+        ),
+    );
+    assert!(
+        matches!(&early, Err(StoreError::Remaining { subject, category })
+            if subject == "s1" && category == "contact"),
+        "{early:?}"
+    );
+    assert!(s.get_record("a1").expect("read").is_some(), "rolled back");
+    assert_eq!(
+        s.find_subjects("contact/email", &[1; 32]).expect("find"),
+        vec!["s1".to_string(), "s2".to_string()]
+    );
+    // Another subject's record in the list: nothing is deleted.
+    let cross = one(
+        s,
+        unit(
+            vec![WriteOp::DeleteRecords(pairs(&[("s1", "a1"), ("s2", "a2")]))],
+            &["d"],
+        ),
+    );
+    assert!(
+        matches!(&cross, Err(StoreError::NotFound { kind: "record", id }) if id == "a2"),
+        "{cross:?}"
+    );
+    assert!(s.get_record("a1").expect("read").is_some(), "rolled back");
+
+    let page = one(
+        s,
+        unit(
+            vec![
+                WriteOp::DeleteRecords(pairs(&[("s1", "a1"), ("s1", "a2"), ("s2", "b1")])),
+                WriteOp::RemoveCategoryIndexes(pairs(&[("s1", "contact"), ("s2", "contact")])),
+            ],
+            &["retention.purge_page"],
+        ),
+    )
+    .expect("a purge page");
+    assert_eq!(page.outputs, vec![OpOutput::Count(3), OpOutput::Count(3)]);
+    let left: Vec<String> = s
+        .subject_records("s1", None)
+        .expect("list")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(left, vec!["a3".to_string()]);
+    assert!(s.subject_records("s2", None).expect("list").is_empty());
+    for (kind, d) in [("contact/email", 1u8), ("contact/phone", 2)] {
+        assert!(
+            s.find_subjects(kind, &[d; 32]).expect("find").is_empty(),
+            "{kind} entries removed"
+        );
+    }
+    assert_eq!(
+        s.find_subjects("contacts/email", &[3; 32]).expect("find"),
+        vec!["s1".to_string()],
+        "another category whose name starts the same stays"
+    );
+    assert_eq!(
+        s.find_subjects("billing/iban", &[4; 32]).expect("find"),
+        vec!["s1".to_string()]
+    );
+}
+
+/// Erasing one high-volume category of a subject deletes that subject's rows of that
+/// category from every month's partition, and nothing else: other subjects' rows, the
+/// subject's other high-volume categories and an unknown category are untouched.
+pub fn timed_category_erasure(f: &Fixture) {
+    let s = &*f.store;
+    let jan = day(14);
+    let feb = day(40);
+    s.insert_timed(vec![
+        timed("c1", "s1", "connection_logs", jan),
+        timed("c2", "s1", "connection_logs", feb),
+        timed("c3", "s2", "connection_logs", feb),
+        timed("x1", "s1", "security_logs", jan),
+    ])
+    .expect("insert timed");
+    let erase = |category: &str| {
+        one(
+            s,
+            unit(
+                vec![WriteOp::DeleteSubjectTimedCategory {
+                    subject_id: "s1".into(),
+                    category: category.into(),
+                }],
+                &["erase.batch"],
+            ),
+        )
+        .expect("erase a high-volume category")
+    };
+    assert_eq!(erase("connection_logs").outputs, vec![OpOutput::Count(2)]);
+    let ids = |subject: &str| -> Vec<String> {
+        s.subject_timed(subject, &[])
+            .expect("rows")
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(
+        ids("s1"),
+        vec!["x1".to_string()],
+        "the other category stays"
+    );
+    assert_eq!(
+        ids("s2"),
+        vec!["c3".to_string()],
+        "another subject's row stays"
+    );
+    assert_eq!(erase("connection_logs").outputs, vec![OpOutput::Count(0)]);
+    assert_eq!(erase("no_such_category").outputs, vec![OpOutput::Count(0)]);
+    assert_eq!(ids("s1"), vec!["x1".to_string()]);
 }
 
 fn put(

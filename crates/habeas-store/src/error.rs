@@ -39,6 +39,10 @@ pub enum StoreError {
         expected: Option<u64>,
         found: Option<u64>,
     },
+    /// Records of a subject's category remain where the operation needs none
+    /// ([`crate::WriteOp::RemoveCategoryIndexes`]).
+    #[error("subject `{subject}` still has records of category `{category}`")]
+    Remaining { subject: String, category: String },
     /// The row does not exist.
     #[error("{kind} `{id}` not found")]
     NotFound { kind: &'static str, id: String },

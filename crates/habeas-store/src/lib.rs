@@ -73,6 +73,9 @@ pub trait Store: Send + Sync {
     fn delete_records(&self, ids: &[String]) -> Result<u64>;
     /// Number of records per category.
     fn count_by_category(&self) -> Result<BTreeMap<String, u64>>;
+    /// Number of ordinary records of each `(subject_id, category)`, in order (0 for an
+    /// unknown pair): the purge's check that a page takes all of a subject's category.
+    fn count_subject_categories(&self, pairs: &[(String, String)]) -> Result<Vec<u64>>;
 
     // ---- high-volume, time-partitioned categories ----
     /// Bulk insert into monthly partitions (created on demand), one transaction.

@@ -502,3 +502,66 @@ fn a_purge_killed_midway_leaves_nothing_half_done() {
     assert_eq!(journaled, n as u64, "every purged record is counted once");
     assert!(pages.len() >= n / 20, "{} page entries", pages.len());
 }
+
+/// The index follows the records exactly, whichever way the purge takes:
+/// d keeps one of its three prospect records, so only the e-mail no kept
+/// record carries stops finding d (its shared e-mail still finds it);
+/// e loses both its prospect records in one page, so neither e-mail finds
+/// it any more while its support ticket (another category) stays. Same on
+/// PostgreSQL when `HABEAS_TEST_POSTGRES_URL` is set.
+#[test]
+fn the_purge_removes_exactly_the_index_entries_no_kept_record_carries() {
+    purge_keeps_the_index_of_what_stays(None);
+    if let Some(url) = postgres_url("the PostgreSQL purge's index clean-up") {
+        purge_keeps_the_index_of_what_stays(Some(&url));
+    }
+}
+
+fn purge_keeps_the_index_of_what_stays(pg: Option<&str>) {
+    let dir = project();
+    let d = dir.path();
+    let _schemas = pg.map(|url| use_postgres(d, url, "habeas_purge_index"));
+    let lines = [
+        prospect("d", "gone.d@example.org", "2020-01-10T09:00:00Z"),
+        prospect("d", "shared.d@example.org", "2020-01-11T09:00:00Z"),
+        prospect("d", "shared.d@example.org", "2026-11-02T09:00:00Z"),
+        prospect("e", "one.e@example.org", "2020-01-10T09:00:00Z"),
+        prospect("e", "two.e@example.org", "2020-01-12T09:00:00Z"),
+        record(
+            "e",
+            "support",
+            r#"{"ticket_id":"T-2","subject":"DNS","channel":"email"}"#,
+            "2026-11-02T09:00:00Z",
+        ),
+    ];
+    std::fs::write(d.join("people.jsonl"), lines.join("\n") + "\n").expect("write jsonl");
+    let (code, _, err) = run(d, &["import", "people.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "import failed: {err}");
+    let subject_d = subject_of(d, "gone.d@example.org");
+    let subject_e = subject_of(d, "one.e@example.org");
+
+    let (code, out, err) = run(d, &["purge", "--json"]);
+    assert_eq!(code, 0, "purge: {err}");
+    assert_eq!(
+        json(&out)["summary"]["categories"]["prospect_contact"]["delete"],
+        4,
+        "{out}"
+    );
+    assert_eq!(records_in(d, &subject_d, "prospect_contact"), 1);
+    assert_eq!(records_in(d, &subject_e, "prospect_contact"), 0);
+    assert_eq!(records_in(d, &subject_e, "support"), 1, "another category");
+    let vault = project::open_project(d).expect("open");
+    let caller = Caller::operator("test", "administration");
+    let found = |email: &str| vault.find(&caller, "email", email).expect("find");
+    assert!(found("gone.d@example.org").is_empty(), "purged e-mail of d");
+    assert_eq!(
+        found("shared.d@example.org"),
+        vec![subject_d.clone()],
+        "a kept record's e-mail still finds d"
+    );
+    assert!(found("one.e@example.org").is_empty(), "purged e-mail of e");
+    assert!(found("two.e@example.org").is_empty(), "purged e-mail of e");
+    drop(vault);
+    let (code, out, err) = run(d, &["audit", "verify"]);
+    assert_eq!(code, 0, "audit verify: {out}{err}");
+}

@@ -340,6 +340,54 @@ fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
             }
             OpOutput::Count(n)
         }
+        WriteOp::DeleteRecords(items) => {
+            let (subjects, ids): (Vec<&str>, Vec<&str>) = items
+                .iter()
+                .map(|(s, i)| (s.as_str(), i.as_str()))
+                .unzip();
+            let gone = c.query(
+                "DELETE FROM records r USING unnest($1::text[], $2::text[]) AS t(subject_id, id) \
+                 WHERE r.id = t.id AND r.subject_id = t.subject_id RETURNING r.id",
+                &[&subjects, &ids],
+            )?;
+            if gone.len() != items.len() {
+                let gone: std::collections::HashSet<String> = gone
+                    .iter()
+                    .map(|r| r.try_get::<_, String>(0))
+                    .collect::<std::result::Result<_, _>>()?;
+                let id = items
+                    .iter()
+                    .map(|(_, i)| i)
+                    .find(|i| !gone.contains(*i))
+                    .cloned()
+                    .unwrap_or_default();
+                return Err(StoreError::NotFound { kind: "record", id });
+            }
+            OpOutput::Count(items.len() as u64)
+        }
+        WriteOp::RemoveCategoryIndexes(pairs) => {
+            let (subjects, categories): (Vec<&str>, Vec<&str>) = pairs
+                .iter()
+                .map(|(s, c)| (s.as_str(), c.as_str()))
+                .unzip();
+            let left = c.query_opt(
+                "SELECT t.subject_id, t.category FROM unnest($1::text[], $2::text[]) AS t(subject_id, category) \
+                 WHERE EXISTS (SELECT 1 FROM records r WHERE r.subject_id = t.subject_id AND r.category = t.category) \
+                 LIMIT 1",
+                &[&subjects, &categories],
+            )?;
+            if let Some(row) = left {
+                return Err(StoreError::Remaining {
+                    subject: row.try_get(0)?,
+                    category: row.try_get(1)?,
+                });
+            }
+            OpOutput::Count(c.execute(
+                "DELETE FROM blind_index b USING unnest($1::text[], $2::text[]) AS t(subject_id, category) \
+                 WHERE b.subject_id = t.subject_id AND starts_with(b.kind, t.category || '/')",
+                &[&subjects, &categories],
+            )?)
+        }
         WriteOp::DeleteSubjectRecords { subject_id } => OpOutput::Count(c.execute(
             "DELETE FROM records WHERE subject_id = $1",
             &[&subject_id],
@@ -354,6 +402,10 @@ fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
         WriteOp::DeleteSubjectTimed { subject_id } => {
             OpOutput::Count(timed::delete_subject(c, &subject_id)?)
         }
+        WriteOp::DeleteSubjectTimedCategory {
+            subject_id,
+            category,
+        } => OpOutput::Count(timed::delete_subject_category(c, &subject_id, &category)?),
         WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
             c,
             "",

@@ -437,6 +437,23 @@ impl Store for PgStore {
         })
     }
 
+    fn count_subject_categories(&self, pairs: &[(String, String)]) -> Result<Vec<u64>> {
+        let (subjects, categories): (Vec<&str>, Vec<&str>) =
+            pairs.iter().map(|(s, c)| (s.as_str(), c.as_str())).unzip();
+        self.pool.with(|c| {
+            let rows = c.query(
+                "SELECT (SELECT COUNT(*) FROM records r \
+                         WHERE r.subject_id = t.subject_id AND r.category = t.category) \
+                 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(subject_id, category, n) \
+                 ORDER BY t.n",
+                &[&subjects, &categories],
+            )?;
+            rows.iter()
+                .map(|r| Ok(r.try_get::<_, i64>(0)?.unsigned_abs()))
+                .collect()
+        })
+    }
+
     fn insert_timed(&self, rows: Vec<TimedRecord>) -> Result<()> {
         self.pool.with(|c| timed::insert(c, &rows))
     }

@@ -228,6 +228,22 @@ pub fn impact(
     })
 }
 
+/// A subject's rows of `category` (the category's partitioned parent table).
+pub fn delete_subject_category(
+    c: &mut impl GenericClient,
+    subject_id: &str,
+    category: &str,
+) -> Result<u64> {
+    let mut n = 0;
+    for (cat_no, _) in categories(c, &[category.to_string()])? {
+        n += c.execute(
+            &format!("DELETE FROM {} WHERE subject_id = $1", parent(cat_no)),
+            &[&subject_id],
+        )?;
+    }
+    Ok(n)
+}
+
 pub fn delete_subject(c: &mut impl GenericClient, subject_id: &str) -> Result<u64> {
     let mut n = 0;
     for (cat_no, _) in categories(c, &[])? {

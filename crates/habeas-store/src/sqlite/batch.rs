@@ -219,6 +219,10 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             }
             OpOutput::Count(n as u64)
         }
+        WriteOp::DeleteRecords(items) => OpOutput::Count(delete_records(c, &items)?),
+        WriteOp::RemoveCategoryIndexes(pairs) => {
+            OpOutput::Count(remove_category_indexes(c, &pairs)?)
+        }
         WriteOp::DeleteSubjectRecords { subject_id } => OpOutput::Count(
             c.prepare_cached("DELETE FROM records WHERE subject_id = ?1")?
                 .execute([subject_id])? as u64,
@@ -233,6 +237,10 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
         WriteOp::DeleteSubjectTimed { subject_id } => {
             OpOutput::Count(timed::delete_subject(c, &subject_id)?)
         }
+        WriteOp::DeleteSubjectTimedCategory {
+            subject_id,
+            category,
+        } => OpOutput::Count(timed::delete_subject_category(c, &subject_id, &category)?),
         WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
             c,
             category.as_deref(),
@@ -273,6 +281,60 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
         }
     })
+}
+
+/// [`WriteOp::DeleteRecords`] as ONE statement over a JSON array of `[subject, id]` pairs:
+/// a statement per record cost a statement journal each, a measurable share of a purge
+/// page (docs/benchmarks-retention.md).
+fn delete_records(c: &Connection, items: &[(String, String)]) -> Result<u64> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let mut stmt = c.prepare_cached(
+        "DELETE FROM records WHERE rid IN (SELECT r.rid FROM json_each(?1) AS j \
+         JOIN records AS r ON r.id = json_extract(j.value, '$[1]') \
+         AND r.subject_id = json_extract(j.value, '$[0]')) RETURNING id",
+    )?;
+    let gone = stmt
+        .query_map([to_json(&items)?], |r| r.get::<_, String>(0))?
+        .collect::<std::result::Result<std::collections::HashSet<String>, _>>()?;
+    if let Some((_, id)) = items.iter().find(|(_, id)| !gone.contains(id)) {
+        return Err(StoreError::NotFound {
+            kind: "record",
+            id: id.clone(),
+        });
+    }
+    Ok(gone.len() as u64)
+}
+
+/// [`WriteOp::RemoveCategoryIndexes`]: refuse while a record of a pair remains, then drop
+/// the subjects' entries whose kind starts with `category/`; two statements for all pairs.
+fn remove_category_indexes(c: &Connection, pairs: &[(String, String)]) -> Result<u64> {
+    if pairs.is_empty() {
+        return Ok(0);
+    }
+    let pairs = to_json(&pairs)?;
+    let left: Option<(String, String)> = c
+        .prepare_cached(
+            "SELECT json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]') FROM json_each(?1) AS j \
+             WHERE EXISTS (SELECT 1 FROM records AS r WHERE r.subject_id = json_extract(j.value, '$[0]') \
+             AND r.category = json_extract(j.value, '$[1]')) LIMIT 1",
+        )?
+        .query_row([&pairs], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((subject, category)) = left {
+        return Err(StoreError::Remaining { subject, category });
+    }
+    let n = c
+        .prepare_cached(
+            "DELETE FROM blind_index WHERE (kind, digest, subject_id) IN \
+             (SELECT b.kind, b.digest, b.subject_id FROM json_each(?1) AS j JOIN blind_index AS b \
+             ON b.subject_id = json_extract(j.value, '$[0]') \
+             AND substr(b.kind, 1, length(json_extract(j.value, '$[1]')) + 1) \
+             = json_extract(j.value, '$[1]') || '/')",
+        )?
+        .execute([&pairs])?;
+    Ok(n as u64)
 }
 
 /// `INSERT INTO subjects ({SUBJECT_COLS}) …` as a constant: a bulk batch

@@ -198,6 +198,22 @@ impl Store for SqliteStore {
         })
     }
 
+    fn count_subject_categories(&self, pairs: &[(String, String)]) -> Result<Vec<u64>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT COUNT(*) FROM records WHERE subject_id = ?1 AND category = ?2",
+            )?;
+            pairs
+                .iter()
+                .map(|(subject, category)| {
+                    Ok(stmt
+                        .query_row(params![subject, category], |r| r.get::<_, i64>(0))?
+                        .unsigned_abs())
+                })
+                .collect()
+        })
+    }
+
     fn insert_timed(&self, rows: Vec<TimedRecord>) -> Result<()> {
         self.writer.write(move |c| timed::insert(c, &rows))
     }

@@ -163,6 +163,20 @@ pub fn impact(
     })
 }
 
+/// A subject's rows of `category` in each of that category's partitions.
+pub fn delete_subject_category(c: &Connection, subject_id: &str, category: &str) -> Result<u64> {
+    let mut n = 0u64;
+    for (part, _, _) in catalogue(c, &[category.to_string()])? {
+        n += c
+            .prepare_cached(&format!(
+                "DELETE FROM {} WHERE subject_id = ?1",
+                table(part)
+            ))?
+            .execute([subject_id])? as u64;
+    }
+    Ok(n)
+}
+
 pub fn delete_subject(c: &Connection, subject_id: &str) -> Result<u64> {
     let mut n = 0u64;
     for (part, _, _) in catalogue(c, &[])? {
