@@ -446,16 +446,11 @@ pub fn replay(
                 if categories.is_empty() {
                     vault.shred(&caller, subject)?;
                 } else {
+                    // The erased categories' keys are destroyed: their
+                    // records cannot be opened, so they go as rows, with
+                    // their index entries and high-volume rows.
                     for c in categories {
-                        for r in vault.store.subject_records(subject, Some(c))? {
-                            match vault.delete_record(&caller, subject, &r.id) {
-                                Ok(()) | Err(EngineError::NotFound(_)) => {}
-                                Err(e) => return Err(e),
-                            }
-                        }
-                        if vault.decls.category(c).is_some_and(|d| d.high_volume) {
-                            vault.erase_timed_rows(&caller, subject, c)?;
-                        }
+                        vault.erase_category_rows(&caller, subject, c)?;
                     }
                 }
             }

@@ -136,32 +136,11 @@ impl Vault {
                     )
                 })?;
                 let purpose = self.authorize(caller, "delete", Some(&e.subject), category)?;
-                let kinds: Vec<String> = decl
-                    .identifiers
-                    .iter()
-                    .filter_map(|f| {
-                        let t = decl.field(f.get_ref())?;
-                        Some(index_key(category, &validate::index_kind(t, f.get_ref())))
-                    })
-                    .collect();
-                if !kinds.is_empty() {
-                    ops.push(WriteOp::RemoveSubjectIndexes {
-                        subject_id: e.subject.clone(),
-                        kinds: Some(kinds),
-                    });
-                }
-                counted.push((out_index, ops.len()));
-                ops.push(WriteOp::DeleteSubjectCategory {
-                    subject_id: e.subject.clone(),
-                    category: category.clone(),
-                });
-                if decl.high_volume {
-                    // Its rows go from every month's partition now (Art. 17(1)).
-                    counted.push((out_index, ops.len()));
-                    ops.push(WriteOp::DeleteSubjectTimedCategory {
-                        subject_id: e.subject.clone(),
-                        category: category.clone(),
-                    });
+                for (op, is_rows) in category_erase_ops(decl, &e.subject, category) {
+                    if is_rows {
+                        counted.push((out_index, ops.len()));
+                    }
+                    ops.push(op);
                 }
                 targets.push((e.subject.clone(), Some(category.clone())));
                 plan.push((Some(category.clone()), Some(purpose)));
@@ -227,34 +206,85 @@ impl Vault {
 }
 
 impl Vault {
-    /// A restore's replay of a high-volume category's erasure (Art. 17):
-    /// the subject's rows of `category` restored from a backup taken before
-    /// it leave every time partition again. Journaled as
-    /// `category.shred` with the count only. Returns the rows deleted.
-    pub(crate) fn erase_timed_rows(
+    /// A restore's replay of a category erasure (Art. 17): the subject's
+    /// records of `category`, its index entries and its high-volume rows
+    /// are deleted from the restored data, which its destroyed key no
+    /// longer opens. Returns the rows deleted.
+    pub(crate) fn erase_category_rows(
         &self,
         caller: &Caller,
         subject: &str,
         category: &str,
     ) -> Result<u64> {
+        let Some(decl) = self.decls.category(category) else {
+            return Ok(0); // no longer declared: nothing of it can be read
+        };
+        let (ops, rows): (Vec<WriteOp>, Vec<bool>) = category_erase_ops(decl, subject, category)
+            .into_iter()
+            .unzip();
         let e = self.entry(
             caller,
             "category.shred",
             Some(subject),
             Some(category),
             None,
-            "replay=timed_rows".to_string(),
+            "replay=rows".to_string(),
         );
-        let outcome = self.commit_unit(
-            vec![WriteOp::DeleteSubjectTimedCategory {
+        let outcome = self.commit_unit(ops, &[e])?;
+        Ok(outcome
+            .outputs
+            .iter()
+            .zip(rows)
+            .filter(|(_, is_rows)| *is_rows)
+            .map(|(o, _)| match o {
+                habeas_store::OpOutput::Count(n) => *n,
+                _ => 0,
+            })
+            .sum())
+    }
+}
+
+/// The writes that remove one category of a subject: its index entries, its
+/// records and, for a high-volume category, its rows in every month's
+/// partition (Art. 17(1)). Each op comes with whether its count is rows.
+fn category_erase_ops(
+    decl: &habeas_core::declarations::DataCategory,
+    subject: &str,
+    category: &str,
+) -> Vec<(WriteOp, bool)> {
+    let mut ops = Vec::new();
+    let kinds: Vec<String> = decl
+        .identifiers
+        .iter()
+        .filter_map(|f| {
+            let t = decl.field(f.get_ref())?;
+            Some(index_key(category, &validate::index_kind(t, f.get_ref())))
+        })
+        .collect();
+    if !kinds.is_empty() {
+        ops.push((
+            WriteOp::RemoveSubjectIndexes {
+                subject_id: subject.to_string(),
+                kinds: Some(kinds),
+            },
+            false,
+        ));
+    }
+    ops.push((
+        WriteOp::DeleteSubjectCategory {
+            subject_id: subject.to_string(),
+            category: category.to_string(),
+        },
+        true,
+    ));
+    if decl.high_volume {
+        ops.push((
+            WriteOp::DeleteSubjectTimedCategory {
                 subject_id: subject.to_string(),
                 category: category.to_string(),
-            }],
-            &[e],
-        )?;
-        Ok(match outcome.outputs.first() {
-            Some(habeas_store::OpOutput::Count(n)) => *n,
-            _ => 0,
-        })
+            },
+            true,
+        ));
     }
+    ops
 }

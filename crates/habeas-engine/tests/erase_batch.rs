@@ -307,3 +307,44 @@ fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
         vec!["contact", "contact", "identity"]
     );
 }
+
+/// Art. 17: an ordinary category erased after a backup does not come back
+/// with it — its records are deleted again by the restore's replay, not
+/// merely left unreadable behind a destroyed key.
+#[test]
+fn a_restore_deletes_again_the_records_of_an_erased_ordinary_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let s = subject(&vault, "ordinary");
+    let backup =
+        habeas_engine::backup::create_backup(&vault, &dir.path().join("backups")).expect("backup");
+    vault
+        .erase_batch(
+            &op(),
+            &[Erasure {
+                subject: s.clone(),
+                categories: vec!["contact".into()],
+            }],
+        )
+        .expect("erase the contact records");
+    drop(vault);
+    habeas_engine::backup::restore_backup(
+        &paths,
+        &declarations(),
+        Arc::new(SystemClock),
+        &backup.file,
+    )
+    .expect("restore");
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    assert!(
+        store
+            .subject_records(&s, Some("contact"))
+            .expect("records")
+            .is_empty(),
+        "the erased contact records came back with the backup"
+    );
+    drop(store);
+    let vault = open(paths);
+    assert_eq!(categories(&vault, &s), vec!["connection_logs", "identity"]);
+}

@@ -18,8 +18,9 @@
 //! so a copy of the data taken before the erasure does not open with the
 //! key store as it is after it. Several plans run as one batch
 //! ([`execute_erasures`], [`Vault::erase_batch`]): one key-store
-//! transaction, one vault unit and one ledger transaction for all. High-volume rows of an erased category stay
-//! in their time partitions, unreadable, until the partition expires.
+//! transaction, one vault unit and one ledger transaction for all. The
+//! subject's high-volume rows of an erased category are deleted from their
+//! time partitions in the same commit.
 
 use std::collections::BTreeMap;
 
