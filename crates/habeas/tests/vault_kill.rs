@@ -57,22 +57,7 @@ fn acknowledged_writes_survive_sigkill() {
             "round {round}: only {} writes acknowledged",
             acked.len()
         );
-        let conn = rusqlite::Connection::open(data_db(dir.path())).expect("open after kill");
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity");
-        assert_eq!(integrity, "ok");
-        let mut stmt = conn
-            .prepare("SELECT COUNT(*) FROM records WHERE id = ?1")
-            .expect("prepare");
-        let missing = acked
-            .iter()
-            .filter(|id| {
-                stmt.query_row([id.as_str()], |r| r.get::<_, i64>(0))
-                    .expect("query")
-                    == 0
-            })
-            .count();
+        let missing = missing_after_crash(dir.path(), &acked);
         assert_eq!(
             missing,
             0,

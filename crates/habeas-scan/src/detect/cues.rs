@@ -341,20 +341,8 @@ mod tests {
     fn word_starts_agree_with_the_scalar_reference() {
         for seed in 1..400u64 {
             let t = super::super::swar::random_text(seed, (seed as usize * 7) % 300);
-            let mut want = Vec::new();
-            let mut base = 0;
-            while base < t.len() {
-                let m = word_starts_ref(&t, base);
-                want.extend((0..16).filter(|k| m >> k & 1 == 1).map(|k| base + k));
-                base += 16;
-            }
-            let mut got = Vec::new();
-            let mut base = 0;
-            while base < t.len() {
-                let m = word_starts(&t, base);
-                got.extend((0..64).filter(|k| m >> k & 1 == 1).map(|k| base + k));
-                base += 64;
-            }
+            let want = super::super::swar::marked(&t, 16, |t, b| u64::from(word_starts_ref(t, b)));
+            let got = super::super::swar::marked(&t, 64, word_starts);
             assert_eq!(got, want, "seed {seed}: {:?}", String::from_utf8_lossy(&t));
         }
     }

@@ -825,20 +825,9 @@ mod tests {
     fn capital_starts_agree_with_the_scalar_reference() {
         for seed in 1..400u64 {
             let t = crate::detect::swar::random_text(seed, (seed as usize * 7) % 300);
-            let mut want = Vec::new();
-            let mut base = 0;
-            while base < t.len() {
-                let m = capital_starts_ref(&t, base);
-                want.extend((0..16).filter(|k| m >> k & 1 == 1).map(|k| base + k));
-                base += 16;
-            }
-            let mut got = Vec::new();
-            let mut base = 0;
-            while base < t.len() {
-                let m = capital_starts(&t, base);
-                got.extend((0..64).filter(|k| m >> k & 1 == 1).map(|k| base + k));
-                base += 64;
-            }
+            let want =
+                crate::detect::swar::marked(&t, 16, |t, b| u64::from(capital_starts_ref(t, b)));
+            let got = crate::detect::swar::marked(&t, 64, capital_starts);
             assert_eq!(got, want, "seed {seed}: {:?}", String::from_utf8_lossy(&t));
         }
     }

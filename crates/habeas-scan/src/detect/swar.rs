@@ -79,6 +79,21 @@ pub(crate) fn compress(m: u64) -> u64 {
     ((m >> 7) & LO).wrapping_mul(0x0102_0408_1020_4080) >> 56
 }
 
+/// The positions a block scanner marks in `text`: `scan(text, base)` returns
+/// a bit mask of up to `block` positions from `base` (tests compare a scanner
+/// against its scalar reference on the same text).
+#[cfg(test)]
+pub(crate) fn marked(text: &[u8], block: usize, scan: impl Fn(&[u8], usize) -> u64) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut base = 0;
+    while base < text.len() {
+        let m = scan(text, base);
+        found.extend((0..block).filter(|k| m >> k & 1 == 1).map(|k| base + k));
+        base += block;
+    }
+    found
+}
+
 /// A small xorshift generator: texts mixing the bytes that matter to word starts.
 #[cfg(test)]
 pub(crate) fn random_text(seed: u64, len: usize) -> Vec<u8> {

@@ -279,3 +279,24 @@ pub fn use_postgres(dir: &Path, url: &str, prefix: &str) -> PgSchemas {
         name,
     }
 }
+
+/// After a crash: the data file passes `PRAGMA integrity_check`; returns how
+/// many of the acknowledged record ids are missing from it.
+pub fn missing_after_crash(dir: &Path, acked: &[String]) -> usize {
+    let conn = rusqlite::Connection::open(data_db(dir)).expect("open after the crash");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+    let mut stmt = conn
+        .prepare("SELECT COUNT(*) FROM records WHERE id = ?1")
+        .expect("prepare");
+    acked
+        .iter()
+        .filter(|id| {
+            stmt.query_row([id.as_str()], |r| r.get::<_, i64>(0))
+                .expect("query")
+                == 0
+        })
+        .count()
+}
