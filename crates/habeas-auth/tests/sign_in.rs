@@ -312,19 +312,7 @@ fn a_full_hashing_pool_answers_busy_at_once_and_does_not_charge_the_login() {
     svc.change_password(&created.summary.id, created.initial_password.expose(), GOOD)
         .unwrap();
     // Occupy the only hashing thread.
-    let (release_tx, release_rx) = channel::<()>();
-    let (running_tx, running_rx) = channel::<()>();
-    let w2 = Arc::clone(&w);
-    let blocker = std::thread::spawn(move || {
-        w2.auth
-            .pool()
-            .try_run(move || {
-                running_tx.send(()).unwrap();
-                release_rx.recv().unwrap();
-            })
-            .unwrap();
-    });
-    running_rx.recv_timeout(StdDuration::from_secs(10)).unwrap();
+    let (release_tx, blocker) = occupy_the_hashing_thread(&w);
     for _ in 0..10 {
         let t = std::time::Instant::now();
         let e = w
@@ -373,19 +361,7 @@ fn a_source_that_keeps_finding_the_pool_full_is_locked_out_and_others_are_not() 
         .unwrap();
     svc.change_password(&created.summary.id, created.initial_password.expose(), GOOD)
         .unwrap();
-    let (release_tx, release_rx) = channel::<()>();
-    let (running_tx, running_rx) = channel::<()>();
-    let w2 = Arc::clone(&w);
-    let blocker = std::thread::spawn(move || {
-        w2.auth
-            .pool()
-            .try_run(move || {
-                running_tx.send(()).unwrap();
-                release_rx.recv().unwrap();
-            })
-            .unwrap();
-    });
-    running_rx.recv_timeout(StdDuration::from_secs(10)).unwrap();
+    let (release_tx, blocker) = occupy_the_hashing_thread(&w);
     // The per-source rule locks at its 20th failure: 20 busy answers do it.
     let flooder = |login| habeas_auth::LoginAttempt {
         source: ip("203.0.113.9"),
@@ -499,4 +475,35 @@ fn asking_for_the_second_factor_counts_no_failure() {
             .authenticate(&attempt("jade", GOOD, Some(&code)))
             .is_ok()
     );
+}
+
+/// Runs a job on a one-thread, no-queue pool that holds the thread until the
+/// returned sender sends; returns once the job runs. With no queue a job is
+/// taken only while the thread waits for one, and on a loaded machine a new
+/// thread may not be waiting yet: try again for up to 10 s.
+fn occupy_the_hashing_thread(
+    w: &Arc<World>,
+) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+    let (release_tx, release_rx) = channel::<()>();
+    let (running_tx, running_rx) = channel::<()>();
+    let w2 = Arc::clone(w);
+    let release_rx = Arc::new(std::sync::Mutex::new(release_rx));
+    let blocker = std::thread::spawn(move || {
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(10);
+        loop {
+            let (running, release) = (running_tx.clone(), Arc::clone(&release_rx));
+            match w2.auth.pool().try_run(move || {
+                running.send(()).unwrap();
+                release.lock().unwrap().recv().unwrap();
+            }) {
+                Ok(()) => break,
+                Err(_) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(StdDuration::from_millis(5));
+                }
+                Err(e) => panic!("the hashing thread never took a job: {e:?}"),
+            }
+        }
+    });
+    running_rx.recv_timeout(StdDuration::from_secs(10)).unwrap();
+    (release_tx, blocker)
 }

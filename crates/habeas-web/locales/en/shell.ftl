@@ -1,6 +1,6 @@
 # Page frame and error pages shared by the console and the portal (src/ui/page.rs).
 
-site-console = DPO console — Habeas
+site-console = Staff console — Habeas
 site-portal = My data
 skip-to-content = Skip to content
 nav-language = Language

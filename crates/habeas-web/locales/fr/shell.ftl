@@ -1,6 +1,6 @@
 # Page frame and error pages shared by the console and the portal (src/ui/page.rs).
 
-site-console = Console du DPO — Habeas
+site-console = Console du personnel — Habeas
 site-portal = Mes données
 skip-to-content = Aller au contenu
 nav-language = Langue
