@@ -264,26 +264,23 @@ fn a_high_volume_category_erased_alone_leaves_the_rest_of_the_subject_readable()
     assert_eq!(logs(&other), 1, "another subject's row stays");
 }
 
-/// A backup taken before a high-volume category's erasure, restored: the
-/// replay deletes that subject's rows of the category from the restored
-/// partitions again, while its other categories come back.
-#[test]
-fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let paths = VaultPaths::in_project(dir.path());
+/// Backs a new subject up, erases `category` of it, restores the backup;
+/// returns the restored vault's paths and the subject (the vault is closed).
+fn restore_after_erasing(dir: &std::path::Path, tag: &str, category: &str) -> (VaultPaths, String) {
+    let paths = VaultPaths::in_project(dir);
     let vault = open(paths.clone());
-    let s = subject(&vault, "restored");
+    let s = subject(&vault, tag);
     let backup =
-        habeas_engine::backup::create_backup(&vault, &dir.path().join("backups")).expect("backup");
+        habeas_engine::backup::create_backup(&vault, &dir.join("backups")).expect("backup");
     vault
         .erase_batch(
             &op(),
             &[Erasure {
                 subject: s.clone(),
-                categories: vec!["connection_logs".into()],
+                categories: vec![category.into()],
             }],
         )
-        .expect("erase the logs");
+        .expect("erase the category");
     drop(vault);
     habeas_engine::backup::restore_backup(
         &paths,
@@ -292,6 +289,16 @@ fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
         &backup.file,
     )
     .expect("restore");
+    (paths, s)
+}
+
+/// A backup taken before a high-volume category's erasure, restored: the
+/// replay deletes that subject's rows of the category from the restored
+/// partitions again, while its other categories come back.
+#[test]
+fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (paths, s) = restore_after_erasing(dir.path(), "restored", "connection_logs");
     let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
     assert!(
         store
@@ -314,28 +321,7 @@ fn a_restore_erases_again_the_rows_of_an_erased_high_volume_category() {
 #[test]
 fn a_restore_deletes_again_the_records_of_an_erased_ordinary_category() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let paths = VaultPaths::in_project(dir.path());
-    let vault = open(paths.clone());
-    let s = subject(&vault, "ordinary");
-    let backup =
-        habeas_engine::backup::create_backup(&vault, &dir.path().join("backups")).expect("backup");
-    vault
-        .erase_batch(
-            &op(),
-            &[Erasure {
-                subject: s.clone(),
-                categories: vec!["contact".into()],
-            }],
-        )
-        .expect("erase the contact records");
-    drop(vault);
-    habeas_engine::backup::restore_backup(
-        &paths,
-        &declarations(),
-        Arc::new(SystemClock),
-        &backup.file,
-    )
-    .expect("restore");
+    let (paths, s) = restore_after_erasing(dir.path(), "ordinary", "contact");
     let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
     assert!(
         store
