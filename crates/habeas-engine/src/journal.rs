@@ -90,6 +90,27 @@ impl Entry {
     }
 }
 
+impl crate::vault::Vault {
+    /// Journal an access refused outside the vault's own checks (a staff
+    /// role check of the console, SPEC C6: refused, journaled and alerted),
+    /// with the subject and category in their columns, not in the text: the
+    /// subject's access log (Art. 15(1)(c)) and `habeas audit` find it by
+    /// subject, and pages that must not show subject ids need not cut them
+    /// out of `outcome`. The purpose is the caller's. Ids and names only:
+    /// `outcome` must hold no value.
+    pub fn journal_refusal(
+        &self,
+        caller: &crate::access::Caller,
+        action: &str,
+        subject: Option<&str>,
+        category: Option<&str>,
+        outcome: String,
+    ) -> Result<()> {
+        let e = self.entry(caller, action, subject, category, None, outcome);
+        self.commit_unit(Vec::new(), &[e]).map(|_| ())
+    }
+}
+
 /// The canonical bytes hashed into the chain.
 pub fn canonical(seq: u64, e: &Entry) -> Vec<u8> {
     let tuple = (

@@ -1350,15 +1350,28 @@ fn people_a_support_agent_asking_for_billing_data_is_refused_journaled_and_alert
     assert!(!html.contains("F-2026-0042"));
     assert_eq!(journal_by(&site, "access_refused"), before + 1);
     // The entry names the account, the category, the purpose and the
-    // pseudonymous subject id — and nothing of Claire's data.
-    let named = count(
-        site.dir.path(),
-        &format!(
-            "SELECT COUNT(*) FROM journal WHERE action = 'access_refused' AND actor LIKE 'staff:%' \
-             AND purpose = 'PA-0006' AND details LIKE '%category billing%{id}%'"
-        ),
+    // pseudonymous subject id, each in its own column (the subject's access
+    // log and `habeas audit` find it by subject) — and nothing of Claire's
+    // data, nor her id in the text.
+    let tail = site
+        .vault
+        .journal_tail(&Caller::operator("test", "audit"), &["access_refused"], 100)
+        .expect("journal");
+    let named: Vec<_> = tail
+        .events
+        .iter()
+        .filter(|e| e.purpose.as_deref() == Some("PA-0006"))
+        .collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    let entry = named[0];
+    assert!(entry.actor.starts_with("staff:"), "{entry:?}");
+    assert_eq!(entry.subject.as_deref(), Some(id.as_str()), "{entry:?}");
+    assert_eq!(entry.category.as_deref(), Some("billing"), "{entry:?}");
+    assert!(!entry.details.contains(&id), "{entry:?}");
+    assert!(
+        entry.details.contains("refused to roles support"),
+        "{entry:?}"
     );
-    assert_eq!(named, 1);
     assert_eq!(staff_entries(&site, "read", "PA-0006", "billing"), 0);
     // A billing purpose: refused the same way, in English too.
     let r = sam.get(&format!("/console/personnes/{id}?finalite=PA-0002&lang=en"));
@@ -1382,8 +1395,16 @@ fn people_a_support_agent_asking_for_billing_data_is_refused_journaled_and_alert
         alerts.contains("category billing for purpose PA-0006"),
         "{alerts}"
     );
-    // The alerts page shows no subject id; the journal keeps it.
+    // The alerts page shows no subject id; the journal keeps it, and the
+    // chain still verifies.
     assert!(!alerts.contains(&id), "{alerts}");
+    assert!(
+        matches!(
+            site.vault.verify_journal().expect("verify"),
+            habeas_engine::Verdict::Intact { .. }
+        ),
+        "the journal verifies"
+    );
 }
 
 #[test]

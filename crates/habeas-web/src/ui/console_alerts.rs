@@ -10,7 +10,8 @@
 //! [`habeas_engine::journal_tail::bulk_reads`] over the `read` and `find`
 //! entries. The page looks back [`ALERTS_WINDOW`] entries (it says from
 //! where); it shows actors, categories, purposes and counts — never a
-//! subject id.
+//! subject id (refusals keep theirs in the journal's subject column, which
+//! this page does not show, never in the text).
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -79,17 +80,6 @@ fn gather(s: &UiState, actor: &str) -> Result<Found, String> {
     })
 }
 
-/// An entry's details with pseudonymous subject ids cut to their prefix: a
-/// refusal written by the people pages names the subject in the journal
-/// (for `habeas audit`), but this page shows no subject id.
-fn without_subject_ids(details: &str) -> String {
-    details
-        .split(' ')
-        .map(|w| if w.starts_with("sub_") { "sub_…" } else { w })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn row(lang: Lang, a: &Alert) -> Markup {
     match a {
         Alert::Refused(e) => html! {
@@ -99,7 +89,7 @@ fn row(lang: Lang, a: &Alert) -> Markup {
                 td { code { (e.actor) } }
                 td {
                     @if let Some(c) = &e.category { (t!(lang, "console-alerts-category")) code { (c) } " — " }
-                    (without_subject_ids(&e.details))
+                    (e.details)
                 }
                 td { @if let Some(p) = &e.purpose { code { (p) } } @else { "—" } }
             }
@@ -155,23 +145,4 @@ pub async fn alerts(State(state): State<UiState>, l: UiLang, headers: HeaderMap)
         }
     };
     shell(lang, &t!(lang, "console-alerts-alerts"), PATH, &ctx, body)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn subject_ids_in_details_are_cut_to_their_prefix() {
-        assert_eq!(
-            without_subject_ids(
-                "read of category billing for purpose PA-0006 on subject sub_01a2b3 refused to roles support"
-            ),
-            "read of category billing for purpose PA-0006 on subject sub_… refused to roles support"
-        );
-        assert_eq!(
-            without_subject_ids("console page /console refused"),
-            "console page /console refused"
-        );
-    }
 }

@@ -16,7 +16,8 @@
 //! A category or a purpose outside the member's roles (a hand-made address)
 //! is refused with a 403, journaled as `access_refused` naming the staff
 //! account, the category, the purpose and the pseudonymous subject id (no
-//! personal data), and shown on `/console/alertes`.
+//! personal data; the subject and category in the journal's own columns,
+//! [`Vault::journal_refusal`]), and shown on `/console/alertes`.
 //!
 //! The search is a POST so the identifier (an e-mail, a phone number) never
 //! sits in a URL, a browser history or an access log.
@@ -125,11 +126,12 @@ struct JournalHook<'a> {
 impl DenyHook for JournalHook<'_> {
     fn access_denied(&self, e: &AccessDenied) {
         let roles: Vec<&str> = e.roles.iter().map(String::as_str).collect();
+        // The subject and category go in the entry's columns; the text
+        // repeats category and purpose for whoever reads the alerts page.
         let outcome = format!(
-            "read of category {} for purpose {} on subject {} refused to roles {}: {}{}",
+            "read of category {} for purpose {} refused to roles {}: {}{}",
             e.category,
             e.purpose,
-            e.subject_id.as_deref().unwrap_or("-"),
             roles.join(","),
             e.reason.key(),
             e.article
@@ -140,7 +142,13 @@ impl DenyHook for JournalHook<'_> {
         let caller = Caller::operator(&format!("staff:{}", e.staff_id), &e.purpose);
         if self
             .vault
-            .journal_admin(&caller, AccessDenied::ACTION, outcome)
+            .journal_refusal(
+                &caller,
+                AccessDenied::ACTION,
+                e.subject_id.as_deref(),
+                Some(&e.category),
+                outcome,
+            )
             .is_err()
         {
             tracing::error!("a staff read refusal could not be journaled");
