@@ -66,6 +66,21 @@ impl Vault {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> Result<u64> {
+        self.put_doc_noted(caller, kind, id, expected_version, body, "")
+    }
+
+    /// [`Vault::put_doc_as`] with `note` (ids and names only, never a value)
+    /// appended to the write's journal entry, for a writer whose entry must
+    /// say what changed (the processing limits name their purpose).
+    pub(crate) fn put_doc_noted(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+        note: &str,
+    ) -> Result<u64> {
         for key in [kind, id] {
             check_key(key).map_err(|e| {
                 EngineError::invalid(
@@ -90,7 +105,11 @@ impl Vault {
             None,
             None,
             None,
-            format!("kind={kind} id={id} version={next}"),
+            if note.is_empty() {
+                format!("kind={kind} id={id} version={next}")
+            } else {
+                format!("kind={kind} id={id} version={next} {note}")
+            },
         );
         let out = self.commit_unit(vec![op], &[e])?;
         match out.outputs.first() {

@@ -69,7 +69,11 @@ impl Vault {
         purpose: &str,
         on: bool,
     ) -> Result<ProcessingLimits> {
-        self.change_limits(caller, subject, purpose, |l| {
+        let note = format!(
+            "restriction={} purpose={purpose}",
+            if on { "on" } else { "lifted" }
+        );
+        self.change_limits(caller, subject, purpose, &note, |l| {
             if on {
                 l.restricted.insert(purpose.to_string());
             } else {
@@ -88,7 +92,15 @@ impl Vault {
         purpose: &str,
         status: Option<ObjectionStatus>,
     ) -> Result<ProcessingLimits> {
-        self.change_limits(caller, subject, purpose, |l| match &status {
+        // The state only: overriding grounds are free text, kept in the
+        // sealed document, not in the journal.
+        let state = match &status {
+            Some(ObjectionStatus::Active) => "active",
+            Some(ObjectionStatus::Overridden { .. }) => "overridden",
+            None => "withdrawn",
+        };
+        let note = format!("objection={state} purpose={purpose}");
+        self.change_limits(caller, subject, purpose, &note, |l| match &status {
             Some(s) => {
                 l.objections.insert(purpose.to_string(), s.clone());
             }
@@ -98,11 +110,16 @@ impl Vault {
         })
     }
 
+    /// Apply `change` to the subject's limits in one document write whose
+    /// journal entry (the only one) names the purpose and what changed
+    /// (`note`), so whoever reads the journal sees which processing stopped
+    /// or resumed (Art. 18(3), Art. 21, Art. 5(2)).
     fn change_limits(
         &self,
         caller: &Caller,
         subject: &str,
         purpose: &str,
+        note: &str,
         change: impl Fn(&mut ProcessingLimits),
     ) -> Result<ProcessingLimits> {
         self.subject_row(subject)?;
@@ -122,7 +139,7 @@ impl Vault {
             change(&mut limits);
             let body =
                 serde_json::to_vec(&limits).map_err(|e| EngineError::Storage(e.to_string()))?;
-            match self.put_doc_as(caller, LIMITS_KIND, subject, version, &body) {
+            match self.put_doc_noted(caller, LIMITS_KIND, subject, version, &body, note) {
                 Ok(_) => return Ok(limits),
                 Err(EngineError::Conflict(_)) => continue,
                 Err(e) => return Err(e),

@@ -138,7 +138,28 @@ fn a_restriction_freezes_its_purpose_only_and_lifting_it_restores_access() {
         1
     );
 
+    let audit = Caller::operator("audit", "PA-0006");
+    let last = vault
+        .journal_tail(&audit, &["doc.put"], 100)
+        .unwrap()
+        .events
+        .first()
+        .map_or(0, |e| e.seq);
     vault.set_restriction(&dpo, &s, "PA-0001", false).unwrap();
+    // The lift (what `habeas limits lift` and the portal call) writes one
+    // journal entry, which names the purpose that resumed (Art. 18(3)).
+    let lift: Vec<_> = vault
+        .journal_tail(&audit, &["doc.put"], 100)
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.seq > last && e.actor == "dpo")
+        .collect();
+    assert_eq!(lift.len(), 1, "{lift:?}");
+    assert_eq!(
+        lift[0].details,
+        format!("kind=processing-limits id={s} version=2 restriction=lifted purpose=PA-0001")
+    );
     assert_eq!(
         vault.read(&crm, &s, Some("contact")).unwrap().records.len(),
         1
@@ -186,6 +207,30 @@ fn an_objection_to_direct_marketing_is_absolute_and_other_objections_yield_to_re
     assert_eq!(
         vault.read(&crm, &s, Some("contact")).unwrap().records.len(),
         1
+    );
+    // The journal says which objection changed and how, never the grounds
+    // (free text kept in the sealed document).
+    let notes: Vec<String> = vault
+        .journal_tail(&dpo, &["doc.put"], 100)
+        .unwrap()
+        .events
+        .into_iter()
+        .filter(|e| e.details.contains("kind=processing-limits"))
+        .map(|e| e.details)
+        .collect();
+    assert!(
+        notes[0].ends_with("objection=overridden purpose=PA-0001"),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.ends_with("objection=active purpose=PA-0001")),
+        "{notes:?}"
+    );
+    assert!(
+        notes.iter().all(|n| !n.contains("legal claim")),
+        "{notes:?}"
     );
 
     // An undeclared purpose is refused, nothing recorded.

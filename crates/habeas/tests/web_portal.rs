@@ -498,6 +498,13 @@ fn a_subject_lifts_a_restriction_they_asked_for_and_processing_resumes() {
     );
     assert_eq!(r.status, 422);
 
+    let limits_entries = || {
+        site.vault
+            .journal_tail(&caller(), &["doc.put", "restriction.lift"], 200)
+            .expect("journal")
+            .events
+    };
+    let last_seq = limits_entries().first().map_or(0, |e| e.seq);
     let before = chrono::Utc::now();
     let r = c.post(
         "/portail/limiter/lever",
@@ -521,18 +528,23 @@ fn a_subject_lifts_a_restriction_they_asked_for_and_processing_resumes() {
             .is_ok(),
         "processing resumes once lifted"
     );
-    // Journaled with the subject as actor, on the portal channel.
+    // One lift, one journal entry: the limits write, with the subject as
+    // actor, naming the purpose that resumed (Art. 18(3)).
     let actor = format!("portal:{subject}");
-    let tail = site
-        .vault
-        .journal_tail(&caller(), &["doc.put", "restriction.lift"], 200)
-        .expect("journal");
-    assert!(tail.events.iter().any(|e| e.actor == actor
-        && e.action == "restriction.lift"
-        && e.details == "purpose=PA-0001 channel=portal"));
-    assert!(tail.events.iter().any(|e| e.actor == actor
-        && e.action == "doc.put"
-        && e.details.contains("kind=processing-limits")));
+    let lift: Vec<_> = limits_entries()
+        .into_iter()
+        .filter(|e| e.seq > last_seq)
+        .filter(|e| e.action == "restriction.lift" || e.details.contains("kind=processing-limits"))
+        .collect();
+    assert_eq!(lift.len(), 1, "{lift:?}");
+    assert_eq!(lift[0].actor, actor, "{lift:?}");
+    assert_eq!(lift[0].action, "doc.put", "{lift:?}");
+    assert!(
+        lift[0]
+            .details
+            .ends_with("restriction=lifted purpose=PA-0001"),
+        "{lift:?}"
+    );
     // The form is gone, and lifting again is refused.
     assert!(
         !c.get("/portail/limiter")

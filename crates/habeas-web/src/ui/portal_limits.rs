@@ -282,19 +282,10 @@ pub async fn lift(
                 }));
             }
             let caller = subject_caller(&subject);
-            // The call `habeas limits lift` makes; the limits document
-            // write is journaled with this caller as actor.
+            // The call `habeas limits lift` makes: its one journal entry has
+            // this caller as actor and names the purpose that resumed.
             vault.set_restriction(&caller, &subject, &purpose, false)?;
             let at = s.clock.now();
-            // Which purpose resumed, for whoever reads the journal (the
-            // document write above does not say): an activity id, never data.
-            if let Err(e) = vault.journal_admin(
-                &caller,
-                "restriction.lift",
-                format!("purpose={purpose} channel=portal"),
-            ) {
-                tracing::error!(error = %e, "a restriction lift could not be described in the journal");
-            }
             let name = vault
                 .declarations()
                 .activity(&purpose)
