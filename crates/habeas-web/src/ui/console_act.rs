@@ -16,10 +16,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_auth::ConsoleAction;
 use habeas_core::lang::Lang;
+use maud::Markup;
 
 use super::UiState;
 use super::console::{console_ctx, journal_refusal};
-use super::page::{Area, Failure, redirect};
+use super::page::{Area, Failure, message, redirect};
 use super::staff::{StaffCtx, check_csrf};
 
 /// A console action form, read as pairs (the last value of a name wins).
@@ -97,6 +98,30 @@ impl ActError {
                 None
             }
         }
+    }
+}
+
+/// The answer to an action once it has run (`outcome` of `UiState::run`):
+/// `on_done(value)` on success; otherwise the page shown again by
+/// `page(note, status)` with the error (422, 404), or the internal-error
+/// page when our side failed (logged by [`ActError::answer`]).
+pub(super) async fn finish<T, Fut>(
+    outcome: Result<Result<T, ActError>, Failure>,
+    lang: Lang,
+    on_done: impl FnOnce(T) -> Response,
+    page: impl FnOnce(Markup, StatusCode) -> Fut,
+) -> Response
+where
+    Fut: Future<Output = Response>,
+{
+    let error = match outcome {
+        Ok(Ok(value)) => return on_done(value),
+        Ok(Err(e)) => e,
+        Err(f) => return f.render(lang, Area::Console),
+    };
+    match error.answer() {
+        Some((status, text)) => page(message("error", &text), status).await,
+        None => Failure::Internal.render(lang, Area::Console),
     }
 }
 

@@ -32,7 +32,7 @@ use maud::{Markup, html};
 
 use super::UiState;
 use super::console::{action_label, console_ctx, shell};
-use super::console_act::{ActError, ActForm, actor, authorize, done, done_query};
+use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
@@ -252,28 +252,22 @@ pub async fn act(
     let who = actor(&ctx);
     let version = form.get("version").to_string();
     let outcome = state.run(move |s| announce(s, &who, &version, lang)).await;
-    let error = match outcome {
-        Ok(Ok(r)) => {
-            return done(
-                PATH,
-                action,
-                &[
-                    ("v", r.version),
-                    ("listed", r.listed.to_string()),
-                    ("sent", r.sent.to_string()),
-                    ("failed", r.failed.to_string()),
-                ],
-            );
-        }
-        Ok(Err(e)) => e,
-        Err(f) => return f.render(lang, Area::Console),
+    let sent = |r: notice_announce::AnnounceReport| {
+        done(
+            PATH,
+            action,
+            &[
+                ("v", r.version),
+                ("listed", r.listed.to_string()),
+                ("sent", r.sent.to_string()),
+                ("failed", r.failed.to_string()),
+            ],
+        )
     };
-    match error.answer() {
-        Some((status, text)) => {
-            page(&state, lang, &ctx, Some(message("error", &text)), status).await
-        }
-        None => Failure::Internal.render(lang, Area::Console),
-    }
+    finish(outcome, lang, sent, |note, status| {
+        page(&state, lang, &ctx, Some(note), status)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ use maud::{Markup, html};
 
 use super::UiState;
 use super::console::{CONSOLE_PURPOSE, action_label, console_ctx, shell};
-use super::console_act::{ActError, ActForm, actor, authorize, done, done_query};
+use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
@@ -477,17 +477,11 @@ pub async fn act(
             _ => place(s, &who, &form, lang),
         })
         .await;
-    let error = match outcome {
-        Ok(Ok(id)) => return done(PATH, action, &[("gel", id)]),
-        Ok(Err(e)) => e,
-        Err(f) => return f.render(lang, Area::Console),
-    };
-    match error.answer() {
-        Some((status, text)) => {
-            page(&state, lang, &ctx, Some(message("error", &text)), status).await
-        }
-        None => Failure::Internal.render(lang, Area::Console),
-    }
+    let placed = |id| done(PATH, action, &[("gel", id)]);
+    finish(outcome, lang, placed, |note, status| {
+        page(&state, lang, &ctx, Some(note), status)
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ use maud::{Markup, html};
 
 use super::UiState;
 use super::console::{action_label, console_ctx, shell};
-use super::console_act::{ActError, ActForm, actor, authorize, done, done_query};
+use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
@@ -343,15 +343,9 @@ pub async fn act(
     let outcome = state
         .run(move |s| take(s, &who, &self_id, action, &form, lang))
         .await;
-    let error = match outcome {
-        Ok(Ok(id)) => return done(PATH, action, &[("id", id)]),
-        Ok(Err(e)) => e,
-        Err(f) => return f.render(lang, Area::Console),
-    };
-    match error.answer() {
-        Some((status, text)) => {
-            page(&state, lang, &ctx, Some(message("error", &text)), status).await
-        }
-        None => Failure::Internal.render(lang, Area::Console),
-    }
+    let taken = |id| done(PATH, action, &[("id", id)]);
+    finish(outcome, lang, taken, |note, status| {
+        page(&state, lang, &ctx, Some(note), status)
+    })
+    .await
 }
