@@ -6,8 +6,10 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Vault};
 
 use crate::dto::*;
@@ -47,6 +49,33 @@ pub(crate) fn caller(
 ) -> Result<Caller, EngineError> {
     let token = vault.authenticate(token)?;
     Ok(Caller::token(token, purpose))
+}
+
+/// Checks the bearer token of an API request that may carry a body before
+/// the handler reads or parses it: a missing, wrong or revoked token gets
+/// 401 whatever the body (a caller who is not authenticated learns nothing
+/// about what a body should look like, and costs no parsing). Reads (`GET`,
+/// `HEAD`) carry no body and are checked by their handlers — some are
+/// public (the notices). Authentication only: the handler authenticates
+/// again in its own engine call, which then checks the scope, so a token
+/// revoked in between is still refused.
+pub(crate) async fn token_first(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if reads || !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let token = match bearer(req.headers()) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    match blocking(&state, move |v| v.authenticate(&token).map(|_| ())).await {
+        Ok(()) => next.run(req).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 fn body_bytes(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {

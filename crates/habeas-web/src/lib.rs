@@ -7,8 +7,10 @@
 //!
 //! Authentication is a bearer application token scoped to purposes and
 //! categories; the purpose of each call is stated in `X-Habeas-Purpose`
-//! (optional when the token has one purpose). Refusals are 403 with the
-//! reason, and are journaled. Bad input gets a precise JSON error and writes
+//! (optional when the token has one purpose); a request with a body has its
+//! token checked before the body is read ([`api::token_first`]: a wrong
+//! token is 401, never 400). Refusals are 403 with the reason, and are
+//! journaled. Bad input gets a precise JSON error and writes
 //! nothing. All store and crypto work runs through [`blocking`].
 
 mod api;
@@ -87,6 +89,12 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .merge(mail_lists::routes())
         .merge(breach::routes())
         .merge(notices::routes())
+        // The token before the body, on every API route so far (the pages
+        // merged later have their own sessions).
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            api::token_first,
+        ))
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))

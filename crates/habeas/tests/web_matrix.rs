@@ -15,7 +15,9 @@
 //! refused and journaled on the page that takes it. Portal states:
 //! a subject signed in, expired, not signed in. API: bearer token missing,
 //! wrong, revoked → 401; a valid token gets past authentication (its
-//! purpose scopes are tested in the API tests).
+//! purpose scopes are tested in the API tests). A body that does not parse
+//! is still 401 with a wrong or revoked token (the token is checked first)
+//! and 400 `invalid_json` with a valid one.
 //!
 //! POSTs carry a harmless forged body: whatever the outcome, nothing in the
 //! vault changes. Role refusals are journaled as `access_refused` (SPEC C6).
@@ -1085,6 +1087,43 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
             "{method} {path}: the matrix's body must parse, so the token decides: {answer}"
         );
         cells += 1;
+        // A body that does not parse: the token is checked first, so a
+        // wrong or revoked one is still 401 (not 400), and a valid one gets
+        // the precise JSON error.
+        if !body.is_empty() {
+            let broken = "{";
+            for (who, secret) in [
+                ("a wrong token", &wrong),
+                ("a revoked token", &revoked_secret),
+            ] {
+                let header = format!("Bearer {secret}");
+                let (status, answer) = raw(
+                    &site.addr,
+                    method,
+                    &path,
+                    &[("Authorization", &header)],
+                    broken,
+                );
+                assert_eq!(status, 401, "{method} {path}, bad body, {who}: {answer}");
+                cells += 1;
+            }
+            let (status, answer) = raw(
+                &site.addr,
+                method,
+                &path,
+                &[("Authorization", &bearer)],
+                broken,
+            );
+            assert_eq!(
+                status, 400,
+                "{method} {path}, bad body, valid token: {answer}"
+            );
+            assert!(
+                answer.contains("\"invalid_json\"") && answer.contains("the JSON ends too early"),
+                "{method} {path}, bad body, valid token: {answer}"
+            );
+            cells += 1;
+        }
     }
 
     // Expired: the pages' clock moves past every session's lifetime (staff:
