@@ -14,6 +14,9 @@
 //! again and retried once, inside one the error is returned (the transaction is aborted
 //! anyway) and the next call prepares afresh.
 //!
+//! Plans are not what is kept: the pool sets `plan_cache_mode = force_custom_plan` (pool.rs),
+//! so each execution is planned with its values, as before the cache.
+//!
 //! Only fixed texts should go through the cached calls. Texts built at run time must come in
 //! a bounded number of shapes (table names from the catalogue, fixed chunk sizes); one-off
 //! statements (DDL, counts of a partition about to be dropped) use [`Db::client`] directly.

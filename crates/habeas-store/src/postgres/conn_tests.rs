@@ -68,6 +68,11 @@ fn a_cached_statement_survives_a_change_of_its_result_type() {
             c.batch_execute("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")?;
             assert_eq!(columns(c), 1);
             assert_eq!(c.cached(), 1, "the select is kept");
+            // Kept for the round trips, planned with each call's values (pool.rs).
+            let mode: String = c
+                .query_one("SELECT current_setting('plan_cache_mode')", &[])?
+                .get(0);
+            assert_eq!(mode, "force_custom_plan");
             // `SELECT *` now returns two columns: PostgreSQL refuses the old plan (0A000),
             // the cache prepares it again and retries once.
             c.batch_execute("ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 2")?;

@@ -51,7 +51,13 @@ impl Pool {
                 return Err(e.into());
             }
         }
-        client.batch_execute(&format!("SET search_path TO {schema}"))?;
+        // Prepared statements are kept per connection (conn.rs) for their round trips, not
+        // for their plans: a generic plan of `($3 IS NULL OR id > $3) ORDER BY id LIMIT $4`
+        // cannot use the keyset bound and would scan from the start on every page. Custom
+        // plans, as every statement got before the cache (PostgreSQL 12+).
+        client.batch_execute(&format!(
+            "SET search_path TO {schema}; SET plan_cache_mode = force_custom_plan"
+        ))?;
         Ok(PgConn::new(client))
     }
 
