@@ -7,10 +7,12 @@
 //! multi-row insert at the end (their hashes are chained here, in order), consecutive
 //! subject creations in one insert, and a unit of journal entries only (an audited read)
 //! gets no savepoint — it cannot fail short of the database failing, which fails the batch.
+//! Every fixed statement is prepared once per connection (`conn.rs`); an audited read's
+//! commit is five round trips: BEGIN, the lock, the head, the journal insert, COMMIT.
 
 use std::sync::Arc;
 
-use ::postgres::{Client, GenericClient};
+use super::conn::{Db, PgConn};
 use chrono::{DateTime, Utc};
 
 use super::store::{insert_records, opt_us, seq_i64, to_json};
@@ -23,18 +25,26 @@ use crate::model::{JournalAnchor, Record, SubjectStatus};
 use crate::time::{from_micros, to_micros};
 
 pub fn commit(
-    c: &mut Client,
+    c: &mut PgConn,
     units: Vec<WriteUnit>,
     sealer: &Arc<dyn JournalSealer>,
 ) -> Result<Vec<Result<UnitOutcome>>> {
     let mut tx = c.transaction()?;
+    // The lock must be its own statement: under READ COMMITTED a statement's snapshot is
+    // taken when it starts, so a head read in the same statement could predate the commit
+    // of the transaction we waited for, and two batches would continue the same head.
     tx.execute(
         "SELECT pg_advisory_xact_lock(hashtext('habeas-journal:' || current_schema()))",
         &[],
     )?;
-    let mut head = read_head(&mut tx)?;
+    let (mut head, mut last_signed) = read_head(&mut tx)?;
     let mut results = Vec::with_capacity(units.len());
     let mut rows = JournalRows::default();
+    // A savepoint per unit with data operations, managed by hand so that releasing the last
+    // one and opening the next travel together (one round trip per unit, not two). COMMIT
+    // keeps the work of a savepoint never released.
+    let mut open_savepoint = false;
+    let mut dropped_journal = false;
     for unit in units {
         if unit.ops.is_empty() {
             let seqs = unit
@@ -55,11 +65,16 @@ pub fn commit(
         {
             // Dropping old entries must see every row chained so far.
             std::mem::take(&mut rows).insert(&mut tx)?;
+            dropped_journal = true;
         }
-        let mut sp = tx.savepoint("unit")?;
-        match run_ops(&mut sp, unit.ops) {
+        tx.batch_execute(if open_savepoint {
+            "RELEASE SAVEPOINT unit; SAVEPOINT unit"
+        } else {
+            "SAVEPOINT unit"
+        })?;
+        open_savepoint = true;
+        match run_ops(&mut tx, unit.ops) {
             Ok(outputs) => {
-                sp.commit()?;
                 let seqs = unit
                     .journal
                     .iter()
@@ -68,19 +83,18 @@ pub fn commit(
                 results.push(Ok(UnitOutcome { seqs, outputs }));
             }
             Err(e) => {
-                sp.rollback()?;
+                // ROLLBACK TO keeps the savepoint: the next unit releases it as usual.
+                tx.batch_execute("ROLLBACK TO SAVEPOINT unit")?;
                 results.push(Err(e));
             }
         }
     }
     rows.insert(&mut tx)?;
-    let last_signed: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(seq), 0)::bigint FROM journal_checkpoints",
-            &[],
-        )?
-        .try_get(0)?;
-    if let Some(cp) = sealer.checkpoint(&head, last_signed.unsigned_abs()) {
+    if dropped_journal {
+        // Dropping old entries also drops the checkpoints below the new anchor.
+        last_signed = last_checkpoint(&mut tx)?;
+    }
+    if let Some(cp) = sealer.checkpoint(&head, last_signed) {
         tx.execute(
             "INSERT INTO journal_checkpoints (seq, hash, signature) VALUES ($1, $2, $3) \
              ON CONFLICT (seq) DO UPDATE SET hash = EXCLUDED.hash, signature = EXCLUDED.signature",
@@ -91,29 +105,38 @@ pub fn commit(
     Ok(results)
 }
 
-fn read_head(c: &mut impl GenericClient) -> Result<JournalAnchor> {
-    let pair = |r: ::postgres::Row| -> Result<(u64, Vec<u8>)> {
-        Ok((r.try_get::<_, i64>(0)?.unsigned_abs(), r.try_get(1)?))
+/// The journal's head (newest row, else the anchor left by a drop) and the newest signed
+/// checkpoint, in one statement (one round trip), read under the journal lock.
+fn read_head(c: &mut impl Db) -> Result<(JournalAnchor, u64)> {
+    let r = c.query_one(
+        "SELECT j.seq, j.hash, a.seq, a.hash, \
+         (SELECT COALESCE(MAX(seq), 0)::bigint FROM journal_checkpoints) \
+         FROM (SELECT 1) AS one \
+         LEFT JOIN LATERAL (SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1) AS j ON TRUE \
+         LEFT JOIN journal_anchor AS a ON a.singleton = 1",
+        &[],
+    )?;
+    let pair = |i: usize| -> Result<Option<(u64, Vec<u8>)>> {
+        let seq: Option<i64> = r.try_get(i)?;
+        let hash: Option<Vec<u8>> = r.try_get(i + 1)?;
+        Ok(seq.zip(hash).map(|(s, h)| (s.unsigned_abs(), h)))
     };
-    let newest = c
-        .query_opt(
-            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1",
+    let last_signed: i64 = r.try_get(4)?;
+    Ok((head_of(pair(0)?, pair(2)?), last_signed.unsigned_abs()))
+}
+
+fn last_checkpoint(c: &mut impl Db) -> Result<u64> {
+    let n: i64 = c
+        .query_one(
+            "SELECT COALESCE(MAX(seq), 0)::bigint FROM journal_checkpoints",
             &[],
         )?
-        .map(pair)
-        .transpose()?;
-    let anchor = c
-        .query_opt(
-            "SELECT seq, hash FROM journal_anchor WHERE singleton = 1",
-            &[],
-        )?
-        .map(pair)
-        .transpose()?;
-    Ok(head_of(newest, anchor))
+        .try_get(0)?;
+    Ok(n.unsigned_abs())
 }
 
 /// Run a unit's data operations; consecutive subject creations go in one insert.
-fn run_ops(c: &mut impl GenericClient, ops: Vec<WriteOp>) -> Result<Vec<OpOutput>> {
+fn run_ops(c: &mut impl Db, ops: Vec<WriteOp>) -> Result<Vec<OpOutput>> {
     let mut outputs = Vec::with_capacity(ops.len());
     let mut subjects = Vec::new();
     for op in ops {
@@ -130,10 +153,7 @@ fn run_ops(c: &mut impl GenericClient, ops: Vec<WriteOp>) -> Result<Vec<OpOutput
 }
 
 /// Insert subjects in one statement; one [`OpOutput::Done`] each.
-fn create_subjects(
-    c: &mut impl GenericClient,
-    subjects: Vec<crate::model::Subject>,
-) -> Result<Vec<OpOutput>> {
+fn create_subjects(c: &mut impl Db, subjects: Vec<crate::model::Subject>) -> Result<Vec<OpOutput>> {
     match subjects.len() {
         0 => return Ok(Vec::new()),
         1 => {
@@ -200,7 +220,7 @@ impl JournalRows {
         Ok(seq)
     }
 
-    fn insert(self, c: &mut impl GenericClient) -> Result<()> {
+    fn insert(self, c: &mut impl Db) -> Result<()> {
         if self.seq.is_empty() {
             return Ok(());
         }
@@ -229,7 +249,7 @@ impl JournalRows {
 const SUBJECT_COLS: &str = "id, kind, status, created_at, closed_at, grace_until, erased_at";
 const TOKEN_COLS: &str = "digest, name, purposes, categories, created_at, revoked_at";
 
-fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
+fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
     Ok(match op {
         WriteOp::CreateSubject(s) => {
             c.execute(
@@ -446,7 +466,7 @@ fn apply(c: &mut impl GenericClient, op: WriteOp) -> Result<OpOutput> {
     })
 }
 
-fn replace_record(c: &mut impl GenericClient, r: &Record) -> Result<()> {
+fn replace_record(c: &mut impl Db, r: &Record) -> Result<()> {
     let n = c.execute(
         "UPDATE records SET collected_at = $4, source_channel = $5, purposes = $6, last_interaction = $7, \
          contract_end = $8, account_closure = $9, custom_events = $10, incident_linked = $11, \
@@ -479,7 +499,7 @@ fn replace_record(c: &mut impl GenericClient, r: &Record) -> Result<()> {
 }
 
 fn put_doc(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     kind: &str,
     id: &str,
     expected: Option<u64>,
@@ -524,7 +544,7 @@ fn put_doc(
     Ok(version)
 }
 
-pub fn journal_drop_before(c: &mut impl GenericClient, before: i64) -> Result<u64> {
+pub fn journal_drop_before(c: &mut impl Db, before: i64) -> Result<u64> {
     let Some(last) = c.query_opt(
         "SELECT seq, hash FROM journal WHERE seq < $1 ORDER BY seq DESC LIMIT 1",
         &[&before],

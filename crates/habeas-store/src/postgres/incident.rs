@@ -1,14 +1,14 @@
 //! [`crate::Store::link_incident`] on PostgreSQL: one transaction that locks the window's rows
-//! of the category (`FOR UPDATE`), then updates each unlinked one.
+//! of the category (`FOR UPDATE`), then updates the unlinked ones in one statement.
 
-use ::postgres::Client;
+use super::conn::{Db, PgConn};
 
 use crate::error::{Result, StoreError};
 use crate::incident::{IncidentDue, IncidentLinked, IncidentWindow};
 use crate::model::EventDates;
 use crate::time::{from_micros, opt_from_micros, to_micros};
 
-pub fn link(c: &mut Client, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
+pub fn link(c: &mut PgConn, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
     let mut tx = c.transaction()?;
     let rows = tx.query(
         "SELECT id, collected_at, last_interaction, contract_end, account_closure, custom_events, \
@@ -37,12 +37,14 @@ pub fn link(c: &mut Client, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
         updates.push((r.try_get(0)?, due(collected, &events).map(to_micros)));
     }
     if !updates.is_empty() {
-        let stmt = tx.prepare(
-            "UPDATE records SET incident_linked = TRUE, retention_due = $2 WHERE id = $1",
+        // One statement for the whole window (one round trip, not one per record).
+        let (ids, dues): (Vec<&str>, Vec<Option<i64>>) =
+            updates.iter().map(|(id, d)| (id.as_str(), *d)).unzip();
+        tx.execute(
+            "UPDATE records r SET incident_linked = TRUE, retention_due = t.due \
+             FROM unnest($1::text[], $2::bigint[]) AS t(id, due) WHERE r.id = t.id",
+            &[&ids, &dues],
         )?;
-        for (id, new_due) in &updates {
-            tx.execute(&stmt, &[id, new_due])?;
-        }
     }
     tx.commit()?;
     done.linked = updates.len() as u64;

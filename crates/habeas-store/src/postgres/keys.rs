@@ -7,6 +7,7 @@
 //! recycled), WAL archives, replicas' WAL and base backups keep the old bytes — see
 //! docs/storage.md for the epoch-KEK answer (RELIABILITY.md §1.8 (a), (c)).
 
+use super::conn::Db;
 use super::pool::Pool;
 use super::{POOL_SIZE, conflict, migrate, parse_url, schema_version};
 use crate::KeyStore;
@@ -54,16 +55,25 @@ fn key(r: &::postgres::Row) -> Result<WrappedKey> {
 
 impl KeyStore for PgKeyStore {
     fn put_keys(&self, keys: &[WrappedKey]) -> Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        // One statement for the batch (all or nothing, one round trip).
+        let subjects: Vec<&str> = keys.iter().map(|k| k.subject_id.as_str()).collect();
+        let categories: Vec<&str> = keys.iter().map(|k| k.category.as_str()).collect();
+        let keks: Vec<&str> = keys.iter().map(|k| k.kek_id.as_str()).collect();
+        let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped.as_slice()).collect();
+        let id = match keys {
+            [k] => format!("{}/{}", k.subject_id, k.category),
+            _ => "(one key of the batch)".to_string(),
+        };
         self.pool.with(|c| {
-            let mut tx = c.transaction()?;
-            for k in keys {
-                tx.execute(
-                    "INSERT INTO data_keys (subject_id, category, kek_id, wrapped) VALUES ($1, $2, $3, $4)",
-                    &[&k.subject_id, &k.category, &k.kek_id, &k.wrapped],
-                )
-                .map_err(|e| conflict(e, "data key", &format!("{}/{}", k.subject_id, k.category)))?;
-            }
-            tx.commit()?;
+            c.execute(
+                "INSERT INTO data_keys (subject_id, category, kek_id, wrapped) \
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])",
+                &[&subjects, &categories, &keks, &wrapped],
+            )
+            .map_err(|e| conflict(e, "data key", &id))?;
             Ok(())
         })
     }
@@ -110,17 +120,18 @@ impl KeyStore for PgKeyStore {
     }
 
     fn replace_wrapped(&self, keys: &[WrappedKey]) -> Result<u64> {
+        let subjects: Vec<&str> = keys.iter().map(|k| k.subject_id.as_str()).collect();
+        let categories: Vec<&str> = keys.iter().map(|k| k.category.as_str()).collect();
+        let keks: Vec<&str> = keys.iter().map(|k| k.kek_id.as_str()).collect();
+        let wrapped: Vec<&[u8]> = keys.iter().map(|k| k.wrapped.as_slice()).collect();
         self.pool.with(|c| {
-            let mut tx = c.transaction()?;
-            let mut n = 0;
-            for k in keys {
-                n += tx.execute(
-                    "UPDATE data_keys SET kek_id = $3, wrapped = $4 WHERE subject_id = $1 AND category = $2",
-                    &[&k.subject_id, &k.category, &k.kek_id, &k.wrapped],
-                )?;
-            }
-            tx.commit()?;
-            Ok(n)
+            Ok(c.execute(
+                "UPDATE data_keys d SET kek_id = t.kek_id, wrapped = t.wrapped \
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) \
+                 AS t(subject_id, category, kek_id, wrapped) \
+                 WHERE d.subject_id = t.subject_id AND d.category = t.category",
+                &[&subjects, &categories, &keks, &wrapped],
+            )?)
         })
     }
 

@@ -8,13 +8,16 @@
 //! `synchronous_commit` (keep it `on`: RELIABILITY.md §1.6).
 
 mod batch;
+mod conn;
+#[cfg(test)]
+mod conn_tests;
 mod incident;
 mod keys;
 mod pool;
 mod store;
 mod timed;
 
-use ::postgres::Client;
+use conn::{Db, PgConn};
 
 pub use keys::PgKeyStore;
 pub use pool::quote_ident;
@@ -62,7 +65,7 @@ pub fn parse_url(url: &str, default_schema: &str) -> Result<(::postgres::Config,
 
 /// Apply pending migrations under an advisory lock, in one transaction.
 pub fn migrate(
-    client: &mut Client,
+    client: &mut PgConn,
     schema: &str,
     list: &[Migration],
     lock_name: &str,
@@ -97,7 +100,7 @@ pub fn migrate(
     Ok(())
 }
 
-fn schema_version(client: &mut Client) -> Result<u32> {
+fn schema_version(client: &mut PgConn) -> Result<u32> {
     let v: i32 = client
         .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
         .get(0);

@@ -1,9 +1,12 @@
-//! A small blocking connection pool (no extra dependency): at most `size` clients, each with
-//! `search_path` set to the store's schema. A client found closed is replaced.
+//! A small blocking connection pool (no extra dependency): at most `size` connections, each
+//! with `search_path` set to the store's schema and its own prepared-statement cache
+//! ([`PgConn`]). A connection found closed is replaced, with an empty cache.
 
 use std::sync::{Condvar, Mutex};
 
-use ::postgres::{Client, NoTls};
+use ::postgres::NoTls;
+
+use super::conn::PgConn;
 
 use crate::error::{Result, StoreError};
 
@@ -11,7 +14,7 @@ pub struct Pool {
     config: ::postgres::Config,
     schema: String,
     size: usize,
-    state: Mutex<(Vec<Client>, usize)>,
+    state: Mutex<(Vec<PgConn>, usize)>,
     available: Condvar,
 }
 
@@ -35,7 +38,7 @@ impl Pool {
         &self.schema
     }
 
-    fn connect(&self) -> Result<Client> {
+    fn connect(&self) -> Result<PgConn> {
         let mut client = self.config.connect(NoTls)?;
         let schema = quote_ident(&self.schema);
         // Two instances creating the schema at once can both pass IF NOT EXISTS; the loser
@@ -48,12 +51,18 @@ impl Pool {
                 return Err(e.into());
             }
         }
-        client.batch_execute(&format!("SET search_path TO {schema}"))?;
-        Ok(client)
+        // Prepared statements are kept per connection (conn.rs) for their round trips, not
+        // for their plans: a generic plan of `($3 IS NULL OR id > $3) ORDER BY id LIMIT $4`
+        // cannot use the keyset bound and would scan from the start on every page. Custom
+        // plans, as every statement got before the cache (PostgreSQL 12+).
+        client.batch_execute(&format!(
+            "SET search_path TO {schema}; SET plan_cache_mode = force_custom_plan"
+        ))?;
+        Ok(PgConn::new(client))
     }
 
-    /// Borrow a client for `f`.
-    pub fn with<R>(&self, f: impl FnOnce(&mut Client) -> Result<R>) -> Result<R> {
+    /// Borrow a connection for `f`.
+    pub fn with<R>(&self, f: impl FnOnce(&mut PgConn) -> Result<R>) -> Result<R> {
         let poisoned = || StoreError::WriterGone("PostgreSQL pool poisoned".into());
         let existing = {
             let mut state = self.state.lock().map_err(|_| poisoned())?;

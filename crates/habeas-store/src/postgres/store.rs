@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use ::postgres::{GenericClient, Row};
+use ::postgres::Row;
 use chrono::{DateTime, Utc};
 
+use super::conn::Db;
 use super::pool::Pool;
 use super::{POOL_SIZE, batch, conflict, migrate, parse_url, schema_version, timed};
 use crate::error::{Result, StoreError};
@@ -55,7 +56,7 @@ impl PgStore {
 /// all or nothing like the `unnest` insert used for smaller batches).
 const COPY_THRESHOLD: usize = 256;
 
-pub(super) fn copy_records(c: &mut impl GenericClient, records: &[NewRecord]) -> Result<()> {
+pub(super) fn copy_records(c: &mut impl Db, records: &[NewRecord]) -> Result<()> {
     use ::postgres::binary_copy::BinaryCopyInWriter;
     use ::postgres::types::Type;
     const TYPES: [Type; 14] = [
@@ -76,7 +77,9 @@ pub(super) fn copy_records(c: &mut impl GenericClient, records: &[NewRecord]) ->
     ];
     let batch_conflict = |e| conflict(e, "record", "(one id of the batch)");
     let mut tx = c.transaction()?;
-    let sink = tx.copy_in(&format!("COPY records ({RECORD_COLS}) FROM STDIN BINARY"))?;
+    let sink = tx
+        .client()
+        .copy_in(&format!("COPY records ({RECORD_COLS}) FROM STDIN BINARY"))?;
     let mut writer = BinaryCopyInWriter::new(sink, &TYPES);
     for r in records {
         writer
@@ -105,7 +108,7 @@ pub(super) fn copy_records(c: &mut impl GenericClient, records: &[NewRecord]) ->
 
 /// Insert records, all or nothing: binary `COPY` from [`COPY_THRESHOLD`] rows, else one
 /// `INSERT … SELECT FROM unnest(…)`.
-pub(super) fn insert_records(c: &mut impl GenericClient, records: &[NewRecord]) -> Result<()> {
+pub(super) fn insert_records(c: &mut impl Db, records: &[NewRecord]) -> Result<()> {
     if records.is_empty() {
         return Ok(());
     }
@@ -534,12 +537,12 @@ impl Store for PgStore {
     fn journal_append(&self, rows: &[JournalRow]) -> Result<()> {
         self.pool.with(|c| {
             let mut tx = c.transaction()?;
-            let stmt = tx.prepare(&format!(
+            let sql = format!(
                 "INSERT INTO journal ({JOURNAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            ))?;
+            );
             for j in rows {
                 tx.execute(
-                    &stmt,
+                    &sql,
                     &[
                         &seq_i64(j.seq)?,
                         &to_micros(j.ts),

@@ -7,6 +7,8 @@
 use std::collections::BTreeSet;
 
 use ::postgres::GenericClient;
+
+use super::conn::Db;
 use chrono::{DateTime, Utc};
 
 use crate::error::Result;
@@ -22,7 +24,7 @@ fn part(cat_no: i32, month: i64) -> String {
 }
 
 /// Category numbers for names, optionally restricted (empty = all).
-fn categories(c: &mut impl GenericClient, only: &[String]) -> Result<Vec<(i32, String)>> {
+fn categories(c: &mut impl Db, only: &[String]) -> Result<Vec<(i32, String)>> {
     let rows = c.query(
         "SELECT cat_no, category FROM timed_categories ORDER BY cat_no",
         &[],
@@ -39,7 +41,7 @@ fn categories(c: &mut impl GenericClient, only: &[String]) -> Result<Vec<(i32, S
 
 /// Make sure every (category, month) partition exists; returns the category numbers.
 fn ensure_partitions(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     needed: &BTreeSet<(String, i64)>,
 ) -> Result<Vec<(String, i32)>> {
     let known: BTreeSet<(String, i64)> = c
@@ -93,7 +95,7 @@ fn ensure_partitions(
     Ok(all.into_iter().map(|(n, name)| (name, n)).collect())
 }
 
-pub fn insert(c: &mut impl GenericClient, rows: &[TimedRecord]) -> Result<()> {
+pub fn insert(c: &mut impl Db, rows: &[TimedRecord]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -124,7 +126,7 @@ pub fn insert(c: &mut impl GenericClient, rows: &[TimedRecord]) -> Result<()> {
 }
 
 pub fn subject_rows(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     subject_id: &str,
     only: &[String],
 ) -> Result<Vec<TimedRecord>> {
@@ -151,7 +153,7 @@ pub fn subject_rows(
 }
 
 pub fn drop_before(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     _schema: &str,
     category: Option<&str>,
     before: DateTime<Utc>,
@@ -179,7 +181,9 @@ pub fn drop_before(
                 continue;
             }
             let t = part(cat_no, month);
+            // One-off texts (the partition is about to go): not cached.
             let rows: i64 = tx
+                .client()
                 .query_one(&format!("SELECT COUNT(*) FROM {t}"), &[])?
                 .try_get(0)?;
             tx.batch_execute(&format!("DROP TABLE {t}"))?;
@@ -199,7 +203,7 @@ pub fn drop_before(
 }
 
 pub fn impact(
-    c: &mut impl GenericClient,
+    c: &mut impl Db,
     only: &[String],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -218,7 +222,8 @@ pub fn impact(
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let row = c.query_one(
+    // The text depends on the set of categories asked: not cached (rare, breach triage).
+    let row = c.client().query_one(
         &format!("SELECT COUNT(DISTINCT subject_id), COUNT(*) FROM ({union}) AS t"),
         &[&to_micros(from), &to_micros(to)],
     )?;
@@ -229,11 +234,7 @@ pub fn impact(
 }
 
 /// A subject's rows of `category` (the category's partitioned parent table).
-pub fn delete_subject_category(
-    c: &mut impl GenericClient,
-    subject_id: &str,
-    category: &str,
-) -> Result<u64> {
+pub fn delete_subject_category(c: &mut impl Db, subject_id: &str, category: &str) -> Result<u64> {
     let mut n = 0;
     for (cat_no, _) in categories(c, &[category.to_string()])? {
         n += c.execute(
@@ -244,7 +245,7 @@ pub fn delete_subject_category(
     Ok(n)
 }
 
-pub fn delete_subject(c: &mut impl GenericClient, subject_id: &str) -> Result<u64> {
+pub fn delete_subject(c: &mut impl Db, subject_id: &str) -> Result<u64> {
     let mut n = 0;
     for (cat_no, _) in categories(c, &[])? {
         n += c.execute(
