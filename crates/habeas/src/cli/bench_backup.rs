@@ -7,7 +7,7 @@
 //! same sealed, blind-indexed, journaled path as `habeas import`. Then, `--runs`
 //! times over: `create_backup` (wall and process CPU), `verify_backup`,
 //! `restore_backup` (tombstone replay included), the backup file deleted
-//! after each run. Peak memory is the process's VmHWM.
+//! after each run. `--deflate` compresses the backups. Peak memory is the process's VmHWM.
 //!
 //! `--project DIR` keeps the project: a DIR already holding a project is
 //! reused as it is (no build), so several builds of `habeas` can be timed,
@@ -22,7 +22,9 @@ use std::time::Instant;
 use anyhow::Context as _;
 use chrono::{TimeZone, Utc};
 use habeas_core::clock::{Clock, ManualClock};
-use habeas_engine::backup::{create_backup, restore_backup, verify_backup};
+use habeas_engine::backup::{
+    BackupCompression, DEFAULT_COMPRESSION, create_backup_with, restore_backup, verify_backup,
+};
 use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
 
 #[derive(Debug, clap::Args)]
@@ -39,6 +41,9 @@ pub struct Args {
     /// Build the project, time nothing.
     #[arg(long)]
     pub build_only: bool,
+    /// Compress backups with DEFLATE (default: the engine's default, none).
+    #[arg(long)]
+    pub deflate: bool,
 }
 
 const BATCH: u64 = 5_000;
@@ -95,7 +100,13 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<ExitCode> {
         // One second per run: backups are named after their second.
         clock.set(t0 + chrono::Duration::days(1) + chrono::Duration::seconds(i64::from(run)));
         let vault = project::open_project_with_clock(dir, clock.clone())?;
-        let (info, backup_wall, backup_cpu) = timed(|| Ok(create_backup(&vault, &backups)?))?;
+        let compression = if args.deflate {
+            BackupCompression::Deflate
+        } else {
+            DEFAULT_COMPRESSION
+        };
+        let (info, backup_wall, backup_cpu) =
+            timed(|| Ok(create_backup_with(&vault, &backups, compression)?))?;
         drop(vault);
         let (report, verify_wall, verify_cpu) = timed(|| Ok(verify_backup(&paths, &info.file)?))?;
         let (_, restore_wall, restore_cpu) = timed(|| {
