@@ -160,7 +160,7 @@ fn ingest(vault: &Vault, count: u64) -> anyhow::Result<()> {
             previous.wait()?;
         }
         n = end;
-        if n % 500_000 == 0 {
+        if n.is_multiple_of(500_000) {
             eprintln!("  {n} records");
         }
     }
