@@ -198,7 +198,7 @@ pub fn create_backup_with(
                     .map_err(|e| io_err("cannot write", &partial, e))?;
                 let snapshot = dir.join(format!(".snapshot-{}.db", taken_at.timestamp()));
                 let _ = fs::remove_file(&snapshot);
-                habeas_store::sqlite::vacuum_into(&vault.paths.data_db, &snapshot)?;
+                habeas_store::sqlite::snapshot_into(&vault.paths.data_db, &snapshot)?;
                 let copied = File::open(&snapshot)
                     .and_then(|mut f| copy_large(&mut f, &mut writer))
                     .map_err(|e| io_err("cannot copy the snapshot", &snapshot, e));
