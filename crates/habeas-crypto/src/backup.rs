@@ -1,5 +1,6 @@
-//! The encrypted backup file format: compressed, then encrypted in chunks,
-//! with the backup's data key wrapped by the project's KEK in the header.
+//! The encrypted backup file format: optionally compressed, then encrypted
+//! in chunks, with the backup's data key wrapped by the project's KEK in the
+//! header.
 //!
 //! Why a format of our own: a backup holds every ciphertext of the vault, so
 //! it must be (1) confidential even if the backup medium leaks, (2) tamper-
@@ -10,34 +11,43 @@
 //! environment, token). Losing the KEK makes the backup unreadable, which is
 //! also how an expired backup epoch is crypto-shredded.
 //!
-//! Layout, version 1 (integers big-endian):
+//! Layout, versions 1 and 2 (integers big-endian):
 //!
 //! ```text
-//! "HABEASBK" ‖ version (1) ‖ header length (u16) ‖ header
-//! header := compression (1 = raw DEFLATE) ‖ chunk size (u32) ‖ created at (i64, Unix seconds)
+//! "HABEASBK" ‖ version (1 or 2) ‖ header length (u16) ‖ header
+//! header := compression ‖ chunk size (u32) ‖ created at (i64, Unix seconds)
 //!           ‖ source schema version (u32) ‖ nonce prefix (7 random bytes)
 //!           ‖ wrapped key length (u16) ‖ wrapped data key (names the KEK id)
-//! then chunks: AES-256-GCM(chunk of the compressed stream) ‖ tag (16)
+//! then chunks: AES-256-GCM(chunk of the (compressed) stream) ‖ tag (16)
 //! ```
 //!
-//! Every chunk but the last holds exactly `chunk size` bytes of compressed
-//! data. The chunk nonce is the STREAM construction (Hoang, Reyhanitabar,
+//! Compression: 1 = one raw DEFLATE stream over the whole content (both
+//! versions); 0 = none (version 2 only). Version 2 exists for that value:
+//! a vault's data store is mostly AES-GCM ciphertexts and digests, which do
+//! not compress, and DEFLATE spent most of a backup's time finding that out
+//! (docs/benchmarks-retention.md, "Backup and restore at scale"). Version 1
+//! files are still read; this build writes version 2.
+//!
+//! Every chunk but the last holds exactly `chunk size` bytes of the stream.
+//! The chunk nonce is the STREAM construction (Hoang, Reyhanitabar,
 //! Rogaway, Vizár 2015): `nonce prefix (7) ‖ chunk counter (u32) ‖ last flag
 //! (1)`. So a reordered chunk fails (wrong counter), a file cut at a chunk
 //! boundary fails (its final chunk was sealed with the flag clear) and bytes
 //! appended after the last chunk fail. Each chunk's associated data is the
-//! SHA-256 of the whole header (magic to wrapped key): a changed date, schema
-//! version or wrapped key fails the first chunk. The wrapped key's own AAD
-//! binds it to the header fields before it, so it cannot be moved onto
-//! another backup's header either.
+//! SHA-256 of the whole header (magic to wrapped key): a changed date,
+//! compression, schema version or wrapped key fails the first chunk. The
+//! wrapped key's own AAD binds it to the version and the header fields
+//! before it, so it cannot be moved onto another backup's header either.
 //!
 //! The data key is fresh for each backup (256 bits from the OS), so counter
-//! nonces never repeat under one key; 2^32 chunks of 64 KiB (256 TiB) is the
-//! most one file can hold.
+//! nonces never repeat under one key; 2^32 chunks is the most one file can
+//! hold (4 PiB at the default 1 MiB chunk).
 //!
 //! [`verify`] reads a backup to the end, checking every chunk and the
-//! compressed stream, and writes no plaintext anywhere (it decompresses into
-//! a fixed buffer that is overwritten and dropped).
+//! compressed stream, and writes no plaintext anywhere (it reads into a
+//! fixed buffer that is overwritten and dropped). [`BackupReader::finish`]
+//! gives a streaming reader the same end-of-file checks, so a restore can
+//! authenticate while it copies, in one pass.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 
@@ -47,7 +57,7 @@ use flate2::Compression;
 use flate2::read::DeflateDecoder;
 use flate2::write::DeflateEncoder;
 use sha2::{Digest, Sha256};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::aad::Aad;
 use crate::data_key::DataKey;
@@ -57,18 +67,42 @@ use crate::random;
 
 /// The first bytes of every Habeas backup.
 pub const BACKUP_MAGIC: &[u8; 8] = b"HABEASBK";
-/// The format version this build writes and reads.
+/// The first format version (DEFLATE only); still read.
 pub const BACKUP_FORMAT_V1: u8 = 1;
-/// Compressed bytes per chunk unless told otherwise.
-pub const DEFAULT_CHUNK_SIZE: u32 = 64 * 1024;
+/// The format version this build writes (adds "no compression").
+pub const BACKUP_FORMAT_V2: u8 = 2;
+/// Bytes of the (compressed) stream per chunk unless told otherwise: large
+/// enough that the per-chunk cost (one nonce, one tag, one write) vanishes,
+/// small enough to stay out of the memory budget.
+pub const DEFAULT_CHUNK_SIZE: u32 = 1024 * 1024;
 /// The domain of the wrapped backup key's AAD.
 pub const DOMAIN_BACKUP_KEY: &str = "habeas/backup-key/v1";
 
 const TAG_LEN: usize = 16;
 const NONCE_PREFIX_LEN: usize = 7;
+const COMPRESSION_NONE: u8 = 0;
 const COMPRESSION_DEFLATE: u8 = 1;
 const MIN_CHUNK: u32 = 1024;
 const MAX_CHUNK: u32 = 16 * 1024 * 1024;
+
+/// How the content is compressed before it is sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupCompression {
+    /// Sealed as it is (format version 2): the right choice for content that
+    /// is mostly ciphertext.
+    None,
+    /// One raw DEFLATE stream (level 1) over the whole content.
+    Deflate,
+}
+
+impl BackupCompression {
+    fn code(self) -> u8 {
+        match self {
+            BackupCompression::None => COMPRESSION_NONE,
+            BackupCompression::Deflate => COMPRESSION_DEFLATE,
+        }
+    }
+}
 
 /// What can go wrong writing, reading or verifying a backup. Messages never
 /// hold backup contents or key bytes.
@@ -132,17 +166,20 @@ pub struct BackupMeta {
     pub created_at: i64,
     /// The schema version of the database it copies.
     pub source_schema_version: u32,
-    /// Compressed bytes per chunk (1 KiB to 16 MiB; [`DEFAULT_CHUNK_SIZE`] is a good choice).
+    /// Bytes of the stream per chunk (1 KiB to 16 MiB; [`DEFAULT_CHUNK_SIZE`] is a good choice).
     pub chunk_size: u32,
+    /// Compression of the content before sealing.
+    pub compression: BackupCompression,
 }
 
 impl BackupMeta {
-    /// Metadata with the default chunk size.
+    /// Metadata with the default chunk size and no compression.
     pub fn new(created_at: i64, source_schema_version: u32) -> Self {
         BackupMeta {
             created_at,
             source_schema_version,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            compression: BackupCompression::None,
         }
     }
 }
@@ -182,7 +219,7 @@ impl BackupHeader {
 /// The fields before the wrapped key: what the wrapped key's AAD binds.
 fn fixed_fields(meta: &BackupMeta, nonce_prefix: &[u8; NONCE_PREFIX_LEN]) -> Vec<u8> {
     let mut out = Vec::with_capacity(24);
-    out.push(COMPRESSION_DEFLATE);
+    out.push(meta.compression.code());
     out.extend_from_slice(&meta.chunk_size.to_be_bytes());
     out.extend_from_slice(&meta.created_at.to_be_bytes());
     out.extend_from_slice(&meta.source_schema_version.to_be_bytes());
@@ -190,10 +227,10 @@ fn fixed_fields(meta: &BackupMeta, nonce_prefix: &[u8; NONCE_PREFIX_LEN]) -> Vec
     out
 }
 
-fn key_aad(fixed: &[u8]) -> Aad {
+fn key_aad(version: u8, fixed: &[u8]) -> Aad {
     Aad::new(DOMAIN_BACKUP_KEY)
         .with(BACKUP_MAGIC)
-        .with([BACKUP_FORMAT_V1])
+        .with([version])
         .with(fixed)
 }
 
@@ -245,10 +282,11 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<BackupHeader, BackupError> 
             "the file ends inside its header".into(),
         ));
     }
-    if start[8] != BACKUP_FORMAT_V1 {
+    let version = start[8];
+    if version != BACKUP_FORMAT_V1 && version != BACKUP_FORMAT_V2 {
         return Err(BackupError::Header(format!(
-            "format version {} (this build reads version {BACKUP_FORMAT_V1}); use a newer habeas",
-            start[8]
+            "format version {version} (this build reads versions {BACKUP_FORMAT_V1} and \
+             {BACKUP_FORMAT_V2}); use a newer habeas"
         )));
     }
     let len = usize::from(u16::from_be_bytes([start[9], start[10]]));
@@ -260,12 +298,15 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<BackupHeader, BackupError> 
             "a header of {len} bytes is too short"
         )));
     }
-    if body[0] != COMPRESSION_DEFLATE {
-        return Err(BackupError::Header(format!(
-            "unknown compression {}",
-            body[0]
-        )));
-    }
+    let compression = match (body[0], version) {
+        (COMPRESSION_DEFLATE, _) => BackupCompression::Deflate,
+        (COMPRESSION_NONE, BACKUP_FORMAT_V2) => BackupCompression::None,
+        (other, _) => {
+            return Err(BackupError::Header(format!(
+                "unknown compression {other} for format version {version}"
+            )));
+        }
+    };
     let u32_at = |i: usize| u32::from_be_bytes([body[i], body[i + 1], body[i + 2], body[i + 3]]);
     let chunk_size = u32_at(1);
     let mut created = [0u8; 8];
@@ -274,6 +315,7 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<BackupHeader, BackupError> 
         chunk_size,
         created_at: i64::from_be_bytes(created),
         source_schema_version: u32_at(13),
+        compression,
     };
     check_chunk_size(chunk_size).map_err(|e| BackupError::Header(e.to_string()))?;
     let mut nonce_prefix = [0u8; NONCE_PREFIX_LEN];
@@ -291,7 +333,7 @@ pub fn read_header<R: Read>(input: &mut R) -> Result<BackupHeader, BackupError> 
     let mut raw = start.to_vec();
     raw.extend_from_slice(&body);
     Ok(BackupHeader {
-        format_version: start[8],
+        format_version: version,
         meta,
         nonce_prefix,
         wrapped,
@@ -309,30 +351,33 @@ fn read_full<R: Read>(input: &mut R, buf: &mut [u8], what: &str) -> Result<(), B
     })
 }
 
-/// Seals the compressed stream chunk by chunk.
+/// Seals the stream chunk by chunk, in place: the plaintext is copied once,
+/// into `buf`, encrypted there and written with its tag in one call.
 struct ChunkSealer<W: Write> {
     out: W,
     cipher: Aes256Gcm,
     prefix: [u8; NONCE_PREFIX_LEN],
     aad: [u8; 32],
     chunk: usize,
-    buf: Vec<u8>,
+    /// Up to `chunk` bytes of plaintext (then ciphertext and tag while
+    /// sealing); zeroed when dropped.
+    buf: Zeroizing<Vec<u8>>,
     counter: u32,
 }
 
 impl<W: Write> ChunkSealer<W> {
-    fn seal(&mut self, len: usize, last: bool) -> io::Result<()> {
-        let mut piece: Vec<u8> = self.buf.drain(..len).collect();
+    fn seal(&mut self, last: bool) -> io::Result<()> {
         let tag = self
             .cipher
             .encrypt_inout_detached(
                 &nonce(&self.prefix, self.counter, last),
                 &self.aad,
-                piece.as_mut_slice().into(),
+                self.buf.as_mut_slice().into(),
             )
             .map_err(|_| to_io(BackupError::Settings("chunk encryption failed".into())))?;
-        self.out.write_all(&piece)?;
-        self.out.write_all(&tag)?;
+        self.buf.extend_from_slice(&tag);
+        self.out.write_all(&self.buf)?;
+        self.buf.clear();
         self.counter = self.counter.checked_add(1).ok_or_else(|| {
             to_io(BackupError::Settings(
                 "more than 2^32 chunks: use a larger chunk size".into(),
@@ -342,22 +387,27 @@ impl<W: Write> ChunkSealer<W> {
     }
 
     fn finish(mut self) -> io::Result<W> {
-        let len = self.buf.len();
-        self.seal(len, true)?;
+        self.seal(true)?;
         self.out.flush()?;
         Ok(self.out)
     }
 }
 
 impl<W: Write> Write for ChunkSealer<W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        // Keep at least one byte back: the final chunk is sealed by `finish`,
-        // with the last flag, and must never be empty unless the stream is.
-        while self.buf.len() > self.chunk {
-            self.seal(self.chunk, false)?;
+    fn write(&mut self, mut data: &[u8]) -> io::Result<usize> {
+        let total = data.len();
+        while !data.is_empty() {
+            // A full chunk is sealed only once more data comes: the final
+            // chunk is sealed by `finish`, with the last flag, and is never
+            // empty unless the whole stream is.
+            if self.buf.len() == self.chunk {
+                self.seal(false)?;
+            }
+            let n = (self.chunk - self.buf.len()).min(data.len());
+            self.buf.extend_from_slice(&data[..n]);
+            data = &data[n..];
         }
-        Ok(data.len())
+        Ok(total)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -365,16 +415,22 @@ impl<W: Write> Write for ChunkSealer<W> {
     }
 }
 
-/// Writes a backup: what is written to it is compressed, chunked and
+/// Where written content goes: straight to the sealer, or through DEFLATE.
+enum Sink<W: Write> {
+    Plain(ChunkSealer<W>),
+    Deflate(DeflateEncoder<ChunkSealer<W>>),
+}
+
+/// Writes a backup: what is written to it is (compressed,) chunked and
 /// encrypted. Call [`BackupWriter::finish`]; a writer dropped without it
 /// leaves a file that [`verify`] reports as truncated.
 pub struct BackupWriter<W: Write> {
-    encoder: DeflateEncoder<ChunkSealer<W>>,
+    sink: Sink<W>,
 }
 
 impl<W: Write> BackupWriter<W> {
     /// Start a backup on `out`: draws a fresh data key, wraps it under `kek`
-    /// and writes the header.
+    /// and writes the header (format version 2).
     pub fn new(
         mut out: W,
         kek: &dyn KeyEncryptionKey,
@@ -383,8 +439,11 @@ impl<W: Write> BackupWriter<W> {
         check_chunk_size(meta.chunk_size)?;
         let key = DataKey::generate().map_err(BackupError::Crypto)?;
         let nonce_prefix: [u8; NONCE_PREFIX_LEN] = random::array().map_err(BackupError::Crypto)?;
+        let version = BACKUP_FORMAT_V2;
         let fixed = fixed_fields(&meta, &nonce_prefix);
-        let wrapped = kek.wrap(&key, &key_aad(&fixed)).map_err(BackupError::Key)?;
+        let wrapped = kek
+            .wrap(&key, &key_aad(version, &fixed))
+            .map_err(BackupError::Key)?;
         let wrapped = wrapped.as_bytes();
         let wrapped_len = u16::try_from(wrapped.len())
             .map_err(|_| BackupError::Settings("the wrapped key is too long".into()))?;
@@ -394,42 +453,56 @@ impl<W: Write> BackupWriter<W> {
         let body_len = u16::try_from(body.len())
             .map_err(|_| BackupError::Settings("the header is too long".into()))?;
         let mut raw = BACKUP_MAGIC.to_vec();
-        raw.push(BACKUP_FORMAT_V1);
+        raw.push(version);
         raw.extend_from_slice(&body_len.to_be_bytes());
         raw.extend_from_slice(&body);
         out.write_all(&raw)?;
+        let chunk = meta.chunk_size as usize;
         let sealer = ChunkSealer {
             out,
             cipher: cipher_for(&key),
             prefix: nonce_prefix,
             aad: Sha256::digest(&raw).into(),
-            chunk: meta.chunk_size as usize,
-            buf: Vec::with_capacity(meta.chunk_size as usize * 2),
+            chunk,
+            buf: Zeroizing::new(Vec::with_capacity(chunk + TAG_LEN)),
             counter: 0,
         };
-        Ok(BackupWriter {
-            encoder: DeflateEncoder::new(sealer, Compression::fast()),
-        })
+        let sink = match meta.compression {
+            BackupCompression::None => Sink::Plain(sealer),
+            BackupCompression::Deflate => {
+                Sink::Deflate(DeflateEncoder::new(sealer, Compression::fast()))
+            }
+        };
+        Ok(BackupWriter { sink })
     }
 
     /// Compress and seal what is left, write the final chunk, return the output.
     pub fn finish(self) -> Result<W, BackupError> {
-        let sealer = self.encoder.finish()?;
+        let sealer = match self.sink {
+            Sink::Plain(sealer) => sealer,
+            Sink::Deflate(encoder) => encoder.finish()?,
+        };
         Ok(sealer.finish()?)
     }
 }
 
 impl<W: Write> Write for BackupWriter<W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.encoder.write(data)
+        match &mut self.sink {
+            Sink::Plain(sealer) => sealer.write(data),
+            Sink::Deflate(encoder) => encoder.write(data),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.encoder.flush()
+        match &mut self.sink {
+            Sink::Plain(sealer) => sealer.flush(),
+            Sink::Deflate(encoder) => encoder.flush(),
+        }
     }
 }
 
-/// Opens chunks in order, checking the counter and the last flag.
+/// Opens chunks in order, in place, checking the counter and the last flag.
 struct ChunkOpener<R: Read> {
     input: BufReader<R>,
     cipher: Aes256Gcm,
@@ -437,7 +510,8 @@ struct ChunkOpener<R: Read> {
     aad: [u8; 32],
     chunk: usize,
     counter: u32,
-    plain: Vec<u8>,
+    /// The current chunk: read sealed, opened in place; zeroed when dropped.
+    plain: Zeroizing<Vec<u8>>,
     pos: usize,
     done: bool,
 }
@@ -445,51 +519,57 @@ struct ChunkOpener<R: Read> {
 impl<R: Read> ChunkOpener<R> {
     fn next_chunk(&mut self) -> Result<(), BackupError> {
         let want = self.chunk + TAG_LEN;
-        let mut sealed = vec![0u8; want];
+        // The previous chunk's plaintext is overwritten by the next ciphertext.
+        self.plain.clear();
+        self.plain.resize(want, 0);
+        self.pos = 0;
         let mut got = 0;
         while got < want {
-            match self.input.read(&mut sealed[got..]) {
+            match self.input.read(&mut self.plain[got..]) {
                 Ok(0) => break,
                 Ok(n) => got += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    self.plain.clear();
+                    return Err(e.into());
+                }
             }
         }
-        sealed.truncate(got);
+        self.plain.truncate(got);
         // The final chunk is the one followed by nothing.
         let last = got < want || self.input.fill_buf()?.is_empty();
         if got < TAG_LEN {
+            self.plain.clear();
             return Err(BackupError::Truncated {
                 chunks: self.counter,
             });
         }
-        let (body, tag) = sealed.split_at_mut(got - TAG_LEN);
-        let tag = Tag::try_from(&*tag).map_err(|_| BackupError::Tampered {
+        let body_len = got - TAG_LEN;
+        let tag = Tag::try_from(&self.plain[body_len..]).map_err(|_| BackupError::Tampered {
             chunk: self.counter,
         })?;
-        let mut attempt = body.to_vec();
+        // Only a full chunk at the end of the file may need a second try
+        // (sealed as "not last": the file was cut after it); keep its bytes.
+        let probe = (last && got == want).then(|| Zeroizing::new(self.plain[..body_len].to_vec()));
         let opened = self.cipher.decrypt_inout_detached(
             &nonce(&self.prefix, self.counter, last),
             &self.aad,
-            attempt.as_mut_slice().into(),
+            (&mut self.plain[..body_len]).into(),
             &tag,
         );
         if opened.is_err() {
-            attempt.zeroize();
-            // A full chunk sealed as "not last" at the end of the file: the rest was cut off.
-            let mut probe = body.to_vec();
-            let was_middle = last
-                && got == want
-                && self
-                    .cipher
+            self.plain.zeroize();
+            self.plain.clear();
+            let was_middle = probe.is_some_and(|mut bytes| {
+                self.cipher
                     .decrypt_inout_detached(
                         &nonce(&self.prefix, self.counter, false),
                         &self.aad,
-                        probe.as_mut_slice().into(),
+                        bytes.as_mut_slice().into(),
                         &tag,
                     )
-                    .is_ok();
-            probe.zeroize();
+                    .is_ok()
+            });
             return Err(if was_middle {
                 BackupError::Truncated {
                     chunks: self.counter + 1,
@@ -500,9 +580,7 @@ impl<R: Read> ChunkOpener<R> {
                 }
             });
         }
-        self.plain.zeroize();
-        self.plain = attempt;
-        self.pos = 0;
+        self.plain.truncate(body_len);
         self.done = last;
         self.counter = self.counter.checked_add(1).ok_or(BackupError::Tampered {
             chunk: self.counter,
@@ -526,18 +604,37 @@ impl<R: Read> Read for ChunkOpener<R> {
     }
 }
 
-impl<R: Read> Drop for ChunkOpener<R> {
-    fn drop(&mut self) {
-        self.plain.zeroize();
+/// Where content is read from: the opened chunks, or DEFLATE over them.
+enum Source<R: Read> {
+    Plain(ChunkOpener<R>),
+    Deflate(DeflateDecoder<ChunkOpener<R>>),
+}
+
+impl<R: Read> Source<R> {
+    fn opener(&self) -> &ChunkOpener<R> {
+        match self {
+            Source::Plain(o) => o,
+            Source::Deflate(d) => d.get_ref(),
+        }
+    }
+
+    fn opener_mut(&mut self) -> &mut ChunkOpener<R> {
+        match self {
+            Source::Plain(o) => o,
+            Source::Deflate(d) => d.get_mut(),
+        }
     }
 }
 
 /// Reads a backup: yields the original bytes, checking every chunk on the way.
 /// An error (tampering, truncation) surfaces from `read` as an `io::Error`
 /// whose inner error is a [`BackupError`] (`BackupError::from` recovers it).
+/// Content read before an error may come from a damaged file: call
+/// [`BackupReader::finish`] and use what was read only when it succeeds.
 pub struct BackupReader<R: Read> {
     header: BackupHeader,
-    decoder: DeflateDecoder<ChunkOpener<R>>,
+    source: Source<R>,
+    content_bytes: u64,
 }
 
 impl<R: Read> BackupReader<R> {
@@ -546,22 +643,28 @@ impl<R: Read> BackupReader<R> {
         let header = read_header(&mut input)?;
         let fixed = fixed_fields(&header.meta, &header.nonce_prefix);
         let key = kek
-            .unwrap(&header.wrapped, &key_aad(&fixed))
+            .unwrap(&header.wrapped, &key_aad(header.format_version, &fixed))
             .map_err(BackupError::Key)?;
+        let chunk = header.meta.chunk_size as usize;
         let opener = ChunkOpener {
-            input: BufReader::with_capacity(header.meta.chunk_size as usize + TAG_LEN, input),
+            input: BufReader::with_capacity(chunk + TAG_LEN, input),
             cipher: cipher_for(&key),
             prefix: header.nonce_prefix,
             aad: header.chunk_aad(),
-            chunk: header.meta.chunk_size as usize,
+            chunk,
             counter: 0,
-            plain: Vec::new(),
+            plain: Zeroizing::new(Vec::new()),
             pos: 0,
             done: false,
         };
+        let source = match header.meta.compression {
+            BackupCompression::None => Source::Plain(opener),
+            BackupCompression::Deflate => Source::Deflate(DeflateDecoder::new(opener)),
+        };
         Ok(BackupReader {
             header,
-            decoder: DeflateDecoder::new(opener),
+            source,
+            content_bytes: 0,
         })
     }
 
@@ -572,24 +675,68 @@ impl<R: Read> BackupReader<R> {
 
     /// Chunks authenticated so far.
     pub fn chunks(&self) -> u32 {
-        self.decoder.get_ref().counter
+        self.source.opener().counter
+    }
+
+    /// Read whatever content is left (into a scratch buffer, overwritten),
+    /// then check the end of the file: the final chunk authenticated and, for
+    /// DEFLATE, no authenticated byte after the end of the compressed stream.
+    /// After `finish` succeeds, every byte `read` returned was authentic and
+    /// complete.
+    pub fn finish(mut self) -> Result<VerifyReport, BackupError> {
+        let mut buf = Zeroizing::new(vec![0u8; 64 * 1024]);
+        loop {
+            let n = self.read(&mut buf).map_err(BackupError::from)?;
+            if n == 0 {
+                break;
+            }
+        }
+        // A DEFLATE stream may end before the final chunk has been read:
+        // read it, so the final chunk is authenticated in every case.
+        let mut extra = 0usize;
+        loop {
+            let n = self
+                .source
+                .opener_mut()
+                .read(&mut buf)
+                .map_err(BackupError::from)?;
+            if n == 0 {
+                break;
+            }
+            extra += n;
+        }
+        if extra > 0 {
+            return Err(BackupError::Corrupt(
+                "authenticated bytes follow the end of the compressed stream".into(),
+            ));
+        }
+        Ok(VerifyReport {
+            chunks: self.chunks(),
+            content_bytes: self.content_bytes,
+            header: self.header,
+        })
     }
 }
 
 impl<R: Read> Read for BackupReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        self.decoder.read(out).map_err(|e| {
-            let ours = e.get_ref().is_some_and(|i| i.is::<BackupError>());
-            let bad_stream = matches!(
-                e.kind(),
-                io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
-            );
-            if !ours && bad_stream {
-                to_io(BackupError::Corrupt(e.to_string()))
-            } else {
-                e
-            }
-        })
+        let n = match &mut self.source {
+            Source::Plain(opener) => opener.read(out)?,
+            Source::Deflate(decoder) => decoder.read(out).map_err(|e| {
+                let ours = e.get_ref().is_some_and(|i| i.is::<BackupError>());
+                let bad_stream = matches!(
+                    e.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+                );
+                if !ours && bad_stream {
+                    to_io(BackupError::Corrupt(e.to_string()))
+                } else {
+                    e
+                }
+            })?,
+        };
+        self.content_bytes += n as u64;
+        Ok(n)
     }
 }
 
@@ -606,49 +753,15 @@ pub struct VerifyReport {
 /// Check a whole backup — header, key, every chunk, the final chunk, the
 /// compressed stream — without writing its content anywhere.
 pub fn verify<R: Read>(input: R, kek: &dyn KeyEncryptionKey) -> Result<VerifyReport, BackupError> {
-    let mut reader = BackupReader::open(input, kek)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total: u64 = 0;
-    loop {
-        let n = reader.read(&mut buf).map_err(BackupError::from)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-    }
-    buf.zeroize();
-    // The compressed stream ends with the final chunk; read whatever the
-    // decompressor left, so the final chunk is authenticated in every case.
-    let mut tail = [0u8; 4096];
-    let mut extra = 0usize;
-    loop {
-        let n = reader
-            .decoder
-            .get_mut()
-            .read(&mut tail)
-            .map_err(BackupError::from)?;
-        if n == 0 {
-            break;
-        }
-        extra += n;
-    }
-    tail.zeroize();
-    if extra > 0 {
-        return Err(BackupError::Corrupt(
-            "authenticated bytes follow the end of the compressed stream".into(),
-        ));
-    }
-    Ok(VerifyReport {
-        chunks: reader.chunks(),
-        header: reader.header.clone(),
-        content_bytes: total,
-    })
+    BackupReader::open(input, kek)?.finish()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kek::SoftwareKek;
+
+    const BOTH: [BackupCompression; 2] = [BackupCompression::None, BackupCompression::Deflate];
 
     fn kek(byte: u8) -> SoftwareKek {
         let secret = zeroize::Zeroizing::new([byte; 32]);
@@ -668,11 +781,17 @@ mod tests {
             .collect()
     }
 
-    fn make(data: &[u8], kek: &dyn KeyEncryptionKey, chunk: u32) -> Vec<u8> {
+    fn make_with(
+        data: &[u8],
+        kek: &dyn KeyEncryptionKey,
+        chunk: u32,
+        compression: BackupCompression,
+    ) -> Vec<u8> {
         let meta = BackupMeta {
             created_at: 1_790_000_000,
             source_schema_version: 7,
             chunk_size: chunk,
+            compression,
         };
         let mut w = BackupWriter::new(Vec::new(), kek, meta).expect("writer");
         // Uneven writes, to cross chunk boundaries at odd places.
@@ -682,27 +801,93 @@ mod tests {
         w.finish().expect("finish")
     }
 
+    fn make(data: &[u8], kek: &dyn KeyEncryptionKey, chunk: u32) -> Vec<u8> {
+        make_with(data, kek, chunk, BackupCompression::None)
+    }
+
     fn restore(file: &[u8], kek: &dyn KeyEncryptionKey) -> Result<Vec<u8>, BackupError> {
         let mut r = BackupReader::open(file, kek)?;
         let mut out = Vec::new();
         r.read_to_end(&mut out).map_err(BackupError::from)?;
+        r.finish()?;
         Ok(out)
     }
 
     #[test]
     fn round_trip_restores_the_exact_bytes_and_header() {
         let k = kek(1);
-        for len in [0, 1, 1024, 200_000] {
-            let data = content(len);
-            let file = make(&data, &k, 1024);
-            assert_eq!(restore(&file, &k).expect("restore"), data, "len {len}");
-            let report = verify(file.as_slice(), &k).expect("verify");
-            assert_eq!(report.content_bytes, len as u64);
-            assert_eq!(report.header.meta.created_at, 1_790_000_000);
-            assert_eq!(report.header.meta.source_schema_version, 7);
-            assert_eq!(report.header.kek_id(), k.id());
-            assert!(report.chunks >= 1);
+        for compression in BOTH {
+            for len in [0, 1, 1024, 2048, 200_000] {
+                let data = content(len);
+                let file = make_with(&data, &k, 1024, compression);
+                assert_eq!(
+                    restore(&file, &k).expect("restore"),
+                    data,
+                    "len {len} {compression:?}"
+                );
+                let report = verify(file.as_slice(), &k).expect("verify");
+                assert_eq!(report.content_bytes, len as u64);
+                assert_eq!(report.header.format_version, BACKUP_FORMAT_V2);
+                assert_eq!(report.header.meta.created_at, 1_790_000_000);
+                assert_eq!(report.header.meta.source_schema_version, 7);
+                assert_eq!(report.header.meta.compression, compression);
+                assert_eq!(report.header.kek_id(), k.id());
+                assert!(report.chunks >= 1);
+            }
         }
+    }
+
+    #[test]
+    fn without_compression_the_file_is_the_content_plus_header_and_tags() {
+        let k = kek(1);
+        let data = content(10 * 1024 + 5);
+        let file = make(&data, &k, 1024);
+        let h = read_header(&mut file.as_slice()).expect("h").len();
+        // 10 full chunks and a final one of 5 bytes, each with its tag.
+        assert_eq!(file.len(), h + data.len() + 11 * TAG_LEN);
+        assert_eq!(verify(file.as_slice(), &k).expect("verify").chunks, 11);
+    }
+
+    /// `tests/fixtures/backup-v1.hbk` was written by the version-1 writer
+    /// (before format version 2 existed): `content(3000)`, KEK `kek(1)`,
+    /// 1 KiB chunks, DEFLATE. It must keep restoring.
+    #[test]
+    fn a_version_1_backup_still_restores_and_verifies() {
+        let file = include_bytes!("../tests/fixtures/backup-v1.hbk");
+        let k = kek(1);
+        assert_eq!(restore(file, &k).expect("restore v1"), content(3000));
+        let report = verify(file.as_slice(), &k).expect("verify v1");
+        assert_eq!(report.header.format_version, BACKUP_FORMAT_V1);
+        assert_eq!(report.header.meta.compression, BackupCompression::Deflate);
+        assert_eq!(report.header.meta.chunk_size, 1024);
+        assert_eq!(report.content_bytes, 3000);
+        // Still tamper-evident.
+        let mut bad = file.to_vec();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(verify(bad.as_slice(), &k).is_err());
+    }
+
+    #[test]
+    fn the_version_byte_is_authenticated_and_v1_never_means_no_compression() {
+        let k = kek(1);
+        let file = make(&content(3000), &k, 1024);
+        // A version-2 file relabelled version 1: version 1 has no "none".
+        let mut relabelled = file.clone();
+        relabelled[8] = BACKUP_FORMAT_V1;
+        let err = verify(relabelled.as_slice(), &k).expect_err("v1 without compression");
+        assert!(err.to_string().contains("compression 0"), "{err}");
+        // A DEFLATE version-2 file relabelled version 1: the key's AAD binds the version.
+        let mut relabelled = make_with(&content(3000), &k, 1024, BackupCompression::Deflate);
+        relabelled[8] = BACKUP_FORMAT_V1;
+        assert!(matches!(
+            verify(relabelled.as_slice(), &k),
+            Err(BackupError::Key(_))
+        ));
+        let mut future = file;
+        future[8] = 3;
+        let err = verify(future.as_slice(), &k).expect_err("v3");
+        assert!(err.to_string().contains("version 3"), "{err}");
     }
 
     #[test]
@@ -720,20 +905,30 @@ mod tests {
     fn the_content_is_not_readable_in_the_file() {
         let k = kek(1);
         let data = b"alice.martin@example.org ".repeat(500);
-        let file = make(&data, &k, 1024);
-        assert!(!file.windows(12).any(|w| w == b"alice.martin"));
+        for compression in BOTH {
+            let file = make_with(&data, &k, 1024, compression);
+            assert!(!file.windows(12).any(|w| w == b"alice.martin"));
+        }
     }
 
     #[test]
     fn every_flipped_byte_is_refused() {
         let k = kek(1);
-        let file = make(&content(2500), &k, 1024);
-        // Every byte of a small backup: header, wrapped key, chunks, tags.
-        for i in 0..file.len() {
-            let mut bad = file.clone();
-            bad[i] ^= 0x01;
-            assert!(verify(bad.as_slice(), &k).is_err(), "flip at {i} accepted");
-            assert!(restore(&bad, &k).is_err(), "flip at {i} restored");
+        for compression in BOTH {
+            let file = make_with(&content(2500), &k, 1024, compression);
+            // Every byte of a small backup: header, wrapped key, chunks, tags.
+            for i in 0..file.len() {
+                let mut bad = file.clone();
+                bad[i] ^= 0x01;
+                assert!(
+                    verify(bad.as_slice(), &k).is_err(),
+                    "flip at {i} accepted ({compression:?})"
+                );
+                assert!(
+                    restore(&bad, &k).is_err(),
+                    "flip at {i} restored ({compression:?})"
+                );
+            }
         }
     }
 
@@ -741,37 +936,49 @@ mod tests {
     fn truncation_is_refused_at_every_length_and_named_at_chunk_boundaries() {
         let k = kek(1);
         let data = content(6000);
-        let file = make(&data, &k, 1024);
-        let header_len = read_header(&mut file.as_slice()).expect("h").len();
-        for cut in 0..file.len() {
-            assert!(verify(&file[..cut], &k).is_err(), "cut at {cut} accepted");
+        for compression in BOTH {
+            let file = make_with(&data, &k, 1024, compression);
+            let header_len = read_header(&mut file.as_slice()).expect("h").len();
+            for cut in 0..file.len() {
+                assert!(
+                    verify(&file[..cut], &k).is_err(),
+                    "cut at {cut} accepted ({compression:?})"
+                );
+                assert!(
+                    restore(&file[..cut], &k).is_err(),
+                    "cut at {cut} restored ({compression:?})"
+                );
+            }
+            // Cut exactly after the second full chunk.
+            let boundary = header_len + 2 * (1024 + TAG_LEN);
+            assert!(boundary < file.len());
+            assert!(matches!(
+                verify(&file[..boundary], &k),
+                Err(BackupError::Truncated { chunks: 2 })
+            ));
         }
-        // Cut exactly after the second full chunk.
-        let boundary = header_len + 2 * (1024 + TAG_LEN);
-        assert!(boundary < file.len());
-        assert!(matches!(
-            verify(&file[..boundary], &k),
-            Err(BackupError::Truncated { chunks: 2 })
-        ));
     }
 
     #[test]
     fn reordered_chunks_and_appended_bytes_are_refused() {
         let k = kek(1);
-        let file = make(&content(6000), &k, 1024);
-        let h = read_header(&mut file.as_slice()).expect("h").len();
-        let c = 1024 + TAG_LEN;
-        let mut swapped = file[..h].to_vec();
-        swapped.extend_from_slice(&file[h + c..h + 2 * c]);
-        swapped.extend_from_slice(&file[h..h + c]);
-        swapped.extend_from_slice(&file[h + 2 * c..]);
-        assert!(matches!(
-            verify(swapped.as_slice(), &k),
-            Err(BackupError::Tampered { chunk: 0 })
-        ));
-        let mut longer = file.clone();
-        longer.extend_from_slice(b"x");
-        assert!(verify(longer.as_slice(), &k).is_err());
+        for compression in BOTH {
+            let file = make_with(&content(6000), &k, 1024, compression);
+            let h = read_header(&mut file.as_slice()).expect("h").len();
+            let c = 1024 + TAG_LEN;
+            let mut swapped = file[..h].to_vec();
+            swapped.extend_from_slice(&file[h + c..h + 2 * c]);
+            swapped.extend_from_slice(&file[h..h + c]);
+            swapped.extend_from_slice(&file[h + 2 * c..]);
+            assert!(matches!(
+                verify(swapped.as_slice(), &k),
+                Err(BackupError::Tampered { chunk: 0 })
+            ));
+            let mut longer = file.clone();
+            longer.extend_from_slice(b"x");
+            assert!(verify(longer.as_slice(), &k).is_err());
+            assert!(restore(&longer, &k).is_err());
+        }
     }
 
     #[test]
@@ -804,9 +1011,11 @@ mod tests {
             data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..20_000),
             chunk in 1024u32..4096,
             split in 1usize..5000,
+            deflate in proptest::prelude::any::<bool>(),
         ) {
             let k = kek(3);
-            let meta = BackupMeta { created_at: -5, source_schema_version: 0, chunk_size: chunk };
+            let compression = if deflate { BackupCompression::Deflate } else { BackupCompression::None };
+            let meta = BackupMeta { created_at: -5, source_schema_version: 0, chunk_size: chunk, compression };
             let mut w = BackupWriter::new(Vec::new(), &k, meta).expect("writer");
             for piece in data.chunks(split) {
                 w.write_all(piece).expect("write");

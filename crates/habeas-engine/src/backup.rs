@@ -13,8 +13,11 @@
 //! live pages only, no free pages, no WAL). PostgreSQL: `pg_dump` of the
 //! data schema (one REPEATABLE READ snapshot of every table).
 //!
-//! **Format.** `habeas_crypto::backup` (DEFLATE, 64 KiB chunks sealed with
-//! AES-256-GCM under a fresh backup key wrapped by the KEK). The content
+//! **Format.** `habeas_crypto::backup` (version 2: no compression by
+//! default, DEFLATE on request; 1 MiB chunks sealed with AES-256-GCM under
+//! a fresh backup key wrapped by the KEK; version-1 files still restore).
+//! The snapshot is copied in and out with 1 MiB reads and writes, and a
+//! SQLite restore authenticates while it copies (one pass, not two). The content
 //! starts with one line naming the backend (`habeas-backup/1 sqlite`), then
 //! the SQLite file or the SQL dump. The backup time in the header is taken
 //! *before* the snapshot starts, so a restore replays every tombstone from
@@ -35,13 +38,14 @@
 //! operator stops every instance; see docs/retention.md).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chrono::{DateTime, TimeZone, Utc};
 use habeas_core::clock::Clock;
 use habeas_core::declarations::Declarations;
+pub use habeas_crypto::backup::BackupCompression;
 use habeas_crypto::backup::{self as format, BackupMeta, BackupReader, BackupWriter};
 use habeas_crypto::{KekRing, KeysConfig};
 use habeas_retention::gfs::{GfsPolicy, backup_file_name, parse_backup_file_name, rotate_files};
@@ -126,10 +130,26 @@ pub fn kek_ring(paths: &VaultPaths) -> Result<KekRing> {
     }
 }
 
+/// How backups are compressed unless told otherwise: not at all. A data
+/// store is mostly ciphertexts, digests and B-tree structure; DEFLATE halved
+/// the file but cost most of the backup's CPU and made restores decompress
+/// (docs/benchmarks-retention.md, "Backup and restore at scale").
+pub const DEFAULT_COMPRESSION: BackupCompression = BackupCompression::None;
+
 /// Write a consistent, encrypted backup of the vault's data store into
 /// `dir` (created 0700 if missing), named after the backup time. Works
 /// while the server runs.
 pub fn create_backup(vault: &Vault, dir: &Path) -> Result<BackupInfo> {
+    create_backup_with(vault, dir, DEFAULT_COMPRESSION)
+}
+
+/// [`create_backup`] with a chosen compression (DEFLATE trades CPU time
+/// for a file about half the size).
+pub fn create_backup_with(
+    vault: &Vault,
+    dir: &Path,
+    compression: BackupCompression,
+) -> Result<BackupInfo> {
     create_dir_private(dir)?;
     // Whole seconds, floored: the header keeps seconds, and a restore
     // replays from this instant, so flooring never misses an event.
@@ -160,7 +180,10 @@ pub fn create_backup(vault: &Vault, dir: &Path) -> Result<BackupInfo> {
     }
     let ring = kek_ring(&vault.paths)?;
     let schema = vault.store.schema_version()?;
-    let meta = BackupMeta::new(taken_at.timestamp(), schema);
+    let meta = BackupMeta {
+        compression,
+        ..BackupMeta::new(taken_at.timestamp(), schema)
+    };
     let out = OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -175,9 +198,9 @@ pub fn create_backup(vault: &Vault, dir: &Path) -> Result<BackupInfo> {
                     .map_err(|e| io_err("cannot write", &partial, e))?;
                 let snapshot = dir.join(format!(".snapshot-{}.db", taken_at.timestamp()));
                 let _ = fs::remove_file(&snapshot);
-                habeas_store::sqlite::vacuum_into(&vault.paths.data_db, &snapshot)?;
+                habeas_store::sqlite::snapshot_into(&vault.paths.data_db, &snapshot)?;
                 let copied = File::open(&snapshot)
-                    .and_then(|mut f| io::copy(&mut f, &mut writer))
+                    .and_then(|mut f| copy_large(&mut f, &mut writer))
                     .map_err(|e| io_err("cannot copy the snapshot", &snapshot, e));
                 let _ = fs::remove_file(&snapshot);
                 copied?;
@@ -374,25 +397,29 @@ pub fn restore_backup(
     // Held until the restore ends: no server starts on a half-restored file.
     let _lock = ServeLock::take_paths(paths, "restore")?;
     let ring = kek_ring(paths)?;
-    // Check the whole file before touching the live store.
-    verify_backup(paths, file)?;
+    // PostgreSQL: check the whole file before touching the live schema
+    // (psql would commit a dump cut short by a damaged chunk). SQLite needs
+    // no separate pass: the content is authenticated while it is copied to
+    // a staged file, which replaces the store only once the whole backup,
+    // final chunk included, has been checked.
+    if paths.postgres.is_some() {
+        verify_backup(paths, file)?;
+    }
     let ledger: Vec<Tombstone> = {
         let vault = Vault::open(paths.clone(), decls.clone(), clock.clone())?;
         LedgerDocs::open(&vault)?.all()?
     };
     let f = File::open(file).map_err(|e| io_err("cannot open", file, e))?;
-    let reader = BackupReader::open(BufReader::new(f), &ring).map_err(backup_err)?;
+    let mut reader = BackupReader::open(f, &ring)
+        .map_err(|e| EngineError::Storage(format!("{}: {e}", file.display())))?;
     let taken_at = Utc
         .timestamp_opt(reader.header().meta.created_at, 0)
         .single()
         .ok_or_else(|| EngineError::Storage("the backup time is out of range".into()))?;
-    let mut reader = BufReader::new(reader);
-    let mut line = String::new();
-    reader
-        .read_line(&mut line)
-        .map_err(|e| io_err("cannot read", file, e))?;
+    let line = read_first_line(&mut reader)
+        .map_err(|e| EngineError::Storage(format!("{}: {e}", file.display())))?;
     match (line.as_str(), &paths.postgres) {
-        (SQLITE_LINE, None) => restore_sqlite(&paths.data_db, &mut reader)?,
+        (SQLITE_LINE, None) => restore_sqlite(&paths.data_db, reader, file)?,
         (POSTGRES_LINE, Some(pg)) => restore_postgres(&pg.data, &mut reader)?,
         (SQLITE_LINE, Some(_)) | (POSTGRES_LINE, None) => {
             return Err(EngineError::Config(
@@ -512,7 +539,53 @@ fn rectify_again(
     Ok(true)
 }
 
-fn restore_sqlite(data_db: &Path, content: &mut impl Read) -> Result<()> {
+/// Bytes moved per read/write when copying a snapshot in or out: a few
+/// thousand system calls for a multi-gigabyte store instead of a million.
+const COPY_BUFFER: usize = 1024 * 1024;
+
+/// `io::copy` with a large buffer (zeroed when done: it held vault bytes).
+fn copy_large(from: &mut impl Read, to: &mut impl Write) -> io::Result<u64> {
+    let mut buf = zeroize::Zeroizing::new(vec![0u8; COPY_BUFFER]);
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => return Ok(total),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        to.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+}
+
+/// The content's first line (the backend), read byte by byte so that
+/// nothing after it is consumed; at most 64 bytes.
+fn read_first_line(reader: &mut impl Read) -> std::result::Result<String, format::BackupError> {
+    let mut line = Vec::with_capacity(32);
+    let mut byte = [0u8; 1];
+    while line.len() < 64 {
+        if reader.read(&mut byte)? == 0 {
+            break;
+        }
+        line.push(byte[0]);
+        if byte[0] == b'\n' {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// Copy the backup's SQLite file into `<data db>.restoring`, authenticating
+/// every chunk on the way, and replace the data store with it only when
+/// the whole backup proved sound (a damaged backup leaves the store as it
+/// was) and the staged file opens as a Habeas store.
+fn restore_sqlite<R: Read>(
+    data_db: &Path,
+    mut content: BackupReader<R>,
+    file: &Path,
+) -> Result<()> {
+    let damaged = |e: format::BackupError| EngineError::Storage(format!("{}: {e}", file.display()));
     let dir = data_db.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(|e| io_err("cannot create", dir, e))?;
     let staged = data_db.with_extension("db.restoring");
@@ -523,13 +596,15 @@ fn restore_sqlite(data_db: &Path, content: &mut impl Read) -> Result<()> {
             .create_new(true)
             .open(&staged)
             .map_err(|e| io_err("cannot create", &staged, e))?;
-        let copied = io::copy(content, &mut out)
-            .map_err(|e| io_err("cannot write", &staged, format::BackupError::from(e)))
+        let copied = copy_large(&mut content, &mut out)
+            .map_err(|e| damaged(format::BackupError::from(e)))
+            .and_then(|_| content.finish().map_err(damaged))
             .and_then(|_| {
                 out.sync_all()
                     .map_err(|e| io_err("cannot sync", &staged, e))
             });
         if let Err(e) = copied {
+            drop(out);
             let _ = fs::remove_file(&staged);
             return Err(e);
         }

@@ -118,6 +118,33 @@ fn a_backup_made_while_the_server_runs_verifies_and_a_flipped_byte_fails() {
     assert_ne!(code, 0);
     assert!(err.contains("failed authentication"), "{err}");
     assert!(subject_of(d, "anna.fictive@example.org").is_some());
+    // Damage in the final tag (the last bytes a one-pass restore reads, after
+    // copying everything else) or a file cut short: still nothing changes,
+    // and the staged copy is gone.
+    let mut damaged_tail = bytes.clone();
+    let last = damaged_tail.len() - 1;
+    damaged_tail[last] ^= 0x01;
+    for (what, content) in [
+        ("a flipped final byte", damaged_tail),
+        ("a cut file", bytes[..bytes.len() - 7].to_vec()),
+    ] {
+        std::fs::write(&bad, &content).expect("write damaged");
+        let (code, _, err) = run(d, &["backup", "restore", bad.to_str().unwrap()]);
+        assert_ne!(code, 0, "{what} restored");
+        assert!(err.contains("failed authentication"), "{what}: {err}");
+        assert!(
+            !d.join("data").join("habeas.db.restoring").exists(),
+            "{what}: the staged copy was left behind"
+        );
+        assert!(
+            subject_of(d, "anna.fictive@example.org").is_some(),
+            "{what}"
+        );
+        assert!(
+            subject_of(d, "boris.fictif@example.org").is_some(),
+            "{what}"
+        );
+    }
 }
 
 #[test]

@@ -151,6 +151,17 @@ pub fn migrate(conn: &mut Connection, list: &[Migration]) -> Result<()> {
 /// a consistent snapshot without free pages or WAL frames, so deleted bytes are not carried
 /// into backups (RELIABILITY.md §0.1: the online backup API copies them). `dest` must not exist.
 pub fn vacuum_into(source: &Path, dest: &Path) -> Result<()> {
+    vacuum(source, dest, true)
+}
+
+/// [`vacuum_into`] for a temporary snapshot that is read once and deleted (the encrypted
+/// backup's source): `dest` is written without fsync, since forcing it to disk would only add
+/// its whole size to the disk's work, and a crash leaves no backup, never a bad one.
+pub fn snapshot_into(source: &Path, dest: &Path) -> Result<()> {
+    vacuum(source, dest, false)
+}
+
+fn vacuum(source: &Path, dest: &Path, durable: bool) -> Result<()> {
     if dest.exists() {
         return Err(StoreError::Invalid(format!(
             "backup target {} already exists: choose a new file name",
@@ -165,6 +176,10 @@ pub fn vacuum_into(source: &Path, dest: &Path) -> Result<()> {
     })?;
     let conn = open_conn(source, false)?;
     conn.pragma_update(None, "query_only", "OFF")?;
+    // VACUUM INTO writes `dest` with this connection's synchronous level.
+    if !durable {
+        conn.pragma_update(None, "synchronous", "OFF")?;
+    }
     conn.execute("VACUUM INTO ?1", [dest_text])?;
     Ok(())
 }

@@ -42,6 +42,8 @@ pub enum BenchCommand {
     Login(super::bench_login::Args),
     /// Benchmark retention: paged purge, partition expiry, backup, restore.
     Purge(super::bench_purge::Args),
+    /// Benchmark backup, verify and restore of a large SQLite vault.
+    Backup(super::bench_backup::Args),
 }
 
 #[derive(Debug, clap::Args)]
@@ -73,6 +75,7 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         BenchCommand::Rights(args) => return super::bench_rights::run(_global, args),
         BenchCommand::Login(args) => return super::bench_login::run(args),
         BenchCommand::Purge(args) => return super::bench_purge::run(args),
+        BenchCommand::Backup(args) => return super::bench_backup::run(args),
     };
     let tmp = tempdir()?;
     let dir = args.keep.clone().unwrap_or_else(|| tmp.clone());

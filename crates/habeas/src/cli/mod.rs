@@ -11,6 +11,7 @@ pub mod scan;
 // vault: server, tokens, import, journal, keys, benchmarks
 pub mod audit;
 pub mod bench;
+pub mod bench_backup;
 pub mod bench_login;
 pub mod bench_purge;
 pub mod bench_rights;
