@@ -130,11 +130,12 @@ pub fn kek_ring(paths: &VaultPaths) -> Result<KekRing> {
     }
 }
 
-/// How backups are compressed unless told otherwise: not at all. A data
+/// How backups are compressed unless told otherwise: zstd at level 1. A data
 /// store is mostly ciphertexts, digests and B-tree structure; DEFLATE halved
 /// the file but cost most of the backup's CPU and made restores decompress
+/// slowly; zstd gets about the same ratio for a fraction of the time
 /// (docs/benchmarks-retention.md, "Backup and restore at scale").
-pub const DEFAULT_COMPRESSION: BackupCompression = BackupCompression::None;
+pub const DEFAULT_COMPRESSION: BackupCompression = BackupCompression::Zstd;
 
 /// Write a consistent, encrypted backup of the vault's data store into
 /// `dir` (created 0700 if missing), named after the backup time. Works
@@ -143,8 +144,8 @@ pub fn create_backup(vault: &Vault, dir: &Path) -> Result<BackupInfo> {
     create_backup_with(vault, dir, DEFAULT_COMPRESSION)
 }
 
-/// [`create_backup`] with a chosen compression (DEFLATE trades CPU time
-/// for a file about half the size).
+/// [`create_backup`] with a chosen compression (none: the least CPU, a file
+/// about 1.8× larger; DEFLATE: the slowest).
 pub fn create_backup_with(
     vault: &Vault,
     dir: &Path,

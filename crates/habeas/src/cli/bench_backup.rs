@@ -7,7 +7,7 @@
 //! same sealed, blind-indexed, journaled path as `habeas import`. Then, `--runs`
 //! times over: `create_backup` (wall and process CPU), `verify_backup`,
 //! `restore_backup` (tombstone replay included), the backup file deleted
-//! after each run. `--deflate` compresses the backups. Peak memory is the process's VmHWM.
+//! after each run. `--compression none|deflate|zstd` picks the backups' compression. Peak memory is the process's VmHWM.
 //!
 //! `--project DIR` keeps the project: a DIR already holding a project is
 //! reused as it is (no build), so several builds of `habeas` can be timed,
@@ -41,9 +41,17 @@ pub struct Args {
     /// Build the project, time nothing.
     #[arg(long)]
     pub build_only: bool,
-    /// Compress backups with DEFLATE (default: the engine's default, none).
-    #[arg(long)]
-    pub deflate: bool,
+    /// Compression of the backups (default: the engine's default, zstd).
+    #[arg(long, value_enum)]
+    pub compression: Option<Compression>,
+}
+
+/// The backup compressions to compare.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Compression {
+    None,
+    Deflate,
+    Zstd,
 }
 
 const BATCH: u64 = 5_000;
@@ -100,10 +108,11 @@ fn bench(dir: &Path, args: &Args) -> anyhow::Result<ExitCode> {
         // One second per run: backups are named after their second.
         clock.set(t0 + chrono::Duration::days(1) + chrono::Duration::seconds(i64::from(run)));
         let vault = project::open_project_with_clock(dir, clock.clone())?;
-        let compression = if args.deflate {
-            BackupCompression::Deflate
-        } else {
-            DEFAULT_COMPRESSION
+        let compression = match args.compression {
+            None => DEFAULT_COMPRESSION,
+            Some(Compression::None) => BackupCompression::None,
+            Some(Compression::Deflate) => BackupCompression::Deflate,
+            Some(Compression::Zstd) => BackupCompression::Zstd,
         };
         let (info, backup_wall, backup_cpu) =
             timed(|| Ok(create_backup_with(&vault, &backups, compression)?))?;
