@@ -291,7 +291,7 @@ fn delete_records(c: &Connection, items: &[(String, String)]) -> Result<u64> {
         return Ok(0);
     }
     let mut stmt = c.prepare_cached(
-        "DELETE FROM records WHERE id IN (SELECT r.id FROM json_each(?1) AS j \
+        "DELETE FROM records WHERE rid IN (SELECT r.rid FROM json_each(?1) AS j \
          JOIN records AS r ON r.id = json_extract(j.value, '$[1]') \
          AND r.subject_id = json_extract(j.value, '$[0]')) RETURNING id",
     )?;

@@ -1,5 +1,5 @@
 //! [`crate::Store::link_incident`] on SQLite: one writer job (one transaction), reading the
-//! window's rows of the category and updating each unlinked one by its id.
+//! window's rows of the category and updating each unlinked one by its `rid`.
 
 use rusqlite::{Connection, params};
 
@@ -10,7 +10,7 @@ use crate::time::{from_micros, opt_from_micros, to_micros};
 
 /// One row of the window as read before the update.
 struct Candidate {
-    id: String,
+    rid: i64,
     collected_at: i64,
     events: EventDates,
     linked: bool,
@@ -19,7 +19,7 @@ struct Candidate {
 pub fn link(c: &Connection, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
     let candidates = {
         let mut stmt = c.prepare_cached(
-            "SELECT id, collected_at, last_interaction, contract_end, account_closure, custom_events, \
+            "SELECT rid, collected_at, last_interaction, contract_end, account_closure, custom_events, \
              incident_linked FROM records WHERE category = ?1 AND collected_at >= ?2 AND collected_at <= ?3",
         )?;
         let mut rows = stmt.query(params![w.category, to_micros(w.from), to_micros(w.to)])?;
@@ -27,7 +27,7 @@ pub fn link(c: &Connection, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
         while let Some(r) = rows.next()? {
             let custom: String = r.get(5)?;
             out.push(Candidate {
-                id: r.get(0)?,
+                rid: r.get(0)?,
                 collected_at: r.get(1)?,
                 events: EventDates {
                     last_interaction: opt_from_micros(r.get(2)?, "records")?,
@@ -44,7 +44,7 @@ pub fn link(c: &Connection, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
         out
     };
     let mut update = c.prepare_cached(
-        "UPDATE records SET incident_linked = 1, retention_due = ?2 WHERE id = ?1",
+        "UPDATE records SET incident_linked = 1, retention_due = ?2 WHERE rid = ?1",
     )?;
     let mut done = IncidentLinked::default();
     for row in candidates {
@@ -54,7 +54,7 @@ pub fn link(c: &Connection, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
         }
         let collected = from_micros(row.collected_at, "records")?;
         let new_due = due(collected, &row.events).map(to_micros);
-        update.execute(params![row.id, new_due])?;
+        update.execute(params![row.rid, new_due])?;
         done.linked += 1;
     }
     Ok(done)
