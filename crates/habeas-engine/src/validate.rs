@@ -17,6 +17,8 @@ use serde_json::Value;
 
 use crate::error::{EngineError, Refusal, Result};
 
+mod phone;
+
 /// Longest accepted `string`/`url`/`email`… value, in bytes.
 pub const MAX_SHORT_VALUE: usize = 1024;
 /// Longest accepted `text` value, in bytes.
@@ -323,7 +325,19 @@ fn is_decimal(s: &str) -> bool {
 /// A phone number in E.164 (`+33612345678`); national numbers are read as
 /// French (the providers Habeas serves are French and Belgian; Belgian
 /// numbers must be sent in international form).
+///
+/// Input already in E.164 form takes a fast path that gives the same answer
+/// ([`phone`]); everything else, and every number it doubts, the full parser.
 pub fn normalise_phone(raw: &str) -> Option<String> {
+    if phone::is_valid_e164(raw) {
+        return Some(raw.to_string());
+    }
+    normalise_full(raw)
+}
+
+/// The full path: libphonenumber's parser (national numbers read as French),
+/// validity check and E.164 formatting.
+fn normalise_full(raw: &str) -> Option<String> {
     let number = phonenumber::parse(Some(phonenumber::country::Id::FR), raw).ok()?;
     if !phonenumber::is_valid(&number) {
         return None;

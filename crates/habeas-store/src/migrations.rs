@@ -34,12 +34,22 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/sqlite/0003_journal_subject.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/sqlite/0004_without_rowid.sql"),
+    },
 ];
 /// SQLite key store.
-pub const SQLITE_KEYS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/sqlite/0001_keys.sql"),
-}];
+pub const SQLITE_KEYS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/sqlite/0001_keys.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/sqlite/0002_keys_without_rowid.sql"),
+    },
+];
 /// PostgreSQL data store.
 pub const POSTGRES_DATA: &[Migration] = &[
     Migration {

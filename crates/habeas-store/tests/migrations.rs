@@ -43,6 +43,16 @@ const PINNED: &[(&str, u32, &str)] = &[
         "6754aec3aa41386cd766f534ba00387073e0dbd50ca60ac85b1197f05c52bade",
     ),
     (
+        "sqlite data",
+        4,
+        "c2f7df112f192edd90ef464246e23a8d900d59f420553f6e4d748ef859ec6924",
+    ),
+    (
+        "sqlite keys",
+        2,
+        "e8e390bff7f3c180e65dbf6984f8887f396919093c75f64377e09015790c09d5",
+    ),
+    (
         "postgres keys",
         1,
         "79c530bf070fc348e9ae2eabdc3ee3fb18bca51094e25eae69f257c0902865f5",
@@ -175,4 +185,123 @@ fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
         s.list_docs("request", None, 10).expect("documents table"),
         vec![]
     );
+}
+
+/// Version 4 rebuilds `subjects` (version 2 of the key store, `data_keys`) as a WITHOUT ROWID
+/// table: a version-3 database keeps every row, its indexes and its behaviour.
+#[test]
+fn version_4_rebuilds_subjects_without_losing_rows() {
+    use habeas_store::{DueQuery, SubjectFilter, SubjectStatus};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    {
+        let mut c = rusqlite::Connection::open(&path).expect("raw open");
+        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..3]).expect("version 3");
+        c.execute_batch(
+            "INSERT INTO subjects (id, kind, status, created_at, grace_until) VALUES
+                 ('s1', 'customer', 'active', 0, NULL), ('s2', 'customer', 'closed', 0, 5);
+             INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes,
+                 custom_events, incident_linked, retention_due, sealed, key_version) VALUES
+                 ('r1', 's1', 'contact', 1, 'api', '[]', '{}', 0, 10, x'01', 1),
+                 ('r2', 's1', 'billing', 2, 'api', '[]', '{}', 0, NULL, x'02', 1),
+                 ('r3', 's2', 'contact', 3, 'api', '[]', '{}', 0, 20, x'03', 1);",
+        )
+        .expect("version-3 rows");
+    }
+    let s = SqliteStore::open(&path).expect("upgrade");
+    assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
+    let closed = s
+        .list_subjects(&SubjectFilter {
+            status: Some(SubjectStatus::Closed),
+            grace_due_by: None,
+            after_id: None,
+            limit: 10,
+        })
+        .expect("by status");
+    assert_eq!(
+        closed.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        ["s2"]
+    );
+    let s1 = s.subject_records("s1", None).expect("records");
+    assert_eq!(
+        s1.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["r1", "r2"]
+    );
+    assert_eq!(s1[1].sealed, vec![2]);
+    let due = s
+        .due_records(&DueQuery {
+            due_by: chrono::DateTime::from_timestamp_micros(15).expect("time"),
+            category: None,
+            after: None,
+            limit: 10,
+        })
+        .expect("due");
+    assert_eq!(
+        due.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["r1"]
+    );
+    // A duplicate record id is still refused.
+    let dup = s.insert_records(vec![habeas_store::conformance::record(
+        "r3", "s2", "contact", 1, None,
+    )]);
+    assert!(dup.is_err(), "duplicate record id accepted");
+    drop(s);
+    let c = rusqlite::Connection::open(&path).expect("raw open");
+    for (table, without_rowid) in [("subjects", true), ("records", false)] {
+        let sql: String = c
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .expect("table");
+        assert_eq!(
+            sql.contains("WITHOUT ROWID"),
+            without_rowid,
+            "{table}: {sql}"
+        );
+    }
+    let indexes: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .expect("indexes")
+        .query_map([], |r| r.get(0))
+        .expect("indexes")
+        .collect::<Result<_, _>>()
+        .expect("indexes");
+    assert_eq!(
+        indexes,
+        [
+            "blind_index_subject",
+            "journal_subject",
+            "records_due",
+            "records_subject",
+            "subjects_grace",
+            "subjects_status"
+        ]
+    );
+    let integrity: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn key_store_version_2_keeps_its_keys() {
+    use habeas_store::KeyStore;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("keys/keys.db");
+    std::fs::create_dir_all(path.parent().expect("dir")).expect("dir");
+    {
+        let mut c = rusqlite::Connection::open(&path).expect("raw open");
+        habeas_store::sqlite::migrate(&mut c, &SQLITE_KEYS[..1]).expect("version 1");
+        c.execute(
+            "INSERT INTO data_keys (subject_id, category, kek_id, wrapped) VALUES ('s1', 'contact', 'k1', x'0a0b')",
+            [],
+        )
+        .expect("version-1 key");
+    }
+    let k = SqliteKeyStore::open(&path).expect("upgrade");
+    assert_eq!(k.schema_version().expect("version"), latest(SQLITE_KEYS));
+    let key = k.get_key("s1", "contact").expect("read").expect("kept");
+    assert_eq!((key.kek_id.as_str(), key.wrapped), ("k1", vec![0x0a, 0x0b]));
 }
