@@ -176,27 +176,43 @@ pub fn run_purge<T: PurgeTarget>(
         error,
     };
     loop {
-        let items = if exhausted {
-            Vec::new()
-        } else {
-            let items = target
-                .due_page(now, after.as_ref(), page)
-                .map_err(|e| stop(&counter, e))?;
-            exhausted = items.len() < page;
-            if let Some(last) = items.last() {
-                after = Some((last.due, last.record.clone()));
+        // The next page, listed and prepared while the one in flight commits.
+        // An error here is returned only once that page is settled, so the
+        // summary counts it if it committed.
+        let ahead = (|| {
+            let items = if exhausted {
+                Vec::new()
+            } else {
+                let items = target.due_page(now, after.as_ref(), page)?;
+                exhausted = items.len() < page;
+                if let Some(last) = items.last() {
+                    after = Some((last.due, last.record.clone()));
+                }
+                items
+            };
+            let next = Judged::new(items, now, expiry, &holds);
+            let busy = in_flight
+                .as_ref()
+                .map(|f| f.judged.pairs())
+                .unwrap_or_default();
+            let prepared = match next.work(holds.len()) {
+                Some(work) => Some(target.prepare(work, &busy)?),
+                None => None,
+            };
+            Ok::<_, String>((next, prepared))
+        })();
+        if ahead.is_err()
+            && let Some(flight) = in_flight.take()
+        {
+            let done = match flight.committing {
+                Some(committing) => target.finish(committing).is_ok(),
+                None => true,
+            };
+            if done {
+                count(&mut counter, &flight.judged);
             }
-            items
-        };
-        let mut next = Judged::new(items, now, expiry, &holds);
-        let busy = in_flight
-            .as_ref()
-            .map(|f| f.judged.pairs())
-            .unwrap_or_default();
-        let mut prepared = match next.work(holds.len()) {
-            Some(work) => Some(target.prepare(work, &busy).map_err(|e| stop(&counter, e))?),
-            None => None,
-        };
+        }
+        let (mut next, mut prepared) = ahead.map_err(|e| stop(&counter, e))?;
         if let Some(flight) = in_flight.take() {
             let outcome = match flight.committing {
                 Some(committing) => target.finish(committing),
@@ -295,6 +311,9 @@ mod tests {
         pages: Cell<usize>,
         /// Whether a page was prepared while another was queued.
         overlapped: Cell<bool>,
+        /// The listing fails from this call on.
+        listing_fails_at: Cell<Option<usize>>,
+        listings: Cell<usize>,
         queued: Cell<usize>,
     }
 
@@ -321,6 +340,8 @@ mod tests {
                 calls: Cell::new(0),
                 pages: Cell::new(0),
                 overlapped: Cell::new(false),
+                listing_fails_at: Cell::new(None),
+                listings: Cell::new(0),
                 queued: Cell::new(0),
             }
         }
@@ -336,6 +357,14 @@ mod tests {
             after: Option<&(DateTime<Utc>, String)>,
             limit: usize,
         ) -> Result<Vec<DueItem>, String> {
+            self.listings.set(self.listings.get() + 1);
+            if self
+                .listing_fails_at
+                .get()
+                .is_some_and(|n| self.listings.get() >= n)
+            {
+                return Err("the due query timed out".into());
+            }
             Ok(self
                 .records
                 .borrow()
@@ -480,6 +509,18 @@ mod tests {
                 .values()
                 .any(|c| c.holds.contains("HOLD-0002"))
         );
+    }
+
+    #[test]
+    fn a_listing_error_still_counts_the_page_that_was_committing() {
+        let vault = Vault::new(1000, t0());
+        // The third listing fails while the second page is queued: that
+        // page commits and is counted.
+        vault.listing_fails_at.set(Some(3));
+        let err = run_purge(&vault, t0() + Duration::hours(2), &expiry(), &[], 100).unwrap_err();
+        assert_eq!(err.error, "the due query timed out");
+        assert_eq!(err.done.removed(), 200);
+        assert_eq!(vault.records.borrow().len(), 800);
     }
 
     #[test]
