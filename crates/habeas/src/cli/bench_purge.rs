@@ -43,7 +43,7 @@ pub struct Args {
     pub page: u64,
     /// Milliseconds the purge waits before queueing each page (leaves the
     /// writer to the reads waiting behind the previous page).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = super::purge::PAUSE_MS)]
     pub pause_ms: u64,
     /// Benchmark on this PostgreSQL server (`postgres://user@host/db`)
     /// instead of the embedded SQLite files.
