@@ -30,14 +30,15 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use habeas_core::retention::{Anchor, Period};
 use habeas_crypto::Aad;
 use habeas_retention::anonymise::Profile;
-use habeas_retention::hold::{Hold, HoldScope};
+use habeas_retention::hold::{HOLD_KIND, Hold, HoldFilter, HoldScope, HoldService};
 use habeas_retention::plan::DueItem;
-use habeas_retention::purge::PurgeTarget;
-use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, Record, WriteOp};
+use habeas_retention::purge::{PageError, PageWork, PurgeTarget};
+use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, Record, WriteOp, WriteUnit};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::Caller;
+use crate::committer::Pending;
 use crate::error::{EngineError, Result};
 use crate::validate;
 use crate::vault::{KEY_VERSION, Stored, Vault, shredded};
@@ -47,6 +48,8 @@ pub struct VaultPurge<'a> {
     vault: &'a Vault,
     caller: Caller,
     profiles: BTreeMap<String, Profile>,
+    /// Idle time of the store's writer before each page is queued.
+    pause: std::time::Duration,
 }
 
 impl<'a> VaultPurge<'a> {
@@ -67,7 +70,16 @@ impl<'a> VaultPurge<'a> {
             vault,
             caller,
             profiles,
+            pause: std::time::Duration::ZERO,
         }
+    }
+
+    /// Wait `pause` before queueing each page: the store's writer then
+    /// commits the audited reads waiting behind the previous page alone,
+    /// at the cost of purge throughput (docs/benchmarks-retention.md).
+    pub fn with_pause(mut self, pause: std::time::Duration) -> Self {
+        self.pause = pause;
+        self
     }
 
     /// Every record due at or before `by` (for a dry run), in `(due, id)`
@@ -111,8 +123,9 @@ impl<'a> VaultPurge<'a> {
             .collect())
     }
 
-    /// One page in one commit: deletions, anonymisations, stale index
-    /// entries, one journal entry per category (counts only).
+    /// Plan the deletions and anonymisations of `delete` and `anonymise`
+    /// into `plan`, group by (subject, category), reading the store as it
+    /// is now.
     ///
     /// A (subject, category) whose every stored record goes in this page
     /// (one count query for the page) and none of them is anonymised needs
@@ -121,7 +134,12 @@ impl<'a> VaultPurge<'a> {
     /// the pair was written meanwhile (the page is then retried). Only a
     /// subject keeping some records of the category, or a record to
     /// anonymise, is read and decrypted.
-    fn apply_page(&self, delete: &[DueItem], anonymise: &[DueItem]) -> Result<()> {
+    fn plan_groups(
+        &self,
+        delete: &[DueItem],
+        anonymise: &[DueItem],
+        plan: &mut PagePlan,
+    ) -> Result<()> {
         let vault = self.vault;
         let anonymised: BTreeSet<&str> = anonymise.iter().map(|i| i.record.as_str()).collect();
         let mut groups: BTreeMap<(&str, &str), Vec<&DueItem>> = BTreeMap::new();
@@ -138,24 +156,18 @@ impl<'a> VaultPurge<'a> {
                 .is_some_and(|d| !d.identifiers.is_empty())
         };
         let whole = self.whole_groups(&groups, &anonymised, &indexed)?;
-        let mut deletions: Vec<(String, String)> = Vec::new();
-        let mut replacements = Vec::new();
-        let mut cleared: Vec<(String, String)> = Vec::new();
-        let mut counts: BTreeMap<&str, PageCounts> = BTreeMap::new();
-        let mut purposes: BTreeMap<&str, String> = BTreeMap::new();
-        let mut stale: BTreeSet<(String, Vec<u8>, String)> = BTreeSet::new();
         for ((subject, category), items) in groups {
-            if !purposes.contains_key(category) {
+            if !plan.purposes.contains_key(category) {
                 let purpose = vault.authorize(&self.caller, "delete", None, category)?;
-                purposes.insert(category, purpose);
+                plan.purposes.insert(category.to_string(), purpose);
             }
-            let count = counts.entry(category).or_default();
+            let count = plan.counts.entry(category.to_string()).or_default();
             let indexed = indexed(category);
             let any_anonymised = items.iter().any(|i| anonymised.contains(i.record.as_str()));
             if !indexed && !any_anonymised {
                 // No identifier declared: no index entry to clean, nothing to read.
                 for item in items {
-                    deletions.push(delete_pair(item));
+                    plan.deletions.push(delete_pair(item));
                     count.add(item, false);
                 }
                 continue;
@@ -164,10 +176,11 @@ impl<'a> VaultPurge<'a> {
                 // The subject's last records of the category: every index
                 // entry of the category goes, nothing to decrypt.
                 for item in items {
-                    deletions.push(delete_pair(item));
+                    plan.deletions.push(delete_pair(item));
                     count.add(item, false);
                 }
-                cleared.push((subject.to_string(), category.to_string()));
+                plan.cleared
+                    .push((subject.to_string(), category.to_string()));
                 continue;
             }
             let going: BTreeMap<&str, &DueItem> =
@@ -180,7 +193,7 @@ impl<'a> VaultPurge<'a> {
                 // Keys shredded (the subject was erased, its index entries
                 // with it): what is left is unreadable; delete it.
                 for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
-                    deletions.push(delete_pair(going[r.id.as_str()]));
+                    plan.deletions.push(delete_pair(going[r.id.as_str()]));
                     count.add(going[r.id.as_str()], false);
                 }
                 continue;
@@ -204,24 +217,46 @@ impl<'a> VaultPurge<'a> {
                 };
                 old.extend(entries);
                 if anonymised.contains(record.id.as_str()) {
-                    replacements.push(self.anonymised(item, record, &view.fields, &dek)?);
+                    plan.replacements
+                        .push(self.anonymised(item, record, &view.fields, &dek)?);
                     count.add(item, true);
                 } else {
-                    deletions.push(delete_pair(item));
+                    plan.deletions.push(delete_pair(item));
                     count.add(item, false);
                 }
             }
             for e in old {
                 if !kept.contains(&(e.kind.clone(), e.digest.clone())) {
-                    stale.insert((e.kind, e.digest, e.subject_id));
+                    plan.stale.insert((e.kind, e.digest, e.subject_id));
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The page's one unit: its data ops, the hold guard, one journal entry
+    /// per category (counts only). `None` when nothing is left to do
+    /// (everything of the page went meanwhile: erased subjects).
+    fn unit(&self, plan: PagePlan, holds_known: usize) -> Option<WriteUnit> {
+        let PagePlan {
+            deletions,
+            replacements,
+            cleared,
+            stale,
+            counts,
+            purposes,
+        } = plan;
         if deletions.is_empty() && replacements.is_empty() {
-            // Everything of the page went meanwhile (erased subjects).
-            return Ok(());
+            return None;
         }
-        let mut ops = Vec::with_capacity(replacements.len() + 3);
+        let mut ops = Vec::with_capacity(replacements.len() + 4);
+        // First: a legal hold placed since the page was judged refuses the
+        // whole page inside the transaction (holds are never deleted, so a
+        // new one changes their number). Art. 17(3)(e).
+        ops.push(WriteOp::RequireDocCount {
+            kind: HOLD_KIND.to_string(),
+            count: holds_known as u64,
+        });
         if !deletions.is_empty() {
             ops.push(WriteOp::DeleteRecords(deletions));
         }
@@ -242,24 +277,35 @@ impl<'a> VaultPurge<'a> {
                     .collect(),
             ));
         }
-        let entries: Vec<_> = counts
+        let journal = counts
             .iter()
             .filter(|(_, c)| c.deleted + c.anonymised > 0)
             .map(|(category, c)| {
-                vault.entry(
-                    &self.caller,
-                    "retention.purge_page",
-                    None,
-                    Some(category),
-                    purposes.get(category).map(String::as_str),
-                    format!(
-                        "deleted={} anonymised={} incident_linked={}",
-                        c.deleted, c.anonymised, c.incident_linked
-                    ),
-                )
+                self.vault
+                    .entry(
+                        &self.caller,
+                        "retention.purge_page",
+                        None,
+                        Some(category),
+                        purposes.get(category).map(String::as_str),
+                        format!(
+                            "deleted={} anonymised={} incident_linked={}",
+                            c.deleted, c.anonymised, c.incident_linked
+                        ),
+                    )
+                    .draft()
             })
             .collect();
-        vault.commit_unit(ops, &entries)?;
+        Some(WriteUnit { ops, journal })
+    }
+
+    /// One page planned and committed now, nothing else in flight.
+    fn apply_page(&self, work: &PageWork) -> Result<()> {
+        let mut plan = PagePlan::default();
+        self.plan_groups(&work.delete, &work.anonymise, &mut plan)?;
+        if let Some(unit) = self.unit(plan, work.holds_known) {
+            self.vault.committer.submit(unit)?;
+        }
         Ok(())
     }
 
@@ -360,7 +406,25 @@ impl<'a> VaultPurge<'a> {
     }
 }
 
+/// A page prepared while the previous one commits: what could be planned
+/// already, and the groups the previous page touches, planned at submit.
+pub struct PreparedPage {
+    work: PageWork,
+    plan: PagePlan,
+    deferred: (Vec<DueItem>, Vec<DueItem>),
+}
+
+/// A page queued to the committer (`Ok(None)`: nothing left to commit;
+/// `Err`: its planning failed, retried by `finish`).
+pub struct CommittingPage {
+    work: PageWork,
+    queued: std::result::Result<Option<Pending>, String>,
+}
+
 impl PurgeTarget for VaultPurge<'_> {
+    type Prepared = PreparedPage;
+    type Committing = CommittingPage;
+
     fn due_page(
         &self,
         by: DateTime<Utc>,
@@ -370,23 +434,106 @@ impl PurgeTarget for VaultPurge<'_> {
         self.page(by, after, limit).map_err(|e| e.to_string())
     }
 
-    fn apply(&self, delete: &[DueItem], anonymise: &[DueItem]) -> std::result::Result<(), String> {
+    fn holds(&self) -> std::result::Result<Vec<Hold>, String> {
+        let docs = self.vault.docs(self.caller.clone());
+        HoldService::new(&docs, &*self.vault.clock)
+            .list(HoldFilter::All)
+            .map_err(|e| format!("legal holds cannot be read, the purge stops: {e}"))
+    }
+
+    fn prepare(
+        &self,
+        work: PageWork,
+        busy: &BTreeSet<(String, String)>,
+    ) -> std::result::Result<PreparedPage, String> {
+        // Groups the committing page touches are planned once it is durable.
+        let is_busy = |i: &DueItem| busy.contains(&(i.subject.clone(), i.category.clone()));
+        let (later_d, now_d): (Vec<DueItem>, Vec<DueItem>) =
+            work.delete.iter().cloned().partition(|i| is_busy(i));
+        let (later_a, now_a): (Vec<DueItem>, Vec<DueItem>) =
+            work.anonymise.iter().cloned().partition(|i| is_busy(i));
+        let mut plan = PagePlan::default();
+        self.plan_groups(&now_d, &now_a, &mut plan)
+            .map_err(|e| e.to_string())?;
+        Ok(PreparedPage {
+            work,
+            plan,
+            deferred: (later_d, later_a),
+        })
+    }
+
+    fn submit(&self, page: PreparedPage) -> std::result::Result<CommittingPage, String> {
+        let PreparedPage {
+            work,
+            mut plan,
+            deferred: (delete, anonymise),
+        } = page;
+        if !self.pause.is_zero() {
+            std::thread::sleep(self.pause);
+        }
+        let pending = (|| -> Result<Option<Pending>> {
+            if !delete.is_empty() || !anonymise.is_empty() {
+                self.plan_groups(&delete, &anonymise, &mut plan)?;
+            }
+            self.unit(plan, work.holds_known)
+                .map(|unit| self.vault.committer.submit_nowait(unit))
+                .transpose()
+        })();
+        Ok(CommittingPage {
+            work,
+            // A planning failure (a record erased between the listing and
+            // the read …) is retried when the page is finished.
+            queued: pending.map_err(|e| e.to_string()),
+        })
+    }
+
+    fn finish(&self, page: CommittingPage) -> std::result::Result<(), PageError> {
+        let CommittingPage { mut work, queued } = page;
+        let mut last = match queued {
+            Ok(None) => return Ok(()),
+            Ok(Some(pending)) => match pending.wait() {
+                Ok(_) => return Ok(()),
+                Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
+                Err(e) => e.to_string(),
+            },
+            Err(e) => e,
+        };
         // A record erased with its subject between the listing and the
         // commit fails the page's unit (nothing is stored): keep what is
-        // still there, retry.
-        let mut delete = delete.to_vec();
-        let mut anonymise = anonymise.to_vec();
-        let mut last = String::new();
-        for _ in 0..3 {
-            match self.apply_page(&delete, &anonymise) {
+        // still there, retry (three attempts in all).
+        for _ in 0..2 {
+            let fail = |e: EngineError| PageError::Failed(e.to_string());
+            work.delete = self
+                .still_there(std::mem::take(&mut work.delete))
+                .map_err(fail)?;
+            work.anonymise = self
+                .still_there(std::mem::take(&mut work.anonymise))
+                .map_err(fail)?;
+            match self.apply_page(&work) {
                 Ok(()) => return Ok(()),
+                Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
                 Err(e) => last = e.to_string(),
             }
-            delete = self.still_there(delete).map_err(|e| e.to_string())?;
-            anonymise = self.still_there(anonymise).map_err(|e| e.to_string())?;
         }
-        Err(last)
+        Err(PageError::Failed(last))
     }
+}
+
+/// Whether a page's commit was refused by its hold guard (the only
+/// document-version check a purge unit carries).
+fn holds_changed(e: &EngineError) -> bool {
+    matches!(e, EngineError::Conflict(r) if r.code == "version_conflict")
+}
+
+/// What a page's commit will do, gathered group by group.
+#[derive(Default)]
+struct PagePlan {
+    deletions: Vec<(String, String)>,
+    replacements: Vec<WriteOp>,
+    cleared: Vec<(String, String)>,
+    stale: BTreeSet<(String, Vec<u8>, String)>,
+    counts: BTreeMap<String, PageCounts>,
+    purposes: BTreeMap<String, String>,
 }
 
 /// What one page did in one category (journaled; counts only).

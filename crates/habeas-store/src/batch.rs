@@ -131,6 +131,14 @@ pub enum WriteOp {
         body: Vec<u8>,
         at: DateTime<Utc>,
     },
+    /// Fail the unit with [`crate::StoreError::VersionConflict`] (id `*`, the counts as
+    /// versions) unless exactly `count` documents of `kind` exist, checked inside the
+    /// transaction. The retention purge's guard against a legal hold placed after it read
+    /// the holds: holds are never deleted, so a new one changes the count. Output: `Done`.
+    RequireDocCount {
+        kind: String,
+        count: u64,
+    },
     /// Drop journal rows with `seq < before` (see [`crate::Store::journal_drop_before`]).
     /// Output: count.
     JournalDropBefore {
@@ -196,4 +204,17 @@ pub(crate) fn check_doc_key(kind: &str, id: &str) -> crate::Result<()> {
         }
     }
     Ok(())
+}
+
+/// [`WriteOp::RequireDocCount`]'s verdict, shared by both backends.
+pub(crate) fn check_doc_count(kind: String, expected: u64, found: u64) -> crate::Result<()> {
+    if expected == found {
+        return Ok(());
+    }
+    Err(crate::StoreError::VersionConflict {
+        kind,
+        id: "*".into(),
+        expected: Some(expected),
+        found: Some(found),
+    })
 }

@@ -54,6 +54,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         crate::conformance_commit::purge_operations,
     ),
     (
+        "doc_count_guard",
+        crate::conformance_commit::doc_count_guard,
+    ),
+    (
         "timed_category_erasure",
         crate::conformance_commit::timed_category_erasure,
     ),

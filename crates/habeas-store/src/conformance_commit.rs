@@ -697,3 +697,43 @@ pub fn concurrent_commits(f: &Fixture) {
     let rows = assert_chain(s);
     assert_eq!(rows.len(), 8 * 15 * 2);
 }
+
+/// The purge's hold guard: a unit requiring `count` documents of a kind commits only while
+/// exactly that many exist, checked inside the transaction, and a refusal changes nothing.
+pub fn doc_count_guard(f: &Fixture) {
+    let s = &*f.store;
+    let kind = "guarded_kind";
+    let guard = |count: u64| WriteOp::RequireDocCount {
+        kind: kind.into(),
+        count,
+    };
+    let zero = one(s, unit(vec![guard(0)], &["purge.page"])).expect("no document yet");
+    assert_eq!(zero.outputs, vec![OpOutput::Done]);
+    put(s, kind, "HOLD-0001", None, b"h1").expect("a document");
+    let stale = one(
+        s,
+        unit(
+            vec![
+                WriteOp::CreateSubject(subject("g1", SubjectStatus::Active)),
+                guard(0),
+            ],
+            &["purge.page"],
+        ),
+    );
+    assert!(
+        matches!(
+            stale,
+            Err(StoreError::VersionConflict {
+                expected: Some(0),
+                found: Some(1),
+                ..
+            })
+        ),
+        "a document added meanwhile refuses the unit: {stale:?}"
+    );
+    assert!(
+        s.get_subject("g1").expect("get").is_none(),
+        "nothing of the refused unit stays"
+    );
+    one(s, unit(vec![guard(1)], &["purge.page"])).expect("the count is right again");
+}

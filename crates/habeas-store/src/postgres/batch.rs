@@ -460,6 +460,13 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             body,
             at,
         } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        WriteOp::RequireDocCount { kind, count } => {
+            let found: i64 = c
+                .query_one("SELECT COUNT(*) FROM documents WHERE kind = $1", &[&kind])?
+                .try_get(0)?;
+            crate::batch::check_doc_count(kind, count, found.unsigned_abs())?;
+            OpOutput::Done
+        }
         WriteOp::JournalDropBefore { before } => {
             OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
         }

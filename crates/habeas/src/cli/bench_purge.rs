@@ -1,6 +1,8 @@
 //! `habeas bench purge`: retention's speed figures (issue 7, "Speed") in a
-//! temporary SQLite project holding the demo provider's declarations;
-//! build with `--release`.
+//! temporary project holding the demo provider's declarations; build with
+//! `--release`. SQLite by default; `--storage postgres://…` runs the same
+//! in a fresh schema `habeas_bench_purge_<pid>` (key store `…_keys`,
+//! tombstone ledger `…_ledger`), dropped at the end.
 //!
 //! Built: `--due` prospect contacts (rule "3 years after last
 //! interaction", e-mail blind-indexed) and `--kept` billing records (10
@@ -39,6 +41,14 @@ pub struct Args {
     /// Due records per purge commit.
     #[arg(long, default_value_t = super::purge::PAGE as u64)]
     pub page: u64,
+    /// Milliseconds the purge waits before queueing each page (leaves the
+    /// writer to the reads waiting behind the previous page).
+    #[arg(long, default_value_t = super::purge::PAUSE_MS)]
+    pub pause_ms: u64,
+    /// Benchmark on this PostgreSQL server (`postgres://user@host/db`)
+    /// instead of the embedded SQLite files.
+    #[arg(long)]
+    pub storage: Option<String>,
 }
 
 const BATCH: u64 = 5_000;
@@ -61,17 +71,88 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     result
 }
 
+/// The PostgreSQL schemas of a bench run (`--storage`), dropped at the end.
+struct PgSchemas {
+    config: postgres::Config,
+    schema: String,
+}
+
+impl PgSchemas {
+    /// Point the bench project in `dir` at `url`, in a fresh schema.
+    fn create(dir: &std::path::Path, url: &str) -> anyhow::Result<PgSchemas> {
+        anyhow::ensure!(
+            url.starts_with("postgres://") || url.starts_with("postgresql://"),
+            "--storage expects postgres://user@host/db (SQLite is the default without it)"
+        );
+        anyhow::ensure!(
+            !url.contains("schema="),
+            "--storage: leave `schema=` out, the bench makes its own schema"
+        );
+        let config: postgres::Config = url
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--storage: not a PostgreSQL URL: {e}"))?;
+        let schema = format!("habeas_bench_purge_{}", std::process::id());
+        let sep = if url.contains('?') { '&' } else { '?' };
+        std::fs::write(
+            dir.join("habeas.toml"),
+            format!("[storage]\nurl = \"{url}{sep}schema={schema}\"\n"),
+        )?;
+        let schemas = PgSchemas { config, schema };
+        // A leftover of a killed run with the same pid would skew the figures.
+        schemas.drop_all();
+        Ok(schemas)
+    }
+
+    /// Drop the data, key-store and ledger schemas; a failure is reported, not fatal.
+    fn drop_all(&self) {
+        let result = self
+            .config
+            .connect(postgres::NoTls)
+            .context("cannot connect to the --storage PostgreSQL server")
+            .and_then(|mut c| {
+                c.batch_execute(&format!(
+                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; \
+                     DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
+                    self.schema
+                ))
+                .context("dropping the bench schemas")
+            });
+        if let Err(e) = result {
+            eprintln!("could not drop the bench schemas {}: {e:#}", self.schema);
+        }
+    }
+}
+
+impl Drop for PgSchemas {
+    fn drop(&mut self) {
+        self.drop_all();
+    }
+}
+
 fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     for (name, text) in super::demo::DEMO_FILES {
         std::fs::write(dir.join(name), text)?;
     }
+    let _pg = match &args.storage {
+        Some(url) => Some(PgSchemas::create(dir, url)?),
+        None => None,
+    };
     let t0 = at(2026, 2, 15)?;
     let clock = Arc::new(ManualClock::new(t0));
     let vault = Arc::new(project::open_project_with_clock(dir, clock.clone())?);
     let op = Caller::operator("bench", "administration");
     println!(
-        "# habeas bench purge — {} due, {} kept, {} rows in one month, page {}",
-        args.due, args.kept, args.month_rows, args.page
+        "# habeas bench purge — {} due, {} kept, {} rows in one month, page {}, pause {} ms, on {}",
+        args.due,
+        args.kept,
+        args.month_rows,
+        args.page,
+        args.pause_ms,
+        if args.storage.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
     );
 
     let started = Instant::now();
@@ -123,7 +204,8 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let holds = super::purge::all_holds(&vault, &*clock)?;
     let expiry = expiry_by_category(vault.declarations());
-    let target = VaultPurge::new(&vault, super::purge::purge_caller());
+    let target = VaultPurge::new(&vault, super::purge::purge_caller())
+        .with_pause(Duration::from_millis(args.pause_ms));
     let cpu0 = cpu_seconds();
     let t = Instant::now();
     let summary = run_purge(&target, now, &expiry, &holds, args.page as usize)?;
@@ -172,7 +254,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     habeas_engine::retention::flush_remnants(&vault)?;
     println!(
-        "remnant flush (WAL checkpoint + truncate) after the purge: {:.2} s",
+        "remnant flush after the purge (SQLite: WAL checkpoint + truncate; PostgreSQL: VACUUM): {:.2} s",
         t.elapsed().as_secs_f64()
     );
 

@@ -30,6 +30,13 @@ use super::register::LangArg;
 /// counts) per page.
 pub const PAGE: usize = 1_000;
 
+/// Milliseconds the pipelined purge leaves the store's writer idle before
+/// queueing each page, so audited reads waiting behind the previous page
+/// commit without waiting for the next one too (docs/benchmarks-retention.md:
+/// reads' p50 ≈ 60 ms without it, 2–10 ms with it, purge wall time within
+/// the noise at 100k records; about 10 s more per million records).
+pub const PAUSE_MS: u64 = 10;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// List what would go and when, by category, without changing anything.
@@ -100,7 +107,8 @@ pub fn purge_paged(vault: &Vault, clock: &dyn Clock, page: usize) -> anyhow::Res
     let now = clock.now();
     let holds = all_holds(vault, clock)?;
     let expiry = expiry_by_category(vault.declarations());
-    let target = VaultPurge::new(vault, purge_caller());
+    let target = VaultPurge::new(vault, purge_caller())
+        .with_pause(std::time::Duration::from_millis(PAUSE_MS));
     let summary = run_purge(&target, now, &expiry, &holds, page)?;
     let partitions = expire_partitions(vault, &purge_caller(), &holds, now)?;
     habeas_engine::retention::flush_remnants(vault)?;
