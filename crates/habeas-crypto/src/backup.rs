@@ -490,6 +490,9 @@ impl<W: Write> BackupWriter<W> {
                 let mut encoder = zstd::stream::write::Encoder::new(sealer, ZSTD_LEVEL)?;
                 // The chunks' AEAD tags already authenticate every byte.
                 encoder.include_checksum(false)?;
+                // One background worker: compression runs beside the caller's
+                // reads of the database copy instead of after each of them.
+                encoder.multithread(1)?;
                 Sink::Zstd(encoder)
             }
         };
