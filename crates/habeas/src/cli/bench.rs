@@ -373,6 +373,23 @@ fn plain_inserts(
     Ok(started.elapsed())
 }
 
+/// User + system CPU seconds of this process so far.
+pub(crate) fn cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// The `q` quantile (0 < q ≤ 1) of sorted latencies by the nearest-rank
 /// method: the smallest sample with at least `q` of the samples at or below
 /// it (so p99 of 100 runs is the 99th, and the median of an even count is the

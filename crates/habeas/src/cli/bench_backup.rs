@@ -27,6 +27,8 @@ use habeas_engine::backup::{
 };
 use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
 
+use super::bench::cpu_seconds;
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Records to build (billing, one subject each); ignored when `--project` exists.
@@ -177,21 +179,4 @@ fn ingest(vault: &Vault, count: u64) -> anyhow::Result<()> {
         last.wait()?;
     }
     Ok(())
-}
-
-/// User + system CPU seconds of this process so far.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -24,6 +24,8 @@ use habeas_core::clock::{Clock, ManualClock};
 use habeas_engine::backup::{create_backup, restore_backup};
 use habeas_engine::retention::{VaultPurge, expire_partitions};
 use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
+
+use super::bench::cpu_seconds;
 use habeas_retention::plan::expiry_by_category;
 use habeas_retention::purge::run_purge;
 
@@ -324,21 +326,4 @@ fn ingest(
         settle(last)?;
     }
     Ok(sample)
-}
-
-/// User + system CPU seconds of this process so far.
-fn cpu_seconds() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
-        return 0.0;
-    };
-    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    (ticks(11) + ticks(12)) / 100.0
 }
