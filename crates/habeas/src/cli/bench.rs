@@ -84,7 +84,7 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         std::fs::write(dir.join(name), text)?;
     }
     let pg = match &args.storage {
-        Some(url) => Some(PgBench::create(&dir, url)?),
+        Some(url) => Some(PgBench::create(&dir, url, "habeas_bench_")?),
         None => None,
     };
     let vault = Arc::new(project::open_project(&dir)?);
@@ -217,29 +217,29 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         http_runs(&vault, &sample, args.http_seconds)?;
     }
     drop(vault);
-    if let Some(pg) = pg {
-        pg.drop_schemas();
-    }
+    drop(pg);
     if args.keep.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The PostgreSQL side of a bench run: the schemas it made and the server.
-struct PgBench {
+/// The PostgreSQL side of a bench run (`--storage`): the schemas it made
+/// and the server; the schemas are dropped when it is.
+pub(crate) struct PgBench {
     config: postgres::Config,
     schema: String,
 }
 
 impl PgBench {
-    /// Point the bench project at `url`, in a fresh schema.
-    fn create(dir: &Path, url: &str) -> anyhow::Result<PgBench> {
+    /// Point the bench project in `dir` at `url`, in a fresh schema named
+    /// `prefix` + this process's id.
+    pub(crate) fn create(dir: &Path, url: &str, prefix: &str) -> anyhow::Result<PgBench> {
         anyhow::ensure!(
             url.starts_with("postgres://") || url.starts_with("postgresql://"),
             "--storage expects postgres://user@host/db (SQLite is the default without it)"
         );
-        let schema = format!("habeas_bench_{}", std::process::id());
+        let schema = format!("{prefix}{}", std::process::id());
         let sep = if url.contains('?') { '&' } else { '?' };
         let with_schema = format!("{url}{sep}schema={schema}");
         anyhow::ensure!(
@@ -307,11 +307,12 @@ impl PgBench {
         Ok(started.elapsed())
     }
 
-    /// Drop the bench schemas (data and key store); a failure is reported, not fatal.
+    /// Drop the bench schemas (data, key store, ledger); a failure is reported, not fatal.
     fn drop_schemas(&self) {
         let result = self.connect().and_then(|mut c| {
             c.batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE",
+                "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; \
+                 DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
                 self.schema
             ))
             .context("dropping the bench schemas")
@@ -319,6 +320,12 @@ impl PgBench {
         if let Err(e) = result {
             eprintln!("could not drop the bench schemas {}: {e:#}", self.schema);
         }
+    }
+}
+
+impl Drop for PgBench {
+    fn drop(&mut self) {
+        self.drop_schemas();
     }
 }
 

@@ -73,70 +73,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     result
 }
 
-/// The PostgreSQL schemas of a bench run (`--storage`), dropped at the end.
-struct PgSchemas {
-    config: postgres::Config,
-    schema: String,
-}
-
-impl PgSchemas {
-    /// Point the bench project in `dir` at `url`, in a fresh schema.
-    fn create(dir: &std::path::Path, url: &str) -> anyhow::Result<PgSchemas> {
-        anyhow::ensure!(
-            url.starts_with("postgres://") || url.starts_with("postgresql://"),
-            "--storage expects postgres://user@host/db (SQLite is the default without it)"
-        );
-        anyhow::ensure!(
-            !url.contains("schema="),
-            "--storage: leave `schema=` out, the bench makes its own schema"
-        );
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| anyhow::anyhow!("--storage: not a PostgreSQL URL: {e}"))?;
-        let schema = format!("habeas_bench_purge_{}", std::process::id());
-        let sep = if url.contains('?') { '&' } else { '?' };
-        std::fs::write(
-            dir.join("habeas.toml"),
-            format!("[storage]\nurl = \"{url}{sep}schema={schema}\"\n"),
-        )?;
-        let schemas = PgSchemas { config, schema };
-        // A leftover of a killed run with the same pid would skew the figures.
-        schemas.drop_all();
-        Ok(schemas)
-    }
-
-    /// Drop the data, key-store and ledger schemas; a failure is reported, not fatal.
-    fn drop_all(&self) {
-        let result = self
-            .config
-            .connect(postgres::NoTls)
-            .context("cannot connect to the --storage PostgreSQL server")
-            .and_then(|mut c| {
-                c.batch_execute(&format!(
-                    "DROP SCHEMA IF EXISTS {0} CASCADE; DROP SCHEMA IF EXISTS {0}_keys CASCADE; \
-                     DROP SCHEMA IF EXISTS {0}_ledger CASCADE",
-                    self.schema
-                ))
-                .context("dropping the bench schemas")
-            });
-        if let Err(e) = result {
-            eprintln!("could not drop the bench schemas {}: {e:#}", self.schema);
-        }
-    }
-}
-
-impl Drop for PgSchemas {
-    fn drop(&mut self) {
-        self.drop_all();
-    }
-}
-
 fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     for (name, text) in super::demo::DEMO_FILES {
         std::fs::write(dir.join(name), text)?;
     }
     let _pg = match &args.storage {
-        Some(url) => Some(PgSchemas::create(dir, url)?),
+        Some(url) => Some(super::bench::PgBench::create(
+            dir,
+            url,
+            "habeas_bench_purge_",
+        )?),
         None => None,
     };
     let t0 = at(2026, 2, 15)?;
