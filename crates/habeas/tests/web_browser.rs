@@ -645,6 +645,19 @@ impl Driver {
         }
     }
 
+    /// The URL once it no longer contains `part` (a form's redirect landed).
+    fn wait_url_leaves(&self, part: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = self.url();
+            if !url.contains(part) {
+                return url;
+            }
+            assert!(Instant::now() < deadline, "never left {part:?}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn clear(&self, css: &str) {
         let e = self.find(css);
         self.call("POST", &format!("/element/{e}/clear"), Some(json!({})));
@@ -731,6 +744,9 @@ fn console_sign_in(browser: &Driver, shots: &mut Shots, base: &str, login: &str,
     browser.type_in("#new", new);
     browser.type_in("#confirm", new);
     browser.click("form[action='/console/mot-de-passe'] button");
+    // The click returns before the form's redirect lands; a navigation
+    // started now would race it (and the URL already contains "/console").
+    browser.wait_url_leaves("/console/mot-de-passe");
 }
 
 #[test]
