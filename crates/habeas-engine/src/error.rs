@@ -158,6 +158,11 @@ impl From<habeas_store::StoreError> for EngineError {
                     "document {kind}/{id} changed meanwhile (expected version {expected:?}, found {found:?}): reload it and try again"
                 ),
             )),
+            S::Changed { kind, id } => EngineError::Conflict(Refusal::new(
+                "changed_meanwhile",
+                format!("{kind} `{id}` a changé entre-temps : relisez-le puis réessayez"),
+                format!("{kind} `{id}` changed meanwhile: read it again and retry"),
+            )),
             S::SchemaTooNew { .. } | S::MigrationEdited { .. } | S::BadUrl(_) => {
                 EngineError::Config(err.to_string())
             }

@@ -32,8 +32,10 @@ use habeas_crypto::Aad;
 use habeas_retention::anonymise::Profile;
 use habeas_retention::hold::{HOLD_KIND, Hold, HoldFilter, HoldScope, HoldService};
 use habeas_retention::plan::DueItem;
-use habeas_retention::purge::{PageError, PageWork, PurgeTarget};
-use habeas_store::{BlindIndexEntry, DueQuery, OpOutput, Record, WriteOp, WriteUnit};
+use habeas_retention::purge::{PageError, PageWork, PurgeTarget, Untouched};
+use habeas_store::{
+    BlindIndexEntry, DueDeletion, DueQuery, OpOutput, Record, RecordSeen, WriteOp, WriteUnit,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -167,7 +169,7 @@ impl<'a> VaultPurge<'a> {
             if !indexed && !any_anonymised {
                 // No identifier declared: no index entry to clean, nothing to read.
                 for item in items {
-                    plan.deletions.push(delete_pair(item));
+                    plan.deletions.push(deletion(item));
                     count.add(item, false);
                 }
                 continue;
@@ -176,7 +178,7 @@ impl<'a> VaultPurge<'a> {
                 // The subject's last records of the category: every index
                 // entry of the category goes, nothing to decrypt.
                 for item in items {
-                    plan.deletions.push(delete_pair(item));
+                    plan.deletions.push(deletion(item));
                     count.add(item, false);
                 }
                 plan.cleared
@@ -193,11 +195,19 @@ impl<'a> VaultPurge<'a> {
                 // Keys shredded (the subject was erased, its index entries
                 // with it): what is left is unreadable; delete it.
                 for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
-                    plan.deletions.push(delete_pair(going[r.id.as_str()]));
+                    plan.deletions.push(deletion(going[r.id.as_str()]));
                     count.add(going[r.id.as_str()], false);
                 }
                 continue;
             };
+            // The plan below holds only while these records stay as read:
+            // the commit checks it (a record written, rectified or re-dated
+            // meanwhile refuses the page, which is then planned again).
+            plan.guards.push(WriteOp::RequireRecordsAsRead {
+                subject_id: subject.to_string(),
+                category: category.to_string(),
+                records: records.iter().map(RecordSeen::of).collect(),
+            });
             let mut old = Vec::new();
             let mut kept = BTreeSet::new();
             for record in records {
@@ -221,7 +231,7 @@ impl<'a> VaultPurge<'a> {
                         .push(self.anonymised(item, record, &view.fields, &dek)?);
                     count.add(item, true);
                 } else {
-                    plan.deletions.push(delete_pair(item));
+                    plan.deletions.push(deletion(item));
                     count.add(item, false);
                 }
             }
@@ -239,6 +249,7 @@ impl<'a> VaultPurge<'a> {
     /// (everything of the page went meanwhile: erased subjects).
     fn unit(&self, plan: PagePlan, holds_known: usize) -> Option<WriteUnit> {
         let PagePlan {
+            guards,
             deletions,
             replacements,
             cleared,
@@ -257,6 +268,8 @@ impl<'a> VaultPurge<'a> {
             kind: HOLD_KIND.to_string(),
             count: holds_known as u64,
         });
+        // Then: the groups read to plan this page are still as read.
+        ops.extend(guards);
         if !deletions.is_empty() {
             ops.push(WriteOp::DeleteRecords(deletions));
         }
@@ -341,14 +354,20 @@ impl<'a> VaultPurge<'a> {
             .collect())
     }
 
-    /// The items whose record still exists with the same subject.
-    fn still_there(&self, items: Vec<DueItem>) -> Result<Vec<DueItem>> {
+    /// The items whose record still exists with the same subject and the
+    /// due date it was judged by; the others go to `untouched` (erased with
+    /// their subject, or rectified so that their due date moved — Art. 16:
+    /// they are judged again by a later run, on their new date).
+    fn still_due(&self, items: Vec<DueItem>, untouched: &mut Untouched) -> Result<Vec<DueItem>> {
         let mut kept = Vec::with_capacity(items.len());
         for item in items {
-            if let Some(r) = self.vault.store.get_record(&item.record)?
-                && r.subject_id == item.subject
-            {
-                kept.push(item);
+            match self.vault.store.get_record(&item.record)? {
+                Some(r) if r.subject_id == item.subject && r.retention_due == Some(item.due) => {
+                    kept.push(item)
+                }
+                _ => {
+                    untouched.insert(item.record);
+                }
             }
         }
         Ok(kept)
@@ -487,30 +506,32 @@ impl PurgeTarget for VaultPurge<'_> {
         })
     }
 
-    fn finish(&self, page: CommittingPage) -> std::result::Result<(), PageError> {
+    fn finish(&self, page: CommittingPage) -> std::result::Result<Untouched, PageError> {
         let CommittingPage { mut work, queued } = page;
+        let mut untouched = Untouched::new();
         let mut last = match queued {
-            Ok(None) => return Ok(()),
+            Ok(None) => return Ok(untouched),
             Ok(Some(pending)) => match pending.wait() {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(untouched),
                 Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
                 Err(e) => e.to_string(),
             },
             Err(e) => e,
         };
-        // A record erased with its subject between the listing and the
-        // commit fails the page's unit (nothing is stored): keep what is
-        // still there, retry (three attempts in all).
+        // A record erased with its subject, or rectified, between the
+        // listing and the commit fails the page's unit (nothing is stored):
+        // keep what is still there and still due as judged, plan again from
+        // the store as it is now, retry (three attempts in all).
         for _ in 0..2 {
             let fail = |e: EngineError| PageError::Failed(e.to_string());
             work.delete = self
-                .still_there(std::mem::take(&mut work.delete))
+                .still_due(std::mem::take(&mut work.delete), &mut untouched)
                 .map_err(fail)?;
             work.anonymise = self
-                .still_there(std::mem::take(&mut work.anonymise))
+                .still_due(std::mem::take(&mut work.anonymise), &mut untouched)
                 .map_err(fail)?;
             match self.apply_page(&work) {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(untouched),
                 Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
                 Err(e) => last = e.to_string(),
             }
@@ -528,7 +549,9 @@ fn holds_changed(e: &EngineError) -> bool {
 /// What a page's commit will do, gathered group by group.
 #[derive(Default)]
 struct PagePlan {
-    deletions: Vec<(String, String)>,
+    /// `RequireRecordsAsRead` for every group read to plan the page.
+    guards: Vec<WriteOp>,
+    deletions: Vec<DueDeletion>,
     replacements: Vec<WriteOp>,
     cleared: Vec<(String, String)>,
     stale: BTreeSet<(String, Vec<u8>, String)>,
@@ -557,9 +580,13 @@ impl PageCounts {
     }
 }
 
-/// `(subject, record)` for [`WriteOp::DeleteRecords`].
-fn delete_pair(item: &DueItem) -> (String, String) {
-    (item.subject.clone(), item.record.clone())
+/// One record of [`WriteOp::DeleteRecords`], guarded by its due date.
+fn deletion(item: &DueItem) -> DueDeletion {
+    DueDeletion {
+        subject_id: item.subject.clone(),
+        id: item.record.clone(),
+        due: item.due,
+    }
 }
 
 /// Whether the vault knows subject `id` (erased subjects included): a

@@ -119,3 +119,136 @@ fn a_hold_placed_after_the_page_was_judged_refuses_the_page_then_keeps_what_it_c
         "the held record is still found"
     );
 }
+
+fn prospect_input(email: &str, last_interaction: &str) -> RecordInput {
+    serde_json::from_value(json!({
+        "category": "prospect_contact",
+        "fields": { "name": "Nom Prénom", "email": email },
+        "events": { "last_interaction": last_interaction },
+    }))
+    .expect("input")
+}
+
+/// Prepare one page of everything due at `now`, run `meanwhile`, then
+/// queue and finish the page: what it left untouched.
+fn page_with(
+    purge: &VaultPurge<'_>,
+    now: DateTime<Utc>,
+    meanwhile: impl FnOnce(),
+) -> BTreeSet<String> {
+    let due = purge.due_by(now, 100).expect("due");
+    let work = PageWork {
+        delete: due,
+        anonymise: Vec::new(),
+        holds_known: 0,
+    };
+    let prepared = purge.prepare(work, &BTreeSet::new()).expect("prepare");
+    meanwhile();
+    purge
+        .finish(purge.submit(prepared).expect("submit"))
+        .expect("the page commits")
+}
+
+#[test]
+fn a_record_rectified_after_the_page_was_judged_is_not_purged_on_its_old_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        clock.clone(),
+    )
+    .expect("open vault");
+    let a = prospect(&vault, "a");
+    let b = prospect(&vault, "b");
+    let a_record = vault.read(&op(), &a, None).expect("read a").records[0]
+        .id
+        .clone();
+    clock.set(t("2024-01-01T00:00:00Z"));
+    let now = clock.now();
+    let purge = VaultPurge::new(&vault, Caller::operator("retention", "retention"));
+
+    // Between the judgement and the commit, the prospect is met again
+    // (Art. 16 rectification of the event): due in December 2026 now.
+    let untouched = page_with(&purge, now, || {
+        vault
+            .replace_record(
+                &op(),
+                &a,
+                &a_record,
+                prospect_input("a@example.org", "2023-12-01T09:00:00Z"),
+            )
+            .expect("rectify");
+    });
+    assert_eq!(untouched, BTreeSet::from([a_record.clone()]));
+    let left = vault.read(&op(), &a, None).expect("read a").records;
+    assert_eq!(left.len(), 1, "the rectified record stays");
+    assert_eq!(left[0].id, a_record);
+    assert!(
+        vault
+            .read(&op(), &b, None)
+            .expect("read b")
+            .records
+            .is_empty(),
+        "the rest of the page went"
+    );
+    assert_eq!(
+        vault.find(&op(), "email", "a@example.org").expect("find"),
+        vec![a.clone()]
+    );
+    assert!(purge.due_by(now, 100).expect("due").is_empty());
+}
+
+#[test]
+fn an_identifier_written_again_while_the_page_commits_stays_findable() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        clock.clone(),
+    )
+    .expect("open vault");
+    // One subject, two prospect records: `old@…` due, `kept@…` not.
+    let s = vault.create_subject(&op(), None).expect("subject");
+    vault
+        .write(
+            &op(),
+            &s,
+            prospect_input("old@example.org", "2020-01-10T09:00:00Z"),
+        )
+        .expect("old");
+    vault
+        .write(
+            &op(),
+            &s,
+            prospect_input("kept@example.org", "2023-12-01T09:00:00Z"),
+        )
+        .expect("kept");
+    clock.set(t("2024-01-01T00:00:00Z"));
+    let now = clock.now();
+    let purge = VaultPurge::new(&vault, Caller::operator("retention", "retention"));
+
+    // The page plans to drop `old@…` from the index (no remaining record
+    // carries it); meanwhile a new record carrying it again is written.
+    let untouched = page_with(&purge, now, || {
+        vault
+            .write(
+                &op(),
+                &s,
+                prospect_input("old@example.org", "2023-12-20T09:00:00Z"),
+            )
+            .expect("written again");
+    });
+    assert!(untouched.is_empty(), "{untouched:?}");
+    assert_eq!(
+        vault.read(&op(), &s, None).expect("read").records.len(),
+        2,
+        "the due record went, the two others stay"
+    );
+    assert_eq!(
+        vault.find(&op(), "email", "old@example.org").expect("find"),
+        vec![s.clone()],
+        "the new record's identifier is still in the index"
+    );
+}

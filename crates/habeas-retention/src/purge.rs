@@ -56,6 +56,11 @@ pub enum PageError {
     Failed(String),
 }
 
+/// Record ids a committed page left as they were: gone meanwhile (erased
+/// with their subject) or no longer due as judged (rectified, Art. 16 — a
+/// later run judges them on their new date). Not counted as purged.
+pub type Untouched = BTreeSet<String>;
+
 /// The vault side of a purge, in three steps per page so that the next
 /// page is prepared while one commits.
 pub trait PurgeTarget {
@@ -86,8 +91,10 @@ pub trait PurgeTarget {
     /// Finish the preparation and queue the page's commit; returns at once.
     fn submit(&self, page: Self::Prepared) -> Result<Self::Committing, String>;
     /// Wait until the page is durable. On `Err` none of its records
-    /// changed. A record already gone (erased meanwhile) is skipped.
-    fn finish(&self, page: Self::Committing) -> Result<(), PageError>;
+    /// changed. A record already gone (erased meanwhile) or no longer due
+    /// as judged (rectified meanwhile) is left alone and named in the
+    /// returned set.
+    fn finish(&self, page: Self::Committing) -> Result<Untouched, PageError>;
 }
 
 /// A purge that stopped on an error: what it did before, and why it stopped.
@@ -205,28 +212,29 @@ pub fn run_purge<T: PurgeTarget>(
             && let Some(flight) = in_flight.take()
         {
             let done = match flight.committing {
-                Some(committing) => target.finish(committing).is_ok(),
-                None => true,
+                Some(committing) => target.finish(committing).ok(),
+                None => Some(Untouched::new()),
             };
-            if done {
-                count(&mut counter, &flight.judged);
+            if let Some(untouched) = done {
+                count(&mut counter, &flight.judged, &untouched);
             }
         }
         let (mut next, mut prepared) = ahead.map_err(|e| stop(&counter, e))?;
         if let Some(flight) = in_flight.take() {
             let outcome = match flight.committing {
                 Some(committing) => target.finish(committing),
-                None => Ok(()),
+                None => Ok(Untouched::new()),
             };
             match outcome {
-                Ok(()) => count(&mut counter, &flight.judged),
+                Ok(untouched) => count(&mut counter, &flight.judged, &untouched),
                 Err(PageError::HoldsChanged) => {
                     // A hold was placed: re-read them, redo this page now,
                     // and judge the next one again.
                     holds = target.holds().map_err(|e| stop(&counter, e))?;
-                    let redone = apply_now(target, flight.judged.items, now, expiry, &mut holds)
-                        .map_err(|e| stop(&counter, e))?;
-                    count(&mut counter, &redone);
+                    let (redone, untouched) =
+                        apply_now(target, flight.judged.items, now, expiry, &mut holds)
+                            .map_err(|e| stop(&counter, e))?;
+                    count(&mut counter, &redone, &untouched);
                     next = Judged::new(next.items, now, expiry, &holds);
                     prepared = match next.work(holds.len()) {
                         Some(work) => Some(
@@ -263,16 +271,16 @@ fn apply_now<T: PurgeTarget>(
     now: DateTime<Utc>,
     expiry: &std::collections::BTreeMap<String, Expiry>,
     holds: &mut Vec<Hold>,
-) -> Result<Judged, String> {
+) -> Result<(Judged, Untouched), String> {
     let mut items = items;
     for _ in 0..HOLD_RETRIES {
         let judged = Judged::new(items, now, expiry, holds);
         let Some(work) = judged.work(holds.len()) else {
-            return Ok(judged);
+            return Ok((judged, Untouched::new()));
         };
         let prepared = target.prepare(work, &BTreeSet::new())?;
         match target.finish(target.submit(prepared)?) {
-            Ok(()) => return Ok(judged),
+            Ok(untouched) => return Ok((judged, untouched)),
             Err(PageError::HoldsChanged) => *holds = target.holds()?,
             Err(PageError::Failed(error)) => return Err(error),
         }
@@ -281,10 +289,13 @@ fn apply_now<T: PurgeTarget>(
     Err("legal holds kept being placed while the purge ran; nothing of this page changed".into())
 }
 
-/// Count a page once the vault has done it: a failed page is not counted.
-fn count(counter: &mut Planner<'_>, judged: &Judged) {
+/// Count a page once the vault has done it: a failed page is not counted,
+/// nor a record the page left `untouched`.
+fn count(counter: &mut Planner<'_>, judged: &Judged, untouched: &Untouched) {
     for (item, decision) in judged.items.iter().zip(&judged.decisions) {
-        counter.count(item, decision);
+        if !untouched.contains(&item.record) {
+            counter.count(item, decision);
+        }
     }
 }
 
@@ -315,6 +326,8 @@ mod tests {
         listing_fails_at: Cell<Option<usize>>,
         listings: Cell<usize>,
         queued: Cell<usize>,
+        /// Records rectified after the listing: no longer due as judged.
+        rectified: RefCell<BTreeSet<String>>,
     }
 
     impl Vault {
@@ -343,6 +356,7 @@ mod tests {
                 listing_fails_at: Cell::new(None),
                 listings: Cell::new(0),
                 queued: Cell::new(0),
+                rectified: RefCell::new(BTreeSet::new()),
             }
         }
     }
@@ -401,7 +415,7 @@ mod tests {
             self.queued.set(self.queued.get() + 1);
             Ok(page)
         }
-        fn finish(&self, page: PageWork) -> Result<(), PageError> {
+        fn finish(&self, page: PageWork) -> Result<Untouched, PageError> {
             self.queued.set(self.queued.get() - 1);
             if page.holds_known != self.holds.borrow().len() {
                 return Err(PageError::HoldsChanged);
@@ -414,13 +428,22 @@ mod tests {
             self.calls.set(n);
             self.pages.set(self.pages.get() + 1);
             let mut records = self.records.borrow_mut();
+            let rectified = self.rectified.borrow();
+            let mut untouched = Untouched::new();
             for item in page.delete.iter().chain(&page.anonymise) {
-                records.remove(&(item.due, item.record.clone()));
+                if rectified.contains(&item.record) {
+                    untouched.insert(item.record.clone());
+                } else {
+                    records.remove(&(item.due, item.record.clone()));
+                }
             }
-            self.anonymised
-                .borrow_mut()
-                .extend(page.anonymise.iter().map(|i| i.record.clone()));
-            Ok(())
+            self.anonymised.borrow_mut().extend(
+                page.anonymise
+                    .iter()
+                    .filter(|i| !untouched.contains(&i.record))
+                    .map(|i| i.record.clone()),
+            );
+            Ok(untouched)
         }
     }
 
@@ -477,6 +500,25 @@ mod tests {
             vault.overlapped.get(),
             "a page is prepared while the previous one commits"
         );
+    }
+
+    #[test]
+    fn records_rectified_after_the_listing_stay_and_are_not_counted() {
+        let vault = Vault::new(300, t0());
+        vault
+            .rectified
+            .borrow_mut()
+            .extend(["r00001".to_string(), "r00003".to_string()]);
+        let summary = run_purge(&vault, t0() + Duration::hours(2), &expiry(), &[], 100).unwrap();
+        assert_eq!(summary.removed(), 298, "{summary:?}");
+        let left: Vec<String> = vault
+            .records
+            .borrow()
+            .values()
+            .map(|r| r.record.clone())
+            .collect();
+        assert_eq!(left, vec!["r00001".to_string(), "r00003".to_string()]);
+        assert!(!vault.anonymised.borrow().contains(&"r00003".to_string()));
     }
 
     #[test]

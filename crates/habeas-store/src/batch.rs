@@ -78,11 +78,24 @@ pub enum WriteOp {
         subject_id: String,
         id: String,
     },
-    /// Delete many records, each `(subject_id, id)` as [`WriteOp::DeleteRecord`]: the whole
-    /// unit fails with `NotFound` when one of them is not that subject's record. One op for a
-    /// page of the retention purge (one statement on PostgreSQL, not one per record).
-    /// Output: count.
-    DeleteRecords(Vec<(String, String)>),
+    /// Delete many due records, the retention purge's page (one statement, not one per
+    /// record). Each goes only if it is still that subject's record AND still due at the date
+    /// the purge listed it with: a record rectified meanwhile (its events moved its due date,
+    /// Art. 16) fails the whole unit with [`crate::StoreError::Changed`] (`NotFound` when it
+    /// is gone), so nothing is deleted on a stale judgement. Output: count.
+    DeleteRecords(Vec<DueDeletion>),
+    /// Fail the unit with [`crate::StoreError::Changed`] unless the subject's ordinary
+    /// records of `category` are exactly `records` as the caller read them (same ids, same
+    /// due dates, same sealed bytes): checked inside the transaction, before the unit's other
+    /// ops. The purge reads and decrypts a subject's records to know which blind-index
+    /// entries no remaining record carries and to anonymise; a record written, rectified or
+    /// deleted meanwhile would make that plan wrong (an index entry removed that a new record
+    /// needs, an anonymised copy of superseded values). Output: `Done`.
+    RequireRecordsAsRead {
+        subject_id: String,
+        category: String,
+        records: Vec<RecordSeen>,
+    },
     /// Remove every blind-index entry of each `(subject_id, category)` (the kinds
     /// `category/…`, as the engine names them), for a category of which the subject has no
     /// ordinary record left: checked inside the transaction, after the unit's earlier ops, so
@@ -144,6 +157,60 @@ pub enum WriteOp {
     JournalDropBefore {
         before: u64,
     },
+}
+
+/// One record of [`WriteOp::DeleteRecords`]: the subject it belongs to and the due date the
+/// purge judged it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueDeletion {
+    pub subject_id: String,
+    pub id: String,
+    pub due: DateTime<Utc>,
+}
+
+/// A record as a caller read it, for [`WriteOp::RequireRecordsAsRead`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSeen {
+    pub id: String,
+    pub retention_due: Option<DateTime<Utc>>,
+    pub sealed: Vec<u8>,
+}
+
+impl RecordSeen {
+    /// What `record` is now.
+    pub fn of(record: &Record) -> Self {
+        RecordSeen {
+            id: record.id.clone(),
+            retention_due: record.retention_due,
+            sealed: record.sealed.clone(),
+        }
+    }
+}
+
+/// [`WriteOp::RequireRecordsAsRead`]'s verdict, shared by both backends: `found` is what the
+/// store holds now, in any order.
+pub(crate) fn check_records_as_read(
+    expected: &[RecordSeen],
+    found: Vec<RecordSeen>,
+) -> crate::Result<()> {
+    let mut expected: Vec<&RecordSeen> = expected.iter().collect();
+    let mut found = found;
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    // The first id that differs, either side (ids are opaque, never personal data).
+    let differs = expected
+        .iter()
+        .zip(&found)
+        .find(|(e, f)| **e != *f)
+        .map(|(e, _)| e.id.clone())
+        .or_else(|| match expected.len().cmp(&found.len()) {
+            std::cmp::Ordering::Greater => expected.get(found.len()).map(|e| e.id.clone()),
+            _ => found.get(expected.len()).map(|f| f.id.clone()),
+        });
+    match differs {
+        None => Ok(()),
+        Some(id) => Err(crate::StoreError::Changed { kind: "record", id }),
+    }
 }
 
 /// What one [`WriteOp`] produced.

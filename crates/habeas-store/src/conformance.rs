@@ -54,6 +54,10 @@ pub const CHECKS: &[(&str, Check)] = &[
         crate::conformance_commit::purge_operations,
     ),
     (
+        "records_as_read_guard",
+        crate::conformance_commit::records_as_read_guard,
+    ),
+    (
         "doc_count_guard",
         crate::conformance_commit::doc_count_guard,
     ),

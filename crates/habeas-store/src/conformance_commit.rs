@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::batch::{JournalDraft, JournalSealer, OpOutput, UnitOutcome, WriteOp, WriteUnit};
+use crate::batch::{
+    DueDeletion, JournalDraft, JournalSealer, OpOutput, RecordSeen, UnitOutcome, WriteOp, WriteUnit,
+};
 use crate::conformance::{Fixture, day, record, subject, timed};
 use crate::model::*;
 use crate::{Store, StoreError};
@@ -454,13 +456,33 @@ pub fn purge_operations(f: &Fixture) {
         vec![2, 1, 1, 0, 0]
     );
     assert!(s.count_subject_categories(&[]).expect("no pair").is_empty());
+    // Every fixture record of the page is due on day 10.
+    let due = |v: &[(&str, &str)]| -> Vec<DueDeletion> {
+        v.iter()
+            .map(|(subject, id)| DueDeletion {
+                subject_id: subject.to_string(),
+                id: id.to_string(),
+                due: day(10),
+            })
+            .collect()
+    };
+
+    // Listed as due on another date (its events changed since, Art. 16): nothing goes.
+    let mut stale = due(&[("s1", "a1"), ("s1", "a2")]);
+    stale[1].due = day(11);
+    let changed = one(s, unit(vec![WriteOp::DeleteRecords(stale)], &["d"]));
+    assert!(
+        matches!(&changed, Err(StoreError::Changed { kind: "record", id }) if id == "a2"),
+        "{changed:?}"
+    );
+    assert!(s.get_record("a1").expect("read").is_some(), "rolled back");
 
     // A record of the category remains: the unit fails whole, the deletion with it.
     let early = one(
         s,
         unit(
             vec![
-                WriteOp::DeleteRecords(pairs(&[("s1", "a1")])),
+                WriteOp::DeleteRecords(due(&[("s1", "a1")])),
                 WriteOp::RemoveCategoryIndexes(pairs(&[("s1", "contact")])),
             ],
             &["retention.purge_page"],
@@ -480,7 +502,7 @@ pub fn purge_operations(f: &Fixture) {
     let cross = one(
         s,
         unit(
-            vec![WriteOp::DeleteRecords(pairs(&[("s1", "a1"), ("s2", "a2")]))],
+            vec![WriteOp::DeleteRecords(due(&[("s1", "a1"), ("s2", "a2")]))],
             &["d"],
         ),
     );
@@ -494,7 +516,7 @@ pub fn purge_operations(f: &Fixture) {
         s,
         unit(
             vec![
-                WriteOp::DeleteRecords(pairs(&[("s1", "a1"), ("s1", "a2"), ("s2", "b1")])),
+                WriteOp::DeleteRecords(due(&[("s1", "a1"), ("s1", "a2"), ("s2", "b1")])),
                 WriteOp::RemoveCategoryIndexes(pairs(&[("s1", "contact"), ("s2", "contact")])),
             ],
             &["retention.purge_page"],
@@ -525,6 +547,134 @@ pub fn purge_operations(f: &Fixture) {
         s.find_subjects("billing/iban", &[4; 32]).expect("find"),
         vec!["s1".to_string()]
     );
+}
+
+/// The purge's guard on what it read: a subject's records of a category exactly as read
+/// pass; a record added, rectified (new sealed bytes), re-dated or removed since fails the
+/// unit with `Changed`, and the unit's other ops are rolled back with it.
+pub fn records_as_read_guard(f: &Fixture) {
+    let s = &*f.store;
+    one(
+        s,
+        unit(
+            vec![
+                WriteOp::CreateSubject(subject("s1", SubjectStatus::Active)),
+                WriteOp::InsertRecords(vec![
+                    record("a1", "s1", "contact", 1, Some(10)),
+                    record("a2", "s1", "contact", 2, Some(20)),
+                    record("z1", "s1", "billing", 3, None),
+                ]),
+            ],
+            &["write"],
+        ),
+    )
+    .expect("setup");
+    let seen = || -> Vec<RecordSeen> {
+        s.subject_records("s1", Some("contact"))
+            .expect("read")
+            .iter()
+            .map(RecordSeen::of)
+            .collect()
+    };
+    let guard = |records: Vec<RecordSeen>| WriteOp::RequireRecordsAsRead {
+        subject_id: "s1".into(),
+        category: "contact".into(),
+        records,
+    };
+    let attempt = |records: Vec<RecordSeen>| {
+        one(
+            s,
+            unit(
+                vec![
+                    guard(records),
+                    WriteOp::DeleteRecord {
+                        subject_id: "s1".into(),
+                        id: "a1".into(),
+                    },
+                ],
+                &["retention.purge_page"],
+            ),
+        )
+    };
+    let changed = |r: &crate::Result<UnitOutcome>, want: &str| {
+        assert!(
+            matches!(r, Err(StoreError::Changed { kind: "record", id }) if id == want),
+            "{r:?}"
+        );
+        assert!(s.get_record("a1").expect("read").is_some(), "rolled back");
+    };
+
+    // Rectified since read: new sealed bytes.
+    let mut read = seen();
+    let mut rectified = s.get_record("a2").expect("read").expect("a2");
+    rectified.sealed = b"sealed:a2-rectified".to_vec();
+    one(
+        s,
+        unit(
+            vec![WriteOp::ReplaceRecord(rectified.clone())],
+            &["rectify"],
+        ),
+    )
+    .expect("rectify");
+    changed(&attempt(read.clone()), "a2");
+    // Re-dated since read (an event moved its due date), same sealed bytes.
+    read = seen();
+    rectified.retention_due = Some(day(400));
+    one(
+        s,
+        unit(vec![WriteOp::ReplaceRecord(rectified)], &["rectify"]),
+    )
+    .expect("re-date");
+    changed(&attempt(read.clone()), "a2");
+    // A record written since read.
+    read = seen();
+    one(
+        s,
+        unit(
+            vec![WriteOp::InsertRecords(vec![record(
+                "a3",
+                "s1",
+                "contact",
+                4,
+                Some(30),
+            )])],
+            &["write"],
+        ),
+    )
+    .expect("write a3");
+    changed(&attempt(read.clone()), "a3");
+    // A record deleted since read.
+    read = seen();
+    one(
+        s,
+        unit(
+            vec![WriteOp::DeleteRecord {
+                subject_id: "s1".into(),
+                id: "a3".into(),
+            }],
+            &["d"],
+        ),
+    )
+    .expect("delete a3");
+    changed(&attempt(read), "a3");
+
+    // As read (another category's record does not count): the unit commits.
+    let ok = attempt(seen()).expect("unchanged since read");
+    assert_eq!(ok.outputs, vec![OpOutput::Done, OpOutput::Count(1)]);
+    assert!(s.get_record("a1").expect("read").is_none());
+    // A subject with nothing of the category, read as nothing, passes too.
+    one(
+        s,
+        unit(
+            vec![WriteOp::RequireRecordsAsRead {
+                subject_id: "s1".into(),
+                category: "prospect".into(),
+                records: Vec::new(),
+            }],
+            &["d"],
+        ),
+    )
+    .expect("nothing read, nothing there");
 }
 
 /// Erasing one high-volume category of a subject deletes that subject's rows of that

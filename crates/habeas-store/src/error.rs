@@ -43,6 +43,10 @@ pub enum StoreError {
     /// ([`crate::WriteOp::RemoveCategoryIndexes`]).
     #[error("subject `{subject}` still has records of category `{category}`")]
     Remaining { subject: String, category: String },
+    /// A row changed since the caller read it ([`crate::WriteOp::DeleteRecords`]'s due date,
+    /// [`crate::WriteOp::RequireRecordsAsRead`]); the unit changed nothing: read again.
+    #[error("{kind} `{id}` changed since it was read")]
+    Changed { kind: &'static str, id: String },
     /// The row does not exist.
     #[error("{kind} `{id}` not found")]
     NotFound { kind: &'static str, id: String },

@@ -36,7 +36,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 pub use batch::{
-    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit,
+    DueDeletion, JournalDraft, JournalSealer, OpOutput, RecordSeen, StoredDoc, UnitOutcome,
+    WriteOp, WriteUnit,
 };
 pub use error::{Result, StoreError};
 pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};

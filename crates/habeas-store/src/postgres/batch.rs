@@ -18,7 +18,8 @@ use chrono::{DateTime, Utc};
 use super::store::{insert_records, opt_us, seq_i64, to_json};
 use super::{conflict, timed};
 use crate::batch::{
-    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit, head_of,
+    JournalDraft, JournalSealer, OpOutput, RecordSeen, StoredDoc, UnitOutcome, WriteOp, WriteUnit,
+    head_of,
 };
 use crate::error::{Result, StoreError};
 use crate::model::{JournalAnchor, Record, SubjectStatus};
@@ -361,29 +362,64 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Count(n)
         }
         WriteOp::DeleteRecords(items) => {
-            let (subjects, ids): (Vec<&str>, Vec<&str>) = items
-                .iter()
-                .map(|(s, i)| (s.as_str(), i.as_str()))
-                .unzip();
+            let subjects: Vec<&str> = items.iter().map(|d| d.subject_id.as_str()).collect();
+            let ids: Vec<&str> = items.iter().map(|d| d.id.as_str()).collect();
+            let dues: Vec<i64> = items.iter().map(|d| to_micros(d.due)).collect();
             let gone = c.query(
-                "DELETE FROM records r USING unnest($1::text[], $2::text[]) AS t(subject_id, id) \
-                 WHERE r.id = t.id AND r.subject_id = t.subject_id RETURNING r.id",
-                &[&subjects, &ids],
+                "DELETE FROM records r USING unnest($1::text[], $2::text[], $3::int8[]) AS t(subject_id, id, due) \
+                 WHERE r.id = t.id AND r.subject_id = t.subject_id AND r.retention_due = t.due RETURNING r.id",
+                &[&subjects, &ids, &dues],
             )?;
             if gone.len() != items.len() {
                 let gone: std::collections::HashSet<String> = gone
                     .iter()
                     .map(|r| r.try_get::<_, String>(0))
                     .collect::<std::result::Result<_, _>>()?;
-                let id = items
-                    .iter()
-                    .map(|(_, i)| i)
-                    .find(|i| !gone.contains(*i))
-                    .cloned()
-                    .unwrap_or_default();
-                return Err(StoreError::NotFound { kind: "record", id });
+                let Some(missed) = items.iter().find(|d| !gone.contains(&d.id)) else {
+                    return Err(StoreError::Invalid(
+                        "a purge page names the same record twice".into(),
+                    ));
+                };
+                // Rolled back with the unit: say whether it went or changed.
+                let exists = c
+                    .query_opt(
+                        "SELECT 1 FROM records WHERE id = $1 AND subject_id = $2",
+                        &[&missed.id, &missed.subject_id],
+                    )?
+                    .is_some();
+                let id = missed.id.clone();
+                return Err(if exists {
+                    StoreError::Changed { kind: "record", id }
+                } else {
+                    StoreError::NotFound { kind: "record", id }
+                });
             }
             OpOutput::Count(items.len() as u64)
+        }
+        WriteOp::RequireRecordsAsRead {
+            subject_id,
+            category,
+            records,
+        } => {
+            let found = c
+                .query(
+                    "SELECT id, retention_due, sealed FROM records WHERE subject_id = $1 AND category = $2",
+                    &[&subject_id, &category],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(RecordSeen {
+                        id: r.try_get(0)?,
+                        retention_due: r
+                            .try_get::<_, Option<i64>>(1)?
+                            .map(|us| from_micros(us, "records"))
+                            .transpose()?,
+                        sealed: r.try_get(2)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            crate::batch::check_records_as_read(&records, found)?;
+            OpOutput::Done
         }
         WriteOp::RemoveCategoryIndexes(pairs) => {
             let (subjects, categories): (Vec<&str>, Vec<&str>) = pairs

@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::rows::{SUBJECT_COLS, TOKEN_COLS, conflict, seq_i64, to_json};
 use super::timed;
 use crate::batch::{
-    JournalDraft, JournalSealer, OpOutput, StoredDoc, UnitOutcome, WriteOp, WriteUnit, head_of,
+    DueDeletion, JournalDraft, JournalSealer, OpOutput, RecordSeen, StoredDoc, UnitOutcome,
+    WriteOp, WriteUnit, head_of,
 };
 use crate::error::{Result, StoreError};
 use crate::model::{JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
@@ -220,6 +221,14 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Count(n as u64)
         }
         WriteOp::DeleteRecords(items) => OpOutput::Count(delete_records(c, &items)?),
+        WriteOp::RequireRecordsAsRead {
+            subject_id,
+            category,
+            records,
+        } => {
+            require_records_as_read(c, &subject_id, &category, &records)?;
+            OpOutput::Done
+        }
         WriteOp::RemoveCategoryIndexes(pairs) => {
             OpOutput::Count(remove_category_indexes(c, &pairs)?)
         }
@@ -293,25 +302,68 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
 /// [`WriteOp::DeleteRecords`] as ONE statement over a JSON array of `[subject, id]` pairs:
 /// a statement per record cost a statement journal each, a measurable share of a purge
 /// page (docs/benchmarks-retention.md).
-fn delete_records(c: &Connection, items: &[(String, String)]) -> Result<u64> {
+fn delete_records(c: &Connection, items: &[DueDeletion]) -> Result<u64> {
     if items.is_empty() {
         return Ok(0);
     }
+    let triples: Vec<(&str, &str, i64)> = items
+        .iter()
+        .map(|d| (d.subject_id.as_str(), d.id.as_str(), to_micros(d.due)))
+        .collect();
     let mut stmt = c.prepare_cached(
         "DELETE FROM records WHERE rid IN (SELECT r.rid FROM json_each(?1) AS j \
          JOIN records AS r ON r.id = json_extract(j.value, '$[1]') \
-         AND r.subject_id = json_extract(j.value, '$[0]')) RETURNING id",
+         AND r.subject_id = json_extract(j.value, '$[0]') \
+         AND r.retention_due = json_extract(j.value, '$[2]')) RETURNING id",
     )?;
     let gone = stmt
-        .query_map([to_json(&items)?], |r| r.get::<_, String>(0))?
+        .query_map([to_json(&triples)?], |r| r.get::<_, String>(0))?
         .collect::<std::result::Result<std::collections::HashSet<String>, _>>()?;
-    if let Some((_, id)) = items.iter().find(|(_, id)| !gone.contains(id)) {
-        return Err(StoreError::NotFound {
-            kind: "record",
-            id: id.clone(),
+    if let Some(missed) = items.iter().find(|d| !gone.contains(&d.id)) {
+        // Rolled back with the unit: say whether it went or changed.
+        let exists = c
+            .prepare_cached("SELECT 1 FROM records WHERE id = ?1 AND subject_id = ?2")?
+            .query_row([&missed.id, &missed.subject_id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        let id = missed.id.clone();
+        return Err(if exists {
+            StoreError::Changed { kind: "record", id }
+        } else {
+            StoreError::NotFound { kind: "record", id }
         });
     }
     Ok(gone.len() as u64)
+}
+
+/// [`WriteOp::RequireRecordsAsRead`]: the subject's records of the category as they are now.
+fn require_records_as_read(
+    c: &Connection,
+    subject_id: &str,
+    category: &str,
+    expected: &[RecordSeen],
+) -> Result<()> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, retention_due, sealed FROM records WHERE subject_id = ?1 AND category = ?2",
+    )?;
+    let found = stmt
+        .query_map([subject_id, category], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+            ))
+        })?
+        .map(|row| {
+            let (id, due, sealed) = row?;
+            Ok(RecordSeen {
+                id,
+                retention_due: crate::time::opt_from_micros(due, "records")?,
+                sealed,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    crate::batch::check_records_as_read(expected, found)
 }
 
 /// [`WriteOp::RemoveCategoryIndexes`]: refuse while a record of a pair remains, then drop
