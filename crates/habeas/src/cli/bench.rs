@@ -102,49 +102,37 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     // Subjects are referenced within one batch only (`per_subject` divides
     // the batch), so each batch gets a fresh reference map: memory stays flat.
     anyhow::ensure!(
-        5_000 % args.per_subject == 0,
-        "--per-subject must divide 5000"
+        BATCH.is_multiple_of(args.per_subject),
+        "--per-subject must divide {BATCH}"
     );
     let mut sample: Vec<String> = Vec::new();
     let mut subjects = 0u64;
-    let mut n = 0u64;
     let mut plain_bytes = 0u64;
-    // Pipelined: batch N+1 is prepared (validated, sealed, indexed) while
-    // batch N commits; one batch in flight at a time.
-    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
-    let mut settle = |pending: habeas_engine::PendingBulk| -> anyhow::Result<()> {
-        let receipt = pending.wait()?;
-        subjects += receipt.created_subjects.len() as u64;
-        if sample.len() < 1000 {
-            sample.extend(
-                receipt
-                    .created_subjects
-                    .into_values()
-                    .take(1000 - sample.len()),
-            );
-        }
-        Ok(())
-    };
-    while n < args.records {
-        let end = (n + 5_000).min(args.records);
-        let mut lines = Vec::with_capacity((end - n) as usize);
-        for i in n..end {
-            let mut input = synthetic::record(vault.declarations(), category, i)
-                .context("the demo declarations lack the contact category")?;
+    let mut record = synthetic_records(&vault, category, "s", args.per_subject);
+    write_pipelined(
+        &vault,
+        &op,
+        args.records,
+        |i| {
+            let input = record(i)?;
             plain_bytes += serde_json::to_vec(&input.fields)?.len() as u64;
-            input.subject_ref = Some(format!("s{}", i / args.per_subject));
-            lines.push(BulkLine { line: i + 1, input });
-        }
-        // References never span batches here: a fresh map keeps memory flat.
-        let next = vault.write_bulk_begin(&op, lines, &mut std::collections::BTreeMap::new())?;
-        if let Some(previous) = in_flight.replace(next) {
-            settle(previous)?;
-        }
-        n = end;
-    }
-    if let Some(last) = in_flight.take() {
-        settle(last)?;
-    }
+            Ok(input)
+        },
+        |receipt| {
+            subjects += receipt.created_subjects.len() as u64;
+            if sample.len() < 1000 {
+                sample.extend(
+                    receipt
+                        .created_subjects
+                        .into_values()
+                        .take(1000 - sample.len()),
+                );
+            }
+            Ok(())
+        },
+        |_| {},
+    )?;
+    drop(record);
     let ingest = started.elapsed();
     let rate = args.records as f64 / ingest.as_secs_f64();
     let peak = peak_rss_mib();
@@ -222,6 +210,69 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records per batch of the benchmarks' bulk writes.
+pub(crate) const BATCH: u64 = 5_000;
+
+/// Bulk-write `count` records through the vault's pipelined path (the
+/// `habeas import` path: validated, sealed, blind-indexed, journaled):
+/// batch N+1 is prepared while batch N commits, one batch in flight, so
+/// one core seals while the store's writer commits.
+///
+/// `record(i)` makes the `i`-th record (0-based). `subject_ref`s resolve
+/// within their batch only (a fresh reference map per batch keeps memory
+/// flat at any size), so a subject's records must sit in one batch of
+/// [`BATCH`]. `settled` receives each batch's receipt once it is durable, in
+/// order; `submitted(n)` is called once the batch ending at record `n` is
+/// queued (progress reports).
+pub(crate) fn write_pipelined(
+    vault: &Vault,
+    op: &Caller,
+    count: u64,
+    mut record: impl FnMut(u64) -> anyhow::Result<habeas_engine::RecordInput>,
+    mut settled: impl FnMut(habeas_engine::BulkReceipt) -> anyhow::Result<()>,
+    mut submitted: impl FnMut(u64),
+) -> anyhow::Result<()> {
+    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
+    let mut n = 0u64;
+    while n < count {
+        let end = (n + BATCH).min(count);
+        let mut lines = Vec::with_capacity((end - n) as usize);
+        for i in n..end {
+            lines.push(BulkLine {
+                line: i + 1,
+                input: record(i)?,
+            });
+        }
+        let next = vault.write_bulk_begin(op, lines, &mut std::collections::BTreeMap::new())?;
+        if let Some(previous) = in_flight.replace(next) {
+            settled(previous.wait()?)?;
+        }
+        n = end;
+        submitted(n);
+    }
+    if let Some(last) = in_flight.take() {
+        settled(last.wait()?)?;
+    }
+    Ok(())
+}
+
+/// Synthetic records of `category` for [`write_pipelined`]: the `i`-th one
+/// belongs to the subject `prefix` + `i / per_subject` (so `per_subject`
+/// must divide [`BATCH`]).
+pub(crate) fn synthetic_records<'a>(
+    vault: &'a Vault,
+    category: &'a str,
+    prefix: &'a str,
+    per_subject: u64,
+) -> impl FnMut(u64) -> anyhow::Result<habeas_engine::RecordInput> + 'a {
+    move |i| {
+        let mut input = synthetic::record(vault.declarations(), category, i)
+            .with_context(|| format!("the demo declarations lack the {category} category"))?;
+        input.subject_ref = Some(format!("{prefix}{}", i / per_subject));
+        Ok(input)
+    }
 }
 
 /// The PostgreSQL side of a bench run (`--storage`): the schemas it made
@@ -529,5 +580,50 @@ mod tests {
         assert_eq!(quantile(&v, 1.0), Duration::from_millis(100));
         assert_eq!(quantile(&v[..3], 0.5), Duration::from_millis(2));
         assert_eq!(quantile(&[], 0.5), Duration::ZERO);
+    }
+
+    /// Two batches (a full one and a partial one): every record made is
+    /// written, every batch settles once and in order, progress counts
+    /// what was queued.
+    #[test]
+    fn write_pipelined_writes_and_settles_every_batch() {
+        let dir = std::env::temp_dir().join(format!(
+            "habeas-bench-pipelined-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+        ));
+        std::fs::create_dir_all(dir.join("declarations")).unwrap();
+        for (name, text) in super::super::demo::DEMO_FILES {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let vault = project::open_project(&dir).unwrap();
+        let op = Caller::operator("bench", "administration");
+        let count = BATCH + 3;
+        let (mut made, mut settled, mut queued) = (Vec::new(), Vec::new(), Vec::new());
+        write_pipelined(
+            &vault,
+            &op,
+            count,
+            |i| {
+                made.push(i);
+                let mut input = synthetic::record(vault.declarations(), "billing", i).unwrap();
+                // Two records per subject: references resolve within a batch.
+                input.subject_ref = Some(format!("b{}", i / 2));
+                Ok(input)
+            },
+            |receipt| {
+                settled.push((receipt.written, receipt.created_subjects.len()));
+                Ok(())
+            },
+            |n| queued.push(n),
+        )
+        .unwrap();
+        let records = vault.counts().unwrap()["records"];
+        drop(vault);
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(made, (0..count).collect::<Vec<_>>());
+        assert_eq!(settled, vec![(BATCH, (BATCH / 2) as usize), (3, 2)]);
+        assert_eq!(queued, vec![BATCH, count]);
+        assert_eq!(records, count as i64);
     }
 }

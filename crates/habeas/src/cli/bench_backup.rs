@@ -25,9 +25,9 @@ use habeas_core::clock::{Clock, ManualClock};
 use habeas_engine::backup::{
     BackupCompression, DEFAULT_COMPRESSION, create_backup_with, restore_backup, verify_backup,
 };
-use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
+use habeas_engine::{Caller, Vault, project};
 
-use super::bench::cpu_seconds;
+use super::bench::{cpu_seconds, synthetic_records, write_pipelined};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -55,8 +55,6 @@ pub enum Compression {
     Deflate,
     Zstd,
 }
-
-const BATCH: u64 = 5_000;
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &args.project {
@@ -155,28 +153,16 @@ fn timed<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<(T, f64, f6
 /// one batch in flight while the next is prepared.
 fn ingest(vault: &Vault, count: u64) -> anyhow::Result<()> {
     let op = Caller::operator("bench", "administration");
-    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
-    let mut n = 0u64;
-    while n < count {
-        let end = (n + BATCH).min(count);
-        let mut lines = Vec::with_capacity((end - n) as usize);
-        for i in n..end {
-            let mut input = synthetic::record(vault.declarations(), "billing", i)
-                .context("the demo declarations lack billing")?;
-            input.subject_ref = Some(format!("b{i}"));
-            lines.push(BulkLine { line: i + 1, input });
-        }
-        let next = vault.write_bulk_begin(&op, lines, &mut std::collections::BTreeMap::new())?;
-        if let Some(previous) = in_flight.replace(next) {
-            previous.wait()?;
-        }
-        n = end;
-        if n.is_multiple_of(500_000) {
-            eprintln!("  {n} records");
-        }
-    }
-    if let Some(last) = in_flight.take() {
-        last.wait()?;
-    }
-    Ok(())
+    write_pipelined(
+        vault,
+        &op,
+        count,
+        synthetic_records(vault, "billing", "b", 1),
+        |_| Ok(()),
+        |n| {
+            if n.is_multiple_of(500_000) {
+                eprintln!("  {n} records");
+            }
+        },
+    )
 }

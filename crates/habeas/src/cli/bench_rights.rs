@@ -17,7 +17,6 @@
 //! second run reuses it; the subjects that erasures consume are created
 //! afresh on every run (an erasure cannot be repeated on the same subject).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -27,7 +26,7 @@ use anyhow::{Context as _, bail, ensure};
 use habeas_core::clock::{Clock, SystemClock};
 use habeas_core::lang::Lang;
 use habeas_core::rights::{IdentityProof, RequestKind, VerificationMethod};
-use habeas_engine::{BulkLine, Caller, PendingBulk, Vault, project, synthetic};
+use habeas_engine::{BulkLine, Caller, Vault, project, synthetic};
 use habeas_rights::erasure::{ErasurePlan, ErasureRequest};
 use habeas_rights::export::json::access_json;
 use habeas_rights::export::{access_csv_zip, access_html};
@@ -454,33 +453,21 @@ fn verified_request(
 /// path (batch N+1 sealed while batch N commits).
 fn populate(vault: &Vault, op: &Caller, n: u64) -> anyhow::Result<()> {
     let t = Instant::now();
-    let mut in_flight: Option<PendingBulk> = None;
-    let mut i = 0u64;
-    while i < n {
-        let end = (i + 5_000).min(n);
-        let mut lines = Vec::with_capacity((end - i) as usize);
-        for k in i..end {
-            let mut input = synthetic::record(vault.declarations(), "support", k)
-                .context("the demo declarations lack the support category")?;
-            input.subject_ref = Some(format!("p{k}"));
-            lines.push(BulkLine { line: k + 1, input });
-        }
-        let next = vault.write_bulk_begin(op, lines, &mut BTreeMap::new())?;
-        if let Some(previous) = in_flight.replace(next) {
-            previous.wait()?;
-        }
-        i = end;
-        if i.is_multiple_of(100_000) {
-            eprintln!(
-                "  {i} subjects ({:.0}/s)",
-                i as f64 / t.elapsed().as_secs_f64()
-            );
-        }
-    }
-    if let Some(last) = in_flight {
-        last.wait()?;
-    }
-    Ok(())
+    super::bench::write_pipelined(
+        vault,
+        op,
+        n,
+        super::bench::synthetic_records(vault, "support", "p", 1),
+        |_| Ok(()),
+        |i| {
+            if i.is_multiple_of(100_000) {
+                eprintln!(
+                    "  {i} subjects ({:.0}/s)",
+                    i as f64 / t.elapsed().as_secs_f64()
+                );
+            }
+        },
+    )
 }
 
 /// A subject holding `records` records spread evenly over [`CATEGORIES`].
