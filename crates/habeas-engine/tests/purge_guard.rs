@@ -40,6 +40,20 @@ fn op() -> Caller {
     Caller::operator("test", "administration")
 }
 
+/// A vault on the demo declarations in a temporary directory (kept alive
+/// by the returned guard), its clock on 10 January 2020.
+fn vault_in_2020() -> (tempfile::TempDir, Arc<ManualClock>, Vault) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        declarations(),
+        clock.clone(),
+    )
+    .expect("open vault");
+    (dir, clock, vault)
+}
+
 /// A prospect last met in January 2020: due in January 2023.
 fn prospect(vault: &Vault, tag: &str) -> String {
     let s = vault.create_subject(&op(), None).expect("subject");
@@ -55,14 +69,7 @@ fn prospect(vault: &Vault, tag: &str) -> String {
 
 #[test]
 fn a_hold_placed_after_the_page_was_judged_refuses_the_page_then_keeps_what_it_covers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
-    let vault = Vault::open(
-        VaultPaths::in_project(dir.path()),
-        declarations(),
-        clock.clone(),
-    )
-    .expect("open vault");
+    let (_dir, clock, vault) = vault_in_2020();
     let a = prospect(&vault, "a");
     let b = prospect(&vault, "b");
     clock.set(t("2024-01-01T00:00:00Z"));
@@ -151,14 +158,7 @@ fn page_with(
 
 #[test]
 fn a_record_rectified_after_the_page_was_judged_is_not_purged_on_its_old_date() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
-    let vault = Vault::open(
-        VaultPaths::in_project(dir.path()),
-        declarations(),
-        clock.clone(),
-    )
-    .expect("open vault");
+    let (_dir, clock, vault) = vault_in_2020();
     let a = prospect(&vault, "a");
     let b = prospect(&vault, "b");
     let a_record = vault.read(&op(), &a, None).expect("read a").records[0]
@@ -201,14 +201,7 @@ fn a_record_rectified_after_the_page_was_judged_is_not_purged_on_its_old_date() 
 
 #[test]
 fn an_identifier_written_again_while_the_page_commits_stays_findable() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let clock = Arc::new(ManualClock::new(t("2020-01-10T10:00:00Z")));
-    let vault = Vault::open(
-        VaultPaths::in_project(dir.path()),
-        declarations(),
-        clock.clone(),
-    )
-    .expect("open vault");
+    let (_dir, clock, vault) = vault_in_2020();
     // One subject, two prospect records: `old@…` due, `kept@…` not.
     let s = vault.create_subject(&op(), None).expect("subject");
     vault

@@ -168,6 +168,17 @@ pub struct DueDeletion {
     pub due: DateTime<Utc>,
 }
 
+/// Why a [`WriteOp::DeleteRecords`] item was not deleted (the unit is rolled back): the
+/// record is still that subject's (`still_there`: its due date changed) or it is gone.
+pub(crate) fn undeleted(missed: &DueDeletion, still_there: bool) -> crate::StoreError {
+    let id = missed.id.clone();
+    if still_there {
+        crate::StoreError::Changed { kind: "record", id }
+    } else {
+        crate::StoreError::NotFound { kind: "record", id }
+    }
+}
+
 /// A record as a caller read it, for [`WriteOp::RequireRecordsAsRead`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordSeen {

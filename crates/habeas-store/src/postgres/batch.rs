@@ -381,18 +381,13 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
                     ));
                 };
                 // Rolled back with the unit: say whether it went or changed.
-                let exists = c
+                let still_there = c
                     .query_opt(
                         "SELECT 1 FROM records WHERE id = $1 AND subject_id = $2",
                         &[&missed.id, &missed.subject_id],
                     )?
                     .is_some();
-                let id = missed.id.clone();
-                return Err(if exists {
-                    StoreError::Changed { kind: "record", id }
-                } else {
-                    StoreError::NotFound { kind: "record", id }
-                });
+                return Err(crate::batch::undeleted(missed, still_there));
             }
             OpOutput::Count(items.len() as u64)
         }

@@ -321,17 +321,12 @@ fn delete_records(c: &Connection, items: &[DueDeletion]) -> Result<u64> {
         .collect::<std::result::Result<std::collections::HashSet<String>, _>>()?;
     if let Some(missed) = items.iter().find(|d| !gone.contains(&d.id)) {
         // Rolled back with the unit: say whether it went or changed.
-        let exists = c
+        let still_there = c
             .prepare_cached("SELECT 1 FROM records WHERE id = ?1 AND subject_id = ?2")?
             .query_row([&missed.id, &missed.subject_id], |_| Ok(()))
             .optional()?
             .is_some();
-        let id = missed.id.clone();
-        return Err(if exists {
-            StoreError::Changed { kind: "record", id }
-        } else {
-            StoreError::NotFound { kind: "record", id }
-        });
+        return Err(crate::batch::undeleted(missed, still_there));
     }
     Ok(gone.len() as u64)
 }
