@@ -203,7 +203,7 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Done
         }
         WriteOp::PutBlindIndexes(entries) => {
-            put_blind_indexes(c, entries)?;
+            put_blind_indexes(c, &entries)?;
             OpOutput::Done
         }
         WriteOp::RemoveBlindIndexes(entries) => {
@@ -377,15 +377,12 @@ static BLIND_INDEX: Insert = Insert::new(
     3,
 );
 
-/// [`WriteOp::PutBlindIndexes`], in key order: consecutive inserts then walk down the same
-/// B-tree path (digests are random, so a batch in line order jumps all over the index).
-fn put_blind_indexes(c: &Connection, mut entries: Vec<BlindIndexEntry>) -> Result<()> {
-    entries.sort_unstable_by(|a, b| {
-        (&a.kind, &a.digest, &a.subject_id).cmp(&(&b.kind, &b.digest, &b.subject_id))
-    });
+/// [`WriteOp::PutBlindIndexes`]. Left in line order: sorting a batch's entries by key first
+/// cost more instructions than it saved (docs/benchmarks-vault.md, 2026-12-05 03:00).
+fn put_blind_indexes(c: &Connection, entries: &[BlindIndexEntry]) -> Result<()> {
     BLIND_INDEX.run(
         c,
-        &entries,
+        entries,
         |s, at, e| bind(s, at, params![e.kind, e.digest, e.subject_id]),
         |e, _| StoreError::Sqlite(e),
     )
