@@ -19,8 +19,9 @@ use rusqlite::{Connection, Statement, ToSql};
 
 use crate::error::{Result, StoreError};
 
-/// Rows per multi-row statement execution: the per-row gain flattens out well before this
-/// (measured), and it keeps a statement's parameters (rows × columns) far below SQLite's limit.
+/// Rows per multi-row statement execution, keeping a statement's parameters (rows × columns)
+/// far below SQLite's limit. Only 1 and 32 were measured (docs/benchmarks-vault.md); other
+/// sizes may do better.
 pub const CHUNK: usize = 32;
 
 /// One table's insert: the `INSERT … (columns)` head and its column count; the statement
