@@ -1,16 +1,18 @@
-//! The JSON API handlers. Each one authenticates the bearer token, then
-//! runs the engine call on a blocking thread through [`crate::blocking`] —
-//! the one place blocking store and crypto work leaves the async workers
-//! (STYLE.md (d)9).
+//! The JSON API handlers. Each one takes its caller's [`Credential`] — the
+//! token [`token_first`] already authenticated for a request with a body,
+//! or the bearer token a read authenticates itself — then runs the engine
+//! call on a blocking thread through [`crate::blocking`], the one place
+//! blocking store and crypto work leaves the async workers (STYLE.md (d)9).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Vault};
+use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Token, Vault};
 
 use crate::dto::*;
 use crate::error::ApiError;
@@ -56,12 +58,18 @@ pub(crate) fn caller(
 /// 401 whatever the body (a caller who is not authenticated learns nothing
 /// about what a body should look like, and costs no parsing). Reads (`GET`,
 /// `HEAD`) carry no body and are checked by their handlers — some are
-/// public (the notices). Authentication only: the handler authenticates
-/// again in its own engine call, which then checks the scope, so a token
-/// revoked in between is still refused.
+/// public (the notices).
+///
+/// Authentication only, and once: the token found is handed to the handler
+/// in the request's extensions ([`Authenticated`], taken by [`Credential`]),
+/// so a write costs one token lookup, not two. The scope (purposes,
+/// categories) is still checked by the handler's engine call. A token
+/// revoked after this check is refused from the next request on: the
+/// window is this one request, the same as a revocation landing while the
+/// engine call runs.
 pub(crate) async fn token_first(
     State(state): State<AppState>,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     let reads = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -72,9 +80,51 @@ pub(crate) async fn token_first(
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    match blocking(&state, move |v| v.authenticate(&token).map(|_| ())).await {
-        Ok(()) => next.run(req).await,
+    match blocking(&state, move |v| v.authenticate(&token)).await {
+        Ok(token) => {
+            req.extensions_mut().insert(Authenticated(token));
+            next.run(req).await
+        }
         Err(e) => e.into_response(),
+    }
+}
+
+/// The token [`token_first`] authenticated for this request.
+#[derive(Clone)]
+pub(crate) struct Authenticated(Token);
+
+/// Who calls an API handler: the token [`token_first`] authenticated, or —
+/// on the reads the layer lets through — the bearer token still to
+/// authenticate. Extracted before the body, so a request without a token
+/// is 401 whatever its body.
+pub(crate) enum Credential {
+    Checked(Token),
+    Bearer(String),
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Credential {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        match parts.extensions.remove::<Authenticated>() {
+            Some(Authenticated(token)) => Ok(Credential::Checked(token)),
+            None => bearer(&parts.headers).map(Credential::Bearer),
+        }
+    }
+}
+
+impl Credential {
+    /// The engine caller, authenticating the bearer token if the layer did not.
+    pub(crate) fn caller(
+        self,
+        vault: &Vault,
+        purpose: Option<String>,
+    ) -> Result<Caller, EngineError> {
+        let token = match self {
+            Credential::Checked(token) => token,
+            Credential::Bearer(presented) => vault.authenticate(&presented)?,
+        };
+        Ok(Caller::token(token, purpose))
     }
 }
 
@@ -102,10 +152,10 @@ fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     security(("bearer" = [])))]
 pub async fn create_subject(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<SubjectCreated>), ApiError> {
-    let token = bearer(&headers)?;
     let bytes = body_bytes(body, MAX_RECORD_BODY)?;
     let req: CreateSubject = if bytes.iter().all(u8::is_ascii_whitespace) {
         CreateSubject::default()
@@ -114,7 +164,7 @@ pub async fn create_subject(
     };
     let p = purpose(&headers);
     let subject = blocking(&state, move |v| {
-        let c = caller(v, &token, p)?;
+        let c = credential.caller(v, p)?;
         v.create_subject(&c, req.kind.as_deref())
     })
     .await?;
@@ -131,10 +181,10 @@ pub async fn create_subject(
 pub async fn write_record(
     State(state): State<AppState>,
     Path(subject): Path<String>,
+    credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<RecordWritten>), ApiError> {
-    let token = bearer(&headers)?;
     let bytes = body_bytes(body, MAX_RECORD_BODY)?;
     let rec: RecordBody = parse(&bytes)?;
     if rec.subject.is_some() || rec.subject_ref.is_some() {
@@ -146,7 +196,7 @@ pub async fn write_record(
     }
     let p = purpose(&headers);
     let r = blocking(&state, move |v| {
-        let c = caller(v, &token, p)?;
+        let c = credential.caller(v, p)?;
         v.write(&c, &subject, rec.into_input())
     })
     .await?;
@@ -169,10 +219,10 @@ pub async fn write_record(
     security(("bearer" = [])))]
 pub async fn write_bulk(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<BulkWritten>), ApiError> {
-    let token = bearer(&headers)?;
     let bytes = body_bytes(body, MAX_BULK_BODY)?;
     let mut lines = Vec::new();
     for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
@@ -196,7 +246,7 @@ pub async fn write_bulk(
     }
     let p = purpose(&headers);
     let r = blocking(&state, move |v| {
-        let c = caller(v, &token, p)?;
+        let c = credential.caller(v, p)?;
         v.write_bulk(&c, lines)
     })
     .await?;
@@ -219,12 +269,12 @@ pub async fn read_records(
     State(state): State<AppState>,
     Path(subject): Path<String>,
     Query(q): Query<ReadQuery>,
+    credential: Credential,
     headers: HeaderMap,
 ) -> Result<Json<SubjectRecords>, ApiError> {
-    let token = bearer(&headers)?;
     let p = purpose(&headers);
     let view = blocking(&state, move |v| {
-        let c = caller(v, &token, p)?;
+        let c = credential.caller(v, p)?;
         v.read(&c, &subject, q.category.as_deref())
     })
     .await?;
@@ -255,17 +305,21 @@ pub async fn read_records(
     security(("bearer" = [])))]
 pub async fn find(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<FindResult>, ApiError> {
-    let token = bearer(&headers)?;
     let bytes = body_bytes(body, MAX_RECORD_BODY)?;
     let req: FindBody = parse(&bytes)?;
     let p = purpose(&headers);
     let subjects = blocking(&state, move |v| {
-        let c = caller(v, &token, p)?;
+        let c = credential.caller(v, p)?;
         v.find(&c, &req.kind, &req.value)
     })
     .await?;
     Ok(Json(FindResult { subjects }))
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

@@ -9,9 +9,10 @@
 //! categories; the purpose of each call is stated in `X-Habeas-Purpose`
 //! (optional when the token has one purpose); a request with a body has its
 //! token checked before the body is read ([`api::token_first`]: a wrong
-//! token is 401, never 400). Refusals are 403 with the reason, and are
-//! journaled. Bad input gets a precise JSON error and writes
-//! nothing. All store and crypto work runs through [`blocking`].
+//! token is 401, never 400); the handlers of `api` take the token found
+//! there instead of authenticating again. Refusals are 403 with the
+//! reason, and are journaled. Bad input gets a precise JSON error and
+//! writes nothing. All store and crypto work runs through [`blocking`].
 
 mod api;
 pub mod breach;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::multi::{Insert, bind};
 use super::rows::{SUBJECT_COLS, TOKEN_COLS, conflict, seq_i64, to_json};
 use super::timed;
 use crate::batch::{
@@ -13,7 +14,7 @@ use crate::batch::{
     WriteOp, WriteUnit, head_of,
 };
 use crate::error::{Result, StoreError};
-use crate::model::{JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
+use crate::model::{BlindIndexEntry, JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
 use crate::time::{from_micros, month_index, to_micros};
 
 fn opt_us(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
@@ -92,44 +93,76 @@ fn run_unit(
     sealer: &Arc<dyn JournalSealer>,
 ) -> Result<UnitOutcome> {
     let mut outputs = Vec::with_capacity(unit.ops.len());
-    for op in unit.ops {
+    let mut ops = unit.ops.into_iter().peekable();
+    while let Some(op) = ops.next() {
+        // A bulk unit creates its new subjects as consecutive ops: one multi-row insert.
+        if let WriteOp::CreateSubject(first) = op {
+            let mut run = vec![first];
+            while let Some(WriteOp::CreateSubject(s)) =
+                ops.next_if(|op| matches!(op, WriteOp::CreateSubject(_)))
+            {
+                run.push(s);
+            }
+            create_subjects(c, &run)?;
+            outputs.extend(run.iter().map(|_| OpOutput::Done));
+            continue;
+        }
         outputs.push(apply(c, op)?);
     }
-    let mut seqs = Vec::with_capacity(unit.journal.len());
-    for draft in &unit.journal {
-        seqs.push(append(c, head, draft, sealer.as_ref())?);
-    }
+    let seqs = append(c, head, &unit.journal, sealer.as_ref())?;
     Ok(UnitOutcome { seqs, outputs })
 }
 
+static JOURNAL: Insert = Insert::new(
+    "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash)",
+    10,
+);
+
+/// Append `drafts` after `head`, chaining each to the one before; their sequence numbers.
 fn append(
     c: &Connection,
     head: &mut JournalAnchor,
-    d: &JournalDraft,
+    drafts: &[JournalDraft],
     sealer: &dyn JournalSealer,
-) -> Result<u64> {
-    let seq = head.seq + 1;
-    let hash = sealer.link(seq, &head.hash, d);
-    c.prepare_cached(
-        "INSERT INTO journal (seq, ts, actor, action, subject_id, category, purpose, details, prev_hash, hash) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        seq_i64(seq)?,
-        to_micros(d.ts),
-        d.actor,
-        d.action,
-        d.subject_id,
-        d.category,
-        d.purpose,
-        d.details,
-        head.hash,
-        hash
-    ])
-    .map_err(|e| conflict(e, "journal entry", &seq.to_string()))?;
-    head.seq = seq;
-    head.hash = hash;
-    Ok(seq)
+) -> Result<Vec<u64>> {
+    // chain[i] is the hash before entry i, chain[i + 1] its own.
+    let mut chain = Vec::with_capacity(drafts.len() + 1);
+    chain.push(std::mem::take(&mut head.hash));
+    let mut rows = Vec::with_capacity(drafts.len());
+    for (i, d) in drafts.iter().enumerate() {
+        let seq = head.seq + 1 + i as u64;
+        chain.push(sealer.link(seq, &chain[i], d));
+        rows.push((seq_i64(seq)?, d));
+    }
+    let seqs: Vec<u64> = rows.iter().map(|(seq, _)| seq.unsigned_abs()).collect();
+    let rows: Vec<_> = rows.into_iter().zip(chain.windows(2)).collect();
+    JOURNAL.run(
+        c,
+        &rows,
+        |s, at, ((seq, d), link)| {
+            bind(
+                s,
+                at,
+                params![
+                    seq,
+                    to_micros(d.ts),
+                    d.actor,
+                    d.action,
+                    d.subject_id,
+                    d.category,
+                    d.purpose,
+                    d.details,
+                    link[0],
+                    link[1]
+                ],
+            )
+        },
+        |e, ((seq, _), _)| conflict(e, "journal entry", &seq.to_string()),
+    )?;
+    drop(rows);
+    head.seq += seqs.len() as u64;
+    head.hash = chain.pop().unwrap_or_default();
+    Ok(seqs)
 }
 
 fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
@@ -171,12 +204,7 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Done
         }
         WriteOp::PutBlindIndexes(entries) => {
-            let mut stmt = c.prepare_cached(
-                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?1, ?2, ?3)",
-            )?;
-            for e in &entries {
-                stmt.execute(params![e.kind, e.digest, e.subject_id])?;
-            }
+            put_blind_indexes(c, &entries)?;
             OpOutput::Done
         }
         WriteOp::RemoveBlindIndexes(entries) => {
@@ -391,16 +419,35 @@ fn remove_category_indexes(c: &Connection, pairs: &[(String, String)]) -> Result
     Ok(n as u64)
 }
 
-/// `INSERT INTO subjects ({SUBJECT_COLS}) …` as a constant: a bulk batch
-/// creates thousands of subjects, and formatting the statement for each one
-/// cost an allocation and a longer statement-cache lookup per row.
-const INSERT_SUBJECT: &str = "INSERT INTO subjects (id, kind, status, created_at, closed_at, grace_until, erased_at) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+static BLIND_INDEX: Insert = Insert::new(
+    "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id)",
+    3,
+);
 
-pub fn create_subject(c: &Connection, s: &Subject) -> Result<()> {
-    debug_assert!(INSERT_SUBJECT.contains(SUBJECT_COLS));
-    c.prepare_cached(INSERT_SUBJECT)?
-        .execute(params![
+/// [`WriteOp::PutBlindIndexes`]. Left in line order: sorting a batch's entries by key first
+/// cost more instructions than it saved (docs/benchmarks-vault.md, 2026-12-05 03:00).
+fn put_blind_indexes(c: &Connection, entries: &[BlindIndexEntry]) -> Result<()> {
+    BLIND_INDEX.run(
+        c,
+        entries,
+        |s, at, e| bind(s, at, params![e.kind, e.digest, e.subject_id]),
+        |e, _| StoreError::Sqlite(e),
+    )
+}
+
+/// `INSERT INTO subjects ({SUBJECT_COLS})` as a constant: a bulk batch creates thousands of
+/// subjects, and formatting the statement for each one cost an allocation and a longer
+/// statement-cache lookup per row.
+static SUBJECTS: Insert = Insert::new(
+    "INSERT INTO subjects (id, kind, status, created_at, closed_at, grace_until, erased_at)",
+    7,
+);
+
+fn bind_subject(stmt: &mut rusqlite::Statement<'_>, at: usize, s: &Subject) -> Result<()> {
+    bind(
+        stmt,
+        at,
+        params![
             s.id,
             s.kind,
             s.status.as_str(),
@@ -408,9 +455,20 @@ pub fn create_subject(c: &Connection, s: &Subject) -> Result<()> {
             opt_us(s.closed_at),
             opt_us(s.grace_until),
             opt_us(s.erased_at)
-        ])
-        .map_err(|e| conflict(e, "subject", &s.id))?;
-    Ok(())
+        ],
+    )
+}
+
+pub fn create_subject(c: &Connection, s: &Subject) -> Result<()> {
+    create_subjects(c, std::slice::from_ref(s))
+}
+
+/// Insert subjects; `Conflict` naming the first whose id exists.
+pub fn create_subjects(c: &Connection, subjects: &[Subject]) -> Result<()> {
+    debug_assert!(SUBJECTS.one_row().contains(SUBJECT_COLS));
+    SUBJECTS.run(c, subjects, bind_subject, |e, s| {
+        conflict(e, "subject", &s.id)
+    })
 }
 
 pub fn update_subject(c: &Connection, s: &Subject) -> Result<()> {
@@ -437,32 +495,41 @@ pub fn update_subject(c: &Connection, s: &Subject) -> Result<()> {
     Ok(())
 }
 
-const INSERT_RECORD: &str = "INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes, \
-    last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, sealed, key_version) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+static RECORDS: Insert = Insert::new(
+    "INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes, \
+     last_interaction, contract_end, account_closure, custom_events, incident_linked, retention_due, \
+     sealed, key_version)",
+    14,
+);
 
 pub fn insert_records(c: &Connection, records: &[NewRecord]) -> Result<()> {
-    let mut stmt = c.prepare_cached(INSERT_RECORD)?;
-    for r in records {
-        stmt.execute(params![
-            r.id,
-            r.subject_id,
-            r.category,
-            to_micros(r.collected_at),
-            r.source_channel,
-            to_json(&r.purposes)?,
-            opt_us(r.events.last_interaction),
-            opt_us(r.events.contract_end),
-            opt_us(r.events.account_closure),
-            to_json(&r.events.custom)?,
-            r.incident_linked,
-            opt_us(r.retention_due),
-            r.sealed,
-            r.key_version
-        ])
-        .map_err(|e| conflict(e, "record", &r.id))?;
-    }
-    Ok(())
+    RECORDS.run(
+        c,
+        records,
+        |s, at, r| {
+            bind(
+                s,
+                at,
+                params![
+                    r.id,
+                    r.subject_id,
+                    r.category,
+                    to_micros(r.collected_at),
+                    r.source_channel,
+                    to_json(&r.purposes)?,
+                    opt_us(r.events.last_interaction),
+                    opt_us(r.events.contract_end),
+                    opt_us(r.events.account_closure),
+                    to_json(&r.events.custom)?,
+                    r.incident_linked,
+                    opt_us(r.retention_due),
+                    r.sealed,
+                    r.key_version
+                ],
+            )
+        },
+        |e, r| conflict(e, "record", &r.id),
+    )
 }
 
 fn replace_record(c: &Connection, r: &Record) -> Result<()> {

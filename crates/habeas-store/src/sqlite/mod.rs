@@ -10,6 +10,7 @@
 mod batch;
 mod incident;
 mod keys;
+mod multi;
 mod rows;
 mod store;
 mod timed;
@@ -58,6 +59,9 @@ fn configure(conn: &Connection, writer: bool) -> Result<()> {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "cache_size", -32_768)?;
         conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
+        // The writer runs every kind of write, the bulk ones with a one-row and a multi-row
+        // statement each (multi.rs): more than rusqlite's default 16 cached statements.
+        conn.set_prepared_statement_cache_capacity(64);
     } else {
         conn.pragma_update(None, "query_only", "ON")?;
         conn.pragma_update(None, "cache_size", -8_192)?;
