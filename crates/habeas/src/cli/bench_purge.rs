@@ -187,6 +187,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
         kept_built.as_secs_f64(),
         timed_built.as_secs_f64()
     );
+    peak_so_far();
     let built = args.due + args.kept + args.month_rows + args.timed_rows;
     let held = record_count(&vault)?;
     anyhow::ensure!(
@@ -264,6 +265,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
         "reads of kept subjects during the purge: {}",
         super::bench::summary(&mut lat)
     );
+    peak_so_far();
 
     // 2. One month's partition.
     let t = Instant::now();
@@ -284,6 +286,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
         "expiry of one month ({rows} rows): {:.3} s",
         expiry_time.as_secs_f64()
     );
+    peak_so_far();
     // What remains: every kept record, and the logs of the eleven months that stay.
     let remaining = args.kept + args.month_rows + args.timed_rows - rows;
     let held = record_count(&vault)?;
@@ -312,12 +315,19 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     restore_backup(&paths, &decls, clock.clone(), &info.file)?;
     println!("restore: {:.2} s", t.elapsed().as_secs_f64());
+    peak_so_far();
     println!("peak RSS: {} MiB", super::bench::peak_rss_mib());
     Ok(ExitCode::SUCCESS)
 }
 
 /// Back up the vault into `backups` and verify the file, timing both;
 /// `what` names the content in the output.
+/// The process's peak memory so far, after each step: says which step set
+/// the final peak.
+fn peak_so_far() {
+    println!("  (peak RSS so far: {} MiB)", super::bench::peak_rss_mib());
+}
+
 fn backup_and_verify(
     vault: &Vault,
     paths: &habeas_engine::VaultPaths,
@@ -331,6 +341,7 @@ fn backup_and_verify(
         t.elapsed().as_secs_f64(),
         info.bytes / (1024 * 1024)
     );
+    peak_so_far();
     let t = Instant::now();
     let report = verify_backup(paths, &info.file)?;
     println!(
@@ -338,6 +349,7 @@ fn backup_and_verify(
         t.elapsed().as_secs_f64(),
         report.content_bytes / (1024 * 1024)
     );
+    peak_so_far();
     Ok(info)
 }
 
