@@ -502,32 +502,34 @@ static RECORDS: Insert = Insert::new(
     14,
 );
 
+/// A record's 14 column values, in `RECORD_COLS` order, as statement parameters: the
+/// multi-row insert and the rectification bind the same list.
+macro_rules! record_params {
+    ($r:expr) => {
+        params![
+            $r.id,
+            $r.subject_id,
+            $r.category,
+            to_micros($r.collected_at),
+            $r.source_channel,
+            to_json(&$r.purposes)?,
+            opt_us($r.events.last_interaction),
+            opt_us($r.events.contract_end),
+            opt_us($r.events.account_closure),
+            to_json(&$r.events.custom)?,
+            $r.incident_linked,
+            opt_us($r.retention_due),
+            $r.sealed,
+            $r.key_version
+        ]
+    };
+}
+
 pub fn insert_records(c: &Connection, records: &[NewRecord]) -> Result<()> {
     RECORDS.run(
         c,
         records,
-        |s, at, r| {
-            bind(
-                s,
-                at,
-                params![
-                    r.id,
-                    r.subject_id,
-                    r.category,
-                    to_micros(r.collected_at),
-                    r.source_channel,
-                    to_json(&r.purposes)?,
-                    opt_us(r.events.last_interaction),
-                    opt_us(r.events.contract_end),
-                    opt_us(r.events.account_closure),
-                    to_json(&r.events.custom)?,
-                    r.incident_linked,
-                    opt_us(r.retention_due),
-                    r.sealed,
-                    r.key_version
-                ],
-            )
-        },
+        |s, at, r| bind(s, at, record_params!(r)),
         |e, r| conflict(e, "record", &r.id),
     )
 }
@@ -540,22 +542,7 @@ fn replace_record(c: &Connection, r: &Record) -> Result<()> {
              retention_due = ?12, sealed = ?13, key_version = ?14 \
              WHERE id = ?1 AND subject_id = ?2 AND category = ?3",
         )?
-        .execute(params![
-            r.id,
-            r.subject_id,
-            r.category,
-            to_micros(r.collected_at),
-            r.source_channel,
-            to_json(&r.purposes)?,
-            opt_us(r.events.last_interaction),
-            opt_us(r.events.contract_end),
-            opt_us(r.events.account_closure),
-            to_json(&r.events.custom)?,
-            r.incident_linked,
-            opt_us(r.retention_due),
-            r.sealed,
-            r.key_version
-        ])?;
+        .execute(record_params!(r))?;
     if n == 0 {
         return Err(StoreError::NotFound {
             kind: "record",
