@@ -13,6 +13,8 @@
 //!   └─ wraps ─> data key per (subject, category)           wrapped form in the KEY STORE
 //!                └─ seals ─> each field value of the        ciphertext in the DATA STORE
 //!                            subject's records in that category
+//!   └─ wraps ─> partition key per (category, month)         wrapped form in the KEY STORE
+//!                └─ HKDF with the subject's data key ─> row key ─ seals ─> each high-volume row
 //!  blind-index key ─ HMAC ─> digest of each identifier     digest in the DATA STORE
 //!  journal key (Ed25519) ─ signs ─> journal checkpoints    signatures in the DATA STORE
 //! ```
@@ -20,6 +22,11 @@
 //! 1. **Data keys** ([`DataKey`]): 256 random bits per (data subject,
 //!    category). AES-256-GCM, random 96-bit nonce, versioned layout
 //!    (`0x01 ‖ nonce ‖ ciphertext ‖ tag`).
+//!    High-volume rows (connection logs …) are sealed under a key derived
+//!    from the subject's data key *and* the partition key of their
+//!    (category, month) ([`DataKey::combine`], HKDF-SHA-256): expiring a
+//!    month destroys its partition key, erasing a subject destroys the
+//!    subject's key; either makes the row unreadable everywhere.
 //! 2. **Associated data** ([`Aad`]): every sealed field is bound to
 //!    `subject ‖ category ‖ record ‖ field` ([`Aad::record_field`]), length-
 //!    prefixed under a domain label. A ciphertext copied into another record,
@@ -46,6 +53,7 @@
 //! |---|---|---|
 //! | KEK | `keys/kek.key` (0600, directory 0700, outside the data directory), or an environment variable, or a PKCS#11 token | in the data store, the key store, or their backups |
 //! | data keys | wrapped, in the key store (a separate SQLite file or PostgreSQL schema) | in plaintext anywhere on disk; in the data store |
+//! | partition keys (one per high-volume category and month) | wrapped, in the key store beside the data keys (owner `~partitions`), destroyed when their month expires | as for data keys |
 //! | blind-index key | `keys/blind-index.key` or an environment variable | in a database |
 //! | journal signing key | `keys/journal-signing.key` or an environment variable; public key in `keys/journal-signing.pub` | in the database holding the journal |
 //!
@@ -119,6 +127,7 @@
 mod aad;
 pub mod backup;
 mod blind_index;
+mod combined_key;
 mod config;
 mod data_key;
 mod error;
@@ -130,6 +139,7 @@ mod random;
 
 pub use aad::{Aad, DOMAIN_DATA_KEY, DOMAIN_RECORD_FIELD};
 pub use blind_index::{BlindIndex, BlindIndexer, IdentifierKind, check_e164, normalize_email};
+pub use combined_key::{DOMAIN_COMBINED_KEY, FINGERPRINT_LEN, combined_context};
 pub use config::{
     KeyProvider, KeysConfig, SecretSource, new_env_secret, open_blind_indexer,
     open_blind_indexer_with_env, open_journal_signer, open_journal_signer_with_env, open_kek,

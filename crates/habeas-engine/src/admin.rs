@@ -23,26 +23,55 @@ impl Vault {
         category: &str,
         before: DateTime<Utc>,
     ) -> Result<Vec<String>> {
-        let e = self.entry(
+        let parts = self.expire_timed(
             caller,
             "partition.drop",
+            category,
+            before,
+            format!("before={}", before.to_rfc3339()),
+        )?;
+        Ok(parts
+            .iter()
+            .map(|p| format!("{}/{}", p.category, p.month_start.format("%Y-%m")))
+            .collect())
+    }
+
+    /// Expire a high-volume category's partitions ending at or before
+    /// `before` (Art. 5(1)(e)): first destroy their months' partition keys
+    /// (every copy of their rows, backups included, becomes unreadable),
+    /// then drop the tables — rows sealed under those keys without zeroing
+    /// their pages — with one journal entry `action` whose outcome is
+    /// `outcome` and the count of keys destroyed. A crash between the two
+    /// steps leaves unreadable rows that the next expiry drops.
+    pub(crate) fn expire_timed(
+        &self,
+        caller: &Caller,
+        action: &str,
+        category: &str,
+        before: DateTime<Utc>,
+        outcome: String,
+    ) -> Result<Vec<habeas_store::DroppedPartition>> {
+        let destroyed = self
+            .keys
+            .destroy_partitions_before(Some(category), before)?;
+        let e = self.entry(
+            caller,
+            action,
             None,
             Some(category),
             None,
-            format!("before={}", before.to_rfc3339()),
+            format!("{outcome} partition_keys_destroyed={destroyed}"),
         );
         let out = self.commit_unit(
             vec![WriteOp::DropTimedBefore {
                 category: Some(category.to_string()),
                 before,
+                shredded_from_version: Some(crate::timed_keys::TIMED_KEY_VERSION),
             }],
             &[e],
         )?;
-        Ok(match out.outputs.first() {
-            Some(OpOutput::Dropped(parts)) => parts
-                .iter()
-                .map(|p| format!("{}/{}", p.category, p.month_start.format("%Y-%m")))
-                .collect(),
+        Ok(match out.outputs.into_iter().next() {
+            Some(OpOutput::Dropped(parts)) => parts,
             _ => Vec::new(),
         })
     }

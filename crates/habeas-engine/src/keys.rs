@@ -421,7 +421,8 @@ impl DataKeys {
         Ok(rewrapped)
     }
 
-    /// Count of stored data keys (for reports and tests).
+    /// Count of stored data keys (for reports and tests); partition keys
+    /// are not data keys of a subject and are not counted.
     pub fn count(&self) -> Result<i64> {
         let mut n = 0i64;
         let mut after: Option<(String, String)> = None;
@@ -432,8 +433,86 @@ impl DataKeys {
             )?;
             let Some(last) = chunk.last() else { break };
             after = Some((last.subject_id.clone(), last.category.clone()));
-            n += chunk.len() as i64;
+            n += chunk
+                .iter()
+                .filter(|k| k.subject_id != PARTITION_OWNER)
+                .count() as i64;
         }
         Ok(n)
+    }
+}
+
+/// The key-store owner of the partition keys of high-volume rows: one
+/// wrapped key per (category, month), stored beside the subjects' data keys
+/// so that they share the key store's guarantees — wrapped by the KEK,
+/// rewrapped by `habeas keys rotate`, remnant-free destruction, never in a
+/// data backup. Not a subject id (those are `sub_…`).
+pub const PARTITION_OWNER: &str = "~partitions";
+
+/// The key-store slot of a (category, month) partition key.
+fn partition_slot(category: &str, month: i64) -> String {
+    format!("{category}@{month}")
+}
+
+/// The (category, month) of a partition key's slot.
+fn parse_slot(slot: &str) -> Option<(&str, i64)> {
+    let (category, month) = slot.rsplit_once('@')?;
+    Some((category, month.parse().ok()?))
+}
+
+impl DataKeys {
+    /// The partition keys of `wanted` (category, month index) — created and
+    /// stored when `create`, else only those that exist (a month expired
+    /// has none: its rows can never be opened again).
+    pub fn partition_keys(
+        &self,
+        wanted: &[(String, i64)],
+        create: bool,
+    ) -> Result<HashMap<(String, i64), Arc<DataKey>>> {
+        let mut out = HashMap::with_capacity(wanted.len());
+        if create {
+            let pairs: Vec<Pair> = wanted
+                .iter()
+                .map(|(c, m)| (PARTITION_OWNER.to_string(), partition_slot(c, *m)))
+                .collect();
+            let mut keys = self.get_or_create(&pairs, &Default::default())?;
+            for (c, m) in wanted {
+                let pair = (PARTITION_OWNER.to_string(), partition_slot(c, *m));
+                if let Some(k) = keys.remove(&pair) {
+                    out.insert((c.clone(), *m), k);
+                }
+            }
+        } else {
+            for (c, m) in wanted {
+                if let Some(k) = self.get(PARTITION_OWNER, &partition_slot(c, *m))? {
+                    out.insert((c.clone(), *m), k);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Destroy the partition keys of every month ending at or before
+    /// `before` (of `category`, or of all): their rows are crypto-shredded
+    /// wherever they are (Art. 5(1)(e), Art. 17). Returns how many keys.
+    pub fn destroy_partitions_before(
+        &self,
+        category: Option<&str>,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize> {
+        let mut targets = Vec::new();
+        for k in self.store.subject_keys(PARTITION_OWNER)? {
+            let Some((c, month)) = parse_slot(&k.category) else {
+                continue;
+            };
+            let ends = habeas_store::month_start(month + 1)?;
+            if category.is_none_or(|want| want == c) && ends <= before {
+                targets.push((PARTITION_OWNER.to_string(), Some(k.category.clone())));
+            }
+        }
+        if targets.is_empty() {
+            return Ok(0);
+        }
+        Ok(self.destroy_many(&targets)?.into_iter().sum())
     }
 }

@@ -33,6 +33,7 @@ pub mod project;
 mod records;
 pub mod retention;
 pub mod synthetic;
+mod timed_keys;
 pub mod validate;
 pub mod vault;
 

@@ -34,7 +34,7 @@ use habeas_retention::hold::{HOLD_KIND, Hold, HoldFilter, HoldScope, HoldService
 use habeas_retention::plan::DueItem;
 use habeas_retention::purge::{PageError, PageWork, PurgeTarget, Untouched};
 use habeas_store::{
-    BlindIndexEntry, DueDeletion, DueQuery, OpOutput, Record, RecordSeen, WriteOp, WriteUnit,
+    BlindIndexEntry, DueDeletion, DueQuery, Record, RecordSeen, WriteOp, WriteUnit,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -702,27 +702,17 @@ pub fn expire_partitions(
             out.insert(category.to_string(), result);
             continue;
         }
-        let e = vault.entry(
+        let parts = vault.expire_timed(
             caller,
             "partition.expire",
-            None,
-            Some(category),
-            None,
+            category,
+            cutoff,
             format!("before={}", cutoff.format("%Y-%m")),
-        );
-        let outcome = vault.commit_unit(
-            vec![WriteOp::DropTimedBefore {
-                category: Some(category.to_string()),
-                before: cutoff,
-            }],
-            &[e],
         )?;
-        if let Some(OpOutput::Dropped(parts)) = outcome.outputs.first() {
-            for p in parts {
-                result
-                    .dropped
-                    .insert(p.month_start.format("%Y-%m").to_string(), p.rows);
-            }
+        for p in parts {
+            result
+                .dropped
+                .insert(p.month_start.format("%Y-%m").to_string(), p.rows);
         }
         out.insert(category.to_string(), result);
     }

@@ -624,8 +624,10 @@ impl Vault {
         &self,
         p: Prepared,
         dek: &habeas_crypto::DataKey,
+        parts: &crate::timed_keys::PartitionKeys,
         now: DateTime<Utc>,
     ) -> Result<TimedRecord> {
+        let collected_at = p.valid.events.collected_at.unwrap_or(now);
         let payload = TimedPayload {
             fields: p.valid.fields,
             source: p.valid.source,
@@ -637,12 +639,19 @@ impl Vault {
         );
         let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "timed");
         Ok(TimedRecord {
-            sealed: dek.seal(&plain, &aad)?,
+            sealed: parts.seal(
+                dek,
+                &p.subject,
+                &p.valid.category,
+                collected_at,
+                &plain,
+                &aad,
+            )?,
             id: p.record,
             subject_id: p.subject,
             category: p.valid.category,
-            collected_at: p.valid.events.collected_at.unwrap_or(now),
-            key_version: KEY_VERSION,
+            collected_at,
+            key_version: crate::timed_keys::TIMED_KEY_VERSION,
         })
     }
 
@@ -662,6 +671,15 @@ impl Vault {
         pairs.dedup();
         let fresh: BTreeSet<&str> = new_subjects.iter().map(|(id, _)| id.as_str()).collect();
         let deks = self.keys.get_or_create(&pairs, &fresh)?;
+        let parts = crate::timed_keys::PartitionKeys::for_write(
+            &self.keys,
+            prepared.iter().filter(|p| p.valid.high_volume).map(|p| {
+                (
+                    p.valid.category.as_str(),
+                    p.valid.events.collected_at.unwrap_or(now),
+                )
+            }),
+        )?;
         let mut existing: BTreeSet<String> = BTreeSet::new();
         let mut groups: BTreeMap<(String, String), u64> = BTreeMap::new();
         for p in &prepared {
@@ -680,7 +698,7 @@ impl Vault {
             })?;
             let index = self.index_entries(&p.subject, &p.valid.category, &p.valid.identifiers)?;
             let row = if p.valid.high_volume {
-                Sealed::Timed(self.sealed_timed(p, dek, now)?)
+                Sealed::Timed(self.sealed_timed(p, dek, &parts, now)?)
             } else {
                 Sealed::Record(self.sealed_record(&p, dek, now)?)
             };
@@ -882,9 +900,30 @@ impl Vault {
             if n > 0 {
                 match self.keys.get(subject, c)? {
                     Some(dek) => {
+                        let mut row_keys = crate::timed_keys::RowKeys::new(
+                            &self.keys,
+                            subject,
+                            c,
+                            Arc::clone(&dek),
+                        );
+                        let mut keyed = Vec::with_capacity(n);
                         for r in rows {
-                            records.push(r.open(subject, c, &dek)?);
+                            let key = match &r {
+                                Stored::Record(_) => Some(Arc::clone(&dek)),
+                                Stored::Timed(t) => {
+                                    row_keys.key_for(t.key_version, t.collected_at, &t.sealed)?
+                                }
+                            };
+                            match key {
+                                Some(key) => keyed.push((r, key)),
+                                // Its month expired (partition key destroyed):
+                                // the row waits for its table's drop, unreadable.
+                                None => opened -= 1,
+                            }
                         }
+                        // Decryption is per row and independent: every core
+                        // for a subject holding thousands (issue 3, "Speed").
+                        records.extend(par_map(keyed, |(r, key)| r.open(subject, c, &key))?);
                     }
                     // A high-volume category erased on its own (Art. 17):
                     // its key is destroyed and, since the erasure deletes
@@ -1186,7 +1225,8 @@ impl Stored {
             }
             Stored::Timed(t) => {
                 let aad = Aad::record_field(subject, category, &t.id, "timed");
-                let plain = zeroize::Zeroizing::new(dek.open(&t.sealed, &aad)?);
+                let sealed = crate::timed_keys::sealed_value(t.key_version, &t.sealed)?;
+                let plain = zeroize::Zeroizing::new(dek.open(sealed, &aad)?);
                 let p: TimedPayload = serde_json::from_slice(&plain).map_err(not_json)?;
                 Ok(RecordView {
                     id: t.id,

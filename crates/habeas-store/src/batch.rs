@@ -128,6 +128,10 @@ pub enum WriteOp {
     DropTimedBefore {
         category: Option<String>,
         before: DateTime<Utc>,
+        /// The caller has destroyed the keys of rows of this key version and above (the
+        /// months' partition keys): a partition holding only such rows needs no zeroing of its
+        /// freed pages (SQLite's `secure_delete`). `None`: zero everything, as for any delete.
+        shredded_from_version: Option<u32>,
     },
     PutToken(AppToken),
     /// Output: whether an active token was revoked.

@@ -42,6 +42,8 @@ pub use batch::{
 pub use error::{Result, StoreError};
 pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};
 pub use model::*;
+/// Month arithmetic of the time partitions, shared with the engine (which keys each month).
+pub use time::{month_index, month_start};
 
 /// The data store. All methods are synchronous and safe to call from many threads.
 pub trait Store: Send + Sync {

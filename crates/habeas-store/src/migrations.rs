@@ -38,6 +38,10 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/sqlite/0004_without_rowid.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/sqlite/0005_partition_key_versions.sql"),
+    },
 ];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[

@@ -48,6 +48,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         "c2f7df112f192edd90ef464246e23a8d900d59f420553f6e4d748ef859ec6924",
     ),
     (
+        "sqlite data",
+        5,
+        "d4e3a28daff7064f3814517cbb7f3a4cf3bc41e3006026e4bd67735d0c6ab5db",
+    ),
+    (
         "sqlite keys",
         2,
         "e8e390bff7f3c180e65dbf6984f8887f396919093c75f64377e09015790c09d5",

@@ -246,3 +246,100 @@ fn backups_taken_after_erasure_carry_no_remnant() {
         "never overwrites"
     );
 }
+
+/// Rows under destroyed partition keys (key version 2, issue 7): a partition holding only
+/// such rows is dropped without zeroing when the caller says those keys are destroyed, and
+/// any partition that ever held an older row is still zeroed. Both halves are observable in
+/// the files: the first leaves its (now keyless) bytes in free pages, the second none.
+#[test]
+fn a_drop_skips_zeroing_only_for_partitions_whose_rows_are_all_shredded() {
+    use habeas_store::conformance_commit::TestSealer;
+    use habeas_store::{OpOutput, WriteOp, WriteUnit};
+
+    const V2: &[u8] = b"HABEAS-KEYLESS-V2-ROW-51c0e2";
+    let with = |tag: &str, marker: &[u8]| {
+        let mut v = marker.to_vec();
+        v.extend_from_slice(tag.as_bytes());
+        v.extend(std::iter::repeat_n(0x5A, 160));
+        v
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("data/habeas.db")).expect("data store");
+    // January: version-2 rows only. February: a version-1 row, then version-2 rows.
+    let jan: Vec<_> = (0..100)
+        .map(|n| {
+            let mut t = timed(&format!("j{n}"), "s1", "connection_logs", day(n % 28));
+            t.sealed = with(&format!("j{n}"), V2);
+            t.key_version = 2;
+            t
+        })
+        .collect();
+    store.insert_timed(jan).expect("january");
+    let mut old = timed("f-old", "s1", "connection_logs", day(32));
+    old.sealed = marked("f-old");
+    store.insert_timed(vec![old]).expect("february, version 1");
+    let feb: Vec<_> = (0..100)
+        .map(|n| {
+            let mut t = timed(&format!("f{n}"), "s1", "connection_logs", day(33 + n % 20));
+            t.sealed = marked(&format!("f{n}"));
+            t.key_version = 2;
+            t
+        })
+        .collect();
+    store.insert_timed(feb).expect("february, version 2");
+    store.purge_remnants().expect("checkpoint");
+    assert!(!files_containing(dir.path(), V2).is_empty(), "control");
+
+    let out = store
+        .commit(
+            vec![WriteUnit {
+                ops: vec![WriteOp::DropTimedBefore {
+                    category: Some("connection_logs".into()),
+                    before: day(59),
+                    shredded_from_version: Some(2),
+                }],
+                journal: Vec::new(),
+            }],
+            std::sync::Arc::new(TestSealer { every: 1_000_000 }),
+        )
+        .expect("commit")
+        .pop()
+        .expect("one unit")
+        .expect("the drop commits");
+    match out.outputs.first() {
+        Some(OpOutput::Dropped(parts)) => {
+            assert_eq!(parts.iter().map(|p| p.rows).collect::<Vec<_>>(), [100, 101]);
+        }
+        other => panic!("expected dropped partitions, got {other:?}"),
+    }
+    store.purge_remnants().expect("purge");
+    assert!(
+        files_containing(dir.path(), MARKER).is_empty(),
+        "the partition that held a version-1 row was not zeroed"
+    );
+    assert!(
+        !files_containing(dir.path(), V2).is_empty(),
+        "the all-version-2 partition was zeroed anyway (the drop paid for nothing)"
+    );
+    assert!(store.subject_timed("s1", &[]).expect("read").is_empty());
+    // The connection zeroes again afterwards: an ordinary delete leaves nothing.
+    let mut later = timed("later", "s2", "connection_logs", day(70));
+    later.sealed = marked("later");
+    store.insert_timed(vec![later]).expect("insert");
+    store
+        .commit(
+            vec![WriteUnit {
+                ops: vec![WriteOp::DeleteSubjectTimed {
+                    subject_id: "s2".into(),
+                }],
+                journal: Vec::new(),
+            }],
+            std::sync::Arc::new(TestSealer { every: 1_000_000 }),
+        )
+        .expect("commit");
+    store.purge_remnants().expect("purge");
+    assert!(
+        files_containing(dir.path(), MARKER).is_empty(),
+        "secure_delete stayed off after the drop"
+    );
+}

@@ -457,7 +457,12 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             subject_id,
             category,
         } => OpOutput::Count(timed::delete_subject_category(c, &subject_id, &category)?),
-        WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
+        // PostgreSQL has no page zeroing to skip: a dropped partition's files are unlinked.
+        WriteOp::DropTimedBefore {
+            category,
+            before,
+            shredded_from_version: _,
+        } => OpOutput::Dropped(timed::drop_before(
             c,
             "",
             category.as_deref(),

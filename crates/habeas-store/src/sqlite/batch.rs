@@ -278,11 +278,16 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             subject_id,
             category,
         } => OpOutput::Count(timed::delete_subject_category(c, &subject_id, &category)?),
-        WriteOp::DropTimedBefore { category, before } => OpOutput::Dropped(timed::drop_before(
+        WriteOp::DropTimedBefore {
+            category,
+            before,
+            shredded_from_version,
+        } => OpOutput::Dropped(timed::drop_before(
             c,
             category.as_deref(),
             month_index(before),
             before,
+            shredded_from_version,
         )?),
         WriteOp::PutToken(t) => {
             c.prepare_cached(&format!(

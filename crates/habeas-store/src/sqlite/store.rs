@@ -230,7 +230,13 @@ impl Store for SqliteStore {
     ) -> Result<Vec<DroppedPartition>> {
         let category = category.map(str::to_string);
         self.writer.write(move |c| {
-            timed::drop_before(c, category.as_deref(), time::month_index(before), before)
+            timed::drop_before(
+                c,
+                category.as_deref(),
+                time::month_index(before),
+                before,
+                None,
+            )
         })
     }
 

@@ -1,7 +1,10 @@
 //! Time partitions on SQLite: one table `timed_<part_no>` per (category, month), listed in the
 //! `timed_partitions` catalogue. Expiry drops whole tables (cheap, no row-by-row delete);
-//! with `secure_delete=ON` the freed pages are zeroed. Table names are catalogue numbers, never
-//! caller text, so no identifier is ever spliced from input.
+//! with `secure_delete=ON` the freed pages are zeroed — unless the caller says the rows' keys
+//! are destroyed already (`shredded_from_version`) and every row of the table is of such a key
+//! version (the catalogue keeps each partition's lowest): zeroing a large month held all its
+//! pages dirty in memory until the commit and was most of the expiry's time. Table names are
+//! catalogue numbers, never caller text, so no identifier is ever spliced from input.
 
 use std::collections::BTreeMap;
 
@@ -18,16 +21,25 @@ fn table(part_no: i64) -> String {
 }
 
 /// Partition number for (category, month), creating the table when missing.
-fn partition(c: &Connection, category: &str, month: i64) -> Result<i64> {
+/// `key_version` is the lowest of the rows about to be inserted: the catalogue keeps the lowest
+/// a partition ever held.
+fn partition(c: &Connection, category: &str, month: i64, key_version: u32) -> Result<i64> {
     if let Some(n) = c
         .prepare_cached("SELECT part_no FROM timed_partitions WHERE category = ?1 AND month = ?2")?
         .query_row(params![category, month], |r| r.get(0))
         .optional()?
     {
+        c.prepare_cached(
+            "UPDATE timed_partitions SET min_key_version = ?2 \
+             WHERE part_no = ?1 AND min_key_version > ?2",
+        )?
+        .execute(params![n, key_version])?;
         return Ok(n);
     }
-    c.prepare_cached("INSERT INTO timed_partitions (category, month) VALUES (?1, ?2)")?
-        .execute(params![category, month])?;
+    c.prepare_cached(
+        "INSERT INTO timed_partitions (category, month, min_key_version) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![category, month, key_version])?;
     let n = c.last_insert_rowid();
     let t = table(n);
     c.execute_batch(&format!(
@@ -39,17 +51,20 @@ fn partition(c: &Connection, category: &str, month: i64) -> Result<i64> {
 }
 
 pub fn insert(c: &Connection, rows: &[TimedRecord]) -> Result<()> {
-    let mut parts: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    let mut lowest: BTreeMap<(String, i64), u32> = BTreeMap::new();
     for r in rows {
-        let key = (r.category.clone(), month_index(r.collected_at));
-        let n = match parts.get(&key) {
-            Some(n) => *n,
-            None => {
-                let n = partition(c, &key.0, key.1)?;
-                parts.insert(key, n);
-                n
-            }
-        };
+        let v = lowest
+            .entry((r.category.clone(), month_index(r.collected_at)))
+            .or_insert(r.key_version);
+        *v = (*v).min(r.key_version);
+    }
+    let mut parts: BTreeMap<(String, i64), i64> = BTreeMap::new();
+    for ((category, month), version) in lowest {
+        let n = partition(c, &category, month, version)?;
+        parts.insert((category, month), n);
+    }
+    for r in rows {
+        let n = parts[&(r.category.clone(), month_index(r.collected_at))];
         c.prepare_cached(&format!(
             "INSERT INTO {} (id, subject_id, collected_at, sealed, key_version) VALUES (?1, ?2, ?3, ?4, ?5)",
             table(n)
@@ -59,15 +74,31 @@ pub fn insert(c: &Connection, rows: &[TimedRecord]) -> Result<()> {
     Ok(())
 }
 
-/// Catalogue entries `(part_no, category, month)`, optionally restricted to categories.
-fn catalogue(c: &Connection, categories: &[String]) -> Result<Vec<(i64, String, i64)>> {
+/// One catalogue entry.
+struct Part {
+    no: i64,
+    category: String,
+    month: i64,
+    min_key_version: u32,
+}
+
+/// Catalogue entries, optionally restricted to categories.
+fn catalogue(c: &Connection, categories: &[String]) -> Result<Vec<Part>> {
     let mut stmt = c.prepare_cached(
-        "SELECT part_no, category, month FROM timed_partitions ORDER BY month, part_no",
+        "SELECT part_no, category, month, min_key_version FROM timed_partitions \
+         ORDER BY month, part_no",
     )?;
-    let all = collect(&mut stmt, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let all = collect(&mut stmt, [], |r| {
+        Ok(Part {
+            no: r.get(0)?,
+            category: r.get(1)?,
+            month: r.get(2)?,
+            min_key_version: r.get(3)?,
+        })
+    })?;
     Ok(all
         .into_iter()
-        .filter(|(_, cat, _)| categories.is_empty() || categories.contains(cat))
+        .filter(|p| categories.is_empty() || categories.contains(&p.category))
         .collect())
 }
 
@@ -77,7 +108,10 @@ pub fn subject_rows(
     categories: &[String],
 ) -> Result<Vec<TimedRecord>> {
     let mut out = Vec::new();
-    for (n, category, _) in catalogue(c, categories)? {
+    for Part {
+        no: n, category, ..
+    } in catalogue(c, categories)?
+    {
         let mut stmt = c.prepare_cached(&format!(
             "SELECT id, subject_id, collected_at, sealed, key_version FROM {} WHERE subject_id = ?1",
             table(n)
@@ -98,16 +132,19 @@ pub fn subject_rows(
     Ok(out)
 }
 
-/// Drop partitions whose whole month ends at or before `before`.
+/// Drop partitions whose whole month ends at or before `before`. Those whose rows are all of
+/// key version `shredded_from_version` or above are dropped without zeroing their pages.
 pub fn drop_before(
     c: &Connection,
     category: Option<&str>,
     before_month: i64,
     before: DateTime<Utc>,
+    shredded_from_version: Option<u32>,
 ) -> Result<Vec<DroppedPartition>> {
     let filter: Vec<String> = category.map(|s| vec![s.to_string()]).unwrap_or_default();
     let mut dropped = Vec::new();
-    for (n, cat, month) in catalogue(c, &filter)? {
+    for part in catalogue(c, &filter)? {
+        let (n, cat, month) = (part.no, part.category, part.month);
         // Month `m` ends at the start of month m+1.
         let ends = month_start(month + 1)?;
         if month >= before_month || ends > before {
@@ -115,7 +152,16 @@ pub fn drop_before(
         }
         let t = table(n);
         let rows: i64 = c.query_row(&format!("SELECT COUNT(*) FROM {t}"), [], |r| r.get(0))?;
-        c.execute_batch(&format!("DROP TABLE {t}"))?;
+        if shredded_from_version.is_some_and(|v| part.min_key_version >= v) {
+            // Crypto-shredded already: freeing the pages is enough. The
+            // pragma applies to this connection until set back, right after.
+            c.execute_batch("PRAGMA secure_delete = OFF")?;
+            let result = c.execute_batch(&format!("DROP TABLE {t}"));
+            c.execute_batch("PRAGMA secure_delete = ON")?;
+            result?;
+        } else {
+            c.execute_batch(&format!("DROP TABLE {t}"))?;
+        }
         c.prepare_cached("DELETE FROM timed_partitions WHERE part_no = ?1")?
             .execute([n])?;
         dropped.push(DroppedPartition {
@@ -136,8 +182,8 @@ pub fn impact(
     let (from_m, to_m) = (month_index(from), month_index(to));
     let parts: Vec<i64> = catalogue(c, categories)?
         .into_iter()
-        .filter(|(_, _, m)| *m >= from_m && *m <= to_m)
-        .map(|(n, _, _)| n)
+        .filter(|p| p.month >= from_m && p.month <= to_m)
+        .map(|p| p.no)
         .collect();
     if parts.is_empty() {
         return Ok(ImpactCount::default());
@@ -166,7 +212,7 @@ pub fn impact(
 /// A subject's rows of `category` in each of that category's partitions.
 pub fn delete_subject_category(c: &Connection, subject_id: &str, category: &str) -> Result<u64> {
     let mut n = 0u64;
-    for (part, _, _) in catalogue(c, &[category.to_string()])? {
+    for Part { no: part, .. } in catalogue(c, &[category.to_string()])? {
         n += c
             .prepare_cached(&format!(
                 "DELETE FROM {} WHERE subject_id = ?1",
@@ -179,7 +225,7 @@ pub fn delete_subject_category(c: &Connection, subject_id: &str, category: &str)
 
 pub fn delete_subject(c: &Connection, subject_id: &str) -> Result<u64> {
     let mut n = 0u64;
-    for (part, _, _) in catalogue(c, &[])? {
+    for Part { no: part, .. } in catalogue(c, &[])? {
         n += c
             .prepare_cached(&format!(
                 "DELETE FROM {} WHERE subject_id = ?1",

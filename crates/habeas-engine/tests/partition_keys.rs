@@ -1,0 +1,189 @@
+//! High-volume rows under partition keys (issue 7): expiring a month
+//! destroys its partition key, so the month's rows are unreadable in every
+//! copy — a backup taken before the expiry included — and a row sealed under
+//! an earlier key of its month is recognised as expired, not as damage.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use habeas_core::clock::SystemClock;
+use habeas_core::declarations::{self, Declarations};
+use habeas_engine::{Caller, RecordInput, Vault, VaultPaths};
+use serde_json::json;
+
+const LOGS: &str = "connection_logs";
+
+fn declarations() -> Declarations {
+    let src =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(&src).expect("demo").flatten() {
+        let p = e.path();
+        files.push((
+            p.display().to_string(),
+            std::fs::read_to_string(&p).expect("read"),
+        ));
+    }
+    files.sort();
+    declarations::load_and_check(&files).declarations
+}
+
+fn open(paths: VaultPaths) -> Vault {
+    Vault::open(paths, declarations(), Arc::new(SystemClock)).expect("open vault")
+}
+
+fn op() -> Caller {
+    Caller::operator("test", "PA-0001")
+}
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)
+        .single()
+        .expect("date")
+}
+
+fn log(ip: &str, collected: DateTime<Utc>) -> RecordInput {
+    serde_json::from_value(json!({
+        "category": LOGS,
+        "fields": { "ip": ip },
+        "collected_at": collected,
+    }))
+    .expect("input")
+}
+
+/// The IPs of a subject's connection logs the vault can read.
+fn readable(vault: &Vault, s: &str) -> Vec<String> {
+    let mut ips: Vec<String> = vault
+        .read(&op(), s, Some(LOGS))
+        .expect("read")
+        .records
+        .into_iter()
+        .map(|r| r.fields["ip"].as_str().unwrap_or_default().to_string())
+        .collect();
+    ips.sort();
+    ips
+}
+
+fn stored_rows(paths: &VaultPaths, s: &str) -> usize {
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    store
+        .subject_timed(s, &[LOGS.to_string()])
+        .expect("rows")
+        .len()
+}
+
+#[test]
+fn an_expired_month_is_unreadable_in_a_backup_taken_before_the_expiry() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let s = vault.create_subject(&op(), None).expect("subject");
+    for (ip, when) in [
+        ("198.51.100.1", at(2024, 3, 10)),
+        ("198.51.100.2", at(2024, 3, 20)),
+        ("198.51.100.3", at(2024, 4, 2)),
+    ] {
+        vault.write(&op(), &s, log(ip, when)).expect("write");
+    }
+    let backup =
+        habeas_engine::backup::create_backup(&vault, &dir.path().join("backups")).expect("backup");
+    let dropped = vault
+        .drop_partitions_before(&op(), LOGS, at(2024, 4, 1))
+        .expect("expire March");
+    assert_eq!(dropped, vec![format!("{LOGS}/2024-03")]);
+    assert_eq!(readable(&vault, &s), vec!["198.51.100.3"]);
+    drop(vault);
+
+    habeas_engine::backup::restore_backup(
+        &paths,
+        &declarations(),
+        Arc::new(SystemClock),
+        &backup.file,
+    )
+    .expect("restore");
+    // The restored copy holds March's rows again, but nothing opens them:
+    // their partition key is gone from the key store, which no backup holds.
+    assert_eq!(stored_rows(&paths, &s), 3, "the backup's rows are back");
+    let vault = open(paths);
+    assert_eq!(readable(&vault, &s), vec!["198.51.100.3"]);
+    // The next expiry drops them.
+    vault
+        .drop_partitions_before(&op(), LOGS, at(2024, 4, 1))
+        .expect("expire March again");
+    assert_eq!(readable(&vault, &s), vec!["198.51.100.3"]);
+}
+
+#[test]
+fn a_row_sealed_under_an_earlier_key_of_its_month_reads_as_expired() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let s = vault.create_subject(&op(), None).expect("subject");
+    vault
+        .write(&op(), &s, log("203.0.113.1", at(2024, 3, 10)))
+        .expect("write");
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    let earlier = store.subject_timed(&s, &[LOGS.to_string()]).expect("rows");
+    assert_eq!(earlier.len(), 1);
+    assert_eq!(earlier[0].key_version, 2, "sealed under a partition key");
+    vault
+        .drop_partitions_before(&op(), LOGS, at(2024, 4, 1))
+        .expect("expire March");
+    // A late row of March gets a new key for the month; the earlier row,
+    // put back as a write racing the expiry would have left it, does not
+    // open under it and is not the subject's data any more.
+    vault
+        .write(&op(), &s, log("203.0.113.2", at(2024, 3, 11)))
+        .expect("late write");
+    store.insert_timed(earlier).expect("the racing row");
+    assert_eq!(readable(&vault, &s), vec!["203.0.113.2"]);
+    // Rotation rewraps the partition keys with the data keys.
+    let rewrapped = vault.rotate_keys(&op()).expect("rotate");
+    assert!(
+        rewrapped >= 2,
+        "the subject's key and March's partition key: {rewrapped}"
+    );
+    drop(vault);
+    let vault = open(paths);
+    assert_eq!(readable(&vault, &s), vec!["203.0.113.2"]);
+    assert_eq!(
+        vault.data_key_count().expect("count"),
+        1,
+        "partition keys are not data keys"
+    );
+}
+
+#[test]
+fn erasing_a_subject_closes_its_rows_while_the_month_key_lives_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths.clone());
+    let a = vault.create_subject(&op(), None).expect("subject");
+    let b = vault.create_subject(&op(), None).expect("subject");
+    let now = Utc::now();
+    vault
+        .write(&op(), &a, log("192.0.2.1", now))
+        .expect("write");
+    vault
+        .write(&op(), &b, log("192.0.2.2", now))
+        .expect("write");
+    let store = habeas_store::open_store(&paths.data_db.display().to_string()).expect("store");
+    let copy = store.subject_timed(&a, &[LOGS.to_string()]).expect("rows");
+    vault
+        .erase_batch(
+            &op(),
+            &[habeas_engine::Erasure {
+                subject: a.clone(),
+                categories: vec![LOGS.into()],
+            }],
+        )
+        .expect("erase");
+    // A copy of the erased rows (as an earlier backup holds them), put back:
+    // the month's partition key still opens the other subject's rows, but
+    // the row key needs the erased subject's key too.
+    store.insert_timed(copy).expect("the copy");
+    assert_eq!(stored_rows(&paths, &a), 1);
+    assert!(readable(&vault, &a).is_empty());
+    assert_eq!(readable(&vault, &b), vec!["192.0.2.2"]);
+}
