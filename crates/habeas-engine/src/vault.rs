@@ -906,7 +906,6 @@ impl Vault {
                             c,
                             Arc::clone(&dek),
                         );
-                        let mut keyed = Vec::with_capacity(n);
                         for r in rows {
                             let key = match &r {
                                 Stored::Record(_) => Some(Arc::clone(&dek)),
@@ -915,15 +914,12 @@ impl Vault {
                                 }
                             };
                             match key {
-                                Some(key) => keyed.push((r, key)),
+                                Some(key) => records.push(r.open(subject, c, &key)?),
                                 // Its month expired (partition key destroyed):
                                 // the row waits for its table's drop, unreadable.
                                 None => opened -= 1,
                             }
                         }
-                        // Decryption is per row and independent: every core
-                        // for a subject holding thousands (issue 3, "Speed").
-                        records.extend(par_map(keyed, |(r, key)| r.open(subject, c, &key))?);
                     }
                     // A high-volume category erased on its own (Art. 17):
                     // its key is destroyed and, since the erasure deletes
