@@ -1128,6 +1128,15 @@ enum Sealed {
 /// (starting a thread costs more than it saves on a small batch).
 const PARALLEL_MIN: usize = 256;
 
+/// The cores this process may use, asked once: `available_parallelism`
+/// reads the cgroup files on every call (an open and a read per file, seen
+/// in a profile of single-record HTTP writes).
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES
+        .get_or_init(|| std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get))
+}
+
 /// `f` over `items`, results in item order, on up to four scoped threads
 /// (one contiguous chunk each) when the batch is large enough; the first
 /// error in item order is returned. Bulk ingest is CPU-bound in validation,
@@ -1135,10 +1144,11 @@ const PARALLEL_MIN: usize = 256;
 /// preparing one batch on every core while the previous one commits is
 /// where the ingest rate comes from.
 fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -> Result<Vec<R>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(4);
-    if threads < 2 || items.len() < 2 * PARALLEL_MIN {
+    if items.len() < 2 * PARALLEL_MIN {
+        return items.into_iter().map(f).collect();
+    }
+    let threads = cores().min(4);
+    if threads < 2 {
         return items.into_iter().map(f).collect();
     }
     let total = items.len();
