@@ -7,38 +7,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use habeas_core::clock::SystemClock;
-use habeas_core::declarations::{self, Declarations};
 use habeas_engine::ledger::LedgerDocs;
-use habeas_engine::{Caller, EngineError, Erasure, RecordInput, Vault, VaultPaths};
+use habeas_engine::{EngineError, Erasure, Vault, VaultPaths};
 use habeas_retention::tombstone::TombstoneEvent;
 use serde_json::json;
 
-fn declarations() -> Declarations {
-    let src =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(&src).expect("demo").flatten() {
-        let p = e.path();
-        files.push((
-            p.display().to_string(),
-            std::fs::read_to_string(&p).expect("read"),
-        ));
-    }
-    files.sort();
-    declarations::load_and_check(&files).declarations
-}
-
-fn open(paths: VaultPaths) -> Vault {
-    Vault::open(paths, declarations(), Arc::new(SystemClock)).expect("open vault")
-}
-
-fn op() -> Caller {
-    Caller::operator("test", "PA-0001")
-}
-
-fn input(category: &str, fields: serde_json::Value) -> RecordInput {
-    serde_json::from_value(json!({ "category": category, "fields": fields })).expect("input")
-}
+mod common;
+use common::{declarations, input, op, open};
 
 /// A subject with two contact records, an identity and a high-volume row.
 fn subject(vault: &Vault, tag: &str) -> String {

@@ -3,39 +3,17 @@
 //! copy — a backup taken before the expiry included — and a row sealed under
 //! an earlier key of its month is recognised as expired, not as damage.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use habeas_core::clock::SystemClock;
-use habeas_core::declarations::{self, Declarations};
-use habeas_engine::{Caller, RecordInput, Vault, VaultPaths};
+use habeas_engine::{RecordInput, Vault, VaultPaths};
 use serde_json::json;
 
+mod common;
+use common::{declarations, op, open};
+
 const LOGS: &str = "connection_logs";
-
-fn declarations() -> Declarations {
-    let src =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(&src).expect("demo").flatten() {
-        let p = e.path();
-        files.push((
-            p.display().to_string(),
-            std::fs::read_to_string(&p).expect("read"),
-        ));
-    }
-    files.sort();
-    declarations::load_and_check(&files).declarations
-}
-
-fn open(paths: VaultPaths) -> Vault {
-    Vault::open(paths, declarations(), Arc::new(SystemClock)).expect("open vault")
-}
-
-fn op() -> Caller {
-    Caller::operator("test", "PA-0001")
-}
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 12, 0, 0)

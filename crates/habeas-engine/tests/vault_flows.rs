@@ -5,38 +5,16 @@
 //! loudly when unset unless `HABEAS_REQUIRE_TOOLS=1`) a `pg_dump` of the data
 //! and key schemas is scanned for the plaintext of every value written.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use habeas_core::clock::SystemClock;
-use habeas_core::declarations::{self, Declarations};
 use habeas_core::docs::{DocError, DocStore};
-use habeas_engine::{Caller, EngineError, PgUrls, RecordInput, Vault, VaultPaths, Verdict};
+use habeas_engine::{Caller, EngineError, PgUrls, Vault, VaultPaths, Verdict};
 use serde_json::json;
 
-fn declarations() -> Declarations {
-    let src =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(&src).expect("demo").flatten() {
-        let p = e.path();
-        files.push((
-            p.display().to_string(),
-            std::fs::read_to_string(&p).expect("read"),
-        ));
-    }
-    files.sort();
-    declarations::load_and_check(&files).declarations
-}
-
-fn open(paths: VaultPaths) -> Vault {
-    Vault::open(paths, declarations(), Arc::new(SystemClock)).expect("open vault")
-}
-
-fn input(category: &str, fields: serde_json::Value) -> RecordInput {
-    serde_json::from_value(json!({ "category": category, "fields": fields })).expect("input")
-}
+mod common;
+use common::{declarations, input, open};
 
 fn refusal_code(e: &EngineError) -> &'static str {
     e.refusal().map_or("none", |r| r.code)
