@@ -75,8 +75,9 @@ mod tests {
         Aad::record_field("s1", "connection_logs", "r1", "timed")
     }
 
-    #[test]
-    fn the_same_two_keys_and_context_give_the_same_key() {
+    /// A subject key, a partition key, their context and a row sealed under
+    /// the combined key.
+    fn sealed_row() -> (DataKey, DataKey, Aad, Vec<u8>) {
         let (subject, part) = (
             DataKey::generate().expect("rng"),
             DataKey::generate().expect("rng"),
@@ -87,22 +88,19 @@ mod tests {
             .expect("derive")
             .seal(b"203.0.113.7", &field())
             .expect("seal");
+        (subject, part, ctx, sealed)
+    }
+
+    #[test]
+    fn the_same_two_keys_and_context_give_the_same_key() {
+        let (subject, part, ctx, sealed) = sealed_row();
         let again = subject.combine(&part, &ctx).expect("derive");
         assert_eq!(again.open(&sealed, &field()).expect("open"), b"203.0.113.7");
     }
 
     #[test]
     fn without_either_key_or_with_another_context_it_does_not_open() {
-        let (subject, part) = (
-            DataKey::generate().expect("rng"),
-            DataKey::generate().expect("rng"),
-        );
-        let ctx = combined_context("s1", "connection_logs", 700);
-        let sealed = subject
-            .combine(&part, &ctx)
-            .expect("derive")
-            .seal(b"203.0.113.7", &field())
-            .expect("seal");
+        let (subject, part, ctx, sealed) = sealed_row();
         let other = DataKey::generate().expect("rng");
         let attempts = [
             other.combine(&part, &ctx),
