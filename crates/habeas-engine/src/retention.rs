@@ -15,16 +15,17 @@
 //! commits with the steps done so far — the read waits for one step, not
 //! the page (docs/benchmarks-retention.md, session 7). Each step is
 //! atomic, so a purge killed at any point leaves every record fully there
-//! or fully gone; a step refused by a guard is planned again alone. When the page takes every record a
-//! subject has in a category (checked with one count query per page), the
-//! subject's index entries of that category all go with no read and no
-//! decryption; a category declaring no identifier has no index entries, so
-//! its deletions need no read either. Only a subject keeping some records
-//! of the category, or a record to anonymise, has its records of the
-//! category read and decrypted (once per page), to remove only the entries
-//! no remaining record carries. Wrapped data keys
-//! are left as for a single-record deletion (a subject's key stays while
-//! the subject exists; erasure shreds it).
+//! or fully gone; a step refused by a guard is planned again (on SQLite
+//! with the steps not yet committed beside it). When the page takes every
+//! record a subject has in a category (checked with one count query per
+//! page), the subject's index entries of that category all go with no read
+//! and no decryption; a category declaring no identifier has no index
+//! entries, so its deletions need no read either. Only a subject keeping
+//! some records of the category, or a record to anonymise, has its records
+//! of the category read and decrypted (once per page), to remove only the
+//! entries no remaining record carries. Wrapped data keys are left as for a
+//! single-record deletion (a subject's key stays while the subject exists;
+//! erasure shreds it).
 //!
 //! [`expire_partitions`] drops whole months of high-volume categories whose
 //! rule is "N after collection" once the month's last row is due, unless a
@@ -275,7 +276,7 @@ impl<'a> VaultPurge<'a> {
     /// left to do (everything went meanwhile: erased subjects).
     fn unit(
         &self,
-        groups: &[GroupPlan],
+        groups: impl IntoIterator<Item = GroupPlan>,
         purposes: &BTreeMap<String, String>,
         holds_known: usize,
     ) -> Option<WriteUnit> {
@@ -284,17 +285,14 @@ impl<'a> VaultPurge<'a> {
         let mut replacements = Vec::new();
         let mut cleared = Vec::new();
         let mut stale = BTreeSet::new();
-        let mut counts: BTreeMap<&str, PageCounts> = BTreeMap::new();
+        let mut counts: BTreeMap<String, PageCounts> = BTreeMap::new();
         for g in groups {
-            guards.extend(g.guard.iter().cloned());
-            deletions.extend(g.deletions.iter().cloned());
-            replacements.extend(g.replacements.iter().cloned());
-            cleared.extend(g.cleared.iter().cloned());
-            stale.extend(g.stale.iter().cloned());
-            counts
-                .entry(g.category.as_str())
-                .or_default()
-                .merge(&g.counts);
+            guards.extend(g.guard);
+            deletions.extend(g.deletions);
+            replacements.extend(g.replacements);
+            cleared.extend(g.cleared);
+            stale.extend(g.stale);
+            counts.entry(g.category).or_default().merge(&g.counts);
         }
         if deletions.is_empty() && replacements.is_empty() {
             return None;
@@ -339,7 +337,7 @@ impl<'a> VaultPurge<'a> {
                         "retention.purge_page",
                         None,
                         Some(category),
-                        purposes.get(*category).map(String::as_str),
+                        purposes.get(category).map(String::as_str),
                         format!(
                             "deleted={} anonymised={} incident_linked={}",
                             c.deleted, c.anonymised, c.incident_linked
@@ -353,17 +351,19 @@ impl<'a> VaultPurge<'a> {
 
     /// The page's units, one per step of at most [`STEP_RECORDS`] records
     /// (whole groups), with the record ids each one changes.
-    fn steps(&self, plan: &PagePlan, holds_known: usize) -> Vec<(WriteUnit, BTreeSet<String>)> {
-        let sizes: Vec<usize> = plan.groups.iter().map(|g| g.records.len()).collect();
+    fn steps(&self, plan: PagePlan, holds_known: usize) -> Vec<(WriteUnit, BTreeSet<String>)> {
+        let PagePlan { groups, purposes } = plan;
+        let sizes: Vec<usize> = groups.iter().map(|g| g.records.len()).collect();
+        let mut groups = groups.into_iter();
         step_ranges(&sizes, STEP_RECORDS)
             .into_iter()
             .filter_map(|range| {
-                let groups = &plan.groups[range];
-                let unit = self.unit(groups, &plan.purposes, holds_known)?;
-                let ids = groups
+                let step: Vec<GroupPlan> = groups.by_ref().take(range.len()).collect();
+                let ids = step
                     .iter()
                     .flat_map(|g| g.records.iter().cloned())
                     .collect();
+                let unit = self.unit(step, &purposes, holds_known)?;
                 Some((unit, ids))
             })
             .collect()
@@ -371,7 +371,7 @@ impl<'a> VaultPurge<'a> {
 
     /// Queue `plan` as steps (`None`: nothing left to commit), with the
     /// record ids each step changes.
-    fn queue(&self, plan: &PagePlan, holds_known: usize) -> Result<Option<Queued>> {
+    fn queue(&self, plan: PagePlan, holds_known: usize) -> Result<Option<Queued>> {
         let (units, ids): (Vec<WriteUnit>, Vec<BTreeSet<String>>) =
             self.steps(plan, holds_known).into_iter().unzip();
         if units.is_empty() {
@@ -556,7 +556,7 @@ impl PurgeTarget for VaultPurge<'_> {
             if !delete.is_empty() || !anonymise.is_empty() {
                 self.plan_groups(&delete, &anonymise, &mut plan)?;
             }
-            self.queue(&plan, work.holds_known)
+            self.queue(plan, work.holds_known)
         })();
         Ok(CommittingPage {
             work,
@@ -589,7 +589,7 @@ impl PurgeTarget for VaultPurge<'_> {
                         .map_err(fail)?;
                     let mut plan = PagePlan::default();
                     self.plan_groups(&work.delete, &work.anonymise, &mut plan)
-                        .and_then(|()| self.queue(&plan, work.holds_known))
+                        .and_then(|()| self.queue(plan, work.holds_known))
                         .map_err(|e| e.to_string())
                 }
             };
