@@ -18,6 +18,12 @@
 //! wake-up of a thread costs scheduling latency that the whole batch waits
 //! for (docs/benchmarks-vault.md). Queued units ([`Committer::submit_nowait`],
 //! the pipelined bulk import) still go through this thread.
+//!
+//! A long change made of units that each stand alone (a purge page split
+//! by subject, [`Committer::submit_steps_nowait`]) goes through this thread
+//! too, to [`Store::commit_steps`]: the store may make its units durable a
+//! few at a time, so that an audited read arriving meanwhile waits for one
+//! unit rather than for the whole page (docs/benchmarks-retention.md).
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -31,9 +37,17 @@ use crate::journal::ChainSealer;
 /// Most units committed in one transaction.
 const MAX_BATCH: usize = 1024;
 
-struct Job {
-    unit: WriteUnit,
-    reply: SyncSender<Result<UnitOutcome>>,
+enum Job {
+    /// Grouped with the other units waiting into one [`Store::commit`].
+    Unit {
+        unit: WriteUnit,
+        reply: SyncSender<Result<UnitOutcome>>,
+    },
+    /// Handed alone to [`Store::commit_steps`].
+    Steps {
+        units: Vec<WriteUnit>,
+        reply: SyncSender<Result<Vec<Result<UnitOutcome>>>>,
+    },
 }
 
 /// How a waiting caller's unit reaches the store.
@@ -98,13 +112,40 @@ impl Committer {
     /// Queue a unit and return at once; [`Pending::wait`] gives its outcome.
     pub fn submit_nowait(&self, unit: WriteUnit) -> Result<Pending> {
         let (reply, answer) = sync_channel(1);
+        self.send(Job::Unit { unit, reply })?;
+        Ok(Pending { answer })
+    }
+
+    /// Queue `units`, each standing alone, to be made durable in order,
+    /// possibly a few at a time ([`Store::commit_steps`]); returns at once.
+    pub fn submit_steps_nowait(&self, units: Vec<WriteUnit>) -> Result<PendingSteps> {
+        let (reply, answer) = sync_channel(1);
+        self.send(Job::Steps { units, reply })?;
+        Ok(PendingSteps { answer })
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
         let tx = self
             .tx
             .as_ref()
             .ok_or_else(|| EngineError::Storage("the committer is stopped".into()))?;
-        tx.send(Job { unit, reply })
-            .map_err(|_| EngineError::Storage("the commit thread stopped".into()))?;
-        Ok(Pending { answer })
+        tx.send(job)
+            .map_err(|_| EngineError::Storage("the commit thread stopped".into()))
+    }
+}
+
+/// Queued steps' answer.
+pub struct PendingSteps {
+    answer: Receiver<Result<Vec<Result<UnitOutcome>>>>,
+}
+
+impl PendingSteps {
+    /// Block until every unit is durable or failed: one result per unit,
+    /// in order (`Err` as a whole: none of them is stored).
+    pub fn wait(self) -> Result<Vec<Result<UnitOutcome>>> {
+        self.answer.recv().map_err(|_| {
+            EngineError::Storage("the commit thread stopped before answering".into())
+        })?
     }
 }
 
@@ -141,25 +182,67 @@ fn run(store: &dyn Store, sealer: &Arc<ChainSealer>, rx: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let (units, replies): (Vec<WriteUnit>, Vec<_>) =
-            batch.into_iter().map(|j| (j.unit, j.reply)).unzip();
-        match store.commit(units, Arc::clone(&dyn_sealer)) {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result.map_err(EngineError::from));
+        // In arrival order: the units up to a stepped job together, then it.
+        let mut units = Vec::new();
+        let mut replies = Vec::new();
+        for job in batch {
+            match job {
+                Job::Unit { unit, reply } => {
+                    units.push(unit);
+                    replies.push(reply);
                 }
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "group commit failed; every unit of the batch is refused");
-                for reply in replies {
-                    let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+                Job::Steps {
+                    units: steps,
+                    reply,
+                } => {
+                    let grouped = std::mem::take(&mut units);
+                    commit_grouped(store, &dyn_sealer, grouped, std::mem::take(&mut replies));
+                    let result = store
+                        .commit_steps(steps, Arc::clone(&dyn_sealer))
+                        .map(|results| {
+                            results
+                                .into_iter()
+                                .map(|r| r.map_err(EngineError::from))
+                                .collect()
+                        })
+                        .map_err(|err| {
+                            tracing::error!(error = %err, "stepped commit failed; none of its units is stored");
+                            EngineError::Storage(format!("commit failed: {err}"))
+                        });
+                    let _ = reply.send(result);
                 }
             }
         }
+        commit_grouped(store, &dyn_sealer, units, replies);
     }
     // Clean shutdown: sign what is left so the tail is covered too.
     sealer.force_next();
     if let Err(err) = store.commit(Vec::new(), dyn_sealer) {
         tracing::warn!(error = %err, "could not sign the journal tail at shutdown");
+    }
+}
+
+/// One [`Store::commit`] of `units`, each caller answered with its own result.
+fn commit_grouped(
+    store: &dyn Store,
+    sealer: &Arc<dyn habeas_store::JournalSealer>,
+    units: Vec<WriteUnit>,
+    replies: Vec<SyncSender<Result<UnitOutcome>>>,
+) {
+    if units.is_empty() {
+        return;
+    }
+    match store.commit(units, Arc::clone(sealer)) {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result.map_err(EngineError::from));
+            }
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "group commit failed; every unit of the batch is refused");
+            for reply in replies {
+                let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+            }
+        }
     }
 }

@@ -3,22 +3,29 @@
 //!
 //! [`VaultPurge`] implements `habeas_retention::purge::PurgeTarget` over the
 //! vault: pages of due records from the store (keyset on due date, record
-//! id, with the incident flag), and one page applied in ONE vault commit:
-//! every deletion and anonymisation of the page (the category's
+//! id, with the incident flag), each applied as steps of at most
+//! [`STEP_RECORDS`] records, whole (subject, category) groups, each step
+//! one atomic unit: its deletions and anonymisations (the category's
 //! `keep_generalised` profile, re-sealed in place with no due date), the
-//! blind-index entries no remaining record of the subject carries, and one
-//! journal entry per category with counts (never a value, never a record
-//! id). The page is atomic, so a purge killed at any point leaves every
-//! record fully there or fully gone. When the page takes every record a
-//! subject has in a category (checked with one count query per page), the
-//! subject's index entries of that category all go with no read and no
-//! decryption; a category declaring no identifier has no index entries, so
-//! its deletions need no read either. Only a subject keeping some records
-//! of the category, or a record to anonymise, has its records of the
-//! category read and decrypted (once per page), to remove only the entries
-//! no remaining record carries. Wrapped data keys
-//! are left as for a single-record deletion (a subject's key stays while
-//! the subject exists; erasure shreds it).
+//! blind-index entries no remaining record of the subject carries, its
+//! guards (the hold count, the groups as read) and one journal entry per
+//! category with counts (never a value, never a record id). The steps go
+//! to the store together (`Store::commit_steps`): on SQLite they share one
+//! transaction unless an audited read waits between two, which then
+//! commits with the steps done so far — the read waits for one step, not
+//! the page (docs/benchmarks-retention.md, session 7). Each step is
+//! atomic, so a purge killed at any point leaves every record fully there
+//! or fully gone; a step refused by a guard is planned again (on SQLite
+//! with the steps not yet committed beside it). When the page takes every
+//! record a subject has in a category (checked with one count query per
+//! page), the subject's index entries of that category all go with no read
+//! and no decryption; a category declaring no identifier has no index
+//! entries, so its deletions need no read either. Only a subject keeping
+//! some records of the category, or a record to anonymise, has its records
+//! of the category read and decrypted (once per page), to remove only the
+//! entries no remaining record carries. Wrapped data keys are left as for a
+//! single-record deletion (a subject's key stays while the subject exists;
+//! erasure shreds it).
 //!
 //! [`expire_partitions`] drops whole months of high-volume categories whose
 //! rule is "N after collection" once the month's last row is due, unless a
@@ -34,13 +41,13 @@ use habeas_retention::hold::{HOLD_KIND, Hold, HoldFilter, HoldScope, HoldService
 use habeas_retention::plan::DueItem;
 use habeas_retention::purge::{PageError, PageWork, PurgeTarget, Untouched};
 use habeas_store::{
-    BlindIndexEntry, DueDeletion, DueQuery, Record, RecordSeen, WriteOp, WriteUnit,
+    BlindIndexEntry, DueDeletion, DueQuery, Record, RecordSeen, UnitOutcome, WriteOp, WriteUnit,
 };
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::access::Caller;
-use crate::committer::Pending;
+use crate::committer::PendingSteps;
 use crate::error::{EngineError, Result};
 use crate::validate;
 use crate::vault::{KEY_VERSION, Stored, Vault, shredded};
@@ -163,107 +170,136 @@ impl<'a> VaultPurge<'a> {
                 let purpose = vault.authorize(&self.caller, "delete", None, category)?;
                 plan.purposes.insert(category.to_string(), purpose);
             }
-            let count = plan.counts.entry(category.to_string()).or_default();
-            let indexed = indexed(category);
-            let any_anonymised = items.iter().any(|i| anonymised.contains(i.record.as_str()));
-            if !indexed && !any_anonymised {
-                // No identifier declared: no index entry to clean, nothing to read.
-                for item in items {
-                    plan.deletions.push(deletion(item));
-                    count.add(item, false);
-                }
+            let mut group = GroupPlan::new(category, &items);
+            self.plan_group(subject, category, items, &whole, &anonymised, &mut group)?;
+            plan.groups.push(group);
+        }
+        Ok(())
+    }
+
+    /// One (subject, category) group of [`VaultPurge::plan_groups`].
+    fn plan_group(
+        &self,
+        subject: &str,
+        category: &str,
+        items: Vec<&DueItem>,
+        whole: &BTreeSet<(&str, &str)>,
+        anonymised: &BTreeSet<&str>,
+        plan: &mut GroupPlan,
+    ) -> Result<()> {
+        let vault = self.vault;
+        let count = &mut plan.counts;
+        let indexed = vault
+            .decls
+            .category(category)
+            .is_some_and(|d| !d.identifiers.is_empty());
+        let any_anonymised = items.iter().any(|i| anonymised.contains(i.record.as_str()));
+        if !indexed && !any_anonymised {
+            // No identifier declared: no index entry to clean, nothing to read.
+            for item in items {
+                plan.deletions.push(deletion(item));
+                count.add(item, false);
+            }
+            return Ok(());
+        }
+        if whole.contains(&(subject, category)) {
+            // The subject's last records of the category: every index
+            // entry of the category goes, nothing to decrypt.
+            for item in items {
+                plan.deletions.push(deletion(item));
+                count.add(item, false);
+            }
+            plan.cleared = Some((subject.to_string(), category.to_string()));
+            return Ok(());
+        }
+        let going: BTreeMap<&str, &DueItem> =
+            items.iter().map(|i| (i.record.as_str(), *i)).collect();
+        let records = vault.store.subject_records(subject, Some(category))?;
+        let Some(dek) = vault.keys.get(subject, category)? else {
+            if any_anonymised {
+                return Err(shredded(category));
+            }
+            // Keys shredded (the subject was erased, its index entries
+            // with it): what is left is unreadable; delete it.
+            for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
+                plan.deletions.push(deletion(going[r.id.as_str()]));
+                count.add(going[r.id.as_str()], false);
+            }
+            return Ok(());
+        };
+        // The plan below holds only while these records stay as read:
+        // the commit checks it (a record written, rectified or re-dated
+        // meanwhile refuses the page, which is then planned again).
+        plan.guard = Some(WriteOp::RequireRecordsAsRead {
+            subject_id: subject.to_string(),
+            category: category.to_string(),
+            records: records.iter().map(RecordSeen::of).collect(),
+        });
+        let mut old = Vec::new();
+        let mut kept = BTreeSet::new();
+        for record in records {
+            let item = going.get(record.id.as_str()).copied();
+            if item.is_none() && !indexed {
                 continue;
             }
-            if whole.contains(&(subject, category)) {
-                // The subject's last records of the category: every index
-                // entry of the category goes, nothing to decrypt.
-                for item in items {
-                    plan.deletions.push(deletion(item));
-                    count.add(item, false);
-                }
-                plan.cleared
-                    .push((subject.to_string(), category.to_string()));
-                continue;
-            }
-            let going: BTreeMap<&str, &DueItem> =
-                items.iter().map(|i| (i.record.as_str(), *i)).collect();
-            let records = vault.store.subject_records(subject, Some(category))?;
-            let Some(dek) = vault.keys.get(subject, category)? else {
-                if any_anonymised {
-                    return Err(shredded(category));
-                }
-                // Keys shredded (the subject was erased, its index entries
-                // with it): what is left is unreadable; delete it.
-                for r in records.iter().filter(|r| going.contains_key(r.id.as_str())) {
-                    plan.deletions.push(deletion(going[r.id.as_str()]));
-                    count.add(going[r.id.as_str()], false);
-                }
+            let view = Stored::Record(record.clone()).open(subject, category, &dek)?;
+            let entries = if indexed {
+                self.entries_of(subject, category, &view.fields)?
+            } else {
+                Vec::new()
+            };
+            let Some(item) = item else {
+                kept.extend(entries.into_iter().map(|e| (e.kind, e.digest)));
                 continue;
             };
-            // The plan below holds only while these records stay as read:
-            // the commit checks it (a record written, rectified or re-dated
-            // meanwhile refuses the page, which is then planned again).
-            plan.guards.push(WriteOp::RequireRecordsAsRead {
-                subject_id: subject.to_string(),
-                category: category.to_string(),
-                records: records.iter().map(RecordSeen::of).collect(),
-            });
-            let mut old = Vec::new();
-            let mut kept = BTreeSet::new();
-            for record in records {
-                let item = going.get(record.id.as_str()).copied();
-                if item.is_none() && !indexed {
-                    continue;
-                }
-                let view = Stored::Record(record.clone()).open(subject, category, &dek)?;
-                let entries = if indexed {
-                    self.entries_of(subject, category, &view.fields)?
-                } else {
-                    Vec::new()
-                };
-                let Some(item) = item else {
-                    kept.extend(entries.into_iter().map(|e| (e.kind, e.digest)));
-                    continue;
-                };
-                old.extend(entries);
-                if anonymised.contains(record.id.as_str()) {
-                    plan.replacements
-                        .push(self.anonymised(item, record, &view.fields, &dek)?);
-                    count.add(item, true);
-                } else {
-                    plan.deletions.push(deletion(item));
-                    count.add(item, false);
-                }
+            old.extend(entries);
+            if anonymised.contains(record.id.as_str()) {
+                plan.replacements
+                    .push(self.anonymised(item, record, &view.fields, &dek)?);
+                count.add(item, true);
+            } else {
+                plan.deletions.push(deletion(item));
+                count.add(item, false);
             }
-            for e in old {
-                if !kept.contains(&(e.kind.clone(), e.digest.clone())) {
-                    plan.stale.insert((e.kind, e.digest, e.subject_id));
-                }
+        }
+        for e in old {
+            if !kept.contains(&(e.kind.clone(), e.digest.clone())) {
+                plan.stale.insert((e.kind, e.digest, e.subject_id));
             }
         }
         Ok(())
     }
 
-    /// The page's one unit: its data ops, the hold guard, one journal entry
-    /// per category (counts only). `None` when nothing is left to do
-    /// (everything of the page went meanwhile: erased subjects).
-    fn unit(&self, plan: PagePlan, holds_known: usize) -> Option<WriteUnit> {
-        let PagePlan {
-            guards,
-            deletions,
-            replacements,
-            cleared,
-            stale,
-            counts,
-            purposes,
-        } = plan;
+    /// One unit for `groups`: their data ops behind the hold guard, one
+    /// journal entry per category (counts only). `None` when nothing is
+    /// left to do (everything went meanwhile: erased subjects).
+    fn unit(
+        &self,
+        groups: impl IntoIterator<Item = GroupPlan>,
+        purposes: &BTreeMap<String, String>,
+        holds_known: usize,
+    ) -> Option<WriteUnit> {
+        let mut guards = Vec::new();
+        let mut deletions = Vec::new();
+        let mut replacements = Vec::new();
+        let mut cleared = Vec::new();
+        let mut stale = BTreeSet::new();
+        let mut counts: BTreeMap<String, PageCounts> = BTreeMap::new();
+        for g in groups {
+            guards.extend(g.guard);
+            deletions.extend(g.deletions);
+            replacements.extend(g.replacements);
+            cleared.extend(g.cleared);
+            stale.extend(g.stale);
+            counts.entry(g.category).or_default().merge(&g.counts);
+        }
         if deletions.is_empty() && replacements.is_empty() {
             return None;
         }
-        let mut ops = Vec::with_capacity(replacements.len() + 4);
+        let mut ops = Vec::with_capacity(replacements.len() + guards.len() + 4);
         // First: a legal hold placed since the page was judged refuses the
-        // whole page inside the transaction (holds are never deleted, so a
-        // new one changes their number). Art. 17(3)(e).
+        // unit inside its transaction (holds are never deleted, so a new
+        // one changes their number). Art. 17(3)(e).
         ops.push(WriteOp::RequireDocCount {
             kind: HOLD_KIND.to_string(),
             count: holds_known as u64,
@@ -312,14 +348,36 @@ impl<'a> VaultPurge<'a> {
         Some(WriteUnit { ops, journal })
     }
 
-    /// One page planned and committed now, nothing else in flight.
-    fn apply_page(&self, work: &PageWork) -> Result<()> {
-        let mut plan = PagePlan::default();
-        self.plan_groups(&work.delete, &work.anonymise, &mut plan)?;
-        if let Some(unit) = self.unit(plan, work.holds_known) {
-            self.vault.committer.submit(unit)?;
+    /// The page's units, one per step of at most [`STEP_RECORDS`] records
+    /// (whole groups), with the record ids each one changes.
+    fn steps(&self, plan: PagePlan, holds_known: usize) -> Vec<(WriteUnit, BTreeSet<String>)> {
+        let PagePlan { groups, purposes } = plan;
+        let sizes: Vec<usize> = groups.iter().map(|g| g.records.len()).collect();
+        let mut groups = groups.into_iter();
+        step_ranges(&sizes, STEP_RECORDS)
+            .into_iter()
+            .filter_map(|range| {
+                let step: Vec<GroupPlan> = groups.by_ref().take(range.len()).collect();
+                let ids = step
+                    .iter()
+                    .flat_map(|g| g.records.iter().cloned())
+                    .collect();
+                let unit = self.unit(step, &purposes, holds_known)?;
+                Some((unit, ids))
+            })
+            .collect()
+    }
+
+    /// Queue `plan` as steps (`None`: nothing left to commit), with the
+    /// record ids each step changes.
+    fn queue(&self, plan: PagePlan, holds_known: usize) -> Result<Option<Queued>> {
+        let (units, ids): (Vec<WriteUnit>, Vec<BTreeSet<String>>) =
+            self.steps(plan, holds_known).into_iter().unzip();
+        if units.is_empty() {
+            return Ok(None);
         }
-        Ok(())
+        let pending = self.vault.committer.submit_steps_nowait(units)?;
+        Ok(Some((pending, ids)))
     }
 
     /// The (subject, category) groups of indexed categories, with nothing
@@ -433,11 +491,14 @@ pub struct PreparedPage {
     deferred: (Vec<DueItem>, Vec<DueItem>),
 }
 
-/// A page queued to the committer (`Ok(None)`: nothing left to commit;
-/// `Err`: its planning failed, retried by `finish`).
+/// Steps queued to the committer, with the record ids each one changes.
+type Queued = (PendingSteps, Vec<BTreeSet<String>>);
+
+/// A page queued to the committer as steps (`Ok(None)`: nothing left to
+/// commit; `Err`: its planning failed, retried by `finish`).
 pub struct CommittingPage {
     work: PageWork,
-    queued: std::result::Result<Option<Pending>, String>,
+    queued: std::result::Result<Option<Queued>, String>,
 }
 
 impl PurgeTarget for VaultPurge<'_> {
@@ -490,13 +551,11 @@ impl PurgeTarget for VaultPurge<'_> {
         if !self.pause.is_zero() {
             std::thread::sleep(self.pause);
         }
-        let pending = (|| -> Result<Option<Pending>> {
+        let pending = (|| -> Result<Option<Queued>> {
             if !delete.is_empty() || !anonymise.is_empty() {
                 self.plan_groups(&delete, &anonymise, &mut plan)?;
             }
-            self.unit(plan, work.holds_known)
-                .map(|unit| self.vault.committer.submit_nowait(unit))
-                .transpose()
+            self.queue(plan, work.holds_known)
         })();
         Ok(CommittingPage {
             work,
@@ -509,34 +568,133 @@ impl PurgeTarget for VaultPurge<'_> {
     fn finish(&self, page: CommittingPage) -> std::result::Result<Untouched, PageError> {
         let CommittingPage { mut work, queued } = page;
         let mut untouched = Untouched::new();
-        let mut last = match queued {
-            Ok(None) => return Ok(untouched),
-            Ok(Some(pending)) => match pending.wait() {
-                Ok(_) => return Ok(untouched),
-                Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
-                Err(e) => e.to_string(),
-            },
-            Err(e) => e,
-        };
+        let mut first = Some(queued);
+        let mut last = String::new();
         // A record erased with its subject, or rectified, between the
-        // listing and the commit fails the page's unit (nothing is stored):
-        // keep what is still there and still due as judged, plan again from
-        // the store as it is now, retry (three attempts in all).
-        for _ in 0..2 {
-            let fail = |e: EngineError| PageError::Failed(e.to_string());
-            work.delete = self
-                .still_due(std::mem::take(&mut work.delete), &mut untouched)
-                .map_err(fail)?;
-            work.anonymise = self
-                .still_due(std::mem::take(&mut work.anonymise), &mut untouched)
-                .map_err(fail)?;
-            match self.apply_page(&work) {
-                Ok(()) => return Ok(untouched),
-                Err(e) if holds_changed(&e) => return Err(PageError::HoldsChanged),
-                Err(e) => last = e.to_string(),
+        // listing and the commit fails its step (nothing of the step is
+        // stored, nor of the steps sharing its transaction): keep what is
+        // still there and still due as judged, plan again from the store as
+        // it is now, retry (three attempts in all).
+        for _ in 0..3 {
+            let queued = match first.take() {
+                Some(queued) => queued,
+                None => {
+                    let fail = |e: EngineError| PageError::Failed(e.to_string());
+                    work.delete = self
+                        .still_due(std::mem::take(&mut work.delete), &mut untouched)
+                        .map_err(fail)?;
+                    work.anonymise = self
+                        .still_due(std::mem::take(&mut work.anonymise), &mut untouched)
+                        .map_err(fail)?;
+                    let mut plan = PagePlan::default();
+                    self.plan_groups(&work.delete, &work.anonymise, &mut plan)
+                        .and_then(|()| self.queue(plan, work.holds_known))
+                        .map_err(|e| e.to_string())
+                }
+            };
+            let (pending, ids) = match queued {
+                Ok(Some(queued)) => queued,
+                Ok(None) => return Ok(untouched),
+                Err(e) => {
+                    last = e;
+                    continue;
+                }
+            };
+            let results = match pending.wait() {
+                Ok(results) => results,
+                Err(e) => {
+                    last = e.to_string();
+                    continue;
+                }
+            };
+            match settle(results, &ids) {
+                Settled::Done => return Ok(untouched),
+                Settled::HoldsChanged { done: false, .. } => return Err(PageError::HoldsChanged),
+                Settled::HoldsChanged { done: true, failed } => {
+                    // Steps committed before the hold was placed stand. The
+                    // others are left as they are, still due, for the next
+                    // run to judge with the new hold (this run sees the hold
+                    // from its next page on, refused in turn).
+                    untouched.extend(failed);
+                    return Ok(untouched);
+                }
+                Settled::Retry { failed, error } => {
+                    work.delete.retain(|i| failed.contains(&i.record));
+                    work.anonymise.retain(|i| failed.contains(&i.record));
+                    last = error;
+                }
             }
         }
         Err(PageError::Failed(last))
+    }
+}
+
+/// Records per purge commit (whole (subject, category) groups): a page is
+/// queued as steps of this size, which the SQLite writer may commit
+/// separately when audited reads wait (`Store::commit_steps`), so a read
+/// waits for one step rather than a whole page. At 10M records a deletion
+/// costs the writer ≈ 30 µs plus its share of the commit: ≈ 5 ms a step.
+const STEP_RECORDS: usize = 100;
+
+/// Consecutive ranges of `sizes` (groups of records, never split) holding
+/// at most `max` records each, a larger group alone. Pure.
+fn step_ranges(sizes: &[usize], max: usize) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut records = 0;
+    for (i, &n) in sizes.iter().enumerate() {
+        if i > start && records + n > max {
+            out.push(start..i);
+            start = i;
+            records = 0;
+        }
+        records += n;
+    }
+    if start < sizes.len() {
+        out.push(start..sizes.len());
+    }
+    out
+}
+
+/// What the steps of a page came to.
+#[derive(Debug, PartialEq, Eq)]
+enum Settled {
+    /// Every step is durable.
+    Done,
+    /// A hold placed since the page was judged refused the steps changing
+    /// `failed`; `done`: some steps had committed before.
+    HoldsChanged {
+        failed: BTreeSet<String>,
+        done: bool,
+    },
+    /// The steps changing `failed` did not happen (a record erased or
+    /// rectified meanwhile, or the commit failed): plan them again.
+    Retry {
+        failed: BTreeSet<String>,
+        error: String,
+    },
+}
+
+/// Read the steps' results (`ids`: the records each step changes). Pure.
+fn settle(results: Vec<Result<UnitOutcome>>, ids: &[BTreeSet<String>]) -> Settled {
+    let mut failed = BTreeSet::new();
+    let mut done = false;
+    let mut holds = false;
+    let mut error = None;
+    for (i, result) in results.into_iter().enumerate() {
+        match result {
+            Ok(_) => done = true,
+            Err(e) => {
+                holds |= holds_changed(&e);
+                error.get_or_insert_with(|| e.to_string());
+                failed.extend(ids.get(i).into_iter().flatten().cloned());
+            }
+        }
+    }
+    match error {
+        None => Settled::Done,
+        Some(_) if holds => Settled::HoldsChanged { failed, done },
+        Some(error) => Settled::Retry { failed, error },
     }
 }
 
@@ -549,14 +707,39 @@ fn holds_changed(e: &EngineError) -> bool {
 /// What a page's commit will do, gathered group by group.
 #[derive(Default)]
 struct PagePlan {
-    /// `RequireRecordsAsRead` for every group read to plan the page.
-    guards: Vec<WriteOp>,
+    groups: Vec<GroupPlan>,
+    /// The purpose each category's deletions are journaled under.
+    purposes: BTreeMap<String, String>,
+}
+
+/// What a page does to one (subject, category) group: the ops always
+/// commit together (the index clean-up depends on the group's records).
+struct GroupPlan {
+    category: String,
+    /// The group's due records in the page (ids).
+    records: Vec<String>,
+    /// `RequireRecordsAsRead` when the group was read to be planned.
+    guard: Option<WriteOp>,
     deletions: Vec<DueDeletion>,
     replacements: Vec<WriteOp>,
-    cleared: Vec<(String, String)>,
+    cleared: Option<(String, String)>,
     stale: BTreeSet<(String, Vec<u8>, String)>,
-    counts: BTreeMap<String, PageCounts>,
-    purposes: BTreeMap<String, String>,
+    counts: PageCounts,
+}
+
+impl GroupPlan {
+    fn new(category: &str, items: &[&DueItem]) -> Self {
+        GroupPlan {
+            category: category.to_string(),
+            records: items.iter().map(|i| i.record.clone()).collect(),
+            guard: None,
+            deletions: Vec::new(),
+            replacements: Vec::new(),
+            cleared: None,
+            stale: BTreeSet::new(),
+            counts: PageCounts::default(),
+        }
+    }
 }
 
 /// What one page did in one category (journaled; counts only).
@@ -568,6 +751,12 @@ struct PageCounts {
 }
 
 impl PageCounts {
+    fn merge(&mut self, other: &PageCounts) {
+        self.deleted += other.deleted;
+        self.anonymised += other.anonymised;
+        self.incident_linked += other.incident_linked;
+    }
+
     fn add(&mut self, item: &DueItem, anonymised: bool) {
         if anonymised {
             self.anonymised += 1;
@@ -746,6 +935,71 @@ mod tests {
         assert_eq!(
             partition_cutoff(p, t("2027-02-28T23:59:59Z")),
             Some(t("2026-01-01T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn steps_hold_whole_groups_of_at_most_the_bound() {
+        assert_eq!(step_ranges(&[], 100), Vec::<std::ops::Range<usize>>::new());
+        assert_eq!(
+            step_ranges(&[1; 250], 100),
+            vec![0..100, 100..200, 200..250]
+        );
+        // A group is never split; one larger than the bound goes alone.
+        assert_eq!(
+            step_ranges(&[60, 50, 150, 3, 97, 1], 100),
+            vec![0..1, 1..2, 2..3, 3..5, 5..6]
+        );
+    }
+
+    fn ids(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn ok() -> Result<UnitOutcome> {
+        Ok(UnitOutcome {
+            seqs: Vec::new(),
+            outputs: Vec::new(),
+        })
+    }
+
+    fn hold_refusal() -> Result<UnitOutcome> {
+        Err(habeas_store::StoreError::VersionConflict {
+            kind: HOLD_KIND.to_string(),
+            id: "*".into(),
+            expected: Some(0),
+            found: Some(1),
+        }
+        .into())
+    }
+
+    #[test]
+    fn the_steps_that_did_not_commit_are_planned_again_or_left_to_a_new_judgement() {
+        let steps = [ids(&["a", "b"]), ids(&["c"]), ids(&["d"])];
+        assert_eq!(settle(vec![ok(), ok(), ok()], &steps), Settled::Done);
+        let gone = || Err(EngineError::Storage("record gone".into()));
+        assert_eq!(
+            settle(vec![ok(), gone(), gone()], &steps),
+            Settled::Retry {
+                failed: ids(&["c", "d"]),
+                error: "storage: record gone".into()
+            }
+        );
+        // A hold placed before the page: nothing committed.
+        assert_eq!(
+            settle(vec![hold_refusal(), hold_refusal(), hold_refusal()], &steps),
+            Settled::HoldsChanged {
+                failed: ids(&["a", "b", "c", "d"]),
+                done: false
+            }
+        );
+        // Placed between two steps: the first stands.
+        assert_eq!(
+            settle(vec![ok(), hold_refusal(), gone()], &steps),
+            Settled::HoldsChanged {
+                failed: ids(&["c", "d"]),
+                done: true
+            }
         );
     }
 

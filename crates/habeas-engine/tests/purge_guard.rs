@@ -245,3 +245,75 @@ fn an_identifier_written_again_while_the_page_commits_stays_findable() {
         "the new record's identifier is still in the index"
     );
 }
+
+/// A page of 230 records is committed as steps of at most 100 (one
+/// journal entry per step, counts only), so an audited read arriving
+/// meanwhile waits for a step, not the page. A step refused because a
+/// record of it was rectified after the judgement fails the steps sharing
+/// its transaction (here all: no read came between them); they are
+/// planned again without that record, in steps again, and counted once.
+#[test]
+fn a_page_commits_in_steps_and_a_refused_page_is_planned_again_in_steps() {
+    let (_dir, clock, vault) = vault_in_2020();
+    let subjects: Vec<String> = (0..230)
+        .map(|i| prospect(&vault, &format!("p{i}")))
+        .collect();
+    clock.set(t("2024-01-01T00:00:00Z"));
+    let now = clock.now();
+    let purge = VaultPurge::new(&vault, Caller::operator("retention", "retention"));
+    let due = purge.due_by(now, 1000).expect("due");
+    assert_eq!(due.len(), 230);
+    // A record of the second step (items 100..200 in due order).
+    let rectified = due[150].clone();
+    let work = PageWork {
+        delete: due,
+        anonymise: Vec::new(),
+        holds_known: 0,
+    };
+    let prepared = purge.prepare(work, &BTreeSet::new()).expect("prepare");
+    vault
+        .replace_record(
+            &op(),
+            &rectified.subject,
+            &rectified.record,
+            prospect_input("moved@example.org", "2023-12-01T09:00:00Z"),
+        )
+        .expect("rectify");
+    let untouched = purge
+        .finish(purge.submit(prepared).expect("submit"))
+        .expect("the page commits");
+    assert_eq!(untouched, BTreeSet::from([rectified.record.clone()]));
+
+    let left = purge.due_by(now, 1000).expect("due");
+    assert!(left.is_empty(), "{} records still due", left.len());
+    let kept: Vec<&String> = subjects
+        .iter()
+        .filter(|s| {
+            !vault
+                .read(&op(), s, Some("prospect_contact"))
+                .expect("read")
+                .records
+                .is_empty()
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        vec![&rectified.subject],
+        "only the rectified record stays"
+    );
+
+    let pages = vault
+        .journal_tail(&op(), &["retention.purge_page"], 10_000)
+        .expect("journal");
+    let mut details: Vec<String> = pages.events.iter().map(|e| e.details.clone()).collect();
+    details.sort();
+    assert_eq!(
+        details,
+        [
+            "deleted=100 anonymised=0 incident_linked=0",
+            "deleted=100 anonymised=0 incident_linked=0",
+            "deleted=29 anonymised=0 incident_linked=0",
+        ],
+        "the page again without the rectified record, in three steps"
+    );
+}

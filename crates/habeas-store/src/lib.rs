@@ -166,6 +166,20 @@ pub trait Store: Send + Sync {
         sealer: std::sync::Arc<dyn JournalSealer>,
     ) -> Result<Vec<Result<UnitOutcome>>>;
 
+    /// Commit `units` in order, each standing alone (atomic, its own result), where the
+    /// store may make them durable a few at a time: SQLite commits the units done so far
+    /// whenever another caller waits between two of them, so that caller waits for one unit,
+    /// not all (a purge page split by subject; `sqlite/steps.rs`). A unit `Ok` is durable; a
+    /// unit that fails may fail others of `units` with it, never anyone else's. `Err` means
+    /// none is stored. By default, one [`Store::commit`].
+    fn commit_steps(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: std::sync::Arc<dyn JournalSealer>,
+    ) -> Result<Vec<Result<UnitOutcome>>> {
+        self.commit(units, sealer)
+    }
+
     // ---- documents (small versioned state, sealed by the engine) ----
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>>;
     /// Documents of `kind` with id greater than `after_id`, ordered by id (bytewise), at most

@@ -44,15 +44,6 @@ pub(crate) fn purpose(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-pub(crate) fn caller(
-    vault: &Vault,
-    token: &str,
-    purpose: Option<String>,
-) -> Result<Caller, EngineError> {
-    let token = vault.authenticate(token)?;
-    Ok(Caller::token(token, purpose))
-}
-
 /// Checks the bearer token of an API request that may carry a body before
 /// the handler reads or parses it: a missing, wrong or revoked token gets
 /// 401 whatever the body (a caller who is not authenticated learns nothing
@@ -114,17 +105,22 @@ impl<S: Send + Sync> FromRequestParts<S> for Credential {
 }
 
 impl Credential {
+    /// The caller's token, authenticating the bearer token if the layer did
+    /// not (one lookup per request either way).
+    pub(crate) fn token(self, vault: &Vault) -> Result<Token, EngineError> {
+        match self {
+            Credential::Checked(token) => Ok(token),
+            Credential::Bearer(presented) => vault.authenticate(&presented),
+        }
+    }
+
     /// The engine caller, authenticating the bearer token if the layer did not.
     pub(crate) fn caller(
         self,
         vault: &Vault,
         purpose: Option<String>,
     ) -> Result<Caller, EngineError> {
-        let token = match self {
-            Credential::Checked(token) => token,
-            Credential::Bearer(presented) => vault.authenticate(&presented)?,
-        };
-        Ok(Caller::token(token, purpose))
+        Ok(Caller::token(self.token(vault)?, purpose))
     }
 }
 

@@ -2,58 +2,18 @@
 //! looking it up again; reads, which the layer lets through, authenticate
 //! themselves.
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::{HeaderMap, Request, StatusCode};
-use habeas_core::clock::SystemClock;
-use habeas_core::declarations;
-use habeas_engine::{Caller, Vault, VaultPaths};
 
 use super::*;
-use crate::AppState;
-
-fn demo_vault(dir: &std::path::Path) -> Vault {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/hosting-provider/declarations");
-    let mut files: Vec<(String, String)> = std::fs::read_dir(&src)
-        .expect("demo declarations")
-        .flatten()
-        .map(|e| {
-            let p = e.path();
-            let text = std::fs::read_to_string(&p).expect("read a declaration");
-            (p.display().to_string(), text)
-        })
-        .collect();
-    files.sort();
-    let decls = declarations::load_and_check(&files).declarations;
-    Vault::open(VaultPaths::in_project(dir), decls, Arc::new(SystemClock)).expect("open vault")
-}
-
-fn state(vault: Vault) -> AppState {
-    AppState {
-        vault: Arc::new(vault),
-        metrics: Arc::default(),
-    }
-}
-
-/// A token for PA-0001, revoked at once: what the layer would have let
-/// through had the revocation landed just after its check.
-fn revoked_token(vault: &Vault) -> (Token, String) {
-    let admin = Caller::operator("test", "PA-0001");
-    let (token, secret) = vault
-        .create_token(&admin, "crm", &["PA-0001".to_string()], &[])
-        .expect("token");
-    assert!(vault.revoke_token(&admin, &token.id).expect("revoke"));
-    (token, secret)
-}
+use crate::test_support::{demo_vault, revoked_token, state};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn a_write_uses_the_token_the_layer_authenticated_without_a_second_lookup() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = demo_vault(dir.path());
-    let (token, _) = revoked_token(&vault);
+    let (token, _) = revoked_token(&vault, "PA-0001");
     let state = state(vault);
     // A second lookup would find the token revoked and answer 401.
     let created = create_subject(
@@ -75,7 +35,7 @@ async fn a_write_uses_the_token_the_layer_authenticated_without_a_second_lookup(
 async fn a_read_authenticates_its_bearer_token_itself() {
     let dir = tempfile::tempdir().expect("tempdir");
     let vault = demo_vault(dir.path());
-    let (_, secret) = revoked_token(&vault);
+    let (_, secret) = revoked_token(&vault, "PA-0001");
     let state = state(vault);
     let read = read_records(
         State(state),

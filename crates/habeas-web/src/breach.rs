@@ -43,7 +43,7 @@ use habeas_engine::{Caller, EngineError, Refusal, Vault};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::{bearer, purpose};
+use crate::api::{Credential, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -159,8 +159,12 @@ fn bridge_error(e: BridgeError) -> ApiError {
 // ---- authentication ----------------------------------------------------------
 
 /// The token's caller, if its stated purpose is a declared security activity.
-fn breach_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, ApiError> {
-    let token = vault.authenticate(token)?;
+fn breach_caller(
+    vault: &Vault,
+    credential: Credential,
+    purpose: Option<String>,
+) -> Result<Caller, ApiError> {
+    let token = credential.token(vault)?;
     let caller = Caller::token(token.clone(), purpose);
     let decls = vault.declarations();
     let allowed = caller.purpose.as_deref().is_some_and(|p| {
@@ -187,18 +191,24 @@ fn breach_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<
     Ok(caller)
 }
 
-/// Run `f` on a blocking thread with the register as the token's actor.
-async fn run<T, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
+/// Run `f` on a blocking thread with the register as the token's actor
+/// (the token the [`crate::api::token_first`] layer authenticated for a
+/// write, or the bearer token a read authenticates here: one lookup).
+async fn run<T, F>(
+    state: &AppState,
+    credential: Credential,
+    headers: &HeaderMap,
+    f: F,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&Vault, &BreachRegister<'_>, &str, DateTime<Utc>) -> Result<T, ApiError>
         + Send
         + 'static,
 {
-    let token = bearer(headers)?;
     let stated = purpose(headers);
     blocking(state, move |vault| {
-        let result = breach_caller(vault, &token, stated).and_then(|caller| {
+        let result = breach_caller(vault, credential, stated).and_then(|caller| {
             static CLOCK: SystemClock = SystemClock;
             let by = caller.actor.clone();
             let docs = vault.docs(caller);
@@ -328,17 +338,24 @@ fn phase(text: Option<&str>) -> Result<Phase, ApiError> {
     request_body(content = Object, description = "the new breach (`NewBreach`, docs/breaches.md)", content_type = "application/json"),
     responses((status = 201, description = "the breach with its log and `version`, and `incident`: legal holds placed, records linked to the incident per category"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn open(
+pub(crate) async fn open(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let new: NewBreach = parse(&body)?;
-    let out = run(&state, &headers, move |vault, register, by, _| {
-        let snap = register.open(by, new).map_err(register_error)?;
-        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
-        Ok(with_field(&snap, "incident", effects))
-    })
+    let out = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, by, _| {
+            let snap = register.open(by, new).map_err(register_error)?;
+            let effects =
+                incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+            Ok(with_field(&snap, "incident", effects))
+        },
+    )
     .await?;
     Ok(json(StatusCode::CREATED, out))
 }
@@ -347,8 +364,12 @@ pub async fn open(
 #[utoipa::path(get, path = "/api/breaches",
     responses((status = 200, description = "`breaches` (with `urgency`, `next_due`, `duties`) and `damaged`")),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
-    let listing = run(&state, &headers, |_, register, _, _| {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    credential: Credential,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let listing = run(&state, credential, &headers, |_, register, _, _| {
         register.list().map_err(register_error)
     })
     .await?;
@@ -359,12 +380,13 @@ pub async fn list(State(state): State<AppState>, headers: HeaderMap) -> Result<R
 #[utoipa::path(get, path = "/api/breaches/{id}", params(("id" = String, Path)),
     responses((status = 200, description = "the breach, its events and `version`"), (status = 404, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let snap = run(&state, &headers, move |_, register, _, _| {
+    let snap = run(&state, credential, &headers, move |_, register, _, _| {
         register.show(&id).map_err(register_error)
     })
     .await?;
@@ -376,20 +398,27 @@ pub async fn show(
     request_body(content = Object, description = "`{\"version\": N, \"patch\": {…}}` (`BreachPatch`, docs/breaches.md)", content_type = "application/json"),
     responses((status = 200, description = "the breach after the change, and `incident` (holds placed, records linked)"), (status = 409, body = crate::dto::ErrorBody), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn update(
+pub(crate) async fn update(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: UpdateBody = parse(&body)?;
-    let out = run(&state, &headers, move |vault, register, by, _| {
-        let snap = register
-            .update(&id, b.version, by, b.patch)
-            .map_err(register_error)?;
-        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
-        Ok(with_field(&snap, "incident", effects))
-    })
+    let out = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, by, _| {
+            let snap = register
+                .update(&id, b.version, by, b.patch)
+                .map_err(register_error)?;
+            let effects =
+                incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+            Ok(with_field(&snap, "incident", effects))
+        },
+    )
     .await?;
     Ok(json(StatusCode::OK, out))
 }
@@ -398,20 +427,26 @@ pub async fn update(
 #[utoipa::path(post, path = "/api/breaches/{id}/impact", params(("id" = String, Path)),
     responses((status = 200, description = "`estimate` (subjects, records, method) and the breach `version`")),
     security(("bearer" = [])))]
-pub async fn impact(
+pub(crate) async fn impact(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let out = run(&state, &headers, move |vault, register, by, now| {
-        let (snap, found) =
-            vault_bridge::record_impact(register, vault, &id, by, now).map_err(bridge_error)?;
-        Ok(serde_json::json!({
-            "estimate": found.estimate(now),
-            "per_category": found.per_category,
-            "version": snap.version,
-        }))
-    })
+    let out = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, by, now| {
+            let (snap, found) =
+                vault_bridge::record_impact(register, vault, &id, by, now).map_err(bridge_error)?;
+            Ok(serde_json::json!({
+                "estimate": found.estimate(now),
+                "per_category": found.per_category,
+                "version": snap.version,
+            }))
+        },
+    )
     .await?;
     Ok(json(StatusCode::OK, out))
 }
@@ -420,14 +455,15 @@ pub async fn impact(
 #[utoipa::path(post, path = "/api/breaches/{id}/decision", params(("id" = String, Path)), request_body = DecisionBody,
     responses((status = 200, description = "the breach after the decision"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn decide(
+pub(crate) async fn decide(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: DecisionBody = parse(&body)?;
-    let snap = run(&state, &headers, move |_, register, by, now| {
+    let snap = run(&state, credential, &headers, move |_, register, by, now| {
         let risk = b.risk.parse::<RiskLevel>().map_err(|e| {
             ApiError::invalid(
                 "bad_risk",
@@ -468,42 +504,48 @@ pub async fn decide(
 #[utoipa::path(post, path = "/api/breaches/{id}/notifications", params(("id" = String, Path)), request_body = NotificationBody,
     responses((status = 200, description = "the breach after the notice"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn notify_authority(
+pub(crate) async fn notify_authority(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: NotificationBody = parse(&body)?;
-    let snap = run(&state, &headers, move |vault, register, by, now| {
-        let phase = phase(Some(&b.phase))?;
-        let current = register.show(&id).map_err(register_error)?;
-        let digest = match b.form.as_deref() {
-            Some(f) => Some(
-                export::notification(
-                    &current.breach,
-                    vault.declarations(),
-                    register.config(),
-                    form(Some(f), vault)?,
-                    phase,
-                    lang(b.lang.as_deref())?,
-                    now,
-                )
-                .digest(),
-            ),
-            None => None,
-        };
-        let notice = AuthorityNotification {
-            phase,
-            at: b.at.unwrap_or(now),
-            complete: b.complete,
-            delay_reason: b.delay_reason,
-            reference: b.reference,
-        };
-        register
-            .record_notification(&id, b.version, by, notice, digest)
-            .map_err(register_error)
-    })
+    let snap = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, by, now| {
+            let phase = phase(Some(&b.phase))?;
+            let current = register.show(&id).map_err(register_error)?;
+            let digest = match b.form.as_deref() {
+                Some(f) => Some(
+                    export::notification(
+                        &current.breach,
+                        vault.declarations(),
+                        register.config(),
+                        form(Some(f), vault)?,
+                        phase,
+                        lang(b.lang.as_deref())?,
+                        now,
+                    )
+                    .digest(),
+                ),
+                None => None,
+            };
+            let notice = AuthorityNotification {
+                phase,
+                at: b.at.unwrap_or(now),
+                complete: b.complete,
+                delay_reason: b.delay_reason,
+                reference: b.reference,
+            };
+            register
+                .record_notification(&id, b.version, by, notice, digest)
+                .map_err(register_error)
+        },
+    )
     .await?;
     Ok(json(StatusCode::OK, snap))
 }
@@ -516,37 +558,43 @@ pub async fn notify_authority(
         ("format" = Option<String>, Query, description = "json, md or html")),
     responses((status = 200, description = "the export (schema habeas.breach.authority-notification/1 in JSON)")),
     security(("bearer" = [])))]
-pub async fn export_form(
+pub(crate) async fn export_form(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let (format, body) = run(&state, &headers, move |vault, register, _, now| {
-        let snap = register.show(&id).map_err(register_error)?;
-        let e = export::notification(
-            &snap.breach,
-            vault.declarations(),
-            register.config(),
-            form(q.form.as_deref(), vault)?,
-            phase(q.phase.as_deref())?,
-            lang(q.lang.as_deref())?,
-            now,
-        );
-        match q.format.as_deref().unwrap_or("json") {
-            "json" => Ok((
-                "application/json",
-                serde_json::to_string_pretty(&e).unwrap_or_default(),
-            )),
-            "md" => Ok(("text/markdown; charset=utf-8", render::markdown(&e))),
-            "html" => Ok(("text/html; charset=utf-8", render::html(&e))),
-            other => Err(ApiError::invalid(
-                "bad_format",
-                format!("format « {other} » inconnu : json, md ou html"),
-                format!("unknown format `{other}`: json, md or html"),
-            )),
-        }
-    })
+    let (format, body) = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, _, now| {
+            let snap = register.show(&id).map_err(register_error)?;
+            let e = export::notification(
+                &snap.breach,
+                vault.declarations(),
+                register.config(),
+                form(q.form.as_deref(), vault)?,
+                phase(q.phase.as_deref())?,
+                lang(q.lang.as_deref())?,
+                now,
+            );
+            match q.format.as_deref().unwrap_or("json") {
+                "json" => Ok((
+                    "application/json",
+                    serde_json::to_string_pretty(&e).unwrap_or_default(),
+                )),
+                "md" => Ok(("text/markdown; charset=utf-8", render::markdown(&e))),
+                "html" => Ok(("text/html; charset=utf-8", render::html(&e))),
+                other => Err(ApiError::invalid(
+                    "bad_format",
+                    format!("format « {other} » inconnu : json, md ou html"),
+                    format!("unknown format `{other}`: json, md or html"),
+                )),
+            }
+        },
+    )
     .await?;
     Ok(([(header::CONTENT_TYPE, format)], body).into_response())
 }
@@ -555,14 +603,15 @@ pub async fn export_form(
 #[utoipa::path(post, path = "/api/breaches/{id}/close", params(("id" = String, Path)), request_body = ReasonBody,
     responses((status = 200, description = "the closed breach and `released_holds`"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn close(
+pub(crate) async fn close(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: ReasonBody = parse(&body)?;
-    let out = run(&state, &headers, move |_, register, by, _| {
+    let out = run(&state, credential, &headers, move |_, register, by, _| {
         let snap = register
             .close(&id, b.version, by, &b.reason)
             .map_err(register_error)?;
@@ -577,20 +626,31 @@ pub async fn close(
 #[utoipa::path(post, path = "/api/breaches/{id}/reopen", params(("id" = String, Path)), request_body = ReasonBody,
     responses((status = 200, description = "the reopened breach"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn reopen(
+pub(crate) async fn reopen(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let b: ReasonBody = parse(&body)?;
-    let out = run(&state, &headers, move |vault, register, by, _| {
-        let snap = register
-            .reopen(&id, b.version, by, &b.reason)
-            .map_err(register_error)?;
-        let effects = incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
-        Ok(with_field(&snap, "incident", effects))
-    })
+    let out = run(
+        &state,
+        credential,
+        &headers,
+        move |vault, register, by, _| {
+            let snap = register
+                .reopen(&id, b.version, by, &b.reason)
+                .map_err(register_error)?;
+            let effects =
+                incident::apply(register, vault, &snap.breach, by).map_err(bridge_error)?;
+            Ok(with_field(&snap, "incident", effects))
+        },
+    )
     .await?;
     Ok(json(StatusCode::OK, out))
 }
+
+#[cfg(test)]
+#[path = "breach_tests.rs"]
+mod tests;

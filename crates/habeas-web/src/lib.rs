@@ -23,6 +23,8 @@ pub mod metrics;
 pub mod notices;
 mod openapi;
 pub mod rights;
+#[cfg(test)]
+mod test_support;
 pub mod ui;
 
 use std::net::SocketAddr;

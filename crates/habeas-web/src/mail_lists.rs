@@ -16,7 +16,7 @@ use habeas_mail::{Entry, ListKind, MailListStore, Settings, StoreError, UserList
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::{bearer, caller, purpose};
+use crate::api::{Credential, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -56,16 +56,22 @@ pub(crate) fn routes() -> axum::Router<AppState> {
         )
 }
 
-/// Runs `f` with the lists store of the token's caller, on a blocking thread.
-async fn with_store<T, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
+/// Runs `f` with the lists store of the token's caller, on a blocking thread
+/// (the token the [`crate::api::token_first`] layer authenticated for a
+/// write, or the bearer token a read authenticates here: one lookup).
+async fn with_store<T, F>(
+    state: &AppState,
+    credential: Credential,
+    headers: &HeaderMap,
+    f: F,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&VaultListStore<'_>) -> Result<T, ApiError> + Send + 'static,
 {
-    let token = bearer(headers)?;
     let stated = purpose(headers);
     blocking(state, move |vault: &Vault| {
-        let who = caller(vault, &token, stated)?;
+        let who = credential.caller(vault, stated)?;
         let result = who
             .authorize(vault.declarations(), MAIL_LISTS)
             .map_err(|r| ApiError::new(StatusCode::FORBIDDEN, r))
@@ -124,13 +130,14 @@ fn parse<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
 #[utoipa::path(get, path = "/api/mail/lists/{user}", params(("user" = String, Path, description = "the mail user's address")),
     responses((status = 200, description = "the user's lists and settings (empty when none)"), (status = 403, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn show(
+pub(crate) async fn show(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
     let user = user_of(&user)?;
-    let lists = with_store(&state, &headers, move |store| {
+    let lists = with_store(&state, credential, &headers, move |store| {
         Ok(store
             .load(&user)
             .map_err(store_error)?
@@ -144,31 +151,34 @@ pub async fn show(
 #[utoipa::path(post, path = "/api/mail/lists/{user}/entries", params(("user" = String, Path)), request_body = EntriesBody,
     responses((status = 200, description = "the lists after the change"), (status = 422, body = crate::dto::ErrorBody, description = "duplicate, contradiction or invalid entry: nothing changed")),
     security(("bearer" = [])))]
-pub async fn add(
+pub(crate) async fn add(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(user): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    change_entries(state, headers, user, body, UserLists::add).await
+    change_entries(state, credential, headers, user, body, UserLists::add).await
 }
 
 /// `DELETE /api/mail/lists/{user}/entries`: remove entries, all or nothing.
 #[utoipa::path(delete, path = "/api/mail/lists/{user}/entries", params(("user" = String, Path)), request_body = EntriesBody,
     responses((status = 200, description = "the lists after the change"), (status = 422, body = crate::dto::ErrorBody, description = "an entry is not in its list: nothing changed")),
     security(("bearer" = [])))]
-pub async fn remove(
+pub(crate) async fn remove(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(user): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    change_entries(state, headers, user, body, UserLists::remove).await
+    change_entries(state, credential, headers, user, body, UserLists::remove).await
 }
 
 /// Applies `op` to every entry of the body, all or nothing.
 async fn change_entries(
     state: AppState,
+    credential: Credential,
     headers: HeaderMap,
     user: String,
     body: Bytes,
@@ -176,7 +186,7 @@ async fn change_entries(
 ) -> Result<Response, ApiError> {
     let user = user_of(&user)?;
     let wanted: EntriesBody = parse(&body)?;
-    let lists = with_store(&state, &headers, move |store| {
+    let lists = with_store(&state, credential, &headers, move |store| {
         store.update(&user, |lists| {
             for (kind, raw) in wanted.items() {
                 op(lists, kind, raw).map_err(|e| store_error(e.into()))?;
@@ -193,15 +203,16 @@ async fn change_entries(
     request_body(content = String, description = "`{\"tag\": {\"keyword\": bool, \"folder\": str|null, \"subject\": str|null}, \"deny\": {\"action\": \"discard\"|\"reject\", \"message\"?}, \"fold_plus\": bool}`", content_type = "application/json"),
     responses((status = 200, description = "the lists with the new settings"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn settings(
+pub(crate) async fn settings(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(user): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let user = user_of(&user)?;
     let new: Settings = parse(&body)?;
-    let lists = with_store(&state, &headers, move |store| {
+    let lists = with_store(&state, credential, &headers, move |store| {
         store.update(&user, |lists| {
             lists.set_settings(new).map_err(|e| store_error(e.into()))?;
             Ok::<_, ApiError>(lists.clone())
@@ -215,13 +226,14 @@ pub async fn settings(
 #[utoipa::path(delete, path = "/api/mail/lists/{user}", params(("user" = String, Path)),
     responses((status = 200, description = "`{\"erased\": bool}`: the lists were crypto-shredded")),
     security(("bearer" = [])))]
-pub async fn erase(
+pub(crate) async fn erase(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(user): Path<String>,
 ) -> Result<Response, ApiError> {
     let user = user_of(&user)?;
-    let erased = with_store(&state, &headers, move |store| {
+    let erased = with_store(&state, credential, &headers, move |store| {
         store.erase(&user).map_err(store_error)
     })
     .await?;

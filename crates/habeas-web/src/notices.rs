@@ -31,7 +31,7 @@ use habeas_rights::vault_bridge::{self, BridgeError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api::{bearer, purpose};
+use crate::api::{Credential, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -145,8 +145,12 @@ pub async fn show(
 }
 
 /// The token's caller, if its stated purpose is DPO work (`legal_compliance`).
-fn dpo_caller(vault: &Vault, token: &str, stated: Option<String>) -> Result<Caller, ApiError> {
-    let token = vault.authenticate(token)?;
+fn dpo_caller(
+    vault: &Vault,
+    credential: Credential,
+    stated: Option<String>,
+) -> Result<Caller, ApiError> {
+    let token = credential.token(vault)?;
     let caller = Caller::token(token.clone(), stated);
     let allowed = caller.purpose.as_deref().is_some_and(|p| {
         token.purposes.iter().any(|t| t == p)
@@ -178,19 +182,19 @@ fn dpo_caller(vault: &Vault, token: &str, stated: Option<String>) -> Result<Call
     responses((status = 201, description = "the version published, and the announcement report for a substantial one"),
               (status = 403, body = crate::dto::ErrorBody), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn publish(
+pub(crate) async fn publish(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let token = bearer(&headers)?;
     let stated = purpose(&headers);
     let req: PublishBody =
         serde_json::from_slice(&body).map_err(|e| ApiError::invalid_json(&e, None))?;
     let setup = crate::rights::setup();
     let out: Result<Published, ApiError> = blocking(&state, move |vault| {
         let run = || -> Result<Published, ApiError> {
-            let caller = dpo_caller(vault, &token, stated)?;
+            let caller = dpo_caller(vault, credential, stated)?;
             // The mailer is checked first: a substantial version that could
             // not be announced is not published.
             let mailer = if req.substantial { Some(setup?) } else { None };

@@ -38,7 +38,7 @@ use habeas_rights::verification::CodeKey;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::api::{bearer, purpose};
+use crate::api::{Credential, purpose};
 use crate::error::ApiError;
 use crate::{AppState, blocking};
 
@@ -237,8 +237,12 @@ impl From<ApiError> for Failure {
 // ---- authentication ------------------------------------------------------
 
 /// The token's caller, if its stated purpose may handle rights requests.
-fn rights_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<Caller, Failure> {
-    let token = vault.authenticate(token)?;
+fn rights_caller(
+    vault: &Vault,
+    credential: Credential,
+    purpose: Option<String>,
+) -> Result<Caller, Failure> {
+    let token = credential.token(vault)?;
     let caller = Caller::token(token.clone(), purpose);
     let decls = vault.declarations();
     let allowed = caller.purpose.as_deref().is_some_and(|p| {
@@ -267,17 +271,23 @@ fn rights_caller(vault: &Vault, token: &str, purpose: Option<String>) -> Result<
 }
 
 /// Run `f` on a blocking thread with the vault, the rights caller, the
-/// service's code key and the mailer.
-async fn run<T, F>(state: &AppState, headers: &HeaderMap, f: F) -> Result<T, ApiError>
+/// service's code key and the mailer. The token is the one the
+/// [`crate::api::token_first`] layer authenticated (writes) or the bearer
+/// token authenticated here (reads): one lookup per request.
+async fn run<T, F>(
+    state: &AppState,
+    credential: Credential,
+    headers: &HeaderMap,
+    f: F,
+) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&Vault, &Caller, &RightsSetup) -> Result<T, Failure> + Send + 'static,
 {
-    let token = bearer(headers)?;
     let stated = purpose(headers);
     let setup = setup()?;
     let out = blocking(state, move |vault| {
-        let result = rights_caller(vault, &token, stated).and_then(|c| f(vault, &c, &setup));
+        let result = rights_caller(vault, credential, stated).and_then(|c| f(vault, &c, &setup));
         Ok(result)
     })
     .await?;
@@ -328,13 +338,14 @@ pub struct NewRequestBody {
 #[utoipa::path(post, path = "/api/requests", request_body = NewRequestBody,
     responses((status = 201, description = "the request, acknowledged, with both deadlines"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn create_request(
+pub(crate) async fn create_request(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: NewRequestBody = parse(&body)?;
-    let view = run(&state, &headers, move |vault, caller, setup| {
+    let view = run(&state, credential, &headers, move |vault, caller, setup| {
         let kind: RequestKind = req.kind.parse().map_err(|e: habeas_core::rights::UnknownRequestKind| {
             ApiError::invalid("bad_kind", format!("type de demande inconnu — {e}"), e.to_string())
         })?;
@@ -388,11 +399,12 @@ pub async fn create_request(
 #[utoipa::path(get, path = "/api/requests",
     responses((status = 200, description = "open requests with `urgency` (overdue, due_soon, on_track) and both deadlines")),
     security(("bearer" = [])))]
-pub async fn list_requests(
+pub(crate) async fn list_requests(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let list = run(&state, &headers, |vault, _, setup| {
+    let list = run(&state, credential, &headers, |vault, _, setup| {
         Ok(service(vault, setup).list_open()?)
     })
     .await?;
@@ -403,12 +415,13 @@ pub async fn list_requests(
 #[utoipa::path(get, path = "/api/requests/{id}", params(("id" = String, Path)),
     responses((status = 200, description = "the request"), (status = 404, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn show_request(
+pub(crate) async fn show_request(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let v = run(&state, &headers, move |vault, _, setup| {
+    let v = run(&state, credential, &headers, move |vault, _, setup| {
         Ok(service(vault, setup).get(&id)?)
     })
     .await?;
@@ -419,12 +432,13 @@ pub async fn show_request(
 #[utoipa::path(post, path = "/api/requests/{id}/code", params(("id" = String, Path)),
     responses((status = 202, description = "code sent; `expires_at`"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn send_code(
+pub(crate) async fn send_code(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let expires = run(&state, &headers, move |vault, caller, setup| {
+    let expires = run(&state, credential, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let v = svc.get(&id)?;
         let subject = v
@@ -455,14 +469,15 @@ pub struct CodeBody {
 #[utoipa::path(post, path = "/api/requests/{id}/verify", params(("id" = String, Path)), request_body = CodeBody,
     responses((status = 200, description = "identity verified"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn verify_code(
+pub(crate) async fn verify_code(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: CodeBody = parse(&body)?;
-    let v = run(&state, &headers, move |vault, _, setup| {
+    let v = run(&state, credential, &headers, move |vault, _, setup| {
         Ok(service(vault, setup).verify_identity_code(&id, &req.code)?)
     })
     .await?;
@@ -483,14 +498,15 @@ pub struct ProofBody {
 /// Record another proof of identity.
 #[utoipa::path(post, path = "/api/requests/{id}/proof", params(("id" = String, Path)), request_body = ProofBody,
     responses((status = 200, description = "identity verified")), security(("bearer" = [])))]
-pub async fn record_proof(
+pub(crate) async fn record_proof(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: ProofBody = parse(&body)?;
-    let v = run(&state, &headers, move |vault, _, setup| {
+    let v = run(&state, credential, &headers, move |vault, _, setup| {
         let method = req
             .method
             .parse()
@@ -543,14 +559,15 @@ pub struct TransitionBody {
 #[utoipa::path(post, path = "/api/requests/{id}/transitions", params(("id" = String, Path)), request_body = TransitionBody,
     responses((status = 200, description = "the request after the step; `subject_notified` says whether the done / refused / extended notice was mailed"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn transition(
+pub(crate) async fn transition(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: TransitionBody = parse(&body)?;
-    let v = run(&state, &headers, move |vault, caller, setup| {
+    let v = run(&state, credential, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let version = match req.version {
             Some(v) => v,
@@ -656,8 +673,9 @@ pub struct ExportQuery {
     params(("id" = String, Path), ("format" = Option<String>, Query, description = "json | csv | html"), ("lang" = Option<String>, Query, description = "fr | en")),
     responses((status = 200, description = "application/json, application/zip (UTF-8 CSV with BOM) or text/html"), (status = 403, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn export(
+pub(crate) async fn export(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<ExportQuery>,
@@ -680,7 +698,7 @@ pub async fn export(
             format!("unknown format `{format}`: json, csv or html"),
         ));
     }
-    let (bytes, content_type, name) = run(&state, &headers, move |vault, caller, setup| {
+    let (bytes, content_type, name) = run(&state, credential, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let v = svc.get(&id)?;
         let subject = v.subject.clone().ok_or_else(|| RightsError::NoSubject { id: id.clone() })?;
@@ -758,8 +776,9 @@ pub struct ErasureBody {
 #[utoipa::path(post, path = "/api/requests/{id}/erasure", params(("id" = String, Path)), request_body = ErasureBody,
     responses((status = 200, description = "`plan`, `description` (what is erased, what is kept, why, until when) and `outcome`"), (status = 409, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn erase(
+pub(crate) async fn erase(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
@@ -774,7 +793,7 @@ pub async fn erase(
         .as_deref()
         .and_then(|l| l.parse().ok())
         .unwrap_or(Lang::Fr);
-    let out = run(&state, &headers, move |vault, caller, setup| {
+    let out = run(&state, credential, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let v = svc.get(&id)?;
         let subject = v
@@ -836,14 +855,15 @@ pub struct RectifyBody {
 #[utoipa::path(post, path = "/api/requests/{id}/rectification", params(("id" = String, Path)), request_body = RectifyBody,
     responses((status = 200, description = "`applied`: number of fields changed"), (status = 202, description = "`pending`: fields whose new value awaits its code"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn rectify(
+pub(crate) async fn rectify(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: RectifyBody = parse(&body)?;
-    let (status, out) = run(&state, &headers, move |vault, caller, setup| {
+    let (status, out) = run(&state, credential, &headers, move |vault, caller, setup| {
         let svc = service(vault, setup);
         let v = svc.get(&id)?;
         let subject = v
@@ -935,14 +955,15 @@ pub struct ConsentBody {
 #[utoipa::path(post, path = "/api/subjects/{id}/consents", params(("id" = String, Path)), request_body = ConsentBody,
     responses((status = 200, description = "the subject's consent states"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
-pub async fn consent_event(
+pub(crate) async fn consent_event(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(subject): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let req: ConsentBody = parse(&body)?;
-    let states = run(&state, &headers, move |vault, caller, _| {
+    let states = run(&state, credential, &headers, move |vault, caller, _| {
         let decls = vault.declarations();
         let lang: Lang = req
             .lang
@@ -983,12 +1004,13 @@ pub async fn consent_event(
 /// The proof of consent (`habeas.consent-proof/1`).
 #[utoipa::path(get, path = "/api/subjects/{id}/consents/proof", params(("id" = String, Path)),
     responses((status = 200, description = "habeas.consent-proof/1 JSON")), security(("bearer" = [])))]
-pub async fn consent_proof(
+pub(crate) async fn consent_proof(
     State(state): State<AppState>,
+    credential: Credential,
     headers: HeaderMap,
     Path(subject): Path<String>,
 ) -> Result<Response, ApiError> {
-    let bytes = run(&state, &headers, move |vault, caller, _| {
+    let bytes = run(&state, credential, &headers, move |vault, caller, _| {
         let docs = vault.docs(caller.clone());
         Ok(ConsentStore::new(&docs, &SystemClock, vault.declarations())
             .consent_proof_json(&subject)?)
@@ -996,3 +1018,7 @@ pub async fn consent_proof(
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
 }
+
+#[cfg(test)]
+#[path = "rights_tests.rs"]
+mod tests;

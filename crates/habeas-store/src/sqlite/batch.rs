@@ -61,16 +61,35 @@ pub fn commit(
         }
         results.push(result);
     }
+    sign(c, &head, sealer)?;
+    Ok(results)
+}
+
+/// One unit alone, from the head as it is in the open transaction (a step of
+/// [`crate::Store::commit_steps`]: the writer may have committed other jobs since the last).
+pub fn commit_one(
+    c: &Connection,
+    unit: WriteUnit,
+    sealer: &Arc<dyn JournalSealer>,
+) -> Result<UnitOutcome> {
+    let mut head = read_head(c)?;
+    let outcome = run_unit(c, unit, &mut head, sealer)?;
+    sign(c, &head, sealer)?;
+    Ok(outcome)
+}
+
+/// Store the signed checkpoint the sealer wants at `head`, if it wants one.
+fn sign(c: &Connection, head: &JournalAnchor, sealer: &Arc<dyn JournalSealer>) -> Result<()> {
     let last_signed: i64 = c
         .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM journal_checkpoints")?
         .query_row([], |r| r.get(0))?;
-    if let Some(cp) = sealer.checkpoint(&head, last_signed.unsigned_abs()) {
+    if let Some(cp) = sealer.checkpoint(head, last_signed.unsigned_abs()) {
         c.prepare_cached(
             "INSERT OR REPLACE INTO journal_checkpoints (seq, hash, signature) VALUES (?1, ?2, ?3)",
         )?
         .execute(params![seq_i64(cp.seq)?, cp.hash, cp.signature])?;
     }
-    Ok(results)
+    Ok(())
 }
 
 fn read_head(c: &Connection) -> Result<JournalAnchor> {

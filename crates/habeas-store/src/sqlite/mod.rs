@@ -1,17 +1,20 @@
 //! The embedded SQLite backend (the default).
 //!
 //! Every connection: WAL (writer: `wal_autocheckpoint=8192`, fewer checkpoint fsyncs in bulk
-//! loads), `synchronous=FULL` (an acknowledged write survives power loss; group
-//! commit makes the fsync per batch affordable — see docs/storage.md), `secure_delete=ON`
+//! loads; the data store's checkpoints run on their own thread instead, `checkpointer.rs`, so
+//! that no commit waits for one), `synchronous=FULL` (an acknowledged write survives power
+//! loss; group commit makes the fsync per batch affordable — see docs/storage.md), `secure_delete=ON`
 //! (deleted bytes are zeroed, RELIABILITY.md §0.1), `busy_timeout=5000`, `temp_store=MEMORY`.
 //! Writes go through one writer thread ([`writer`]); reads use a small connection pool.
 //! Use a local disk: SQLite on a network file system corrupts or locks (STYLE.md (d) 7).
 
 mod batch;
+mod checkpointer;
 mod incident;
 mod keys;
 mod multi;
 mod rows;
+mod steps;
 mod store;
 mod timed;
 pub mod writer;

@@ -30,8 +30,10 @@ impl SqliteStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let (writer, readers) = open_files(&path, SQLITE_DATA, false)?;
+        // Checkpoints on their own thread: a caller never waits for one (checkpointer.rs).
+        let checkpoints = super::open_conn(&path, true)?;
         Ok(Self {
-            writer: Writer::start(writer, "data")?,
+            writer: Writer::start_with_checkpointer(writer, checkpoints, "data")?,
             readers: Readers::new(readers),
             path,
         })
@@ -479,6 +481,15 @@ impl Store for SqliteStore {
             }
             other => other,
         }
+    }
+
+    fn commit_steps(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: Arc<dyn JournalSealer>,
+    ) -> Result<Vec<Result<UnitOutcome>>> {
+        self.writer
+            .write_steps(units, move |c, unit| batch::commit_one(c, unit, &sealer))
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>> {

@@ -7,13 +7,20 @@
 //! `BEGIN IMMEDIATE` transaction — each inside its own savepoint, so one caller's error does
 //! not undo another's work — commits once (one fsync with `synchronous=FULL`), and only then
 //! answers each caller (RELIABILITY.md §0.3: ~5.6× the throughput of one fsync per request).
+//!
+//! A long change made of independent units ([`Writer::write_steps`], a purge page) runs step
+//! by step instead, after the jobs batched with it have committed: callers arriving meanwhile
+//! get their jobs committed at the next step boundary ([`super::steps`]).
 
+use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
+use super::checkpointer::Checkpointer;
+use super::steps::{StepJob, TypedSteps};
 use crate::error::{Result, StoreError};
 
 /// Most jobs committed together.
@@ -76,23 +83,56 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
     }
 }
 
+/// What the writer thread receives.
+enum Job {
+    /// Run inside the next group-committed transaction.
+    Plain(Box<dyn WriteJob>),
+    /// Run step by step ([`Writer::write_steps`]).
+    Steps(Box<dyn StepJob>),
+}
+
 /// Handle to the writer thread.
 pub struct Writer {
-    jobs: Mutex<Option<SyncSender<Box<dyn WriteJob>>>>,
+    jobs: Mutex<Option<SyncSender<Job>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    /// Dropped after the writer thread ended (fields drop after [`Drop::drop`]).
+    _checkpointer: Option<Checkpointer>,
 }
 
 impl Writer {
     /// Start the writer thread on `conn` (already configured and migrated).
     pub fn start(conn: Connection, name: &str) -> Result<Self> {
-        let (tx, rx) = sync_channel::<Box<dyn WriteJob>>(4 * MAX_BATCH);
+        Self::spawn(conn, name, None)
+    }
+
+    /// Like [`Writer::start`], with the WAL checkpoints on another thread over `checkpoints`
+    /// (a second read-write connection): `conn`'s automatic checkpoint becomes a safety net
+    /// ([`super::checkpointer`]).
+    pub fn start_with_checkpointer(
+        conn: Connection,
+        checkpoints: Connection,
+        name: &str,
+    ) -> Result<Self> {
+        conn.pragma_update(
+            None,
+            "wal_autocheckpoint",
+            super::checkpointer::SAFETY_NET_FRAMES,
+        )?;
+        let checkpointer = Checkpointer::start(checkpoints, name)?;
+        Self::spawn(conn, name, Some(checkpointer))
+    }
+
+    fn spawn(conn: Connection, name: &str, checkpointer: Option<Checkpointer>) -> Result<Self> {
+        let (tx, rx) = sync_channel::<Job>(4 * MAX_BATCH);
+        let nudge = checkpointer.as_ref().and_then(Checkpointer::nudger);
         let thread = std::thread::Builder::new()
             .name(format!("habeas-writer-{name}"))
-            .spawn(move || writer_loop(&conn, &rx))
+            .spawn(move || writer_loop(&conn, &rx, nudge.as_ref()))
             .map_err(|e| StoreError::WriterGone(e.to_string()))?;
         Ok(Self {
             jobs: Mutex::new(Some(tx)),
             thread: Mutex::new(Some(thread)),
+            _checkpointer: checkpointer,
         })
     }
 
@@ -127,6 +167,30 @@ impl Writer {
             reply,
             checkpoint,
         });
+        self.send(Job::Plain(job))?;
+        answer
+            .recv()
+            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))?
+    }
+
+    /// Run `run` on each of `steps`, in order, and wait until each is durable or failed: one
+    /// result per step. The steps share a transaction unless other jobs wait at a step
+    /// boundary; those then commit with the steps done so far ([`super::steps`]). A failing
+    /// step fails the steps since the last commit with it, and the later steps are not run.
+    pub fn write_steps<U, R, F>(&self, steps: Vec<U>, run: F) -> Result<Vec<Result<R>>>
+    where
+        U: Send + 'static,
+        R: Send + 'static,
+        F: FnMut(&Connection, U) -> Result<R> + Send + 'static,
+    {
+        let (reply, answer) = sync_channel(1);
+        self.send(Job::Steps(Box::new(TypedSteps::new(steps, run, reply))))?;
+        answer
+            .recv()
+            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))
+    }
+
+    fn send(&self, job: Job) -> Result<()> {
         let sender = self
             .jobs
             .lock()
@@ -135,10 +199,7 @@ impl Writer {
             .ok_or_else(|| StoreError::WriterGone("store closed".into()))?;
         sender
             .send(job)
-            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))?;
-        answer
-            .recv()
-            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))?
+            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))
     }
 }
 
@@ -155,28 +216,131 @@ impl Drop for Writer {
     }
 }
 
-fn writer_loop(conn: &Connection, rx: &Receiver<Box<dyn WriteJob>>) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
+/// Tells the checkpoint thread, if any, that a transaction committed.
+type Nudge<'a> = Option<&'a SyncSender<()>>;
+
+fn nudge(nudge: Nudge<'_>) {
+    if let Some(n) = nudge {
+        // Full: a nudge is already pending, which is enough.
+        let _ = n.try_send(());
+    }
+}
+
+fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
+    // Stepped jobs received and not yet run, in order.
+    let mut held: VecDeque<Box<dyn StepJob>> = VecDeque::new();
+    loop {
+        let mut batch = Vec::new();
+        if held.is_empty() {
+            match rx.recv() {
+                Ok(job) => sort(job, &mut batch, &mut held),
                 Err(_) => break,
             }
         }
-        let outcome = match run_batch(conn, &mut batch) {
-            Err(e) => Outcome::CommitFailed(e),
-            Ok(()) if batch.iter().any(|j| j.wants_checkpoint()) => match checkpoint_truncate(conn)
-            {
-                Ok(()) => Outcome::Committed,
-                Err(e) => Outcome::CheckpointBusy(e),
-            },
-            Ok(()) => Outcome::Committed,
-        };
-        for job in batch {
-            job.finish(&outcome);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => sort(job, &mut batch, &mut held),
+                Err(_) => break,
+            }
+        }
+        // The plain jobs first, in their own transaction: they do not wait for a long job.
+        if !batch.is_empty() {
+            let outcome = match run_batch(conn, &mut batch) {
+                Err(e) => Outcome::CommitFailed(e),
+                Ok(()) => {
+                    nudge(checkpoints);
+                    after_commit(conn, &batch)
+                }
+            };
+            for job in batch {
+                job.finish(&outcome);
+            }
+        }
+        if let Some(job) = held.pop_front() {
+            run_steps(conn, rx, job, &mut held, checkpoints);
         }
     }
+}
+
+fn sort(job: Job, batch: &mut Vec<Box<dyn WriteJob>>, held: &mut VecDeque<Box<dyn StepJob>>) {
+    match job {
+        Job::Plain(job) => batch.push(job),
+        Job::Steps(job) => held.push_back(job),
+    }
+}
+
+/// The outcome of committed `jobs`: the WAL truncated first if one of them asked.
+fn after_commit(conn: &Connection, jobs: &[Box<dyn WriteJob>]) -> Outcome {
+    if !jobs.iter().any(|j| j.wants_checkpoint()) {
+        return Outcome::Committed;
+    }
+    match checkpoint_truncate(conn) {
+        Ok(()) => Outcome::Committed,
+        Err(e) => Outcome::CheckpointBusy(e),
+    }
+}
+
+/// Run a stepped job's steps in one transaction, committing early whenever other jobs wait
+/// at a step boundary: they run in the open transaction, which then commits (the steps done
+/// so far with them), and the job goes on in a new one. Stepped jobs arriving meanwhile are
+/// `held` for later.
+fn run_steps(
+    conn: &Connection,
+    rx: &Receiver<Job>,
+    mut job: Box<dyn StepJob>,
+    held: &mut VecDeque<Box<dyn StepJob>>,
+    checkpoints: Nudge<'_>,
+) {
+    let mut open = false;
+    while job.pending() {
+        if !open {
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                job.settle(Some(&e.to_string()));
+                break;
+            }
+            open = true;
+        }
+        if !job.step(conn) {
+            // Only this job's steps since the last commit are in the transaction.
+            let _ = conn.execute_batch("ROLLBACK");
+            job.settle(Some(
+                "rolled back with a later step of the same change, which failed",
+            ));
+            open = false;
+            break;
+        }
+        let mut waiting = Vec::new();
+        while waiting.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => sort(next, &mut waiting, held),
+                Err(_) => break,
+            }
+        }
+        if waiting.is_empty() && job.pending() {
+            continue;
+        }
+        let committed = run_in_savepoints(conn, &mut waiting)
+            .and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+        open = false;
+        let outcome = match committed {
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                job.settle(Some(&e));
+                Outcome::CommitFailed(e)
+            }
+            Ok(()) => {
+                job.settle(None);
+                nudge(checkpoints);
+                after_commit(conn, &waiting)
+            }
+        };
+        for waiting in waiting {
+            waiting.finish(&outcome);
+        }
+    }
+    // Every path above closed the transaction before leaving the loop.
+    debug_assert!(!open, "a stepped job left its transaction open");
+    job.finish();
 }
 
 fn run_batch(
@@ -199,6 +363,23 @@ fn run_batch(
         }
         return Ok(());
     }
+    if let Err(e) = run_in_savepoints(conn, batch) {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e);
+    }
+    if let Err(e) = conn.execute_batch("COMMIT") {
+        let _ = conn.execute_batch("ROLLBACK");
+        return Err(e.to_string());
+    }
+    Ok(())
+}
+
+/// Run each job in its own savepoint inside the open transaction, so one job's error does
+/// not undo another's work. `Err`: a savepoint statement failed (the caller rolls back).
+fn run_in_savepoints(
+    conn: &Connection,
+    batch: &mut [Box<dyn WriteJob>],
+) -> std::result::Result<(), String> {
     // Prepared once per connection: with many small jobs per batch (32 audited reads
     // committing together), parsing the savepoint statements each time showed up in the
     // writer thread's profile.
@@ -214,14 +395,7 @@ fn run_batch(
                 conn.execute_batch("ROLLBACK TO job; RELEASE job")
             }
         });
-        if let Err(e) = step {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e.to_string());
-        }
-    }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        let _ = conn.execute_batch("ROLLBACK");
-        return Err(e.to_string());
+        step.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
