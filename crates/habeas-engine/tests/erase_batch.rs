@@ -4,16 +4,14 @@
 //! as the single paths, and a refused batch changes nothing.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use habeas_core::clock::SystemClock;
 use habeas_engine::ledger::LedgerDocs;
 use habeas_engine::{EngineError, Erasure, Vault, VaultPaths};
 use habeas_retention::tombstone::TombstoneEvent;
 use serde_json::json;
 
 mod common;
-use common::{declarations, input, op, open};
+use common::{input, op, open, restore};
 
 /// A subject with two contact records, an identity and a high-volume row.
 fn subject(vault: &Vault, tag: &str) -> String {
@@ -257,13 +255,7 @@ fn restore_after_erasing(dir: &std::path::Path, tag: &str, category: &str) -> (V
         )
         .expect("erase the category");
     drop(vault);
-    habeas_engine::backup::restore_backup(
-        &paths,
-        &declarations(),
-        Arc::new(SystemClock),
-        &backup.file,
-    )
-    .expect("restore");
+    restore(&paths, &backup.file);
     (paths, s)
 }
 

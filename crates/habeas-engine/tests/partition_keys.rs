@@ -3,15 +3,12 @@
 //! copy — a backup taken before the expiry included — and a row sealed under
 //! an earlier key of its month is recognised as expired, not as damage.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, TimeZone, Utc};
-use habeas_core::clock::SystemClock;
 use habeas_engine::{RecordInput, Vault, VaultPaths};
 use serde_json::json;
 
 mod common;
-use common::{declarations, op, open};
+use common::{op, open, restore};
 
 const LOGS: &str = "connection_logs";
 
@@ -73,13 +70,7 @@ fn an_expired_month_is_unreadable_in_a_backup_taken_before_the_expiry() {
     assert_eq!(readable(&vault, &s), vec!["198.51.100.3"]);
     drop(vault);
 
-    habeas_engine::backup::restore_backup(
-        &paths,
-        &declarations(),
-        Arc::new(SystemClock),
-        &backup.file,
-    )
-    .expect("restore");
+    restore(&paths, &backup.file);
     // The restored copy holds March's rows again, but nothing opens them:
     // their partition key is gone from the key store, which no backup holds.
     assert_eq!(stored_rows(&paths, &s), 3, "the backup's rows are back");

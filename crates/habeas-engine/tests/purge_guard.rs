@@ -4,12 +4,10 @@
 //! the holds, keeps what the new hold covers and purges the rest.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use habeas_core::clock::{Clock, ManualClock};
-use habeas_core::declarations::{self, Declarations};
 use habeas_engine::retention::VaultPurge;
 use habeas_engine::{Caller, RecordInput, Vault, VaultPaths};
 use habeas_retention::hold::{HoldScope, HoldService, NewHold};
@@ -17,20 +15,8 @@ use habeas_retention::plan::expiry_by_category;
 use habeas_retention::purge::{PageError, PageWork, PurgeTarget, run_purge};
 use serde_json::json;
 
-fn declarations() -> Declarations {
-    let src =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/hosting-provider/declarations");
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(&src).expect("demo").flatten() {
-        let p = e.path();
-        files.push((
-            p.display().to_string(),
-            std::fs::read_to_string(&p).expect("read"),
-        ));
-    }
-    files.sort();
-    declarations::load_and_check(&files).declarations
-}
+mod common;
+use common::declarations;
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).expect("date").to_utc()

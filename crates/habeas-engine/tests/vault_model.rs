@@ -3,12 +3,11 @@
 //! plain in-memory model.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 
-use habeas_core::clock::SystemClock;
-use habeas_core::declarations;
 use habeas_engine::{Caller, RecordInput, Vault, VaultPaths};
 use proptest::prelude::*;
+
+mod common;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -30,19 +29,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn open(dir: &std::path::Path) -> Vault {
-    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/hosting-provider/declarations");
-    let mut files = Vec::new();
-    for e in std::fs::read_dir(&src).expect("demo").flatten() {
-        let p = e.path();
-        files.push((
-            p.display().to_string(),
-            std::fs::read_to_string(&p).expect("read"),
-        ));
-    }
-    files.sort();
-    let decls = declarations::load_and_check(&files).declarations;
-    Vault::open(VaultPaths::in_project(dir), decls, Arc::new(SystemClock)).expect("open vault")
+    common::open(VaultPaths::in_project(dir))
 }
 
 fn email(i: usize) -> String {

@@ -38,6 +38,12 @@ pub fn op() -> Caller {
     Caller::operator("test", "PA-0001")
 }
 
+/// Restore the backup `file` into the vault at `paths` (the vault closed).
+pub fn restore(paths: &VaultPaths, file: &Path) {
+    habeas_engine::backup::restore_backup(paths, &declarations(), Arc::new(SystemClock), file)
+        .expect("restore");
+}
+
 /// A record of `category` with `fields`, collected now.
 pub fn input(category: &str, fields: serde_json::Value) -> RecordInput {
     serde_json::from_value(json!({ "category": category, "fields": fields })).expect("input")
