@@ -64,9 +64,11 @@ pub struct Args {
     #[arg(long, default_value_t = super::purge::PAGE as u64)]
     pub page: u64,
     /// Milliseconds the purge waits before queueing each page (leaves the
-    /// writer to the reads waiting behind the previous page).
-    #[arg(long, default_value_t = super::purge::PAUSE_MS)]
-    pub pause_ms: u64,
+    /// writer to the reads waiting behind the previous page); default: the
+    /// backend's (`retention::default_pause`: none on SQLite, 10 ms on
+    /// PostgreSQL).
+    #[arg(long)]
+    pub pause_ms: Option<u64>,
     /// Also back up and verify the whole built vault before the purge
     /// (issue 7 times the backup of the 10M-record database); the file is
     /// deleted at once.
@@ -125,6 +127,10 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(ManualClock::new(t0));
     let vault = Arc::new(project::open_project_with_clock(dir, clock.clone())?);
     let op = Caller::operator("bench", "administration");
+    let pause = args.pause_ms.map_or_else(
+        || habeas_engine::retention::default_pause(&vault),
+        Duration::from_millis,
+    );
     println!(
         "# habeas bench purge — {} due, {} kept, {} rows in one month, {} timed rows over {TIMED_MONTHS} months, page {}, pause {} ms, on {}",
         args.due,
@@ -132,7 +138,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
         args.month_rows,
         args.timed_rows,
         args.page,
-        args.pause_ms,
+        pause.as_millis(),
         if args.storage.is_some() {
             "PostgreSQL"
         } else {
@@ -230,8 +236,7 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     };
     let holds = super::purge::all_holds(&vault, &*clock)?;
     let expiry = expiry_by_category(vault.declarations());
-    let target = VaultPurge::new(&vault, super::purge::purge_caller())
-        .with_pause(Duration::from_millis(args.pause_ms));
+    let target = VaultPurge::new(&vault, super::purge::purge_caller()).with_pause(pause);
     let cpu0 = cpu_seconds();
     let t = Instant::now();
     let summary = run_purge(&target, now, &expiry, &holds, args.page as usize)?;
@@ -461,7 +466,7 @@ mod tests {
             month_rows: 7,
             timed_rows: 130,
             page: 10,
-            pause_ms: 0,
+            pause_ms: Some(0),
             backup_built: true,
             storage: None,
         };

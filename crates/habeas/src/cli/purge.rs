@@ -31,16 +31,6 @@ use super::register::LangArg;
 /// clean-up, journal counts; `habeas_engine::retention`).
 pub const PAGE: usize = 1_000;
 
-/// Milliseconds the pipelined purge leaves the store's writer idle before
-/// queueing each page: none. A page is committed in steps, and a read
-/// waiting between two steps commits after one of them, so a pause only
-/// lengthened the purge (docs/benchmarks-retention.md, session 7: at 10M
-/// records, 1M due purged in 23.2 s with reads' p99 at 7.8 ms and no pause;
-/// at 400k, 6.3 → 3.9 s with the same p99). Before the steps, 10 ms brought
-/// reads' p50 back from ≈ 60 ms to 2–10 ms. `habeas bench purge --pause-ms`
-/// still measures other values.
-pub const PAUSE_MS: u64 = 0;
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// List what would go and when, by category, without changing anything.
@@ -111,8 +101,8 @@ pub fn purge_paged(vault: &Vault, clock: &dyn Clock, page: usize) -> anyhow::Res
     let now = clock.now();
     let holds = all_holds(vault, clock)?;
     let expiry = expiry_by_category(vault.declarations());
-    let target = VaultPurge::new(vault, purge_caller())
-        .with_pause(std::time::Duration::from_millis(PAUSE_MS));
+    // The pause between pages is the backend's default (`default_pause`).
+    let target = VaultPurge::new(vault, purge_caller());
     let summary = run_purge(&target, now, &expiry, &holds, page)?;
     let partitions = expire_partitions(vault, &purge_caller(), &holds, now)?;
     habeas_engine::retention::flush_remnants(vault)?;
