@@ -433,9 +433,13 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
                     category: row.try_get(1)?,
                 });
             }
+            // `subject_id = ANY($1)` first, so that the subject index is used: joined with
+            // `unnest` alone, the planner hashed the whole table (0.6 s per purge page at 10M
+            // records, docs/benchmarks-retention.md, session 7).
             OpOutput::Count(c.execute(
-                "DELETE FROM blind_index b USING unnest($1::text[], $2::text[]) AS t(subject_id, category) \
-                 WHERE b.subject_id = t.subject_id AND starts_with(b.kind, t.category || '/')",
+                "DELETE FROM blind_index b WHERE b.subject_id = ANY($1::text[]) \
+                 AND EXISTS (SELECT 1 FROM unnest($1::text[], $2::text[]) AS t(subject_id, category) \
+                 WHERE t.subject_id = b.subject_id AND starts_with(b.kind, t.category || '/'))",
                 &[&subjects, &categories],
             )?)
         }

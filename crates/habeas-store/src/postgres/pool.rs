@@ -54,9 +54,11 @@ impl Pool {
         // Prepared statements are kept per connection (conn.rs) for their round trips, not
         // for their plans: a generic plan of `($3 IS NULL OR id > $3) ORDER BY id LIMIT $4`
         // cannot use the keyset bound and would scan from the start on every page. Custom
-        // plans, as every statement got before the cache (PostgreSQL 12+).
+        // plans, as every statement got before the cache (PostgreSQL 12+). No JIT: Habeas runs
+        // short statements, and a statement whose estimate crossed `jit_above_cost` (a purge's
+        // batch delete over a large table) spent longer compiling than running.
         client.batch_execute(&format!(
-            "SET search_path TO {schema}; SET plan_cache_mode = force_custom_plan"
+            "SET search_path TO {schema}; SET plan_cache_mode = force_custom_plan; SET jit = off"
         ))?;
         Ok(PgConn::new(client))
     }
