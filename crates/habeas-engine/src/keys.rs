@@ -461,35 +461,28 @@ fn parse_slot(slot: &str) -> Option<(&str, i64)> {
 }
 
 impl DataKeys {
-    /// The partition keys of `wanted` (category, month index) — created and
-    /// stored when `create`, else only those that exist (a month expired
-    /// has none: its rows can never be opened again).
+    /// The partition keys of `wanted` (category, month index), created and
+    /// stored where missing.
     pub fn partition_keys(
         &self,
         wanted: &[(String, i64)],
-        create: bool,
     ) -> Result<HashMap<(String, i64), Arc<DataKey>>> {
-        let mut out = HashMap::with_capacity(wanted.len());
-        if create {
-            let pairs: Vec<Pair> = wanted
-                .iter()
-                .map(|(c, m)| (PARTITION_OWNER.to_string(), partition_slot(c, *m)))
-                .collect();
-            let mut keys = self.get_or_create(&pairs, &Default::default())?;
-            for (c, m) in wanted {
-                let pair = (PARTITION_OWNER.to_string(), partition_slot(c, *m));
-                if let Some(k) = keys.remove(&pair) {
-                    out.insert((c.clone(), *m), k);
-                }
-            }
-        } else {
-            for (c, m) in wanted {
-                if let Some(k) = self.get(PARTITION_OWNER, &partition_slot(c, *m))? {
-                    out.insert((c.clone(), *m), k);
-                }
-            }
-        }
-        Ok(out)
+        let pairs: Vec<Pair> = wanted
+            .iter()
+            .map(|(c, m)| (PARTITION_OWNER.to_string(), partition_slot(c, *m)))
+            .collect();
+        let mut keys = self.get_or_create(&pairs, &Default::default())?;
+        Ok(wanted
+            .iter()
+            .zip(&pairs)
+            .filter_map(|(slot, pair)| Some((slot.clone(), keys.remove(pair)?)))
+            .collect())
+    }
+
+    /// The partition key of (category, month) if it exists (an expired
+    /// month has none: its rows can never be opened again).
+    pub fn partition_key(&self, category: &str, month: i64) -> Result<Option<Arc<DataKey>>> {
+        self.get(PARTITION_OWNER, &partition_slot(category, month))
     }
 
     /// Destroy the partition keys of every month ending at or before

@@ -48,7 +48,7 @@ impl PartitionKeys {
         wanted.dedup();
         let mut out = HashMap::with_capacity(wanted.len());
         if !wanted.is_empty() {
-            for (slot, key) in keys.partition_keys(&wanted, true)? {
+            for (slot, key) in keys.partition_keys(&wanted)? {
                 let fp = key.fingerprint()?;
                 out.insert(slot, (key, fp));
             }
@@ -125,11 +125,7 @@ impl<'a> RowKeys<'a> {
         let fp = fingerprint_of(sealed)?;
         let month = month_index(at);
         if !self.months.contains_key(&month) {
-            let slot = (self.category.to_string(), month);
-            let part = self
-                .keys
-                .partition_keys(std::slice::from_ref(&slot), false)?
-                .remove(&slot);
+            let part = self.keys.partition_key(self.category, month)?;
             let found = match part {
                 Some(part) => {
                     let ctx = combined_context(self.subject, self.category, month);
