@@ -50,48 +50,61 @@ fn tools_present() -> bool {
     present
 }
 
-/// One JSON request to chromedriver.
+/// One JSON request to chromedriver; a WebDriver error fails the test.
 fn wd(port: u16, method: &str, path: &str, body: Option<Value>) -> Value {
+    try_wd(port, method, path, body).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// One JSON request to chromedriver: the answer's value, or what went wrong
+/// (transport, malformed answer, or a WebDriver error).
+fn try_wd(port: u16, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect chromedriver");
-    s.write_all(req.as_bytes()).expect("send");
+    let io = |what: &str, e: std::io::Error| format!("chromedriver {method} {path}: {what}: {e}");
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| io("connect", e))?;
+    s.write_all(req.as_bytes()).map_err(|e| io("send", e))?;
     // Read the head, then exactly Content-Length bytes: the driver may keep
     // the connection open.
     let mut raw = Vec::new();
     let mut buf = [0u8; 8192];
-    let (split, len) = loop {
-        let n = s.read(&mut buf).expect("read");
-        assert!(n > 0, "chromedriver closed the connection early");
+    let mut read_more = |raw: &mut Vec<u8>| -> Result<(), String> {
+        let n = s.read(&mut buf).map_err(|e| io("read", e))?;
+        if n == 0 {
+            return Err(format!(
+                "chromedriver {method} {path}: connection closed early"
+            ));
+        }
         raw.extend_from_slice(&buf[..n]);
+        Ok(())
+    };
+    let (split, len) = loop {
+        read_more(&mut raw)?;
         if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
             let len = head
                 .lines()
                 .find_map(|l| l.strip_prefix("content-length:"))
                 .and_then(|v| v.trim().parse::<usize>().ok())
-                .expect("content-length");
+                .ok_or_else(|| format!("chromedriver {method} {path}: no content-length"))?;
             break (split, len);
         }
     };
     while raw.len() < split + 4 + len {
-        let n = s.read(&mut buf).expect("read");
-        assert!(n > 0, "chromedriver closed the connection early");
-        raw.extend_from_slice(&buf[..n]);
+        read_more(&mut raw)?;
     }
-    let v: Value = serde_json::from_slice(&raw[split + 4..split + 4 + len]).unwrap_or_else(|e| {
-        panic!(
+    let v: Value = serde_json::from_slice(&raw[split + 4..split + 4 + len]).map_err(|e| {
+        format!(
             "chromedriver answer is not JSON ({e}): {}",
             String::from_utf8_lossy(&raw)
         )
-    });
+    })?;
     if v["value"].get("error").is_some() {
-        panic!("WebDriver {method} {path}: {}", v["value"]);
+        return Err(format!("WebDriver {method} {path}: {}", v["value"]));
     }
-    v["value"].clone()
+    Ok(v["value"].clone())
 }
 
 struct Driver {
@@ -101,20 +114,46 @@ struct Driver {
 }
 
 impl Driver {
+    /// A chromedriver with one headless Chromium session. Starting several
+    /// browsers at once on a small machine now and then loses one (seen in
+    /// CI: chromedriver reset the connection while creating the session), so
+    /// a failed start is retried from scratch — new port, new driver — up to
+    /// three times, and the test fails with every attempt's reason.
     fn start() -> Driver {
+        let mut failures = Vec::new();
+        for attempt in 1..=3 {
+            match Driver::try_start() {
+                Ok(driver) => return driver,
+                Err(e) => {
+                    failures.push(format!("attempt {attempt}: {e}"));
+                    std::thread::sleep(Duration::from_millis(500 * attempt));
+                }
+            }
+        }
+        panic!("no browser session:\n{}", failures.join("\n"));
+    }
+
+    fn try_start() -> Result<Driver, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
-            .expect("free port")
+            .map_err(|e| format!("free port: {e}"))?
             .port();
-        let child = Command::new(DRIVER)
+        let mut child = Command::new(DRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("start chromedriver");
+            .map_err(|e| format!("start chromedriver: {e}"))?;
+        let stop = |child: &mut Child, e: String| {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(e)
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen");
+            if Instant::now() >= deadline {
+                return stop(&mut child, "chromedriver did not listen".into());
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -125,13 +164,18 @@ impl Driver {
                          "--disable-dev-shm-usage", "--window-size=1100,1400", "--lang=fr"]
             }
         }}});
-        let v = wd(port, "POST", "/session", Some(caps));
-        let session = v["sessionId"].as_str().expect("session id").to_string();
-        Driver {
+        let session = match try_wd(port, "POST", "/session", Some(caps)) {
+            Ok(v) => match v["sessionId"].as_str() {
+                Some(id) => id.to_string(),
+                None => return stop(&mut child, format!("no session id in {v}")),
+            },
+            Err(e) => return stop(&mut child, e),
+        };
+        Ok(Driver {
             child,
             port,
             session,
-        }
+        })
     }
 
     fn call(&self, method: &str, tail: &str, body: Option<Value>) -> Value {
@@ -236,14 +280,12 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = std::panic::catch_unwind(|| {
-            wd(
-                self.port,
-                "DELETE",
-                &format!("/session/{}", self.session),
-                None,
-            )
-        });
+        let _ = try_wd(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
