@@ -21,10 +21,14 @@
 //!
 //! A long change made of units that each stand alone (a purge page split
 //! by subject, [`Committer::submit_steps_nowait`]) goes through this thread
-//! too, to [`Store::commit_steps`]: the store may make its units durable a
-//! few at a time, so that an audited read arriving meanwhile waits for one
-//! unit rather than for the whole page (docs/benchmarks-retention.md).
+//! too and is made durable a few units at a time, so that an audited read
+//! arriving meanwhile waits for one short transaction rather than for the
+//! whole page (docs/benchmarks-retention.md): on SQLite by the store's
+//! writer ([`Store::commit_steps`]), which also takes the jobs waiting on
+//! it; on PostgreSQL by this thread, each transaction carrying a few steps
+//! and every unit waiting here.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
@@ -36,6 +40,9 @@ use crate::journal::ChainSealer;
 
 /// Most units committed in one transaction.
 const MAX_BATCH: usize = 1024;
+/// [`Mode::Grouped`]: a stepped job's units per transaction (a purge step is
+/// at most 100 records).
+const STEPS_PER_COMMIT: usize = 4;
 
 enum Job {
     /// Grouped with the other units waiting into one [`Store::commit`].
@@ -79,7 +86,7 @@ impl Committer {
         let (tx, rx) = sync_channel::<Job>(4096);
         let thread = std::thread::Builder::new()
             .name("habeas-committer".into())
-            .spawn(move || run(&*store, &sealer, &rx))
+            .spawn(move || run(&*store, &sealer, &rx, mode))
             .map_err(|e| EngineError::Storage(format!("cannot start the commit thread: {e}")))?;
         Ok(Committer {
             tx: Some(tx),
@@ -172,54 +179,143 @@ impl Drop for Committer {
     }
 }
 
-fn run(store: &dyn Store, sealer: &Arc<ChainSealer>, rx: &Receiver<Job>) {
+fn run(store: &dyn Store, sealer: &Arc<ChainSealer>, rx: &Receiver<Job>, mode: Mode) {
     let dyn_sealer: Arc<dyn habeas_store::JournalSealer> = sealer.clone();
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
+    // Jobs received and not yet run, in arrival order.
+    let mut queue: VecDeque<Job> = VecDeque::new();
+    loop {
+        if queue.is_empty() {
+            match rx.recv() {
+                Ok(job) => queue.push_back(job),
                 Err(_) => break,
             }
         }
-        // In arrival order: the units up to a stepped job together, then it.
-        let mut units = Vec::new();
-        let mut replies = Vec::new();
-        for job in batch {
-            match job {
-                Job::Unit { unit, reply } => {
-                    units.push(unit);
-                    replies.push(reply);
-                }
-                Job::Steps {
-                    units: steps,
-                    reply,
-                } => {
-                    let grouped = std::mem::take(&mut units);
-                    commit_grouped(store, &dyn_sealer, grouped, std::mem::take(&mut replies));
-                    let result = store
-                        .commit_steps(steps, Arc::clone(&dyn_sealer))
-                        .map(|results| {
-                            results
-                                .into_iter()
-                                .map(|r| r.map_err(EngineError::from))
-                                .collect()
-                        })
-                        .map_err(|err| {
-                            tracing::error!(error = %err, "stepped commit failed; none of its units is stored");
-                            EngineError::Storage(format!("commit failed: {err}"))
-                        });
-                    let _ = reply.send(result);
-                }
+        while queue.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => queue.push_back(job),
+                Err(_) => break,
             }
         }
+        // The units up to the first stepped job together, then it.
+        let (units, replies) = take_units(&mut queue, None, MAX_BATCH);
         commit_grouped(store, &dyn_sealer, units, replies);
+        if let Some(Job::Steps {
+            units: steps,
+            reply,
+        }) = queue.pop_front()
+        {
+            let result = match mode {
+                Mode::Direct => store
+                    .commit_steps(steps, Arc::clone(&dyn_sealer))
+                    .map(|results| {
+                        results
+                            .into_iter()
+                            .map(|r| r.map_err(EngineError::from))
+                            .collect()
+                    })
+                    .map_err(|err| {
+                        tracing::error!(error = %err, "stepped commit failed; none of its units is stored");
+                        EngineError::Storage(format!("commit failed: {err}"))
+                    }),
+                Mode::Grouped => Ok(commit_interleaved(
+                    store,
+                    &dyn_sealer,
+                    steps,
+                    rx,
+                    &mut queue,
+                )),
+            };
+            let _ = reply.send(result);
+        }
     }
     // Clean shutdown: sign what is left so the tail is covered too.
     sealer.force_next();
     if let Err(err) = store.commit(Vec::new(), dyn_sealer) {
         tracing::warn!(error = %err, "could not sign the journal tail at shutdown");
     }
+}
+
+/// The plain units at the front of `queue` (stopping at a stepped job), then — only when
+/// nothing else is queued, so arrival order holds — the units waiting on `rx`; at most
+/// `most` in all.
+fn take_units(
+    queue: &mut VecDeque<Job>,
+    rx: Option<&Receiver<Job>>,
+    most: usize,
+) -> (Vec<WriteUnit>, Vec<SyncSender<Result<UnitOutcome>>>) {
+    let (mut units, mut replies) = (Vec::new(), Vec::new());
+    while units.len() < most {
+        let job = match queue.pop_front() {
+            Some(job) => job,
+            None => match rx.map(Receiver::try_recv) {
+                Some(Ok(job)) => job,
+                _ => break,
+            },
+        };
+        match job {
+            Job::Unit { unit, reply } => {
+                units.push(unit);
+                replies.push(reply);
+            }
+            steps @ Job::Steps { .. } => {
+                queue.push_front(steps);
+                break;
+            }
+        }
+    }
+    (units, replies)
+}
+
+/// [`Mode::Grouped`] (PostgreSQL): a stepped job's units committed
+/// [`STEPS_PER_COMMIT`] at a time, each commit carrying every unit waiting at
+/// that moment — so an audited read arriving during a purge page waits for
+/// one short transaction, not for the page (before: p99 150–190 ms beside a
+/// purge at 200k records, docs/benchmarks-retention.md). The steps stand
+/// alone (the caller built them so); a commit that fails fails its steps and
+/// every later one, which are not run.
+fn commit_interleaved(
+    store: &dyn Store,
+    sealer: &Arc<dyn habeas_store::JournalSealer>,
+    steps: Vec<WriteUnit>,
+    rx: &Receiver<Job>,
+    queue: &mut VecDeque<Job>,
+) -> Vec<Result<UnitOutcome>> {
+    let total = steps.len();
+    let mut results = Vec::with_capacity(total);
+    let mut steps = steps.into_iter();
+    while results.len() < total {
+        let mut units: Vec<WriteUnit> = steps.by_ref().take(STEPS_PER_COMMIT).collect();
+        let own = units.len();
+        let (waiting, replies) = take_units(queue, Some(rx), MAX_BATCH);
+        units.extend(waiting);
+        match store.commit(units, Arc::clone(sealer)) {
+            Ok(mut outcomes) => {
+                let theirs = outcomes.split_off(own.min(outcomes.len()));
+                for (reply, result) in replies.into_iter().zip(theirs) {
+                    let _ = reply.send(result.map_err(EngineError::from));
+                }
+                let before = results.len();
+                results.extend(outcomes.into_iter().map(|r| r.map_err(EngineError::from)));
+                while results.len() < before + own {
+                    results.push(Err(EngineError::Storage(
+                        "the store answered no result for a step".into(),
+                    )));
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "a stepped commit failed; its steps and the later ones are not stored");
+                for reply in replies {
+                    let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+                }
+                while results.len() < total {
+                    results.push(Err(EngineError::Storage(format!(
+                        "not stored: a step's commit failed ({err})"
+                    ))));
+                }
+            }
+        }
+    }
+    results
 }
 
 /// One [`Store::commit`] of `units`, each caller answered with its own result.
@@ -244,5 +340,104 @@ fn commit_grouped(
                 let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_crypto::{SecretSource, open_journal_signer_with_env};
+    use habeas_store::JournalDraft;
+    use habeas_store::sqlite::SqliteStore;
+
+    fn sealer() -> Arc<dyn habeas_store::JournalSealer> {
+        let source = SecretSource::Env {
+            variable: "TEST_JOURNAL_KEY".into(),
+        };
+        let secret = |_: &str| Some("AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=".to_string());
+        let signer = open_journal_signer_with_env(&source, &secret).expect("signer");
+        Arc::new(ChainSealer::new(signer))
+    }
+
+    fn unit(action: &str) -> WriteUnit {
+        WriteUnit {
+            ops: Vec::new(),
+            journal: vec![JournalDraft {
+                ts: chrono::Utc::now(),
+                actor: "test".into(),
+                action: action.into(),
+                subject_id: None,
+                category: None,
+                purpose: None,
+                details: String::new(),
+            }],
+        }
+    }
+
+    fn seq(outcome: &Result<UnitOutcome>) -> u64 {
+        match outcome {
+            Ok(o) => o.seqs[0],
+            Err(e) => panic!("unit failed: {e}"),
+        }
+    }
+
+    #[test]
+    fn a_unit_waiting_during_stepped_units_commits_with_the_next_few_steps() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(dir.path().join("data.db")).expect("store");
+        let (_tx, rx) = sync_channel::<Job>(8);
+        let (reply, answer) = sync_channel(1);
+        let mut queue = VecDeque::from([Job::Unit {
+            unit: unit("read"),
+            reply,
+        }]);
+        let steps: Vec<WriteUnit> = (0..10).map(|_| unit("step")).collect();
+        let results = commit_interleaved(&store, &sealer(), steps, &rx, &mut queue);
+        assert_eq!(results.len(), 10);
+        let steps: Vec<u64> = results.iter().map(seq).collect();
+        assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+        let read = seq(&answer.recv().expect("answered"));
+        // The first transaction: STEPS_PER_COMMIT steps, then the waiting unit.
+        assert!(
+            steps[STEPS_PER_COMMIT - 1] < read && read < steps[STEPS_PER_COMMIT],
+            "read {read}, steps {steps:?}"
+        );
+        assert!(queue.is_empty());
+    }
+
+    #[test]
+    fn a_stepped_job_queued_behind_keeps_its_place() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqliteStore::open(dir.path().join("data.db")).expect("store");
+        let (tx, rx) = sync_channel::<Job>(8);
+        let (later_reply, _later) = sync_channel(1);
+        let (unit_reply, unit_answer) = sync_channel(1);
+        // Queued: another stepped job, then a unit that arrived after it.
+        let mut queue = VecDeque::from([
+            Job::Steps {
+                units: vec![unit("later")],
+                reply: later_reply,
+            },
+            Job::Unit {
+                unit: unit("after"),
+                reply: unit_reply,
+            },
+        ]);
+        let (fresh_reply, _fresh) = sync_channel(1);
+        tx.send(Job::Unit {
+            unit: unit("fresh"),
+            reply: fresh_reply,
+        })
+        .expect("send");
+        let results = commit_interleaved(&store, &sealer(), vec![unit("step")], &rx, &mut queue);
+        assert_eq!(results.len(), 1);
+        // Nothing overtook the queued stepped job: it and what followed it wait.
+        assert_eq!(queue.len(), 2);
+        assert!(matches!(queue.front(), Some(Job::Steps { .. })));
+        assert!(unit_answer.try_recv().is_err());
+        assert!(
+            rx.try_recv().is_ok(),
+            "the channel was not read past the queue"
+        );
     }
 }
