@@ -435,6 +435,9 @@ pub fn restore_backup(
         }
     }
     let vault = Vault::open(paths.clone(), decls.clone(), clock)?;
+    // A restored PostgreSQL schema is freshly loaded: plan the replay and
+    // what follows with statistics.
+    vault.refresh_statistics()?;
     let mut report = replay(&vault, &ledger, taken_at)?;
     report.taken_at = Some(taken_at);
     vault.store.purge_remnants()?;

@@ -440,6 +440,14 @@ impl Vault {
         Ok(receipt)
     }
 
+    /// After a bulk load (an import, a restore): let the store's query
+    /// planner see what was loaded ([`habeas_store::Store::refresh_statistics`];
+    /// `ANALYZE` on PostgreSQL, nothing on SQLite). No personal data is read
+    /// out, so nothing is journaled.
+    pub fn refresh_statistics(&self) -> Result<()> {
+        Ok(self.store.refresh_statistics()?)
+    }
+
     /// Write many records at once, all or nothing: every line is validated
     /// and authorized before anything is written. Lines name an existing
     /// `subject`, or a `subject_ref` local to the batch that creates a subject.

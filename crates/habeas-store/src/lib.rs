@@ -198,6 +198,15 @@ pub trait Store: Send + Sync {
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;
     /// PostgreSQL: VACUUM of the touched tables).
     fn purge_remnants(&self) -> Result<()>;
+
+    /// Refresh the query planner's statistics after a bulk load (the end of `habeas
+    /// import`, a restore). PostgreSQL: `ANALYZE` of the tables the reads and the purge
+    /// plan over — until autovacuum gets there, a freshly filled table has none, and the
+    /// purge's plans made blind at 10M records ran a hundred times slow
+    /// (docs/benchmarks-retention.md). SQLite: nothing — its planner uses statistics only
+    /// once `ANALYZE` has run, every SQLite figure we publish was measured without, and
+    /// one pass over a 10M-record file would be the price of changing plans unmeasured.
+    fn refresh_statistics(&self) -> Result<()>;
 }
 
 /// The wrapped-data-key store, kept apart from the data.

@@ -68,6 +68,10 @@ pub const POSTGRES_DATA: &[Migration] = &[
         version: 3,
         sql: include_str!("../migrations/postgres/0003_journal_subject.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("../migrations/postgres/0004_due_index_c.sql"),
+    },
 ];
 /// PostgreSQL key store.
 pub const POSTGRES_KEYS: &[Migration] = &[Migration {

@@ -53,6 +53,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         "d4e3a28daff7064f3814517cbb7f3a4cf3bc41e3006026e4bd67735d0c6ab5db",
     ),
     (
+        "postgres data",
+        4,
+        "edd7044251bec644a36dba3113fd07e30bc41dc5531290f4b1fa0361971f2395",
+    ),
+    (
         "sqlite keys",
         2,
         "e8e390bff7f3c180e65dbf6984f8887f396919093c75f64377e09015790c09d5",

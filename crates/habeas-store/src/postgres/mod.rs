@@ -13,6 +13,8 @@ mod conn;
 mod conn_tests;
 mod incident;
 mod keys;
+#[cfg(test)]
+mod plan_tests;
 mod pool;
 mod store;
 mod timed;

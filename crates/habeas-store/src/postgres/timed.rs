@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::model::{DroppedPartition, ImpactCount, TimedRecord};
 use crate::time::{from_micros, month_index, month_start, month_suffix, to_micros};
 
-fn parent(cat_no: i32) -> String {
+pub(super) fn parent(cat_no: i32) -> String {
     format!("timed_c{cat_no}")
 }
 

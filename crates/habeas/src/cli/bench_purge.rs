@@ -186,12 +186,17 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
         |i, input| input.collected_at = timed_collected_at(first_month, i),
     )?;
     let timed_built = t.elapsed();
+    // As `habeas import` does at its end.
+    let t = Instant::now();
+    vault.refresh_statistics()?;
+    let analyzed = t.elapsed();
     println!(
-        "built in {:.1} s (due {:.1} s, kept {:.1} s, connection logs {:.1} s)",
+        "built in {:.1} s (due {:.1} s, kept {:.1} s, connection logs {:.1} s, statistics {:.1} s)",
         started.elapsed().as_secs_f64(),
         due_built.as_secs_f64(),
         kept_built.as_secs_f64(),
-        timed_built.as_secs_f64()
+        timed_built.as_secs_f64(),
+        analyzed.as_secs_f64()
     );
     peak_so_far();
     let built = args.due + args.kept + args.month_rows + args.timed_rows;

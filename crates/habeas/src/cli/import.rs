@@ -145,6 +145,9 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         settle(last)?;
     }
     bar.finish_and_clear();
+    if written > 0 {
+        vault.refresh_statistics()?;
+    }
     println!(
         "{written} enregistrements importés, {} personnes créées / records imported, subjects created",
         refs.len()
