@@ -41,8 +41,10 @@ use crate::journal::ChainSealer;
 /// Most units committed in one transaction.
 const MAX_BATCH: usize = 1024;
 /// [`Mode::Grouped`]: a stepped job's units per transaction (a purge step is
-/// at most 100 records).
-const STEPS_PER_COMMIT: usize = 4;
+/// at most 100 records). Measured at 200k records on PostgreSQL: four per
+/// commit left the reads beside the purge at p50 11–15 ms, p99 124–144 ms;
+/// one per commit, p50 4 ms, p99 22 ms, and the purge no slower.
+const STEPS_PER_COMMIT: usize = 1;
 
 enum Job {
     /// Grouped with the other units waiting into one [`Store::commit`].
