@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use habeas_core::declarations::PurposeKind;
 use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Token, Vault};
 
 use crate::dto::*;
@@ -121,6 +122,37 @@ impl Credential {
         purpose: Option<String>,
     ) -> Result<Caller, EngineError> {
         Ok(Caller::token(self.token(vault)?, purpose))
+    }
+
+    /// The caller of an API reserved to purposes of some kinds (the breach
+    /// register, rights requests): the purpose stated in `X-Habeas-Purpose`
+    /// must be one the token carries and be declared with one of `kinds`.
+    /// Otherwise the refusal is journaled (`{register} denied: {code}`) and
+    /// answered 403 with `refusal`.
+    pub(crate) fn caller_of_kind(
+        self,
+        vault: &Vault,
+        purpose: Option<String>,
+        kinds: &[PurposeKind],
+        register: &str,
+        refusal: Refusal,
+    ) -> Result<Caller, ApiError> {
+        let token = self.token(vault)?;
+        let caller = Caller::token(token.clone(), purpose);
+        let decls = vault.declarations();
+        let allowed = caller.purpose.as_deref().is_some_and(|p| {
+            token.purposes.iter().any(|t| t == p)
+                && decls.activity(p).is_some_and(|a| kinds.contains(&a.kind))
+        });
+        if !allowed {
+            vault.journal_admin(
+                &caller,
+                "refused",
+                format!("{register} denied: {}", refusal.code),
+            )?;
+            return Err(ApiError::new(StatusCode::FORBIDDEN, refusal));
+        }
+        Ok(caller)
     }
 }
 

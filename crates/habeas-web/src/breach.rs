@@ -164,31 +164,17 @@ fn breach_caller(
     credential: Credential,
     purpose: Option<String>,
 ) -> Result<Caller, ApiError> {
-    let token = credential.token(vault)?;
-    let caller = Caller::token(token.clone(), purpose);
-    let decls = vault.declarations();
-    let allowed = caller.purpose.as_deref().is_some_and(|p| {
-        token.purposes.iter().any(|t| t == p)
-            && decls
-                .activity(p)
-                .is_some_and(|a| a.kind == PurposeKind::Security)
-    });
-    if !allowed {
-        vault.journal_admin(
-            &caller,
-            "refused",
-            "breach denied: purpose_not_security".into(),
-        )?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            Refusal::new(
-                "purpose_not_security",
-                "le registre des violations exige une finalité déclarée de type security (en-tête X-Habeas-Purpose)",
-                "the breach register needs a declared purpose of kind security (X-Habeas-Purpose header)",
-            ),
-        ));
-    }
-    Ok(caller)
+    credential.caller_of_kind(
+        vault,
+        purpose,
+        &[PurposeKind::Security],
+        "breach",
+        Refusal::new(
+            "purpose_not_security",
+            "le registre des violations exige une finalité déclarée de type security (en-tête X-Habeas-Purpose)",
+            "the breach register needs a declared purpose of kind security (X-Habeas-Purpose header)",
+        ),
+    )
 }
 
 /// Run `f` on a blocking thread with the register as the token's actor

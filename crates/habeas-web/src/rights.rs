@@ -242,31 +242,17 @@ fn rights_caller(
     credential: Credential,
     purpose: Option<String>,
 ) -> Result<Caller, Failure> {
-    let token = credential.token(vault)?;
-    let caller = Caller::token(token.clone(), purpose);
-    let decls = vault.declarations();
-    let allowed = caller.purpose.as_deref().is_some_and(|p| {
-        token.purposes.iter().any(|t| t == p)
-            && decls.activity(p).is_some_and(|a| {
-                matches!(
-                    a.kind,
-                    PurposeKind::CustomerSupport | PurposeKind::LegalCompliance
-                )
-            })
-    });
-    if !allowed {
-        let refusal = Refusal::new(
+    let caller = credential.caller_of_kind(
+        vault,
+        purpose,
+        &[PurposeKind::CustomerSupport, PurposeKind::LegalCompliance],
+        "rights",
+        Refusal::new(
             "purpose_not_rights",
             "le traitement des demandes de droits exige une finalité déclarée de type customer_support ou legal_compliance (en-tête X-Habeas-Purpose)",
             "handling rights requests needs a declared purpose of kind customer_support or legal_compliance (X-Habeas-Purpose header)",
-        );
-        vault.journal_admin(
-            &caller,
-            "refused",
-            "rights denied: purpose_not_rights".into(),
-        )?;
-        return Err(ApiError::new(StatusCode::FORBIDDEN, refusal).into());
-    }
+        ),
+    )?;
     Ok(vault_bridge::rights_caller(&caller.actor))
 }
 
