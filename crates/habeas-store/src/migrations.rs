@@ -74,10 +74,16 @@ pub const POSTGRES_DATA: &[Migration] = &[
     },
 ];
 /// PostgreSQL key store.
-pub const POSTGRES_KEYS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("../migrations/postgres/0001_keys.sql"),
-}];
+pub const POSTGRES_KEYS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("../migrations/postgres/0001_keys.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("../migrations/postgres/0002_keys_by_subject_hash.sql"),
+    },
+];
 
 /// Highest version in a list.
 pub fn latest(list: &[Migration]) -> u32 {

@@ -122,3 +122,109 @@ fn two_instances_race_for_a_lease_and_one_wins() {
     }
     assert_eq!(winners_per_round, [1; 5]);
 }
+
+fn wrapped(subject: &str) -> habeas_store::WrappedKey {
+    habeas_store::WrappedKey {
+        subject_id: subject.into(),
+        category: "contact".into(),
+        kek_id: "k1".into(),
+        wrapped: vec![7; 40],
+    }
+}
+
+/// Each `data_keys_<n>` partition of `schema` with its current file node.
+fn key_files(c: &mut postgres::Client, schema: &str) -> std::collections::BTreeMap<String, u32> {
+    c.query(
+        "SELECT c.relname::text, c.relfilenode FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind = 'r' AND c.relname LIKE 'data\\_keys\\_%'",
+        &[&schema],
+    )
+    .expect("partitions")
+    .iter()
+    .map(|r| (r.get(0), r.get::<_, u32>(1)))
+    .collect()
+}
+
+/// A shred rewrites the partition that held the key (so no dead tuple keeps it in a table
+/// file) and only that one: with one table, expiring a month at 10M records rewrote every
+/// key of the provider (7 s, docs/benchmarks-retention.md).
+#[test]
+fn a_shred_rewrites_only_the_partition_that_held_the_key() {
+    use habeas_store::KeyStore;
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_shredpart", std::process::id());
+    let keys = PgKeyStore::open(&with_schema(&url, &schema)).expect("key store");
+    let subjects: Vec<String> = (0..200).map(|i| format!("sub_{i:03}")).collect();
+    keys.put_keys(&subjects.iter().map(|s| wrapped(s)).collect::<Vec<_>>())
+        .expect("put");
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let before = key_files(&mut c, &schema);
+    let holder: String = c
+        .query_one(
+            &format!("SELECT tableoid::regclass::text FROM {schema}.data_keys WHERE subject_id = 'sub_042'"),
+            &[],
+        )
+        .expect("partition of sub_042")
+        .get(0);
+    let holder = holder.rsplit('.').next().unwrap_or_default().to_string();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_eq!(before.len(), 64, "{before:?}");
+        assert_eq!(keys.shred("sub_042", None).expect("shred"), 1);
+        assert_eq!(keys.get_key("sub_042", "contact").expect("get"), None);
+        let after = key_files(&mut c, &schema);
+        let changed: Vec<&String> = before
+            .iter()
+            .filter(|(name, node)| after.get(*name) != Some(node))
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(changed, [&holder], "only the holder is rewritten");
+        // The other keys are all there, and rotation still pages them in byte order.
+        let listed = keys.list_keys(None, 1000).expect("list");
+        assert_eq!(listed.len(), 199);
+        assert!(listed.windows(2).all(|w| w[0].subject_id < w[1].subject_id));
+    }));
+    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// A key store of version 1 (one table) keeps every key when a newer binary partitions it.
+#[test]
+fn a_version_1_key_store_keeps_its_keys_once_partitioned() {
+    use habeas_store::KeyStore;
+    use habeas_store::migrations::POSTGRES_KEYS;
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_keys_v1", std::process::id());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    c.batch_execute(&format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema}; {} \
+         CREATE TABLE schema_version (version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, applied_at BIGINT NOT NULL); \
+         INSERT INTO schema_version VALUES (1, '{}', 0); \
+         INSERT INTO data_keys VALUES ('sub_b', 'contact', 'k1', '\\x0a0b'), ('sub_a', 'billing', 'k1', '\\x0c');",
+        POSTGRES_KEYS[0].sql,
+        POSTGRES_KEYS[0].sha256()
+    ))
+    .expect("version-1 key store");
+    let outcome = std::panic::catch_unwind(|| {
+        let keys = PgKeyStore::open(&with_schema(&url, &schema)).expect("upgrade");
+        assert_eq!(keys.schema_version().expect("version"), 2);
+        let b = keys
+            .get_key("sub_b", "contact")
+            .expect("get")
+            .expect("kept");
+        assert_eq!(b.wrapped, [0x0a, 0x0b]);
+        let listed: Vec<String> = keys
+            .list_keys(None, 10)
+            .expect("list")
+            .into_iter()
+            .map(|k| k.subject_id)
+            .collect();
+        assert_eq!(listed, ["sub_a", "sub_b"]);
+    });
+    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -67,6 +67,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         1,
         "79c530bf070fc348e9ae2eabdc3ee3fb18bca51094e25eae69f257c0902865f5",
     ),
+    (
+        "postgres keys",
+        2,
+        "178f76939e59cf5dec0b9f7edda75d4690dd8f8f19cf7ca8b536d82396a0a8a2",
+    ),
 ];
 
 #[test]

@@ -1,9 +1,10 @@
 //! [`PgKeyStore`]: wrapped data keys in their own schema (default `habeas_keys`), ideally
 //! reached with their own URL and credentials so that the data role cannot read them.
 //!
-//! A shred deletes the rows and then runs `VACUUM FULL data_keys`, which rewrites the table
-//! into a new file and removes the old one, so no dead tuple keeps the wrapped key in the
-//! table files. PostgreSQL cannot erase what already left the table: WAL segments (until
+//! A shred deletes the rows and then runs `VACUUM FULL` of the hash partitions that held them
+//! (`data_keys_<n>`, [`KEY_PARTITIONS`] by subject, migration 2), which rewrites each into a new
+//! file and removes the old one, so no dead tuple keeps the wrapped key in the table files —
+//! and a shred rewrites a sixty-fourth of the keys, not all of them. PostgreSQL cannot erase what already left the table: WAL segments (until
 //! recycled), WAL archives, replicas' WAL and base backups keep the old bytes — see
 //! docs/storage.md for the epoch-KEK answer (RELIABILITY.md §1.8 (a), (c)).
 
@@ -141,7 +142,8 @@ impl KeyStore for PgKeyStore {
                 "DELETE FROM data_keys WHERE subject_id = $1 AND ($2::text IS NULL OR category = $2)",
                 &[&subject_id, &category],
             )?;
-            c.batch_execute("VACUUM FULL data_keys")?;
+            // Also when nothing was deleted: a shred retried after a failed rewrite.
+            rewrite_partitions(c, &[subject_id])?;
             Ok(n)
         })
     }
@@ -157,9 +159,32 @@ impl KeyStore for PgKeyStore {
                 )?);
             }
             tx.commit()?;
-            // VACUUM cannot run inside a transaction: once, after the commit.
-            c.batch_execute("VACUUM FULL data_keys")?;
+            // VACUUM cannot run inside a transaction: once per partition, after the commit.
+            let subjects: Vec<&str> = targets.iter().map(|(s, _)| s.as_str()).collect();
+            rewrite_partitions(c, &subjects)?;
             Ok(out)
         })
     }
+}
+
+/// Hash partitions of `data_keys` (migration 2).
+pub const KEY_PARTITIONS: i32 = 64;
+
+/// `VACUUM FULL` of the partitions that hold (or would hold) `subjects`' keys, found by
+/// PostgreSQL's own partition routing (`satisfies_hash_partition`).
+fn rewrite_partitions(c: &mut impl Db, subjects: &[&str]) -> Result<()> {
+    let remainders: Vec<i32> = c
+        .query(
+            "SELECT DISTINCT r FROM unnest($1::text[]) AS s(id), generate_series(0, $2 - 1) AS r \
+             WHERE satisfies_hash_partition('data_keys'::regclass, $2, r, s.id) ORDER BY r",
+            &[&subjects, &KEY_PARTITIONS],
+        )?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<std::result::Result<_, _>>()?;
+    for r in remainders {
+        // One statement per call: VACUUM is refused inside a transaction block.
+        c.batch_execute(&format!("VACUUM FULL data_keys_{r}"))?;
+    }
+    Ok(())
 }
