@@ -738,8 +738,16 @@ fn restore_postgres(url: &str, content: &mut impl Read) -> Result<()> {
         .take()
         .ok_or_else(|| EngineError::Storage("psql took no input".into()))?;
     // One transaction: the old schema goes only if the whole dump loads.
+    // The dump's indexes are built after its rows are copied; with the
+    // default 64 MB of sort memory the blind index of millions of entries
+    // spills to disk (this session only).
     let fed = stdin
-        .write_all(format!("DROP SCHEMA IF EXISTS {quoted} CASCADE;\n").as_bytes())
+        .write_all(
+            format!(
+                "SET maintenance_work_mem = '512MB';\nDROP SCHEMA IF EXISTS {quoted} CASCADE;\n"
+            )
+            .as_bytes(),
+        )
         .and_then(|_| io::copy(content, &mut stdin).map(|_| ()));
     drop(stdin);
     let output = child
