@@ -8,7 +8,8 @@ use super::conn::{Db, PgConn};
 use super::parse_url;
 use super::pool::Pool;
 
-fn url() -> Option<String> {
+/// The test server's URL, or `None` (skipped loudly) when unset.
+pub(super) fn url() -> Option<String> {
     match std::env::var("HABEAS_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {

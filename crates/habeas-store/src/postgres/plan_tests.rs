@@ -9,21 +9,8 @@ use crate::conformance::{record, subject};
 use crate::model::SubjectStatus;
 
 use super::conn::Db;
+use super::conn_tests::url;
 use super::store::{DUE_RECORDS, PgStore};
-
-fn url() -> Option<String> {
-    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!("SKIPPED: HABEAS_TEST_POSTGRES_URL is unset");
-            None
-        }
-    }
-}
 
 #[test]
 fn after_a_bulk_load_the_due_listing_walks_its_index_in_order() {
