@@ -19,6 +19,15 @@
 //! for (docs/benchmarks-vault.md). Queued units ([`Committer::submit_nowait`],
 //! the pipelined bulk import) still go through this thread.
 //!
+//! An async caller ([`Committer::submit_async`], the HTTP handlers) gets a
+//! [`CommitWait`] future instead: the unit goes to the store the same way
+//! (straight to SQLite's writer, or through this thread), and the answer
+//! comes back over a oneshot completed by the thread that committed it, so
+//! no thread is parked waiting and the caller is woken once. PostgreSQL's
+//! store commits synchronously behind the same entry point
+//! ([`Store::commit_then`]'s default), which in [`Mode::Grouped`] is this
+//! thread: an awaiting caller does not block either.
+//!
 //! A long change made of units that each stand alone (a purge page split
 //! by subject, [`Committer::submit_steps_nowait`]) goes through this thread
 //! too and is made durable a few units at a time, so that an audited read
@@ -29,9 +38,14 @@
 //! and every unit waiting here.
 
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::task::{Context, Poll};
 use std::thread::JoinHandle;
+
+use futures_channel::oneshot;
 
 use habeas_store::{Store, UnitOutcome, WriteUnit};
 
@@ -48,15 +62,34 @@ const STEPS_PER_COMMIT: usize = 1;
 
 enum Job {
     /// Grouped with the other units waiting into one [`Store::commit`].
-    Unit {
-        unit: WriteUnit,
-        reply: SyncSender<Result<UnitOutcome>>,
-    },
+    Unit { unit: WriteUnit, reply: Reply },
     /// Handed alone to [`Store::commit_steps`].
     Steps {
         units: Vec<WriteUnit>,
         reply: SyncSender<Result<Vec<Result<UnitOutcome>>>>,
     },
+}
+
+/// Where a unit's answer goes.
+enum Reply {
+    /// A caller blocked on the other end.
+    Wait(SyncSender<Result<UnitOutcome>>),
+    /// A caller awaiting a [`CommitWait`].
+    Async(oneshot::Sender<Result<UnitOutcome>>),
+}
+
+impl Reply {
+    fn send(self, answer: Result<UnitOutcome>) {
+        // The caller may have given up (a client gone): nothing to do then.
+        match self {
+            Reply::Wait(tx) => {
+                let _ = tx.send(answer);
+            }
+            Reply::Async(tx) => {
+                let _ = tx.send(answer);
+            }
+        }
+    }
 }
 
 /// How a waiting caller's unit reaches the store.
@@ -102,26 +135,41 @@ impl Committer {
         let Some((store, sealer)) = &self.direct else {
             return self.submit_nowait(unit)?.wait();
         };
-        match store.commit(vec![unit], Arc::clone(sealer)) {
-            Ok(mut results) => results
-                .pop()
-                .unwrap_or_else(|| {
-                    Err(habeas_store::StoreError::CommitFailed(
-                        "the store answered no unit".into(),
-                    ))
-                })
-                .map_err(EngineError::from),
-            Err(err) => {
-                tracing::error!(error = %err, "commit failed; the unit is refused");
-                Err(EngineError::Storage(format!("commit failed: {err}")))
+        lone_result(store.commit(vec![unit], Arc::clone(sealer)))
+    }
+
+    /// Commit `unit` durably without blocking: the returned future resolves
+    /// with its outcome once the unit's transaction committed (or failed).
+    /// Dropping the future does not cancel the commit; the unit is committed
+    /// and its answer discarded, the writer does not wait for anyone.
+    pub fn submit_async(&self, unit: WriteUnit) -> CommitWait {
+        let (tx, answer) = oneshot::channel();
+        match &self.direct {
+            Some((store, sealer)) => store.commit_then(
+                vec![unit],
+                Arc::clone(sealer),
+                Box::new(move |results| {
+                    let _ = tx.send(lone_result(results));
+                }),
+            ),
+            None => {
+                // A refused send drops `tx`: the future then reports the thread stopped.
+                let _ = self.send(Job::Unit {
+                    unit,
+                    reply: Reply::Async(tx),
+                });
             }
         }
+        CommitWait { answer }
     }
 
     /// Queue a unit and return at once; [`Pending::wait`] gives its outcome.
     pub fn submit_nowait(&self, unit: WriteUnit) -> Result<Pending> {
         let (reply, answer) = sync_channel(1);
-        self.send(Job::Unit { unit, reply })?;
+        self.send(Job::Unit {
+            unit,
+            reply: Reply::Wait(reply),
+        })?;
         Ok(Pending { answer })
     }
 
@@ -140,6 +188,47 @@ impl Committer {
             .ok_or_else(|| EngineError::Storage("the committer is stopped".into()))?;
         tx.send(job)
             .map_err(|_| EngineError::Storage("the commit thread stopped".into()))
+    }
+}
+
+/// The outcome of a [`Store::commit`] of one unit.
+fn lone_result(
+    results: habeas_store::Result<Vec<habeas_store::Result<UnitOutcome>>>,
+) -> Result<UnitOutcome> {
+    match results {
+        Ok(mut results) => results
+            .pop()
+            .unwrap_or_else(|| {
+                Err(habeas_store::StoreError::CommitFailed(
+                    "the store answered no unit".into(),
+                ))
+            })
+            .map_err(EngineError::from),
+        Err(err) => {
+            tracing::error!(error = %err, "commit failed; the unit is refused");
+            Err(EngineError::Storage(format!("commit failed: {err}")))
+        }
+    }
+}
+
+/// An awaited unit's answer ([`Committer::submit_async`]): resolves once
+/// the unit is durable, or with the error that kept it from being so.
+#[must_use = "the unit is durable only once this resolves"]
+pub struct CommitWait {
+    answer: oneshot::Receiver<Result<UnitOutcome>>,
+}
+
+impl Future for CommitWait {
+    type Output = Result<UnitOutcome>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.answer).poll(cx).map(|answer| {
+            answer.unwrap_or_else(|_| {
+                Err(EngineError::Storage(
+                    "the commit thread stopped before answering".into(),
+                ))
+            })
+        })
     }
 }
 
@@ -244,7 +333,7 @@ fn take_units(
     queue: &mut VecDeque<Job>,
     rx: Option<&Receiver<Job>>,
     most: usize,
-) -> (Vec<WriteUnit>, Vec<SyncSender<Result<UnitOutcome>>>) {
+) -> (Vec<WriteUnit>, Vec<Reply>) {
     let (mut units, mut replies) = (Vec::new(), Vec::new());
     while units.len() < most {
         let job = match queue.pop_front() {
@@ -294,7 +383,7 @@ fn commit_interleaved(
             Ok(mut outcomes) => {
                 let theirs = outcomes.split_off(own.min(outcomes.len()));
                 for (reply, result) in replies.into_iter().zip(theirs) {
-                    let _ = reply.send(result.map_err(EngineError::from));
+                    reply.send(result.map_err(EngineError::from));
                 }
                 let before = results.len();
                 results.extend(outcomes.into_iter().map(|r| r.map_err(EngineError::from)));
@@ -307,7 +396,7 @@ fn commit_interleaved(
             Err(err) => {
                 tracing::error!(error = %err, "a stepped commit failed; its steps and the later ones are not stored");
                 for reply in replies {
-                    let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+                    reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
                 }
                 while results.len() < total {
                     results.push(Err(EngineError::Storage(format!(
@@ -325,7 +414,7 @@ fn commit_grouped(
     store: &dyn Store,
     sealer: &Arc<dyn habeas_store::JournalSealer>,
     units: Vec<WriteUnit>,
-    replies: Vec<SyncSender<Result<UnitOutcome>>>,
+    replies: Vec<Reply>,
 ) {
     if units.is_empty() {
         return;
@@ -333,13 +422,13 @@ fn commit_grouped(
     match store.commit(units, Arc::clone(sealer)) {
         Ok(results) => {
             for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result.map_err(EngineError::from));
+                reply.send(result.map_err(EngineError::from));
             }
         }
         Err(err) => {
             tracing::error!(error = %err, "group commit failed; every unit of the batch is refused");
             for reply in replies {
-                let _ = reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+                reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
             }
         }
     }
@@ -391,7 +480,7 @@ mod tests {
         let (reply, answer) = sync_channel(1);
         let mut queue = VecDeque::from([Job::Unit {
             unit: unit("read"),
-            reply,
+            reply: Reply::Wait(reply),
         }]);
         let steps: Vec<WriteUnit> = (0..10).map(|_| unit("step")).collect();
         let results = commit_interleaved(&store, &sealer(), steps, &rx, &mut queue);
@@ -422,13 +511,13 @@ mod tests {
             },
             Job::Unit {
                 unit: unit("after"),
-                reply: unit_reply,
+                reply: Reply::Wait(unit_reply),
             },
         ]);
         let (fresh_reply, _fresh) = sync_channel(1);
         tx.send(Job::Unit {
             unit: unit("fresh"),
-            reply: fresh_reply,
+            reply: Reply::Wait(fresh_reply),
         })
         .expect("send");
         let results = commit_interleaved(&store, &sealer(), vec![unit("step")], &rx, &mut queue);

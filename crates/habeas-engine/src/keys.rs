@@ -275,6 +275,15 @@ impl DataKeys {
     }
 
     /// The data key of a pair if it exists (a shredded pair has none).
+    /// Whether the data key of (`subject`, `category`) is unwrapped in
+    /// memory: using it then touches neither the key store nor the KEK.
+    pub fn in_memory(&self, subject: &str, category: &str) -> bool {
+        let pair = (subject.to_string(), category.to_string());
+        self.cache
+            .lock()
+            .is_ok_and(|cache| cache.contains_key(&pair))
+    }
+
     pub fn get(&self, subject: &str, category: &str) -> Result<Option<Arc<DataKey>>> {
         let pair = (subject.to_string(), category.to_string());
         if let Some(k) = self.cache.lock().map_err(|_| lock_err())?.get(&pair) {

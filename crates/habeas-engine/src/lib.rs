@@ -13,7 +13,9 @@
 //! - Storage is `habeas-store` (SQLite or PostgreSQL): the engine writes no SQL.
 //! - [`access`]: application tokens scoped to purposes and categories.
 //!
-//! Everything here is synchronous; the HTTP layer runs it on blocking threads.
+//! Everything here is synchronous, except the awaited forms of a write, a
+//! read and a find ([`Journaled`]): the HTTP layer runs their work where it
+//! chooses and awaits the commit of their journal entries.
 
 pub mod access;
 mod admin;
@@ -26,6 +28,7 @@ pub mod error;
 pub mod incident;
 pub mod journal;
 pub mod journal_tail;
+mod journaled;
 pub mod keys;
 pub mod ledger;
 pub mod limits;
@@ -44,6 +47,7 @@ pub use docs::VaultDocs;
 pub use erase::{Erased, Erasure};
 pub use error::{EngineError, Refusal, Result};
 pub use journal::Verdict;
+pub use journaled::Journaled;
 pub use validate::RecordInput;
 pub use vault::{
     BulkLine, BulkReceipt, KeySource, PendingBulk, PgUrls, Receipt, RecordView, SubjectView, Vault,

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::access::Caller;
 use crate::error::{EngineError, Refusal, Result};
+use crate::journaled::Stop;
 use crate::vault::Vault;
 
 /// Document kind of a subject's restrictions and objections.
@@ -181,11 +182,12 @@ impl Vault {
         Ok(SubjectLimits { limits, ledger })
     }
 
-    /// Refuses (journaled) a read or write of `category` for `purpose` that the
-    /// subject's restriction, objection or consent forbids. `loaded` caches the
-    /// subject's limits across calls; they are read only when a declared
-    /// activity is checked.
-    pub(crate) fn check_limits(
+    /// Refuses a read or write of `category` for `purpose` that the
+    /// subject's restriction, objection or consent forbids: the refusal comes
+    /// back with its journal entry ([`Stop::Refused`]), which the caller
+    /// commits before answering it. `loaded` caches the subject's limits
+    /// across calls; they are read only when a declared activity is checked.
+    pub(crate) fn limits_or_stop(
         &self,
         caller: &Caller,
         action: &str,
@@ -193,7 +195,7 @@ impl Vault {
         category: &str,
         purpose: &str,
         loaded: &mut Option<SubjectLimits>,
-    ) -> Result<()> {
+    ) -> Result<(), Stop> {
         // Purposes that are not declared activities (the operator's own legal
         // purposes) are not limited: nothing to load for them.
         let Some(activity) = self.decls.activity(purpose) else {
@@ -260,14 +262,16 @@ impl Vault {
                     Some(purpose),
                     format!("{action} denied: limited art. {}", reason.article()),
                 );
-                self.commit_unit(Vec::new(), &[e])?;
-                Err(EngineError::Forbidden(
-                    Refusal::new(
-                        "limited_by_subject",
-                        reason.describe(Lang::Fr),
-                        reason.describe(Lang::En),
-                    )
-                    .category(category),
+                Err(Stop::refused(
+                    vec![e],
+                    EngineError::Forbidden(
+                        Refusal::new(
+                            "limited_by_subject",
+                            reason.describe(Lang::Fr),
+                            reason.describe(Lang::En),
+                        )
+                        .category(category),
+                    ),
                 ))
             }
         }

@@ -37,6 +37,7 @@ use crate::access::{self, Caller};
 use crate::committer::{Committer, Pending};
 use crate::error::{EngineError, Refusal, Result};
 use crate::journal::{ChainSealer, Entry};
+use crate::journaled::Stop;
 use crate::keys::{DataKeys, KekSource};
 use crate::validate::{self, RecordInput, ValidRecord};
 
@@ -335,21 +336,30 @@ impl Vault {
         subject: Option<&str>,
         category: &str,
     ) -> Result<String> {
-        match caller.authorize(&self.decls, category) {
-            Ok(purpose) => Ok(purpose),
-            Err(refusal) => {
-                let e = self.entry(
-                    caller,
-                    "refused",
-                    subject,
-                    Some(category),
-                    None,
-                    format!("{action} denied: {}", refusal.code),
-                );
-                self.commit_unit(Vec::new(), &[e])?;
-                Err(EngineError::Forbidden(refusal))
-            }
-        }
+        self.authorize_or_stop(caller, action, subject, category)
+            .map_err(|stop| self.settle_now(stop))
+    }
+
+    /// [`Vault::authorize`] with the refusal's journal entry handed back
+    /// instead of committed ([`Stop::Refused`]).
+    pub(crate) fn authorize_or_stop(
+        &self,
+        caller: &Caller,
+        action: &str,
+        subject: Option<&str>,
+        category: &str,
+    ) -> Result<String, Stop> {
+        caller.authorize(&self.decls, category).map_err(|refusal| {
+            let e = self.entry(
+                caller,
+                "refused",
+                subject,
+                Some(category),
+                None,
+                format!("{action} denied: {}", refusal.code),
+            );
+            Stop::refused(vec![e], EngineError::Forbidden(refusal))
+        })
     }
 
     fn new_subject(&self, id: &str, kind: &str, now: DateTime<Utc>) -> Subject {
@@ -413,9 +423,9 @@ impl Vault {
         subject: &str,
         input: RecordInput,
         now: DateTime<Utc>,
-    ) -> Result<Prepared> {
+    ) -> Result<Prepared, Stop> {
         let valid = validate::validate(&self.decls, input, now)?;
-        self.authorize(caller, "write", Some(subject), &valid.category)?;
+        self.authorize_or_stop(caller, "write", Some(subject), &valid.category)?;
         Ok(Prepared {
             subject: subject.to_string(),
             record: access::new_id("rec_")?,
@@ -425,6 +435,23 @@ impl Vault {
 
     /// Write one record for an existing subject.
     pub fn write(&self, caller: &Caller, subject: &str, input: RecordInput) -> Result<Receipt> {
+        let (unit, receipt) = self
+            .plan_write(caller, subject, input)
+            .map_err(|stop| self.settle_now(stop))?;
+        // Waited for here: straight to the store where it groups commits
+        // itself (SQLite), one thread hop less than the queue.
+        self.committer.submit(unit)?;
+        Ok(receipt)
+    }
+
+    /// A single-record write's unit and receipt ([`Vault::write`],
+    /// [`Vault::write_begin`]).
+    pub(crate) fn plan_write(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        input: RecordInput,
+    ) -> Result<(WriteUnit, Receipt), Stop> {
         let now = self.now();
         let p = self.prepare(caller, subject, input, now)?;
         let receipt = Receipt {
@@ -433,11 +460,7 @@ impl Vault {
             category: p.valid.category.clone(),
             due_at: p.valid.due_at,
         };
-        // Waited for here: straight to the store where it groups commits
-        // itself (SQLite), one thread hop less than the queue.
-        self.committer
-            .submit(self.sealed_unit(caller, vec![p], Vec::new(), now)?)?;
-        Ok(receipt)
+        Ok((self.sealed_unit(caller, vec![p], Vec::new(), now)?, receipt))
     }
 
     /// After a bulk load (an import, a restore): let the store's query
@@ -673,8 +696,10 @@ impl Vault {
         new_subjects: Vec<(String, String)>,
         now: DateTime<Utc>,
     ) -> Result<Pending> {
-        self.committer
-            .submit_nowait(self.sealed_unit(caller, prepared, new_subjects, now)?)
+        let unit = self
+            .sealed_unit(caller, prepared, new_subjects, now)
+            .map_err(|stop| self.settle_now(stop))?;
+        self.committer.submit_nowait(unit)
     }
 
     /// The vault unit of a write: records sealed, identifiers indexed,
@@ -685,7 +710,7 @@ impl Vault {
         prepared: Vec<Prepared>,
         new_subjects: Vec<(String, String)>,
         now: DateTime<Utc>,
-    ) -> Result<WriteUnit> {
+    ) -> Result<WriteUnit, Stop> {
         let mut pairs: Vec<(String, String)> = prepared
             .iter()
             .map(|p| (p.subject.clone(), p.valid.category.clone()))
@@ -777,7 +802,7 @@ impl Vault {
                 continue;
             };
             let limits = checked.entry(subject.as_str()).or_default();
-            self.check_limits(caller, "write", subject, category, &purpose, limits)?;
+            self.limits_or_stop(caller, "write", subject, category, &purpose, limits)?;
         }
         // Checked inside the transaction: a subject erased meanwhile gets nothing.
         ops.extend(existing.into_iter().map(|id| WriteOp::RequireSubject {
@@ -853,10 +878,27 @@ impl Vault {
         subject: &str,
         category: Option<&str>,
     ) -> Result<SubjectView> {
+        let (entries, view) = self
+            .plan_read(caller, subject, category)
+            .map_err(|stop| self.settle_now(stop))?;
+        self.commit_unit(Vec::new(), &entries)?;
+        Ok(view)
+    }
+
+    /// A read's records and the journal entries to commit before they are
+    /// answered ([`Vault::read`], [`Vault::read_begin`]). Refusals of the
+    /// categories withheld for the subject's limits come first among them.
+    pub(crate) fn plan_read(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        category: Option<&str>,
+    ) -> Result<(Vec<Entry>, SubjectView), Stop> {
         let row = self.subject_row(subject)?;
         let mut stored = self.stored_rows(subject, category)?;
         let mut allowed: Vec<(String, String)> = Vec::new();
         let mut withheld = Vec::new();
+        let mut refusals = Vec::new();
         match category {
             Some(c) => {
                 if self.decls.category(c).is_none() {
@@ -867,10 +909,11 @@ impl Vault {
                             format!("category `{c}` is not declared"),
                         )
                         .category(c),
-                    ));
+                    )
+                    .into());
                 }
-                let purpose = self.authorize(caller, "read", Some(subject), c)?;
-                self.check_limits(caller, "read", subject, c, &purpose, &mut None)?;
+                let purpose = self.authorize_or_stop(caller, "read", Some(subject), c)?;
+                self.limits_or_stop(caller, "read", subject, c, &purpose, &mut None)?;
                 allowed.push((c.to_string(), purpose));
             }
             None => {
@@ -880,7 +923,7 @@ impl Vault {
                     match caller.authorize(&self.decls, c) {
                         Ok(purpose) => {
                             // Art. 18, 21, 7(3): a limited purpose sees nothing of it.
-                            match self.check_limits(
+                            match self.limits_or_stop(
                                 caller,
                                 "read",
                                 subject,
@@ -889,11 +932,12 @@ impl Vault {
                                 &mut limits,
                             ) {
                                 Ok(()) => allowed.push((c.clone(), purpose)),
-                                Err(e @ EngineError::Forbidden(_)) => {
+                                Err(Stop::Refused(r)) => {
                                     withheld.push(c.clone());
-                                    limited.get_or_insert(e);
+                                    refusals.extend(r.entries);
+                                    limited.get_or_insert(r.error);
                                 }
-                                Err(e) => return Err(e),
+                                Err(e) => return Err(Stop::after(refusals, e)),
                             }
                         }
                         Err(_) => withheld.push(c.clone()),
@@ -902,21 +946,58 @@ impl Vault {
                 if allowed.is_empty()
                     && let Some(e) = limited
                 {
-                    return Err(e);
+                    return Err(Stop::refused(refusals, e));
                 }
                 if allowed.is_empty() && !withheld.is_empty() {
                     return Err(self
-                        .authorize(caller, "read", Some(subject), &withheld[0])
+                        .authorize_or_stop(caller, "read", Some(subject), &withheld[0])
                         .err()
                         .unwrap_or_else(|| {
                             EngineError::Storage("authorization changed during the read".into())
+                                .into()
                         }));
                 }
             }
         }
+        let opened = self.open_allowed(caller, subject, &allowed, &mut stored);
+        let (records, mut entries) = match opened {
+            Ok(opened) => opened,
+            Err(e) => return Err(Stop::after(refusals, e.into())),
+        };
+        if entries.is_empty() {
+            entries.push(self.entry(
+                caller,
+                "read",
+                Some(subject),
+                None,
+                None,
+                "records=0".into(),
+            ));
+        }
+        refusals.append(&mut entries);
+        Ok((
+            refusals,
+            SubjectView {
+                subject: subject.to_string(),
+                kind: row.kind,
+                status: row.status.as_str().to_string(),
+                records,
+                withheld,
+            },
+        ))
+    }
+
+    /// The allowed categories' rows opened, with one read entry per category.
+    fn open_allowed(
+        &self,
+        caller: &Caller,
+        subject: &str,
+        allowed: &[(String, String)],
+        stored: &mut BTreeMap<String, Vec<Stored>>,
+    ) -> Result<(Vec<RecordView>, Vec<Entry>)> {
         let mut records = Vec::new();
         let mut entries = Vec::new();
-        for (c, purpose) in &allowed {
+        for (c, purpose) in allowed {
             let rows = stored.remove(c).unwrap_or_default();
             let n = rows.len();
             let mut opened = n;
@@ -965,30 +1046,28 @@ impl Vault {
                 format!("records={opened}"),
             ));
         }
-        if entries.is_empty() {
-            entries.push(self.entry(
-                caller,
-                "read",
-                Some(subject),
-                None,
-                None,
-                "records=0".into(),
-            ));
-        }
-        self.commit_unit(Vec::new(), &entries)?;
-        Ok(SubjectView {
-            subject: subject.to_string(),
-            kind: row.kind,
-            status: row.status.as_str().to_string(),
-            records,
-            withheld,
-        })
+        Ok((records, entries))
     }
 
     /// Find subjects by an identifier (`email`, `phone`, or a declared
     /// identifier field such as `account_id`), through the blind index.
     /// Only categories the caller's purpose covers are searched.
     pub fn find(&self, caller: &Caller, kind: &str, value: &str) -> Result<Vec<String>> {
+        let (entries, found) = self
+            .plan_find(caller, kind, value)
+            .map_err(|stop| self.settle_now(stop))?;
+        self.commit_unit(Vec::new(), &entries)?;
+        Ok(found)
+    }
+
+    /// A find's subjects and the journal entries to commit before they are
+    /// answered ([`Vault::find`], [`Vault::find_begin`]).
+    pub(crate) fn plan_find(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        value: &str,
+    ) -> Result<(Vec<Entry>, Vec<String>), Stop> {
         let (index_kind, normalised) = self.normalise_identifier(kind, value)?;
         let categories: Vec<&str> = self
             .decls
@@ -1011,10 +1090,10 @@ impl Vault {
         if allowed.is_empty() {
             let c = categories.first().copied().unwrap_or(kind);
             return Err(self
-                .authorize(caller, "find", None, c)
+                .authorize_or_stop(caller, "find", None, c)
                 .err()
                 .unwrap_or_else(|| {
-                    EngineError::Storage("authorization changed during the lookup".into())
+                    EngineError::Storage("authorization changed during the lookup".into()).into()
                 }));
         }
         let digest = self
@@ -1058,8 +1137,7 @@ impl Vault {
                 })
                 .collect()
         };
-        self.commit_unit(Vec::new(), &entries)?;
-        Ok(subjects.into_keys().collect())
+        Ok((entries, subjects.into_keys().collect()))
     }
 
     fn normalise_identifier(&self, kind: &str, value: &str) -> Result<(String, String)> {

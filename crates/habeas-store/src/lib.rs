@@ -16,7 +16,9 @@
 //! key (crypto-shredding, GDPR Art. 17) makes every copy of the data unreadable. See
 //! `docs/storage.md` for the durability settings and what each backend can and cannot promise.
 //!
-//! The API is synchronous (`Send + Sync`); async callers use `spawn_blocking`.
+//! The API is synchronous (`Send + Sync`); async callers use `spawn_blocking`, except for
+//! [`Store::commit_then`], which hands a commit's answer to a callback (SQLite: from its writer
+//! thread, so an async caller awaits the commit without parking a thread on it).
 //! [`conformance`] holds the behaviour suite every backend must pass.
 
 mod batch;
@@ -44,6 +46,9 @@ pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};
 pub use model::*;
 /// Month arithmetic of the time partitions, shared with the engine (which keys each month).
 pub use time::{month_index, month_start};
+
+/// Receives the answer of [`Store::commit_then`].
+pub type CommitDone = Box<dyn FnOnce(Result<Vec<Result<UnitOutcome>>>) + Send>;
 
 /// The data store. All methods are synchronous and safe to call from many threads.
 pub trait Store: Send + Sync {
@@ -178,6 +183,21 @@ pub trait Store: Send + Sync {
         sealer: std::sync::Arc<dyn JournalSealer>,
     ) -> Result<Vec<Result<UnitOutcome>>> {
         self.commit(units, sealer)
+    }
+
+    /// [`Store::commit`] answered through `done` instead of returned: for callers that await
+    /// the commit rather than block on it. SQLite queues the units to its writer thread and
+    /// returns at once; `done` runs on that thread after the batch committed (it must be
+    /// short: a oneshot send). By default — PostgreSQL — the commit runs synchronously on the
+    /// calling thread and `done` is called before this returns. `done` is called exactly once,
+    /// or dropped uncalled if the writer thread dies (a oneshot then reports its sender gone).
+    fn commit_then(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: std::sync::Arc<dyn JournalSealer>,
+        done: CommitDone,
+    ) {
+        done(self.commit(units, sealer));
     }
 
     // ---- documents (small versioned state, sealed by the engine) ----

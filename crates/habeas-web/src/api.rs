@@ -1,8 +1,11 @@
 //! The JSON API handlers. Each one takes its caller's [`Credential`] — the
 //! token [`token_first`] already authenticated for a request with a body,
 //! or the bearer token a read authenticates itself — then runs the engine
-//! call on a blocking thread through [`crate::blocking`], the one place
-//! blocking store and crypto work leaves the async workers (STYLE.md (d)9).
+//! call on a blocking thread through [`crate::blocking`] (STYLE.md (d)9).
+//! The audited single-record calls — write, read, find — go through
+//! [`crate::journaled`] instead: their work runs on the async worker unless
+//! it may touch the key store, and their commit is awaited, not waited for
+//! on a thread.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -17,7 +20,7 @@ use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Token, Vault};
 
 use crate::dto::*;
 use crate::error::ApiError;
-use crate::{AppState, MAX_BULK_BODY, MAX_RECORD_BODY, blocking};
+use crate::{AppState, MAX_BULK_BODY, MAX_RECORD_BODY, Plan, blocking, journaled, planned};
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
@@ -72,7 +75,9 @@ pub(crate) async fn token_first(
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
-    match blocking(&state, move |v| v.authenticate(&token)).await {
+    // One indexed read of the token table.
+    let plan = Plan::for_call(&state.vault, None);
+    match planned(&state, plan, move |v| v.authenticate(&token)).await {
         Ok(token) => {
             req.extensions_mut().insert(Authenticated(token));
             next.run(req).await
@@ -223,9 +228,10 @@ pub async fn write_record(
         ));
     }
     let p = purpose(&headers);
-    let r = blocking(&state, move |v| {
+    let plan = Plan::for_call(&state.vault, Some((&subject, &rec.category)));
+    let r = journaled(&state, plan, move |v| {
         let c = credential.caller(v, p)?;
-        v.write(&c, &subject, rec.into_input())
+        v.write_begin(&c, &subject, rec.into_input())
     })
     .await?;
     Ok((
@@ -301,9 +307,14 @@ pub async fn read_records(
     headers: HeaderMap,
 ) -> Result<Json<SubjectRecords>, ApiError> {
     let p = purpose(&headers);
-    let view = blocking(&state, move |v| {
+    // A read of every category may need several keys: on the blocking pool.
+    let plan = match &q.category {
+        Some(c) => Plan::for_call(&state.vault, Some((&subject, c))),
+        None => Plan::Blocking,
+    };
+    let view = journaled(&state, plan, move |v| {
         let c = credential.caller(v, p)?;
-        v.read(&c, &subject, q.category.as_deref())
+        v.read_begin(&c, &subject, q.category.as_deref())
     })
     .await?;
     Ok(Json(SubjectRecords {
@@ -340,9 +351,11 @@ pub async fn find(
     let bytes = body_bytes(body, MAX_RECORD_BODY)?;
     let req: FindBody = parse(&bytes)?;
     let p = purpose(&headers);
-    let subjects = blocking(&state, move |v| {
+    // A blind-index lookup: no data key is needed.
+    let plan = Plan::for_call(&state.vault, None);
+    let subjects = journaled(&state, plan, move |v| {
         let c = credential.caller(v, p)?;
-        v.find(&c, &req.kind, &req.value)
+        v.find_begin(&c, &req.kind, &req.value)
     })
     .await?;
     Ok(Json(FindResult { subjects }))

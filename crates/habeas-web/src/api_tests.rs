@@ -49,6 +49,52 @@ async fn a_read_authenticates_its_bearer_token_itself() {
     assert_eq!(status, Err(StatusCode::UNAUTHORIZED));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn a_write_plans_on_the_blocking_pool_until_its_data_key_is_in_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = demo_vault(dir.path());
+    let admin = Caller::operator("test", "PA-0001");
+    let subject = vault.create_subject(&admin, None).expect("subject");
+    let (token, _) = vault
+        .create_token(&admin, "crm", &["PA-0001".to_string()], &[])
+        .expect("token");
+    let state = state(vault);
+    let plan = || Plan::for_call(&state.vault, Some((&subject, "contact")));
+    // The first write creates the data key (a key-store commit): not on the worker.
+    assert!(matches!(plan(), Plan::Blocking));
+    for n in 0..2 {
+        let body = format!(r#"{{"category":"contact","fields":{{"email":"p{n}@example.org"}}}}"#);
+        let written = write_record(
+            State(state.clone()),
+            Path(subject.clone()),
+            Credential::Checked(token.clone()),
+            HeaderMap::new(),
+            Ok(Bytes::from(body)),
+        )
+        .await;
+        let status = written
+            .map(|(s, _)| s)
+            .map_err(|e| e.into_response().status());
+        assert_eq!(status, Ok(StatusCode::CREATED));
+        assert!(matches!(plan(), Plan::Inline), "the key is in memory now");
+    }
+    // Both writes were answered after their commit: a read sees them.
+    let read = read_records(
+        State(state.clone()),
+        Path(subject.clone()),
+        Query(ReadQuery {
+            category: Some("contact".into()),
+        }),
+        Credential::Checked(token),
+        HeaderMap::new(),
+    )
+    .await;
+    match read {
+        Ok(Json(view)) => assert_eq!(view.records.len(), 2),
+        Err(e) => panic!("refused: {}", e.into_response().status()),
+    }
+}
+
 #[tokio::test]
 async fn the_credential_is_the_layers_token_else_the_bearer_else_401() {
     let token = Token {

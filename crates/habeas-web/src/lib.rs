@@ -12,7 +12,10 @@
 //! token is 401, never 400); the handlers of `api` take the token found
 //! there instead of authenticating again. Refusals are 403 with the
 //! reason, and are journaled. Bad input gets a precise JSON error and
-//! writes nothing. All store and crypto work runs through [`blocking`].
+//! writes nothing. Store and crypto work runs through [`blocking`], except
+//! the token check and the audited single-record calls (write, read, find),
+//! whose few indexed reads run on the async worker when no key-store access
+//! is needed, and whose commit is awaited ([`journaled`]).
 
 mod api;
 pub mod breach;
@@ -68,6 +71,52 @@ where
             Err(EngineError::Storage("a worker task failed".into()).into())
         }
     }
+}
+
+/// Where an audited call's own work runs before its commit is awaited.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Plan {
+    /// On the async worker: a few indexed SQLite reads in the page cache and
+    /// tens of microseconds of CPU cost less than the blocking pool's two
+    /// thread hand-offs (docs/benchmarks-vault.md, session 8).
+    Inline,
+    /// On the blocking pool: the call may touch the key store (a data key
+    /// created with its fsync, or unwrapped, perhaps by a PKCS#11 token).
+    Blocking,
+}
+
+impl Plan {
+    /// Inline when the store's reads are local and the data key of `key`
+    /// (subject, category), if the call needs one, is in memory.
+    pub(crate) fn for_call(vault: &Vault, key: Option<(&str, &str)>) -> Plan {
+        let quick = vault.reads_are_local()
+            && key.is_none_or(|(subject, category)| vault.data_key_in_memory(subject, category));
+        if quick { Plan::Inline } else { Plan::Blocking }
+    }
+}
+
+/// Run an engine call as `plan` says (a token check).
+pub(crate) async fn planned<T, F>(state: &AppState, plan: Plan, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Vault) -> Result<T, EngineError> + Send + 'static,
+{
+    match plan {
+        Plan::Inline => f(&state.vault).map_err(ApiError::from),
+        Plan::Blocking => blocking(state, f).await,
+    }
+}
+
+/// Run an audited engine call and await the commit of its journal entries
+/// ([`habeas_engine::Journaled`]): no thread waits for the commit, the
+/// thread that commits wakes this task.
+pub(crate) async fn journaled<T, F>(state: &AppState, plan: Plan, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Vault) -> Result<habeas_engine::Journaled<T>, EngineError> + Send + 'static,
+{
+    let pending = planned(state, plan, f).await?;
+    pending.answer().await.map_err(ApiError::from)
 }
 
 /// The application's routes.

@@ -51,6 +51,22 @@ impl SqliteStore {
     }
 }
 
+/// A commit's answer per unit: a lone unit runs without a savepoint, so its own error comes
+/// back as the whole job's; it is that unit's result, not a failed transaction.
+fn per_unit(
+    single: bool,
+    answer: Result<Vec<Result<UnitOutcome>>>,
+) -> Result<Vec<Result<UnitOutcome>>> {
+    match answer {
+        Err(e)
+            if single && !matches!(e, StoreError::CommitFailed(_) | StoreError::WriterGone(_)) =>
+        {
+            Ok(vec![Err(e)])
+        }
+        other => other,
+    }
+}
+
 fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
@@ -471,16 +487,21 @@ impl Store for SqliteStore {
         sealer: Arc<dyn JournalSealer>,
     ) -> Result<Vec<Result<UnitOutcome>>> {
         let single = units.len() == 1;
-        match self.writer.write(move |c| batch::commit(c, units, &sealer)) {
-            // A lone unit runs without a savepoint: its error comes back as the job's.
-            Err(e)
-                if single
-                    && !matches!(e, StoreError::CommitFailed(_) | StoreError::WriterGone(_)) =>
-            {
-                Ok(vec![Err(e)])
-            }
-            other => other,
-        }
+        let answer = self.writer.write(move |c| batch::commit(c, units, &sealer));
+        per_unit(single, answer)
+    }
+
+    fn commit_then(
+        &self,
+        units: Vec<WriteUnit>,
+        sealer: Arc<dyn JournalSealer>,
+        done: crate::CommitDone,
+    ) {
+        let single = units.len() == 1;
+        self.writer.write_then(
+            move |c| batch::commit(c, units, &sealer),
+            Box::new(move |answer| done(per_unit(single, answer))),
+        );
     }
 
     fn commit_steps(

@@ -8,6 +8,11 @@
 //! not undo another's work — commits once (one fsync with `synchronous=FULL`), and only then
 //! answers each caller (RELIABILITY.md §0.3: ~5.6× the throughput of one fsync per request).
 //!
+//! A caller either waits for its answer on a channel ([`Writer::write`]) or hands the writer a
+//! callback that receives it ([`Writer::write_then`]): an async caller (the HTTP handlers)
+//! then needs no thread parked on the channel, and the answer reaches it with one wake-up
+//! (the callback completes a future) instead of two (blocking thread, then async task).
+//!
 //! A long change made of independent units ([`Writer::write_steps`], a purge page) runs step
 //! by step instead, after the jobs batched with it have committed: callers arriving meanwhile
 //! get their jobs committed at the next step boundary ([`super::steps`]).
@@ -30,6 +35,8 @@ pub const MAX_BATCH: usize = 512;
 enum Outcome {
     Committed,
     CommitFailed(String),
+    /// Never run: the writer thread had ended.
+    Gone(String),
     /// Committed, but the requested WAL truncation could not complete.
     CheckpointBusy(String),
 }
@@ -42,10 +49,30 @@ trait WriteJob: Send {
     fn wants_checkpoint(&self) -> bool;
 }
 
+/// Where a job's answer goes.
+enum Reply<R> {
+    /// A caller blocked on the other end ([`Writer::write`]).
+    Wait(SyncSender<Result<R>>),
+    /// A callback run on the writer thread ([`Writer::write_then`]).
+    Call(Box<dyn FnOnce(Result<R>) + Send>),
+}
+
+impl<R> Reply<R> {
+    fn send(self, answer: Result<R>) {
+        match self {
+            // The caller may have given up waiting; nothing to do then.
+            Reply::Wait(tx) => {
+                let _ = tx.send(answer);
+            }
+            Reply::Call(done) => done(answer),
+        }
+    }
+}
+
 struct TypedJob<R, F> {
     work: Option<F>,
     result: Option<Result<R>>,
-    reply: SyncSender<Result<R>>,
+    reply: Reply<R>,
     checkpoint: bool,
 }
 
@@ -66,6 +93,7 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
             other => other,
         };
         let answer = match (outcome, self.result) {
+            (Outcome::Gone(e), _) => Err(StoreError::WriterGone(e.clone())),
             (Outcome::CommitFailed(e), _) => Err(StoreError::CommitFailed(e.clone())),
             (Outcome::CheckpointBusy(e), Some(Ok(_))) => {
                 Err(StoreError::RemnantsPending(e.clone()))
@@ -74,8 +102,7 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
             (Outcome::Committed, Some(r)) => r,
             (_, None) => Err(StoreError::CommitFailed("job did not run".into())),
         };
-        // The caller may have given up waiting; nothing to do then.
-        let _ = self.reply.send(answer);
+        self.reply.send(answer);
     }
 
     fn wants_checkpoint(&self) -> bool {
@@ -155,6 +182,26 @@ impl Writer {
         self.submit(work, true)
     }
 
+    /// Like [`Writer::write`] without waiting: `done` receives the answer on the writer
+    /// thread once the batch committed or failed (keep it short: the batch's other callers are
+    /// answered after it). Called exactly once, here when the writer is gone; dropped uncalled
+    /// only if the writer thread panics. May block while [`MAX_BATCH`] × 4 jobs are queued.
+    pub fn write_then<R, F>(&self, work: F, done: Box<dyn FnOnce(Result<R>) + Send>)
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        let job = Box::new(TypedJob {
+            work: Some(work),
+            result: None,
+            reply: Reply::Call(done),
+            checkpoint: false,
+        });
+        if let Err(Job::Plain(job)) = self.send(Job::Plain(job)) {
+            job.finish(&Outcome::Gone("writer thread ended".into()));
+        }
+    }
+
     fn submit<R, F>(&self, work: F, checkpoint: bool) -> Result<R>
     where
         R: Send + 'static,
@@ -164,10 +211,10 @@ impl Writer {
         let job = Box::new(TypedJob {
             work: Some(work),
             result: None,
-            reply,
+            reply: Reply::Wait(reply),
             checkpoint,
         });
-        self.send(Job::Plain(job))?;
+        self.send(Job::Plain(job)).map_err(gone)?;
         answer
             .recv()
             .map_err(|_| StoreError::WriterGone("writer thread ended".into()))?
@@ -184,23 +231,28 @@ impl Writer {
         F: FnMut(&Connection, U) -> Result<R> + Send + 'static,
     {
         let (reply, answer) = sync_channel(1);
-        self.send(Job::Steps(Box::new(TypedSteps::new(steps, run, reply))))?;
+        self.send(Job::Steps(Box::new(TypedSteps::new(steps, run, reply))))
+            .map_err(gone)?;
         answer
             .recv()
             .map_err(|_| StoreError::WriterGone("writer thread ended".into()))
     }
 
-    fn send(&self, job: Job) -> Result<()> {
-        let sender = self
-            .jobs
-            .lock()
-            .map_err(|_| StoreError::WriterGone("lock poisoned".into()))?
-            .clone()
-            .ok_or_else(|| StoreError::WriterGone("store closed".into()))?;
-        sender
-            .send(job)
-            .map_err(|_| StoreError::WriterGone("writer thread ended".into()))
+    /// Queue `job`; the job back when the writer is gone.
+    fn send(&self, job: Job) -> std::result::Result<(), Job> {
+        let sender = match self.jobs.lock() {
+            Ok(jobs) => jobs.clone(),
+            Err(_) => None,
+        };
+        match sender {
+            Some(sender) => sender.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
     }
+}
+
+fn gone(_: Job) -> StoreError {
+    StoreError::WriterGone("writer thread ended".into())
 }
 
 impl Drop for Writer {
@@ -453,3 +505,7 @@ impl Readers {
         result
     }
 }
+
+#[cfg(test)]
+#[path = "writer_tests.rs"]
+mod tests;
