@@ -52,21 +52,15 @@ use crate::error::{EngineError, Result};
 use crate::validate;
 use crate::vault::{KEY_VERSION, Stored, Vault, shredded};
 
-/// The pause before each purge page that keeps audited reads quick beside
-/// the purge, by backend (docs/benchmarks-retention.md, session 7). SQLite:
-/// none — a page is committed in steps and a read waiting between two
-/// commits after one of them; a pause only lengthened the purge (1M of 10M
-/// in 23.2 s, reads' p99 7.8 ms). PostgreSQL commits a page as one unit
-/// through the committer's queue, so reads queued behind back-to-back pages
-/// wait for them: 10 ms per page let them through (200k records: reads'
-/// p50 84 ms without, 1.4–1.6 ms with; the purge's time the same).
-pub fn default_pause(vault: &Vault) -> std::time::Duration {
-    if vault.paths.postgres.is_some() {
-        std::time::Duration::from_millis(10)
-    } else {
-        std::time::Duration::ZERO
-    }
-}
+/// No pause before a purge page by default, on either backend: a page is
+/// committed in steps of at most [`STEP_RECORDS`] records and the audited
+/// reads waiting are committed between two of them — by SQLite's writer
+/// (`Store::commit_steps`), by the committer on PostgreSQL — so a pause
+/// only lengthens the purge (docs/benchmarks-retention.md: SQLite 1M of 10M
+/// in 23.2 s, reads' p99 7.8 ms; PostgreSQL at 150k records, reads' p99
+/// 12–15 ms without a pause and 12–13 ms with 10 ms, the purge a third
+/// slower with it). [`VaultPurge::with_pause`] sets one.
+pub const DEFAULT_PAUSE: std::time::Duration = std::time::Duration::ZERO;
 
 /// The purge's view of the vault, acting as one caller (journaled as such).
 pub struct VaultPurge<'a> {
@@ -95,11 +89,11 @@ impl<'a> VaultPurge<'a> {
             vault,
             caller,
             profiles,
-            pause: default_pause(vault),
+            pause: DEFAULT_PAUSE,
         }
     }
 
-    /// Wait `pause` before queueing each page (default: [`default_pause`]):
+    /// Wait `pause` before queueing each page (default: [`DEFAULT_PAUSE`]):
     /// the store's writer then commits the audited reads waiting behind the
     /// previous page alone, at the cost of purge throughput
     /// (docs/benchmarks-retention.md).

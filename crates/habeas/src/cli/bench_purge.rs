@@ -64,9 +64,8 @@ pub struct Args {
     #[arg(long, default_value_t = super::purge::PAGE as u64)]
     pub page: u64,
     /// Milliseconds the purge waits before queueing each page (leaves the
-    /// writer to the reads waiting behind the previous page); default: the
-    /// backend's (`retention::default_pause`: none on SQLite, 10 ms on
-    /// PostgreSQL).
+    /// writer to the reads waiting behind the previous page); default none
+    /// (`retention::DEFAULT_PAUSE`: reads are committed between a page's steps).
     #[arg(long)]
     pub pause_ms: Option<u64>,
     /// Also back up and verify the whole built vault before the purge
@@ -127,8 +126,8 @@ fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {
     let clock = Arc::new(ManualClock::new(t0));
     let vault = Arc::new(project::open_project_with_clock(dir, clock.clone())?);
     let op = Caller::operator("bench", "administration");
-    let pause = args.pause_ms.map_or_else(
-        || habeas_engine::retention::default_pause(&vault),
+    let pause = args.pause_ms.map_or(
+        habeas_engine::retention::DEFAULT_PAUSE,
         Duration::from_millis,
     );
     println!(

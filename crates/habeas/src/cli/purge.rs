@@ -101,7 +101,6 @@ pub fn purge_paged(vault: &Vault, clock: &dyn Clock, page: usize) -> anyhow::Res
     let now = clock.now();
     let holds = all_holds(vault, clock)?;
     let expiry = expiry_by_category(vault.declarations());
-    // The pause between pages is the backend's default (`default_pause`).
     let target = VaultPurge::new(vault, purge_caller());
     let summary = run_purge(&target, now, &expiry, &holds, page)?;
     let partitions = expire_partitions(vault, &purge_caller(), &holds, now)?;
