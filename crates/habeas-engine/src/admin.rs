@@ -51,9 +51,7 @@ impl Vault {
         before: DateTime<Utc>,
         outcome: String,
     ) -> Result<Vec<habeas_store::DroppedPartition>> {
-        let destroyed = self
-            .keys
-            .destroy_partitions_before(Some(category), before)?;
+        let destroyed = self.keys.destroy_partitions_before(category, before)?;
         let e = self.entry(
             caller,
             action,

@@ -274,7 +274,6 @@ impl DataKeys {
         Ok(out)
     }
 
-    /// The data key of a pair if it exists (a shredded pair has none).
     /// Whether the data key of (`subject`, `category`) is unwrapped in
     /// memory: using it then touches neither the key store nor the KEK.
     pub fn in_memory(&self, subject: &str, category: &str) -> bool {
@@ -284,6 +283,7 @@ impl DataKeys {
             .is_ok_and(|cache| cache.contains_key(&pair))
     }
 
+    /// The data key of a pair if it exists (a shredded pair has none).
     pub fn get(&self, subject: &str, category: &str) -> Result<Option<Arc<DataKey>>> {
         let pair = (subject.to_string(), category.to_string());
         if let Some(k) = self.cache.lock().map_err(|_| lock_err())?.get(&pair) {
@@ -494,12 +494,12 @@ impl DataKeys {
         self.get(PARTITION_OWNER, &partition_slot(category, month))
     }
 
-    /// Destroy the partition keys of every month ending at or before
-    /// `before` (of `category`, or of all): their rows are crypto-shredded
-    /// wherever they are (Art. 5(1)(e), Art. 17). Returns how many keys.
+    /// Destroy `category`'s partition keys of every month ending at or
+    /// before `before`: their rows are crypto-shredded wherever they are
+    /// (Art. 5(1)(e), Art. 17). Returns how many keys.
     pub fn destroy_partitions_before(
         &self,
-        category: Option<&str>,
+        category: &str,
         before: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize> {
         let mut targets = Vec::new();
@@ -508,7 +508,7 @@ impl DataKeys {
                 continue;
             };
             let ends = habeas_store::month_start(month + 1)?;
-            if category.is_none_or(|want| want == c) && ends <= before {
+            if c == category && ends <= before {
                 targets.push((PARTITION_OWNER.to_string(), Some(k.category.clone())));
             }
         }

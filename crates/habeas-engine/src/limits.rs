@@ -278,7 +278,7 @@ impl Vault {
     }
 }
 
-/// What [`Vault::check_limits`] needs about one subject.
+/// What [`Vault::limits_or_stop`] needs about one subject.
 pub(crate) struct SubjectLimits {
     limits: ProcessingLimits,
     ledger: Option<ConsentLedger>,

@@ -26,10 +26,10 @@ use crate::keys::DataKeys;
 /// Key version of high-volume rows sealed under a combined key.
 pub(crate) const TIMED_KEY_VERSION: u32 = 2;
 
-/// The partition keys a write needs, with their fingerprints.
 /// A key and its fingerprint.
 type Fingerprinted = (Arc<DataKey>, [u8; FINGERPRINT_LEN]);
 
+/// The partition keys a write needs, with their fingerprints.
 pub(crate) struct PartitionKeys {
     keys: HashMap<(String, i64), Fingerprinted>,
 }
