@@ -212,8 +212,9 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Records per batch of the benchmarks' bulk writes.
-pub(crate) const BATCH: u64 = 5_000;
+/// Records per batch of the benchmarks' bulk writes: `habeas import`'s, so
+/// that the benchmarks measure the import path as shipped.
+pub(crate) const BATCH: u64 = super::import::BATCH as u64;
 
 /// Bulk-write `count` records through the vault's pipelined path (the
 /// `habeas import` path: validated, sealed, blind-indexed, journaled):
@@ -339,7 +340,7 @@ impl PgBench {
         let started = Instant::now();
         let mut n = 0u64;
         while n < records {
-            let end = (n + 5_000).min(records);
+            let end = (n + BATCH).min(records);
             let (mut ids, mut subjects, mut cats, mut at, mut payloads) =
                 (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for i in n..end {
@@ -407,7 +408,7 @@ fn plain_inserts(
     let started = Instant::now();
     let mut n = 0u64;
     while n < records {
-        let end = (n + 5_000).min(records);
+        let end = (n + BATCH).min(records);
         let tx = conn.unchecked_transaction()?;
         {
             let mut stmt = tx.prepare_cached(
