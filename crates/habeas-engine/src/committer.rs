@@ -47,7 +47,7 @@ use std::thread::JoinHandle;
 
 use futures_channel::oneshot;
 
-use habeas_store::{Store, UnitOutcome, WriteUnit};
+use habeas_store::{Store, StoreError, UnitOutcome, WriteUnit};
 
 use crate::error::{EngineError, Result};
 use crate::journal::ChainSealer;
@@ -382,9 +382,7 @@ fn commit_interleaved(
         match store.commit(units, Arc::clone(sealer)) {
             Ok(mut outcomes) => {
                 let theirs = outcomes.split_off(own.min(outcomes.len()));
-                for (reply, result) in replies.into_iter().zip(theirs) {
-                    reply.send(result.map_err(EngineError::from));
-                }
+                answer(replies, Ok(theirs));
                 let before = results.len();
                 results.extend(outcomes.into_iter().map(|r| r.map_err(EngineError::from)));
                 while results.len() < before + own {
@@ -395,9 +393,7 @@ fn commit_interleaved(
             }
             Err(err) => {
                 tracing::error!(error = %err, "a stepped commit failed; its steps and the later ones are not stored");
-                for reply in replies {
-                    reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
-                }
+                answer(replies, Err(&err));
                 while results.len() < total {
                     results.push(Err(EngineError::Storage(format!(
                         "not stored: a step's commit failed ({err})"
@@ -420,13 +416,27 @@ fn commit_grouped(
         return;
     }
     match store.commit(units, Arc::clone(sealer)) {
+        Ok(results) => answer(replies, Ok(results)),
+        Err(err) => {
+            tracing::error!(error = %err, "group commit failed; every unit of the batch is refused");
+            answer(replies, Err(&err));
+        }
+    }
+}
+
+/// Answer the callers waiting on a commit: each with its own unit's result,
+/// or all of them with the commit's failure.
+fn answer(
+    replies: Vec<Reply>,
+    committed: std::result::Result<Vec<habeas_store::Result<UnitOutcome>>, &StoreError>,
+) {
+    match committed {
         Ok(results) => {
             for (reply, result) in replies.into_iter().zip(results) {
                 reply.send(result.map_err(EngineError::from));
             }
         }
         Err(err) => {
-            tracing::error!(error = %err, "group commit failed; every unit of the batch is refused");
             for reply in replies {
                 reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
             }
