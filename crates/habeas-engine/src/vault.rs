@@ -1328,11 +1328,17 @@ impl Stored {
         match self {
             Stored::Record(r) => {
                 let aad = Aad::record_field(subject, category, &r.id, "fields");
-                let plain = zeroize::Zeroizing::new(dek.open(&r.sealed, &aad)?);
+                // The row's sealed bytes are not needed after: decrypted in place.
+                let plain = zeroize::Zeroizing::new(dek.open_owned(r.sealed, &aad)?);
                 Ok(RecordView {
                     fields: serde_json::from_slice(&plain).map_err(not_json)?,
                     id: r.id,
-                    category: category.to_string(),
+                    // The row's own name (bound in the AAD just checked), not a copy.
+                    category: if r.category == category {
+                        r.category
+                    } else {
+                        category.to_string()
+                    },
                     source: r.source_channel,
                     purposes: r.purposes,
                     collected_at: r.collected_at,
