@@ -853,9 +853,13 @@ impl Vault {
         let ordinary = category.is_none() || !high_volume;
         if ordinary {
             for r in self.store.subject_records(subject, category)? {
-                out.entry(r.category.clone())
-                    .or_default()
-                    .push(Stored::Record(r));
+                // The category's name is copied once per category, not per row.
+                match out.get_mut(r.category.as_str()) {
+                    Some(rows) => rows.push(Stored::Record(r)),
+                    None => {
+                        out.insert(r.category.clone(), vec![Stored::Record(r)]);
+                    }
+                }
             }
         }
         if high_volume {
@@ -995,7 +999,12 @@ impl Vault {
         allowed: &[(String, String)],
         stored: &mut BTreeMap<String, Vec<Stored>>,
     ) -> Result<(Vec<RecordView>, Vec<Entry>)> {
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(
+            allowed
+                .iter()
+                .filter_map(|(c, _)| stored.get(c).map(Vec::len))
+                .sum(),
+        );
         let mut entries = Vec::new();
         for (c, purpose) in allowed {
             let rows = stored.remove(c).unwrap_or_default();
@@ -1319,11 +1328,17 @@ impl Stored {
         match self {
             Stored::Record(r) => {
                 let aad = Aad::record_field(subject, category, &r.id, "fields");
-                let plain = zeroize::Zeroizing::new(dek.open(&r.sealed, &aad)?);
+                // The row's sealed bytes are not needed after: decrypted in place.
+                let plain = zeroize::Zeroizing::new(dek.open_owned(r.sealed, &aad)?);
                 Ok(RecordView {
                     fields: serde_json::from_slice(&plain).map_err(not_json)?,
                     id: r.id,
-                    category: category.to_string(),
+                    // The row's own name (bound in the AAD just checked), not a copy.
+                    category: if r.category == category {
+                        r.category
+                    } else {
+                        category.to_string()
+                    },
                     source: r.source_channel,
                     purposes: r.purposes,
                     collected_at: r.collected_at,

@@ -278,6 +278,27 @@ pub fn records(f: &Fixture) {
         ok(s.subject_records("s2", None), "other subject kept").len(),
         1
     );
+
+    // Same collection time: the id decides, whatever the insertion order; a
+    // category's read keeps that order and leaves the other category out.
+    ok(
+        s.insert_records(vec![
+            record("r9", "s3", "contact", 5, None),
+            record("r7", "s3", "billing", 6, None),
+            record("r8", "s3", "contact", 5, None),
+            record("r6", "s3", "contact", 7, None),
+        ]),
+        "insert ties",
+    );
+    let ids = |rows: Vec<Record>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(ok(s.subject_records("s3", None), "read ties")),
+        ["r8", "r9", "r7", "r6"]
+    );
+    assert_eq!(
+        ids(ok(s.subject_records("s3", Some("contact")), "read ties")),
+        ["r8", "r9", "r6"]
+    );
 }
 
 /// A batch with a duplicate id writes nothing.

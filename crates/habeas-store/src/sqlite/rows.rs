@@ -1,5 +1,7 @@
 //! Row ↔ type conversions for SQLite (conversions live in the store crate, STYLE.md (d) 15).
 
+use std::collections::BTreeMap;
+
 use rusqlite::Row;
 
 use crate::error::{Result, StoreError};
@@ -30,8 +32,52 @@ pub fn subject(r: &Row<'_>) -> Result<Subject> {
 }
 
 pub fn json_list(text: &str, table: &'static str) -> Result<Vec<String>> {
+    if let Some(list) = plain_list(text) {
+        return Ok(list);
+    }
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
         table,
+        detail: e.to_string(),
+    })
+}
+
+/// The list `serde_json::to_string` writes for strings that need no escape
+/// (`["PA-0001","PA-0006"]`, `[]`), split without a JSON parser: every
+/// record row carries one. Anything else — an escape, a space, a number —
+/// returns `None` and goes through `serde_json`.
+fn plain_list(text: &str) -> Option<Vec<String>> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    if inner.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut out = Vec::new();
+    for item in inner.split(',') {
+        let s = item.strip_prefix('"')?.strip_suffix('"')?;
+        // A quote or backslash inside, or a control character, is not the
+        // plain form (a quoted comma would also have split the item).
+        if s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+            return None;
+        }
+        out.push(s.to_string());
+    }
+    Some(out)
+}
+
+/// Column `i` as text borrowed from the row.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+            .into()
+    })
+}
+
+/// A record's custom event dates: `{}` for most rows, parsed only otherwise.
+fn custom_events(text: &str) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>> {
+    if text == "{}" {
+        return Ok(BTreeMap::new());
+    }
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        table: "records",
         detail: e.to_string(),
     })
 }
@@ -41,23 +87,21 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 }
 
 pub fn record(r: &Row<'_>) -> Result<Record> {
-    let purposes: String = r.get(5)?;
-    let custom: String = r.get(9)?;
+    // Borrowed from the row (no `String` each): both are parsed right away.
+    let purposes = text(r, 5)?;
+    let custom = text(r, 9)?;
     Ok(Record {
         id: r.get(0)?,
         subject_id: r.get(1)?,
         category: r.get(2)?,
         collected_at: from_micros(r.get(3)?, "records")?,
         source_channel: r.get(4)?,
-        purposes: json_list(&purposes, "records")?,
+        purposes: json_list(purposes, "records")?,
         events: EventDates {
             last_interaction: opt_from_micros(r.get(6)?, "records")?,
             contract_end: opt_from_micros(r.get(7)?, "records")?,
             account_closure: opt_from_micros(r.get(8)?, "records")?,
-            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
-                table: "records",
-                detail: e.to_string(),
-            })?,
+            custom: custom_events(custom)?,
         },
         incident_linked: r.get(10)?,
         retention_due: opt_from_micros(r.get(11)?, "records")?,
@@ -130,4 +174,63 @@ pub fn collect<T>(
         out.push(f(row)?);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parsed(text: &str) -> Option<Vec<String>> {
+        serde_json::from_str(text).ok()
+    }
+
+    #[test]
+    fn plain_lists_split_without_a_parser_and_the_rest_falls_back() {
+        assert_eq!(plain_list("[]"), Some(vec![]));
+        assert_eq!(
+            plain_list(r#"["PA-0001","PA-0006"]"#),
+            Some(vec!["PA-0001".to_string(), "PA-0006".to_string()])
+        );
+        assert_eq!(plain_list(r#"[""]"#), Some(vec![String::new()]));
+        // Not the plain form: left to serde_json, which reads them right.
+        for text in [
+            r#"["a,b"]"#,
+            r#"["a\"b"]"#,
+            r#"["a\\b"]"#,
+            r#"["\u00e9"]"#,
+            r#"[ "a" ]"#,
+            r#"["a", "b"]"#,
+            "[1]",
+            "[\"a\"",
+            "",
+        ] {
+            assert_eq!(plain_list(text), None, "{text}");
+            assert_eq!(
+                json_list(text, "t").ok(),
+                parsed(text),
+                "same answer as serde_json for {text}"
+            );
+        }
+        assert!(json_list("[1]", "t").is_err());
+        assert_eq!(custom_events("{}").ok(), Some(BTreeMap::new()));
+        assert!(custom_events("{").is_err());
+    }
+
+    proptest! {
+        /// Whatever serde_json writes for a list of strings, `json_list` reads back.
+        #[test]
+        fn json_list_reads_what_serde_json_writes(list in proptest::collection::vec(".{0,12}", 0..5)) {
+            let text = serde_json::to_string(&list).expect("serialise");
+            prop_assert_eq!(json_list(&text, "t").ok(), Some(list));
+        }
+
+        /// On any text, the fast path never answers differently from serde_json.
+        #[test]
+        fn plain_list_agrees_with_serde_json(text in r#"\[("[a-z,\\"\\\\ ]{0,4}",?){0,3}\]"#) {
+            if let Some(list) = plain_list(&text) {
+                prop_assert_eq!(Some(list), parsed(&text));
+            }
+        }
+    }
 }
