@@ -63,6 +63,10 @@ impl Stop {
     }
 }
 
+/// An audited call planned: the journal entries to commit before its answer,
+/// and the answer — or where it stopped.
+pub(crate) type Planned<T> = std::result::Result<(Vec<Entry>, T), Stop>;
+
 impl From<EngineError> for Stop {
     fn from(e: EngineError) -> Self {
         Stop::Failed(e)
@@ -126,6 +130,22 @@ impl Vault {
         }
     }
 
+    /// A planned audited call answered the synchronous way: its journal
+    /// entries committed (a stop settled), then its answer.
+    pub(crate) fn answer_now<T>(&self, planned: Planned<T>) -> Result<T> {
+        let (entries, answer) = planned.map_err(|stop| self.settle_now(stop))?;
+        self.commit_unit(Vec::new(), &entries)?;
+        Ok(answer)
+    }
+
+    /// A planned audited call answered the awaited way.
+    fn answer_later<T>(&self, planned: Planned<T>) -> Result<Journaled<T>> {
+        match planned {
+            Ok((entries, answer)) => Ok(self.journaled(Vec::new(), &entries, Ok(answer))),
+            Err(stop) => self.settle_later(stop),
+        }
+    }
+
     /// A planned call's stop, answered the awaited way.
     fn settle_later<T>(&self, stop: Stop) -> Result<Journaled<T>> {
         match stop {
@@ -180,10 +200,7 @@ impl Vault {
         subject: &str,
         category: Option<&str>,
     ) -> Result<Journaled<SubjectView>> {
-        match self.plan_read(caller, subject, category) {
-            Ok((entries, view)) => Ok(self.journaled(Vec::new(), &entries, Ok(view))),
-            Err(stop) => self.settle_later(stop),
-        }
+        self.answer_later(self.plan_read(caller, subject, category))
     }
 
     /// [`Vault::find`] to await: the blind index is searched here;
@@ -194,9 +211,6 @@ impl Vault {
         kind: &str,
         value: &str,
     ) -> Result<Journaled<Vec<String>>> {
-        match self.plan_find(caller, kind, value) {
-            Ok((entries, found)) => Ok(self.journaled(Vec::new(), &entries, Ok(found))),
-            Err(stop) => self.settle_later(stop),
-        }
+        self.answer_later(self.plan_find(caller, kind, value))
     }
 }

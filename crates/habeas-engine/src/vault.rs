@@ -37,7 +37,7 @@ use crate::access::{self, Caller};
 use crate::committer::{Committer, Pending};
 use crate::error::{EngineError, Refusal, Result};
 use crate::journal::{ChainSealer, Entry};
-use crate::journaled::Stop;
+use crate::journaled::{Planned, Stop};
 use crate::keys::{DataKeys, KekSource};
 use crate::validate::{self, RecordInput, ValidRecord};
 
@@ -882,11 +882,7 @@ impl Vault {
         subject: &str,
         category: Option<&str>,
     ) -> Result<SubjectView> {
-        let (entries, view) = self
-            .plan_read(caller, subject, category)
-            .map_err(|stop| self.settle_now(stop))?;
-        self.commit_unit(Vec::new(), &entries)?;
-        Ok(view)
+        self.answer_now(self.plan_read(caller, subject, category))
     }
 
     /// A read's records and the journal entries to commit before they are
@@ -897,7 +893,7 @@ impl Vault {
         caller: &Caller,
         subject: &str,
         category: Option<&str>,
-    ) -> Result<(Vec<Entry>, SubjectView), Stop> {
+    ) -> Planned<SubjectView> {
         let row = self.subject_row(subject)?;
         let mut stored = self.stored_rows(subject, category)?;
         let mut allowed: Vec<(String, String)> = Vec::new();
@@ -1062,11 +1058,7 @@ impl Vault {
     /// identifier field such as `account_id`), through the blind index.
     /// Only categories the caller's purpose covers are searched.
     pub fn find(&self, caller: &Caller, kind: &str, value: &str) -> Result<Vec<String>> {
-        let (entries, found) = self
-            .plan_find(caller, kind, value)
-            .map_err(|stop| self.settle_now(stop))?;
-        self.commit_unit(Vec::new(), &entries)?;
-        Ok(found)
+        self.answer_now(self.plan_find(caller, kind, value))
     }
 
     /// A find's subjects and the journal entries to commit before they are
@@ -1076,7 +1068,7 @@ impl Vault {
         caller: &Caller,
         kind: &str,
         value: &str,
-    ) -> Result<(Vec<Entry>, Vec<String>), Stop> {
+    ) -> Planned<Vec<String>> {
         let (index_kind, normalised) = self.normalise_identifier(kind, value)?;
         let categories: Vec<&str> = self
             .decls
