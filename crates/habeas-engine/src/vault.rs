@@ -36,6 +36,7 @@ use serde_json::Value;
 use crate::access::{self, Caller};
 use crate::committer::{Committer, Pending};
 use crate::error::{EngineError, Refusal, Result};
+use crate::fields::Fields;
 use crate::journal::{ChainSealer, Entry};
 use crate::journaled::{Planned, Stop};
 use crate::keys::{DataKeys, KekSource};
@@ -124,7 +125,8 @@ pub struct Receipt {
 pub struct RecordView {
     pub id: String,
     pub category: String,
-    pub fields: BTreeMap<String, Value>,
+    /// Read like a map; written out as the JSON text it was sealed as.
+    pub fields: Fields,
     pub source: String,
     pub purposes: Vec<String>,
     pub collected_at: DateTime<Utc>,
@@ -184,6 +186,15 @@ pub(crate) struct Prepared {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct TimedPayload {
     fields: BTreeMap<String, Value>,
+    source: String,
+    purposes: Vec<String>,
+    due_at: Option<DateTime<Utc>>,
+}
+
+/// [`TimedPayload`] as read: the fields stay JSON text ([`Fields`]).
+#[derive(serde::Deserialize)]
+struct TimedPayloadRead {
+    fields: Box<serde_json::value::RawValue>,
     source: String,
     purposes: Vec<String>,
     due_at: Option<DateTime<Utc>>,
@@ -851,8 +862,17 @@ impl Vault {
             None => self.decls.categories.values().any(|c| c.high_volume),
         };
         let ordinary = category.is_none() || !high_volume;
-        if ordinary {
-            for r in self.store.subject_records(subject, category)? {
+        if let (true, Some(c)) = (ordinary, category) {
+            // One category: its rows in one vector sized once.
+            let rows = self.store.subject_records(subject, category)?;
+            if !rows.is_empty() {
+                out.insert(
+                    c.to_string(),
+                    rows.into_iter().map(Stored::Record).collect(),
+                );
+            }
+        } else if ordinary {
+            for r in self.store.subject_records(subject, None)? {
                 // The category's name is copied once per category, not per row.
                 match out.get_mut(r.category.as_str()) {
                     Some(rows) => rows.push(Stored::Record(r)),
@@ -1321,9 +1341,10 @@ impl Stored {
             Stored::Record(r) => {
                 let aad = Aad::record_field(subject, category, &r.id, "fields");
                 // The row's sealed bytes are not needed after: decrypted in place.
-                let plain = zeroize::Zeroizing::new(dek.open_owned(r.sealed, &aad)?);
+                let plain = dek.open_owned(r.sealed, &aad)?;
                 Ok(RecordView {
-                    fields: serde_json::from_slice(&plain).map_err(not_json)?,
+                    fields: Fields::from_json(plain)
+                        .map_err(|e| EngineError::Storage(e.to_string()))?,
                     id: r.id,
                     // The row's own name (bound in the AAD just checked), not a copy.
                     category: if r.category == category {
@@ -1341,11 +1362,12 @@ impl Stored {
                 let aad = Aad::record_field(subject, category, &t.id, "timed");
                 let sealed = crate::timed_keys::sealed_value(t.key_version, &t.sealed)?;
                 let plain = zeroize::Zeroizing::new(dek.open(sealed, &aad)?);
-                let p: TimedPayload = serde_json::from_slice(&plain).map_err(not_json)?;
+                let p: TimedPayloadRead = serde_json::from_slice(&plain).map_err(not_json)?;
                 Ok(RecordView {
                     id: t.id,
                     category: category.to_string(),
-                    fields: p.fields,
+                    fields: Fields::from_raw(p.fields)
+                        .map_err(|e| EngineError::Storage(e.to_string()))?,
                     source: p.source,
                     purposes: p.purposes,
                     collected_at: t.collected_at,

@@ -108,8 +108,9 @@ pub struct BulkWritten {
 pub struct RecordOut {
     pub id: String,
     pub category: String,
+    /// The record's declared fields, written out as they were sealed.
     #[schema(value_type = Object)]
-    pub fields: BTreeMap<String, serde_json::Value>,
+    pub fields: habeas_engine::Fields,
     pub source: String,
     pub purposes: Vec<String>,
     pub collected_at: DateTime<Utc>,
