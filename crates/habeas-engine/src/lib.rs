@@ -30,6 +30,7 @@ pub mod incident;
 pub mod journal;
 pub mod journal_tail;
 mod journaled;
+pub mod json_time;
 pub mod keys;
 pub mod ledger;
 pub mod limits;

@@ -129,7 +129,9 @@ pub struct RecordView {
     pub fields: Fields,
     pub source: String,
     pub purposes: Vec<String>,
+    #[serde(serialize_with = "crate::json_time::rfc3339")]
     pub collected_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_time::rfc3339_opt")]
     pub due_at: Option<DateTime<Utc>>,
 }
 

@@ -113,7 +113,9 @@ pub struct RecordOut {
     pub fields: habeas_engine::Fields,
     pub source: String,
     pub purposes: Vec<String>,
+    #[serde(serialize_with = "habeas_engine::json_time::rfc3339")]
     pub collected_at: DateTime<Utc>,
+    #[serde(serialize_with = "habeas_engine::json_time::rfc3339_opt")]
     pub due_at: Option<DateTime<Utc>>,
 }
 
