@@ -60,7 +60,13 @@ fn configure(conn: &Connection, writer: bool) -> Result<()> {
             )));
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "cache_size", -32_768)?;
+        // 8 MiB. At the end of every write transaction in which a B-tree split renumbered its
+        // pages, SQLite's page cache walks all its pages (benchmarks-vault.md, "Why every
+        // COMMIT walks the writer's page cache"): with 32 MiB that walk was 5 % of the
+        // samples of an HTTP read load, 1.6 % with 8 MiB. Bulk ingest and purge measured no
+        // slower with 8 MiB or even 2 MiB (their working sets exceed any of these caches and
+        // the OS page cache serves the misses), and peak memory is lower (session 10).
+        conn.pragma_update(None, "cache_size", -8_192)?;
         conn.pragma_update(None, "wal_autocheckpoint", 8192)?;
         // The writer runs every kind of write, the bulk ones with a one-row and a multi-row
         // statement each (multi.rs): more than rusqlite's default 16 cached statements.
