@@ -6,7 +6,10 @@
 //! and checks every line (declared category and fields, types, purposes,
 //! existing subjects) and stops on the first errors with their line
 //! numbers; only a clean file is written, in batches of [`BATCH`] records,
-//! [`BATCHES_PER_TRANSACTION`] batches per store transaction.
+//! [`BATCHES_PER_TRANSACTION`] batches per store transaction. A batch is all
+//! or nothing; if a write fails (the store refuses a batch, the disk is
+//! full) the import stops, the batch sharing the failed batch's transaction
+//! is not stored either, and the earlier ones are.
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
