@@ -82,7 +82,7 @@ fn a_bad_line_anywhere_imports_nothing() {
 
 /// More lines than two batches of 10,000 (`import::BATCH`): the first two
 /// batches share a transaction, the third commits alone; every line is
-/// stored, once, and counted only once durable.
+/// stored, once, and counted only once durable; the journal verifies.
 #[test]
 fn a_file_of_several_batches_is_imported_whole() {
     const LINES: usize = 20_001;
@@ -111,4 +111,7 @@ fn a_file_of_several_batches_is_imported_whole() {
         count(dir.path(), "SELECT COUNT(*) FROM subjects"),
         LINES as i64
     );
+    // The journal's hash chain runs unbroken across batches sharing a transaction.
+    let (code, out, err) = run(dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
