@@ -7,9 +7,10 @@
 //! existing subjects) and stops on the first errors with their line
 //! numbers; only a clean file is written, in batches of [`BATCH`] records,
 //! [`BATCHES_PER_TRANSACTION`] batches per store transaction. A batch is all
-//! or nothing; if a write fails (the store refuses a batch, the disk is
-//! full) the import stops, the batch sharing the failed batch's transaction
-//! is not stored either, and the earlier ones are.
+//! or nothing. If a batch fails in the store (a subject erased meanwhile, a
+//! full disk) the import stops with its error: a batch that ran in the same
+//! transaction is not stored either, earlier transactions are, and a batch
+//! queued after the failed one may be.
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
