@@ -173,6 +173,29 @@ impl Committer {
         Ok(Pending { answer })
     }
 
+    /// [`Committer::submit_nowait`] for a unit of a bulk import that may share
+    /// its transaction with the previous and next units of the same import
+    /// ([`habeas_store::Link`], [`Store::commit_linked`]). On SQLite the unit
+    /// goes straight to the store's writer, not through this thread: this
+    /// thread would otherwise wait on a unit whose transaction waits for the
+    /// next unit, queued behind it. Elsewhere it is queued as
+    /// [`Committer::submit_nowait`] does and commits alone.
+    pub fn submit_linked(&self, unit: WriteUnit, link: habeas_store::Link) -> Result<Pending> {
+        let Some((store, sealer)) = &self.direct else {
+            return self.submit_nowait(unit);
+        };
+        let (reply, answer) = sync_channel(1);
+        store.commit_linked(
+            unit,
+            Arc::clone(sealer),
+            link,
+            Box::new(move |results| {
+                let _ = reply.send(lone_result(results));
+            }),
+        );
+        Ok(Pending { answer })
+    }
+
     /// Queue `units`, each standing alone, to be made durable in order,
     /// possibly a few at a time ([`Store::commit_steps`]); returns at once.
     pub fn submit_steps_nowait(&self, units: Vec<WriteUnit>) -> Result<PendingSteps> {

@@ -20,6 +20,7 @@
 pub mod access;
 mod admin;
 pub mod backup;
+mod bulk_chain;
 mod category;
 mod committer;
 pub mod docs;
@@ -44,6 +45,7 @@ pub mod vault;
 
 pub use access::{Caller, Scope, Token};
 pub use admin::AccessEvent;
+pub use bulk_chain::BulkChain;
 pub use category::{HeldCategory, Holding};
 pub use docs::VaultDocs;
 pub use erase::{Erased, Erasure};

@@ -526,6 +526,19 @@ impl Vault {
         lines: Vec<BulkLine>,
         known: &mut BTreeMap<String, String>,
     ) -> Result<PendingBulk> {
+        self.write_bulk_queued(caller, lines, known, None)
+    }
+
+    /// [`Vault::write_bulk_begin`], the unit possibly sharing its store
+    /// transaction with the other units of `link`'s chain
+    /// ([`crate::BulkChain`], which decides the grouping).
+    pub(crate) fn write_bulk_queued(
+        &self,
+        caller: &Caller,
+        lines: Vec<BulkLine>,
+        known: &mut BTreeMap<String, String>,
+        link: Option<habeas_store::Link>,
+    ) -> Result<PendingBulk> {
         let now = self.now();
         let mut created: BTreeMap<String, String> = BTreeMap::new();
         let mut new_subjects = Vec::new();
@@ -578,7 +591,13 @@ impl Vault {
             });
         }
         let written = prepared.len() as u64;
-        let answer = self.start_commit(caller, prepared, new_subjects, now)?;
+        let unit = self
+            .sealed_unit(caller, prepared, new_subjects, now)
+            .map_err(|stop| self.settle_now(stop))?;
+        let answer = match link {
+            Some(link) => self.committer.submit_linked(unit, link)?,
+            None => self.committer.submit_nowait(unit)?,
+        };
         known.extend(created.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(PendingBulk {
             answer,
@@ -699,20 +718,6 @@ impl Vault {
             collected_at,
             key_version: crate::timed_keys::TIMED_KEY_VERSION,
         })
-    }
-
-    /// Seal, index and queue a write; the answer comes with [`Pending::wait`].
-    fn start_commit(
-        &self,
-        caller: &Caller,
-        prepared: Vec<Prepared>,
-        new_subjects: Vec<(String, String)>,
-        now: DateTime<Utc>,
-    ) -> Result<Pending> {
-        let unit = self
-            .sealed_unit(caller, prepared, new_subjects, now)
-            .map_err(|stop| self.settle_now(stop))?;
-        self.committer.submit_nowait(unit)
     }
 
     /// The vault unit of a write: records sealed, identifiers indexed,

@@ -50,6 +50,19 @@ pub use time::{month_index, month_start};
 /// Receives the answer of [`Store::commit_then`].
 pub type CommitDone = Box<dyn FnOnce(Result<Vec<Result<UnitOutcome>>>) + Send>;
 
+/// How a unit of a bulk import may share its transaction with the units of the same import
+/// before and after it ([`Store::commit_linked`]). The caller decides the grouping: a unit
+/// that holds is followed by one that joins it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    /// Tells one import's units from another's (unique among the imports running at once).
+    pub chain: u64,
+    /// May run in the transaction the previous unit of `chain` left open.
+    pub joins: bool,
+    /// May leave its transaction open for the next unit of `chain`.
+    pub holds: bool,
+}
+
 /// The data store. All methods are synchronous and safe to call from many threads.
 pub trait Store: Send + Sync {
     /// Schema version of the open database.
@@ -198,6 +211,25 @@ pub trait Store: Send + Sync {
         done: CommitDone,
     ) {
         done(self.commit(units, sealer));
+    }
+
+    /// [`Store::commit_then`] for one unit of a bulk import that may share its transaction
+    /// with the previous and next units of the same import ([`Link`]), so that the store
+    /// writes fewer pages per record without the caller holding more records in memory. The
+    /// unit stays all-or-nothing and `done` is called only once the transaction holding it
+    /// committed (`Ok`) or failed; a unit may then fail because a later unit of its chain
+    /// failed in the same transaction (nothing of either is stored). Other callers' work is
+    /// never held back for the next unit. By default (PostgreSQL) the unit commits alone,
+    /// as [`Store::commit_then`].
+    fn commit_linked(
+        &self,
+        unit: WriteUnit,
+        sealer: std::sync::Arc<dyn JournalSealer>,
+        link: Link,
+        done: CommitDone,
+    ) {
+        let _ = link;
+        self.commit_then(vec![unit], sealer, done);
     }
 
     // ---- documents (small versioned state, sealed by the engine) ----

@@ -517,6 +517,20 @@ impl Store for SqliteStore {
         );
     }
 
+    fn commit_linked(
+        &self,
+        unit: WriteUnit,
+        sealer: Arc<dyn JournalSealer>,
+        link: crate::Link,
+        done: crate::CommitDone,
+    ) {
+        self.writer.write_linked(
+            move |c| batch::commit(c, vec![unit], &sealer),
+            link,
+            Box::new(move |answer| done(per_unit(true, answer))),
+        );
+    }
+
     fn commit_steps(
         &self,
         units: Vec<WriteUnit>,

@@ -1,5 +1,6 @@
 //! The writer's callback answers ([`Writer::write_then`]): given after the commit, an error
-//! when the commit fails, and a caller gone does not stall the writer.
+//! when the commit fails, and a caller gone does not stall the writer; linked units of a bulk
+//! import ([`Writer::write_linked`]) share a transaction without holding anyone else back.
 
 use std::sync::mpsc::channel;
 use std::time::Duration;
@@ -114,4 +115,139 @@ fn a_caller_gone_does_not_stall_the_writer() {
     for x in [0, 49, 100] {
         assert_eq!(count(&path, x), 1, "row {x} committed");
     }
+}
+
+/// Queue a unit of chain `chain` inserting `x` (then failing if `fail`); its answer and
+/// whether another connection saw `x` when it came, on the returned channel.
+fn linked(
+    writer: &Writer,
+    path: &std::path::Path,
+    x: i64,
+    link: crate::Link,
+    fail: bool,
+) -> std::sync::mpsc::Receiver<(Result<()>, i64)> {
+    let (tx, rx) = channel();
+    let seen_by = path.to_path_buf();
+    writer.write_linked(
+        move |c| {
+            insert(c, x)?;
+            if fail {
+                c.execute_batch("INSERT INTO missing VALUES (1)")?;
+            }
+            Ok(())
+        },
+        link,
+        Box::new(move |answer| {
+            let _ = tx.send((answer, count(&seen_by, x)));
+        }),
+    );
+    rx
+}
+
+const HOLDS: crate::Link = crate::Link {
+    chain: 1,
+    joins: false,
+    holds: true,
+};
+const JOINS: crate::Link = crate::Link {
+    chain: 1,
+    joins: true,
+    holds: false,
+};
+
+#[test]
+fn linked_units_share_one_transaction_and_are_answered_after_its_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let first = linked(&writer, &path, 1, HOLDS, false);
+    // The first unit's transaction waits for the next unit: no answer, nothing visible.
+    assert!(first.recv_timeout(Duration::from_millis(300)).is_err());
+    assert_eq!(
+        count(&path, 1),
+        0,
+        "the held transaction is not committed yet"
+    );
+    let second = linked(&writer, &path, 2, JOINS, false);
+    let (answer, visible) = first.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1, "the answer came before the commit");
+    let (answer, visible) = second.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1);
+}
+
+#[test]
+fn a_failing_joined_unit_rolls_back_the_unit_before_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let first = linked(&writer, &path, 3, HOLDS, false);
+    let second = linked(&writer, &path, 4, JOINS, true);
+    let (answer, _) = second.recv_timeout(PATIENCE).expect("answered");
+    assert!(
+        matches!(answer, Err(StoreError::Sqlite(_))),
+        "its own error: {answer:?}"
+    );
+    let (answer, _) = first.recv_timeout(PATIENCE).expect("answered");
+    assert!(
+        matches!(&answer, Err(StoreError::CommitFailed(m)) if m.contains("next unit")),
+        "{answer:?}"
+    );
+    assert_eq!(
+        count(&path, 3),
+        0,
+        "all or nothing: the first unit is not stored"
+    );
+    assert_eq!(count(&path, 4), 0);
+    // The writer goes on.
+    writer.write(|c| insert(c, 5)).expect("next job");
+    assert_eq!(count(&path, 5), 1);
+}
+
+#[test]
+fn another_job_commits_the_open_transaction_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let first = linked(&writer, &path, 6, HOLDS, false);
+    assert!(first.recv_timeout(Duration::from_millis(100)).is_err());
+    let started = std::time::Instant::now();
+    writer.write(|c| insert(c, 7)).expect("plain job");
+    assert!(
+        started.elapsed() < super::HOLD_OPEN / 2,
+        "the plain job waited {:?} for the import's next unit",
+        started.elapsed()
+    );
+    let (answer, visible) = first.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1);
+    // The next unit of the chain finds no open transaction and commits alone.
+    let second = linked(&writer, &path, 8, JOINS, false);
+    let (answer, visible) = second.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1);
+    assert_eq!(count(&path, 7), 1);
+}
+
+#[test]
+fn another_chains_unit_does_not_join_and_a_late_next_unit_is_not_awaited() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let started = std::time::Instant::now();
+    let first = linked(&writer, &path, 9, HOLDS, false);
+    // A unit of another import that would join: it runs apart, its failure is its own.
+    let other = crate::Link { chain: 2, ..JOINS };
+    let (answer, _) = linked(&writer, &path, 10, other, true)
+        .recv_timeout(PATIENCE)
+        .expect("answered");
+    assert!(answer.is_err());
+    let (answer, visible) = first.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1);
+    assert!(started.elapsed() < super::HOLD_OPEN / 2);
+    // A holding unit whose next unit never comes commits after HOLD_OPEN.
+    let started = std::time::Instant::now();
+    let lone = linked(&writer, &path, 11, HOLDS, false);
+    let (answer, visible) = lone.recv_timeout(PATIENCE).expect("answered");
+    assert!(answer.is_ok(), "{answer:?}");
+    assert_eq!(visible, 1);
+    assert!(started.elapsed() >= super::HOLD_OPEN);
 }

@@ -225,8 +225,10 @@ pub(crate) const BATCH: u64 = super::import::BATCH as u64;
 
 /// Bulk-write `count` records through the vault's pipelined path (the
 /// `habeas import` path: validated, sealed, blind-indexed, journaled):
-/// batch N+1 is prepared while batch N commits, one batch in flight, so
-/// one core seals while the store's writer commits.
+/// batch N+1 is prepared while batch N is written, one batch in flight, so
+/// one core seals while the store's writer inserts; consecutive batches
+/// share a transaction as in `habeas import`
+/// ([`super::import::BATCHES_PER_TRANSACTION`]).
 ///
 /// `record(i)` makes the `i`-th record (0-based). `subject_ref`s resolve
 /// within their batch only (a fresh reference map per batch keeps memory
@@ -242,7 +244,7 @@ pub(crate) fn write_pipelined(
     mut settled: impl FnMut(habeas_engine::BulkReceipt) -> anyhow::Result<()>,
     mut submitted: impl FnMut(u64),
 ) -> anyhow::Result<()> {
-    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
+    let mut chain = habeas_engine::BulkChain::new(super::import::BATCHES_PER_TRANSACTION);
     let mut n = 0u64;
     while n < count {
         let end = (n + BATCH).min(count);
@@ -253,15 +255,21 @@ pub(crate) fn write_pipelined(
                 input: record(i)?,
             });
         }
-        let next = vault.write_bulk_begin(op, lines, &mut std::collections::BTreeMap::new())?;
-        if let Some(previous) = in_flight.replace(next) {
-            settled(previous.wait()?)?;
+        let done = chain.submit(
+            vault,
+            op,
+            lines,
+            &mut std::collections::BTreeMap::new(),
+            end == count,
+        )?;
+        for receipt in done {
+            settled(receipt)?;
         }
         n = end;
         submitted(n);
     }
-    if let Some(last) = in_flight.take() {
-        settled(last.wait()?)?;
+    for receipt in chain.finish()? {
+        settled(receipt)?;
     }
     Ok(())
 }

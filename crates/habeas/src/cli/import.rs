@@ -5,7 +5,12 @@
 //! Two passes, so bad input changes nothing: the first reads the whole file
 //! and checks every line (declared category and fields, types, purposes,
 //! existing subjects) and stops on the first errors with their line
-//! numbers; only a clean file is written, in batches of [`BATCH`] records.
+//! numbers; only a clean file is written, in batches of [`BATCH`] records,
+//! [`BATCHES_PER_TRANSACTION`] batches per store transaction. A batch is all
+//! or nothing. If a batch fails in the store (a subject erased meanwhile, a
+//! full disk) the import stops with its error: a batch that ran in the same
+//! transaction is not stored either, earlier transactions are, and a batch
+//! queued after the failed one may be.
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
@@ -19,14 +24,19 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Global;
 
-/// Records per write transaction. At a million subjects most pages of the
-/// blind index are out of the writer's cache and its keys are random: each
-/// new entry dirties a page, and a page dirtied twice in one transaction is
-/// written (to the WAL, then by the checkpoint) once. Twice the 5,000 of
-/// earlier versions wrote 17 % fewer bytes over a 1M-record ingest; the
-/// memory in flight grows by about 4 KiB per record (docs/benchmarks-vault.md,
-/// session 9).
+/// Records per batch: validated, sealed and queued together, all or
+/// nothing. About 4 KiB of memory per record is in flight (one batch being
+/// prepared, one being written), so this bounds the import's memory.
 pub const BATCH: usize = 10_000;
+/// Consecutive batches committed in one store transaction (SQLite; each
+/// batch commits alone on PostgreSQL). At a million subjects most pages of
+/// the blind index are out of the writer's cache and its keys are random:
+/// each new entry dirties a page, and a page dirtied twice in one
+/// transaction is written (to the WAL, then by the checkpoint) once, so
+/// bigger transactions write fewer bytes; sharing a transaction between
+/// batches gets that without holding more records in memory
+/// ([`habeas_engine::BulkChain`], docs/benchmarks-vault.md, session 10).
+pub const BATCHES_PER_TRANSACTION: usize = 2;
 /// Most errors printed before giving up on the first pass.
 const MAX_ERRORS: usize = 20;
 
@@ -119,37 +129,31 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let mut batch = Vec::with_capacity(BATCH);
     let mut written = 0u64;
     // Pipelined: the next batch is prepared (validated, sealed, indexed)
-    // while the previous one commits; one batch in flight at a time.
-    let mut in_flight: Option<habeas_engine::PendingBulk> = None;
-    let mut settle = |pending: habeas_engine::PendingBulk| -> anyhow::Result<()> {
-        let r = pending.wait()?;
-        written += r.written;
-        bar.inc(r.written);
-        Ok(())
+    // while the previous one is written; consecutive batches may share a
+    // transaction, and a receipt counts only once its transaction committed.
+    let mut chain = habeas_engine::BulkChain::new(BATCHES_PER_TRANSACTION);
+    let mut settle = |receipts: Vec<habeas_engine::BulkReceipt>| {
+        for r in receipts {
+            written += r.written;
+            bar.inc(r.written);
+        }
     };
-    let mut flush =
-        |batch: &mut Vec<BulkLine>, refs: &mut BTreeMap<String, String>| -> anyhow::Result<()> {
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let next = vault.write_bulk_begin(&caller, std::mem::take(batch), refs)?;
-            if let Some(previous) = in_flight.replace(next) {
-                settle(previous)?;
-            }
-            Ok(())
-        };
     reader.for_each(&args.file, |line, parsed| {
         let input = parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
-        batch.push(BulkLine { line, input });
+        // A full batch is queued once the next line is known to exist, so
+        // that the last batch is known to be the last (its transaction
+        // then waits for no other).
         if batch.len() >= BATCH {
-            flush(&mut batch, &mut refs)?;
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            settle(chain.submit(&vault, &caller, full, &mut refs, false)?);
         }
+        batch.push(BulkLine { line, input });
         Ok(true)
     })?;
-    flush(&mut batch, &mut refs)?;
-    if let Some(last) = in_flight.take() {
-        settle(last)?;
+    if !batch.is_empty() {
+        settle(chain.submit(&vault, &caller, batch, &mut refs, true)?);
     }
+    settle(chain.finish()?);
     bar.finish_and_clear();
     if written > 0 {
         vault.refresh_statistics()?;
