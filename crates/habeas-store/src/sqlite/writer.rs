@@ -47,13 +47,11 @@ pub const MAX_BATCH: usize = 512;
 
 /// How long a transaction left open by a unit that holds ([`Link::holds`]) waits for the next
 /// unit of its chain before committing alone. An import prepares its next unit in well under a
-/// second; past this, it is stuck or gone, and its last unit should not wait for it. Other
-/// jobs never wait for this: they commit the open transaction as soon as they arrive.
-const HOLD_OPEN: Duration = if cfg!(test) {
-    Duration::from_secs(2)
-} else {
-    Duration::from_secs(5)
-};
+/// second; past this, it is stuck or gone, and its last unit should not wait for it. Jobs of
+/// this process never wait for this: they commit the open transaction as soon as they arrive.
+/// Another process's writer does wait for the lock meanwhile, within its own 5 s busy timeout:
+/// hence well under 5 s.
+const HOLD_OPEN: Duration = Duration::from_secs(2);
 
 /// What the unit rolled back with a later unit of its chain answers.
 const ROLLED_BACK_WITH_NEXT: &str =
