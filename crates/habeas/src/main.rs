@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's malloc: allocation was 8–25 % of the vault's
+/// CPU samples (docs/benchmarks-vault.md, session 10).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Habeas: keep a provider's privacy promises, and prove it.
 #[derive(Debug, Parser)]
 #[command(name = "habeas", version, about, long_about = None)]
