@@ -224,16 +224,7 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        let job = Box::new(TypedJob {
-            work: Some(work),
-            result: None,
-            reply: Reply::Call(done),
-            checkpoint: false,
-            link: None,
-        });
-        if let Err(Job::Plain(job)) = self.send(Job::Plain(job)) {
-            job.finish(&Outcome::Gone("writer thread ended".into()));
-        }
+        self.send_then(work, None, done);
     }
 
     /// Like [`Writer::write_then`], for a unit of a bulk import that may share its transaction
@@ -244,12 +235,21 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
+        self.send_then(work, Some(link), done);
+    }
+
+    /// Queue `work` with `done` as its answer ([`Writer::write_then`], [`Writer::write_linked`]).
+    fn send_then<R, F>(&self, work: F, link: Option<Link>, done: Box<dyn FnOnce(Result<R>) + Send>)
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
         let job = Box::new(TypedJob {
             work: Some(work),
             result: None,
             reply: Reply::Call(done),
             checkpoint: false,
-            link: Some(link),
+            link,
         });
         if let Err(Job::Plain(job)) = self.send(Job::Plain(job)) {
             job.finish(&Outcome::Gone("writer thread ended".into()));
