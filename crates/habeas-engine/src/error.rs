@@ -116,6 +116,14 @@ impl EngineError {
     }
 }
 
+/// Decrypted bytes that are not a record's fields: stored data the vault
+/// cannot have written (no value is quoted).
+impl From<crate::fields::NotFields> for EngineError {
+    fn from(e: crate::fields::NotFields) -> Self {
+        EngineError::Storage(e.to_string())
+    }
+}
+
 impl From<habeas_store::StoreError> for EngineError {
     fn from(err: habeas_store::StoreError) -> Self {
         use habeas_store::StoreError as S;

@@ -31,7 +31,6 @@ use habeas_store::{
     BlindIndexEntry, EventDates, KeyStore, Record, Store, Subject, SubjectStatus, TimedRecord,
     UnitOutcome, WriteOp, WriteUnit,
 };
-use serde_json::Value;
 
 use crate::access::{self, Caller};
 use crate::committer::{Committer, Pending};
@@ -184,19 +183,11 @@ pub(crate) struct Prepared {
 
 /// The sealed content of a high-volume row: the store keeps only id,
 /// subject, category, time and sealed bytes for those, so the metadata a
-/// [`RecordView`] shows travels inside the ciphertext.
+/// [`RecordView`] shows travels inside the ciphertext. Written with the
+/// fields as a map, read with them kept as JSON text ([`Fields`]).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct TimedPayload {
-    fields: BTreeMap<String, Value>,
-    source: String,
-    purposes: Vec<String>,
-    due_at: Option<DateTime<Utc>>,
-}
-
-/// [`TimedPayload`] as read: the fields stay JSON text ([`Fields`]).
-#[derive(serde::Deserialize)]
-struct TimedPayloadRead {
-    fields: Box<serde_json::value::RawValue>,
+struct TimedPayload<F> {
+    fields: F,
     source: String,
     purposes: Vec<String>,
     due_at: Option<DateTime<Utc>>,
@@ -1350,8 +1341,7 @@ impl Stored {
                 // The row's sealed bytes are not needed after: decrypted in place.
                 let plain = dek.open_owned(r.sealed, &aad)?;
                 Ok(RecordView {
-                    fields: Fields::from_json(plain)
-                        .map_err(|e| EngineError::Storage(e.to_string()))?,
+                    fields: Fields::from_json(plain)?,
                     id: r.id,
                     // The row's own name (bound in the AAD just checked), not a copy.
                     category: if r.category == category {
@@ -1369,12 +1359,12 @@ impl Stored {
                 let aad = Aad::record_field(subject, category, &t.id, "timed");
                 let sealed = crate::timed_keys::sealed_value(t.key_version, &t.sealed)?;
                 let plain = zeroize::Zeroizing::new(dek.open(sealed, &aad)?);
-                let p: TimedPayloadRead = serde_json::from_slice(&plain).map_err(not_json)?;
+                let p: TimedPayload<Box<serde_json::value::RawValue>> =
+                    serde_json::from_slice(&plain).map_err(not_json)?;
                 Ok(RecordView {
                     id: t.id,
                     category: category.to_string(),
-                    fields: Fields::from_raw(p.fields)
-                        .map_err(|e| EngineError::Storage(e.to_string()))?,
+                    fields: Fields::from_raw(p.fields)?,
                     source: p.source,
                     purposes: p.purposes,
                     collected_at: t.collected_at,
