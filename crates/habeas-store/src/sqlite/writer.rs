@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::checkpointer::Checkpointer;
+use super::checkpointer::{CheckpointLink, Checkpointer};
 use super::steps::{StepJob, TypedSteps};
 use crate::Link;
 use crate::error::{Result, StoreError};
@@ -173,18 +173,34 @@ impl Writer {
         checkpoints: Connection,
         name: &str,
     ) -> Result<Self> {
+        Self::start_with_catch_up(
+            conn,
+            checkpoints,
+            name,
+            super::checkpointer::CATCH_UP_FRAMES,
+        )
+    }
+
+    /// [`Writer::start_with_checkpointer`] with the WAL length at which the checkpoint thread
+    /// has it start over ([`super::checkpointer::CATCH_UP_FRAMES`] but in tests).
+    pub(crate) fn start_with_catch_up(
+        conn: Connection,
+        checkpoints: Connection,
+        name: &str,
+        catch_up_frames: i64,
+    ) -> Result<Self> {
         conn.pragma_update(
             None,
             "wal_autocheckpoint",
             super::checkpointer::SAFETY_NET_FRAMES,
         )?;
-        let checkpointer = Checkpointer::start(checkpoints, name)?;
+        let checkpointer = Checkpointer::start(checkpoints, name, catch_up_frames)?;
         Self::spawn(conn, name, Some(checkpointer))
     }
 
     fn spawn(conn: Connection, name: &str, checkpointer: Option<Checkpointer>) -> Result<Self> {
         let (tx, rx) = sync_channel::<Job>(4 * MAX_BATCH);
-        let nudge = checkpointer.as_ref().and_then(Checkpointer::nudger);
+        let nudge = checkpointer.as_ref().and_then(Checkpointer::link);
         let thread = std::thread::Builder::new()
             .name(format!("habeas-writer-{name}"))
             .spawn(move || writer_loop(&conn, &rx, nudge.as_ref()))
@@ -323,13 +339,13 @@ impl Drop for Writer {
     }
 }
 
-/// Tells the checkpoint thread, if any, that a transaction committed.
-type Nudge<'a> = Option<&'a SyncSender<()>>;
+/// The checkpoint thread, if any, to tell that a transaction committed.
+type Nudge<'a> = Option<&'a CheckpointLink>;
 
-fn nudge(nudge: Nudge<'_>) {
-    if let Some(n) = nudge {
-        // Full: a nudge is already pending, which is enough.
-        let _ = n.try_send(());
+/// Right after a commit, outside any transaction.
+fn nudge(conn: &Connection, nudge: Nudge<'_>) {
+    if let Some(link) = nudge {
+        link.committed(conn);
     }
 }
 
@@ -377,7 +393,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             let outcome = match run_batch(conn, &mut batch) {
                 Err(e) => Outcome::CommitFailed(e),
                 Ok(()) => {
-                    nudge(checkpoints);
+                    nudge(conn, checkpoints);
                     after_commit(conn, &batch)
                 }
             };
@@ -442,7 +458,7 @@ fn run_chain(
     }
     let outcome = match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            nudge(checkpoints);
+            nudge(conn, checkpoints);
             after_commit(conn, &ran)
         }
         Err(e) => {
@@ -524,7 +540,7 @@ fn run_steps(
             }
             Ok(()) => {
                 job.settle(None);
-                nudge(checkpoints);
+                nudge(conn, checkpoints);
                 after_commit(conn, &waiting)
             }
         };
