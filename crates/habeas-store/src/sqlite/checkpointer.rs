@@ -60,9 +60,17 @@ pub struct CheckpointLink {
 }
 
 impl CheckpointLink {
-    /// The writer committed: wake the checkpoint thread and, if it asked for it, copy what
-    /// the WAL gained since its last pass. `conn` is the writer's connection, outside any
-    /// transaction.
+    /// The writer committed a long transaction (an import's chain, a purge's steps): wake the
+    /// checkpoint thread, and drop its request if any — the WAL just gained more than a few
+    /// pages, which that thread copies better than the writer.
+    pub fn committed_long(&self) {
+        let _ = self.nudge.try_send(());
+        self.catch_up.store(false, Ordering::Release);
+    }
+
+    /// The writer committed a batch of jobs: wake the checkpoint thread and, if it asked for
+    /// it, copy what the WAL gained since its last pass. `conn` is the writer's connection,
+    /// outside any transaction.
     pub fn committed(&self, conn: &Connection) {
         // Full: a nudge is already pending, which is enough.
         let _ = self.nudge.try_send(());

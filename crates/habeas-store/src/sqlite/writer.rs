@@ -342,10 +342,17 @@ impl Drop for Writer {
 /// The checkpoint thread, if any, to tell that a transaction committed.
 type Nudge<'a> = Option<&'a CheckpointLink>;
 
-/// Right after a commit, outside any transaction.
+/// Right after a batch's commit, outside any transaction.
 fn nudge(conn: &Connection, nudge: Nudge<'_>) {
     if let Some(link) = nudge {
         link.committed(conn);
+    }
+}
+
+/// Right after a chain's or a stepped job's commit.
+fn nudge_long(nudge: Nudge<'_>) {
+    if let Some(link) = nudge {
+        link.committed_long();
     }
 }
 
@@ -458,7 +465,7 @@ fn run_chain(
     }
     let outcome = match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            nudge(conn, checkpoints);
+            nudge_long(checkpoints);
             after_commit(conn, &ran)
         }
         Err(e) => {
@@ -540,7 +547,7 @@ fn run_steps(
             }
             Ok(()) => {
                 job.settle(None);
-                nudge(conn, checkpoints);
+                nudge_long(checkpoints);
                 after_commit(conn, &waiting)
             }
         };
