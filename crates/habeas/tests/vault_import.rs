@@ -80,9 +80,9 @@ fn a_bad_line_anywhere_imports_nothing() {
     assert_eq!(records(dir.path()), 0);
 }
 
-/// More lines than two batches of 10,000 (`import::BATCH`): the first two
-/// batches share a transaction, the third commits alone; every line is
-/// stored, once, and counted only once durable; the journal verifies.
+/// More lines than two batches of 10,000 (`import::BATCH`): the three
+/// batches share a transaction (`import::BATCHES_PER_TRANSACTION`); every
+/// line is stored, once, and counted only once durable; the journal verifies.
 #[test]
 fn a_file_of_several_batches_is_imported_whole() {
     const LINES: usize = 20_001;
