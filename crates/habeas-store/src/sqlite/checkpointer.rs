@@ -15,9 +15,12 @@
 //! land during every pass of this thread, so the WAL grew to the safety net (256 MiB), and
 //! the commit that reached it checkpointed inline — once a second, 15–40 ms for every caller
 //! in that batch, the p99 of single-record `POST`s (docs/benchmarks-vault.md, session 11).
-//! So once the WAL holds [`CATCH_UP_FRAMES`] and a pass copied all of it, this thread asks
-//! the writer ([`CheckpointLink::committed`]) to copy the few frames committed since, right
-//! after its next commit: the next transaction then finds the WAL copied and starts it over.
+//! So once the WAL holds [`CATCH_UP_FRAMES`] and a pass copied (nearly) all of it, this
+//! thread makes passes in a row until one finds at most [`WRITER_SHARE`] new frames, then
+//! asks the writer ([`CheckpointLink::committed`]) to copy the few frames committed since,
+//! right after its next commit: the next transaction then finds the WAL copied and starts it
+//! over. A long commit (an import's chain, a purge's steps) drops the request
+//! ([`CheckpointLink::committed_long`]): the writer never copies a long transaction.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +36,7 @@ use crate::error::{Result, StoreError};
 /// of 4 KiB pages); it used to be 8,192 pages.
 pub const SAFETY_NET_FRAMES: i64 = 65_536;
 
-/// WAL frames (16 MiB of 4 KiB pages) past which a pass that copied the whole WAL asks the
+/// WAL frames (64 MiB of 4 KiB pages) past which a pass that copied the whole WAL asks the
 /// writer to finish the copy, so that the WAL can start over.
 pub const CATCH_UP_FRAMES: i64 = 16_384;
 
@@ -77,7 +80,7 @@ impl CheckpointLink {
         if self.catch_up.swap(false, Ordering::AcqRel) {
             // A few milliseconds of commits to copy; a failure (the checkpoint thread's own
             // pass holding the checkpoint lock) only leaves the WAL to grow a little longer.
-            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            if let Err(e) = passive(conn) {
                 tracing::debug!(error = %e, "catch-up WAL checkpoint skipped");
             }
         }
