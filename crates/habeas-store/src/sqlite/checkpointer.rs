@@ -183,6 +183,23 @@ mod tests {
 
     use super::super::writer::Writer;
 
+    /// A database in WAL mode (4 KiB pages) with a table `t (columns)`, its path, and two
+    /// connections to it: the writer's and the checkpoint thread's.
+    fn wal_database(
+        dir: &std::path::Path,
+        columns: &str,
+    ) -> (std::path::PathBuf, Connection, Connection) {
+        let path = dir.join("wal.db");
+        let conn = Connection::open(&path).expect("open");
+        conn.execute_batch(&format!(
+            "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t ({columns}); \
+             PRAGMA wal_checkpoint(TRUNCATE);"
+        ))
+        .expect("schema");
+        let other = Connection::open(&path).expect("second connection");
+        (path, conn, other)
+    }
+
     /// Rows of `t` in the database file itself, ignoring the WAL.
     fn rows_in_file(path: &std::path::Path) -> i64 {
         let uri = format!("file:{}?immutable=1", path.display());
@@ -198,13 +215,7 @@ mod tests {
     #[test]
     fn commits_reach_the_database_file_through_the_checkpoint_thread() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("ckpt.db");
-        let conn = Connection::open(&path).expect("open");
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER NOT NULL); PRAGMA wal_checkpoint(TRUNCATE);",
-        )
-        .expect("schema");
-        let other = Connection::open(&path).expect("second connection");
+        let (path, conn, other) = wal_database(dir.path(), "x INTEGER NOT NULL");
         let writer = Writer::start_with_checkpointer(conn, other, "test").expect("writer");
         for x in 0..20 {
             writer
@@ -233,14 +244,7 @@ mod tests {
     #[test]
     fn a_long_wal_starts_over_under_steady_writes_and_reads() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("wal.db");
-        let conn = Connection::open(&path).expect("open");
-        conn.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA page_size=4096; \
-             CREATE TABLE t (x INTEGER NOT NULL, pad BLOB NOT NULL); PRAGMA wal_checkpoint(TRUNCATE);",
-        )
-        .expect("schema");
-        let other = Connection::open(&path).expect("second connection");
+        let (path, conn, other) = wal_database(dir.path(), "x INTEGER NOT NULL, pad BLOB NOT NULL");
         let writer =
             Writer::start_with_catch_up(conn, other, "test", 64).expect("writer with checkpoints");
         // A reader always in and out of the WAL with short reads, as the HTTP readers are.
