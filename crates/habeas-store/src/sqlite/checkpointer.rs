@@ -133,39 +133,40 @@ fn run(conn: &Connection, rx: &Receiver<()>, catch_up: &AtomicBool, catch_up_fra
                 Err(TryRecvError::Disconnected) => break false,
             }
         };
-        let mut before = match passive(conn) {
-            Ok((frames, copied))
-                if frames >= catch_up_frames && frames - copied <= WRITER_SHARE =>
-            {
-                frames
+        let long_and_copied = match passive(conn) {
+            Ok((frames, copied)) => {
+                frames >= catch_up_frames
+                    && frames - copied <= WRITER_SHARE
+                    && settles(conn, frames)
             }
-            Ok(_) => 0,
             Err(e) => {
                 tracing::warn!(error = %e, "passive WAL checkpoint failed; the writer's own checkpoint remains");
-                0
+                false
             }
         };
-        // The WAL is long and copied: copy again at once until a pass finds only a few new
-        // frames, so that the writer's share (the frames committed during the last pass, and
-        // a sync of the database file over them) is small.
-        for _ in 0..CATCH_UP_PASSES {
-            if before == 0 {
-                break;
-            }
-            match passive(conn) {
-                Ok((frames, copied)) if frames - copied > WRITER_SHARE => break,
-                Ok((frames, _)) if frames - before <= WRITER_SHARE => {
-                    catch_up.store(true, Ordering::Release);
-                    break;
-                }
-                Ok((frames, _)) if frames > before => before = frames,
-                _ => break,
-            }
+        if long_and_copied {
+            catch_up.store(true, Ordering::Release);
         }
         if !open {
             break;
         }
     }
+}
+
+/// The WAL is long and copied up to `frames`: copy again at once until a pass finds only a
+/// few new frames (true), so that the writer's share (the frames committed during the last
+/// pass, and a sync of the database file over them) is small. False when a pass could not
+/// copy nearly everything (readers in the way) or the WAL kept growing too fast.
+fn settles(conn: &Connection, mut frames: i64) -> bool {
+    for _ in 0..CATCH_UP_PASSES {
+        match passive(conn) {
+            Ok((now, copied)) if now - copied > WRITER_SHARE => return false,
+            Ok((now, _)) if now - frames <= WRITER_SHARE => return true,
+            Ok((now, _)) => frames = now,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 /// `PRAGMA wal_checkpoint(PASSIVE)`: (frames in the WAL, frames copied).
@@ -200,6 +201,18 @@ mod tests {
         (path, conn, other)
     }
 
+    /// `count` commits through `writer`, each running `sql` with its number as `?1`.
+    fn insert_rows(writer: &Writer, count: i64, sql: &'static str) {
+        for x in 0..count {
+            writer
+                .write(move |c| {
+                    c.execute(sql, [x])?;
+                    Ok(())
+                })
+                .expect("insert");
+        }
+    }
+
     /// Rows of `t` in the database file itself, ignoring the WAL.
     fn rows_in_file(path: &std::path::Path) -> i64 {
         let uri = format!("file:{}?immutable=1", path.display());
@@ -217,14 +230,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let (path, conn, other) = wal_database(dir.path(), "x INTEGER NOT NULL");
         let writer = Writer::start_with_checkpointer(conn, other, "test").expect("writer");
-        for x in 0..20 {
-            writer
-                .write(move |c| {
-                    c.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
-                    Ok(())
-                })
-                .expect("insert");
-        }
+        insert_rows(&writer, 20, "INSERT INTO t (x) VALUES (?1)");
         // The writer's own checkpoint is far away (SAFETY_NET_FRAMES): only the thread
         // copies these commits into the file, a little after them.
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -262,14 +268,11 @@ mod tests {
         };
         // Each commit adds a page of its own and its parent's: ~9,000 frames (measured 9,123
         // without the catch-up), written over ~1 s, several passes of the checkpoint thread.
-        for x in 0..3_000 {
-            writer
-                .write(move |c| {
-                    c.execute("INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))", [x])?;
-                    Ok(())
-                })
-                .expect("insert");
-        }
+        insert_rows(
+            &writer,
+            3_000,
+            "INSERT INTO t (x, pad) VALUES (?1, zeroblob(3000))",
+        );
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         reader.join().expect("reader thread");
         let frames = wal_frames(&path);
