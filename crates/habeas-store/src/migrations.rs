@@ -42,6 +42,10 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 5,
         sql: include_str!("../migrations/sqlite/0005_partition_key_versions.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/sqlite/0006_blind_index_levels.sql"),
+    },
 ];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[

@@ -53,6 +53,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         "d4e3a28daff7064f3814517cbb7f3a4cf3bc41e3006026e4bd67735d0c6ab5db",
     ),
     (
+        "sqlite data",
+        6,
+        "707300b6f9c28ea109a5c34ab27be8ec350d99dac9dc90a6f8928a64467f244e",
+    ),
+    (
         "postgres data",
         4,
         "edd7044251bec644a36dba3113fd07e30bc41dc5531290f4b1fa0361971f2395",
@@ -286,18 +291,71 @@ fn version_4_rebuilds_subjects_without_losing_rows() {
     assert_eq!(
         indexes,
         [
-            "blind_index_subject",
             "journal_subject",
             "records_due",
             "records_subject",
             "subjects_grace",
-            "subjects_status"
+            "subjects_inactive"
         ]
     );
     let integrity: String = c
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .expect("integrity");
     assert_eq!(integrity, "ok");
+}
+
+/// Version 6 splits the blind index into two levels and a by-subject table: a version-5
+/// database's entries are still found, listed by subject, and removed with their subject.
+#[test]
+fn version_6_keeps_finding_and_removing_the_blind_index_entries() {
+    use habeas_store::{BlindIndexEntry, SubjectFilter, SubjectStatus};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("habeas.db");
+    {
+        let mut c = rusqlite::Connection::open(&path).expect("raw open");
+        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..5]).expect("version 5");
+        c.execute_batch(
+            "INSERT INTO subjects (id, kind, status, created_at) VALUES
+                 ('s1', 'customer', 'active', 0), ('s2', 'customer', 'erased', 0);
+             INSERT INTO blind_index (kind, digest, subject_id) VALUES
+                 ('email', x'01', 's1'), ('phone', x'02', 's1'), ('email', x'01', 's2');",
+        )
+        .expect("version-5 rows");
+    }
+    let s = SqliteStore::open(&path).expect("upgrade");
+    assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
+    assert_eq!(s.find_subjects("email", &[1]).expect("find"), ["s1", "s2"]);
+    s.put_blind_indexes(&[BlindIndexEntry {
+        kind: "email".into(),
+        digest: vec![3],
+        subject_id: "s1".into(),
+    }])
+    .expect("new entry");
+    assert_eq!(s.find_subjects("email", &[3]).expect("find"), ["s1"]);
+    assert_eq!(s.remove_subject_indexes("s1").expect("remove"), 3);
+    assert_eq!(s.find_subjects("email", &[1]).expect("find"), ["s2"]);
+    assert!(s.find_subjects("phone", &[2]).expect("find").is_empty());
+    let erased = s
+        .list_subjects(&SubjectFilter {
+            status: Some(SubjectStatus::Erased),
+            limit: 10,
+            ..Default::default()
+        })
+        .expect("by status");
+    assert_eq!(
+        erased.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+        ["s2"]
+    );
+    drop(s);
+    let c = rusqlite::Connection::open(&path).expect("raw open");
+    let by_subject: Vec<String> = c
+        .prepare("SELECT subject_id FROM blind_by_subject")
+        .expect("table")
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    assert_eq!(by_subject, ["s2"]);
 }
 
 #[test]

@@ -8,13 +8,13 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::multi::{Insert, bind};
 use super::rows::{SUBJECT_COLS, TOKEN_COLS, conflict, seq_i64, to_json};
-use super::timed;
+use super::{blind, timed};
 use crate::batch::{
     DueDeletion, JournalDraft, JournalSealer, OpOutput, RecordSeen, StoredDoc, UnitOutcome,
     WriteOp, WriteUnit, head_of,
 };
 use crate::error::{Result, StoreError};
-use crate::model::{BlindIndexEntry, JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
+use crate::model::{JournalAnchor, NewRecord, Record, Subject, SubjectStatus};
 use crate::time::{from_micros, month_index, to_micros};
 
 fn opt_us(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
@@ -223,37 +223,20 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             OpOutput::Done
         }
         WriteOp::PutBlindIndexes(mut entries) => {
-            put_blind_indexes(c, &mut entries)?;
+            blind::put(c, &mut entries)?;
             OpOutput::Done
         }
-        WriteOp::RemoveBlindIndexes(entries) => {
-            let mut stmt = c.prepare_cached(
-                "DELETE FROM blind_index WHERE kind = ?1 AND digest = ?2 AND subject_id = ?3",
-            )?;
-            let mut n = 0u64;
-            for e in &entries {
-                n += stmt.execute(params![e.kind, e.digest, e.subject_id])? as u64;
-            }
-            OpOutput::Count(n)
-        }
-        WriteOp::RemoveSubjectIndexes { subject_id, kinds } => {
-            let n = match kinds {
-                None => c
-                    .prepare_cached("DELETE FROM blind_index WHERE subject_id = ?1")?
-                    .execute([&subject_id])?,
-                Some(kinds) => {
-                    let mut stmt = c.prepare_cached(
-                        "DELETE FROM blind_index WHERE subject_id = ?1 AND kind = ?2",
-                    )?;
-                    let mut n = 0;
-                    for k in &kinds {
-                        n += stmt.execute(params![subject_id, k])?;
-                    }
-                    n
+        WriteOp::RemoveBlindIndexes(entries) => OpOutput::Count(blind::remove(c, &entries)?),
+        WriteOp::RemoveSubjectIndexes { subject_id, kinds } => OpOutput::Count(match kinds {
+            None => blind::remove_subject(c, &subject_id, None)?,
+            Some(kinds) => {
+                let mut n = 0;
+                for k in &kinds {
+                    n += blind::remove_subject(c, &subject_id, Some(k))?;
                 }
-            };
-            OpOutput::Count(n as u64)
-        }
+                n
+            }
+        }),
         WriteOp::ReplaceRecord(r) => {
             replace_record(c, &r)?;
             OpOutput::Done
@@ -431,39 +414,7 @@ fn remove_category_indexes(c: &Connection, pairs: &[(String, String)]) -> Result
     if let Some((subject, category)) = left {
         return Err(StoreError::Remaining { subject, category });
     }
-    let n = c
-        .prepare_cached(
-            "DELETE FROM blind_index WHERE (kind, digest, subject_id) IN \
-             (SELECT b.kind, b.digest, b.subject_id FROM json_each(?1) AS j JOIN blind_index AS b \
-             ON b.subject_id = json_extract(j.value, '$[0]') \
-             AND substr(b.kind, 1, length(json_extract(j.value, '$[1]')) + 1) \
-             = json_extract(j.value, '$[1]') || '/')",
-        )?
-        .execute([&pairs])?;
-    Ok(n as u64)
-}
-
-static BLIND_INDEX: Insert = Insert::new(
-    "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id)",
-    3,
-);
-
-/// [`WriteOp::PutBlindIndexes`], in key order: the digests are random, so in line order a
-/// unit's inserts jump across the whole index and, once it outgrows the page cache, each
-/// one fetches a page from the file and evicts another. Sorted, a unit visits the index's
-/// pages once, in order: the 1M ingest ran +14 % faster, the 200k one +15 % (session 11,
-/// docs/benchmarks-vault.md; at 20k records, where the index fits in the cache, session 6
-/// had measured the sort costing slightly more than it saved).
-fn put_blind_indexes(c: &Connection, entries: &mut [BlindIndexEntry]) -> Result<()> {
-    entries.sort_unstable_by(|a, b| {
-        (&a.kind, &a.digest, &a.subject_id).cmp(&(&b.kind, &b.digest, &b.subject_id))
-    });
-    BLIND_INDEX.run(
-        c,
-        entries,
-        |s, at, e| bind(s, at, params![e.kind, e.digest, e.subject_id]),
-        |e, _| StoreError::Sqlite(e),
-    )
+    blind::remove_categories(c, &pairs)
 }
 
 /// `INSERT INTO subjects ({SUBJECT_COLS})` as a constant: a bulk batch creates thousands of

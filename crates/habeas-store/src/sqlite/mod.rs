@@ -9,6 +9,7 @@
 //! Use a local disk: SQLite on a network file system corrupts or locks (STYLE.md (d) 7).
 
 mod batch;
+mod blind;
 mod checkpointer;
 mod incident;
 mod keys;

@@ -10,7 +10,7 @@ use super::rows::{
     self, JOURNAL_COLS, RECORD_COLS, SUBJECT_COLS, TOKEN_COLS, collect, conflict, seq_i64, to_json,
 };
 use super::writer::{Readers, Writer};
-use super::{batch, open_files, schema_version, timed};
+use super::{batch, blind, open_files, schema_version, timed};
 use crate::error::{Result, StoreError};
 use crate::migrations::SQLITE_DATA;
 use crate::model::*;
@@ -105,9 +105,16 @@ impl Store for SqliteStore {
 
     fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
         let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
+        // Closed, erased and restricted subjects have an index (`subjects_inactive`, partial:
+        // its condition is spelled out so that SQLite may use it); the others are most of the
+        // table, walked in id order.
+        let status = match f.status {
+            Some(SubjectStatus::Active) | None => "(?1 IS NULL OR status = ?1)",
+            Some(_) => "status = ?1 AND status <> 'active'",
+        };
         self.readers.read(|c| {
             let mut stmt = c.prepare_cached(&format!(
-                "SELECT {SUBJECT_COLS} FROM subjects WHERE (?1 IS NULL OR status = ?1) \
+                "SELECT {SUBJECT_COLS} FROM subjects WHERE {status} \
                  AND (?2 IS NULL OR grace_until <= ?2) AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
             ))?;
             collect(
@@ -288,35 +295,18 @@ impl Store for SqliteStore {
     }
 
     fn put_blind_indexes(&self, entries: &[BlindIndexEntry]) -> Result<()> {
-        let entries = entries.to_vec();
-        self.writer.write(move |c| {
-            let mut stmt = c.prepare_cached(
-                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?1, ?2, ?3)",
-            )?;
-            for e in &entries {
-                stmt.execute(params![e.kind, e.digest, e.subject_id])?;
-            }
-            Ok(())
-        })
+        let mut entries = entries.to_vec();
+        self.writer.write(move |c| blind::put(c, &mut entries))
     }
 
     fn find_subjects(&self, kind: &str, digest: &[u8]) -> Result<Vec<String>> {
-        self.readers.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT subject_id FROM blind_index WHERE kind = ?1 AND digest = ?2 ORDER BY subject_id",
-            )?;
-            collect(&mut stmt, params![kind, digest], |r| Ok(r.get(0)?))
-        })
+        self.readers.read(|c| blind::find(c, kind, digest))
     }
 
     fn remove_subject_indexes(&self, subject_id: &str) -> Result<u64> {
         let subject_id = subject_id.to_string();
-        self.writer.write(move |c| {
-            Ok(
-                c.prepare_cached("DELETE FROM blind_index WHERE subject_id = ?1")?
-                    .execute([subject_id])? as u64,
-            )
-        })
+        self.writer
+            .write(move |c| blind::remove_subject(c, &subject_id, None))
     }
 
     fn journal_append(&self, journal: &[JournalRow]) -> Result<()> {
