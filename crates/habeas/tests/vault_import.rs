@@ -38,7 +38,10 @@ fn csv_with_a_column_mapping_is_imported() {
     assert_eq!(records(dir.path()), 2);
     // Two identifiers per line, each entry once by subject (SQLite keeps the blind index in
     // two levels, habeas-store sqlite/blind.rs).
-    assert_eq!(count(dir.path(), "SELECT COUNT(*) FROM blind_by_subject"), 4);
+    assert_eq!(
+        count(dir.path(), "SELECT COUNT(*) FROM blind_by_subject"),
+        4
+    );
     assert_eq!(
         count(
             dir.path(),
