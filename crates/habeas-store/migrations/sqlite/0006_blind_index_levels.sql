@@ -21,9 +21,20 @@ CREATE TABLE blind_by_subject (
     digest BLOB NOT NULL,
     PRIMARY KEY (subject_id, kind, digest)
 ) WITHOUT ROWID;
+-- Only a digest's first 16 bytes are kept from now on (sqlite/blind.rs, STORED_DIGEST): the
+-- existing entries are rewritten so.
+CREATE TABLE blind_index_v6 (
+    kind TEXT NOT NULL,
+    digest BLOB NOT NULL,
+    subject_id TEXT NOT NULL,
+    PRIMARY KEY (kind, digest, subject_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO blind_index_v6 (kind, digest, subject_id)
+    SELECT kind, substr(digest, 1, 16), subject_id FROM blind_index;
+DROP TABLE blind_index;
+ALTER TABLE blind_index_v6 RENAME TO blind_index;
 INSERT INTO blind_by_subject (subject_id, kind, digest)
     SELECT subject_id, kind, digest FROM blind_index;
-DROP INDEX blind_index_subject;
 -- How many entries `blind_recent` holds, kept in the same transactions as its rows (a count
 -- of a WITHOUT ROWID table walks it).
 CREATE TABLE blind_recent_size (
