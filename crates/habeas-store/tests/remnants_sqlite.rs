@@ -8,6 +8,8 @@ use habeas_store::sqlite::{SqliteKeyStore, SqliteStore};
 use habeas_store::{BlindIndexEntry, KeyStore, Store, SubjectStatus, WrappedKey};
 
 const MARKER: &[u8] = b"HABEAS-REMNANT-CANARY-7f3a9c41";
+/// A blind-index digest's marker: 16 bytes, as many as the SQLite store keeps of a digest.
+const DIGEST_MARKER: &[u8] = b"HABEAS-DIGEST-16";
 
 /// Every file under `dir` containing `needle`.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
@@ -69,7 +71,7 @@ fn shredded_keys_and_deleted_payloads_leave_no_remnant_in_any_file() {
     store
         .put_blind_indexes(&[BlindIndexEntry {
             kind: "email".into(),
-            digest: marked("digest"),
+            digest: [DIGEST_MARKER, &[0xA5; 16]].concat(),
             subject_id: "victim".into(),
         }])
         .expect("index");
@@ -96,6 +98,11 @@ fn shredded_keys_and_deleted_payloads_leave_no_remnant_in_any_file() {
         before.iter().any(|f| f.contains("data")),
         "control: marker visible in the data store: {before:?}"
     );
+    let digest_before = files_containing(dir.path(), DIGEST_MARKER);
+    assert!(
+        digest_before.iter().any(|f| f.contains("data")),
+        "control: the blind-index digest visible in the data store: {digest_before:?}"
+    );
 
     // Erase the victim: shred keys (checkpointed by the key store), delete everything else.
     assert_eq!(keys.shred("victim", None).expect("shred"), 2);
@@ -111,6 +118,11 @@ fn shredded_keys_and_deleted_payloads_leave_no_remnant_in_any_file() {
 
     let after = files_containing(dir.path(), MARKER);
     assert!(after.is_empty(), "marker bytes survive in {after:?}");
+    let digest_after = files_containing(dir.path(), DIGEST_MARKER);
+    assert!(
+        digest_after.is_empty(),
+        "blind-index digest bytes survive in {digest_after:?}"
+    );
     // The neighbour is intact.
     assert_eq!(
         store
