@@ -16,7 +16,7 @@
 //! (`secure_delete` zeroes the bytes, as everywhere in the store).
 //!
 //! Only the first [`STORED_DIGEST`] bytes of a digest are kept (of HMAC-SHA-256's 32): the
-//! entries are ~20 % smaller, so fewer pages per level (1M ingest +7 %, −10 % bytes written,
+//! entries are ~20 % smaller, so fewer pages per level (1M ingest +5 %, −11 % bytes written,
 //! session 12). 128 bits leave an accidental match between two identifiers at ~2^-128 per
 //! pair, ~2^-88 over a trillion pairs; the digest is as one-way as before.
 
