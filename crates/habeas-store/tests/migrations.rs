@@ -185,19 +185,23 @@ fn reopening_keeps_data_and_version() {
     assert!(s.get_record("r1").expect("read").is_some());
 }
 
-#[test]
-fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
+/// A data store at schema `version` (migrations 1 to `version` only) holding the rows `seed`
+/// inserts: what an older binary left behind. The directory and the database's path.
+fn data_store_at(version: usize, seed: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("habeas.db");
-    {
-        let mut c = rusqlite::Connection::open(&path).expect("raw open");
-        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..1]).expect("version 1 only");
-        c.execute(
-            "INSERT INTO subjects (id, kind, status, created_at) VALUES ('s1', 'customer', 'active', 0)",
-            [],
-        )
-        .expect("a version-1 row");
-    }
+    let mut c = rusqlite::Connection::open(&path).expect("raw open");
+    habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..version]).expect("older version");
+    c.execute_batch(seed).expect("rows of the older version");
+    (dir, path)
+}
+
+#[test]
+fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
+    let (_dir, path) = data_store_at(
+        1,
+        "INSERT INTO subjects (id, kind, status, created_at) VALUES ('s1', 'customer', 'active', 0)",
+    );
     let s = SqliteStore::open(&path).expect("upgrade");
     assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
     assert!(s.get_subject("s1").expect("read").is_some());
@@ -212,22 +216,16 @@ fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
 #[test]
 fn version_4_rebuilds_subjects_without_losing_rows() {
     use habeas_store::{DueQuery, SubjectFilter, SubjectStatus};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("habeas.db");
-    {
-        let mut c = rusqlite::Connection::open(&path).expect("raw open");
-        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..3]).expect("version 3");
-        c.execute_batch(
-            "INSERT INTO subjects (id, kind, status, created_at, grace_until) VALUES
-                 ('s1', 'customer', 'active', 0, NULL), ('s2', 'customer', 'closed', 0, 5);
+    let (_dir, path) = data_store_at(
+        3,
+        "INSERT INTO subjects (id, kind, status, created_at, grace_until) VALUES
+             ('s1', 'customer', 'active', 0, NULL), ('s2', 'customer', 'closed', 0, 5);
              INSERT INTO records (id, subject_id, category, collected_at, source_channel, purposes,
-                 custom_events, incident_linked, retention_due, sealed, key_version) VALUES
-                 ('r1', 's1', 'contact', 1, 'api', '[]', '{}', 0, 10, x'01', 1),
-                 ('r2', 's1', 'billing', 2, 'api', '[]', '{}', 0, NULL, x'02', 1),
-                 ('r3', 's2', 'contact', 3, 'api', '[]', '{}', 0, 20, x'03', 1);",
-        )
-        .expect("version-3 rows");
-    }
+             custom_events, incident_linked, retention_due, sealed, key_version) VALUES
+             ('r1', 's1', 'contact', 1, 'api', '[]', '{}', 0, 10, x'01', 1),
+             ('r2', 's1', 'billing', 2, 'api', '[]', '{}', 0, NULL, x'02', 1),
+             ('r3', 's2', 'contact', 3, 'api', '[]', '{}', 0, 20, x'03', 1);",
+    );
     let s = SqliteStore::open(&path).expect("upgrade");
     assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
     let closed = s
@@ -309,20 +307,14 @@ fn version_4_rebuilds_subjects_without_losing_rows() {
 #[test]
 fn version_6_keeps_finding_and_removing_the_blind_index_entries() {
     use habeas_store::{BlindIndexEntry, SubjectFilter, SubjectStatus};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("habeas.db");
-    {
-        let mut c = rusqlite::Connection::open(&path).expect("raw open");
-        habeas_store::sqlite::migrate(&mut c, &SQLITE_DATA[..5]).expect("version 5");
-        c.execute_batch(
-            "INSERT INTO subjects (id, kind, status, created_at) VALUES
-                 ('s1', 'customer', 'active', 0), ('s2', 'customer', 'erased', 0);
+    let (_dir, path) = data_store_at(
+        5,
+        "INSERT INTO subjects (id, kind, status, created_at) VALUES
+             ('s1', 'customer', 'active', 0), ('s2', 'customer', 'erased', 0);
              INSERT INTO blind_index (kind, digest, subject_id) VALUES
-                 ('email', x'01', 's1'), ('phone', x'02', 's1'), ('email', x'01', 's2'),
-                 ('customer', x'0303030303030303030303030303030303030303030303030303030303030303', 's1');",
-        )
-        .expect("version-5 rows");
-    }
+             ('email', x'01', 's1'), ('phone', x'02', 's1'), ('email', x'01', 's2'),
+             ('customer', x'0303030303030303030303030303030303030303030303030303030303030303', 's1');",
+    );
     let s = SqliteStore::open(&path).expect("upgrade");
     assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
     assert_eq!(s.find_subjects("email", &[1]).expect("find"), ["s1", "s2"]);

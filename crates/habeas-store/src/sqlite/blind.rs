@@ -57,16 +57,14 @@ pub fn put(c: &Connection, entries: &mut [BlindIndexEntry]) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    for e in entries.iter_mut() {
-        e.digest.truncate(STORED_DIGEST);
-    }
+    // Sorted by the whole digest, the entries are also in the order of their stored part.
     entries.sort_unstable_by(|a, b| {
         (&a.kind, &a.digest, &a.subject_id).cmp(&(&b.kind, &b.digest, &b.subject_id))
     });
     RECENT.run(
         c,
         entries,
-        |s, at, e| bind(s, at, params![e.kind, e.digest, e.subject_id]),
+        |s, at, e| bind(s, at, params![e.kind, stored(&e.digest), e.subject_id]),
         |e, _| StoreError::Sqlite(e),
     )?;
     entries.sort_unstable_by(|a, b| {
@@ -75,7 +73,7 @@ pub fn put(c: &Connection, entries: &mut [BlindIndexEntry]) -> Result<()> {
     BY_SUBJECT.run(
         c,
         entries,
-        |s, at, e| bind(s, at, params![e.subject_id, e.kind, e.digest]),
+        |s, at, e| bind(s, at, params![e.subject_id, e.kind, stored(&e.digest)]),
         |e, _| StoreError::Sqlite(e),
     )?;
     // An upper bound of the first level's size (an entry already present counts again, a
