@@ -46,6 +46,10 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 6,
         sql: include_str!("../migrations/sqlite/0006_blind_index_levels.sql"),
     },
+    Migration {
+        version: 7,
+        sql: include_str!("../migrations/sqlite/0007_blind_merge_steps.sql"),
+    },
 ];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[

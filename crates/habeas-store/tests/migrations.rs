@@ -58,6 +58,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         "e3b409299fc90bd0375b9ee1afec63c8b45fede3c6a61e2bb87b5593a67577ab",
     ),
     (
+        "sqlite data",
+        7,
+        "df84ac12be3a115cc5e987436fbcde447d1d52fd5b13575aa9a49c541806d647",
+    ),
+    (
         "postgres data",
         4,
         "edd7044251bec644a36dba3113fd07e30bc41dc5531290f4b1fa0361971f2395",

@@ -9,6 +9,19 @@
 //! [`MERGE_AT`] entries, the writer moves them into `blind_index` in key order, which writes
 //! each page of the large B-tree once per merge instead of once per transaction.
 //!
+//! The merge goes by steps (migration 7): in one statement it held the single writer for
+//! 0.3–0.6 s at 1M subjects (longer as the index grows), and every write and audited read
+//! committing meanwhile waited — the p99 of single-record POSTs went from 11 ms to 0.3–0.7 s
+//! in a run with a merge (docs/benchmarks-vault.md, session 13). Once the first level holds
+//! [`MERGE_AT`] entries, each [`put`] moves [`STEP_FACTOR`] times as many entries as it adds
+//! (plus [`STEP_MIN`]), in key order from where the previous step stopped, until the first
+//! level has been walked to its end: each page of the large B-tree is still written once per
+//! merge, and no commit carries more than a few times its own entries. Entries added behind
+//! the walk wait for the next merge; a lookup finds an entry in whichever level it is.
+//! Where the walk stands is a kind and a bucket of the digests' first two bytes, never a
+//! digest: the position outlives the entries around it, and must not keep an erased
+//! subject's digest.
+//!
 //! `blind_by_subject` lists every entry of either level by subject, for erasure (GDPR
 //! Art. 17) and category removal; its rows are inserted in subject order, so for new subjects
 //! (time-ordered ids) they append. A lookup reads both levels (two primary-key searches).
@@ -20,17 +33,24 @@
 //! session 12). 128 bits leave an accidental match between two identifiers at ~2^-128 per
 //! pair, ~2^-88 over a trillion pairs; the digest is as one-way as before.
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::multi::{Insert, bind};
 use crate::error::{Result, StoreError};
 use crate::model::BlindIndexEntry;
 
-/// Entries `blind_recent` may hold before they are merged into `blind_index` (~18 MiB of
+/// Entries `blind_recent` may hold before a merge into `blind_index` starts (~18 MiB of
 /// pages). Larger, a transaction's random inserts spread over more pages of the first level;
 /// smaller, the large B-tree is rewritten more often. At 1M records, 2^17 to 2^19 did about
 /// as well, 2^16 and "never" clearly worse (docs/benchmarks-vault.md, session 12).
 pub const MERGE_AT: i64 = 1 << 18;
+
+/// During a merge, each [`put`] of `n` entries moves `STEP_FACTOR × n + STEP_MIN` entries (to
+/// the end of the last one's bucket). Four times what comes in: a merge of 2^18 entries ends
+/// within ~2^16 added ones, so few new entries land behind the walk and wait for the next.
+pub const STEP_FACTOR: i64 = 4;
+/// See [`STEP_FACTOR`]: single-entry writes still move the merge along.
+pub const STEP_MIN: i64 = 16;
 
 /// Bytes of a digest the SQLite store keeps and compares (a truncated HMAC; PostgreSQL keeps
 /// all 32).
@@ -50,8 +70,9 @@ static BY_SUBJECT: Insert = Insert::new(
     3,
 );
 
-/// Add `entries` (re-adding an existing entry is a no-op), then merge the first level into
-/// the second if it has grown to [`MERGE_AT`]. Each table's rows go in its key order: one
+/// Add `entries` (re-adding an existing entry is a no-op), then take the merge of the first
+/// level into the second one step further, starting one if the first level has grown to
+/// [`MERGE_AT`]. Each table's rows go in its key order: one
 /// pass over the pages a unit touches, instead of jumps across the tree.
 pub fn put(c: &Connection, entries: &mut [BlindIndexEntry]) -> Result<()> {
     if entries.is_empty() {
@@ -77,20 +98,117 @@ pub fn put(c: &Connection, entries: &mut [BlindIndexEntry]) -> Result<()> {
         |e, _| StoreError::Sqlite(e),
     )?;
     // An upper bound of the first level's size (an entry already present counts again, a
-    // removal does not subtract): it only decides when the next merge comes.
-    let size: i64 = c
+    // removal does not subtract, a merge step subtracts what it moved): it only decides when
+    // the next merge starts.
+    let added = entries.len() as i64;
+    let (size, walk): (i64, Option<Walk>) = c
         .prepare_cached(
-            "UPDATE blind_recent_size SET entries = entries + ?1 WHERE singleton = 1 RETURNING entries",
+            "UPDATE blind_recent_size SET entries = entries + ?1, \
+             merge_kind = CASE WHEN merge_kind IS NULL AND entries + ?1 >= ?2 THEN '' ELSE merge_kind END, \
+             merge_bucket = CASE WHEN merge_kind IS NULL AND entries + ?1 >= ?2 THEN 0 ELSE merge_bucket END \
+             WHERE singleton = 1 RETURNING entries, merge_kind, merge_bucket",
         )?
-        .query_row([entries.len() as i64], |r| r.get(0))?;
-    if size >= MERGE_AT {
-        merge(c)?;
+        .query_row([added, MERGE_AT], |r| {
+            let kind: Option<String> = r.get(1)?;
+            let bucket: Option<i64> = r.get(2)?;
+            Ok((r.get(0)?, kind.zip(bucket)))
+        })?;
+    if let Some(walk) = walk {
+        merge_step(c, walk, STEP_FACTOR * added + STEP_MIN, size)?;
     }
     Ok(())
 }
 
-/// Move every entry of `blind_recent` into `blind_index`, in key order (the scan of a
-/// WITHOUT ROWID table is in key order: no sorter).
+/// Where a merge under way stands: the kind and digest bucket its next step starts at.
+type Walk = (String, i64);
+
+/// The smallest stored digest of `bucket` (a digest's bucket is its first two bytes,
+/// big-endian: 0 to 65535), or, for 65536 ("after the last bucket"), a blob greater than any
+/// stored digest (which are at most [`STORED_DIGEST`] bytes).
+fn bucket_start(bucket: i64) -> Vec<u8> {
+    match u16::try_from(bucket) {
+        Ok(b) => b.to_be_bytes().to_vec(),
+        Err(_) => vec![0xff; STORED_DIGEST + 1],
+    }
+}
+
+/// A digest's bucket.
+fn bucket_of(digest: &[u8]) -> i64 {
+    match digest {
+        [a, b, ..] => i64::from(u16::from_be_bytes([*a, *b])),
+        [a] => i64::from(*a) << 8,
+        [] => 0,
+    }
+}
+
+/// One step of the merge under way, from `walk`: move the next `want` entries of
+/// `blind_recent` (to the end of the last one's bucket) into `blind_index`, in key order, and
+/// record where the next step starts — or that the merge is over, when the walk reached the
+/// end of the first level. `size` is the first level's recorded size (an upper bound), lowered
+/// by what moved.
+fn merge_step(c: &Connection, (kind, bucket): Walk, want: i64, size: i64) -> Result<()> {
+    let from = bucket_start(bucket);
+    let last: Option<(String, Vec<u8>)> = c
+        .prepare_cached(
+            "SELECT kind, digest FROM blind_recent WHERE (kind, digest) >= (?1, ?2) \
+             ORDER BY kind, digest LIMIT 1 OFFSET ?3",
+        )?
+        .query_row(params![kind, from, want.max(1) - 1], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (moved, next) = match last {
+        Some((last_kind, digest)) => {
+            let to = bucket_of(&digest) + 1;
+            let range = params![kind, from, last_kind, bucket_start(to)];
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
+                 SELECT kind, digest, subject_id FROM blind_recent \
+                 WHERE (kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
+            )?
+            .execute(range)?;
+            let moved = c
+                .prepare_cached(
+                    "DELETE FROM blind_recent WHERE (kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
+                )?
+                .execute(range)?;
+            (moved, Some((last_kind, to)))
+        }
+        None => {
+            let range = params![kind, from];
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
+                 SELECT kind, digest, subject_id FROM blind_recent WHERE (kind, digest) >= (?1, ?2)",
+            )?
+            .execute(range)?;
+            let moved = c
+                .prepare_cached("DELETE FROM blind_recent WHERE (kind, digest) >= (?1, ?2)")?
+                .execute(range)?;
+            (moved, None)
+        }
+    };
+    let size = if next.is_some() {
+        (size - moved as i64).max(0)
+    } else {
+        // The merge is over: count what was written behind the walk (a few times fewer
+        // entries than the merge moved), which also drops what the upper bound had gathered
+        // from re-added and removed entries.
+        c.prepare_cached("SELECT COUNT(*) FROM blind_recent")?
+            .query_row([], |r| r.get(0))?
+    };
+    let (next_kind, next_bucket) = next.unzip();
+    c.prepare_cached(
+        "UPDATE blind_recent_size SET entries = ?1, merge_kind = ?2, merge_bucket = ?3 \
+         WHERE singleton = 1",
+    )?
+    .execute(params![size, next_kind, next_bucket])?;
+    Ok(())
+}
+
+/// Move every entry of `blind_recent` into `blind_index` at once, in key order (the scan of a
+/// WITHOUT ROWID table is in key order: no sorter), ending any merge under way. Tests use it
+/// to put entries in the second level.
+#[cfg(test)]
 pub fn merge(c: &Connection) -> Result<()> {
     c.prepare_cached(
         "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
@@ -98,8 +216,11 @@ pub fn merge(c: &Connection) -> Result<()> {
     )?
     .execute([])?;
     c.prepare_cached("DELETE FROM blind_recent")?.execute([])?;
-    c.prepare_cached("UPDATE blind_recent_size SET entries = 0 WHERE singleton = 1")?
-        .execute([])?;
+    c.prepare_cached(
+        "UPDATE blind_recent_size SET entries = 0, merge_kind = NULL, merge_bucket = NULL \
+         WHERE singleton = 1",
+    )?
+    .execute([])?;
     Ok(())
 }
 
@@ -236,8 +357,18 @@ mod tests {
         assert_eq!(count(&c, "blind_recent") + count(&c, "blind_by_subject"), 0);
     }
 
+    /// The recorded size of the first level and where a merge under way stands.
+    fn merge_state(c: &Connection) -> (i64, Option<String>, Option<i64>) {
+        c.query_row(
+            "SELECT entries, merge_kind, merge_bucket FROM blind_recent_size",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .expect("state")
+    }
+
     #[test]
-    fn the_first_level_is_merged_once_it_holds_merge_at_entries() {
+    fn a_merge_starts_once_the_first_level_holds_merge_at_entries() {
         let c = db();
         c.execute("UPDATE blind_recent_size SET entries = ?1", [MERGE_AT - 2])
             .expect("size");
@@ -246,16 +377,107 @@ mod tests {
             (count(&c, "blind_recent"), count(&c, "blind_index")),
             (1, 0)
         );
+        assert_eq!(merge_state(&c), (MERGE_AT - 1, None, None));
+        // The size reaches MERGE_AT: a merge starts, and its first step moves up to 20
+        // entries (4 × 1 + 16) — here all two, which ends it.
         put(&c, &mut [e("email", 2, "s2")]).expect("put");
         assert_eq!(
             (count(&c, "blind_recent"), count(&c, "blind_index")),
             (0, 2)
         );
-        let size: i64 = c
-            .query_row("SELECT entries FROM blind_recent_size", [], |r| r.get(0))
-            .expect("size");
-        assert_eq!(size, 0);
+        assert_eq!(merge_state(&c), (0, None, None));
         assert_eq!(find(&c, "email", &[2; 32]).expect("find"), ["s2"]);
+    }
+
+    #[test]
+    fn a_merge_moves_a_few_times_what_each_write_adds_until_it_walked_the_first_level() {
+        let c = db();
+        // 200 entries in as many buckets (a test digest is one byte repeated).
+        let mut first: Vec<_> = (0..200u8)
+            .map(|d| e("email", d, &format!("s{d:03}")))
+            .collect();
+        put(&c, &mut first).expect("put");
+        c.execute("UPDATE blind_recent_size SET entries = ?1", [MERGE_AT - 1])
+            .expect("size");
+        let mut written = first.clone();
+        let mut steps = 0;
+        let mut merged = 0;
+        for d in 200..=255u8 {
+            // One entry per write, alternately behind the walk (a kind sorting before
+            // `email`) and ahead of it.
+            let kind = if d % 2 == 0 { "a/phone" } else { "email" };
+            let one = e(kind, d, &format!("t{d:03}"));
+            put(&c, &mut [one.clone()]).expect("put");
+            written.push(one);
+            let now = count(&c, "blind_index");
+            assert!(
+                now - merged <= STEP_FACTOR + STEP_MIN,
+                "a one-entry write moved {} entries",
+                now - merged
+            );
+            merged = now;
+            // Every entry is found, in whichever level it is.
+            for w in &written {
+                assert_eq!(
+                    find(&c, &w.kind, &w.digest).expect("find"),
+                    std::slice::from_ref(&w.subject_id),
+                    "{} lost mid-merge",
+                    w.subject_id
+                );
+            }
+            steps += 1;
+            let (_, kind, bucket) = merge_state(&c);
+            if kind.is_none() {
+                assert_eq!(bucket, None);
+                break;
+            }
+            // The walk's position: a kind and a two-byte bucket, never a digest.
+            assert!(bucket.is_some_and(|b| (0..=65_536).contains(&b)));
+        }
+        assert!(steps > 5, "the merge took {steps} writes, not a few steps");
+        assert_eq!(merge_state(&c).1, None, "the merge never ended");
+        // What was written behind the walk waits in the first level for the next merge.
+        let behind: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM blind_recent WHERE kind = 'a/phone'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(count(&c, "blind_recent"), behind);
+        assert!(behind > 0);
+        // The recorded size is exact again once a merge ends (the start was forced above).
+        assert_eq!(merge_state(&c).0, behind);
+        assert_eq!(count(&c, "blind_by_subject"), written.len() as i64);
+    }
+
+    #[test]
+    fn a_removal_during_a_merge_leaves_nothing_of_the_subject() {
+        let c = db();
+        let mut first: Vec<_> = (0..100u8)
+            .map(|d| e("email", d, &format!("s{}", d % 2)))
+            .collect();
+        put(&c, &mut first).expect("put");
+        c.execute("UPDATE blind_recent_size SET entries = ?1", [MERGE_AT])
+            .expect("size");
+        put(&c, &mut [e("email", 150, "s0")]).expect("put");
+        let (_, kind, _) = merge_state(&c);
+        assert_eq!(kind.as_deref(), Some("email"), "a merge is under way");
+        assert!(count(&c, "blind_index") > 0 && count(&c, "blind_recent") > 0);
+        assert_eq!(remove_subject(&c, "s0", None).expect("remove"), 51);
+        for table in ["blind_index", "blind_recent", "blind_by_subject"] {
+            let s0: i64 = c
+                .query_row(
+                    &format!("SELECT COUNT(*) FROM {table} WHERE subject_id = 's0'"),
+                    [],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            assert_eq!((table, s0), (table, 0));
+        }
+        // The merge goes on over what is left.
+        put(&c, &mut [e("email", 200, "s1")]).expect("put");
+        assert_eq!(find(&c, "email", &[99; 32]).expect("find"), ["s1"]);
     }
 
     #[test]
