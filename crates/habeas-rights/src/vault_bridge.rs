@@ -603,6 +603,7 @@ impl<'a> Notifier<'a> {
                 received: view.statutory_deadline.received_on,
                 original_deadline: view.statutory_deadline.legal,
                 new_deadline: view.effective_deadline.legal,
+                calendar: self.calendar,
                 reasons: Localized::same(justification),
             },
         )?;

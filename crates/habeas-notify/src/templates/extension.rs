@@ -4,6 +4,7 @@
 //! first month, with the reasons.
 
 use chrono::NaiveDate;
+use habeas_core::calendar::HolidayCalendar;
 use habeas_core::lang::Lang;
 use habeas_core::rights::{RequestKind, add_months_clamped};
 
@@ -21,8 +22,11 @@ pub struct DeadlineExtension {
     pub received: NaiveDate,
     /// The first deadline (one month after receipt).
     pub original_deadline: NaiveDate,
-    /// The new deadline, at most three months after receipt.
+    /// The new deadline: at most three months after receipt, that date moved to the next
+    /// working day when it is a Saturday, Sunday or public holiday (Reg. 1182/71 art. 3(4)).
     pub new_deadline: NaiveDate,
+    /// The provider's public holidays, by which the three months' last day moves.
+    pub calendar: HolidayCalendar,
     /// Why more time is needed (Art. 12(3): "together with the reasons").
     pub reasons: Localized,
 }
@@ -33,13 +37,15 @@ pub fn deadline_extension(
     x: &DeadlineExtension,
 ) -> Result<OutgoingMail, TemplateError> {
     let reference = reference(&x.reference)?;
-    // Art. 12(3): "by two further months" — at most three months in all.
-    let limit = add_months_clamped(x.received, 3);
+    // Art. 12(3): "by two further months" — at most three months in all, whose last day
+    // moves to the next working day when it is not one (Reg. 1182/71 art. 3(4)), as the
+    // deadline itself does (habeas_core::rights::extended_deadline).
+    let limit = x.calendar.roll_forward(add_months_clamped(x.received, 3));
     if x.new_deadline <= x.original_deadline || x.new_deadline > limit {
         return Err(TemplateError::Invalid {
             field: "new_deadline",
             rule: format!(
-                "must come after the original deadline and on or before {limit} (receipt + 3 months, Art. 12(3) GDPR)"
+                "must come after the original deadline and on or before {limit} (receipt + 3 months, Art. 12(3) GDPR, moved to a working day)"
             ),
         });
     }
@@ -103,6 +109,7 @@ mod tests {
             received: d(2026, 11, 30),
             original_deadline: d(2026, 12, 30),
             new_deadline: d(2027, 2, 28),
+            calendar: HolidayCalendar::Fr,
             reasons: Localized::new(
                 "Vos données sont réparties entre trois services d'hébergement & de messagerie à rassembler.",
                 "Your data is spread across three hosting & mail services that we must gather.",
@@ -121,10 +128,25 @@ mod tests {
     #[test]
     fn no_more_than_two_further_months() {
         let mut x = ext();
-        // 30 Nov + 3 months clamps to 28 Feb: 1 March is one day too late.
+        // 30 Nov + 3 months clamps to 28 Feb 2027, a Sunday: the period ends on Monday
+        // 1 March (Reg. 1182/71 art. 3(4)), which an extension may reach; 2 March is too late.
         x.new_deadline = d(2027, 3, 1);
+        assert!(deadline_extension(&org(), &to(None), &x).is_ok());
+        x.new_deadline = d(2027, 3, 2);
         let err = deadline_extension(&org(), &to(None), &x).unwrap_err();
-        assert!(err.to_string().contains("2027-02-28"), "{err}");
+        assert!(err.to_string().contains("2027-03-01"), "{err}");
+        // Received on Sunday 6 December 2026: 6 March 2027 is a Saturday, the legal
+        // deadline Monday 8 March, as `extended_deadline` computes it.
+        x.received = d(2026, 12, 6);
+        x.original_deadline = d(2027, 1, 6);
+        x.new_deadline = habeas_core::rights::extended_deadline(
+            habeas_core::calendar::end_of_local_day(d(2026, 12, 6)) - chrono::Duration::hours(1),
+            HolidayCalendar::Fr,
+            2,
+        )
+        .legal;
+        assert_eq!(x.new_deadline, d(2027, 3, 8));
+        assert!(deadline_extension(&org(), &to(None), &x).is_ok());
     }
 
     #[test]
