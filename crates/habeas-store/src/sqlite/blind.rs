@@ -157,36 +157,15 @@ fn merge_step(c: &Connection, (kind, bucket): Walk, want: i64, size: i64) -> Res
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
-    let (moved, next) = match last {
-        Some((last_kind, digest)) => {
-            let to = bucket_of(&digest) + 1;
-            let range = params![kind, from, last_kind, bucket_start(to)];
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
-                 SELECT kind, digest, subject_id FROM blind_recent \
-                 WHERE (kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
-            )?
-            .execute(range)?;
-            let moved = c
-                .prepare_cached(
-                    "DELETE FROM blind_recent WHERE (kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
-                )?
-                .execute(range)?;
-            (moved, Some((last_kind, to)))
-        }
-        None => {
-            let range = params![kind, from];
-            c.prepare_cached(
-                "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
-                 SELECT kind, digest, subject_id FROM blind_recent WHERE (kind, digest) >= (?1, ?2)",
-            )?
-            .execute(range)?;
-            let moved = c
-                .prepare_cached("DELETE FROM blind_recent WHERE (kind, digest) >= (?1, ?2)")?
-                .execute(range)?;
-            (moved, None)
-        }
-    };
+    let next = last.map(|(last_kind, digest)| (last_kind, bucket_of(&digest) + 1));
+    let to = next
+        .as_ref()
+        .map(|(last_kind, to)| (last_kind.as_str(), bucket_start(*to)));
+    let moved = move_range(
+        c,
+        (&kind, &from),
+        to.as_ref().map(|(k, d)| (*k, d.as_slice())),
+    )?;
     let size = if next.is_some() {
         (size - moved as i64).max(0)
     } else {
@@ -205,17 +184,34 @@ fn merge_step(c: &Connection, (kind, bucket): Walk, want: i64, size: i64) -> Res
     Ok(())
 }
 
-/// Move every entry of `blind_recent` into `blind_index` at once, in key order (the scan of a
-/// WITHOUT ROWID table is in key order: no sorter), ending any merge under way. Tests use it
-/// to put entries in the second level.
+/// Move the entries of `blind_recent` whose (kind, digest) is at least `from` and below `to`
+/// (to the end when `to` is `None`) into `blind_index`; how many left the first level. Each
+/// bound is a primary-key range condition (an `IS NULL OR` would not be: the scan would run
+/// to the table's end at every step), and the scan is in key order: no sorter.
+fn move_range(c: &Connection, from: (&str, &[u8]), to: Option<(&str, &[u8])>) -> Result<usize> {
+    let range = match to {
+        Some(_) => "(kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
+        None => "(kind, digest) >= (?1, ?2)",
+    };
+    let run = |sql: String| -> Result<usize> {
+        let mut stmt = c.prepare_cached(&sql)?;
+        Ok(match to {
+            Some(to) => stmt.execute(params![from.0, from.1, to.0, to.1])?,
+            None => stmt.execute(params![from.0, from.1])?,
+        })
+    };
+    run(format!(
+        "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
+         SELECT kind, digest, subject_id FROM blind_recent WHERE {range}"
+    ))?;
+    run(format!("DELETE FROM blind_recent WHERE {range}"))
+}
+
+/// Move every entry of `blind_recent` into `blind_index` at once, ending any merge under way.
+/// Tests use it to put entries in the second level.
 #[cfg(test)]
 pub fn merge(c: &Connection) -> Result<()> {
-    c.prepare_cached(
-        "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
-         SELECT kind, digest, subject_id FROM blind_recent",
-    )?
-    .execute([])?;
-    c.prepare_cached("DELETE FROM blind_recent")?.execute([])?;
+    move_range(c, ("", &[]), None)?;
     c.prepare_cached(
         "UPDATE blind_recent_size SET entries = 0, merge_kind = NULL, merge_bucket = NULL \
          WHERE singleton = 1",
