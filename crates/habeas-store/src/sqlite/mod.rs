@@ -18,6 +18,7 @@ mod rows;
 mod steps;
 mod store;
 mod timed;
+mod walbuf;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -87,7 +88,16 @@ fn open_conn(path: &Path, writer: bool) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    let conn = Connection::open_with_flags(path, flags)?;
+    // A writing connection gathers its WAL frames into one write per commit (`walbuf`); it
+    // runs with `synchronous=FULL` (`configure`), which that layer needs.
+    let conn = match writer.then(walbuf::register) {
+        Some(Ok(())) => Connection::open_with_flags_and_vfs(path, flags, walbuf::NAME)?,
+        Some(Err(why)) => {
+            tracing::warn!(%why, "SQLite WAL write gathering unavailable; opening with the default VFS");
+            Connection::open_with_flags(path, flags)?
+        }
+        None => Connection::open_with_flags(path, flags)?,
+    };
     configure(&conn, writer)?;
     Ok(conn)
 }
