@@ -286,9 +286,8 @@ unsafe fn database_of(wal_name: *const c_char, real: *mut ffi::sqlite3_file) -> 
 
 unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: the contract of `parts`; `pending` came from `Box::into_raw` and is freed once,
-    // here, after which SQLite never uses this file object again. A WAL file's database file
-    // outlives it (the pager closes the WAL first), so `peer` is live here; a database file
-    // whose WAL is still open is not closed by SQLite.
+    // here, after which SQLite never uses this file object again. `peer` is live while set:
+    // whichever of a database file and its WAL file closes first clears the other's.
     unsafe {
         let (real, pending) = parts(file);
         let shim = file.cast::<ShimFile>();
@@ -300,6 +299,11 @@ unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
             if !db.is_null() && ptr::eq((*db).peer, shim) {
                 (*db).peer = ptr::null_mut();
             }
+            (*shim).peer = ptr::null_mut();
+        } else if !(*shim).peer.is_null() {
+            // A database file closed before its WAL file (SQLite closes the WAL first; should
+            // that change, the WAL file must not reach back into this one once freed).
+            (*(*shim).peer).peer = ptr::null_mut();
             (*shim).peer = ptr::null_mut();
         }
         let closed = real_call!(real, xClose,);
