@@ -198,6 +198,34 @@ unsafe fn flush(real: *mut ffi::sqlite3_file, pending: *mut Pending) -> c_int {
     }
 }
 
+/// The `unix` file of `file`, once the waiting bytes that overlap `range` (all of them for
+/// `None`) are in the file; `Err`: the code of the write that failed.
+///
+/// SAFETY: the contract of `parts`.
+unsafe fn flushed(
+    file: *mut ffi::sqlite3_file,
+    range: Option<(i64, c_int)>,
+) -> Result<*mut ffi::sqlite3_file, c_int> {
+    unsafe {
+        let (real, pending) = parts(file);
+        let needed = match range {
+            // Only bytes still in memory could be read stale from the file.
+            Some((offset, amount)) => {
+                !pending.is_null() && (*pending).overlaps(offset, i64::from(amount))
+            }
+            None => true,
+        };
+        match if needed {
+            flush(real, pending)
+        } else {
+            ffi::SQLITE_OK
+        } {
+            ffi::SQLITE_OK => Ok(real),
+            rc => Err(rc),
+        }
+    }
+}
+
 unsafe extern "C" fn x_open(
     vfs: *mut ffi::sqlite3_vfs,
     name: *const c_char,
@@ -323,15 +351,10 @@ unsafe extern "C" fn x_read(
 ) -> c_int {
     // SAFETY: the contract of `parts`; `buf` is SQLite's, passed on unchanged.
     unsafe {
-        let (real, pending) = parts(file);
-        // Only bytes still in memory could be read stale from the file.
-        if !pending.is_null() && (*pending).overlaps(offset, i64::from(amount)) {
-            let rc = flush(real, pending);
-            if rc != ffi::SQLITE_OK {
-                return rc;
-            }
+        match flushed(file, Some((offset, amount))) {
+            Ok(real) => real_call!(real, xRead, buf, amount, offset),
+            Err(rc) => rc,
         }
-        real_call!(real, xRead, buf, amount, offset)
     }
 }
 
@@ -375,36 +398,30 @@ unsafe extern "C" fn x_write(
 unsafe extern "C" fn x_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
     // SAFETY: the contract of `parts`.
     unsafe {
-        let (real, pending) = parts(file);
-        let rc = flush(real, pending);
-        if rc != ffi::SQLITE_OK {
-            return rc;
+        match flushed(file, None) {
+            Ok(real) => real_call!(real, xTruncate, size),
+            Err(rc) => rc,
         }
-        real_call!(real, xTruncate, size)
     }
 }
 
 unsafe extern "C" fn x_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: the contract of `parts`.
     unsafe {
-        let (real, pending) = parts(file);
-        let rc = flush(real, pending);
-        if rc != ffi::SQLITE_OK {
-            return rc;
+        match flushed(file, None) {
+            Ok(real) => real_call!(real, xSync, flags),
+            Err(rc) => rc,
         }
-        real_call!(real, xSync, flags)
     }
 }
 
 unsafe extern "C" fn x_file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
     // SAFETY: the contract of `parts`; `size` is SQLite's out-pointer, passed on.
     unsafe {
-        let (real, pending) = parts(file);
-        let rc = flush(real, pending);
-        if rc != ffi::SQLITE_OK {
-            return rc;
+        match flushed(file, None) {
+            Ok(real) => real_call!(real, xFileSize, size),
+            Err(rc) => rc,
         }
-        real_call!(real, xFileSize, size)
     }
 }
 
@@ -416,12 +433,10 @@ unsafe extern "C" fn x_file_control(
     // SAFETY: the contract of `parts`; `arg` is passed on unchanged. A file control may
     // size or inspect the file: the waiting bytes go first.
     unsafe {
-        let (real, pending) = parts(file);
-        let rc = flush(real, pending);
-        if rc != ffi::SQLITE_OK {
-            return rc;
+        match flushed(file, None) {
+            Ok(real) => real_call!(real, xFileControl, op, arg),
+            Err(rc) => rc,
         }
-        real_call!(real, xFileControl, op, arg)
     }
 }
 
@@ -514,14 +529,10 @@ unsafe extern "C" fn x_fetch(
     out: *mut *mut c_void,
 ) -> c_int {
     unsafe {
-        let (real, pending) = parts(file);
-        if !pending.is_null() && (*pending).overlaps(offset, i64::from(amount)) {
-            let rc = flush(real, pending);
-            if rc != ffi::SQLITE_OK {
-                return rc;
-            }
+        match flushed(file, Some((offset, amount))) {
+            Ok(real) => real_call!(real, xFetch, offset, amount, out),
+            Err(rc) => rc,
         }
-        real_call!(real, xFetch, offset, amount, out)
     }
 }
 
@@ -563,6 +574,35 @@ mod tests {
         std::fs::metadata(wal).map(|m| m.len()).unwrap_or(0)
     }
 
+    /// A table `t` on a new database at `dir/name`, opened by a writer through this VFS.
+    fn new_table(dir: &std::path::Path, name: &str) -> (std::path::PathBuf, Connection) {
+        let path = dir.join(name);
+        let w = writer(&path);
+        w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+            .expect("create");
+        (path, w)
+    }
+
+    /// Rows `round * n .. (round + 1) * n`, random bytes of `len`, in one transaction.
+    fn commit_round(w: &Connection, round: i64, n: i64, len: i64) {
+        let tx = w.unchecked_transaction().expect("begin");
+        for k in 0..n {
+            tx.execute(
+                "INSERT INTO t (k, v) VALUES (?1, randomblob(?2))",
+                params![round * n + k, len],
+            )
+            .expect("insert");
+        }
+        tx.commit().expect("commit");
+    }
+
+    fn assert_intact(conn: &Connection) {
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .expect("check");
+        assert_eq!(ok, "ok");
+    }
+
     fn count(conn: &Connection) -> i64 {
         conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
             .expect("count")
@@ -571,21 +611,10 @@ mod tests {
     #[test]
     fn a_commit_is_in_the_wal_file_and_seen_by_other_connections() {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("a.db");
-        let w = writer(&path);
-        w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            .expect("create");
+        let (path, w) = new_table(dir.path(), "a.db");
         let r = reader(&path);
         for round in 0..50i64 {
-            let tx = w.unchecked_transaction().expect("begin");
-            for k in 0..20 {
-                tx.execute(
-                    "INSERT INTO t (k, v) VALUES (?1, randomblob(500))",
-                    params![round * 20 + k],
-                )
-                .expect("insert");
-            }
-            tx.commit().expect("commit");
+            commit_round(&w, round, 20, 500);
             // Every frame of the commit is in the file once COMMIT returns (the sync wrote
             // them): another connection, reading the file, sees the rows…
             assert_eq!(count(&r), (round + 1) * 20);
@@ -651,30 +680,16 @@ mod tests {
         tx.commit().expect("commit");
         let r = reader(&path);
         assert_eq!(count(&r), 20_000);
-        let ok: String = r
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-            .expect("check");
-        assert_eq!(ok, "ok");
+        assert_intact(&r);
     }
 
     #[test]
     fn the_wal_starting_over_and_a_rolled_back_transaction_keep_every_commit() {
         let dir = tempfile::tempdir().expect("dir");
-        let path = dir.path().join("c.db");
-        let w = writer(&path);
-        w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-            .expect("create");
+        let (path, w) = new_table(dir.path(), "c.db");
         let checkpoints = writer(&path);
         for round in 0..40i64 {
-            let tx = w.unchecked_transaction().expect("begin");
-            for k in 0..50 {
-                tx.execute(
-                    "INSERT INTO t (k, v) VALUES (?1, randomblob(300))",
-                    params![round * 50 + k],
-                )
-                .expect("insert");
-            }
-            tx.commit().expect("commit");
+            commit_round(&w, round, 50, 300);
             // A transaction undone: its frames, if any reached the file, are not committed.
             let tx = w.unchecked_transaction().expect("begin");
             tx.execute("DELETE FROM t", []).expect("delete");
@@ -694,10 +709,7 @@ mod tests {
         // Reopened from the files alone (the WAL replayed by a fresh connection).
         let again = reader(&path);
         assert_eq!(count(&again), 2_000);
-        let ok: String = again
-            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-            .expect("check");
-        assert_eq!(ok, "ok");
+        assert_intact(&again);
     }
 
     #[test]
@@ -706,28 +718,14 @@ mod tests {
         // it: the database's barrier writes the waiting frames before the commit is published.
         for level in ["NORMAL", "OFF"] {
             let dir = tempfile::tempdir().expect("dir");
-            let path = dir.path().join("d.db");
-            let w = writer(&path);
+            let (path, w) = new_table(dir.path(), "d.db");
             w.pragma_update(None, "synchronous", level).expect("level");
-            w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-                .expect("create");
             let r = reader(&path);
             for round in 0..30i64 {
-                let tx = w.unchecked_transaction().expect("begin");
-                for k in 0..20 {
-                    tx.execute(
-                        "INSERT INTO t (k, v) VALUES (?1, randomblob(700))",
-                        params![round * 20 + k],
-                    )
-                    .expect("insert");
-                }
-                tx.commit().expect("commit");
+                commit_round(&w, round, 20, 700);
                 assert_eq!(count(&r), (round + 1) * 20, "{level}");
             }
-            let ok: String = r
-                .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-                .expect("check");
-            assert_eq!(ok, "ok", "{level}");
+            assert_intact(&r);
         }
     }
 
