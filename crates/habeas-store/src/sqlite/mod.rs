@@ -88,8 +88,8 @@ fn open_conn(path: &Path, writer: bool) -> Result<Connection> {
     } else {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
-    // A writing connection gathers its WAL frames into one write per commit (`walbuf`); it
-    // runs with `synchronous=FULL` (`configure`), which that layer needs.
+    // A writing connection gathers its WAL frames and writes them at the commit's sync
+    // (`walbuf`; writers run with `synchronous=FULL`, `configure`).
     let conn = match writer.then(walbuf::register) {
         Some(Ok(())) => Connection::open_with_flags_and_vfs(path, flags, walbuf::NAME)?,
         Some(Err(why)) => {

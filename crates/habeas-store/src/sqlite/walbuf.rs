@@ -3,24 +3,27 @@
 //!
 //! Why: SQLite writes each WAL frame as two `pwrite` calls (its 24-byte header, then the page).
 //! Under single-record HTTP writes the writer thread commits ~650 times a second, ~50 frames a
-//! commit, and those ~70,000 calls a second were 30 % of its CPU (perf, session 14,
-//! docs/benchmarks-vault.md): the writer thread is the busiest of the process, so every request
-//! waited on them. Here the frames a connection writes to its WAL file in a row are kept in
-//! memory and written with one call when SQLite syncs the WAL (every commit: the writer runs
-//! with `synchronous=FULL`), reads those bytes back, asks for the file's size, truncates it,
-//! sends it a file control or closes it, when a write does not follow on, or when
-//! [`FLUSH_AT`] bytes are waiting. Every other file (the database, temporary files) and every
-//! other method passes straight to `unix`.
+//! commit, and those ~94,000 calls a second were 30 % of its CPU (perf, session 14,
+//! docs/benchmarks-vault.md); the writer thread is the busiest of the process. Here the bytes a
+//! connection writes to its WAL file in a row are kept in memory and written in a few large
+//! calls ([`WRITE_AT_MOST`] bytes each) when SQLite syncs the WAL (every commit: the writers
+//! run with `synchronous=FULL`), reads those bytes back, asks for the file's size, truncates
+//! it, sends it a file control or closes it; when a write does not follow on; when
+//! [`FLUSH_AT`] bytes are waiting; and in the database file's barrier that publishes a commit.
+//! Every other file (the database, temporary files) and every other method passes straight to
+//! `unix`.
 //!
 //! What it keeps: the bytes reach the file in the order SQLite wrote them, before the sync
 //! SQLite asked for returns — so what a sync made durable is exactly what it was without this
 //! layer. Between a write and the next sync, SQLite promises nothing about those bytes to
 //! anyone but this connection, and this connection reads them through the layer. Other
-//! connections learn of new frames only from the WAL index, which SQLite updates *after* the
-//! commit's sync (`sqlite3WalFrames`: frames, then sync, then `walIndexAppend` and the
-//! header). That last point needs the sync: a connection with `synchronous` below `FULL`
-//! does not sync its WAL at each commit and must not use this VFS — only the writer
-//! connections open with it ([`super::open_conn`]), and they set `FULL` before any write.
+//! connections learn of new frames only from the WAL index header, which SQLite publishes
+//! after the commit's sync (`walFrames`: frames, sync, `walIndexAppend`, then
+//! `walIndexWriteHdr`) and around a barrier on the database file ([`x_shm_barrier`]), which
+//! writes any bytes still waiting — so a commit without a sync (`synchronous` below `FULL`,
+//! which Habeas does not use) is in the file before readers accept it too. On a device without
+//! `SQLITE_IOCAP_POWERSAFE_OVERWRITE` SQLite pads a commit partly after its sync: the WAL file
+//! then gathers nothing ([`database_of`]).
 #![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_int, c_void};
