@@ -44,6 +44,10 @@ const FLUSH_AT: usize = 4 << 20;
 /// waiting bytes go in chunks of 31 whole 4 KiB pages.
 const WRITE_AT_MOST: usize = 0x1f000;
 
+/// Bytes written from gathered WAL frames, for the tests to see that gathering is on.
+#[cfg(test)]
+static GATHERED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// SQLite's file object for this VFS. SQLite allocates `szOsFile` bytes (8-byte aligned,
 /// `sqlite3_vfs` docs) and hands their address to [`x_open`]; this struct sits at the start
 /// and the `unix` file object right after it, at [`REAL_OFFSET`].
@@ -169,8 +173,9 @@ macro_rules! real_call {
     };
 }
 
-/// Write the waiting bytes, if any, with one call; they are dropped from memory either way (a
-/// failed write fails the sync or read that asked for it, and SQLite rolls back).
+/// Write the waiting bytes, if any, in chunks of [`WRITE_AT_MOST`]; they are dropped from
+/// memory either way (a failed write fails the sync or read that asked for it, and SQLite
+/// rolls back).
 unsafe fn flush(real: *mut ffi::sqlite3_file, pending: *mut Pending) -> c_int {
     if pending.is_null() {
         return ffi::SQLITE_OK;
@@ -181,6 +186,11 @@ unsafe fn flush(real: *mut ffi::sqlite3_file, pending: *mut Pending) -> c_int {
         if pending.bytes.is_empty() {
             return ffi::SQLITE_OK;
         }
+        #[cfg(test)]
+        GATHERED.fetch_add(
+            pending.bytes.len() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let mut rc = ffi::SQLITE_OK;
         let mut offset = pending.start;
         for chunk in pending.bytes.chunks(WRITE_AT_MOST) {
@@ -218,13 +228,15 @@ unsafe fn flushed(
             }
             None => true,
         };
-        match if needed {
+        let rc = if needed {
             flush(real, pending)
         } else {
             ffi::SQLITE_OK
-        } {
-            ffi::SQLITE_OK => Ok(real),
-            rc => Err(rc),
+        };
+        if rc == ffi::SQLITE_OK {
+            Ok(real)
+        } else {
+            Err(rc)
         }
     }
 }
@@ -261,7 +273,7 @@ unsafe extern "C" fn x_open(
         }
         let shim = file.cast::<ShimFile>();
         let db = if flags & ffi::SQLITE_OPEN_WAL != 0 && !name.is_null() {
-            database_of(name, real)
+            database_of(name)
         } else {
             ptr::null_mut()
         };
@@ -294,21 +306,19 @@ unsafe extern "C" fn x_open(
 /// after a commit's sync — true unless the device lacks `SQLITE_IOCAP_POWERSAFE_OVERWRITE`
 /// (then SQLite pads the commit to a sector boundary, partly after the sync).
 ///
+/// SQLite decides on the padding from the database file's characteristics (`sqlite3WalOpen`),
+/// so they are the ones read here.
+///
 /// SAFETY: `wal_name` is the name SQLite passed to `x_open` for a WAL file (the form
-/// `sqlite3_database_file_object` requires: the pager's own buffer), and `real` the `unix`
-/// WAL file object just opened.
-unsafe fn database_of(wal_name: *const c_char, real: *mut ffi::sqlite3_file) -> *mut ShimFile {
+/// `sqlite3_database_file_object` requires: the pager's own buffer); the database file it
+/// returns is open (the pager opens the WAL after it), and ours if its methods are these.
+unsafe fn database_of(wal_name: *const c_char) -> *mut ShimFile {
     unsafe {
-        let characteristics = match (*(*real).pMethods).xDeviceCharacteristics {
-            Some(method) => method(real),
-            None => 0,
-        };
-        if characteristics & ffi::SQLITE_IOCAP_POWERSAFE_OVERWRITE == 0 {
+        let db = ffi::sqlite3_database_file_object(wal_name);
+        if db.is_null() || !ptr::eq((*db).pMethods, &IO_METHODS) {
             return ptr::null_mut();
         }
-        let db = ffi::sqlite3_database_file_object(wal_name);
-        // Ours only if its methods are these: a database opened through this VFS.
-        if db.is_null() || !ptr::eq((*db).pMethods, &IO_METHODS) {
+        if x_device_characteristics(db) & ffi::SQLITE_IOCAP_POWERSAFE_OVERWRITE == 0 {
             return ptr::null_mut();
         }
         db.cast::<ShimFile>()
@@ -617,7 +627,10 @@ mod tests {
         let (path, w) = new_table(dir.path(), "a.db");
         let r = reader(&path);
         for round in 0..50i64 {
+            let gathered = GATHERED.load(std::sync::atomic::Ordering::Relaxed);
             commit_round(&w, round, 20, 500);
+            // The commit's frames went through this layer's buffer (≥ 20 rows of 500 bytes).
+            assert!(GATHERED.load(std::sync::atomic::Ordering::Relaxed) >= gathered + 10_000);
             // Every frame of the commit is in the file once COMMIT returns (the sync wrote
             // them): another connection, reading the file, sees the rows…
             assert_eq!(count(&r), (round + 1) * 20);
