@@ -159,6 +159,47 @@ pub fn commit_atomic(f: &Fixture) {
     );
     assert_eq!(assert_chain(s).len(), 3);
 
+    // Units whose checks come first (a single-record write): one refused by its check
+    // fails alone, before it wrote anything; the other commits.
+    let write_for = |subject: &str, id: &str| {
+        unit(
+            vec![
+                WriteOp::RequireSubject {
+                    id: subject.into(),
+                    statuses: vec![SubjectStatus::Active],
+                },
+                WriteOp::InsertRecords(vec![record(id, subject, "contact", 1, None)]),
+                WriteOp::PutBlindIndexes(vec![BlindIndexEntry {
+                    kind: "contact/email".into(),
+                    digest: id.as_bytes().to_vec(),
+                    subject_id: subject.into(),
+                }]),
+            ],
+            &["write"],
+        )
+    };
+    let results = commit_ok(s, vec![write_for("ghost", "r3"), write_for("s1", "r4")]);
+    assert!(
+        matches!(
+            results[0],
+            Err(StoreError::NotFound {
+                kind: "subject",
+                ..
+            })
+        ),
+        "{:?}",
+        results[0]
+    );
+    assert_eq!(results[1].as_ref().expect("the other unit").seqs, vec![4]);
+    assert!(s.get_record("r3").expect("read").is_none());
+    assert!(s.get_record("r4").expect("read").is_some());
+    assert!(
+        s.find_subjects("contact/email", b"r3")
+            .expect("find")
+            .is_empty()
+    );
+    assert_eq!(assert_chain(s).len(), 4);
+
     // A lone failing unit: nothing of it is stored, the error is its own.
     let mut erased = subject("s9", SubjectStatus::Erased);
     erased.erased_at = Some(day(3));
@@ -205,7 +246,7 @@ pub fn commit_atomic(f: &Fixture) {
     one(s, unit(vec![], &["read"])).expect("read after drop");
     let rows = assert_chain(s);
     assert_eq!(rows.first().map(|r| r.seq), Some(3));
-    assert_eq!(rows.last().map(|r| r.seq), Some(6));
+    assert_eq!(rows.last().map(|r| r.seq), Some(7));
 
     // Checkpoints are asked for with the head and stored in the same transaction.
     let signing: Arc<dyn JournalSealer> = Arc::new(TestSealer { every: 1 });

@@ -21,14 +21,19 @@ fn opt_us(t: Option<chrono::DateTime<chrono::Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
 
-/// Run every unit; one savepoint per unit when there are several (a lone unit's failure
-/// fails the writer job, whose own savepoint or transaction is rolled back).
+/// Run every unit; one savepoint per unit when there are several and the unit needs one
+/// ([`needs_savepoint`]; a lone unit's failure fails the writer job, whose own savepoint or
+/// transaction is rolled back).
 ///
-/// A unit of journal entries only (an audited read, a find, a refusal) gets no savepoint:
-/// it can fail only if the database itself fails (disk full, I/O error), and then the whole
-/// batch fails and is rolled back by the writer, every caller hearing so. Under 32
-/// concurrent readers most units are of that kind, and the savepoint pair per unit was a
-/// measurable share of the single writer thread's time (docs/benchmarks-vault.md).
+/// A unit that needs none — journal entries only (an audited read, a find, a refusal), or
+/// read-only checks followed by writes that conflict with nothing (a single-record write) —
+/// either fails in its checks, before it wrote anything (its error is its own; the others
+/// go on), or fails because the database itself did (disk full, I/O error), and then the
+/// whole batch fails and is rolled back by the writer, every caller hearing so. Under 32
+/// concurrent clients most units are of these kinds, and a savepoint per unit was a
+/// measurable share of the single writer thread's time: the pair of statements, and the
+/// statement journal's copy of every page each unit touched — 7 % of its samples under
+/// single-record writes (docs/benchmarks-vault.md, sessions 8 and 14).
 pub fn commit(
     c: &Connection,
     units: Vec<WriteUnit>,
@@ -38,31 +43,52 @@ pub fn commit(
     let several = units.len() > 1;
     let mut results = Vec::with_capacity(units.len());
     for unit in units {
-        let isolate = several && !unit.ops.is_empty();
+        let isolate = several && needs_savepoint(&unit);
         if isolate {
             c.prepare_cached("SAVEPOINT unit")?.execute([])?;
         }
         let before = head.clone();
         let result = run_unit(c, unit, &mut head, sealer);
-        match (&result, isolate) {
-            (Ok(_), true) => {
+        let result = match (result, isolate) {
+            (Ok(outcome), true) => {
                 c.prepare_cached("RELEASE unit")?.execute([])?;
+                Ok(outcome)
             }
-            (Err(_), true) => {
+            (Err(failed), true) => {
                 c.execute_batch("ROLLBACK TO unit; RELEASE unit")?;
                 head = before;
+                Err(failed.error)
             }
-            (Err(_), false) => {
-                // Alone, or journal entries only: hand the error to the writer, which
+            // A check refused it before it wrote anything: nothing to undo.
+            (Err(failed), false) if several && !failed.wrote => Err(failed.error),
+            (Err(failed), false) => {
+                // Alone, or failed after writing: hand the error to the writer, which
                 // undoes the whole job and reports the failure to every unit of it.
-                return result.map(|o| vec![Ok(o)]);
+                return Err(failed.error);
             }
-            (Ok(_), false) => {}
-        }
+            (Ok(outcome), false) => Ok(outcome),
+        };
         results.push(result);
     }
     sign(c, &head, sealer)?;
     Ok(results)
+}
+
+/// Whether `unit`, run among others, needs its own savepoint: unless its ops are read-only
+/// checks first, then only writes that can fail by nothing but a database failure — records
+/// (ids the engine drew at random) and blind-index entries (an identical entry is kept).
+/// A check after a write, or any other op, may fail with the unit's own error after it
+/// wrote: that unit gets a savepoint.
+fn needs_savepoint(unit: &WriteUnit) -> bool {
+    let mut writing = false;
+    for op in &unit.ops {
+        match op {
+            WriteOp::RequireSubject { .. } | WriteOp::RequireRecordsAsRead { .. } if !writing => {}
+            WriteOp::InsertRecords(_) | WriteOp::PutBlindIndexes(_) => writing = true,
+            _ => return true,
+        }
+    }
+    false
 }
 
 /// One unit alone, from the head as it is in the open transaction (a step of
@@ -73,7 +99,7 @@ pub fn commit_one(
     sealer: &Arc<dyn JournalSealer>,
 ) -> Result<UnitOutcome> {
     let mut head = read_head(c)?;
-    let outcome = run_unit(c, unit, &mut head, sealer)?;
+    let outcome = run_unit(c, unit, &mut head, sealer).map_err(|f| f.error)?;
     sign(c, &head, sealer)?;
     Ok(outcome)
 }
@@ -105,15 +131,37 @@ fn read_head(c: &Connection) -> Result<JournalAnchor> {
     Ok(head_of(newest.map(unsigned), anchor.map(unsigned)))
 }
 
+/// Why a unit failed, and whether it had written anything by then (a read-only check that
+/// refused it first had not).
+struct UnitFailed {
+    error: StoreError,
+    wrote: bool,
+}
+
 fn run_unit(
     c: &Connection,
     unit: WriteUnit,
     head: &mut JournalAnchor,
     sealer: &Arc<dyn JournalSealer>,
+) -> std::result::Result<UnitOutcome, UnitFailed> {
+    let mut wrote = false;
+    run_unit_ops(c, unit, head, sealer, &mut wrote).map_err(|error| UnitFailed { error, wrote })
+}
+
+fn run_unit_ops(
+    c: &Connection,
+    unit: WriteUnit,
+    head: &mut JournalAnchor,
+    sealer: &Arc<dyn JournalSealer>,
+    wrote: &mut bool,
 ) -> Result<UnitOutcome> {
     let mut outputs = Vec::with_capacity(unit.ops.len());
     let mut ops = unit.ops.into_iter().peekable();
     while let Some(op) = ops.next() {
+        *wrote |= !matches!(
+            op,
+            WriteOp::RequireSubject { .. } | WriteOp::RequireRecordsAsRead { .. }
+        );
         // A bulk unit creates its new subjects as consecutive ops: one multi-row insert.
         if let WriteOp::CreateSubject(first) = op {
             let mut run = vec![first];
@@ -128,6 +176,7 @@ fn run_unit(
         }
         outputs.push(apply(c, op)?);
     }
+    *wrote = true;
     let seqs = append(c, head, &unit.journal, sealer.as_ref())?;
     Ok(UnitOutcome { seqs, outputs })
 }
