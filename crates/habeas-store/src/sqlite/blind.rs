@@ -189,22 +189,34 @@ fn merge_step(c: &Connection, (kind, bucket): Walk, want: i64, size: i64) -> Res
 /// bound is a primary-key range condition (an `IS NULL OR` would not be: the scan would run
 /// to the table's end at every step), and the scan is in key order: no sorter.
 fn move_range(c: &Connection, from: (&str, &[u8]), to: Option<(&str, &[u8])>) -> Result<usize> {
-    let range = match to {
-        Some(_) => "(kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)",
-        None => "(kind, digest) >= (?1, ?2)",
+    // The texts are constants (one `format!` per step was two allocations on every write
+    // during a merge, and a longer key for the statement cache to compare).
+    macro_rules! texts {
+        ($range:literal) => {
+            [
+                concat!(
+                    "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) ",
+                    "SELECT kind, digest, subject_id FROM blind_recent WHERE ",
+                    $range
+                ),
+                concat!("DELETE FROM blind_recent WHERE ", $range),
+            ]
+        };
+    }
+    let texts = match to {
+        Some(_) => texts!("(kind, digest) >= (?1, ?2) AND (kind, digest) < (?3, ?4)"),
+        None => texts!("(kind, digest) >= (?1, ?2)"),
     };
-    let run = |sql: String| -> Result<usize> {
-        let mut stmt = c.prepare_cached(&sql)?;
-        Ok(match to {
+    let mut moved = 0;
+    for sql in texts {
+        let mut stmt = c.prepare_cached(sql)?;
+        moved = match to {
             Some(to) => stmt.execute(params![from.0, from.1, to.0, to.1])?,
             None => stmt.execute(params![from.0, from.1])?,
-        })
-    };
-    run(format!(
-        "INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) \
-         SELECT kind, digest, subject_id FROM blind_recent WHERE {range}"
-    ))?;
-    run(format!("DELETE FROM blind_recent WHERE {range}"))
+        };
+    }
+    // What the DELETE removed: the entries that left the first level.
+    Ok(moved)
 }
 
 /// Move every entry of `blind_recent` into `blind_index` at once, ending any merge under way.

@@ -173,6 +173,17 @@ macro_rules! real_call {
     };
 }
 
+/// The `unix` method `$m` of `$file`, once the waiting bytes that overlap `$range` (all of
+/// them for `None`) are in the file ([`flushed`]); the failed write's code otherwise.
+macro_rules! flushed_call {
+    ($file:expr, $range:expr, $m:ident, $($arg:expr),*) => {
+        match flushed($file, $range) {
+            Ok(real) => real_call!(real, $m, $($arg),*),
+            Err(rc) => rc,
+        }
+    };
+}
+
 /// Write the waiting bytes, if any, in chunks of [`WRITE_AT_MOST`]; they are dropped from
 /// memory either way (a failed write fails the sync or read that asked for it, and SQLite
 /// rolls back).
@@ -363,12 +374,7 @@ unsafe extern "C" fn x_read(
     offset: i64,
 ) -> c_int {
     // SAFETY: the contract of `parts`; `buf` is SQLite's, passed on unchanged.
-    unsafe {
-        match flushed(file, Some((offset, amount))) {
-            Ok(real) => real_call!(real, xRead, buf, amount, offset),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, Some((offset, amount)), xRead, buf, amount, offset) }
 }
 
 unsafe extern "C" fn x_write(
@@ -410,32 +416,17 @@ unsafe extern "C" fn x_write(
 
 unsafe extern "C" fn x_truncate(file: *mut ffi::sqlite3_file, size: i64) -> c_int {
     // SAFETY: the contract of `parts`.
-    unsafe {
-        match flushed(file, None) {
-            Ok(real) => real_call!(real, xTruncate, size),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, None, xTruncate, size) }
 }
 
 unsafe extern "C" fn x_sync(file: *mut ffi::sqlite3_file, flags: c_int) -> c_int {
     // SAFETY: the contract of `parts`.
-    unsafe {
-        match flushed(file, None) {
-            Ok(real) => real_call!(real, xSync, flags),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, None, xSync, flags) }
 }
 
 unsafe extern "C" fn x_file_size(file: *mut ffi::sqlite3_file, size: *mut i64) -> c_int {
     // SAFETY: the contract of `parts`; `size` is SQLite's out-pointer, passed on.
-    unsafe {
-        match flushed(file, None) {
-            Ok(real) => real_call!(real, xFileSize, size),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, None, xFileSize, size) }
 }
 
 unsafe extern "C" fn x_file_control(
@@ -445,12 +436,7 @@ unsafe extern "C" fn x_file_control(
 ) -> c_int {
     // SAFETY: the contract of `parts`; `arg` is passed on unchanged. A file control may
     // size or inspect the file: the waiting bytes go first.
-    unsafe {
-        match flushed(file, None) {
-            Ok(real) => real_call!(real, xFileControl, op, arg),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, None, xFileControl, op, arg) }
 }
 
 // The methods below pass straight to `unix` (SAFETY: the contract of `parts`; every pointer
@@ -541,12 +527,7 @@ unsafe extern "C" fn x_fetch(
     amount: c_int,
     out: *mut *mut c_void,
 ) -> c_int {
-    unsafe {
-        match flushed(file, Some((offset, amount))) {
-            Ok(real) => real_call!(real, xFetch, offset, amount, out),
-            Err(rc) => rc,
-        }
-    }
+    unsafe { flushed_call!(file, Some((offset, amount)), xFetch, offset, amount, out) }
 }
 
 unsafe extern "C" fn x_unfetch(
