@@ -56,26 +56,43 @@ impl PartitionKeys {
         Ok(PartitionKeys { keys: out })
     }
 
-    /// Seal one row: `fingerprint ‖ sealed`, under the row key of
-    /// (subject, category, month of `at`).
-    pub(crate) fn seal(
+    /// The row key of (subject, category, month of `at`): derived from the
+    /// subject's data key and the month's partition key, with the latter's
+    /// fingerprint. A write derives each distinct one once, however many of
+    /// its rows share it (a subject's connection logs of one batch).
+    pub(crate) fn row_key(
         &self,
         subject_key: &DataKey,
         subject: &str,
         category: &str,
         at: DateTime<Utc>,
-        plain: &[u8],
-        aad: &Aad,
-    ) -> Result<Vec<u8>> {
+    ) -> Result<RowKey> {
         let month = month_index(at);
         let (part, fp) = self
             .keys
             .get(&(category.to_string(), month))
             .ok_or_else(|| EngineError::Storage("a partition key went missing".into()))?;
-        let row_key = subject_key.combine(part, &combined_context(subject, category, month))?;
-        let sealed = row_key.seal(plain, aad)?;
+        let key = subject_key.combine(part, &combined_context(subject, category, month))?;
+        Ok(RowKey {
+            key,
+            fingerprint: *fp,
+        })
+    }
+}
+
+/// The key high-volume rows of one (subject, category, month) are sealed
+/// under, with its partition key's fingerprint.
+pub(crate) struct RowKey {
+    key: DataKey,
+    fingerprint: [u8; FINGERPRINT_LEN],
+}
+
+impl RowKey {
+    /// Seal one row: `fingerprint ‖ sealed`.
+    pub(crate) fn seal(&self, plain: &[u8], aad: &Aad) -> Result<Vec<u8>> {
+        let sealed = self.key.seal(plain, aad)?;
         let mut out = Vec::with_capacity(FINGERPRINT_LEN + sealed.len());
-        out.extend_from_slice(fp);
+        out.extend_from_slice(&self.fingerprint);
         out.extend_from_slice(&sealed);
         Ok(out)
     }

@@ -16,7 +16,7 @@
 //! rectification and deletion live in `records.rs`, documents in `docs.rs`,
 //! tokens, keys and journal administration in `admin.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -679,8 +679,7 @@ impl Vault {
     fn sealed_timed(
         &self,
         p: Prepared,
-        dek: &habeas_crypto::DataKey,
-        parts: &crate::timed_keys::PartitionKeys,
+        row_key: &crate::timed_keys::RowKey,
         now: DateTime<Utc>,
     ) -> Result<TimedRecord> {
         let collected_at = p.valid.events.collected_at.unwrap_or(now);
@@ -695,14 +694,7 @@ impl Vault {
         );
         let aad = Aad::record_field(&p.subject, &p.valid.category, &p.record, "timed");
         Ok(TimedRecord {
-            sealed: parts.seal(
-                dek,
-                &p.subject,
-                &p.valid.category,
-                collected_at,
-                &plain,
-                &aad,
-            )?,
+            sealed: row_key.seal(&plain, &aad)?,
             id: p.record,
             subject_id: p.subject,
             category: p.valid.category,
@@ -747,20 +739,58 @@ impl Vault {
                 .entry((p.subject.clone(), p.valid.category.clone()))
                 .or_insert(0) += 1;
         }
-        // Sealing and blind-indexing are per record and independent: every core.
-        let sealed = par_map(prepared, |p| {
-            let pair = (p.subject.clone(), p.valid.category.clone());
-            let dek = deks.get(&pair).ok_or_else(|| {
-                EngineError::Storage("a data key went missing during the write".into())
-            })?;
-            let index = self.index_entries(&p.subject, &p.valid.category, &p.valid.identifiers)?;
-            let row = if p.valid.high_volume {
-                Sealed::Timed(self.sealed_timed(p, dek, &parts, now)?)
-            } else {
-                Sealed::Record(self.sealed_record(&p, dek, now)?)
-            };
-            Ok((row, index))
+        let missing_key =
+            || EngineError::Storage("a data key went missing during the write".into());
+        // A subject's rows of one batch often share their row key and their
+        // identifiers (its connection logs: one month, one account id): each
+        // distinct row key is derived, and each distinct set of identifiers
+        // indexed, once (docs/benchmarks-vault.md, session 15).
+        let mut row_slots: HashMap<(&str, &str, i64), usize> = HashMap::new();
+        let mut row_wanted: Vec<(&str, &str, DateTime<Utc>)> = Vec::new();
+        let mut indexed: HashSet<(&str, &str, &[(String, String)])> = HashSet::new();
+        let mut plan: Vec<(Option<usize>, bool)> = Vec::with_capacity(prepared.len());
+        for p in &prepared {
+            let (subject, category) = (p.subject.as_str(), p.valid.category.as_str());
+            let slot = p.valid.high_volume.then(|| {
+                let at = p.valid.events.collected_at.unwrap_or(now);
+                *row_slots
+                    .entry((subject, category, habeas_store::month_index(at)))
+                    .or_insert_with(|| {
+                        row_wanted.push((subject, category, at));
+                        row_wanted.len() - 1
+                    })
+            });
+            let index_it = !p.valid.identifiers.is_empty()
+                && indexed.insert((subject, category, p.valid.identifiers.as_slice()));
+            plan.push((slot, index_it));
+        }
+        // Deriving row keys, sealing and blind-indexing are independent: every core.
+        let row_keys = par_map(row_wanted, |(subject, category, at)| {
+            let dek = deks
+                .get(&(subject.to_string(), category.to_string()))
+                .ok_or_else(missing_key)?;
+            parts.row_key(dek, subject, category, at)
         })?;
+        drop((row_slots, indexed));
+        let sealed = par_map(
+            prepared.into_iter().zip(plan).collect(),
+            |(p, (slot, index_it))| {
+                let index = if index_it {
+                    self.index_entries(&p.subject, &p.valid.category, &p.valid.identifiers)?
+                } else {
+                    Vec::new()
+                };
+                let row = match slot {
+                    Some(k) => Sealed::Timed(self.sealed_timed(p, &row_keys[k], now)?),
+                    None => {
+                        let pair = (p.subject.clone(), p.valid.category.clone());
+                        let dek = deks.get(&pair).ok_or_else(missing_key)?;
+                        Sealed::Record(self.sealed_record(&p, dek, now)?)
+                    }
+                };
+                Ok((row, index))
+            },
+        )?;
         let mut records = Vec::with_capacity(sealed.len());
         let mut timed = Vec::new();
         let mut index = Vec::with_capacity(sealed.len());

@@ -54,6 +54,9 @@ pub struct VaultArgs {
     /// Records per subject in the bulk ingest (one data key per subject).
     #[arg(long, default_value_t = 1)]
     pub per_subject: u64,
+    /// Declared category of the ingested records (the demo provider's).
+    #[arg(long, default_value = "contact")]
+    pub category: String,
     /// Find-by-identifier lookups to time.
     #[arg(long, default_value_t = 10_000)]
     pub finds: u64,
@@ -89,9 +92,9 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     };
     let vault = Arc::new(project::open_project(&dir)?);
     let op = Caller::operator("bench", "administration");
-    let category = "contact";
+    let category = args.category.as_str();
     println!(
-        "# habeas bench vault — {} records, {} per subject, on {}",
+        "# habeas bench vault — {} records of {category}, {} per subject, on {}",
         args.records,
         args.per_subject,
         if pg.is_some() { "PostgreSQL" } else { "SQLite" }
@@ -156,25 +159,29 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         rate / base_rate
     );
 
-    // 2. Find by identifier, in process, each lookup journaled durably.
+    // 2. Find by identifier, in process, each lookup journaled durably (the
+    // synthetic contacts' e-mail addresses: other categories have none).
+    let finds = if category == "contact" { args.finds } else { 0 };
     let purpose = "PA-0001";
     let finder = Caller::operator("bench", purpose);
-    let mut lat = Vec::with_capacity(args.finds as usize);
+    let mut lat = Vec::with_capacity(finds as usize);
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    for _ in 0..args.finds {
+    for _ in 0..finds {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let i = seed % args.records.max(1);
+        let i = seed % subjects.max(1);
         let t = Instant::now();
         let found = vault.find(&finder, "email", &format!("demo.{i}@example.org"))?;
         lat.push(t.elapsed());
         anyhow::ensure!(found.len() == 1, "find returned {} subjects", found.len());
     }
-    println!(
-        "find by e-mail ({subjects} subjects): {}",
-        summary(&mut lat)
-    );
+    if finds > 0 {
+        println!(
+            "find by e-mail ({subjects} subjects): {}",
+            summary(&mut lat)
+        );
+    }
 
     // 3. Read all records of a subject holding 10,000 records.
     let heavy = vault.create_subject(&op, None)?;
@@ -276,17 +283,34 @@ pub(crate) fn write_pipelined(
 
 /// Synthetic records of `category` for [`write_pipelined`]: the `i`-th one
 /// belongs to the subject `prefix` + `i / per_subject` (so `per_subject`
-/// must divide [`BATCH`]).
+/// must divide [`BATCH`]). A subject's records share its identifiers (its
+/// connection logs carry its one account id), the other fields vary.
 pub(crate) fn synthetic_records<'a>(
     vault: &'a Vault,
     category: &'a str,
     prefix: &'a str,
     per_subject: u64,
 ) -> impl FnMut(u64) -> anyhow::Result<habeas_engine::RecordInput> + 'a {
+    let decls = vault.declarations();
+    let identifiers: Vec<(String, habeas_core::declarations::FieldType)> = decls
+        .category(category)
+        .map(|c| {
+            c.identifiers
+                .iter()
+                .filter_map(|name| Some((name.get_ref().clone(), c.field(name.get_ref())?)))
+                .collect()
+        })
+        .unwrap_or_default();
     move |i| {
-        let mut input = synthetic::record(vault.declarations(), category, i)
+        let mut input = synthetic::record(decls, category, i)
             .with_context(|| format!("the demo declarations lack the {category} category"))?;
-        input.subject_ref = Some(format!("{prefix}{}", i / per_subject));
+        let subject = i / per_subject;
+        for (name, kind) in &identifiers {
+            input
+                .fields
+                .insert(name.clone(), synthetic::value(*kind, name, subject));
+        }
+        input.subject_ref = Some(format!("{prefix}{subject}"));
         Ok(input)
     }
 }
