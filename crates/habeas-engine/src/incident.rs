@@ -77,7 +77,7 @@ impl Vault {
                 .category(category),
             ));
         }
-        let rule = decl.retention_rule();
+        let rule = decl.retention_rule().cloned();
         let due: IncidentDue = Arc::new(move |collected, events| {
             let dates = habeas_core::retention::EventDates {
                 collected_at: Some(collected),

@@ -272,6 +272,11 @@ pub struct DataCategory {
     pub critical: Vec<Name>,
     #[serde(skip)]
     pub file: FileId,
+    /// `retention` parsed on first use: every record written computes its
+    /// due date from it, and parsing the text each time was ~2 % of a bulk
+    /// ingest's CPU (docs/benchmarks-vault.md, session 15).
+    #[serde(skip)]
+    parsed_retention: std::sync::OnceLock<Option<crate::retention::RetentionRule>>,
 }
 
 fn default_family() -> CnilFamily {
@@ -284,10 +289,14 @@ fn yes() -> bool {
 
 impl DataCategory {
     /// The parsed retention rule, if present and valid (`habeas check` reports the rest).
-    pub fn retention_rule(&self) -> Option<crate::retention::RetentionRule> {
-        self.retention
+    pub fn retention_rule(&self) -> Option<&crate::retention::RetentionRule> {
+        self.parsed_retention
+            .get_or_init(|| {
+                self.retention
+                    .as_ref()
+                    .and_then(|r| r.get_ref().parse().ok())
+            })
             .as_ref()
-            .and_then(|r| r.get_ref().parse().ok())
     }
 
     /// The type of field `name`, if the category allows it.
