@@ -175,6 +175,10 @@ impl PendingBulk {
     }
 }
 
+/// A record's identifiers as a batch indexes them once: (subject,
+/// category, the (kind, value) pairs).
+type IdentifierSet<'a> = (&'a str, &'a str, &'a [(String, String)]);
+
 pub(crate) struct Prepared {
     pub(crate) subject: String,
     pub(crate) record: String,
@@ -747,7 +751,7 @@ impl Vault {
         // indexed, once (docs/benchmarks-vault.md, session 15).
         let mut row_slots: HashMap<(&str, &str, i64), usize> = HashMap::new();
         let mut row_wanted: Vec<(&str, &str, DateTime<Utc>)> = Vec::new();
-        let mut indexed: HashSet<(&str, &str, &[(String, String)])> = HashSet::new();
+        let mut indexed: HashSet<IdentifierSet<'_>> = HashSet::new();
         let mut plan: Vec<(Option<usize>, bool)> = Vec::with_capacity(prepared.len());
         for p in &prepared {
             let (subject, category) = (p.subject.as_str(), p.valid.category.as_str());
