@@ -156,3 +156,61 @@ fn erasing_a_subject_closes_its_rows_while_the_month_key_lives_on() {
     assert!(readable(&vault, &a).is_empty());
     assert_eq!(readable(&vault, &b), vec!["192.0.2.2"]);
 }
+
+/// A bulk batch derives one row key per (subject, category, month) and
+/// indexes each distinct set of identifiers once: every row must still open
+/// under its own subject's and month's key, and every identifier must find
+/// its subject. 600 rows, so the batch is sealed on several threads.
+#[test]
+fn a_bulk_batch_shares_row_keys_only_within_a_subject_and_month() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = VaultPaths::in_project(dir.path());
+    let vault = open(paths);
+    let subjects: Vec<String> = (0..3)
+        .map(|_| vault.create_subject(&op(), None).expect("subject"))
+        .collect();
+    let months = [at(2024, 3, 10), at(2024, 4, 10)];
+    let mut lines = Vec::new();
+    for n in 0..600u32 {
+        let s = n as usize % 3;
+        let mut input: RecordInput = serde_json::from_value(json!({
+            "category": LOGS,
+            "fields": {
+                "ip": format!("198.51.{}.{}", n / 250, n % 250),
+                // Two account ids per subject, alternating.
+                "account_id": format!("ACC-{s}-{}", (n / 3) % 2),
+            },
+            "collected_at": months[(n as usize / 3) % 2],
+        }))
+        .expect("input");
+        input.subject = Some(subjects[s].clone());
+        lines.push(habeas_engine::BulkLine {
+            line: u64::from(n) + 1,
+            input,
+        });
+    }
+    vault.write_bulk(&op(), lines).expect("bulk write");
+    for (s, subject) in subjects.iter().enumerate() {
+        let ips = readable(&vault, subject);
+        assert_eq!(ips.len(), 200, "every row of subject {s} opens");
+        let mut expected: Vec<String> = (0..600u32)
+            .filter(|n| *n as usize % 3 == s)
+            .map(|n| format!("198.51.{}.{}", n / 250, n % 250))
+            .collect();
+        expected.sort();
+        assert_eq!(ips, expected, "each row holds its own value");
+        for alt in 0..2 {
+            let found = vault
+                .find(&op(), "account_id", &format!("ACC-{s}-{alt}"))
+                .expect("find");
+            assert_eq!(found, vec![subject.clone()], "account {s}-{alt}");
+        }
+    }
+    // Expiring March leaves April's rows readable: a row key is per month.
+    vault
+        .drop_partitions_before(&op(), LOGS, at(2024, 4, 1))
+        .expect("expire March");
+    for subject in &subjects {
+        assert_eq!(readable(&vault, subject).len(), 100, "April's rows");
+    }
+}
