@@ -127,3 +127,39 @@ fn a_file_of_several_batches_is_imported_whole() {
     let (code, out, err) = run(dir.path(), &["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// The first pass checks chunks of lines on every core: the errors still
+/// come in line order, the first twenty only, numbered by the file's lines
+/// (blank lines included), and nothing is imported.
+#[test]
+fn errors_are_reported_in_line_order_across_chunks() {
+    let dir = project();
+    let mut jsonl = String::new();
+    let mut bad = Vec::new();
+    let mut line = 0;
+    for i in 0..9_000 {
+        line += 1;
+        if i % 300 == 7 {
+            jsonl.push_str(&format!("{{\"subject_ref\":\"s{i}\",\"category\":\"contact\",\"fields\":{{\"fax\":\"0100\"}}}}\n"));
+            bad.push(line);
+        } else {
+            jsonl.push_str(&format!("{{\"subject_ref\":\"s{i}\",\"category\":\"contact\",\"fields\":{{\"email\":\"e{i}@example.org\"}}}}\n"));
+        }
+        if i % 1_000 == 999 {
+            jsonl.push('\n');
+            line += 1;
+        }
+    }
+    std::fs::write(dir.path().join("spread.jsonl"), jsonl).expect("write jsonl");
+    let (code, _, err) = run(dir.path(), &["import", "spread.jsonl"]);
+    assert_eq!(code, 1);
+    let reported: Vec<u64> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{}:", dir.path().join("spread.jsonl").display())))
+        .filter_map(|rest| rest.split(':').next()?.parse().ok())
+        .collect();
+    assert_eq!(bad.len(), 30);
+    assert_eq!(reported, bad[..20], "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(records(dir.path()), 0);
+}

@@ -11,6 +11,12 @@
 //! full disk) the import stops with its error: a batch that ran in the same
 //! transaction is not stored either, earlier transactions are, and a batch
 //! queued after the failed one may be.
+//!
+//! The file is read in chunks of lines, each chunk parsed (and, in the first
+//! pass, checked) on every core, then taken in line order: errors are
+//! reported, and records written, exactly as a line-by-line pass would. Both
+//! passes were serial on one core: the first was ~30 % of a 1M-line import
+//! (docs/benchmarks-vault.md, session 15).
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
@@ -21,6 +27,7 @@ use anyhow::Context as _;
 use habeas_core::declarations::{Declarations, FieldType};
 use habeas_engine::{BulkLine, Caller, RecordInput, project};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use super::Global;
 
@@ -44,6 +51,8 @@ pub const BATCH: usize = 10_000;
 pub const BATCHES_PER_TRANSACTION: usize = 4;
 /// Most errors printed before giving up on the first pass.
 const MAX_ERRORS: usize = 20;
+/// Lines the first pass reads, then parses and checks on every core, at a time.
+const CHECK_CHUNK: usize = 4_096;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImportFormat {
@@ -96,16 +105,22 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     // Pass 1: check everything, write nothing.
     let mut errors = Vec::new();
     let mut total = 0u64;
-    reader.for_each(&args.file, |line, parsed| {
-        total += 1;
-        let result = parsed.and_then(|input| {
-            vault
-                .check_input(&caller, &input)
-                .map_err(|e| e.to_string())
-        });
-        if let Err(e) = result {
-            errors.push(format!("{}:{line}: {e}", args.file.display()));
-        }
+    reader.for_each_chunk(&args.file, CHECK_CHUNK, |chunk, _last| {
+        total += chunk.len() as u64;
+        let failed: Vec<String> = chunk
+            .into_par_iter()
+            .filter_map(|(line, parsed)| {
+                let result = parsed.and_then(|input| {
+                    vault
+                        .check_input(&caller, &input)
+                        .map_err(|e| e.to_string())
+                });
+                result
+                    .err()
+                    .map(|e| format!("{}:{line}: {e}", args.file.display()))
+            })
+            .collect();
+        errors.extend(failed.into_iter().take(MAX_ERRORS - errors.len()));
         Ok(errors.len() < MAX_ERRORS)
     })?;
     if !errors.is_empty() {
@@ -131,7 +146,6 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut refs = BTreeMap::new();
-    let mut batch = Vec::with_capacity(BATCH);
     let mut written = 0u64;
     // Pipelined: the next batch is prepared (validated, sealed, indexed)
     // while the previous one is written; consecutive batches may share a
@@ -143,21 +157,18 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
             bar.inc(r.written);
         }
     };
-    reader.for_each(&args.file, |line, parsed| {
-        let input = parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
-        // A full batch is queued once the next line is known to exist, so
-        // that the last batch is known to be the last (its transaction
-        // then waits for no other).
-        if batch.len() >= BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            settle(chain.submit(&vault, &caller, full, &mut refs, false)?);
+    reader.for_each_chunk(&args.file, BATCH, |chunk, last| {
+        let mut batch = Vec::with_capacity(chunk.len());
+        for (line, parsed) in chunk {
+            let input =
+                parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
+            batch.push(BulkLine { line, input });
         }
-        batch.push(BulkLine { line, input });
+        // The last batch is known to be the last: its transaction then
+        // waits for no other.
+        settle(chain.submit(&vault, &caller, batch, &mut refs, last)?);
         Ok(true)
     })?;
-    if !batch.is_empty() {
-        settle(chain.submit(&vault, &caller, batch, &mut refs, true)?);
-    }
     settle(chain.finish()?);
     bar.finish_and_clear();
     if written > 0 {
@@ -212,58 +223,44 @@ impl LineReader {
         })
     }
 
-    /// Call `f(line, parsed)` for each record; stop when it returns `Ok(false)`.
-    fn for_each(
+    /// Call `f(chunk, last)` for each chunk of up to `size` records, in
+    /// file order, each record with its line number and parsed on every
+    /// core; `last`: no record follows. Stop when `f` returns `Ok(false)`.
+    fn for_each_chunk(
         &self,
         path: &Path,
-        mut f: impl FnMut(u64, Result<RecordInput, String>) -> anyhow::Result<bool>,
+        size: usize,
+        mut f: impl FnMut(Vec<(u64, Result<RecordInput, String>)>, bool) -> anyhow::Result<bool>,
     ) -> anyhow::Result<()> {
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        match self.format {
-            ImportFormat::Jsonl => {
-                for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-                    let line_no = i as u64 + 1;
-                    let text = line.with_context(|| {
-                        format!("{}:{line_no}: unreadable line", path.display())
-                    })?;
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    let parsed = serde_json::from_str::<RecordInput>(&text)
-                        .map(|mut r| {
-                            r.source.get_or_insert_with(|| self.source.clone());
-                            r
-                        })
-                        .map_err(json_error);
-                    if !f(line_no, parsed)? {
-                        break;
-                    }
-                }
-            }
-            ImportFormat::Csv => {
-                let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-                let headers = rdr.headers().context("CSV: no header row")?.clone();
-                for (i, row) in rdr.records().enumerate() {
-                    let line_no = i as u64 + 2;
-                    let parsed = match row {
-                        Ok(row) => Ok(self.csv_record(&headers, &row)),
-                        Err(e) => Err(match e.kind() {
-                            csv::ErrorKind::UnequalLengths {
-                                expected_len, len, ..
-                            } => format!(
-                                "ligne tronquée ou en trop : {len} colonnes au lieu de {expected_len} / truncated or overlong row: {len} columns instead of {expected_len}"
-                            ),
-                            _ => "ligne CSV illisible / unreadable CSV row".to_string(),
-                        }),
-                    };
-                    if !f(line_no, parsed)? {
-                        break;
-                    }
-                }
+        let mut raw = RawLines::new(self.format, file)?;
+        // One chunk read ahead, to know whether the current one is the last.
+        let mut next = raw.chunk(path, size)?;
+        while !next.is_empty() {
+            let current = std::mem::replace(&mut next, raw.chunk(path, size)?);
+            let parsed = current
+                .into_par_iter()
+                .map(|(line, text)| (line, self.parse(&raw.headers, text)))
+                .collect();
+            if !f(parsed, next.is_empty())? {
+                break;
             }
         }
         Ok(())
+    }
+
+    /// One record of the file, read but not yet parsed.
+    fn parse(&self, headers: &csv::StringRecord, raw: Raw) -> Result<RecordInput, String> {
+        match raw {
+            Raw::Json(text) => serde_json::from_str::<RecordInput>(&text)
+                .map(|mut r| {
+                    r.source.get_or_insert_with(|| self.source.clone());
+                    r
+                })
+                .map_err(json_error),
+            Raw::Csv(row) => row.map(|row| self.csv_record(headers, &row)),
+        }
     }
 
     fn csv_record(&self, headers: &csv::StringRecord, row: &csv::StringRecord) -> RecordInput {
@@ -308,6 +305,88 @@ impl LineReader {
             collected_at: None,
             events: Default::default(),
         }
+    }
+}
+
+/// A record as read from the file: a JSON line, or a CSV row (or why it
+/// could not be read as one).
+enum Raw {
+    Json(String),
+    Csv(Result<csv::StringRecord, String>),
+}
+
+/// The records of a file, read in order, with their line numbers.
+struct RawLines {
+    lines: RawSource,
+    /// The CSV header row (empty for JSON Lines).
+    headers: csv::StringRecord,
+    /// Line number of the last record read.
+    line_no: u64,
+}
+
+enum RawSource {
+    Json(std::io::Lines<std::io::BufReader<std::fs::File>>),
+    Csv(csv::StringRecordsIntoIter<std::fs::File>),
+}
+
+impl RawLines {
+    fn new(format: ImportFormat, file: std::fs::File) -> anyhow::Result<Self> {
+        Ok(match format {
+            ImportFormat::Jsonl => RawLines {
+                lines: RawSource::Json(std::io::BufReader::new(file).lines()),
+                headers: csv::StringRecord::new(),
+                line_no: 0,
+            },
+            ImportFormat::Csv => {
+                let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
+                let headers = rdr.headers().context("CSV: no header row")?.clone();
+                RawLines {
+                    lines: RawSource::Csv(rdr.into_records()),
+                    headers,
+                    // The header is line 1.
+                    line_no: 1,
+                }
+            }
+        })
+    }
+
+    /// The next `size` records (fewer at the end of the file; none after
+    /// it). Blank JSON lines are skipped, but counted.
+    fn chunk(&mut self, path: &Path, size: usize) -> anyhow::Result<Vec<(u64, Raw)>> {
+        let mut out = Vec::with_capacity(size.min(1 << 16));
+        while out.len() < size {
+            match &mut self.lines {
+                RawSource::Json(lines) => {
+                    let Some(line) = lines.next() else { break };
+                    self.line_no += 1;
+                    let line_no = self.line_no;
+                    let text = line.with_context(|| {
+                        format!("{}:{line_no}: unreadable line", path.display())
+                    })?;
+                    if !text.trim().is_empty() {
+                        out.push((line_no, Raw::Json(text)));
+                    }
+                }
+                RawSource::Csv(rows) => {
+                    let Some(row) = rows.next() else { break };
+                    self.line_no += 1;
+                    out.push((self.line_no, Raw::Csv(row.map_err(csv_error))));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Why a CSV row could not be read, without any of its content.
+fn csv_error(e: csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!(
+            "ligne tronquée ou en trop : {len} colonnes au lieu de {expected_len} / truncated or overlong row: {len} columns instead of {expected_len}"
+        ),
+        _ => "ligne CSV illisible / unreadable CSV row".to_string(),
     }
 }
 
