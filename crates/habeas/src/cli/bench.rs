@@ -6,8 +6,10 @@
 //! unencrypted inserts of the same rows into the same kind of database with
 //! the same driver and settings; find-by-identifier in process (each
 //! lookup journaled durably); reading a subject holding 10,000 records;
-//! and, with `wrk` installed, HTTP single-record writes and audited reads
-//! with 32 connections.
+//! and, with `wrk` installed, HTTP single-record writes, audited reads and
+//! (for the default `contact` records) journaled finds by e-mail, with 32
+//! connections. `--category connection_logs --per-subject 100` ingests the
+//! bulk kind of records the vault partitions by time instead.
 //!
 //! `--storage postgres://…` runs the same on PostgreSQL: the vault in a
 //! fresh schema `habeas_bench_<pid>` (key store `habeas_bench_<pid>_keys`),
@@ -216,7 +218,8 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
 
     // 4. HTTP with wrk.
     if args.http_seconds > 0 {
-        http_runs(&vault, &sample, args.http_seconds)?;
+        let emails = (category == "contact").then_some(subjects);
+        http_runs(&vault, &sample, emails, args.http_seconds)?;
     }
     drop(vault);
     drop(pg);
@@ -525,7 +528,15 @@ pub(crate) fn peak_rss_mib() -> u64 {
         .map_or(0, |kib| kib / 1024)
 }
 
-fn http_runs(vault: &Arc<Vault>, subjects: &[String], seconds: u64) -> anyhow::Result<()> {
+/// The HTTP runs: single-record writes and audited reads over the `subjects`
+/// sample, then, when `emails` subjects carry the synthetic e-mail addresses
+/// `demo.0@…` to `demo.{emails - 1}@…`, finds by a random one of them.
+fn http_runs(
+    vault: &Arc<Vault>,
+    subjects: &[String],
+    emails: Option<u64>,
+    seconds: u64,
+) -> anyhow::Result<()> {
     if std::process::Command::new("wrk")
         .arg("--version")
         .output()
@@ -565,10 +576,22 @@ fn http_runs(vault: &Arc<Vault>, subjects: &[String], seconds: u64) -> anyhow::R
         "local ids = {{{ids}}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  \
          return wrk.format('GET', '/api/subjects/' .. id .. '/records?category=contact', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0001'}})\nend\n"
     );
-    for (name, script) in [
+    let mut runs = vec![
         ("HTTP POST single record", write_script),
         ("HTTP audited read", read_script),
-    ] {
+    ];
+    if let Some(count) = emails.filter(|n| *n > 0) {
+        runs.push((
+            "HTTP find by e-mail, journaled",
+            format!(
+                "request = function()\n  local n = math.random(0, {last})\n  \
+                 return wrk.format('POST', '/api/subjects/find', {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0001', ['Content-Type']='application/json'}}, \
+                 '{{\"kind\":\"email\",\"value\":\"demo.' .. n .. '@example.org\"}}')\nend\n",
+                last = count - 1
+            ),
+        ));
+    }
+    for (name, script) in runs {
         let path = std::env::temp_dir().join(format!("habeas-bench-{}.lua", std::process::id()));
         std::fs::write(&path, script)?;
         let out = std::process::Command::new("wrk")
