@@ -38,6 +38,7 @@ pub mod limits;
 pub mod project;
 mod records;
 pub mod retention;
+mod seal_plan;
 pub mod synthetic;
 mod timed_keys;
 pub mod validate;

@@ -16,7 +16,7 @@
 //! rectification and deletion live in `records.rs`, documents in `docs.rs`,
 //! tokens, keys and journal administration in `admin.rs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,6 +39,7 @@ use crate::fields::Fields;
 use crate::journal::{ChainSealer, Entry};
 use crate::journaled::{Planned, Stop};
 use crate::keys::{DataKeys, KekSource};
+use crate::seal_plan::SealPlan;
 use crate::validate::{self, RecordInput, ValidRecord};
 
 /// Where a vault's data and keys live.
@@ -174,10 +175,6 @@ impl PendingBulk {
         Ok(self.receipt)
     }
 }
-
-/// A record's identifiers as a batch indexes them once: (subject,
-/// category, the (kind, value) pairs).
-type IdentifierSet<'a> = (&'a str, &'a str, &'a [(String, String)]);
 
 pub(crate) struct Prepared {
     pub(crate) subject: String,
@@ -745,37 +742,19 @@ impl Vault {
         }
         let missing_key =
             || EngineError::Storage("a data key went missing during the write".into());
-        // A subject's rows of one batch often share their row key and their
-        // identifiers (its connection logs: one month, one account id): each
-        // distinct row key is derived, and each distinct set of identifiers
-        // indexed, once (docs/benchmarks-vault.md, session 15).
-        let mut row_slots: HashMap<(&str, &str, i64), usize> = HashMap::new();
-        let mut row_wanted: Vec<(&str, &str, DateTime<Utc>)> = Vec::new();
-        let mut indexed: HashSet<IdentifierSet<'_>> = HashSet::new();
-        let mut plan: Vec<(Option<usize>, bool)> = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            let (subject, category) = (p.subject.as_str(), p.valid.category.as_str());
-            let slot = p.valid.high_volume.then(|| {
-                let at = p.valid.events.collected_at.unwrap_or(now);
-                *row_slots
-                    .entry((subject, category, habeas_store::month_index(at)))
-                    .or_insert_with(|| {
-                        row_wanted.push((subject, category, at));
-                        row_wanted.len() - 1
-                    })
-            });
-            let index_it = !p.valid.identifiers.is_empty()
-                && indexed.insert((subject, category, p.valid.identifiers.as_slice()));
-            plan.push((slot, index_it));
-        }
+        // Each distinct row key derived, each distinct set of identifiers
+        // indexed, once per batch (`seal_plan`).
+        let SealPlan {
+            row_keys: wanted,
+            records: plan,
+        } = SealPlan::of(&prepared, now);
         // Deriving row keys, sealing and blind-indexing are independent: every core.
-        let row_keys = par_map(row_wanted, |(subject, category, at)| {
+        let row_keys = par_map(wanted, |(subject, category, at)| {
             let dek = deks
                 .get(&(subject.to_string(), category.to_string()))
                 .ok_or_else(missing_key)?;
             parts.row_key(dek, subject, category, at)
         })?;
-        drop((row_slots, indexed));
         let sealed = par_map(
             prepared.into_iter().zip(plan).collect(),
             |(p, (slot, index_it))| {
