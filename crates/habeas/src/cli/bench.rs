@@ -6,10 +6,11 @@
 //! unencrypted inserts of the same rows into the same kind of database with
 //! the same driver and settings; find-by-identifier in process (each
 //! lookup journaled durably); reading a subject holding 10,000 records;
-//! and, with `wrk` installed, HTTP single-record writes, audited reads and
-//! (for the default `contact` records) journaled finds by e-mail, with 32
-//! connections. `--category connection_logs --per-subject 100` ingests the
-//! bulk kind of records the vault partitions by time instead.
+//! and, with `wrk` installed, HTTP single-record writes and audited reads
+//! with 32 connections, and (for the default `contact` records) journaled
+//! finds by e-mail with one, then 32. `--category connection_logs
+//! --per-subject 100` ingests the bulk kind of records the vault partitions
+//! by time instead.
 //!
 //! `--storage postgres://…` runs the same on PostgreSQL: the vault in a
 //! fresh schema `habeas_bench_<pid>` (key store `habeas_bench_<pid>_keys`),
