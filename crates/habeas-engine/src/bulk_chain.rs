@@ -21,7 +21,7 @@
 //! queueing the next batch, so preparing a batch still overlaps the writing
 //! of the previous one. On PostgreSQL each batch commits alone, as before.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use habeas_store::Link;
@@ -69,7 +69,7 @@ impl BulkChain {
         vault: &Vault,
         caller: &Caller,
         lines: Vec<BulkLine>,
-        known: &mut BTreeMap<String, String>,
+        known: &mut crate::SubjectRefs,
         last: bool,
     ) -> Result<Vec<BulkReceipt>> {
         let holds = !last && self.position + 1 < self.per_transaction;

@@ -39,6 +39,7 @@ pub mod project;
 mod records;
 pub mod retention;
 mod seal_plan;
+mod subject_refs;
 pub mod synthetic;
 mod timed_keys;
 pub mod validate;
@@ -54,6 +55,7 @@ pub use error::{EngineError, Refusal, Result};
 pub use fields::Fields;
 pub use journal::Verdict;
 pub use journaled::Journaled;
+pub use subject_refs::SubjectRefs;
 pub use validate::RecordInput;
 pub use vault::{
     BulkLine, BulkReceipt, KeySource, PendingBulk, PgUrls, Receipt, RecordView, SubjectView, Vault,

@@ -40,6 +40,7 @@ use crate::journal::{ChainSealer, Entry};
 use crate::journaled::{Planned, Stop};
 use crate::keys::{DataKeys, KekSource};
 use crate::seal_plan::SealPlan;
+use crate::subject_refs::SubjectRefs;
 use crate::validate::{self, RecordInput, ValidRecord};
 
 /// Where a vault's data and keys live.
@@ -480,7 +481,7 @@ impl Vault {
     /// and authorized before anything is written. Lines name an existing
     /// `subject`, or a `subject_ref` local to the batch that creates a subject.
     pub fn write_bulk(&self, caller: &Caller, lines: Vec<BulkLine>) -> Result<BulkReceipt> {
-        self.write_bulk_with_refs(caller, lines, &mut BTreeMap::new())
+        self.write_bulk_with_refs(caller, lines, &mut SubjectRefs::new())
     }
 
     /// [`Vault::write_bulk`] across several batches of one import: `known`
@@ -490,7 +491,7 @@ impl Vault {
         &self,
         caller: &Caller,
         lines: Vec<BulkLine>,
-        known: &mut BTreeMap<String, String>,
+        known: &mut SubjectRefs,
     ) -> Result<BulkReceipt> {
         let pending = self.write_bulk_begin(caller, lines, known)?;
         let created: Vec<String> = pending.receipt.created_subjects.keys().cloned().collect();
@@ -516,7 +517,7 @@ impl Vault {
         &self,
         caller: &Caller,
         lines: Vec<BulkLine>,
-        known: &mut BTreeMap<String, String>,
+        known: &mut SubjectRefs,
     ) -> Result<PendingBulk> {
         self.write_bulk_queued(caller, lines, known, None)
     }
@@ -528,7 +529,7 @@ impl Vault {
         &self,
         caller: &Caller,
         lines: Vec<BulkLine>,
-        known: &mut BTreeMap<String, String>,
+        known: &mut SubjectRefs,
         link: Option<habeas_store::Link>,
     ) -> Result<PendingBulk> {
         let now = self.now();
@@ -540,8 +541,8 @@ impl Vault {
         for BulkLine { line, mut input } in lines {
             let subject = match (input.subject.take(), input.subject_ref.take()) {
                 (Some(s), None) => s,
-                (None, Some(r)) => match known.get(&r).or_else(|| created.get(&r)) {
-                    Some(id) => id.clone(),
+                (None, Some(r)) => match known.get(&r).or_else(|| created.get(&r).cloned()) {
+                    Some(id) => id,
                     None => {
                         let id = access::new_id("sub_")?;
                         created.insert(r, id.clone());
@@ -590,7 +591,7 @@ impl Vault {
             Some(link) => self.committer.submit_linked(unit, link)?,
             None => self.committer.submit_nowait(unit)?,
         };
-        known.extend(created.iter().map(|(k, v)| (k.clone(), v.clone())));
+        known.extend(&created)?;
         Ok(PendingBulk {
             answer,
             receipt: BulkReceipt {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use habeas_engine::SubjectRefs;
 use std::path::Path;
 
 use habeas_engine::{BulkChain, BulkLine, Caller, Vault, VaultPaths, synthetic};
@@ -33,7 +33,7 @@ fn batches_sharing_transactions_are_all_stored_and_settled_in_order() {
     let vault = vault(dir.path());
     let op = Caller::operator("test", "administration");
     let mut chain = BulkChain::new(2);
-    let mut known = BTreeMap::new();
+    let mut known = SubjectRefs::new();
     let mut receipts = Vec::new();
     let mut sent = Vec::new();
     for (i, last) in [(0, false), (1, false), (2, false), (3, false), (4, true)] {
@@ -61,7 +61,7 @@ fn a_batch_failing_in_a_shared_transaction_fails_the_batch_before_it() {
     let vault = vault(dir.path());
     let op = Caller::operator("test", "administration");
     let mut chain = BulkChain::new(2);
-    let mut known = BTreeMap::new();
+    let mut known = SubjectRefs::new();
     let first = batch(&vault, "f", 0, 3);
     assert!(
         chain
@@ -85,7 +85,7 @@ fn a_batch_failing_in_a_shared_transaction_fails_the_batch_before_it() {
     let lines = batch(&vault, "g", 10, 2);
     let n = lines.len() as i64;
     let mut receipts = chain
-        .submit(&vault, &op, lines, &mut BTreeMap::new(), true)
+        .submit(&vault, &op, lines, &mut SubjectRefs::new(), true)
         .expect("submit");
     receipts.extend(chain.finish().expect("finish"));
     assert_eq!(receipts.len(), 1);

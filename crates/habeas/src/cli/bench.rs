@@ -270,7 +270,7 @@ pub(crate) fn write_pipelined(
             vault,
             op,
             lines,
-            &mut std::collections::BTreeMap::new(),
+            &mut habeas_engine::SubjectRefs::new(),
             end == count,
         )?;
         for receipt in done {

@@ -145,7 +145,7 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let mut refs = BTreeMap::new();
+    let mut refs = habeas_engine::SubjectRefs::new();
     let mut written = 0u64;
     // Pipelined: the next batch is prepared (validated, sealed, indexed)
     // while the previous one is written; consecutive batches may share a
