@@ -8,7 +8,9 @@
 //! bytes side by side in one string, and one vector sorted by reference of
 //! their place with each subject id's 12 bytes (ids the vault creates are
 //! `sub_` and 24 hex digits, [`crate::access::new_id`]) — about 31 bytes a
-//! reference, each grown by exactly what a batch adds.
+//! reference, each grown by exactly what a batch adds. The price: a batch's
+//! new references are merged in, O(references so far) per batch — ~1.5 s of
+//! CPU over an import creating a million subjects, quadratic beyond.
 
 use std::collections::BTreeMap;
 
