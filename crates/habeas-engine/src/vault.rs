@@ -722,15 +722,6 @@ impl Vault {
         pairs.dedup();
         let fresh: BTreeSet<&str> = new_subjects.iter().map(|(id, _)| id.as_str()).collect();
         let deks = self.keys.get_or_create(&pairs, &fresh)?;
-        let parts = crate::timed_keys::PartitionKeys::for_write(
-            &self.keys,
-            prepared.iter().filter(|p| p.valid.high_volume).map(|p| {
-                (
-                    p.valid.category.as_str(),
-                    p.valid.events.collected_at.unwrap_or(now),
-                )
-            }),
-        )?;
         let mut existing: BTreeSet<String> = BTreeSet::new();
         let mut groups: BTreeMap<(String, String), u64> = BTreeMap::new();
         for p in &prepared {
@@ -744,11 +735,16 @@ impl Vault {
         let missing_key =
             || EngineError::Storage("a data key went missing during the write".into());
         // Each distinct row key derived, each distinct set of identifiers
-        // indexed, once per batch (`seal_plan`).
+        // indexed, once per batch (`seal_plan`); the months' partition keys
+        // are those of the distinct row keys.
         let SealPlan {
             row_keys: wanted,
             records: plan,
         } = SealPlan::of(&prepared, now);
+        let parts = crate::timed_keys::PartitionKeys::for_write(
+            &self.keys,
+            wanted.iter().map(|(_, category, at)| (*category, *at)),
+        )?;
         // Deriving row keys, sealing and blind-indexing are independent: every core.
         let row_keys = par_map(wanted, |(subject, category, at)| {
             let dek = deks

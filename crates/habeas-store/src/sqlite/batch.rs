@@ -83,12 +83,20 @@ fn needs_savepoint(unit: &WriteUnit) -> bool {
     let mut writing = false;
     for op in &unit.ops {
         match op {
-            WriteOp::RequireSubject { .. } | WriteOp::RequireRecordsAsRead { .. } if !writing => {}
+            op if is_check(op) && !writing => {}
             WriteOp::InsertRecords(_) | WriteOp::PutBlindIndexes(_) => writing = true,
             _ => return true,
         }
     }
     false
+}
+
+/// Whether `op` only reads: a check that refuses the unit or lets it through.
+fn is_check(op: &WriteOp) -> bool {
+    matches!(
+        op,
+        WriteOp::RequireSubject { .. } | WriteOp::RequireRecordsAsRead { .. }
+    )
 }
 
 /// One unit alone, from the head as it is in the open transaction (a step of
@@ -158,10 +166,7 @@ fn run_unit_ops(
     let mut outputs = Vec::with_capacity(unit.ops.len());
     let mut ops = unit.ops.into_iter().peekable();
     while let Some(op) = ops.next() {
-        *wrote |= !matches!(
-            op,
-            WriteOp::RequireSubject { .. } | WriteOp::RequireRecordsAsRead { .. }
-        );
+        *wrote |= !is_check(&op);
         // A bulk unit creates its new subjects as consecutive ops: one multi-row insert.
         if let WriteOp::CreateSubject(first) = op {
             let mut run = vec![first];
