@@ -865,28 +865,64 @@ pub fn documents(f: &Fixture) {
     );
 }
 
-/// Eight threads commit units at once: every unit gets distinct seqs and the chain holds.
+/// Eight threads commit units at once: every unit gets distinct seqs and the chain holds. Among
+/// them, units refused by a check that comes first, and units that fail after writing (the
+/// check last): each fails alone with its own error, leaving nothing, whichever units its
+/// transaction holds (on SQLite, concurrent callers' jobs share the writer's transactions, the
+/// first kind without a savepoint).
 pub fn concurrent_commits(f: &Fixture) {
     let s = &*f.store;
+    let ghost = || WriteOp::RequireSubject {
+        id: "ghost".into(),
+        statuses: vec![SubjectStatus::Active],
+    };
     std::thread::scope(|scope| {
         for t in 0..8 {
             scope.spawn(move || {
                 for n in 0..15 {
-                    let ops = vec![WriteOp::InsertRecords(vec![record(
-                        &format!("t{t}n{n}"),
-                        &format!("s{t}"),
-                        "contact",
-                        n,
-                        None,
-                    )])];
-                    let u = unit(ops, &["write", "read"]);
+                    let insert = |id: String| {
+                        WriteOp::InsertRecords(vec![record(
+                            &id,
+                            &format!("s{t}"),
+                            "contact",
+                            n,
+                            None,
+                        )])
+                    };
+                    let u = unit(vec![insert(format!("t{t}n{n}"))], &["write", "read"]);
                     one(s, u).expect("concurrent commit");
+                    let refused =
+                        unit(vec![ghost(), insert(format!("t{t}n{n}-first"))], &["write"]);
+                    let late = unit(vec![insert(format!("t{t}n{n}-late")), ghost()], &["write"]);
+                    for u in [refused, late] {
+                        let answer = one(s, u);
+                        assert!(
+                            matches!(
+                                answer,
+                                Err(StoreError::NotFound {
+                                    kind: "subject",
+                                    ..
+                                })
+                            ),
+                            "{answer:?}"
+                        );
+                    }
                 }
             });
         }
     });
     let rows = assert_chain(s);
     assert_eq!(rows.len(), 8 * 15 * 2);
+    for (t, n) in [(0, 0), (3, 7), (7, 14)] {
+        assert!(s.get_record(&format!("t{t}n{n}")).expect("read").is_some());
+        for failed in ["first", "late"] {
+            let id = format!("t{t}n{n}-{failed}");
+            assert!(
+                s.get_record(&id).expect("read").is_none(),
+                "{id} was rolled back"
+            );
+        }
+    }
 }
 
 /// The purge's hold guard: a unit requiring `count` documents of a kind commits only while

@@ -74,6 +74,18 @@ pub fn commit(
     Ok(results)
 }
 
+/// How the writer undoes a job committing `units` if it fails among other jobs
+/// ([`super::writer::Undo`]). A lone unit runs here without a savepoint of its own, so one
+/// that may fail after writing needs the writer's. Several units fail the job only if the
+/// database fails: each that may fail after writing has its own savepoint here, and the
+/// others fail before writing (their error is theirs, the job goes on).
+pub fn undo(units: &[WriteUnit]) -> super::writer::Undo {
+    match units {
+        [unit] if needs_savepoint(unit) => super::writer::Undo::Job,
+        _ => super::writer::Undo::Batch,
+    }
+}
+
 /// Whether `unit`, run among others, needs its own savepoint: unless its ops are read-only
 /// checks first, then only writes that can fail by nothing but a database failure — records
 /// (ids the engine drew at random) and blind-index entries (an identical entry is kept).

@@ -490,7 +490,10 @@ impl Store for SqliteStore {
         sealer: Arc<dyn JournalSealer>,
     ) -> Result<Vec<Result<UnitOutcome>>> {
         let single = units.len() == 1;
-        let answer = self.writer.write(move |c| batch::commit(c, units, &sealer));
+        let undo = batch::undo(&units);
+        let answer = self
+            .writer
+            .write_with(undo, move |c| batch::commit(c, units, &sealer));
         per_unit(single, answer)
     }
 
@@ -501,7 +504,8 @@ impl Store for SqliteStore {
         done: crate::CommitDone,
     ) {
         let single = units.len() == 1;
-        self.writer.write_then(
+        self.writer.write_then_with(
+            batch::undo(&units),
             move |c| batch::commit(c, units, &sealer),
             Box::new(move |answer| done(per_unit(single, answer))),
         );

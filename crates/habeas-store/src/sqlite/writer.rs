@@ -4,9 +4,10 @@
 //! fail with `SQLITE_BUSY` without the busy handler running (STYLE.md (d) 5). So every write
 //! goes through one thread that owns the only writing connection. Callers send jobs over a
 //! channel; the thread takes every job waiting (up to [`MAX_BATCH`]), runs them in one
-//! `BEGIN IMMEDIATE` transaction — each inside its own savepoint, so one caller's error does
-//! not undo another's work — commits once (one fsync with `synchronous=FULL`), and only then
-//! answers each caller (RELIABILITY.md §0.3: ~5.6× the throughput of one fsync per request).
+//! `BEGIN IMMEDIATE` transaction — each that may fail after writing inside its own savepoint,
+//! so one caller's error does not undo another's work ([`Undo`]) — commits once (one fsync
+//! with `synchronous=FULL`), and only then answers each caller (RELIABILITY.md §0.3: ~5.6×
+//! the throughput of one fsync per request).
 //!
 //! A caller either waits for its answer on a channel ([`Writer::write`]) or hands the writer a
 //! callback that receives it ([`Writer::write_then`]): an async caller (the HTTP handlers)
@@ -57,6 +58,22 @@ const HOLD_OPEN: Duration = Duration::from_secs(2);
 const ROLLED_BACK_WITH_NEXT: &str =
     "rolled back with the next unit of the same import, which failed in the same transaction";
 
+/// How a job's failure is undone when it shares its transaction with other jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Undo {
+    /// The job may fail with its own error after it wrote: it runs inside its own savepoint,
+    /// which is rolled back alone.
+    Job,
+    /// The job fails with its own error only before it writes (its checks come first), and
+    /// after writing only because the database itself failed (disk full, I/O error). It runs
+    /// without a savepoint, whose statement journal copies every page the job touches — 13 %
+    /// of the writer's samples under single-record HTTP writes, each its own job
+    /// (docs/benchmarks-vault.md, session 16). Should it fail having changed rows anyway, or
+    /// having lost the transaction, the whole batch is rolled back and every job of it told
+    /// so: nothing half-done is ever committed.
+    Batch,
+}
+
 /// What happened to a batch.
 enum Outcome {
     Committed,
@@ -65,6 +82,8 @@ enum Outcome {
     Gone(String),
     /// Committed, but the requested WAL truncation could not complete.
     CheckpointBusy(String),
+    /// The job failed and the transaction was rolled back: its own error is its answer.
+    OwnError,
 }
 
 trait WriteJob: Send {
@@ -75,6 +94,8 @@ trait WriteJob: Send {
     fn wants_checkpoint(&self) -> bool;
     /// Set for the units of a bulk import that may share a transaction.
     fn link(&self) -> Option<Link>;
+    /// How its failure is undone among other jobs.
+    fn undo(&self) -> Undo;
 }
 
 /// Where a job's answer goes.
@@ -103,6 +124,7 @@ struct TypedJob<R, F> {
     reply: Reply<R>,
     checkpoint: bool,
     link: Option<Link>,
+    undo: Undo,
 }
 
 impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<R, F> {
@@ -128,7 +150,7 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
                 Err(StoreError::RemnantsPending(e.clone()))
             }
             (Outcome::CheckpointBusy(_), Some(r)) => r,
-            (Outcome::Committed, Some(r)) => r,
+            (Outcome::Committed | Outcome::OwnError, Some(r)) => r,
             (_, None) => Err(StoreError::CommitFailed("job did not run".into())),
         };
         self.reply.send(answer);
@@ -140,6 +162,10 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
 
     fn link(&self) -> Option<Link> {
         self.link
+    }
+
+    fn undo(&self) -> Undo {
+        self.undo
     }
 }
 
@@ -218,7 +244,16 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        self.submit(work, false)
+        self.submit(work, false, Undo::Job)
+    }
+
+    /// [`Writer::write`] for a job whose failure is undone as `undo` says.
+    pub fn write_with<R, F>(&self, undo: Undo, work: F) -> Result<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        self.submit(work, false, undo)
     }
 
     /// Like [`Writer::write`], then `wal_checkpoint(TRUNCATE)` before answering, so deleted
@@ -228,7 +263,7 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        self.submit(work, true)
+        self.submit(work, true, Undo::Job)
     }
 
     /// Like [`Writer::write`] without waiting: `done` receives the answer on the writer
@@ -240,7 +275,20 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        self.send_then(work, None, done);
+        self.send_then(work, None, Undo::Job, done);
+    }
+
+    /// [`Writer::write_then`] for a job whose failure is undone as `undo` says.
+    pub fn write_then_with<R, F>(
+        &self,
+        undo: Undo,
+        work: F,
+        done: Box<dyn FnOnce(Result<R>) + Send>,
+    ) where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        self.send_then(work, None, undo, done);
     }
 
     /// Like [`Writer::write_then`], for a unit of a bulk import that may share its transaction
@@ -251,12 +299,18 @@ impl Writer {
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
-        self.send_then(work, Some(link), done);
+        // Alone in its transaction or joined to its own chain: never in a savepoint.
+        self.send_then(work, Some(link), Undo::Job, done);
     }
 
     /// Queue `work` with `done` as its answer ([`Writer::write_then`], [`Writer::write_linked`]).
-    fn send_then<R, F>(&self, work: F, link: Option<Link>, done: Box<dyn FnOnce(Result<R>) + Send>)
-    where
+    fn send_then<R, F>(
+        &self,
+        work: F,
+        link: Option<Link>,
+        undo: Undo,
+        done: Box<dyn FnOnce(Result<R>) + Send>,
+    ) where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
@@ -266,13 +320,14 @@ impl Writer {
             reply: Reply::Call(done),
             checkpoint: false,
             link,
+            undo,
         });
         if let Err(Job::Plain(job)) = self.send(Job::Plain(job)) {
             job.finish(&Outcome::Gone("writer thread ended".into()));
         }
     }
 
-    fn submit<R, F>(&self, work: F, checkpoint: bool) -> Result<R>
+    fn submit<R, F>(&self, work: F, checkpoint: bool, undo: Undo) -> Result<R>
     where
         R: Send + 'static,
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
@@ -284,6 +339,7 @@ impl Writer {
             reply: Reply::Wait(reply),
             checkpoint,
             link: None,
+            undo,
         });
         self.send(Job::Plain(job)).map_err(gone)?;
         answer
@@ -397,15 +453,19 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             carried.extend(run_chain(conn, rx, first, &mut held, checkpoints));
         } else if !batch.is_empty() {
             // The plain jobs first, in their own transaction: they do not wait for a long job.
-            let outcome = match run_batch(conn, &mut batch) {
-                Err(e) => Outcome::CommitFailed(e),
+            let (outcome, failed) = match run_batch(conn, &mut batch) {
+                Err(e) => (Outcome::CommitFailed(e.why), e.job),
                 Ok(()) => {
                     nudge(conn, checkpoints);
-                    after_commit(conn, &batch)
+                    (after_commit(conn, &batch), None)
                 }
             };
-            for job in batch {
-                job.finish(&outcome);
+            for (i, job) in batch.into_iter().enumerate() {
+                job.finish(if failed == Some(i) {
+                    &Outcome::OwnError
+                } else {
+                    &outcome
+                });
             }
         }
         if carried.is_empty()
@@ -442,8 +502,7 @@ fn run_chain(
             // Without savepoints, the failed unit's partial work cannot be undone alone:
             // the whole transaction goes, the earlier units of the chain with it.
             let _ = conn.execute_batch("ROLLBACK");
-            // Its own error is its answer (as for a lone job).
-            job.finish(&Outcome::Committed);
+            job.finish(&Outcome::OwnError);
             let why = Outcome::CommitFailed(ROLLED_BACK_WITH_NEXT.into());
             for job in ran {
                 job.finish(&why);
@@ -536,23 +595,29 @@ fn run_steps(
         if waiting.is_empty() && job.pending() {
             continue;
         }
-        let committed = run_in_savepoints(conn, &mut waiting)
-            .and_then(|()| conn.execute_batch("COMMIT").map_err(|e| e.to_string()));
+        let committed = run_jobs(conn, &mut waiting).and_then(|()| {
+            conn.execute_batch("COMMIT")
+                .map_err(|e| BatchFailed::new(e.to_string()))
+        });
         open = false;
-        let outcome = match committed {
+        let (outcome, failed) = match committed {
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
-                job.settle(Some(&e));
-                Outcome::CommitFailed(e)
+                job.settle(Some(&e.why));
+                (Outcome::CommitFailed(e.why), e.job)
             }
             Ok(()) => {
                 job.settle(None);
                 nudge_long(checkpoints);
-                after_commit(conn, &waiting)
+                (after_commit(conn, &waiting), None)
             }
         };
-        for waiting in waiting {
-            waiting.finish(&outcome);
+        for (i, waiting) in waiting.into_iter().enumerate() {
+            waiting.finish(if failed == Some(i) {
+                &Outcome::OwnError
+            } else {
+                &outcome
+            });
         }
     }
     // Every path above closed the transaction before leaving the loop.
@@ -563,9 +628,9 @@ fn run_steps(
 fn run_batch(
     conn: &Connection,
     batch: &mut [Box<dyn WriteJob>],
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), BatchFailed> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| BatchFailed::new(e.to_string()))?;
     // A lone job needs no savepoint: its failure rolls the whole transaction back (and a
     // savepoint makes SQLite keep a statement journal of every touched page, which halves
     // bulk-ingest speed).
@@ -573,30 +638,51 @@ fn run_batch(
         if job.run(conn) {
             if let Err(e) = conn.execute_batch("COMMIT") {
                 let _ = conn.execute_batch("ROLLBACK");
-                return Err(e.to_string());
+                return Err(BatchFailed::new(e.to_string()));
             }
         } else {
-            conn.execute_batch("ROLLBACK").map_err(|e| e.to_string())?;
+            conn.execute_batch("ROLLBACK")
+                .map_err(|e| BatchFailed::new(e.to_string()))?;
         }
         return Ok(());
     }
-    if let Err(e) = run_in_savepoints(conn, batch) {
+    if let Err(e) = run_jobs(conn, batch) {
         let _ = conn.execute_batch("ROLLBACK");
         return Err(e);
     }
     if let Err(e) = conn.execute_batch("COMMIT") {
         let _ = conn.execute_batch("ROLLBACK");
-        return Err(e.to_string());
+        return Err(BatchFailed::new(e.to_string()));
     }
     Ok(())
 }
 
-/// Run each job in its own savepoint inside the open transaction, so one job's error does
-/// not undo another's work. `Err`: a savepoint statement failed (the caller rolls back).
-fn run_in_savepoints(
+/// Why a batch sharing a transaction was rolled back.
+struct BatchFailed {
+    /// What every job of the batch is told.
+    why: String,
+    /// The job whose failure took the batch down: its own error is its answer.
+    job: Option<usize>,
+}
+
+impl BatchFailed {
+    fn new(why: String) -> Self {
+        BatchFailed { why, job: None }
+    }
+}
+
+/// What the other jobs of a batch hear when one failed after writing without a savepoint.
+const ROLLED_BACK_WITH_OTHER: &str = "rolled back with another write of the same transaction, \
+     which failed after it wrote (the database failed; try again)";
+
+/// Run each job inside the open transaction so that one job's error does not undo another's
+/// work: in its own savepoint ([`Undo::Job`]), or without one ([`Undo::Batch`]), in which case
+/// a failure that changed rows or lost the transaction fails the whole batch. `Err`: the
+/// caller rolls back.
+fn run_jobs(
     conn: &Connection,
     batch: &mut [Box<dyn WriteJob>],
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), BatchFailed> {
     // Prepared once per connection: with many small jobs per batch (32 audited reads
     // committing together), parsing the savepoint statements each time showed up in the
     // writer thread's profile.
@@ -604,7 +690,19 @@ fn run_in_savepoints(
         conn.prepare_cached(sql)
             .and_then(|mut s| s.execute([]).map(drop))
     };
-    for job in batch.iter_mut() {
+    for (i, job) in batch.iter_mut().enumerate() {
+        if job.undo() == Undo::Batch {
+            // Rows changed by its completed statements (a failed statement undoes itself, or
+            // SQLite rolls the whole transaction back: the autocommit check).
+            let before = conn.total_changes();
+            if !job.run(conn) && (conn.total_changes() != before || conn.is_autocommit()) {
+                return Err(BatchFailed {
+                    why: ROLLED_BACK_WITH_OTHER.into(),
+                    job: Some(i),
+                });
+            }
+            continue;
+        }
         let step = exec("SAVEPOINT job").and_then(|()| {
             if job.run(conn) {
                 exec("RELEASE job")
@@ -612,7 +710,7 @@ fn run_in_savepoints(
                 conn.execute_batch("ROLLBACK TO job; RELEASE job")
             }
         });
-        step.map_err(|e| e.to_string())?;
+        step.map_err(|e| BatchFailed::new(e.to_string()))?;
     }
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! The writer's callback answers ([`Writer::write_then`]): given after the commit, an error
 //! when the commit fails, and a caller gone does not stall the writer; linked units of a bulk
-//! import ([`Writer::write_linked`]) share a transaction without holding anyone else back.
+//! import ([`Writer::write_linked`]) share a transaction without holding anyone else back; a
+//! failing job among others is undone alone in its savepoint ([`Undo::Job`]), or, run without
+//! one ([`Undo::Batch`]), leaves the others be when it wrote nothing and takes the whole
+//! batch down when it did.
 
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::Writer;
+use super::{Undo, Writer};
 use crate::error::{Result, StoreError};
 
 /// Long enough for a loaded machine; a hang fails instead of blocking the suite.
@@ -250,4 +253,124 @@ fn another_chains_unit_does_not_join_and_a_late_next_unit_is_not_awaited() {
     assert!(answer.is_ok(), "{answer:?}");
     assert_eq!(visible, 1);
     assert!(started.elapsed() >= super::HOLD_OPEN);
+}
+
+/// How a job of [`one_batch`] behaves.
+#[derive(Clone, Copy)]
+enum Does {
+    /// Inserts its row.
+    Write,
+    /// Fails before writing anything.
+    FailFirst,
+    /// Inserts its row, then fails.
+    FailAfter,
+}
+
+/// Run `jobs` (`x`, how it is undone, what it does) in one batch: the writer is held inside
+/// a first job while they are queued, so they all wait when it takes its next batch. Returns
+/// each job's answer, in order.
+fn one_batch(writer: &Writer, jobs: &[(i64, Undo, Does)]) -> Vec<Result<()>> {
+    let (running_tx, running) = channel();
+    let (open_tx, open) = channel::<()>();
+    writer.write_then(
+        move |_| {
+            let _ = running_tx.send(());
+            let _ = open.recv_timeout(PATIENCE);
+            Ok(())
+        },
+        Box::new(|_: Result<()>| {}),
+    );
+    running.recv_timeout(PATIENCE).expect("the gate job runs");
+    let answers: Vec<_> = jobs
+        .iter()
+        .map(|&(x, undo, does)| {
+            let (tx, rx) = channel();
+            writer.write_then_with(
+                undo,
+                move |c| match does {
+                    Does::Write => insert(c, x),
+                    Does::FailFirst => Err(StoreError::Invalid(format!("check {x}"))),
+                    Does::FailAfter => {
+                        insert(c, x)?;
+                        Err(StoreError::Invalid(format!("late check {x}")))
+                    }
+                },
+                Box::new(move |answer| {
+                    let _ = tx.send(answer);
+                }),
+            );
+            rx
+        })
+        .collect();
+    open_tx.send(()).expect("gate open");
+    answers
+        .into_iter()
+        .map(|rx| rx.recv_timeout(PATIENCE).expect("answered"))
+        .collect()
+}
+
+#[test]
+fn a_job_without_savepoint_failing_before_it_writes_leaves_its_batch_be() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let answers = one_batch(
+        &writer,
+        &[
+            (1, Undo::Batch, Does::Write),
+            (2, Undo::Batch, Does::FailFirst),
+            (3, Undo::Batch, Does::Write),
+            (4, Undo::Job, Does::FailAfter),
+            (5, Undo::Batch, Does::Write),
+        ],
+    );
+    assert!(
+        answers[0].is_ok() && answers[2].is_ok() && answers[4].is_ok(),
+        "{answers:?}"
+    );
+    assert!(
+        matches!(&answers[1], Err(StoreError::Invalid(m)) if m == "check 2"),
+        "its own error: {:?}",
+        answers[1]
+    );
+    assert!(
+        matches!(&answers[3], Err(StoreError::Invalid(m)) if m == "late check 4"),
+        "{:?}",
+        answers[3]
+    );
+    for (x, kept) in [(1, 1), (2, 0), (3, 1), (4, 0), (5, 1)] {
+        assert_eq!(count(&path, x), kept, "row {x}");
+    }
+}
+
+#[test]
+fn a_job_without_savepoint_failing_after_it_wrote_rolls_its_whole_batch_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (writer, path) = db(dir.path());
+    let answers = one_batch(
+        &writer,
+        &[
+            (1, Undo::Batch, Does::Write),
+            (2, Undo::Job, Does::Write),
+            (3, Undo::Batch, Does::FailAfter),
+            (4, Undo::Batch, Does::Write),
+        ],
+    );
+    assert!(
+        matches!(&answers[2], Err(StoreError::Invalid(m)) if m == "late check 3"),
+        "its own error: {:?}",
+        answers[2]
+    );
+    for i in [0, 1, 3] {
+        assert!(
+            matches!(&answers[i], Err(StoreError::CommitFailed(m)) if m.contains("rolled back")),
+            "job {i}: {:?}",
+            answers[i]
+        );
+    }
+    for x in 1..=4 {
+        assert_eq!(count(&path, x), 0, "row {x} was not committed half-done");
+    }
+    // The writer goes on.
+    writer.write(|c| insert(c, 9)).expect("next write");
+    assert_eq!(count(&path, 9), 1);
 }
