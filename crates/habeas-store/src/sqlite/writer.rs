@@ -460,13 +460,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
                     (after_commit(conn, &batch), None)
                 }
             };
-            for (i, job) in batch.into_iter().enumerate() {
-                job.finish(if failed == Some(i) {
-                    &Outcome::OwnError
-                } else {
-                    &outcome
-                });
-            }
+            finish_all(batch, &outcome, failed);
         }
         if carried.is_empty()
             && let Some(job) = held.pop_front()
@@ -545,6 +539,18 @@ fn sort(job: Job, batch: &mut Vec<Box<dyn WriteJob>>, held: &mut VecDeque<Box<dy
     }
 }
 
+/// Answer every job of a batch with `outcome`, but the one whose failure took the batch down
+/// (`failed`), which gets its own error.
+fn finish_all(jobs: Vec<Box<dyn WriteJob>>, outcome: &Outcome, failed: Option<usize>) {
+    for (i, job) in jobs.into_iter().enumerate() {
+        job.finish(if failed == Some(i) {
+            &Outcome::OwnError
+        } else {
+            outcome
+        });
+    }
+}
+
 /// The outcome of committed `jobs`: the WAL truncated first if one of them asked.
 fn after_commit(conn: &Connection, jobs: &[Box<dyn WriteJob>]) -> Outcome {
     if !jobs.iter().any(|j| j.wants_checkpoint()) {
@@ -612,13 +618,7 @@ fn run_steps(
                 (after_commit(conn, &waiting), None)
             }
         };
-        for (i, waiting) in waiting.into_iter().enumerate() {
-            waiting.finish(if failed == Some(i) {
-                &Outcome::OwnError
-            } else {
-                &outcome
-            });
-        }
+        finish_all(waiting, &outcome, failed);
     }
     // Every path above closed the transaction before leaving the loop.
     debug_assert!(!open, "a stepped job left its transaction open");

@@ -309,6 +309,11 @@ fn one_batch(writer: &Writer, jobs: &[(i64, Undo, Does)]) -> Vec<Result<()>> {
         .collect()
 }
 
+/// Whether `answer` is the error a [`one_batch`] job failed with.
+fn own_error(answer: &Result<()>, message: &str) -> bool {
+    matches!(answer, Err(StoreError::Invalid(m)) if m == message)
+}
+
 #[test]
 fn a_job_without_savepoint_failing_before_it_writes_leaves_its_batch_be() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -328,15 +333,11 @@ fn a_job_without_savepoint_failing_before_it_writes_leaves_its_batch_be() {
         "{answers:?}"
     );
     assert!(
-        matches!(&answers[1], Err(StoreError::Invalid(m)) if m == "check 2"),
+        own_error(&answers[1], "check 2"),
         "its own error: {:?}",
         answers[1]
     );
-    assert!(
-        matches!(&answers[3], Err(StoreError::Invalid(m)) if m == "late check 4"),
-        "{:?}",
-        answers[3]
-    );
+    assert!(own_error(&answers[3], "late check 4"), "{:?}", answers[3]);
     for (x, kept) in [(1, 1), (2, 0), (3, 1), (4, 0), (5, 1)] {
         assert_eq!(count(&path, x), kept, "row {x}");
     }
@@ -356,7 +357,7 @@ fn a_job_without_savepoint_failing_after_it_wrote_rolls_its_whole_batch_back() {
         ],
     );
     assert!(
-        matches!(&answers[2], Err(StoreError::Invalid(m)) if m == "late check 3"),
+        own_error(&answers[2], "late check 3"),
         "its own error: {:?}",
         answers[2]
     );
