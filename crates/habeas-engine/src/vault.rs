@@ -587,11 +587,17 @@ impl Vault {
         let unit = self
             .sealed_unit(caller, prepared, new_subjects, now)
             .map_err(|stop| self.settle_now(stop))?;
-        let answer = match link {
-            Some(link) => self.committer.submit_linked(unit, link)?,
-            None => self.committer.submit_nowait(unit)?,
-        };
+        // Known before the unit is queued: a refusal here has written nothing.
         known.extend(&created)?;
+        let queued = match link {
+            Some(link) => self.committer.submit_linked(unit, link),
+            None => self.committer.submit_nowait(unit),
+        };
+        let answer = queued.inspect_err(|_| {
+            for reference in created.keys() {
+                known.remove(reference);
+            }
+        })?;
         Ok(PendingBulk {
             answer,
             receipt: BulkReceipt {

@@ -5,10 +5,9 @@
 
 mod common;
 
-use habeas_engine::SubjectRefs;
 use std::path::Path;
 
-use habeas_engine::{BulkChain, BulkLine, Caller, Vault, VaultPaths, synthetic};
+use habeas_engine::{BulkChain, BulkLine, Caller, SubjectRefs, Vault, VaultPaths, synthetic};
 
 fn vault(dir: &Path) -> Vault {
     common::open(VaultPaths::in_project(dir))
