@@ -12,7 +12,7 @@
 //!
 //! The WAL restarts from its beginning only when the writer begins a transaction and finds
 //! it wholly copied and no reader in it. Under a steady load that never happened: commits
-//! land during every pass of this thread, so the WAL grew to the safety net (256 MiB), and
+//! land during every pass of this thread, so the WAL grew to the safety net (then 256 MiB), and
 //! the commit that reached it checkpointed inline — once a second, 15–40 ms for every caller
 //! in that batch, the p99 of single-record `POST`s (docs/benchmarks-vault.md, session 11).
 //! So once the WAL holds [`CATCH_UP_FRAMES`] and a pass copied (nearly) all of it, this
@@ -32,13 +32,20 @@ use rusqlite::Connection;
 
 use crate::error::{Result, StoreError};
 
-/// The writer's own automatic checkpoint, kept in case this thread cannot keep up (256 MiB
-/// of 4 KiB pages); it used to be 8,192 pages.
-pub const SAFETY_NET_FRAMES: i64 = 65_536;
+/// The writer's own automatic checkpoint, kept in case this thread cannot keep up (1.5 GiB
+/// of 4 KiB pages, above [`CATCH_UP_FRAMES`]); it used to be 8,192 pages, then 65,536. It
+/// also bounds the WAL during a bulk import, whose long commits never ask for a catch-up:
+/// 1.6 GB at most in a 1M-record import (0.34 GB with 65,536).
+pub const SAFETY_NET_FRAMES: i64 = 393_216;
 
-/// WAL frames (64 MiB of 4 KiB pages) past which a pass that copied the whole WAL asks the
-/// writer to finish the copy, so that the WAL can start over.
-pub const CATCH_UP_FRAMES: i64 = 16_384;
+/// WAL frames (1 GiB of 4 KiB pages) past which a pass that copied the whole WAL asks the
+/// writer to finish the copy, so that the WAL can start over. Each start-over costs the writer
+/// a sync of the database file — 50–65 ms under heavy writes at 1M subjects, every caller
+/// waiting — so under a steady load it should be rare: at 64 MiB it came every 0.5–1 s and was
+/// the p99 of POSTs, audited reads and finds at 1M subjects (docs/benchmarks-vault.md,
+/// session 17). Readers do not pay for a long WAL: they search only the frames not yet copied.
+/// Under a light load the WAL starts over long before this, by itself.
+pub const CATCH_UP_FRAMES: i64 = 262_144;
 
 /// Frames the writer may be left to copy when it finishes a long WAL, and how many passes in
 /// a row this thread makes to get there.
