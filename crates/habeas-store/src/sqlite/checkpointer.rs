@@ -44,7 +44,8 @@ pub const SAFETY_NET_FRAMES: i64 = 393_216;
 /// waiting — so under a steady load it should be rare: at 64 MiB it came every 0.5–1 s and was
 /// the p99 of POSTs, audited reads and finds at 1M subjects (docs/benchmarks-vault.md,
 /// session 17). Readers do not pay for a long WAL: they search only the frames not yet copied.
-/// Under a light load the WAL starts over long before this, by itself.
+/// Under a light load the WAL starts over long before this, by itself. The price is disk: the
+/// WAL file keeps its largest size until truncated (docs/storage.md).
 pub const CATCH_UP_FRAMES: i64 = 262_144;
 
 /// Frames the writer may be left to copy when it finishes a long WAL, and how many passes in
