@@ -461,7 +461,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             };
             finish_all(batch, &outcome, failed);
             // After the answers: the checkpoint thread may have asked the writer to copy the
-            // frames of its last few commits, a sync of the database file that took 3–35 ms
+            // frames of its last few commits, a sync of the database file that took 8–65 ms
             // at 1M subjects (docs/benchmarks-vault.md, session 17). The batch's callers,
             // their commit durable, need not wait for it.
             if ended {
