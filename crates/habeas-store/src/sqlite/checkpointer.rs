@@ -18,8 +18,8 @@
 //! So once the WAL holds [`CATCH_UP_FRAMES`] and a pass copied (nearly) all of it, this
 //! thread makes passes in a row until one finds at most [`WRITER_SHARE`] new frames, then
 //! asks the writer ([`CheckpointLink::committed`]) to copy the few frames committed since,
-//! right after its next commit is answered: the next transaction then finds the WAL copied and starts it
-//! over. A long commit (an import's chain, a purge's steps) drops the request
+//! right after its next commit is answered: the next transaction then finds the WAL copied
+//! and starts it over. A long commit (an import's chain, a purge's steps) drops the request
 //! ([`CheckpointLink::committed_long`]): the writer never copies a long transaction.
 
 use std::sync::Arc;
