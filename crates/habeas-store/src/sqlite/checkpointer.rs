@@ -48,6 +48,10 @@ pub const SAFETY_NET_FRAMES: i64 = 393_216;
 /// WAL file keeps its largest size until truncated (docs/storage.md).
 pub const CATCH_UP_FRAMES: i64 = 262_144;
 
+// The writer's own checkpoint must not fire before the catch-up would: it copies inline, on the
+// writer, whatever the thread has not copied yet.
+const _: () = assert!(SAFETY_NET_FRAMES > CATCH_UP_FRAMES);
+
 /// Frames the writer may be left to copy when it finishes a long WAL, and how many passes in
 /// a row this thread makes to get there.
 const WRITER_SHARE: i64 = 32;
