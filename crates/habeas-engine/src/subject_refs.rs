@@ -96,10 +96,12 @@ impl SubjectRefs {
         Ok(())
     }
 
-    /// Forget `reference` (its batch failed: the subject was not created).
-    pub(crate) fn remove(&mut self, reference: &str) {
-        if let Ok(at) = self.find(reference) {
-            self.entries.remove(at);
+    /// Forget `references` (their batch failed: the subjects were not created).
+    pub(crate) fn forget<'a>(&mut self, references: impl IntoIterator<Item = &'a str>) {
+        for reference in references {
+            if let Ok(at) = self.find(reference) {
+                self.entries.remove(at);
+            }
         }
     }
 }
@@ -146,7 +148,7 @@ mod tests {
         // A reference already known keeps its subject.
         refs.extend(&batch(&[("m", C)])).expect("again");
         assert_eq!(refs.get("m").as_deref(), Some(A));
-        refs.remove("z");
+        refs.forget(["z"]);
         assert_eq!(refs.get("z"), None);
         assert_eq!(refs.len(), 2);
     }

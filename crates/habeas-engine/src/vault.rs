@@ -498,9 +498,7 @@ impl Vault {
         match pending.wait() {
             Ok(receipt) => Ok(receipt),
             Err(e) => {
-                for r in created {
-                    known.remove(&r);
-                }
+                known.forget(created.iter().map(String::as_str));
                 Err(e)
             }
         }
@@ -593,11 +591,7 @@ impl Vault {
             Some(link) => self.committer.submit_linked(unit, link),
             None => self.committer.submit_nowait(unit),
         };
-        let answer = queued.inspect_err(|_| {
-            for reference in created.keys() {
-                known.remove(reference);
-            }
-        })?;
+        let answer = queued.inspect_err(|_| known.forget(created.keys().map(String::as_str)))?;
         Ok(PendingBulk {
             answer,
             receipt: BulkReceipt {

@@ -453,9 +453,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             carried.extend(run_chain(conn, rx, first, &mut held, checkpoints));
         } else if !batch.is_empty() {
             // The plain jobs first, in their own transaction: they do not wait for a long job.
-            let ran = run_batch(conn, &mut batch);
-            let ended = ran.is_ok();
-            let (outcome, failed) = match ran {
+            let (outcome, failed) = match run_batch(conn, &mut batch) {
                 Err(e) => (Outcome::CommitFailed(e.why), e.job),
                 Ok(()) => (after_commit(conn, &batch), None),
             };
@@ -464,7 +462,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             // frames of its last few commits, a sync of the database file that took 8–65 ms
             // at 1M subjects (docs/benchmarks-vault.md, session 17). The batch's callers,
             // their commit durable, need not wait for it.
-            if ended {
+            if !matches!(outcome, Outcome::CommitFailed(_)) {
                 nudge(conn, checkpoints);
             }
         }
