@@ -1,6 +1,7 @@
 //! `habeas import`: JSON Lines and CSV load records; a bad line anywhere in
 //! the file (unknown field, truncated CSV row) is reported with its line
-//! number and nothing at all is written.
+//! number and nothing at all is written. Also `habeas bench vault`, which
+//! bulk-loads through the same path into a temporary project.
 
 mod vault_support;
 
@@ -162,4 +163,53 @@ fn errors_are_reported_in_line_order_across_chunks() {
     assert_eq!(reported, bad[..20], "{err}");
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(records(dir.path()), 0);
+}
+
+/// `habeas bench vault` with `TMPDIR` pointed at `tmp`: (exit code, stdout, stderr).
+fn bench_vault(tmp: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_habeas"))
+        .args(["bench", "vault", "--finds", "5", "--http-seconds", "0"])
+        .args(args)
+        .env("TMPDIR", tmp)
+        .output()
+        .expect("run habeas bench vault");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .expect("read tmp")
+        .map(|e| e.expect("entry").path())
+        .collect()
+}
+
+#[test]
+fn the_vault_bench_names_the_declared_categories_and_leaves_no_project_behind() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = bench_vault(
+        tmp.path(),
+        &["--records", "100", "--category", "navigation_history"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--category navigation_history")
+            && err.contains("declared: ")
+            && err.contains("connection_logs")
+            && err.contains("navigation"),
+        "{err}"
+    );
+    // A failed run deletes its temporary project too (it left it behind before).
+    assert_eq!(entries(tmp.path()), Vec::<std::path::PathBuf>::new());
+
+    let (code, out, err) = bench_vault(tmp.path(), &["--records", "100", "--category", "contact"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("bulk ingest: ") && out.contains("find by e-mail (100 subjects)"),
+        "{out}"
+    );
+    assert_eq!(entries(tmp.path()), Vec::<std::path::PathBuf>::new());
 }

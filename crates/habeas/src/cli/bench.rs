@@ -83,19 +83,44 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         BenchCommand::Purge(args) => return super::bench_purge::run(args),
         BenchCommand::Backup(args) => return super::bench_backup::run(args),
     };
-    let tmp = tempdir()?;
-    let dir = args.keep.clone().unwrap_or_else(|| tmp.clone());
+    // The temporary project goes however the run ends: a run that fails after its ingest
+    // (wrk missing, say) would otherwise leave gigabytes behind.
+    match &args.keep {
+        Some(dir) => vault(dir, &args),
+        None => {
+            let dir = tempdir()?;
+            let result = vault(&dir, &args);
+            let _ = std::fs::remove_dir_all(&dir);
+            result
+        }
+    }
+}
+
+/// `habeas bench vault` in the project directory `dir`.
+fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(dir.join("declarations"))?;
     for (name, text) in super::demo::DEMO_FILES {
         std::fs::write(dir.join(name), text)?;
     }
     let pg = match &args.storage {
-        Some(url) => Some(PgBench::create(&dir, url, "habeas_bench_")?),
+        Some(url) => Some(PgBench::create(dir, url, "habeas_bench_")?),
         None => None,
     };
-    let vault = Arc::new(project::open_project(&dir)?);
-    let op = Caller::operator("bench", "administration");
+    let vault = Arc::new(project::open_project(dir)?);
     let category = args.category.as_str();
+    let decls = vault.declarations();
+    anyhow::ensure!(
+        decls.category(category).is_some(),
+        "--category {category}: the demo provider, which the bench writes into, declares no \
+         such category; declared: {}",
+        decls
+            .categories
+            .keys()
+            .map(|k| k.get_ref().as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let op = Caller::operator("bench", "administration");
     println!(
         "# habeas bench vault — {} records of {category}, {} per subject, on {}",
         args.records,
@@ -224,9 +249,6 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     drop(vault);
     drop(pg);
-    if args.keep.is_none() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
     Ok(ExitCode::SUCCESS)
 }
 
