@@ -204,6 +204,15 @@ fn the_vault_bench_names_the_declared_categories_and_leaves_no_project_behind() 
     );
     // A failed run deletes its temporary project too (it left it behind before).
     assert_eq!(entries(tmp.path()), Vec::<std::path::PathBuf>::new());
+    for (args, message) in [
+        (["--records", "0"], "--records must be at least 1"),
+        (["--per-subject", "3"], "--per-subject 3 must divide 10000"),
+    ] {
+        let (code, out, err) = bench_vault(tmp.path(), &args);
+        assert_eq!((code, out.as_str()), (2, ""), "{err}");
+        assert!(err.contains(message), "{err}");
+    }
+    assert_eq!(entries(tmp.path()), Vec::<std::path::PathBuf>::new());
 
     let (code, out, err) = bench_vault(tmp.path(), &["--records", "100", "--category", "contact"]);
     assert_eq!(code, 0, "{err}");

@@ -83,6 +83,14 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         BenchCommand::Purge(args) => return super::bench_purge::run(args),
         BenchCommand::Backup(args) => return super::bench_backup::run(args),
     };
+    anyhow::ensure!(args.records > 0, "--records must be at least 1");
+    // Subjects are referenced within one batch only (`per_subject` divides
+    // the batch), so each batch gets a fresh reference map: memory stays flat.
+    anyhow::ensure!(
+        args.per_subject > 0 && BATCH.is_multiple_of(args.per_subject),
+        "--per-subject {} must divide {BATCH}, the records of one import batch (1, 10, 100…)",
+        args.per_subject
+    );
     // The temporary project goes however the run ends: a run that fails after its ingest
     // (wrk missing, say) would otherwise leave gigabytes behind.
     match &args.keep {
@@ -130,12 +138,6 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
 
     // 1. Bulk ingest.
     let started = Instant::now();
-    // Subjects are referenced within one batch only (`per_subject` divides
-    // the batch), so each batch gets a fresh reference map: memory stays flat.
-    anyhow::ensure!(
-        BATCH.is_multiple_of(args.per_subject),
-        "--per-subject must divide {BATCH}"
-    );
     let mut sample: Vec<String> = Vec::new();
     let mut subjects = 0u64;
     let mut plain_bytes = 0u64;
