@@ -188,6 +188,19 @@ fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
+fn a_directory_is_refused_as_a_file_to_import() {
+    let dir = project();
+    let (code, _, err) = run(dir.path(), &["import", "--format", "jsonl", "declarations"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("declarations: est un répertoire")
+            && err.contains("is a directory; give a JSON Lines or CSV file"),
+        "{err}"
+    );
+    assert_eq!(records(dir.path()), 0);
+}
+
+#[test]
 fn the_vault_bench_names_the_declared_categories_and_leaves_no_project_behind() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (code, _, err) = bench_vault(

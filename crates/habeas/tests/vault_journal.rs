@@ -39,6 +39,22 @@ fn verify(dir: &Path) -> (i32, String) {
 }
 
 #[test]
+fn a_vault_that_journaled_nothing_yet_verifies_as_empty() {
+    let dir = project();
+    // A refused import opens the vault (its database is made) and writes nothing.
+    let file = dir.path().join("bad.jsonl");
+    std::fs::write(&file, "{\"category\":\"contact\",\"fields\":{}}\n").expect("write");
+    let (code, _, err) = run(dir.path(), &["import", "--quiet", "bad.jsonl"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out) = verify(dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("journal intact : aucune entrée\njournal intact: no entries"),
+        "{out}"
+    );
+}
+
+#[test]
 fn tampering_is_caught_at_the_first_broken_entry() {
     let dir = journaled_project();
     let (code, out) = verify(dir.path());

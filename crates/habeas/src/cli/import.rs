@@ -87,6 +87,11 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     if args.file.is_relative() {
         args.file = global.dir.join(&args.file);
     }
+    anyhow::ensure!(
+        !args.file.is_dir(),
+        "{}: est un répertoire ; donnez un fichier JSON Lines ou CSV / is a directory; give a JSON Lines or CSV file",
+        args.file.display()
+    );
     let format = match args.format {
         Some(f) => f,
         None => match args.file.extension().and_then(|e| e.to_str()) {
