@@ -13,7 +13,7 @@ use crate::verification::CodeError;
 pub enum RightsError {
     #[error(transparent)]
     Doc(#[from] DocError),
-    #[error("no {kind} `{id}` is stored; check the id (`habeas requests` lists open requests)")]
+    #[error("no {kind} `{id}` is stored; check the id ({})", where_listed(kind))]
     NotFound { kind: &'static str, id: String },
     #[error(
         "request {id} is at version {found}, not {expected}: someone changed it meanwhile; reload it and try again"
@@ -80,4 +80,39 @@ pub enum RightsError {
         format: &'static str,
         detail: String,
     },
+}
+
+/// Where the ids of a [`RightsError::NotFound`]'s `kind` are listed.
+fn where_listed(kind: &str) -> &'static str {
+    match kind {
+        "notice version" | "notice announcement" => {
+            "`habeas notice list` lists the published versions"
+        }
+        _ => "`habeas requests list` lists the requests",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RightsError;
+
+    #[test]
+    fn a_missing_id_points_to_where_its_kind_is_listed() {
+        let missing = |kind| RightsError::NotFound {
+            kind,
+            id: "x".into(),
+        };
+        assert_eq!(
+            missing("request").to_string(),
+            "no request `x` is stored; check the id (`habeas requests list` lists the requests)"
+        );
+        for kind in ["notice version", "notice announcement"] {
+            assert!(
+                missing(kind)
+                    .to_string()
+                    .ends_with("(`habeas notice list` lists the published versions)"),
+                "{kind}"
+            );
+        }
+    }
 }

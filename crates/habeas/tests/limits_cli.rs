@@ -33,6 +33,13 @@ fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
     let (code, _, err) = run(d, &["limits", "restrict", &subject, "--purpose", "PA-9999"]);
     assert_ne!(code, 0);
     assert!(err.contains("PA-9999"), "{err}");
+    let (code, out, err) = run(d, &["limits", "show", &subject]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("PA-0001"), "{out}");
+    // A mistyped id is refused, not shown as a subject without limits.
+    let (code, out, err) = run(d, &["limits", "show", "sub_000000000000ffffffffffff"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert!(err.contains("unknown data subject"), "{err}");
 
     let server = Server::start(d);
     let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);

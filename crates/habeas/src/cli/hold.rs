@@ -130,11 +130,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let scope = match (subject, category) {
                 (Some(s), None) => {
-                    if !habeas_engine::retention::subject_exists(&vault, &s)? {
-                        bail!(
-                            "personne concernée inconnue : {s} (donnez l'identifiant sub_… du coffre) / unknown data subject: {s} (give the vault's sub_… id)"
-                        );
-                    }
+                    super::require_subject(&vault, &s)?;
                     HoldScope::Subject(s)
                 }
                 (None, Some(c)) => {

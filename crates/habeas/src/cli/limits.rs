@@ -57,7 +57,10 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let vault = project::open_project(&global.dir)?;
     let caller = |by: &str| Caller::operator(by, "rights-requests");
     let limits = match args.command {
-        LimitsCommand::Show { subject } => vault.processing_limits(&subject)?.0,
+        LimitsCommand::Show { subject } => {
+            super::require_subject(&vault, &subject)?;
+            vault.processing_limits(&subject)?.0
+        }
         LimitsCommand::Restrict(t) => {
             vault.set_restriction(&caller(&t.by), &t.subject, &t.purpose, true)?
         }

@@ -54,3 +54,13 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// Refuse `subject` unless the vault holds it: a mistyped id must not read as
+/// "no hold, no limit" (the commands that show or add to a subject's state).
+pub fn require_subject(vault: &habeas_engine::Vault, subject: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        habeas_engine::retention::subject_exists(vault, subject)?,
+        "personne concernée inconnue : {subject} (donnez l'identifiant sub_… du coffre) / unknown data subject: {subject} (give the vault's sub_… id)"
+    );
+    Ok(())
+}
