@@ -113,6 +113,13 @@ fn a_backup_made_while_the_server_runs_verifies_and_a_flipped_byte_fails() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("backup NOT sound"), "{err}");
     assert!(err.contains("failed authentication"), "{err}");
+    // A name that is no file is a mistake to fix, not a damaged backup.
+    let (code, _, err) = run(d, &["backup", "verify", "no-such.hbk", "--lang", "en"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no backup file of that name") && !err.contains("NOT sound"),
+        "{err}"
+    );
     // A restore of a damaged file changes nothing.
     let (code, _, err) = run(d, &["backup", "restore", bad.to_str().unwrap()]);
     assert_ne!(code, 0);

@@ -110,6 +110,13 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let settings = project::load_settings(&global.dir)?;
             let paths = project::vault_paths(&global.dir, &settings)?;
             let file = resolve(&dir, &file);
+            // A missing file is a mistyped name, not a damaged backup.
+            anyhow::ensure!(
+                file.is_file(),
+                "{} : aucun fichier de sauvegarde de ce nom (`habeas backup list` les liste) / \
+                 no backup file of that name (`habeas backup list` lists them)",
+                file.display()
+            );
             match verify_backup(&paths, &file) {
                 Ok(v) => println!(
                     "{} {} ({} chunks, {} {})",
