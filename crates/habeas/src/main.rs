@@ -113,8 +113,8 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            // anyhow's alternate format prints the whole cause chain on one line.
-            eprintln!("error: {err:#}");
+            // The whole cause chain on one line, each cause once.
+            eprintln!("error: {}", cli::error_line(&err));
             ExitCode::from(2)
         }
     }

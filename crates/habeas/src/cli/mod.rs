@@ -64,3 +64,65 @@ pub fn require_subject(vault: &habeas_engine::Vault, subject: &str) -> anyhow::R
     );
     Ok(())
 }
+
+/// An error and its causes on one line, each said once. anyhow's `{:#}` writes every cause
+/// after its parent, but many of our errors already quote their source in their own message
+/// (`"request {id}: {source}"`), which then came twice: "request R: an extension is of 1 or
+/// 2 further months …: an extension is of 1 or 2 further months …".
+pub fn error_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_line;
+
+    /// Like our thiserror types: `#[error("request {id}: {source}")]`.
+    #[derive(Debug)]
+    struct Quoting {
+        id: &'static str,
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Quoting {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "request {}: {}", self.id, self.source)
+        }
+    }
+
+    impl std::error::Error for Quoting {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn a_cause_already_quoted_by_its_parent_is_not_repeated() {
+        let inner = || std::io::Error::other("an extension is of 1 or 2 further months, not 3");
+        let err = anyhow::Error::new(Quoting {
+            id: "R-1",
+            source: inner(),
+        });
+        assert_eq!(
+            error_line(&err),
+            "request R-1: an extension is of 1 or 2 further months, not 3"
+        );
+        // Context that does not quote its cause keeps it, once.
+        let err = anyhow::Error::new(inner()).context("cannot extend R-1");
+        assert_eq!(
+            error_line(&err),
+            "cannot extend R-1: an extension is of 1 or 2 further months, not 3"
+        );
+    }
+}

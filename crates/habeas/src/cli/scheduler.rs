@@ -70,7 +70,7 @@ pub fn run_job(
 ) -> Result<Counts, String> {
     match job {
         "retention-purge" => {
-            let run = super::purge::purge_now(vault, clock).map_err(|e| format!("{e:#}"))?;
+            let run = super::purge::purge_now(vault, clock).map_err(|e| super::error_line(&e))?;
             let mut counts = purge_counts(&run.summary);
             for (category, p) in run.partitions {
                 let rows: u64 = p.dropped.values().sum();
