@@ -93,7 +93,7 @@ impl Caller {
                     return Err(Refusal::new(
                         "purpose_not_allowed",
                         format!("ce jeton n'est pas autorisé pour la finalité « {purpose} » (autorisées : {})", token.purposes.join(", ")),
-                        format!("this token is not allowed purpose `{purpose}` (allowed: {})", token.purposes.join(", ")),
+                        format!("this token is not allowed for purpose `{purpose}` (allowed: {})", token.purposes.join(", ")),
                     )
                     .category(category));
                 }

@@ -222,16 +222,17 @@ fn check_purposes(decls: &Declarations, category: &str, asked: Vec<String>) -> R
 }
 
 fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Result<Value> {
-    let wrong = |expected: &str| {
+    // What the field expects, in French and in English.
+    let wrong = |(attendu, expected): (&str, &str)| {
         field_error(
             "wrong_type",
             category,
             field,
-            format!("le champ « {field} » de la catégorie « {category} » attend : {expected}"),
+            format!("le champ « {field} » de la catégorie « {category} » attend : {attendu}"),
             format!("field `{field}` of category `{category}` expects: {expected}"),
         )
     };
-    let text = |value: Value, max: usize, expected: &str| -> Result<String> {
+    let text = |value: Value, max: usize, expected: (&str, &str)| -> Result<String> {
         match value {
             Value::String(s) if !s.trim().is_empty() && s.len() <= max => Ok(s),
             Value::String(s) if s.len() > max => Err(field_error(
@@ -245,66 +246,115 @@ fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Re
         }
     };
     let out = match kind {
-        FieldType::String => Value::String(text(value, MAX_SHORT_VALUE, "a non-empty string")?),
-        FieldType::Text => Value::String(text(value, MAX_TEXT_VALUE, "a non-empty text")?),
+        FieldType::String => Value::String(text(
+            value,
+            MAX_SHORT_VALUE,
+            ("une chaîne non vide", "a non-empty string"),
+        )?),
+        FieldType::Text => Value::String(text(
+            value,
+            MAX_TEXT_VALUE,
+            ("un texte non vide", "a non-empty text"),
+        )?),
         FieldType::Email => {
-            let raw = text(value, MAX_SHORT_VALUE, "an e-mail address")?;
-            let normalised = habeas_crypto::normalize_email(&raw)
-                .map_err(|_| wrong("an e-mail address such as name@example.org"))?;
+            let raw = text(
+                value,
+                MAX_SHORT_VALUE,
+                ("une adresse e-mail", "an e-mail address"),
+            )?;
+            let normalised = habeas_crypto::normalize_email(&raw).map_err(|_| {
+                wrong((
+                    "une adresse e-mail comme nom@example.org",
+                    "an e-mail address such as name@example.org",
+                ))
+            })?;
             Value::String(normalised)
         }
         FieldType::Phone => {
-            let raw = text(value, MAX_SHORT_VALUE, "a phone number")?;
+            let raw = text(
+                value,
+                MAX_SHORT_VALUE,
+                ("un numéro de téléphone", "a phone number"),
+            )?;
             Value::String(normalise_phone(&raw).ok_or_else(|| {
-                wrong("a valid phone number, international (+33 6 12 34 56 78) or French national (06 12 34 56 78)")
+                wrong((
+                    "un numéro de téléphone valide, international (+33 6 12 34 56 78) ou national français (06 12 34 56 78)",
+                    "a valid phone number, international (+33 6 12 34 56 78) or French national (06 12 34 56 78)",
+                ))
             })?)
         }
         FieldType::Date => {
-            let raw = text(value, 32, "a date YYYY-MM-DD")?;
+            let raw = text(value, 32, ("une date AAAA-MM-JJ", "a date YYYY-MM-DD"))?;
             chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                .map_err(|_| wrong("a date YYYY-MM-DD"))?;
+                .map_err(|_| wrong(("une date AAAA-MM-JJ", "a date YYYY-MM-DD")))?;
             Value::String(raw)
         }
         FieldType::Datetime => {
-            let raw = text(value, 64, "an RFC 3339 date-time")?;
-            let parsed = chrono::DateTime::parse_from_rfc3339(&raw)
-                .map_err(|_| wrong("an RFC 3339 date-time such as 2026-01-31T12:00:00Z"))?;
+            let raw = text(
+                value,
+                64,
+                ("une date-heure RFC 3339", "an RFC 3339 date-time"),
+            )?;
+            let parsed = chrono::DateTime::parse_from_rfc3339(&raw).map_err(|_| {
+                wrong((
+                    "une date-heure RFC 3339 comme 2026-01-31T12:00:00Z",
+                    "an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+                ))
+            })?;
             Value::String(parsed.with_timezone(&chrono::Utc).to_rfc3339())
         }
         FieldType::Integer => match value {
             Value::Number(n) if n.is_i64() || n.is_u64() => Value::Number(n),
-            _ => return Err(wrong("an integer")),
+            _ => return Err(wrong(("un entier", "an integer"))),
         },
         FieldType::Decimal => match value {
             Value::Number(n) => Value::Number(n),
             Value::String(s) if is_decimal(&s) => Value::String(s),
-            _ => return Err(wrong("a decimal number (JSON number or \"12.34\")")),
+            _ => {
+                return Err(wrong((
+                    "un nombre décimal (nombre JSON ou \"12.34\")",
+                    "a decimal number (JSON number or \"12.34\")",
+                )));
+            }
         },
         FieldType::Boolean => match value {
             Value::Bool(b) => Value::Bool(b),
-            _ => return Err(wrong("true or false")),
+            _ => return Err(wrong(("true ou false", "true or false"))),
         },
         FieldType::Ip => {
-            let raw = text(value, 64, "an IP address")?;
+            let raw = text(value, 64, ("une adresse IP", "an IP address"))?;
             let ip: IpAddr = raw
                 .trim()
                 .parse()
-                .map_err(|_| wrong("an IPv4 or IPv6 address"))?;
+                .map_err(|_| wrong(("une adresse IPv4 ou IPv6", "an IPv4 or IPv6 address")))?;
             Value::String(ip.to_string())
         }
         FieldType::Url => {
-            let raw = text(value, MAX_SHORT_VALUE, "a URL")?;
+            let raw = text(value, MAX_SHORT_VALUE, ("une URL", "a URL"))?;
             let ok = (raw.starts_with("https://") || raw.starts_with("http://"))
                 && !raw.chars().any(char::is_whitespace);
             if !ok {
-                return Err(wrong("an http:// or https:// URL without spaces"));
+                return Err(wrong((
+                    "une URL http:// ou https:// sans espace",
+                    "an http:// or https:// URL without spaces",
+                )));
             }
             Value::String(raw)
         }
         FieldType::Country => {
-            let raw = text(value, 64, "an ISO 3166-1 alpha-2 country code")?;
+            let raw = text(
+                value,
+                64,
+                (
+                    "un code pays ISO 3166-1 alpha-2",
+                    "an ISO 3166-1 alpha-2 country code",
+                ),
+            )?;
             if raw.len() != 2 || !raw.chars().all(|c| c.is_ascii_alphabetic()) {
-                return Err(wrong("an ISO 3166-1 alpha-2 country code such as FR"));
+                return Err(wrong((
+                    "un code pays ISO 3166-1 alpha-2 comme FR",
+                    "an ISO 3166-1 alpha-2 country code such as FR",
+                )));
             }
             Value::String(raw.to_ascii_uppercase())
         }

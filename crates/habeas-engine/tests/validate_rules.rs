@@ -123,7 +123,17 @@ fn each_field_type_is_checked_and_normalised() {
         now(),
     )
     .unwrap_err();
-    assert_eq!(refusal(err).2.as_deref(), Some("ip"));
+    let r = err.refusal().expect("a caller refusal").clone();
+    assert_eq!(r.field.as_deref(), Some("ip"));
+    // What the field expects is said in each language (the French text said it in English).
+    assert_eq!(
+        &*r.message_fr,
+        "le champ « ip » de la catégorie « connection_logs » attend : une adresse IPv4 ou IPv6"
+    );
+    assert_eq!(
+        &*r.message_en,
+        "field `ip` of category `connection_logs` expects: an IPv4 or IPv6 address"
+    );
 }
 
 #[test]
