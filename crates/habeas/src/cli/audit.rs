@@ -45,20 +45,22 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     checkpoints,
                     unsigned_tail,
                 } => {
-                    if json {
-                    } else if last == 0 {
-                        println!("journal intact : aucune entrée\njournal intact: no entries");
-                    } else if last < first {
-                        // Every entry up to `last` was dropped by the journal's retention.
-                        println!(
-                            "journal intact : aucune entrée après #{last} (les précédentes ont été supprimées par la rétention du journal)\n\
-                             journal intact: no entries after #{last} (the earlier ones were dropped by the journal's retention)"
-                        );
-                    } else {
-                        println!(
-                            "journal intact : entrées #{first} à #{last}, {checkpoints} points de contrôle signés, {unsigned_tail} entrées après le dernier\n\
-                             journal intact: entries #{first} to #{last}, {checkpoints} signed checkpoints, {unsigned_tail} entries after the last one"
-                        );
+                    if !json {
+                        let text = if last == 0 {
+                            "journal intact : aucune entrée\njournal intact: no entries".to_string()
+                        } else if last < first {
+                            // Every entry up to `last` was dropped by the journal's retention.
+                            format!(
+                                "journal intact : aucune entrée après #{last} (les précédentes ont été supprimées par la rétention du journal)\n\
+                                 journal intact: no entries after #{last} (the earlier ones were dropped by the journal's retention)"
+                            )
+                        } else {
+                            format!(
+                                "journal intact : entrées #{first} à #{last}, {checkpoints} points de contrôle signés, {unsigned_tail} entrées après le dernier\n\
+                                 journal intact: entries #{first} to #{last}, {checkpoints} signed checkpoints, {unsigned_tail} entries after the last one"
+                            )
+                        };
+                        println!("{text}");
                     }
                     Ok(ExitCode::SUCCESS)
                 }
