@@ -258,8 +258,11 @@ pub async fn write_bulk(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<BulkWritten>), ApiError> {
     let bytes = body_bytes(body, MAX_BULK_BODY)?;
+    // A body saved by a Windows editor may start with a UTF-8 byte-order mark, which JSON
+    // does not allow: it is not part of the first record.
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     let mut lines = Vec::new();
-    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+    for (i, raw) in body.split(|b| *b == b'\n').enumerate() {
         let line = i as u64 + 1;
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;

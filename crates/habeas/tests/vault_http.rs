@@ -67,9 +67,10 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     let (_, body) = post(a, "/api/subjects/find", &token, q.as_bytes());
     assert_eq!(json(&body)["subjects"], serde_json::json!([]));
 
-    // Bulk JSON Lines: a new subject by reference, and the existing one.
+    // Bulk JSON Lines: a new subject by reference, and the existing one; the body starts
+    // with a UTF-8 byte-order mark, as a file saved by a Windows editor does.
     let bulk = format!(
-        "{{\"subject_ref\":\"new-1\",\"category\":\"contact\",\"fields\":{{\"email\":\"bulk.one@example.org\"}}}}\n\
+        "\u{feff}{{\"subject_ref\":\"new-1\",\"category\":\"contact\",\"fields\":{{\"email\":\"bulk.one@example.org\"}}}}\n\
          {{\"subject_ref\":\"new-1\",\"category\":\"identity\",\"fields\":{{\"last_name\":\"Fictif-Bulk\"}}}}\n\
          {{\"subject\":\"{subject}\",\"category\":\"contact\",\"fields\":{{\"language\":\"en\"}}}}\n"
     );

@@ -188,6 +188,47 @@ fn entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
+fn a_byte_order_mark_and_a_column_mapped_to_subject_ref_are_understood() {
+    let dir = project();
+    // Spreadsheets and Windows editors start a UTF-8 file with a byte-order mark.
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "\u{feff}customer_id,mail\nC-1,c1@example.org\nC-1,c1.bis@example.org\nC-2,c2@example.org\n",
+    )
+    .expect("write csv");
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "import",
+            "clients.csv",
+            "--category",
+            "contact",
+            "--map",
+            "customer_id=subject_ref,mail=email",
+            "--quiet",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    // Rows of one customer_id go to one subject: the column names the subject.
+    assert!(
+        out.starts_with("3 enregistrements importés, 2 personnes créées"),
+        "{out}"
+    );
+    std::fs::write(
+        dir.path().join("more.jsonl"),
+        "\u{feff}{\"subject_ref\":\"J-1\",\"category\":\"contact\",\"fields\":{\"email\":\"j1@example.org\"}}\n",
+    )
+    .expect("write jsonl");
+    let (code, out, err) = run(dir.path(), &["import", "more.jsonl", "--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("1 enregistrements importés, 1 personnes créées"),
+        "{out}"
+    );
+    assert_eq!(records(dir.path()), 4);
+}
+
+#[test]
 fn a_directory_is_refused_as_a_file_to_import() {
     let dir = project();
     let (code, _, err) = run(dir.path(), &["import", "--format", "jsonl", "declarations"]);

@@ -71,7 +71,7 @@ pub struct Args {
     #[arg(long)]
     pub category: Option<String>,
     /// CSV: column=field pairs (comma-separated); unmapped columns keep their name.
-    /// Columns `subject` and `subject_ref` name the subject.
+    /// Columns `subject` and `subject_ref`, or mapped to them, name the subject.
     #[arg(long, value_delimiter = ',')]
     pub map: Vec<String>,
     /// Source channel recorded on each record.
@@ -275,16 +275,13 @@ impl LineReader {
             if cell.is_empty() {
                 continue;
             }
-            match col {
+            // A column mapped to `subject` or `subject_ref` names the subject like one of
+            // that name (`--map customer_id=subject_ref`).
+            match self.mapping.get(col).map_or(col, String::as_str) {
                 "subject" => subject = Some(cell.to_string()),
                 "subject_ref" => subject_ref = Some(cell.to_string()),
-                _ => {
-                    let field = self
-                        .mapping
-                        .get(col)
-                        .cloned()
-                        .unwrap_or_else(|| col.to_string());
-                    let value = match self.types.get(&field) {
+                field => {
+                    let value = match self.types.get(field) {
                         Some(FieldType::Integer) => cell
                             .parse::<i64>()
                             .map(serde_json::Value::from)
@@ -296,7 +293,7 @@ impl LineReader {
                         },
                         _ => serde_json::Value::from(cell),
                     };
-                    fields.insert(field, value);
+                    fields.insert(field.to_string(), value);
                 }
             }
         }
@@ -365,9 +362,12 @@ impl RawLines {
                     let Some(line) = lines.next() else { break };
                     self.line_no += 1;
                     let line_no = self.line_no;
-                    let text = line.with_context(|| {
+                    let mut text = line.with_context(|| {
                         format!("{}:{line_no}: unreadable line", path.display())
                     })?;
+                    if line_no == 1 {
+                        strip_bom(&mut text);
+                    }
                     if !text.trim().is_empty() {
                         out.push((line_no, Raw::Json(text)));
                     }
@@ -380,6 +380,15 @@ impl RawLines {
             }
         }
         Ok(out)
+    }
+}
+
+/// Drop a UTF-8 byte-order mark from the start of a file's first line: editors and
+/// spreadsheets on Windows write one, and JSON does not allow it. (The csv crate drops it
+/// from a header row itself.)
+fn strip_bom(first_line: &mut String) {
+    if first_line.starts_with('\u{feff}') {
+        first_line.drain(..'\u{feff}'.len_utf8());
     }
 }
 
