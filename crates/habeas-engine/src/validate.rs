@@ -284,9 +284,9 @@ fn check_value(category: &str, field: &str, kind: FieldType, value: Value) -> Re
             })?)
         }
         FieldType::Date => {
-            let raw = text(value, 32, ("une date AAAA-MM-JJ", "a date YYYY-MM-DD"))?;
-            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-                .map_err(|_| wrong(("une date AAAA-MM-JJ", "a date YYYY-MM-DD")))?;
+            const DATE: (&str, &str) = ("une date AAAA-MM-JJ", "a date YYYY-MM-DD");
+            let raw = text(value, 32, DATE)?;
+            chrono::NaiveDate::parse_from_str(&raw, "%Y-%m-%d").map_err(|_| wrong(DATE))?;
             Value::String(raw)
         }
         FieldType::Datetime => {

@@ -91,16 +91,9 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         "--per-subject {} must divide {BATCH}, the records of one import batch (1, 10, 100…)",
         args.per_subject
     );
-    // The temporary project goes however the run ends: a run that fails after its ingest
-    // (wrk missing, say) would otherwise leave gigabytes behind.
     match &args.keep {
         Some(dir) => vault(dir, &args),
-        None => {
-            let dir = tempdir()?;
-            let result = vault(&dir, &args);
-            let _ = std::fs::remove_dir_all(&dir);
-            result
-        }
+        None => vault(temp_project("vault")?.path(), &args),
     }
 }
 
@@ -448,14 +441,13 @@ impl Drop for PgBench {
     }
 }
 
-fn tempdir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "habeas-bench-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// A bench's temporary project directory (empty), deleted when dropped — however the run
+/// ends, error or panic: a run failing after a 1M ingest (wrk missing, say) would otherwise
+/// leave gigabytes behind.
+pub(crate) fn temp_project(bench: &str) -> anyhow::Result<tempfile::TempDir> {
+    Ok(tempfile::Builder::new()
+        .prefix(&format!("habeas-bench-{bench}-"))
+        .tempdir()?)
 }
 
 fn plain_inserts(

@@ -59,16 +59,7 @@ pub enum Compression {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     match &args.project {
         Some(dir) => bench(dir, &args),
-        None => {
-            let dir = std::env::temp_dir().join(format!(
-                "habeas-bench-backup-{}-{}",
-                std::process::id(),
-                Utc::now().timestamp_millis()
-            ));
-            let result = bench(&dir, &args);
-            let _ = std::fs::remove_dir_all(&dir);
-            result
-        }
+        None => bench(super::bench::temp_project("backup")?.path(), &args),
     }
 }
 

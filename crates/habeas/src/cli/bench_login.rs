@@ -61,31 +61,17 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 struct Server {
     addr: SocketAddr,
-    _dir: TempDir,
-}
-
-/// A temporary directory removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _dir: tempfile::TempDir,
 }
 
 fn start(args: &Args, rt: &tokio::runtime::Runtime) -> anyhow::Result<Server> {
-    let dir = std::env::temp_dir().join(format!(
-        "habeas-bench-login-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(dir.join("declarations"))?;
-    let dir = TempDir(dir);
+    let dir = super::bench::temp_project("login")?;
+    std::fs::create_dir_all(dir.path().join("declarations"))?;
     for (name, text) in super::demo::DEMO_FILES {
-        std::fs::write(dir.0.join(name), text)?;
+        std::fs::write(dir.path().join(name), text)?;
     }
-    let vault = Arc::new(project::open_project(&dir.0)?);
-    let outbox = dir.0.join("outbox");
+    let vault = Arc::new(project::open_project(dir.path())?);
+    let outbox = dir.path().join("outbox");
     std::fs::create_dir_all(&outbox)?;
     let mailer = OutboxMailer::new(&outbox, Sender::new("privacy@example.org", None)?)?;
     let mut config = UiConfig::new("https://habeas.bench");

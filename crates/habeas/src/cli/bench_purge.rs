@@ -93,15 +93,9 @@ fn at(y: i32, m: u32, d: u32) -> anyhow::Result<DateTime<Utc>> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dir = std::env::temp_dir().join(format!(
-        "habeas-bench-purge-{}-{}",
-        std::process::id(),
-        Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(dir.join("declarations"))?;
-    let result = bench(&dir, &args);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let dir = super::bench::temp_project("purge")?;
+    std::fs::create_dir_all(dir.path().join("declarations"))?;
+    bench(dir.path(), &args)
 }
 
 fn bench(dir: &std::path::Path, args: &Args) -> anyhow::Result<ExitCode> {

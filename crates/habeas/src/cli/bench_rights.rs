@@ -124,15 +124,10 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         "--records must be at least {} (one per category)",
         CATEGORIES.len()
     );
-    let (dir, temporary) = match &args.vault_dir {
-        Some(d) => (d.clone(), false),
-        None => (tempdir()?, true),
+    let report = match &args.vault_dir {
+        Some(dir) => bench(dir, &args)?,
+        None => bench(super::bench::temp_project("rights")?.path(), &args)?,
     };
-    let outcome = bench(&dir, &args);
-    if temporary {
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-    let report = outcome?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -587,14 +582,4 @@ fn print_table(r: &Report) {
             t.name, t.runs, t.median_ms, t.p95_ms, t.detail
         );
     }
-}
-
-fn tempdir() -> anyhow::Result<PathBuf> {
-    let dir = std::env::temp_dir().join(format!(
-        "habeas-bench-rights-{}-{}",
-        std::process::id(),
-        chrono::Utc::now().timestamp_millis()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }
