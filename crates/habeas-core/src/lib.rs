@@ -15,5 +15,6 @@ pub mod register;
 pub mod retention;
 pub mod rights;
 pub mod settings;
+pub mod stats;
 #[cfg(test)]
 mod test_support;

@@ -39,6 +39,7 @@ pub mod project;
 mod records;
 pub mod retention;
 mod seal_plan;
+pub mod stats;
 mod subject_refs;
 pub mod synthetic;
 mod timed_keys;
@@ -55,6 +56,7 @@ pub use error::{EngineError, Refusal, Result};
 pub use fields::Fields;
 pub use journal::Verdict;
 pub use journaled::Journaled;
+pub use stats::{StatsQuery, StatsReport};
 pub use subject_refs::SubjectRefs;
 pub use validate::RecordInput;
 pub use vault::{

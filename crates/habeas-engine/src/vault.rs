@@ -859,7 +859,7 @@ impl Vault {
     /// With `category`, only that category's rows are read: a read of one
     /// ordinary category does not scan the subject's other records nor the
     /// high-volume partitions (one store query instead of several).
-    fn stored_rows(
+    pub(crate) fn stored_rows(
         &self,
         subject: &str,
         category: Option<&str>,
@@ -1016,7 +1016,7 @@ impl Vault {
     }
 
     /// The allowed categories' rows opened, with one read entry per category.
-    fn open_allowed(
+    pub(crate) fn open_allowed(
         &self,
         caller: &Caller,
         subject: &str,

@@ -6,15 +6,14 @@
 //! and key schemas is scanned for the plaintext of every value written.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use habeas_core::clock::SystemClock;
 use habeas_core::docs::{DocError, DocStore};
-use habeas_engine::{Caller, EngineError, PgUrls, Vault, VaultPaths, Verdict};
+use habeas_engine::{Caller, EngineError, Vault, VaultPaths, Verdict};
 use serde_json::json;
 
 mod common;
-use common::{declarations, input, open};
+use common::{PgVault, declarations, input, open, postgres_url};
 
 fn refusal_code(e: &EngineError) -> &'static str {
     e.refusal().map_or("none", |r| r.code)
@@ -190,89 +189,6 @@ fn vault_flows_on_sqlite() {
     let vault = open(VaultPaths::in_project(dir.path()));
     let s = exercise(&vault, "sqlite");
     finish(&vault, &s);
-}
-
-fn postgres_url() -> Option<String> {
-    match std::env::var("HABEAS_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ => {
-            assert!(
-                std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                "HABEAS_REQUIRE_TOOLS=1 but HABEAS_TEST_POSTGRES_URL is unset"
-            );
-            eprintln!(
-                "SKIPPED: HABEAS_TEST_POSTGRES_URL is unset; the PostgreSQL vault flows did not run"
-            );
-            None
-        }
-    }
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-/// A vault on two throw-away schemas (data, keys), dropped at the end.
-struct PgVault {
-    url: String,
-    data: String,
-    keys: String,
-    dir: tempfile::TempDir,
-}
-
-impl PgVault {
-    fn new(url: &str) -> PgVault {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let data = format!("habeas_v{}_{n}", std::process::id());
-        PgVault {
-            url: url.to_string(),
-            keys: format!("{data}_keys"),
-            data,
-            dir: tempfile::tempdir().expect("tempdir"),
-        }
-    }
-
-    fn with_schema(&self, schema: &str) -> String {
-        let sep = if self.url.contains('?') { '&' } else { '?' };
-        format!("{}{sep}schema={schema}", self.url)
-    }
-
-    fn paths(&self) -> VaultPaths {
-        let mut paths = VaultPaths::in_project(self.dir.path());
-        paths.postgres = Some(PgUrls {
-            data: self.with_schema(&self.data),
-            keys: self.with_schema(&self.keys),
-        });
-        paths
-    }
-
-    /// `pg_dump` of one schema, or `None` (skipped loudly) without pg_dump.
-    fn dump(&self, schema: &str) -> Option<Vec<u8>> {
-        let out = std::process::Command::new("pg_dump")
-            .args(["--schema", schema, "--data-only", &self.url])
-            .output();
-        match out {
-            Ok(o) if o.status.success() => Some(o.stdout),
-            Ok(o) => panic!("pg_dump failed: {}", String::from_utf8_lossy(&o.stderr)),
-            Err(e) => {
-                assert!(
-                    std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-                    "HABEAS_REQUIRE_TOOLS=1 but pg_dump cannot run: {e}"
-                );
-                eprintln!("SKIPPED: pg_dump cannot run ({e}); the dump scan did not run");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for PgVault {
-    fn drop(&mut self) {
-        if let Ok(store) = habeas_store::postgres::PgStore::open(&self.with_schema(&self.data)) {
-            let _ = store.drop_schema();
-        }
-        if let Ok(keys) = habeas_store::postgres::PgKeyStore::open(&self.with_schema(&self.keys)) {
-            let _ = keys.drop_schema();
-        }
-    }
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use habeas_core::declarations::{DataCategory, FieldType};
+use habeas_core::lang::Lang;
 use serde_json::Value;
 
 /// Produces keyed pseudonyms. Implemented by the vault's
@@ -150,6 +151,78 @@ pub fn treatment(field: &str, kind: FieldType, identifier: bool) -> Treatment {
         }
         FieldType::Text => Treatment::Drop,
         _ => Treatment::Keep,
+    }
+}
+
+/// Whether statistics may group records by a field so treated: not by a
+/// pseudonym (one value per person: every cell would be one subject) nor by
+/// a field that cannot be generalised (free text).
+pub fn groupable(treatment: Treatment) -> bool {
+    !matches!(treatment, Treatment::Pseudonym | Treatment::Drop)
+}
+
+/// A field's value generalised by a [`groupable`] treatment, as the text a
+/// statistics cell is keyed by. `None` when the value does not parse as its
+/// type, or the treatment is not groupable.
+pub fn generalised_text(treatment: Treatment, value: &Value) -> Option<String> {
+    /// Never called: groupable treatments make no pseudonym.
+    struct NoPseudonyms;
+    impl Pseudonymiser for NoPseudonyms {
+        fn pseudonym(&self, _: &str, _: &[u8]) -> String {
+            String::new()
+        }
+    }
+    if !groupable(treatment) {
+        return None;
+    }
+    match generalise(treatment, value, "", &NoPseudonyms)?? {
+        Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+}
+
+impl Treatment {
+    /// A stable code, as reports write it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Treatment::Keep => "as_is",
+            Treatment::Pseudonym => "pseudonym",
+            Treatment::Year => "year",
+            Treatment::Month => "month",
+            Treatment::IpNetwork => "ip_network",
+            Treatment::UrlPath => "url_path",
+            Treatment::AgeBand => "age_band",
+            Treatment::Department => "department",
+            Treatment::Drop => "dropped",
+        }
+    }
+
+    /// What the treatment makes of a value, in words.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        let (fr, en) = match self {
+            Treatment::Keep => ("valeur telle quelle", "value as is"),
+            Treatment::Pseudonym => ("pseudonyme à clé", "keyed pseudonym"),
+            Treatment::Year => ("année", "year"),
+            Treatment::Month => ("mois", "month"),
+            Treatment::IpNetwork => (
+                "réseau (IPv4 /24, IPv6 /48)",
+                "network (IPv4 /24, IPv6 /48)",
+            ),
+            Treatment::UrlPath => ("schéma, hôte et chemin", "scheme, host and path"),
+            Treatment::AgeBand => ("tranche de dix ans", "ten-year band"),
+            Treatment::Department => (
+                "département (FR) ou deux premiers chiffres (BE)",
+                "department (FR) or first two digits (BE)",
+            ),
+            Treatment::Drop => ("supprimé", "dropped"),
+        };
+        lang.pick(fr, en)
+    }
+}
+
+impl serde::Serialize for Treatment {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
     }
 }
 
@@ -286,6 +359,47 @@ mod tests {
         fn pseudonym(&self, context: &str, value: &[u8]) -> String {
             format!("p({context}:{})", value.len())
         }
+    }
+
+    #[test]
+    fn statistics_group_by_generalised_text_never_by_pseudonyms() {
+        assert_eq!(
+            generalised_text(Treatment::IpNetwork, &json!("192.0.2.77")).as_deref(),
+            Some("192.0.2.0/24")
+        );
+        assert_eq!(
+            generalised_text(Treatment::Month, &json!("2026-03-14T10:00:00Z")).as_deref(),
+            Some("2026-03")
+        );
+        assert_eq!(
+            generalised_text(Treatment::Keep, &json!("pro")).as_deref(),
+            Some("pro")
+        );
+        assert_eq!(
+            generalised_text(Treatment::Keep, &json!(12)).as_deref(),
+            Some("12")
+        );
+        assert_eq!(
+            generalised_text(Treatment::Keep, &json!(true)).as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            generalised_text(Treatment::IpNetwork, &json!("not an ip")),
+            None
+        );
+        assert_eq!(
+            generalised_text(Treatment::Pseudonym, &json!("a@example.org")),
+            None
+        );
+        assert_eq!(generalised_text(Treatment::Drop, &json!("free text")), None);
+        assert!(groupable(Treatment::AgeBand));
+        assert!(!groupable(Treatment::Pseudonym) && !groupable(Treatment::Drop));
+        assert_eq!(Treatment::IpNetwork.code(), "ip_network");
+        assert_eq!(Treatment::Month.describe(Lang::Fr), "mois");
+        assert_eq!(
+            serde_json::to_string(&Treatment::Keep).unwrap(),
+            "\"as_is\""
+        );
     }
 
     const CATEGORIES: &str = r#"

@@ -3,7 +3,8 @@
 //! axum 0.8. Routes (documented in `/api/openapi.json` and `docs/api.md`):
 //! `POST /api/subjects`, `POST /api/subjects/{id}/records`,
 //! `POST /api/records/bulk` (JSON Lines), `GET /api/subjects/{id}/records`,
-//! `POST /api/subjects/find`, plus `/healthz` and Prometheus `/metrics`.
+//! `POST /api/subjects/find`, `GET /api/stats/{category}` (aggregated
+//! figures), plus `/healthz` and Prometheus `/metrics`.
 //!
 //! Authentication is a bearer application token scoped to purposes and
 //! categories; the purpose of each call is stated in `X-Habeas-Purpose`
@@ -26,6 +27,7 @@ pub mod metrics;
 pub mod notices;
 mod openapi;
 pub mod rights;
+mod stats;
 #[cfg(test)]
 mod test_support;
 pub mod ui;
@@ -141,6 +143,7 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .merge(mail_lists::routes())
         .merge(breach::routes())
         .merge(notices::routes())
+        .merge(stats::routes())
         // The token before the body, on every API route so far (the pages
         // merged later have their own sessions).
         .route_layer(middleware::from_fn_with_state(

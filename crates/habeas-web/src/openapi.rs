@@ -11,6 +11,7 @@ use crate::dto::*;
 use crate::mail_lists;
 use crate::notices;
 use crate::rights;
+use crate::stats;
 
 struct BearerAuth;
 
@@ -34,13 +35,13 @@ impl Modify for BearerAuth {
           breach::open, breach::list, breach::show, breach::update, breach::impact, breach::decide,
           breach::notify_authority, breach::export_form, breach::close, breach::reopen,
           mail_lists::show, mail_lists::add, mail_lists::remove, mail_lists::settings, mail_lists::erase,
-          notices::list, notices::show, notices::publish),
+          notices::list, notices::show, notices::publish, stats::category_stats),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
                        RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
                        rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
                        rights::ErasureBody, rights::ConsentBody, rights::RectifyBody,
                        breach::ReasonBody, breach::DecisionBody, breach::NotificationBody,
-                       mail_lists::EntriesBody, notices::PublishBody)),
+                       mail_lists::EntriesBody, notices::PublishBody, stats::StatsOut, stats::StatsCell)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

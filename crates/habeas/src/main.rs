@@ -63,6 +63,8 @@ enum Command {
     Audit(cli::audit::Args),
     /// Key management: rotate the key-encryption key.
     Keys(cli::keys::Args),
+    /// Aggregated statistics over a category that single nobody out (cells of few subjects withheld).
+    Stats(cli::stats::Args),
     /// Benchmarks (build with --release).
     Bench(cli::bench::Args),
     /// Data-subject requests: receive, verify, answer (access, erasure, rectification…).
@@ -101,6 +103,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cli::import::run(&global, args),
         Command::Audit(args) => cli::audit::run(&global, args),
         Command::Keys(args) => cli::keys::run(&global, args),
+        Command::Stats(args) => cli::stats::run(&global, args),
         Command::Bench(args) => cli::bench::run(&global, args),
         Command::Requests(args) => cli::requests::run(&global, args),
         Command::Consent(args) => cli::consent::run(&global, args),

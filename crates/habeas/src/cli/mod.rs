@@ -19,6 +19,7 @@ pub mod import;
 pub mod keys;
 pub mod limits;
 pub mod serve;
+pub mod stats;
 pub mod token;
 // staff accounts for the console and portal pages
 pub mod staff;
