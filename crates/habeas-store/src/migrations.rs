@@ -80,6 +80,10 @@ pub const POSTGRES_DATA: &[Migration] = &[
         version: 4,
         sql: include_str!("../migrations/postgres/0004_due_index_c.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("../migrations/postgres/0005_subjects_id_c.sql"),
+    },
 ];
 /// PostgreSQL key store.
 pub const POSTGRES_KEYS: &[Migration] = &[

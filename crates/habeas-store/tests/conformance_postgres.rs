@@ -228,3 +228,54 @@ fn a_version_1_key_store_keeps_its_keys_once_partitioned() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// A data store of version 4 keeps its subjects, and pages them in byte order, once a newer
+/// binary adds the byte-order index on subject ids (version 5).
+#[test]
+fn a_version_4_data_store_pages_its_subjects_once_indexed() {
+    use habeas_store::migrations::POSTGRES_DATA;
+    use habeas_store::{Store, SubjectFilter};
+    let Some(url) = postgres_url() else { return };
+    let schema = format!("habeas_t{}_data_v4", std::process::id());
+    let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    let mut sql = format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema}; \
+         CREATE TABLE schema_version (version INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, applied_at BIGINT NOT NULL); "
+    );
+    for m in POSTGRES_DATA.iter().filter(|m| m.version <= 4) {
+        sql.push_str(m.sql);
+        sql.push_str(&format!(
+            "; INSERT INTO schema_version VALUES ({}, '{}', 0); ",
+            m.version,
+            m.sha256()
+        ));
+    }
+    sql.push_str(
+        "INSERT INTO subjects (id, kind, status, created_at) VALUES \
+         ('sub_b', 'customers', 'active', 0), ('sub_a', 'customers', 'active', 0), ('sub_C', 'customers', 'closed', 0);",
+    );
+    c.batch_execute(&sql).expect("version-4 data store");
+    let outcome = std::panic::catch_unwind(|| {
+        let store = PgStore::open(&with_schema(&url, &schema)).expect("upgrade");
+        assert_eq!(store.schema_version().expect("version"), 5);
+        let page = |after: Option<&str>| -> Vec<String> {
+            store
+                .list_subjects(&SubjectFilter {
+                    after_id: after.map(str::to_string),
+                    limit: 2,
+                    ..Default::default()
+                })
+                .expect("list")
+                .into_iter()
+                .map(|s| s.id)
+                .collect()
+        };
+        // Byte order: upper case before lower case.
+        assert_eq!(page(None), ["sub_C", "sub_a"]);
+        assert_eq!(page(Some("sub_a")), ["sub_b"]);
+    });
+    let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -68,6 +68,11 @@ const PINNED: &[(&str, u32, &str)] = &[
         "edd7044251bec644a36dba3113fd07e30bc41dc5531290f4b1fa0361971f2395",
     ),
     (
+        "postgres data",
+        5,
+        "ec9d7433858df2ea1d707ec6c99c23ce31315859e07f3f12968e34c6127d01c4",
+    ),
+    (
         "sqlite keys",
         2,
         "e8e390bff7f3c180e65dbf6984f8887f396919093c75f64377e09015790c09d5",

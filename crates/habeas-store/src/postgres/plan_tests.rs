@@ -96,3 +96,57 @@ fn after_a_bulk_load_the_due_listing_walks_its_index_in_order() {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[test]
+fn a_page_of_subjects_walks_the_byte_order_index_without_sorting() {
+    let Some(url) = url() else { return };
+    let schema = format!("habeas_plan_subjects_{}", std::process::id());
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let store = PgStore::open(&format!("{url}{sep}schema={schema}")).expect("open");
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store
+            .pool
+            .with(|c| {
+                c.batch_execute(
+                    "INSERT INTO subjects (id, kind, status, created_at) \
+                     SELECT 'sub_' || lpad(to_hex(g), 24, '0'), 'customers', 'active', 0 \
+                     FROM generate_series(1, 20000) g",
+                )?;
+                Ok(())
+            })
+            .expect("subjects");
+        store.refresh_statistics().expect("analyze");
+        store
+            .pool
+            .with(|c| {
+                let plan: Vec<String> = c
+                    .query(
+                        &format!("EXPLAIN {}", super::store::list_subjects_sql(true)),
+                        &[
+                            &None::<String>,
+                            &None::<i64>,
+                            &Some("sub_0000000000000000000003e8"),
+                            &1000i64,
+                        ],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let plan = plan.join("\n");
+                assert!(plan.contains("subjects_id_c"), "{plan}");
+                assert!(
+                    !plan.contains("Sort"),
+                    "each page sorts every subject:\n{plan}"
+                );
+                Ok(())
+            })
+            .expect("plan");
+    }));
+    drop(store);
+    if let Ok(mut c) = ::postgres::Client::connect(&url, ::postgres::NoTls) {
+        let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}

@@ -264,6 +264,22 @@ fn limit(n: usize) -> i64 {
 
 /// One page of the retention listing, in the byte order both backends share. Served by
 /// the index `records_due_c` (migration 4) in that order — no sort of every due record.
+/// A page of subjects in id byte order: status `$1`, grace due by `$2`, after id `$3`, at
+/// most `$4`. The resume point is spelled only when there is one, so that the plan is a range
+/// of `subjects_id_c` (migration 5) rather than a sort of every subject on each page.
+pub(super) fn list_subjects_sql(resume: bool) -> String {
+    let after = if resume {
+        "id COLLATE \"C\" > $3::text COLLATE \"C\""
+    } else {
+        "$3::text IS NULL"
+    };
+    format!(
+        "SELECT {SUBJECT_COLS} FROM subjects WHERE ($1::text IS NULL OR status = $1) \
+         AND ($2::bigint IS NULL OR grace_until <= $2) AND {after} \
+         ORDER BY id COLLATE \"C\" LIMIT $4"
+    )
+}
+
 pub(super) const DUE_RECORDS: &str = "SELECT id, subject_id, category, retention_due, incident_linked \
      FROM records \
      WHERE retention_due IS NOT NULL AND retention_due <= $1 AND ($2::text IS NULL OR category = $2) \
@@ -341,12 +357,13 @@ impl Store for PgStore {
     fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
         self.pool.with(|c| {
             let rows = c.query(
-                &format!(
-                    "SELECT {SUBJECT_COLS} FROM subjects WHERE ($1::text IS NULL OR status = $1) \
-                     AND ($2::bigint IS NULL OR grace_until <= $2) AND ($3::text IS NULL OR id COLLATE \"C\" > $3::text COLLATE \"C\") \
-                     ORDER BY id COLLATE \"C\" LIMIT $4"
-                ),
-                &[&f.status.map(SubjectStatus::as_str), &opt_us(f.grace_due_by), &f.after_id, &limit(f.limit)],
+                &list_subjects_sql(f.after_id.is_some()),
+                &[
+                    &f.status.map(SubjectStatus::as_str),
+                    &opt_us(f.grace_due_by),
+                    &f.after_id,
+                    &limit(f.limit),
+                ],
             )?;
             map_rows(rows, subject)
         })

@@ -67,6 +67,25 @@ fn per_unit(
     }
 }
 
+/// A page of subjects in id order: status `?1`, grace due by `?2`, after id `?3`, at most
+/// `?4`. Closed, erased and restricted subjects have an index (`subjects_inactive`, partial:
+/// its condition is spelled out so that SQLite may use it); the others are most of the table,
+/// walked in id order. The resume point is spelled `id > ?3` only when there is one: written
+/// `(?3 IS NULL OR id > ?3)`, SQLite walked the table from its first id on every page, so
+/// paging through a million subjects read ~500 million rows (51 s for `habeas stats`; the
+/// breach sizing pages the same way).
+pub(crate) fn list_subjects_sql(status: Option<SubjectStatus>, resume: bool) -> String {
+    let status = match status {
+        Some(SubjectStatus::Active) | None => "(?1 IS NULL OR status = ?1)",
+        Some(_) => "status = ?1 AND status <> 'active'",
+    };
+    let after = if resume { "id > ?3" } else { "?3 IS NULL" };
+    format!(
+        "SELECT {SUBJECT_COLS} FROM subjects WHERE {status} \
+         AND (?2 IS NULL OR grace_until <= ?2) AND {after} ORDER BY id LIMIT ?4"
+    )
+}
+
 fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
@@ -105,21 +124,17 @@ impl Store for SqliteStore {
 
     fn list_subjects(&self, f: &SubjectFilter) -> Result<Vec<Subject>> {
         let limit = i64::try_from(f.limit).unwrap_or(i64::MAX);
-        // Closed, erased and restricted subjects have an index (`subjects_inactive`, partial:
-        // its condition is spelled out so that SQLite may use it); the others are most of the
-        // table, walked in id order.
-        let status = match f.status {
-            Some(SubjectStatus::Active) | None => "(?1 IS NULL OR status = ?1)",
-            Some(_) => "status = ?1 AND status <> 'active'",
-        };
+        let sql = list_subjects_sql(f.status, f.after_id.is_some());
         self.readers.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {SUBJECT_COLS} FROM subjects WHERE {status} \
-                 AND (?2 IS NULL OR grace_until <= ?2) AND (?3 IS NULL OR id > ?3) ORDER BY id LIMIT ?4"
-            ))?;
+            let mut stmt = c.prepare_cached(&sql)?;
             collect(
                 &mut stmt,
-                params![f.status.map(SubjectStatus::as_str), opt_us(f.grace_due_by), f.after_id, limit],
+                params![
+                    f.status.map(SubjectStatus::as_str),
+                    opt_us(f.grace_due_by),
+                    f.after_id,
+                    limit
+                ],
                 rows::subject,
             )
         })
@@ -597,4 +612,39 @@ fn in_record_order(rows: Vec<Record>) -> Vec<Record> {
     let order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
     let mut slots: Vec<Option<Record>> = rows.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plan of each page of `list_subjects`, on a migrated database.
+    fn plan(status: Option<SubjectStatus>, resume: bool) -> String {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("data.db");
+        drop(SqliteStore::open(&path).expect("migrated"));
+        let c = rusqlite::Connection::open(&path).expect("open");
+        let sql = format!("EXPLAIN QUERY PLAN {}", list_subjects_sql(status, resume));
+        let mut stmt = c.prepare(&sql).expect("prepare");
+        let rows = stmt
+            .query_map(
+                params![status.map(SubjectStatus::as_str), None::<i64>, "sub_1", 10],
+                |r| r.get::<_, String>(3),
+            )
+            .expect("plan")
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .expect("rows");
+        rows.join("; ")
+    }
+
+    #[test]
+    fn a_page_of_subjects_starts_at_its_resume_point() {
+        // Resuming seeks the id; it does not walk every id before it.
+        assert!(plan(None, true).contains("(id>?)"), "{}", plan(None, true));
+        assert!(!plan(None, true).contains("SCAN"), "{}", plan(None, true));
+        let closed = plan(Some(SubjectStatus::Closed), true);
+        assert!(closed.contains("subjects_inactive"), "{closed}");
+        // The first page has no resume point to seek.
+        assert!(!plan(None, false).contains("id>?"), "{}", plan(None, false));
+    }
 }
