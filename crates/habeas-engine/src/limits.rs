@@ -164,22 +164,39 @@ impl Vault {
     }
 
     /// The facts the limit checks need, loaded once per call: the subject's
-    /// restrictions and objections, and its consent ledger when a declared
-    /// activity rests on consent.
+    /// restrictions and objections now, its consent ledger when a checked
+    /// activity rests on consent ([`SubjectLimits::ledger`]).
     fn subject_limits(&self, subject: &str) -> Result<SubjectLimits> {
         let (limits, _) = self.processing_limits(subject)?;
-        let ledger = if self.decls.consents.is_empty() {
-            None
-        } else {
-            match self.get_doc(CONSENT_KIND, subject)? {
-                None => None,
-                Some(doc) => Some(
-                    serde_json::from_slice(&doc.body)
-                        .map_err(|_| EngineError::Storage("a consent ledger is damaged".into()))?,
-                ),
-            }
-        };
-        Ok(SubjectLimits { limits, ledger })
+        Ok(SubjectLimits {
+            limits,
+            ledger: None,
+        })
+    }
+
+    /// The subject's consent ledger, read on first need: an activity that
+    /// does not rest on consent never reads it (one document read less per
+    /// audited read or write for those — a round trip on PostgreSQL).
+    fn consent_ledger_of<'a>(
+        &self,
+        subject: &str,
+        loaded: &'a mut SubjectLimits,
+    ) -> Result<Option<&'a ConsentLedger>> {
+        if loaded.ledger.is_none() {
+            let ledger =
+                if self.decls.consents.is_empty() {
+                    None
+                } else {
+                    match self.get_doc(CONSENT_KIND, subject)? {
+                        None => None,
+                        Some(doc) => Some(serde_json::from_slice(&doc.body).map_err(|_| {
+                            EngineError::Storage("a consent ledger is damaged".into())
+                        })?),
+                    }
+                };
+            loaded.ledger = Some(ledger);
+        }
+        Ok(loaded.ledger.as_ref().and_then(Option::as_ref))
     }
 
     /// Refuses a read or write of `category` for `purpose` that the
@@ -204,7 +221,7 @@ impl Vault {
         if loaded.is_none() {
             *loaded = Some(self.subject_limits(subject)?);
         }
-        let Some(loaded) = loaded.as_ref() else {
+        let Some(loaded) = loaded.as_mut() else {
             return Ok(());
         };
         let mut facts = PurposeFacts::from_activity(purpose, activity);
@@ -214,17 +231,13 @@ impl Vault {
         // set the migration opt-out `[consent] missing = "allow"`.
         let mut consents = BTreeMap::new();
         if facts.consent_based {
+            let ledger = self.consent_ledger_of(subject, loaded)?;
             let recorded = self
                 .decls
                 .consents
                 .iter()
                 .filter(|(_, c)| c.activity.get_ref() == purpose)
-                .filter_map(|(name, _)| {
-                    loaded
-                        .ledger
-                        .as_ref()
-                        .map(|l| l.state(subject, name.get_ref()))
-                })
+                .filter_map(|(name, _)| ledger.map(|l| l.state(subject, name.get_ref())))
                 .find(|s| *s != ConsentState::Unknown);
             match consent_state_for(recorded, self.missing_consent) {
                 Some(state) => {
@@ -281,5 +294,6 @@ impl Vault {
 /// What [`Vault::limits_or_stop`] needs about one subject.
 pub(crate) struct SubjectLimits {
     limits: ProcessingLimits,
-    ledger: Option<ConsentLedger>,
+    /// `None` until a consent-based activity is checked; then the ledger, if any.
+    ledger: Option<Option<ConsentLedger>>,
 }

@@ -104,7 +104,12 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(dir.join(name), text)?;
     }
     let pg = match &args.storage {
-        Some(url) => Some(PgBench::create(dir, url, "habeas_bench_")?),
+        Some(url) => {
+            let mut pg = PgBench::create(dir, url, "habeas_bench_")?;
+            // A kept project is opened again later: its data must still be there.
+            pg.keep = args.keep.is_some();
+            Some(pg)
+        }
         None => None,
     };
     let vault = Arc::new(project::open_project(dir)?);
@@ -337,10 +342,12 @@ pub(crate) fn synthetic_records<'a>(
 }
 
 /// The PostgreSQL side of a bench run (`--storage`): the schemas it made
-/// and the server; the schemas are dropped when it is.
+/// and the server; the schemas are dropped when it is, unless kept.
 pub(crate) struct PgBench {
     config: postgres::Config,
     schema: String,
+    /// `--keep`: the kept project points at these schemas, so they stay.
+    keep: bool,
 }
 
 impl PgBench {
@@ -365,7 +372,11 @@ impl PgBench {
             dir.join("habeas.toml"),
             format!("[storage]\nurl = \"{with_schema}\"\n"),
         )?;
-        let bench = PgBench { config, schema };
+        let bench = PgBench {
+            config,
+            schema,
+            keep: false,
+        };
         // A leftover of a killed run with the same pid would skew the figures.
         bench.drop_schemas();
         Ok(bench)
@@ -437,7 +448,14 @@ impl PgBench {
 
 impl Drop for PgBench {
     fn drop(&mut self) {
-        self.drop_schemas();
+        if self.keep {
+            eprintln!(
+                "PostgreSQL schemas kept for the kept project: {0}, {0}_keys, {0}_ledger (DROP SCHEMA … CASCADE when done)",
+                self.schema
+            );
+        } else {
+            self.drop_schemas();
+        }
     }
 }
 
