@@ -167,6 +167,18 @@ impl Tally {
         }
     }
 
+    /// Add the counts of another tally made of other subjects (a tally per
+    /// worker, merged at the end). A subject added to both would count twice.
+    pub fn merge(&mut self, other: Tally) {
+        self.subjects += other.subjects;
+        self.records += other.records;
+        for (key, c) in other.cells {
+            let mine = self.cells.entry(key).or_default();
+            mine.records += c.records;
+            mine.subjects += c.subjects;
+        }
+    }
+
     /// The published figures: cells of at least `min_subjects` subjects, in
     /// key order; the others only counted.
     pub fn publish(self, min_subjects: u32) -> Published {
@@ -289,6 +301,26 @@ mod tests {
         );
         assert_eq!(p.withheld_cells, 1);
         assert_eq!(p.published_records, 4);
+    }
+
+    #[test]
+    fn tallies_of_disjoint_subjects_merge_into_the_same_figures() {
+        let subjects = [
+            vec![key(&["all", "FR"])],
+            vec![key(&["all", "FR"]), key(&["all", "BE"])],
+            vec![key(&["all", "BE"]), key(&["all", "BE"])],
+        ];
+        let mut whole = Tally::new();
+        for s in subjects.clone() {
+            whole.add_subject(s);
+        }
+        let (mut left, mut right) = (Tally::new(), Tally::new());
+        left.add_subject(subjects[0].clone());
+        right.add_subject(subjects[1].clone());
+        right.add_subject(subjects[2].clone());
+        left.merge(right);
+        assert_eq!((left.subjects(), left.records()), (3, 5));
+        assert_eq!(left.publish(2), whole.publish(2));
     }
 
     #[test]
