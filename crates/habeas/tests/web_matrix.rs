@@ -292,6 +292,7 @@ const TOKEN_ROWS: &[(&str, &str, &str)] = &[
         r#"{"category":"support","fields":{"ticket_id":"T-1"}}"#,
     ),
     ("GET", "/api/subjects/{subject}/records", ""),
+    ("GET", "/api/stats/{category}", ""),
     (
         "POST",
         "/api/records/bulk",
@@ -843,6 +844,7 @@ fn every_role_and_session_state_gets_the_outcome_the_matrix_says() {
         ("id", request.id.clone()),
         ("subject", claire.clone()),
         ("user", "claire.fictive@example.org".to_string()),
+        ("category", "contact".to_string()),
         ("version", version),
     ]
     .into_iter()

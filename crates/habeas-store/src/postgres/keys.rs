@@ -107,17 +107,19 @@ impl KeyStore for PgKeyStore {
     fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>> {
         let (s, cat) = after.map_or((None, None), |(s, c)| (Some(s), Some(c)));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.pool.with(|c| {
-            c.query(
-                "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
-                 WHERE $1::text IS NULL OR (subject_id COLLATE \"C\", category COLLATE \"C\") > ($1::text COLLATE \"C\", $2::text COLLATE \"C\") \
-                 ORDER BY subject_id COLLATE \"C\", category COLLATE \"C\" LIMIT $3",
-                &[&s, &cat, &limit],
-            )?
-            .iter()
-            .map(key)
-            .collect()
-        })
+        // The resume point only when there is one: a cached statement may run on a generic
+        // plan, which cannot drop `$1 IS NULL OR …` and would scan every key for each page.
+        let sql = if after.is_some() {
+            "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+             WHERE (subject_id COLLATE \"C\", category COLLATE \"C\") > ($1::text COLLATE \"C\", $2::text COLLATE \"C\") \
+             ORDER BY subject_id COLLATE \"C\", category COLLATE \"C\" LIMIT $3"
+        } else {
+            "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+             WHERE $1::text IS NULL AND $2::text IS NULL \
+             ORDER BY subject_id COLLATE \"C\", category COLLATE \"C\" LIMIT $3"
+        };
+        self.pool
+            .with(|c| c.query(sql, &[&s, &cat, &limit])?.iter().map(key).collect())
     }
 
     fn replace_wrapped(&self, keys: &[WrappedKey]) -> Result<u64> {

@@ -773,12 +773,16 @@ impl Store for PgStore {
     }
 
     fn list_docs(&self, kind: &str, after_id: Option<&str>, lim: usize) -> Result<Vec<StoredDoc>> {
+        // The resume point only when there is one (a generic plan keeps `$2 IS NULL OR`).
+        let sql = if after_id.is_some() {
+            "SELECT kind, id, version, body, updated_at FROM documents \
+             WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3"
+        } else {
+            "SELECT kind, id, version, body, updated_at FROM documents \
+             WHERE kind = $1 AND $2::text IS NULL ORDER BY id LIMIT $3"
+        };
         self.pool.with(|c| {
-            let rows = c.query(
-                "SELECT kind, id, version, body, updated_at FROM documents \
-                 WHERE kind = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3",
-                &[&kind, &after_id, &limit(lim)],
-            )?;
+            let rows = c.query(sql, &[&kind, &after_id, &limit(lim)])?;
             map_rows(rows, batch::doc)
         })
     }

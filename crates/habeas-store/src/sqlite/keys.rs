@@ -54,6 +54,19 @@ impl SqliteKeyStore {
     }
 }
 
+/// A page of keys in (subject, category) order after `(?1, ?2)`, at most `?3`. The resume point
+/// is spelled only when there is one: `?1 IS NULL OR (…) > (…)` scanned the whole key store for
+/// every page of a rotation (quadratic in the keys).
+fn list_keys_sql(resume: bool) -> &'static str {
+    if resume {
+        "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+         WHERE (subject_id, category) > (?1, ?2) ORDER BY subject_id, category LIMIT ?3"
+    } else {
+        "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+         WHERE ?1 IS NULL AND ?2 IS NULL ORDER BY subject_id, category LIMIT ?3"
+    }
+}
+
 fn key(r: &rusqlite::Row<'_>) -> Result<WrappedKey> {
     Ok(WrappedKey {
         subject_id: r.get(0)?,
@@ -99,11 +112,9 @@ impl KeyStore for SqliteKeyStore {
     fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let (s, c2) = after.map_or((None, None), |(s, c)| (Some(s), Some(c)));
+        let sql = list_keys_sql(after.is_some());
         self.readers.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
-                 WHERE ?1 IS NULL OR (subject_id, category) > (?1, ?2) ORDER BY subject_id, category LIMIT ?3",
-            )?;
+            let mut stmt = c.prepare_cached(sql)?;
             collect(&mut stmt, params![s, c2, limit], key)
         })
     }
@@ -145,5 +156,34 @@ impl KeyStore for SqliteKeyStore {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_keys_starts_at_its_resume_point() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("keys.db");
+        drop(SqliteKeyStore::open(&path).expect("migrated"));
+        let c = rusqlite::Connection::open(&path).expect("open");
+        let plan = |sql: &str, s: Option<&str>| -> String {
+            let mut stmt = c
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .expect("prepare");
+            stmt.query_map(params![s, s, 10], |r| r.get::<_, String>(3))
+                .expect("plan")
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .expect("rows")
+                .join("; ")
+        };
+        let next = plan(list_keys_sql(true), Some("sub_1"));
+        assert!(
+            !next.contains("SCAN"),
+            "a rotation's page scans every key: {next}"
+        );
+        assert!(next.contains("(subject_id,category)>(?,?)"), "{next}");
     }
 }

@@ -86,6 +86,19 @@ pub(crate) fn list_subjects_sql(status: Option<SubjectStatus>, resume: bool) -> 
     )
 }
 
+/// A page of documents of kind `?1` after id `?2`, at most `?3`. The resume point is spelled
+/// only when there is one (as in [`list_subjects_sql`]): `(?2 IS NULL OR id > ?2)` walked every
+/// document of the kind from its first id on every page.
+pub(crate) fn list_docs_sql(resume: bool) -> &'static str {
+    if resume {
+        "SELECT kind, id, version, body, updated_at FROM documents \
+         WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+    } else {
+        "SELECT kind, id, version, body, updated_at FROM documents \
+         WHERE kind = ?1 AND ?2 IS NULL ORDER BY id LIMIT ?3"
+    }
+}
+
 fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
 }
@@ -565,11 +578,9 @@ impl Store for SqliteStore {
         limit: usize,
     ) -> Result<Vec<StoredDoc>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let sql = list_docs_sql(after_id.is_some());
         self.readers.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT kind, id, version, body, updated_at FROM documents \
-                 WHERE kind = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
-            )?;
+            let mut stmt = c.prepare_cached(sql)?;
             collect(&mut stmt, params![kind, after_id, limit], batch::doc)
         })
     }
@@ -618,23 +629,37 @@ fn in_record_order(rows: Vec<Record>) -> Vec<Record> {
 mod tests {
     use super::*;
 
-    /// The plan of each page of `list_subjects`, on a migrated database.
-    fn plan(status: Option<SubjectStatus>, resume: bool) -> String {
+    /// The plan of `sql` with `params`, on a freshly migrated database.
+    fn plan_of(sql: &str, params: impl rusqlite::Params) -> String {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("data.db");
         drop(SqliteStore::open(&path).expect("migrated"));
         let c = rusqlite::Connection::open(&path).expect("open");
-        let sql = format!("EXPLAIN QUERY PLAN {}", list_subjects_sql(status, resume));
-        let mut stmt = c.prepare(&sql).expect("prepare");
+        let mut stmt = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("prepare");
         let rows = stmt
-            .query_map(
-                params![status.map(SubjectStatus::as_str), None::<i64>, "sub_1", 10],
-                |r| r.get::<_, String>(3),
-            )
+            .query_map(params, |r| r.get::<_, String>(3))
             .expect("plan")
             .collect::<std::result::Result<Vec<_>, _>>()
             .expect("rows");
         rows.join("; ")
+    }
+
+    /// The plan of each page of `list_subjects`.
+    fn plan(status: Option<SubjectStatus>, resume: bool) -> String {
+        plan_of(
+            &list_subjects_sql(status, resume),
+            params![status.map(SubjectStatus::as_str), None::<i64>, "sub_1", 10],
+        )
+    }
+
+    #[test]
+    fn a_page_of_documents_starts_at_its_resume_point() {
+        let next = plan_of(list_docs_sql(true), params!["limits", "sub_1", 10]);
+        assert!(next.contains("id>?"), "{next}");
+        let first = plan_of(list_docs_sql(false), params!["limits", None::<String>, 10]);
+        assert!(first.contains("kind=?"), "{first}");
     }
 
     #[test]
