@@ -10,7 +10,7 @@ use crate::model::SubjectStatus;
 
 use super::conn::Db;
 use super::conn_tests::url;
-use super::store::{DUE_RECORDS, PgStore};
+use super::store::{DUE_RECORDS, DUE_RECORDS_NEXT, PgStore};
 
 #[test]
 fn after_a_bulk_load_the_due_listing_walks_its_index_in_order() {
@@ -74,9 +74,12 @@ fn after_a_bulk_load_the_due_listing_walks_its_index_in_order() {
                     &Some("d00500") as _,
                     &100i64 as _,
                 ];
-                for params in [&first_page[..], &next_page[..]] {
+                for (sql, params) in [
+                    (DUE_RECORDS, &first_page[..]),
+                    (DUE_RECORDS_NEXT, &next_page[..]),
+                ] {
                     let plan: Vec<String> = c
-                        .query(&format!("EXPLAIN {DUE_RECORDS}"), params)?
+                        .query(&format!("EXPLAIN {sql}"), params)?
                         .iter()
                         .map(|r| r.get(0))
                         .collect();
@@ -84,6 +87,33 @@ fn after_a_bulk_load_the_due_listing_walks_its_index_in_order() {
                     assert!(plan.contains("records_due_c"), "{plan}");
                     assert!(!plan.contains("Sort"), "the listing sorts:\n{plan}");
                 }
+                // The generic plan a cached statement may switch to: the next page must
+                // start at its resume point (an index condition), not filter its way there.
+                c.batch_execute(&format!(
+                    "SET plan_cache_mode = force_generic_plan; \
+                     PREPARE due_next(bigint, text, bigint, text, bigint) AS {DUE_RECORDS_NEXT}"
+                ))?;
+                let plan: Vec<String> = c
+                    .query(
+                        &format!(
+                            "EXPLAIN EXECUTE due_next({due_by}, NULL, {after}, 'd00500', 100)"
+                        ),
+                        &[],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let plan = plan.join("\n");
+                c.batch_execute("DEALLOCATE due_next; SET plan_cache_mode = auto")?;
+                let cond = plan
+                    .lines()
+                    .find(|l| l.contains("Index Cond"))
+                    .unwrap_or_default();
+                assert!(
+                    cond.contains("ROW("),
+                    "generic plan: the resume point is a filter:\n{plan}"
+                );
+                assert!(!plan.contains("Sort"), "generic plan sorts:\n{plan}");
                 Ok(())
             })
             .expect("plans");
