@@ -283,6 +283,36 @@ impl DataKeys {
             .is_ok_and(|cache| cache.contains_key(&pair))
     }
 
+    /// The data keys of `category` of several subjects (those that have one), read with one
+    /// statement. Keys unwrapped here are not kept in the cache: a walk over every subject
+    /// (statistics) would flush the keys the server's requests use.
+    pub fn get_many(
+        &self,
+        subjects: &[String],
+        category: &str,
+    ) -> Result<HashMap<String, Arc<DataKey>>> {
+        let mut out = HashMap::with_capacity(subjects.len());
+        let mut missing = Vec::new();
+        {
+            let cache = self.cache.lock().map_err(|_| lock_err())?;
+            for s in subjects {
+                match cache.get(&(s.clone(), category.to_string())) {
+                    Some(k) => {
+                        out.insert(s.clone(), Arc::clone(k));
+                    }
+                    None => missing.push(s.clone()),
+                }
+            }
+        }
+        if !missing.is_empty() {
+            for w in self.store.keys_of_subjects(&missing, category)? {
+                let key = self.unwrap(w.wrapped, &w.subject_id, category)?;
+                out.insert(w.subject_id, Arc::new(key));
+            }
+        }
+        Ok(out)
+    }
+
     /// The data key of a pair if it exists (a shredded pair has none).
     pub fn get(&self, subject: &str, category: &str) -> Result<Option<Arc<DataKey>>> {
         let pair = (subject.to_string(), category.to_string());

@@ -174,6 +174,21 @@ impl Vault {
         })
     }
 
+    /// Every subject's recorded restrictions and objections, by subject: a walk
+    /// over all subjects (statistics) reads them once instead of once per
+    /// subject. Subjects without a document have none.
+    pub(crate) fn all_processing_limits(&self) -> Result<BTreeMap<String, ProcessingLimits>> {
+        self.list_docs(LIMITS_KIND)?
+            .into_iter()
+            .map(|doc| {
+                let limits = serde_json::from_slice(&doc.body).map_err(|_| {
+                    EngineError::Storage("a processing-limits document is damaged".into())
+                })?;
+                Ok((doc.id, limits))
+            })
+            .collect()
+    }
+
     /// The subject's consent ledger, read on first need: an activity that
     /// does not rest on consent never reads it (one document read less per
     /// audited read or write for those — a round trip on PostgreSQL).
@@ -287,6 +302,17 @@ impl Vault {
                     ),
                 ))
             }
+        }
+    }
+}
+
+impl SubjectLimits {
+    /// Limits already read ([`Vault::all_processing_limits`]); the consent
+    /// ledger is still read on first need.
+    pub(crate) fn known(limits: ProcessingLimits) -> SubjectLimits {
+        SubjectLimits {
+            limits,
+            ledger: None,
         }
     }
 }

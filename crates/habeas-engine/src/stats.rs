@@ -9,9 +9,12 @@
 //! 21(6) names statistics) or withdrew or never gave a consent the purpose
 //! needs (Art. 7(3)) are left out, and only counted as left out.
 //!
-//! Records are read subject by subject — decrypted in memory, grouped, then
-//! dropped — so each cell's count of distinct subjects is exact without any
-//! id being kept. Grouping fields are generalised as the category's
+//! Subjects are walked a page at a time, the page shared among worker
+//! threads; each worker reads its share's records and data keys with one
+//! statement each (a high-volume category's rows subject by subject), and
+//! every subject's limits are read once for the run. Records are decrypted
+//! in memory, grouped subject by subject, then dropped — so each cell's count
+//! of distinct subjects is exact without any id being kept. Grouping fields are generalised as the category's
 //! anonymisation would (`habeas_retention::anonymise`: a date to its month,
 //! an IP address to its network…); identifiers and free text cannot be
 //! grouped by. Cells of fewer subjects than the threshold are withheld
@@ -20,7 +23,7 @@
 //! The whole run is one journal entry (who, purpose, category, counts), not
 //! one per subject: nothing of any one subject leaves it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use habeas_core::stats::{Period, Published, Tally, check_threshold};
 use habeas_retention::anonymise::{Treatment, generalised_text, groupable, treatment};
@@ -31,7 +34,8 @@ use serde_json::Value;
 use crate::access::Caller;
 use crate::error::{EngineError, Refusal, Result};
 use crate::journaled::{Planned, Stop};
-use crate::vault::Vault;
+use crate::limits::{ProcessingLimits, SubjectLimits};
+use crate::vault::{Stored, Vault};
 
 /// Subjects read per page.
 const PAGE: usize = 1000;
@@ -47,6 +51,10 @@ struct StatsRun<'a> {
     allowed: [(String, String); 1],
     treatments: &'a [(String, Treatment)],
     period: Period,
+    /// Rows in monthly partitions, read subject by subject.
+    high_volume: bool,
+    /// Every subject's restrictions and objections, read once for the run.
+    limits: BTreeMap<String, ProcessingLimits>,
 }
 
 /// The text of a grouping field that a record does not carry.
@@ -134,6 +142,8 @@ impl Vault {
             allowed: [(category.to_string(), purpose.clone())],
             treatments: &treatments,
             period: query.period,
+            high_volume: self.decls.category(category).is_some_and(|c| c.high_volume),
+            limits: self.all_processing_limits()?,
         };
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get() * 2)
@@ -213,15 +223,39 @@ impl Vault {
 
     /// One worker's share of a page: its subjects' cells, and how many
     /// were left out because processing for the purpose is limited.
+    ///
+    /// An ordinary category's records and data keys are read for the whole
+    /// share with one statement each; a high-volume category's rows, spread
+    /// over monthly partitions with their own keys, subject by subject.
     fn stats_of(&self, run: &StatsRun<'_>, subjects: &[Subject]) -> Result<(Tally, u64)> {
         let (category, purpose) = (run.category, run.allowed[0].1.as_str());
+        let live: Vec<&Subject> = subjects
+            .iter()
+            .filter(|s| s.status != SubjectStatus::Erased)
+            .collect();
+        let ids: Vec<String> = live.iter().map(|s| s.id.clone()).collect();
+        let mut rows: HashMap<String, Vec<Stored>> = HashMap::new();
+        let mut keys = HashMap::new();
+        if !run.high_volume {
+            for r in self.store.records_of_subjects(&ids, category)? {
+                rows.entry(r.subject_id.clone())
+                    .or_default()
+                    .push(Stored::Record(r));
+            }
+            let holders: Vec<String> = rows.keys().cloned().collect();
+            keys = self.keys.get_many(&holders, category)?;
+        }
         let mut tally = Tally::new();
         let mut excluded = 0u64;
-        for subject in subjects {
-            if subject.status == SubjectStatus::Erased {
-                continue;
-            }
-            let mut stored = self.stored_rows(&subject.id, Some(category))?;
+        for subject in live {
+            let mut stored: BTreeMap<String, Vec<Stored>> = if run.high_volume {
+                self.stored_rows(&subject.id, Some(category))?
+            } else {
+                match rows.remove(&subject.id) {
+                    Some(r) => BTreeMap::from([(category.to_string(), r)]),
+                    None => BTreeMap::new(),
+                }
+            };
             if stored.is_empty() {
                 continue;
             }
@@ -230,13 +264,16 @@ impl Vault {
                 excluded += 1;
                 continue;
             }
+            let mut loaded = Some(SubjectLimits::known(
+                run.limits.get(&subject.id).cloned().unwrap_or_default(),
+            ));
             match self.limits_or_stop(
                 run.caller,
                 "read",
                 &subject.id,
                 category,
                 purpose,
-                &mut None,
+                &mut loaded,
             ) {
                 Ok(()) => {}
                 Err(Stop::Refused(_)) => {
@@ -245,13 +282,24 @@ impl Vault {
                 }
                 Err(Stop::Failed(e)) => return Err(e),
             }
-            let records =
+            let records = if run.high_volume {
                 match self.open_allowed(run.caller, &subject.id, &run.allowed, &mut stored) {
                     Ok((records, _entries)) => records,
                     // Erased while the run went on: no longer anyone's data.
                     Err(EngineError::NotFound(r)) if r.code == "shredded" => continue,
                     Err(e) => return Err(e),
+                }
+            } else {
+                // No key: erased while the run went on, no longer anyone's data.
+                let Some(key) = keys.get(&subject.id) else {
+                    continue;
                 };
+                let mut opened = Vec::new();
+                for row in stored.remove(category).unwrap_or_default() {
+                    opened.push(row.open(&subject.id, category, key)?);
+                }
+                opened
+            };
             tally.add_subject(records.iter().map(|r| {
                 let mut key = Vec::with_capacity(1 + run.treatments.len());
                 key.push(run.period.label(r.collected_at));

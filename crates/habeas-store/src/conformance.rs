@@ -290,6 +290,20 @@ pub fn records(f: &Fixture) {
         ]),
         "insert ties",
     );
+    // A page of subjects read at once: their records of one category, nothing else.
+    let mut page = ok(
+        s.records_of_subjects(&["s2".into(), "s3".into(), "s9".into()], "contact"),
+        "records of subjects",
+    );
+    page.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(
+        page.iter()
+            .map(|r| (r.id.as_str(), r.subject_id.as_str()))
+            .collect::<Vec<_>>(),
+        [("r4", "s2"), ("r6", "s3"), ("r8", "s3"), ("r9", "s3")]
+    );
+    assert_eq!(page[0], batch[3], "every field round-trips");
+    assert!(ok(s.records_of_subjects(&[], "contact"), "no subjects").is_empty());
     let ids = |rows: Vec<Record>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(
         ids(ok(s.subject_records("s3", None), "read ties")),
@@ -688,6 +702,13 @@ pub fn keys(f: &Fixture) {
         Some(key("s1", "billing"))
     );
     assert_eq!(ok(k.subject_keys("s1"), "subject").len(), 2);
+    let mut some = ok(
+        k.keys_of_subjects(&["s2".into(), "s1".into(), "s9".into()], "contact"),
+        "keys of subjects",
+    );
+    some.sort_by(|a, b| a.subject_id.cmp(&b.subject_id));
+    assert_eq!(some, vec![key("s1", "contact"), key("s2", "contact")]);
+    assert!(ok(k.keys_of_subjects(&[], "contact"), "no subjects").is_empty());
     let first = ok(k.list_keys(None, 2), "page 1");
     assert_eq!(first, vec![key("s1", "billing"), key("s1", "contact")]);
     let second = ok(k.list_keys(Some(("s1", "contact")), 2), "page 2");

@@ -85,6 +85,9 @@ pub trait Store: Send + Sync {
     /// All records of a subject (optionally one category), ordered by (collected_at, id).
     fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>>;
     fn get_record(&self, id: &str) -> Result<Option<Record>>;
+    /// The records of `category` held by any of `subject_ids` — a page of a walk over subjects
+    /// (statistics), one statement instead of one per subject — in no particular order.
+    fn records_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<Record>>;
     /// Replace the sealed payload (rectification, GDPR Art. 16, or re-encryption).
     fn replace_sealed(&self, id: &str, sealed: &[u8], key_version: u32) -> Result<()>;
     /// Delete a subject's records (optionally one category); returns the count.
@@ -268,6 +271,9 @@ pub trait KeyStore: Send + Sync {
     fn get_key(&self, subject_id: &str, category: &str) -> Result<Option<WrappedKey>>;
     /// All keys of a subject.
     fn subject_keys(&self, subject_id: &str) -> Result<Vec<WrappedKey>>;
+    /// The keys of `category` of any of `subject_ids` (a page of a walk over subjects), in no
+    /// particular order; subjects without one are left out.
+    fn keys_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<WrappedKey>>;
     /// Keyset-paged list ordered by (subject_id, category), for rotation.
     fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>>;
     /// Replace wrapped bytes and kek id of existing keys in one transaction; returns how many.

@@ -104,6 +104,19 @@ impl KeyStore for PgKeyStore {
         })
     }
 
+    fn keys_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<WrappedKey>> {
+        self.pool.with(|c| {
+            c.query(
+                "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+                 WHERE subject_id = ANY($1) AND category = $2",
+                &[&subject_ids, &category],
+            )?
+            .iter()
+            .map(key)
+            .collect()
+        })
+    }
+
     fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>> {
         let (s, cat) = after.map_or((None, None), |(s, c)| (Some(s), Some(c)));
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);

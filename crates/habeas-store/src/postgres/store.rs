@@ -384,6 +384,18 @@ impl Store for PgStore {
         self.pool.with(|c| insert_records(c, &records))
     }
 
+    fn records_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<Record>> {
+        self.pool.with(|c| {
+            let rows = c.query(
+                &format!(
+                    "SELECT {RECORD_COLS} FROM records WHERE subject_id = ANY($1) AND category = $2"
+                ),
+                &[&subject_ids, &category],
+            )?;
+            map_rows(rows, record)
+        })
+    }
+
     fn subject_records(&self, subject_id: &str, category: Option<&str>) -> Result<Vec<Record>> {
         self.pool.with(|c| {
             let rows = c.query(

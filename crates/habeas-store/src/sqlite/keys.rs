@@ -109,6 +109,17 @@ impl KeyStore for SqliteKeyStore {
         })
     }
 
+    fn keys_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<WrappedKey>> {
+        let ids = super::rows::to_json(&subject_ids)?;
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT subject_id, category, kek_id, wrapped FROM data_keys \
+                 WHERE subject_id IN (SELECT value FROM json_each(?1)) AND category = ?2",
+            )?;
+            collect(&mut stmt, params![ids, category], key)
+        })
+    }
+
     fn list_keys(&self, after: Option<(&str, &str)>, limit: usize) -> Result<Vec<WrappedKey>> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let (s, c2) = after.map_or((None, None), |(s, c)| (Some(s), Some(c)));

@@ -189,6 +189,19 @@ impl Store for SqliteStore {
         })
     }
 
+    fn records_of_subjects(&self, subject_ids: &[String], category: &str) -> Result<Vec<Record>> {
+        // The ids as one JSON array: one cached statement whatever their number, each id a
+        // seek of `records_subject` (subject_id, category).
+        let ids = to_json(&subject_ids)?;
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {RECORD_COLS} FROM records \
+                 WHERE subject_id IN (SELECT value FROM json_each(?1)) AND category = ?2"
+            ))?;
+            collect(&mut stmt, params![ids, category], rows::record)
+        })
+    }
+
     fn replace_sealed(&self, id: &str, sealed: &[u8], key_version: u32) -> Result<()> {
         let (id, sealed) = (id.to_string(), sealed.to_vec());
         self.writer.write(move |c| {
