@@ -227,6 +227,16 @@ impl Vault {
             })?;
             let full = page.len() == PAGE;
             after = page.last().map(|s| s.id.clone());
+            // An ordinary category's records of the whole page in one statement.
+            let ids: Vec<String> = page.iter().map(|s| s.id.clone()).collect();
+            let mut held: std::collections::HashMap<(String, String), u64> = Default::default();
+            for c in &ordinary {
+                for r in self.store.records_of_subjects(&ids, c)? {
+                    if r.collected_at < to {
+                        *held.entry((r.subject_id, c.clone())).or_default() += 1;
+                    }
+                }
+            }
             for subject in page {
                 let mut counts: std::collections::BTreeMap<String, u64> = Default::default();
                 if !timed.is_empty() {
@@ -237,13 +247,7 @@ impl Vault {
                     }
                 }
                 for c in &ordinary {
-                    let n = self
-                        .store
-                        .subject_records(&subject.id, Some(c))?
-                        .iter()
-                        .filter(|r| r.collected_at < to)
-                        .count() as u64;
-                    if n > 0 {
+                    if let Some(n) = held.remove(&(subject.id.clone(), c.clone())) {
                         counts.insert(c.clone(), n);
                     }
                 }
