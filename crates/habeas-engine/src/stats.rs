@@ -316,26 +316,7 @@ impl Vault {
     fn stats_fields(&self, query: &StatsQuery) -> Result<Vec<(String, Treatment)>> {
         let name = query.category.as_str();
         let Some(category) = self.decls.category(name) else {
-            let known: Vec<&str> = self
-                .decls
-                .categories
-                .keys()
-                .map(|k| k.get_ref().as_str())
-                .collect();
-            return Err(EngineError::Invalid(
-                Refusal::new(
-                    "unknown_category",
-                    format!(
-                        "catégorie « {name} » non déclarée ; catégories déclarées : {}",
-                        known.join(", ")
-                    ),
-                    format!(
-                        "category `{name}` is not declared; declared categories: {}",
-                        known.join(", ")
-                    ),
-                )
-                .category(name),
-            ));
+            return Err(crate::validate::unknown_category(&self.decls, name));
         };
         check_threshold(query.min_subjects).map_err(|e| {
             EngineError::invalid(

@@ -80,6 +80,28 @@ fn field_error(
     EngineError::Invalid(Refusal::new(code, fr, en).category(category).field(field))
 }
 
+/// A category that is not declared, refused with the declared ones named.
+pub(crate) fn unknown_category(decls: &Declarations, name: &str) -> EngineError {
+    let known: Vec<&str> = decls
+        .categories
+        .keys()
+        .map(|k| k.get_ref().as_str())
+        .collect();
+    EngineError::Invalid(
+        Refusal::new(
+            "unknown_category",
+            format!(
+                "catégorie « {name} » non déclarée ; catégories déclarées : {}",
+                known.join(", ")
+            ),
+            format!(
+                "category `{name}` is not declared; declared categories: {}",
+                known.join(", ")
+            ),
+        )
+        .category(name),
+    )
+}
 /// Validate `input` against the declarations at time `now`.
 pub fn validate(
     decls: &Declarations,
@@ -88,25 +110,7 @@ pub fn validate(
 ) -> Result<ValidRecord> {
     let name = input.category.as_str();
     let Some(category) = decls.category(name) else {
-        let known: Vec<&str> = decls
-            .categories
-            .keys()
-            .map(|k| k.get_ref().as_str())
-            .collect();
-        return Err(EngineError::Invalid(
-            Refusal::new(
-                "unknown_category",
-                format!(
-                    "catégorie « {name} » non déclarée ; catégories déclarées : {}",
-                    known.join(", ")
-                ),
-                format!(
-                    "category `{name}` is not declared; declared categories: {}",
-                    known.join(", ")
-                ),
-            )
-            .category(name),
-        ));
+        return Err(unknown_category(decls, name));
     };
     if input.fields.is_empty() {
         return Err(EngineError::Invalid(
