@@ -13,12 +13,12 @@
 //! threads; each worker reads its share's records and data keys with one
 //! statement each (a high-volume category's rows subject by subject), and
 //! every subject's limits are read once for the run. Records are decrypted
-//! in memory, grouped subject by subject, then dropped — so each cell's count
-//! of distinct subjects is exact without any id being kept. Grouping fields are generalised as the category's
-//! anonymisation would (`habeas_retention::anonymise`: a date to its month,
-//! an IP address to its network…); identifiers and free text cannot be
-//! grouped by. Cells of fewer subjects than the threshold are withheld
-//! (`habeas_core::stats`).
+//! in memory, grouped subject by subject, then dropped — so each cell's
+//! count of distinct subjects is exact without any id being kept. Grouping
+//! fields are generalised as the category's anonymisation would
+//! (`habeas_retention::anonymise`: a date to its month, an IP address to its
+//! network…); identifiers and free text cannot be grouped by. Cells of fewer
+//! subjects than the threshold are withheld (`habeas_core::stats`).
 //!
 //! The whole run is one journal entry (who, purpose, category, counts), not
 //! one per subject: nothing of any one subject leaves it.
@@ -160,8 +160,9 @@ impl Vault {
             })?;
             let Some(last) = page.last() else { break };
             after = Some(last.id.clone());
-            // The page's subjects shared among workers: on PostgreSQL each
-            // subject is three round trips, which several connections overlap.
+            // The page's subjects shared among workers: each share is a few
+            // statements (round trips on PostgreSQL) and a key unwrap and a
+            // decryption per subject, which several connections and cores overlap.
             let chunk = page.len().div_ceil(workers);
             let parts: Vec<Result<(Tally, u64)>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = page
