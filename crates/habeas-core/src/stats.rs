@@ -141,28 +141,15 @@ impl Tally {
         I: IntoIterator<Item = Vec<String>>,
     {
         let mut seen: BTreeSet<Vec<String>> = BTreeSet::new();
-        let mut any = false;
         for cell in record_cells {
-            any = true;
             self.records += 1;
-            if let Some(c) = self.cells.get_mut(&cell) {
-                c.records += 1;
-                if !seen.contains(&cell) {
-                    c.subjects += 1;
-                    seen.insert(cell);
-                }
-            } else {
-                self.cells.insert(
-                    cell.clone(),
-                    Counts {
-                        records: 1,
-                        subjects: 1,
-                    },
-                );
-                seen.insert(cell);
+            let counts = self.cells.entry(cell.clone()).or_default();
+            counts.records += 1;
+            if seen.insert(cell) {
+                counts.subjects += 1;
             }
         }
-        if any {
+        if !seen.is_empty() {
             self.subjects += 1;
         }
     }

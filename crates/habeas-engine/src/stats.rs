@@ -47,8 +47,7 @@ const MAX_WORKERS: usize = 8;
 struct StatsRun<'a> {
     caller: &'a Caller,
     category: &'a str,
-    /// The category with the purpose, as [`Vault::open_allowed`] takes them.
-    allowed: [(String, String); 1],
+    purpose: &'a str,
     treatments: &'a [(String, Treatment)],
     period: Period,
     /// Rows in monthly partitions, read subject by subject.
@@ -139,7 +138,7 @@ impl Vault {
         let run = StatsRun {
             caller,
             category,
-            allowed: [(category.to_string(), purpose.clone())],
+            purpose: &purpose,
             treatments: &treatments,
             period: query.period,
             high_volume: self.decls.category(category).is_some_and(|c| c.high_volume),
@@ -229,15 +228,15 @@ impl Vault {
     /// share with one statement each; a high-volume category's rows, spread
     /// over monthly partitions with their own keys, subject by subject.
     fn stats_of(&self, run: &StatsRun<'_>, subjects: &[Subject]) -> Result<(Tally, u64)> {
-        let (category, purpose) = (run.category, run.allowed[0].1.as_str());
+        let category = run.category;
         let live: Vec<&Subject> = subjects
             .iter()
             .filter(|s| s.status != SubjectStatus::Erased)
             .collect();
-        let ids: Vec<String> = live.iter().map(|s| s.id.clone()).collect();
         let mut rows: HashMap<String, Vec<Stored>> = HashMap::new();
         let mut keys = HashMap::new();
         if !run.high_volume {
+            let ids: Vec<String> = live.iter().map(|s| s.id.clone()).collect();
             for r in self.store.records_of_subjects(&ids, category)? {
                 rows.entry(r.subject_id.clone())
                     .or_default()
@@ -246,36 +245,26 @@ impl Vault {
             let holders: Vec<String> = rows.keys().cloned().collect();
             keys = self.keys.get_many(&holders, category)?;
         }
+        let allowed = [(category.to_string(), run.purpose.to_string())];
         let mut tally = Tally::new();
         let mut excluded = 0u64;
         for subject in live {
-            let mut stored: BTreeMap<String, Vec<Stored>> = if run.high_volume {
-                self.stored_rows(&subject.id, Some(category))?
+            let id = subject.id.as_str();
+            let mut stored = if run.high_volume {
+                self.stored_rows(id, Some(category))?
             } else {
-                match rows.remove(&subject.id) {
-                    Some(r) => BTreeMap::from([(category.to_string(), r)]),
-                    None => BTreeMap::new(),
-                }
+                rows.remove(id)
+                    .map(|r| BTreeMap::from([(category.to_string(), r)]))
+                    .unwrap_or_default()
             };
             if stored.is_empty() {
                 continue;
             }
-            // Art. 18(2): a restricted subject's data are only stored.
-            if subject.status == SubjectStatus::Restricted {
-                excluded += 1;
-                continue;
-            }
+            // Art. 18, 21, 7(3): limits read once for the run.
             let mut loaded = Some(SubjectLimits::known(
-                run.limits.get(&subject.id).cloned().unwrap_or_default(),
+                run.limits.get(id).cloned().unwrap_or_default(),
             ));
-            match self.limits_or_stop(
-                run.caller,
-                "read",
-                &subject.id,
-                category,
-                purpose,
-                &mut loaded,
-            ) {
+            match self.limits_or_stop(run.caller, "read", id, category, run.purpose, &mut loaded) {
                 Ok(()) => {}
                 Err(Stop::Refused(_)) => {
                     excluded += 1;
@@ -283,23 +272,23 @@ impl Vault {
                 }
                 Err(Stop::Failed(e)) => return Err(e),
             }
+            // A high-volume row's key depends on its month: `open_allowed`
+            // finds it. An ordinary record opens with the subject's key read
+            // above; none means erased while the run went on.
             let records = if run.high_volume {
-                match self.open_allowed(run.caller, &subject.id, &run.allowed, &mut stored) {
+                match self.open_allowed(run.caller, id, &allowed, &mut stored) {
                     Ok((records, _entries)) => records,
-                    // Erased while the run went on: no longer anyone's data.
                     Err(EngineError::NotFound(r)) if r.code == "shredded" => continue,
                     Err(e) => return Err(e),
                 }
             } else {
-                // No key: erased while the run went on, no longer anyone's data.
-                let Some(key) = keys.get(&subject.id) else {
-                    continue;
-                };
-                let mut opened = Vec::new();
-                for row in stored.remove(category).unwrap_or_default() {
-                    opened.push(row.open(&subject.id, category, key)?);
-                }
-                opened
+                let Some(key) = keys.get(id) else { continue };
+                stored
+                    .remove(category)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|row| row.open(id, category, key))
+                    .collect::<Result<Vec<_>>>()?
             };
             tally.add_subject(records.iter().map(|r| {
                 let mut key = Vec::with_capacity(1 + run.treatments.len());
