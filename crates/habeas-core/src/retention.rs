@@ -405,12 +405,15 @@ fn parse_base(text: &str, offset: usize) -> Result<RetentionBase, RetentionParse
         ));
     };
     let anchor_at = offset + text.len().saturating_sub(anchor_text.len());
-    let anchor = match anchor_text.trim() {
+    // The built-in anchors are matched on the event key, so `contract_end` and
+    // `contract  end` are the contract's end, as the rule prints it.
+    let name = parse_event(anchor_text, anchor_at)?;
+    let anchor = match name.as_str() {
         "collection" => Anchor::Collection,
-        "last interaction" | "last contact" => Anchor::LastInteraction,
-        "contract end" | "end of contract" => Anchor::ContractEnd,
-        "account closure" => Anchor::AccountClosure,
-        other => Anchor::Event(parse_event(other, anchor_at)?),
+        "last_interaction" | "last_contact" => Anchor::LastInteraction,
+        "contract_end" | "end_of_contract" => Anchor::ContractEnd,
+        "account_closure" => Anchor::AccountClosure,
+        _ => Anchor::Event(name),
     };
     Ok(RetentionBase::After { period, anchor })
 }
@@ -567,11 +570,24 @@ fn parse_event(text: &str, offset: usize) -> Result<String, RetentionParseError>
             "name the event in words, e.g. `domain cancelled`",
         ));
     }
-    Ok(text
-        .split_whitespace()
+    // Spaces and underscores are one separator (the rule prints its event
+    // with spaces), so `domain_ cancelled` is `domain_cancelled` and the
+    // printed rule parses back to the same key (found by the fuzz target
+    // `rule_values`).
+    let name = text
+        .split(|c: char| c.is_whitespace() || c == '_')
+        .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
         .join("_")
-        .to_lowercase())
+        .to_lowercase();
+    if name.is_empty() {
+        return Err(err(
+            offset,
+            "the event has no name",
+            "name the event, e.g. `until domain cancelled`",
+        ));
+    }
+    Ok(name)
 }
 
 /// `text` without the leading keyword `word` and the spaces after it.
@@ -598,6 +614,32 @@ mod tests {
 
     fn rule(s: &str) -> RetentionRule {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn event_names_have_one_form_whatever_their_separators() {
+        for (text, anchor) in [
+            (
+                "30 days after domain_ cancelled",
+                Anchor::Event("domain_cancelled".into()),
+            ),
+            (
+                "30 days after Domain  Cancelled",
+                Anchor::Event("domain_cancelled".into()),
+            ),
+            ("3 years after contract_end", Anchor::ContractEnd),
+            ("3 years after last_contact", Anchor::LastInteraction),
+        ] {
+            let parsed = rule(text);
+            assert_eq!(parsed.anchor(), anchor, "{text}");
+            assert_eq!(rule(&parsed.to_string()), parsed, "{text} prints back");
+        }
+        for text in ["30 days after _", "until __ "] {
+            assert!(
+                text.parse::<RetentionRule>().is_err(),
+                "{text} was accepted"
+            );
+        }
     }
 
     #[test]
