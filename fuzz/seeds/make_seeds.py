@@ -107,3 +107,10 @@ for i, text in enumerate(["1 year after contract end; legal obligation: D\u00e9c
                           "Service DPO <dpo@example.org>", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
                           "B-2026-0001", "habeas-backup-20261206T120000Z.hbk"]):
     put("rule_values", f"text-{i}", bytes([128 + i]) + text.encode())
+
+# scan_extract: the scanner's fixture tree, every file; scan_detect: its text files.
+tree = root / "crates/habeas-scan/tests/fixtures/tree"
+for i, f in enumerate(sorted(p for p in tree.rglob("*") if p.is_file())):
+    put("scan_extract", f"{i:02}-{f.name.replace(':', '_').replace(',', '_')}", f.read_bytes())
+    if f.suffix in (".txt", ".csv", ".eml") and f.stat().st_size > 0:
+        put("scan_detect", f"{i:02}-{f.name}", f.read_bytes())
