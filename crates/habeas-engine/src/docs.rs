@@ -85,7 +85,8 @@ impl Vault {
             check_key(key).map_err(|e| {
                 EngineError::invalid(
                     "bad_document_key",
-                    format!("clé de document invalide : {e}"),
+                    "clé de document invalide : 1 à 128 caractères ASCII imprimables, sans « / »"
+                        .to_string(),
                     e.to_string(),
                 )
             })?;

@@ -143,6 +143,13 @@ fn rights_error(e: RightsError) -> ApiError {
             "unknown_consent_purpose",
             "finalité de consentement non déclarée",
         ),
+        // An id no document can have, from the URL: said as such, not as a
+        // server error (found by schemathesis; docs/fuzzing.md).
+        RightsError::Doc(habeas_core::docs::DocError::InvalidKey) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_id",
+            "identifiant invalide",
+        ),
         RightsError::Invalid { .. } | RightsError::Rectification(_) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",

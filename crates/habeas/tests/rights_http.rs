@@ -224,6 +224,26 @@ fn portability_request_over_http_with_mail_through_smtp() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["schema"], "habeas.consent-proof/1");
 
+    // An id no document can have (non-ASCII, from the URL) is refused as
+    // such, not answered as a server error, and not repeated back.
+    for path in [
+        "/api/requests/%C3%AC/export",
+        "/api/requests/%C2%92",
+        "/api/subjects/caf%C3%A9/consents/proof",
+    ] {
+        let (status, body) = http(&addr, "GET", path, Some(&support), None, None);
+        assert_eq!(status, 422, "{path}: {body}");
+        assert_eq!(json(&body)["error"]["code"], "invalid_id", "{path}");
+        assert!(!body.contains("caf"), "{body}");
+    }
+    let (status, body) = post(
+        &addr,
+        "/api/requests/%C2%A0%C2%99/verify",
+        &support,
+        br#"{"code":"12"}"#,
+    );
+    assert_eq!(status, 422, "{body}");
+
     // The OpenAPI document lists the rights routes.
     let (_, body) = http(&addr, "GET", "/api/openapi.json", None, None, None);
     assert!(body.contains("/api/requests/{id}/export"));
