@@ -180,7 +180,7 @@ fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Create a data subject.
-#[utoipa::path(post, path = "/api/subjects", request_body = CreateSubject,
+#[utoipa::path(post, path = "/api/subjects", request_body(content = Option<CreateSubject>, description = "optional: an empty body creates a subject of the default kind"),
     responses((status = 201, body = SubjectCreated), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create_subject(

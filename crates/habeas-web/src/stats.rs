@@ -32,8 +32,10 @@ pub struct StatsParams {
     /// are refused.
     pub by: Option<String>,
     /// `day`, `week` (ISO), `month` (default), `year` or `all`.
+    #[param(pattern = "^(day|week|month|year|all)$")]
     pub period: Option<String>,
     /// Withhold cells of fewer distinct subjects than this (default 5, at least 2).
+    #[param(pattern = "^[0-9]+$")]
     pub min_subjects: Option<String>,
 }
 
