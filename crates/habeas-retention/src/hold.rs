@@ -164,7 +164,7 @@ impl<'a> HoldService<'a> {
 
     /// One hold.
     pub fn get(&self, id: &str) -> Result<Hold> {
-        check_key(id)?;
+        check_hold_id(id)?;
         let doc = self
             .docs
             .get_doc(HOLD_KIND, id)?
@@ -206,7 +206,7 @@ impl<'a> HoldService<'a> {
 
     fn release_with(&self, id: &str, by: &str, reason: Option<String>) -> Result<Hold> {
         check_actor(by)?;
-        check_key(id)?;
+        check_hold_id(id)?;
         let doc = self
             .docs
             .get_doc(HOLD_KIND, id)?
@@ -240,6 +240,19 @@ impl<'a> HoldService<'a> {
             .map(|h| h.id.clone())
             .collect())
     }
+}
+
+/// A hold id as the caller gave it: one that no hold can have is bad input
+/// (a console form's field, a command's argument), not a storage failure —
+/// the console answered 500 for it (found by the forms fuzz test).
+fn check_hold_id(id: &str) -> Result<()> {
+    check_key(id).map_err(|_| {
+        RetentionError::invalid(
+            "hold id",
+            "must be 1–128 printable ASCII characters without `/`",
+            "give the id as `habeas hold list` shows it",
+        )
+    })
 }
 
 fn validate(new: &NewHold, now: DateTime<Utc>) -> Result<()> {
@@ -353,6 +366,23 @@ mod tests {
         assert_eq!(r.by, "dpo");
         // Released once: a second release is refused.
         assert!(holds.release_because("HOLD-0001", "dpo", "again").is_err());
+    }
+
+    #[test]
+    fn an_id_no_hold_can_have_is_bad_input_not_a_storage_failure() {
+        let docs = MemoryDocs::new();
+        let clock = ManualClock::new(t0());
+        let holds = HoldService::new(&docs, &clock);
+        for bad in ["", "é", "a/b", "sp ace"] {
+            assert!(
+                matches!(holds.get(bad), Err(RetentionError::Invalid { .. })),
+                "{bad:?}"
+            );
+            assert!(matches!(
+                holds.release_because(bad, "dpo", "settled"),
+                Err(RetentionError::Invalid { .. })
+            ));
+        }
     }
 
     #[test]
