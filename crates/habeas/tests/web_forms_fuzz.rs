@@ -216,15 +216,12 @@ impl Explorer {
     fn fuzz(&mut self, c: &mut Client, rng: &mut Rng, rounds: usize) {
         self.crawl(c);
         let mut done: BTreeSet<(String, Vec<String>)> = BTreeSet::new();
-        loop {
-            let Some((key, form)) = self
-                .forms
-                .iter()
-                .find(|(k, _)| !done.contains(*k))
-                .map(|(k, f)| (k.clone(), f.clone()))
-            else {
-                break;
-            };
+        while let Some((key, form)) = self
+            .forms
+            .iter()
+            .find(|(k, _)| !done.contains(*k))
+            .map(|(k, f)| (k.clone(), f.clone()))
+        {
             done.insert(key);
             for round in 0..rounds {
                 let answer = self.post(c, &form, rng, round);
