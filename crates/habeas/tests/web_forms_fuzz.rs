@@ -225,12 +225,12 @@ impl Explorer {
             done.insert(key);
             for round in 0..rounds {
                 let answer = self.post(c, &form, rng, round);
-                if answer.status == 303 {
-                    if let Some(to) = answer.header("location") {
-                        if to.starts_with(self.prefix) && !self.pages.contains(to) {
-                            self.queue.push_back(to.to_string());
-                        }
-                    }
+                let redirect = answer.header("location").filter(|_| answer.status == 303);
+                if let Some(to) = redirect
+                    && to.starts_with(self.prefix)
+                    && !self.pages.contains(to)
+                {
+                    self.queue.push_back(to.to_string());
                 } else if answer.status == 200 {
                     self.harvest(&answer.text());
                 }
