@@ -370,6 +370,17 @@ fn every_form_of_the_portal_and_the_console_survives_mangled_values() {
 
     for (login, role) in [("dpo.fuzz", "dpo"), ("admin.fuzz", "admin")] {
         let mut staff = signed_in(&site, login, role);
+        // Pages named by an id in their path, with ids no record can have.
+        for path in [
+            "/console/personnes/%C3%A9",
+            "/console/personnes/sub_000000000000000000000000",
+            "/console/demandes/%C3%A9",
+            "/console/demandes/a%2Fb",
+            "/console/demandes/R-20261206-0000000000",
+        ] {
+            let answer = staff.get(path);
+            assert!(answer.status < 500, "GET {path}: {}", answer.status);
+        }
         let mut found = Explorer::new("/console");
         found.fuzz(&mut staff, &mut rng, rounds);
         assert!(
