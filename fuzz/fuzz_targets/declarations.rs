@@ -13,40 +13,9 @@ use habeas_core::register::{
 };
 use libfuzzer_sys::fuzz_target;
 
-const FILES: [(&str, &str); 8] = [
-    (
-        "activities.toml",
-        include_str!("../../examples/hosting-provider/declarations/activities.toml"),
-    ),
-    (
-        "categories.toml",
-        include_str!("../../examples/hosting-provider/declarations/categories.toml"),
-    ),
-    (
-        "organisation.toml",
-        include_str!("../../examples/hosting-provider/declarations/organisation.toml"),
-    ),
-    (
-        "recipients.toml",
-        include_str!("../../examples/hosting-provider/declarations/recipients.toml"),
-    ),
-    (
-        "roles.toml",
-        include_str!("../../examples/hosting-provider/declarations/roles.toml"),
-    ),
-    (
-        "security.toml",
-        include_str!("../../examples/hosting-provider/declarations/security.toml"),
-    ),
-    (
-        "services.toml",
-        include_str!("../../examples/hosting-provider/declarations/services.toml"),
-    ),
-    (
-        "subjects.toml",
-        include_str!("../../examples/hosting-provider/declarations/subjects.toml"),
-    ),
-];
+#[path = "example.rs"]
+mod example;
+use example::FILES;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else {

@@ -12,49 +12,13 @@ use habeas_engine::validate::{RecordInput, validate};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-const FILES: [(&str, &str); 8] = [
-    (
-        "activities.toml",
-        include_str!("../../examples/hosting-provider/declarations/activities.toml"),
-    ),
-    (
-        "categories.toml",
-        include_str!("../../examples/hosting-provider/declarations/categories.toml"),
-    ),
-    (
-        "organisation.toml",
-        include_str!("../../examples/hosting-provider/declarations/organisation.toml"),
-    ),
-    (
-        "recipients.toml",
-        include_str!("../../examples/hosting-provider/declarations/recipients.toml"),
-    ),
-    (
-        "roles.toml",
-        include_str!("../../examples/hosting-provider/declarations/roles.toml"),
-    ),
-    (
-        "security.toml",
-        include_str!("../../examples/hosting-provider/declarations/security.toml"),
-    ),
-    (
-        "services.toml",
-        include_str!("../../examples/hosting-provider/declarations/services.toml"),
-    ),
-    (
-        "subjects.toml",
-        include_str!("../../examples/hosting-provider/declarations/subjects.toml"),
-    ),
-];
+#[path = "example.rs"]
+mod example;
 
 fn declarations() -> &'static habeas_core::declarations::Declarations {
     static DECLS: OnceLock<habeas_core::declarations::Declarations> = OnceLock::new();
     DECLS.get_or_init(|| {
-        let files: Vec<(String, String)> = FILES
-            .iter()
-            .map(|(n, b)| (n.to_string(), b.to_string()))
-            .collect();
-        let checked = habeas_core::declarations::load_and_check(&files);
+        let checked = habeas_core::declarations::load_and_check(&example::owned());
         assert!(!checked.has_errors());
         checked.declarations
     })

@@ -279,23 +279,6 @@ impl Explorer {
     }
 }
 
-/// A subject signed in on the portal with the code mailed to `address`.
-fn portal_client(site: &Site, address: &str) -> Client {
-    let mut c = Client::new(&site.addr);
-    let csrf = hidden(&c.get("/portail").text(), "csrf");
-    let page = c.post("/portail/connexion", &[("csrf", &csrf), ("email", address)]);
-    assert_eq!(page.status, 200, "{}", page.text());
-    let sent = mails(&site.outbox());
-    let code = code_in(sent.last().expect("a sign-in mail"));
-    let challenge = hidden(&page.text(), "challenge");
-    let r = c.post(
-        "/portail/code",
-        &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
-    );
-    assert_eq!(r.status, 303, "{}", r.text());
-    c
-}
-
 /// A breach in the register and a substantial notice version, so that the
 /// console shows them and their forms.
 fn open_breach(site: &Site) {
@@ -353,7 +336,7 @@ fn every_form_of_the_portal_and_the_console_survives_mangled_values() {
         .unwrap_or(24);
     let mut rng = Rng(seed);
 
-    let mut portal = portal_client(&site, "claire.fictive@example.org");
+    let (mut portal, _) = portal_sign_in(&site.addr, &site.outbox(), "claire.fictive@example.org");
     let mut found = Explorer::new("/portail");
     found.fuzz(&mut portal, &mut rng, rounds);
     let mut report = vec![format!(

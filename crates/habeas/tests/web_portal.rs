@@ -93,10 +93,6 @@ impl Site {
         self.dir.path().join("outbox")
     }
 
-    fn client(&self) -> Client {
-        Client::new(&self.addr)
-    }
-
     fn subject_of(&self, address: &str) -> Vec<String> {
         self.vault
             .find(&caller(), "email", address)
@@ -122,23 +118,7 @@ impl Site {
 
     /// Signs in with the code mailed to `address`; the client holds the session.
     fn sign_in(&self, address: &str) -> (Client, String) {
-        let mut c = self.client();
-        let csrf = hidden(&c.get("/portail").text(), "csrf");
-        let before = mails(&self.outbox()).len();
-        let page = c.post("/portail/connexion", &[("csrf", &csrf), ("email", address)]);
-        assert_eq!(page.status, 200);
-        let sent = mails(&self.outbox());
-        assert_eq!(sent.len(), before + 1, "a sign-in code for {address}");
-        let code = code_in(sent.last().expect("mail"));
-        let challenge = hidden(&page.text(), "challenge");
-        let r = c.post(
-            "/portail/code",
-            &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
-        );
-        assert_eq!(r.status, 303, "{}", r.text());
-        let home = c.get("/portail").text();
-        let token = hidden(&home, "csrf");
-        (c, token)
+        portal_sign_in(&self.addr, &self.outbox(), address)
     }
 }
 

@@ -308,6 +308,29 @@ pub fn signed_in(site: &Site, login: &str, role: &str) -> Client {
     c
 }
 
+/// A subject signs in on the portal with the code mailed to `address` (read
+/// from the outbox); returns the client holding the session and the CSRF
+/// token of its pages.
+pub fn portal_sign_in(addr: &str, outbox: &Path, address: &str) -> (Client, String) {
+    let mut c = Client::new(addr);
+    let csrf = hidden(&c.get("/portail").text(), "csrf");
+    let before = mails(outbox).len();
+    let page = c.post("/portail/connexion", &[("csrf", &csrf), ("email", address)]);
+    assert_eq!(page.status, 200);
+    let sent = mails(outbox);
+    assert_eq!(sent.len(), before + 1, "a sign-in code for {address}");
+    let code = code_in(sent.last().expect("mail"));
+    let challenge = hidden(&page.text(), "challenge");
+    let r = c.post(
+        "/portail/code",
+        &[("csrf", &csrf), ("challenge", &challenge), ("code", &code)],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    let home = c.get("/portail").text();
+    let token = hidden(&home, "csrf");
+    (c, token)
+}
+
 /// The `.eml` files in the outbox, oldest first, decoded.
 pub fn mails(dir: &Path) -> Vec<String> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
