@@ -281,7 +281,7 @@ impl Explorer {
 
 /// A breach in the register and a substantial notice version, so that the
 /// console shows them and their forms.
-fn open_breach(site: &Site) {
+fn breach_and_notice(site: &Site) {
     let (code, _, err) = run(
         site.dir.path(),
         &[
@@ -323,7 +323,7 @@ fn open_breach(site: &Site) {
 #[test]
 fn every_form_of_the_portal_and_the_console_survives_mangled_values() {
     let site = start_site();
-    open_breach(&site);
+    breach_and_notice(&site);
     // Another seed or more rounds for a longer hunt:
     // HABEAS_FORMS_SEED=7 HABEAS_FORMS_ROUNDS=200 cargo test -p habeas --test web_forms_fuzz
     let seed = std::env::var("HABEAS_FORMS_SEED")
