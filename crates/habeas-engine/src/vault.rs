@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use habeas_core::clock::Clock;
-use habeas_core::declarations::Declarations;
+use habeas_core::declarations::{Declarations, FieldType};
 use habeas_crypto::{
     Aad, BlindIndexer, IdentifierKind, JournalPublicKey, JournalSigner, KekRing, KeyDir,
     KeysConfig, Pkcs11Settings,
@@ -843,6 +843,25 @@ impl Vault {
         })
     }
 
+    /// Refuse a consent event about `subject` unless the vault knows it — a
+    /// mistyped id would otherwise start a consent ledger about no one —
+    /// and, for a consent given (`new_data`), unless it may still receive
+    /// data: nothing new is collected about a closed or erased subject
+    /// (Art. 5(1)(c), Art. 17). A withdrawal, a state or a proof stay open
+    /// to every known subject (Art. 7(1), 7(3)). Reads only the subject's
+    /// status, which is not a personal value: nothing is journaled.
+    pub fn check_consent_subject(&self, subject: &str, new_data: bool) -> Result<()> {
+        let row = self.subject_row(subject)?;
+        if new_data && !WRITABLE.contains(&row.status) {
+            return Err(habeas_store::StoreError::SubjectState {
+                id: row.id,
+                status: row.status,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
     pub(crate) fn subject_row(&self, subject: &str) -> Result<Subject> {
         self.store.get_subject(subject)?.ok_or_else(|| {
             EngineError::NotFound(Refusal::new(
@@ -1097,19 +1116,40 @@ impl Vault {
         kind: &str,
         value: &str,
     ) -> Planned<Vec<String>> {
-        let (index_kind, normalised) = self.normalise_identifier(kind, value)?;
+        let (index_kind, normalised, field) = self.normalise_identifier(kind, value)?;
         let categories: Vec<&str> = self
             .decls
             .categories
             .iter()
             .filter(|(_, c)| {
                 c.identifiers.iter().any(|f| {
-                    c.field(f.get_ref())
-                        .is_some_and(|t| validate::index_kind(t, f.get_ref()) == index_kind)
+                    field.is_none_or(|only| only == f.get_ref())
+                        && c.field(f.get_ref())
+                            .is_some_and(|t| validate::index_kind(t, f.get_ref()) == index_kind)
                 })
             })
             .map(|(n, _)| n.get_ref().as_str())
             .collect();
+        if categories.is_empty() {
+            // E.g. `phone` when no category lists a phone field among its
+            // `identifiers`: nothing is indexed under it, so nothing to
+            // authorise either — say which kinds a lookup can use.
+            return Err(EngineError::Invalid(
+                Refusal::new(
+                    "identifier_not_indexed",
+                    format!(
+                        "aucune catégorie déclarée n'indexe « {kind} » (ajoutez le champ à ses `identifiers`) ; recherche possible par : {}",
+                        self.indexed_kinds()
+                    ),
+                    format!(
+                        "no declared category indexes `{kind}` (add the field to its `identifiers`); lookups can use: {}",
+                        self.indexed_kinds()
+                    ),
+                )
+                .field(kind),
+            )
+            .into());
+        }
         let mut allowed: Vec<(&str, String)> = Vec::new();
         for c in &categories {
             if let Ok(p) = caller.authorize(&self.decls, c) {
@@ -1169,7 +1209,35 @@ impl Vault {
         Ok((entries, subjects.into_keys().collect()))
     }
 
-    fn normalise_identifier(&self, kind: &str, value: &str) -> Result<(String, String)> {
+    /// The identifier kinds some declared category indexes, for messages.
+    fn indexed_kinds(&self) -> String {
+        let kinds: BTreeSet<String> = self
+            .decls
+            .categories
+            .values()
+            .flat_map(|c| {
+                c.identifiers.iter().filter_map(|f| {
+                    c.field(f.get_ref())
+                        .map(|t| validate::index_kind(t, f.get_ref()))
+                })
+            })
+            .collect();
+        if kinds.is_empty() {
+            return "—".into();
+        }
+        kinds.into_iter().collect::<Vec<_>>().join(", ")
+    }
+
+    /// The index kind a lookup by `kind` searches, the value in its normal
+    /// form, and — when `kind` names a declared identifier field rather
+    /// than `email` or `phone` — that field, the only one searched. A field
+    /// typed `email` or `phone` (e.g. `mailbox`) is normalised and indexed
+    /// as one.
+    fn normalise_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<(String, String, Option<&str>)> {
         let bad = |what: &str| {
             EngineError::Invalid(
                 Refusal::new(
@@ -1180,35 +1248,38 @@ impl Vault {
                 .field(kind),
             )
         };
+        let email = |v: &str| {
+            habeas_crypto::normalize_email(v).map_err(|_| bad("an e-mail address is expected"))
+        };
+        let phone =
+            |v: &str| validate::normalise_phone(v).ok_or_else(|| bad("a phone number is expected"));
         match kind {
-            "email" => Ok((
-                "email".into(),
-                habeas_crypto::normalize_email(value)
-                    .map_err(|_| bad("an e-mail address is expected"))?,
-            )),
-            "phone" => Ok((
-                "phone".into(),
-                validate::normalise_phone(value)
-                    .ok_or_else(|| bad("a phone number is expected"))?,
-            )),
+            "email" => Ok(("email".into(), email(value)?, None)),
+            "phone" => Ok(("phone".into(), phone(value)?, None)),
             other => {
-                let declared = self
-                    .decls
-                    .categories
-                    .values()
-                    .any(|c| c.identifiers.iter().any(|f| f.get_ref() == other));
-                if !declared {
+                let Some((field, kind_of)) = self.decls.categories.values().find_map(|c| {
+                    let f = c.identifiers.iter().find(|f| f.get_ref() == other)?;
+                    Some((f.get_ref().as_str(), c.field(f.get_ref())?))
+                }) else {
                     return Err(EngineError::Invalid(Refusal::new(
                         "unknown_identifier",
                         format!("« {other} » n'est pas un identifiant déclaré (email, phone, ou un champ listé dans `identifiers`)"),
                         format!("`{other}` is not a declared identifier (email, phone, or a field listed in `identifiers`)"),
                     ).field(other)));
-                }
-                let v = value.trim();
-                if v.is_empty() {
-                    return Err(bad("empty"));
-                }
-                Ok((other.to_string(), v.to_string()))
+                };
+                let index_kind = validate::index_kind(kind_of, field);
+                let normalised = match kind_of {
+                    FieldType::Email => email(value)?,
+                    FieldType::Phone => phone(value)?,
+                    _ => {
+                        let v = value.trim();
+                        if v.is_empty() {
+                            return Err(bad("empty"));
+                        }
+                        v.to_string()
+                    }
+                };
+                Ok((index_kind, normalised, Some(field)))
             }
         }
     }

@@ -277,3 +277,59 @@ fn the_access_log_leaves_out_the_subjects_own_portal_visits() {
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log.iter().all(|e| e.purpose.as_deref() == Some("PA-0001")));
 }
+
+#[test]
+fn a_lookup_by_an_identifier_field_follows_the_field_type() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let vault = open(VaultPaths::in_project(dir.path()));
+    // The mail lists' `mailbox` identifier is typed `email`.
+    let mail = Caller::operator("test", "PA-0102");
+    let s = vault.create_subject(&mail, None).expect("subject");
+    let fields = json!({"mailbox": "Boite.Fictive@Example.org", "list": "allow", "entry": "ami@example.net"});
+    vault
+        .write(&mail, &s, input("mail_lists", fields))
+        .expect("write");
+    // Looked up by the field's own name, the value is normalised as an address.
+    for value in ["boite.fictive@example.org", " BOITE.Fictive@example.ORG "] {
+        assert_eq!(
+            vault.find(&mail, "mailbox", value).expect("find"),
+            vec![s.clone()],
+            "{value}"
+        );
+    }
+    let refused = vault
+        .find(&mail, "mailbox", "not an address")
+        .expect_err("bad");
+    assert_eq!(refused.refusal().map(|r| r.code), Some("bad_identifier"));
+    assert!(!refused.to_string().contains("not an address"), "{refused}");
+}
+
+#[test]
+fn a_lookup_by_a_kind_no_category_indexes_names_the_kinds_that_are() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut decls = declarations();
+    for c in decls.categories.values_mut() {
+        c.identifiers.retain(|f| f.get_ref() != "phone");
+    }
+    let vault = Vault::open(
+        VaultPaths::in_project(dir.path()),
+        decls,
+        Arc::new(SystemClock),
+    )
+    .expect("open");
+    let refused = vault
+        .find(&common::op(), "phone", "+33 6 12 34 56 78")
+        .expect_err("nothing indexes phones");
+    let refusal = refused.refusal().expect("a caller refusal");
+    assert_eq!(refusal.code, "identifier_not_indexed");
+    assert!(
+        refusal.message_en.contains("`phone`") && refusal.message_en.contains("email"),
+        "{}",
+        refusal.message_en
+    );
+    assert!(
+        !refusal.message_en.contains("+33"),
+        "{}",
+        refusal.message_en
+    );
+}

@@ -42,7 +42,7 @@ use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use habeas_engine::{EngineError, Vault};
+use habeas_engine::{EngineError, Refusal, Vault};
 
 pub use error::ApiError;
 pub use openapi::ApiDoc;
@@ -153,8 +153,57 @@ pub fn router(vault: Arc<Vault>) -> Router {
         .route("/api/openapi.json", get(openapi::serve_json))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(unknown_api_route)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+/// An address no API route serves: a JSON error like every other, pointing
+/// to the document that lists the routes — never an empty body.
+async fn unknown_api_route() -> Response {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        Refusal::new(
+            "unknown_route",
+            "aucune route de l'API à cette adresse ; GET /api/openapi.json les décrit toutes",
+            "no API route at this address; GET /api/openapi.json describes them all",
+        ),
+    )
+    .into_response()
+}
+
+/// A method an API route does not serve: 405 with a JSON error (axum keeps
+/// the `Allow` header listing the methods it does serve).
+async fn method_not_allowed() -> Response {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        Refusal::new(
+            "method_not_allowed",
+            "cette méthode n'est pas servie à cette adresse ; l'en-tête Allow donne celles qui le sont, GET /api/openapi.json les décrit",
+            "this method is not served at this address; the Allow header lists those that are, GET /api/openapi.json describes them",
+        ),
+    )
+    .into_response()
+}
+
+/// With the pages: an unknown address under `/api/` answers as the API
+/// does; any other gets the "page not found" page of its area (console or
+/// portal), in the visitor's language, with the pages' security headers.
+async fn unknown_address(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> Response {
+    let path = uri.path();
+    if path == "/api" || path.starts_with("/api/") {
+        return unknown_api_route().await;
+    }
+    let area = if path == "/console" || path.starts_with("/console/") {
+        ui::page::Area::Console
+    } else {
+        ui::page::Area::Portal
+    };
+    let lang = ui::http::lang_of(uri.query(), &headers).lang;
+    let mut page = ui::page::Failure::NotFound.render(lang, area);
+    ui::http::set_security_headers(page.headers_mut());
+    page
 }
 
 async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -225,7 +274,9 @@ pub async fn serve_with_ui(
     ui: ui::UiState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(vault).merge(ui::routes(ui));
+    let app = router(vault)
+        .merge(ui::routes(ui))
+        .fallback(unknown_address);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

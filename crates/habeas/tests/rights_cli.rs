@@ -333,6 +333,21 @@ fn consent_give_withdraw_and_proof() {
         err.contains("newsletter"),
         "names the declared purposes: {err}"
     );
+
+    // A mistyped subject id starts no ledger about no one.
+    let before = ok(d, &["consent", "show", &subject]);
+    for args in [
+        &["consent", "give", "sub_nobody", "newsletter"][..],
+        &["consent", "withdraw", "sub_nobody", "newsletter"],
+        &["consent", "show", "sub_nobody"],
+        &["consent", "proof", "sub_nobody"],
+    ] {
+        let (code, out, err) = run(d, &[args, &["--lang", "en"]].concat());
+        assert_ne!(code, 0, "{args:?}: {out}");
+        assert!(err.contains("unknown data subject"), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+    }
+    assert_eq!(ok(d, &["consent", "show", &subject]), before);
 }
 
 #[test]
@@ -559,6 +574,22 @@ fn erasure_with_nothing_to_keep_crypto_shreds_the_whole_subject() {
     assert_eq!(outcome["crypto_shredded"], true);
     assert_eq!(outcome["data_keys_destroyed"], 2, "{outcome}");
     assert_eq!(outcome["kept"], serde_json::json!([]));
+    // Nothing new is collected about an erased subject (Art. 17): no consent
+    // is recorded; what the ledger says stays readable.
+    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
+    let subject = show
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject: "))
+        .expect("subject")
+        .to_string();
+    let (code, _, err) = run(
+        d,
+        &["consent", "give", &subject, "newsletter", "--lang", "en"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("`erased`: no data can be added"), "{err}");
+    let state = ok(d, &["consent", "show", &subject, "--lang", "en"]);
+    assert!(state.contains("no consent recorded"), "{state}");
     // The address no longer finds anyone: the blind index is gone too.
     let (code, _, _) = run(
         d,

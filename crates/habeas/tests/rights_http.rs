@@ -223,17 +223,40 @@ fn portability_request_over_http_with_mail_through_smtp() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(json(&body)["schema"], "habeas.consent-proof/1");
+    // A subject the vault does not know gets no consent ledger.
+    let (status, body) = post(
+        &addr,
+        "/api/subjects/sub_nobody/consents",
+        &support,
+        br#"{"action":"give","purpose":"newsletter","channel":"web_form"}"#,
+    );
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "unknown_subject");
+    let (status, body) = http(
+        &addr,
+        "GET",
+        "/api/subjects/sub_nobody/consents/proof",
+        Some(&support),
+        None,
+        None,
+    );
+    assert_eq!(status, 404, "{body}");
 
     // An id no document can have (non-ASCII, from the URL) is refused as
-    // such, not answered as a server error, and not repeated back.
-    for path in [
-        "/api/requests/%C3%AC/export",
-        "/api/requests/%C2%92",
-        "/api/subjects/caf%C3%A9/consents/proof",
+    // such, not answered as a server error, and not repeated back; a
+    // subject id no subject can have is an unknown subject.
+    for (path, status_wanted, code) in [
+        ("/api/requests/%C3%AC/export", 422, "invalid_id"),
+        ("/api/requests/%C2%92", 422, "invalid_id"),
+        (
+            "/api/subjects/caf%C3%A9/consents/proof",
+            404,
+            "unknown_subject",
+        ),
     ] {
         let (status, body) = http(&addr, "GET", path, Some(&support), None, None);
-        assert_eq!(status, 422, "{path}: {body}");
-        assert_eq!(json(&body)["error"]["code"], "invalid_id", "{path}");
+        assert_eq!(status, status_wanted, "{path}: {body}");
+        assert_eq!(json(&body)["error"]["code"], code, "{path}");
         assert!(!body.contains("caf"), "{body}");
     }
     let (status, body) = post(

@@ -94,6 +94,60 @@ fn staff_sign_in_locks_out_and_every_page_has_strict_headers() {
 }
 
 #[test]
+fn unknown_addresses_answer_in_the_form_of_their_area() {
+    let site = start_site();
+    let mut c = Client::new(&site.addr);
+    // The API: a JSON error pointing to the document of its routes.
+    for (method, path, status, code) in [
+        ("GET", "/api/nonexistent", 404, "unknown_route"),
+        ("GET", "/api", 404, "unknown_route"),
+        ("DELETE", "/api/subjects/sub_x", 404, "unknown_route"),
+        (
+            "PUT",
+            "/api/subjects/sub_x/records",
+            405,
+            "method_not_allowed",
+        ),
+        ("GET", "/api/subjects/find", 405, "method_not_allowed"),
+    ] {
+        let answer = c.request(method, path, None);
+        assert_eq!(answer.status, status, "{method} {path}");
+        let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
+        assert_eq!(body["error"]["code"], code, "{method} {path}");
+        assert!(
+            body["error"]["message_en"]
+                .as_str()
+                .is_some_and(|m| m.contains("/api/openapi.json")),
+            "{body}"
+        );
+    }
+    let answer = c.request("PUT", "/api/subjects/sub_x/records", None);
+    assert_eq!(answer.header("allow"), Some("POST,GET,HEAD"));
+    // The pages: the area's "not found" page, in the visitor's language,
+    // with the pages' headers; the address is not repeated back.
+    for (path, lang, area) in [
+        ("/portail/nulle-part", "fr", "Mes données"),
+        ("/console/nulle-part?lang=en", "en", "console"),
+        ("/nowhere%3Cb%3E?lang=en", "en", "My data"),
+    ] {
+        let page = c.get(path);
+        assert_eq!(page.status, 404, "{path}");
+        let html = page.text();
+        assert!(
+            html.contains(&format!("<html lang=\"{lang}\">")),
+            "{path}: {html}"
+        );
+        assert!(html.contains(area), "{path}: {html}");
+        assert!(
+            !html.contains("nulle-part") && !html.contains("nowhere"),
+            "{html}"
+        );
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+        assert!(page.header("content-security-policy").is_some(), "{path}");
+    }
+}
+
+#[test]
 fn forms_without_their_csrf_token_are_refused_and_change_nothing() {
     let site = start_site();
     let password = add_staff(&site, "carol", "dpo");

@@ -22,7 +22,13 @@ form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 /// Sets the security headers on every page answer.
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
-    let h = response.headers_mut();
+    set_security_headers(response.headers_mut());
+    response
+}
+
+/// The headers [`security_headers`] sets, for an answer made outside the
+/// pages' router (the unknown-address page).
+pub fn set_security_headers(h: &mut HeaderMap) {
     let set = |h: &mut HeaderMap, name: HeaderName, value: &'static str| {
         h.insert(name, HeaderValue::from_static(value));
     };
@@ -47,7 +53,6 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderName::from_static("permissions-policy"),
         "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     );
-    response
 }
 
 /// The value of cookie `name` in the request, if any.
