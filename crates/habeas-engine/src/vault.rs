@@ -843,14 +843,15 @@ impl Vault {
         })
     }
 
-    /// Refuse a consent event about `subject` unless the vault knows it — a
-    /// mistyped id would otherwise start a consent ledger about no one —
-    /// and, for a consent given (`new_data`), unless it may still receive
-    /// data: nothing new is collected about a closed or erased subject
-    /// (Art. 5(1)(c), Art. 17). A withdrawal, a state or a proof stay open
-    /// to every known subject (Art. 7(1), 7(3)). Reads only the subject's
-    /// status, which is not a personal value: nothing is journaled.
-    pub fn check_consent_subject(&self, subject: &str, new_data: bool) -> Result<()> {
+    /// Refuse what concerns `subject` unless the vault knows it — a
+    /// mistyped id would otherwise start a consent ledger about no one — and,
+    /// with `new_data` (a consent given, an import's line matched to it),
+    /// unless it may still receive data: nothing new is collected about a
+    /// closed or erased subject (Art. 5(1)(c), Art. 17). A withdrawal, a
+    /// state or a proof stay open to every known subject (Art. 7(1), 7(3)).
+    /// Reads only the subject's status, which is not a personal value:
+    /// nothing is journaled.
+    pub fn check_subject(&self, subject: &str, new_data: bool) -> Result<()> {
         let row = self.subject_row(subject)?;
         if new_data && !WRITABLE.contains(&row.status) {
             return Err(habeas_store::StoreError::SubjectState {

@@ -967,7 +967,7 @@ pub(crate) async fn consent_event(
         let store = ConsentStore::new(&docs, &SystemClock, decls);
         // The notice version in force (published history), else the declarations'.
         let notice = store.shown(&req.purpose, lang)?;
-        vault.check_consent_subject(&subject, req.action == "give")?;
+        vault.check_subject(&subject, req.action == "give")?;
         match req.action.as_str() {
             "give" => store.give(&subject, &req.purpose, &req.channel, notice)?,
             "withdraw" => vault_bridge::withdraw_consent(
@@ -1005,7 +1005,7 @@ pub(crate) async fn consent_proof(
     Path(subject): Path<String>,
 ) -> Result<Response, ApiError> {
     let bytes = run(&state, credential, &headers, move |vault, caller, _| {
-        vault.check_consent_subject(&subject, false)?;
+        vault.check_subject(&subject, false)?;
         let docs = vault.docs(caller.clone());
         Ok(ConsentStore::new(&docs, &SystemClock, vault.declarations())
             .consent_proof_json(&subject)?)

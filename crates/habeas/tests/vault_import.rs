@@ -276,3 +276,64 @@ fn the_vault_bench_names_the_declared_categories_and_leaves_no_project_behind() 
     );
     assert_eq!(entries(tmp.path()), Vec::<std::path::PathBuf>::new());
 }
+
+#[test]
+fn an_import_run_again_with_match_existing_adds_to_the_subjects_it_finds() {
+    let dir = project();
+    let d = dir.path();
+    let subjects = |d: &std::path::Path| count(d, "SELECT COUNT(*) FROM subjects");
+    let ok = |d: &std::path::Path, args: &[&str]| {
+        let (code, out, err) = run(d, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        out
+    };
+    std::fs::write(
+        d.join("crm.jsonl"),
+        concat!(
+            r#"{"subject_ref":"c1","category":"identity","fields":{"last_name":"Fictif"}}"#,
+            "\n",
+            r#"{"subject_ref":"c1","category":"contact","fields":{"email":"Marie.Fictive@example.org"}}"#,
+            "\n",
+            r#"{"subject_ref":"c2","category":"contact","fields":{"phone":"01 99 00 33 33"}}"#,
+            "\n",
+        ),
+    )
+    .expect("write");
+    let out = ok(d, &["import", "crm.jsonl", "--quiet"]);
+    assert!(
+        out.contains("/ 3 records imported, 2 subjects created"),
+        "{out}"
+    );
+    assert_eq!(subjects(d), 2);
+
+    // Loaded again: the references find their subjects by e-mail and phone
+    // — the line without an identifier follows its reference's match.
+    let out = ok(d, &["import", "crm.jsonl", "--quiet", "--match-existing"]);
+    assert!(
+        out.contains("3 records imported, 0 subjects created, 2 existing subjects added to"),
+        "{out}"
+    );
+    assert_eq!(subjects(d), 2);
+    assert_eq!(records(d), 6);
+
+    // Without the option, the same file makes new people (the default,
+    // documented: a reference is local to its file).
+    ok(d, &["import", "crm.jsonl", "--quiet"]);
+    assert_eq!(subjects(d), 4);
+
+    // Now each reference's identifiers find two subjects: ambiguous,
+    // nothing written, the first line carrying them named (line 1 carries
+    // none), no value or reference quoted.
+    let (code, out, err) = run(d, &["import", "crm.jsonl", "--quiet", "--match-existing"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("crm.jsonl:2: ")
+            && err.contains("crm.jsonl:3: ")
+            && err.contains("find 2 subjects in the vault"),
+        "{err}"
+    );
+    assert!(!err.contains("marie") && !err.contains("c1"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(subjects(d), 4);
+    assert_eq!(records(d), 9);
+}

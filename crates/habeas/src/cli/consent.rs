@@ -100,7 +100,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             purpose,
             channel,
         } => {
-            vault.check_consent_subject(&subject, true)?;
+            vault.check_subject(&subject, true)?;
             let shown = notice(&purpose)?;
             store.give(&subject, &purpose, &channel, shown)?;
             println!(
@@ -113,7 +113,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             purpose,
             channel,
         } => {
-            vault.check_consent_subject(&subject, false)?;
+            vault.check_subject(&subject, false)?;
             let shown = notice(&purpose)?;
             vault_bridge::withdraw_consent(
                 &vault,
@@ -127,7 +127,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             println!("{}", lang.pick("consentement retiré", "consent withdrawn"));
         }
         ConsentCommand::Show { subject } => {
-            vault.check_consent_subject(&subject, false)?;
+            vault.check_subject(&subject, false)?;
             let states = store.states(&subject)?;
             if states.is_empty() {
                 println!(
@@ -140,7 +140,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         ConsentCommand::Proof { subject, output } => {
-            vault.check_consent_subject(&subject, false)?;
+            vault.check_subject(&subject, false)?;
             let bytes = store.consent_proof_json(&subject)?;
             write_out(output.as_deref(), &bytes)?;
         }

@@ -80,6 +80,14 @@ pub struct Args {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// A `subject_ref` whose records carry an identifier (e-mail, phone, a
+    /// declared identifier field) that finds one subject already in the
+    /// vault adds to that subject instead of creating one: the same file,
+    /// or a periodic export, can be loaded again without duplicating people.
+    /// Identifiers that find several subjects stop the import before
+    /// anything is written.
+    #[arg(long)]
+    pub match_existing: bool,
 }
 
 pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
@@ -107,27 +115,44 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let caller = Caller::operator("cli:import", "import");
     let reader = LineReader::new(&args, format, vault.declarations())?;
 
-    // Pass 1: check everything, write nothing.
+    // Pass 1: check everything, write nothing (and, to match existing
+    // subjects, gather each reference's identifiers).
     let mut errors = Vec::new();
     let mut total = 0u64;
+    let mut probes = Probes::default();
     reader.for_each_chunk(&args.file, CHECK_CHUNK, |chunk, _last| {
         total += chunk.len() as u64;
-        let failed: Vec<String> = chunk
+        let checked: Vec<(u64, Result<Option<Probe>, String>)> = chunk
             .into_par_iter()
-            .filter_map(|(line, parsed)| {
+            .map(|(line, parsed)| {
                 let result = parsed.and_then(|input| {
                     vault
                         .check_input(&caller, &input)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string())?;
+                    Ok(args
+                        .match_existing
+                        .then(|| Probe::of(vault.declarations(), input))
+                        .flatten())
                 });
-                result
-                    .err()
-                    .map(|e| format!("{}:{line}: {e}", args.file.display()))
+                (line, result)
             })
             .collect();
-        errors.extend(failed.into_iter().take(MAX_ERRORS - errors.len()));
+        for (line, result) in checked {
+            match result {
+                Ok(probe) => probes.add(line, probe),
+                Err(e) if errors.len() < MAX_ERRORS => {
+                    errors.push(format!("{}:{line}: {e}", args.file.display()));
+                }
+                Err(_) => {}
+            }
+        }
         Ok(errors.len() < MAX_ERRORS)
     })?;
+    let matched = if errors.is_empty() {
+        probes.resolve(&vault, &caller, &args.file, &mut errors)?
+    } else {
+        BTreeMap::new()
+    };
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("{e}");
@@ -165,8 +190,12 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     reader.for_each_chunk(&args.file, BATCH, |chunk, last| {
         let mut batch = Vec::with_capacity(chunk.len());
         for (line, parsed) in chunk {
-            let input =
+            let mut input =
                 parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
+            if let Some(subject) = input.subject_ref.as_ref().and_then(|r| matched.get(r)) {
+                input.subject = Some(subject.clone());
+                input.subject_ref = None;
+            }
             batch.push(BulkLine { line, input });
         }
         // The last batch is known to be the last: its transaction then
@@ -179,11 +208,116 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     if written > 0 {
         vault.refresh_statistics()?;
     }
-    println!(
-        "{written} enregistrements importés, {} personnes créées / records imported, subjects created",
-        refs.len()
-    );
+    let (created, found) = (refs.len(), matched.len());
+    if args.match_existing {
+        println!(
+            "{written} enregistrements importés, {created} personnes créées, {found} personnes existantes complétées / {written} records imported, {created} subjects created, {found} existing subjects added to"
+        );
+    } else {
+        println!(
+            "{written} enregistrements importés, {created} personnes créées / {written} records imported, {created} subjects created"
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line's reference and the identifiers its record carries, as a
+/// lookup takes them: (kind — `email`, `phone` or the field's name —, value).
+struct Probe {
+    reference: String,
+    identifiers: Vec<(String, String)>,
+}
+
+impl Probe {
+    /// `None` for a line naming its subject, or carrying no identifier.
+    fn of(decls: &Declarations, input: RecordInput) -> Option<Probe> {
+        let reference = input.subject_ref?;
+        let category = decls.category(&input.category)?;
+        let identifiers: Vec<(String, String)> = category
+            .identifiers
+            .iter()
+            .filter_map(|name| {
+                let name = name.get_ref();
+                let value = match input.fields.get(name)? {
+                    serde_json::Value::String(v) => v.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                let kind = match category.field(name)? {
+                    FieldType::Email => "email".to_string(),
+                    FieldType::Phone => "phone".to_string(),
+                    _ => name.to_string(),
+                };
+                Some((kind, value))
+            })
+            .collect();
+        (!identifiers.is_empty()).then_some(Probe {
+            reference,
+            identifiers,
+        })
+    }
+}
+
+/// Every reference's identifiers over the file, with the first line that
+/// carried one (for messages: a reference may itself be personal, a line
+/// number is not).
+#[derive(Default)]
+struct Probes {
+    by_reference: BTreeMap<String, (u64, std::collections::BTreeSet<(String, String)>)>,
+}
+
+impl Probes {
+    fn add(&mut self, line: u64, probe: Option<Probe>) {
+        if let Some(p) = probe {
+            let entry = self
+                .by_reference
+                .entry(p.reference)
+                .or_insert_with(|| (line, Default::default()));
+            entry.1.extend(p.identifiers);
+        }
+    }
+
+    /// The references whose identifiers find one subject that may still
+    /// receive data (→ that subject). Several subjects, or a closed or
+    /// erased one, is an error naming the reference's first line. Each
+    /// lookup is journaled as the import's.
+    fn resolve(
+        self,
+        vault: &habeas_engine::Vault,
+        caller: &Caller,
+        file: &Path,
+        errors: &mut Vec<String>,
+    ) -> anyhow::Result<BTreeMap<String, String>> {
+        let mut matched = BTreeMap::new();
+        for (reference, (line, identifiers)) in self.by_reference {
+            let mut found = std::collections::BTreeSet::new();
+            for (kind, value) in &identifiers {
+                found.extend(vault.find(caller, kind, value)?);
+            }
+            let mut refuse = |why: String| {
+                if errors.len() < MAX_ERRORS {
+                    errors.push(format!("{}:{line}: {why}", file.display()));
+                }
+            };
+            let subject = match Vec::from_iter(found).as_slice() {
+                [] => continue,
+                [one] => one.clone(),
+                several => {
+                    let n = several.len();
+                    refuse(format!(
+                        "les identifiants de cette référence désignent {n} personnes du coffre ; donnez « subject » (sub_…) / this reference's identifiers find {n} subjects in the vault; give `subject` (sub_…)"
+                    ));
+                    continue;
+                }
+            };
+            if let Err(e) = vault.check_subject(&subject, true) {
+                refuse(e.to_string());
+                continue;
+            }
+            matched.insert(reference, subject);
+        }
+        Ok(matched)
+    }
 }
 
 struct LineReader {
