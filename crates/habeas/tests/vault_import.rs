@@ -336,4 +336,23 @@ fn an_import_run_again_with_match_existing_adds_to_the_subjects_it_finds() {
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(subjects(d), 4);
     assert_eq!(records(d), 9);
+    // A request by that address asks which subject is meant.
+    let (code, _, err) = run(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            "access",
+            "--email",
+            "marie.fictive@example.org",
+            "--no-mail",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("2 personnes du coffre ont cette adresse")
+            && err.contains("2 subjects hold this address in the vault: give --subject"),
+        "{err}"
+    );
 }

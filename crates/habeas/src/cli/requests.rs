@@ -355,11 +355,14 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 (Some(address), None) => {
                     let found = desk.vault.find(&caller, "email", &address)?;
                     let [subject] = found.as_slice() else {
-                        bail!(
-                            "{} subjects hold this address in the vault / {} personnes ont cette adresse : give --subject and --contact instead",
-                            found.len(),
-                            found.len()
-                        );
+                        match found.len() {
+                            0 => bail!(
+                                "aucune personne du coffre n'a cette adresse : vérifiez-la, ou indiquez --subject et --contact / no subject holds this address in the vault: check it, or give --subject and --contact"
+                            ),
+                            n => bail!(
+                                "{n} personnes du coffre ont cette adresse : indiquez --subject et --contact / {n} subjects hold this address in the vault: give --subject and --contact"
+                            ),
+                        }
                     };
                     let contact =
                         vault_bridge::contact_ref_for(&desk.vault, &caller, subject, &address)?;
@@ -372,7 +375,9 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                     };
                     (subject, contact)
                 }
-                _ => bail!("give --email ADDRESS or --subject ID / indiquez --email ou --subject"),
+                _ => bail!(
+                    "indiquez --email ADRESSE ou --subject ID / give --email ADDRESS or --subject ID"
+                ),
             };
             let view = service.create(NewRequest {
                 kind,
