@@ -138,6 +138,15 @@ fn unknown_addresses_answer_in_the_form_of_their_area() {
             "{path}: {html}"
         );
         assert!(html.contains(area), "{path}: {html}");
+        let home = if path.starts_with("/console") {
+            "/console"
+        } else {
+            "/portail"
+        };
+        assert!(
+            html.contains(&format!("<a href=\"{home}\">")),
+            "{path}: {html}"
+        );
         assert!(
             !html.contains("nulle-part") && !html.contains("nowhere"),
             "{html}"

@@ -18,6 +18,7 @@ error-forbidden-title = Access refused
 error-forbidden-text = Your roles do not open this page. The refusal is written to the audit journal; ask an administrator if you need it.
 error-not-found-title = Not found
 error-not-found-text = This page does not exist.
+error-home-link = Go to the home page
 
 # Used by the message tests to prove that plurals follow the language.
 shell-selftest-plural = { $count ->

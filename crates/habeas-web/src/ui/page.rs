@@ -174,19 +174,23 @@ impl Failure {
                 "error-not-found-text",
             ),
         };
+        // The switch leads to the area's home page: the failed address may
+        // not exist, or may need a form; so does a link under the message.
+        let home = match area {
+            Area::Console => "/console",
+            Area::Portal => "/portail",
+        };
         let page = Page {
             lang,
             area,
             title: t!(lang, title),
-            // The switch leads to the area's home page: the failed address
-            // may not exist, or may need a form.
-            path: match area {
-                Area::Console => "/console",
-                Area::Portal => "/portail",
-            },
+            path: home,
             nav: Vec::new(),
             sign_out: None,
-            body: message("error", &t!(lang, text)),
+            body: html! {
+                (message("error", &t!(lang, text)))
+                p { a href=(home) { (t!(lang, "error-home-link")) } }
+            },
         };
         html_response(status, page.render())
     }
