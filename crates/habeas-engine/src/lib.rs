@@ -35,6 +35,7 @@ pub mod json_time;
 pub mod keys;
 pub mod ledger;
 pub mod limits;
+pub mod match_existing;
 pub mod project;
 mod records;
 pub mod retention;

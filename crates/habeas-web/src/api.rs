@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use habeas_core::declarations::PurposeKind;
+use habeas_engine::match_existing::{ExistingMatch, Matched, ReferenceProbe};
 use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Token, Vault};
 
 use crate::dto::*;
@@ -246,17 +247,29 @@ pub async fn write_record(
 }
 
 /// Write many records, one JSON object per line (JSON Lines), all or nothing.
-#[utoipa::path(post, path = "/api/records/bulk",
+#[utoipa::path(post, path = "/api/records/bulk", params(BulkQuery),
     request_body(content = String, content_type = "application/x-ndjson", description = "one RecordBody per line, each with `subject` or `subject_ref`"),
     responses((status = 201, body = BulkWritten), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn write_bulk(
     State(state): State<AppState>,
+    Query(q): Query<BulkQuery>,
     credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<BulkWritten>), ApiError> {
+    let match_existing = match q.match_existing.as_deref() {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "bad_parameter",
+                "match_existing vaut true ou false",
+                "match_existing is true or false",
+            ));
+        }
+    };
     let bytes = body_bytes(body, MAX_BULK_BODY)?;
     // A body saved by a Windows editor may start with a UTF-8 byte-order mark, which JSON
     // does not allow: it is not part of the first record.
@@ -282,9 +295,24 @@ pub async fn write_bulk(
         ));
     }
     let p = purpose(&headers);
-    let r = blocking(&state, move |v| {
+    let (r, matched) = blocking(&state, move |v| {
         let c = credential.caller(v, p)?;
-        v.write_bulk(&c, lines)
+        let mut lines = lines;
+        let mut matched = Matched::default();
+        if match_existing {
+            let mut probes = ExistingMatch::new();
+            for l in &lines {
+                probes.add(l.line, ReferenceProbe::of(v.declarations(), &l.input));
+            }
+            matched = probes.resolve(v, &c, 1)?;
+            if let Some((line, refused)) = matched.refused.pop() {
+                return Err(refused.at_line(line));
+            }
+            for l in &mut lines {
+                matched.apply(&mut l.input);
+            }
+        }
+        Ok((v.write_bulk(&c, lines)?, matched.len()))
     })
     .await?;
     Ok((
@@ -292,6 +320,7 @@ pub async fn write_bulk(
         Json(BulkWritten {
             written: r.written,
             created_subjects: r.created_subjects,
+            matched_subjects: matched,
         }),
     ))
 }

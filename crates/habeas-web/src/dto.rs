@@ -102,6 +102,18 @@ pub struct BulkWritten {
     pub written: u64,
     /// `subject_ref` → created subject id.
     pub created_subjects: BTreeMap<String, String>,
+    /// With `match_existing=true`: how many references added to a subject
+    /// already in the vault.
+    pub matched_subjects: usize,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct BulkQuery {
+    /// `true`: a `subject_ref` whose records carry an identifier that finds
+    /// one subject already in the vault adds to it instead of creating one
+    /// (several subjects found: 422 `ambiguous_match`, nothing written).
+    #[param(pattern = "^(true|false)$")]
+    pub match_existing: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -78,15 +78,45 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     assert_eq!(status, 201, "{body}");
     let receipt = json(&body);
     assert_eq!(receipt["written"], 3);
+    let first = receipt["created_subjects"]["new-1"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    assert!(first.starts_with("sub_"), "{first}");
+    assert_eq!(receipt["matched_subjects"], 0);
+
+    // The same body again, matching existing subjects: `new-1` is found by
+    // its address and added to, nobody is created.
+    let again = "/api/records/bulk?match_existing=true";
+    let (status, body) = post(a, again, &token, bulk.as_bytes());
+    assert_eq!(status, 201, "{body}");
+    let receipt = json(&body);
+    assert_eq!(receipt["written"], 3);
+    assert_eq!(receipt["matched_subjects"], 1);
+    assert_eq!(receipt["created_subjects"], serde_json::json!({}));
+    let q = r#"{"kind":"email","value":"bulk.one@example.org"}"#;
+    let (_, body) = post(a, "/api/subjects/find", &token, q.as_bytes());
+    assert_eq!(json(&body)["subjects"], serde_json::json!([first]));
+    // Without matching, a second person; then matching is ambiguous: 422,
+    // the line named, nothing written.
+    let (status, _) = post(a, "/api/records/bulk", &token, bulk.as_bytes());
+    assert_eq!(status, 201);
+    let (status, body) = post(a, again, &token, bulk.as_bytes());
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "ambiguous_match");
+    assert_eq!(json(&body)["error"]["line"], 1);
     assert!(
-        receipt["created_subjects"]["new-1"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("sub_"))
+        !body.contains("bulk.one") && !body.contains("new-1"),
+        "{body}"
     );
+    let bad = "/api/records/bulk?match_existing=yes";
+    let (status, body) = post(a, bad, &token, bulk.as_bytes());
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json(&body)["error"]["code"], "bad_parameter");
 
     for (route, needle) in [
         ("/healthz", "ok"),
-        ("/metrics", "habeas_vault_records 5"),
+        ("/metrics", "habeas_vault_records 11"),
         ("/api/openapi.json", "/api/subjects/find"),
     ] {
         let (status, body) = http(a, "GET", route, None, None, None);

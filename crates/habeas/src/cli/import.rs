@@ -25,6 +25,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use habeas_core::declarations::{Declarations, FieldType};
+use habeas_engine::match_existing::{ExistingMatch, Matched, ReferenceProbe};
 use habeas_engine::{BulkLine, Caller, RecordInput, project};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -119,10 +120,10 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     // subjects, gather each reference's identifiers).
     let mut errors = Vec::new();
     let mut total = 0u64;
-    let mut probes = Probes::default();
+    let mut probes = ExistingMatch::new();
     reader.for_each_chunk(&args.file, CHECK_CHUNK, |chunk, _last| {
         total += chunk.len() as u64;
-        let checked: Vec<(u64, Result<Option<Probe>, String>)> = chunk
+        let checked: Vec<(u64, Result<Option<ReferenceProbe>, String>)> = chunk
             .into_par_iter()
             .map(|(line, parsed)| {
                 let result = parsed.and_then(|input| {
@@ -131,7 +132,7 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
                         .map_err(|e| e.to_string())?;
                     Ok(args
                         .match_existing
-                        .then(|| Probe::of(vault.declarations(), input))
+                        .then(|| ReferenceProbe::of(vault.declarations(), &input))
                         .flatten())
                 });
                 (line, result)
@@ -149,9 +150,14 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         Ok(errors.len() < MAX_ERRORS)
     })?;
     let matched = if errors.is_empty() {
-        probes.resolve(&vault, &caller, &args.file, &mut errors)?
+        let matched = probes.resolve(&vault, &caller, MAX_ERRORS)?;
+        errors.extend(
+            (matched.refused.iter())
+                .map(|(line, e)| format!("{}:{line}: {e}", args.file.display())),
+        );
+        matched
     } else {
-        BTreeMap::new()
+        Matched::default()
     };
     if !errors.is_empty() {
         for e in &errors {
@@ -192,10 +198,7 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         for (line, parsed) in chunk {
             let mut input =
                 parsed.map_err(|e| anyhow::anyhow!("{}:{line}: {e}", args.file.display()))?;
-            if let Some(subject) = input.subject_ref.as_ref().and_then(|r| matched.get(r)) {
-                input.subject = Some(subject.clone());
-                input.subject_ref = None;
-            }
+            matched.apply(&mut input);
             batch.push(BulkLine { line, input });
         }
         // The last batch is known to be the last: its transaction then
@@ -219,105 +222,6 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// One line's reference and the identifiers its record carries, as a
-/// lookup takes them: (kind — `email`, `phone` or the field's name —, value).
-struct Probe {
-    reference: String,
-    identifiers: Vec<(String, String)>,
-}
-
-impl Probe {
-    /// `None` for a line naming its subject, or carrying no identifier.
-    fn of(decls: &Declarations, input: RecordInput) -> Option<Probe> {
-        let reference = input.subject_ref?;
-        let category = decls.category(&input.category)?;
-        let identifiers: Vec<(String, String)> = category
-            .identifiers
-            .iter()
-            .filter_map(|name| {
-                let name = name.get_ref();
-                let value = match input.fields.get(name)? {
-                    serde_json::Value::String(v) => v.clone(),
-                    serde_json::Value::Number(n) => n.to_string(),
-                    _ => return None,
-                };
-                let kind = match category.field(name)? {
-                    FieldType::Email => "email".to_string(),
-                    FieldType::Phone => "phone".to_string(),
-                    _ => name.to_string(),
-                };
-                Some((kind, value))
-            })
-            .collect();
-        (!identifiers.is_empty()).then_some(Probe {
-            reference,
-            identifiers,
-        })
-    }
-}
-
-/// Every reference's identifiers over the file, with the first line that
-/// carried one (for messages: a reference may itself be personal, a line
-/// number is not).
-#[derive(Default)]
-struct Probes {
-    by_reference: BTreeMap<String, (u64, std::collections::BTreeSet<(String, String)>)>,
-}
-
-impl Probes {
-    fn add(&mut self, line: u64, probe: Option<Probe>) {
-        if let Some(p) = probe {
-            let entry = self
-                .by_reference
-                .entry(p.reference)
-                .or_insert_with(|| (line, Default::default()));
-            entry.1.extend(p.identifiers);
-        }
-    }
-
-    /// The references whose identifiers find one subject that may still
-    /// receive data (→ that subject). Several subjects, or a closed or
-    /// erased one, is an error naming the reference's first line. Each
-    /// lookup is journaled as the import's.
-    fn resolve(
-        self,
-        vault: &habeas_engine::Vault,
-        caller: &Caller,
-        file: &Path,
-        errors: &mut Vec<String>,
-    ) -> anyhow::Result<BTreeMap<String, String>> {
-        let mut matched = BTreeMap::new();
-        for (reference, (line, identifiers)) in self.by_reference {
-            let mut found = std::collections::BTreeSet::new();
-            for (kind, value) in &identifiers {
-                found.extend(vault.find(caller, kind, value)?);
-            }
-            let mut refuse = |why: String| {
-                if errors.len() < MAX_ERRORS {
-                    errors.push(format!("{}:{line}: {why}", file.display()));
-                }
-            };
-            let subject = match Vec::from_iter(found).as_slice() {
-                [] => continue,
-                [one] => one.clone(),
-                several => {
-                    let n = several.len();
-                    refuse(format!(
-                        "les identifiants de cette référence désignent {n} personnes du coffre ; donnez « subject » (sub_…) / this reference's identifiers find {n} subjects in the vault; give `subject` (sub_…)"
-                    ));
-                    continue;
-                }
-            };
-            if let Err(e) = vault.check_subject(&subject, true) {
-                refuse(e.to_string());
-                continue;
-            }
-            matched.insert(reference, subject);
-        }
-        Ok(matched)
-    }
 }
 
 struct LineReader {

@@ -1,0 +1,243 @@
+//! An import's references matched to subjects already in the vault.
+//!
+//! Why: a `subject_ref` is local to its file or body, so loading the same
+//! customers twice (an import run again, a CRM's periodic export) made each
+//! of them a second subject — two people holding one address, which every
+//! later request by that address must then untangle. With matching on, a
+//! reference whose records carry an identifier (e-mail, phone, a declared
+//! identifier field) that finds exactly one subject adds to that subject;
+//! its lines without an identifier follow it. Identifiers finding several
+//! subjects, or a subject that may no longer receive data, refuse the
+//! reference before anything is written (the first line carrying them is
+//! named: a reference may itself be personal, a line number is not).
+//!
+//! Each lookup is an ordinary [`Vault::find`], authorised and journaled as
+//! the importing caller's: one per distinct identifier of each reference.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use habeas_core::declarations::{Declarations, FieldType};
+
+use crate::Caller;
+use crate::error::{EngineError, Refusal, Result};
+use crate::validate::RecordInput;
+use crate::vault::Vault;
+
+/// The identifiers one line's record carries under its reference, as a
+/// lookup takes them: (kind — `email`, `phone` or the field's name —, value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceProbe {
+    reference: String,
+    identifiers: Vec<(String, String)>,
+}
+
+impl ReferenceProbe {
+    /// `None` for a line naming its subject, or carrying no identifier.
+    /// Pure: the lines of a file can be probed on every core.
+    pub fn of(decls: &Declarations, input: &RecordInput) -> Option<ReferenceProbe> {
+        let reference = input.subject_ref.as_ref()?;
+        let category = decls.category(&input.category)?;
+        let identifiers: Vec<(String, String)> = category
+            .identifiers
+            .iter()
+            .filter_map(|name| {
+                let name = name.get_ref();
+                let value = match input.fields.get(name)? {
+                    serde_json::Value::String(v) => v.clone(),
+                    serde_json::Value::Number(n) => n.to_string(),
+                    _ => return None,
+                };
+                let kind = match category.field(name)? {
+                    FieldType::Email => "email".to_string(),
+                    FieldType::Phone => "phone".to_string(),
+                    _ => name.to_string(),
+                };
+                Some((kind, value))
+            })
+            .collect();
+        (!identifiers.is_empty()).then(|| ReferenceProbe {
+            reference: reference.clone(),
+            identifiers,
+        })
+    }
+}
+
+/// Every reference's identifiers over a file or body, with the first line
+/// that carried one.
+#[derive(Debug, Default)]
+pub struct ExistingMatch {
+    by_reference: BTreeMap<String, (u64, BTreeSet<(String, String)>)>,
+}
+
+impl ExistingMatch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Note what line `line` carries (lines in file order).
+    pub fn add(&mut self, line: u64, probe: Option<ReferenceProbe>) {
+        if let Some(p) = probe {
+            self.by_reference
+                .entry(p.reference)
+                .or_insert_with(|| (line, BTreeSet::new()))
+                .1
+                .extend(p.identifiers);
+        }
+    }
+
+    /// Look every reference's identifiers up. The references that find one
+    /// subject which may still receive data are matched to it; each refused
+    /// reference comes back with its first identifier line (at most `most`
+    /// of them). A lookup the caller may not make stops everything.
+    pub fn resolve(self, vault: &Vault, caller: &Caller, most: usize) -> Result<Matched> {
+        let mut matched = Matched::default();
+        for (reference, (line, identifiers)) in self.by_reference {
+            if matched.refused.len() >= most {
+                break;
+            }
+            let mut found = BTreeSet::new();
+            for (kind, value) in &identifiers {
+                found.extend(vault.find(caller, kind, value)?);
+            }
+            let subject = match Vec::from_iter(found).as_slice() {
+                [] => continue,
+                [one] => one.clone(),
+                several => {
+                    let n = several.len();
+                    matched.refused.push((line, EngineError::Invalid(Refusal::new(
+                        "ambiguous_match",
+                        format!("les identifiants de cette référence désignent {n} personnes du coffre ; donnez « subject » (sub_…)"),
+                        format!("this reference's identifiers find {n} subjects in the vault; give `subject` (sub_…)"),
+                    ))));
+                    continue;
+                }
+            };
+            match vault.check_subject(&subject, true) {
+                Ok(()) => {
+                    matched.subjects.insert(reference, subject);
+                }
+                Err(e) => matched.refused.push((line, e)),
+            }
+        }
+        Ok(matched)
+    }
+}
+
+/// What [`ExistingMatch::resolve`] found.
+#[derive(Debug, Default)]
+pub struct Matched {
+    /// Reference → the existing subject it adds to.
+    subjects: BTreeMap<String, String>,
+    /// (first identifier line, why) of each reference refused.
+    pub refused: Vec<(u64, EngineError)>,
+}
+
+impl Matched {
+    /// Turn a line of a matched reference into a line of its subject.
+    pub fn apply(&self, input: &mut RecordInput) {
+        if let Some(subject) = input
+            .subject_ref
+            .as_ref()
+            .and_then(|r| self.subjects.get(r))
+        {
+            input.subject = Some(subject.clone());
+            input.subject_ref = None;
+        }
+    }
+
+    /// How many references were matched to an existing subject.
+    pub fn len(&self) -> usize {
+        self.subjects.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.subjects.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decls() -> Declarations {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/hosting-provider/declarations");
+        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+            .expect("demo declarations")
+            .flatten()
+            .map(|e| {
+                let p = e.path();
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).expect("read"),
+                )
+            })
+            .collect();
+        files.sort();
+        habeas_core::declarations::load_and_check(&files).declarations
+    }
+
+    fn input(json: serde_json::Value) -> RecordInput {
+        serde_json::from_value(json).expect("input")
+    }
+
+    #[test]
+    fn a_probe_holds_the_identifiers_as_a_lookup_takes_them() {
+        let d = decls();
+        let contact = input(
+            serde_json::json!({"subject_ref": "r", "category": "contact",
+            "fields": {"email": "A@example.org", "phone": "01 99 00 11 11", "country": "FR"}}),
+        );
+        let probe = ReferenceProbe::of(&d, &contact).expect("probe");
+        assert_eq!(probe.reference, "r");
+        assert_eq!(
+            probe.identifiers,
+            [
+                ("email".to_string(), "A@example.org".to_string()),
+                ("phone".to_string(), "01 99 00 11 11".to_string())
+            ]
+        );
+        // The mail lists' `mailbox` is typed `email`; identity's `account_id` keeps its name.
+        let mailbox = input(
+            serde_json::json!({"subject_ref": "r", "category": "mail_lists",
+            "fields": {"mailbox": "b@example.org"}}),
+        );
+        assert_eq!(
+            ReferenceProbe::of(&d, &mailbox).expect("probe").identifiers,
+            [("email".to_string(), "b@example.org".to_string())]
+        );
+        let account = input(
+            serde_json::json!({"subject_ref": "r", "category": "identity",
+            "fields": {"account_id": "C-1", "last_name": "Fictif"}}),
+        );
+        assert_eq!(
+            ReferenceProbe::of(&d, &account).expect("probe").identifiers,
+            [("account_id".to_string(), "C-1".to_string())]
+        );
+        // No identifier, or a line naming its subject: nothing to look up.
+        let bare = input(
+            serde_json::json!({"subject_ref": "r", "category": "identity",
+            "fields": {"last_name": "Fictif"}}),
+        );
+        assert_eq!(ReferenceProbe::of(&d, &bare), None);
+        let named = input(
+            serde_json::json!({"subject": "sub_1", "category": "contact",
+            "fields": {"email": "a@example.org"}}),
+        );
+        assert_eq!(ReferenceProbe::of(&d, &named), None);
+    }
+
+    #[test]
+    fn a_reference_keeps_its_first_identifier_line_and_every_identifier() {
+        let d = decls();
+        let mut all = ExistingMatch::new();
+        let line = |json| ReferenceProbe::of(&d, &input(json));
+        all.add(1, line(serde_json::json!({"subject_ref": "r", "category": "identity", "fields": {"last_name": "F"}})));
+        all.add(2, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}})));
+        all.add(3, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"phone": "0199001111"}})));
+        all.add(4, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}})));
+        let (first, ids) = &all.by_reference["r"];
+        assert_eq!(*first, 2);
+        assert_eq!(ids.len(), 2);
+    }
+}
