@@ -103,6 +103,11 @@ pub struct UiState {
 }
 
 impl UiState {
+    /// The public address the pages' links point to (`[server] public_url`).
+    pub fn public_url(&self) -> &str {
+        &self.config.public_url
+    }
+
     /// Loads (or creates) the server keys from the vault and starts the
     /// staff sign-in machinery. Blocking: call it before serving.
     pub fn open(

@@ -133,6 +133,9 @@ pub fn serve_vault_with(
             super::scheduler::spawn(Arc::clone(&vault), jobs)?;
         }
         let url = habeas_web::url_of(addr);
+        if let Some(warning) = exposure_warning(addr.ip(), ui.as_ref().map(UiState::public_url)) {
+            eprintln!("{warning}");
+        }
         println!("habeas écoute sur / listening on {url}");
         println!("API : {url}/api/openapi.json");
         if ui.is_some() {
@@ -173,5 +176,47 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = term => {},
+    }
+}
+
+/// What to say when the server is reachable from other machines over plain
+/// HTTP: Habeas does not terminate TLS, so bearer tokens and page sessions
+/// would cross the network in clear, and browsers refuse the pages'
+/// `Secure` cookies outside HTTPS (sign-in would silently fail). Loopback,
+/// or a public `https://` address (a reverse proxy in front), says nothing.
+fn exposure_warning(ip: std::net::IpAddr, public_url: Option<&str>) -> Option<String> {
+    if ip.is_loopback() || public_url.is_some_and(|u| u.starts_with("https://")) {
+        return None;
+    }
+    Some(format!(
+        "attention : {ip} est joignable depuis le réseau en HTTP clair ; placez un proxy HTTPS devant Habeas et indiquez son adresse dans [server] public_url = \"https://…\" (jetons et sessions passeraient en clair, les navigateurs refusent les cookies Secure des pages hors HTTPS) / \
+         warning: {ip} is reachable from the network over plain HTTP; put an HTTPS reverse proxy in front of Habeas and set its address as [server] public_url = \"https://…\" (tokens and sessions would cross in clear; browsers refuse the pages' Secure cookies outside HTTPS)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn plain_http_beyond_loopback_is_warned_about() {
+        let any: std::net::IpAddr = "0.0.0.0".parse().expect("ip");
+        let lan: std::net::IpAddr = "192.0.2.10".parse().expect("ip");
+        for local in ["127.0.0.1", "::1"] {
+            let ip = local.parse().expect("ip");
+            assert_eq!(exposure_warning(ip, None), None, "{local}");
+        }
+        for ip in [any, lan] {
+            let w = exposure_warning(ip, None).expect("warned");
+            assert!(
+                w.contains("public_url") && w.contains(&ip.to_string()),
+                "{w}"
+            );
+            assert!(exposure_warning(ip, Some("http://habeas.example.org")).is_some());
+            assert_eq!(
+                exposure_warning(ip, Some("https://habeas.example.org")),
+                None
+            );
+        }
     }
 }
