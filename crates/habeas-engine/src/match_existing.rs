@@ -119,6 +119,7 @@ impl ExistingMatch {
                 Err(e) => matched.refused.push((line, e)),
             }
         }
+        matched.refused.sort_by_key(|(line, _)| *line);
         Ok(matched)
     }
 }

@@ -305,7 +305,8 @@ pub async fn write_bulk(
                 probes.add(l.line, ReferenceProbe::of(v.declarations(), &l.input));
             }
             matched = probes.resolve(v, &c, 1)?;
-            if let Some((line, refused)) = matched.refused.pop() {
+            // One refusal at most (`resolve`'s limit): the first line.
+            if let Some((line, refused)) = matched.refused.drain(..).next() {
                 return Err(refused.at_line(line));
             }
             for l in &mut lines {

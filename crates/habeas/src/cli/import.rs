@@ -5,7 +5,9 @@
 //! Two passes, so bad input changes nothing: the first reads the whole file
 //! and checks every line (declared category and fields, types, purposes,
 //! existing subjects) and stops on the first errors with their line
-//! numbers; only a clean file is written, in batches of [`BATCH`] records,
+//! numbers — with `--match-existing` it also gathers each reference's
+//! identifiers, then looks them up once the file is read
+//! ([`habeas_engine::match_existing`]); only a clean file is written, in batches of [`BATCH`] records,
 //! [`BATCHES_PER_TRANSACTION`] batches per store transaction. A batch is all
 //! or nothing. If a batch fails in the store (a subject erased meanwhile, a
 //! full disk) the import stops with its error: a batch that ran in the same
@@ -152,7 +154,9 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let matched = if errors.is_empty() {
         let matched = probes.resolve(&vault, &caller, MAX_ERRORS)?;
         errors.extend(
-            (matched.refused.iter())
+            matched
+                .refused
+                .iter()
                 .map(|(line, e)| format!("{}:{line}: {e}", args.file.display())),
         );
         matched
