@@ -11,14 +11,21 @@
 //! reference before anything is written (the first line carrying them is
 //! named: a reference may itself be personal, a line number is not).
 //!
-//! Each lookup is an ordinary [`Vault::find`], authorised and journaled as
-//! the importing caller's: one per distinct identifier of each reference.
+//! Each lookup is an ordinary find, authorised and journaled as the
+//! importing caller's — one per distinct identifier of each reference —,
+//! their entries committed together for [`LOOKUPS_PER_COMMIT`] references
+//! ([`Vault::find_many`]): one commit, not one sync, per lookup.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use habeas_core::declarations::{Declarations, FieldType};
 
 use crate::Caller;
+use crate::subject_refs::SubjectRefs;
+
+/// References looked up per journal commit: their entries are held until
+/// it (a few hundred bytes each).
+const LOOKUPS_PER_COMMIT: usize = 4_096;
 use crate::error::{EngineError, Refusal, Result};
 use crate::validate::RecordInput;
 use crate::vault::Vault;
@@ -66,7 +73,10 @@ impl ReferenceProbe {
 /// that carried one.
 #[derive(Debug, Default)]
 pub struct ExistingMatch {
-    by_reference: BTreeMap<String, (u64, BTreeSet<(String, String)>)>,
+    /// A short vector, not a set: most references carry one or two
+    /// identifiers, and an empty `BTreeSet` leaf costs ~0.5 KiB a reference
+    /// (a million references took 965 MiB that way).
+    by_reference: BTreeMap<String, (u64, Vec<(String, String)>)>,
 }
 
 impl ExistingMatch {
@@ -77,11 +87,15 @@ impl ExistingMatch {
     /// Note what line `line` carries (lines in file order).
     pub fn add(&mut self, line: u64, probe: Option<ReferenceProbe>) {
         if let Some(p) = probe {
-            self.by_reference
+            let (_, known) = self
+                .by_reference
                 .entry(p.reference)
-                .or_insert_with(|| (line, BTreeSet::new()))
-                .1
-                .extend(p.identifiers);
+                .or_insert_with(|| (line, Vec::new()));
+            for identifier in p.identifiers {
+                if !known.contains(&identifier) {
+                    known.push(identifier);
+                }
+            }
         }
     }
 
@@ -91,32 +105,49 @@ impl ExistingMatch {
     /// of them). A lookup the caller may not make stops everything.
     pub fn resolve(self, vault: &Vault, caller: &Caller, most: usize) -> Result<Matched> {
         let mut matched = Matched::default();
-        for (reference, (line, identifiers)) in self.by_reference {
-            if matched.refused.len() >= most {
-                break;
-            }
-            let mut found = BTreeSet::new();
-            for (kind, value) in &identifiers {
-                found.extend(vault.find(caller, kind, value)?);
-            }
-            let subject = match Vec::from_iter(found).as_slice() {
-                [] => continue,
-                [one] => one.clone(),
-                several => {
-                    let n = several.len();
-                    matched.refused.push((line, EngineError::Invalid(Refusal::new(
-                        "ambiguous_match",
-                        format!("les identifiants de cette référence désignent {n} personnes du coffre ; donnez « subject » (sub_…)"),
-                        format!("this reference's identifiers find {n} subjects in the vault; give `subject` (sub_…)"),
-                    ))));
+        // Taken a chunk at a time, so what is looked up is freed as the
+        // matches (kept compact) grow.
+        let mut references = self.by_reference.into_iter().peekable();
+        let mut chunk = Vec::with_capacity(LOOKUPS_PER_COMMIT);
+        while references.peek().is_some() {
+            chunk.clear();
+            chunk.extend(references.by_ref().take(LOOKUPS_PER_COMMIT));
+            // One journal commit for the chunk's lookups.
+            let queries: Vec<(String, String)> = chunk
+                .iter()
+                .flat_map(|(_, (_, identifiers))| identifiers.iter().cloned())
+                .collect();
+            let mut answers = vault.find_many(caller, &queries)?.into_iter();
+            let mut found_here = BTreeMap::new();
+            for (reference, (line, identifiers)) in &chunk {
+                let found: BTreeSet<String> =
+                    answers.by_ref().take(identifiers.len()).flatten().collect();
+                if matched.refused.len() >= most {
                     continue;
                 }
-            };
-            match vault.check_subject(&subject, true) {
-                Ok(()) => {
-                    matched.subjects.insert(reference, subject);
+                let subject = match Vec::from_iter(found).as_slice() {
+                    [] => continue,
+                    [one] => one.clone(),
+                    several => {
+                        let n = several.len();
+                        matched.refused.push((*line, EngineError::Invalid(Refusal::new(
+                            "ambiguous_match",
+                            format!("les identifiants de cette référence désignent {n} personnes du coffre ; donnez « subject » (sub_…)"),
+                            format!("this reference's identifiers find {n} subjects in the vault; give `subject` (sub_…)"),
+                        ))));
+                        continue;
+                    }
+                };
+                match vault.check_subject(&subject, true) {
+                    Ok(()) => {
+                        found_here.insert(reference.clone(), subject);
+                    }
+                    Err(e) => matched.refused.push((*line, e)),
                 }
-                Err(e) => matched.refused.push((line, e)),
+            }
+            matched.subjects.extend(&found_here)?;
+            if matched.refused.len() >= most {
+                break;
             }
         }
         matched.refused.sort_by_key(|(line, _)| *line);
@@ -127,8 +158,9 @@ impl ExistingMatch {
 /// What [`ExistingMatch::resolve`] found.
 #[derive(Debug, Default)]
 pub struct Matched {
-    /// Reference → the existing subject it adds to.
-    subjects: BTreeMap<String, String>,
+    /// Reference → the existing subject it adds to (kept as compactly as
+    /// an import's created subjects).
+    subjects: SubjectRefs,
     /// (first identifier line, why) of each reference refused.
     pub refused: Vec<(u64, EngineError)>,
 }
@@ -141,7 +173,7 @@ impl Matched {
             .as_ref()
             .and_then(|r| self.subjects.get(r))
         {
-            input.subject = Some(subject.clone());
+            input.subject = Some(subject);
             input.subject_ref = None;
         }
     }

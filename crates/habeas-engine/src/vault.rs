@@ -1109,6 +1109,35 @@ impl Vault {
         self.answer_now(self.plan_find(caller, kind, value))
     }
 
+    /// Many lookups, each as [`Vault::find`] answers it, their journal
+    /// entries committed in one unit: a lookup costs no commit (no sync) of
+    /// its own — an import matching its references to existing subjects
+    /// ([`crate::match_existing`]) makes one per identifier. A refused
+    /// lookup stops the batch; the entries of those made before it are
+    /// committed with its refusal.
+    pub fn find_many(
+        &self,
+        caller: &Caller,
+        queries: &[(String, String)],
+    ) -> Result<Vec<Vec<String>>> {
+        let mut entries = Vec::new();
+        let mut answers = Vec::with_capacity(queries.len());
+        for (kind, value) in queries {
+            match self.plan_find(caller, kind, value) {
+                Ok((planned, found)) => {
+                    entries.extend(planned);
+                    answers.push(found);
+                }
+                Err(stop) => {
+                    self.commit_unit(Vec::new(), &entries)?;
+                    return Err(self.settle_now(stop));
+                }
+            }
+        }
+        self.commit_unit(Vec::new(), &entries)?;
+        Ok(answers)
+    }
+
     /// A find's subjects and the journal entries to commit before they are
     /// answered ([`Vault::find`], [`Vault::find_begin`]).
     pub(crate) fn plan_find(
