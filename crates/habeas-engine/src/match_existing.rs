@@ -73,10 +73,13 @@ impl ReferenceProbe {
 /// that carried one.
 #[derive(Debug, Default)]
 pub struct ExistingMatch {
-    /// A short vector, not a set: most references carry one or two
-    /// identifiers, and an empty `BTreeSet` leaf costs ~0.5 KiB a reference
-    /// (a million references took 965 MiB that way).
-    by_reference: BTreeMap<String, (u64, Vec<(String, String)>)>,
+    /// Each noted line's reference, then its identifiers as `len:kind` and
+    /// `len:value` pairs, side by side: ~60 bytes a reference. (A map of
+    /// strings to sets took ~1 KiB a reference, 965 MiB for a million.)
+    text: String,
+    /// One per noted line, in file order: the reference's start, its end
+    /// (where the identifiers start), the identifiers' end, the line.
+    noted: Vec<(u32, u32, u32, u64)>,
 }
 
 impl ExistingMatch {
@@ -85,29 +88,62 @@ impl ExistingMatch {
     }
 
     /// Note what line `line` carries (lines in file order).
-    pub fn add(&mut self, line: u64, probe: Option<ReferenceProbe>) {
-        if let Some(p) = probe {
-            let (_, known) = self
-                .by_reference
-                .entry(p.reference)
-                .or_insert_with(|| (line, Vec::new()));
-            for identifier in p.identifiers {
-                if !known.contains(&identifier) {
-                    known.push(identifier);
-                }
-            }
+    pub fn add(&mut self, line: u64, probe: Option<ReferenceProbe>) -> Result<()> {
+        use std::fmt::Write as _;
+        let Some(p) = probe else { return Ok(()) };
+        let start = self.text.len();
+        self.text.push_str(&p.reference);
+        let middle = self.text.len();
+        for (kind, value) in &p.identifiers {
+            // Writing to a String cannot fail.
+            let _ = write!(self.text, "{}:{kind}{}:{value}", kind.len(), value.len());
         }
+        let end = self.text.len();
+        let (Ok(start), Ok(middle), Ok(end)) = (
+            u32::try_from(start),
+            u32::try_from(middle),
+            u32::try_from(end),
+        ) else {
+            self.text.truncate(start);
+            return Err(EngineError::invalid(
+                "too_many_subject_refs",
+                "trop d'identifiants à rapprocher dans un même import (plus de 4 Gio) : découpez le fichier",
+                "too many identifiers to match in one import (over 4 GiB): split the file",
+            ));
+        };
+        self.noted.push((start, middle, end, line));
+        Ok(())
+    }
+
+    /// Each reference once, in reference order: its first identifier line
+    /// and its distinct identifiers.
+    fn references(&mut self) -> impl Iterator<Item = (&str, u64, Vec<(&str, &str)>)> {
+        let text = self.text.as_str();
+        let at = |from: u32, to: u32| text.get(from as usize..to as usize).unwrap_or_default();
+        self.noted
+            .sort_unstable_by(|a, b| at(a.0, a.1).cmp(at(b.0, b.1)).then(a.3.cmp(&b.3)));
+        self.noted
+            .chunk_by(move |a, b| at(a.0, a.1) == at(b.0, b.1))
+            .map(move |lines| {
+                let mut identifiers: Vec<(&str, &str)> = Vec::new();
+                for &(_, middle, end, _) in lines {
+                    for pair in pairs(at(middle, end)) {
+                        if !identifiers.contains(&pair) {
+                            identifiers.push(pair);
+                        }
+                    }
+                }
+                (at(lines[0].0, lines[0].1), lines[0].3, identifiers)
+            })
     }
 
     /// Look every reference's identifiers up. The references that find one
     /// subject which may still receive data are matched to it; each refused
     /// reference comes back with its first identifier line (at most `most`
     /// of them). A lookup the caller may not make stops everything.
-    pub fn resolve(self, vault: &Vault, caller: &Caller, most: usize) -> Result<Matched> {
+    pub fn resolve(mut self, vault: &Vault, caller: &Caller, most: usize) -> Result<Matched> {
         let mut matched = Matched::default();
-        // Taken a chunk at a time, so what is looked up is freed as the
-        // matches (kept compact) grow.
-        let mut references = self.by_reference.into_iter().peekable();
+        let mut references = self.references().peekable();
         let mut chunk = Vec::with_capacity(LOOKUPS_PER_COMMIT);
         while references.peek().is_some() {
             chunk.clear();
@@ -115,11 +151,12 @@ impl ExistingMatch {
             // One journal commit for the chunk's lookups.
             let queries: Vec<(String, String)> = chunk
                 .iter()
-                .flat_map(|(_, (_, identifiers))| identifiers.iter().cloned())
+                .flat_map(|(_, _, identifiers)| identifiers.iter())
+                .map(|(kind, value)| (kind.to_string(), value.to_string()))
                 .collect();
             let mut answers = vault.find_many(caller, &queries)?.into_iter();
             let mut found_here = BTreeMap::new();
-            for (reference, (line, identifiers)) in &chunk {
+            for (reference, line, identifiers) in &chunk {
                 let found: BTreeSet<String> =
                     answers.by_ref().take(identifiers.len()).flatten().collect();
                 if matched.refused.len() >= most {
@@ -140,7 +177,7 @@ impl ExistingMatch {
                 };
                 match vault.check_subject(&subject, true) {
                     Ok(()) => {
-                        found_here.insert(reference.clone(), subject);
+                        found_here.insert(reference.to_string(), subject);
                     }
                     Err(e) => matched.refused.push((*line, e)),
                 }
@@ -153,6 +190,21 @@ impl ExistingMatch {
         matched.refused.sort_by_key(|(line, _)| *line);
         Ok(matched)
     }
+}
+
+/// The (kind, value) pairs of an encoded identifier list (`len:text` each).
+fn pairs(mut encoded: &str) -> impl Iterator<Item = (&str, &str)> {
+    fn one(s: &str) -> Option<(&str, &str)> {
+        let (len, rest) = s.split_once(':')?;
+        let n: usize = len.parse().ok()?;
+        Some((rest.get(..n)?, rest.get(n..)?))
+    }
+    std::iter::from_fn(move || {
+        let (kind, rest) = one(encoded)?;
+        let (value, rest) = one(rest)?;
+        encoded = rest;
+        Some((kind, value))
+    })
 }
 
 /// What [`ExistingMatch::resolve`] found.
@@ -265,12 +317,45 @@ mod tests {
         let d = decls();
         let mut all = ExistingMatch::new();
         let line = |json| ReferenceProbe::of(&d, &input(json));
-        all.add(1, line(serde_json::json!({"subject_ref": "r", "category": "identity", "fields": {"last_name": "F"}})));
-        all.add(2, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}})));
-        all.add(3, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"phone": "0199001111"}})));
-        all.add(4, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}})));
-        let (first, ids) = &all.by_reference["r"];
-        assert_eq!(*first, 2);
-        assert_eq!(ids.len(), 2);
+        all.add(1, line(serde_json::json!({"subject_ref": "r", "category": "identity", "fields": {"last_name": "F"}}))).expect("add");
+        all.add(2, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}}))).expect("add");
+        all.add(3, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"phone": "0199001111"}}))).expect("add");
+        all.add(4, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}}))).expect("add");
+        all.add(5, line(serde_json::json!({"subject_ref": "q", "category": "contact", "fields": {"email": "x:1@example.org"}}))).expect("add");
+        let references: Vec<_> = all.references().collect();
+        assert_eq!(
+            references,
+            [
+                ("q", 5, vec![("email", "x:1@example.org")]),
+                (
+                    "r",
+                    2,
+                    vec![("email", "a@example.org"), ("phone", "0199001111")]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn identifiers_round_trip_whatever_their_characters() {
+        let mut all = ExistingMatch::new();
+        let odd = ["", ":", "12:x", "é\u{0}\n:3:"];
+        for (n, value) in odd.iter().enumerate() {
+            all.add(
+                n as u64 + 1,
+                Some(ReferenceProbe {
+                    reference: format!("r{n}"),
+                    identifiers: vec![
+                        ("k:1".into(), value.to_string()),
+                        ("email".into(), "a@b.c".into()),
+                    ],
+                }),
+            )
+            .expect("add");
+        }
+        for (n, (reference, line, identifiers)) in all.references().enumerate() {
+            assert_eq!((reference, line), (format!("r{n}").as_str(), n as u64 + 1));
+            assert_eq!(identifiers, [("k:1", odd[n]), ("email", "a@b.c")]);
+        }
     }
 }

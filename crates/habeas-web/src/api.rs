@@ -302,7 +302,7 @@ pub async fn write_bulk(
         if match_existing {
             let mut probes = ExistingMatch::new();
             for l in &lines {
-                probes.add(l.line, ReferenceProbe::of(v.declarations(), &l.input));
+                probes.add(l.line, ReferenceProbe::of(v.declarations(), &l.input))?;
             }
             matched = probes.resolve(v, &c, 1)?;
             // One refusal at most (`resolve`'s limit): the first line.

@@ -142,7 +142,7 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
             .collect();
         for (line, result) in checked {
             match result {
-                Ok(probe) => probes.add(line, probe),
+                Ok(probe) => probes.add(line, probe)?,
                 Err(e) if errors.len() < MAX_ERRORS => {
                     errors.push(format!("{}:{line}: {e}", args.file.display()));
                 }
