@@ -21,21 +21,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use habeas_core::declarations::{Declarations, FieldType};
 
 use crate::Caller;
+use crate::error::{EngineError, Refusal, Result};
 use crate::subject_refs::SubjectRefs;
+use crate::validate::RecordInput;
+use crate::vault::Vault;
 
 /// References looked up per journal commit: their entries are held until
 /// it (a few hundred bytes each).
 const LOOKUPS_PER_COMMIT: usize = 4_096;
-use crate::error::{EngineError, Refusal, Result};
-use crate::validate::RecordInput;
-use crate::vault::Vault;
 
 /// The identifiers one line's record carries under its reference, as a
 /// lookup takes them: (kind — `email`, `phone` or the field's name —, value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReferenceProbe {
-    reference: String,
-    identifiers: Vec<(String, String)>,
+    /// The line's `subject_ref`.
+    pub reference: String,
+    /// (kind, value) pairs, in the category's declared order.
+    pub identifiers: Vec<(String, String)>,
 }
 
 impl ReferenceProbe {
@@ -244,84 +246,27 @@ impl Matched {
 mod tests {
     use super::*;
 
-    fn decls() -> Declarations {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples/hosting-provider/declarations");
-        let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
-            .expect("demo declarations")
-            .flatten()
-            .map(|e| {
-                let p = e.path();
-                (
-                    p.display().to_string(),
-                    std::fs::read_to_string(&p).expect("read"),
-                )
-            })
-            .collect();
-        files.sort();
-        habeas_core::declarations::load_and_check(&files).declarations
-    }
-
-    fn input(json: serde_json::Value) -> RecordInput {
-        serde_json::from_value(json).expect("input")
-    }
-
-    #[test]
-    fn a_probe_holds_the_identifiers_as_a_lookup_takes_them() {
-        let d = decls();
-        let contact = input(
-            serde_json::json!({"subject_ref": "r", "category": "contact",
-            "fields": {"email": "A@example.org", "phone": "01 99 00 11 11", "country": "FR"}}),
-        );
-        let probe = ReferenceProbe::of(&d, &contact).expect("probe");
-        assert_eq!(probe.reference, "r");
-        assert_eq!(
-            probe.identifiers,
-            [
-                ("email".to_string(), "A@example.org".to_string()),
-                ("phone".to_string(), "01 99 00 11 11".to_string())
-            ]
-        );
-        // The mail lists' `mailbox` is typed `email`; identity's `account_id` keeps its name.
-        let mailbox = input(
-            serde_json::json!({"subject_ref": "r", "category": "mail_lists",
-            "fields": {"mailbox": "b@example.org"}}),
-        );
-        assert_eq!(
-            ReferenceProbe::of(&d, &mailbox).expect("probe").identifiers,
-            [("email".to_string(), "b@example.org".to_string())]
-        );
-        let account = input(
-            serde_json::json!({"subject_ref": "r", "category": "identity",
-            "fields": {"account_id": "C-1", "last_name": "Fictif"}}),
-        );
-        assert_eq!(
-            ReferenceProbe::of(&d, &account).expect("probe").identifiers,
-            [("account_id".to_string(), "C-1".to_string())]
-        );
-        // No identifier, or a line naming its subject: nothing to look up.
-        let bare = input(
-            serde_json::json!({"subject_ref": "r", "category": "identity",
-            "fields": {"last_name": "Fictif"}}),
-        );
-        assert_eq!(ReferenceProbe::of(&d, &bare), None);
-        let named = input(
-            serde_json::json!({"subject": "sub_1", "category": "contact",
-            "fields": {"email": "a@example.org"}}),
-        );
-        assert_eq!(ReferenceProbe::of(&d, &named), None);
+    fn probe(reference: &str, identifiers: &[(&str, &str)]) -> Option<ReferenceProbe> {
+        Some(ReferenceProbe {
+            reference: reference.into(),
+            identifiers: (identifiers.iter())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
     }
 
     #[test]
     fn a_reference_keeps_its_first_identifier_line_and_every_identifier() {
-        let d = decls();
         let mut all = ExistingMatch::new();
-        let line = |json| ReferenceProbe::of(&d, &input(json));
-        all.add(1, line(serde_json::json!({"subject_ref": "r", "category": "identity", "fields": {"last_name": "F"}}))).expect("add");
-        all.add(2, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}}))).expect("add");
-        all.add(3, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"phone": "0199001111"}}))).expect("add");
-        all.add(4, line(serde_json::json!({"subject_ref": "r", "category": "contact", "fields": {"email": "a@example.org"}}))).expect("add");
-        all.add(5, line(serde_json::json!({"subject_ref": "q", "category": "contact", "fields": {"email": "x:1@example.org"}}))).expect("add");
+        all.add(1, None).expect("add");
+        all.add(2, probe("r", &[("email", "a@example.org")]))
+            .expect("add");
+        all.add(3, probe("r", &[("phone", "0199001111")]))
+            .expect("add");
+        all.add(4, probe("r", &[("email", "a@example.org")]))
+            .expect("add");
+        all.add(5, probe("q", &[("email", "x:1@example.org")]))
+            .expect("add");
         let references: Vec<_> = all.references().collect();
         assert_eq!(
             references,
@@ -341,15 +286,10 @@ mod tests {
         let mut all = ExistingMatch::new();
         let odd = ["", ":", "12:x", "é\u{0}\n:3:"];
         for (n, value) in odd.iter().enumerate() {
+            let reference = format!("r{n}");
             all.add(
                 n as u64 + 1,
-                Some(ReferenceProbe {
-                    reference: format!("r{n}"),
-                    identifiers: vec![
-                        ("k:1".into(), value.to_string()),
-                        ("email".into(), "a@b.c".into()),
-                    ],
-                }),
+                probe(&reference, &[("k:1", value), ("email", "a@b.c")]),
             )
             .expect("add");
         }

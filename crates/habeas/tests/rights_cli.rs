@@ -79,6 +79,15 @@ fn ok(dir: &Path, args: &[&str]) -> String {
     out
 }
 
+/// The vault subject request `id` is about (`requests show`).
+fn subject_of(dir: &Path, id: &str) -> String {
+    ok(dir, &["requests", "show", id, "--lang", "en"])
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subject: "))
+        .expect("subject line")
+        .to_string()
+}
+
 /// `requests new` prints the id on its first line.
 fn new_request(dir: &Path, kind: &str) -> String {
     let out = ok(
@@ -223,12 +232,7 @@ fn erasure_keeps_the_legal_obligation_categories_and_removes_the_others() {
     ok(d, &["requests", "done", &id]);
 
     // A later access request shows only what was kept.
-    let subject_line = ok(d, &["requests", "show", &id, "--lang", "en"]);
-    let subject = subject_line
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("subject: "))
-        .expect("subject line")
-        .to_string();
+    let subject = subject_of(d, &id);
     let out = ok(
         d,
         &[
@@ -297,12 +301,7 @@ fn consent_give_withdraw_and_proof() {
     let d = dir.path();
     seed(d);
     let id = new_request(d, "access");
-    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
-    let subject = show
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("subject: "))
-        .expect("subject")
-        .to_string();
+    let subject = subject_of(d, &id);
     ok(d, &["consent", "give", &subject, "newsletter"]);
     let state = ok(d, &["consent", "show", &subject, "--lang", "en"]);
     assert!(state.contains("newsletter\tgiven"), "{state}");
@@ -357,12 +356,7 @@ fn rectification_of_the_email_waits_for_the_new_address_to_be_verified() {
     seed(d);
     let id = new_request(d, "rectification");
     verify_by_mail(d, &id);
-    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
-    let subject = show
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("subject: "))
-        .expect("subject")
-        .to_string();
+    let subject = subject_of(d, &id);
     // Find the contact record id through an access-style read: the JSON
     // export of a second, staff-verified access request.
     let out = ok(
@@ -576,12 +570,7 @@ fn erasure_with_nothing_to_keep_crypto_shreds_the_whole_subject() {
     assert_eq!(outcome["kept"], serde_json::json!([]));
     // Nothing new is collected about an erased subject (Art. 17): no consent
     // is recorded; what the ledger says stays readable.
-    let show = ok(d, &["requests", "show", &id, "--lang", "en"]);
-    let subject = show
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("subject: "))
-        .expect("subject")
-        .to_string();
+    let subject = subject_of(d, &id);
     let (code, _, err) = run(
         d,
         &["consent", "give", &subject, "newsletter", "--lang", "en"],
