@@ -10,7 +10,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -20,7 +20,7 @@ use habeas_engine::match_existing::{ExistingMatch, Matched, ReferenceProbe};
 use habeas_engine::{BulkLine, Caller, EngineError, Refusal, Token, Vault};
 
 use crate::dto::*;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::{AppState, MAX_BULK_BODY, MAX_RECORD_BODY, Plan, blocking, journaled, planned};
 
 pub(crate) fn bearer(headers: &HeaderMap) -> Result<String, ApiError> {
@@ -254,7 +254,7 @@ pub async fn write_record(
     security(("bearer" = [])))]
 pub async fn write_bulk(
     State(state): State<AppState>,
-    Query(q): Query<BulkQuery>,
+    ApiQuery(q): ApiQuery<BulkQuery>,
     credential: Credential,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -335,7 +335,7 @@ pub async fn write_bulk(
 pub async fn read_records(
     State(state): State<AppState>,
     Path(subject): Path<String>,
-    Query(q): Query<ReadQuery>,
+    ApiQuery(q): ApiQuery<ReadQuery>,
     credential: Credential,
     headers: HeaderMap,
 ) -> Result<Json<SubjectRecords>, ApiError> {

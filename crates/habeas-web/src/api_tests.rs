@@ -3,7 +3,7 @@
 //! themselves.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{HeaderMap, Request, StatusCode};
 
 use super::*;
@@ -40,7 +40,7 @@ async fn a_read_authenticates_its_bearer_token_itself() {
     let read = read_records(
         State(state),
         Path("sub_unknown".to_string()),
-        Query(ReadQuery { category: None }),
+        ApiQuery(ReadQuery { category: None }),
         Credential::Bearer(secret),
         HeaderMap::new(),
     )
@@ -82,7 +82,7 @@ async fn a_write_plans_on_the_blocking_pool_until_its_data_key_is_in_memory() {
     let read = read_records(
         State(state.clone()),
         Path(subject.clone()),
-        Query(ReadQuery {
+        ApiQuery(ReadQuery {
             category: Some("contact".into()),
         }),
         Credential::Checked(token),

@@ -23,7 +23,7 @@
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -44,7 +44,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::{Credential, purpose};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::{AppState, blocking};
 
 /// The breach routes, merged into the application's router.
@@ -549,7 +549,7 @@ pub(crate) async fn export_form(
     credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let (format, body) = run(
         &state,

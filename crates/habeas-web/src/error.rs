@@ -112,3 +112,33 @@ impl IntoResponse for ApiError {
             .into_response()
     }
 }
+
+/// The query string of an API route, refused in the API's error shape:
+/// axum's own refusal is plain text and may quote the value it could not
+/// read, so neither reaches the client (a query parameter given twice, or
+/// not of its documented form).
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(q)| ApiQuery(q))
+            .map_err(|_| {
+                ApiError::bad_request(
+                    "bad_query",
+                    "paramètres de l'adresse illisibles : chacun une fois, de la forme documentée (GET /api/openapi.json)",
+                    "the query string cannot be read: each parameter once, of its documented form (GET /api/openapi.json)",
+                )
+            })
+    }
+}

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -39,7 +39,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::api::{Credential, purpose};
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::{AppState, blocking};
 
 /// What the rights API needs beyond the vault.
@@ -671,7 +671,7 @@ pub(crate) async fn export(
     credential: Credential,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(q): Query<ExportQuery>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let lang: Lang = match q.lang.as_deref() {
         None => Lang::Fr,

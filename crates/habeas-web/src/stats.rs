@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::routing::get;
 use habeas_core::stats::{DEFAULT_MIN_SUBJECTS, Period};
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{Credential, purpose};
 use crate::dto::ErrorBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiQuery};
 use crate::{AppState, blocking};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -83,7 +83,7 @@ pub struct StatsOut {
 pub async fn category_stats(
     State(state): State<AppState>,
     Path(category): Path<String>,
-    Query(params): Query<StatsParams>,
+    ApiQuery(params): ApiQuery<StatsParams>,
     credential: Credential,
     headers: HeaderMap,
 ) -> Result<Json<StatsOut>, ApiError> {

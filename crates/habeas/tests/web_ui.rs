@@ -123,6 +123,14 @@ fn unknown_addresses_answer_in_the_form_of_their_area() {
     }
     let answer = c.request("PUT", "/api/subjects/sub_x/records", None);
     assert_eq!(answer.header("allow"), Some("POST,GET,HEAD"));
+    // A query string that cannot be read (a parameter twice) is refused in
+    // the API's shape, before the token is even looked at, and the value
+    // is not repeated back.
+    let answer = c.get("/api/subjects/sub_x/records?category=contact&category=s3cr3t");
+    assert_eq!(answer.status, 400);
+    let body: serde_json::Value = serde_json::from_slice(&answer.body).expect("json");
+    assert_eq!(body["error"]["code"], "bad_query", "{body}");
+    assert!(!body.to_string().contains("s3cr3t"), "{body}");
     // The pages: the area's "not found" page, in the visitor's language,
     // with the pages' headers; the address is not repeated back.
     for (path, lang, area) in [
