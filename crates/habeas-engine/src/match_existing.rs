@@ -18,12 +18,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use habeas_core::declarations::{Declarations, FieldType};
+use habeas_core::declarations::Declarations;
 
 use crate::Caller;
 use crate::error::{EngineError, Refusal, Result};
 use crate::subject_refs::SubjectRefs;
-use crate::validate::RecordInput;
+use crate::validate::{self, RecordInput};
 use crate::vault::Vault;
 
 /// References looked up per journal commit: their entries are held until
@@ -56,12 +56,7 @@ impl ReferenceProbe {
                     serde_json::Value::Number(n) => n.to_string(),
                     _ => return None,
                 };
-                let kind = match category.field(name)? {
-                    FieldType::Email => "email".to_string(),
-                    FieldType::Phone => "phone".to_string(),
-                    _ => name.to_string(),
-                };
-                Some((kind, value))
+                Some((validate::index_kind(category.field(name)?, name), value))
             })
             .collect();
         (!identifiers.is_empty()).then(|| ReferenceProbe {

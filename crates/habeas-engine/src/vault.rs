@@ -1164,16 +1164,15 @@ impl Vault {
             // E.g. `phone` when no category lists a phone field among its
             // `identifiers`: nothing is indexed under it, so nothing to
             // authorise either — say which kinds a lookup can use.
+            let kinds = self.indexed_kinds();
             return Err(EngineError::Invalid(
                 Refusal::new(
                     "identifier_not_indexed",
                     format!(
-                        "aucune catégorie déclarée n'indexe « {kind} » (ajoutez le champ à ses `identifiers`) ; recherche possible par : {}",
-                        self.indexed_kinds()
+                        "aucune catégorie déclarée n'indexe « {kind} » (ajoutez le champ à ses `identifiers`) ; recherche possible par : {kinds}"
                     ),
                     format!(
-                        "no declared category indexes `{kind}` (add the field to its `identifiers`); lookups can use: {}",
-                        self.indexed_kinds()
+                        "no declared category indexes `{kind}` (add the field to its `identifiers`); lookups can use: {kinds}"
                     ),
                 )
                 .field(kind),
@@ -1278,14 +1277,11 @@ impl Vault {
                 .field(kind),
             )
         };
-        let email = |v: &str| {
-            habeas_crypto::normalize_email(v).map_err(|_| bad("an e-mail address is expected"))
-        };
-        let phone =
-            |v: &str| validate::normalise_phone(v).ok_or_else(|| bad("a phone number is expected"));
-        match kind {
-            "email" => Ok(("email".into(), email(value)?, None)),
-            "phone" => Ok(("phone".into(), phone(value)?, None)),
+        // `email` and `phone` search every field of their type; another
+        // kind names a declared identifier field, searched alone.
+        let (kind_of, field) = match kind {
+            "email" => (FieldType::Email, None),
+            "phone" => (FieldType::Phone, None),
             other => {
                 let Some((field, kind_of)) = self.decls.categories.values().find_map(|c| {
                     let f = c.identifiers.iter().find(|f| f.get_ref() == other)?;
@@ -1297,21 +1293,25 @@ impl Vault {
                         format!("`{other}` is not a declared identifier (email, phone, or a field listed in `identifiers`)"),
                     ).field(other)));
                 };
-                let index_kind = validate::index_kind(kind_of, field);
-                let normalised = match kind_of {
-                    FieldType::Email => email(value)?,
-                    FieldType::Phone => phone(value)?,
-                    _ => {
-                        let v = value.trim();
-                        if v.is_empty() {
-                            return Err(bad("empty"));
-                        }
-                        v.to_string()
-                    }
-                };
-                Ok((index_kind, normalised, Some(field)))
+                (kind_of, Some(field))
             }
-        }
+        };
+        let normalised = match kind_of {
+            FieldType::Email => habeas_crypto::normalize_email(value)
+                .map_err(|_| bad("an e-mail address is expected"))?,
+            FieldType::Phone => {
+                validate::normalise_phone(value).ok_or_else(|| bad("a phone number is expected"))?
+            }
+            _ => match value.trim() {
+                "" => return Err(bad("empty")),
+                v => v.to_string(),
+            },
+        };
+        Ok((
+            validate::index_kind(kind_of, field.unwrap_or(kind)),
+            normalised,
+            field,
+        ))
     }
 
     /// Crypto-shred a subject (Art. 17): destroy its data keys and blind

@@ -94,13 +94,21 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     let store = ConsentStore::new(&docs, &clock, decls);
     // The notice version in force (published history), else the declarations'.
     let notice = |purpose: &str| store.shown(purpose, lang);
+    // Only about a subject the vault knows; a consent is given only by one
+    // that may still receive data (`Vault::check_subject`).
+    let (subject, giving) = match &args.command {
+        ConsentCommand::Give { subject, .. } => (subject, true),
+        ConsentCommand::Withdraw { subject, .. }
+        | ConsentCommand::Show { subject }
+        | ConsentCommand::Proof { subject, .. } => (subject, false),
+    };
+    vault.check_subject(subject, giving)?;
     match args.command {
         ConsentCommand::Give {
             subject,
             purpose,
             channel,
         } => {
-            vault.check_subject(&subject, true)?;
             let shown = notice(&purpose)?;
             store.give(&subject, &purpose, &channel, shown)?;
             println!(
@@ -113,7 +121,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             purpose,
             channel,
         } => {
-            vault.check_subject(&subject, false)?;
             let shown = notice(&purpose)?;
             vault_bridge::withdraw_consent(
                 &vault,
@@ -127,7 +134,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             println!("{}", lang.pick("consentement retiré", "consent withdrawn"));
         }
         ConsentCommand::Show { subject } => {
-            vault.check_subject(&subject, false)?;
             let states = store.states(&subject)?;
             if states.is_empty() {
                 println!(
@@ -140,7 +146,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
         ConsentCommand::Proof { subject, output } => {
-            vault.check_subject(&subject, false)?;
             let bytes = store.consent_proof_json(&subject)?;
             write_out(output.as_deref(), &bytes)?;
         }

@@ -7,8 +7,9 @@
 //! existing subjects) and stops on the first errors with their line
 //! numbers — with `--match-existing` it also gathers each reference's
 //! identifiers, then looks them up once the file is read
-//! ([`habeas_engine::match_existing`]); only a clean file is written, in batches of [`BATCH`] records,
-//! [`BATCHES_PER_TRANSACTION`] batches per store transaction. A batch is all
+//! ([`habeas_engine::match_existing`]); only a clean file is written, in
+//! batches of [`BATCH`] records, [`BATCHES_PER_TRANSACTION`] batches per
+//! store transaction. A batch is all
 //! or nothing. If a batch fails in the store (a subject erased meanwhile, a
 //! full disk) the import stops with its error: a batch that ran in the same
 //! transaction is not stored either, earlier transactions are, and a batch
