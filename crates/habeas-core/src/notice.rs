@@ -11,7 +11,7 @@
 //! (`[rights] notice_change_period`, 30 days by default, SPEC C8); Habeas
 //! refuses an effective date earlier than publication plus that period.
 
-use chrono::{DateTime, Duration, Months, Utc};
+use chrono::{DateTime, Duration, Months, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
 
@@ -99,13 +99,19 @@ pub enum NoticeError {
     DuplicateVersion { version: String },
     #[error("the text is identical to version `{previous}`; nothing to publish")]
     Unchanged { previous: String },
-    #[error("effective date {effective_at} is before the publication date {published_at}")]
+    #[error(
+        "effective date {} is before the publication date {}",
+        instant(.effective_at),
+        instant(.published_at)
+    )]
     EffectiveBeforePublication {
         published_at: DateTime<Utc>,
         effective_at: DateTime<Utc>,
     },
     #[error(
-        "publication date {published_at} is before that of version `{previous}` ({previous_published_at})"
+        "publication date {} is before that of version `{previous}` ({})",
+        instant(.published_at),
+        instant(.previous_published_at)
     )]
     PublishedOutOfOrder {
         published_at: DateTime<Utc>,
@@ -113,7 +119,9 @@ pub enum NoticeError {
         previous_published_at: DateTime<Utc>,
     },
     #[error(
-        "effective date {effective_at} is not after that of version `{previous}` ({previous_effective_at}); each version must apply after the one before"
+        "effective date {} is not after that of version `{previous}` ({}); each version must apply after the one before",
+        instant(.effective_at),
+        instant(.previous_effective_at)
     )]
     EffectiveNotAfterPrevious {
         effective_at: DateTime<Utc>,
@@ -121,13 +129,45 @@ pub enum NoticeError {
         previous_effective_at: DateTime<Utc>,
     },
     #[error(
-        "a substantial change must be announced {period} before it applies: effective date {effective_at} is too early; use {earliest} or later"
+        "a substantial change must be announced {period} before it applies: effective date {} is too early; use {} or later (as a date: {})",
+        instant(.effective_at),
+        instant(.earliest),
+        first_whole_day(*.earliest)
     )]
     TooEarly {
         period: String,
         effective_at: DateTime<Utc>,
         earliest: DateTime<Utc>,
     },
+}
+
+/// An instant as people read it in a message: to the second, in UTC
+/// (the stored value keeps its full precision).
+fn instant(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// The first day whose midnight in France is at or after `at`: the
+/// earliest `YYYY-MM-DD` a date-only effective date may name.
+pub fn first_whole_day(at: DateTime<Utc>) -> NaiveDate {
+    let local = to_local(at);
+    if local.time() == NaiveTime::MIN {
+        local.date()
+    } else {
+        local.date().succ_opt().unwrap_or(NaiveDate::MAX)
+    }
+}
+
+/// The instant a version given as a date takes effect: midnight in France
+/// on `day`, or `now` when `day` is today (a version "effective today" is
+/// published after that midnight has passed and applies from publication).
+pub fn effective_from_day(day: NaiveDate, now: DateTime<Utc>) -> DateTime<Utc> {
+    let midnight = from_local(day.and_time(NaiveTime::MIN));
+    if midnight < now && to_local(now).date() == day {
+        now
+    } else {
+        midnight
+    }
 }
 
 /// Kind of a diff line.
@@ -378,6 +418,13 @@ mod tests {
                 earliest: utc("2026-03-31T08:00:00Z"),
             }
         );
+        // The message reads to the second and names the first date that works.
+        assert_eq!(
+            e.to_string(),
+            "a substantial change must be announced 30 days before it applies: effective date \
+             2026-03-30 09:00:00 UTC is too early; use 2026-03-31 08:00:00 UTC or later \
+             (as a date: 2026-04-01)"
+        );
         assert!(
             e.to_string()
                 .contains("use 2026-03-31 08:00:00 UTC or later"),
@@ -540,5 +587,47 @@ mod tests {
             );
         }
         assert_eq!(h.versions().len(), 1);
+    }
+
+    #[test]
+    fn a_date_names_its_midnight_in_france_or_now_when_it_is_today() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        // The day before: its midnight (CET, UTC+1), whatever the hour now.
+        assert_eq!(
+            effective_from_day(day, utc("2026-12-06T12:00:00Z")),
+            utc("2026-12-06T23:00:00Z")
+        );
+        // That day in France, after its midnight: from now.
+        let now = utc("2026-12-07T00:06:41Z");
+        assert_eq!(effective_from_day(day, now), now);
+        // A day already past stays in the past (publication refuses it).
+        assert_eq!(
+            effective_from_day(day, utc("2026-12-09T10:00:00Z")),
+            utc("2026-12-06T23:00:00Z")
+        );
+        // Summer time: midnight on 1 July is 22:00 UTC the day before.
+        let july = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        assert_eq!(
+            effective_from_day(july, utc("2026-06-30T21:59:59Z")),
+            utc("2026-06-30T22:00:00Z")
+        );
+    }
+
+    #[test]
+    fn the_first_whole_day_is_the_next_french_midnight() {
+        // 10:00 CEST on 31 March: the next midnight is 1 April's.
+        assert_eq!(
+            first_whole_day(utc("2026-03-31T08:00:00Z")),
+            NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
+        );
+        // Exactly midnight in France: that day itself.
+        assert_eq!(
+            first_whole_day(utc("2026-03-31T22:00:00Z")),
+            NaiveDate::from_ymd_opt(2026, 4, 1).unwrap()
+        );
+        assert_eq!(
+            first_whole_day(utc("2026-12-06T23:00:00Z")),
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+        );
     }
 }

@@ -401,13 +401,28 @@ impl MailListStore for VaultListStore<'_> {
     }
 }
 
+/// The declaration a project adds to keep mail lists (its retention is the
+/// provider's choice; this one follows the account, Art. 5(1)(e)).
+pub const DECLARATION_EXAMPLE: &str = r#"[categories.mail_lists]
+name = { fr = "Listes de filtrage de la messagerie", en = "Mail filter lists" }
+family = "other"
+retention = "30 days after account closure"
+identifiers = ["mailbox"]
+[categories.mail_lists.fields]
+mailbox = "email"
+list = "string"
+entry = "string"
+folder = "string"
+added_at = "datetime""#;
+
 /// Checks the declarations provide the category and its fields.
 pub fn check_category(decls: &Declarations) -> Result<(), StoreError> {
     let Some(category) = decls.category(MAIL_LISTS) else {
         return Err(config(format!(
-            "la catégorie {MAIL_LISTS} n'est pas déclarée (champs {}) / category {MAIL_LISTS} is not declared (fields {})",
-            REQUIRED_FIELDS.join(", "),
-            REQUIRED_FIELDS.join(", ")
+            "la catégorie {MAIL_LISTS} n'est pas déclarée : ajoutez-la à declarations/categories.toml \
+             et aux `categories` de l'activité de messagerie / category {MAIL_LISTS} is not declared: \
+             add it to declarations/categories.toml and to the `categories` of the mail activity \
+             (docs/mail.md, « Declaring the lists »):\n{DECLARATION_EXAMPLE}"
         )));
     };
     if let Some(missing) = REQUIRED_FIELDS.iter().find(|f| category.field(f).is_none()) {

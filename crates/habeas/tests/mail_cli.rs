@@ -537,3 +537,64 @@ fn a_mail_users_lists_are_in_their_access_answer_and_go_with_their_erasure() {
         0
     );
 }
+
+/// A project made by `habeas init` does not declare the lists: `habeas mail`
+/// refuses, says where to declare them and prints the declaration; doing
+/// what it says is enough for the lists to work.
+#[test]
+fn a_starter_project_is_told_how_to_declare_the_lists() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("starter");
+    let out = Command::new(env!("CARGO_BIN_EXE_habeas"))
+        .arg("init")
+        .arg(&project)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = habeas(
+        &project,
+        &["list", "add", USER, "--perso", "mum@home.example"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("declarations/categories.toml") && err.contains("docs/mail.md"),
+        "{err}"
+    );
+    let declaration = habeas_mail::vault_store::DECLARATION_EXAMPLE;
+    assert!(err.contains(declaration), "{err}");
+
+    // Do as told: the category, then an activity that processes it.
+    let categories = project.join("declarations/categories.toml");
+    let mut text = fs::read_to_string(&categories).unwrap();
+    text.push('\n');
+    text.push_str(declaration);
+    text.push('\n');
+    fs::write(&categories, text).unwrap();
+    let activities = project.join("declarations/activities.toml");
+    let text = fs::read_to_string(&activities).unwrap();
+    let with_lists = text.replacen(
+        r#"categories = ["hosted_content"]"#,
+        r#"categories = ["hosted_content", "mail_lists"]"#,
+        1,
+    );
+    assert_ne!(with_lists, text, "the starter's hosting activity changed");
+    fs::write(&activities, with_lists).unwrap();
+
+    let out = habeas(
+        &project,
+        &["list", "add", USER, "--perso", "mum@home.example"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = habeas(&project, &["list", "show", USER]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("mum@home.example"));
+}

@@ -77,7 +77,11 @@ fn notice_versions_are_published_announced_in_time_and_stay_readable() {
     let v2_file = d.join("v2.md").display().to_string();
     assert!(rendered.contains("Hébergix"), "{rendered}");
 
-    let soon = (Utc::now() + Duration::seconds(1)).to_rfc3339();
+    // Effective today (a date, as people write it): from now, although
+    // today's midnight in France has passed.
+    let today = habeas_core::calendar::to_local(Utc::now())
+        .date()
+        .to_string();
     let out = ok(
         d,
         &[
@@ -86,11 +90,21 @@ fn notice_versions_are_published_announced_in_time_and_stay_readable() {
             "--version",
             "2026-v1",
             "--effective",
-            &soon,
+            &today,
             "--from-declarations",
         ],
     );
     assert!(out.contains("version publiée 2026-v1"), "{out}");
+    let published = out
+        .split("publiée le ")
+        .nth(1)
+        .and_then(|r| r.split(',').next());
+    let effective = out.split("en vigueur le ").nth(1).map(str::trim);
+    assert!(
+        published.is_some() && published == effective,
+        "effective from its publication, to the second: {out}"
+    );
+    assert!(ok(d, &["notice", "versions"]).contains("en vigueur"));
     assert!(
         announcements(d).is_empty(),
         "a minor version is not announced"
@@ -122,9 +136,16 @@ fn notice_versions_are_published_announced_in_time_and_stay_readable() {
     );
     assert_ne!(code, 0);
     assert!(
-        err.contains("must be announced 30 days before it applies") && err.contains("or later"),
+        err.contains("must be announced 30 days before it applies")
+            && err.contains("or later (as a date: "),
         "{err}"
     );
+    // Instants to the second: "use YYYY-MM-DD HH:MM:SS UTC or later".
+    let earliest = err
+        .split("; use ")
+        .nth(1)
+        .and_then(|r| r.split(" UTC or later").next());
+    assert_eq!(earliest.map(str::len), Some(19), "{err}");
     assert!(!ok(d, &["notice", "versions"]).contains("2026-v2"));
     assert!(announcements(d).is_empty());
 

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow, bail};
-use chrono::{DateTime, NaiveDate, Utc};
-use habeas_core::clock::SystemClock;
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use habeas_core::clock::{Clock, ManualClock, SystemClock};
 use habeas_core::lang::Lang;
 use habeas_core::register::{self, DocFormat};
 use habeas_engine::project;
@@ -56,13 +56,12 @@ pub enum NoticeCommand {
     Announce { version: String },
 }
 
-/// Midnight in France on `YYYY-MM-DD`, or an RFC 3339 instant.
-fn parse_effective(text: &str) -> anyhow::Result<DateTime<Utc>> {
+/// Midnight in France on `YYYY-MM-DD` (from now when that is today), or an
+/// RFC 3339 instant.
+fn parse_effective(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(habeas_core::calendar::from_local(
-            day.and_time(chrono::NaiveTime::MIN),
-        ));
+        return Ok(habeas_core::notice::effective_from_day(day, now));
     }
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.to_utc())
@@ -112,8 +111,12 @@ pub fn run(global: &Global, command: NoticeCommand, lang: Lang) -> anyhow::Resul
                 (None, true) => register::render_notice(decls, DocFormat::Markdown, lang),
                 _ => bail!("give the text with --file TEXT or --from-declarations"),
             };
-            let effective_at = parse_effective(&effective)?;
-            let v = store.publish(NewNotice {
+            // One instant for "today" and the publication, so a version
+            // effective today is not refused as effective before publication.
+            let now = clock.now();
+            let effective_at = parse_effective(&effective, now)?;
+            let at_now = ManualClock::new(now);
+            let v = NoticeStore::new(&docs, &at_now, decls).publish(NewNotice {
                 version: label,
                 text,
                 effective_at,
@@ -124,9 +127,9 @@ pub fn run(global: &Global, command: NoticeCommand, lang: Lang) -> anyhow::Resul
                 lang.pick("version publiée", "version published"),
                 v.version,
                 lang.pick("publiée le", "published"),
-                v.published_at.to_rfc3339(),
+                v.published_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 lang.pick("en vigueur le", "effective"),
-                v.effective_at.to_rfc3339()
+                v.effective_at.to_rfc3339_opts(SecondsFormat::Secs, true)
             );
             if v.substantial {
                 let report = announce(global, &vault, &store, &v.version)?;
@@ -148,8 +151,8 @@ pub fn run(global: &Global, command: NoticeCommand, lang: Lang) -> anyhow::Resul
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     s.version,
-                    s.published_at.to_rfc3339(),
-                    s.effective_at.to_rfc3339(),
+                    s.published_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                    s.effective_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                     s.status.label(lang),
                     if s.substantial {
                         lang.pick("substantielle", "substantial")
