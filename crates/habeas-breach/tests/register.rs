@@ -4,7 +4,7 @@
 
 mod common;
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use common::*;
 use habeas_breach::delivery::DeliveryStatus;
 use habeas_breach::event::{BreachPatch, fold};
@@ -743,4 +743,35 @@ fn art33_1_a_breach_unlikely_to_result_in_a_risk_is_documented_not_notified() {
         s.breach.decision().unwrap().reasoning,
         "the exposed file held only test accounts"
     );
+}
+
+/// What the journal retention reads of the register: each breach keeps the
+/// journal from its window's start; a damaged document, whose window is
+/// unknown, keeps all of it.
+#[test]
+fn the_journal_retention_sees_each_breach_from_its_window_and_a_damaged_one_from_the_start() {
+    let decls = demo();
+    let docs = MemoryDocs::new();
+    let clock = clock_at("2026-12-04T19:00:00Z");
+    let register = BreachRegister::new(&docs, &clock, &decls, BreachClockConfig::default());
+    let s = register.open("alice", leaked_logs()).unwrap();
+    let mut no_window = leaked_logs();
+    no_window.window = habeas_breach::model::TimeWindow::default();
+    let t = register.open("alice", no_window).unwrap();
+    let incidents = register.journal_incidents().unwrap();
+    assert_eq!(incidents.len(), 2);
+    let first = incidents.iter().find(|i| i.id == s.breach.id).unwrap();
+    assert_eq!(first.from, utc("2026-11-28T09:00:00Z"));
+    assert_eq!(first.aware_at, s.breach.aware_at);
+    assert!(first.open);
+    // No window: from its detection (before the awareness).
+    let second = incidents.iter().find(|i| i.id == t.breach.id).unwrap();
+    assert_eq!(second.from, utc("2026-12-04T18:00:00Z"));
+
+    docs.put_doc(BREACH_KIND, "B-2026-0009", None, b"{not json")
+        .unwrap();
+    let incidents = register.journal_incidents().unwrap();
+    let damaged = incidents.iter().find(|i| i.id == "B-2026-0009").unwrap();
+    assert!(damaged.open);
+    assert_eq!(damaged.from, DateTime::<Utc>::MIN_UTC);
 }

@@ -9,6 +9,7 @@ pub mod consent;
 pub mod declarations;
 pub mod delay;
 pub mod docs;
+pub mod journal_retention;
 pub mod lang;
 pub mod notice;
 pub mod register;

@@ -90,6 +90,17 @@ impl Period {
         }
     }
 
+    /// `end` minus this period (months and years clamp to the end of the
+    /// month). `None` only when the date would leave chrono's range.
+    pub fn subtract_from(&self, end: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.unit {
+            PeriodUnit::Days => end.checked_sub_days(Days::new(u64::from(self.amount))),
+            PeriodUnit::Weeks => end.checked_sub_days(Days::new(u64::from(self.amount) * 7)),
+            PeriodUnit::Months => end.checked_sub_months(Months::new(self.amount)),
+            PeriodUnit::Years => end.checked_sub_months(Months::new(self.amount.checked_mul(12)?)),
+        }
+    }
+
     /// The shortest and longest number of days this period can span.
     pub fn bounds_days(&self) -> (u64, u64) {
         let n = u64::from(self.amount);
@@ -116,6 +127,24 @@ impl Period {
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.describe(Lang::En))
+    }
+}
+
+impl std::str::FromStr for Period {
+    type Err = RetentionParseError;
+
+    /// `N days|weeks|months|years`, nothing else (e.g. `12 months`).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let lead = text.len() - text.trim_start().len();
+        let (period, end) = parse_period(text.trim(), lead)?;
+        if end - lead != text.trim().len() {
+            return Err(err(
+                end,
+                "unexpected text after the period",
+                "write only a period, e.g. `12 months`",
+            ));
+        }
+        Ok(period)
     }
 }
 

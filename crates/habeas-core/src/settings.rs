@@ -26,6 +26,8 @@ use serde::Deserialize;
 use serde_spanned::Spanned;
 
 use crate::declarations::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::journal_retention::JournalRetention;
+use crate::retention::{Period, PeriodUnit};
 
 /// All settings, with defaults for what `habeas.toml` leaves out.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,6 +53,77 @@ pub struct Settings {
     /// ledger entry for the subject.
     #[serde(default)]
     pub consent: ConsentSettings,
+    /// `[audit]`: how long the audit journal is kept.
+    #[serde(default)]
+    pub audit: AuditSettings,
+}
+
+/// `[audit]`: the journal's own retention (SPEC C6; see
+/// [`crate::journal_retention`]). Without `retention` the journal is kept
+/// whole: nothing is dropped automatically.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// How long an entry is kept, e.g. `"12 months"` (CNIL: 6 months to 1 year).
+    pub retention: Option<Spanned<String>>,
+    /// How long entries from a breach's window on are kept after awareness;
+    /// default `"36 months"`.
+    pub incident_retention: Option<Spanned<String>>,
+}
+
+/// The incident period when `[audit] incident_retention` is not given.
+pub const DEFAULT_INCIDENT_RETENTION: Period = Period::new(36, PeriodUnit::Months);
+
+impl AuditSettings {
+    /// The declared journal retention; `None` when `retention` is not set
+    /// (or does not parse: [`parse`] refuses such a file).
+    pub fn journal_retention(&self) -> Option<JournalRetention> {
+        let keep = self.retention.as_ref()?.get_ref().parse().ok()?;
+        let incident_keep = match &self.incident_retention {
+            Some(text) => text.get_ref().parse().ok()?,
+            None => DEFAULT_INCIDENT_RETENTION,
+        };
+        Some(JournalRetention {
+            keep,
+            incident_keep,
+        })
+    }
+
+    /// Unreadable or inconsistent periods: (span, message, help).
+    fn problems(&self) -> Vec<(std::ops::Range<usize>, String, String)> {
+        let mut out = Vec::new();
+        let mut read = |key: &str, value: &Option<Spanned<String>>| {
+            let value = value.as_ref()?;
+            match value.get_ref().parse::<Period>() {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    out.push((
+                        value.span(),
+                        format!("[audit] {key} = {:?}: {}", value.get_ref(), e.message),
+                        "write a period such as `12 months` (days, weeks, months or years)".into(),
+                    ));
+                    None
+                }
+            }
+        };
+        let keep = read("retention", &self.retention);
+        let incident = read("incident_retention", &self.incident_retention);
+        if let (Some(keep), Some(value)) = (keep, &self.retention) {
+            let incident = incident.unwrap_or(DEFAULT_INCIDENT_RETENTION);
+            if incident.bounds_days().1 < keep.bounds_days().0 {
+                out.push((
+                    value.span(),
+                    format!(
+                        "[audit] retention = {:?} is longer than incident_retention ({incident})",
+                        value.get_ref()
+                    ),
+                    "an incident keeps the journal longer, not shorter: raise `incident_retention`"
+                        .into(),
+                ));
+            }
+        }
+        out
+    }
 }
 
 /// `[consent]`.
@@ -435,6 +508,7 @@ fn unreachable_defaults() -> Settings {
         breach: BreachSettings::default(),
         scheduler: SchedulerSettings::default(),
         consent: ConsentSettings::default(),
+        audit: AuditSettings::default(),
     }
 }
 
@@ -601,6 +675,9 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
     for (span, message, help) in s.breach.problems() {
         error("H073", span, message, &help);
     }
+    for (span, message, help) in s.audit.problems() {
+        error("H075", span, message, &help);
+    }
     out
 }
 
@@ -708,6 +785,41 @@ mod tests {
         assert_eq!(unknown, ["HABEAS_SERVR__LISTEN"]);
         assert!(apply_env(&mut s, [("HABEAS_SMTP__PORT", "25")]).is_err());
         assert!(apply_env(&mut s, [("HABEAS_SCHEDULER__ENABLED", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn the_journal_retention_is_read_and_a_bad_period_is_refused_with_its_line() {
+        use crate::retention::{Period, PeriodUnit};
+        let s = parse("h", "", Path::new("/p")).unwrap();
+        assert_eq!(s.audit.journal_retention(), None, "kept whole by default");
+        let s = parse("h", "[audit]\nretention = \"12 months\"\n", Path::new("/p")).unwrap();
+        let r = s.audit.journal_retention().unwrap();
+        assert_eq!(r.keep, Period::new(12, PeriodUnit::Months));
+        assert_eq!(r.incident_keep, Period::new(36, PeriodUnit::Months));
+        let s = parse(
+            "h",
+            "[audit]\nretention = \"6 months\"\nincident_retention = \"5 years\"\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        assert_eq!(
+            s.audit.journal_retention().unwrap().incident_keep,
+            Period::new(5, PeriodUnit::Years)
+        );
+        let errs = parse(
+            "h",
+            "[server]\nlisten = \"127.0.0.1:8080\"\n[audit]\nretention = \"a year\"\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "H075");
+        assert_eq!(errs[0].location.as_ref().map(|l| l.line), Some(4));
+        let errs = parse("h", "[audit]\nretention = \"48 months\"\n", Path::new("/p")).unwrap_err();
+        assert!(
+            errs[0].message.contains("longer than incident_retention"),
+            "{}",
+            errs[0].message
+        );
     }
 
     #[test]

@@ -12,6 +12,18 @@ use crate::access::{self, Caller, Token};
 use crate::error::{EngineError, Result};
 use crate::journal::{self, Verdict};
 use crate::vault::Vault;
+use habeas_core::journal_retention::{Cutoff, last_droppable};
+
+/// A segment of the journal the retention drops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalDrop {
+    /// The signed checkpoint it ends with: verification starts there after.
+    pub through: u64,
+    /// How many entries it holds.
+    pub entries: u64,
+    /// The time of its newest entry.
+    pub newest: DateTime<Utc>,
+}
 
 impl Vault {
     /// Drop whole partitions of a high-volume category that ended before
@@ -143,6 +155,55 @@ impl Vault {
             .into_iter()
             .map(|c| c.seq)
             .collect())
+    }
+
+    /// The time of the journal entry `seq`, `None` when it is gone.
+    pub fn journal_entry_time(&self, seq: u64) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .store
+            .journal_range(seq, 1)?
+            .into_iter()
+            .next()
+            .filter(|row| row.seq == seq)
+            .map(|row| row.ts))
+    }
+
+    /// What the journal retention would drop for `cutoff`: every entry up
+    /// to the newest signed checkpoint written before `cutoff.before`.
+    /// Nothing when no checkpoint is that old.
+    pub fn journal_retention_plan(&self, cutoff: &Cutoff) -> Result<Option<JournalDrop>> {
+        let checkpoints = self.checkpoints()?;
+        let Some(through) = last_droppable(&checkpoints, cutoff.before, |seq| {
+            self.journal_entry_time(seq)
+        })?
+        else {
+            return Ok(None);
+        };
+        let first = self
+            .store
+            .journal_range(0, 1)?
+            .first()
+            .map_or(through, |r| r.seq);
+        let newest = self.journal_entry_time(through)?;
+        Ok(newest.map(|newest| JournalDrop {
+            through,
+            entries: (through + 1).saturating_sub(first),
+            newest,
+        }))
+    }
+
+    /// Apply the journal retention for `cutoff` (journaled as
+    /// `journal.drop_segment`, with the rule that chose the segment).
+    pub fn apply_journal_retention(
+        &self,
+        caller: &Caller,
+        cutoff: &Cutoff,
+    ) -> Result<Option<JournalDrop>> {
+        let Some(plan) = self.journal_retention_plan(cutoff)? else {
+            return Ok(None);
+        };
+        self.drop_journal_through(caller, plan.through)?;
+        Ok(Some(plan))
     }
 
     /// Create an application token; the secret is returned once.

@@ -48,7 +48,7 @@ pub mod validate;
 pub mod vault;
 
 pub use access::{Caller, Scope, Token};
-pub use admin::AccessEvent;
+pub use admin::{AccessEvent, JournalDrop};
 pub use bulk_chain::BulkChain;
 pub use category::{HeldCategory, Holding};
 pub use docs::VaultDocs;

@@ -15,6 +15,7 @@ use habeas_core::breach::{
 use habeas_core::clock::Clock;
 use habeas_core::declarations::Declarations;
 use habeas_core::docs::{DocError, DocStore};
+use habeas_core::journal_retention::Incident as JournalIncident;
 use habeas_core::lang::Lang;
 use serde::{Deserialize, Serialize};
 
@@ -430,6 +431,36 @@ impl<'a> BreachRegister<'a> {
         }
         listing.breaches.sort_by(register_order);
         Ok(listing)
+    }
+
+    /// The breaches as the journal retention sees them
+    /// (`habeas_core::journal_retention`): each keeps the journal from the
+    /// earliest of its window's start, its detection and the awareness. A
+    /// document that cannot be read keeps the whole journal (its window is
+    /// unknown) and stays open until someone repairs it.
+    pub fn journal_incidents(&self) -> Result<Vec<JournalIncident>, RegisterError> {
+        let mut out = Vec::new();
+        for doc in self.docs.list_docs(BREACH_KIND)? {
+            out.push(match decode(&doc.id, &doc.body) {
+                Ok((_, b)) => JournalIncident {
+                    from: b
+                        .window
+                        .start
+                        .map_or(b.detected_at, |start| start.min(b.detected_at))
+                        .min(b.aware_at),
+                    aware_at: b.aware_at,
+                    open: b.is_open(),
+                    id: doc.id,
+                },
+                Err(_) => JournalIncident {
+                    id: doc.id,
+                    from: DateTime::<Utc>::MIN_UTC,
+                    aware_at: self.clock.now(),
+                    open: true,
+                },
+            });
+        }
+        Ok(out)
     }
 
     fn load(&self, id: &str) -> Result<(StoredBreach, u64, Breach), RegisterError> {

@@ -1,9 +1,12 @@
 //! `habeas audit verify`: prove the journal intact, or name its first broken
-//! entry. `habeas audit drop-through N`: journal retention — drop entries up
-//! to a signed checkpoint without breaking verification of the rest.
+//! entry. `habeas audit retention`: the declared journal retention (`[audit]`
+//! in habeas.toml), which the scheduler also applies daily. `habeas audit
+//! drop-through N`: drop entries up to a signed checkpoint by hand. Either
+//! way verification of the rest still holds.
 
 use std::process::ExitCode;
 
+use chrono::SecondsFormat;
 use habeas_engine::{Caller, Verdict, project};
 
 use super::Global;
@@ -22,12 +25,25 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Apply the declared journal retention ([audit] in habeas.toml): drop
+    /// entries older than the cut-off, up to a signed checkpoint.
+    Retention {
+        /// Say what would go, change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Judge as of this instant instead of the system clock (RFC 3339).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+        /// Who runs it, as written in the journal.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
     /// Drop entries up to and including the signed checkpoint N.
     DropThrough {
         /// Entry number of a signed checkpoint (see `habeas audit checkpoints`).
         n: u64,
     },
-    /// List the signed checkpoints (entries covered).
+    /// List the signed checkpoints: entries covered, and the time of the last.
     Checkpoints,
 }
 
@@ -81,10 +97,29 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             println!("{dropped} entrées supprimées / entries dropped (through #{n})");
             Ok(ExitCode::SUCCESS)
         }
+        AuditCommand::Retention { dry_run, now, by } => {
+            let settings = project::load_settings(&global.dir)?;
+            let clock = super::purge::clock_for(now.as_deref())?;
+            let vault = project::open_project(&global.dir)?;
+            match super::journal_retention::run(&vault, &settings, clock.as_ref(), &by, dry_run)? {
+                Some(run) => {
+                    println!("{}", super::journal_retention::report(&run));
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => {
+                    eprintln!("error: {}", super::journal_retention::NOT_DECLARED);
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
         AuditCommand::Checkpoints => {
             let vault = project::open_project(&global.dir)?;
             for n in vault.checkpoints()? {
-                println!("{n}");
+                match vault.journal_entry_time(n)? {
+                    Some(at) => println!("{n}\t{}", at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                    // The checkpoint a retention stopped at: its entry is gone.
+                    None => println!("{n}\t(entrée supprimée / entry dropped)"),
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -32,6 +32,7 @@ pub mod subprocessors;
 // retention: purge, legal holds, backups
 pub mod backup;
 pub mod hold;
+pub mod journal_retention;
 pub mod purge;
 pub mod scheduler;
 

@@ -5,6 +5,9 @@
 //! - `retention-purge` (`daily <purge_at>`): the purge `habeas purge` runs —
 //!   due records deleted or anonymised, holds honoured, high-volume months
 //!   expired;
+//! - `journal-retention` (`daily <purge_at>`, only when `[audit] retention`
+//!   is set): the audit journal dropped up to the newest signed checkpoint
+//!   before its cut-off (`habeas audit retention`);
 //! - `backup` (`daily <backup_at>`, only when set): an encrypted backup into
 //!   `backup_dir`, then grandfather-father-son rotation (7 daily, 4 weekly,
 //!   6 monthly).
@@ -23,11 +26,12 @@ use habeas_engine::{Caller, Vault};
 use habeas_retention::gfs::GfsPolicy;
 use habeas_retention::runner::{Counts, Job, JobRunner, Outcome, RunReport, purge_counts};
 
-/// What the scheduler runs and where backups go.
+/// What the scheduler runs, where backups go, and the settings its jobs read.
 pub struct Plan {
     pub jobs: Vec<Job>,
     pub tick: Duration,
     pub backup_dir: PathBuf,
+    pub settings: Settings,
 }
 
 /// The plan of `[scheduler]`, or `None` when it is disabled.
@@ -42,6 +46,14 @@ pub fn plan(project: &Path, settings: &Settings) -> anyhow::Result<Option<Plan>>
             .parse()
             .map_err(|e| anyhow::anyhow!("[scheduler] purge_at: {e}"))?,
     }];
+    if settings.audit.journal_retention().is_some() {
+        jobs.push(Job {
+            name: "journal-retention".into(),
+            schedule: format!("daily {}", s.purge_at.get_ref())
+                .parse()
+                .map_err(|e| anyhow::anyhow!("[scheduler] purge_at: {e}"))?,
+        });
+    }
     if let Some(at) = &s.backup_at {
         jobs.push(Job {
             name: "backup".into(),
@@ -58,6 +70,7 @@ pub fn plan(project: &Path, settings: &Settings) -> anyhow::Result<Option<Plan>>
         jobs,
         tick: Duration::from_secs(s.tick_seconds.max(1)),
         backup_dir,
+        settings: settings.clone(),
     }))
 }
 
@@ -67,8 +80,19 @@ pub fn run_job(
     clock: &dyn Clock,
     job: &str,
     backup_dir: &Path,
+    settings: &Settings,
 ) -> Result<Counts, String> {
     match job {
+        "journal-retention" => {
+            let run = super::journal_retention::run(vault, settings, clock, "scheduler", false)
+                .map_err(|e| super::error_line(&e))?
+                .ok_or_else(|| super::journal_retention::NOT_DECLARED.to_string())?;
+            let dropped = run.dropped.map_or(0, |d| d.entries);
+            Ok(Counts::from([(
+                "journal".to_string(),
+                std::collections::BTreeMap::from([("entries_dropped".to_string(), dropped)]),
+            )]))
+        }
         "retention-purge" => {
             let run = super::purge::purge_now(vault, clock).map_err(|e| super::error_line(&e))?;
             let mut counts = purge_counts(&run.summary);
@@ -151,7 +175,7 @@ pub fn spawn(vault: Arc<Vault>, plan: Plan) -> anyhow::Result<()> {
     let runner = JobRunner::new(&holder, plan.jobs, SystemClock.now())
         .map_err(|e| anyhow::anyhow!("scheduler: {e}"))?;
     let runner = Arc::new(Mutex::new(runner));
-    let backup_dir = Arc::new(plan.backup_dir);
+    let context = Arc::new((plan.backup_dir, plan.settings));
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(plan.tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -159,7 +183,7 @@ pub fn spawn(vault: Arc<Vault>, plan: Plan) -> anyhow::Result<()> {
             interval.tick().await;
             let vault = Arc::clone(&vault);
             let runner = Arc::clone(&runner);
-            let backup_dir = Arc::clone(&backup_dir);
+            let context = Arc::clone(&context);
             let tick = tokio::task::spawn_blocking(move || {
                 let clock = SystemClock;
                 let Ok(mut runner) = runner.lock() else {
@@ -174,7 +198,7 @@ pub fn spawn(vault: Arc<Vault>, plan: Plan) -> anyhow::Result<()> {
                         })
                 };
                 let reports = runner.run_due(&clock, &mut lease, &mut |job| {
-                    run_job(&vault, &clock, job, &backup_dir)
+                    run_job(&vault, &clock, job, &context.0, &context.1)
                 });
                 for report in &reports {
                     journal(&vault, report);
@@ -218,9 +242,19 @@ mod tests {
         let settings = project::load_settings(dir.path()).expect("settings");
         let jobs = plan(dir.path(), &settings).expect("plan").expect("enabled");
         let names: Vec<&str> = jobs.jobs.iter().map(|j| j.name.as_str()).collect();
-        assert_eq!(names, ["retention-purge", "backup"]);
+        // The demo declares a journal retention: it runs daily with the purge.
+        assert_eq!(names, ["retention-purge", "journal-retention", "backup"]);
         assert_eq!(jobs.backup_dir, dir.path().join("nightly"));
         assert_eq!(jobs.tick, Duration::from_secs(60));
+        // Without `[audit] retention`, no journal retention job.
+        let toml = dir.path().join("habeas.toml");
+        let text = std::fs::read_to_string(&toml).expect("toml");
+        let without = text.split("[audit]").next().expect("before [audit]");
+        std::fs::write(&toml, without).expect("write");
+        let settings = project::load_settings(dir.path()).expect("settings");
+        let jobs = plan(dir.path(), &settings).expect("plan").expect("enabled");
+        let names: Vec<&str> = jobs.jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(names, ["retention-purge", "backup"]);
         let dir = demo_project("");
         let toml = dir.path().join("habeas.toml");
         let text = std::fs::read_to_string(&toml).expect("toml");
@@ -243,7 +277,14 @@ mod tests {
         }))
         .expect("input");
         vault.write(&caller, &subject, input).expect("write");
-        let counts = run_job(&vault, &SystemClock, "retention-purge", dir.path()).expect("purge");
+        let counts = run_job(
+            &vault,
+            &SystemClock,
+            "retention-purge",
+            dir.path(),
+            &Settings::defaults(),
+        )
+        .expect("purge");
         assert_eq!(counts["prospect_contact"]["delete"], 1, "{counts:?}");
         let text = serde_json::to_string(&counts).expect("json");
         assert!(
@@ -251,11 +292,66 @@ mod tests {
             "{text}"
         );
         let backups = dir.path().join("backups");
-        let counts = run_job(&vault, &SystemClock, "backup", &backups).expect("backup");
+        let counts = run_job(
+            &vault,
+            &SystemClock,
+            "backup",
+            &backups,
+            &Settings::defaults(),
+        )
+        .expect("backup");
         assert_eq!(counts["backups"]["created"], 1);
         assert_eq!(counts["backups"]["kept"], 1);
         assert_eq!(std::fs::read_dir(&backups).expect("dir").count(), 1);
-        assert!(run_job(&vault, &SystemClock, "reminders", &backups).is_err());
+        assert!(
+            run_job(
+                &vault,
+                &SystemClock,
+                "reminders",
+                &backups,
+                &Settings::defaults()
+            )
+            .is_err()
+        );
+    }
+
+    /// The daily journal retention drops what is older than declared, up to
+    /// a signed checkpoint, and the rest still verifies; undeclared, the job
+    /// refuses rather than guess a period.
+    #[test]
+    fn the_journal_retention_job_drops_old_entries_and_the_rest_verifies() {
+        let dir = demo_project("");
+        {
+            let vault = project::open_project(dir.path()).expect("vault");
+            let caller = Caller::operator("test", "administration");
+            for _ in 0..3 {
+                vault.create_subject(&caller, None).expect("subject");
+            }
+        } // closed: the last entries are signed
+        let vault = project::open_project(dir.path()).expect("vault");
+        let later =
+            habeas_core::clock::ManualClock::new(SystemClock.now() + chrono::Duration::days(800));
+        let none = Settings::defaults();
+        assert!(run_job(&vault, &later, "journal-retention", dir.path(), &none).is_err());
+        // The demo's: 12 months.
+        let settings = project::load_settings(dir.path()).expect("settings");
+        let counts =
+            run_job(&vault, &later, "journal-retention", dir.path(), &settings).expect("job");
+        assert_eq!(counts["journal"]["entries_dropped"], 3, "{counts:?}");
+        match vault.verify_journal().expect("verify") {
+            habeas_engine::Verdict::Intact { first, .. } => assert!(first > 1),
+            broken => panic!("{broken:?}"),
+        }
+        // Today's clock: nothing that young goes.
+        let counts = run_job(
+            &vault,
+            &SystemClock,
+            "journal-retention",
+            dir.path(),
+            &settings,
+        )
+        .expect("job");
+        assert_eq!(counts["journal"]["entries_dropped"], 0);
     }
 
     /// A scheduled run as the scheduler records it, then scraped from the
@@ -277,7 +373,13 @@ mod tests {
             vault.write(&caller, &subject, input).expect("write");
         }
         let started = SystemClock.now();
-        let result = run_job(&vault, &SystemClock, "retention-purge", dir.path());
+        let result = run_job(
+            &vault,
+            &SystemClock,
+            "retention-purge",
+            dir.path(),
+            &Settings::defaults(),
+        );
         let counts = result.expect("purge");
         journal(
             &vault,
