@@ -291,6 +291,11 @@ fn roles_gate_the_console_and_refusals_are_journaled() {
         "{}",
         journal.text()
     );
+    assert!(
+        journal.text().contains("Aucune durée déclarée"),
+        "no [audit] retention: kept whole\n{}",
+        journal.text()
+    );
     // Logout ends the session.
     let csrf = hidden(&journal.text(), "csrf");
     assert_eq!(
@@ -612,4 +617,29 @@ fn a_dpo_must_enrol_totp_then_signs_in_with_a_second_factor() {
         ],
     );
     assert_eq!(r.status, 401, "a recovery code works once");
+}
+
+/// The journal page shows the declared journal retention and today's
+/// cut-off (SPEC C6: the DPO sees how long the journal is kept).
+#[test]
+fn the_console_shows_the_journal_retention_and_its_cutoff() {
+    use habeas_core::journal_retention::JournalRetention;
+    use habeas_core::retention::{Period, PeriodUnit};
+    let site = start_site_on(std::sync::Arc::new(SystemClock), false, |c| {
+        c.journal_retention = Some(JournalRetention {
+            keep: Period::new(12, PeriodUnit::Months),
+            incident_keep: Period::new(36, PeriodUnit::Months),
+        });
+    });
+    let mut dpo = signed_in(&site, "dina", "dpo");
+    let page = dpo.get("/console/journal?lang=en");
+    assert_eq!(page.status, 200);
+    let html = page.text();
+    assert!(html.contains("Journal retention"), "{html}");
+    assert!(html.contains("12 months"), "{html}");
+    assert!(html.contains("36 months"), "{html}");
+    let year_ago = (chrono::Utc::now() - chrono::Duration::days(365))
+        .format("%Y-%m")
+        .to_string();
+    assert!(html.contains(&year_ago), "the cut-off a year back:\n{html}");
 }

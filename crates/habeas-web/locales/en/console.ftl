@@ -41,6 +41,12 @@ console-journal-tampered-the-chain-is-broken = Journal TAMPERED: the chain is br
 console-first-broken-entry = First broken entry
 console-reason = Reason
 console-audit-journal = Audit journal
+console-journal-retention = Journal retention
+console-journal-retention-none = No period declared: the journal is kept whole ([audit] retention in habeas.toml).
+console-journal-retention-periods = Declared periods
+console-journal-retention-incident = for an incident:
+console-journal-retention-cutoff = Dropped daily up to the signed checkpoint before
+console-journal-retention-held-by = Held back by breach
 
 # Alerts (src/ui/console_alerts.rs: /console/alertes)
 console-alerts-access-refused = access refused

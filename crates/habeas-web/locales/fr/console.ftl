@@ -41,6 +41,12 @@ console-journal-tampered-the-chain-is-broken = Journal ALTÉRÉ : la chaîne est
 console-first-broken-entry = Première entrée rompue
 console-reason = Raison
 console-audit-journal = Journal d'audit
+console-journal-retention = Conservation du journal
+console-journal-retention-none = Aucune durée déclarée : le journal est conservé en entier ([audit] retention dans habeas.toml).
+console-journal-retention-periods = Durées déclarées
+console-journal-retention-incident = en cas d'incident :
+console-journal-retention-cutoff = Supprimé chaque jour jusqu'au point de contrôle signé antérieur au
+console-journal-retention-held-by = Retenu par la violation
 
 # Alerts (src/ui/console_alerts.rs: /console/alertes)
 console-alerts-access-refused = accès refusé

@@ -290,15 +290,46 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     )
 }
 
-/// Whether the audit journal is intact (hash chain and signed checkpoints).
+/// The journal retention's cut-off now, the breach register read as the
+/// daily job reads it.
+fn journal_cutoff(
+    s: &UiState,
+    policy: &habeas_core::journal_retention::JournalRetention,
+) -> Result<habeas_core::journal_retention::Cutoff, habeas_engine::EngineError> {
+    let docs = s
+        .vault
+        .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
+    let incidents = BreachRegister::new(
+        &docs,
+        &*s.clock,
+        s.vault.declarations(),
+        crate::breach::clocks(),
+    )
+    .journal_incidents()
+    .map_err(|e| habeas_engine::EngineError::Storage(e.to_string()))?;
+    Ok(policy.cutoff(&incidents, s.clock.now()))
+}
+
+/// Whether the audit journal is intact (hash chain and signed checkpoints),
+/// and how long it is kept.
 pub async fn journal(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
     let lang = l.lang;
     let ctx = match console_ctx(&state, &headers, lang, "/console/journal").await {
         Ok(c) => c,
         Err(r) => return r,
     };
-    let checked = state.run(|s| s.vault.verify_journal()).await;
-    let verdict = match checked {
+    let retention = state.config.journal_retention;
+    let checked = state
+        .run(move |s| {
+            let verdict = s.vault.verify_journal()?;
+            let cutoff = match retention {
+                Some(policy) => Some((policy, journal_cutoff(s, &policy)?)),
+                None => None,
+            };
+            Ok::<_, habeas_engine::EngineError>((verdict, cutoff))
+        })
+        .await;
+    let (verdict, cutoff) = match checked {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
             tracing::error!(error = %e, "the journal could not be verified");
@@ -325,6 +356,22 @@ pub async fn journal(State(state): State<UiState>, l: UiLang, headers: HeaderMap
                     dt { (t!(lang, "console-reason")) } dd { (reason) }
                 }
             }
+        }
+        h2 { (t!(lang, "console-journal-retention")) }
+        @match &cutoff {
+            None => p { (t!(lang, "console-journal-retention-none")) },
+            Some((policy, cut)) => dl {
+                dt { (t!(lang, "console-journal-retention-periods")) }
+                dd {
+                    (policy.keep.describe(lang)) " · "
+                    (t!(lang, "console-journal-retention-incident")) " "
+                    (policy.incident_keep.describe(lang))
+                }
+                dt { (t!(lang, "console-journal-retention-cutoff")) } dd { (when(cut.before)) }
+                @if let Some(id) = &cut.held_by {
+                    dt { (t!(lang, "console-journal-retention-held-by")) } dd { (id) }
+                }
+            },
         }
     };
     shell(

@@ -76,6 +76,8 @@ pub struct UiConfig {
     pub portal_idle_minutes: i64,
     /// ... and after this many minutes in all.
     pub portal_absolute_minutes: i64,
+    /// `[audit]` of habeas.toml: the journal page shows it and its cut-off.
+    pub journal_retention: Option<habeas_core::journal_retention::JournalRetention>,
 }
 
 impl UiConfig {
@@ -87,6 +89,7 @@ impl UiConfig {
             portal_code_minutes: 15,
             portal_idle_minutes: 15,
             portal_absolute_minutes: 60,
+            journal_retention: None,
         }
     }
 }

@@ -52,11 +52,13 @@ fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiSt
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{listen}"));
+    let mut config = UiConfig::new(public_url);
+    config.journal_retention = settings.audit.journal_retention();
     Ok(UiState::open(
         Arc::clone(vault),
         Arc::new(mailer),
         Arc::new(SystemClock),
-        UiConfig::new(public_url),
+        config,
     )?)
 }
 
