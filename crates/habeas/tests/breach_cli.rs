@@ -331,6 +331,25 @@ fn an_unknown_category_is_refused_with_its_position_and_nothing_is_stored() {
         err.contains("data_categories[0]") && err.contains("passwords"),
         "{err}"
     );
+    // A date people write instead of an instant: the error shows the form.
+    let (code, _, err) = run(
+        dir,
+        &[
+            "breach",
+            "open",
+            "--aware",
+            "yesterday",
+            "--nature",
+            "confidentiality",
+            "--description-fr",
+            "Fuite",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--aware") && err.contains("e.g. 2026-12-06T10:00:00Z"),
+        "{err}"
+    );
     let (code, out, _) = run(dir, &["breach", "list"]);
     assert_eq!(code, 0);
     assert!(out.contains("no breach in the register"), "{out}");

@@ -72,11 +72,13 @@ pub enum BreachCommand {
         /// unlikely, risk or high.
         #[arg(long)]
         risk: String,
+        /// Why that level (recorded with the decision, Art. 34(1)).
         #[arg(long)]
         reasoning: String,
         /// unintelligible, subsequent_measures or disproportionate_effort (Art. 34(3)).
         #[arg(long, requires = "exemption_reasoning")]
         exemption: Option<String>,
+        /// Why the exemption applies.
         #[arg(long)]
         exemption_reasoning: Option<String>,
     },
@@ -90,7 +92,7 @@ pub enum BreachCommand {
         #[arg(long)]
         complete: bool,
         /// When it was sent (RFC 3339); default now.
-        #[arg(long)]
+        #[arg(long, value_parser = rfc3339)]
         at: Option<DateTime<Utc>>,
         /// The authority's case reference.
         #[arg(long)]
@@ -140,7 +142,7 @@ pub enum BreachCommand {
         id: String,
         #[arg(long)]
         channel: String,
-        #[arg(long)]
+        #[arg(long, value_parser = rfc3339)]
         at: Option<DateTime<Utc>>,
     },
     /// Close a breach once nothing is owed.
@@ -164,22 +166,35 @@ pub enum BreachCommand {
     Show { id: String },
 }
 
+/// An instant given on the command line, with an error that says the form.
+fn rfc3339(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.to_utc())
+        .map_err(|_| {
+            "date et heure RFC 3339 attendues, p. ex. 2026-12-06T10:00:00Z ou 2026-12-06T11:00:00+01:00 / \
+             an RFC 3339 instant is expected, e.g. 2026-12-06T10:00:00Z or 2026-12-06T11:00:00+01:00"
+                .to_string()
+        })
+}
+
 #[derive(Debug, clap::Args)]
 pub struct OpenArgs {
     /// The JSON of a new breach (`NewBreach`); replaces the flags below.
     #[arg(long, conflicts_with_all = ["aware", "nature", "description_fr"])]
     file: Option<PathBuf>,
     /// When the provider became aware (RFC 3339): the clocks start here.
-    #[arg(long, required_unless_present = "file")]
+    #[arg(long, required_unless_present = "file", value_parser = rfc3339)]
     aware: Option<DateTime<Utc>>,
     /// When the incident was detected (default: awareness).
-    #[arg(long)]
+    #[arg(long, value_parser = rfc3339)]
     detected: Option<DateTime<Utc>>,
     /// confidentiality, integrity, availability (repeat).
     #[arg(long, required_unless_present = "file")]
     nature: Vec<String>,
+    /// What happened, in French (the register, the CNIL form, the letters).
     #[arg(long, required_unless_present = "file")]
     description_fr: Option<String>,
+    /// The same in English (default: the French text).
     #[arg(long, requires = "description_fr")]
     description_en: Option<String>,
     /// Declared service ids (repeat).
@@ -195,11 +210,12 @@ pub struct OpenArgs {
     #[arg(long)]
     system: Vec<String>,
     /// Start of the breach window (RFC 3339).
-    #[arg(long)]
+    #[arg(long, value_parser = rfc3339)]
     from: Option<DateTime<Utc>>,
     /// End of the breach window (RFC 3339).
-    #[arg(long)]
+    #[arg(long, value_parser = rfc3339)]
     to: Option<DateTime<Utc>>,
+    /// The breach is still going on (no end to the window yet).
     #[arg(long, conflicts_with = "to")]
     ongoing: bool,
     /// The breach is established, not only suspected.
