@@ -110,6 +110,16 @@ pub fn extract<'a>(name: &str, bytes: &'a [u8]) -> Result<Extracted<'a>, Extract
     if bytes.starts_with(b"PK\x03\x04") {
         return office::extract(bytes);
     }
+    // A PDF's text sits in content streams behind fonts and encodings; read
+    // as plain text its syntax only gives false findings ("1 0 R" as a
+    // street number). Not supported: skipped and listed as such.
+    if bytes.starts_with(b"%PDF-") {
+        return Err(ExtractError::Binary("PDF"));
+    }
+    // Legacy Office (.doc, .xls, .ppt): OLE compound files, not supported.
+    if bytes.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+        return Err(ExtractError::Binary("OLE (.doc, .xls)"));
+    }
     let (kind, part) = text::decode(bytes)?;
     if kind == SourceKind::Utf8 {
         if let Some(mbox) = mail::is_mbox(&part.text).map(Some) {
@@ -153,4 +163,26 @@ fn gunzip<'a>(name: &str, bytes: &[u8]) -> Result<Extracted<'a>, ExtractError> {
         parts,
         problems: inner_ex.problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_and_legacy_office_files_are_skipped_not_read_as_text() {
+        // An all-ASCII PDF (uncompressed stream) would decode as text.
+        let pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\nBT (ecrire a jean@exemple.fr) Tj ET\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+        assert_eq!(
+            extract("x.pdf", pdf).err(),
+            Some(ExtractError::Binary("PDF"))
+        );
+        let ole = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0];
+        assert!(matches!(
+            extract("x.doc", &ole),
+            Err(ExtractError::Binary(_))
+        ));
+        // Text that mentions a PDF is still text.
+        assert!(extract("notes.txt", b"see %PDF-1.4 in the spec").is_ok());
+    }
 }
