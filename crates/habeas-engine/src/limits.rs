@@ -100,6 +100,27 @@ impl Vault {
             Some(ObjectionStatus::Overridden { .. }) => "overridden",
             None => "withdrawn",
         };
+        // Art. 21 opens objection to processing on a public task or
+        // legitimate interests, and to direct marketing; not to a contract,
+        // a legal obligation or consent (withdrawn instead, Art. 7(3)).
+        // Withdrawing or overriding an objection already recorded stays open.
+        if matches!(status, Some(ObjectionStatus::Active))
+            && self
+                .decls
+                .activity(purpose)
+                .is_some_and(|a| !a.open_to_objection())
+        {
+            self.subject_row(subject)?;
+            return Err(EngineError::Invalid(Refusal::new(
+                "objection_not_applicable",
+                format!(
+                    "on ne peut pas s'opposer à la finalité « {purpose} » (art. 21 RGPD : seulement un traitement fondé sur une mission d'intérêt public ou l'intérêt légitime, ou la prospection) ; selon le cas : limitation (art. 18), effacement (art. 17) ou retrait du consentement (art. 7(3))"
+                ),
+                format!(
+                    "purpose `{purpose}` is not open to objection (Art. 21 GDPR: only processing on a public task or legitimate interests, or direct marketing); as the case may be: restriction (Art. 18), erasure (Art. 17) or consent withdrawal (Art. 7(3))"
+                ),
+            )));
+        }
         let note = format!("objection={state} purpose={purpose}");
         self.change_limits(caller, subject, purpose, &note, |l| match &status {
             Some(s) => {

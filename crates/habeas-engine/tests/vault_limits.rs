@@ -194,16 +194,52 @@ fn an_objection_to_direct_marketing_is_absolute_and_other_objections_yield_to_re
     let err = vault.read(&marketing, &s, Some("marketing")).unwrap_err();
     assert_eq!(code(err), "limited_by_subject");
 
+    // Art. 21(1): an objection to processing on legitimate interests (the
+    // demo's audience measurement, PA-0005) stops it until compelling
+    // grounds are recorded.
+    let analytics = Caller::operator("analytics", "PA-0005");
     vault
-        .set_objection(&dpo, &s, "PA-0001", Some(ObjectionStatus::Active))
+        .write(
+            &analytics,
+            &s,
+            input(
+                "navigation",
+                json!({"visitor_id": "v-1", "page": "https://example.org/"}),
+            ),
+        )
+        .unwrap();
+    vault
+        .set_objection(&dpo, &s, "PA-0005", Some(ObjectionStatus::Active))
         .unwrap();
     assert_eq!(
-        code(vault.read(&crm, &s, Some("contact")).unwrap_err()),
+        code(vault.read(&analytics, &s, Some("navigation")).unwrap_err()),
         "limited_by_subject"
     );
     vault
-        .set_objection(&dpo, &s, "PA-0001", Some(grounds()))
+        .set_objection(&dpo, &s, "PA-0005", Some(grounds()))
         .unwrap();
+    assert_eq!(
+        vault
+            .read(&analytics, &s, Some("navigation"))
+            .unwrap()
+            .records
+            .len(),
+        1
+    );
+    // A contract (PA-0001) is not open to objection: refused, nothing
+    // recorded, the processing goes on.
+    let err = vault
+        .set_objection(&dpo, &s, "PA-0001", Some(ObjectionStatus::Active))
+        .unwrap_err();
+    assert_eq!(code(err), "objection_not_applicable");
+    assert!(
+        !vault
+            .processing_limits(&s)
+            .unwrap()
+            .0
+            .objections
+            .contains_key("PA-0001")
+    );
     assert_eq!(
         vault.read(&crm, &s, Some("contact")).unwrap().records.len(),
         1
@@ -219,13 +255,13 @@ fn an_objection_to_direct_marketing_is_absolute_and_other_objections_yield_to_re
         .map(|e| e.details)
         .collect();
     assert!(
-        notes[0].ends_with("objection=overridden purpose=PA-0001"),
+        notes[0].ends_with("objection=overridden purpose=PA-0005"),
         "{notes:?}"
     );
     assert!(
         notes
             .iter()
-            .any(|n| n.ends_with("objection=active purpose=PA-0001")),
+            .any(|n| n.ends_with("objection=active purpose=PA-0005")),
         "{notes:?}"
     );
     assert!(

@@ -25,6 +25,10 @@ pub enum LimitsError {
     NoSubject,
     #[error("`{0}` is not a declared activity")]
     UnknownPurpose(String),
+    #[error(
+        "`{0}` is not open to objection (Art. 21: public task, legitimate interests or direct marketing only)"
+    )]
+    NotObjectable(String),
     #[error(transparent)]
     Engine(#[from] EngineError),
 }
@@ -54,6 +58,14 @@ impl LimitsError {
             LimitsError::UnknownPurpose(p) => match lang {
                 Lang::Fr => format!("« {p} » n'est pas une activité déclarée"),
                 Lang::En => format!("`{p}` is not a declared activity"),
+            },
+            LimitsError::NotObjectable(p) => match lang {
+                Lang::Fr => format!(
+                    "on ne peut pas s'opposer à « {p} » (art. 21 : mission d'intérêt public, intérêt légitime ou prospection seulement) ; proposez une limitation, un effacement ou le retrait du consentement"
+                ),
+                Lang::En => format!(
+                    "`{p}` is not open to objection (Art. 21: public task, legitimate interests or direct marketing only); offer restriction, erasure or consent withdrawal instead"
+                ),
             },
             LimitsError::Engine(e) => e.to_string(),
         }
@@ -89,6 +101,16 @@ pub fn apply_request_limits(
         .find(|p| vault.declarations().activity(p).is_none())
     {
         return Err(LimitsError::UnknownPurpose(unknown.clone()));
+    }
+    if request.kind == RequestKind::Objection
+        && let Some(closed) = purposes.iter().find(|p| {
+            vault
+                .declarations()
+                .activity(p)
+                .is_some_and(|a| !a.open_to_objection())
+        })
+    {
+        return Err(LimitsError::NotObjectable(closed.clone()));
     }
     for purpose in purposes {
         if request.kind == RequestKind::Restriction {

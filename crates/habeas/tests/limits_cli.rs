@@ -33,6 +33,17 @@ fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
     let (code, _, err) = run(d, &["limits", "restrict", &subject, "--purpose", "PA-9999"]);
     assert_ne!(code, 0);
     assert!(err.contains("PA-9999"), "{err}");
+    // Art. 21: billing is a legal obligation (PA-0002), not open to
+    // objection; audience measurement on legitimate interests (PA-0005) is.
+    let (code, _, err) = run(d, &["limits", "object", &subject, "--purpose", "PA-0002"]);
+    assert_eq!(code, 2, "bad input: {err}");
+    assert!(
+        err.contains("not open to objection") && err.contains("Art. 21"),
+        "{err}"
+    );
+    let (code, out, err) = run(d, &["limits", "object", &subject, "--purpose", "PA-0005"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("PA-0005"), "{out}");
     let (code, out, err) = run(d, &["limits", "show", &subject]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("PA-0001"), "{out}");
@@ -123,4 +134,58 @@ fn a_restriction_request_is_carried_out_by_the_vault_when_done() {
     assert_eq!(status, 403, "{body}");
     assert_eq!(json(&body)["error"]["code"], "limited_by_subject");
     server.stop();
+}
+
+/// An objection request names the purposes objected to; one that is not
+/// open to objection (Art. 21) is refused before anything is recorded,
+/// even beside one that is.
+#[test]
+fn an_objection_request_is_refused_for_a_purpose_not_open_to_objection() {
+    let dir = project();
+    let d = dir.path();
+    let crm = token(d, "crm", "PA-0001");
+    let server = Server::start(d);
+    let (_, body) = post(&server.addr, "/api/subjects", &crm, b"{}");
+    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let (status, body) = post(
+        &server.addr,
+        &format!("/api/subjects/{subject}/records"),
+        &crm,
+        br#"{"category": "contact", "fields": {"email": "opposition@example.org"}}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    server.stop();
+
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(d, args);
+        assert_eq!(code, 0, "habeas {args:?}: {err}");
+        out
+    };
+    let out = ok(&[
+        "requests",
+        "new",
+        "--kind",
+        "objection",
+        "--email",
+        "opposition@example.org",
+        "--no-mail",
+    ]);
+    let id = out.lines().next().expect("id").trim().to_string();
+    ok(&[
+        "requests", "proof", &id, "--method", "session", "--by", "agent-7",
+    ]);
+    ok(&["requests", "start", &id]);
+    let (code, _, err) = run(
+        d,
+        &["requests", "done", &id, "--purposes", "PA-0005,PA-0001"],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("PA-0001") && err.contains("not open to objection"),
+        "{err}"
+    );
+    let limits = ok(&["limits", "show", &subject]);
+    assert!(!limits.contains("PA-0005"), "nothing recorded: {limits}");
+    ok(&["requests", "done", &id, "--purposes", "PA-0005"]);
+    assert!(ok(&["limits", "show", &subject]).contains("PA-0005"));
 }

@@ -220,6 +220,21 @@ impl Activity {
         self.direct_marketing || self.kind == PurposeKind::DirectMarketing
     }
 
+    /// Whether a subject may object to this processing (Art. 21): by right
+    /// when it rests on a public task or legitimate interests (Art. 21(1),
+    /// Art. 6(1)(e)/(f)) or is direct marketing (Art. 21(2)), or because the
+    /// provider grants it (`objection = true`). Processing for a contract,
+    /// a legal obligation or on consent is not open to objection: the
+    /// subject ends the contract, asks for erasure or withdraws consent.
+    pub fn open_to_objection(&self) -> bool {
+        self.objection
+            || self.is_direct_marketing()
+            || matches!(
+                self.legal_basis(),
+                Some(LegalBasis::PublicTask | LegalBasis::LegitimateInterests)
+            )
+    }
+
     pub fn role(&self) -> Role {
         *self.role.get_ref()
     }

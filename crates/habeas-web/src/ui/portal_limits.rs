@@ -15,7 +15,6 @@
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use habeas_core::declarations::LegalBasis;
 use habeas_core::rights::RequestKind;
 use habeas_core::rights::policy::ObjectionStatus;
 use habeas_engine::{Caller, Vault};
@@ -40,14 +39,10 @@ use crate::t;
 /// of public task or legitimate interests, Art. 21(2) for direct marketing,
 /// or where the declarations offer it.
 fn objectable(vault: &Vault, purpose: &str) -> bool {
-    vault.declarations().activity(purpose).is_some_and(|a| {
-        a.objection
-            || a.is_direct_marketing()
-            || matches!(
-                a.legal_basis(),
-                Some(LegalBasis::PublicTask | LegalBasis::LegitimateInterests)
-            )
-    })
+    vault
+        .declarations()
+        .activity(purpose)
+        .is_some_and(|a| a.open_to_objection())
 }
 
 fn direct_marketing(vault: &Vault, purpose: &str) -> bool {
