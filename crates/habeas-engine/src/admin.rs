@@ -14,6 +14,9 @@ use crate::journal::{self, Verdict};
 use crate::vault::Vault;
 use habeas_core::journal_retention::{Cutoff, last_droppable};
 
+/// The most journal entries one step of the retention drops.
+pub const JOURNAL_DROP_STEP: u64 = 50_000;
+
 /// A segment of the journal the retention drops.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JournalDrop {
@@ -192,17 +195,50 @@ impl Vault {
         }))
     }
 
-    /// Apply the journal retention for `cutoff` (journaled as
-    /// `journal.drop_segment`, with the rule that chose the segment).
+    /// Apply the journal retention for `cutoff`: the segment goes in steps
+    /// of at most [`JOURNAL_DROP_STEP`] entries (from checkpoint to
+    /// checkpoint), each its own transaction journaled as
+    /// `journal.drop_segment`, so a first run over years of journal never
+    /// holds the writer for long.
     pub fn apply_journal_retention(
         &self,
         caller: &Caller,
         cutoff: &Cutoff,
     ) -> Result<Option<JournalDrop>> {
+        self.apply_journal_retention_in_steps(caller, cutoff, JOURNAL_DROP_STEP)
+    }
+
+    /// [`Vault::apply_journal_retention`] with steps of `step` entries.
+    pub fn apply_journal_retention_in_steps(
+        &self,
+        caller: &Caller,
+        cutoff: &Cutoff,
+        step: u64,
+    ) -> Result<Option<JournalDrop>> {
         let Some(plan) = self.journal_retention_plan(cutoff)? else {
             return Ok(None);
         };
-        self.drop_journal_through(caller, plan.through)?;
+        let checkpoints = self.checkpoints()?;
+        let mut first = plan.through + 1 - plan.entries;
+        while first <= plan.through {
+            let within: Vec<u64> = checkpoints
+                .iter()
+                .copied()
+                .filter(|&c| c >= first && c <= plan.through)
+                .collect();
+            // The furthest checkpoint within one step, else the nearest.
+            let Some(next) = within
+                .iter()
+                .copied()
+                .take_while(|&c| c + 1 - first <= step.max(1))
+                .last()
+                .or_else(|| within.first().copied())
+            else {
+                break;
+            };
+            self.drop_journal_through(caller, next)?;
+            first = next + 1;
+        }
         Ok(Some(plan))
     }
 
