@@ -84,50 +84,66 @@ fn a_restriction_recorded_on_the_cli_is_enforced_by_the_api_until_lifted() {
     server.stop();
 }
 
-#[test]
-fn a_restriction_request_is_carried_out_by_the_vault_when_done() {
+/// A subject holding a contact with `email`, and a verified, started
+/// request of `kind` from that address: (project, subject, request id, the
+/// CRM's token).
+fn started_request(kind: &str, email: &str) -> (tempfile::TempDir, String, String, String) {
     let dir = project();
     let d = dir.path();
     let crm = token(d, "crm", "PA-0001");
     let server = Server::start(d);
     let (_, body) = post(&server.addr, "/api/subjects", &crm, b"{}");
     let subject = json(&body)["subject"].as_str().expect("id").to_string();
-    let records = format!("/api/subjects/{subject}/records");
+    let contact = format!(r#"{{"category": "contact", "fields": {{"email": "{email}"}}}}"#);
     let (status, body) = post(
         &server.addr,
-        &records,
+        &format!("/api/subjects/{subject}/records"),
         &crm,
-        br#"{"category": "contact", "fields": {"email": "demande@example.org"}}"#,
+        contact.as_bytes(),
     );
     assert_eq!(status, 201, "{body}");
     server.stop();
-
-    let ok = |args: &[&str]| {
-        let (code, out, err) = run(d, args);
-        assert_eq!(code, 0, "habeas {args:?}: {err}");
-        out
-    };
-    let out = ok(&[
-        "requests",
-        "new",
-        "--kind",
-        "restriction",
-        "--email",
-        "demande@example.org",
-        "--no-mail",
-    ]);
+    let out = ok(
+        d,
+        &[
+            "requests",
+            "new",
+            "--kind",
+            kind,
+            "--email",
+            email,
+            "--no-mail",
+        ],
+    );
     let id = out.lines().next().expect("id").trim().to_string();
-    ok(&[
-        "requests", "proof", &id, "--method", "session", "--by", "agent-7",
-    ]);
-    ok(&["requests", "start", &id]);
+    ok(
+        d,
+        &[
+            "requests", "proof", &id, "--method", "session", "--by", "agent-7",
+        ],
+    );
+    ok(d, &["requests", "start", &id]);
+    (dir, subject, id, crm)
+}
+
+fn ok(d: &std::path::Path, args: &[&str]) -> String {
+    let (code, out, err) = run(d, args);
+    assert_eq!(code, 0, "habeas {args:?}: {err}");
+    out
+}
+
+#[test]
+fn a_restriction_request_is_carried_out_by_the_vault_when_done() {
+    let (dir, subject, id, crm) = started_request("restriction", "demande@example.org");
+    let d = dir.path();
+    let records = format!("/api/subjects/{subject}/records");
     // Done needs the purposes concerned; an undeclared one changes nothing.
     let (code, _, err) = run(d, &["requests", "done", &id]);
     assert_ne!(code, 0);
     assert!(err.contains("--purposes"), "{err}");
     let (code, _, err) = run(d, &["requests", "done", &id, "--purposes", "PA-9999"]);
     assert_ne!(code, 0, "{err}");
-    ok(&["requests", "done", &id, "--purposes", "PA-0001"]);
+    ok(d, &["requests", "done", &id, "--purposes", "PA-0001"]);
 
     let server = Server::start(d);
     let (status, body) = http(&server.addr, "GET", &records, Some(&crm), None, None);
@@ -141,40 +157,8 @@ fn a_restriction_request_is_carried_out_by_the_vault_when_done() {
 /// even beside one that is.
 #[test]
 fn an_objection_request_is_refused_for_a_purpose_not_open_to_objection() {
-    let dir = project();
+    let (dir, subject, id, _) = started_request("objection", "opposition@example.org");
     let d = dir.path();
-    let crm = token(d, "crm", "PA-0001");
-    let server = Server::start(d);
-    let (_, body) = post(&server.addr, "/api/subjects", &crm, b"{}");
-    let subject = json(&body)["subject"].as_str().expect("id").to_string();
-    let (status, body) = post(
-        &server.addr,
-        &format!("/api/subjects/{subject}/records"),
-        &crm,
-        br#"{"category": "contact", "fields": {"email": "opposition@example.org"}}"#,
-    );
-    assert_eq!(status, 201, "{body}");
-    server.stop();
-
-    let ok = |args: &[&str]| {
-        let (code, out, err) = run(d, args);
-        assert_eq!(code, 0, "habeas {args:?}: {err}");
-        out
-    };
-    let out = ok(&[
-        "requests",
-        "new",
-        "--kind",
-        "objection",
-        "--email",
-        "opposition@example.org",
-        "--no-mail",
-    ]);
-    let id = out.lines().next().expect("id").trim().to_string();
-    ok(&[
-        "requests", "proof", &id, "--method", "session", "--by", "agent-7",
-    ]);
-    ok(&["requests", "start", &id]);
     let (code, _, err) = run(
         d,
         &["requests", "done", &id, "--purposes", "PA-0005,PA-0001"],
@@ -184,8 +168,8 @@ fn an_objection_request_is_refused_for_a_purpose_not_open_to_objection() {
         err.contains("PA-0001") && err.contains("not open to objection"),
         "{err}"
     );
-    let limits = ok(&["limits", "show", &subject]);
+    let limits = ok(d, &["limits", "show", &subject]);
     assert!(!limits.contains("PA-0005"), "nothing recorded: {limits}");
-    ok(&["requests", "done", &id, "--purposes", "PA-0005"]);
-    assert!(ok(&["limits", "show", &subject]).contains("PA-0005"));
+    ok(d, &["requests", "done", &id, "--purposes", "PA-0005"]);
+    assert!(ok(d, &["limits", "show", &subject]).contains("PA-0005"));
 }

@@ -463,6 +463,16 @@ impl<'a> BreachRegister<'a> {
         Ok(out)
     }
 
+    /// The journal retention's cut-off now under `policy`, held back by
+    /// the breaches of this register (the daily job and the console's
+    /// journal page ask the same question).
+    pub fn journal_cutoff(
+        &self,
+        policy: &habeas_core::journal_retention::JournalRetention,
+    ) -> Result<habeas_core::journal_retention::Cutoff, RegisterError> {
+        Ok(policy.cutoff(&self.journal_incidents()?, self.clock.now()))
+    }
+
     fn load(&self, id: &str) -> Result<(StoredBreach, u64, Breach), RegisterError> {
         let doc = self
             .docs

@@ -299,15 +299,14 @@ fn journal_cutoff(
     let docs = s
         .vault
         .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
-    let incidents = BreachRegister::new(
+    BreachRegister::new(
         &docs,
         &*s.clock,
         s.vault.declarations(),
         crate::breach::clocks(),
     )
-    .journal_incidents()
-    .map_err(|e| habeas_engine::EngineError::Storage(e.to_string()))?;
-    Ok(policy.cutoff(&incidents, s.clock.now()))
+    .journal_cutoff(policy)
+    .map_err(|e| habeas_engine::EngineError::Storage(e.to_string()))
 }
 
 /// Whether the audit journal is intact (hash chain and signed checkpoints),

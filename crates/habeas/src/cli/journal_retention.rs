@@ -40,9 +40,8 @@ pub fn run(
     let purpose = breach_purpose(decls).unwrap_or_else(|| "administration".into());
     let caller = Caller::operator(actor, &purpose);
     let docs = vault.docs(caller.clone());
-    let register = BreachRegister::new(&docs, clock, decls, settings.breach.clocks());
-    let incidents = register.journal_incidents()?;
-    let cutoff = policy.cutoff(&incidents, clock.now());
+    let cutoff = BreachRegister::new(&docs, clock, decls, settings.breach.clocks())
+        .journal_cutoff(&policy)?;
     let dropped = if dry_run {
         vault.journal_retention_plan(&cutoff)?
     } else {
