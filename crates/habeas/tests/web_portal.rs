@@ -598,6 +598,15 @@ fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
     );
     let r = c.post("/portail/cloturer", &[("csrf", &csrf), ("confirm", "oui")]);
     assert_eq!(r.status, 422, "asked once");
+    // The Art. 15 answer says the account is closing, and since when.
+    let export: serde_json::Value =
+        serde_json::from_str(&c.get("/portail/export.json").text()).expect("json");
+    assert_eq!(export["subject"]["status"]["status"], "closing", "{export}");
+    let day = closure.received_at.format("%Y-%m-%d").to_string();
+    assert_eq!(
+        export["subject"]["status_label"],
+        format!("fermeture en cours depuis le {day}")
+    );
 
     let request = hidden_near(&page, "Réactiver mon compte", "request");
     let r = c.post(
@@ -621,8 +630,11 @@ fn a_subject_closes_the_account_sees_the_final_date_and_reactivates_it() {
     let page = c.get("/portail/compte?fait=reactivation").text();
     assert!(page.contains("Votre compte est réactivé") && page.contains("Fermer mon compte"));
     assert!(c.get("/portail/demandes").text().contains("retirée le"));
-    // The data is untouched.
+    // The data is untouched, the account active again.
     assert_eq!(contact_field(&site, &subject, "email"), CLAIRE);
+    let export: serde_json::Value =
+        serde_json::from_str(&c.get("/portail/export.json").text()).expect("json");
+    assert_eq!(export["subject"]["status"]["status"], "active", "{export}");
 }
 
 #[test]

@@ -74,6 +74,24 @@ pub struct ExportSubject {
     pub status_label: String,
 }
 
+impl ExportSubject {
+    /// Set the status and its label; a closing or closed account says
+    /// since when (the day, UTC).
+    pub fn set_status(&mut self, status: SubjectStatus, lang: Lang) {
+        let day = |at: DateTime<Utc>| at.format("%Y-%m-%d").to_string();
+        self.status_label = match status {
+            SubjectStatus::Active => status.label(lang).to_string(),
+            SubjectStatus::Closing { since } | SubjectStatus::Closed { since } => format!(
+                "{} {} {}",
+                status.label(lang),
+                lang.pick("depuis le", "since"),
+                day(since)
+            ),
+        };
+        self.status = status;
+    }
+}
+
 /// One category of data held, with its records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryExport {

@@ -34,7 +34,7 @@ use crate::error::RightsError;
 use crate::export::{
     AccessExport, PortabilityExport, build_access_export, build_portability_export,
 };
-use crate::held::SubjectHoldings;
+use crate::held::{SubjectHoldings, SubjectStatus};
 use crate::rectification::{RectificationPlan, plan_rectification};
 use crate::verification::{CodeChallenge, CodeError, CodeKey, CodePolicy};
 
@@ -605,12 +605,28 @@ impl<'a> RequestService<'a> {
         lang: Lang,
     ) -> Result<AccessExport, RightsError> {
         self.disclosable(id, RequestKind::Access, &holdings.subject.id)?;
-        Ok(build_access_export(
-            self.decls,
-            holdings,
-            lang,
-            self.clock.now(),
-        ))
+        let mut export = build_access_export(self.decls, holdings, lang, self.clock.now());
+        export
+            .subject
+            .set_status(self.subject_status(&holdings.subject.id)?, lang);
+        Ok(export)
+    }
+
+    /// Where the subject's account stands as the requests know it: an
+    /// account closure received and neither carried out nor withdrawn
+    /// makes it closing since the closure's receipt (Art. 15(1): the answer
+    /// describes the processing as it stands; the data are erased when the
+    /// grace period ends).
+    pub fn subject_status(&self, subject: &str) -> Result<SubjectStatus, RightsError> {
+        Ok(self
+            .list_for_subject(subject)?
+            .into_iter()
+            .filter(|v| v.account_closure && v.is_open())
+            .map(|v| v.received_at)
+            .min()
+            .map_or(SubjectStatus::Active, |since| SubjectStatus::Closing {
+                since,
+            }))
     }
 
     /// The Art. 20 export for a verified portability request.

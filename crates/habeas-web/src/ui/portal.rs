@@ -308,12 +308,11 @@ pub(super) fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<Acces
     let caller = portal_caller();
     let docs = s.vault.docs(caller.clone());
     let held = holdings(&s.vault, &caller, &docs, &*s.clock, subject).map_err(|e| e.to_string())?;
-    Ok(build_access_export(
-        s.vault.declarations(),
-        &held,
-        lang,
-        s.clock.now(),
-    ))
+    let mut export = build_access_export(s.vault.declarations(), &held, lang, s.clock.now());
+    let status = super::portal_rights::with_service(s, |svc, _| Ok(svc.subject_status(subject)?))
+        .map_err(|_| "the subject's requests could not be read".to_string())?;
+    export.subject.set_status(status, lang);
+    Ok(export)
 }
 
 /// Activity ids in words: the purpose names of the export, the id when unnamed.
