@@ -1,7 +1,8 @@
 //! Any text as `habeas.toml` (read at every start): never a panic; every
 //! diagnostic points inside the file; settings that pass give a listen
 //! address, a storage URL (a PostgreSQL one splits into a client config and a
-//! schema, or is refused) and directories.
+//! schema, or is refused) and directories; a declared journal retention
+//! reads and its cut-off never lies after now.
 #![no_main]
 
 use std::path::Path;
@@ -34,6 +35,17 @@ fuzz_target!(|data: &[u8]| {
             let _ = settings.data_dir(project);
             let _ = settings.key_dir(project);
             let _ = settings.breach.clocks();
+            // A declared journal retention was validated: it reads, and its
+            // cut-off holds at the ends of time.
+            if settings.audit.retention.is_some() {
+                let policy = settings.audit.journal_retention().expect("validated");
+                for now in [
+                    chrono::DateTime::<chrono::Utc>::MIN_UTC,
+                    chrono::DateTime::<chrono::Utc>::MAX_UTC,
+                ] {
+                    assert!(policy.cutoff(&[], now).before <= now);
+                }
+            }
         }
     }
 });
