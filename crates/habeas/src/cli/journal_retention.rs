@@ -38,8 +38,10 @@ pub fn run(
     };
     let decls = vault.declarations();
     let purpose = breach_purpose(decls).unwrap_or_else(|| "administration".into());
-    let caller = Caller::operator(actor, &purpose);
-    let docs = vault.docs(caller.clone());
+    // The register is read under the breach purpose; the drop is journaled
+    // as `habeas audit drop-through` journals it.
+    let docs = vault.docs(Caller::operator(actor, &purpose));
+    let caller = Caller::operator(actor, "journal_retention");
     let cutoff = BreachRegister::new(&docs, clock, decls, settings.breach.clocks())
         .journal_cutoff(&policy)?;
     let dropped = if dry_run {
