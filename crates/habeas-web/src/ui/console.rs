@@ -224,19 +224,7 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
         Err(r) => return r,
     };
     let listed = state
-        .run(|s| {
-            let docs = s
-                .vault
-                .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
-            BreachRegister::new(
-                &docs,
-                &*s.clock,
-                s.vault.declarations(),
-                crate::breach::clocks(),
-            )
-            .list()
-            .map_err(|e| e.to_string())
-        })
+        .run(|s| with_register(s, |r| r.list()).map_err(|e| e.to_string()))
         .await;
     let listing = match listed {
         Ok(Ok(v)) => v,
@@ -290,23 +278,30 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     )
 }
 
+/// `f` on the breach register as the console reads it.
+fn with_register<T>(
+    s: &UiState,
+    f: impl FnOnce(&BreachRegister<'_>) -> Result<T, habeas_breach::RegisterError>,
+) -> Result<T, habeas_breach::RegisterError> {
+    let docs = s
+        .vault
+        .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
+    f(&BreachRegister::new(
+        &docs,
+        &*s.clock,
+        s.vault.declarations(),
+        crate::breach::clocks(),
+    ))
+}
+
 /// The journal retention's cut-off now, the breach register read as the
 /// daily job reads it.
 fn journal_cutoff(
     s: &UiState,
     policy: &habeas_core::journal_retention::JournalRetention,
 ) -> Result<habeas_core::journal_retention::Cutoff, habeas_engine::EngineError> {
-    let docs = s
-        .vault
-        .docs(UiState::caller("web-console", CONSOLE_PURPOSE));
-    BreachRegister::new(
-        &docs,
-        &*s.clock,
-        s.vault.declarations(),
-        crate::breach::clocks(),
-    )
-    .journal_cutoff(policy)
-    .map_err(|e| habeas_engine::EngineError::Storage(e.to_string()))
+    with_register(s, |r| r.journal_cutoff(policy))
+        .map_err(|e| habeas_engine::EngineError::Storage(e.to_string()))
 }
 
 /// Whether the audit journal is intact (hash chain and signed checkpoints),
