@@ -27,6 +27,7 @@ pub mod docs;
 pub mod erase;
 pub mod error;
 pub mod fields;
+pub mod import_csv;
 pub mod incident;
 pub mod journal;
 pub mod journal_tail;

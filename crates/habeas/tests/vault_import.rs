@@ -356,3 +356,91 @@ fn an_import_run_again_with_match_existing_adds_to_the_subjects_it_finds() {
         "{err}"
     );
 }
+
+#[test]
+fn an_excel_export_in_french_carries_the_dates_retention_runs_from() {
+    let dir = project();
+    // Excel's "CSV (séparateur : point-virgule)" on a French Windows: `;`,
+    // Windows-1252 (`\xb0` is "°", `\xe9` "é"), days written dd/mm/yyyy.
+    let mut bytes = b"N\xb0 client;Courriel;Pays;Fin de contrat;Notes\r\n".to_vec();
+    bytes.extend(b"C-1;ancien@example.org;fr;31/01/2024;rappel\xe9\r\n");
+    bytes.extend(b"C-2;actuel@example.org;be;;\r\n");
+    std::fs::write(dir.path().join("clients.csv"), bytes).expect("write csv");
+    let map =
+        "N° client=subject_ref,Courriel=email,Pays=country,Fin de contrat=contract_end,Notes=-";
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "import",
+            "clients.csv",
+            "--category",
+            "contact",
+            "--map",
+            map,
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        run(dir.path(), &args)
+    };
+    // Read as UTF-8 (the default), the header is refused with the way out; nothing is written.
+    let (code, _, err) = import(&[]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("clients.csv:1") && err.contains("--encoding windows-1252"),
+        "{err}"
+    );
+    assert_eq!(records(dir.path()), 0);
+
+    let (code, out, err) = import(&["--encoding", "windows-1252"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("2 enregistrements importés, 2 personnes créées"),
+        "{out}"
+    );
+    // The current customer's contract runs: the import says its retention waits for that date.
+    assert!(
+        out.contains("contact: 1 record(s) without a retention date until `contract_end` is dated"),
+        "{out}"
+    );
+    // The former customer's record is due a year after its contract ended (demo rule:
+    // "1 year after contract end"), midnight in Paris; the other has no due date yet.
+    assert_eq!(
+        count(
+            dir.path(),
+            "SELECT COUNT(*) FROM records WHERE retention_due IS NOT NULL"
+        ),
+        1
+    );
+    let (code, out, err) = run(dir.path(), &["purge", "--dry-run"]);
+    assert_eq!(code, 0, "{err}");
+    let contact = out
+        .lines()
+        .find(|l| l.starts_with("contact "))
+        .unwrap_or_else(|| panic!("no contact line: {out}"));
+    assert_eq!(
+        contact.split_whitespace().nth(1),
+        Some("1"),
+        "one record to delete now: {contact}"
+    );
+}
+
+#[test]
+fn a_column_that_means_nothing_is_refused_at_the_header() {
+    let dir = project();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "subject_ref,mail\nC-1,c1@example.org\n",
+    )
+    .expect("write csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "clients.csv", "--category", "contact", "--quiet"],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("clients.csv:1")
+            && err.contains("column 2 `mail`")
+            && err.contains("--map 'mail=FIELD'"),
+        "{err}"
+    );
+    assert_eq!(records(dir.path()), 0);
+}

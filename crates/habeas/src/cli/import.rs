@@ -27,7 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use habeas_core::declarations::{Declarations, FieldType};
+use habeas_core::declarations::Declarations;
+use habeas_engine::import_csv::{self, CsvLayout};
 use habeas_engine::match_existing::{ExistingMatch, Matched, ReferenceProbe};
 use habeas_engine::{BulkLine, Caller, RecordInput, project};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -74,10 +75,22 @@ pub struct Args {
     /// CSV: the declared category of every row.
     #[arg(long)]
     pub category: Option<String>,
-    /// CSV: column=field pairs (comma-separated); unmapped columns keep their name.
-    /// Columns `subject` and `subject_ref`, or mapped to them, name the subject.
+    /// CSV: column=name pairs (comma-separated); unmapped columns keep their
+    /// name. A name is a declared field, `subject` or `subject_ref` (whose
+    /// record a row is), `contract_end`, `last_interaction`,
+    /// `account_closure`, `incident_linked`, `events.NAME` (the dates
+    /// retention runs from), `collected_at`, `purposes`, `source`, or `-`
+    /// to leave the column out (docs/api.md, "Import").
     #[arg(long, value_delimiter = ',')]
     pub map: Vec<String>,
+    /// CSV: the column separator (`,` `;` `tab` `|`); default: read from the
+    /// header row (Excel in French writes `;`).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// CSV: the file's character encoding (`utf-8`, `windows-1252`,
+    /// `iso-8859-15` …). Excel's plain "CSV" on Windows is windows-1252.
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: String,
     /// Source channel recorded on each record.
     #[arg(long, default_value = "import")]
     pub source: String,
@@ -124,26 +137,40 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let mut errors = Vec::new();
     let mut total = 0u64;
     let mut probes = ExistingMatch::new();
+    // Records whose retention waits for an event the file did not date, by category.
+    let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
     reader.for_each_chunk(&args.file, CHECK_CHUNK, |chunk, _last| {
         total += chunk.len() as u64;
-        let checked: Vec<(u64, Result<Option<ReferenceProbe>, String>)> = chunk
+        type Checked = (Option<ReferenceProbe>, Option<String>);
+        let checked: Vec<(u64, Result<Checked, String>)> = chunk
             .into_par_iter()
             .map(|(line, parsed)| {
                 let result = parsed.and_then(|input| {
-                    vault
+                    let due = vault
                         .check_input(&caller, &input)
                         .map_err(|e| e.to_string())?;
-                    Ok(args
+                    let waits = due.is_none()
+                        && vault
+                            .declarations()
+                            .category(&input.category)
+                            .is_some_and(|c| c.retention_rule().is_some());
+                    let probe = args
                         .match_existing
                         .then(|| ReferenceProbe::of(vault.declarations(), &input))
-                        .flatten())
+                        .flatten();
+                    Ok((probe, waits.then_some(input.category)))
                 });
                 (line, result)
             })
             .collect();
         for (line, result) in checked {
             match result {
-                Ok(probe) => probes.add(line, probe)?,
+                Ok((probe, waits)) => {
+                    if let Some(category) = waits {
+                        *waiting.entry(category).or_insert(0u64) += 1;
+                    }
+                    probes.add(line, probe)?
+                }
                 Err(e) if errors.len() < MAX_ERRORS => {
                     errors.push(format!("{}:{line}: {e}", args.file.display()));
                 }
@@ -226,47 +253,78 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
             "{written} enregistrements importés, {created} personnes créées / {written} records imported, {created} subjects created"
         );
     }
+    for (category, n) in &waiting {
+        println!("{}", waiting_note(vault.declarations(), category, *n));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Records imported without the date their category's retention runs from
+/// (a contract end, an account closure …): they get no retention date until
+/// that event is recorded (`POST /api/subjects/{id}/events`, `habeas
+/// subject event`), so the operator is told how many, and how to date them.
+fn waiting_note(decls: &Declarations, category: &str, n: u64) -> String {
+    use habeas_core::retention::RetentionBase;
+    let event = decls
+        .category(category)
+        .and_then(|c| c.retention_rule())
+        .map(|r| match &r.base {
+            RetentionBase::After { anchor, .. } => anchor.key().to_string(),
+            RetentionBase::Until { event } => event.clone(),
+        })
+        .unwrap_or_default();
+    format!(
+        "{category} : {n} enregistrement(s) sans date de conservation tant que « {event} » n'est pas daté (colonne {event}, ou plus tard habeas subject event) / \
+         {category}: {n} record(s) without a retention date until `{event}` is dated (column {event}, or later habeas subject event)"
+    )
+}
+
 struct LineReader {
-    format: ImportFormat,
-    category: Option<String>,
-    mapping: BTreeMap<String, String>,
-    types: BTreeMap<String, FieldType>,
+    /// CSV: the category, the column mapping, the separator (`None`: from
+    /// the header row) and the encoding.
+    csv: Option<CsvOptions>,
     source: String,
+}
+
+struct CsvOptions {
+    category: String,
+    declared: habeas_core::declarations::DataCategory,
+    mapping: BTreeMap<String, String>,
+    delimiter: Option<u8>,
+    encoding: &'static encoding_rs::Encoding,
 }
 
 impl LineReader {
     fn new(args: &Args, format: ImportFormat, decls: &Declarations) -> anyhow::Result<Self> {
-        let mut mapping = BTreeMap::new();
-        for pair in &args.map {
-            let (col, field) = pair.split_once('=').with_context(|| {
-                format!("--map {pair}: attendu colonne=champ / expected column=field")
-            })?;
-            mapping.insert(col.trim().to_string(), field.trim().to_string());
-        }
-        let mut types = BTreeMap::new();
-        if format == ImportFormat::Csv {
-            let Some(category) = &args.category else {
-                anyhow::bail!("CSV : --category est requis / CSV: --category is required");
-            };
-            let Some(c) = decls.category(category) else {
-                anyhow::bail!(
-                    "catégorie « {category} » non déclarée / category `{category}` is not declared"
-                );
-            };
-            for name in c.field_names() {
-                if let Some(t) = c.field(name) {
-                    types.insert(name.to_string(), t);
+        let csv = match format {
+            ImportFormat::Jsonl => None,
+            ImportFormat::Csv => {
+                let Some(category) = &args.category else {
+                    anyhow::bail!("CSV : --category est requis / CSV: --category is required");
+                };
+                let Some(declared) = decls.category(category) else {
+                    anyhow::bail!(
+                        "catégorie « {category} » non déclarée / category `{category}` is not declared"
+                    );
+                };
+                let mut mapping = BTreeMap::new();
+                for pair in &args.map {
+                    let (col, name) = pair.split_once('=').with_context(|| {
+                        format!("--map {pair}: attendu colonne=nom / expected column=name")
+                    })?;
+                    mapping.insert(col.trim().to_string(), name.trim().to_string());
                 }
+                Some(CsvOptions {
+                    category: category.clone(),
+                    declared: declared.clone(),
+                    mapping,
+                    delimiter: args.delimiter,
+                    encoding: import_csv::encoding_for_label(&args.encoding)?,
+                })
             }
-        }
+        };
         Ok(LineReader {
-            format,
-            category: args.category.clone(),
-            mapping,
-            types,
+            csv,
             source: args.source.clone(),
         })
     }
@@ -282,14 +340,14 @@ impl LineReader {
     ) -> anyhow::Result<()> {
         let file =
             std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-        let mut raw = RawLines::new(self.format, file)?;
+        let mut raw = RawLines::new(self, path, file)?;
         // One chunk read ahead, to know whether the current one is the last.
         let mut next = raw.chunk(path, size)?;
         while !next.is_empty() {
             let current = std::mem::replace(&mut next, raw.chunk(path, size)?);
             let parsed = current
                 .into_par_iter()
-                .map(|(line, text)| (line, self.parse(&raw.headers, text)))
+                .map(|(line, text)| (line, self.parse(raw.layout.as_ref(), text)))
                 .collect();
             if !f(parsed, next.is_empty())? {
                 break;
@@ -299,7 +357,7 @@ impl LineReader {
     }
 
     /// One record of the file, read but not yet parsed.
-    fn parse(&self, headers: &csv::StringRecord, raw: Raw) -> Result<RecordInput, String> {
+    fn parse(&self, layout: Option<&CsvLayout>, raw: Raw) -> Result<RecordInput, String> {
         match raw {
             Raw::Json(text) => serde_json::from_str::<RecordInput>(&text)
                 .map(|mut r| {
@@ -307,48 +365,21 @@ impl LineReader {
                     r
                 })
                 .map_err(json_error),
-            Raw::Csv(row) => row.map(|row| self.csv_record(headers, &row)),
-        }
-    }
-
-    fn csv_record(&self, headers: &csv::StringRecord, row: &csv::StringRecord) -> RecordInput {
-        let mut fields = serde_json::Map::new();
-        let (mut subject, mut subject_ref) = (None, None);
-        for (col, cell) in headers.iter().zip(row.iter()) {
-            if cell.is_empty() {
-                continue;
+            Raw::Csv(row) => {
+                let (Some(layout), Some(csv)) = (layout, &self.csv) else {
+                    return Err("CSV sans en-tête / CSV without a header".into());
+                };
+                let row = row?;
+                let cells = row
+                    .iter()
+                    .map(|cell| import_csv::decode_cell(cell, csv.encoding))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| e.to_string())?;
+                let cells: Vec<&str> = cells.iter().map(|c| c.as_ref()).collect();
+                layout
+                    .record(&cells, &self.source)
+                    .map_err(|e| e.to_string())
             }
-            // A column mapped to `subject` or `subject_ref` names the subject like one of
-            // that name (`--map customer_id=subject_ref`).
-            match self.mapping.get(col).map_or(col, String::as_str) {
-                "subject" => subject = Some(cell.to_string()),
-                "subject_ref" => subject_ref = Some(cell.to_string()),
-                field => {
-                    let value = match self.types.get(field) {
-                        Some(FieldType::Integer) => cell
-                            .parse::<i64>()
-                            .map(serde_json::Value::from)
-                            .unwrap_or_else(|_| serde_json::Value::from(cell)),
-                        Some(FieldType::Boolean) => match cell {
-                            "true" | "1" | "oui" | "yes" => serde_json::Value::Bool(true),
-                            "false" | "0" | "non" | "no" => serde_json::Value::Bool(false),
-                            other => serde_json::Value::from(other),
-                        },
-                        _ => serde_json::Value::from(cell),
-                    };
-                    fields.insert(field.to_string(), value);
-                }
-            }
-        }
-        RecordInput {
-            subject,
-            subject_ref,
-            category: self.category.clone().unwrap_or_default(),
-            fields,
-            source: Some(self.source.clone()),
-            purposes: Vec::new(),
-            collected_at: None,
-            events: Default::default(),
         }
     }
 }
@@ -357,41 +388,74 @@ impl LineReader {
 /// could not be read as one).
 enum Raw {
     Json(String),
-    Csv(Result<csv::StringRecord, String>),
+    Csv(Result<csv::ByteRecord, String>),
 }
 
 /// The records of a file, read in order, with their line numbers.
 struct RawLines {
     lines: RawSource,
-    /// The CSV header row (empty for JSON Lines).
-    headers: csv::StringRecord,
+    /// What the CSV header row's columns mean (`None` for JSON Lines).
+    layout: Option<CsvLayout>,
     /// Line number of the last record read.
     line_no: u64,
 }
 
 enum RawSource {
     Json(std::io::Lines<std::io::BufReader<std::fs::File>>),
-    Csv(csv::StringRecordsIntoIter<std::fs::File>),
+    Csv(csv::ByteRecordsIntoIter<std::io::BufReader<std::fs::File>>),
 }
 
 impl RawLines {
-    fn new(format: ImportFormat, file: std::fs::File) -> anyhow::Result<Self> {
-        Ok(match format {
-            ImportFormat::Jsonl => RawLines {
+    fn new(reader: &LineReader, path: &Path, file: std::fs::File) -> anyhow::Result<Self> {
+        let Some(options) = &reader.csv else {
+            return Ok(RawLines {
                 lines: RawSource::Json(std::io::BufReader::new(file).lines()),
-                headers: csv::StringRecord::new(),
+                layout: None,
                 line_no: 0,
-            },
-            ImportFormat::Csv => {
-                let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(file);
-                let headers = rdr.headers().context("CSV: no header row")?.clone();
-                RawLines {
-                    lines: RawSource::Csv(rdr.into_records()),
-                    headers,
-                    // The header is line 1.
-                    line_no: 1,
-                }
-            }
+            });
+        };
+        let at_header =
+            |e: habeas_engine::EngineError| anyhow::anyhow!("{}:1: {e}", path.display());
+        let mut file = std::io::BufReader::with_capacity(1 << 16, file);
+        let start = file
+            .fill_buf()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        anyhow::ensure!(
+            !import_csv::utf16_bom(start),
+            "{}: fichier UTF-16 (« Texte Unicode » d'Excel) ; enregistrez-le en « CSV UTF-8 » / UTF-16 file (Excel's \"Unicode text\"); save it as \"CSV UTF-8\"",
+            path.display()
+        );
+        let delimiter = options
+            .delimiter
+            .unwrap_or_else(|| import_csv::sniff_delimiter(start));
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(false)
+            .delimiter(delimiter)
+            .from_reader(file);
+        let headers = rdr
+            .byte_headers()
+            .map_err(|e| anyhow::anyhow!("{}:1: {}", path.display(), csv_error(e)))?
+            .iter()
+            .map(|h| import_csv::decode_cell(h, options.encoding).map(|h| h.into_owned()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(at_header)?;
+        anyhow::ensure!(
+            headers.len() > 1 || !headers.first().is_some_and(|h| h.trim().is_empty()),
+            "{}: fichier vide : la première ligne doit nommer les colonnes / empty file: the first line must name the columns",
+            path.display()
+        );
+        let layout = CsvLayout::new(
+            &options.category,
+            &options.declared,
+            &headers,
+            &options.mapping,
+        )
+        .map_err(at_header)?;
+        Ok(RawLines {
+            lines: RawSource::Csv(rdr.into_byte_records()),
+            layout: Some(layout),
+            // The header is line 1.
+            line_no: 1,
         })
     }
 
@@ -406,7 +470,10 @@ impl RawLines {
                     self.line_no += 1;
                     let line_no = self.line_no;
                     let mut text = line.with_context(|| {
-                        format!("{}:{line_no}: unreadable line", path.display())
+                        format!(
+                            "{}:{line_no}: ligne illisible (pas du texte UTF-8 ?) / unreadable line (not UTF-8 text?)",
+                            path.display()
+                        )
                     })?;
                     if line_no == 1 {
                         strip_bom(&mut text);
@@ -417,12 +484,25 @@ impl RawLines {
                 }
                 RawSource::Csv(rows) => {
                     let Some(row) = rows.next() else { break };
-                    self.line_no += 1;
+                    // Where the row starts (a quoted cell may span lines).
+                    self.line_no = match &row {
+                        Ok(r) => r.position().map_or(self.line_no + 1, |p| p.line()),
+                        Err(e) => e.position().map_or(self.line_no + 1, |p| p.line()),
+                    };
                     out.push((self.line_no, Raw::Csv(row.map_err(csv_error))));
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// `--delimiter`: one character, or `tab`.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        t if t.len() == 1 && t.is_ascii() && t != "\"" => Ok(t.as_bytes()[0]),
+        _ => Err("un caractère : , ; | ou tab / one character: , ; | or tab".into()),
     }
 }
 
