@@ -165,6 +165,18 @@ pub enum Anchor {
 }
 
 impl Anchor {
+    /// The anchor an event key names (`contract_end`, `domain_cancelled`):
+    /// the inverse of [`Anchor::key`].
+    pub fn from_key(key: &str) -> Anchor {
+        match key {
+            "collection" => Anchor::Collection,
+            "last_interaction" => Anchor::LastInteraction,
+            "contract_end" => Anchor::ContractEnd,
+            "account_closure" => Anchor::AccountClosure,
+            other => Anchor::Event(other.to_string()),
+        }
+    }
+
     /// The canonical key of the anchor, used in records' event-date maps.
     pub fn key(&self) -> &str {
         match self {
@@ -234,6 +246,28 @@ pub struct EventDates {
 }
 
 impl EventDates {
+    /// Date `event` at `at`, as when the provider tells the vault that a
+    /// contract ended or a customer was in touch after the record was
+    /// written. The last interaction only moves forward: an older contact
+    /// reported late must not pull the clock back (the CNIL's three years
+    /// for prospects run from the *last* contact). The other events take
+    /// the date given, so a mistaken date can be corrected. Collection is
+    /// fixed at write: `false`, nothing changed.
+    pub fn date_event(&mut self, event: &Anchor, at: DateTime<Utc>) -> bool {
+        match event {
+            Anchor::Collection => return false,
+            Anchor::LastInteraction => {
+                self.last_interaction = Some(self.last_interaction.map_or(at, |d| d.max(at)));
+            }
+            Anchor::ContractEnd => self.contract_end = Some(at),
+            Anchor::AccountClosure => self.account_closure = Some(at),
+            Anchor::Event(name) => {
+                self.events.insert(name.clone(), at);
+            }
+        }
+        true
+    }
+
     /// The date of `anchor`, if it has happened.
     pub fn date_of(&self, anchor: &Anchor) -> Option<DateTime<Utc>> {
         match anchor {
@@ -643,6 +677,56 @@ mod tests {
 
     fn rule(s: &str) -> RetentionRule {
         s.parse().unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn an_event_dated_later_sets_the_due_date_and_the_last_contact_only_moves_forward() {
+        let contact = rule("1 year after contract end");
+        let mut dates = EventDates {
+            collected_at: Some(at("2020-03-01T10:00:00Z")),
+            ..EventDates::default()
+        };
+        assert_eq!(contact.due(&dates), None, "the contract runs");
+        assert!(dates.date_event(
+            &Anchor::from_key("contract_end"),
+            at("2024-01-30T23:00:00Z")
+        ));
+        assert_eq!(contact.due(&dates), Some(at("2025-01-30T23:00:00Z")));
+        // A corrected contract end replaces the first.
+        dates.date_event(&Anchor::ContractEnd, at("2024-06-30T22:00:00Z"));
+        assert_eq!(contact.due(&dates), Some(at("2025-06-30T22:00:00Z")));
+
+        let prospect = rule("3 years after last interaction");
+        dates.date_event(&Anchor::LastInteraction, at("2024-05-01T08:00:00Z"));
+        dates.date_event(&Anchor::LastInteraction, at("2023-01-01T08:00:00Z"));
+        assert_eq!(
+            prospect.due(&dates),
+            Some(at("2027-05-01T08:00:00Z")),
+            "an older contact reported late does not pull the clock back"
+        );
+
+        let domain = rule("30 days after domain cancelled");
+        dates.date_event(
+            &Anchor::from_key("domain_cancelled"),
+            at("2026-01-01T00:00:00Z"),
+        );
+        assert_eq!(domain.due(&dates), Some(at("2026-01-31T00:00:00Z")));
+
+        assert!(!dates.date_event(&Anchor::Collection, at("2026-01-01T00:00:00Z")));
+        assert_eq!(
+            dates.collected_at,
+            Some(at("2020-03-01T10:00:00Z")),
+            "collection is fixed"
+        );
+        for key in [
+            "collection",
+            "last_interaction",
+            "contract_end",
+            "account_closure",
+            "x_y",
+        ] {
+            assert_eq!(Anchor::from_key(key).key(), key);
+        }
     }
 
     #[test]

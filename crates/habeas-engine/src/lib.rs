@@ -42,6 +42,7 @@ mod records;
 pub mod retention;
 mod seal_plan;
 pub mod stats;
+pub mod subject_event;
 mod subject_refs;
 pub mod synthetic;
 mod timed_keys;
@@ -59,6 +60,7 @@ pub use fields::Fields;
 pub use journal::Verdict;
 pub use journaled::Journaled;
 pub use stats::{StatsQuery, StatsReport};
+pub use subject_event::EventDating;
 pub use subject_refs::SubjectRefs;
 pub use validate::RecordInput;
 pub use vault::{

@@ -44,6 +44,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("keys", keys),
     ("concurrent_writers", concurrent_writers),
     ("link_incident", crate::conformance_incident::link_incident),
+    (
+        "date_subject_event",
+        crate::conformance_incident::date_subject_event,
+    ),
     ("commit_atomic", crate::conformance_commit::commit_atomic),
     (
         "record_operations",

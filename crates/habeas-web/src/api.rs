@@ -394,6 +394,39 @@ pub async fn find(
     Ok(Json(FindResult { subjects }))
 }
 
+/// Date a retention event on a subject's records (contract end, account
+/// closure, last interaction, a provider event): their retention due dates
+/// are recomputed from the declared rules (GDPR Art. 5(1)(e)).
+#[utoipa::path(post, path = "/api/subjects/{subject}/events", request_body = EventBody,
+    params(("subject" = String, Path, description = "subject id (sub_…)"),
+           ("X-Habeas-Purpose" = Option<String>, Header, description = "the purpose (declared activity) of this call")),
+    responses((status = 200, body = EventDatedOut), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn date_event(
+    State(state): State<AppState>,
+    Path(subject): Path<String>,
+    credential: Credential,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<EventDatedOut>, ApiError> {
+    let bytes = body_bytes(body, MAX_RECORD_BODY)?;
+    let req: EventBody = parse(&bytes)?;
+    let p = purpose(&headers);
+    let done = blocking(&state, move |v| {
+        let c = credential.caller(v, p)?;
+        v.date_event(&c, &subject, &req.event, req.at)
+    })
+    .await?;
+    Ok(Json(EventDatedOut {
+        subject: done.subject,
+        event: done.event,
+        updated: done.updated,
+        due_now: done.due_now,
+        withheld: done.withheld,
+    }))
+}
+
 #[cfg(test)]
 #[path = "api_tests.rs"]
 mod tests;

@@ -141,6 +141,33 @@ pub struct SubjectRecords {
     pub withheld: Vec<String>,
 }
 
+/// `POST /api/subjects/{subject}/events`: a retention event dated after the
+/// records were written (the contract ended, the account was closed, the
+/// customer was last in touch, a provider event a rule names).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    /// `contract_end`, `last_interaction`, `account_closure`, or the event a
+    /// declared retention rule runs from (`domain_cancelled` …).
+    pub event: String,
+    /// When it happened (RFC 3339); default: now.
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// What dating the event did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventDatedOut {
+    pub subject: String,
+    pub event: String,
+    /// Records whose event date and retention due date were updated, by category.
+    pub updated: BTreeMap<String, u64>,
+    /// Of those, records now due: the next purge erases them.
+    pub due_now: u64,
+    /// Declared categories the token's purposes do not cover: left as they were.
+    pub withheld: Vec<String>,
+}
+
 /// `POST /api/subjects/find`: identifiers travel in the body, never in URLs (logs).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -136,6 +136,10 @@ pub fn router(vault: Arc<Vault>) -> Router {
             post(api::write_record).layer(single).get(api::read_records),
         )
         .route(
+            "/api/subjects/{subject}/events",
+            post(api::date_event).layer(single),
+        )
+        .route(
             "/api/records/bulk",
             post(api::write_bulk).layer(DefaultBodyLimit::max(MAX_BULK_BODY)),
         )

@@ -109,7 +109,7 @@ impl Modify for ErrorResponses {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Habeas vault API", description = "Encrypted personal-data vault: subjects, records, lookup by identifier. Every call is audited."),
-    paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find,
+    paths(api::create_subject, api::write_record, api::write_bulk, api::read_records, api::find, api::date_event,
           rights::create_request, rights::list_requests, rights::show_request, rights::send_code,
           rights::verify_code, rights::record_proof, rights::transition, rights::export, rights::erase, rights::rectify,
           rights::consent_event, rights::consent_proof,
@@ -118,7 +118,7 @@ impl Modify for ErrorResponses {
           mail_lists::show, mail_lists::add, mail_lists::remove, mail_lists::settings, mail_lists::erase,
           notices::list, notices::show, notices::publish, stats::category_stats),
     components(schemas(CreateSubject, SubjectCreated, RecordBody, EventsBody, RecordWritten, BulkWritten,
-                       RecordOut, SubjectRecords, FindBody, FindResult, ErrorBody,
+                       RecordOut, SubjectRecords, FindBody, FindResult, EventBody, EventDatedOut, ErrorBody,
                        rights::NewRequestBody, rights::CodeBody, rights::ProofBody, rights::TransitionBody,
                        rights::ErasureBody, rights::ConsentBody, rights::RectifyBody,
                        breach::ReasonBody, breach::DecisionBody, breach::NotificationBody,

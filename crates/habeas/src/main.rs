@@ -55,6 +55,8 @@ enum Command {
     Token(cli::token::Args),
     /// A subject's restrictions and objections (Art. 18, 21), enforced by the vault: show, restrict, lift, object, override, withdraw.
     Limits(cli::limits::Args),
+    /// Data subjects: find one by an identifier, date a retention event (contract end, account closure…).
+    Subject(cli::subject::Args),
     /// Staff accounts for the console: add, list, disable, enable, reset, roles.
     Staff(cli::staff::Args),
     /// Bulk-load records from JSON Lines or CSV into the vault.
@@ -85,6 +87,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if ends_quietly_on_a_closed_pipe(&cli.command) {
+        default_sigpipe();
+    }
     cli::init_logging();
     let global = cli::Global { dir: cli.dir };
     let result = match cli.command {
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve::run(&global, args),
         Command::Token(args) => cli::token::run(&global, args),
         Command::Limits(args) => cli::limits::run(&global, args),
+        Command::Subject(args) => cli::subject::run(&global, args),
         Command::Staff(args) => cli::staff::run(&global, args),
         Command::Import(args) => cli::import::run(&global, args),
         Command::Audit(args) => cli::audit::run(&global, args),
@@ -122,3 +128,32 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// Whether a command that finds its output closed (`habeas scan … | head`)
+/// should end there, as `grep` and `cat` do. Rust ignores SIGPIPE, so a
+/// write to a closed pipe is an error, which `println!` turns into a panic.
+/// Not for the servers (a client's closed socket must not stop them) nor
+/// for backups (a restore writes to `psql`'s input: if it dies, the restore
+/// must report an error, not vanish).
+fn ends_quietly_on_a_closed_pipe(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Serve(_) | Command::Demo(_) | Command::Backup(_) | Command::Bench(_)
+    )
+}
+
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn default_sigpipe() {
+    // SAFETY: `signal` only changes this process's disposition of SIGPIPE to
+    // the default (terminate). It is called at the start of `main`, before
+    // any thread exists, so no other thread can be installing a handler at
+    // the same time; no Rust code runs as a handler (SIG_DFL is not a
+    // function), so no Rust invariant can be broken in one.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn default_sigpipe() {}

@@ -303,3 +303,41 @@ fn hidden_and_ignored_files_are_scanned_unless_asked_and_symlinks_stay_in_the_tr
     );
     assert!(respected.contains(&"inside.txt".to_string()));
 }
+
+/// `habeas scan … | head`: the reader stops early; the scan ends as `grep` would (by
+/// SIGPIPE, or quietly), never with a panic about a failed print.
+#[test]
+#[cfg(unix)]
+fn a_reader_that_stops_early_does_not_make_the_scan_panic() {
+    use std::io::Read as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Enough findings to fill the pipe many times over.
+    let text = "contact : claire.martin@example.org, 06 12 34 56 78\n".repeat(200);
+    for i in 0..400 {
+        std::fs::write(dir.path().join(format!("f{i:03}.txt")), &text).expect("write");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_habeas"))
+        .args(["scan", "--format", "jsonl"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn habeas");
+    let mut first = [0u8; 64];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("some output");
+    // The pipe's reading end is closed here (the handle was dropped).
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success() || out.status.signal() == Some(13),
+        "{:?}: {stderr}",
+        out.status
+    );
+}

@@ -400,3 +400,122 @@ fn no_value_written_appears_in_plaintext_in_any_database_file() {
     );
     // The same scan of a pg_dump runs in habeas-engine's tests/vault_postgres.rs.
 }
+
+/// The CRM says when a contract ended, after the records were written: the
+/// records' retention due dates follow from the declared rules; a token
+/// touches only the categories its purposes cover; the CLI does the same
+/// for the operator, and a purge then erases what became due.
+#[test]
+fn a_contract_end_dated_later_gives_the_records_their_due_dates() {
+    let dir = project();
+    let crm = token(dir.path(), "crm", "PA-0001");
+    let server = Server::start(dir.path());
+    let a = &server.addr;
+    let subject = new_subject(a, &crm);
+    let path = format!("/api/subjects/{subject}/records");
+    let (status, body) = post(a, &path, &crm, CONTACT.as_bytes());
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        json(&body)["due_at"],
+        serde_json::Value::Null,
+        "the contract runs"
+    );
+
+    let events = format!("/api/subjects/{subject}/events");
+    let (status, body) = post(
+        a,
+        &events,
+        &crm,
+        br#"{"event":"contract_end","at":"2024-01-31T00:00:00Z"}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let done = json(&body);
+    assert_eq!(done["updated"]["contact"], 1, "{body}");
+    assert_eq!(done["due_now"], 1, "{body}");
+    assert!(
+        done["withheld"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|c| c == "billing")),
+        "{body}"
+    );
+    let (status, body) = http(a, "GET", &path, Some(&crm), None, None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json(&body)["records"][0]["due_at"], "2025-01-31T00:00:00Z");
+
+    // Mistakes: precise errors, nothing changed.
+    for (body, code, status) in [
+        (&br#"{"event":"contract_ended"}"#[..], "unknown_event", 422),
+        (
+            &br#"{"event":"contract_end","at":"31/01/2024"}"#[..],
+            "invalid_json",
+            400,
+        ),
+        (
+            &br#"{"event":"contract_end","when":"2024-01-31T00:00:00Z"}"#[..],
+            "invalid_json",
+            400,
+        ),
+    ] {
+        let (s, b) = post(a, &events, &crm, body);
+        assert_eq!(
+            (s, json(&b)["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{b}"
+        );
+    }
+    let (s, b) = post(
+        a,
+        "/api/subjects/sub_nobody/events",
+        &crm,
+        br#"{"event":"contract_end"}"#,
+    );
+    assert_eq!(s, 404, "{b}");
+    drop(server);
+
+    // The operator: `habeas subject find`, `habeas subject event`, then the purge.
+    let (code, out, err) = run(
+        dir.path(),
+        &["subject", "find", "email", "zoe.fictive@example.org"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), subject);
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "subject",
+            "event",
+            &subject,
+            "account_closure",
+            "--at",
+            "31/01/2024",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("account_closure dated: 1 record(s) (contact 1)"),
+        "{out}"
+    );
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "subject",
+            "event",
+            &subject,
+            "contract_end",
+            "--at",
+            "demain",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("31/01/2026"), "{err}");
+    let (code, out, err) = run(dir.path(), &["purge"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, _) = run(
+        dir.path(),
+        &["subject", "find", "email", "zoe.fictive@example.org"],
+    );
+    assert_eq!(
+        code, 1,
+        "the purge erased the contact record: its e-mail finds no one ({out})"
+    );
+}

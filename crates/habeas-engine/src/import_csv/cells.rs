@@ -53,7 +53,7 @@ fn day(cell: &str) -> Option<NaiveDate> {
 /// An instant: an RFC 3339 date-time, a day (midnight in France, as the
 /// provider's notices and deadlines count days), or a day and a time of
 /// day in France (`2026-01-31 14:05`, `31/01/2026 14:05:30`).
-pub(super) fn instant(cell: &str) -> Option<DateTime<Utc>> {
+pub fn instant(cell: &str) -> Option<DateTime<Utc>> {
     let cell = cell.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(cell) {
         return Some(t.with_timezone(&Utc));

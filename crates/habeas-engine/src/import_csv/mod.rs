@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use habeas_core::declarations::{DataCategory, FieldType};
 use habeas_core::retention::{Anchor, RetentionBase};
 
+pub use cells::instant;
 pub use text::{decode_cell, encoding_for_label, sniff_delimiter, utf16_bom};
 
 use crate::error::{EngineError, Result};

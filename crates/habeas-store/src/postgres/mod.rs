@@ -17,6 +17,7 @@ mod keys;
 mod plan_tests;
 mod pool;
 mod store;
+mod subject_event;
 mod timed;
 
 use conn::{Db, PgConn};

@@ -17,6 +17,7 @@ mod multi;
 mod rows;
 mod steps;
 mod store;
+mod subject_event;
 mod timed;
 mod walbuf;
 pub mod writer;

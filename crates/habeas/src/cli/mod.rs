@@ -23,6 +23,7 @@ pub mod stats;
 pub mod token;
 // staff accounts for the console and portal pages
 pub mod staff;
+pub mod subject;
 // rights: data-subject requests and the consent ledger
 pub mod consent;
 pub mod requests;
