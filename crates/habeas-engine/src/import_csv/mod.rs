@@ -32,7 +32,7 @@ mod text;
 use std::collections::{BTreeMap, BTreeSet};
 
 use habeas_core::declarations::{DataCategory, FieldType};
-use habeas_core::retention::{Anchor, RetentionBase};
+use habeas_core::retention::Anchor;
 
 pub use cells::instant;
 pub use text::{decode_cell, encoding_for_label, sniff_delimiter, utf16_bom};
@@ -252,13 +252,9 @@ fn meaning(category: &DataCategory, name: &str) -> Option<Column> {
 
 /// The provider-specific event the category's retention rule runs from, if any.
 fn rule_event(category: &DataCategory) -> Option<String> {
-    match &category.retention_rule()?.base {
-        RetentionBase::After {
-            anchor: Anchor::Event(name),
-            ..
-        } => Some(name.clone()),
-        RetentionBase::Until { event } => Some(event.clone()),
-        RetentionBase::After { .. } => None,
+    match category.retention_rule()?.anchor() {
+        Anchor::Event(name) => Some(name),
+        _ => None,
     }
 }
 

@@ -264,18 +264,18 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
 /// that event is recorded (`POST /api/subjects/{id}/events`, `habeas
 /// subject event`), so the operator is told how many, and how to date them.
 fn waiting_note(decls: &Declarations, category: &str, n: u64) -> String {
-    use habeas_core::retention::RetentionBase;
     let event = decls
         .category(category)
         .and_then(|c| c.retention_rule())
-        .map(|r| match &r.base {
-            RetentionBase::After { anchor, .. } => anchor.key().to_string(),
-            RetentionBase::Until { event } => event.clone(),
-        })
+        .map(|r| r.anchor().key().to_string())
         .unwrap_or_default();
+    let column = match event.as_str() {
+        "last_interaction" | "contract_end" | "account_closure" => event.clone(),
+        _ => format!("events.{event}"),
+    };
     format!(
-        "{category} : {n} enregistrement(s) sans date de conservation tant que « {event} » n'est pas daté (colonne {event}, ou plus tard habeas subject event) / \
-         {category}: {n} record(s) without a retention date until `{event}` is dated (column {event}, or later habeas subject event)"
+        "{category} : {n} enregistrement(s) sans date de conservation tant que « {event} » n'est pas daté (colonne CSV {column}, « events » en JSON Lines, ou plus tard habeas subject event) / \
+         {category}: {n} record(s) without a retention date until `{event}` is dated (CSV column {column}, `events` in JSON Lines, or later habeas subject event)"
     )
 }
 
