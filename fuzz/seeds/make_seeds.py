@@ -114,3 +114,19 @@ for i, f in enumerate(sorted(p for p in tree.rglob("*") if p.is_file())):
     put("scan_extract", f"{i:02}-{f.name.replace(':', '_').replace(',', '_')}", f.read_bytes())
     if f.suffix in (".txt", ".csv", ".eml") and f.stat().st_size > 0:
         put("scan_detect", f"{i:02}-{f.name}", f.read_bytes())
+
+# csv_import: byte 0 picks the category (sorted names), byte 1 the encoding (even: UTF-8,
+# odd: Windows-1252), then a spreadsheet export; cells carry the marker ZQX.
+import re
+cats = sorted(set(re.findall(r"^\[categories\.(\w+)\]$", (decl_dir / "categories.toml").read_text(), re.M)))
+contact, support = cats.index("contact"), cats.index("support")
+put("csv_import", "contact-comma", bytes([contact, 0]) +
+    b"subject_ref,email,phone,country,contract_end,purposes\n"
+    b"c1,zqx.a@example.org,01 99 00 11 11,fr,31/01/2024,PA-0001 PA-0002\nc2,ZQX,ZQX,ZQ,ZQX,ZQX\n")
+put("csv_import", "contact-excel-fr", bytes([contact, 1]) +
+    b"subject_ref;email;postal_address;record.collected_at;events.incident_linked\r\n"
+    b"c1;a@example.org;1 all\xe9e ZQX;2019-05-02T08:00:00Z;oui\r\nc2;;\"ZQX; ZQX\";31/02/2020;ZQX\r\n")
+put("csv_import", "support-subject-field", bytes([support, 0]) +
+    b"record.subject_ref\tticket_id\tsubject\tbody\tchannel\topened_at\tlast_interaction\n"
+    b"t1\tT-1\tZQX\tZQX body\tweb\t2026-12-01T10:00:00Z\t2026-12-01 14:30\n")
+put("csv_import", "no-header", bytes([contact, 0]) + b"zqx@example.org,0199001111\n")
