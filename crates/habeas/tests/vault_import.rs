@@ -444,3 +444,19 @@ fn a_column_that_means_nothing_is_refused_at_the_header() {
     );
     assert_eq!(records(dir.path()), 0);
 }
+
+#[test]
+fn a_file_naming_no_subject_is_refused_at_the_header() {
+    let dir = project();
+    std::fs::write(dir.path().join("contacts.csv"), "email\nc1@example.org\n").expect("write csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "contacts.csv", "--category", "contact", "--quiet"],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("contacts.csv:1") && err.contains("subject_ref"),
+        "{err}"
+    );
+    assert_eq!(records(dir.path()), 0);
+}

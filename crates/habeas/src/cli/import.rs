@@ -451,6 +451,12 @@ impl RawLines {
             &options.mapping,
         )
         .map_err(at_header)?;
+        anyhow::ensure!(
+            layout.names_subject(),
+            "{}:1: aucune colonne ne dit à qui est chaque ligne : ajoutez subject_ref (votre n° client : une personne par valeur) ou subject (sub_…), ou --map COLONNE=subject_ref / \
+             no column says whose each row is: add subject_ref (your customer number: one person per value) or subject (sub_…), or --map COLUMN=subject_ref",
+            path.display()
+        );
         Ok(RawLines {
             lines: RawSource::Csv(rdr.into_byte_records()),
             layout: Some(layout),
