@@ -1331,6 +1331,60 @@ fn people_a_support_agent_finds_claire_by_email_and_reads_only_what_support_open
 }
 
 #[test]
+fn people_a_support_agent_dates_the_end_of_claire_s_contract_and_her_contact_record_becomes_due() {
+    let site = start_site();
+    let id = claire(&site);
+    invoice(&site, &id);
+    let mut sam = signed_in(&site, "sam", "support");
+    let link = format!("/console/personnes/{id}?finalite=PA-0006");
+    let html = sam.get(&link).text();
+    // Her contact record ("1 year after contract end") waits for the contract's end.
+    assert!(html.contains("en attente de « Fin du contrat »"), "{html}");
+    assert!(
+        html.contains("Dater un événement de conservation"),
+        "{html}"
+    );
+    let csrf = hidden(&html, "csrf");
+    let path = format!("/console/personnes/{id}/evenement");
+    let date = |sam: &mut Client, csrf: &str, day: &str| {
+        sam.post(
+            &path,
+            &[
+                ("csrf", csrf),
+                ("finalite", "PA-0006"),
+                ("evenement", "contract_end"),
+                ("date", day),
+            ],
+        )
+    };
+    // A forged form changes nothing and journals nothing; an unreadable date neither.
+    assert_eq!(date(&mut sam, "forged", "2024-01-31").status, 403);
+    let r = date(&mut sam, &csrf, "31 janvier");
+    assert_eq!(r.status, 422, "{}", r.text());
+    assert!(r.text().contains("Date illisible"));
+    assert_eq!(journal_by(&site, "subject.event"), 0);
+
+    let r = date(&mut sam, &csrf, "2024-01-31");
+    assert_eq!(r.status, 200, "{}", r.text());
+    // Her contact and support records are the support role's; the invoice is not.
+    assert!(
+        r.text()
+            .contains("2 enregistrement(s) mis à jour, dont 1 à supprimer"),
+        "{}",
+        r.text()
+    );
+    assert_eq!(journal_by(&site, "subject.event"), 1);
+    let html = sam.get(&link).text();
+    assert!(!html.contains("en attente de « Fin du contrat »"), "{html}");
+    assert!(html.contains("à supprimer le 2025-01-3"), "{html}");
+    let billing = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM records WHERE category = 'billing' AND contract_end IS NOT NULL",
+    );
+    assert_eq!(billing, 0, "billing is not the support role's to date");
+}
+
+#[test]
 fn people_a_support_agent_asking_for_billing_data_is_refused_journaled_and_alerted() {
     let site = start_site();
     let id = claire(&site);

@@ -192,6 +192,15 @@ const STAFF_ROWS: &[StaffRow] = &[
         SIGN_IN,
         SIGN_IN,
     ),
+    staff(
+        "POST",
+        "/console/personnes/{subject}/evenement",
+        [Csrf; 4],
+        CHANGE_PW,
+        ENROL,
+        SIGN_IN,
+        SIGN_IN,
+    ),
     console("GET", "/console/demandes/{id}"),
     console("POST", "/console/demandes/{id}"),
     console("GET", "/console/violations"),
@@ -292,6 +301,11 @@ const TOKEN_ROWS: &[(&str, &str, &str)] = &[
         r#"{"category":"support","fields":{"ticket_id":"T-1"}}"#,
     ),
     ("GET", "/api/subjects/{subject}/records", ""),
+    (
+        "POST",
+        "/api/subjects/{subject}/events",
+        r#"{"event":"contract_end","at":"2024-01-31T00:00:00Z"}"#,
+    ),
     ("GET", "/api/stats/{category}", ""),
     (
         "POST",

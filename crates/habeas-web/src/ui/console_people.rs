@@ -44,7 +44,7 @@ use super::page::{Area, Failure, Page, html_response, message, when};
 use super::staff::{StaffCtx, check_csrf, require};
 use crate::t;
 
-const PATH: &str = "/console/personnes";
+pub(super) const PATH: &str = "/console/personnes";
 
 /// The purposes of the member's roles, in id order, with their declared names.
 fn purposes(state: &UiState, staff: &StaffSummary, lang: Lang) -> Vec<(String, String)> {
@@ -64,7 +64,7 @@ fn purposes(state: &UiState, staff: &StaffSummary, lang: Lang) -> Vec<(String, S
 }
 
 /// The categories the purpose processes that the member's roles open for it.
-fn opened(state: &UiState, staff: &StaffSummary, purpose: &str) -> Vec<String> {
+pub(super) fn opened(state: &UiState, staff: &StaffSummary, purpose: &str) -> Vec<String> {
     let Some(activity) = state.vault.declarations().activity(purpose) else {
         return Vec::new();
     };
@@ -102,7 +102,11 @@ fn kind_label(lang: Lang, kind: &str) -> String {
 
 /// The member's role scope for one purpose, as the engine's caller scope:
 /// the vault checks it exactly as it checks an API token's.
-fn scoped_caller(staff: &StaffSummary, purpose: &str, categories: Vec<String>) -> Caller {
+pub(super) fn scoped_caller(
+    staff: &StaffSummary,
+    purpose: &str,
+    categories: Vec<String>,
+) -> Caller {
     Caller {
         actor: format!("staff:{}", staff.id),
         scope: Scope::Token(Token {
@@ -159,7 +163,7 @@ impl DenyHook for JournalHook<'_> {
 
 /// The page shell: the full console navigation for console roles, the
 /// people page alone for the others.
-fn people_page(
+pub(super) fn people_page(
     state: &UiState,
     lang: Lang,
     status: StatusCode,
@@ -288,7 +292,7 @@ fn invalid(state: &UiState, lang: Lang, ctx: &StaffCtx, form: &SearchForm, text:
 }
 
 /// A 403 page with the reason, in the member's language.
-fn refused(state: &UiState, lang: Lang, ctx: &StaffCtx, reason: &str) -> Response {
+pub(super) fn refused(state: &UiState, lang: Lang, ctx: &StaffCtx, reason: &str) -> Response {
     let body = html! {
         (message("error", &t!(lang, "console-people-refused", reason = reason.to_string())))
         p { a href=(PATH) { (t!(lang, "console-people-back")) } }
@@ -452,8 +456,22 @@ pub async fn search(
     )
 }
 
+/// What a record without a due date waits for: its category rule's event.
+fn waiting(lang: Lang, decls: &habeas_core::declarations::Declarations, category: &str) -> String {
+    let event = decls
+        .category(category)
+        .and_then(|c| c.retention_rule())
+        .map(|r| r.anchor().key().to_string())
+        .unwrap_or_default();
+    t!(
+        lang,
+        "console-people-waits",
+        event = super::console_people_event::event_label(lang, &event)
+    )
+}
+
 /// A pseudonymous subject id as the vault makes them (`sub_` and hex).
-fn plausible_subject(id: &str) -> bool {
+pub(super) fn plausible_subject(id: &str) -> bool {
     id.strip_prefix("sub_")
         .is_some_and(|h| !h.is_empty() && h.len() <= 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -602,6 +620,11 @@ pub async fn subject(
                                 caption {
                                     (t!(lang, "console-people-recorded-on")) (when(r.collected_at))
                                     " — " (t!(lang, "console-people-source")) code { (r.source) }
+                                    " — "
+                                    @match r.due_at {
+                                        Some(due) => { (t!(lang, "console-people-due")) (when(due)) }
+                                        None => { (waiting(lang, decls, c)) }
+                                    }
                                 }
                                 thead { tr {
                                     th scope="col" { (t!(lang, "console-people-field")) }
@@ -617,6 +640,9 @@ pub async fn subject(
                     }
                 }
             }
+        }
+        @if !categories.is_empty() {
+            (super::console_people_event::event_form(&state.vault, lang, &ctx, &id, &purpose))
         }
         p { a href=(PATH) { (t!(lang, "console-people-back")) } }
     };

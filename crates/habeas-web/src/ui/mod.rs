@@ -29,6 +29,7 @@ mod console_act;
 mod console_alerts;
 mod console_notices;
 mod console_people;
+mod console_people_event;
 mod console_register;
 mod console_requests;
 mod console_retention;
@@ -186,6 +187,10 @@ pub fn routes(state: UiState) -> Router {
             get(console_people::search_page).post(console_people::search),
         )
         .route("/console/personnes/{subject}", get(console_people::subject))
+        .route(
+            "/console/personnes/{subject}/evenement",
+            post(console_people_event::date_event),
+        )
         .route("/console/violations", get(console::breaches))
         .route("/console/journal", get(console::journal))
         .route(
