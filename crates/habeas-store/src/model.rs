@@ -81,6 +81,38 @@ pub struct EventDates {
     pub custom: BTreeMap<String, DateTime<Utc>>,
 }
 
+impl EventDates {
+    /// The dates as both backends store them: microseconds (or NULL) in
+    /// three columns, the custom events as a JSON object (`{}` for most
+    /// rows, which is not parsed).
+    pub(crate) fn from_columns(
+        last_interaction: Option<i64>,
+        contract_end: Option<i64>,
+        account_closure: Option<i64>,
+        custom: &str,
+    ) -> crate::Result<EventDates> {
+        use crate::time::opt_from_micros;
+        Ok(EventDates {
+            last_interaction: opt_from_micros(last_interaction, "records")?,
+            contract_end: opt_from_micros(contract_end, "records")?,
+            account_closure: opt_from_micros(account_closure, "records")?,
+            custom: if custom == "{}" {
+                BTreeMap::new()
+            } else {
+                serde_json::from_str(custom).map_err(|e| crate::StoreError::Corrupt {
+                    table: "records",
+                    detail: e.to_string(),
+                })?
+            },
+        })
+    }
+
+    /// The custom events' column: a JSON object.
+    pub(crate) fn custom_column(&self) -> crate::Result<String> {
+        serde_json::to_string(&self.custom).map_err(|e| crate::StoreError::Invalid(e.to_string()))
+    }
+}
+
 /// A record as written and read back. `sealed` is the AEAD output of the engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {

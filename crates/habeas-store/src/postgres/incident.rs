@@ -3,10 +3,10 @@
 
 use super::conn::{Db, PgConn};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::incident::{IncidentDue, IncidentLinked, IncidentWindow};
 use crate::model::EventDates;
-use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::time::{from_micros, to_micros};
 
 pub fn link(c: &mut PgConn, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
     let mut tx = c.transaction()?;
@@ -24,15 +24,8 @@ pub fn link(c: &mut PgConn, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
             continue;
         }
         let custom: String = r.try_get(5)?;
-        let events = EventDates {
-            last_interaction: opt_from_micros(r.try_get(2)?, "records")?,
-            contract_end: opt_from_micros(r.try_get(3)?, "records")?,
-            account_closure: opt_from_micros(r.try_get(4)?, "records")?,
-            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
-                table: "records",
-                detail: e.to_string(),
-            })?,
-        };
+        let events =
+            EventDates::from_columns(r.try_get(2)?, r.try_get(3)?, r.try_get(4)?, &custom)?;
         let collected = from_micros(r.try_get(1)?, "records")?;
         updates.push((r.try_get(0)?, due(collected, &events).map(to_micros)));
     }

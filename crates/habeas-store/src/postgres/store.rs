@@ -198,15 +198,7 @@ fn record(r: &Row) -> Result<Record> {
         collected_at: from_micros(r.try_get(3)?, "records")?,
         source_channel: r.try_get(4)?,
         purposes: sqlite_json_list(&purposes, "records")?,
-        events: EventDates {
-            last_interaction: opt_from_micros(r.try_get(6)?, "records")?,
-            contract_end: opt_from_micros(r.try_get(7)?, "records")?,
-            account_closure: opt_from_micros(r.try_get(8)?, "records")?,
-            custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
-                table: "records",
-                detail: e.to_string(),
-            })?,
-        },
+        events: EventDates::from_columns(r.try_get(6)?, r.try_get(7)?, r.try_get(8)?, &custom)?,
         incident_linked: r.try_get(10)?,
         retention_due: opt_from_micros(r.try_get(11)?, "records")?,
         sealed: r.try_get(12)?,

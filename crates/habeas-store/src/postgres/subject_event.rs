@@ -3,10 +3,10 @@
 
 use super::conn::{Db, PgConn};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::model::EventDates;
 use crate::subject_event::{EventDated, EventUpdate};
-use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::time::{from_micros, to_micros};
 
 pub fn date(
     c: &mut PgConn,
@@ -21,29 +21,21 @@ pub fn date(
          ORDER BY id FOR UPDATE",
         &[&subject, &categories],
     )?;
-    let corrupt = |e: serde_json::Error| StoreError::Corrupt {
-        table: "records",
-        detail: e.to_string(),
-    };
     let mut done = EventDated::new();
     let (mut ids, mut last, mut end, mut closure, mut custom, mut dues) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for r in &rows {
         let category: String = r.try_get(1)?;
         let stored: String = r.try_get(6)?;
-        let mut events = EventDates {
-            last_interaction: opt_from_micros(r.try_get(3)?, "records")?,
-            contract_end: opt_from_micros(r.try_get(4)?, "records")?,
-            account_closure: opt_from_micros(r.try_get(5)?, "records")?,
-            custom: serde_json::from_str(&stored).map_err(corrupt)?,
-        };
+        let mut events =
+            EventDates::from_columns(r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, &stored)?;
         let collected = from_micros(r.try_get(2)?, "records")?;
         let due = update(&category, collected, &mut events, r.try_get(7)?);
         ids.push(r.try_get::<_, String>(0)?);
         last.push(events.last_interaction.map(to_micros));
         end.push(events.contract_end.map(to_micros));
         closure.push(events.account_closure.map(to_micros));
-        custom.push(serde_json::to_string(&events.custom).map_err(corrupt)?);
+        custom.push(events.custom_column()?);
         dues.push(due.map(to_micros));
         *done.entry(category).or_insert(0) += 1;
     }

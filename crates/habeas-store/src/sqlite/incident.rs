@@ -3,10 +3,10 @@
 
 use rusqlite::{Connection, params};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::incident::{IncidentDue, IncidentLinked, IncidentWindow};
 use crate::model::EventDates;
-use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::time::{from_micros, to_micros};
 
 /// One row of the window as read before the update.
 struct Candidate {
@@ -29,15 +29,7 @@ pub fn link(c: &Connection, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
             out.push(Candidate {
                 rid: r.get(0)?,
                 collected_at: r.get(1)?,
-                events: EventDates {
-                    last_interaction: opt_from_micros(r.get(2)?, "records")?,
-                    contract_end: opt_from_micros(r.get(3)?, "records")?,
-                    account_closure: opt_from_micros(r.get(4)?, "records")?,
-                    custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
-                        table: "records",
-                        detail: e.to_string(),
-                    })?,
-                },
+                events: EventDates::from_columns(r.get(2)?, r.get(3)?, r.get(4)?, &custom)?,
                 linked: r.get(6)?,
             });
         }

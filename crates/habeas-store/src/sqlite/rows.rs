@@ -1,7 +1,5 @@
 //! Row ↔ type conversions for SQLite (conversions live in the store crate, STYLE.md (d) 15).
 
-use std::collections::BTreeMap;
-
 use rusqlite::Row;
 
 use crate::error::{Result, StoreError};
@@ -71,17 +69,6 @@ fn text<'r>(r: &'r Row<'_>, i: usize) -> Result<&'r str> {
     })
 }
 
-/// A record's custom event dates: `{}` for most rows, parsed only otherwise.
-fn custom_events(text: &str) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>> {
-    if text == "{}" {
-        return Ok(BTreeMap::new());
-    }
-    serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
-        table: "records",
-        detail: e.to_string(),
-    })
-}
-
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| StoreError::Invalid(e.to_string()))
 }
@@ -97,12 +84,7 @@ pub fn record(r: &Row<'_>) -> Result<Record> {
         collected_at: from_micros(r.get(3)?, "records")?,
         source_channel: r.get(4)?,
         purposes: json_list(purposes, "records")?,
-        events: EventDates {
-            last_interaction: opt_from_micros(r.get(6)?, "records")?,
-            contract_end: opt_from_micros(r.get(7)?, "records")?,
-            account_closure: opt_from_micros(r.get(8)?, "records")?,
-            custom: custom_events(custom)?,
-        },
+        events: EventDates::from_columns(r.get(6)?, r.get(7)?, r.get(8)?, custom)?,
         incident_linked: r.get(10)?,
         retention_due: opt_from_micros(r.get(11)?, "records")?,
         sealed: r.get(12)?,
@@ -213,8 +195,11 @@ mod tests {
             );
         }
         assert!(json_list("[1]", "t").is_err());
-        assert_eq!(custom_events("{}").ok(), Some(BTreeMap::new()));
-        assert!(custom_events("{").is_err());
+        assert_eq!(
+            EventDates::from_columns(None, None, None, "{}").ok(),
+            Some(EventDates::default())
+        );
+        assert!(EventDates::from_columns(None, None, None, "{").is_err());
     }
 
     proptest! {

@@ -3,10 +3,10 @@
 
 use rusqlite::{Connection, params};
 
-use crate::error::{Result, StoreError};
+use crate::error::Result;
 use crate::model::EventDates;
 use crate::subject_event::{EventDated, EventUpdate};
-use crate::time::{from_micros, opt_from_micros, to_micros};
+use crate::time::{from_micros, to_micros};
 
 pub fn date(
     c: &Connection,
@@ -28,15 +28,7 @@ pub fn date(
         let mut changes = Vec::new();
         while let Some(r) = rows.next()? {
             let custom: String = r.get(5)?;
-            let mut events = EventDates {
-                last_interaction: opt_from_micros(r.get(2)?, "records")?,
-                contract_end: opt_from_micros(r.get(3)?, "records")?,
-                account_closure: opt_from_micros(r.get(4)?, "records")?,
-                custom: serde_json::from_str(&custom).map_err(|e| StoreError::Corrupt {
-                    table: "records",
-                    detail: e.to_string(),
-                })?,
-            };
+            let mut events = EventDates::from_columns(r.get(2)?, r.get(3)?, r.get(4)?, &custom)?;
             let collected = from_micros(r.get(1)?, "records")?;
             let due = update(category, collected, &mut events, r.get(6)?);
             changes.push((r.get::<_, i64>(0)?, events, due));
@@ -48,10 +40,7 @@ pub fn date(
                 events.last_interaction.map(to_micros),
                 events.contract_end.map(to_micros),
                 events.account_closure.map(to_micros),
-                serde_json::to_string(&events.custom).map_err(|e| StoreError::Corrupt {
-                    table: "records",
-                    detail: e.to_string(),
-                })?,
+                events.custom_column()?,
                 due.map(to_micros),
             ])?;
         }
