@@ -9,7 +9,6 @@
 #![no_main]
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use chrono::TimeZone;
 use habeas_engine::import_csv::{self, CsvLayout};
@@ -19,14 +18,7 @@ use libfuzzer_sys::fuzz_target;
 #[path = "example.rs"]
 mod example;
 
-fn declarations() -> &'static habeas_core::declarations::Declarations {
-    static DECLS: OnceLock<habeas_core::declarations::Declarations> = OnceLock::new();
-    DECLS.get_or_init(|| {
-        let checked = habeas_core::declarations::load_and_check(&example::owned());
-        assert!(!checked.has_errors());
-        checked.declarations
-    })
-}
+use example::declarations;
 
 const MARK: &str = "ZQX";
 

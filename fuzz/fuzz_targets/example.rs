@@ -46,3 +46,14 @@ pub fn owned() -> Vec<(String, String)> {
         .map(|(name, body)| (name.to_string(), body.to_string()))
         .collect()
 }
+
+/// The example provider's declarations, loaded and checked once per process.
+pub fn declarations() -> &'static habeas_core::declarations::Declarations {
+    static DECLS: std::sync::OnceLock<habeas_core::declarations::Declarations> =
+        std::sync::OnceLock::new();
+    DECLS.get_or_init(|| {
+        let checked = habeas_core::declarations::load_and_check(&owned());
+        assert!(!checked.has_errors());
+        checked.declarations
+    })
+}

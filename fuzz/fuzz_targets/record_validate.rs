@@ -10,19 +10,11 @@ use chrono::TimeZone;
 use habeas_engine::EngineError;
 use habeas_engine::validate::{RecordInput, validate};
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 
 #[path = "example.rs"]
 mod example;
 
-fn declarations() -> &'static habeas_core::declarations::Declarations {
-    static DECLS: OnceLock<habeas_core::declarations::Declarations> = OnceLock::new();
-    DECLS.get_or_init(|| {
-        let checked = habeas_core::declarations::load_and_check(&example::owned());
-        assert!(!checked.has_errors());
-        checked.declarations
-    })
-}
+use example::declarations;
 
 const MARK: &str = "ZQX";
 
