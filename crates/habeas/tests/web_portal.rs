@@ -711,3 +711,25 @@ fn a_mail_user_manages_lists_and_contradictions_are_refused_with_the_library_mes
     assert_eq!(lists.settings.tag.folder.as_deref(), Some("Perso"));
     assert!(lists.settings.tag.keyword);
 }
+
+/// A hand-made address whose parameters cannot be read (one given twice)
+/// gets the portal's error page in the visitor's language, quoting nothing,
+/// not axum's plain-text refusal.
+#[test]
+fn an_unreadable_address_gets_the_error_page_and_quotes_nothing() {
+    let site = start_site();
+    let (mut c, _) = site.sign_in(CLAIRE);
+    let r = c.get("/portail/compte?fait=cloture&fait=zqx%3Cb%3E&lang=en");
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(
+        r.header("content-type")
+            .is_some_and(|v| v.starts_with("text/html")),
+        "{:?}",
+        r.header("content-type")
+    );
+    let page = r.text();
+    assert!(page.contains("Unreadable address"), "{page}");
+    assert!(!page.to_lowercase().contains("zqx"), "{page}");
+    let fr = c.get("/portail/compte?fait=a&fait=b").text();
+    assert!(fr.contains("Adresse illisible"), "{fr}");
+}

@@ -18,6 +18,8 @@ error-forbidden-title = Access refused
 error-forbidden-text = Your roles do not open this page. The refusal is written to the audit journal; ask an administrator if you need it.
 error-not-found-title = Not found
 error-not-found-text = This page does not exist.
+error-query-title = Unreadable address
+error-query-text = This address's parameters cannot be read (a parameter given twice, or of an unexpected form). Go back to the previous page and follow its link.
 error-home-link = Go to the home page
 
 # Used by the message tests to prove that plurals follow the language.

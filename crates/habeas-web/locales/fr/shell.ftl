@@ -18,6 +18,8 @@ error-forbidden-title = Accès refusé
 error-forbidden-text = Vos rôles ne donnent pas accès à cette page. Le refus est inscrit au journal d'audit ; demandez à un administrateur si vous en avez besoin.
 error-not-found-title = Introuvable
 error-not-found-text = Cette page n'existe pas.
+error-query-title = Adresse illisible
+error-query-text = Les paramètres de cette adresse ne peuvent pas être lus (un paramètre donné deux fois, ou d'une forme inattendue). Revenez à la page précédente et suivez son lien.
 error-home-link = Aller à la page d'accueil
 
 # Used by the message tests to prove that plurals follow the language.

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_auth::ConsoleAction;
@@ -33,7 +33,7 @@ use maud::{Markup, html};
 use super::UiState;
 use super::console::{action_label, console_ctx, shell};
 use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
 use crate::t;
@@ -55,7 +55,7 @@ fn changed(d: &NoticeDetail) -> Option<(usize, usize)> {
 pub async fn notices(
     State(state): State<UiState>,
     l: UiLang,
-    Query(query): Query<BTreeMap<String, String>>,
+    PageQuery(query): PageQuery<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let lang = l.lang;

@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_auth::authz::{
@@ -39,7 +39,7 @@ use maud::{Markup, html};
 
 use super::UiState;
 use super::console::nav;
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, Page, html_response, message, when};
 use super::staff::{StaffCtx, check_csrf, require};
 use crate::t;
@@ -497,7 +497,7 @@ pub async fn subject(
     l: UiLang,
     headers: HeaderMap,
     Path(id): Path<String>,
-    Query(query): Query<BTreeMap<String, String>>,
+    PageQuery(query): PageQuery<BTreeMap<String, String>>,
 ) -> Response {
     let lang = l.lang;
     let ctx = match require(&state, &headers, Gate::Console).await {

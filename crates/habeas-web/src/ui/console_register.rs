@@ -12,7 +12,7 @@
 //! reads them from disk, so an edit not yet deployed shows there first);
 //! `habeas.toml` is not re-checked here.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_core::declarations::{Diagnostic, Severity, load_and_check};
@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 use super::UiState;
 use super::console::{console_ctx, shell};
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, message};
 use crate::t;
 
@@ -94,7 +94,7 @@ fn findings(lang: Lang, diagnostics: &[Diagnostic]) -> Markup {
 pub async fn register(
     State(state): State<UiState>,
     l: UiLang,
-    Query(q): Query<RegisterQuery>,
+    PageQuery(q): PageQuery<RegisterQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = l.lang;

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -34,7 +34,7 @@ use maud::{Markup, html};
 use super::UiState;
 use super::console::{CONSOLE_PURPOSE, action_label, console_ctx, shell};
 use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
 
@@ -129,7 +129,7 @@ fn removed(details: &str) -> &str {
 pub async fn retention(
     State(state): State<UiState>,
     l: UiLang,
-    Query(query): Query<BTreeMap<String, String>>,
+    PageQuery(query): PageQuery<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let lang = l.lang;

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use chrono::DateTime;
@@ -32,7 +32,7 @@ use maud::{Markup, html};
 use super::UiState;
 use super::console::{action_label, console_ctx, shell};
 use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, finish};
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
 use crate::t;
@@ -63,7 +63,7 @@ fn seconds(at: i64) -> String {
 pub async fn staff(
     State(state): State<UiState>,
     l: UiLang,
-    Query(query): Query<BTreeMap<String, String>>,
+    PageQuery(query): PageQuery<BTreeMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let lang = l.lang;

@@ -152,6 +152,34 @@ impl<S: Send + Sync> FromRequestParts<S> for UiLang {
     }
 }
 
+/// A page's query string. axum's own refusal of a query it cannot read is
+/// plain text and may quote what it could not read; this one is the area's
+/// error page (400), in the visitor's language, quoting nothing.
+pub struct PageQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for PageQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(q)| PageQuery(q))
+            .map_err(|_| {
+                let lang = lang_of(parts.uri.query(), &parts.headers).lang;
+                let area = if parts.uri.path().starts_with("/console") {
+                    super::page::Area::Console
+                } else {
+                    super::page::Area::Portal
+                };
+                super::page::Failure::BadQuery.render(lang, area)
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

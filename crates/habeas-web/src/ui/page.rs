@@ -152,6 +152,9 @@ pub enum Failure {
     Forbidden,
     /// Not found (an unknown id).
     NotFound,
+    /// The address's query string cannot be read (a parameter given twice,
+    /// or not of the expected form).
+    BadQuery,
 }
 
 impl Failure {
@@ -172,6 +175,11 @@ impl Failure {
                 StatusCode::NOT_FOUND,
                 "error-not-found-title",
                 "error-not-found-text",
+            ),
+            Failure::BadQuery => (
+                StatusCode::BAD_REQUEST,
+                "error-query-title",
+                "error-query-text",
             ),
         };
         // The switch leads to the area's home page: the failed address may

@@ -10,7 +10,7 @@
 //! purpose and is journaled. What the journal cannot give yet — "when and
 //! why my data was accessed" — is said on the page, not invented.
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
@@ -29,7 +29,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{UiLang, cleared_cookie, cookie, host_cookie};
+use super::http::{PageQuery, UiLang, cleared_cookie, cookie, host_cookie};
 use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
 use super::portal_auth;
 use super::staff::{pre_session, pre_session_ok};
@@ -229,7 +229,7 @@ pub async fn link(
     State(state): State<UiState>,
     l: UiLang,
     headers: HeaderMap,
-    Query(q): Query<LinkQuery>,
+    PageQuery(q): PageQuery<LinkQuery>,
 ) -> Response {
     let (csrf, set) = pre_session(&state, &headers);
     let challenge = if portal_auth::well_formed_id(&q.c) {

@@ -5,7 +5,7 @@
 //! grace period the subject may reactivate the account, which withdraws the
 //! request (`RequestService::withdraw`).
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_core::rights::{RequestKind, promised_due};
@@ -16,7 +16,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, html_response, redirect, when};
 use super::portal::{page, portal_caller};
 use super::portal_rights::{
@@ -53,7 +53,7 @@ pub async fn account(
     State(state): State<UiState>,
     l: UiLang,
     headers: HeaderMap,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
     let Some(who) = signed(&state, &headers).await else {

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_core::lang::Lang;
@@ -23,7 +23,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
@@ -40,7 +40,7 @@ pub async fn correct_form(
     State(state): State<UiState>,
     l: UiLang,
     headers: HeaderMap,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
     let Some(who) = signed(&state, &headers).await else {

@@ -11,7 +11,7 @@
 //! records name; a subject holding no lists has nothing to manage here
 //! (lists are first created by the mail service, `habeas mail lists`).
 
-use axum::extract::{Form, Query, State};
+use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_core::declarations::Declarations;
@@ -23,7 +23,7 @@ use maud::html;
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, html_response, redirect};
 use super::portal::{page, portal_caller};
 use super::portal_rights::{
@@ -100,7 +100,7 @@ pub async fn lists(
     State(state): State<UiState>,
     l: UiLang,
     headers: HeaderMap,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
     let Some(who) = signed(&state, &headers).await else {

@@ -12,7 +12,7 @@
 //! §3.3) recorded on each request. Bad input is refused before a request is
 //! created; nothing here logs personal data.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use habeas_core::lang::Lang;
@@ -27,7 +27,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::UiLang;
+use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, add_cookies, html_response, message, redirect, when};
 use super::portal::{page, portal_caller, subject_of};
 use crate::t;
@@ -304,7 +304,7 @@ pub async fn requests(
     State(state): State<UiState>,
     l: UiLang,
     headers: HeaderMap,
-    Query(q): Query<DoneQuery>,
+    PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
     let Some(who) = signed(&state, &headers).await else {
