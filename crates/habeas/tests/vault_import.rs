@@ -460,3 +460,35 @@ fn a_file_naming_no_subject_is_refused_at_the_header() {
     );
     assert_eq!(records(dir.path()), 0);
 }
+
+#[test]
+fn line_numbers_count_the_lines_inside_quoted_cells_and_an_empty_file_is_said_so() {
+    let dir = project();
+    // Line 2–3: an address on two lines (quoted); line 4: an impossible date; line 5: a bad e-mail.
+    std::fs::write(
+        dir.path().join("multi.csv"),
+        "subject_ref;email;postal_address;contract_end\r\n\
+         c1;a@example.org;\"1 rue A\r\n75001 Paris\";31/01/2024\r\n\
+         c2;b@example.org;\"2 rue B\";32/01/2024\r\n\
+         c3;pas-un-email;;\r\n",
+    )
+    .expect("write csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "multi.csv", "--category", "contact", "--quiet"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("multi.csv:4: colonne « contract_end »")
+            && err.contains("multi.csv:5: le champ « email »"),
+        "{err}"
+    );
+    std::fs::write(dir.path().join("empty.csv"), "").expect("write csv");
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "empty.csv", "--category", "contact", "--quiet"],
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("empty file"), "{err}");
+    assert_eq!(records(dir.path()), 0);
+}

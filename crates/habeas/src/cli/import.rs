@@ -396,7 +396,8 @@ struct RawLines {
     lines: RawSource,
     /// What the CSV header row's columns mean (`None` for JSON Lines).
     layout: Option<CsvLayout>,
-    /// Line number of the last record read.
+    /// JSON Lines: the line number of the last line read; CSV: the line
+    /// where the next row starts.
     line_no: u64,
 }
 
@@ -440,7 +441,7 @@ impl RawLines {
             .collect::<Result<Vec<_>, _>>()
             .map_err(at_header)?;
         anyhow::ensure!(
-            headers.len() > 1 || !headers.first().is_some_and(|h| h.trim().is_empty()),
+            !headers.iter().all(|h| h.trim().is_empty()),
             "{}: fichier vide : la première ligne doit nommer les colonnes / empty file: the first line must name the columns",
             path.display()
         );
@@ -457,11 +458,11 @@ impl RawLines {
              no column says whose each row is: add subject_ref (your customer number: one person per value) or subject (sub_…), or --map COLUMN=subject_ref",
             path.display()
         );
+        let first_row = 2 + rdr.byte_headers().map_or(0, newlines);
         Ok(RawLines {
             lines: RawSource::Csv(rdr.into_byte_records()),
             layout: Some(layout),
-            // The header is line 1.
-            line_no: 1,
+            line_no: first_row,
         })
     }
 
@@ -490,17 +491,23 @@ impl RawLines {
                 }
                 RawSource::Csv(rows) => {
                     let Some(row) = rows.next() else { break };
-                    // Where the row starts (a quoted cell may span lines).
-                    self.line_no = match &row {
-                        Ok(r) => r.position().map_or(self.line_no + 1, |p| p.line()),
-                        Err(e) => e.position().map_or(self.line_no + 1, |p| p.line()),
-                    };
-                    out.push((self.line_no, Raw::Csv(row.map_err(csv_error))));
+                    // `line_no` is where the next row starts: a quoted cell may
+                    // span lines (an address), which the csv crate does not count.
+                    let line = self.line_no;
+                    self.line_no += 1 + row.as_ref().map_or(0, newlines);
+                    out.push((line, Raw::Csv(row.map_err(csv_error))));
                 }
             }
         }
         Ok(out)
     }
+}
+
+/// Line breaks inside a CSV row's quoted cells.
+fn newlines(row: &csv::ByteRecord) -> u64 {
+    row.iter()
+        .map(|cell| cell.iter().filter(|&&b| b == b'\n').count() as u64)
+        .sum()
 }
 
 /// `--delimiter`: one character, or `tab`.
