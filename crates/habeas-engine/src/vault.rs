@@ -161,6 +161,10 @@ pub struct BulkReceipt {
     pub written: u64,
     /// Subjects created for `subject_ref` values of this batch (ref → id).
     pub created_subjects: BTreeMap<String, String>,
+    /// Records written without a retention due date because their
+    /// category's rule runs from an event they do not date (a contract's
+    /// end …), by category: they wait for `POST /api/subjects/{id}/events`.
+    pub waiting_for_event: BTreeMap<String, u64>,
 }
 
 /// A bulk write queued to the committer; [`PendingBulk::wait`] returns once it is durable.
@@ -582,6 +586,18 @@ impl Vault {
             });
         }
         let written = prepared.len() as u64;
+        let mut waiting_for_event: BTreeMap<String, u64> = BTreeMap::new();
+        for p in prepared.iter().filter(|p| p.valid.due_at.is_none()) {
+            let ruled = self
+                .decls
+                .category(&p.valid.category)
+                .is_some_and(|c| c.retention_rule().is_some());
+            if ruled {
+                *waiting_for_event
+                    .entry(p.valid.category.clone())
+                    .or_insert(0) += 1;
+            }
+        }
         let unit = self
             .sealed_unit(caller, prepared, new_subjects, now)
             .map_err(|stop| self.settle_now(stop))?;
@@ -597,6 +613,7 @@ impl Vault {
             receipt: BulkReceipt {
                 written,
                 created_subjects: created,
+                waiting_for_event,
             },
         })
     }

@@ -322,6 +322,7 @@ pub async fn write_bulk(
             written: r.written,
             created_subjects: r.created_subjects,
             matched_subjects: matched,
+            waiting_for_event: r.waiting_for_event,
         }),
     ))
 }

@@ -105,6 +105,12 @@ pub struct BulkWritten {
     /// With `match_existing=true`: how many references added to a subject
     /// already in the vault.
     pub matched_subjects: usize,
+    /// Records written without a retention due date because their
+    /// category's rule runs from an event the lines did not date (a
+    /// contract's end …), by category; date it later with
+    /// `POST /api/subjects/{id}/events`. Absent when none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub waiting_for_event: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -470,6 +470,16 @@ fn a_contract_end_dated_later_gives_the_records_their_due_dates() {
         br#"{"event":"contract_end"}"#,
     );
     assert_eq!(s, 404, "{b}");
+    // A bulk body says which records wait for their event.
+    let bulk = concat!(
+        r#"{"subject_ref":"a","category":"contact","fields":{"email":"a.bulk@example.org"}}"#,
+        "\n",
+        r#"{"subject_ref":"b","category":"contact","fields":{"email":"b.bulk@example.org"},"events":{"contract_end":"2026-01-31T00:00:00Z"}}"#,
+        "\n"
+    );
+    let (s, b) = post(a, "/api/records/bulk", &crm, bulk.as_bytes());
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(json(&b)["waiting_for_event"]["contact"], 1, "{b}");
     drop(server);
 
     // The operator: `habeas subject find`, `habeas subject event`, then the purge.
