@@ -130,3 +130,9 @@ put("csv_import", "support-subject-field", bytes([support, 0]) +
     b"record.subject_ref\tticket_id\tsubject\tbody\tchannel\topened_at\tlast_interaction\n"
     b"t1\tT-1\tZQX\tZQX body\tweb\t2026-12-01T10:00:00Z\t2026-12-01 14:30\n")
 put("csv_import", "no-header", bytes([contact, 0]) + b"zqx@example.org,0199001111\n")
+
+# mail_filter regression (found by the target, session 23): a malformed Date field made
+# mail-parser lose the Subject after it, and a second filtering tagged it twice.
+put("mail_filter", "regression-malformed-date-subject",
+    b"\x01From: Mum <mum@family.example>\nTo: me@corp.exame@corp.example\nDate: Thu, 03 Dec 2027 "
+    b"10:00*00 +0mp\nSubject: x\n\nbody\n100\n\nNo subject at all.\n")

@@ -205,10 +205,19 @@ pub fn filter_message(lists: &UserLists, raw: &[u8], opts: FilterOptions) -> Fil
     let eol = block.eol();
     let subject_tag = match (&lists.settings.tag.subject, class) {
         (Some(tag), Class::Perso) => {
+            // The decoded Subject (an RFC 2047 encoded tag counts), or the raw
+            // field itself: mail-parser may lose a Subject after a malformed
+            // field, and a tag unseen would be added again on each filtering.
+            let raw_subject = block
+                .fields
+                .iter()
+                .find(|f| f.name(raw).eq_ignore_ascii_case(b"subject"))
+                .map(|f| String::from_utf8_lossy(&raw[f.colon + 1..f.end]));
             let already = addresses
                 .subject
                 .as_deref()
-                .is_some_and(|s| contains_ignore_ascii_case(s, tag));
+                .is_some_and(|s| contains_ignore_ascii_case(s, tag))
+                || raw_subject.is_some_and(|s| contains_ignore_ascii_case(&s, tag));
             (!already).then_some(tag.as_bytes())
         }
         _ => None,
@@ -356,6 +365,21 @@ mod tests {
         assert_eq!(
             out.output,
             [b"X-Habeas-Class: perso\n".as_slice(), raw].concat()
+        );
+    }
+
+    /// Found by the `mail_filter` fuzz target: a malformed Date field made
+    /// mail-parser lose the Subject after it, so the tag already there went
+    /// unseen and filtering the delivered message again tagged it twice.
+    #[test]
+    fn a_tag_in_a_subject_the_parser_loses_is_still_seen() {
+        let raw = b"From: Mum <mum@family.example>\nTo: me@corp.exame@corp.example\nDate: Thu, 03 Dec 2027 10:00*00 +0mp\nSubject: x\n\nbody\n";
+        let first = run(&lists(true), raw);
+        assert!(first.output.windows(17).any(|w| w == b"Subject: [PERSO] "));
+        let again = run(&lists(true), &first.output);
+        assert_eq!(
+            again.output, first.output,
+            "filtering twice changed the message"
         );
     }
 
