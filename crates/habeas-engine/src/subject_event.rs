@@ -5,9 +5,9 @@
 //! GDPR Art. 5(1)(e)); records written while the contract ran have no due
 //! date, and without a way to date the event later they would be kept for
 //! ever. [`Vault::date_event`] dates it on the subject's records and
-//! recomputes their due dates from the declared rules, in one store
-//! transaction, journaled as `subject.event` (the event's name and the
-//! counts, never the date nor any value).
+//! recomputes their due dates from the declared rules, in one store unit
+//! with its journal entry `subject.event` (the event's name and the
+//! categories, never the date nor any value).
 //!
 //! A token dates the event on the categories its purposes cover, and the
 //! answer lists the others as `withheld`: dating an account closure in the
@@ -18,11 +18,10 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use habeas_core::retention::{Anchor, EventDates};
-use habeas_store::{EventUpdate, SubjectStatus};
+use habeas_store::{EventUpdate, EventUpdateFn, OpOutput, SubjectStatus, WriteOp};
 use serde::Serialize;
 
 use crate::access::Caller;
@@ -128,8 +127,6 @@ impl Vault {
             )));
         }
         let decls = Arc::clone(&self.decls);
-        let due_now = Arc::new(AtomicU64::new(0));
-        let counter = Arc::clone(&due_now);
         let update: EventUpdate = Arc::new(move |category, collected, stored, linked| {
             let mut dates = EventDates {
                 collected_at: Some(collected),
@@ -148,27 +145,28 @@ impl Vault {
                 .and_then(|c| c.retention_rule())
                 .and_then(|r| r.due(&dates));
             stored.custom = dates.events;
-            if due.is_some_and(|d| d <= now) {
-                counter.fetch_add(1, Ordering::Relaxed);
-            }
             due
         });
-        let updated = self.store.date_subject_event(subject, &covered, update)?;
-        let counts = updated
-            .iter()
-            .map(|(c, n)| format!("{c}:{n}"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let due_now = due_now.load(Ordering::Relaxed);
+        // The dates and their journal entry commit together (one unit).
         let entry = self.entry(
             caller,
             "subject.event",
             Some(subject),
             None,
             None,
-            format!("event={event} updated=[{counts}] due_now={due_now}"),
+            format!("event={event} categories=[{}]", covered.join(",")),
         );
-        self.commit_unit(Vec::new(), &[entry])?;
+        let op = WriteOp::DateSubjectEvent {
+            subject_id: subject.to_string(),
+            categories: covered,
+            update: EventUpdateFn(update),
+            due_by: now,
+        };
+        let outcome = self.commit_unit(vec![op], &[entry])?;
+        let (updated, due_now) = match outcome.outputs.into_iter().next() {
+            Some(OpOutput::Dated { updated, due }) => (updated, due),
+            _ => Default::default(),
+        };
         Ok(EventDating {
             subject: subject.to_string(),
             event: event.to_string(),

@@ -161,6 +161,17 @@ pub enum WriteOp {
     JournalDropBefore {
         before: u64,
     },
+    /// Date a retention event on the subject's ordinary records of `categories`: `update`
+    /// changes each record's event dates in place and gives its new `retention_due` (see
+    /// [`crate::subject_event`]). Sealed values and high-volume rows are not touched.
+    /// Output: [`OpOutput::Dated`], counting the records whose new due date is at or before
+    /// `due_by` (the caller's "now": they go at the next purge).
+    DateSubjectEvent {
+        subject_id: String,
+        categories: Vec<String>,
+        update: crate::subject_event::EventUpdateFn,
+        due_by: DateTime<Utc>,
+    },
 }
 
 /// One record of [`WriteOp::DeleteRecords`]: the subject it belongs to and the due date the
@@ -236,6 +247,12 @@ pub enum OpOutput {
     Flag(bool),
     Version(u64),
     Dropped(Vec<DroppedPartition>),
+    /// Records whose event dates were set, by category, and how many of them are due
+    /// ([`WriteOp::DateSubjectEvent`]).
+    Dated {
+        updated: crate::EventDated,
+        due: u64,
+    },
 }
 
 /// Operations and the journal entries describing them, committed together or not at all.

@@ -46,7 +46,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("link_incident", crate::conformance_incident::link_incident),
     (
         "date_subject_event",
-        crate::conformance_incident::date_subject_event,
+        crate::conformance_commit::date_subject_event,
     ),
     ("commit_atomic", crate::conformance_commit::commit_atomic),
     (

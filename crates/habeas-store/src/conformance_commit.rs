@@ -11,7 +11,7 @@ use crate::batch::{
 };
 use crate::conformance::{Fixture, day, record, subject, timed};
 use crate::model::*;
-use crate::{Store, StoreError};
+use crate::{EventUpdate, EventUpdateFn, Store, StoreError};
 
 /// A test sealer: hash = SHA-256(prev ‖ seq ‖ action); a checkpoint every `every` entries.
 pub struct TestSealer {
@@ -963,4 +963,148 @@ pub fn doc_count_guard(f: &Fixture) {
         "nothing of the refused unit stays"
     );
     one(s, unit(vec![guard(1)], &["purge.page"])).expect("the count is right again");
+}
+
+/// Retention events dated after the write ([`WriteOp::DateSubjectEvent`]): only the
+/// subject's records of the named categories change, each with the event dates and due date
+/// the engine's function gives, together with the unit's journal entry; other subjects,
+/// other categories and sealed values stay as they were; a unit that fails changes no date.
+pub fn date_subject_event(f: &Fixture) {
+    let s = &*f.store;
+    for id in ["s-1", "s-2"] {
+        s.create_subject(&subject(id, SubjectStatus::Active))
+            .expect("create subject");
+    }
+    let mut open = record("r-contact", "s-1", "contact", 10, None);
+    open.events.contract_end = None;
+    s.insert_records(vec![
+        open,
+        record("r-billing", "s-1", "billing", 11, Some(900)),
+        record("r-mail", "s-1", "mail", 12, None),
+        record("r-other", "s-2", "contact", 13, None),
+    ])
+    .expect("insert records");
+    // The engine's rule stand-in: the contract ended on day 100; contacts go a year later,
+    // billing keeps its own date (it runs from collection).
+    let update: EventUpdate = Arc::new(|category, _collected, events, _linked| {
+        events.contract_end = Some(day(100));
+        events.custom.insert("domain_cancelled".into(), day(90));
+        (category == "contact").then(|| day(465))
+    });
+    let date =
+        |subject: &str, categories: &[&str], update: EventUpdate| WriteOp::DateSubjectEvent {
+            subject_id: subject.into(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            update: EventUpdateFn(update),
+            due_by: day(500),
+        };
+    let entries = assert_chain(s).len();
+    let done = one(
+        s,
+        unit(
+            vec![date("s-1", &["contact", "billing"], update.clone())],
+            &["subject.event"],
+        ),
+    )
+    .expect("date event");
+    assert_eq!(
+        assert_chain(s).len(),
+        entries + 1,
+        "journaled with the change"
+    );
+    assert_eq!(
+        done.outputs[0],
+        OpOutput::Dated {
+            updated: [("billing".to_string(), 1), ("contact".to_string(), 1)]
+                .into_iter()
+                .collect(),
+            due: 1,
+        },
+        "date_subject_event: one record of each named category of the subject, the contact due by day 500"
+    );
+    let get = |id: &str| s.get_record(id).expect("get").expect("record exists");
+    let contact = get("r-contact");
+    assert_eq!(contact.events.contract_end, Some(day(100)));
+    assert_eq!(
+        contact.events.custom.get("domain_cancelled"),
+        Some(&day(90)),
+        "date_subject_event: custom events stored"
+    );
+    assert_eq!(
+        contact.events.custom.get("trial_end"),
+        Some(&day(40)),
+        "date_subject_event: the other custom events kept"
+    );
+    assert_eq!(contact.events.last_interaction, Some(day(11)));
+    assert_eq!(contact.retention_due, Some(day(465)));
+    assert_eq!(
+        contact.sealed,
+        b"sealed:r-contact".to_vec(),
+        "sealed untouched"
+    );
+    assert_eq!(
+        get("r-billing").retention_due,
+        None,
+        "the function's due date replaces the old one"
+    );
+    let untouched = get("r-mail");
+    assert_eq!(
+        untouched.events.contract_end, None,
+        "a category not named is left alone"
+    );
+    assert_eq!(
+        get("r-other").events.contract_end,
+        None,
+        "another subject is left alone"
+    );
+    let due_now = s
+        .due_records(&DueQuery {
+            due_by: day(500),
+            category: Some("contact".into()),
+            after: None,
+            limit: 100,
+        })
+        .expect("due");
+    let ids: Vec<&str> = due_now.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["r-contact"],
+        "date_subject_event: due listing sees the new date"
+    );
+    let none = one(
+        s,
+        unit(
+            vec![date("s-2", &["billing"], Arc::new(|_, _, _, _| None))],
+            &["subject.event"],
+        ),
+    )
+    .expect("nothing to date");
+    assert_eq!(
+        none.outputs[0],
+        OpOutput::Dated {
+            updated: Default::default(),
+            due: 0
+        },
+        "a subject without records of the category: nothing"
+    );
+    // All or nothing: a unit failing after dating (a subject that does not exist) dates nothing.
+    let failed = one(
+        s,
+        unit(
+            vec![
+                date("s-2", &["contact"], update),
+                WriteOp::RequireSubject {
+                    id: "nobody".into(),
+                    statuses: vec![SubjectStatus::Active],
+                },
+            ],
+            &["subject.event"],
+        ),
+    );
+    assert!(failed.is_err(), "the unit fails");
+    assert_eq!(
+        get("r-other").events.contract_end,
+        None,
+        "and dated nothing"
+    );
 }

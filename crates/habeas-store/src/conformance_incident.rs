@@ -10,7 +10,7 @@ use chrono::Duration;
 
 use crate::conformance::{Fixture, day, record, subject};
 use crate::model::*;
-use crate::{EventUpdate, IncidentDue, IncidentLinked, IncidentWindow};
+use crate::{IncidentDue, IncidentLinked, IncidentWindow};
 
 fn unlinked(id: &str, category: &str, collected_day: i64) -> Record {
     let mut r = record(
@@ -112,98 +112,5 @@ pub fn link_incident(f: &Fixture) {
             already: 4
         },
         "link_incident: a second call changes nothing"
-    );
-}
-
-/// Retention events dated after the write: only the subject's records of the named
-/// categories change, each with the event dates and due date the engine's function gives,
-/// in one go; other subjects, other categories and sealed values stay as they were.
-pub fn date_subject_event(f: &Fixture) {
-    let s = &f.store;
-    for id in ["s-1", "s-2"] {
-        s.create_subject(&subject(id, SubjectStatus::Active))
-            .expect("create subject");
-    }
-    let mut open = record("r-contact", "s-1", "contact", 10, None);
-    open.events.contract_end = None;
-    s.insert_records(vec![
-        open,
-        record("r-billing", "s-1", "billing", 11, Some(900)),
-        record("r-mail", "s-1", "mail", 12, None),
-        record("r-other", "s-2", "contact", 13, None),
-    ])
-    .expect("insert records");
-    // The engine's rule stand-in: the contract ended on day 100; contacts go a year later,
-    // billing keeps its own date (it runs from collection).
-    let update: EventUpdate = Arc::new(|category, _collected, events, _linked| {
-        events.contract_end = Some(day(100));
-        events.custom.insert("domain_cancelled".into(), day(90));
-        (category == "contact").then(|| day(465))
-    });
-    let done = s
-        .date_subject_event("s-1", &["contact".into(), "billing".into()], update)
-        .expect("date event");
-    assert_eq!(
-        done,
-        [("billing".to_string(), 1), ("contact".to_string(), 1)]
-            .into_iter()
-            .collect(),
-        "date_subject_event: one record of each named category of the subject"
-    );
-    let get = |id: &str| s.get_record(id).expect("get").expect("record exists");
-    let contact = get("r-contact");
-    assert_eq!(contact.events.contract_end, Some(day(100)));
-    assert_eq!(
-        contact.events.custom.get("domain_cancelled"),
-        Some(&day(90)),
-        "date_subject_event: custom events stored"
-    );
-    assert_eq!(
-        contact.events.custom.get("trial_end"),
-        Some(&day(40)),
-        "date_subject_event: the other custom events kept"
-    );
-    assert_eq!(contact.events.last_interaction, Some(day(11)));
-    assert_eq!(contact.retention_due, Some(day(465)));
-    assert_eq!(
-        contact.sealed,
-        b"sealed:r-contact".to_vec(),
-        "sealed untouched"
-    );
-    assert_eq!(
-        get("r-billing").retention_due,
-        None,
-        "the function's due date replaces the old one"
-    );
-    let untouched = get("r-mail");
-    assert_eq!(
-        untouched.events.contract_end, None,
-        "a category not named is left alone"
-    );
-    assert_eq!(
-        get("r-other").events.contract_end,
-        None,
-        "another subject is left alone"
-    );
-    let due_now = s
-        .due_records(&DueQuery {
-            due_by: day(500),
-            category: Some("contact".into()),
-            after: None,
-            limit: 100,
-        })
-        .expect("due");
-    let ids: Vec<&str> = due_now.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["r-contact"],
-        "date_subject_event: due listing sees the new date"
-    );
-    let none = s
-        .date_subject_event("s-2", &["billing".into()], Arc::new(|_, _, _, _| None))
-        .expect("nothing to date");
-    assert!(
-        none.is_empty(),
-        "a subject without records of the category: nothing"
     );
 }

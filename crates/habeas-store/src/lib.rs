@@ -31,7 +31,7 @@ pub mod migrations;
 mod model;
 pub mod postgres;
 pub mod sqlite;
-mod subject_event;
+pub mod subject_event;
 mod time;
 
 use std::collections::BTreeMap;
@@ -45,7 +45,7 @@ pub use batch::{
 pub use error::{Result, StoreError};
 pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};
 pub use model::*;
-pub use subject_event::{EventDated, EventUpdate};
+pub use subject_event::{EventDated, EventUpdate, EventUpdateFn};
 /// Month arithmetic of the time partitions, shared with the engine (which keys each month).
 pub use time::{month_index, month_start};
 
@@ -250,18 +250,6 @@ pub trait Store: Send + Sync {
     /// returns, in one transaction (see [`incident`](crate::IncidentWindow)). Records already
     /// linked are left as they are. High-volume (partitioned) rows are not touched.
     fn link_incident(&self, window: &IncidentWindow, due: IncidentDue) -> Result<IncidentLinked>;
-
-    // ---- retention events ----
-    /// Date a retention event on the records of `subject` in `categories`: `update` changes
-    /// each record's event dates in place and returns its new `retention_due`, in one
-    /// transaction (see [`EventUpdate`]). Sealed values and high-volume rows are not touched.
-    /// Returns the records updated, by category (categories without any left out).
-    fn date_subject_event(
-        &self,
-        subject: &str,
-        categories: &[String],
-        update: EventUpdate,
-    ) -> Result<EventDated>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

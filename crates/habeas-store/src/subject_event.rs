@@ -8,7 +8,8 @@
 //! grammar lives in habeas-core, above this crate): the engine passes a
 //! function that changes a record's event dates in place and returns its new
 //! due date; the store applies it to the subject's records of the named
-//! categories in one transaction. Only dates are touched, never a sealed
+//! categories inside a write unit ([`crate::WriteOp::DateSubjectEvent`]), so
+//! the change and its journal entry commit together or not at all. Only dates are touched, never a sealed
 //! value; high-volume (partitioned) rows expire from their collection month
 //! and are not touched.
 
@@ -24,5 +25,15 @@ use crate::model::EventDates;
 pub type EventUpdate =
     Arc<dyn Fn(&str, DateTime<Utc>, &mut EventDates, bool) -> Option<DateTime<Utc>> + Send + Sync>;
 
-/// Records updated by [`crate::Store::date_subject_event`], by category.
+/// [`EventUpdate`] as a [`crate::WriteOp`] carries it (a function has no `Debug` of its own).
+#[derive(Clone)]
+pub struct EventUpdateFn(pub EventUpdate);
+
+impl std::fmt::Debug for EventUpdateFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventUpdateFn")
+    }
+}
+
+/// Records updated by [`crate::WriteOp::DateSubjectEvent`], by category.
 pub type EventDated = BTreeMap<String, u64>;

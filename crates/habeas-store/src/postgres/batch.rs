@@ -510,6 +510,16 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
         WriteOp::JournalDropBefore { before } => {
             OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
         }
+        WriteOp::DateSubjectEvent {
+            subject_id,
+            categories,
+            update,
+            due_by,
+        } => {
+            let (updated, due) =
+                super::subject_event::date(c, &subject_id, &categories, &update.0, due_by)?;
+            OpOutput::Dated { updated, due }
+        }
     })
 }
 

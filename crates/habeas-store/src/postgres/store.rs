@@ -815,16 +815,6 @@ impl Store for PgStore {
         self.pool.with(|c| super::incident::link(c, window, &due))
     }
 
-    fn date_subject_event(
-        &self,
-        subject: &str,
-        categories: &[String],
-        update: crate::EventUpdate,
-    ) -> Result<crate::EventDated> {
-        self.pool
-            .with(|c| super::subject_event::date(c, subject, categories, &update))
-    }
-
     fn purge_remnants(&self) -> Result<()> {
         // Plain VACUUM removes dead tuples from the heap and indexes; it cannot reach WAL
         // segments, archives or base backups (docs/storage.md). Data rows are sealed; the

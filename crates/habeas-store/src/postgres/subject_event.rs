@@ -1,7 +1,7 @@
-//! [`crate::Store::date_subject_event`] on PostgreSQL: one transaction that locks the subject's
-//! rows of the categories (`FOR UPDATE`), then updates them in one statement.
+//! [`crate::WriteOp::DateSubjectEvent`] on PostgreSQL, inside the unit's transaction: lock the
+//! subject's rows of the categories (`FOR UPDATE`), then update them in one statement.
 
-use super::conn::{Db, PgConn};
+use super::conn::Db;
 
 use crate::error::Result;
 use crate::model::EventDates;
@@ -9,19 +9,20 @@ use crate::subject_event::{EventDated, EventUpdate};
 use crate::time::{from_micros, to_micros};
 
 pub fn date(
-    c: &mut PgConn,
+    c: &mut impl Db,
     subject: &str,
     categories: &[String],
     update: &EventUpdate,
-) -> Result<EventDated> {
-    let mut tx = c.transaction()?;
-    let rows = tx.query(
+    due_by: chrono::DateTime<chrono::Utc>,
+) -> Result<(EventDated, u64)> {
+    let rows = c.query(
         "SELECT id, category, collected_at, last_interaction, contract_end, account_closure, \
          custom_events, incident_linked FROM records WHERE subject_id = $1 AND category = ANY($2) \
          ORDER BY id FOR UPDATE",
         &[&subject, &categories],
     )?;
     let mut done = EventDated::new();
+    let mut due_now = 0;
     let (mut ids, mut last, mut end, mut closure, mut custom, mut dues) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for r in &rows {
@@ -31,6 +32,7 @@ pub fn date(
             EventDates::from_columns(r.try_get(3)?, r.try_get(4)?, r.try_get(5)?, &stored)?;
         let collected = from_micros(r.try_get(2)?, "records")?;
         let due = update(&category, collected, &mut events, r.try_get(7)?);
+        due_now += u64::from(due.is_some_and(|d| d <= due_by));
         ids.push(r.try_get::<_, String>(0)?);
         last.push(events.last_interaction.map(to_micros));
         end.push(events.contract_end.map(to_micros));
@@ -41,7 +43,7 @@ pub fn date(
     }
     if !ids.is_empty() {
         // One statement for all the subject's rows (one round trip, not one per record).
-        tx.execute(
+        c.execute(
             "UPDATE records r SET last_interaction = t.li, contract_end = t.ce, \
              account_closure = t.ac, custom_events = t.cu, retention_due = t.due \
              FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[]) \
@@ -49,6 +51,5 @@ pub fn date(
             &[&ids, &last, &end, &closure, &custom, &dues],
         )?;
     }
-    tx.commit()?;
-    Ok(done)
+    Ok((done, due_now))
 }

@@ -394,6 +394,16 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             crate::batch::check_doc_count(kind, count, found.unsigned_abs())?;
             OpOutput::Done
         }
+        WriteOp::DateSubjectEvent {
+            subject_id,
+            categories,
+            update,
+            due_by,
+        } => {
+            let (updated, due) =
+                super::subject_event::date(c, &subject_id, &categories, &update.0, due_by)?;
+            OpOutput::Dated { updated, due }
+        }
         WriteOp::JournalDropBefore { before } => {
             OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
         }

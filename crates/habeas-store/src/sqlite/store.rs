@@ -608,17 +608,6 @@ impl Store for SqliteStore {
             .write(move |c| super::incident::link(c, &window, &due))
     }
 
-    fn date_subject_event(
-        &self,
-        subject: &str,
-        categories: &[String],
-        update: crate::EventUpdate,
-    ) -> Result<crate::EventDated> {
-        let (subject, categories) = (subject.to_string(), categories.to_vec());
-        self.writer
-            .write(move |c| super::subject_event::date(c, &subject, &categories, &update))
-    }
-
     fn purge_remnants(&self) -> Result<()> {
         self.writer.write_and_checkpoint(|_| Ok(()))
     }

@@ -1,5 +1,5 @@
-//! [`crate::Store::date_subject_event`] on SQLite: one writer job (one transaction) reading the
-//! subject's rows through the `(subject_id, category)` index, then updating each by its `rid`.
+//! [`crate::WriteOp::DateSubjectEvent`] on SQLite, inside the unit's transaction: read the
+//! subject's rows through the `(subject_id, category)` index, then update each by its `rid`.
 
 use rusqlite::{Connection, params};
 
@@ -13,7 +13,8 @@ pub fn date(
     subject: &str,
     categories: &[String],
     update: &EventUpdate,
-) -> Result<EventDated> {
+    due_by: chrono::DateTime<chrono::Utc>,
+) -> Result<(EventDated, u64)> {
     let mut select = c.prepare_cached(
         "SELECT rid, collected_at, last_interaction, contract_end, account_closure, custom_events, \
          incident_linked FROM records WHERE subject_id = ?1 AND category = ?2",
@@ -23,6 +24,7 @@ pub fn date(
          custom_events = ?5, retention_due = ?6 WHERE rid = ?1",
     )?;
     let mut done = EventDated::new();
+    let mut due_now = 0;
     for category in categories {
         let mut rows = select.query(params![subject, category])?;
         let mut changes = Vec::new();
@@ -31,6 +33,7 @@ pub fn date(
             let mut events = EventDates::from_columns(r.get(2)?, r.get(3)?, r.get(4)?, &custom)?;
             let collected = from_micros(r.get(1)?, "records")?;
             let due = update(category, collected, &mut events, r.get(6)?);
+            due_now += u64::from(due.is_some_and(|d| d <= due_by));
             changes.push((r.get::<_, i64>(0)?, events, due));
         }
         drop(rows);
@@ -48,5 +51,5 @@ pub fn date(
             done.insert(category.clone(), changes.len() as u64);
         }
     }
-    Ok(done)
+    Ok((done, due_now))
 }
