@@ -136,6 +136,20 @@ pub fn record(
     }
 }
 
+/// Ids of the records of `category` due by `due_by`, as the purge lists them.
+pub fn due_ids(s: &dyn crate::Store, category: &str, due_by: DateTime<Utc>) -> Vec<String> {
+    s.due_records(&DueQuery {
+        due_by,
+        category: Some(category.into()),
+        after: None,
+        limit: 100,
+    })
+    .expect("due records")
+    .into_iter()
+    .map(|r| r.id)
+    .collect()
+}
+
 /// A time-partitioned row fixture.
 pub fn timed(id: &str, subject_id: &str, category: &str, at: DateTime<Utc>) -> TimedRecord {
     TimedRecord {

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::batch::{
     DueDeletion, JournalDraft, JournalSealer, OpOutput, RecordSeen, UnitOutcome, WriteOp, WriteUnit,
 };
-use crate::conformance::{Fixture, day, record, subject, timed};
+use crate::conformance::{Fixture, day, due_ids, record, subject, timed};
 use crate::model::*;
 use crate::{EventUpdate, EventUpdateFn, Store, StoreError};
 
@@ -1057,17 +1057,8 @@ pub fn date_subject_event(f: &Fixture) {
         None,
         "another subject is left alone"
     );
-    let due_now = s
-        .due_records(&DueQuery {
-            due_by: day(500),
-            category: Some("contact".into()),
-            after: None,
-            limit: 100,
-        })
-        .expect("due");
-    let ids: Vec<&str> = due_now.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
-        ids,
+        due_ids(s, "contact", day(500)),
         ["r-contact"],
         "date_subject_event: due listing sees the new date"
     );

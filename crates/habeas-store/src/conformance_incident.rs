@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::conformance::{Fixture, day, record, subject};
+use crate::conformance::{Fixture, day, due_ids, record, subject};
 use crate::model::*;
 use crate::{IncidentDue, IncidentLinked, IncidentWindow};
 
@@ -90,17 +90,8 @@ pub fn link_incident(f: &Fixture) {
         "link_incident: an already linked record is left as it is"
     );
     // The due listing sees the change at once.
-    let due_now = s
-        .due_records(&DueQuery {
-            due_by: day(400),
-            category: Some("security".into()),
-            after: None,
-            limit: 100,
-        })
-        .expect("due");
-    let ids: Vec<&str> = due_now.iter().map(|r| r.id.as_str()).collect();
     assert_eq!(
-        ids,
+        due_ids(&**s, "security", day(400)),
         ["r-before", "r-pre", "r-after"],
         "link_incident: due listing"
     );
