@@ -136,3 +136,7 @@ put("csv_import", "no-header", bytes([contact, 0]) + b"zqx@example.org,019900111
 put("mail_filter", "regression-malformed-date-subject",
     b"\x01From: Mum <mum@family.example>\nTo: me@corp.exame@corp.example\nDate: Thu, 03 Dec 2027 "
     b"10:00*00 +0mp\nSubject: x\n\nbody\n100\n\nNo subject at all.\n")
+# csv_import regression (session 23): a purpose named in a cell is quoted back, as a name.
+put("csv_import", "regression-purpose-name",
+    b"\x02Asubject_ref,email,phone,country,contract_end,purposes\n"
+    b"c1,zqx.a@exam-000ple.org,01 99 00 24 11,fr,31/01/2024,PA-0001 PA-0002ZQX\n")
