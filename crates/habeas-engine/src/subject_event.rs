@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::access::Caller;
 use crate::error::{EngineError, Refusal, Result};
+use crate::import_csv::short;
 use crate::vault::Vault;
 
 /// How far in the future a last interaction may be dated (clock skew
@@ -55,7 +56,7 @@ impl Vault {
             .map(String::from)
             .to_vec();
         for c in self.decls.categories.values() {
-            if let Some(Anchor::Event(name)) = c.retention_rule().map(|r| r.anchor())
+            if let Some(Anchor::Event(name)) = c.retention_anchor()
                 && !out.contains(&name)
             {
                 out.push(name);
@@ -175,9 +176,4 @@ impl Vault {
             withheld,
         })
     }
-}
-
-/// An event name as messages quote it: at most 40 characters.
-fn short(name: &str) -> String {
-    name.chars().take(40).collect()
 }

@@ -620,13 +620,8 @@ impl Vault {
 
     /// Check one input line without writing anything (first pass of an
     /// import): declared category and fields, types, purposes, caller scope,
-    /// and that a named subject exists. Returns the retention date the
-    /// record would get (`None` while its rule's event has not happened).
-    pub fn check_input(
-        &self,
-        caller: &Caller,
-        input: &RecordInput,
-    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    /// and that a named subject exists.
+    pub fn check_input(&self, caller: &Caller, input: &RecordInput) -> Result<()> {
         let valid = validate::validate(&self.decls, input.clone(), self.now())?;
         caller
             .authorize(&self.decls, &valid.category)
@@ -634,9 +629,9 @@ impl Vault {
         match (&input.subject, &input.subject_ref) {
             (Some(s), None) => {
                 self.subject_row(s)?;
-                Ok(valid.due_at)
+                Ok(())
             }
-            (None, Some(_)) => Ok(valid.due_at),
+            (None, Some(_)) => Ok(()),
             _ => Err(EngineError::invalid(
                 "subject_required",
                 "chaque ligne doit porter soit « subject » (sub_…), soit « subject_ref »",

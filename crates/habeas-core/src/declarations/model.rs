@@ -314,6 +314,11 @@ impl DataCategory {
             .as_ref()
     }
 
+    /// The event its retention runs from (or waits for), from the parsed rule.
+    pub fn retention_anchor(&self) -> Option<crate::retention::Anchor> {
+        self.retention_rule().map(|r| r.anchor())
+    }
+
     /// The type of field `name`, if the category allows it.
     pub fn field(&self, name: &str) -> Option<FieldType> {
         self.fields.get(name).map(|t| *t.get_ref())

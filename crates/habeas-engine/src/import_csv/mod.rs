@@ -252,7 +252,7 @@ fn meaning(category: &DataCategory, name: &str) -> Option<Column> {
 
 /// The provider-specific event the category's retention rule runs from, if any.
 fn rule_event(category: &DataCategory) -> Option<String> {
-    match category.retention_rule()?.anchor() {
+    match category.retention_anchor()? {
         Anchor::Event(name) => Some(name),
         _ => None,
     }
@@ -313,8 +313,8 @@ fn looks_like_value(header: &str) -> bool {
         || header.chars().count() > 60
 }
 
-/// A header as messages quote it: at most 60 characters.
-fn short(header: &str) -> String {
+/// A name as messages quote it: at most 60 characters.
+pub(crate) fn short(header: &str) -> String {
     let mut out: String = header.chars().take(60).collect();
     if out.len() < header.len() {
         out.push('…');

@@ -308,7 +308,7 @@ pub(super) fn refused(state: &UiState, lang: Lang, ctx: &StaffCtx, reason: &str)
     )
 }
 
-fn refusal_text(lang: Lang, r: &habeas_engine::Refusal) -> String {
+pub(super) fn refusal_text(lang: Lang, r: &habeas_engine::Refusal) -> String {
     match lang {
         Lang::Fr => r.message_fr.to_string(),
         Lang::En => r.message_en.to_string(),
@@ -460,8 +460,8 @@ pub async fn search(
 fn waiting(lang: Lang, decls: &habeas_core::declarations::Declarations, category: &str) -> String {
     let event = decls
         .category(category)
-        .and_then(|c| c.retention_rule())
-        .map(|r| r.anchor().key().to_string())
+        .and_then(|c| c.retention_anchor())
+        .map(|a| a.key().to_string())
         .unwrap_or_default();
     t!(
         lang,

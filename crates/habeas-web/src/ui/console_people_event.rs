@@ -17,7 +17,9 @@ use habeas_engine::{EngineError, Vault};
 use maud::{Markup, html};
 
 use super::UiState;
-use super::console_people::{PATH, opened, people_page, plausible_subject, refused, scoped_caller};
+use super::console_people::{
+    PATH, opened, people_page, plausible_subject, refusal_text, refused, scoped_caller,
+};
 use super::http::UiLang;
 use super::page::{Area, Failure, message};
 use super::staff::{StaffCtx, check_csrf, require};
@@ -130,10 +132,7 @@ pub async fn date_event(
     let done = state
         .run(move |s| s.vault.date_event(&caller, &subject, &event, Some(at)))
         .await;
-    let text = |r: &habeas_engine::Refusal| match lang {
-        Lang::Fr => r.message_fr.to_string(),
-        Lang::En => r.message_en.to_string(),
-    };
+    let text = |r: &habeas_engine::Refusal| refusal_text(lang, r);
     match done {
         Ok(Ok(d)) => answer(
             StatusCode::OK,

@@ -137,40 +137,26 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     let mut errors = Vec::new();
     let mut total = 0u64;
     let mut probes = ExistingMatch::new();
-    // Records whose retention waits for an event the file did not date, by category.
-    let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
     reader.for_each_chunk(&args.file, CHECK_CHUNK, |chunk, _last| {
         total += chunk.len() as u64;
-        type Checked = (Option<ReferenceProbe>, Option<String>);
-        let checked: Vec<(u64, Result<Checked, String>)> = chunk
+        let checked: Vec<(u64, Result<Option<ReferenceProbe>, String>)> = chunk
             .into_par_iter()
             .map(|(line, parsed)| {
                 let result = parsed.and_then(|input| {
-                    let due = vault
+                    vault
                         .check_input(&caller, &input)
                         .map_err(|e| e.to_string())?;
-                    let waits = due.is_none()
-                        && vault
-                            .declarations()
-                            .category(&input.category)
-                            .is_some_and(|c| c.retention_rule().is_some());
-                    let probe = args
+                    Ok(args
                         .match_existing
                         .then(|| ReferenceProbe::of(vault.declarations(), &input))
-                        .flatten();
-                    Ok((probe, waits.then_some(input.category)))
+                        .flatten())
                 });
                 (line, result)
             })
             .collect();
         for (line, result) in checked {
             match result {
-                Ok((probe, waits)) => {
-                    if let Some(category) = waits {
-                        *waiting.entry(category).or_insert(0u64) += 1;
-                    }
-                    probes.add(line, probe)?
-                }
+                Ok(probe) => probes.add(line, probe)?,
                 Err(e) if errors.len() < MAX_ERRORS => {
                     errors.push(format!("{}:{line}: {e}", args.file.display()));
                 }
@@ -219,10 +205,16 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
     // while the previous one is written; consecutive batches may share a
     // transaction, and a receipt counts only once its transaction committed.
     let mut chain = habeas_engine::BulkChain::new(BATCHES_PER_TRANSACTION);
+    // Records left waiting for their rule's event, by category (the vault
+    // counts them as it writes).
+    let mut waiting: BTreeMap<String, u64> = BTreeMap::new();
     let mut settle = |receipts: Vec<habeas_engine::BulkReceipt>| {
         for r in receipts {
             written += r.written;
             bar.inc(r.written);
+            for (category, n) in r.waiting_for_event {
+                *waiting.entry(category).or_insert(0) += n;
+            }
         }
     };
     reader.for_each_chunk(&args.file, BATCH, |chunk, last| {
@@ -266,8 +258,8 @@ pub fn run(global: &Global, mut args: Args) -> anyhow::Result<ExitCode> {
 fn waiting_note(decls: &Declarations, category: &str, n: u64) -> String {
     let event = decls
         .category(category)
-        .and_then(|c| c.retention_rule())
-        .map(|r| r.anchor().key().to_string())
+        .and_then(|c| c.retention_anchor())
+        .map(|a| a.key().to_string())
         .unwrap_or_default();
     let column = match event.as_str() {
         "last_interaction" | "contract_end" | "account_closure" => event.clone(),
