@@ -586,16 +586,19 @@ impl Vault {
             });
         }
         let written = prepared.len() as u64;
+        // On the bulk path: no allocation per record (a migration of
+        // contacts waits for every contract's end).
         let mut waiting_for_event: BTreeMap<String, u64> = BTreeMap::new();
         for p in prepared.iter().filter(|p| p.valid.due_at.is_none()) {
-            let ruled = self
+            let category = &p.valid.category;
+            if let Some(n) = waiting_for_event.get_mut(category) {
+                *n += 1;
+            } else if self
                 .decls
-                .category(&p.valid.category)
-                .is_some_and(|c| c.retention_rule().is_some());
-            if ruled {
-                *waiting_for_event
-                    .entry(p.valid.category.clone())
-                    .or_insert(0) += 1;
+                .category(category)
+                .is_some_and(|c| c.retention_rule().is_some())
+            {
+                waiting_for_event.insert(category.clone(), 1);
             }
         }
         let unit = self
