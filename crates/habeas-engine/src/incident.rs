@@ -4,8 +4,9 @@
 //! the breach (Art. 33(5) GDPR), and storage limitation (Art. 5(1)(e)) still
 //! bounds it. [`Vault::link_incident`] marks the records of one category
 //! collected inside a breach window and recomputes their retention date from
-//! the declared rule, in one store transaction; the journal gets one entry
-//! with the window and the counts only.
+//! the declared rule, in one store unit with its journal entry
+//! `incident.link` (the category and the window, never a value; the counts
+//! go back to the caller, which records them in the breach register).
 //!
 //! High-volume (time-partitioned) categories are refused: their rows carry
 //! no per-row flag outside the ciphertext, and their monthly partitions are
@@ -19,7 +20,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use habeas_store::{IncidentDue, IncidentWindow};
+use habeas_store::{IncidentDue, IncidentDueFn, IncidentWindow, OpOutput, WriteOp};
 use serde::Serialize;
 
 use crate::access::Caller;
@@ -39,7 +40,7 @@ pub struct IncidentLinks {
 impl Vault {
     /// Link the records of `category` collected in `[from, to]` to a
     /// security incident and recompute their retention dates. Journaled
-    /// (action `incident.link`) with the window and the counts.
+    /// (action `incident.link`) with the window, in the same store unit.
     pub fn link_incident(
         &self,
         caller: &Caller,
@@ -94,22 +95,23 @@ impl Vault {
             from,
             to,
         };
-        let done = self.store.link_incident(&window, due)?;
         let entry = self.entry(
             caller,
             "incident.link",
             None,
             Some(category),
             None,
-            format!(
-                "window=[{},{}] linked={} already={}",
-                from.to_rfc3339(),
-                to.to_rfc3339(),
-                done.linked,
-                done.already
-            ),
+            format!("window=[{},{}]", from.to_rfc3339(), to.to_rfc3339()),
         );
-        self.commit_unit(Vec::new(), &[entry])?;
+        let op = WriteOp::LinkIncident {
+            window,
+            due: IncidentDueFn(due),
+        };
+        let outcome = self.commit_unit(vec![op], &[entry])?;
+        let done = match outcome.outputs.into_iter().next() {
+            Some(OpOutput::Linked(done)) => done,
+            _ => Default::default(),
+        };
         Ok(IncidentLinks {
             category: category.to_string(),
             linked: done.linked,

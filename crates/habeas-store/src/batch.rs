@@ -172,6 +172,14 @@ pub enum WriteOp {
         update: crate::subject_event::EventUpdateFn,
         due_by: DateTime<Utc>,
     },
+    /// Link the records of `window.category` collected in `[window.from, window.to]` to a
+    /// security incident: set `incident_linked` and replace `retention_due` by what `due`
+    /// returns (see [`crate::IncidentWindow`]). Records already linked are left as they are;
+    /// high-volume (partitioned) rows are not touched. Output: [`OpOutput::Linked`].
+    LinkIncident {
+        window: crate::IncidentWindow,
+        due: crate::IncidentDueFn,
+    },
 }
 
 /// One record of [`WriteOp::DeleteRecords`]: the subject it belongs to and the due date the
@@ -253,6 +261,8 @@ pub enum OpOutput {
         updated: crate::EventDated,
         due: u64,
     },
+    /// Records newly linked to an incident and those linked before ([`WriteOp::LinkIncident`]).
+    Linked(crate::IncidentLinked),
 }
 
 /// Operations and the journal entries describing them, committed together or not at all.

@@ -53,7 +53,7 @@ pub fn draft(action: &str) -> JournalDraft {
     }
 }
 
-fn unit(ops: Vec<WriteOp>, actions: &[&str]) -> WriteUnit {
+pub(crate) fn unit(ops: Vec<WriteOp>, actions: &[&str]) -> WriteUnit {
     WriteUnit {
         ops,
         journal: actions.iter().map(|a| draft(a)).collect(),
@@ -67,12 +67,12 @@ fn commit_ok(s: &dyn Store, units: Vec<WriteUnit>) -> Vec<crate::Result<UnitOutc
     }
 }
 
-fn one(s: &dyn Store, u: WriteUnit) -> crate::Result<UnitOutcome> {
+pub(crate) fn one(s: &dyn Store, u: WriteUnit) -> crate::Result<UnitOutcome> {
     commit_ok(s, vec![u]).pop().expect("one result per unit")
 }
 
 /// Every journal row chains to the previous one; returns the rows.
-fn assert_chain(s: &dyn Store) -> Vec<JournalRow> {
+pub(crate) fn assert_chain(s: &dyn Store) -> Vec<JournalRow> {
     let rows = s.journal_range(0, 100_000).expect("journal");
     let sealer = TestSealer { every: 0 };
     let mut prev = s

@@ -1,6 +1,7 @@
-//! Conformance check for [`crate::Store::link_incident`]: only the category's records inside
+//! Conformance check for [`crate::WriteOp::LinkIncident`]: only the category's records inside
 //! the window (both ends included) are linked, their due date is the one the engine's rule
-//! gives, records already linked are counted apart and left alone, and a second call changes
+//! gives, records already linked are counted apart and left alone, the unit's journal entry
+//! commits with the change, a unit that fails links nothing, and a second link changes
 //! nothing.
 #![allow(clippy::missing_panics_doc)]
 
@@ -9,8 +10,9 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use crate::conformance::{Fixture, day, due_ids, record, subject};
+use crate::conformance_commit::{assert_chain, one, unit};
 use crate::model::*;
-use crate::{IncidentDue, IncidentLinked, IncidentWindow};
+use crate::{IncidentDue, IncidentDueFn, IncidentLinked, IncidentWindow, OpOutput, WriteOp};
 
 fn unlinked(id: &str, category: &str, collected_day: i64) -> Record {
     let mut r = record(
@@ -26,7 +28,7 @@ fn unlinked(id: &str, category: &str, collected_day: i64) -> Record {
 
 /// Incident links: window bounds, category, recomputed due date, idempotence.
 pub fn link_incident(f: &Fixture) {
-    let s = &f.store;
+    let s = &*f.store;
     s.create_subject(&subject("s-1", SubjectStatus::Active))
         .expect("create subject");
     let mut pre = unlinked("r-pre", "security", 12);
@@ -48,14 +50,48 @@ pub fn link_incident(f: &Fixture) {
         from: day(10),
         to: day(20),
     };
-    let done = s.link_incident(&window, due.clone()).expect("link");
+    let link = |window: &IncidentWindow, due: &IncidentDue| WriteOp::LinkIncident {
+        window: window.clone(),
+        due: IncidentDueFn(due.clone()),
+    };
+    // All or nothing: a unit failing after linking (a subject that does not exist) links
+    // nothing and journals nothing.
+    let entries = assert_chain(s).len();
+    let failed = one(
+        s,
+        unit(
+            vec![
+                link(&window, &due),
+                WriteOp::RequireSubject {
+                    id: "nobody".into(),
+                    statuses: vec![SubjectStatus::Active],
+                },
+            ],
+            &["incident.link"],
+        ),
+    );
+    assert!(failed.is_err(), "link_incident: the unit fails");
+    assert!(
+        !s.get_record("r-mid")
+            .expect("get")
+            .expect("record exists")
+            .incident_linked,
+        "link_incident: a failed unit links nothing"
+    );
+    assert_eq!(assert_chain(s).len(), entries, "and journals nothing");
+    let done = one(s, unit(vec![link(&window, &due)], &["incident.link"])).expect("link");
     assert_eq!(
-        done,
-        IncidentLinked {
+        done.outputs[0],
+        OpOutput::Linked(IncidentLinked {
             linked: 3,
             already: 1
-        },
+        }),
         "link_incident: the three unlinked records of the window, the linked one counted apart"
+    );
+    assert_eq!(
+        assert_chain(s).len(),
+        entries + 1,
+        "link_incident: journaled with the change"
     );
     let get = |id: &str| s.get_record(id).expect("get").expect("record exists");
     for (id, d) in [("r-first", 10), ("r-mid", 15), ("r-last", 20)] {
@@ -91,17 +127,17 @@ pub fn link_incident(f: &Fixture) {
     );
     // The due listing sees the change at once.
     assert_eq!(
-        due_ids(&**s, "security", day(400)),
+        due_ids(s, "security", day(400)),
         ["r-before", "r-pre", "r-after"],
         "link_incident: due listing"
     );
-    let again = s.link_incident(&window, due).expect("link again");
+    let again = one(s, unit(vec![link(&window, &due)], &["incident.link"])).expect("link again");
     assert_eq!(
-        again,
-        IncidentLinked {
+        again.outputs[0],
+        OpOutput::Linked(IncidentLinked {
             linked: 0,
             already: 4
-        },
+        }),
         "link_incident: a second call changes nothing"
     );
 }

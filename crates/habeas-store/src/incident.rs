@@ -7,8 +7,11 @@
 //! habeas-core, above this crate), so the engine passes the rule as a
 //! function: for every record of one category collected inside a window, the
 //! store sets `incident_linked` and writes back the due date that function
-//! returns, in one transaction. Only dates and flags are touched, never a
-//! sealed value.
+//! returns, inside a write unit ([`crate::WriteOp::LinkIncident`]), so the
+//! change and its journal entry commit together or not at all (a crash
+//! between two transactions would have left linked records with no entry
+//! saying who linked them, SPEC C6). Only dates and flags are touched, never
+//! a sealed value.
 
 use std::sync::Arc;
 
@@ -30,7 +33,17 @@ pub struct IncidentWindow {
 pub type IncidentDue =
     Arc<dyn Fn(DateTime<Utc>, &EventDates) -> Option<DateTime<Utc>> + Send + Sync>;
 
-/// What [`crate::Store::link_incident`] did.
+/// [`IncidentDue`] as a [`crate::WriteOp`] carries it (a function has no `Debug` of its own).
+#[derive(Clone)]
+pub struct IncidentDueFn(pub IncidentDue);
+
+impl std::fmt::Debug for IncidentDueFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IncidentDueFn")
+    }
+}
+
+/// What [`crate::WriteOp::LinkIncident`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct IncidentLinked {
     /// Records newly marked (their retention date recomputed).

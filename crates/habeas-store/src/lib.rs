@@ -43,7 +43,7 @@ pub use batch::{
     WriteOp, WriteUnit,
 };
 pub use error::{Result, StoreError};
-pub use incident::{IncidentDue, IncidentLinked, IncidentWindow};
+pub use incident::{IncidentDue, IncidentDueFn, IncidentLinked, IncidentWindow};
 pub use model::*;
 pub use subject_event::{EventDated, EventUpdate, EventUpdateFn};
 /// Month arithmetic of the time partitions, shared with the engine (which keys each month).
@@ -243,13 +243,6 @@ pub trait Store: Send + Sync {
     /// `limit`.
     fn list_docs(&self, kind: &str, after_id: Option<&str>, limit: usize)
     -> Result<Vec<StoredDoc>>;
-
-    // ---- incidents ----
-    /// Link the records of `window.category` collected in `[window.from, window.to]` to a
-    /// security incident: set `incident_linked` and replace `retention_due` by what `due`
-    /// returns, in one transaction (see [`incident`](crate::IncidentWindow)). Records already
-    /// linked are left as they are. High-volume (partitioned) rows are not touched.
-    fn link_incident(&self, window: &IncidentWindow, due: IncidentDue) -> Result<IncidentLinked>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

@@ -520,6 +520,9 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
                 super::subject_event::date(c, &subject_id, &categories, &update.0, due_by)?;
             OpOutput::Dated { updated, due }
         }
+        WriteOp::LinkIncident { window, due } => {
+            OpOutput::Linked(super::incident::link(c, &window, &due.0)?)
+        }
     })
 }
 

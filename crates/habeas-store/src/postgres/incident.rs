@@ -1,16 +1,16 @@
-//! [`crate::Store::link_incident`] on PostgreSQL: one transaction that locks the window's rows
-//! of the category (`FOR UPDATE`), then updates the unlinked ones in one statement.
+//! [`crate::WriteOp::LinkIncident`] on PostgreSQL, inside the unit's transaction: lock the
+//! window's rows of the category (`FOR UPDATE`), then update the unlinked ones in one
+//! statement.
 
-use super::conn::{Db, PgConn};
+use super::conn::Db;
 
 use crate::error::Result;
 use crate::incident::{IncidentDue, IncidentLinked, IncidentWindow};
 use crate::model::EventDates;
 use crate::time::{from_micros, to_micros};
 
-pub fn link(c: &mut PgConn, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
-    let mut tx = c.transaction()?;
-    let rows = tx.query(
+pub fn link(c: &mut impl Db, w: &IncidentWindow, due: &IncidentDue) -> Result<IncidentLinked> {
+    let rows = c.query(
         "SELECT id, collected_at, last_interaction, contract_end, account_closure, custom_events, \
          incident_linked FROM records WHERE category = $1 AND collected_at >= $2 AND collected_at <= $3 \
          ORDER BY id FOR UPDATE",
@@ -33,13 +33,12 @@ pub fn link(c: &mut PgConn, w: &IncidentWindow, due: &IncidentDue) -> Result<Inc
         // One statement for the whole window (one round trip, not one per record).
         let (ids, dues): (Vec<&str>, Vec<Option<i64>>) =
             updates.iter().map(|(id, d)| (id.as_str(), *d)).unzip();
-        tx.execute(
+        c.execute(
             "UPDATE records r SET incident_linked = TRUE, retention_due = t.due \
              FROM unnest($1::text[], $2::bigint[]) AS t(id, due) WHERE r.id = t.id",
             &[&ids, &dues],
         )?;
     }
-    tx.commit()?;
     done.linked = updates.len() as u64;
     Ok(done)
 }

@@ -807,14 +807,6 @@ impl Store for PgStore {
         })
     }
 
-    fn link_incident(
-        &self,
-        window: &crate::IncidentWindow,
-        due: crate::IncidentDue,
-    ) -> Result<crate::IncidentLinked> {
-        self.pool.with(|c| super::incident::link(c, window, &due))
-    }
-
     fn purge_remnants(&self) -> Result<()> {
         // Plain VACUUM removes dead tuples from the heap and indexes; it cannot reach WAL
         // segments, archives or base backups (docs/storage.md). Data rows are sealed; the

@@ -404,6 +404,9 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
                 super::subject_event::date(c, &subject_id, &categories, &update.0, due_by)?;
             OpOutput::Dated { updated, due }
         }
+        WriteOp::LinkIncident { window, due } => {
+            OpOutput::Linked(super::incident::link(c, &window, &due.0)?)
+        }
         WriteOp::JournalDropBefore { before } => {
             OpOutput::Count(journal_drop_before(c, seq_i64(before)?)?)
         }

@@ -1,5 +1,5 @@
-//! [`crate::Store::link_incident`] on SQLite: one writer job (one transaction), reading the
-//! window's rows of the category and updating each unlinked one by its `rid`.
+//! [`crate::WriteOp::LinkIncident`] on SQLite, inside the unit's transaction: read the
+//! window's rows of the category and update each unlinked one by its `rid`.
 
 use rusqlite::{Connection, params};
 

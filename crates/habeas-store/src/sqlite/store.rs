@@ -598,16 +598,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn link_incident(
-        &self,
-        window: &crate::IncidentWindow,
-        due: crate::IncidentDue,
-    ) -> Result<crate::IncidentLinked> {
-        let window = window.clone();
-        self.writer
-            .write(move |c| super::incident::link(c, &window, &due))
-    }
-
     fn purge_remnants(&self) -> Result<()> {
         self.writer.write_and_checkpoint(|_| Ok(()))
     }
