@@ -18,6 +18,7 @@ use crate::model::{
 };
 
 /// What staff know when they open a breach.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewBreach {
     #[serde(default)]
@@ -25,6 +26,7 @@ pub struct NewBreach {
     pub detected_at: DateTime<Utc>,
     pub aware_at: DateTime<Utc>,
     pub natures: BTreeSet<Nature>,
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::openapi::BilingualText))]
     pub description: Text,
     #[serde(default)]
     pub services: Vec<String>,
@@ -39,6 +41,7 @@ pub struct NewBreach {
 }
 
 /// A typed change: each `Some` replaces the field (lists are replaced whole).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BreachPatch {
@@ -55,8 +58,10 @@ pub struct BreachPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<Origin>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::BilingualText>))]
     pub description: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::openapi::BilingualText>))]
     pub discovery: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub services: Option<Vec<String>>,
@@ -73,12 +78,16 @@ pub struct BreachPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<ImpactEstimate>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::openapi::BilingualText>>))]
     pub consequences: Option<Vec<Text>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::openapi::BilingualText>>))]
     pub measures_taken: Option<Vec<Text>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::openapi::BilingualText>>))]
     pub measures_planned: Option<Vec<Text>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<crate::openapi::BilingualText>>))]
     pub subject_advice: Option<Vec<Text>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dpo: Option<DpoContact>,

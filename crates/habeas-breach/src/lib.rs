@@ -22,6 +22,8 @@ pub mod id;
 pub mod incident;
 pub mod letters;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod register;
 pub mod scope;
 pub mod subprocessors;

@@ -18,6 +18,7 @@ use habeas_core::lang::Lang;
 use serde::{Deserialize, Serialize};
 
 /// The three kinds of breach (Art. 4(12); WP29 Opinion 03/2014, CNIL form "type de perte").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Nature {
@@ -96,6 +97,7 @@ impl FromStr for Nature {
 }
 
 /// Whether the breach is established or only suspected (CNIL form, first question).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Certainty {
@@ -114,6 +116,7 @@ impl Certainty {
 }
 
 /// Where the breach came from (CNIL form "origine").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
@@ -145,6 +148,7 @@ impl Origin {
 }
 
 /// When the breach happened. Each end may still be unknown (CNIL: "je ne sais pas encore").
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TimeWindow {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -158,6 +162,7 @@ pub struct TimeWindow {
 
 /// How an impact estimate was obtained: Art. 33(3)(a) asks for approximate
 /// numbers, so the register says where they come from.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EstimateMethod {
@@ -169,6 +174,7 @@ pub enum EstimateMethod {
 }
 
 /// Approximate numbers of subjects and records concerned (Art. 33(3)(a)).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImpactEstimate {
     pub subjects: u64,
@@ -179,6 +185,7 @@ pub struct ImpactEstimate {
 
 /// The contact point given to the authority and the subjects (Art. 33(3)(b)),
 /// copied from the declarations when the breach is opened.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DpoContact {
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -242,11 +242,13 @@ pub struct ReasonBody {
 }
 
 /// A typed patch on a known version (fields of `BreachPatch`, see docs/breaches.md).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
-    version: u64,
-    patch: BreachPatch,
+pub struct UpdateBody {
+    /// The breach's `version` as last read: a change made meanwhile answers 409.
+    pub version: u64,
+    /// Each field given replaces the breach's (lists are replaced whole).
+    pub patch: BreachPatch,
 }
 
 /// The Art. 34 decision.
@@ -321,7 +323,7 @@ fn phase(text: Option<&str>) -> Result<Phase, ApiError> {
 
 /// Enter a breach in the register (body: the new breach, see docs/breaches.md).
 #[utoipa::path(post, path = "/api/breaches",
-    request_body(content = Object, description = "the new breach (`NewBreach`, docs/breaches.md)", content_type = "application/json"),
+    request_body(content = NewBreach, description = "the new breach (docs/breaches.md)", content_type = "application/json"),
     responses((status = 201, description = "the breach with its log and `version`, and `incident`: legal holds placed, records linked to the incident per category"), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn open(
@@ -381,7 +383,7 @@ pub(crate) async fn show(
 
 /// Change fields: `{"version": N, "patch": {…}}`.
 #[utoipa::path(patch, path = "/api/breaches/{id}", params(("id" = String, Path)),
-    request_body(content = Object, description = "`{\"version\": N, \"patch\": {…}}` (`BreachPatch`, docs/breaches.md)", content_type = "application/json"),
+    request_body(content = UpdateBody, description = "the version the change is made on and the fields to replace (docs/breaches.md)", content_type = "application/json"),
     responses((status = 200, description = "the breach after the change, and `incident` (holds placed, records linked)"), (status = 409, body = crate::dto::ErrorBody), (status = 422, body = crate::dto::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn update(

@@ -176,6 +176,58 @@ mod tests {
         assert!(find["413"]["content"].is_object());
     }
 
+    /// A client generating its types from the document gets the breach
+    /// register's bodies field by field, as the register's own types accept
+    /// them (they were an untyped `object`).
+    #[test]
+    fn the_breach_bodies_are_described_field_by_field() {
+        let doc = doc();
+        let schemas = &doc["components"]["schemas"];
+        let body_ref = |path: &str, method: &str| {
+            doc["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+                ["$ref"]
+                .as_str()
+                .map(|r| r.trim_start_matches("#/components/schemas/").to_string())
+        };
+        assert_eq!(
+            body_ref("/api/breaches", "post").as_deref(),
+            Some("NewBreach")
+        );
+        let new = &schemas["NewBreach"];
+        let mut required: Vec<&str> = new["required"]
+            .as_array()
+            .expect("required fields")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        required.sort_unstable();
+        assert_eq!(
+            required,
+            ["aware_at", "description", "detected_at", "natures"],
+            "the rest has defaults: {new}"
+        );
+        assert_eq!(
+            schemas["Nature"]["enum"],
+            serde_json::json!(["confidentiality", "integrity", "availability"])
+        );
+        let text = &new["properties"]["description"];
+        let shapes = text["oneOf"]
+            .as_array()
+            .or_else(|| schemas["BilingualText"]["oneOf"].as_array())
+            .expect("a bilingual text is a string or {fr, en}");
+        assert_eq!(shapes.len(), 2, "{text}");
+        assert_eq!(
+            body_ref("/api/breaches/{id}", "patch").as_deref(),
+            Some("UpdateBody")
+        );
+        let patch = &schemas["BreachPatch"];
+        assert_eq!(
+            patch["additionalProperties"], false,
+            "an unknown field is refused, as the register refuses it"
+        );
+        assert!(patch["properties"]["measures_taken"].is_object(), "{patch}");
+    }
+
     #[test]
     fn creating_a_subject_takes_an_optional_body() {
         let doc = doc();
