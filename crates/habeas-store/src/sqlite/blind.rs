@@ -232,13 +232,14 @@ pub fn merge(c: &Connection) -> Result<()> {
     Ok(())
 }
 
+/// [`find`]'s statement: both levels, one answer in id order.
+pub(crate) const FIND_SQL: &str = "SELECT subject_id FROM blind_index WHERE kind = ?1 AND digest = ?2 \
+     UNION SELECT subject_id FROM blind_recent WHERE kind = ?1 AND digest = ?2 \
+     ORDER BY subject_id";
+
 /// The subjects an identifier's digest points to, in id order.
 pub fn find(c: &Connection, kind: &str, digest: &[u8]) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT subject_id FROM blind_index WHERE kind = ?1 AND digest = ?2 \
-         UNION SELECT subject_id FROM blind_recent WHERE kind = ?1 AND digest = ?2 \
-         ORDER BY subject_id",
-    )?;
+    let mut stmt = c.prepare_cached(FIND_SQL)?;
     let rows = stmt.query_map(params![kind, stored(digest)], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -53,6 +53,18 @@ pub fn path_from_url(url: &str) -> Result<PathBuf> {
 
 fn configure(conn: &Connection, writer: bool) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_millis(5000))?;
+    // One plan per statement whatever its bindings. Without it, SQLite (3.5x) marks a
+    // statement whose `col = ?` terms it weighed by their bound values "to re-prepare if a
+    // binding changes", and rusqlite's statement cache clears the bindings of every
+    // statement handed back to it: each use of a cached statement parsed and planned it
+    // again — 14 % of an import matching existing subjects, on every blind-index lookup
+    // (docs/benchmarks-vault.md, session 24). Our statements do not rely on bound values
+    // for their plans: partial indexes are matched by literal terms (`status <> 'active'`,
+    // `retention_due IS NOT NULL`), there is no LIKE, and no ANALYZE statistics exist.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     if writer {
@@ -215,4 +227,42 @@ fn schema_version(conn: &Connection) -> Result<u32> {
         [],
         |r| r.get(0),
     )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{OptionalExtension, StatementStatus};
+
+    use super::*;
+
+    /// A cached statement is planned once, not at every use: the blind-index lookup (run for
+    /// every find and every reference an import matches) and a subject's read, each run
+    /// again and again with new values on a reader connection as the store configures it.
+    #[test]
+    fn cached_statements_are_not_prepared_again_at_each_use() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("habeas.db");
+        let (_writer, readers) = open_files(&path, crate::migrations::SQLITE_DATA, false)
+            .expect("open the store's files");
+        let reader = &readers[0];
+        for i in 0..5u8 {
+            blind::find(reader, "email", &[i; 32]).expect("lookup");
+            let mut stmt = reader
+                .prepare_cached("SELECT status FROM subjects WHERE id = ?1")
+                .expect("prepare");
+            let _: Option<String> = stmt
+                .query_row([format!("sub_{i}")], |r| r.get(0))
+                .optional()
+                .expect("read");
+        }
+        let lookup = reader
+            .prepare_cached(blind::FIND_SQL)
+            .expect("the cached lookup");
+        assert_eq!(lookup.get_status(StatementStatus::RePrepare), 0);
+        assert_eq!(lookup.get_status(StatementStatus::Run), 5);
+        let read = reader
+            .prepare_cached("SELECT status FROM subjects WHERE id = ?1")
+            .expect("the cached read");
+        assert_eq!(read.get_status(StatementStatus::RePrepare), 0);
+    }
 }
