@@ -285,11 +285,19 @@ pub struct HeldCategory {
     /// When its newest record was collected (what a retention period
     /// counting from collection needs).
     pub last_collected: chrono::DateTime<chrono::Utc>,
+    /// The earliest retention due date among its ordinary records: when the
+    /// purge next erases some of them (GDPR Art. 5(1)(e)). High-volume rows
+    /// expire with their month's partition and carry none.
+    pub next_due: Option<chrono::DateTime<chrono::Utc>>,
+    /// Ordinary records without a due date: their rule runs from an event
+    /// (a contract's end …) not dated yet, or they are kept without limit.
+    pub undated: u64,
 }
 
 impl Vault {
-    /// Which categories `subject` holds data in, how many records and the
-    /// newest collection date of each — metadata only, nothing decrypted
+    /// Which categories `subject` holds data in, how many records, the
+    /// newest collection date and the next retention due date of each —
+    /// metadata only, nothing decrypted
     /// and no data key touched: what an erasure plan needs (Art. 17(3):
     /// which categories, and whether a legal retention period still runs),
     /// for a fraction of a full read (issue 4: a 10,000-record subject).
@@ -298,19 +306,30 @@ impl Vault {
     pub fn held_categories(&self, caller: &Caller, subject: &str) -> Result<Vec<HeldCategory>> {
         self.subject_row(subject)?;
         let mut held: std::collections::BTreeMap<String, HeldCategory> = Default::default();
-        let mut note = |category: &str, at: chrono::DateTime<chrono::Utc>| {
+        fn note<'a>(
+            held: &'a mut std::collections::BTreeMap<String, HeldCategory>,
+            category: &str,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> &'a mut HeldCategory {
             let e = held
                 .entry(category.to_string())
                 .or_insert_with(|| HeldCategory {
                     category: category.to_string(),
                     records: 0,
                     last_collected: at,
+                    next_due: None,
+                    undated: 0,
                 });
             e.records += 1;
             e.last_collected = e.last_collected.max(at);
-        };
+            e
+        }
         for r in self.store.subject_records(subject, None)? {
-            note(&r.category, r.collected_at);
+            let e = note(&mut held, &r.category, r.collected_at);
+            match r.retention_due {
+                Some(due) => e.next_due = Some(e.next_due.map_or(due, |d| d.min(due))),
+                None => e.undated += 1,
+            }
         }
         let timed: Vec<String> = self
             .decls
@@ -321,7 +340,7 @@ impl Vault {
             .collect();
         if !timed.is_empty() {
             for r in self.store.subject_timed(subject, &timed)? {
-                note(&r.category, r.collected_at);
+                note(&mut held, &r.category, r.collected_at);
             }
         }
         for c in held.keys() {

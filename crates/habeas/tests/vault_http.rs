@@ -489,6 +489,24 @@ fn a_contract_end_dated_later_gives_the_records_their_due_dates() {
     );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.trim(), subject);
+    // What the vault holds of them and when it goes (metadata, journaled).
+    let (code, out, err) = run(dir.path(), &["subject", "show", &subject]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("contact"), "{out}");
+    assert!(out.contains("deleted from 2025-01-31"), "{out}");
+    let (_, waiting, _) = run(
+        dir.path(),
+        &["subject", "find", "email", "a.bulk@example.org"],
+    );
+    let (code, out, err) = run(dir.path(), &["subject", "show", waiting.trim()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("1 waiting for `contract_end`") && !out.contains("deleted from"),
+        "{out}"
+    );
+    let (code, _, err) = run(dir.path(), &["subject", "show", "sub_nobody"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("unknown data subject"), "{err}");
     let (code, out, err) = run(
         dir.path(),
         &[

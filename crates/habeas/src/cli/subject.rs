@@ -1,11 +1,15 @@
-//! `habeas subject`: find a subject by an identifier, and date the retention
-//! events its records wait for (a contract's end, an account closure, a last
-//! contact, a provider event a rule names). Dating an event recomputes the
-//! records' retention due dates from the declared rules (GDPR Art. 5(1)(e));
-//! the next purge erases what became due. Both are journaled.
+//! `habeas subject`: find a subject by an identifier, show what the vault
+//! holds of them and when it goes (categories, records, next deletion, the
+//! event still awaited — metadata only, nothing decrypted), and date the
+//! retention events its records wait for (a contract's end, an account
+//! closure, a last contact, a provider event a rule names). Dating an event
+//! recomputes the records' retention due dates from the declared rules (GDPR
+//! Art. 5(1)(e)); the next purge erases what became due. All are journaled.
 
 use std::process::ExitCode;
 
+use habeas_core::declarations::Declarations;
+use habeas_engine::HeldCategory;
 use habeas_engine::import_csv;
 use habeas_engine::{Caller, project};
 
@@ -26,6 +30,14 @@ enum SubjectCommand {
         /// The identifier's value.
         value: String,
         /// The declared activity this lookup serves (journaled).
+        #[arg(long, default_value = "administration")]
+        purpose: String,
+    },
+    /// Ce que le coffre détient d'une personne et quand cela part / what the vault holds of a subject and when it goes.
+    Show {
+        /// The subject id (`sub_…`).
+        subject: String,
+        /// The declared activity this query serves (journaled).
         #[arg(long, default_value = "administration")]
         purpose: String,
     },
@@ -63,6 +75,25 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
                 println!("{s}");
             }
         }
+        SubjectCommand::Show { subject, purpose } => {
+            let held = vault.held_categories(&Caller::operator("cli", &purpose), &subject)?;
+            println!(
+                "{subject} : {} catégorie(s), {} enregistrement(s) / {} categories, {} records",
+                held.len(),
+                held.iter().map(|h| h.records).sum::<u64>(),
+                held.len(),
+                held.iter().map(|h| h.records).sum::<u64>()
+            );
+            for h in &held {
+                println!(
+                    "  {:<20} {:>7}  {}  {}",
+                    h.category,
+                    h.records,
+                    day(h.last_collected),
+                    goes(vault.declarations(), h)
+                );
+            }
+        }
         SubjectCommand::Event {
             subject,
             event,
@@ -86,6 +117,44 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// When a category's records go: the next due date, and how many wait for
+/// the event their rule runs from (or are kept without a date).
+fn goes(decls: &Declarations, h: &HeldCategory) -> String {
+    let category = decls.category(&h.category);
+    if category.is_some_and(|c| c.high_volume) {
+        return "avec leur partition mensuelle / with their month's partition".into();
+    }
+    let mut parts = Vec::new();
+    if let Some(due) = h.next_due {
+        let due = day(due);
+        parts.push(format!(
+            "suppression à partir du {due} / deleted from {due}"
+        ));
+    }
+    if h.undated > 0 {
+        let n = h.undated;
+        parts.push(
+            match category
+                .and_then(|c| c.retention_anchor())
+                .filter(|a| *a != habeas_core::retention::Anchor::Collection)
+            {
+                Some(anchor) => format!(
+                    "{n} en attente de « {event} » (habeas subject event) / {n} waiting for `{event}` (habeas subject event)",
+                    event = anchor.key()
+                ),
+                None => format!("{n} sans date de suppression / {n} with no deletion date"),
+            },
+        );
+    }
+    parts.join(" ; ")
+}
+
+/// The day of an instant in France and Belgium (Paris time), as the dates
+/// given to `--at` and in CSV cells are read.
+fn day(at: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    habeas_core::calendar::to_local(at).date()
 }
 
 fn parse_at(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
