@@ -6,7 +6,8 @@
 //! collected inside a breach window and recomputes their retention date from
 //! the declared rule, in one store unit with its journal entry
 //! `incident.link` (the category and the window, never a value; the counts
-//! go back to the caller, which records them in the breach register).
+//! are known only once the unit has run, and go back to the caller: `habeas
+//! breach` prints them, the breach API answers them).
 //!
 //! High-volume (time-partitioned) categories are refused: their rows carry
 //! no per-row flag outside the ciphertext, and their monthly partitions are
