@@ -23,6 +23,18 @@ fn write_read_and_find_a_subject_by_email_and_phone() {
     let token = token(dir.path(), "crm", "PA-0001");
     let server = Server::start(dir.path());
     let a = &server.addr;
+    // The server holds keys and decrypted records: a crash writes no core file.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id()))
+        .expect("the server's limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("core size line");
+    assert_eq!(
+        core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(),
+        ["0", "0"],
+        "{core}"
+    );
     let subject = new_subject(a, &token);
 
     let path = format!("/api/subjects/{subject}/records");
