@@ -9,6 +9,11 @@
 //! with `synchronous = NORMAL` loses committed transactions at a power cut,
 //! with `FULL` it keeps them all.
 //!
+//! The same file system also fills up on demand (RELIABILITY.md T05, T06):
+//! with the disk full, no write is acknowledged and no record is read out
+//! without its journal entry; once space is freed the server goes on without
+//! a restart, and nothing acknowledged is missing.
+//!
 //! Needs python3 with fusepy, libfuse2 and /dev/fuse (`.ci/run` installs
 //! them); skipped loudly without them, failing under HABEAS_REQUIRE_TOOLS=1.
 
@@ -101,6 +106,15 @@ impl Lossy {
     fn cut_power(&self) {
         // Looking the control file up is the power cut (it never exists).
         let _ = std::fs::metadata(self.path().join(".lossyfs-power-cut"));
+    }
+
+    /// Every later write fails with ENOSPC until [`Lossy::free_disk`].
+    fn fill_disk(&self) {
+        let _ = std::fs::metadata(self.path().join(".lossyfs-disk-full"));
+    }
+
+    fn free_disk(&self) {
+        let _ = std::fs::metadata(self.path().join(".lossyfs-disk-free"));
     }
 
     fn unmount(&mut self) {
@@ -285,6 +299,84 @@ fn acknowledged_writes_survive_a_power_cut() {
         acked.len()
     );
     server.stop();
+    let (code, out, err) = run(dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
+    if !tools_or_skip("a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers") {
+        return;
+    }
+    let dir = project();
+    let token = token(dir.path(), "crm", "PA-0006");
+    let mut mount = Lossy::mount(dir.path());
+    let server = Server::start(&mount.path());
+    let addr = server.addr.clone();
+    let (status, body) = post(&addr, "/api/subjects", &token, b"{}");
+    assert_eq!(status, 201, "{body}");
+    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let path = format!("/api/subjects/{subject}/records");
+    let ticket = |n: &str| {
+        format!(r#"{{"category":"support","fields":{{"ticket_id":"{n}","body":"disque plein"}}}}"#)
+    };
+    let mut acked = Vec::new();
+    for i in 0..3 {
+        let (status, body) = post(
+            &addr,
+            &path,
+            &token,
+            ticket(&format!("F-before-{i}")).as_bytes(),
+        );
+        assert_eq!(status, 201, "{body}");
+        acked.push(json(&body)["record"].as_str().expect("id").to_string());
+    }
+
+    mount.fill_disk();
+    for i in 0..10 {
+        let (status, body) = post(
+            &addr,
+            &path,
+            &token,
+            ticket(&format!("F-full-{i}")).as_bytes(),
+        );
+        assert!(
+            !(200..300).contains(&status),
+            "a write acknowledged on a full disk: {status} {body}"
+        );
+        assert!(
+            status >= 500 && !body.contains("F-full") && !body.contains("/tmp"),
+            "a full disk answers a server error naming no value and no path: {status} {body}"
+        );
+    }
+    // Reading needs its journal entry committed first (SPEC C6): refused too.
+    let (status, body) = http(&addr, "GET", &path, Some(&token), None, None);
+    assert!(
+        status >= 500 && !body.contains("F-before"),
+        "records read out without a committed journal entry: {status} {body}"
+    );
+
+    mount.free_disk();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let answered = loop {
+        let (status, body) = post(&addr, &path, &token, ticket("F-after").as_bytes());
+        if status == 201 {
+            break json(&body)["record"].as_str().expect("id").to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes still refused 10 s after space was freed: {status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    acked.push(answered);
+    let (status, body) = http(&addr, "GET", &path, Some(&token), None, None);
+    assert_eq!(status, 200, "{body}");
+    let records = json(&body)["records"].as_array().map_or(0, Vec::len);
+    assert_eq!(records, acked.len(), "{body}");
+    server.stop();
+    mount.unmount();
+    assert_eq!(missing_after_crash(dir.path(), &acked), 0);
     let (code, out, err) = run(dir.path(), &["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }

@@ -14,6 +14,12 @@ synced there. Opening the control file `MOUNTPOINT/.lossyfs-power-cut`
 cuts the power: every unsynced byte is dropped, and every later operation
 fails with EIO, as a dead disk would, until the file system is unmounted.
 
+Looking up the control file `MOUNTPOINT/.lossyfs-disk-full` fills the
+disk: every later write (and every truncate that would grow a file) fails
+with ENOSPC, as on a file system out of blocks, until
+`MOUNTPOINT/.lossyfs-disk-free` is looked up (space freed). Reads, syncs and
+metadata changes keep working.
+
 Simplifications, stated so nobody over-reads the result: metadata changes
 (create, unlink, rename, mkdir, chmod) reach BACKING at once, as on a file
 system that journals metadata synchronously; only file data is lost. The
@@ -31,6 +37,8 @@ from fuse import FUSE, FuseOSError, Operations
 
 PAGE = 4096
 CONTROL = "/.lossyfs-power-cut"
+DISK_FULL = "/.lossyfs-disk-full"
+DISK_FREE = "/.lossyfs-disk-free"
 
 
 class Dirty:
@@ -47,6 +55,7 @@ class LossyFS(Operations):
         self.mutex = threading.RLock()
         self.dirty = {}  # path -> Dirty
         self.dead = False
+        self.full = False
 
     # -- helpers -----------------------------------------------------------
 
@@ -113,6 +122,10 @@ class LossyFS(Operations):
     def getattr(self, path, fh=None):
         if path == CONTROL:
             self._power_cut()
+            raise FuseOSError(errno.ENOENT)
+        if path in (DISK_FULL, DISK_FREE):
+            with self.mutex:
+                self.full = path == DISK_FULL
             raise FuseOSError(errno.ENOENT)
         with self.mutex:
             self._check()
@@ -218,6 +231,8 @@ class LossyFS(Operations):
     def write(self, path, data, offset, fh):
         with self.mutex:
             self._check()
+            if self.full:
+                raise FuseOSError(errno.ENOSPC)
             d = self._state(path)
             pos = 0
             while pos < len(data):
@@ -233,6 +248,8 @@ class LossyFS(Operations):
         with self.mutex:
             self._check()
             d = self._state(path)
+            if self.full and length > d.size:
+                raise FuseOSError(errno.ENOSPC)
             for index in list(d.pages):
                 if index * PAGE >= length:
                     del d.pages[index]
