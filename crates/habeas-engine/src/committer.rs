@@ -229,7 +229,7 @@ fn lone_result(
             .map_err(EngineError::from),
         Err(err) => {
             tracing::error!(error = %err, "commit failed; the unit is refused");
-            Err(EngineError::Storage(format!("commit failed: {err}")))
+            Err(crate::error::commit_failed(&err))
         }
     }
 }
@@ -329,7 +329,7 @@ fn run(store: &dyn Store, sealer: &Arc<ChainSealer>, rx: &Receiver<Job>, mode: M
                     })
                     .map_err(|err| {
                         tracing::error!(error = %err, "stepped commit failed; none of its units is stored");
-                        EngineError::Storage(format!("commit failed: {err}"))
+                        crate::error::commit_failed(&err)
                     }),
                 Mode::Grouped => Ok(commit_interleaved(
                     store,
@@ -461,7 +461,7 @@ fn answer(
         }
         Err(err) => {
             for reply in replies {
-                reply.send(Err(EngineError::Storage(format!("commit failed: {err}"))));
+                reply.send(Err(crate::error::commit_failed(&err)));
             }
         }
     }

@@ -29,6 +29,10 @@ pub enum EngineError {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(String),
+    /// The store cannot take writes for now (its disk is full); nothing was
+    /// stored, and it goes on once the operator frees space.
+    #[error("{0}")]
+    Unavailable(Refusal),
     /// A key operation failed (missing key, tampered ciphertext, …).
     #[error("crypto: {0}")]
     Crypto(#[from] habeas_crypto::CryptoError),
@@ -174,8 +178,28 @@ impl From<habeas_store::StoreError> for EngineError {
             S::SchemaTooNew { .. } | S::MigrationEdited { .. } | S::BadUrl(_) => {
                 EngineError::Config(err.to_string())
             }
+            other if other.is_disk_full() => storage_full(),
             other => EngineError::Storage(other.to_string()),
         }
+    }
+}
+
+/// The disk under the store is full: nothing was stored (the whole batch
+/// was rolled back), and freeing space is the remedy.
+pub(crate) fn storage_full() -> EngineError {
+    EngineError::Unavailable(Refusal::new(
+        "storage_full",
+        "le disque du coffre est plein : rien n'a été enregistré ; réessayez quand de la place aura été libérée",
+        "the vault's disk is full: nothing was stored; retry once space has been freed",
+    ))
+}
+
+/// A failed commit as each of its callers hears it.
+pub(crate) fn commit_failed(err: &habeas_store::StoreError) -> EngineError {
+    if err.is_disk_full() {
+        storage_full()
+    } else {
+        EngineError::Storage(format!("commit failed: {err}"))
     }
 }
 

@@ -71,6 +71,10 @@ pub enum StoreError {
     /// The commit of a group of writes failed; none of them is stored.
     #[error("commit failed, nothing from this batch was stored: {0}")]
     CommitFailed(String),
+    /// The disk is full (SQLite `SQLITE_FULL`): the commit of a group of writes failed and
+    /// none of them is stored. The store goes on once space is freed, without a restart.
+    #[error("disk full, nothing from this batch was stored: {0}")]
+    Full(String),
     /// The deletion committed, but deleted bytes could not yet be purged from every file
     /// (a reader held an old snapshot). Call `purge_remnants` again.
     #[error("deleted, but remnants are still in {0}: retry purge_remnants")]
@@ -78,6 +82,19 @@ pub enum StoreError {
     /// A stored row could not be decoded (corruption or a manual edit).
     #[error("corrupt stored row in {table}: {detail}")]
     Corrupt { table: &'static str, detail: String },
+}
+
+impl StoreError {
+    /// Whether the disk being full is why this failed (SQLite `SQLITE_FULL`, PostgreSQL
+    /// `disk_full`): nothing was stored, and freeing space is the remedy, not a restart.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Full(_) => true,
+            StoreError::Sqlite(e) => e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            StoreError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::DISK_FULL),
+            _ => false,
+        }
+    }
 }
 
 /// Result alias for store operations.

@@ -80,6 +80,8 @@ impl From<EngineError> for ApiError {
             EngineError::Unauthenticated(r) => (StatusCode::UNAUTHORIZED, r),
             EngineError::NotFound(r) => (StatusCode::NOT_FOUND, r),
             EngineError::Conflict(r) => (StatusCode::CONFLICT, r),
+            // A full disk: nothing stored, nothing read out unjournaled; retry later.
+            EngineError::Unavailable(r) => (StatusCode::SERVICE_UNAVAILABLE, r),
             other => {
                 tracing::error!(error = %other, "internal error");
                 (

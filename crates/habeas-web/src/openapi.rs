@@ -63,6 +63,10 @@ impl ErrorResponses {
             ));
         }
         out.push(("500", "internal error; nothing was acknowledged"));
+        out.push((
+            "503",
+            "the vault's disk is full (`storage_full`): nothing was stored or read; retry once space is freed",
+        ));
         out
     }
 }
@@ -151,7 +155,7 @@ mod tests {
                 }
                 operations += 1;
                 let responses = op["responses"].as_object().expect("responses");
-                for status in ["400", "401", "403", "500"] {
+                for status in ["400", "401", "403", "500", "503"] {
                     assert!(
                         responses.contains_key(status),
                         "{method} {path}: no {status}"

@@ -78,6 +78,8 @@ pub enum Undo {
 enum Outcome {
     Committed,
     CommitFailed(String),
+    /// As `CommitFailed`, because the disk is full ([`StoreError::Full`]).
+    DiskFull(String),
     /// Never run: the writer thread had ended.
     Gone(String),
     /// Committed, but the requested WAL truncation could not complete.
@@ -146,6 +148,7 @@ impl<R: Send, F: FnOnce(&Connection) -> Result<R> + Send> WriteJob for TypedJob<
         let answer = match (outcome, self.result) {
             (Outcome::Gone(e), _) => Err(StoreError::WriterGone(e.clone())),
             (Outcome::CommitFailed(e), _) => Err(StoreError::CommitFailed(e.clone())),
+            (Outcome::DiskFull(e), _) => Err(StoreError::Full(e.clone())),
             (Outcome::CheckpointBusy(e), Some(Ok(_))) => {
                 Err(StoreError::RemnantsPending(e.clone()))
             }
@@ -454,7 +457,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
         } else if !batch.is_empty() {
             // The plain jobs first, in their own transaction: they do not wait for a long job.
             let (outcome, failed) = match run_batch(conn, &mut batch) {
-                Err(e) => (Outcome::CommitFailed(e.why), e.job),
+                Err(e) => (Outcome::failed(e.why, e.full), e.job),
                 Ok(()) => (after_commit(conn, &batch), None),
             };
             finish_all(batch, &outcome, failed);
@@ -462,7 +465,7 @@ fn writer_loop(conn: &Connection, rx: &Receiver<Job>, checkpoints: Nudge<'_>) {
             // frames of its last few commits, a sync of the database file that took 8–65 ms
             // at 1M subjects (docs/benchmarks-vault.md, session 17). The batch's callers,
             // their commit durable, need not wait for it.
-            if !matches!(outcome, Outcome::CommitFailed(_)) {
+            if !matches!(outcome, Outcome::CommitFailed(_) | Outcome::DiskFull(_)) {
                 nudge(conn, checkpoints);
             }
         }
@@ -488,7 +491,8 @@ fn run_chain(
 ) -> Vec<Box<dyn WriteJob>> {
     let mut others = Vec::new();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        first.finish(&Outcome::CommitFailed(e.to_string()));
+        let e = BatchFailed::from(e);
+        first.finish(&Outcome::failed(e.why, e.full));
         return others;
     }
     // Units run in the open transaction, in order.
@@ -527,7 +531,8 @@ fn run_chain(
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
-            Outcome::CommitFailed(e.to_string())
+            let e = BatchFailed::from(e);
+            Outcome::failed(e.why, e.full)
         }
     };
     for job in ran {
@@ -605,16 +610,14 @@ fn run_steps(
         if waiting.is_empty() && job.pending() {
             continue;
         }
-        let committed = run_jobs(conn, &mut waiting).and_then(|()| {
-            conn.execute_batch("COMMIT")
-                .map_err(|e| BatchFailed::new(e.to_string()))
-        });
+        let committed = run_jobs(conn, &mut waiting)
+            .and_then(|()| conn.execute_batch("COMMIT").map_err(BatchFailed::from));
         open = false;
         let (outcome, failed) = match committed {
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
                 job.settle(Some(&e.why));
-                (Outcome::CommitFailed(e.why), e.job)
+                (Outcome::failed(e.why, e.full), e.job)
             }
             Ok(()) => {
                 job.settle(None);
@@ -634,7 +637,7 @@ fn run_batch(
     batch: &mut [Box<dyn WriteJob>],
 ) -> std::result::Result<(), BatchFailed> {
     conn.execute_batch("BEGIN IMMEDIATE")
-        .map_err(|e| BatchFailed::new(e.to_string()))?;
+        .map_err(BatchFailed::from)?;
     // A lone job needs no savepoint: its failure rolls the whole transaction back (and a
     // savepoint makes SQLite keep a statement journal of every touched page, which halves
     // bulk-ingest speed).
@@ -642,11 +645,10 @@ fn run_batch(
         if job.run(conn) {
             if let Err(e) = conn.execute_batch("COMMIT") {
                 let _ = conn.execute_batch("ROLLBACK");
-                return Err(BatchFailed::new(e.to_string()));
+                return Err(BatchFailed::from(e));
             }
         } else {
-            conn.execute_batch("ROLLBACK")
-                .map_err(|e| BatchFailed::new(e.to_string()))?;
+            conn.execute_batch("ROLLBACK").map_err(BatchFailed::from)?;
         }
         return Ok(());
     }
@@ -656,7 +658,7 @@ fn run_batch(
     }
     if let Err(e) = conn.execute_batch("COMMIT") {
         let _ = conn.execute_batch("ROLLBACK");
-        return Err(BatchFailed::new(e.to_string()));
+        return Err(BatchFailed::from(e));
     }
     Ok(())
 }
@@ -667,11 +669,28 @@ struct BatchFailed {
     why: String,
     /// The job whose failure took the batch down: its own error is its answer.
     job: Option<usize>,
+    /// The disk is full: the jobs hear [`StoreError::Full`], which callers can tell apart
+    /// (an HTTP 503, not a 500) — the text alone would not say it.
+    full: bool,
 }
 
-impl BatchFailed {
-    fn new(why: String) -> Self {
-        BatchFailed { why, job: None }
+impl From<rusqlite::Error> for BatchFailed {
+    fn from(e: rusqlite::Error) -> Self {
+        BatchFailed {
+            full: e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            why: e.to_string(),
+            job: None,
+        }
+    }
+}
+
+impl Outcome {
+    fn failed(why: String, full: bool) -> Outcome {
+        if full {
+            Outcome::DiskFull(why)
+        } else {
+            Outcome::CommitFailed(why)
+        }
     }
 }
 
@@ -703,6 +722,7 @@ fn run_jobs(
                 return Err(BatchFailed {
                     why: ROLLED_BACK_WITH_OTHER.into(),
                     job: Some(i),
+                    full: false,
                 });
             }
             continue;
@@ -714,7 +734,7 @@ fn run_jobs(
                 conn.execute_batch("ROLLBACK TO job; RELEASE job")
             }
         });
-        step.map_err(|e| BatchFailed::new(e.to_string()))?;
+        step.map_err(BatchFailed::from)?;
     }
     Ok(())
 }
