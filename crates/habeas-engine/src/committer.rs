@@ -461,7 +461,7 @@ fn answer(
         }
         Err(err) => {
             for reply in replies {
-                reply.send(Err(crate::error::commit_failed(&err)));
+                reply.send(Err(crate::error::commit_failed(err)));
             }
         }
     }
