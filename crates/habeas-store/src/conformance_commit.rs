@@ -67,6 +67,21 @@ fn commit_ok(s: &dyn Store, units: Vec<WriteUnit>) -> Vec<crate::Result<UnitOutc
     }
 }
 
+/// `op` with its journal entry, then a check that fails (a subject that does not exist):
+/// the unit must leave nothing of `op` behind.
+pub(crate) fn failing_after(op: WriteOp, action: &str) -> WriteUnit {
+    unit(
+        vec![
+            op,
+            WriteOp::RequireSubject {
+                id: "nobody".into(),
+                statuses: vec![SubjectStatus::Active],
+            },
+        ],
+        &[action],
+    )
+}
+
 pub(crate) fn one(s: &dyn Store, u: WriteUnit) -> crate::Result<UnitOutcome> {
     commit_ok(s, vec![u]).pop().expect("one result per unit")
 }
@@ -1081,16 +1096,7 @@ pub fn date_subject_event(f: &Fixture) {
     // All or nothing: a unit failing after dating (a subject that does not exist) dates nothing.
     let failed = one(
         s,
-        unit(
-            vec![
-                date("s-2", &["contact"], update),
-                WriteOp::RequireSubject {
-                    id: "nobody".into(),
-                    statuses: vec![SubjectStatus::Active],
-                },
-            ],
-            &["subject.event"],
-        ),
+        failing_after(date("s-2", &["contact"], update), "subject.event"),
     );
     assert!(failed.is_err(), "the unit fails");
     assert_eq!(

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::Duration;
 
 use crate::conformance::{Fixture, day, due_ids, record, subject};
-use crate::conformance_commit::{assert_chain, one, unit};
+use crate::conformance_commit::{assert_chain, failing_after, one, unit};
 use crate::model::*;
 use crate::{IncidentDue, IncidentDueFn, IncidentLinked, IncidentWindow, OpOutput, WriteOp};
 
@@ -57,19 +57,7 @@ pub fn link_incident(f: &Fixture) {
     // All or nothing: a unit failing after linking (a subject that does not exist) links
     // nothing and journals nothing.
     let entries = assert_chain(s).len();
-    let failed = one(
-        s,
-        unit(
-            vec![
-                link(&window, &due),
-                WriteOp::RequireSubject {
-                    id: "nobody".into(),
-                    statuses: vec![SubjectStatus::Active],
-                },
-            ],
-            &["incident.link"],
-        ),
-    );
+    let failed = one(s, failing_after(link(&window, &due), "incident.link"));
     assert!(failed.is_err(), "link_incident: the unit fails");
     assert!(
         !s.get_record("r-mid")

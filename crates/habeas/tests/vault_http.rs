@@ -8,15 +8,6 @@ use vault_support::*;
 
 const CONTACT: &str = r#"{"category":"contact","fields":{"email":"Zoe.Fictive@Example.org","phone":"01 99 00 12 34","postal_address":"12 rue Imaginaire, 75000 Paris","country":"fr","language":"fr-FR"},"source":"web_form"}"#;
 
-fn new_subject(addr: &str, token: &str) -> String {
-    let (status, body) = post(addr, "/api/subjects", token, b"{}");
-    assert_eq!(status, 201, "{body}");
-    json(&body)["subject"]
-        .as_str()
-        .expect("subject id")
-        .to_string()
-}
-
 #[test]
 fn write_read_and_find_a_subject_by_email_and_phone() {
     let dir = project();

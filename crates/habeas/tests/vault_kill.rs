@@ -20,9 +20,7 @@ fn acknowledged_writes_survive_sigkill() {
     for round in 0..3 {
         let server = Server::start(dir.path());
         let addr = server.addr.clone();
-        let (status, body) = post(&addr, "/api/subjects", &token, b"{}");
-        assert_eq!(status, 201, "{body}");
-        let subject = json(&body)["subject"].as_str().expect("id").to_string();
+        let subject = new_subject(&addr, &token);
         let acked = Arc::new(Mutex::new(Vec::<String>::new()));
         let deadline = Instant::now() + Duration::from_millis(700 + 300 * round);
         let workers: Vec<_> = (0..8)

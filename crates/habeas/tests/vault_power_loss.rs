@@ -223,9 +223,7 @@ fn acknowledged_writes_survive_a_power_cut() {
     let mount = Lossy::mount(dir.path());
     let server = Server::start(&mount.path());
     let addr = server.addr.clone();
-    let (status, body) = post(&addr, "/api/subjects", &token, b"{}");
-    assert_eq!(status, 201, "{body}");
-    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let subject = new_subject(&addr, &token);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let deadline = Instant::now() + Duration::from_millis(1500);
     let workers: Vec<_> = (0..8)
@@ -313,9 +311,7 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
     let mut mount = Lossy::mount(dir.path());
     let server = Server::start(&mount.path());
     let addr = server.addr.clone();
-    let (status, body) = post(&addr, "/api/subjects", &token, b"{}");
-    assert_eq!(status, 201, "{body}");
-    let subject = json(&body)["subject"].as_str().expect("id").to_string();
+    let subject = new_subject(&addr, &token);
     let path = format!("/api/subjects/{subject}/records");
     let ticket = |n: &str| {
         format!(r#"{{"category":"support","fields":{{"ticket_id":"{n}","body":"disque plein"}}}}"#)

@@ -677,7 +677,7 @@ struct BatchFailed {
 impl From<rusqlite::Error> for BatchFailed {
     fn from(e: rusqlite::Error) -> Self {
         BatchFailed {
-            full: e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull),
+            full: crate::error::sqlite_disk_full(&e),
             why: e.to_string(),
             job: None,
         }

@@ -156,6 +156,16 @@ pub fn json(body: &str) -> serde_json::Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
+/// A new subject created through the API (`POST /api/subjects`); its id.
+pub fn new_subject(addr: &str, token: &str) -> String {
+    let (status, body) = post(addr, "/api/subjects", token, b"{}");
+    assert_eq!(status, 201, "{body}");
+    json(&body)["subject"]
+        .as_str()
+        .expect("subject id")
+        .to_string()
+}
+
 pub fn data_db(dir: &Path) -> PathBuf {
     dir.join("data").join("habeas.db")
 }
