@@ -103,15 +103,21 @@ struct Body<'a> {
     error: &'a Refusal,
 }
 
+/// Seconds a client is asked to wait before retrying a 503 (RFC 9110
+/// §10.2.3): freeing disk space takes an operator, so retrying at once only
+/// adds load; the refusal itself changed nothing, so a retry is safe.
+pub const RETRY_AFTER_SECONDS: u32 = 30;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(Body {
-                error: &self.refusal,
-            }),
-        )
-            .into_response()
+        let body = Json(Body {
+            error: &self.refusal,
+        });
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            let wait = axum::http::HeaderValue::from(RETRY_AFTER_SECONDS);
+            return (self.status, [(axum::http::header::RETRY_AFTER, wait)], body).into_response();
+        }
+        (self.status, body).into_response()
     }
 }
 
@@ -142,5 +148,40 @@ where
                     "the query string cannot be read: each parameter once, of its documented form (GET /api/openapi.json)",
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(err: EngineError) -> Response {
+        ApiError::from(err).into_response()
+    }
+
+    #[test]
+    fn a_full_disk_asks_the_client_to_retry_later() {
+        let full = answer(EngineError::Unavailable(Refusal::new(
+            "storage_full",
+            "x",
+            "x",
+        )));
+        assert_eq!(full.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            full.headers().get(axum::http::header::RETRY_AFTER),
+            Some(&axum::http::HeaderValue::from(RETRY_AFTER_SECONDS))
+        );
+    }
+
+    #[test]
+    fn other_refusals_carry_no_retry_after() {
+        let refused = answer(EngineError::Forbidden(Refusal::new("x", "x", "x")));
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        assert!(
+            refused
+                .headers()
+                .get(axum::http::header::RETRY_AFTER)
+                .is_none()
+        );
     }
 }

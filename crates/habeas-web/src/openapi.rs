@@ -65,10 +65,25 @@ impl ErrorResponses {
         out.push(("500", "internal error; nothing was acknowledged"));
         out.push((
             "503",
-            "the vault's disk is full (`storage_full`): nothing was stored or read; retry once space is freed",
+            "the vault's disk is full (`storage_full`): nothing was stored or read; retry after `Retry-After` seconds, once space is freed",
         ));
         out
     }
+}
+
+/// The `Retry-After` header of a 503 answer ([`crate::error::RETRY_AFTER_SECONDS`]).
+fn retry_after() -> utoipa::openapi::header::Header {
+    utoipa::openapi::header::HeaderBuilder::new()
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::Integer)
+                .minimum(Some(1)),
+        ))
+        .description(Some(format!(
+            "seconds to wait before retrying ({})",
+            crate::error::RETRY_AFTER_SECONDS
+        )))
+        .build()
 }
 
 impl Modify for ErrorResponses {
@@ -92,17 +107,17 @@ impl Modify for ErrorResponses {
                         .responses
                         .entry(status.to_string())
                         .or_insert_with(|| {
-                            RefOr::T(
-                                ResponseBuilder::new()
-                                    .description(description)
-                                    .content(
-                                        "application/json",
-                                        ContentBuilder::new()
-                                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                                            .build(),
-                                    )
-                                    .build(),
-                            )
+                            let mut answer =
+                                ResponseBuilder::new().description(description).content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                );
+                            if status == "503" {
+                                answer = answer.header("Retry-After", retry_after());
+                            }
+                            RefOr::T(answer.build())
                         });
                 }
             }
@@ -171,6 +186,10 @@ mod tests {
                 assert_eq!(
                     responses["500"]["content"]["application/json"]["schema"]["$ref"],
                     "#/components/schemas/ErrorBody"
+                );
+                assert_eq!(
+                    responses["503"]["headers"]["Retry-After"]["schema"]["type"], "integer",
+                    "{method} {path}: a 503 says when to retry"
                 );
             }
         }
