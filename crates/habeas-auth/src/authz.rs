@@ -220,3 +220,126 @@ pub fn authorise_and_report(
     }
     answer
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use habeas_core::rights::policy::ActorScope;
+
+    fn scope(role: &str, purposes: &[&str], categories: &[&str]) -> ActorScope {
+        ActorScope {
+            role: role.into(),
+            purposes: purposes.iter().map(|p| p.to_string()).collect(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    fn purpose(name: &str) -> PurposeFacts {
+        PurposeFacts {
+            name: name.into(),
+            direct_marketing: false,
+            consent_based: false,
+        }
+    }
+
+    fn ask(
+        catalog: &RoleCatalog,
+        roles: &[&str],
+        subject: &SubjectState,
+        purpose_name: &str,
+        category: &str,
+    ) -> StaffAccess {
+        let roles: BTreeSet<String> = roles.iter().map(|r| r.to_string()).collect();
+        authorise(
+            catalog,
+            StaffStatus::Active,
+            &roles,
+            subject,
+            &purpose(purpose_name),
+            category,
+            Operation::Read,
+        )
+    }
+
+    fn cause(access: StaffAccess) -> RefusalCause {
+        match access {
+            StaffAccess::Deny {
+                reason: DenyReason::Policy { cause },
+            } => cause,
+            other => panic!("expected a policy refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_catalog_given_scopes_answers_with_each_of_them() {
+        let catalog = RoleCatalog::from_scopes([scope("support", &["PA-1"], &["contact"])]);
+        assert_eq!(
+            catalog.get("support").map(|s| &s.categories),
+            Some(&BTreeSet::from(["contact".to_string()]))
+        );
+        let allowed = ask(&catalog, &["support"], &SubjectState::default(), "PA-1", "contact");
+        assert!(allowed.is_allowed());
+        assert_eq!(
+            allowed,
+            StaffAccess::Allow {
+                role: "support".into()
+            }
+        );
+        let refused = ask(&catalog, &["support"], &SubjectState::default(), "PA-1", "billing");
+        assert!(!refused.is_allowed());
+    }
+
+    /// The reason shown is the most telling whatever the roles' name order:
+    /// a subject's choice (which no role overrides) before a category outside
+    /// a role, before a purpose outside a role.
+    #[test]
+    fn the_most_telling_refusal_is_given_whatever_the_order_of_the_roles() {
+        let restricted = SubjectState {
+            restricted_purposes: BTreeSet::from(["PA-1".to_string()]),
+            ..Default::default()
+        };
+        // `a-billing` (first by name) refuses by category, `b-support` by the
+        // subject's restriction: the restriction is what the staff must hear.
+        let catalog = RoleCatalog::from_scopes([
+            scope("a-billing", &["PA-1"], &["billing"]),
+            scope("b-support", &["PA-1"], &["contact"]),
+        ]);
+        assert!(matches!(
+            cause(ask(&catalog, &["a-billing", "b-support"], &restricted, "PA-1", "contact")),
+            RefusalCause::Restricted { .. }
+        ));
+        // A category outside a role says more than a purpose outside another.
+        let catalog = RoleCatalog::from_scopes([
+            scope("a-marketing", &["PA-9"], &["contact"]),
+            scope("b-support", &["PA-1"], &["billing"]),
+        ]);
+        let none = SubjectState::default();
+        assert!(matches!(
+            cause(ask(&catalog, &["a-marketing", "b-support"], &none, "PA-1", "contact")),
+            RefusalCause::CategoryOutsideRole { .. }
+        ));
+        // Equally telling refusals: the first role by name is the one named.
+        let catalog = RoleCatalog::from_scopes([
+            scope("a-support", &["PA-1"], &["billing"]),
+            scope("b-support", &["PA-1"], &["tickets"]),
+        ]);
+        assert_eq!(
+            cause(ask(&catalog, &["a-support", "b-support"], &none, "PA-1", "contact")),
+            RefusalCause::CategoryOutsideRole {
+                role: "a-support".into(),
+                category: "contact".into()
+            }
+        );
+    }
+
+    #[test]
+    fn an_account_without_a_declared_role_is_refused_as_such() {
+        let catalog = RoleCatalog::from_scopes([scope("support", &["PA-1"], &["contact"])]);
+        assert_eq!(
+            ask(&catalog, &["retired"], &SubjectState::default(), "PA-1", "contact"),
+            StaffAccess::Deny {
+                reason: DenyReason::NoRole
+            }
+        );
+    }
+}

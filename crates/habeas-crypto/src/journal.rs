@@ -303,6 +303,51 @@ mod tests {
         assert!(Checkpoint::from_bytes(&[1u8; 10]).is_err());
     }
 
+    /// Stored journals verify across releases only if the chain and the
+    /// checkpoint bytes keep the layout the module docs give (the hash is
+    /// computed independently: Python's hashlib over the documented input).
+    #[test]
+    fn the_chain_and_checkpoint_bytes_keep_their_documented_layout() {
+        assert_eq!(
+            hex::encode(chain_hash(&GENESIS, b"a")),
+            "1c3187095ad69ae715c9b7038bf89fc61c8d3bd9eaf44c71332a98bbe47f5d25"
+        );
+        let cp = Checkpoint {
+            entries: 0x0102,
+            head: [0xAB; 32],
+            unix_time: 0x0304,
+        };
+        let bytes = cp.to_bytes();
+        assert_eq!(bytes.len(), 49);
+        assert_eq!(
+            hex::encode(bytes),
+            format!("01{:016x}{}{:016x}", 0x0102, "ab".repeat(32), 0x0304)
+        );
+        assert!(Checkpoint::from_bytes(&bytes[..48]).is_err(), "cut");
+        let mut v2 = bytes;
+        v2[0] = 2;
+        assert!(Checkpoint::from_bytes(&v2).is_err(), "unknown version");
+    }
+
+    #[test]
+    fn a_stored_signature_reads_back_and_still_verifies() {
+        let s = signer();
+        let cp = Checkpoint {
+            entries: 3,
+            head: [1; 32],
+            unix_time: 1_796_000_000,
+        };
+        let stored = s.sign_checkpoint(&cp).to_bytes();
+        let read = CheckpointSignature::from_bytes(&stored).expect("64 bytes");
+        s.public_key().verify_checkpoint(&cp, &read).expect("valid");
+        assert!(CheckpointSignature::from_bytes(&stored[..63]).is_err());
+        // Printed, a signature shows its first six bytes only.
+        assert_eq!(
+            format!("{read:?}"),
+            format!("CheckpointSignature({}…)", hex::encode(&stored[..6]))
+        );
+    }
+
     #[test]
     fn signature_is_domain_separated() {
         // A plain Ed25519 signature of the same bytes must not verify as a checkpoint.

@@ -486,10 +486,9 @@ mod tests {
         };
         let p = purpose("customer_support", false, false);
         for op in [Operation::Read, Operation::Write] {
-            assert_eq!(
-                cause(decide(&support(), &s, &p, "contact", op)).article(),
-                "18(2)"
-            );
+            let refused = decide(&support(), &s, &p, "contact", op);
+            assert!(!refused.is_allowed(), "{op:?}");
+            assert_eq!(cause(refused).article(), "18(2)");
         }
         assert_eq!(
             decide(&support(), &s, &p, "contact", Operation::Store),
@@ -681,6 +680,16 @@ mod tests {
             RefusalCause::ConsentWithdrawn {
                 purpose: "PA-0002".into()
             }
+        );
+        // Whichever consent comes first: a withdrawal is not hidden by a
+        // consent given afterwards in name order.
+        let states = BTreeMap::from([
+            ("newsletter".to_string(), withdrawn),
+            ("partners".to_string(), given),
+        ]);
+        assert_eq!(
+            consents_by_activity(&states, &consents)["PA-0002"],
+            withdrawn
         );
     }
 
