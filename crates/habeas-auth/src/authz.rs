@@ -277,7 +277,13 @@ mod tests {
             catalog.get("support").map(|s| &s.categories),
             Some(&BTreeSet::from(["contact".to_string()]))
         );
-        let allowed = ask(&catalog, &["support"], &SubjectState::default(), "PA-1", "contact");
+        let allowed = ask(
+            &catalog,
+            &["support"],
+            &SubjectState::default(),
+            "PA-1",
+            "contact",
+        );
         assert!(allowed.is_allowed());
         assert_eq!(
             allowed,
@@ -285,7 +291,13 @@ mod tests {
                 role: "support".into()
             }
         );
-        let refused = ask(&catalog, &["support"], &SubjectState::default(), "PA-1", "billing");
+        let refused = ask(
+            &catalog,
+            &["support"],
+            &SubjectState::default(),
+            "PA-1",
+            "billing",
+        );
         assert!(!refused.is_allowed());
     }
 
@@ -305,7 +317,13 @@ mod tests {
             scope("b-support", &["PA-1"], &["contact"]),
         ]);
         assert!(matches!(
-            cause(ask(&catalog, &["a-billing", "b-support"], &restricted, "PA-1", "contact")),
+            cause(ask(
+                &catalog,
+                &["a-billing", "b-support"],
+                &restricted,
+                "PA-1",
+                "contact"
+            )),
             RefusalCause::Restricted { .. }
         ));
         // A category outside a role says more than a purpose outside another.
@@ -315,7 +333,13 @@ mod tests {
         ]);
         let none = SubjectState::default();
         assert!(matches!(
-            cause(ask(&catalog, &["a-marketing", "b-support"], &none, "PA-1", "contact")),
+            cause(ask(
+                &catalog,
+                &["a-marketing", "b-support"],
+                &none,
+                "PA-1",
+                "contact"
+            )),
             RefusalCause::CategoryOutsideRole { .. }
         ));
         // Equally telling refusals: the first role by name is the one named.
@@ -324,7 +348,13 @@ mod tests {
             scope("b-support", &["PA-1"], &["tickets"]),
         ]);
         assert_eq!(
-            cause(ask(&catalog, &["a-support", "b-support"], &none, "PA-1", "contact")),
+            cause(ask(
+                &catalog,
+                &["a-support", "b-support"],
+                &none,
+                "PA-1",
+                "contact"
+            )),
             RefusalCause::CategoryOutsideRole {
                 role: "a-support".into(),
                 category: "contact".into()
@@ -336,7 +366,13 @@ mod tests {
     fn an_account_without_a_declared_role_is_refused_as_such() {
         let catalog = RoleCatalog::from_scopes([scope("support", &["PA-1"], &["contact"])]);
         assert_eq!(
-            ask(&catalog, &["retired"], &SubjectState::default(), "PA-1", "contact"),
+            ask(
+                &catalog,
+                &["retired"],
+                &SubjectState::default(),
+                "PA-1",
+                "contact"
+            ),
             StaffAccess::Deny {
                 reason: DenyReason::NoRole
             }

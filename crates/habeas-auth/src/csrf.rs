@@ -99,5 +99,9 @@ mod tests {
             assert_eq!(key.verify("session-a", bad), Err(CsrfMismatch));
         }
         assert_eq!(format!("{key:?}"), "CsrfKey(<redacted>)");
+        assert_eq!(
+            CsrfMismatch.describe_fr(),
+            "le formulaire est périmé ou vient d'un autre site ; rechargez la page et recommencez"
+        );
     }
 }

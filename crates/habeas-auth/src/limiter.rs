@@ -289,6 +289,68 @@ mod tests {
         assert!(limiter.tracked().0 <= 100);
     }
 
+    /// A flood of made-up logins fills the table; the entries it evicts must
+    /// never include a locked login, or the flood would unlock it.
+    #[test]
+    fn a_locked_login_stays_locked_through_a_flood_of_made_up_logins() {
+        let limiter = Limiter::new(LockoutPolicy {
+            max_tracked: 100,
+            ..LockoutPolicy::default()
+        });
+        let victim_src: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..5 {
+            limiter.record_failure("victim", victim_src, t0());
+        }
+        let later = t0() + Duration::minutes(1);
+        for i in 0..1000u32 {
+            let src = IpAddr::from([198, 51, (i / 256) as u8, (i % 256) as u8]);
+            limiter.record_failure(&format!("user{i}"), src, later);
+        }
+        assert_eq!(
+            limiter.check("victim", "203.0.113.9".parse().unwrap(), later),
+            Err((LockedBy::Account, t0() + Duration::minutes(15)))
+        );
+        assert_eq!(limiter.tracked(), (100, 100));
+    }
+
+    /// A full table first drops every idle entry (no lock, failures
+    /// forgotten), and only those; a table with room drops nothing.
+    #[test]
+    fn a_full_table_drops_its_idle_entries_first() {
+        let limiter = Limiter::new(LockoutPolicy {
+            max_tracked: 3,
+            ..LockoutPolicy::default()
+        });
+        let src: IpAddr = "192.0.2.1".parse().unwrap();
+        limiter.record_failure("a", src, t0());
+        limiter.record_failure("b", src, t0());
+        let next_day = t0() + Duration::hours(25);
+        limiter.record_failure("c", src, next_day);
+        assert_eq!(limiter.tracked(), (3, 1), "room left: nothing dropped");
+        limiter.record_failure("d", src, next_day);
+        assert_eq!(
+            limiter.tracked(),
+            (2, 1),
+            "`a` and `b` were idle and dropped; `c` kept"
+        );
+    }
+
+    #[test]
+    fn failures_are_forgotten_exactly_when_the_quiet_period_ends() {
+        let r = rule();
+        let first = Throttle::record_failure(None, &r, t0());
+        let just_before = t0() + r.forget_after - Duration::seconds(1);
+        assert_eq!(
+            Throttle::record_failure(Some(first), &r, just_before).failures,
+            2
+        );
+        let at_end = t0() + r.forget_after;
+        assert_eq!(
+            Throttle::record_failure(Some(first), &r, at_end).failures,
+            1
+        );
+    }
+
     proptest::proptest! {
         /// Whatever the rhythm of an attacker, one login admits at most 7
         /// failed guesses in any hour and 20 in a day (ASVS 4.0.3 V2.2.1: ≤ 100/h).

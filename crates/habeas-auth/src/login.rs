@@ -256,3 +256,47 @@ impl AuthService<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_attempt_shows_no_login_password_or_code() {
+        let attempt = LoginAttempt {
+            login: "alice-login",
+            password: "correct horse battery",
+            second_factor: Some("123456"),
+            source: "192.0.2.7".parse().expect("address"),
+        };
+        let printed = format!("{attempt:?}");
+        assert!(printed.contains("192.0.2.7"), "{printed}");
+        for secret in ["alice-login", "correct horse", "123456"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+    }
+
+    #[test]
+    fn refusals_are_said_in_both_languages_with_the_time_of_a_lock() {
+        let until = DateTime::parse_from_rfc3339("2026-03-01T09:15:00Z")
+            .expect("date")
+            .to_utc();
+        let locked = LoginError::Locked { until };
+        assert_eq!(
+            locked.describe(Lang::Fr),
+            "trop de tentatives échouées ; réessayez après 2026-03-01 09:15 UTC"
+        );
+        assert_eq!(
+            locked.describe(Lang::En),
+            "too many failed attempts; retry after 2026-03-01 09:15 UTC"
+        );
+        assert_eq!(
+            LoginError::InvalidCredentials.describe(Lang::Fr),
+            "identifiant inconnu, ou mot de passe ou code erroné"
+        );
+        assert_eq!(
+            LoginError::Busy.describe(Lang::En),
+            LoginError::Busy.to_string()
+        );
+    }
+}

@@ -179,6 +179,41 @@ fn sessions_end_after_30_minutes_idle_and_12_hours_in_all() {
     assert!(e.describe(Lang::Fr).contains("30 minutes d'inactivité"));
 }
 
+/// The console's list of open sessions and the check a request goes
+/// through agree at the very limits: a session over for one is over for
+/// the other, at the same instant.
+#[test]
+fn the_open_sessions_list_ends_a_session_when_its_check_does() {
+    let w = World::new();
+    let id = w.add_ready("lou", &["support"], GOOD);
+    let (_, session) = w.svc().open_session(&id, Stage::Full).unwrap();
+    assert_eq!(session.idle_expires_at, t0() + Duration::minutes(30));
+    w.clock
+        .advance(Duration::minutes(30) - Duration::seconds(1));
+    let listed = w.svc().open_sessions_of(&id).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].idle_expires_at, t0() + Duration::minutes(30));
+    w.clock.set(t0() + Duration::minutes(30));
+    assert!(w.svc().open_sessions_of(&id).unwrap().is_empty(), "idle");
+
+    // Kept active up to its absolute end (12 h): listed until that instant.
+    let start = w.clock.now();
+    let (token, _) = w.svc().open_session(&id, Stage::Full).unwrap();
+    while w.clock.now() + Duration::minutes(29) < start + Duration::hours(12) {
+        w.clock.advance(Duration::minutes(29));
+        w.svc().check_session(token.expose()).unwrap();
+    }
+    w.clock
+        .set(start + Duration::hours(12) - Duration::seconds(1));
+    assert_eq!(w.svc().open_sessions_of(&id).unwrap().len(), 1);
+    w.clock.set(start + Duration::hours(12));
+    assert!(w.svc().open_sessions_of(&id).unwrap().is_empty(), "expired");
+    assert!(matches!(
+        w.svc().check_session(token.expose()),
+        Err(SessionError::Expired)
+    ));
+}
+
 #[test]
 fn logout_rotation_and_privilege_changes_end_the_old_id() {
     let w = World::new();

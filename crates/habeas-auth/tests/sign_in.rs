@@ -507,3 +507,43 @@ fn occupy_the_hashing_thread(
     running_rx.recv_timeout(StdDuration::from_secs(10)).unwrap();
     (release_tx, blocker)
 }
+
+/// Passwords over 256 characters and logins over 256 bytes are refused
+/// before any hashing (a megabyte password would cost the pool dearly),
+/// with the answer a wrong password gets, and they count as failures; at
+/// the limit itself they are hashed like any other attempt.
+#[test]
+fn an_over_long_password_or_login_is_refused_before_hashing() {
+    let w = World::new();
+    w.add_ready("alice", &["support"], GOOD);
+    let pool = || w.auth.pool().jobs_started();
+    let try_once = |login: &str, password: &str| {
+        let before = pool();
+        let answer = w.svc().authenticate(&attempt(login, password, None));
+        assert!(
+            matches!(answer, Err(LoginError::InvalidCredentials)),
+            "{answer:?}"
+        );
+        pool() - before
+    };
+    assert_eq!(try_once("alice", &"p".repeat(257)), 0, "257 characters");
+    assert_eq!(try_once("alice", &"é".repeat(256)), 1, "256 characters");
+    assert_eq!(
+        try_once(&"x".repeat(257), "wrong password!"),
+        0,
+        "257 bytes"
+    );
+    assert_eq!(
+        try_once(&"x".repeat(256), "wrong password!"),
+        1,
+        "256 bytes"
+    );
+    // Each counted: alice's fifth failure locks her, with no hash.
+    for _ in 0..3 {
+        try_once("alice", &"p".repeat(300));
+    }
+    assert!(matches!(
+        w.svc().authenticate(&attempt("alice", GOOD, None)),
+        Err(LoginError::Locked { .. })
+    ));
+}

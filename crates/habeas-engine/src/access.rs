@@ -277,3 +277,118 @@ pub fn digest_of(store: &dyn Store, id: &str) -> Result<Option<Vec<u8>>> {
         .find(|t| id_of(&t.digest) == id)
         .map(|t| t.digest))
 }
+
+#[cfg(test)]
+mod tests {
+    use habeas_core::declarations::{load_and_check, starter};
+
+    use super::*;
+
+    /// The starter declarations: PA-0001 processes identity and contact,
+    /// PA-0002 identity and billing.
+    fn decls() -> Declarations {
+        load_and_check(&starter::declaration_files()).declarations
+    }
+
+    fn token(purposes: &[&str], categories: &[&str]) -> Token {
+        Token {
+            id: "0123456789abcdef".into(),
+            name: "crm".into(),
+            purposes: purposes.iter().map(|p| p.to_string()).collect(),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            created_at: 0,
+            revoked_at: None,
+        }
+    }
+
+    fn refusal(caller: &Caller, category: &str) -> &'static str {
+        caller
+            .authorize(&decls(), category)
+            .expect_err("refused")
+            .code
+    }
+
+    /// Art. 5(1)(b), 25(2): a token reaches a category only for a purpose it
+    /// holds, that the declarations say processes that category, and within
+    /// the categories the token was limited to.
+    #[test]
+    fn a_token_reaches_only_what_its_purpose_processes_within_its_limits() {
+        let d = decls();
+        let one = Caller::token(token(&["PA-0001"], &[]), None);
+        assert_eq!(one.actor, "token:0123456789abcdef:crm");
+        assert_eq!(one.authorize(&d, "contact"), Ok("PA-0001".to_string()));
+        assert_eq!(refusal(&one, "billing"), "category_not_in_purpose");
+        let stated = Caller::token(token(&["PA-0001"], &[]), Some("PA-0002".into()));
+        assert_eq!(refusal(&stated, "identity"), "purpose_not_allowed");
+
+        let two = token(&["PA-0001", "PA-0002"], &[]);
+        let unstated = Caller::token(two.clone(), None);
+        assert_eq!(unstated.purpose, None);
+        assert_eq!(refusal(&unstated, "identity"), "purpose_required");
+        let billing = Caller::token(two, Some("PA-0002".into()));
+        assert_eq!(billing.authorize(&d, "billing"), Ok("PA-0002".to_string()));
+
+        let limited = Caller::token(token(&["PA-0001"], &["contact"]), None);
+        assert_eq!(limited.authorize(&d, "contact"), Ok("PA-0001".to_string()));
+        assert_eq!(refusal(&limited, "identity"), "category_not_allowed");
+        assert!(
+            limited
+                .authorize(&d, "identity")
+                .expect_err("refused")
+                .message_en
+                .contains("`identity`")
+        );
+    }
+
+    #[test]
+    fn the_operator_acts_for_the_purpose_it_states_or_administration() {
+        let d = decls();
+        let operator = Caller::operator("cli", "PA-0002");
+        assert_eq!(operator.authorize(&d, "contact"), Ok("PA-0002".to_string()));
+        let unstated = Caller {
+            purpose: None,
+            ..operator
+        };
+        assert_eq!(
+            unstated.authorize(&d, "contact"),
+            Ok("administration".to_string())
+        );
+    }
+
+    #[test]
+    fn a_new_scope_names_declared_purposes_serving_its_categories() {
+        let d = decls();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert!(check_scope(&d, &s(&["PA-0001"]), &s(&["contact"])).is_ok());
+        let code = |r: Result<()>| match r {
+            Err(EngineError::Invalid(refusal)) => refusal.code,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        assert_eq!(code(check_scope(&d, &[], &[])), "purposes_required");
+        assert_eq!(
+            code(check_scope(&d, &s(&["PA-9999"]), &[])),
+            "unknown_purpose"
+        );
+        assert_eq!(
+            code(check_scope(&d, &s(&["PA-0001"]), &s(&["billing"]))),
+            "category_not_in_purpose"
+        );
+    }
+
+    /// The presented string must carry the id of the digest it finds: the
+    /// digest alone decides, but a mismatched id is refused.
+    #[test]
+    fn a_token_id_is_the_start_of_its_digest_and_ids_are_time_ordered() {
+        let (row, token, shown) = new_token("crm", &[], &[], chrono::Utc::now()).expect("token");
+        assert_eq!(token.id, hex::encode(&row.digest[..8]));
+        let secret = shown
+            .strip_prefix(&format!("hbs_{}_", token.id))
+            .expect("hbs_<id>_<secret>");
+        assert_eq!(Sha256::digest(secret.as_bytes()).as_slice(), row.digest);
+        let a = new_id("rec_").expect("id");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id("rec_").expect("id");
+        assert!(a.starts_with("rec_") && a.len() == 4 + 24, "{a}");
+        assert!(a < b, "{a} then {b}");
+    }
+}
