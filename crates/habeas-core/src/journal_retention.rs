@@ -152,7 +152,15 @@ mod tests {
         let cut = policy().cutoff(std::slice::from_ref(&breach), now);
         assert_eq!(cut.before, utc("2025-03-01T00:00:00Z"));
         assert_eq!(cut.held_by.as_deref(), Some("B-2025-0001"));
-        // 36 months after awareness it no longer holds anything back.
+        // 36 months after awareness it no longer holds anything back — from
+        // that very instant.
+        let at_end = utc("2028-03-04T08:00:00Z");
+        assert_eq!(
+            policy()
+                .cutoff(std::slice::from_ref(&breach), at_end)
+                .held_by,
+            None
+        );
         let later = utc("2028-03-04T08:00:01Z");
         assert_eq!(
             policy().cutoff(&[breach], later),
@@ -193,6 +201,14 @@ mod tests {
             false,
         );
         assert_eq!(policy().cutoff(&[recent], now).held_by, None);
+        // Nor one whose window starts exactly at the year's cut-off.
+        let at_cut = incident(
+            "B-2026-0009",
+            "2026-06-15T10:00:00Z",
+            "2026-06-16T00:00:00Z",
+            false,
+        );
+        assert_eq!(policy().cutoff(&[at_cut], now).held_by, None);
     }
 
     #[test]
@@ -212,6 +228,9 @@ mod tests {
         let all = last_droppable::<()>(&checkpoints, times(5_000), |s| Ok(Some(times(s))));
         assert_eq!(all, Ok(Some(1000)));
         assert_eq!(last_droppable::<()>(&[], times(5), |_| Ok(None)), Ok(None));
+        // A checkpoint written at the cut-off itself is not older than it: kept.
+        let at_cut = last_droppable::<()>(&checkpoints, times(450), |s| Ok(Some(times(s))));
+        assert_eq!(at_cut, Ok(Some(440)));
         // An error from the lookup stops the search.
         assert_eq!(
             last_droppable(&checkpoints, times(5), |_| Err("io")),

@@ -828,6 +828,44 @@ mod tests {
     }
 
     #[test]
+    fn weeks_are_seven_days_and_periods_know_their_calendar_bounds() {
+        let start = at("2026-03-01T00:00:00Z");
+        let weeks = Period::new(2, PeriodUnit::Weeks);
+        assert_eq!(weeks.add_to(start), Some(at("2026-03-15T00:00:00Z")));
+        assert_eq!(
+            Period::new(1, PeriodUnit::Weeks).add_to(start),
+            Some(at("2026-03-08T00:00:00Z"))
+        );
+        assert_eq!(weeks.subtract_from(start), Some(at("2026-02-15T00:00:00Z")));
+        // What the incident clause is compared with (its longest span must
+        // exceed the base's shortest).
+        assert_eq!(Period::new(2, PeriodUnit::Days).bounds_days(), (2, 2));
+        assert_eq!(weeks.bounds_days(), (14, 14));
+        assert_eq!(Period::new(2, PeriodUnit::Months).bounds_days(), (56, 62));
+        assert_eq!(Period::new(2, PeriodUnit::Years).bounds_days(), (730, 732));
+    }
+
+    #[test]
+    fn an_until_rule_linked_to_an_incident_runs_its_period_from_the_event() {
+        let r = rule("until domain cancelled; 12 months if linked to an incident");
+        let mut dates = EventDates::default();
+        dates
+            .events
+            .insert("domain_cancelled".into(), at("2027-01-01T00:00:00Z"));
+        assert_eq!(r.due(&dates), Some(at("2027-01-01T00:00:00Z")));
+        dates.incident_linked = true;
+        assert_eq!(r.due(&dates), Some(at("2028-01-01T00:00:00Z")));
+    }
+
+    #[test]
+    fn a_period_error_points_into_the_text_as_written() {
+        // Right after the period, counted in the text with its leading spaces.
+        let e = "  12 months later".parse::<Period>().unwrap_err();
+        assert_eq!(e.offset, 11, "{e:?}");
+        assert!(e.message.contains("unexpected text"), "{e:?}");
+    }
+
+    #[test]
     fn not_due_until_the_anchor_happens() {
         let r = rule("5 years after contract end");
         let mut dates = EventDates {

@@ -360,10 +360,16 @@ mod tests {
         // computed independently with Python's hmac/hashlib from the
         // documented construction (HKDF-SHA-256 subkey, length-prefixed parts).
         let ix = indexer(0x42);
+        let alice = ix.index_email("alice@example.org").expect("i");
+        assert_eq!(alice.to_hex(), STABLE_ALICE);
+        // The bytes the store keeps are those digits.
+        assert_eq!(hex::encode(alice.as_bytes()), STABLE_ALICE);
+        // Printed: a digest's first four bytes, an indexer nothing of its keys.
         assert_eq!(
-            ix.index_email("alice@example.org").expect("i").to_hex(),
-            STABLE_ALICE
+            format!("{alice:?}"),
+            format!("BlindIndex({}…)", &STABLE_ALICE[..8])
         );
+        assert_eq!(format!("{ix:?}"), "BlindIndexer(…)");
     }
     const STABLE_ALICE: &str = "2c921792389a217bd405e5591ff32acb404743090cf1f3d5ea8206bb71d25c54";
 
@@ -407,6 +413,12 @@ mod tests {
     fn base32_matches_rfc4648_vectors() {
         assert_eq!(base32_lower(b"f"), "my");
         assert_eq!(base32_lower(b"fo"), "mzxq");
+        assert_eq!(
+            base32_lower(b"fooba"),
+            "mzxw6ytb",
+            "no extra digit on a 5-byte edge"
+        );
         assert_eq!(base32_lower(b"foobar"), "mzxw6ytboi");
+        assert_eq!(base32_lower(b""), "");
     }
 }
