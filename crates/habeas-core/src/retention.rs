@@ -940,6 +940,57 @@ mod tests {
         let _ = "12 MONTHS AFTER İİ".parse::<RetentionRule>();
     }
 
+    /// Every refusal points at the faulty word in the text as the provider
+    /// wrote it, leading spaces and earlier clauses included.
+    #[test]
+    fn errors_point_at_the_faulty_word() {
+        let at_word = |text: &str, word: &str| {
+            let e = text.parse::<RetentionRule>().unwrap_err();
+            assert_eq!(
+                e.offset,
+                text.find(word).expect("word in text"),
+                "{text:?}: {e:?}"
+            );
+            e
+        };
+        at_word("  13 months before collection", "before");
+        at_word("until domain <cancelled>", "<");
+        at_word("12 months after contract <end>", "<");
+        let e = at_word("12 after collection", "after");
+        assert_eq!(e.message, "unknown unit `after`");
+        let e = "  12".parse::<RetentionRule>().unwrap_err();
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (4, "the number has no unit")
+        );
+        // Where the missing reference should be: right after the colon.
+        let text = "10 years after collection; legal obligation:   ";
+        let e = text.parse::<RetentionRule>().unwrap_err();
+        assert_eq!(e.offset, text.find(':').expect("colon") + 1, "{e:?}");
+        assert!(e.message.contains("no legal reference"), "{e:?}");
+    }
+
+    #[test]
+    fn a_period_too_long_for_the_calendar_is_refused() {
+        for text in [
+            "400000000 days after collection",
+            "1001 years after collection",
+        ] {
+            let e = text.parse::<RetentionRule>().unwrap_err();
+            assert_eq!(e.message, "the period is too long", "{text}");
+        }
+        assert!(
+            "1000 years after collection"
+                .parse::<RetentionRule>()
+                .is_ok()
+        );
+        assert!(
+            "5000 months after collection"
+                .parse::<RetentionRule>()
+                .is_ok()
+        );
+    }
+
     #[test]
     fn describes_in_both_languages() {
         let r =
