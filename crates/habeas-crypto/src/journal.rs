@@ -341,6 +341,16 @@ mod tests {
         let read = CheckpointSignature::from_bytes(&stored).expect("64 bytes");
         s.public_key().verify_checkpoint(&cp, &read).expect("valid");
         assert!(CheckpointSignature::from_bytes(&stored[..63]).is_err());
+        // The public key as stored and published reads back to itself.
+        let public = s.public_key();
+        assert_eq!(
+            JournalPublicKey::from_bytes(&public.to_bytes()).expect("32 bytes"),
+            public
+        );
+        assert_eq!(hex::encode(public.to_bytes()), public.to_hex());
+        // Printed, the signer shows its public key only, never its seed.
+        assert_eq!(format!("{s:?}"), format!("JournalSigner(public {})", public.to_hex()));
+        assert_eq!(format!("{public:?}"), format!("JournalPublicKey({})", public.to_hex()));
         // Printed, a signature shows its first six bytes only.
         assert_eq!(
             format!("{read:?}"),
