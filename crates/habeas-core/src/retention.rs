@@ -954,14 +954,15 @@ mod tests {
             e
         };
         at_word("  13 months before collection", "before");
+        at_word("13 months   before collection", "before");
         at_word("until domain <cancelled>", "<");
         at_word("12 months after contract <end>", "<");
         let e = at_word("12 after collection", "after");
         assert_eq!(e.message, "unknown unit `after`");
-        let e = "  12".parse::<RetentionRule>().unwrap_err();
+        let e = "   12".parse::<RetentionRule>().unwrap_err();
         assert_eq!(
             (e.offset, e.message.as_str()),
-            (4, "the number has no unit")
+            (5, "the number has no unit")
         );
         // Where the missing reference should be: right after the colon.
         let text = "10 years after collection; legal obligation:   ";

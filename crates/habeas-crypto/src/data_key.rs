@@ -224,6 +224,9 @@ mod tests {
             key.open(&sealed, &aad()).expect("open"),
             b"FR76 3000 6000 0112 3456 7890 189"
         );
+        // The free functions other crates call are the same operations.
+        let again = seal(&key, b"BE71 0961 2345 6769", &aad()).expect("seal");
+        assert_eq!(open(&key, &again, &aad()).expect("open"), b"BE71 0961 2345 6769");
     }
 
     #[test]
