@@ -33,6 +33,11 @@ pub enum DocError {
     /// The storage layer failed; the message never holds document contents.
     #[error("document storage failed: {0}")]
     Storage(String),
+    /// The disk under the store is full: nothing was stored, and freeing
+    /// space is the remedy (no restart needed). Told apart so that callers
+    /// answer "retry later" rather than an internal error.
+    #[error("the disk is full: nothing was stored; retry once space has been freed")]
+    Full,
 }
 
 /// One stored document: its id, version (1 for the first write) and body.

@@ -226,7 +226,10 @@ mod tests {
         );
         // The free functions other crates call are the same operations.
         let again = seal(&key, b"BE71 0961 2345 6769", &aad()).expect("seal");
-        assert_eq!(open(&key, &again, &aad()).expect("open"), b"BE71 0961 2345 6769");
+        assert_eq!(
+            open(&key, &again, &aad()).expect("open"),
+            b"BE71 0961 2345 6769"
+        );
     }
 
     #[test]

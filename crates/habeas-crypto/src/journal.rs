@@ -349,8 +349,14 @@ mod tests {
         );
         assert_eq!(hex::encode(public.to_bytes()), public.to_hex());
         // Printed, the signer shows its public key only, never its seed.
-        assert_eq!(format!("{s:?}"), format!("JournalSigner(public {})", public.to_hex()));
-        assert_eq!(format!("{public:?}"), format!("JournalPublicKey({})", public.to_hex()));
+        assert_eq!(
+            format!("{s:?}"),
+            format!("JournalSigner(public {})", public.to_hex())
+        );
+        assert_eq!(
+            format!("{public:?}"),
+            format!("JournalPublicKey({})", public.to_hex())
+        );
         // Printed, a signature shows its first six bytes only.
         assert_eq!(
             format!("{read:?}"),

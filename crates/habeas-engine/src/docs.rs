@@ -30,9 +30,13 @@ fn aad(kind: &str, id: &str) -> Aad {
     Aad::record_field(SYSTEM, &key_category(kind), id, "document")
 }
 
-/// Engine errors as the contract's storage error (messages hold no document content).
+/// Engine errors as the contract's storage error (messages hold no document
+/// content); a full disk stays a full disk.
 fn doc_error(e: EngineError) -> DocError {
-    DocError::Storage(e.to_string())
+    match e {
+        EngineError::Unavailable(_) => DocError::Full,
+        other => DocError::Storage(other.to_string()),
+    }
 }
 
 impl Vault {
@@ -196,7 +200,7 @@ fn put_via(
             let found = vault
                 .store
                 .get_doc(kind, id)
-                .map_err(|e| DocError::Storage(e.to_string()))?
+                .map_err(|e| doc_error(e.into()))?
                 .map(|d| d.version);
             Err(DocError::Conflict {
                 kind: kind.to_string(),

@@ -186,7 +186,7 @@ impl From<habeas_store::StoreError> for EngineError {
 
 /// The disk under the store is full: nothing was stored (the whole batch
 /// was rolled back), and freeing space is the remedy.
-pub(crate) fn storage_full() -> EngineError {
+pub fn storage_full() -> EngineError {
     EngineError::Unavailable(Refusal::new(
         "storage_full",
         "le disque du coffre est plein : rien n'a été enregistré ; réessayez quand de la place aura été libérée",

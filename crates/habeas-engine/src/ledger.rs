@@ -109,6 +109,16 @@ fn storage(e: impl std::fmt::Display) -> DocError {
     DocError::Storage(e.to_string())
 }
 
+/// A store failure; a full disk stays a full disk (retry later, not an
+/// internal error).
+fn store_failed(e: StoreError) -> DocError {
+    if e.is_disk_full() {
+        DocError::Full
+    } else {
+        storage(e)
+    }
+}
+
 impl<'a> LedgerDocs<'a> {
     /// The ledger of `vault`, in its own store.
     pub fn open(vault: &'a Vault) -> Result<Self> {
@@ -174,7 +184,7 @@ impl DocStore for LedgerDocs<'_> {
         let mut results = self
             .store
             .commit(vec![unit], Arc::new(NoChain))
-            .map_err(storage)?;
+            .map_err(store_failed)?;
         match results.pop() {
             Some(Ok(outcome)) => match outcome.outputs.first() {
                 Some(OpOutput::Version(v)) => Ok(*v),
@@ -193,7 +203,7 @@ impl DocStore for LedgerDocs<'_> {
                     found,
                 })
             }
-            Some(Err(e)) => Err(storage(e)),
+            Some(Err(e)) => Err(store_failed(e)),
             None => Err(storage("the ledger write returned nothing")),
         }
     }
@@ -225,7 +235,7 @@ impl DocStore for LedgerDocs<'_> {
         let mut results = self
             .store
             .commit(vec![unit], Arc::new(NoChain))
-            .map_err(storage)?;
+            .map_err(store_failed)?;
         match results.pop() {
             Some(Ok(_)) => Ok(()),
             Some(Err(StoreError::Conflict { .. } | StoreError::VersionConflict { .. })) => {
@@ -236,7 +246,7 @@ impl DocStore for LedgerDocs<'_> {
                     found: None,
                 })
             }
-            Some(Err(e)) => Err(storage(e)),
+            Some(Err(e)) => Err(store_failed(e)),
             None => Err(storage("the ledger write returned nothing")),
         }
     }

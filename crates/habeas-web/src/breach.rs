@@ -79,6 +79,9 @@ pub fn clocks() -> BreachClockConfig {
 
 fn register_error(e: RegisterError) -> ApiError {
     let (status, code, fr) = match &e {
+        RegisterError::Storage(habeas_core::docs::DocError::Full) => {
+            return ApiError::storage_full();
+        }
         RegisterError::NotFound(_) => (
             StatusCode::NOT_FOUND,
             "unknown_breach",

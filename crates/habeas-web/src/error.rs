@@ -29,6 +29,12 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, Refusal::new(code, fr, en))
     }
 
+    /// 503 `storage_full`: the disk under the store is full; nothing was
+    /// stored (the domains' document stores say so with `DocError::Full`).
+    pub fn storage_full() -> Self {
+        habeas_engine::error::storage_full().into()
+    }
+
     pub fn too_large(limit: usize) -> Self {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

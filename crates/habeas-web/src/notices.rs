@@ -63,7 +63,7 @@ struct Published {
     announcement: Option<AnnounceReport>,
 }
 
-fn rights_error(e: RightsError) -> ApiError {
+pub(crate) fn rights_error(e: RightsError) -> ApiError {
     match &e {
         RightsError::NotFound { .. } => ApiError::new(
             StatusCode::NOT_FOUND,
@@ -73,6 +73,7 @@ fn rights_error(e: RightsError) -> ApiError {
                 e.to_string(),
             ),
         ),
+        RightsError::Doc(habeas_core::docs::DocError::Full) => ApiError::storage_full(),
         RightsError::Invalid { .. } | RightsError::Doc(_) => ApiError::invalid(
             "notice_refused",
             format!("version refusée, rien n'a été publié — {e}"),

@@ -88,6 +88,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 fn rights_error(e: RightsError) -> ApiError {
     let (status, code, fr) = match &e {
+        RightsError::Doc(habeas_core::docs::DocError::Full) => return ApiError::storage_full(),
         RightsError::NotFound { .. } => (
             StatusCode::NOT_FOUND,
             "unknown_request",

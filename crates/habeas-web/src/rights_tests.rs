@@ -13,6 +13,7 @@ use habeas_rights::verification::CodeKey;
 use super::*;
 use crate::api::Credential;
 use crate::test_support::{demo_vault, revoked_token, state};
+use habeas_core::docs::DocError;
 
 /// The rights API's mailer and code key, as `habeas serve` installs them
 /// (once per process; the outbox directory outlives the test).
@@ -73,4 +74,20 @@ async fn a_rights_read_authenticates_its_bearer_token_itself() {
         .map(|r| r.status())
         .map_err(|e| e.into_response().status());
     assert_eq!(status, Err(StatusCode::UNAUTHORIZED));
+}
+
+/// A request that cannot be stored because the disk is full is a
+/// "retry later" (503 with `Retry-After`), not an internal error; the
+/// privacy-notice routes, on the same document store, say the same.
+#[test]
+fn a_full_disk_under_the_documents_answers_storage_full() {
+    for answer in [
+        rights_error(RightsError::Doc(DocError::Full)),
+        crate::notices::rights_error(RightsError::Doc(DocError::Full)),
+    ] {
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(answer.refusal.code, "storage_full");
+    }
+    let other = rights_error(RightsError::Doc(DocError::Storage("io".into())));
+    assert_eq!(other.status, StatusCode::INTERNAL_SERVER_ERROR);
 }

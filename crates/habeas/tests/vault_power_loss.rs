@@ -307,6 +307,7 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
         return;
     }
     let dir = project();
+    let security = token(dir.path(), "soc", "PA-0004");
     let token = token(dir.path(), "crm", "PA-0006");
     let mut mount = Lossy::mount(dir.path());
     let server = Server::start(&mount.path());
@@ -356,6 +357,19 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
         (status, json(&body)["error"]["code"].as_str()),
         (503, Some("storage_full")),
         "records read out without a committed journal entry: {body}"
+    );
+    // The domains' documents (here the breach register's) are refused alike.
+    let (status, body) = post(
+        &addr,
+        "/api/breaches",
+        &security,
+        br#"{"detected_at":"2026-11-20T17:00:00Z","aware_at":"2026-11-20T18:30:00Z",
+            "natures":["availability"],"description":"Disque plein."}"#,
+    );
+    assert_eq!(
+        (status, json(&body)["error"]["code"].as_str()),
+        (503, Some("storage_full")),
+        "a breach opened on a full disk: {body}"
     );
 
     mount.free_disk();
