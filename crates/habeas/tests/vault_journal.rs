@@ -167,4 +167,24 @@ fn dropping_old_segments_keeps_the_rest_verifiable() {
         &format!("DELETE FROM journal WHERE seq = {}", first_cp + 2),
     );
     assert_eq!(verify(copy.path()).0, 1);
+    // So is a forged starting point: the kept hash of the dropped segment
+    // must be the one a signed checkpoint covers, at that very entry.
+    for (what, sql) in [
+        ("hash", "UPDATE journal_anchor SET hash = zeroblob(32)"),
+        ("position", "UPDATE journal_anchor SET seq = seq - 1"),
+    ] {
+        let copy = tamper(dir.path(), sql);
+        let (code, out) = verify(copy.path());
+        assert_eq!(code, 1, "forged anchor {what} not caught: {out}");
+        assert!(
+            out.contains("retention anchor"),
+            "forged anchor {what}: {out}"
+        );
+    }
+    let copy = tamper(dir.path(), "UPDATE journal_anchor SET hash = zeroblob(32)");
+    let (_, out) = verify(copy.path());
+    assert!(
+        out.contains(&format!("#{}", first_cp + 1)),
+        "the first entry no longer proven is named: {out}"
+    );
 }
