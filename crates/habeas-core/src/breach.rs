@@ -592,6 +592,112 @@ mod tests {
         .unwrap();
     }
 
+    /// "Not later than 72 hours after having become aware" (Art. 33(1)):
+    /// a notice at the 72nd hour itself is on time, one a second later is
+    /// late; notices may share an instant but not go back in time.
+    #[test]
+    fn art33_1_the_deadline_is_met_up_to_its_very_instant() {
+        let cfg = BreachClockConfig::default();
+        let c = clock(BreachRegime::Gdpr);
+        let due = "2026-12-07T18:30:00Z";
+        let on_time = notice(Phase::Initial, due, false, None);
+        c.check_notification(&cfg, &[], &on_time).unwrap();
+        assert!(matches!(
+            c.check_notification(
+                &cfg,
+                &[],
+                &notice(Phase::Initial, "2026-12-07T18:30:01Z", false, None)
+            ),
+            Err(BreachError::LateWithoutReason { .. })
+        ));
+        // Told at the very moment of awareness: accepted.
+        c.check_notification(
+            &cfg,
+            &[],
+            &notice(Phase::Initial, FRIDAY_EVENING, false, None),
+        )
+        .unwrap();
+        // A complement at the initial notice's instant is in order; earlier is not.
+        let same = notice(Phase::Complementary, due, true, None);
+        c.check_notification(&cfg, std::slice::from_ref(&on_time), &same)
+            .unwrap();
+        let before = notice(Phase::Complementary, "2026-12-07T18:00:00Z", true, None);
+        assert!(matches!(
+            c.check_notification(&cfg, std::slice::from_ref(&on_time), &before),
+            Err(BreachError::OutOfOrder { .. })
+        ));
+        let now = utc("2026-12-08T00:00:00Z");
+        assert_eq!(
+            c.status(&cfg, &[on_time.clone(), same], now),
+            ClockStatus::Complete { late: false }
+        );
+    }
+
+    /// Reg. 611/2013 art. 2(3): the complete notice within 3 days of an
+    /// incomplete initial one — on time at the third day's instant, late after.
+    #[test]
+    fn reg611_2013_art2_3_a_late_complement_makes_the_notification_late() {
+        let cfg = BreachClockConfig::default();
+        let c = clock(BreachRegime::Eprivacy);
+        let first = notice(Phase::Initial, "2026-12-05T09:00:00Z", false, None);
+        let status = |complement_at: &str| {
+            let complement = notice(
+                Phase::Complementary,
+                complement_at,
+                true,
+                Some("scope established by forensics"),
+            );
+            c.status(
+                &cfg,
+                &[first.clone(), complement],
+                utc("2026-12-20T00:00:00Z"),
+            )
+        };
+        assert_eq!(
+            status("2026-12-08T09:00:00Z"),
+            ClockStatus::Complete { late: false }
+        );
+        assert_eq!(
+            status("2026-12-08T09:00:01Z"),
+            ClockStatus::Complete { late: true }
+        );
+        // A complete initial notice, on time: nothing late.
+        let whole = notice(Phase::Initial, "2026-12-05T09:00:00Z", true, None);
+        assert_eq!(
+            c.status(&cfg, &[whole], utc("2026-12-20T00:00:00Z")),
+            ClockStatus::Complete { late: false }
+        );
+    }
+
+    #[test]
+    fn art34_3_exemptions_are_named_by_their_point() {
+        let named = [
+            (
+                Art34Exemption::Unintelligible,
+                "34(3)(a)",
+                "données rendues incompréhensibles",
+            ),
+            (
+                Art34Exemption::SubsequentMeasures,
+                "34(3)(b)",
+                "mesures ultérieures écartant le risque élevé",
+            ),
+            (
+                Art34Exemption::DisproportionateEffort,
+                "34(3)(c)",
+                "efforts disproportionnés : communication publique",
+            ),
+        ];
+        for (exemption, article, label) in named {
+            assert_eq!(exemption.article(), article);
+            assert_eq!(exemption.label(Lang::Fr), label);
+        }
+        assert_eq!(
+            Art34Exemption::Unintelligible.label(Lang::En),
+            "data rendered unintelligible"
+        );
+    }
+
     #[test]
     fn art33_4_phases_initial_then_complementary() {
         let cfg = BreachClockConfig::default();

@@ -365,6 +365,12 @@ mod tests {
             (2019, 4, 21),
             (2038, 4, 25),
             (2285, 3, 22),
+            // Centuries whose terms fall differently (python-dateutil's easter()).
+            (1818, 3, 22),
+            (1886, 4, 25),
+            (2100, 3, 28),
+            (2116, 3, 29),
+            (2160, 3, 23),
         ] {
             assert_eq!(easter_sunday(y), Some(d(y, m, day)), "Easter {y}");
         }
@@ -507,6 +513,10 @@ mod tests {
             saturating_add(DateTime::<Utc>::MAX_UTC, Duration::hours(1)),
             DateTime::<Utc>::MAX_UTC
         );
+        // Long but real counts are walked, not saturated: 1,000 working
+        // days are about four years.
+        let far = fr.add_working_days(d(2026, 1, 1), 1000);
+        assert!(far > d(2029, 6, 1) && far < d(2030, 6, 1), "{far}");
         // The largest count still walked day by day stays fast and lands on a working day.
         assert!(fr.is_working_day(fr.add_working_days(d(2026, 1, 1), MAX_WORKING_DAYS)));
     }
