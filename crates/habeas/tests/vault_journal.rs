@@ -64,7 +64,12 @@ fn tampering_is_caught_at_the_first_broken_entry() {
 
     let cases = [
         ("edit", "UPDATE journal SET details = 'records=999' WHERE seq = 5".to_string(), "#5"),
-        ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7"),
+        ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7 is missing"),
+        (
+            "move an entry before the first",
+            "UPDATE journal SET seq = 0 WHERE seq = 5".to_string(),
+            "#0 appears out of order",
+        ),
         (
             "reorder",
             "UPDATE journal SET seq = -3 WHERE seq = 3; UPDATE journal SET seq = 3 WHERE seq = 4; UPDATE journal SET seq = 4 WHERE seq = -3;"
@@ -187,4 +192,27 @@ fn dropping_old_segments_keeps_the_rest_verifiable() {
         out.contains(&format!("#{}", first_cp + 1)),
         "the first entry no longer proven is named: {out}"
     );
+}
+
+/// `audit verify` reads the journal 10,000 entries at a time: the chain
+/// carries over from one page to the next, and a break on a later page is
+/// named like one on the first.
+#[test]
+fn a_journal_longer_than_a_page_is_verified_across_pages() {
+    let dir = project();
+    let file = contacts_file(dir.path(), 10_050);
+    let (code, _, err) = run(
+        dir.path(),
+        &["import", "--quiet", file.to_str().expect("utf-8")],
+    );
+    assert_eq!(code, 0, "{err}");
+    let total = count(dir.path(), "SELECT MAX(seq) FROM journal");
+    assert!(total >= 10_050, "only {total} entries");
+    let (code, out) = verify(dir.path());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("#{total}")), "{out}");
+    let copy = tamper(dir.path(), "DELETE FROM journal WHERE seq = 10020");
+    let (code, out) = verify(copy.path());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("#10020 is missing"), "{out}");
 }
