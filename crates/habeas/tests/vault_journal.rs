@@ -62,6 +62,7 @@ fn tampering_is_caught_at_the_first_broken_entry() {
     let total = count(dir.path(), "SELECT MAX(seq) FROM journal");
     assert!(total >= 20, "only {total} entries");
 
+    let truncated = format!("entries #{} to #", total - 1);
     let cases = [
         ("edit", "UPDATE journal SET details = 'records=999' WHERE seq = 5".to_string(), "#5"),
         ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7 is missing"),
@@ -77,6 +78,13 @@ fn tampering_is_caught_at_the_first_broken_entry() {
             "#3",
         ),
         ("truncate the tail", format!("DELETE FROM journal WHERE seq > {}", total - 2), "missing"),
+        // The entries a signed checkpoint proves existed are named from the
+        // first one cut.
+        (
+            "truncate the tail (range)",
+            format!("DELETE FROM journal WHERE seq > {}", total - 2),
+            truncated.as_str(),
+        ),
         ("forge a checkpoint", "UPDATE journal_checkpoints SET signature = zeroblob(64)".to_string(), "checkpoint"),
     ];
     for (what, sql, expected) in cases {
