@@ -548,6 +548,14 @@ mod tests {
             ))
             .unwrap_err();
         assert!(matches!(e, ConsentError::OutOfOrder { .. }));
+        // Events of the same instant keep the order they are recorded in.
+        let mut same_instant = ConsentLedger::new();
+        for action in [ConsentAction::Given, ConsentAction::Withdrawn] {
+            same_instant
+                .record(event(action, "2026-01-10T10:00:00Z", ("v1", NOTICE_V1)))
+                .unwrap();
+        }
+        assert_eq!(same_instant.events().len(), 2);
         let mut no_channel = event(
             ConsentAction::Given,
             "2026-01-11T10:00:00Z",
@@ -624,8 +632,16 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(format!("sha256:{d}").parse::<Sha256Digest>(), Ok(d));
+        assert_eq!(format!("{d:?}"), format!("sha256:{d}"));
         let e = "abcd".parse::<Sha256Digest>().unwrap_err();
         assert_eq!(e.len, 4);
+        assert_eq!(e.detail, "", "a wrong length needs no more detail");
+        // 64 characters that are not all hex: the offending character is told.
+        let e = format!("{}g", "a".repeat(63))
+            .parse::<Sha256Digest>()
+            .unwrap_err();
+        assert_eq!(e.len, 64);
+        assert!(e.detail.starts_with(" ("), "{e:?}");
         assert!(
             "zz".repeat(32)
                 .parse::<Sha256Digest>()

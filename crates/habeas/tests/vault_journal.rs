@@ -62,7 +62,7 @@ fn tampering_is_caught_at_the_first_broken_entry() {
     let total = count(dir.path(), "SELECT MAX(seq) FROM journal");
     assert!(total >= 20, "only {total} entries");
 
-    let truncated = format!("entries #{} to #", total - 1);
+    let truncated = format!("first broken entry #{n}: entries #{n} to #", n = total - 1);
     let cases = [
         ("edit", "UPDATE journal SET details = 'records=999' WHERE seq = 5".to_string(), "#5"),
         ("delete", "DELETE FROM journal WHERE seq = 7".to_string(), "#7 is missing"),
