@@ -250,6 +250,25 @@ mod tests {
         assert!(!Delay::WorkingHours(48).may_exceed_statutory_month());
     }
 
+    /// The statutory month is 28 to 31 days (Art. 12(3)); a promise is
+    /// judged against its edges exactly, and each kind of delay spans what
+    /// the calendar can make of it.
+    #[test]
+    fn art12_3_month_edges_and_the_span_of_each_delay() {
+        assert!(!Delay::Days(31).always_exceeds_statutory_month());
+        assert!(Delay::Days(32).always_exceeds_statutory_month());
+        assert!(!Delay::Days(28).may_exceed_statutory_month());
+        assert!(Delay::Days(29).may_exceed_statutory_month());
+        assert_eq!(Delay::Days(2).bounds_hours(), (48, 48));
+        assert_eq!(Delay::Weeks(2).bounds_hours(), (336, 336));
+        assert_eq!(Delay::Months(2).bounds_hours(), (1344, 1488));
+        // 5 working days: at most a week and 3 holidays; 6 reach into a
+        // second run of 5.
+        assert_eq!(Delay::WorkingDays(5).bounds_hours(), (120, 240));
+        assert_eq!(Delay::WorkingDays(6).bounds_hours(), (144, 384));
+        assert_eq!(Delay::WorkingHours(48).bounds_hours(), (48, 168));
+    }
+
     #[test]
     fn describes_in_both_languages() {
         assert_eq!(
