@@ -176,6 +176,15 @@ mod tests {
         );
         assert_eq!(Urgency::classify(due, due, t), Urgency::Overdue);
         assert_eq!(Urgency::Overdue.label(Lang::Fr), "en retard");
+        assert_eq!(
+            DueKind::Statutory.label(Lang::Fr),
+            "délai légal (RGPD art. 12(3))"
+        );
+        assert_eq!(
+            DueKind::Extended.label(Lang::En),
+            "extended deadline (GDPR Art. 12(3))"
+        );
+        assert_eq!(DueKind::Promised.label(Lang::Fr), "délai promis");
         let tight = UrgencyThreshold(Duration::hours(12));
         assert_eq!(
             Urgency::classify(due, utc("2026-04-08T00:00:00Z"), tight),
