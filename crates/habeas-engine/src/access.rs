@@ -375,6 +375,57 @@ mod tests {
         );
     }
 
+    /// A presented token opens its own scope only while it is stored and
+    /// not revoked, and only with the id its secret's digest gives: a
+    /// well-formed string with another token's id, a shortened id, a secret
+    /// that is not stored, or a revoked token are all the same refusal.
+    #[test]
+    fn a_token_authenticates_with_its_own_id_until_revoked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store =
+            habeas_store::sqlite::SqliteStore::open(dir.path().join("data.db")).expect("store");
+        let purposes = ["PA-0001".to_string()];
+        let now = chrono::Utc::now();
+        let (row, token, shown) = new_token("crm", &purposes, &[], now).expect("token");
+        store.put_token(&row).expect("stored");
+        let (other_row, other, _) = new_token("desk", &purposes, &[], now).expect("token");
+        store.put_token(&other_row).expect("stored");
+
+        assert_eq!(authenticate(&store, &shown).expect("valid"), token);
+        let secret = shown.rsplit('_').next().expect("secret");
+        let refused = |presented: &str| match authenticate(&store, presented) {
+            Err(EngineError::Unauthenticated(r)) => r.code,
+            other => panic!("{presented}: expected a refusal, got {other:?}"),
+        };
+        assert_eq!(refused(&format!("hbs_{}_{secret}", other.id)), "bad_token");
+        assert_eq!(
+            refused(&format!("hbs_{}_{secret}", &token.id[..15])),
+            "bad_token"
+        );
+        assert_eq!(
+            refused(&format!("hbs_{}g_{secret}", &token.id[..15])),
+            "bad_token"
+        );
+        assert_eq!(refused(&format!("hbs_{}_{secret}x", token.id)), "bad_token");
+        assert_eq!(refused(&format!("hbz_{}_{secret}", token.id)), "bad_token");
+        assert_eq!(refused(&format!("hbs_{}{secret}", token.id)), "bad_token");
+
+        assert_eq!(list_tokens(&store).expect("list").len(), 2);
+        assert_eq!(
+            digest_of(&store, &token.id).expect("lookup"),
+            Some(row.digest.clone())
+        );
+        assert_eq!(digest_of(&store, "0000000000000000").expect("lookup"), None);
+        assert!(store.revoke_token(&row.digest, now).expect("revoke"));
+        assert_eq!(refused(&shown), "bad_token");
+        let listed = list_tokens(&store).expect("list");
+        assert!(
+            listed
+                .iter()
+                .any(|t| t.id == token.id && t.revoked_at.is_some())
+        );
+    }
+
     /// The presented string must carry the id of the digest it finds: the
     /// digest alone decides, but a mismatched id is refused.
     #[test]
