@@ -525,8 +525,19 @@ mod tests {
         // days are about four years.
         let far = fr.add_working_days(d(2026, 1, 1), 1000);
         assert!(far > d(2029, 6, 1) && far < d(2030, 6, 1), "{far}");
-        // The largest count still walked day by day stays fast and lands on a working day.
-        assert!(fr.is_working_day(fr.add_working_days(d(2026, 1, 1), MAX_WORKING_DAYS)));
+        // The largest count still walked day by day stays fast and lands on a
+        // working day, about a century later (not at the end of time).
+        let longest = fr.add_working_days(d(2026, 1, 1), MAX_WORKING_DAYS);
+        assert!(fr.is_working_day(longest));
+        assert!(longest < d(2200, 1, 1), "{longest}");
+        let longest_hours =
+            fr.add_working_hours(utc("2026-12-07T10:00:00Z"), MAX_WORKING_DAYS * 24);
+        assert!(
+            longest_hours < utc("2200-01-01T00:00:00Z"),
+            "{longest_hours}"
+        );
+        assert_eq!(last_sunday(2026, 12), Some(d(2026, 12, 27)));
+        assert_eq!(last_sunday(2026, 3), Some(d(2026, 3, 29)));
     }
 
     #[test]
