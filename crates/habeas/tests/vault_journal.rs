@@ -12,16 +12,23 @@ use vault_support::*;
 /// A project whose journal holds a few dozen entries, all signed (one
 /// `write` entry per imported subject, plus the import and three tokens).
 fn journaled_project() -> tempfile::TempDir {
+    let dir = imported_project(20);
+    for name in ["a", "b", "c"] {
+        token(dir.path(), name, "PA-0001");
+    }
+    dir
+}
+
+/// A project whose vault holds `contacts` imported contacts (one `write`
+/// entry each, plus the import's).
+fn imported_project(contacts: usize) -> tempfile::TempDir {
     let dir = project();
-    let file = contacts_file(dir.path(), 20);
+    let file = contacts_file(dir.path(), contacts);
     let (code, _, err) = run(
         dir.path(),
         &["import", "--quiet", file.to_str().expect("utf-8")],
     );
     assert_eq!(code, 0, "{err}");
-    for name in ["a", "b", "c"] {
-        token(dir.path(), name, "PA-0001");
-    }
     dir
 }
 
@@ -207,13 +214,7 @@ fn dropping_old_segments_keeps_the_rest_verifiable() {
 /// named like one on the first.
 #[test]
 fn a_journal_longer_than_a_page_is_verified_across_pages() {
-    let dir = project();
-    let file = contacts_file(dir.path(), 10_050);
-    let (code, _, err) = run(
-        dir.path(),
-        &["import", "--quiet", file.to_str().expect("utf-8")],
-    );
-    assert_eq!(code, 0, "{err}");
+    let dir = imported_project(10_050);
     let total = count(dir.path(), "SELECT MAX(seq) FROM journal");
     assert!(total >= 10_050, "only {total} entries");
     let (code, out) = verify(dir.path());
