@@ -39,6 +39,16 @@ fn doc_error(e: EngineError) -> DocError {
     }
 }
 
+/// A store failure as the contract's storage error; a full disk stays a full
+/// disk (retry later, not an internal error). Shared with the tombstone ledger.
+pub(crate) fn store_error(e: habeas_store::StoreError) -> DocError {
+    if e.is_disk_full() {
+        DocError::Full
+    } else {
+        DocError::Storage(e.to_string())
+    }
+}
+
 impl Vault {
     fn doc_key(&self, kind: &str) -> Result<std::sync::Arc<habeas_crypto::DataKey>> {
         let pair = (SYSTEM.to_string(), key_category(kind));
@@ -200,7 +210,7 @@ fn put_via(
             let found = vault
                 .store
                 .get_doc(kind, id)
-                .map_err(|e| doc_error(e.into()))?
+                .map_err(store_error)?
                 .map(|d| d.version);
             Err(DocError::Conflict {
                 kind: kind.to_string(),

@@ -26,6 +26,7 @@ use habeas_store::{
 };
 
 use crate::access::Caller;
+use crate::docs::store_error;
 use crate::error::{EngineError, Result};
 use crate::vault::{Vault, VaultPaths};
 
@@ -109,16 +110,6 @@ fn storage(e: impl std::fmt::Display) -> DocError {
     DocError::Storage(e.to_string())
 }
 
-/// A store failure; a full disk stays a full disk (retry later, not an
-/// internal error).
-fn store_failed(e: StoreError) -> DocError {
-    if e.is_disk_full() {
-        DocError::Full
-    } else {
-        storage(e)
-    }
-}
-
 impl<'a> LedgerDocs<'a> {
     /// The ledger of `vault`, in its own store.
     pub fn open(vault: &'a Vault) -> Result<Self> {
@@ -184,7 +175,7 @@ impl DocStore for LedgerDocs<'_> {
         let mut results = self
             .store
             .commit(vec![unit], Arc::new(NoChain))
-            .map_err(store_failed)?;
+            .map_err(store_error)?;
         match results.pop() {
             Some(Ok(outcome)) => match outcome.outputs.first() {
                 Some(OpOutput::Version(v)) => Ok(*v),
@@ -203,7 +194,7 @@ impl DocStore for LedgerDocs<'_> {
                     found,
                 })
             }
-            Some(Err(e)) => Err(store_failed(e)),
+            Some(Err(e)) => Err(store_error(e)),
             None => Err(storage("the ledger write returned nothing")),
         }
     }
@@ -235,7 +226,7 @@ impl DocStore for LedgerDocs<'_> {
         let mut results = self
             .store
             .commit(vec![unit], Arc::new(NoChain))
-            .map_err(store_failed)?;
+            .map_err(store_error)?;
         match results.pop() {
             Some(Ok(_)) => Ok(()),
             Some(Err(StoreError::Conflict { .. } | StoreError::VersionConflict { .. })) => {
@@ -246,7 +237,7 @@ impl DocStore for LedgerDocs<'_> {
                     found: None,
                 })
             }
-            Some(Err(e)) => Err(store_failed(e)),
+            Some(Err(e)) => Err(store_error(e)),
             None => Err(storage("the ledger write returned nothing")),
         }
     }
