@@ -235,15 +235,29 @@ pub struct ServerSettings {
     pub listen: Spanned<String>,
     /// The URL subjects reach the portal at (used in e-mailed links).
     pub public_url: Option<String>,
+    /// How long an unwrapped data key stays in memory from its unwrap
+    /// (seconds; 0: not kept). A key shredded by another process (a second
+    /// instance, `habeas purge`) leaves this one's memory within about that
+    /// time (RELIABILITY.md T24).
+    #[serde(default = "default_key_cache_seconds")]
+    pub key_cache_seconds: Spanned<u64>,
 }
+
+/// Longest `[server] key_cache_seconds` accepted: one hour.
+pub const MAX_KEY_CACHE_SECONDS: u64 = 3600;
 
 impl Default for ServerSettings {
     fn default() -> Self {
         Self {
             listen: default_listen(),
             public_url: None,
+            key_cache_seconds: default_key_cache_seconds(),
         }
     }
+}
+
+fn default_key_cache_seconds() -> Spanned<u64> {
+    Spanned::new(0..0, 60)
 }
 
 fn default_listen() -> Spanned<String> {
@@ -580,6 +594,17 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
             "write an IP address and a port, e.g. `127.0.0.1:8080` or `[::1]:8080`",
         );
     }
+    if *s.server.key_cache_seconds.get_ref() > MAX_KEY_CACHE_SECONDS {
+        error(
+            "H076",
+            s.server.key_cache_seconds.span(),
+            format!(
+                "`key_cache_seconds = {}` keeps unwrapped data keys in memory longer than an hour",
+                s.server.key_cache_seconds.get_ref()
+            ),
+            "write at most 3600 (the default, 60, re-reads a busy subject's key once a minute; 0 keeps none)",
+        );
+    }
     if s.storage_url().is_none() {
         error(
             "H072",
@@ -726,6 +751,14 @@ where
         match name {
             "SERVER__LISTEN" => settings.server.listen = text(),
             "SERVER__PUBLIC_URL" => settings.server.public_url = Some(value.to_string()),
+            "SERVER__KEY_CACHE_SECONDS" => {
+                let seconds = value
+                    .parse()
+                    .ok()
+                    .filter(|s| *s <= MAX_KEY_CACHE_SECONDS)
+                    .ok_or_else(|| format!("{key} must be a number of seconds from 0 to 3600"))?;
+                settings.server.key_cache_seconds = Spanned::new(0..0, seconds);
+            }
             "STORAGE__DATA_DIR" => settings.storage.data_dir = text(),
             "STORAGE__URL" => settings.storage.url = text(),
             "SCHEDULER__ENABLED" => {
@@ -749,10 +782,11 @@ where
                     }
                 }
             }
-            // Variables read elsewhere (logging, key providers, tests).
-            "LOG" | "MASTER_KEY" | "PKCS11_PIN" | "SMTP_PASSWORD" | "REQUIRE_TOOLS"
-            | "TEST_POSTGRES_URL" => {}
-            _ => unknown.push(key.to_string()),
+            // `SECTION__KEY` names are overrides: an unknown one is a typo.
+            // Other names are read elsewhere (logging, the key providers'
+            // variables, whose names the operator chooses, passwords, tests).
+            _ if name.contains("__") => unknown.push(key.to_string()),
+            _ => {}
         }
     }
     Ok(unknown)
@@ -777,6 +811,7 @@ mod tests {
             [
                 ("HABEAS_SERVER__LISTEN", "0.0.0.0:9000"),
                 ("HABEAS_SERVR__LISTEN", "x"),
+                ("HABEAS_KEK", "a key provider's variable, read elsewhere"),
                 ("PATH", "/bin"),
             ],
         )
@@ -785,6 +820,33 @@ mod tests {
         assert_eq!(unknown, ["HABEAS_SERVR__LISTEN"]);
         assert!(apply_env(&mut s, [("HABEAS_SMTP__PORT", "25")]).is_err());
         assert!(apply_env(&mut s, [("HABEAS_SCHEDULER__ENABLED", "maybe")]).is_err());
+        assert_eq!(*s.server.key_cache_seconds.get_ref(), 60, "the default");
+        apply_env(&mut s, [("HABEAS_SERVER__KEY_CACHE_SECONDS", "0")]).unwrap();
+        assert_eq!(*s.server.key_cache_seconds.get_ref(), 0);
+        for bad in ["3601", "-1", "a minute"] {
+            let err = apply_env(&mut s, [("HABEAS_SERVER__KEY_CACHE_SECONDS", bad)]).unwrap_err();
+            assert!(err.contains("from 0 to 3600"), "{err}");
+        }
+        assert_eq!(
+            *s.server.key_cache_seconds.get_ref(),
+            0,
+            "a refused value changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_key_cache_longer_than_an_hour_is_refused_with_its_line() {
+        let s = parse("h", "[server]\nkey_cache_seconds = 3600\n", Path::new("/p")).unwrap();
+        assert_eq!(*s.server.key_cache_seconds.get_ref(), 3600);
+        let errs = parse(
+            "h",
+            "[server]\nlisten = \"127.0.0.1:8080\"\nkey_cache_seconds = 3601\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "H076");
+        assert_eq!(errs[0].location.as_ref().map(|l| l.line), Some(3));
+        assert!(errs[0].message.contains("3601"), "{}", errs[0].message);
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl DataKey {
     }
 
     pub(crate) fn from_bytes(bytes: Zeroizing<[u8; DATA_KEY_LEN]>) -> Self {
+        crate::stack::touched();
         // By reference: no extra copy of the key on the stack.
         let cipher = Aes256Gcm::new(<&aes_gcm::Key<Aes256Gcm>>::from(&*bytes));
         DataKey {
@@ -76,11 +77,13 @@ impl DataKey {
     }
 
     pub(crate) fn expose(&self) -> &[u8; DATA_KEY_LEN] {
+        crate::stack::touched();
         &self.inner.bytes
     }
 
     /// Encrypt `plaintext` bound to `aad` (see the module docs for the layout).
     pub fn seal(&self, plaintext: &[u8], aad: &Aad) -> Result<Vec<u8>> {
+        crate::stack::touched();
         let nonce: [u8; NONCE_LEN] = random::array()?;
         let mut out = Vec::with_capacity(plaintext.len() + SEAL_OVERHEAD);
         out.push(SEALED_V1);
@@ -105,6 +108,7 @@ impl DataKey {
     /// `aad`. Any change to the bytes, another record's `aad` or another key is
     /// refused with [`CryptoError::Refused`].
     pub fn open(&self, sealed: &[u8], aad: &Aad) -> Result<Vec<u8>> {
+        crate::stack::touched();
         let (nonce, tag) = sealed_parts(sealed)?;
         let body = &sealed[1 + NONCE_LEN..sealed.len() - TAG_LEN];
         let mut plain = body.to_vec();
@@ -128,6 +132,7 @@ impl DataKey {
     /// (nonce, tag, the plaintext's old tail) are zeroed before they are
     /// cut off; on refusal the whole buffer is.
     pub fn open_owned(&self, mut sealed: Vec<u8>, aad: &Aad) -> Result<Vec<u8>> {
+        crate::stack::touched();
         let (nonce, tag) = sealed_parts(&sealed)?;
         let (start, end) = (1 + NONCE_LEN, sealed.len() - TAG_LEN);
         match self.inner.cipher.decrypt_inout_detached(

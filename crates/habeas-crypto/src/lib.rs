@@ -86,6 +86,15 @@
 //! - Encrypted personal data is still personal data (breach rules apply);
 //!   pseudonyms are personal data while their key exists (Art. 4(5)).
 //! - Plaintext that left the vault (exports, derived values) is out of reach.
+//! - "In memory while in use": a [`DataKey`] (its bytes and the cipher's
+//!   round keys) is zeroized when dropped, and the engine's cache of
+//!   unwrapped keys drops a key at once when its process shreds it, and
+//!   otherwise `[server] key_cache_seconds` (default 60 s) after its unwrap,
+//!   used or not — so a key shredded by *another* process (a second
+//!   instance, `habeas purge`) leaves a server's memory within that time
+//!   (`habeas_engine::key_cache`). The test `vault_memory` reads a running
+//!   server's whole memory and finds no copy of a shredded key (it finds the
+//!   key while in use, so the scan is not blind).
 //!
 //! ## Using it (what the engine does)
 //!
@@ -136,6 +145,7 @@ mod kek;
 mod keyfile;
 mod keyring;
 mod random;
+pub mod stack;
 
 pub use aad::{Aad, DOMAIN_DATA_KEY, DOMAIN_RECORD_FIELD};
 pub use blind_index::{BlindIndex, BlindIndexer, IdentifierKind, check_e164, normalize_email};
@@ -159,3 +169,4 @@ pub use keyring::{
     BLIND_INDEX_FILE, JOURNAL_PUBLIC_FILE, JOURNAL_SIGNING_FILE, KEK_FILE, KeyDir, RETIRED_DIR,
     STAGED_KEK_FILE, ensure_outside,
 };
+pub use stack::{WipeStackOnReturn, wipe_stack_if_keys_touched};

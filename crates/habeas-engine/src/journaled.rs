@@ -173,6 +173,23 @@ impl Vault {
             && self.keys.in_memory(subject, category)
     }
 
+    /// How long an unwrapped data key stays in this process's memory from
+    /// its unwrap (`[server] key_cache_seconds`; see [`crate::key_cache`]).
+    pub fn set_key_cache_ttl(&self, ttl: std::time::Duration) -> Result<()> {
+        self.keys.set_cache_ttl(ttl)
+    }
+
+    /// The time an unwrapped data key stays in memory.
+    pub fn key_cache_ttl(&self) -> Result<std::time::Duration> {
+        self.keys.cache_ttl()
+    }
+
+    /// Drop (zeroizing them) the kept data keys past their time; how many
+    /// went. The server runs this every [`crate::key_cache::sweep_period`].
+    pub fn expire_cached_keys(&self) -> Result<usize> {
+        self.keys.expire_cached()
+    }
+
     /// [`Vault::write`] to await: the record is validated, authorised,
     /// sealed and queued here; [`Journaled::answer`] gives the receipt once
     /// it is durable. `Err` here: refused without a journal entry (bad input,

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use habeas_crypto::{
     Aad, DataKey, KekRing, KeyDir, KeyEncryptionKey, KeyProvider, KeysConfig, Pkcs11Settings,
@@ -14,11 +15,7 @@ use habeas_crypto::{
 use habeas_store::{KeyStore, StoreError};
 
 use crate::error::{EngineError, Result};
-
-type Pair = (String, String);
-
-/// Most unwrapped data keys kept in memory before the cache is emptied.
-const CACHE_LIMIT: usize = 50_000;
+use crate::key_cache::{DEFAULT_KEY_CACHE_TTL, KeyCache, Pair};
 
 /// Suffix of the variable holding the next KEK during an env rotation.
 pub const ENV_NEXT_SUFFIX: &str = "_NEXT";
@@ -113,7 +110,7 @@ pub struct DataKeys {
     store: Box<dyn KeyStore>,
     ring: RwLock<KekRing>,
     kek: KekSource,
-    cache: Mutex<HashMap<Pair, Arc<DataKey>>>,
+    cache: Mutex<KeyCache>,
 }
 
 fn lock_err() -> EngineError {
@@ -138,7 +135,7 @@ impl DataKeys {
             store,
             ring: RwLock::new(ring),
             kek,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(KeyCache::new(DEFAULT_KEY_CACHE_TTL)),
         })
     }
 
@@ -201,11 +198,12 @@ impl DataKeys {
         let mut out = HashMap::with_capacity(pairs.len());
         let mut missing = Vec::new();
         {
-            let cache = self.cache.lock().map_err(|_| lock_err())?;
+            let mut cache = self.cache.lock().map_err(|_| lock_err())?;
+            let now = Instant::now();
             for pair in pairs {
-                match cache.get(pair) {
+                match cache.get(pair, now) {
                     Some(k) => {
-                        out.insert(pair.clone(), Arc::clone(k));
+                        out.insert(pair.clone(), k);
                     }
                     None => missing.push(pair.clone()),
                 }
@@ -263,14 +261,11 @@ impl DataKeys {
                 Err(e) => return Err(e.into()),
             }
         }
-        let mut cache = self.cache.lock().map_err(|_| lock_err())?;
-        if cache.len() + made.len() > CACHE_LIMIT {
-            cache.clear();
-        }
-        for (pair, key) in made {
-            cache.insert(pair.clone(), Arc::clone(&key));
-            out.insert(pair, key);
-        }
+        self.cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .insert_all(&made, Instant::now());
+        out.extend(made);
         Ok(out)
     }
 
@@ -280,7 +275,7 @@ impl DataKeys {
         let pair = (subject.to_string(), category.to_string());
         self.cache
             .lock()
-            .is_ok_and(|cache| cache.contains_key(&pair))
+            .is_ok_and(|cache| cache.contains(&pair, Instant::now()))
     }
 
     /// The data keys of `category` of several subjects (those that have one), read with one
@@ -294,11 +289,12 @@ impl DataKeys {
         let mut out = HashMap::with_capacity(subjects.len());
         let mut missing = Vec::new();
         {
-            let cache = self.cache.lock().map_err(|_| lock_err())?;
+            let mut cache = self.cache.lock().map_err(|_| lock_err())?;
+            let now = Instant::now();
             for s in subjects {
-                match cache.get(&(s.clone(), category.to_string())) {
+                match cache.get(&(s.clone(), category.to_string()), now) {
                     Some(k) => {
-                        out.insert(s.clone(), Arc::clone(k));
+                        out.insert(s.clone(), k);
                     }
                     None => missing.push(s.clone()),
                 }
@@ -316,18 +312,22 @@ impl DataKeys {
     /// The data key of a pair if it exists (a shredded pair has none).
     pub fn get(&self, subject: &str, category: &str) -> Result<Option<Arc<DataKey>>> {
         let pair = (subject.to_string(), category.to_string());
-        if let Some(k) = self.cache.lock().map_err(|_| lock_err())?.get(&pair) {
-            return Ok(Some(Arc::clone(k)));
+        if let Some(k) = self
+            .cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .get(&pair, Instant::now())
+        {
+            return Ok(Some(k));
         }
         let Some(w) = self.store.get_key(subject, category)? else {
             return Ok(None);
         };
         let key = Arc::new(self.unwrap(w.wrapped, subject, category)?);
-        let mut cache = self.cache.lock().map_err(|_| lock_err())?;
-        if cache.len() >= CACHE_LIMIT {
-            cache.clear();
-        }
-        cache.insert(pair, Arc::clone(&key));
+        self.cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .insert_all(&[(pair, Arc::clone(&key))], Instant::now());
         Ok(Some(key))
     }
 
@@ -335,41 +335,71 @@ impl DataKeys {
     /// key store purges the remnants before returning (SQLite:
     /// `secure_delete` + WAL truncation; PostgreSQL: `VACUUM FULL`).
     pub fn destroy_subject(&self, subject: &str) -> Result<usize> {
-        self.cache
-            .lock()
-            .map_err(|_| lock_err())?
-            .retain(|(s, _), _| s != subject);
-        Ok(self.store.shred(subject, None)? as usize)
+        let shredded = |s: &str, _: &str| s == subject;
+        self.forget(shredded)?;
+        let n = self.store.shred(subject, None)? as usize;
+        self.forget(shredded)?;
+        Ok(n)
     }
 
     /// Destroy the data key of one (subject, category) — crypto-shredding of
     /// one category (Art. 17(3): other categories may have to be kept).
     pub fn destroy_pair(&self, subject: &str, category: &str) -> Result<usize> {
-        self.cache
-            .lock()
-            .map_err(|_| lock_err())?
-            .retain(|(s, c), _| !(s == subject && c == category));
-        Ok(self.store.shred(subject, Some(category))? as usize)
+        let shredded = |s: &str, c: &str| s == subject && c == category;
+        self.forget(shredded)?;
+        let n = self.store.shred(subject, Some(category))? as usize;
+        self.forget(shredded)?;
+        Ok(n)
     }
 
     /// Destroy the keys of many (subject, category) pairs — `None` for all of
     /// a subject's keys — in one key-store transaction with one purge
     /// (batched erasures, issue 4). Returns the count per target, in order.
     pub fn destroy_many(&self, targets: &[(String, Option<String>)]) -> Result<Vec<usize>> {
+        let shredded = |s: &str, c: &str| {
+            targets
+                .iter()
+                .any(|(ts, tc)| ts == s && tc.as_deref().is_none_or(|tc| tc == c))
+        };
+        self.forget(shredded)?;
+        let counts = self.store.shred_many(targets)?;
+        self.forget(shredded)?;
+        Ok(counts.into_iter().map(|n| n as usize).collect())
+    }
+
+    /// Drop this process's copies of the keys `shredded` names — before the
+    /// key store destroys them and again after, so a read that unwrapped
+    /// one in between does not leave it in memory.
+    fn forget(&self, shredded: impl Fn(&str, &str) -> bool) -> Result<()> {
+        self.cache.lock().map_err(|_| lock_err())?.forget(shredded);
+        Ok(())
+    }
+
+    /// How long an unwrapped data key stays in this process's memory from
+    /// its unwrap (default [`DEFAULT_KEY_CACHE_TTL`]; zero: keys are not
+    /// kept). Keys already older go at once.
+    pub fn set_cache_ttl(&self, ttl: Duration) -> Result<()> {
         self.cache
             .lock()
             .map_err(|_| lock_err())?
-            .retain(|(s, c), _| {
-                !targets
-                    .iter()
-                    .any(|(ts, tc)| ts == s && tc.as_ref().is_none_or(|tc| tc == c))
-            });
+            .set_ttl(ttl, Instant::now());
+        Ok(())
+    }
+
+    /// The time an unwrapped data key stays in memory.
+    pub fn cache_ttl(&self) -> Result<Duration> {
+        Ok(self.cache.lock().map_err(|_| lock_err())?.ttl())
+    }
+
+    /// Drop (and so zeroize) every kept key past its time; how many went.
+    /// The server calls this on a timer, so a key nobody asks for again
+    /// does not wait for the next request to leave memory.
+    pub fn expire_cached(&self) -> Result<usize> {
         Ok(self
-            .store
-            .shred_many(targets)?
-            .into_iter()
-            .map(|n| n as usize)
-            .collect())
+            .cache
+            .lock()
+            .map_err(|_| lock_err())?
+            .expire(Instant::now()))
     }
 
     /// `habeas keys rotate`: stage a new KEK (or resume a staged one),

@@ -33,6 +33,7 @@ pub mod journal;
 pub mod journal_tail;
 mod journaled;
 pub mod json_time;
+pub mod key_cache;
 pub mod keys;
 pub mod ledger;
 pub mod limits;
@@ -57,6 +58,8 @@ pub use docs::VaultDocs;
 pub use erase::{Erased, Erasure};
 pub use error::{EngineError, Refusal, Result};
 pub use fields::Fields;
+/// Stack hygiene after key use (RELIABILITY.md T24): see [`habeas_crypto::stack`].
+pub use habeas_crypto::{WipeStackOnReturn, wipe_stack_if_keys_touched};
 pub use journal::Verdict;
 pub use journaled::Journaled;
 pub use stats::{StatsQuery, StatsReport};

@@ -15,6 +15,21 @@ use crate::vault::{KeySource, PgUrls, Vault, VaultPaths};
 
 /// The project's settings (defaults when `habeas.toml` is absent).
 pub fn load_settings(dir: &Path) -> Result<Settings> {
+    let mut settings = load_settings_file(dir)?;
+    let unknown = habeas_core::settings::apply_env(&mut settings, std::env::vars())
+        .map_err(|e| EngineError::Config(format!("environment override: {e}")))?;
+    for name in unknown {
+        // The name only: a value could be a secret.
+        tracing::warn!(
+            variable = %name,
+            "unknown HABEAS_SECTION__KEY override ignored (see docs/declarations.md)"
+        );
+    }
+    Ok(settings)
+}
+
+/// `habeas.toml` alone (defaults when there is none).
+fn load_settings_file(dir: &Path) -> Result<Settings> {
     let path = dir.join("habeas.toml");
     if !path.exists() {
         return Ok(Settings::defaults());
@@ -159,6 +174,9 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
     let paths = vault_paths(dir, &settings)?;
     let mut vault = Vault::open(paths, decls, clock)?;
     vault.set_missing_consent(settings.consent.missing);
+    vault.set_key_cache_ttl(std::time::Duration::from_secs(
+        *settings.server.key_cache_seconds.get_ref(),
+    ))?;
     Ok(vault)
 }
 

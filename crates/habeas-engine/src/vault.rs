@@ -1418,7 +1418,13 @@ fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> Result<R> + Sync) -
         let mut chunks = chunks.into_iter();
         let first = chunks.next();
         let handles: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect()))
+            .map(|chunk| {
+                scope.spawn(move || {
+                    // Its stack goes back to the C library's cache of stacks.
+                    let _wipe = crate::WipeStackOnReturn;
+                    chunk.into_iter().map(f).collect()
+                })
+            })
             .collect();
         // The calling thread takes the first chunk itself.
         let mut done = vec![first.map_or(Ok(Vec::new()), |c| c.into_iter().map(f).collect())];

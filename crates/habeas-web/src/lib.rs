@@ -66,7 +66,12 @@ where
     F: FnOnce(&Vault) -> Result<T, EngineError> + Send + 'static,
 {
     let vault = Arc::clone(&state.vault);
-    match tokio::task::spawn_blocking(move || f(&vault)).await {
+    let work = move || {
+        // The blocking thread lives on: its stack must not keep key bytes.
+        let _wipe = habeas_engine::WipeStackOnReturn;
+        f(&vault)
+    };
+    match tokio::task::spawn_blocking(work).await {
         Ok(result) => result.map_err(ApiError::from),
         Err(join) => {
             tracing::error!(error = %join, "a blocking task failed");
@@ -104,7 +109,12 @@ where
     F: FnOnce(&Vault) -> Result<T, EngineError> + Send + 'static,
 {
     match plan {
-        Plan::Inline => f(&state.vault).map_err(ApiError::from),
+        Plan::Inline => {
+            let out = f(&state.vault);
+            // The worker's stack below this frame held the call's key use.
+            habeas_engine::wipe_stack_if_keys_touched();
+            out.map_err(ApiError::from)
+        }
         Plan::Blocking => blocking(state, f).await,
     }
 }

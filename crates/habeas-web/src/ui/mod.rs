@@ -145,12 +145,15 @@ impl UiState {
         F: FnOnce(&UiState) -> T + Send + 'static,
     {
         let state = self.clone();
-        tokio::task::spawn_blocking(move || f(&state))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "a page worker task failed");
-                page::Failure::Internal
-            })
+        tokio::task::spawn_blocking(move || {
+            let _wipe = habeas_engine::WipeStackOnReturn;
+            f(&state)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a page worker task failed");
+            page::Failure::Internal
+        })
     }
 
     /// The vault caller for writes made by the web layer itself (sessions,

@@ -185,6 +185,7 @@ pub fn spawn(vault: Arc<Vault>, plan: Plan) -> anyhow::Result<()> {
             let runner = Arc::clone(&runner);
             let context = Arc::clone(&context);
             let tick = tokio::task::spawn_blocking(move || {
+                let _wipe = habeas_engine::WipeStackOnReturn;
                 let clock = SystemClock;
                 let Ok(mut runner) = runner.lock() else {
                     return;

@@ -134,6 +134,7 @@ pub fn serve_vault_with(
         if let Some(jobs) = jobs {
             super::scheduler::spawn(Arc::clone(&vault), jobs)?;
         }
+        spawn_key_sweep(Arc::clone(&vault))?;
         let url = habeas_web::url_of(addr);
         if let Some(warning) = exposure_warning(addr.ip(), ui.as_ref().map(UiState::public_url)) {
             eprintln!("{warning}");
@@ -158,6 +159,27 @@ pub fn serve_vault_with(
         }
         .context("the HTTP server stopped")
     })
+}
+
+/// Drop the unwrapped data keys past their time on a timer (`[server]
+/// key_cache_seconds`), so a key nobody asks for again — or one another
+/// process shredded — leaves the server's memory (RELIABILITY.md T24).
+fn spawn_key_sweep(vault: Arc<Vault>) -> anyhow::Result<()> {
+    let Some(period) = habeas_engine::key_cache::sweep_period(vault.key_cache_ttl()?) else {
+        return Ok(());
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            if vault.expire_cached_keys().is_err() {
+                // A poisoned lock: every later key use fails loudly too.
+                tracing::error!("the data-key cache could not be swept");
+            }
+        }
+    });
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -61,8 +61,15 @@ pub struct Server {
 
 impl Server {
     pub fn start(dir: &Path) -> Server {
+        Server::start_with_env(dir, &[])
+    }
+
+    /// [`Server::start`] with extra environment variables (settings such as
+    /// `HABEAS_SERVER__KEY_CACHE_SECONDS`).
+    pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Server {
         let mut child = habeas(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
