@@ -47,14 +47,23 @@ pub struct Global {
 }
 
 /// Structured logs on stderr; `HABEAS_LOG` (or `RUST_LOG`) sets the filter.
+/// Colours only on a terminal: a log file or journald gets plain text.
 pub fn init_logging() {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("HABEAS_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("warn"));
+    // axum traces each accepted connection with the client's address — an
+    // IP address is personal data (CJEU C-582/14, Breyer): never below debug.
+    let filter = match "axum::serve=debug".parse() {
+        Ok(cap) => filter.add_directive(cap),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

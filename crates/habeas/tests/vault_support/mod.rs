@@ -67,11 +67,17 @@ impl Server {
     /// [`Server::start`] with extra environment variables (settings such as
     /// `HABEAS_SERVER__KEY_CACHE_SECONDS`).
     pub fn start_with_env(dir: &Path, env: &[(&str, &str)]) -> Server {
+        Server::start_with(dir, env, Stdio::inherit())
+    }
+
+    /// [`Server::start_with_env`] with the server's log (stderr) sent to
+    /// `stderr` (a file, to scan it).
+    pub fn start_with(dir: &Path, env: &[(&str, &str)], stderr: Stdio) -> Server {
         let mut child = habeas(dir)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("spawn server");
         let stdout = child.stdout.take().expect("stdout");
