@@ -21,7 +21,9 @@ use std::cell::Cell;
 
 /// Stack bytes zeroed below the frame that returns from a unit of work:
 /// more than a unit's deepest use of key material (the copies found lay
-/// 40–55 KiB below the top of a worker's stack in a debug build).
+/// 40–55 KiB below the top of a worker's stack in a debug build; 32 KiB
+/// left some in every run). About 5 % of an HTTP request's instructions
+/// (docs/benchmarks-vault.md, session 26).
 pub const WIPE_BYTES: usize = 64 * 1024;
 
 thread_local! {
