@@ -5,7 +5,8 @@
 //!
 //! The test reads the server's whole memory through `/proc/PID/mem` (the
 //! server makes itself non-dumpable, so this needs `CAP_SYS_PTRACE`: root,
-//! as in CI; elsewhere the test says loudly that it skipped). It finds the
+//! as in CI, where `HABEAS_REQUIRE_TOOLS=1` makes a skip a failure;
+//! elsewhere the test says loudly that it skipped). It finds the
 //! data key's bytes by unwrapping the stored key itself, with the KEK from
 //! the key file and the layout the crypto module documents — an independent
 //! implementation of the unwrap, so the test does not trust the code it
@@ -142,7 +143,14 @@ fn data_key_of(dir: &Path, category: &str) -> (String, [u8; 32]) {
     panic!("no KEK under keys/ unwraps the stored data key");
 }
 
+/// Say loudly that the scan could not run — or fail, under
+/// `HABEAS_REQUIRE_TOOLS=1` (CI), where it must run.
 fn skipped() {
+    assert!(
+        std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
+        "HABEAS_REQUIRE_TOOLS=1 but this process may not read the server's memory \
+         (/proc/PID/mem needs CAP_SYS_PTRACE)"
+    );
     eprintln!(
         "SKIPPED vault_memory: this process may not read another process's memory \
          (/proc/PID/mem needs CAP_SYS_PTRACE; run as root, as CI does)"
