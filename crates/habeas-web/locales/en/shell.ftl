@@ -12,6 +12,8 @@ lang-name = English
 
 error-internal-title = Internal error
 error-internal-text = The page could not be prepared. Try again; if it persists, tell the administrator (details are in the server log).
+error-unavailable-title = Storage full
+error-unavailable-text = The vault's disk is full: nothing was saved. Try again in a moment; if it persists, tell the administrator, who must free some space.
 error-csrf-title = Form refused
 error-csrf-text = This form expired or did not come from this site (anti-forgery token missing or wrong). Reload the page and send it again.
 error-forbidden-title = Access refused

@@ -12,6 +12,8 @@ lang-name = Français
 
 error-internal-title = Erreur interne
 error-internal-text = La page n'a pas pu être préparée. Réessayez ; si cela persiste, prévenez l'administrateur (le détail est dans le journal du serveur).
+error-unavailable-title = Stockage plein
+error-unavailable-text = Le disque du coffre est plein : rien n'a été enregistré. Réessayez dans quelques instants ; si cela persiste, prévenez l'administrateur, qui doit libérer de la place.
 error-csrf-title = Formulaire refusé
 error-csrf-text = Ce formulaire a expiré ou ne vient pas de ce site (jeton anti-falsification absent ou erroné). Rechargez la page et renvoyez-le.
 error-forbidden-title = Accès refusé

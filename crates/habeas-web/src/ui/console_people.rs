@@ -428,7 +428,7 @@ pub async fn search(
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a staff search failed");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::of_engine(&e).render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -581,7 +581,7 @@ pub async fn subject(
         Ok(Err(EngineError::NotFound(_))) => return Failure::NotFound.render(lang, Area::Console),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a staff read failed");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::of_engine(&e).render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

@@ -152,7 +152,7 @@ pub async fn date_event(
         Ok(Err(EngineError::NotFound(_))) => Failure::NotFound.render(lang, Area::Console),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "a staff event dating failed");
-            Failure::Internal.render(lang, Area::Console)
+            Failure::of_engine(&e).render(lang, Area::Console)
         }
         Err(f) => f.render(lang, Area::Console),
     }

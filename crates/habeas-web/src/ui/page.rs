@@ -155,9 +155,21 @@ pub enum Failure {
     /// The address's query string cannot be read (a parameter given twice,
     /// or not of the expected form).
     BadQuery,
+    /// The disk under the vault is full: nothing was saved; try again once
+    /// space is freed (503 with `Retry-After`, as the API answers).
+    Unavailable,
 }
 
 impl Failure {
+    /// The page for an engine call that failed on our side: a full disk is
+    /// [`Failure::Unavailable`], anything else [`Failure::Internal`].
+    pub fn of_engine(err: &habeas_engine::EngineError) -> Failure {
+        match err {
+            habeas_engine::EngineError::Unavailable(_) => Failure::Unavailable,
+            _ => Failure::Internal,
+        }
+    }
+
     pub fn render(&self, lang: Lang, area: Area) -> Response {
         let (status, title, text) = match self {
             Failure::Internal => (
@@ -181,6 +193,11 @@ impl Failure {
                 "error-query-title",
                 "error-query-text",
             ),
+            Failure::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-unavailable-title",
+                "error-unavailable-text",
+            ),
         };
         // The switch leads to the area's home page: the failed address may
         // not exist, or may need a form; so does a link under the message.
@@ -200,7 +217,14 @@ impl Failure {
                 p { a href=(home) { (t!(lang, "error-home-link")) } }
             },
         };
-        html_response(status, page.render())
+        let mut response = html_response(status, page.render());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }
 
@@ -212,6 +236,24 @@ pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_page_asks_to_retry_later_in_the_page_language() {
+        let full = habeas_engine::error::storage_full();
+        let failure = Failure::of_engine(&full);
+        assert!(matches!(failure, Failure::Unavailable));
+        let page = failure.render(Lang::Fr, Area::Console);
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            page.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from(crate::error::RETRY_AFTER_SECONDS))
+        );
+        let other = habeas_engine::EngineError::Storage("x".into());
+        assert!(matches!(Failure::of_engine(&other), Failure::Internal));
+        let page = Failure::Internal.render(Lang::En, Area::Portal);
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(page.headers().get(header::RETRY_AFTER).is_none());
+    }
 
     #[test]
     fn the_shell_has_lang_landmarks_and_a_switch_to_the_other_language() {
