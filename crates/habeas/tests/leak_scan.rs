@@ -14,12 +14,9 @@
 mod vault_support;
 mod web_support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Stdio;
-use std::time::Duration;
 
-use vault_support::{Server, json, project, token};
+use vault_support::{Server, exchange, json, project, token};
 use web_support::{Client, hidden};
 
 const EMAIL: &str = "leak.canary.q7x@example.org";
@@ -30,23 +27,6 @@ const PASSWORD: &str = "Pw-canary-q7x-Secret!";
 const FORGED_TOKEN: &str = "hbs_0123456789abcdef_canaryq7xforgedsecret";
 const INJECTED: &str = "FAKE-LOG-LINE-q7x";
 
-/// One raw HTTP/1.1 exchange: (status, the whole answer as text).
-fn exchange(addr: &str, request: &[u8]) -> (u16, String) {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    s.write_all(request).expect("send");
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    (status, text)
-}
-
 fn api(addr: &str, method: &str, path: &str, bearer: &str, body: &str) -> (u16, String) {
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
@@ -54,7 +34,7 @@ fn api(addr: &str, method: &str, path: &str, bearer: &str, body: &str) -> (u16, 
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    exchange(addr, request.as_bytes())
+    exchange(addr, request.as_bytes(), b"")
 }
 
 #[test]
@@ -148,6 +128,7 @@ fn no_canary_secret_or_internal_detail_in_the_log_or_the_refusals() {
              Connection: close\r\nAuthorization: Bearer {crm}\r\nX-Habeas-Purpose: PA-0001\r\n\r\n"
         )
         .as_bytes(),
+        b"",
     );
     assert!((400..500).contains(&status), "{text}");
     refusals.push(text);
@@ -158,6 +139,7 @@ fn no_canary_secret_or_internal_detail_in_the_log_or_the_refusals() {
              Authorization: Bearer {crm}\r\nX-Habeas-Purpose: PA-0001\x1b[2J{INJECTED}\r\n\r\n"
         )
         .as_bytes(),
+        b"",
     );
     assert!((400..500).contains(&status), "{text}");
     refusals.push(text);

@@ -129,10 +129,6 @@ pub fn http(
     purpose: Option<&str>,
     body: Option<&[u8]>,
 ) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(t) = token {
         req.push_str(&format!("Authorization: Bearer {t}\r\n"));
@@ -145,7 +141,19 @@ pub fn http(
         "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     ));
-    stream.write_all(req.as_bytes()).expect("write head");
+    let (status, text) = exchange(addr, req.as_bytes(), body);
+    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+/// Send a raw request — `head`, then `body` — and read the whole answer:
+/// (status, the answer's text, head and body).
+pub fn exchange(addr: &str, head: &[u8], body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    stream.write_all(head).expect("write head");
     // The server may answer (413) before reading a large body.
     let _ = stream.write_all(body);
     let mut raw = Vec::new();
@@ -156,8 +164,7 @@ pub fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
-    (status, body)
+    (status, text)
 }
 
 /// `POST` a JSON `body` with a bearer `token` and no purpose header; returns (status, body).
