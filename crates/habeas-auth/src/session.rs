@@ -232,8 +232,12 @@ impl AuthService<'_> {
                 .docs
                 .put_doc(KIND, &id, Some(stored.version), &encode(&doc)?)
             {
-                // Another request touched it first: its time is as good.
-                Ok(_) | Err(DocError::Conflict { .. }) => {}
+                // Another request touched it first: its time is as good. On
+                // a full disk the touch is skipped: the idle clock runs from
+                // the last one written, which can only end the session sooner
+                // (signing everyone out because a note could not be written
+                // would be worse).
+                Ok(_) | Err(DocError::Conflict { .. } | DocError::Full) => {}
                 Err(e) => return Err(e.into()),
             }
         }

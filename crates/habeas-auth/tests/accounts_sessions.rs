@@ -179,6 +179,30 @@ fn sessions_end_after_30_minutes_idle_and_12_hours_in_all() {
     assert!(e.describe(Lang::Fr).contains("30 minutes d'inactivité"));
 }
 
+/// A full disk (RELIABILITY.md T05) does not sign staff out: the activity
+/// note is skipped, so the idle clock runs from the last one written and
+/// the session can only end sooner, never later.
+#[test]
+fn a_full_disk_keeps_sessions_open_without_extending_them() {
+    let w = World::new();
+    let id = w.add_ready("noa", &["support"], GOOD);
+    let (token, _) = w.svc().open_session(&id, Stage::Full).unwrap();
+    w.docs.set_full(true);
+    w.clock.advance(Duration::minutes(20));
+    let s = w.svc().check_session(token.expose()).unwrap();
+    assert_eq!(s.staff_id, id);
+    w.clock.advance(Duration::minutes(10));
+    let e = w.svc().check_session(token.expose()).unwrap_err();
+    assert!(matches!(e, SessionError::IdleTimeout(30)), "{e:?}");
+    // Once space is freed the note is written again and extends the session.
+    w.docs.set_full(false);
+    let (token, _) = w.svc().open_session(&id, Stage::Full).unwrap();
+    w.clock.advance(Duration::minutes(20));
+    w.svc().check_session(token.expose()).unwrap();
+    w.clock.advance(Duration::minutes(20));
+    w.svc().check_session(token.expose()).unwrap();
+}
+
 /// The console's list of open sessions and the check a request goes
 /// through agree at the very limits: a session over for one is over for
 /// the other, at the same instant.

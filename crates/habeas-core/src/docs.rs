@@ -92,6 +92,8 @@ pub fn check_key(key: &str) -> Result<(), DocError> {
 #[derive(Debug, Default)]
 pub struct MemoryDocs {
     docs: Mutex<BTreeMap<DocKey, (u64, Vec<u8>)>>,
+    /// Set by [`MemoryDocs::set_full`]: writes fail as on a full disk.
+    full: std::sync::atomic::AtomicBool,
 }
 
 /// `(kind, id)`.
@@ -100,6 +102,13 @@ type DocKey = (String, String);
 impl MemoryDocs {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// While `full`, every write fails with [`DocError::Full`] and changes
+    /// nothing, reads keep working — a disk out of space, for testing
+    /// what callers do then.
+    pub fn set_full(&self, full: bool) {
+        self.full.store(full, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -113,6 +122,9 @@ impl DocStore for MemoryDocs {
     ) -> Result<u64, DocError> {
         check_key(kind)?;
         check_key(id)?;
+        if self.full.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(DocError::Full);
+        }
         let mut docs = self
             .docs
             .lock()

@@ -417,10 +417,13 @@ fn commit_interleaved(
             Err(err) => {
                 tracing::error!(error = %err, "a stepped commit failed; its steps and the later ones are not stored");
                 answer(replies, Err(&err));
+                // A full disk stays "retry later" for every step, as for a unit.
                 while results.len() < total {
-                    results.push(Err(EngineError::Storage(format!(
-                        "not stored: a step's commit failed ({err})"
-                    ))));
+                    results.push(Err(if err.is_disk_full() {
+                        crate::error::storage_full()
+                    } else {
+                        EngineError::Storage(format!("not stored: a step's commit failed ({err})"))
+                    }));
                 }
             }
         }

@@ -1,15 +1,15 @@
 //! Where a user's lists are kept.
 //!
 //! The lists are personal data (third parties' addresses) and belong in the
-//! encrypted vault (category `mail_lists`, journaled access). The vault engine
-//! is being built separately, so this module defines the small
-//! [`MailListStore`] trait the vault will implement, and [`FileStore`], a
-//! durable file store used by the CLI until then:
+//! encrypted vault (category `mail_lists`, journaled access): the vault
+//! implements the small [`MailListStore`] trait defined here
+//! (`vault_store`). [`FileStore`], a durable file store, is what earlier
+//! versions used; the CLI still reads it to move old lists into the vault:
 //! `<project>/data/mail-lists/<sha256-hex of the user address>.json`,
 //! written to a temporary file, fsynced, renamed, and the directory fsynced —
 //! so a crash leaves either the old or the new lists, never a torn file. The
-//! address never appears in a file name. The file itself is **not encrypted**:
-//! moving it into the vault is the next step.
+//! address never appears in a file name. The file itself is **not
+//! encrypted**, which is why lists now live in the vault.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -35,6 +35,25 @@ pub enum StoreError {
     /// The vault refused or failed (feature `vault`); the message names no address.
     #[error("coffre / vault: {0}")]
     Vault(String),
+    /// The disk under the vault is full: nothing was changed; retry once
+    /// space is freed (told apart so that callers answer "retry later").
+    #[error(
+        "le disque du coffre est plein ; rien n'a été modifié / the vault's disk is full; nothing was changed"
+    )]
+    Full,
+}
+
+impl StoreError {
+    /// Whether nothing could be stored because a disk is full (the vault's,
+    /// or the files' of [`FileStore`]): retrying later, once space is
+    /// freed, is the remedy.
+    pub fn is_full(&self) -> bool {
+        match self {
+            StoreError::Full => true,
+            StoreError::Io { source, .. } => source.kind() == io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
 }
 
 /// Load and save one user's lists atomically. Implemented by [`FileStore`]
@@ -223,6 +242,18 @@ impl MailListStore for FileStore {
 mod tests {
     use super::*;
     use crate::lists::ListKind;
+
+    #[test]
+    fn a_full_disk_is_told_apart_from_other_failures() {
+        let io = |kind| StoreError::Io {
+            path: PathBuf::from("x.json"),
+            source: io::Error::from(kind),
+        };
+        assert!(StoreError::Full.is_full());
+        assert!(io(io::ErrorKind::StorageFull).is_full());
+        assert!(!io(io::ErrorKind::PermissionDenied).is_full());
+        assert!(!StoreError::Vault("refused".into()).is_full());
+    }
 
     #[test]
     fn save_load_erase_round_trip_without_address_in_file_name() {

@@ -448,9 +448,15 @@ fn poisoned() -> StoreError {
 }
 
 fn engine(e: EngineError) -> StoreError {
-    StoreError::Vault(e.to_string())
+    match e {
+        EngineError::Unavailable(_) => StoreError::Full,
+        other => StoreError::Vault(other.to_string()),
+    }
 }
 
 fn doc(e: DocError) -> StoreError {
-    StoreError::Vault(e.to_string())
+    match e {
+        DocError::Full => StoreError::Full,
+        other => StoreError::Vault(other.to_string()),
+    }
 }

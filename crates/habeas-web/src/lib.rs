@@ -28,6 +28,7 @@ pub mod notices;
 mod openapi;
 pub mod rights;
 mod stats;
+mod storage_full;
 #[cfg(test)]
 mod test_support;
 pub mod ui;

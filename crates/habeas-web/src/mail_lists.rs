@@ -104,6 +104,8 @@ fn store_error(e: StoreError) -> ApiError {
                 Refusal::new("invalid_list_change", text.clone(), text),
             )
         }
+        // A full disk is "retry later" (503), as the vault's own answers.
+        full if full.is_full() => ApiError::storage_full(),
         other => {
             tracing::error!(error = %other, "mail lists storage failed");
             ApiError::new(

@@ -17,132 +17,16 @@
 //! Needs python3 with fusepy, libfuse2 and /dev/fuse (`.ci/run` installs
 //! them); skipped loudly without them, failing under HABEAS_REQUIRE_TOOLS=1.
 
+mod lossy_support;
 mod vault_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lossy_support::{Lossy, tools_or_skip};
 use vault_support::*;
-
-const LOSSYFS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/lossyfs.py");
-
-/// Why the simulator cannot run here, if it cannot.
-fn missing_tool() -> Option<String> {
-    if !Path::new("/dev/fuse").exists() {
-        return Some("/dev/fuse is missing".into());
-    }
-    let fusepy = Command::new("python3").args(["-c", "import fuse"]).output();
-    match fusepy {
-        Ok(o) if o.status.success() => None,
-        Ok(o) => Some(format!(
-            "python3 cannot load fusepy/libfuse2 (pip install fusepy; apt-get install libfuse2 fuse): {}",
-            String::from_utf8_lossy(&o.stderr)
-                .lines()
-                .last()
-                .unwrap_or_default()
-        )),
-        Err(e) => Some(format!("python3 is missing: {e}")),
-    }
-}
-
-fn tools_or_skip(test: &str) -> bool {
-    let Some(why) = missing_tool() else {
-        return true;
-    };
-    assert!(
-        std::env::var("HABEAS_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "HABEAS_REQUIRE_TOOLS=1 but {why}"
-    );
-    eprintln!("SKIPPED: {test}: {why}");
-    false
-}
-
-/// A lossyfs mount of `backing` on a fresh directory.
-struct Lossy {
-    child: Child,
-    mountpoint: tempfile::TempDir,
-    unmounted: bool,
-}
-
-impl Lossy {
-    fn mount(backing: &Path) -> Lossy {
-        let mountpoint = tempfile::tempdir().expect("mountpoint");
-        let child = Command::new("python3")
-            .arg(LOSSYFS)
-            .arg(backing)
-            .arg(mountpoint.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start lossyfs");
-        let target = mountpoint.path().to_string_lossy().into_owned();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-            if mounts
-                .lines()
-                .any(|l| l.split(' ').nth(1) == Some(target.as_str()))
-            {
-                break;
-            }
-            assert!(Instant::now() < deadline, "lossyfs did not mount");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Lossy {
-            child,
-            mountpoint,
-            unmounted: false,
-        }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.mountpoint.path().to_path_buf()
-    }
-
-    /// Drop every unsynced byte; every later access fails (EIO). Kill the
-    /// processes using the mount, then [`Lossy::unmount`].
-    fn cut_power(&self) {
-        // Looking the control file up is the power cut (it never exists).
-        let _ = std::fs::metadata(self.path().join(".lossyfs-power-cut"));
-    }
-
-    /// Every later write fails with ENOSPC until [`Lossy::free_disk`].
-    fn fill_disk(&self) {
-        let _ = std::fs::metadata(self.path().join(".lossyfs-disk-full"));
-    }
-
-    fn free_disk(&self) {
-        let _ = std::fs::metadata(self.path().join(".lossyfs-disk-free"));
-    }
-
-    fn unmount(&mut self) {
-        if self.unmounted {
-            return;
-        }
-        self.unmounted = true;
-        let ok = Command::new("fusermount")
-            .arg("-u")
-            .arg(self.mountpoint.path())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            let _ = Command::new("umount")
-                .arg("-l")
-                .arg(self.mountpoint.path())
-                .status();
-        }
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Lossy {
-    fn drop(&mut self) {
-        self.unmount();
-        let _ = self.child.kill();
-    }
-}
 
 /// After a power cut the shared-memory index is gone with the page cache.
 fn remove_shm(dir: &Path) {
@@ -308,6 +192,7 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
     }
     let dir = project();
     let security = token(dir.path(), "soc", "PA-0004");
+    let mail = token(dir.path(), "mail-relay", "PA-0102");
     let token = token(dir.path(), "crm", "PA-0006");
     let mut mount = Lossy::mount(dir.path());
     let server = Server::start(&mount.path());
@@ -371,6 +256,16 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
         (503, Some("storage_full")),
         "a breach opened on a full disk: {body}"
     );
+    // So are the mail privacy lists (their own store over the vault).
+    let lists = "/api/mail/lists/t05.fictive@corp.example/entries";
+    let entry = br#"{"perso": ["t05-mum@family.example"]}"#;
+    let (status, body) = http(&addr, "POST", lists, Some(&mail), None, Some(entry));
+    assert_eq!(
+        (status, json(&body)["error"]["code"].as_str()),
+        (503, Some("storage_full")),
+        "mail lists changed on a full disk: {body}"
+    );
+    assert!(!body.contains("t05"), "no address in the answer: {body}");
 
     mount.free_disk();
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -386,6 +281,8 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
         std::thread::sleep(Duration::from_millis(100));
     };
     acked.push(answered);
+    let (status, body) = http(&addr, "POST", lists, Some(&mail), None, Some(entry));
+    assert_eq!(status, 200, "mail lists once space is freed: {body}");
     let (status, body) = http(&addr, "GET", &path, Some(&token), None, None);
     assert_eq!(status, 200, "{body}");
     let records = json(&body)["records"].as_array().map_or(0, Vec::len);

@@ -25,6 +25,7 @@ use super::UiState;
 use super::http::UiLang;
 use super::page::{Area, Failure, Page, html_response, message, when};
 use super::staff::{StaffCtx, require};
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The purpose journaled for console reads of the registers.
@@ -154,7 +155,7 @@ pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMa
     let listed = state
         .run(|s| {
             let caller = rights_caller("web-console");
-            let key = code_key(&s.vault, &caller).map_err(|e| e.to_string())?;
+            let key = code_key(&s.vault, &caller).map_err(OurSide::from)?;
             let docs = s.vault.docs(caller);
             RequestService::new(
                 &docs,
@@ -163,14 +164,14 @@ pub async fn requests(State(state): State<UiState>, l: UiLang, headers: HeaderMa
                 ServiceConfig::new(key),
             )
             .list_open()
-            .map_err(|e| e.to_string())
+            .map_err(OurSide::from)
         })
         .await;
     let open = match listed {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "requests could not be listed");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "requests could not be listed")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -224,13 +225,13 @@ pub async fn breaches(State(state): State<UiState>, l: UiLang, headers: HeaderMa
         Err(r) => return r,
     };
     let listed = state
-        .run(|s| with_register(s, |r| r.list()).map_err(|e| e.to_string()))
+        .run(|s| with_register(s, |r| r.list()).map_err(OurSide::from))
         .await;
     let listing = match listed {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the breach register could not be listed");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "the breach register could not be listed")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -326,8 +327,8 @@ pub async fn journal(State(state): State<UiState>, l: UiLang, headers: HeaderMap
     let (verdict, cutoff) = match checked {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the journal could not be verified");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "the journal could not be verified")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

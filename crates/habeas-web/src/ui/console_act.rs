@@ -22,6 +22,7 @@ use super::UiState;
 use super::console::{console_ctx, journal_refusal};
 use super::page::{Area, Failure, message, redirect};
 use super::staff::{StaffCtx, check_csrf};
+use crate::storage_full::OurSide;
 
 /// A console action form, read as pairs (the last value of a name wins).
 #[derive(Debug, Default)]
@@ -83,28 +84,34 @@ pub(super) enum ActError {
     /// Unknown target (hold, version, account, token).
     NotFound(String),
     /// Our side failed; the detail goes to the server log only.
-    Internal(String),
+    Internal(OurSide),
 }
 
 impl ActError {
-    /// The status and text of the page shown again; `None` when our side
-    /// failed (logged here; the caller shows the internal-error page).
-    pub(super) fn answer(self) -> Option<(StatusCode, String)> {
+    /// Our side failed with `err`: a full disk or an internal error.
+    pub(super) fn internal(err: impl Into<OurSide>) -> ActError {
+        ActError::Internal(err.into())
+    }
+
+    /// The status and text of the page shown again, or the failure page
+    /// when our side failed (logged here).
+    pub(super) fn answer(self) -> Result<(StatusCode, String), Failure> {
         match self {
-            ActError::Invalid(text) => Some((StatusCode::UNPROCESSABLE_ENTITY, text)),
-            ActError::NotFound(text) => Some((StatusCode::NOT_FOUND, text)),
-            ActError::Internal(e) => {
-                tracing::error!(error = %e, "a console action failed on our side");
-                None
-            }
+            ActError::Invalid(text) => Ok((StatusCode::UNPROCESSABLE_ENTITY, text)),
+            ActError::NotFound(text) => Ok((StatusCode::NOT_FOUND, text)),
+            ActError::Internal(e) => Err(Failure::on_our_side(
+                e,
+                "a console action failed on our side",
+            )),
         }
     }
 }
 
 /// The answer to an action once it has run (`outcome` of `UiState::run`):
 /// `on_done(value)` on success; otherwise the page shown again by
-/// `page(note, status)` with the error (422, 404), or the internal-error
-/// page when our side failed (logged by [`ActError::answer`]).
+/// `page(note, status)` with the error (422, 404), or the failure page
+/// when our side failed (logged by [`ActError::answer`]; a full disk is
+/// the 503 "retry later" page).
 pub(super) async fn finish<T, Fut>(
     outcome: Result<Result<T, ActError>, Failure>,
     lang: Lang,
@@ -120,8 +127,8 @@ where
         Err(f) => return f.render(lang, Area::Console),
     };
     match error.answer() {
-        Some((status, text)) => page(message("error", &text), status).await,
-        None => Failure::Internal.render(lang, Area::Console),
+        Ok((status, text)) => page(message("error", &text), status).await,
+        Err(failure) => failure.render(lang, Area::Console),
     }
 }
 

@@ -27,6 +27,7 @@ use super::UiState;
 use super::console::{CONSOLE_PURPOSE, console_ctx, shell};
 use super::http::UiLang;
 use super::page::{Area, Failure, message, when};
+use crate::storage_full::OurSide;
 use crate::t;
 
 const PATH: &str = "/console/alertes";
@@ -54,14 +55,14 @@ struct Found {
     from_seq: Option<u64>,
 }
 
-fn gather(s: &UiState, actor: &str) -> Result<Found, String> {
+fn gather(s: &UiState, actor: &str) -> Result<Found, OurSide> {
     let caller = UiState::caller(actor, CONSOLE_PURPOSE);
     let mut actions = vec!["refused", "access_refused"];
     actions.extend(READ_ACTIONS);
     let tail = s
         .vault
         .journal_tail(&caller, &actions, ALERTS_WINDOW)
-        .map_err(|e| e.to_string())?;
+        .map_err(OurSide::from)?;
     let mut alerts: Vec<Alert> = bulk_reads(&tail.events)
         .into_iter()
         .map(Alert::Bulk)
@@ -118,8 +119,8 @@ pub async fn alerts(State(state): State<UiState>, l: UiLang, headers: HeaderMap)
     let found = match state.run(move |s| gather(s, &actor)).await {
         Ok(Ok(f)) => f,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the alerts could not be read from the journal");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "the alerts could not be read from the journal")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

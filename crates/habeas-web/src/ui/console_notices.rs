@@ -106,8 +106,8 @@ async fn page(
     let details = match loaded {
         Ok(Ok(d)) => d,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the notice history could not be read");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "the notice history could not be read")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -230,7 +230,7 @@ fn announce(
                 "console-notices-error-not-substantial",
                 version = shown.clone()
             )),
-            e => ActError::Internal(e.to_string()),
+            e => ActError::internal(e),
         })?;
     // Journaled by the library as the staff member (`notice.announce`, counts only).
     Ok(report)

@@ -427,8 +427,7 @@ pub async fn search(
             return refused(&state, lang, &ctx, &refusal_text(lang, &r));
         }
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a staff search failed");
-            return Failure::of_engine(&e).render(lang, Area::Console);
+            return Failure::on_our_side(e, "a staff search failed").render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -580,8 +579,7 @@ pub async fn subject(
         Ok(Ok(v)) => v,
         Ok(Err(EngineError::NotFound(_))) => return Failure::NotFound.render(lang, Area::Console),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a staff read failed");
-            return Failure::of_engine(&e).render(lang, Area::Console);
+            return Failure::on_our_side(e, "a staff read failed").render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

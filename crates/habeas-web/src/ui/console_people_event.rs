@@ -151,8 +151,7 @@ pub async fn date_event(
         Ok(Err(EngineError::Forbidden(r))) => refused(&state, lang, &ctx, &text(&r)),
         Ok(Err(EngineError::NotFound(_))) => Failure::NotFound.render(lang, Area::Console),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a staff event dating failed");
-            Failure::of_engine(&e).render(lang, Area::Console)
+            Failure::on_our_side(e, "a staff event dating failed").render(lang, Area::Console)
         }
         Err(f) => f.render(lang, Area::Console),
     }

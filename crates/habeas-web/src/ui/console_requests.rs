@@ -27,6 +27,7 @@ use super::console::{action_label, console_ctx, journal_refusal, shell, urgency_
 use super::http::UiLang;
 use super::page::{Area, Failure, message, redirect, when};
 use super::staff::{StaffCtx, check_csrf};
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The refusal reasons offered, as `RefusalReason` keywords (filtered by
@@ -50,9 +51,9 @@ fn with_service<T>(
     s: &UiState,
     actor: &str,
     f: impl FnOnce(&RequestService<'_>) -> T,
-) -> Result<T, String> {
+) -> Result<T, OurSide> {
     let caller = rights_caller(actor);
-    let key = code_key(&s.vault, &caller).map_err(|e| e.to_string())?;
+    let key = code_key(&s.vault, &caller)?;
     let docs = s.vault.docs(caller);
     let svc = RequestService::new(
         &docs,
@@ -321,17 +322,16 @@ async fn load(state: &UiState, actor: String, id: String) -> Result<RequestView,
         .await?;
     match got {
         Ok(Ok(v)) => Ok(v),
+        // An id that cannot be a document's is no request either.
         Ok(Err(
-            habeas_rights::RightsError::NotFound { .. } | habeas_rights::RightsError::Doc(_),
+            habeas_rights::RightsError::NotFound { .. }
+            | habeas_rights::RightsError::Doc(habeas_core::docs::DocError::InvalidKey),
         )) => Err(Failure::NotFound),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "a request could not be read");
-            Err(Failure::Internal)
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "the request service could not open");
-            Err(Failure::Internal)
-        }
+        Ok(Err(e)) => Err(Failure::on_our_side(e, "a request could not be read")),
+        Err(e) => Err(Failure::on_our_side(
+            e,
+            "the request service could not open",
+        )),
     }
 }
 
@@ -406,14 +406,15 @@ enum StepError {
     Invalid(String),
     /// The service refused the step; its message names ids and stages only.
     Refused(String, StatusCode),
-    Internal(String),
+    /// Our side failed (a full disk among others); logged, never shown.
+    Internal(OurSide),
 }
 
 fn refused(e: habeas_rights::RightsError, lang: Lang) -> StepError {
     use habeas_rights::RightsError as E;
     let status = match &e {
         E::StaleVersion { .. } => StatusCode::CONFLICT,
-        E::Doc(_) | E::Corrupt { .. } => return StepError::Internal(e.to_string()),
+        E::Doc(_) | E::Corrupt { .. } => return StepError::Internal(e.into()),
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let head = t!(lang, "console-request-step-refused-nothing-changed");
@@ -423,7 +424,7 @@ fn refused(e: habeas_rights::RightsError, lang: Lang) -> StepError {
 fn bridge(e: BridgeError, lang: Lang) -> StepError {
     match e {
         BridgeError::Rights(r) => refused(r, lang),
-        other => StepError::Internal(other.to_string()),
+        other => StepError::Internal(other.into()),
     }
 }
 
@@ -459,7 +460,7 @@ fn take_step(
     lang: Lang,
 ) -> Result<Option<bool>, StepError> {
     let caller = rights_caller(who);
-    let key = code_key(&s.vault, &caller).map_err(|e| StepError::Internal(e.to_string()))?;
+    let key = code_key(&s.vault, &caller).map_err(|e| StepError::Internal(e.into()))?;
     let docs = s.vault.docs(caller.clone());
     let decls = s.vault.declarations();
     let svc = RequestService::new(&docs, &*s.clock, decls, ServiceConfig::new(key));
@@ -632,8 +633,8 @@ pub async fn act(
         Ok(Err(StepError::Invalid(text))) => (text, StatusCode::UNPROCESSABLE_ENTITY),
         Ok(Err(StepError::Refused(text, status))) => (text, status),
         Ok(Err(StepError::Internal(e))) => {
-            tracing::error!(error = %e, "a console step failed on our side");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "a console step failed on our side")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

@@ -43,6 +43,7 @@ const PATH: &str = "/console/conservation";
 const HOLD_PURPOSE: &str = "legal_hold";
 /// The actions this page takes.
 const ACTIONS: [ConsoleAction; 2] = [ConsoleAction::HoldPlace, ConsoleAction::HoldRelease];
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// How far ahead the plan looks, in days (the default of `habeas purge --dry-run`).
@@ -70,18 +71,18 @@ struct Retention {
     categories: Vec<String>,
 }
 
-fn gather(s: &UiState, actor: &str) -> Result<Retention, String> {
+fn gather(s: &UiState, actor: &str) -> Result<Retention, OurSide> {
     let now = s.clock.now();
     let caller = UiState::caller(actor, CONSOLE_PURPOSE);
     let docs = s.vault.docs(caller.clone());
     // Every hold (the planner judges each at the date that matters), like the purge.
     let all = HoldService::new(&docs, &*s.clock)
         .list(HoldFilter::All)
-        .map_err(|e| e.to_string())?;
+        .map_err(OurSide::from)?;
     let expiry = expiry_by_category(s.vault.declarations());
     let items = VaultPurge::new(&s.vault, caller.clone())
         .due_by(now + Duration::days(HORIZON_DAYS), PAGE)
-        .map_err(|e| e.to_string())?;
+        .map_err(OurSide::from)?;
     let (decisions, summary) = dry_run(now, &expiry, &all, &items);
     let mut plan: BTreeMap<String, CategoryPlan> = summary
         .categories
@@ -97,7 +98,7 @@ fn gather(s: &UiState, actor: &str) -> Result<Retention, String> {
     let tail = s
         .vault
         .journal_tail(&caller, &["retention.purge"], RUNS_WINDOW)
-        .map_err(|e| e.to_string())?;
+        .map_err(OurSide::from)?;
     let mut runs = tail.events;
     runs.truncate(RUNS_SHOWN);
     let holds = all.into_iter().filter(|h| h.is_active(now)).collect();
@@ -164,8 +165,8 @@ async fn page(
     let r = match state.run(move |s| gather(s, &who)).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the retention page could not be prepared");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "the retention page could not be prepared")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -341,11 +342,10 @@ fn check_reason(lang: Lang, reason: &str, empty: String) -> Result<(), ActError>
 
 /// Places a hold: every check first, then the hold and its journal entry.
 fn place(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String, ActError> {
-    let internal = |e: &dyn std::fmt::Display| ActError::Internal(e.to_string());
     let scope = match (form.get("subject"), form.get("category")) {
         (subject, "") if !subject.is_empty() => {
             let known = habeas_engine::retention::subject_exists(&s.vault, subject)
-                .map_err(|e| internal(&e))?;
+                .map_err(ActError::internal)?;
             if !known {
                 return Err(ActError::Invalid(t!(
                     lang,
@@ -400,17 +400,16 @@ fn place(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String, A
             RetentionError::Invalid { .. } => {
                 ActError::Invalid(t!(lang, "console-refused-detail", detail = e.to_string()))
             }
-            e => internal(&e),
+            e => ActError::internal(e),
         })?;
     s.vault
         .journal_admin(&caller, "hold.add", format!("id={} scope={kind}", hold.id))
-        .map_err(|e| internal(&e))?;
+        .map_err(ActError::internal)?;
     Ok(hold.id)
 }
 
 /// Releases a hold with its reason; an unknown or released hold changes nothing.
 fn release(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String, ActError> {
-    let internal = |e: &dyn std::fmt::Display| ActError::Internal(e.to_string());
     let id = form.get("hold");
     let shown: String = id.chars().take(40).collect();
     let reason = form.get("reason");
@@ -429,7 +428,7 @@ fn release(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String,
         Err(RetentionError::NotFound { .. } | RetentionError::Invalid { .. }) => {
             return Err(unknown());
         }
-        Err(e) => return Err(internal(&e)),
+        Err(e) => return Err(ActError::internal(e)),
     };
     if hold.released.is_some() {
         return Err(ActError::Invalid(t!(
@@ -449,11 +448,11 @@ fn release(s: &UiState, who: &str, form: &ActForm, lang: Lang) -> Result<String,
                 ActError::Invalid(t!(lang, "console-refused-detail", detail = e.to_string()))
             }
             RetentionError::NotFound { .. } => unknown(),
-            e => internal(&e),
+            e => ActError::internal(e),
         })?;
     s.vault
         .journal_admin(&caller, "hold.release", format!("id={}", hold.id))
-        .map_err(|e| internal(&e))?;
+        .map_err(ActError::internal)?;
     Ok(hold.id)
 }
 

@@ -35,6 +35,7 @@ use super::console_act::{ActError, ActForm, actor, authorize, done, done_query, 
 use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, message, when};
 use super::staff::StaffCtx;
+use crate::storage_full::OurSide;
 use crate::t;
 
 const PATH: &str = "/console/equipe";
@@ -100,14 +101,10 @@ async fn page(
     let actor = actor(ctx);
     let loaded = state
         .run(
-            move |s| -> Result<(Vec<StaffSummary>, Vec<Token>), String> {
+            move |s| -> Result<(Vec<StaffSummary>, Vec<Token>), OurSide> {
                 let docs = s.vault.docs(UiState::caller(&actor, STAFF_PURPOSE));
-                let staff = s
-                    .auth
-                    .service(&docs, &*s.clock)
-                    .list_staff()
-                    .map_err(|e| e.to_string())?;
-                let tokens = s.vault.list_tokens().map_err(|e| e.to_string())?;
+                let staff = s.auth.service(&docs, &*s.clock).list_staff()?;
+                let tokens = s.vault.list_tokens()?;
                 Ok((staff, tokens))
             },
         )
@@ -115,8 +112,8 @@ async fn page(
     let (staff, tokens) = match loaded {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "staff and tokens could not be listed");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "staff and tokens could not be listed")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };
@@ -244,7 +241,6 @@ fn take(
     form: &ActForm,
     lang: Lang,
 ) -> Result<String, ActError> {
-    let internal = |e: &dyn std::fmt::Display| ActError::Internal(e.to_string());
     let caller = UiState::caller(who, STAFF_PURPOSE);
     if action == ConsoleAction::TokenRevoke {
         let id = form.get("token");
@@ -263,7 +259,7 @@ fn take(
         return match s.vault.revoke_token(&caller, id) {
             Ok(true) => Ok(id.to_string()),
             Ok(false) => Err(unknown()),
-            Err(e) => Err(internal(&e)),
+            Err(e) => Err(ActError::internal(e)),
         };
     }
     let id = form.get("staff");
@@ -279,13 +275,13 @@ fn take(
     };
     let account = svc
         .list_staff()
-        .map_err(|e| internal(&e))?
+        .map_err(ActError::internal)?
         .into_iter()
         .find(|a| a.id == id)
         .ok_or_else(unknown)?;
     let map = |e: AuthError| match e {
         AuthError::UnknownStaff(_) => unknown(),
-        e => internal(&e),
+        e => ActError::internal(e),
     };
     let what = if action == ConsoleAction::StaffDisable {
         if account.id == self_id {
@@ -321,7 +317,7 @@ fn take(
     };
     s.vault
         .journal_admin(&caller, what, format!("id={}", account.id))
-        .map_err(|e| internal(&e))?;
+        .map_err(ActError::internal)?;
     Ok(account.login)
 }
 

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use habeas_core::lang::Lang;
 use maud::{DOCTYPE, Markup, html};
 
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The stylesheet (the only style source the CSP allows).
@@ -161,12 +162,17 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The page for an engine call that failed on our side: a full disk is
-    /// [`Failure::Unavailable`], anything else [`Failure::Internal`].
-    pub fn of_engine(err: &habeas_engine::EngineError) -> Failure {
-        match err {
-            habeas_engine::EngineError::Unavailable(_) => Failure::Unavailable,
-            _ => Failure::Internal,
+    /// The page for a failure on our side, logged here with `what` was
+    /// being done (the error's text holds no value): a full disk is
+    /// [`Failure::Unavailable`] — "retry later", as the API answers —,
+    /// anything else [`Failure::Internal`].
+    pub fn on_our_side(err: impl Into<OurSide>, what: &str) -> Failure {
+        let err = err.into();
+        tracing::error!(error = %err, "{what}");
+        if err.storage_full() {
+            Failure::Unavailable
+        } else {
+            Failure::Internal
         }
     }
 
@@ -240,7 +246,7 @@ mod tests {
     #[test]
     fn a_full_disk_page_asks_to_retry_later_in_the_page_language() {
         let full = habeas_engine::error::storage_full();
-        let failure = Failure::of_engine(&full);
+        let failure = Failure::on_our_side(full, "test");
         assert!(matches!(failure, Failure::Unavailable));
         let page = failure.render(Lang::Fr, Area::Console);
         assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
@@ -249,7 +255,10 @@ mod tests {
             Some(&HeaderValue::from(crate::error::RETRY_AFTER_SECONDS))
         );
         let other = habeas_engine::EngineError::Storage("x".into());
-        assert!(matches!(Failure::of_engine(&other), Failure::Internal));
+        assert!(matches!(
+            Failure::on_our_side(other, "test"),
+            Failure::Internal
+        ));
         let page = Failure::Internal.render(Lang::En, Area::Portal);
         assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(page.headers().get(header::RETRY_AFTER).is_none());

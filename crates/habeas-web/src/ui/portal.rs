@@ -33,6 +33,7 @@ use super::http::{PageQuery, UiLang, cleared_cookie, cookie, host_cookie};
 use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
 use super::portal_auth;
 use super::staff::{pre_session, pre_session_ok};
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The portal session cookie.
@@ -176,7 +177,7 @@ pub async fn ask_code(
     )
 }
 
-fn send_code(s: &UiState, challenge: &str, email: &str, lang: Lang) -> Result<(), String> {
+fn send_code(s: &UiState, challenge: &str, email: &str, lang: Lang) -> Result<(), OurSide> {
     let caller = portal_caller();
     // An address the blind index cannot normalise is simply not registered.
     let Ok(found) = s.vault.find(&caller, "email", email) else {
@@ -192,7 +193,7 @@ fn send_code(s: &UiState, challenge: &str, email: &str, lang: Lang) -> Result<()
     let now = s.clock.now();
     let expires_at = now + Duration::minutes(s.config.portal_code_minutes);
     let code = portal_auth::issue(&docs, &s.keys, challenge, subject, expires_at)
-        .map_err(|e| e.to_string())?;
+        .map_err(OurSide::from)?;
     let link = format!(
         "{}/portail/lien?c={challenge}&k={code}",
         s.config.public_url.trim_end_matches('/')
@@ -210,8 +211,8 @@ fn send_code(s: &UiState, challenge: &str, email: &str, lang: Lang) -> Result<()
             expires_at: expires_at.with_timezone(&offset),
         },
     )
-    .map_err(|e| e.to_string())?;
-    s.mailer.send(&mail).map_err(|e| e.to_string())?;
+    .map_err(OurSide::other)?;
+    s.mailer.send(&mail).map_err(OurSide::other)?;
     Ok(())
 }
 
@@ -296,21 +297,25 @@ pub async fn enter_code(
             )
         }
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a portal code could not be checked");
-            Failure::Internal.render(lang, Area::Portal)
+            Failure::on_our_side(e, "a portal code could not be checked").render(lang, Area::Portal)
         }
         Err(f) => f.render(lang, Area::Portal),
     }
 }
 
 /// The Art. 15 answer for the signed-in subject, in `lang`.
-pub(super) fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, String> {
+pub(super) fn export_for(s: &UiState, subject: &str, lang: Lang) -> Result<AccessExport, OurSide> {
     let caller = portal_caller();
     let docs = s.vault.docs(caller.clone());
-    let held = holdings(&s.vault, &caller, &docs, &*s.clock, subject).map_err(|e| e.to_string())?;
+    let held = holdings(&s.vault, &caller, &docs, &*s.clock, subject).map_err(OurSide::from)?;
     let mut export = build_access_export(s.vault.declarations(), &held, lang, s.clock.now());
     let status = super::portal_rights::with_service(s, |svc, _| Ok(svc.subject_status(subject)?))
-        .map_err(|_| "the subject's requests could not be read".to_string())?;
+        .map_err(|r| match r {
+        super::portal_rights::Refused::Internal(e) => e,
+        super::portal_rights::Refused::Input { .. } => {
+            OurSide::other("the subject's requests could not be read")
+        }
+    })?;
     export.subject.set_status(status, lang);
     Ok(export)
 }
@@ -349,8 +354,8 @@ async fn data_page(state: &UiState, lang: Lang, subject: String, token: String) 
     let export = match built {
         Ok(Ok(e)) => e,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a portal page could not be built");
-            return Failure::Internal.render(lang, Area::Portal);
+            return Failure::on_our_side(e, "a portal page could not be built")
+                .render(lang, Area::Portal);
         }
         Err(f) => return f.render(lang, Area::Portal),
     };
@@ -518,9 +523,9 @@ async fn export_as(state: UiState, l: UiLang, headers: HeaderMap, zip: bool) -> 
         .run(move |s| {
             let export = export_for(s, &subject, lang)?;
             if zip {
-                access_csv_zip(&export).map_err(|e| e.to_string())
+                access_csv_zip(&export).map_err(OurSide::other)
             } else {
-                access_json(&export).map_err(|e| e.to_string())
+                access_json(&export).map_err(OurSide::other)
             }
         })
         .await;
@@ -528,8 +533,7 @@ async fn export_as(state: UiState, l: UiLang, headers: HeaderMap, zip: bool) -> 
         Ok(Ok(bytes)) if zip => download(bytes, "application/zip", "mes-donnees.zip"),
         Ok(Ok(bytes)) => download(bytes, "application/json", "mes-donnees.json"),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a portal export could not be built");
-            Failure::Internal.render(lang, Area::Portal)
+            Failure::on_our_side(e, "a portal export could not be built").render(lang, Area::Portal)
         }
         Err(f) => f.render(lang, Area::Portal),
     }
@@ -579,7 +583,7 @@ pub async fn consent(
                 "give" => store
                     .give(&subject, &form.purpose, "portal", notice)
                     .map(|_| true)
-                    .map_err(|e| e.to_string()),
+                    .map_err(OurSide::from),
                 "withdraw" => vault_bridge::withdraw_consent(
                     &s.vault,
                     &portal_caller(),
@@ -590,7 +594,7 @@ pub async fn consent(
                     notice,
                 )
                 .map(|_| true)
-                .map_err(|e| e.to_string()),
+                .map_err(OurSide::from),
                 _ => Ok(false),
             }
         })
@@ -599,8 +603,7 @@ pub async fn consent(
         Ok(Ok(true)) => redirect("/portail#consentements", &[]),
         Ok(Ok(false)) => Failure::NotFound.render(lang, Area::Portal),
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a consent could not be recorded");
-            Failure::Internal.render(lang, Area::Portal)
+            Failure::on_our_side(e, "a consent could not be recorded").render(lang, Area::Portal)
         }
         Err(f) => f.render(lang, Area::Portal),
     }

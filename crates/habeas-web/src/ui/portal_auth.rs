@@ -202,7 +202,10 @@ pub fn check_session(
         s.last_seen_at = now;
         let body = serde_json::to_vec(&s).map_err(|e| bad(SESSION_KIND, &id, e))?;
         match docs.put_doc(SESSION_KIND, &id, Some(doc.version), &body) {
-            Ok(_) | Err(DocError::Conflict { .. }) => {}
+            // Another request noted it first: its time is as good. On a full
+            // disk the note is skipped: the idle clock runs from the last one
+            // written, which can only end the session sooner.
+            Ok(_) | Err(DocError::Conflict { .. } | DocError::Full) => {}
             Err(e) => return Err(e),
         }
     }
@@ -330,5 +333,22 @@ mod tests {
             "closed"
         );
         assert_eq!(check_session(&docs, "nope", t(1), idle).unwrap(), None);
+    }
+
+    #[test]
+    fn a_full_disk_keeps_the_session_but_not_its_activity_note() {
+        let docs = MemoryDocs::default();
+        let idle = Duration::minutes(15);
+        let token = open_session(&docs, "s-9", t(0), Duration::minutes(60)).unwrap();
+        docs.set_full(true);
+        // The activity note cannot be written: the subject stays signed in…
+        let seen = check_session(&docs, &token, t(10), idle).unwrap();
+        assert_eq!(seen.as_deref(), Some("s-9"));
+        // …and the idle time still counts from the last note written.
+        assert_eq!(check_session(&docs, &token, t(15), idle).unwrap(), None);
+        docs.set_full(false);
+        let token = open_session(&docs, "s-9", t(20), Duration::minutes(60)).unwrap();
+        assert!(check_session(&docs, &token, t(30), idle).unwrap().is_some());
+        assert!(check_session(&docs, &token, t(40), idle).unwrap().is_some());
     }
 }

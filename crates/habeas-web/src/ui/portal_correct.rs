@@ -30,6 +30,7 @@ use super::portal_rights::{
     DoneQuery, Refused, back_to_portal, complete, confirmation, in_lang, not_yours, open_verified,
     refused_page, remember_lang, signed, signed_post, with_service,
 };
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// Longest value a portal form accepts for a field.
@@ -222,7 +223,7 @@ fn correct_now(
             let _ = svc.withdraw(&v.id, v.version, subject);
             return Err(match e {
                 BridgeError::Send(_) | BridgeError::Template(_) => {
-                    Refused::Internal(format!("the new-value code was not sent: {e}"))
+                    Refused::Internal(OurSide::within("the new-value code was not sent", &e))
                 }
                 other => other.into(),
             });

@@ -31,6 +31,7 @@ use super::portal_rights::{
     Refused, back_to_portal, complete, open_verified, refused_page, remember_lang, signed,
     signed_post, with_service,
 };
+use crate::storage_full::OurSide;
 use crate::t;
 
 // ---- restrict or object per purpose (Art. 18, Art. 21) -------------------
@@ -60,12 +61,9 @@ pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: Heade
     };
     let subject = who.subject.clone();
     let built = state
-        .run(move |s| -> Result<_, String> {
+        .run(move |s| -> Result<_, OurSide> {
             let export = export_for(s, &subject, lang)?;
-            let (limits, _) = s
-                .vault
-                .processing_limits(&subject)
-                .map_err(|e| e.to_string())?;
+            let (limits, _) = s.vault.processing_limits(&subject)?;
             let rows: Vec<_> = export
                 .purposes
                 .iter()
@@ -206,7 +204,7 @@ pub async fn limit(
                 apply_request_limits(vault, &caller, &v, std::slice::from_ref(&purpose)).map_err(
                     |e| match e {
                         LimitsError::Engine(e) => Refused::from(e),
-                        other => Refused::Internal(format!("portal limits: {other}")),
+                        other => Refused::Internal(OurSide::within("portal limits", &other)),
                     },
                 )?;
                 if kind == RequestKind::Objection && direct_marketing(vault, &purpose) {

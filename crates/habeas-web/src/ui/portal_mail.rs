@@ -29,6 +29,7 @@ use super::portal::{page, portal_caller};
 use super::portal_rights::{
     DoneQuery, Refused, confirmation, csrf_ok, refused_page, remember_lang, signed,
 };
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// Whether the declarations provide for mail lists (the home page links here).
@@ -54,7 +55,7 @@ fn store_refused(e: StoreError) -> Refused {
             let text = err.to_string();
             Refused::input(text.clone(), text)
         }
-        other => Refused::Internal(format!("mail lists: {other}")),
+        other => Refused::Internal(OurSide::within("mail lists", &other)),
     }
 }
 

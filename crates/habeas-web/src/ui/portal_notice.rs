@@ -87,8 +87,8 @@ pub async fn policy(State(state): State<UiState>, l: UiLang) -> Response {
     let details = match loaded {
         Ok(Ok(d)) => d,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "the notice history could not be read");
-            return Failure::Internal.render(lang, super::page::Area::Portal);
+            return Failure::on_our_side(e, "the notice history could not be read")
+                .render(lang, super::page::Area::Portal);
         }
         Err(f) => return f.render(lang, super::page::Area::Portal),
     };

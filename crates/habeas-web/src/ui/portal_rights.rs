@@ -30,6 +30,7 @@ use super::UiState;
 use super::http::{PageQuery, UiLang};
 use super::page::{Area, Failure, add_cookies, html_response, message, redirect, when};
 use super::portal::{page, portal_caller, subject_of};
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The signed-in subject and the portal form token.
@@ -75,8 +76,9 @@ pub(super) fn csrf_ok(who: &Signed, form_csrf: &str) -> bool {
 pub(super) enum Refused {
     /// The subject's input: what is wrong and how to fix it.
     Input { fr: String, en: String },
-    /// Our side; details go to the server log (without personal data).
-    Internal(String),
+    /// Our side (a full disk among others); details go to the server log
+    /// (without personal data).
+    Internal(OurSide),
 }
 
 impl Refused {
@@ -114,7 +116,7 @@ impl From<EngineError> for Refused {
                     en: r.message_en.to_string(),
                 }
             }
-            other => Refused::Internal(other.to_string()),
+            other => Refused::Internal(other.into()),
         }
     }
 }
@@ -133,7 +135,7 @@ impl From<RightsError> for Refused {
                 let reason = e.to_string();
                 Refused::said(|l| t!(l, "portal-refused-action", reason = reason.as_str()))
             }
-            _ => Refused::Internal(e.to_string()),
+            _ => Refused::Internal(e.into()),
         }
     }
 }
@@ -143,7 +145,7 @@ impl From<BridgeError> for Refused {
         match e {
             BridgeError::Engine(e) => e.into(),
             BridgeError::Rights(e) => e.into(),
-            other => Refused::Internal(other.to_string()),
+            other => Refused::Internal(other.into()),
         }
     }
 }
@@ -153,8 +155,8 @@ pub(super) fn refused_page(lang: Lang, csrf: &str, back: &'static str, why: Refu
     let text = match why {
         Refused::Input { fr, en } => in_lang(lang, fr, en),
         Refused::Internal(detail) => {
-            tracing::error!(error = %detail, "a portal action failed");
-            return Failure::Internal.render(lang, Area::Portal);
+            return Failure::on_our_side(detail, "a portal action failed")
+                .render(lang, Area::Portal);
         }
     };
     let body = html! {

@@ -409,8 +409,8 @@ pub async fn totp_form(State(state): State<UiState>, l: UiLang, headers: HeaderM
     let offer = match offer {
         Ok(Ok(o)) => o,
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "TOTP enrolment could not start");
-            return Failure::Internal.render(lang, Area::Console);
+            return Failure::on_our_side(e, "TOTP enrolment could not start")
+                .render(lang, Area::Console);
         }
         Err(f) => return f.render(lang, Area::Console),
     };

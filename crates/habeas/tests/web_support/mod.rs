@@ -177,6 +177,8 @@ pub fn hidden(page: &str, name: &str) -> String {
 
 pub struct Site {
     pub dir: tempfile::TempDir,
+    /// Where the site opened the project: `dir`, or a mount of it.
+    pub root: PathBuf,
     pub addr: String,
     pub vault: Arc<habeas_engine::Vault>,
     _rt: tokio::runtime::Runtime,
@@ -184,7 +186,7 @@ pub struct Site {
 
 impl Site {
     pub fn outbox(&self) -> PathBuf {
-        self.dir.path().join("outbox")
+        self.root.join("outbox")
     }
 }
 
@@ -215,10 +217,23 @@ pub fn start_site_with(mfa: bool) -> Site {
 pub fn start_site_on(clock: Arc<dyn Clock>, mfa: bool, tweak: impl FnOnce(&mut UiConfig)) -> Site {
     let dir = project();
     seed(dir.path());
-    let vault = Arc::new(habeas_engine::project::open_project(dir.path()).expect("open vault"));
-    std::fs::create_dir_all(dir.path().join("outbox")).expect("outbox");
+    let root = dir.path().to_path_buf();
+    serve_site(dir, root, clock, mfa, tweak)
+}
+
+/// The site on the project `dir` opened at `root` (`dir` itself, or a
+/// mount of it), with the settings of [`start_site_on`].
+pub fn serve_site(
+    dir: tempfile::TempDir,
+    root: PathBuf,
+    clock: Arc<dyn Clock>,
+    mfa: bool,
+    tweak: impl FnOnce(&mut UiConfig),
+) -> Site {
+    let vault = Arc::new(habeas_engine::project::open_project(&root).expect("open vault"));
+    std::fs::create_dir_all(root.join("outbox")).expect("outbox");
     let mailer = OutboxMailer::new(
-        dir.path().join("outbox"),
+        root.join("outbox"),
         Sender::new("Hébergix <privacy@example.org>", None).expect("sender"),
     )
     .expect("mailer");
@@ -243,6 +258,7 @@ pub fn start_site_on(clock: Arc<dyn Clock>, mfa: bool, tweak: impl FnOnce(&mut U
     );
     Site {
         dir,
+        root,
         addr,
         vault,
         _rt: rt,
