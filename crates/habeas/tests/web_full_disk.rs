@@ -14,7 +14,7 @@ mod web_support;
 
 use std::sync::Arc;
 
-use habeas_core::clock::SystemClock;
+use habeas_core::clock::{ManualClock, SystemClock};
 use habeas_engine::Caller;
 use lossy_support::{Lossy, tools_or_skip};
 use web_support::*;
@@ -51,7 +51,8 @@ fn a_full_disk_answers_console_and_portal_forms_with_retry_later_then_recovers()
     let dir = vault_support::project();
     seed(dir.path());
     let mount = Lossy::mount(dir.path());
-    let site = serve_site(dir, mount.path(), Arc::new(SystemClock), false, |_| {});
+    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let site = serve_site(dir, mount.path(), clock.clone(), false, |_| {});
     let mut dpo = signed_in(&site, "dina", "dpo");
     let staff_csrf = hidden(&dpo.get(HOLDS).text(), "csrf");
     let hold = [
@@ -68,7 +69,36 @@ fn a_full_disk_answers_console_and_portal_forms_with_retry_later_then_recovers()
         ("action", "give"),
     ];
 
+    // A second staff member who will try to sign in while the disk is full.
+    let first = add_staff(&site, "sami", "support");
+    let mut sami = Client::new(&site.addr);
+    let sign_in_csrf = hidden(&sami.get("/console/connexion").text(), "csrf");
+
     mount.fill_disk();
+    // Long enough for every session's activity note to be due: it cannot
+    // be written, and nobody is signed out for that.
+    clock.advance(chrono::Duration::minutes(2));
+    let page = dpo.get("/console/mot-de-passe");
+    assert_eq!(page.status, 200, "{}", page.text());
+    // A right password whose sign-in cannot be recorded: retry later, no session.
+    let refused = sami.post(
+        "/console/connexion",
+        &[
+            ("csrf", sign_in_csrf.as_str()),
+            ("login", "sami"),
+            ("password", first.as_str()),
+        ],
+    );
+    assert_retry_later(&refused, "a staff sign-in on a full disk");
+    let session = "__Host-habeas_session=";
+    assert!(
+        !refused
+            .cookies()
+            .iter()
+            .any(|c| c.starts_with(session) && c.len() > session.len()),
+        "a session opened on a full disk: {:?}",
+        refused.cookies()
+    );
     let refused = dpo.post(HOLDS, &hold);
     assert_retry_later(&refused, "a legal hold placed on a full disk");
     assert_eq!(hold_count(&site), 0, "a hold stored on a full disk");
@@ -87,6 +117,15 @@ fn a_full_disk_answers_console_and_portal_forms_with_retry_later_then_recovers()
         !home.text().contains("donné le"),
         "a consent kept from a full disk"
     );
+    let signed = sami.post(
+        "/console/connexion",
+        &[
+            ("csrf", sign_in_csrf.as_str()),
+            ("login", "sami"),
+            ("password", first.as_str()),
+        ],
+    );
+    assert_eq!(signed.status, 303, "{}", signed.text());
     let placed = dpo.post(HOLDS, &hold);
     assert_eq!(placed.status, 303, "{}", placed.text());
     assert_eq!(hold_count(&site), 1);

@@ -10,7 +10,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use habeas_auth::cookie::{cleared_session_cookie, session_cookie};
 use habeas_auth::gate::{self, Gate, GateRefusal};
-use habeas_auth::{LoginAttempt, LoginError, Session, StaffSummary, Stage};
+use habeas_auth::{
+    AuthError, LoginAttempt, LoginError, Session, SessionError, StaffSummary, Stage,
+};
+use habeas_core::docs::DocError;
 use habeas_core::lang::Lang;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
@@ -19,6 +22,7 @@ use super::UiState;
 use super::http::{LANG_COOKIE, Peer, UiLang, cookie, host_cookie};
 use super::page::{Area, Failure, Page, html_response, message, redirect};
 use super::secret::WebKeys;
+use crate::storage_full::OurSide;
 use crate::t;
 
 /// The staff session cookie (habeas-auth's name).
@@ -73,18 +77,41 @@ pub async fn require(
     };
     let t = token.clone();
     let checked = state
-        .run(move |s| {
-            let docs = s.vault.docs(UiState::caller("web", SIGN_IN_PURPOSE));
-            let svc = s.auth.service(&docs, &*s.clock);
-            let session = svc.check_session(&t).ok()?;
-            let staff = svc.get_staff(&session.staff_id).ok()?;
-            Some((session, staff))
-        })
-        .await
-        .ok()
-        .flatten();
-    let Some((session, staff)) = checked else {
-        return Err(redirect("/console/connexion", &[cleared_session_cookie()]));
+        .run(
+            move |s| -> Result<Option<(Session, StaffSummary)>, OurSide> {
+                let docs = s.vault.docs(UiState::caller("web", SIGN_IN_PURPOSE));
+                let svc = s.auth.service(&docs, &*s.clock);
+                // The store failing (a full disk among others) is no reason to
+                // sign anyone out: the session may be fine.
+                let session = match svc.check_session(&t) {
+                    Ok(session) => session,
+                    Err(SessionError::Failed(AuthError::Store(e))) => return Err(e.into()),
+                    Err(_) => return Ok(None),
+                };
+                match svc.get_staff(&session.staff_id) {
+                    Ok(staff) => Ok(Some((session, staff))),
+                    Err(AuthError::Store(e)) => Err(e.into()),
+                    Err(_) => Ok(None),
+                }
+            },
+        )
+        .await;
+    let (session, staff) = match checked {
+        Ok(Ok(Some(found))) => found,
+        Ok(Ok(None)) => {
+            return Err(redirect("/console/connexion", &[cleared_session_cookie()]));
+        }
+        Ok(Err(e)) => {
+            let lang = super::http::lang_of(None, headers).lang;
+            return Err(
+                Failure::on_our_side(e, "a staff session could not be checked")
+                    .render(lang, Area::Console),
+            );
+        }
+        Err(f) => {
+            let lang = super::http::lang_of(None, headers).lang;
+            return Err(f.render(lang, Area::Console));
+        }
     };
     match gate::check(Some(&session), gate_needed) {
         Ok(()) => {}
@@ -248,6 +275,12 @@ pub async fn login(
                 LoginError::InvalidCredentials => (StatusCode::UNAUTHORIZED, false),
                 LoginError::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, false),
                 LoginError::Busy => (StatusCode::SERVICE_UNAVAILABLE, false),
+                // Nothing could be noted (a full disk): retry later, as
+                // every other page says.
+                LoginError::Failed(AuthError::Store(DocError::Full)) => {
+                    tracing::error!("staff sign-in could not be recorded: the disk is full");
+                    return Failure::Unavailable.render(lang, Area::Console);
+                }
                 LoginError::Failed(err) => {
                     tracing::error!(error = %err, "staff sign-in failed on our side");
                     (StatusCode::INTERNAL_SERVER_ERROR, false)
