@@ -293,3 +293,100 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
     let (code, out, err) = run(dir.path(), &["audit", "verify"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// An fsync that fails (RELIABILITY.md T05; PostgreSQL's "fsyncgate"):
+/// Linux drops the unsynced data after a failed writeback, and a later
+/// fsync succeeds. A commit whose sync failed must not be acknowledged nor
+/// read back, the server must go on once syncs work again, and nothing
+/// acknowledged — before or after — may be missing after a later power cut.
+#[test]
+fn a_failed_fsync_acknowledges_nothing_and_loses_nothing_acknowledged() {
+    if !tools_or_skip("a_failed_fsync_acknowledges_nothing_and_loses_nothing_acknowledged") {
+        return;
+    }
+    let dir = project();
+    let token = token(dir.path(), "crm", "PA-0006");
+    let mount = Lossy::mount(dir.path());
+    let server = Server::start(&mount.path());
+    let addr = server.addr.clone();
+    let subject = new_subject(&addr, &token);
+    let path = format!("/api/subjects/{subject}/records");
+    let ticket = |n: &str| {
+        format!(
+            r#"{{"category":"support","fields":{{"ticket_id":"{n}","body":"écriture perdue"}}}}"#
+        )
+    };
+    let mut acked = Vec::new();
+    let mut write = |n: &str| {
+        let (status, body) = post(&addr, &path, &token, ticket(n).as_bytes());
+        (status, body)
+    };
+    for i in 0..3 {
+        let (status, body) = write(&format!("S-before-{i}"));
+        assert_eq!(status, 201, "{body}");
+        acked.push(json(&body)["record"].as_str().expect("id").to_string());
+    }
+
+    mount.fail_syncs();
+    for i in 0..5 {
+        let (status, body) = write(&format!("S-failed-{i}"));
+        assert!(
+            status >= 500,
+            "a write acknowledged though its sync failed: {status} {body}"
+        );
+        assert!(
+            !body.contains("S-failed") && !body.contains("/tmp") && !body.contains(".rs:"),
+            "no value, path or trace in the answer: {body}"
+        );
+    }
+    let (status, body) = http(&addr, "GET", &path, Some(&token), None, None);
+    assert!(
+        status >= 500,
+        "records read out though their journal entry could not be synced: {status} {body}"
+    );
+
+    mount.sync_ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, body) = write("S-after-0");
+        if status == 201 {
+            acked.push(json(&body)["record"].as_str().expect("id").to_string());
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "writes still refused 10 s after syncs work again: {status} {body}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for i in 1..4 {
+        let (status, body) = write(&format!("S-after-{i}"));
+        assert_eq!(status, 201, "{body}");
+        acked.push(json(&body)["record"].as_str().expect("id").to_string());
+    }
+    // What was refused is not there; what was acknowledged is.
+    let (status, body) = http(&addr, "GET", &path, Some(&token), None, None);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body.contains("S-failed"),
+        "a refused write reads back: {body}"
+    );
+    let records = json(&body)["records"].as_array().map_or(0, Vec::len);
+    assert_eq!(records, acked.len(), "{body}");
+
+    // The power goes: nothing acknowledged may be missing afterwards.
+    mount.cut_power();
+    server.kill();
+    let mut mount = mount;
+    mount.unmount();
+    remove_shm(dir.path());
+    let missing = missing_after_crash(dir.path(), &acked);
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} acknowledged writes lost",
+        acked.len()
+    );
+    let (code, out, err) = run(dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}

@@ -100,6 +100,16 @@ impl Lossy {
         let _ = std::fs::metadata(self.path().join(".lossyfs-disk-full"));
     }
 
+    /// Every later fsync fails with EIO and loses the file's unsynced data
+    /// (Linux after a failed writeback) until [`Lossy::sync_ok`].
+    pub fn fail_syncs(&self) {
+        let _ = std::fs::metadata(self.path().join(".lossyfs-sync-fail"));
+    }
+
+    pub fn sync_ok(&self) {
+        let _ = std::fs::metadata(self.path().join(".lossyfs-sync-ok"));
+    }
+
     pub fn free_disk(&self) {
         let _ = std::fs::metadata(self.path().join(".lossyfs-disk-free"));
     }

@@ -20,6 +20,12 @@ with ENOSPC, as on a file system out of blocks, until
 `MOUNTPOINT/.lossyfs-disk-free` is looked up (space freed). Reads, syncs and
 metadata changes keep working.
 
+Looking up `MOUNTPOINT/.lossyfs-sync-fail` makes every later fsync fail with
+EIO and drop the file's unsynced pages, as Linux does after a failed
+writeback (the pages are marked clean, their data is gone, and a later
+fsync reports success: "fsyncgate"); reads then see the durable bytes.
+`MOUNTPOINT/.lossyfs-sync-ok` ends it.
+
 Simplifications, stated so nobody over-reads the result: metadata changes
 (create, unlink, rename, mkdir, chmod) reach BACKING at once, as on a file
 system that journals metadata synchronously; only file data is lost. The
@@ -39,6 +45,8 @@ PAGE = 4096
 CONTROL = "/.lossyfs-power-cut"
 DISK_FULL = "/.lossyfs-disk-full"
 DISK_FREE = "/.lossyfs-disk-free"
+SYNC_FAIL = "/.lossyfs-sync-fail"
+SYNC_OK = "/.lossyfs-sync-ok"
 
 
 class Dirty:
@@ -56,6 +64,7 @@ class LossyFS(Operations):
         self.dirty = {}  # path -> Dirty
         self.dead = False
         self.full = False
+        self.sync_fails = False
 
     # -- helpers -----------------------------------------------------------
 
@@ -126,6 +135,10 @@ class LossyFS(Operations):
         if path in (DISK_FULL, DISK_FREE):
             with self.mutex:
                 self.full = path == DISK_FULL
+            raise FuseOSError(errno.ENOENT)
+        if path in (SYNC_FAIL, SYNC_OK):
+            with self.mutex:
+                self.sync_fails = path == SYNC_FAIL
             raise FuseOSError(errno.ENOENT)
         with self.mutex:
             self._check()
@@ -268,6 +281,10 @@ class LossyFS(Operations):
     def fsync(self, path, datasync, fh):
         with self.mutex:
             self._check()
+            if self.sync_fails:
+                # The writeback failed: the data is lost, the error told once.
+                self.dirty.pop(path, None)
+                raise FuseOSError(errno.EIO)
             self._sync(path)
 
     def fsyncdir(self, path, datasync, fh):
