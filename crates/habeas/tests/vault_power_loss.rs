@@ -317,10 +317,7 @@ fn a_failed_fsync_acknowledges_nothing_and_loses_nothing_acknowledged() {
         )
     };
     let mut acked = Vec::new();
-    let mut write = |n: &str| {
-        let (status, body) = post(&addr, &path, &token, ticket(n).as_bytes());
-        (status, body)
-    };
+    let write = |n: &str| post(&addr, &path, &token, ticket(n).as_bytes());
     for i in 0..3 {
         let (status, body) = write(&format!("S-before-{i}"));
         assert_eq!(status, 201, "{body}");
