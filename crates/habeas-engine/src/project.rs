@@ -19,13 +19,27 @@ pub fn load_settings(dir: &Path) -> Result<Settings> {
     let unknown = habeas_core::settings::apply_env(&mut settings, std::env::vars())
         .map_err(|e| EngineError::Config(format!("environment override: {e}")))?;
     for name in unknown {
-        // The name only: a value could be a secret.
-        tracing::warn!(
-            variable = %name,
-            "unknown HABEAS_SECTION__KEY override ignored (see docs/declarations.md)"
-        );
+        // Once per process and name: a command reads the settings in each
+        // part it starts (vault, rights, breach clocks, scheduler, pages).
+        if first_warning(&name) {
+            // The name only: a value could be a secret.
+            tracing::warn!(
+                variable = %name,
+                "unknown HABEAS_SECTION__KEY override ignored (see docs/declarations.md)"
+            );
+        }
     }
     Ok(settings)
+}
+
+/// Whether `name` is warned about for the first time in this process.
+fn first_warning(name: &str) -> bool {
+    static WARNED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    WARNED
+        .lock()
+        .map(|mut warned| warned.insert(name.to_string()))
+        .unwrap_or(true)
 }
 
 /// `habeas.toml` alone (defaults when there is none).
@@ -213,7 +227,14 @@ pub fn verify_project(dir: &Path) -> Result<crate::journal::Verdict> {
 
 #[cfg(test)]
 mod tests {
-    use super::key_store_url;
+    use super::{first_warning, key_store_url};
+
+    #[test]
+    fn an_unknown_override_is_warned_about_once_per_name() {
+        assert!(first_warning("HABEAS_TEST_ONLY__A"));
+        assert!(!first_warning("HABEAS_TEST_ONLY__A"));
+        assert!(first_warning("HABEAS_TEST_ONLY__B"));
+    }
 
     #[test]
     fn the_key_store_gets_the_data_schema_suffixed_keys() {

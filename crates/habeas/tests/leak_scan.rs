@@ -172,6 +172,12 @@ fn no_canary_secret_or_internal_detail_in_the_log_or_the_refusals() {
         logged.contains("HABEAS_SERVR__LISTEN"),
         "the log was written (else this test scans nothing): {logged}"
     );
+    // Said once, though `serve` reads the settings in each part it starts.
+    assert_eq!(
+        logged.matches("HABEAS_SERVR__LISTEN").count(),
+        1,
+        "the unknown override warned about more than once: {logged}"
+    );
     for needle in [
         EMAIL,
         ADDRESS,
