@@ -241,6 +241,33 @@ pub struct ServerSettings {
     /// time (RELIABILITY.md T24).
     #[serde(default = "default_key_cache_seconds")]
     pub key_cache_seconds: Spanned<u64>,
+    /// The reverse proxies (addresses or CIDR networks) whose
+    /// `X-Forwarded-For` names the client. Empty by default: the header is
+    /// then never believed, since anyone can send it.
+    #[serde(default)]
+    pub trusted_proxies: Vec<Spanned<String>>,
+}
+
+impl ServerSettings {
+    /// `trusted_proxies` as networks (an address alone is a /32 or /128);
+    /// entries that do not parse are left out (the validation refuses them
+    /// with H077 before a command runs).
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| parse_network(p.get_ref()))
+            .collect()
+    }
+}
+
+/// `10.0.0.0/8`, `::1/128` or a bare address.
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 /// Longest `[server] key_cache_seconds` accepted: one hour.
@@ -252,6 +279,7 @@ impl Default for ServerSettings {
             listen: default_listen(),
             public_url: None,
             key_cache_seconds: default_key_cache_seconds(),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -605,6 +633,16 @@ fn validate(s: &Settings, source: &SourceFile, project: &Path) -> Vec<Diagnostic
             "write at most 3600 (the default, 60, re-reads a busy subject's key once a minute; 0 keeps none)",
         );
     }
+    for proxy in &s.server.trusted_proxies {
+        if parse_network(proxy.get_ref()).is_none() {
+            error(
+                "H077",
+                proxy.span(),
+                format!("`{}` is not an IP address or network", proxy.get_ref()),
+                "write the proxy's address (`127.0.0.1`, `::1`) or its network (`10.0.0.0/8`)",
+            );
+        }
+    }
     if s.storage_url().is_none() {
         error(
             "H072",
@@ -759,6 +797,22 @@ where
                     .ok_or_else(|| format!("{key} must be a number of seconds from 0 to 3600"))?;
                 settings.server.key_cache_seconds = Spanned::new(0..0, seconds);
             }
+            "SERVER__TRUSTED_PROXIES" => {
+                let proxies: Vec<&str> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                if proxies.iter().any(|p| parse_network(p).is_none()) {
+                    return Err(format!(
+                        "{key} must list IP addresses or networks separated by commas, e.g. `127.0.0.1,10.0.0.0/8`"
+                    ));
+                }
+                settings.server.trusted_proxies = proxies
+                    .into_iter()
+                    .map(|p| Spanned::new(0..0, p.to_string()))
+                    .collect();
+            }
             "STORAGE__DATA_DIR" => settings.storage.data_dir = text(),
             "STORAGE__URL" => settings.storage.url = text(),
             "SCHEDULER__ENABLED" => {
@@ -830,6 +884,56 @@ mod tests {
         assert_eq!(
             *s.server.key_cache_seconds.get_ref(),
             0,
+            "a refused value changes nothing"
+        );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_refused_with_its_line() {
+        let s = parse("h", "", Path::new("/p")).unwrap();
+        assert!(s.server.trusted_proxies().is_empty(), "none by default");
+        let s = parse(
+            "h",
+            "[server]\ntrusted_proxies = [\"127.0.0.1\", \"::1\", \"10.0.0.0/8\"]\n",
+            Path::new("/p"),
+        )
+        .unwrap();
+        let nets: Vec<String> = s
+            .server
+            .trusted_proxies()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(nets, ["127.0.0.1/32", "::1/128", "10.0.0.0/8"]);
+        let errs = parse(
+            "h",
+            "[server]\nlisten = \"127.0.0.1:8080\"\ntrusted_proxies = [\"127.0.0.1\", \"proxy.lan\"]\n",
+            Path::new("/p"),
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].code, "H077");
+        assert_eq!(errs[0].location.as_ref().map(|l| l.line), Some(3));
+        assert!(errs[0].message.contains("proxy.lan"), "{}", errs[0].message);
+
+        let mut s = parse("h", "", Path::new("/p")).unwrap();
+        apply_env(
+            &mut s,
+            [(
+                "HABEAS_SERVER__TRUSTED_PROXIES",
+                "127.0.0.1, 192.168.0.0/16",
+            )],
+        )
+        .unwrap();
+        assert_eq!(s.server.trusted_proxies().len(), 2);
+        let err = apply_env(
+            &mut s,
+            [("HABEAS_SERVER__TRUSTED_PROXIES", "127.0.0.1,nope")],
+        )
+        .unwrap_err();
+        assert!(err.contains("IP addresses or networks"), "{err}");
+        assert_eq!(
+            s.server.trusted_proxies().len(),
+            2,
             "a refused value changes nothing"
         );
     }

@@ -93,6 +93,69 @@ fn staff_sign_in_locks_out_and_every_page_has_strict_headers() {
     assert!(en.contains("<html lang=\"en\">") && en.contains("Staff sign-in"));
 }
 
+/// Behind a reverse proxy every request comes from the proxy: without
+/// `[server] trusted_proxies` twenty failures from anyone would lock every
+/// staff member out of sign-in (the per-source rule). With the proxy
+/// trusted, its `X-Forwarded-For` names the client and only that client is
+/// locked; from an untrusted peer the header changes nothing.
+#[test]
+fn sign_in_lockout_counts_the_client_behind_a_trusted_proxy_only() {
+    let sign_in_failures = |site: &Site, forwarded: &str| {
+        let mut c = Client::new(&site.addr);
+        c.extra_headers = vec![("X-Forwarded-For".into(), forwarded.into())];
+        let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
+        for n in 0..20 {
+            // A different login each time: the per-login rule stays out of it.
+            let login = format!("nobody{n}");
+            let r = c.post(
+                "/console/connexion",
+                &[
+                    ("csrf", &csrf),
+                    ("login", &login),
+                    ("password", "wrong-password-x"),
+                ],
+            );
+            assert_eq!(r.status, 401, "failure {n}: {}", r.text());
+        }
+    };
+    let sign_in = |site: &Site, forwarded: &str, password: &str| {
+        let mut c = Client::new(&site.addr);
+        c.extra_headers = vec![("X-Forwarded-For".into(), forwarded.into())];
+        let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
+        c.post(
+            "/console/connexion",
+            &[("csrf", &csrf), ("login", "eve"), ("password", password)],
+        )
+        .status
+    };
+
+    let site = start_site_on(std::sync::Arc::new(SystemClock), false, |c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("network")];
+    });
+    let password = add_staff(&site, "eve", "support");
+    sign_in_failures(&site, "203.0.113.7");
+    assert_eq!(
+        sign_in(&site, "203.0.113.7", &password),
+        429,
+        "the failing client"
+    );
+    assert_eq!(
+        sign_in(&site, "198.51.100.9", &password),
+        303,
+        "another client behind the same proxy"
+    );
+
+    // The default: the header is anyone's, the connection is the source.
+    let site = start_site();
+    let password = add_staff(&site, "eve", "support");
+    sign_in_failures(&site, "203.0.113.7");
+    assert_eq!(
+        sign_in(&site, "198.51.100.9", &password),
+        429,
+        "a forged X-Forwarded-For escaped the lock-out"
+    );
+}
+
 #[test]
 fn unknown_addresses_answer_in_the_form_of_their_area() {
     let site = start_site();

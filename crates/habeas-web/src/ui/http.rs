@@ -78,11 +78,39 @@ pub fn cleared_cookie(name: &str) -> String {
     host_cookie(name, "", 0)
 }
 
-/// The peer's address. It comes from the connection (the server must be
-/// started with connect info); never from `X-Forwarded-For`. Without
-/// connect info every request counts as loopback, which only makes the
-/// per-source lock-out coarser, never weaker per login.
+/// The peer's address: the connection's (the server must be started with
+/// connect info). Without connect info every request counts as loopback,
+/// which only makes the per-source lock-out coarser, never weaker per
+/// login. Behind a reverse proxy, [`client_address`] finds the client.
 pub struct Peer(pub IpAddr);
+
+/// The client's address for a request that came from `peer` carrying the
+/// `X-Forwarded-For` values `forwarded` (every header, in order).
+///
+/// The header is believed only as far as it was written by `trusted`
+/// proxies: reading the addresses from the right (each proxy appends the
+/// address it received the request from), the first one that is not a
+/// trusted proxy is the client. From an untrusted peer the header is
+/// ignored — anyone can send it — and an entry that is not an address
+/// stops the walk at the last address known good. Without trusted proxies
+/// this is always `peer`.
+pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    for entry in forwarded.iter().rev().flat_map(|v| v.rsplit(',')) {
+        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+            return client;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            return ip;
+        }
+    }
+    client
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -190,6 +218,67 @@ mod tests {
             h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
         }
         h
+    }
+
+    #[test]
+    fn the_client_address_is_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxies: Vec<ipnet::IpNet> = vec![
+            "127.0.0.1/32".parse().unwrap(),
+            "10.0.0.0/8".parse().unwrap(),
+        ];
+        let none: &[ipnet::IpNet] = &[];
+        // No trusted proxy, or an untrusted peer: the header is anyone's.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7"], none),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.2"), &["203.0.113.7"], &proxies),
+            ip("198.51.100.2")
+        );
+        // One proxy in front: the address it saw.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7"], &proxies),
+            ip("203.0.113.7")
+        );
+        // A forged entry on the left is not believed: the proxy appended the
+        // real client's address on the right.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["1.1.1.1, 203.0.113.7"], &proxies),
+            ip("203.0.113.7")
+        );
+        // Two trusted hops (several headers are read in order).
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7", "10.1.2.3"], &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7, 10.1.2.3"], &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("::1"), &["2001:db8::1"], &["::1/128".parse().unwrap()]),
+            ip("2001:db8::1")
+        );
+        // Garbage stops the walk at the last address known good.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7, unknown"], &proxies),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["junk, 10.1.2.3"], &proxies),
+            ip("10.1.2.3")
+        );
+        // No header, or only proxies: the farthest proxy.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &[], &proxies),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["10.9.9.9"], &proxies),
+            ip("10.9.9.9")
+        );
     }
 
     #[test]

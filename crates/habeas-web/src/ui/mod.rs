@@ -79,6 +79,9 @@ pub struct UiConfig {
     pub portal_absolute_minutes: i64,
     /// `[audit]` of habeas.toml: the journal page shows it and its cut-off.
     pub journal_retention: Option<habeas_core::journal_retention::JournalRetention>,
+    /// `[server] trusted_proxies`: whose `X-Forwarded-For` names the client
+    /// (the sign-in lock-out counts failures per client address).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl UiConfig {
@@ -91,6 +94,7 @@ impl UiConfig {
             portal_idle_minutes: 15,
             portal_absolute_minutes: 60,
             journal_retention: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -19,7 +19,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{LANG_COOKIE, Peer, UiLang, cookie, host_cookie};
+use super::http::{LANG_COOKIE, Peer, UiLang, client_address, cookie, host_cookie};
 use super::page::{Area, Failure, Page, html_response, message, redirect};
 use super::secret::WebKeys;
 use crate::storage_full::OurSide;
@@ -231,6 +231,13 @@ pub async fn login(
     if !pre_session_ok(&state, &headers, &form.csrf) {
         return Failure::Csrf.render(lang, Area::Console);
     }
+    // Behind a trusted reverse proxy, the client it names (lock-out per source).
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let source = client_address(source, &forwarded, &state.config.trusted_proxies);
     let login = form.login.clone();
     let outcome = state
         .run(move |s| {

@@ -54,6 +54,7 @@ fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiSt
         .unwrap_or_else(|| format!("http://{listen}"));
     let mut config = UiConfig::new(public_url);
     config.journal_retention = settings.audit.journal_retention();
+    config.trusted_proxies = settings.server.trusted_proxies();
     Ok(UiState::open(
         Arc::clone(vault),
         Arc::new(mailer),

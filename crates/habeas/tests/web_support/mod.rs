@@ -50,6 +50,8 @@ impl Answer {
 pub struct Client {
     addr: String,
     pub jar: Vec<(String, String)>,
+    /// Sent with every request (e.g. what a reverse proxy adds).
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl Client {
@@ -57,6 +59,7 @@ impl Client {
         Client {
             addr: addr.to_string(),
             jar: Vec::new(),
+            extra_headers: Vec::new(),
         }
     }
 
@@ -79,6 +82,9 @@ impl Client {
         );
         if !cookie.is_empty() {
             req.push_str(&format!("Cookie: {cookie}\r\n"));
+        }
+        for (name, value) in &self.extra_headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
         }
         if let Some(b) = &body {
             req.push_str(&format!(
