@@ -156,6 +156,47 @@ fn sign_in_lockout_counts_the_client_behind_a_trusted_proxy_only() {
     );
 }
 
+/// The sign-in form mails a code to any registered address it is given:
+/// at most five per address in fifteen minutes, whoever asks, or anyone
+/// could flood a subject's mailbox. Past that the page is the same and no
+/// mail leaves; the budget comes back with time.
+#[test]
+fn portal_sign_in_codes_are_rationed_per_address() {
+    let clock = std::sync::Arc::new(habeas_core::clock::ManualClock::new(chrono::Utc::now()));
+    let site = start_site_on(clock.clone(), false, |_| {});
+    let ask = |n: usize| {
+        let mut c = Client::new(&site.addr);
+        let csrf = hidden(&c.get("/portail").text(), "csrf");
+        let page = c.post(
+            "/portail/connexion",
+            &[("csrf", &csrf), ("email", "claire.fictive@example.org")],
+        );
+        assert_eq!(page.status, 200, "ask {n}");
+        assert!(
+            page.text().contains("name=\"challenge\""),
+            "ask {n}: the code page"
+        );
+        page.text()
+    };
+    let mut sent_page = String::new();
+    for n in 0..5 {
+        sent_page = ask(n);
+        assert_eq!(mails(&site.outbox()).len(), n + 1, "code {n} mailed");
+    }
+    let refused = ask(5);
+    assert_eq!(mails(&site.outbox()).len(), 5, "a sixth code mailed");
+    // Same page whether a code left or not (no enumeration, no budget
+    // oracle): only the random challenge and the form's token differ.
+    let strip = |page: &str| {
+        page.replace(&hidden(page, "challenge"), "")
+            .replace(&hidden(page, "csrf"), "")
+    };
+    assert_eq!(strip(&refused), strip(&sent_page));
+    clock.advance(chrono::Duration::minutes(15));
+    ask(6);
+    assert_eq!(mails(&site.outbox()).len(), 6, "the budget came back");
+}
+
 #[test]
 fn unknown_addresses_answer_in_the_form_of_their_area() {
     let site = start_site();

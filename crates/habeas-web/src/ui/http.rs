@@ -84,6 +84,15 @@ pub fn cleared_cookie(name: &str) -> String {
 /// login. Behind a reverse proxy, [`client_address`] finds the client.
 pub struct Peer(pub IpAddr);
 
+/// The `X-Forwarded-For` values of a request, in order.
+pub fn forwarded_for(headers: &HeaderMap) -> Vec<&str> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
+}
+
 /// The client's address for a request that came from `peer` carrying the
 /// `X-Forwarded-For` values `forwarded` (every header, in order).
 ///

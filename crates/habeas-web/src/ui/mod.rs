@@ -24,6 +24,7 @@
 //! objection, account closure) and [`portal_mail`] (mail lists). Every
 //! store call runs on a blocking thread through [`UiState::run`].
 
+mod code_budget;
 mod console;
 mod console_act;
 mod console_alerts;
@@ -108,6 +109,8 @@ pub struct UiState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: Arc<UiConfig>,
     pub(crate) keys: Arc<secret::WebKeys>,
+    /// Portal sign-in codes mailed, per address and per client.
+    pub(crate) code_budget: Arc<code_budget::CodeBudget>,
 }
 
 impl UiState {
@@ -139,6 +142,7 @@ impl UiState {
             clock,
             config: Arc::new(config),
             keys: Arc::new(keys),
+            code_budget: Arc::default(),
         })
     }
 

@@ -29,7 +29,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{PageQuery, UiLang, cleared_cookie, cookie, host_cookie};
+use super::http::{
+    PageQuery, Peer, UiLang, cleared_cookie, client_address, cookie, forwarded_for, host_cookie,
+};
 use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
 use super::portal_auth;
 use super::staff::{pre_session, pre_session_ok};
@@ -153,6 +155,7 @@ pub struct EmailForm {
 /// Sends a code if the address is registered; answers the same either way.
 pub async fn ask_code(
     State(state): State<UiState>,
+    Peer(peer): Peer,
     l: UiLang,
     headers: HeaderMap,
     Form(form): Form<EmailForm>,
@@ -163,12 +166,27 @@ pub async fn ask_code(
     }
     let challenge = portal_auth::random_id();
     let id = challenge.clone();
-    let done = state
-        .run(move |s| send_code(s, &id, form.email.trim(), lang))
-        .await;
-    if let Ok(Err(e)) = &done {
-        // Logged without the address; the answer stays the same.
-        tracing::error!(error = %e, "a portal sign-in code could not be sent");
+    let source = client_address(
+        peer,
+        &forwarded_for(&headers),
+        &state.config.trusted_proxies,
+    );
+    // Past the budget nothing is issued nor mailed; the answer is the same.
+    if state
+        .code_budget
+        .allow(form.email.trim(), source, state.clock.now())
+    {
+        let done = state
+            .run(move |s| send_code(s, &id, form.email.trim(), lang))
+            .await;
+        if let Ok(Err(e)) = &done {
+            // Logged without the address; the answer stays the same.
+            tracing::error!(error = %e, "a portal sign-in code could not be sent");
+        }
+    } else {
+        tracing::warn!(
+            "a portal sign-in code was not sent: too many asked for this address or client"
+        );
     }
     let note = message("notice", &t!(lang, "portal-code-sent-if-registered"));
     html_response(

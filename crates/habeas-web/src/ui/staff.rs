@@ -19,7 +19,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{LANG_COOKIE, Peer, UiLang, client_address, cookie, host_cookie};
+use super::http::{LANG_COOKIE, Peer, UiLang, client_address, cookie, forwarded_for, host_cookie};
 use super::page::{Area, Failure, Page, html_response, message, redirect};
 use super::secret::WebKeys;
 use crate::storage_full::OurSide;
@@ -232,12 +232,11 @@ pub async fn login(
         return Failure::Csrf.render(lang, Area::Console);
     }
     // Behind a trusted reverse proxy, the client it names (lock-out per source).
-    let forwarded: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let source = client_address(source, &forwarded, &state.config.trusted_proxies);
+    let source = client_address(
+        source,
+        &forwarded_for(&headers),
+        &state.config.trusted_proxies,
+    );
     let login = form.login.clone();
     let outcome = state
         .run(move |s| {
