@@ -28,6 +28,33 @@ use std::time::{Duration, Instant};
 use lossy_support::{Lossy, tools_or_skip};
 use vault_support::*;
 
+/// A project on lossyfs, served from the mount, with a `crm` token
+/// (PA-0006) and one subject. `before` runs on the project first (tokens
+/// are made by the CLI before the mount).
+struct OnLossy {
+    dir: tempfile::TempDir,
+    token: String,
+    mount: Lossy,
+    server: Server,
+    subject: String,
+}
+
+fn on_lossy(before: impl FnOnce(&Path)) -> OnLossy {
+    let dir = project();
+    before(dir.path());
+    let token = token(dir.path(), "crm", "PA-0006");
+    let mount = Lossy::mount(dir.path());
+    let server = Server::start(&mount.path());
+    let subject = new_subject(&server.addr, &token);
+    OnLossy {
+        dir,
+        token,
+        mount,
+        server,
+        subject,
+    }
+}
+
 /// After a power cut the shared-memory index is gone with the page cache.
 fn remove_shm(dir: &Path) {
     for sub in ["data", "keystore"] {
@@ -102,12 +129,14 @@ fn acknowledged_writes_survive_a_power_cut() {
     if !tools_or_skip("acknowledged_writes_survive_a_power_cut") {
         return;
     }
-    let dir = project();
-    let token = token(dir.path(), "crm", "PA-0006");
-    let mount = Lossy::mount(dir.path());
-    let server = Server::start(&mount.path());
+    let OnLossy {
+        dir,
+        token,
+        mount,
+        server,
+        subject,
+    } = on_lossy(|_| {});
     let addr = server.addr.clone();
-    let subject = new_subject(&addr, &token);
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
     let deadline = Instant::now() + Duration::from_millis(1500);
     let workers: Vec<_> = (0..8)
@@ -190,14 +219,18 @@ fn a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers() {
     if !tools_or_skip("a_full_disk_refuses_writes_and_unjournaled_reads_then_recovers") {
         return;
     }
-    let dir = project();
-    let security = token(dir.path(), "soc", "PA-0004");
-    let mail = token(dir.path(), "mail-relay", "PA-0102");
-    let token = token(dir.path(), "crm", "PA-0006");
-    let mut mount = Lossy::mount(dir.path());
-    let server = Server::start(&mount.path());
+    let (mut security, mut mail) = (String::new(), String::new());
+    let OnLossy {
+        dir,
+        token,
+        mut mount,
+        server,
+        subject,
+    } = on_lossy(|d| {
+        security = token(d, "soc", "PA-0004");
+        mail = token(d, "mail-relay", "PA-0102");
+    });
     let addr = server.addr.clone();
-    let subject = new_subject(&addr, &token);
     let path = format!("/api/subjects/{subject}/records");
     let ticket = |n: &str| {
         format!(r#"{{"category":"support","fields":{{"ticket_id":"{n}","body":"disque plein"}}}}"#)
@@ -304,12 +337,14 @@ fn a_failed_fsync_acknowledges_nothing_and_loses_nothing_acknowledged() {
     if !tools_or_skip("a_failed_fsync_acknowledges_nothing_and_loses_nothing_acknowledged") {
         return;
     }
-    let dir = project();
-    let token = token(dir.path(), "crm", "PA-0006");
-    let mount = Lossy::mount(dir.path());
-    let server = Server::start(&mount.path());
+    let OnLossy {
+        dir,
+        token,
+        mount,
+        server,
+        subject,
+    } = on_lossy(|_| {});
     let addr = server.addr.clone();
-    let subject = new_subject(&addr, &token);
     let path = format!("/api/subjects/{subject}/records");
     let ticket = |n: &str| {
         format!(

@@ -100,33 +100,28 @@ fn staff_sign_in_locks_out_and_every_page_has_strict_headers() {
 /// locked; from an untrusted peer the header changes nothing.
 #[test]
 fn sign_in_lockout_counts_the_client_behind_a_trusted_proxy_only() {
-    let sign_in_failures = |site: &Site, forwarded: &str| {
+    // A client behind the proxy, on the sign-in form: a login and password
+    // tried, the status answered.
+    let try_sign_in = |site: &Site, forwarded: &str, login: &str, password: &str| {
         let mut c = Client::new(&site.addr);
         c.extra_headers = vec![("X-Forwarded-For".into(), forwarded.into())];
         let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("login", login),
+            ("password", password),
+        ];
+        c.post("/console/connexion", &form).status
+    };
+    let sign_in_failures = |site: &Site, forwarded: &str| {
         for n in 0..20 {
             // A different login each time: the per-login rule stays out of it.
-            let login = format!("nobody{n}");
-            let r = c.post(
-                "/console/connexion",
-                &[
-                    ("csrf", &csrf),
-                    ("login", &login),
-                    ("password", "wrong-password-x"),
-                ],
-            );
-            assert_eq!(r.status, 401, "failure {n}: {}", r.text());
+            let status = try_sign_in(site, forwarded, &format!("nobody{n}"), "wrong-password-x");
+            assert_eq!(status, 401, "failure {n}");
         }
     };
     let sign_in = |site: &Site, forwarded: &str, password: &str| {
-        let mut c = Client::new(&site.addr);
-        c.extra_headers = vec![("X-Forwarded-For".into(), forwarded.into())];
-        let csrf = hidden(&c.get("/console/connexion").text(), "csrf");
-        c.post(
-            "/console/connexion",
-            &[("csrf", &csrf), ("login", "eve"), ("password", password)],
-        )
-        .status
+        try_sign_in(site, forwarded, "eve", password)
     };
 
     let site = start_site_on(std::sync::Arc::new(SystemClock), false, |c| {
