@@ -119,6 +119,11 @@ impl UiState {
         &self.config.public_url
     }
 
+    /// `[server] trusted_proxies`, as the pages use them.
+    pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.config.trusted_proxies
+    }
+
     /// Loads (or creates) the server keys from the vault and starts the
     /// staff sign-in machinery. Blocking: call it before serving.
     pub fn open(

@@ -140,6 +140,12 @@ pub fn serve_vault_with(
         if let Some(warning) = exposure_warning(addr.ip(), ui.as_ref().map(UiState::public_url)) {
             eprintln!("{warning}");
         }
+        if let Some(warning) = ui
+            .as_ref()
+            .and_then(|ui| proxy_warning(ui.public_url(), ui.trusted_proxies().len()))
+        {
+            eprintln!("{warning}");
+        }
         println!("habeas écoute sur / listening on {url}");
         println!("API : {url}/api/openapi.json");
         if ui.is_some() {
@@ -219,9 +225,32 @@ fn exposure_warning(ip: std::net::IpAddr, public_url: Option<&str>) -> Option<St
     ))
 }
 
+/// What to say when the pages are served through an HTTPS proxy (a public
+/// `https://` address) that is not trusted: every client then has the
+/// proxy's address, and twenty failed sign-ins from anyone lock every staff
+/// member out (the lock-out per source address, docs/auth.md).
+fn proxy_warning(public_url: &str, trusted_proxies: usize) -> Option<String> {
+    if trusted_proxies > 0 || !public_url.starts_with("https://") {
+        return None;
+    }
+    Some(
+        "attention : derrière un proxy HTTPS, indiquez-le dans [server] trusted_proxies (ex. [\"127.0.0.1\"]) ; sinon chaque client a l'adresse du proxy et vingt échecs de connexion de n'importe qui bloquent tout le personnel / \
+         warning: behind an HTTPS proxy, list it in [server] trusted_proxies (e.g. [\"127.0.0.1\"]); otherwise every client has the proxy's address and twenty failed sign-ins from anyone lock every staff member out"
+            .to_string(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::exposure_warning;
+    use super::{exposure_warning, proxy_warning};
+
+    #[test]
+    fn an_untrusted_https_proxy_is_warned_about() {
+        let w = proxy_warning("https://habeas.example.org", 0).expect("warned");
+        assert!(w.contains("trusted_proxies"), "{w}");
+        assert_eq!(proxy_warning("https://habeas.example.org", 1), None);
+        assert_eq!(proxy_warning("http://127.0.0.1:8080", 0), None, "no proxy");
+    }
 
     #[test]
     fn plain_http_beyond_loopback_is_warned_about() {
