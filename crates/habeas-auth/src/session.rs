@@ -283,6 +283,28 @@ impl AuthService<'_> {
         Err(AuthError::Contended)
     }
 
+    /// The ids of the session documents that can no longer be used —
+    /// closed, past their lifetime or idle too long — to be deleted: a
+    /// session's record is kept no longer than the session (GDPR
+    /// Art. 5(1)(e)); the journal keeps its entries. A document that cannot
+    /// be read is left alone.
+    pub fn ended_session_ids(&self) -> Result<Vec<String>, AuthError> {
+        let now = self.clock.now();
+        let idle = self.auth.config.sessions.idle;
+        let mut out = Vec::new();
+        for stored in self.docs.list_docs(KIND)? {
+            let Ok(doc) = decode(&stored.id, &stored.body) else {
+                continue;
+            };
+            let open =
+                doc.revoked_at.is_none() && now < doc.expires_at && now - doc.last_seen_at < idle;
+            if !open {
+                out.push(stored.id);
+            }
+        }
+        Ok(out)
+    }
+
     /// Open sessions of an account that are still within their lifetimes
     /// (for the console's "active sessions" view).
     pub fn open_sessions_of(&self, staff_id: &str) -> Result<Vec<Session>, AuthError> {

@@ -203,6 +203,33 @@ fn a_full_disk_keeps_sessions_open_without_extending_them() {
     w.svc().check_session(token.expose()).unwrap();
 }
 
+/// Closed, expired and idle sessions are listed for deletion; open ones
+/// are not.
+#[test]
+fn ended_sessions_are_listed_for_deletion() {
+    let w = World::new();
+    let id = w.add_ready("ada", &["support"], GOOD);
+    let (closed, _) = w.svc().open_session(&id, Stage::Full).unwrap();
+    w.svc().close_session(closed.expose()).unwrap();
+    let _idle = w.svc().open_session(&id, Stage::Full).unwrap();
+    w.clock.advance(Duration::minutes(20));
+    let (open, _) = w.svc().open_session(&id, Stage::Full).unwrap();
+    w.clock.advance(Duration::minutes(15));
+    w.svc().check_session(open.expose()).unwrap();
+    assert_eq!(
+        w.svc().ended_session_ids().unwrap().len(),
+        2,
+        "the closed and the idle (35 min) sessions, not the open one"
+    );
+    // Kept active, a session still ends at its absolute limit (12 h from
+    // its start, 20 minutes in).
+    for _ in 0..26 {
+        w.clock.advance(Duration::minutes(29));
+        let _ = w.svc().check_session(open.expose());
+    }
+    assert_eq!(w.svc().ended_session_ids().unwrap().len(), 3);
+}
+
 /// The console's list of open sessions and the check a request goes
 /// through agree at the very limits: a session over for one is over for
 /// the other, at the same instant.

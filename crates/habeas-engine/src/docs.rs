@@ -152,6 +152,45 @@ impl Vault {
         )
     }
 
+    /// Delete the documents `ids` of `kind` that exist, in one commit
+    /// journaled as `caller` (kind and count only); returns how many were
+    /// deleted. For records whose time is over (ended sign-in sessions and
+    /// codes): GDPR Art. 5(1)(e), kept no longer than needed.
+    pub fn delete_docs_as(&self, caller: &Caller, kind: &str, ids: &[String]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        for key in std::iter::once(kind).chain(ids.iter().map(String::as_str)) {
+            check_key(key).map_err(|e| {
+                EngineError::invalid(
+                    "bad_document_key",
+                    "clé de document invalide : 1 à 128 caractères ASCII imprimables, sans « / »"
+                        .to_string(),
+                    e.to_string(),
+                )
+            })?;
+        }
+        let op = WriteOp::DeleteDocs {
+            kind: kind.to_string(),
+            ids: ids.to_vec(),
+        };
+        let e = self.entry(
+            caller,
+            "doc.delete",
+            None,
+            None,
+            None,
+            format!("kind={kind} asked={}", ids.len()),
+        );
+        let out = self.commit_unit(vec![op], &[e])?;
+        match out.outputs.first() {
+            Some(OpOutput::Count(n)) => Ok(*n),
+            _ => Err(EngineError::Storage(
+                "the document deletion returned no count".into(),
+            )),
+        }
+    }
+
     /// A document, decrypted.
     pub fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>> {
         self.store

@@ -148,6 +148,13 @@ pub enum WriteOp {
         body: Vec<u8>,
         at: DateTime<Utc>,
     },
+    /// Delete the documents `ids` of `kind` (those that exist; the rest are
+    /// ignored). Output: how many were deleted. Their bytes are zeroed where the
+    /// backend promises it (SQLite's `secure_delete`).
+    DeleteDocs {
+        kind: String,
+        ids: Vec<String>,
+    },
     /// Fail the unit with [`crate::StoreError::VersionConflict`] (id `*`, the counts as
     /// versions) unless exactly `count` documents of `kind` exist, checked inside the
     /// transaction. The retention purge's guard against a legal hold placed after it read

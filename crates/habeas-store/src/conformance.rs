@@ -71,6 +71,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("documents", crate::conformance_commit::documents),
     (
+        "document_deletion",
+        crate::conformance_commit::document_deletion,
+    ),
+    (
         "concurrent_commits",
         crate::conformance_commit::concurrent_commits,
     ),

@@ -804,6 +804,38 @@ fn put(
     }
 }
 
+/// Documents deleted by id within their kind: the count says how many
+/// existed; other kinds and other ids stay.
+pub fn document_deletion(f: &Fixture) {
+    let s = &*f.store;
+    for id in ["s-1", "s-2", "s-3"] {
+        put(s, "portal-session", id, None, b"x").expect("create");
+    }
+    put(s, "hold", "s-1", None, b"h").expect("other kind");
+    let op = WriteOp::DeleteDocs {
+        kind: "portal-session".into(),
+        ids: vec!["s-1".into(), "s-3".into(), "s-9".into()],
+    };
+    let out = one(s, unit(vec![op], &["doc.delete"])).expect("delete");
+    assert!(
+        matches!(out.outputs.as_slice(), [OpOutput::Count(2)]),
+        "{:?}",
+        out.outputs
+    );
+    assert!(s.get_doc("portal-session", "s-1").expect("get").is_none());
+    assert!(s.get_doc("portal-session", "s-3").expect("get").is_none());
+    assert!(s.get_doc("portal-session", "s-2").expect("get").is_some());
+    assert!(
+        s.get_doc("hold", "s-1").expect("get").is_some(),
+        "kinds are separate"
+    );
+    // A deleted id may be created again, from version 1.
+    assert_eq!(
+        put(s, "portal-session", "s-1", None, b"y").expect("create"),
+        1
+    );
+}
+
 /// Documents: create, optimistic concurrency, get, list by kind with paging.
 pub fn documents(f: &Fixture) {
     let s = &*f.store;

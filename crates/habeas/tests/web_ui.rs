@@ -192,6 +192,65 @@ fn portal_sign_in_codes_are_rationed_per_address() {
     assert_eq!(mails(&site.outbox()).len(), 6, "the budget came back");
 }
 
+/// Sign-in records are deleted once their time is over (GDPR Art. 5(1)(e)):
+/// the sweep `habeas serve` runs every hour leaves open sessions and live
+/// codes alone, deletes ended ones, and journals what it deleted.
+#[test]
+fn ended_sign_in_records_are_swept_and_open_ones_kept() {
+    let clock = std::sync::Arc::new(habeas_core::clock::ManualClock::new(chrono::Utc::now()));
+    let site = start_site_on(clock.clone(), false, |_| {});
+    let records = |kind: &str| {
+        count(
+            site.dir.path(),
+            &format!("SELECT COUNT(*) FROM documents WHERE kind = '{kind}'"),
+        )
+    };
+    let mut dina = signed_in(&site, "dina", "dpo");
+    let (mut claire, _) = portal_sign_in(&site.addr, &site.outbox(), "claire.fictive@example.org");
+    assert_eq!(records("portal-code"), 1);
+    assert_eq!(records("portal-session"), 1);
+    // The first-password session was replaced at the password change.
+    assert_eq!(records("session"), 2);
+
+    let sweep = || {
+        let done = site.rt.block_on(site.ui.sweep_sign_ins()).expect("sweep");
+        (done.portal_codes, done.portal_sessions, done.staff_sessions)
+    };
+    assert_eq!(sweep(), (0, 0, 0), "nothing has ended yet");
+
+    // 20 minutes on: the code has expired and the portal session is idle
+    // (15 minutes); staff sessions last 30 idle minutes.
+    clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(dina.get("/console").status, 200, "noted as active");
+    assert_eq!(sweep(), (1, 1, 0));
+    assert_eq!(records("portal-session"), 0);
+    assert!(
+        claire.get("/portail").text().contains("name=\"email\""),
+        "the portal's sign-in form again"
+    );
+
+    // 40 minutes: the session of the first password (replaced at the
+    // change, unused since) is idle; Dina's, active at 20, is not.
+    clock.advance(chrono::Duration::minutes(20));
+    assert_eq!(sweep(), (0, 0, 1));
+    assert_eq!(dina.get("/console").status, 200, "the open session works");
+
+    // Past the 12-hour lifetime: nothing is left.
+    clock.advance(chrono::Duration::hours(13));
+    assert_eq!(sweep(), (0, 0, 1));
+    for kind in ["portal-code", "portal-session", "session"] {
+        assert_eq!(records(kind), 0, "{kind} records left");
+    }
+    assert_eq!(dina.get("/console").status, 303, "back to sign-in");
+    let deletions = count(
+        site.dir.path(),
+        "SELECT COUNT(*) FROM journal WHERE action = 'doc.delete'",
+    );
+    assert_eq!(deletions, 4, "one journal entry per kind swept");
+    let (code, out, err) = run(site.dir.path(), &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
 #[test]
 fn unknown_addresses_answer_in_the_form_of_their_area() {
     let site = start_site();

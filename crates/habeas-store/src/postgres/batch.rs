@@ -500,6 +500,10 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             body,
             at,
         } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        WriteOp::DeleteDocs { kind, ids } => OpOutput::Count(c.execute(
+            "DELETE FROM documents WHERE kind = $1 AND id = ANY($2)",
+            &[&kind, &ids],
+        )?),
         WriteOp::RequireDocCount { kind, count } => {
             let found: i64 = c
                 .query_one("SELECT COUNT(*) FROM documents WHERE kind = $1", &[&kind])?

@@ -387,6 +387,14 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             body,
             at,
         } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        WriteOp::DeleteDocs { kind, ids } => {
+            let mut stmt = c.prepare_cached("DELETE FROM documents WHERE kind = ?1 AND id = ?2")?;
+            let mut deleted = 0u64;
+            for id in &ids {
+                deleted += stmt.execute([&kind, id])? as u64;
+            }
+            OpOutput::Count(deleted)
+        }
         WriteOp::RequireDocCount { kind, count } => {
             let found: i64 = c
                 .prepare_cached("SELECT COUNT(*) FROM documents WHERE kind = ?1")?

@@ -47,10 +47,12 @@ mod portal_mail;
 mod portal_notice;
 mod portal_rights;
 mod secret;
+mod sign_in_sweep;
 mod staff;
 
 /// The staff sign-in library the pages use (for the `habeas staff` commands and tests).
 pub use habeas_auth as auth;
+pub use sign_in_sweep::SignInSweep;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

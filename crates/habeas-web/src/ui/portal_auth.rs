@@ -212,6 +212,34 @@ pub fn check_session(
     Ok(Some(s.subject))
 }
 
+/// The portal's sign-in records whose time is over, to be deleted: codes
+/// past their expiry (used or not) and sessions no longer open. A record
+/// names a subject; it is kept no longer than it can serve (GDPR
+/// Art. 5(1)(e)). A document that cannot be read is left alone.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Ended {
+    pub codes: Vec<String>,
+    pub sessions: Vec<String>,
+}
+
+pub fn ended(docs: &dyn DocStore, now: DateTime<Utc>, idle: Duration) -> Result<Ended, DocError> {
+    let codes = docs
+        .list_docs(CHALLENGE_KIND)?
+        .into_iter()
+        .filter(|d| serde_json::from_slice::<Challenge>(&d.body).is_ok_and(|c| now >= c.expires_at))
+        .map(|d| d.id)
+        .collect();
+    let sessions = docs
+        .list_docs(SESSION_KIND)?
+        .into_iter()
+        .filter(|d| {
+            serde_json::from_slice::<PortalSession>(&d.body).is_ok_and(|s| !s.is_open(now, idle))
+        })
+        .map(|d| d.id)
+        .collect();
+    Ok(Ended { codes, sessions })
+}
+
 /// Closes a session (logout).
 pub fn close_session(docs: &dyn DocStore, token: &str) -> Result<(), DocError> {
     if !well_formed_id(token) {
@@ -333,6 +361,27 @@ mod tests {
             "closed"
         );
         assert_eq!(check_session(&docs, "nope", t(1), idle).unwrap(), None);
+    }
+
+    #[test]
+    fn ended_codes_and_sessions_are_listed_for_deletion() {
+        let docs = MemoryDocs::default();
+        let keys = WebKeys::from_secret([4; 32]);
+        let idle = Duration::minutes(15);
+        issue(&docs, &keys, &"a".repeat(32), "s-1", t(15)).unwrap();
+        issue(&docs, &keys, &"b".repeat(32), "s-1", t(30)).unwrap();
+        let closed = open_session(&docs, "s-1", t(0), Duration::minutes(60)).unwrap();
+        close_session(&docs, &closed).unwrap();
+        let idle_one = open_session(&docs, "s-1", t(0), Duration::minutes(60)).unwrap();
+        let open = open_session(&docs, "s-1", t(10), Duration::minutes(60)).unwrap();
+        let found = ended(&docs, t(20), idle).unwrap();
+        assert_eq!(found.codes, vec!["a".repeat(32)], "the expired code only");
+        let mut expected = vec![session_doc_id(&closed), session_doc_id(&idle_one)];
+        expected.sort();
+        let mut sessions = found.sessions;
+        sessions.sort();
+        assert_eq!(sessions, expected);
+        assert!(!sessions.contains(&session_doc_id(&open)));
     }
 
     #[test]

@@ -136,6 +136,9 @@ pub fn serve_vault_with(
             super::scheduler::spawn(Arc::clone(&vault), jobs)?;
         }
         spawn_key_sweep(Arc::clone(&vault))?;
+        if let Some(ui) = &ui {
+            spawn_sign_in_sweep(ui.clone());
+        }
         let url = habeas_web::url_of(addr);
         if let Some(warning) = exposure_warning(addr.ip(), ui.as_ref().map(UiState::public_url)) {
             eprintln!("{warning}");
@@ -187,6 +190,31 @@ fn spawn_key_sweep(vault: Arc<Vault>) -> anyhow::Result<()> {
         }
     });
     Ok(())
+}
+
+/// Delete the sign-in records whose time is over (ended portal codes and
+/// sessions, ended staff sessions) at start and then every hour: each
+/// names a person and serves only while it can be used.
+fn spawn_sign_in_sweep(ui: UiState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tick.tick().await;
+            match ui.sweep_sign_ins().await {
+                Ok(done) if done.total() > 0 => tracing::info!(
+                    portal_codes = done.portal_codes,
+                    portal_sessions = done.portal_sessions,
+                    staff_sessions = done.staff_sessions,
+                    "ended sign-in records deleted"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "the sign-in sweep failed; it runs again in an hour")
+                }
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -187,7 +187,9 @@ pub struct Site {
     pub root: PathBuf,
     pub addr: String,
     pub vault: Arc<habeas_engine::Vault>,
-    _rt: tokio::runtime::Runtime,
+    /// The pages' state the server runs with.
+    pub ui: UiState,
+    pub rt: tokio::runtime::Runtime,
 }
 
 impl Site {
@@ -259,6 +261,7 @@ pub fn serve_site(
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let v = Arc::clone(&vault);
+    let ui = state.clone();
     rt.spawn(
         async move { habeas_web::serve_with_ui(listener, v, state, std::future::pending()).await },
     );
@@ -267,7 +270,8 @@ pub fn serve_site(
         root,
         addr,
         vault,
-        _rt: rt,
+        ui,
+        rt,
     }
 }
 
