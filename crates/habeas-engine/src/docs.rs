@@ -96,14 +96,7 @@ impl Vault {
         note: &str,
     ) -> Result<u64> {
         for key in [kind, id] {
-            check_key(key).map_err(|e| {
-                EngineError::invalid(
-                    "bad_document_key",
-                    "clé de document invalide : 1 à 128 caractères ASCII imprimables, sans « / »"
-                        .to_string(),
-                    e.to_string(),
-                )
-            })?;
+            valid_key(key)?;
         }
         let sealed = self.doc_key(kind)?.seal(body, &aad(kind, id))?;
         let op = WriteOp::PutDoc {
@@ -161,14 +154,7 @@ impl Vault {
             return Ok(0);
         }
         for key in std::iter::once(kind).chain(ids.iter().map(String::as_str)) {
-            check_key(key).map_err(|e| {
-                EngineError::invalid(
-                    "bad_document_key",
-                    "clé de document invalide : 1 à 128 caractères ASCII imprimables, sans « / »"
-                        .to_string(),
-                    e.to_string(),
-                )
-            })?;
+            valid_key(key)?;
         }
         let op = WriteOp::DeleteDocs {
             kind: kind.to_string(),
@@ -224,6 +210,18 @@ impl Vault {
             caller,
         }
     }
+}
+
+/// A document kind or id the store accepts, or the refusal saying how.
+fn valid_key(key: &str) -> Result<()> {
+    check_key(key).map_err(|e| {
+        EngineError::invalid(
+            "bad_document_key",
+            "clé de document invalide : 1 à 128 caractères ASCII imprimables, sans « / »"
+                .to_string(),
+            e.to_string(),
+        )
+    })
 }
 
 /// [`DocStore`] over a vault, attributing writes to one caller (a staff
