@@ -125,4 +125,44 @@ fn demo_starts_a_server_whose_printed_token_finds_a_fictitious_subject() {
         ),
     );
     assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+
+    // The portal: a sign-in code for demo.1@example.org lands in the
+    // project's outbox, with a link to this machine (the README says so).
+    let page = http(
+        &addr,
+        "GET /portail HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    );
+    let cookie = page
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .expect("pre-session cookie")
+        .to_string();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf");
+    let form = format!("csrf={csrf}&email=demo.1%40example.org");
+    let asked = http(
+        &addr,
+        &format!(
+            "POST /portail/connexion HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+             Cookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    assert!(asked.starts_with("HTTP/1.1 200"), "{asked}");
+    let outbox = out.join("project/data/outbox");
+    let mail = std::fs::read_dir(&outbox)
+        .ok()
+        .and_then(|mut d| d.next())
+        .and_then(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).expect("read mail"))
+        .unwrap_or_else(|| panic!("no sign-in code in {}", outbox.display()));
+    assert!(
+        mail.contains("http://127.0.0.1:8080/portail/lien?c="),
+        "the sign-in link: {mail}"
+    );
 }

@@ -21,11 +21,18 @@ pub struct PortalSignIn {
 
 /// A link is put in `href`: only `https://` without spaces, quotes or
 /// angle brackets, so it cannot become `javascript:` or break out of the
-/// attribute.
+/// attribute. Plain `http://` is accepted for a loopback host only
+/// (`127.0.0.1`, `[::1]`, `localhost`: the link never leaves the machine,
+/// as for `habeas demo`), never for a name or address others reach.
 pub(crate) fn safe_link(link: &str) -> Result<&str, TemplateError> {
     let link = link.trim();
-    let ok = link.len() > "https://".len()
-        && link[.."https://".len()].eq_ignore_ascii_case("https://")
+    let rest = strip_scheme(link, "https://").or_else(|| {
+        strip_scheme(link, "http://").filter(|rest| {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            loopback_host(authority)
+        })
+    });
+    let ok = rest.is_some_and(|r| !r.is_empty())
         && !link
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>'));
@@ -34,6 +41,28 @@ pub(crate) fn safe_link(link: &str) -> Result<&str, TemplateError> {
     } else {
         Err(TemplateError::UnsafeLink { field: "link" })
     }
+}
+
+/// `link` after `scheme` (compared without case), if it starts with it.
+fn strip_scheme<'a>(link: &'a str, scheme: &str) -> Option<&'a str> {
+    link.get(..scheme.len())
+        .filter(|s| s.eq_ignore_ascii_case(scheme))
+        .map(|_| &link[scheme.len()..])
+}
+
+/// Whether an URL's `host[:port]` names this machine.
+fn loopback_host(authority: &str) -> bool {
+    if authority.contains('@') {
+        return false;
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 pub fn portal_sign_in(
@@ -108,6 +137,11 @@ mod tests {
         for bad in [
             "javascript:alert(1)",
             "http://donnees.example/x",
+            "http://127.0.0.1.evil.example/x",
+            "http://localhost.evil.example/x",
+            "http://127.0.0.1@evil.example/x",
+            "http://192.0.2.10:8080/portail",
+            "http://",
             "https://x.example/\" onclick=\"x",
             "https://x.example/a b",
             "https://",
@@ -119,6 +153,22 @@ mod tests {
                 TemplateError::UnsafeLink { field: "link" },
                 "{bad}"
             );
+        }
+    }
+
+    /// `habeas demo` serves on http://127.0.0.1:8080: its sign-in links work.
+    #[test]
+    fn plain_http_links_are_accepted_to_this_machine_only() {
+        for good in [
+            "http://127.0.0.1:8080/portail/lien?c=a&k=1",
+            "HTTP://localhost:8080/portail",
+            "http://[::1]:8080/portail",
+            "http://127.0.0.2/portail",
+            "https://donnees.example/portail",
+        ] {
+            let mut s = sign_in();
+            s.link = good.into();
+            assert!(portal_sign_in(&org(), &to(None), &s).is_ok(), "{good}");
         }
     }
 
