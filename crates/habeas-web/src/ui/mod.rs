@@ -121,6 +121,20 @@ impl UiState {
         &self.config.public_url
     }
 
+    /// The client of a request that came from `peer` with `headers`: the
+    /// address a trusted proxy names, else the peer (`http::client_address`).
+    pub(crate) fn client_address(
+        &self,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> std::net::IpAddr {
+        http::client_address(
+            peer,
+            &http::forwarded_for(headers),
+            &self.config.trusted_proxies,
+        )
+    }
+
     /// `[server] trusted_proxies`, as the pages use them.
     pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
         &self.config.trusted_proxies

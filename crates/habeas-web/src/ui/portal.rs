@@ -29,9 +29,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{
-    PageQuery, Peer, UiLang, cleared_cookie, client_address, cookie, forwarded_for, host_cookie,
-};
+use super::http::{PageQuery, Peer, UiLang, cleared_cookie, cookie, host_cookie};
 use super::page::{Area, Failure, Page, add_cookies, html_response, message, redirect, when};
 use super::portal_auth;
 use super::staff::{pre_session, pre_session_ok};
@@ -166,11 +164,7 @@ pub async fn ask_code(
     }
     let challenge = portal_auth::random_id();
     let id = challenge.clone();
-    let source = client_address(
-        peer,
-        &forwarded_for(&headers),
-        &state.config.trusted_proxies,
-    );
+    let source = state.client_address(peer, &headers);
     // Past the budget nothing is issued nor mailed; the answer is the same.
     if state
         .code_budget

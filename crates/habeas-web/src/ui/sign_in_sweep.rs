@@ -30,7 +30,7 @@ impl SignInSweep {
 
 /// The journaled actor of the deletions.
 fn sweeper() -> Caller {
-    UiState::caller("sign-in-sweep", "staff-sign-in")
+    UiState::caller("sign-in-sweep", super::staff::SIGN_IN_PURPOSE)
 }
 
 /// One sweep, on the calling (blocking) thread. Errors name kinds and

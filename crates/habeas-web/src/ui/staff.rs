@@ -19,7 +19,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::UiState;
-use super::http::{LANG_COOKIE, Peer, UiLang, client_address, cookie, forwarded_for, host_cookie};
+use super::http::{LANG_COOKIE, Peer, UiLang, cookie, host_cookie};
 use super::page::{Area, Failure, Page, html_response, message, redirect};
 use super::secret::WebKeys;
 use crate::storage_full::OurSide;
@@ -31,7 +31,7 @@ pub const SESSION_COOKIE: &str = "__Host-habeas_session";
 pub const PRE_COOKIE: &str = "__Host-habeas_pre";
 
 /// Purpose journaled for the web layer's own writes for staff sign-in.
-const SIGN_IN_PURPOSE: &str = "staff-sign-in";
+pub(super) const SIGN_IN_PURPOSE: &str = "staff-sign-in";
 
 /// A signed-in staff member, as a page sees them.
 pub struct StaffCtx {
@@ -102,16 +102,11 @@ pub async fn require(
             return Err(redirect("/console/connexion", &[cleared_session_cookie()]));
         }
         Ok(Err(e)) => {
+            let failure = Failure::on_our_side(e, "a staff session could not be checked");
             let lang = super::http::lang_of(None, headers).lang;
-            return Err(
-                Failure::on_our_side(e, "a staff session could not be checked")
-                    .render(lang, Area::Console),
-            );
+            return Err(failure.render(lang, Area::Console));
         }
-        Err(f) => {
-            let lang = super::http::lang_of(None, headers).lang;
-            return Err(f.render(lang, Area::Console));
-        }
+        Err(f) => return Err(f.render(super::http::lang_of(None, headers).lang, Area::Console)),
     };
     match gate::check(Some(&session), gate_needed) {
         Ok(()) => {}
@@ -232,11 +227,7 @@ pub async fn login(
         return Failure::Csrf.render(lang, Area::Console);
     }
     // Behind a trusted reverse proxy, the client it names (lock-out per source).
-    let source = client_address(
-        source,
-        &forwarded_for(&headers),
-        &state.config.trusted_proxies,
-    );
+    let source = state.client_address(source, &headers);
     let login = form.login.clone();
     let outcome = state
         .run(move |s| {
