@@ -91,13 +91,18 @@ pub fn check_key(key: &str) -> Result<(), DocError> {
 /// In-memory [`DocStore`], for tests and for tools that need no persistence.
 #[derive(Debug, Default)]
 pub struct MemoryDocs {
-    docs: Mutex<BTreeMap<DocKey, (u64, Vec<u8>)>>,
+    docs: Mutex<Stored>,
     /// Set by [`MemoryDocs::set_full`]: writes fail as on a full disk.
     full: std::sync::atomic::AtomicBool,
+    /// Set by [`MemoryDocs::set_failing`]: every access fails.
+    failing: std::sync::atomic::AtomicBool,
 }
 
 /// `(kind, id)`.
 type DocKey = (String, String);
+
+/// Every document: its version and body by `(kind, id)`.
+type Stored = BTreeMap<DocKey, (u64, Vec<u8>)>;
 
 impl MemoryDocs {
     pub fn new() -> Self {
@@ -109,6 +114,24 @@ impl MemoryDocs {
     /// what callers do then.
     pub fn set_full(&self, full: bool) {
         self.full.store(full, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// While `failing`, every read and write fails with
+    /// [`DocError::Storage`] and changes nothing — a store that cannot be
+    /// reached or an I/O error, for testing what callers do then.
+    pub fn set_failing(&self, failing: bool) {
+        self.failing
+            .store(failing, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The lock on the documents, or the failure [`MemoryDocs::set_failing`] asks.
+    fn docs(&self) -> Result<std::sync::MutexGuard<'_, Stored>, DocError> {
+        if self.failing.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(DocError::Storage("simulated I/O error".into()));
+        }
+        self.docs
+            .lock()
+            .map_err(|_| DocError::Storage("poisoned lock".into()))
     }
 }
 
@@ -125,10 +148,7 @@ impl DocStore for MemoryDocs {
         if self.full.load(std::sync::atomic::Ordering::SeqCst) {
             return Err(DocError::Full);
         }
-        let mut docs = self
-            .docs
-            .lock()
-            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        let mut docs = self.docs()?;
         let key = (kind.to_string(), id.to_string());
         let found = docs.get(&key).map(|(v, _)| *v);
         if found != expected_version {
@@ -145,10 +165,7 @@ impl DocStore for MemoryDocs {
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError> {
-        let docs = self
-            .docs
-            .lock()
-            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        let docs = self.docs()?;
         Ok(docs
             .get(&(kind.to_string(), id.to_string()))
             .map(|(version, body)| Doc {
@@ -159,10 +176,7 @@ impl DocStore for MemoryDocs {
     }
 
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError> {
-        let docs = self
-            .docs
-            .lock()
-            .map_err(|_| DocError::Storage("poisoned lock".into()))?;
+        let docs = self.docs()?;
         Ok(docs
             .iter()
             .filter(|((k, _), _)| k == kind)

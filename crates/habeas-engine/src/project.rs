@@ -19,8 +19,8 @@ pub fn load_settings(dir: &Path) -> Result<Settings> {
     let unknown = habeas_core::settings::apply_env(&mut settings, std::env::vars())
         .map_err(|e| EngineError::Config(format!("environment override: {e}")))?;
     for name in unknown {
-        // Once per process and name: a command reads the settings in each
-        // part it starts (vault, rights, breach clocks, scheduler, pages).
+        // Once per process and name: some commands read the settings more
+        // than once (the vault, then the part they run).
         if first_warning(&name) {
             // The name only: a value could be a secret.
             tracing::warn!(
@@ -183,9 +183,15 @@ pub fn open_project(dir: &Path) -> Result<Vault> {
 
 /// Open the project's vault with an injected clock (tests, demos).
 pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vault> {
-    let settings = load_settings(dir)?;
+    open_project_with(dir, &load_settings(dir)?, clock)
+}
+
+/// Open the project's vault with settings already read: a command that
+/// needs them for other parts too (`habeas serve`) reads `habeas.toml` and
+/// the environment once, so every part sees the same settings.
+pub fn open_project_with(dir: &Path, settings: &Settings, clock: Arc<dyn Clock>) -> Result<Vault> {
     let decls = load_declarations(dir)?;
-    let paths = vault_paths(dir, &settings)?;
+    let paths = vault_paths(dir, settings)?;
     let mut vault = Vault::open(paths, decls, clock)?;
     vault.set_missing_consent(settings.consent.missing);
     vault.set_key_cache_ttl(std::time::Duration::from_secs(

@@ -4,6 +4,7 @@
 //! then refused with the "Storage full / retry later" page (503 with
 //! `Retry-After`, as the API answers), nothing changes, nobody is signed
 //! out, and the same forms go through once space is freed — no restart.
+//! Failing syncs (EIO) do not sign a portal subject out either.
 //!
 //! Needs python3 with fusepy, libfuse2 and /dev/fuse (`.ci/run` installs
 //! them); skipped loudly without them, failing under HABEAS_REQUIRE_TOOLS=1.
@@ -135,6 +136,24 @@ fn a_full_disk_answers_console_and_portal_forms_with_retry_later_then_recovers()
         claire.get("/portail").text().contains("donné le"),
         "the consent once space is freed"
     );
+
+    // The disk's syncs fail (EIO): the portal session's due activity note
+    // cannot be stored. That is a failure on our side, not a reason to show
+    // a signed-in subject the sign-in page or to drop their cookie.
+    mount.fail_syncs();
+    clock.advance(chrono::Duration::minutes(2));
+    let failed = claire.get("/portail");
+    assert_eq!(failed.status, 500, "{}", failed.text());
+    assert!(
+        !failed.text().contains("/portail/connexion"),
+        "the sign-in form shown to a signed-in subject: {}",
+        failed.text()
+    );
+    assert!(failed.cookies().is_empty(), "{:?}", failed.cookies());
+    mount.sync_ok();
+    let home = claire.get("/portail");
+    assert_eq!(home.status, 200, "{}", home.text());
+    assert!(home.text().contains("donné le"), "still signed in");
     drop(site);
     drop(mount);
 }

@@ -110,7 +110,7 @@ pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]
     }
     let mut client = peer;
     for entry in forwarded.iter().rev().flat_map(|v| v.rsplit(',')) {
-        let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+        let Some(ip) = forwarded_entry(entry) else {
             return client;
         };
         client = ip;
@@ -119,6 +119,17 @@ pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &[ipnet::IpNet]
         }
     }
     client
+}
+
+/// One `X-Forwarded-For` entry's address: bare, or with the port some
+/// proxies add (`203.0.113.7:4711`, `[2001:db8::1]:4711`, `[2001:db8::1]`).
+fn forwarded_entry(entry: &str) -> Option<IpAddr> {
+    let entry = entry.trim();
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|s| s.ip()))
+        .or_else(|| entry.strip_prefix('[')?.strip_suffix(']')?.parse().ok())
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Peer {
@@ -269,6 +280,27 @@ mod tests {
         assert_eq!(
             client_address(ip("::1"), &["2001:db8::1"], &["::1/128".parse().unwrap()]),
             ip("2001:db8::1")
+        );
+        // Entries with the port some proxies add.
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7:4711"], &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7, 10.1.2.3:80"], &proxies),
+            ip("203.0.113.7")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["[2001:db8::1]:4711"], &proxies),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["[2001:db8::1]"], &proxies),
+            ip("2001:db8::1")
+        );
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &["203.0.113.7:port"], &proxies),
+            ip("127.0.0.1")
         );
         // Garbage stops the walk at the last address known good.
         assert_eq!(

@@ -63,11 +63,19 @@ pub(super) fn page(
     .render()
 }
 
-/// The signed-in subject and the session token, if any.
-pub(super) async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(String, String)> {
-    let token = cookie(headers, PORTAL_COOKIE)?.to_string();
+/// The signed-in subject and the session token; `None` when no open session
+/// is presented. `Err` when the store could not tell (a full disk among
+/// others): the session may be fine, so the caller answers the failure page
+/// and keeps the cookie rather than showing the sign-in page.
+pub(super) async fn subject_of(
+    state: &UiState,
+    headers: &HeaderMap,
+) -> Result<Option<(String, String)>, Failure> {
+    let Some(token) = cookie(headers, PORTAL_COOKIE).map(str::to_string) else {
+        return Ok(None);
+    };
     let t = token.clone();
-    let subject = state
+    let checked = state
         .run(move |s| {
             let docs = s.vault.docs(portal_caller());
             portal_auth::check_session(
@@ -76,11 +84,16 @@ pub(super) async fn subject_of(state: &UiState, headers: &HeaderMap) -> Option<(
                 s.clock.now(),
                 Duration::minutes(s.config.portal_idle_minutes),
             )
+            .map_err(OurSide::from)
         })
-        .await
-        .ok()?
-        .ok()??;
-    Some((subject, token))
+        .await?;
+    match checked {
+        Ok(subject) => Ok(subject.map(|subject| (subject, token))),
+        Err(e) => Err(Failure::on_our_side(
+            e,
+            "a portal session could not be checked",
+        )),
+    }
 }
 
 fn sign_in_page(lang: Lang, csrf: &str) -> Markup {
@@ -121,8 +134,9 @@ fn code_page(lang: Lang, csrf: &str, challenge: &str, code: &str, note: Option<M
 pub async fn home(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
     let lang = l.lang;
     let mut r = match subject_of(&state, &headers).await {
-        Some((subject, token)) => data_page(&state, lang, subject, token).await,
-        None => {
+        Ok(Some((subject, token))) => data_page(&state, lang, subject, token).await,
+        Err(f) => f.render(lang, Area::Portal),
+        Ok(None) => {
             let (csrf, set) = pre_session(&state, &headers);
             let mut r = html_response(StatusCode::OK, sign_in_page(lang, &csrf));
             add_cookies(&mut r, &set.into_iter().collect::<Vec<_>>());
@@ -528,8 +542,10 @@ fn download(bytes: Vec<u8>, content_type: &'static str, name: &str) -> Response 
 
 async fn export_as(state: UiState, l: UiLang, headers: HeaderMap, zip: bool) -> Response {
     let lang = l.lang;
-    let Some((subject, _)) = subject_of(&state, &headers).await else {
-        return redirect("/portail", &[]);
+    let (subject, _) = match subject_of(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return redirect("/portail", &[]),
+        Err(f) => return f.render(lang, Area::Portal),
     };
     let made = state
         .run(move |s| {
@@ -577,8 +593,10 @@ pub async fn consent(
     Form(form): Form<ConsentForm>,
 ) -> Response {
     let lang = l.lang;
-    let Some((subject, token)) = subject_of(&state, &headers).await else {
-        return redirect("/portail", &[]);
+    let (subject, token) = match subject_of(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return redirect("/portail", &[]),
+        Err(f) => return f.render(lang, Area::Portal),
     };
     if !super::secret::WebKeys::same(&state.keys.portal_token(&token), &form.csrf) {
         return Failure::Csrf.render(lang, Area::Portal);
@@ -633,8 +651,10 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    let Some((_, token)) = subject_of(&state, &headers).await else {
-        return redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)]);
+    let (_, token) = match subject_of(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)]),
+        Err(f) => return f.render(l.lang, Area::Portal),
     };
     if !super::secret::WebKeys::same(&state.keys.portal_token(&token), &form.csrf) {
         return Failure::Csrf.render(l.lang, Area::Portal);

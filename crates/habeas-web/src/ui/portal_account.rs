@@ -20,8 +20,8 @@ use super::http::{PageQuery, UiLang};
 use super::page::{Area, html_response, redirect, when};
 use super::portal::{page, portal_caller};
 use super::portal_rights::{
-    DoneQuery, Refused, back_to_portal, confirmation, not_yours, open_verified, refused_page,
-    remember_lang, signed, signed_post, with_service,
+    DoneQuery, Refused, confirmation, not_yours, open_verified, refused_page, remember_lang,
+    signed, signed_post, with_service,
 };
 use crate::t;
 
@@ -56,8 +56,9 @@ pub async fn account(
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     let subject = who.subject.clone();
     let built = state

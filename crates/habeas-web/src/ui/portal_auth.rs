@@ -179,7 +179,8 @@ pub fn open_session(
     Ok(token)
 }
 
-/// The subject of an open session, noting its activity (at most once a minute).
+/// The subject of an open session, noting its activity (at most once a
+/// minute). `Err` only when the store fails: the session may be fine.
 pub fn check_session(
     docs: &dyn DocStore,
     token: &str,
@@ -193,8 +194,16 @@ pub fn check_session(
     let Some(doc) = docs.get_doc(SESSION_KIND, &id)? else {
         return Ok(None);
     };
-    let mut s: PortalSession =
-        serde_json::from_slice(&doc.body).map_err(|e| bad(SESSION_KIND, &id, e))?;
+    // A record that cannot be read vouches for nobody: no session, and
+    // signing in again replaces it. Only the store failing is an error (the
+    // caller then keeps the cookie and answers the failure page).
+    let Ok(mut s) = serde_json::from_slice::<PortalSession>(&doc.body) else {
+        tracing::warn!(
+            kind = SESSION_KIND,
+            "an unreadable portal session was ignored"
+        );
+        return Ok(None);
+    };
     if !s.is_open(now, idle) {
         return Ok(None);
     }
@@ -399,5 +408,29 @@ mod tests {
         let token = open_session(&docs, "s-9", t(20), Duration::minutes(60)).unwrap();
         assert!(check_session(&docs, &token, t(30), idle).unwrap().is_some());
         assert!(check_session(&docs, &token, t(40), idle).unwrap().is_some());
+    }
+
+    #[test]
+    fn an_unreadable_session_is_no_session_and_a_failing_store_an_error() {
+        let docs = MemoryDocs::default();
+        let idle = Duration::minutes(15);
+        let token = open_session(&docs, "s-7", t(0), Duration::minutes(60)).unwrap();
+        let id = session_doc_id(&token);
+        let version = docs.get_doc(SESSION_KIND, &id).unwrap().unwrap().version;
+        docs.put_doc(SESSION_KIND, &id, Some(version), b"{not json")
+            .unwrap();
+        assert_eq!(check_session(&docs, &token, t(1), idle).unwrap(), None);
+
+        let token = open_session(&docs, "s-7", t(0), Duration::minutes(60)).unwrap();
+        docs.set_failing(true);
+        assert!(
+            check_session(&docs, &token, t(5), idle).is_err(),
+            "a store that cannot be read is not \"signed out\""
+        );
+        docs.set_failing(false);
+        assert_eq!(
+            check_session(&docs, &token, t(5), idle).unwrap().as_deref(),
+            Some("s-7")
+        );
     }
 }

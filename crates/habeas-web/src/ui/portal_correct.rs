@@ -27,8 +27,8 @@ use super::http::{PageQuery, UiLang};
 use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    DoneQuery, Refused, back_to_portal, complete, confirmation, in_lang, not_yours, open_verified,
-    refused_page, remember_lang, signed, signed_post, with_service,
+    DoneQuery, Refused, complete, confirmation, in_lang, not_yours, open_verified, refused_page,
+    remember_lang, signed, signed_post, with_service,
 };
 use crate::storage_full::OurSide;
 use crate::t;
@@ -44,8 +44,9 @@ pub async fn correct_form(
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     let subject = who.subject.clone();
     let export = match state.run(move |s| export_for(s, &subject, lang)).await {

@@ -28,8 +28,8 @@ use super::http::UiLang;
 use super::page::{Area, html_response, message, redirect, when};
 use super::portal::{export_for, page, portal_caller};
 use super::portal_rights::{
-    Refused, back_to_portal, complete, open_verified, refused_page, remember_lang, signed,
-    signed_post, with_service,
+    Refused, complete, open_verified, refused_page, remember_lang, signed, signed_post,
+    with_service,
 };
 use crate::storage_full::OurSide;
 use crate::t;
@@ -56,8 +56,9 @@ fn direct_marketing(vault: &Vault, purpose: &str) -> bool {
 /// `GET /portail/limiter`: the subject's purposes, their state, the forms.
 pub async fn limits_form(State(state): State<UiState>, l: UiLang, headers: HeaderMap) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     let subject = who.subject.clone();
     let built = state

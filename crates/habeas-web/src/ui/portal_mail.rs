@@ -104,8 +104,9 @@ pub async fn lists(
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return redirect("/portail", &[]);
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     if !offered(state.vault.declarations()) {
         return Failure::NotFound.render(lang, Area::Portal);
@@ -246,8 +247,9 @@ async fn change(
     csrf: String,
     what: Result<Change, Refused>,
 ) -> Response {
-    let Some(who) = signed(&state, &headers).await else {
-        return redirect("/portail", &[]);
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     if !csrf_ok(&who, &csrf) {
         return Failure::Csrf.render(lang, Area::Portal);

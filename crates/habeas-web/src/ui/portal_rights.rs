@@ -39,13 +39,21 @@ pub(super) struct Signed {
     pub csrf: String,
 }
 
-/// The signed-in subject, or `None` (the caller redirects to sign-in).
-pub(super) async fn signed(state: &UiState, headers: &HeaderMap) -> Option<Signed> {
-    let (subject, token) = subject_of(state, headers).await?;
-    Some(Signed {
-        subject,
-        csrf: state.keys.portal_token(&token),
-    })
+/// The signed-in subject; otherwise the answer to send: back to sign-in, or
+/// the failure page when the session could not be checked (cookie kept).
+pub(super) async fn signed(
+    state: &UiState,
+    headers: &HeaderMap,
+    lang: Lang,
+) -> Result<Signed, Response> {
+    match subject_of(state, headers).await {
+        Ok(Some((subject, token))) => Ok(Signed {
+            csrf: state.keys.portal_token(&token),
+            subject,
+        }),
+        Ok(None) => Err(back_to_portal()),
+        Err(f) => Err(f.render(lang, Area::Portal)),
+    }
 }
 
 /// The signed-in subject behind a posted form whose token matches the
@@ -57,9 +65,7 @@ pub(super) async fn signed_post(
     lang: Lang,
     form_csrf: &str,
 ) -> Result<Signed, Response> {
-    let Some(who) = signed(state, headers).await else {
-        return Err(back_to_portal());
-    };
+    let who = signed(state, headers, lang).await?;
     if !csrf_ok(&who, form_csrf) {
         return Err(Failure::Csrf.render(lang, Area::Portal));
     }
@@ -284,7 +290,7 @@ pub(super) fn remember_lang(l: &UiLang, mut r: Response) -> Response {
     r
 }
 
-pub(super) fn back_to_portal() -> Response {
+fn back_to_portal() -> Response {
     redirect("/portail", &[])
 }
 
@@ -309,8 +315,9 @@ pub async fn requests(
     PageQuery(q): PageQuery<DoneQuery>,
 ) -> Response {
     let lang = l.lang;
-    let Some(who) = signed(&state, &headers).await else {
-        return back_to_portal();
+    let who = match signed(&state, &headers, lang).await {
+        Ok(who) => who,
+        Err(answer) => return answer,
     };
     let subject = who.subject.clone();
     let listed = state

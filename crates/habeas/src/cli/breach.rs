@@ -504,12 +504,6 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Give `habeas serve` the breach clocks of `habeas.toml` `[breach]` (API and console).
-pub(crate) fn install_breach_api(dir: &Path) -> anyhow::Result<()> {
-    habeas_web::breach::install_clocks(project::load_settings(dir)?.breach.clocks());
-    Ok(())
-}
-
 fn form_of(form: Option<FormArg>, decls: &habeas_core::declarations::Declarations) -> Form {
     match form {
         Some(FormArg::Cnil) => Form::Cnil,

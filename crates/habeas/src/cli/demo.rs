@@ -106,7 +106,8 @@ pub fn run(_global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         "demo project (vault, keys, declarations): {}",
         project.display()
     );
-    super::serve::serve_project(&project, &args.listen, args.subjects)
+    let settings = habeas_engine::project::load_settings(&project)?;
+    super::serve::serve_project(&project, &settings, &args.listen, args.subjects)
 }
 
 /// Write the demo project's settings and declarations into `dir`, keeping an

@@ -226,9 +226,12 @@ pub(crate) fn mailer_for(
 }
 
 /// Give the HTTP server its rights mailer and code key (`habeas serve`).
-pub(crate) fn install_rights_api(dir: &Path, vault: &Vault) -> anyhow::Result<()> {
-    let settings = project::load_settings(dir)?;
-    let mailer = mailer_for(dir, &settings, vault)?;
+pub(crate) fn install_rights_api(
+    dir: &Path,
+    settings: &Settings,
+    vault: &Vault,
+) -> anyhow::Result<()> {
+    let mailer = mailer_for(dir, settings, vault)?;
     let code_key = vault_bridge::code_key(vault, &vault_bridge::rights_caller("server"))?;
     habeas_web::rights::install(habeas_web::rights::RightsSetup { mailer, code_key });
     Ok(())

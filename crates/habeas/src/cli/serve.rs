@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use habeas_core::clock::SystemClock;
+use habeas_core::settings::Settings;
 use habeas_engine::{Caller, Vault, project, synthetic};
 use habeas_web::ui::{UiConfig, UiState};
 
@@ -30,23 +31,38 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         .listen
         .unwrap_or_else(|| settings.server.listen.get_ref().clone());
     if let Some(n) = args.demo_subjects {
-        return serve_project(&global.dir, &listen, n);
+        return serve_project(&global.dir, &settings, &listen, n);
     }
-    let vault = Arc::new(project::open_project(&global.dir)?);
-    super::requests::install_rights_api(&global.dir, &vault)?;
-    super::breach::install_breach_api(&global.dir)?;
+    let vault = open(&global.dir, &settings)?;
     let jobs = super::scheduler::plan(&global.dir, &settings)?;
-    let ui = ui_state(&global.dir, &vault, &listen)?;
+    let ui = ui_state(&global.dir, &settings, &vault, &listen)?;
     serve_vault_with(vault, &listen, None, jobs, Some(ui))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The project's vault, with the rights API's mailer and code key and the
+/// breach clocks installed — all from the one reading of the settings.
+fn open(dir: &Path, settings: &Settings) -> anyhow::Result<Arc<Vault>> {
+    let vault = Arc::new(project::open_project_with(
+        dir,
+        settings,
+        Arc::new(SystemClock),
+    )?);
+    super::requests::install_rights_api(dir, settings, &vault)?;
+    habeas_web::breach::install_clocks(settings.breach.clocks());
+    Ok(vault)
 }
 
 /// The staff console and the subjects' portal ("Mes données"): their keys
 /// come from the vault, their mail goes through the project's mailer, and
 /// sign-in links point at `[server] public_url` (default: the listen address).
-fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiState> {
-    let settings = project::load_settings(dir)?;
-    let mailer = super::requests::mailer_for(dir, &settings, vault)?;
+fn ui_state(
+    dir: &Path,
+    settings: &Settings,
+    vault: &Arc<Vault>,
+    listen: &str,
+) -> anyhow::Result<UiState> {
+    let mailer = super::requests::mailer_for(dir, settings, vault)?;
     let public_url = settings
         .server
         .public_url
@@ -68,10 +84,13 @@ fn ui_state(dir: &Path, vault: &Arc<Vault>, listen: &str) -> anyhow::Result<UiSt
 /// fill it with synthetic, clearly fictitious ones (one record in every
 /// declared category each), create a token for every declared purpose, print
 /// the URL and the token, and serve until Ctrl-C.
-pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Result<ExitCode> {
-    let vault = Arc::new(project::open_project(dir)?);
-    super::requests::install_rights_api(dir, &vault)?;
-    super::breach::install_breach_api(dir)?;
+pub fn serve_project(
+    dir: &Path,
+    settings: &Settings,
+    listen: &str,
+    demo_subjects: u64,
+) -> anyhow::Result<ExitCode> {
+    let vault = open(dir, settings)?;
     let have = vault.counts()?.get("subjects").copied().unwrap_or(0) as u64;
     let operator = Caller::operator("demo", "administration");
     if have < demo_subjects {
@@ -99,7 +118,7 @@ pub fn serve_project(dir: &Path, listen: &str, demo_subjects: u64) -> anyhow::Re
         .collect();
     let (_, secret) = vault.create_token(&operator, "demo", &purposes, &[])?;
     let example_purpose = purposes.first().cloned().unwrap_or_default();
-    let ui = ui_state(dir, &vault, listen)?;
+    let ui = ui_state(dir, settings, &vault, listen)?;
     serve_vault_with(
         vault,
         listen,
