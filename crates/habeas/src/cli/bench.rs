@@ -8,7 +8,9 @@
 //! lookup journaled durably); reading a subject holding 10,000 records;
 //! and, with `wrk` installed, HTTP single-record writes and audited reads
 //! with 32 connections, and (for the default `contact` records) journaled
-//! finds by e-mail with one, then 32. `--category connection_logs
+//! finds by e-mail with one, then 32; last the mixed profile of
+//! RELIABILITY.md T19 (70 % audited reads, 20 % writes, 5 % access exports,
+//! 5 % token checks) with 32. `--category connection_logs
 //! --per-subject 100` ingests the bulk kind of records the vault partitions
 //! by time instead.
 //!
@@ -245,7 +247,7 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
     // 4. HTTP with wrk.
     if args.http_seconds > 0 {
         let emails = (category == "contact").then_some(subjects);
-        http_runs(&vault, &sample, emails, args.http_seconds)?;
+        http_runs(dir, &vault, &sample, emails, args.http_seconds)?;
     }
     drop(vault);
     drop(pg);
@@ -565,8 +567,10 @@ pub(crate) fn peak_rss_mib() -> u64 {
 
 /// The HTTP runs: single-record writes and audited reads over the `subjects`
 /// sample, then, when `emails` subjects carry the synthetic e-mail addresses
-/// `demo.0@…` to `demo.{emails - 1}@…`, finds by a random one of them.
+/// `demo.0@…` to `demo.{emails - 1}@…`, finds by a random one of them; last
+/// the mixed profile of RELIABILITY.md T19 (see [`mixed_script`]).
 fn http_runs(
+    dir: &Path,
     vault: &Arc<Vault>,
     subjects: &[String],
     emails: Option<u64>,
@@ -588,6 +592,34 @@ fn http_runs(
         .map(|k| k.get_ref().clone())
         .collect();
     let (_, token) = vault.create_token(&op, "bench", &purposes, &[])?;
+    // The mixed profile's access exports: verified access requests for the
+    // first subjects of the sample, answered through the rights API.
+    let settings = project::load_settings(dir)?;
+    super::requests::install_rights_api(dir, &settings, vault)?;
+    let requests = {
+        let caller = habeas_rights::vault_bridge::rights_caller("bench");
+        let config = habeas_rights::service::ServiceConfig::new(
+            habeas_rights::vault_bridge::code_key(vault, &caller)?,
+        );
+        let clock = habeas_core::clock::SystemClock;
+        let service = habeas_rights::service::RequestService::new(
+            &**vault,
+            &clock,
+            vault.declarations(),
+            config,
+        );
+        subjects
+            .iter()
+            .take(MIXED_EXPORTS)
+            .map(|subject| {
+                super::bench_rights::verified_request(
+                    &service,
+                    habeas_core::rights::RequestKind::Access,
+                    subject,
+                )
+            })
+            .collect::<anyhow::Result<Vec<String>>>()?
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -627,6 +659,12 @@ fn http_runs(
         runs.push(("HTTP find by e-mail, journaled", find_script.clone(), 1, 1));
         runs.push(("HTTP find by e-mail, journaled", find_script, 2, 32));
     }
+    runs.push((
+        "HTTP mixed 70/20/5/5",
+        mixed_script(&ids, &requests, &token, [70, 20, 5]),
+        2,
+        32,
+    ));
     for (name, script, threads, connections) in runs {
         let path = std::env::temp_dir().join(format!("habeas-bench-{}.lua", std::process::id()));
         std::fs::write(&path, script)?;
@@ -675,9 +713,65 @@ fn http_runs(
     Ok(())
 }
 
+/// Access requests the mixed profile exports from.
+const MIXED_EXPORTS: usize = 100;
+
+/// The mixed load profile of RELIABILITY.md T19, one request drawn at a time:
+/// 70 % audited reads of a subject's contact records, 20 % single-record
+/// writes, 5 % access exports (`GET /api/requests/{id}/export`: the
+/// subject's holdings read, journaled and rendered as JSON) and 5 % token
+/// checks (`GET /api/requests/{id}`: the bearer token authenticated, the
+/// request's state read, no personal data). `ids` is the subjects' Lua list
+/// (`"sub_…","sub_…"`), `requests` the verified access requests.
+fn mixed_script(ids: &str, requests: &[String], token: &str, mix: [u32; 3]) -> String {
+    let [reads, writes, exports] = mix;
+    let (writes, exports) = (reads + writes, reads + writes + exports);
+    let requests = requests
+        .iter()
+        .map(|r| format!("\"{r}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    format!(
+        "local ids = {{{ids}}}\nlocal rids = {{{requests}}}\nlocal n = 0\n\
+         local read = {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0001'}}\n\
+         local support = {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0006'}}\n\
+         local write = {{['Authorization']='Bearer {token}', ['X-Habeas-Purpose']='PA-0006', ['Content-Type']='application/json'}}\n\
+         request = function()\n  n = n + 1\n  local id = ids[(n % #ids) + 1]\n  local r = math.random(1, 100)\n  \
+         if r <= {reads} then\n    return wrk.format('GET', '/api/subjects/' .. id .. '/records?category=contact', read)\n  \
+         elseif r <= {writes} then\n    return wrk.format('POST', '/api/subjects/' .. id .. '/records', write, \
+         '{{\"category\":\"support\",\"fields\":{{\"ticket_id\":\"T-' .. n .. '\",\"subject\":\"Ticket fictif\",\"channel\":\"web\",\"body\":\"Message fictif de test de charge.\"}}}}')\n  \
+         elseif r <= {exports} then\n    return wrk.format('GET', '/api/requests/' .. rids[(n % #rids) + 1] .. '/export', support)\n  \
+         else\n    return wrk.format('GET', '/api/requests/' .. rids[(n % #rids) + 1], support)\n  end\nend\n"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mixed_profile_draws_each_kind_of_request_in_its_share() {
+        let script = mixed_script(
+            "\"sub_a\",\"sub_b\"",
+            &["req_1".to_string(), "req_2".to_string()],
+            "tok",
+            [70, 20, 5],
+        );
+        // Cumulative thresholds of one draw in 1..=100: 70 reads, 20 writes,
+        // 5 exports, the 5 left token checks.
+        let read = script.find("if r <= 70 then").expect("reads up to 70");
+        let write = script.find("elseif r <= 90 then").expect("writes up to 90");
+        let export = script
+            .find("elseif r <= 95 then")
+            .expect("exports up to 95");
+        assert!(read < write && write < export, "{script}");
+        assert!(
+            script.contains("local rids = {\"req_1\",\"req_2\"}"),
+            "{script}"
+        );
+        assert!(script.contains("'/export'"), "{script}");
+        assert_eq!(script.matches("Bearer tok").count(), 3, "{script}");
+    }
 
     #[test]
     fn quantiles_are_nearest_rank() {

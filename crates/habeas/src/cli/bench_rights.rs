@@ -423,7 +423,7 @@ impl Phases {
 
 /// A request of `kind` for `subject`, received, acknowledged and with the
 /// identity verified (the subject was signed in), ready to be answered.
-fn verified_request(
+pub(crate) fn verified_request(
     service: &RequestService<'_>,
     kind: RequestKind,
     subject: &str,
