@@ -651,10 +651,11 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Response {
-    let (_, token) = match subject_of(&state, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)]),
-        Err(f) => return f.render(l.lang, Area::Portal),
+    // A session that could not be checked cannot be closed either (the
+    // store fails; it ends once idle): the subject asked to leave, so the
+    // cookie goes all the same.
+    let Ok(Some((_, token))) = subject_of(&state, &headers).await else {
+        return redirect("/portail", &[cleared_cookie(PORTAL_COOKIE)]);
     };
     if !super::secret::WebKeys::same(&state.keys.portal_token(&token), &form.csrf) {
         return Failure::Csrf.render(l.lang, Area::Portal);
