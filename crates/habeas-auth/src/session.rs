@@ -81,6 +81,14 @@ struct SessionDoc {
     revoked_at: Option<DateTime<Utc>>,
 }
 
+impl SessionDoc {
+    /// Not revoked, not past its lifetime, not idle for `idle` or more —
+    /// the checks every session passes before anything else.
+    fn within_lifetimes(&self, now: DateTime<Utc>, idle: chrono::Duration) -> bool {
+        self.revoked_at.is_none() && now < self.expires_at && now - self.last_seen_at < idle
+    }
+}
+
 /// A valid session, as the HTTP layer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -296,9 +304,7 @@ impl AuthService<'_> {
             let Ok(doc) = decode(&stored.id, &stored.body) else {
                 continue;
             };
-            let open =
-                doc.revoked_at.is_none() && now < doc.expires_at && now - doc.last_seen_at < idle;
-            if !open {
+            if !doc.within_lifetimes(now, idle) {
                 out.push(stored.id);
             }
         }
@@ -315,10 +321,8 @@ impl AuthService<'_> {
         for stored in self.docs.list_docs(KIND)? {
             let doc = decode(&stored.id, &stored.body)?;
             if doc.staff_id == staff_id
-                && doc.revoked_at.is_none()
                 && doc.epoch == account.security_epoch
-                && now < doc.expires_at
-                && now - doc.last_seen_at < idle
+                && doc.within_lifetimes(now, idle)
             {
                 out.push(self.view(&doc));
             }

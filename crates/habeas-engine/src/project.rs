@@ -19,8 +19,8 @@ pub fn load_settings(dir: &Path) -> Result<Settings> {
     let unknown = habeas_core::settings::apply_env(&mut settings, std::env::vars())
         .map_err(|e| EngineError::Config(format!("environment override: {e}")))?;
     for name in unknown {
-        // Once per process and name: some commands read the settings more
-        // than once (the vault, then the part they run).
+        // Once per process and name: a command that opens the project
+        // twice (a restore, a test) would otherwise say it again.
         if first_warning(&name) {
             // The name only: a value could be a secret.
             tracing::warn!(

@@ -100,7 +100,11 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         AuditCommand::Retention { dry_run, now, by } => {
             let settings = project::load_settings(&global.dir)?;
             let clock = super::purge::clock_for(now.as_deref())?;
-            let vault = project::open_project(&global.dir)?;
+            let vault = project::open_project_with(
+                &global.dir,
+                &settings,
+                std::sync::Arc::new(habeas_core::clock::SystemClock),
+            )?;
             match super::journal_retention::run(&vault, &settings, clock.as_ref(), &by, dry_run)? {
                 Some(run) => {
                     println!("{}", super::journal_retention::report(&run));

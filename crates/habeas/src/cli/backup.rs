@@ -143,7 +143,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             let clock: Arc<dyn Clock> = Arc::new(SystemClock);
             let report = restore_backup(&paths, &decls, clock.clone(), &file)?;
             let withdrawals = report.consent_withdrawals.len();
-            let vault = project::open_project_with_clock(&global.dir, clock.clone())?;
+            let vault = project::open_project_with(&global.dir, &settings, clock.clone())?;
             if withdrawals > 0 {
                 withdraw_again(&vault, &decls, &*clock, &report.consent_withdrawals)?;
             }

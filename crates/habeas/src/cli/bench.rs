@@ -114,7 +114,12 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let vault = Arc::new(project::open_project(dir)?);
+    let settings = project::load_settings(dir)?;
+    let vault = Arc::new(project::open_project_with(
+        dir,
+        &settings,
+        Arc::new(habeas_core::clock::SystemClock),
+    )?);
     let category = args.category.as_str();
     let decls = vault.declarations();
     anyhow::ensure!(
@@ -247,7 +252,7 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
     // 4. HTTP with wrk.
     if args.http_seconds > 0 {
         let emails = (category == "contact").then_some(subjects);
-        http_runs(dir, &vault, &sample, emails, args.http_seconds)?;
+        http_runs(dir, &settings, &vault, &sample, emails, args.http_seconds)?;
     }
     drop(vault);
     drop(pg);
@@ -571,6 +576,7 @@ pub(crate) fn peak_rss_mib() -> u64 {
 /// the mixed profile of RELIABILITY.md T19 (see [`mixed_script`]).
 fn http_runs(
     dir: &Path,
+    settings: &habeas_core::settings::Settings,
     vault: &Arc<Vault>,
     subjects: &[String],
     emails: Option<u64>,
@@ -594,8 +600,7 @@ fn http_runs(
     let (_, token) = vault.create_token(&op, "bench", &purposes, &[])?;
     // The mixed profile's access exports: verified access requests for the
     // first subjects of the sample, answered through the rights API.
-    let settings = project::load_settings(dir)?;
-    super::requests::install_rights_api(dir, &settings, vault)?;
+    super::requests::install_rights_api(dir, settings, vault)?;
     let requests = {
         let caller = habeas_rights::vault_bridge::rights_caller("bench");
         let config = habeas_rights::service::ServiceConfig::new(

@@ -14,6 +14,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -226,25 +227,31 @@ pub struct OpenArgs {
     impact: bool,
 }
 
-/// The register, the vault and a clock, opened once per command.
+/// The register, the vault and a clock, opened once per command, with the
+/// settings read once (`[breach]` clocks, the mailer's `[mail]`).
 struct Desk {
     vault: Vault,
     clock: SystemClock,
-    /// `[breach]` of habeas.toml.
-    clocks: BreachClockConfig,
+    settings: habeas_core::settings::Settings,
 }
 
 impl Desk {
     fn open(dir: &Path) -> anyhow::Result<Desk> {
+        let settings = project::load_settings(dir)?;
         Ok(Desk {
-            vault: project::open_project(dir)?,
+            vault: project::open_project_with(dir, &settings, Arc::new(SystemClock))?,
             clock: SystemClock,
-            clocks: project::load_settings(dir)?.breach.clocks(),
+            settings,
         })
     }
 
     fn register<'a>(&'a self, docs: &'a dyn habeas_core::docs::DocStore) -> BreachRegister<'a> {
-        BreachRegister::new(docs, &self.clock, self.vault.declarations(), self.clocks)
+        BreachRegister::new(
+            docs,
+            &self.clock,
+            self.vault.declarations(),
+            self.settings.breach.clocks(),
+        )
     }
 
     /// Customer ids as given, or found by their e-mail address (blind index,
@@ -424,8 +431,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         }
         BreachCommand::NotifySubjects { id, contact } => {
             let contact = desk.contact(contact.as_deref())?;
-            let settings = project::load_settings(&global.dir)?;
-            let mailer = super::requests::mailer_for(&global.dir, &settings, &desk.vault)?;
+            let mailer = super::requests::mailer_for(&global.dir, &desk.settings, &desk.vault)?;
             let report = vault_bridge::notify_subjects(
                 &register,
                 &desk.vault,
@@ -444,8 +450,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
         } => {
             let contact = desk.contact(contact.as_deref())?;
             let customers = desk.customer_ids(by, &contact, &customers)?;
-            let settings = project::load_settings(&global.dir)?;
-            let mailer = super::requests::mailer_for(&global.dir, &settings, &desk.vault)?;
+            let mailer = super::requests::mailer_for(&global.dir, &desk.settings, &desk.vault)?;
             let report = vault_bridge::notify_controllers(
                 &register,
                 &desk.vault,
