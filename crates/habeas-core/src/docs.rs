@@ -40,11 +40,14 @@ pub enum DocError {
     Full,
 }
 
-/// One stored document: its id, version (1 for the first write) and body.
+/// One stored document: its id, version (1 for the first write), owner and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Doc {
     pub id: String,
     pub version: u64,
+    /// What [`DocStore::put_owned_doc`] filed it under (`Some("")`: owned by no one); `None`
+    /// when written by [`DocStore::put_doc`] or before owners were kept.
+    pub owner: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -64,6 +67,28 @@ pub trait DocStore: Send + Sync {
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError>;
     /// Every document of a kind, ordered by id.
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError>;
+    /// [`DocStore::put_doc`], filing the document under `owner` — the vault id of the data
+    /// subject it concerns, `""` for none — so that [`DocStore::list_docs_of`] finds it without
+    /// reading every document of the kind. A replacement refiles it. This default files
+    /// nothing: every document stays a candidate for every owner.
+    fn put_owned_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        owner: &str,
+        body: &[u8],
+    ) -> Result<u64, DocError> {
+        check_owner(owner)?;
+        self.put_doc(kind, id, expected_version, body)
+    }
+    /// The documents of `kind` filed under `owner`, and those filed under no known owner
+    /// (written by [`DocStore::put_doc`], or before owners were kept): candidates, which the
+    /// caller still checks by their body. Ordered by id. This default lists the whole kind.
+    fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>, DocError> {
+        check_owner(owner)?;
+        self.list_docs(kind)
+    }
     /// Create several new documents of `kind` (each `put_doc` with no expected version),
     /// for batched writers such as the tombstone ledger of a batch of erasures. A store with
     /// transactions overrides this to write all or none in one commit; this default writes
@@ -88,6 +113,15 @@ pub fn check_key(key: &str) -> Result<(), DocError> {
     }
 }
 
+/// Checks an owner: `""` (owned by no one) or a valid id ([`check_key`]).
+pub fn check_owner(owner: &str) -> Result<(), DocError> {
+    if owner.is_empty() {
+        Ok(())
+    } else {
+        check_key(owner)
+    }
+}
+
 /// In-memory [`DocStore`], for tests and for tools that need no persistence.
 #[derive(Debug, Default)]
 pub struct MemoryDocs {
@@ -101,8 +135,8 @@ pub struct MemoryDocs {
 /// `(kind, id)`.
 type DocKey = (String, String);
 
-/// Every document: its version and body by `(kind, id)`.
-type Stored = BTreeMap<DocKey, (u64, Vec<u8>)>;
+/// Every document by `(kind, id)`: its version, owner and body.
+type Stored = BTreeMap<DocKey, (u64, Option<String>, Vec<u8>)>;
 
 impl MemoryDocs {
     pub fn new() -> Self {
@@ -135,12 +169,13 @@ impl MemoryDocs {
     }
 }
 
-impl DocStore for MemoryDocs {
-    fn put_doc(
+impl MemoryDocs {
+    fn put(
         &self,
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
+        owner: Option<&str>,
         body: &[u8],
     ) -> Result<u64, DocError> {
         check_key(kind)?;
@@ -150,7 +185,7 @@ impl DocStore for MemoryDocs {
         }
         let mut docs = self.docs()?;
         let key = (kind.to_string(), id.to_string());
-        let found = docs.get(&key).map(|(v, _)| *v);
+        let found = docs.get(&key).map(|(v, _, _)| *v);
         if found != expected_version {
             return Err(DocError::Conflict {
                 kind: kind.into(),
@@ -160,32 +195,72 @@ impl DocStore for MemoryDocs {
             });
         }
         let version = found.unwrap_or(0) + 1;
-        docs.insert(key, (version, body.to_vec()));
+        docs.insert(key, (version, owner.map(str::to_string), body.to_vec()));
         Ok(version)
+    }
+
+    /// The documents of `kind` that `keep` accepts by owner, ordered by id.
+    fn list_where(
+        &self,
+        kind: &str,
+        keep: impl Fn(Option<&str>) -> bool,
+    ) -> Result<Vec<Doc>, DocError> {
+        let docs = self.docs()?;
+        Ok(docs
+            .iter()
+            .filter(|((k, _), (_, owner, _))| k == kind && keep(owner.as_deref()))
+            .map(|((_, id), (version, owner, body))| Doc {
+                id: id.clone(),
+                version: *version,
+                owner: owner.clone(),
+                body: body.clone(),
+            })
+            .collect())
+    }
+}
+
+impl DocStore for MemoryDocs {
+    fn put_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        body: &[u8],
+    ) -> Result<u64, DocError> {
+        self.put(kind, id, expected_version, None, body)
+    }
+
+    fn put_owned_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        owner: &str,
+        body: &[u8],
+    ) -> Result<u64, DocError> {
+        check_owner(owner)?;
+        self.put(kind, id, expected_version, Some(owner), body)
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError> {
         let docs = self.docs()?;
         Ok(docs
             .get(&(kind.to_string(), id.to_string()))
-            .map(|(version, body)| Doc {
+            .map(|(version, owner, body)| Doc {
                 id: id.to_string(),
                 version: *version,
+                owner: owner.clone(),
                 body: body.clone(),
             }))
     }
 
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError> {
-        let docs = self.docs()?;
-        Ok(docs
-            .iter()
-            .filter(|((k, _), _)| k == kind)
-            .map(|((_, id), (version, body))| Doc {
-                id: id.clone(),
-                version: *version,
-                body: body.clone(),
-            })
-            .collect())
+        self.list_where(kind, |_| true)
+    }
+
+    fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>, DocError> {
+        check_owner(owner)?;
+        self.list_where(kind, |o| o.is_none_or(|o| o == owner))
     }
 }
 
@@ -231,6 +306,33 @@ mod tests {
             .map(|d| d.id)
             .collect();
         assert_eq!(ids, ["a", "b"]);
+    }
+
+    #[test]
+    fn an_owners_list_holds_its_documents_and_the_unfiled_ones() {
+        let docs = MemoryDocs::new();
+        docs.put_owned_doc("request", "c", None, "sub_a", b"1")
+            .unwrap();
+        docs.put_owned_doc("request", "b", None, "sub_b", b"2")
+            .unwrap();
+        docs.put_owned_doc("request", "d", None, "", b"3").unwrap();
+        docs.put_doc("request", "a", None, b"unfiled").unwrap();
+        let ids = |owner| -> Vec<String> {
+            docs.list_docs_of("request", owner)
+                .unwrap()
+                .into_iter()
+                .map(|d| d.id)
+                .collect()
+        };
+        assert_eq!(ids("sub_a"), ["a", "c"]);
+        assert_eq!(ids(""), ["a", "d"]);
+        docs.put_owned_doc("request", "d", Some(1), "sub_a", b"3")
+            .unwrap();
+        assert_eq!(ids("sub_a"), ["a", "c", "d"]);
+        assert!(matches!(
+            docs.list_docs_of("request", "a/b"),
+            Err(DocError::InvalidKey)
+        ));
     }
 
     #[test]

@@ -8,8 +8,13 @@
 //! copied onto another document does not open. Every write is journaled
 //! (kind, id, new version; never the body) in the same transaction.
 //! Optimistic concurrency is the store's: `put` names the version it read.
+//!
+//! A document may be filed under an owner, the vault id of the subject it concerns
+//! ([`DocStore::put_owned_doc`]): kept in plain text beside the sealed body — a random
+//! pseudonym, as in the records table, never a personal value — and indexed, so that a
+//! subject's rights requests are listed without opening every request of the provider.
 
-use habeas_core::docs::{Doc, DocError, DocStore, check_key};
+use habeas_core::docs::{Doc, DocError, DocStore, check_key, check_owner};
 use habeas_crypto::Aad;
 use habeas_store::{OpOutput, StoredDoc, WriteOp};
 
@@ -65,6 +70,7 @@ impl Vault {
         Ok(Doc {
             id: d.id,
             version: d.version,
+            owner: d.owner,
             body,
         })
     }
@@ -80,7 +86,7 @@ impl Vault {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> Result<u64> {
-        self.put_doc_noted(caller, kind, id, expected_version, body, "")
+        self.put_doc_filed(caller, kind, id, expected_version, None, body, "")
     }
 
     /// [`Vault::put_doc_as`] with `note` (ids and names only, never a value)
@@ -95,14 +101,33 @@ impl Vault {
         body: &[u8],
         note: &str,
     ) -> Result<u64> {
+        self.put_doc_filed(caller, kind, id, expected_version, None, body, note)
+    }
+
+    /// The one document write: filed under `owner` when given (see the module docs).
+    #[allow(clippy::too_many_arguments)]
+    fn put_doc_filed(
+        &self,
+        caller: &Caller,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        owner: Option<&str>,
+        body: &[u8],
+        note: &str,
+    ) -> Result<u64> {
         for key in [kind, id] {
             valid_key(key)?;
+        }
+        if let Some(owner) = owner.filter(|o| !o.is_empty()) {
+            valid_key(owner)?;
         }
         let sealed = self.doc_key(kind)?.seal(body, &aad(kind, id))?;
         let op = WriteOp::PutDoc {
             kind: kind.to_string(),
             id: id.to_string(),
             expected_version,
+            owner: owner.map(str::to_string),
             body: sealed,
             at: self.now(),
         };
@@ -185,6 +210,20 @@ impl Vault {
             .transpose()
     }
 
+    /// The documents of `kind` filed under `owner` and those filed under none, decrypted,
+    /// ordered by id ([`DocStore::list_docs_of`]).
+    pub fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>> {
+        valid_key(kind)?;
+        if !owner.is_empty() {
+            valid_key(owner)?;
+        }
+        self.store
+            .list_docs_of(kind, owner)?
+            .into_iter()
+            .map(|d| self.open_doc(d))
+            .collect()
+    }
+
     /// Every document of `kind`, decrypted, ordered by id.
     pub fn list_docs(&self, kind: &str) -> Result<Vec<Doc>> {
         let mut out = Vec::new();
@@ -237,11 +276,15 @@ fn put_via(
     kind: &str,
     id: &str,
     expected_version: Option<u64>,
+    owner: Option<&str>,
     body: &[u8],
 ) -> std::result::Result<u64, DocError> {
     check_key(kind)?;
     check_key(id)?;
-    match vault.put_doc_as(caller, kind, id, expected_version, body) {
+    if let Some(owner) = owner {
+        check_owner(owner)?;
+    }
+    match vault.put_doc_filed(caller, kind, id, expected_version, owner, body, "") {
         Ok(v) => Ok(v),
         Err(EngineError::Conflict(_)) => {
             let found = vault
@@ -268,7 +311,34 @@ impl DocStore for VaultDocs<'_> {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
-        put_via(self.vault, &self.caller, kind, id, expected_version, body)
+        put_via(
+            self.vault,
+            &self.caller,
+            kind,
+            id,
+            expected_version,
+            None,
+            body,
+        )
+    }
+
+    fn put_owned_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        owner: &str,
+        body: &[u8],
+    ) -> std::result::Result<u64, DocError> {
+        put_via(
+            self.vault,
+            &self.caller,
+            kind,
+            id,
+            expected_version,
+            Some(owner),
+            body,
+        )
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
@@ -277,6 +347,12 @@ impl DocStore for VaultDocs<'_> {
 
     fn list_docs(&self, kind: &str) -> std::result::Result<Vec<Doc>, DocError> {
         self.vault.list_docs(kind).map_err(doc_error)
+    }
+
+    fn list_docs_of(&self, kind: &str, owner: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        check_key(kind)?;
+        check_owner(owner)?;
+        self.vault.list_docs_of(kind, owner).map_err(doc_error)
     }
 }
 
@@ -289,14 +365,20 @@ impl DocStore for Vault {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
-        put_via(
-            self,
-            &Caller::operator("system", "administration"),
-            kind,
-            id,
-            expected_version,
-            body,
-        )
+        self.docs(Caller::operator("system", "administration"))
+            .put_doc(kind, id, expected_version, body)
+    }
+
+    fn put_owned_doc(
+        &self,
+        kind: &str,
+        id: &str,
+        expected_version: Option<u64>,
+        owner: &str,
+        body: &[u8],
+    ) -> std::result::Result<u64, DocError> {
+        self.docs(Caller::operator("system", "administration"))
+            .put_owned_doc(kind, id, expected_version, owner, body)
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
@@ -305,5 +387,10 @@ impl DocStore for Vault {
 
     fn list_docs(&self, kind: &str) -> std::result::Result<Vec<Doc>, DocError> {
         Vault::list_docs(self, kind).map_err(doc_error)
+    }
+
+    fn list_docs_of(&self, kind: &str, owner: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        self.docs(Caller::operator("system", "administration"))
+            .list_docs_of(kind, owner)
     }
 }

@@ -167,6 +167,7 @@ impl DocStore for LedgerDocs<'_> {
                 kind: kind.to_string(),
                 id: id.to_string(),
                 expected_version,
+                owner: None,
                 body: sealed,
                 at: self.vault.now(),
             }],
@@ -214,6 +215,7 @@ impl DocStore for LedgerDocs<'_> {
                 kind: kind.to_string(),
                 id: id.clone(),
                 expected_version: None,
+                owner: None,
                 body: key.seal(body, &aad(kind, id)).map_err(storage)?,
                 at,
             });
@@ -248,6 +250,7 @@ impl DocStore for LedgerDocs<'_> {
                 body: self.open_body(kind, id, &d.body)?,
                 id: d.id,
                 version: d.version,
+                owner: d.owner,
             })),
             None => Ok(None),
         }
@@ -268,6 +271,7 @@ impl DocStore for LedgerDocs<'_> {
                     body: self.open_body(kind, &d.id, &d.body)?,
                     id: d.id,
                     version: d.version,
+                    owner: d.owner,
                 });
             }
             if !full {

@@ -151,6 +151,29 @@ fn exercise(vault: &Vault, tag: &str) -> String {
         .expect("back");
     assert_eq!(docs.list_docs("request").expect("list").len(), 1);
     assert!(docs.list_docs("breach").expect("list").is_empty());
+    // Filed under its subject: listed for that subject (with the unfiled one), not another.
+    let filed = format!("req-{tag}-filed");
+    docs.put_owned_doc("request", &filed, None, &s, v[6].as_bytes())
+        .expect("filed");
+    let of = |owner: &str| -> Vec<(String, Option<String>)> {
+        docs.list_docs_of("request", owner)
+            .expect("list")
+            .into_iter()
+            .map(|d| (d.id, d.owner))
+            .collect()
+    };
+    assert_eq!(
+        of(&s),
+        vec![(id.clone(), None), (filed.clone(), Some(s.clone()))]
+    );
+    assert_eq!(of(&other), vec![(id, None)]);
+    assert_eq!(
+        docs.get_doc("request", &filed)
+            .expect("get")
+            .expect("filed")
+            .body,
+        v[6].as_bytes()
+    );
     s
 }
 

@@ -145,6 +145,10 @@ pub enum WriteOp {
         kind: String,
         id: String,
         expected_version: Option<u64>,
+        /// The vault id of the subject the document concerns, for
+        /// [`crate::Store::list_docs_of`]; `Some("")` for "owned by no one", `None` for a kind
+        /// without owners (such a document is a candidate for every owner).
+        owner: Option<String>,
         body: Vec<u8>,
         at: DateTime<Utc>,
     },
@@ -293,6 +297,8 @@ pub struct StoredDoc {
     pub id: String,
     /// 1 for the first write, +1 per replacement.
     pub version: u64,
+    /// As written by [`WriteOp::PutDoc`]: `None` when written without an owner.
+    pub owner: Option<String>,
     pub body: Vec<u8>,
     pub updated_at: DateTime<Utc>,
 }

@@ -71,6 +71,10 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("documents", crate::conformance_commit::documents),
     (
+        "document_owners",
+        crate::conformance_commit::document_owners,
+    ),
+    (
         "document_deletion",
         crate::conformance_commit::document_deletion,
     ),

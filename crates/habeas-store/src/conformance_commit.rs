@@ -790,10 +790,22 @@ fn put(
     expected: Option<u64>,
     body: &[u8],
 ) -> crate::Result<u64> {
+    put_owned(s, kind, id, expected, None, body)
+}
+
+fn put_owned(
+    s: &dyn Store,
+    kind: &str,
+    id: &str,
+    expected: Option<u64>,
+    owner: Option<&str>,
+    body: &[u8],
+) -> crate::Result<u64> {
     let op = WriteOp::PutDoc {
         kind: kind.into(),
         id: id.into(),
         expected_version: expected,
+        owner: owner.map(str::to_string),
         body: body.to_vec(),
         at: day(1),
     };
@@ -910,6 +922,41 @@ pub fn documents(f: &Fixture) {
         6,
         "each committed put has its journal entry; a refused put leaves none"
     );
+}
+
+/// Documents filed under an owner: listed for that owner with those written without one
+/// (candidates for every owner), never another owner's or those owned by no one; a replacement
+/// refiles the document (a request linked to its subject later).
+pub fn document_owners(f: &Fixture) {
+    let s = &*f.store;
+    put_owned(s, "request", "r-3", None, Some("sub_a"), b"a3").expect("create");
+    put_owned(s, "request", "r-1", None, Some("sub_a"), b"a1").expect("create");
+    put_owned(s, "request", "r-2", None, Some("sub_b"), b"b2").expect("create");
+    put_owned(s, "request", "r-4", None, Some(""), b"nobody").expect("create");
+    put(s, "request", "r-0", None, b"untagged").expect("create");
+    put_owned(s, "hold", "h-1", None, Some("sub_a"), b"other kind").expect("create");
+    let of = |owner: &str| -> Vec<(String, Option<String>)> {
+        s.list_docs_of("request", owner)
+            .expect("list")
+            .into_iter()
+            .map(|d| (d.id, d.owner))
+            .collect()
+    };
+    let untagged = ("r-0".to_string(), None);
+    let mine = |id: &str, owner: &str| (id.to_string(), Some(owner.to_string()));
+    assert_eq!(
+        of("sub_a"),
+        vec![untagged.clone(), mine("r-1", "sub_a"), mine("r-3", "sub_a")],
+        "the owner's documents and the untagged one, by id"
+    );
+    assert_eq!(of("sub_c"), vec![untagged.clone()]);
+    assert_eq!(of(""), vec![untagged.clone(), mine("r-4", "")]);
+    // Linked later: the replacement moves it to its owner.
+    put_owned(s, "request", "r-4", Some(1), Some("sub_c"), b"linked").expect("replace");
+    assert_eq!(of("sub_c"), vec![untagged.clone(), mine("r-4", "sub_c")]);
+    assert_eq!(of(""), vec![untagged]);
+    let got = s.get_doc("request", "r-4").expect("get").expect("present");
+    assert_eq!(got.owner.as_deref(), Some("sub_c"));
 }
 
 /// Eight threads commit units at once: every unit gets distinct seqs and the chain holds. Among

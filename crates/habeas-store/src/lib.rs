@@ -243,6 +243,10 @@ pub trait Store: Send + Sync {
     /// `limit`.
     fn list_docs(&self, kind: &str, after_id: Option<&str>, limit: usize)
     -> Result<Vec<StoredDoc>>;
+    /// Documents of `kind` written with `owner`, and those written without one (a candidate for
+    /// every owner: the caller reads the body to decide), ordered by id (bytewise). Through an
+    /// index: a subject's few requests without reading every request of the provider.
+    fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<StoredDoc>>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

@@ -50,6 +50,10 @@ pub const SQLITE_DATA: &[Migration] = &[
         version: 7,
         sql: include_str!("../migrations/sqlite/0007_blind_merge_steps.sql"),
     },
+    Migration {
+        version: 8,
+        sql: include_str!("../migrations/sqlite/0008_document_owners.sql"),
+    },
 ];
 /// SQLite key store.
 pub const SQLITE_KEYS: &[Migration] = &[
@@ -83,6 +87,10 @@ pub const POSTGRES_DATA: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("../migrations/postgres/0005_subjects_id_c.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("../migrations/postgres/0006_document_owners.sql"),
     },
 ];
 /// PostgreSQL key store.

@@ -252,12 +252,16 @@ fn a_version_4_data_store_pages_its_subjects_once_indexed() {
     }
     sql.push_str(
         "INSERT INTO subjects (id, kind, status, created_at) VALUES \
-         ('sub_b', 'customers', 'active', 0), ('sub_a', 'customers', 'active', 0), ('sub_C', 'customers', 'closed', 0);",
+         ('sub_b', 'customers', 'active', 0), ('sub_a', 'customers', 'active', 0), ('sub_C', 'customers', 'closed', 0); \
+         INSERT INTO documents (kind, id, version, body, updated_at) VALUES ('request', 'r-old', 2, '\\x01', 0);",
     );
     c.batch_execute(&sql).expect("version-4 data store");
     let outcome = std::panic::catch_unwind(|| {
         let store = PgStore::open(&with_schema(&url, &schema)).expect("upgrade");
-        assert_eq!(store.schema_version().expect("version"), 5);
+        assert_eq!(
+            store.schema_version().expect("version"),
+            habeas_store::migrations::latest(POSTGRES_DATA)
+        );
         let page = |after: Option<&str>| -> Vec<String> {
             store
                 .list_subjects(&SubjectFilter {
@@ -270,6 +274,14 @@ fn a_version_4_data_store_pages_its_subjects_once_indexed() {
                 .map(|s| s.id)
                 .collect()
         };
+        // Documents from before owners were kept are candidates for every owner.
+        let old = store.list_docs_of("request", "sub_a").expect("documents");
+        assert_eq!(
+            old.iter()
+                .map(|d| (d.id.as_str(), d.version, d.owner.clone()))
+                .collect::<Vec<_>>(),
+            [("r-old", 2, None)]
+        );
         // Byte order: upper case before lower case.
         assert_eq!(page(None), ["sub_C", "sub_a"]);
         assert_eq!(page(Some("sub_a")), ["sub_b"]);

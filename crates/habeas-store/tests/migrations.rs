@@ -73,6 +73,16 @@ const PINNED: &[(&str, u32, &str)] = &[
         "ec9d7433858df2ea1d707ec6c99c23ce31315859e07f3f12968e34c6127d01c4",
     ),
     (
+        "sqlite data",
+        8,
+        "b8a9e6696d46b9312c12c2ac38f0015ed6ef74619ba0a851f39523c7cdd96aa3",
+    ),
+    (
+        "postgres data",
+        6,
+        "f5c91c865ec57b866b343df584a9a45ff607e88ac335cd48ca6432ed3feae12c",
+    ),
+    (
         "sqlite keys",
         2,
         "e8e390bff7f3c180e65dbf6984f8887f396919093c75f64377e09015790c09d5",
@@ -221,6 +231,26 @@ fn a_newer_binary_upgrades_a_version_1_database_and_keeps_its_rows() {
     );
 }
 
+/// Version 8 files documents under an owner: a version-7 database's documents are kept, unfiled
+/// (a candidate for every owner, until their writer files them).
+#[test]
+fn version_8_keeps_the_documents_unfiled() {
+    let (_dir, path) = data_store_at(
+        7,
+        "INSERT INTO documents (kind, id, version, body, updated_at) VALUES
+             ('request', 'r-old', 3, x'01', 0), ('hold', 'h-old', 1, x'02', 0);",
+    );
+    let s = SqliteStore::open(&path).expect("upgrade");
+    assert_eq!(s.schema_version().expect("version"), latest(SQLITE_DATA));
+    let of_a = s.list_docs_of("request", "sub_a").expect("list");
+    assert_eq!(
+        of_a.iter()
+            .map(|d| (d.id.as_str(), d.version, d.owner.clone()))
+            .collect::<Vec<_>>(),
+        [("r-old", 3, None)]
+    );
+}
+
 /// Version 4 rebuilds `subjects` (version 2 of the key store, `data_keys`) as a WITHOUT ROWID
 /// table: a version-3 database keeps every row, its indexes and its behaviour.
 #[test]
@@ -299,6 +329,7 @@ fn version_4_rebuilds_subjects_without_losing_rows() {
     assert_eq!(
         indexes,
         [
+            "documents_by_owner",
             "journal_subject",
             "records_due",
             "records_subject",

@@ -41,6 +41,12 @@ use crate::verification::{CodeChallenge, CodeError, CodeKey, CodePolicy};
 /// The document kind of requests.
 pub const REQUEST_KIND: &str = "request";
 
+/// What a request is filed under in the document store: its subject's
+/// vault id once known, `""` (no one) before.
+fn owner_of(stored: &StoredRequest) -> &str {
+    stored.subject.as_deref().unwrap_or("")
+}
+
 /// How the service behaves.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -159,7 +165,10 @@ impl<'a> RequestService<'a> {
             format: "request document",
             detail: e.to_string(),
         })?;
-        match self.docs.put_doc(REQUEST_KIND, &stored.id, expected, &body) {
+        match self
+            .docs
+            .put_owned_doc(REQUEST_KIND, &stored.id, expected, owner_of(stored), &body)
+        {
             Ok(v) => Ok(v),
             Err(DocError::Conflict {
                 expected: Some(e),
@@ -259,10 +268,11 @@ impl<'a> RequestService<'a> {
                 account_closure,
                 withdrawn_at: None,
             };
-            match self.docs.put_doc(
+            match self.docs.put_owned_doc(
                 REQUEST_KIND,
                 &stored.id,
                 None,
+                owner_of(&stored),
                 &serde_json::to_vec(&stored).map_err(|e| RightsError::Render {
                     format: "request document",
                     detail: e.to_string(),
@@ -310,9 +320,13 @@ impl<'a> RequestService<'a> {
 
     /// Every request of `subject`, open or closed, newest first (what the
     /// subject follows in the portal: status, receipt, both deadlines).
+    /// Requests are filed under their subject, so this reads the subject's
+    /// own (and any not yet filed, see [`RequestService::file_by_subject`]),
+    /// not every request of the provider; the body still decides.
     pub fn list_for_subject(&self, subject: &str) -> Result<Vec<RequestView>, RightsError> {
+        check_key(subject)?;
         let mut mine = Vec::new();
-        for doc in self.docs.list_docs(REQUEST_KIND)? {
+        for doc in self.docs.list_docs_of(REQUEST_KIND, subject)? {
             let stored: StoredRequest =
                 serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
                     kind: "request",
@@ -329,6 +343,38 @@ impl<'a> RequestService<'a> {
                 .then_with(|| b.id.cmp(&a.id))
         });
         Ok(mine)
+    }
+
+    /// Files under their subject the requests stored before requests were
+    /// filed (a database from an earlier version): each is rewritten once,
+    /// unchanged but for its filing, so that listing a subject's requests
+    /// stops reading it. Returns how many were filed. A request changed
+    /// meanwhile is left for its own save to file.
+    pub fn file_by_subject(&self) -> Result<usize, RightsError> {
+        let mut filed = 0;
+        for doc in self.docs.list_docs_of(REQUEST_KIND, "")? {
+            if doc.owner.is_some() {
+                continue;
+            }
+            let stored: StoredRequest =
+                serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
+                    kind: "request",
+                    id: doc.id.clone(),
+                    detail: e.to_string(),
+                })?;
+            match self.docs.put_owned_doc(
+                REQUEST_KIND,
+                &doc.id,
+                Some(doc.version),
+                owner_of(&stored),
+                &doc.body,
+            ) {
+                Ok(_) => filed += 1,
+                Err(DocError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(filed)
     }
 
     /// The subject withdraws their own open request (e.g. reactivates the

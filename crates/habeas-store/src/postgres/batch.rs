@@ -497,9 +497,18 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             kind,
             id,
             expected_version,
+            owner,
             body,
             at,
-        } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        } => OpOutput::Version(put_doc(
+            c,
+            &kind,
+            &id,
+            expected_version,
+            owner.as_deref(),
+            &body,
+            at,
+        )?),
         WriteOp::DeleteDocs { kind, ids } => OpOutput::Count(c.execute(
             "DELETE FROM documents WHERE kind = $1 AND id = ANY($2)",
             &[&kind, &ids],
@@ -567,6 +576,7 @@ fn put_doc(
     kind: &str,
     id: &str,
     expected: Option<u64>,
+    owner: Option<&str>,
     body: &[u8],
     at: DateTime<Utc>,
 ) -> Result<u64> {
@@ -588,10 +598,10 @@ fn put_doc(
     }
     let version = found.unwrap_or(0) + 1;
     c.execute(
-        "INSERT INTO documents (kind, id, version, body, updated_at) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO documents (kind, id, version, body, updated_at, owner) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, \
-         updated_at = EXCLUDED.updated_at",
-        &[&kind, &id, &seq_i64(version)?, &body, &to_micros(at)],
+         updated_at = EXCLUDED.updated_at, owner = EXCLUDED.owner",
+        &[&kind, &id, &seq_i64(version)?, &body, &to_micros(at), &owner],
     )
     .map_err(|e| {
         // Two creators raced past the SELECT (no row to lock yet): the loser conflicts.
@@ -633,5 +643,6 @@ pub fn doc(r: &::postgres::Row) -> Result<StoredDoc> {
         version: r.try_get::<_, i64>(2)?.unsigned_abs(),
         body: r.try_get(3)?,
         updated_at: from_micros(r.try_get(4)?, "documents")?,
+        owner: r.try_get(5)?,
     })
 }

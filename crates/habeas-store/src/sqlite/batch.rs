@@ -384,9 +384,18 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             kind,
             id,
             expected_version,
+            owner,
             body,
             at,
-        } => OpOutput::Version(put_doc(c, &kind, &id, expected_version, &body, at)?),
+        } => OpOutput::Version(put_doc(
+            c,
+            &kind,
+            &id,
+            expected_version,
+            owner.as_deref(),
+            &body,
+            at,
+        )?),
         WriteOp::DeleteDocs { kind, ids } => {
             let mut stmt = c.prepare_cached("DELETE FROM documents WHERE kind = ?1 AND id = ?2")?;
             let mut deleted = 0u64;
@@ -626,6 +635,7 @@ fn put_doc(
     kind: &str,
     id: &str,
     expected: Option<u64>,
+    owner: Option<&str>,
     body: &[u8],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64> {
@@ -645,11 +655,11 @@ fn put_doc(
     }
     let version = found.unwrap_or(0) + 1;
     c.prepare_cached(
-        "INSERT INTO documents (kind, id, version, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+        "INSERT INTO documents (kind, id, version, body, updated_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
          ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body, \
-         updated_at = excluded.updated_at",
+         updated_at = excluded.updated_at, owner = excluded.owner",
     )?
-    .execute(params![kind, id, seq_i64(version)?, body, to_micros(at)])?;
+    .execute(params![kind, id, seq_i64(version)?, body, to_micros(at), owner])?;
     Ok(version)
 }
 
@@ -680,5 +690,6 @@ pub fn doc(r: &rusqlite::Row<'_>) -> Result<StoredDoc> {
         version: r.get::<_, i64>(2)?.unsigned_abs(),
         body: r.get(3)?,
         updated_at: from_micros(r.get(4)?, "documents")?,
+        owner: r.get(5)?,
     })
 }

@@ -232,7 +232,21 @@ pub(crate) fn install_rights_api(
     vault: &Vault,
 ) -> anyhow::Result<()> {
     let mailer = mailer_for(dir, settings, vault)?;
-    let code_key = vault_bridge::code_key(vault, &vault_bridge::rights_caller("server"))?;
+    let caller = vault_bridge::rights_caller("server");
+    let code_key = vault_bridge::code_key(vault, &caller)?;
+    // Requests stored by an earlier version are filed under their subject
+    // once, so that no portal page or export reads every request.
+    let filed = RequestService::new(
+        &vault.docs(caller),
+        &SystemClock,
+        vault.declarations(),
+        ServiceConfig::new(code_key.clone()),
+    )
+    .file_by_subject()
+    .context("filing the stored rights requests under their subject")?;
+    if filed > 0 {
+        tracing::info!(filed, "rights requests filed under their subject");
+    }
     habeas_web::rights::install(habeas_web::rights::RightsSetup { mailer, code_key });
     Ok(())
 }
