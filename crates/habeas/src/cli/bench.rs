@@ -68,6 +68,11 @@ pub struct VaultArgs {
     /// Seconds per HTTP run (0 skips the HTTP runs).
     #[arg(long, default_value_t = 10)]
     pub http_seconds: u64,
+    /// Earlier rights requests the provider holds before the HTTP runs (access
+    /// requests of other subjects of the sample): what a subject's list of
+    /// requests, read by each access export, must not grow with.
+    #[arg(long, default_value_t = 0)]
+    pub history: usize,
     /// Keep the temporary project here instead of deleting it.
     #[arg(long)]
     pub keep: Option<std::path::PathBuf>,
@@ -252,7 +257,7 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
     // 4. HTTP with wrk.
     if args.http_seconds > 0 {
         let emails = (category == "contact").then_some(subjects);
-        http_runs(dir, &settings, &vault, &sample, emails, args.http_seconds)?;
+        http_runs(dir, &settings, &vault, &sample, emails, args)?;
     }
     drop(vault);
     drop(pg);
@@ -580,8 +585,9 @@ fn http_runs(
     vault: &Arc<Vault>,
     subjects: &[String],
     emails: Option<u64>,
-    seconds: u64,
+    args: &VaultArgs,
 ) -> anyhow::Result<()> {
+    let seconds = args.http_seconds;
     if std::process::Command::new("wrk")
         .arg("--version")
         .output()
@@ -613,7 +619,7 @@ fn http_runs(
             vault.declarations(),
             config,
         );
-        subjects
+        let requests = subjects
             .iter()
             .take(MIXED_EXPORTS)
             .map(|subject| {
@@ -623,7 +629,26 @@ fn http_runs(
                     subject,
                 )
             })
-            .collect::<anyhow::Result<Vec<String>>>()?
+            .collect::<anyhow::Result<Vec<String>>>()?;
+        let others = subjects.get(MIXED_EXPORTS..).unwrap_or_default();
+        if args.history > 0 && !others.is_empty() {
+            let t = std::time::Instant::now();
+            for subject in others.iter().cycle().take(args.history) {
+                service.create(habeas_rights::service::NewRequest {
+                    kind: habeas_core::rights::RequestKind::Access,
+                    channel: habeas_rights::service::RequestChannel::Portal,
+                    subject: Some(subject.clone()),
+                    contact_ref: "vault:contact.email".into(),
+                })?;
+            }
+            println!(
+                "history: {} earlier requests of {} other subjects stored in {:.1} s",
+                args.history,
+                others.len().min(args.history),
+                t.elapsed().as_secs_f64()
+            );
+        }
+        requests
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
