@@ -337,11 +337,9 @@ impl Vault {
     ) -> Result<Vec<AccessEvent>> {
         self.subject_row(subject)?;
         let own = format!("portal:{subject}");
-        let mut rows = self
+        let rows = self
             .store
-            .journal_for_subject(subject, limit.saturating_mul(4))?;
-        rows.retain(|r| r.actor != "portal" && r.actor != own);
-        rows.truncate(limit);
+            .journal_for_subject(subject, &["portal", &own], limit)?;
         let e = self.entry(
             caller,
             "journal.read",

@@ -299,6 +299,16 @@ fn the_access_log_leaves_out_the_subjects_own_portal_visits() {
     // Created, written, read by staff — none of the ten portal reads.
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(log.iter().all(|e| e.purpose.as_deref() == Some("PA-0001")));
+    // The limit counts the entries shown: the ten newer portal reads do not
+    // crowd out the staff read and the write.
+    let newest = vault
+        .access_log(&Caller::operator("portal", "PA-0001"), &s, 2)
+        .expect("log");
+    assert_eq!(
+        newest.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["read", "write"],
+        "{newest:?}"
+    );
 }
 
 #[test]

@@ -152,8 +152,15 @@ pub trait Store: Send + Sync {
     /// Rows with `seq >= from`, ascending, at most `limit`.
     fn journal_range(&self, from: u64, limit: usize) -> Result<Vec<JournalRow>>;
     fn journal_head(&self) -> Result<Option<JournalRow>>;
-    /// The subject's journal entries, newest first, at most `limit`.
-    fn journal_for_subject(&self, subject_id: &str, limit: usize) -> Result<Vec<JournalRow>>;
+    /// The subject's journal entries, newest first, at most `limit`, leaving out those whose
+    /// actor is one of `except_actors` (the subject's own portal visits, for the access log) —
+    /// in the query, so the limit counts the entries kept.
+    fn journal_for_subject(
+        &self,
+        subject_id: &str,
+        except_actors: &[&str],
+        limit: usize,
+    ) -> Result<Vec<JournalRow>>;
     fn put_checkpoint(&self, checkpoint: &Checkpoint) -> Result<()>;
     fn list_checkpoints(&self) -> Result<Vec<Checkpoint>>;
     /// Drop rows with `seq < before`, remembering the last dropped row as the anchor.

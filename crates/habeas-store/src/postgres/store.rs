@@ -630,13 +630,19 @@ impl Store for PgStore {
         })
     }
 
-    fn journal_for_subject(&self, subject_id: &str, lim: usize) -> Result<Vec<JournalRow>> {
+    fn journal_for_subject(
+        &self,
+        subject_id: &str,
+        except_actors: &[&str],
+        lim: usize,
+    ) -> Result<Vec<JournalRow>> {
         self.pool.with(|c| {
             let rows = c.query(
                 &format!(
-                    "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
+                    "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = $1 AND actor <> ALL($2) \
+                     ORDER BY seq DESC LIMIT $3"
                 ),
-                &[&subject_id, &limit(lim)],
+                &[&subject_id, &except_actors, &limit(lim)],
             )?;
             map_rows(rows, journal)
         })

@@ -394,14 +394,35 @@ impl Store for SqliteStore {
         })
     }
 
-    fn journal_for_subject(&self, subject_id: &str, limit: usize) -> Result<Vec<JournalRow>> {
+    fn journal_for_subject(
+        &self,
+        subject_id: &str,
+        except_actors: &[&str],
+        limit: usize,
+    ) -> Result<Vec<JournalRow>> {
+        use rusqlite::types::Value;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let subject_id = subject_id.to_string();
+        // `actor NOT IN (?3, ?4…)`: one placeholder per actor left out (two for the access log).
+        let except = if except_actors.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (3..3 + except_actors.len())
+                .map(|n| format!("?{n}"))
+                .collect();
+            format!(" AND actor NOT IN ({})", marks.join(", "))
+        };
+        let sql = format!(
+            "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = ?1{except} ORDER BY seq DESC LIMIT ?2"
+        );
+        let mut values = vec![Value::Text(subject_id.to_string()), Value::Integer(limit)];
+        values.extend(except_actors.iter().map(|a| Value::Text((*a).to_string())));
         self.readers.read(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {JOURNAL_COLS} FROM journal WHERE subject_id = ?1 ORDER BY seq DESC LIMIT ?2"
-            ))?;
-            collect(&mut stmt, params![subject_id, limit], rows::journal)
+            let mut stmt = c.prepare_cached(&sql)?;
+            collect(
+                &mut stmt,
+                rusqlite::params_from_iter(values.iter()),
+                rows::journal,
+            )
         })
     }
 
