@@ -119,8 +119,8 @@ impl Vault {
         for key in [kind, id] {
             valid_key(key)?;
         }
-        if let Some(owner) = owner.filter(|o| !o.is_empty()) {
-            valid_key(owner)?;
+        if let Some(owner) = owner {
+            valid_owner(owner)?;
         }
         let sealed = self.doc_key(kind)?.seal(body, &aad(kind, id))?;
         let op = WriteOp::PutDoc {
@@ -214,9 +214,7 @@ impl Vault {
     /// ordered by id ([`DocStore::list_docs_of`]).
     pub fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>> {
         valid_key(kind)?;
-        if !owner.is_empty() {
-            valid_key(owner)?;
-        }
+        valid_owner(owner)?;
         self.store
             .list_docs_of(kind, owner)?
             .into_iter()
@@ -261,6 +259,15 @@ fn valid_key(key: &str) -> Result<()> {
             e.to_string(),
         )
     })
+}
+
+/// An owner the store accepts: `""` (no one) or a valid key.
+fn valid_owner(owner: &str) -> Result<()> {
+    if owner.is_empty() {
+        Ok(())
+    } else {
+        valid_key(owner)
+    }
 }
 
 /// [`DocStore`] over a vault, attributing writes to one caller (a staff
