@@ -41,6 +41,15 @@ use crate::verification::{CodeChallenge, CodeError, CodeKey, CodePolicy};
 /// The document kind of requests.
 pub const REQUEST_KIND: &str = "request";
 
+/// A stored request document's body, or why it cannot be read.
+fn decode(id: &str, body: &[u8]) -> Result<StoredRequest, RightsError> {
+    serde_json::from_slice(body).map_err(|e| RightsError::Corrupt {
+        kind: "request",
+        id: id.to_string(),
+        detail: e.to_string(),
+    })
+}
+
 /// What a request is filed under in the document store: its subject's
 /// vault id once known, `""` (no one) before.
 fn owner_of(stored: &StoredRequest) -> &str {
@@ -124,12 +133,7 @@ impl<'a> RequestService<'a> {
                 kind: "request",
                 id: id.to_string(),
             })?;
-        let stored: StoredRequest =
-            serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
-                kind: "request",
-                id: id.to_string(),
-                detail: e.to_string(),
-            })?;
+        let stored = decode(id, &doc.body)?;
         Ok((stored, doc.version))
     }
 
@@ -301,12 +305,7 @@ impl<'a> RequestService<'a> {
     pub fn list_open(&self) -> Result<Vec<RequestView>, RightsError> {
         let mut open = Vec::new();
         for doc in self.docs.list_docs(REQUEST_KIND)? {
-            let stored: StoredRequest =
-                serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
-                    kind: "request",
-                    id: doc.id.clone(),
-                    detail: e.to_string(),
-                })?;
+            let stored = decode(&doc.id, &doc.body)?;
             if stored.request.is_open() && stored.withdrawn_at.is_none() {
                 open.push((urgency_key(&stored.request), stored, doc.version));
             }
@@ -327,12 +326,7 @@ impl<'a> RequestService<'a> {
         check_key(subject)?;
         let mut mine = Vec::new();
         for doc in self.docs.list_docs_of(REQUEST_KIND, subject)? {
-            let stored: StoredRequest =
-                serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
-                    kind: "request",
-                    id: doc.id.clone(),
-                    detail: e.to_string(),
-                })?;
+            let stored = decode(&doc.id, &doc.body)?;
             if stored.subject.as_deref() == Some(subject) {
                 mine.push(self.view(&stored, doc.version));
             }
@@ -356,12 +350,7 @@ impl<'a> RequestService<'a> {
             if doc.owner.is_some() {
                 continue;
             }
-            let stored: StoredRequest =
-                serde_json::from_slice(&doc.body).map_err(|e| RightsError::Corrupt {
-                    kind: "request",
-                    id: doc.id.clone(),
-                    detail: e.to_string(),
-                })?;
+            let stored = decode(&doc.id, &doc.body)?;
             match self.docs.put_owned_doc(
                 REQUEST_KIND,
                 &doc.id,
