@@ -40,15 +40,37 @@ pub enum DocError {
     Full,
 }
 
-/// One stored document: its id, version (1 for the first write), owner and body.
+/// One stored document: its id, version (1 for the first write), filing and body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Doc {
     pub id: String,
     pub version: u64,
-    /// What [`DocStore::put_owned_doc`] filed it under (`Some("")`: owned by no one); `None`
-    /// when written by [`DocStore::put_doc`] or before owners were kept.
+    /// The owner [`DocStore::put_filed_doc`] filed it under (`Some("")`: no one); `None` when
+    /// written unfiled ([`DocStore::put_doc`], or before documents were filed).
     pub owner: Option<String>,
+    /// The state it was filed in; `None` when written unfiled.
+    pub state: Option<String>,
     pub body: Vec<u8>,
+}
+
+/// Where [`DocStore::put_filed_doc`] files a document, so that
+/// [`DocStore::list_docs_of`] and [`DocStore::list_docs_in`] find it without reading every
+/// document of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Filing<'a> {
+    /// The vault id of the data subject the document concerns (a random pseudonym, kept in
+    /// plain text; never a personal value); `""` for no one.
+    pub owner: &'a str,
+    /// A short word the kind chooses (`open`, `closed`).
+    pub state: &'a str,
+}
+
+impl Filing<'_> {
+    /// Checks the owner ([`check_owner`]) and the state ([`check_key`]).
+    pub fn check(&self) -> Result<(), DocError> {
+        check_owner(self.owner)?;
+        check_key(self.state)
+    }
 }
 
 /// Versioned documents grouped by kind.
@@ -67,26 +89,32 @@ pub trait DocStore: Send + Sync {
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError>;
     /// Every document of a kind, ordered by id.
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError>;
-    /// [`DocStore::put_doc`], filing the document under `owner` — the vault id of the data
-    /// subject it concerns, `""` for none — so that [`DocStore::list_docs_of`] finds it without
-    /// reading every document of the kind. A replacement refiles it. This default files
-    /// nothing: every document stays a candidate for every owner.
-    fn put_owned_doc(
+    /// [`DocStore::put_doc`], filing the document as `filing` says, so that
+    /// [`DocStore::list_docs_of`] and [`DocStore::list_docs_in`] find it without reading every
+    /// document of the kind. A replacement refiles it. This default files nothing: every
+    /// document stays a candidate for every owner and state.
+    fn put_filed_doc(
         &self,
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: &str,
+        filing: Filing<'_>,
         body: &[u8],
     ) -> Result<u64, DocError> {
-        check_owner(owner)?;
+        filing.check()?;
         self.put_doc(kind, id, expected_version, body)
     }
-    /// The documents of `kind` filed under `owner`, and those filed under no known owner
-    /// (written by [`DocStore::put_doc`], or before owners were kept): candidates, which the
-    /// caller still checks by their body. Ordered by id. This default lists the whole kind.
+    /// The documents of `kind` filed under `owner`, and the unfiled ones (written by
+    /// [`DocStore::put_doc`], or before documents were filed): candidates, which the caller
+    /// still checks by their body. Ordered by id. This default lists the whole kind.
     fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>, DocError> {
         check_owner(owner)?;
+        self.list_docs(kind)
+    }
+    /// The documents of `kind` filed in `state`, and the unfiled ones, as
+    /// [`DocStore::list_docs_of`]. This default lists the whole kind.
+    fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<Doc>, DocError> {
+        check_key(state)?;
         self.list_docs(kind)
     }
     /// Create several new documents of `kind` (each `put_doc` with no expected version),
@@ -135,8 +163,29 @@ pub struct MemoryDocs {
 /// `(kind, id)`.
 type DocKey = (String, String);
 
-/// Every document by `(kind, id)`: its version, owner and body.
-type Stored = BTreeMap<DocKey, (u64, Option<String>, Vec<u8>)>;
+/// Every document by `(kind, id)`.
+type Stored = BTreeMap<DocKey, Kept>;
+
+/// A document as [`MemoryDocs`] keeps it: its version, filing (`[owner, state]`) and body.
+#[derive(Debug, Clone)]
+struct Kept {
+    version: u64,
+    filing: Option<[String; 2]>,
+    body: Vec<u8>,
+}
+
+impl Kept {
+    fn doc(&self, id: &str) -> Doc {
+        let [owner, state] = self.filing.clone().map_or([None, None], |f| f.map(Some));
+        Doc {
+            id: id.to_string(),
+            version: self.version,
+            owner,
+            state,
+            body: self.body.clone(),
+        }
+    }
+}
 
 impl MemoryDocs {
     pub fn new() -> Self {
@@ -175,7 +224,7 @@ impl MemoryDocs {
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: Option<&str>,
+        filing: Option<Filing<'_>>,
         body: &[u8],
     ) -> Result<u64, DocError> {
         check_key(kind)?;
@@ -185,7 +234,7 @@ impl MemoryDocs {
         }
         let mut docs = self.docs()?;
         let key = (kind.to_string(), id.to_string());
-        let found = docs.get(&key).map(|(v, _, _)| *v);
+        let found = docs.get(&key).map(|k| k.version);
         if found != expected_version {
             return Err(DocError::Conflict {
                 kind: kind.into(),
@@ -195,26 +244,29 @@ impl MemoryDocs {
             });
         }
         let version = found.unwrap_or(0) + 1;
-        docs.insert(key, (version, owner.map(str::to_string), body.to_vec()));
+        let filing = filing.map(|f| [f.owner.to_string(), f.state.to_string()]);
+        docs.insert(
+            key,
+            Kept {
+                version,
+                filing,
+                body: body.to_vec(),
+            },
+        );
         Ok(version)
     }
 
-    /// The documents of `kind` that `keep` accepts by owner, ordered by id.
+    /// The documents of `kind` that are unfiled or whose filing `keep` accepts, ordered by id.
     fn list_where(
         &self,
         kind: &str,
-        keep: impl Fn(Option<&str>) -> bool,
+        keep: impl Fn(&[String; 2]) -> bool,
     ) -> Result<Vec<Doc>, DocError> {
         let docs = self.docs()?;
         Ok(docs
             .iter()
-            .filter(|((k, _), (_, owner, _))| k == kind && keep(owner.as_deref()))
-            .map(|((_, id), (version, owner, body))| Doc {
-                id: id.clone(),
-                version: *version,
-                owner: owner.clone(),
-                body: body.clone(),
-            })
+            .filter(|((k, _), kept)| k == kind && kept.filing.as_ref().is_none_or(&keep))
+            .map(|((_, id), kept)| kept.doc(id))
             .collect())
     }
 }
@@ -230,28 +282,23 @@ impl DocStore for MemoryDocs {
         self.put(kind, id, expected_version, None, body)
     }
 
-    fn put_owned_doc(
+    fn put_filed_doc(
         &self,
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: &str,
+        filing: Filing<'_>,
         body: &[u8],
     ) -> Result<u64, DocError> {
-        check_owner(owner)?;
-        self.put(kind, id, expected_version, Some(owner), body)
+        filing.check()?;
+        self.put(kind, id, expected_version, Some(filing), body)
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<Doc>, DocError> {
         let docs = self.docs()?;
         Ok(docs
             .get(&(kind.to_string(), id.to_string()))
-            .map(|(version, owner, body)| Doc {
-                id: id.to_string(),
-                version: *version,
-                owner: owner.clone(),
-                body: body.clone(),
-            }))
+            .map(|kept| kept.doc(id)))
     }
 
     fn list_docs(&self, kind: &str) -> Result<Vec<Doc>, DocError> {
@@ -260,7 +307,12 @@ impl DocStore for MemoryDocs {
 
     fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>, DocError> {
         check_owner(owner)?;
-        self.list_where(kind, |o| o.is_none_or(|o| o == owner))
+        self.list_where(kind, |[o, _]| o == owner)
+    }
+
+    fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<Doc>, DocError> {
+        check_key(state)?;
+        self.list_where(kind, |[_, s]| s == state)
     }
 }
 
@@ -309,28 +361,39 @@ mod tests {
     }
 
     #[test]
-    fn an_owners_list_holds_its_documents_and_the_unfiled_ones() {
+    fn a_filed_list_holds_its_documents_and_the_unfiled_ones() {
         let docs = MemoryDocs::new();
-        docs.put_owned_doc("request", "c", None, "sub_a", b"1")
-            .unwrap();
-        docs.put_owned_doc("request", "b", None, "sub_b", b"2")
-            .unwrap();
-        docs.put_owned_doc("request", "d", None, "", b"3").unwrap();
+        let filed = |owner, state| Filing { owner, state };
+        for (id, owner, state) in [
+            ("c", "sub_a", "open"),
+            ("b", "sub_b", "open"),
+            ("d", "", "closed"),
+        ] {
+            docs.put_filed_doc("request", id, None, filed(owner, state), b"x")
+                .unwrap();
+        }
         docs.put_doc("request", "a", None, b"unfiled").unwrap();
-        let ids = |owner| -> Vec<String> {
-            docs.list_docs_of("request", owner)
-                .unwrap()
-                .into_iter()
-                .map(|d| d.id)
-                .collect()
+        let ids = |listed: Result<Vec<Doc>, DocError>| -> Vec<String> {
+            listed.unwrap().into_iter().map(|d| d.id).collect()
         };
-        assert_eq!(ids("sub_a"), ["a", "c"]);
-        assert_eq!(ids(""), ["a", "d"]);
-        docs.put_owned_doc("request", "d", Some(1), "sub_a", b"3")
+        assert_eq!(ids(docs.list_docs_of("request", "sub_a")), ["a", "c"]);
+        assert_eq!(ids(docs.list_docs_of("request", "")), ["a", "d"]);
+        assert_eq!(ids(docs.list_docs_in("request", "open")), ["a", "b", "c"]);
+        docs.put_filed_doc("request", "d", Some(1), filed("sub_a", "open"), b"y")
             .unwrap();
-        assert_eq!(ids("sub_a"), ["a", "c", "d"]);
+        assert_eq!(ids(docs.list_docs_of("request", "sub_a")), ["a", "c", "d"]);
+        assert_eq!(ids(docs.list_docs_in("request", "closed")), ["a"]);
+        let d = docs.get_doc("request", "d").unwrap().unwrap();
+        assert_eq!(
+            (d.owner.as_deref(), d.state.as_deref()),
+            (Some("sub_a"), Some("open"))
+        );
         assert!(matches!(
             docs.list_docs_of("request", "a/b"),
+            Err(DocError::InvalidKey)
+        ));
+        assert!(matches!(
+            docs.put_filed_doc("request", "e", None, filed("sub_a", ""), b""),
             Err(DocError::InvalidKey)
         ));
     }

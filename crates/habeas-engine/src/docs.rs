@@ -9,12 +9,13 @@
 //! (kind, id, new version; never the body) in the same transaction.
 //! Optimistic concurrency is the store's: `put` names the version it read.
 //!
-//! A document may be filed under an owner, the vault id of the subject it concerns
-//! ([`DocStore::put_owned_doc`]): kept in plain text beside the sealed body — a random
-//! pseudonym, as in the records table, never a personal value — and indexed, so that a
-//! subject's rights requests are listed without opening every request of the provider.
+//! A document may be filed ([`DocStore::put_filed_doc`]) under an owner, the vault id of the
+//! subject it concerns, and a state: kept in plain text beside the sealed body — a random
+//! pseudonym, as in the records table, and a word such as `open`; never a personal value — and
+//! indexed, so that a subject's rights requests, or the open ones, are listed without opening
+//! every request of the provider.
 
-use habeas_core::docs::{Doc, DocError, DocStore, check_key, check_owner};
+use habeas_core::docs::{Doc, DocError, DocStore, Filing, check_key, check_owner};
 use habeas_crypto::Aad;
 use habeas_store::{OpOutput, StoredDoc, WriteOp};
 
@@ -71,6 +72,7 @@ impl Vault {
             id: d.id,
             version: d.version,
             owner: d.owner,
+            state: d.state,
             body,
         })
     }
@@ -104,7 +106,7 @@ impl Vault {
         self.put_doc_filed(caller, kind, id, expected_version, None, body, note)
     }
 
-    /// The one document write: filed under `owner` when given (see the module docs).
+    /// The one document write: filed as `filing` says when given (see the module docs).
     #[allow(clippy::too_many_arguments)]
     fn put_doc_filed(
         &self,
@@ -112,22 +114,24 @@ impl Vault {
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: Option<&str>,
+        filing: Option<Filing<'_>>,
         body: &[u8],
         note: &str,
     ) -> Result<u64> {
         for key in [kind, id] {
             valid_key(key)?;
         }
-        if let Some(owner) = owner {
-            valid_owner(owner)?;
+        if let Some(f) = filing {
+            valid_owner(f.owner)?;
+            valid_key(f.state)?;
         }
         let sealed = self.doc_key(kind)?.seal(body, &aad(kind, id))?;
         let op = WriteOp::PutDoc {
             kind: kind.to_string(),
             id: id.to_string(),
             expected_version,
-            owner: owner.map(str::to_string),
+            owner: filing.map(|f| f.owner.to_string()),
+            state: filing.map(|f| f.state.to_string()),
             body: sealed,
             at: self.now(),
         };
@@ -210,16 +214,22 @@ impl Vault {
             .transpose()
     }
 
-    /// The documents of `kind` filed under `owner` and those filed under none, decrypted,
-    /// ordered by id ([`DocStore::list_docs_of`]).
+    /// The documents of `kind` filed under `owner` and the unfiled ones, decrypted, ordered by
+    /// id ([`DocStore::list_docs_of`]).
     pub fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<Doc>> {
         valid_key(kind)?;
         valid_owner(owner)?;
-        self.store
-            .list_docs_of(kind, owner)?
-            .into_iter()
-            .map(|d| self.open_doc(d))
-            .collect()
+        let docs = self.store.list_docs_of(kind, owner)?;
+        docs.into_iter().map(|d| self.open_doc(d)).collect()
+    }
+
+    /// The documents of `kind` filed in `state` and the unfiled ones, decrypted, ordered by id
+    /// ([`DocStore::list_docs_in`]).
+    pub fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<Doc>> {
+        valid_key(kind)?;
+        valid_key(state)?;
+        let docs = self.store.list_docs_in(kind, state)?;
+        docs.into_iter().map(|d| self.open_doc(d)).collect()
     }
 
     /// Every document of `kind`, decrypted, ordered by id.
@@ -283,15 +293,15 @@ fn put_via(
     kind: &str,
     id: &str,
     expected_version: Option<u64>,
-    owner: Option<&str>,
+    filing: Option<Filing<'_>>,
     body: &[u8],
 ) -> std::result::Result<u64, DocError> {
     check_key(kind)?;
     check_key(id)?;
-    if let Some(owner) = owner {
-        check_owner(owner)?;
+    if let Some(f) = filing {
+        f.check()?;
     }
-    match vault.put_doc_filed(caller, kind, id, expected_version, owner, body, "") {
+    match vault.put_doc_filed(caller, kind, id, expected_version, filing, body, "") {
         Ok(v) => Ok(v),
         Err(EngineError::Conflict(_)) => {
             let found = vault
@@ -329,12 +339,12 @@ impl DocStore for VaultDocs<'_> {
         )
     }
 
-    fn put_owned_doc(
+    fn put_filed_doc(
         &self,
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: &str,
+        filing: Filing<'_>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
         put_via(
@@ -343,7 +353,7 @@ impl DocStore for VaultDocs<'_> {
             kind,
             id,
             expected_version,
-            Some(owner),
+            Some(filing),
             body,
         )
     }
@@ -361,6 +371,12 @@ impl DocStore for VaultDocs<'_> {
         check_owner(owner)?;
         self.vault.list_docs_of(kind, owner).map_err(doc_error)
     }
+
+    fn list_docs_in(&self, kind: &str, state: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        check_key(kind)?;
+        check_key(state)?;
+        self.vault.list_docs_in(kind, state).map_err(doc_error)
+    }
 }
 
 /// The vault itself is a [`DocStore`] whose writes are journaled as `system`.
@@ -376,16 +392,16 @@ impl DocStore for Vault {
             .put_doc(kind, id, expected_version, body)
     }
 
-    fn put_owned_doc(
+    fn put_filed_doc(
         &self,
         kind: &str,
         id: &str,
         expected_version: Option<u64>,
-        owner: &str,
+        filing: Filing<'_>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
         self.docs(Caller::operator("system", "administration"))
-            .put_owned_doc(kind, id, expected_version, owner, body)
+            .put_filed_doc(kind, id, expected_version, filing, body)
     }
 
     fn get_doc(&self, kind: &str, id: &str) -> std::result::Result<Option<Doc>, DocError> {
@@ -399,5 +415,10 @@ impl DocStore for Vault {
     fn list_docs_of(&self, kind: &str, owner: &str) -> std::result::Result<Vec<Doc>, DocError> {
         self.docs(Caller::operator("system", "administration"))
             .list_docs_of(kind, owner)
+    }
+
+    fn list_docs_in(&self, kind: &str, state: &str) -> std::result::Result<Vec<Doc>, DocError> {
+        self.docs(Caller::operator("system", "administration"))
+            .list_docs_in(kind, state)
     }
 }

@@ -168,6 +168,7 @@ impl DocStore for LedgerDocs<'_> {
                 id: id.to_string(),
                 expected_version,
                 owner: None,
+                state: None,
                 body: sealed,
                 at: self.vault.now(),
             }],
@@ -216,6 +217,7 @@ impl DocStore for LedgerDocs<'_> {
                 id: id.clone(),
                 expected_version: None,
                 owner: None,
+                state: None,
                 body: key.seal(body, &aad(kind, id)).map_err(storage)?,
                 at,
             });
@@ -251,6 +253,7 @@ impl DocStore for LedgerDocs<'_> {
                 id: d.id,
                 version: d.version,
                 owner: d.owner,
+                state: d.state,
             })),
             None => Ok(None),
         }
@@ -272,6 +275,7 @@ impl DocStore for LedgerDocs<'_> {
                     id: d.id,
                     version: d.version,
                     owner: d.owner,
+                    state: d.state,
                 });
             }
             if !full {

@@ -153,7 +153,11 @@ fn exercise(vault: &Vault, tag: &str) -> String {
     assert!(docs.list_docs("breach").expect("list").is_empty());
     // Filed under its subject: listed for that subject (with the unfiled one), not another.
     let filed = format!("req-{tag}-filed");
-    docs.put_owned_doc("request", &filed, None, &s, v[6].as_bytes())
+    let filing = habeas_core::docs::Filing {
+        owner: &s,
+        state: "open",
+    };
+    docs.put_filed_doc("request", &filed, None, filing, v[6].as_bytes())
         .expect("filed");
     let of = |owner: &str| -> Vec<(String, Option<String>)> {
         docs.list_docs_of("request", owner)
@@ -166,7 +170,14 @@ fn exercise(vault: &Vault, tag: &str) -> String {
         of(&s),
         vec![(id.clone(), None), (filed.clone(), Some(s.clone()))]
     );
-    assert_eq!(of(&other), vec![(id, None)]);
+    assert_eq!(of(&other), vec![(id.clone(), None)]);
+    let open: Vec<String> = docs
+        .list_docs_in("request", "open")
+        .expect("open")
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(open, vec![id, filed.clone()]);
     assert_eq!(
         docs.get_doc("request", &filed)
             .expect("get")

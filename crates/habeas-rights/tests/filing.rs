@@ -1,6 +1,7 @@
-//! Requests are filed under their subject in the document store, so that a
-//! subject's list (the portal, the access export's account status) reads that
-//! subject's requests, not every request of the provider; requests stored by
+//! Requests are filed under their subject and their state in the document
+//! store, so that a subject's list (the portal, the access export's account
+//! status) reads that subject's requests and the open list (the console, the
+//! API) the open ones, not every request of the provider; requests stored by
 //! an earlier version are filed once.
 
 mod common;
@@ -25,6 +26,15 @@ fn new(kind: RequestKind, subject: Option<&str>) -> NewRequest {
 /// The ids the store lists as candidates for `owner`.
 fn candidates(docs: &dyn DocStore, owner: &str) -> Vec<String> {
     docs.list_docs_of(REQUEST_KIND, owner)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.id)
+        .collect()
+}
+
+/// The ids the store lists as candidates for the open list.
+fn open_candidates(docs: &dyn DocStore) -> Vec<String> {
+    docs.list_docs_in(REQUEST_KIND, "open")
         .unwrap()
         .into_iter()
         .map(|d| d.id)
@@ -81,6 +91,26 @@ fn a_subjects_list_reads_only_the_requests_filed_under_them() {
     let acked = service.acknowledge(&a1.id, a1.version).unwrap();
     assert_eq!(acked.version, 2);
     assert_eq!(candidates(&docs, "sub_a").len(), 2);
+
+    // Withdrawn: filed as closed, no longer read for the open list.
+    assert_eq!(open_candidates(&docs).len(), 4);
+    service.withdraw(&a2.id, a2.version, "sub_a").unwrap();
+    assert_eq!(
+        open_candidates(&docs),
+        sorted(vec![a1.id.clone(), b.id.clone(), unknown.id.clone()])
+    );
+    let open: Vec<_> = service
+        .list_open()
+        .unwrap()
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    assert_eq!(sorted(open), open_candidates(&docs));
+    assert_eq!(
+        service.list_for_subject("sub_a").unwrap().len(),
+        2,
+        "still the subject's"
+    );
 }
 
 #[test]
@@ -114,12 +144,23 @@ fn requests_stored_before_filing_are_listed_then_filed_once() {
         .collect();
     assert_eq!(listed, vec![a.id.clone()]);
 
-    assert_eq!(service.file_by_subject().unwrap(), 3);
+    assert_eq!(open_candidates(&docs).len(), 3);
+    made.withdraw(&b.id, b.version, "sub_b").unwrap();
+    let withdrawn = earlier.get_doc(REQUEST_KIND, &b.id).unwrap().unwrap();
+    docs.put_doc(REQUEST_KIND, &b.id, Some(1), &withdrawn.body)
+        .unwrap();
+
+    assert_eq!(service.file_requests().unwrap(), 3);
     assert_eq!(candidates(&docs, "sub_a"), vec![a.id.clone()]);
     assert_eq!(candidates(&docs, "sub_b"), vec![b.id.clone()]);
     assert_eq!(candidates(&docs, ""), vec![unknown.id.clone()]);
+    assert_eq!(
+        open_candidates(&docs),
+        sorted(vec![a.id.clone(), unknown.id.clone()]),
+        "the withdrawn one is filed as closed"
+    );
     // Filing changes nothing else: same request, same clocks.
     let after = service.get(&a.id).unwrap();
     assert_eq!((after.received_at, after.stage), (a.received_at, a.stage));
-    assert_eq!(service.file_by_subject().unwrap(), 0, "filed once");
+    assert_eq!(service.file_requests().unwrap(), 0, "filed once");
 }

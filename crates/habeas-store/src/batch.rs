@@ -147,8 +147,11 @@ pub enum WriteOp {
         expected_version: Option<u64>,
         /// The vault id of the subject the document concerns, for
         /// [`crate::Store::list_docs_of`]; `Some("")` for "owned by no one", `None` for a kind
-        /// without owners (such a document is a candidate for every owner).
+        /// that files nothing (such a document is a candidate for every owner).
         owner: Option<String>,
+        /// A short word the kind chooses (`open`, `closed`), for [`crate::Store::list_docs_in`];
+        /// `None`: a candidate for every state.
+        state: Option<String>,
         body: Vec<u8>,
         at: DateTime<Utc>,
     },
@@ -299,6 +302,8 @@ pub struct StoredDoc {
     pub version: u64,
     /// As written by [`WriteOp::PutDoc`]: `None` when written without an owner.
     pub owner: Option<String>,
+    /// As written by [`WriteOp::PutDoc`]: `None` when written without a state.
+    pub state: Option<String>,
     pub body: Vec<u8>,
     pub updated_at: DateTime<Utc>,
 }

@@ -71,8 +71,8 @@ pub const CHECKS: &[(&str, Check)] = &[
     ),
     ("documents", crate::conformance_commit::documents),
     (
-        "document_owners",
-        crate::conformance_commit::document_owners,
+        "document_filing",
+        crate::conformance_commit::document_filing,
     ),
     (
         "document_deletion",

@@ -790,15 +790,16 @@ fn put(
     expected: Option<u64>,
     body: &[u8],
 ) -> crate::Result<u64> {
-    put_owned(s, kind, id, expected, None, body)
+    put_filed(s, kind, id, expected, [None, None], body)
 }
 
-fn put_owned(
+/// A document put filed under `[owner, state]`.
+fn put_filed(
     s: &dyn Store,
     kind: &str,
     id: &str,
     expected: Option<u64>,
-    owner: Option<&str>,
+    [owner, state]: [Option<&str>; 2],
     body: &[u8],
 ) -> crate::Result<u64> {
     let op = WriteOp::PutDoc {
@@ -806,6 +807,7 @@ fn put_owned(
         id: id.into(),
         expected_version: expected,
         owner: owner.map(str::to_string),
+        state: state.map(str::to_string),
         body: body.to_vec(),
         at: day(1),
     };
@@ -924,39 +926,73 @@ pub fn documents(f: &Fixture) {
     );
 }
 
-/// Documents filed under an owner: listed for that owner with those written without one
-/// (candidates for every owner), never another owner's or those owned by no one; a replacement
-/// refiles the document (a request linked to its subject later).
-pub fn document_owners(f: &Fixture) {
+/// Documents filed under an owner and a state: listed for that owner (or state) with those
+/// written unfiled (candidates for every owner and state), never another owner's or state's; a
+/// replacement refiles the document (a request linked to its subject later, then closed).
+pub fn document_filing(f: &Fixture) {
     let s = &*f.store;
-    put_owned(s, "request", "r-3", None, Some("sub_a"), b"a3").expect("create");
-    put_owned(s, "request", "r-1", None, Some("sub_a"), b"a1").expect("create");
-    put_owned(s, "request", "r-2", None, Some("sub_b"), b"b2").expect("create");
-    put_owned(s, "request", "r-4", None, Some(""), b"nobody").expect("create");
-    put(s, "request", "r-0", None, b"untagged").expect("create");
-    put_owned(s, "hold", "h-1", None, Some("sub_a"), b"other kind").expect("create");
-    let of = |owner: &str| -> Vec<(String, Option<String>)> {
-        s.list_docs_of("request", owner)
-            .expect("list")
-            .into_iter()
-            .map(|d| (d.id, d.owner))
-            .collect()
+    let filed = |owner, state| [Some(owner), Some(state)];
+    put_filed(s, "request", "r-3", None, filed("sub_a", "open"), b"a3").expect("create");
+    put_filed(s, "request", "r-1", None, filed("sub_a", "closed"), b"a1").expect("create");
+    put_filed(s, "request", "r-2", None, filed("sub_b", "open"), b"b2").expect("create");
+    put_filed(s, "request", "r-4", None, filed("", "open"), b"nobody").expect("create");
+    put(s, "request", "r-0", None, b"unfiled").expect("create");
+    put_filed(
+        s,
+        "hold",
+        "h-1",
+        None,
+        filed("sub_a", "open"),
+        b"other kind",
+    )
+    .expect("create");
+    let ids = |docs: crate::Result<Vec<crate::StoredDoc>>| -> Vec<String> {
+        docs.expect("list").into_iter().map(|d| d.id).collect()
     };
-    let untagged = ("r-0".to_string(), None);
-    let mine = |id: &str, owner: &str| (id.to_string(), Some(owner.to_string()));
+    let of = |owner: &str| ids(s.list_docs_of("request", owner));
+    let open = || ids(s.list_docs_in("request", "open"));
     assert_eq!(
         of("sub_a"),
-        vec![untagged.clone(), mine("r-1", "sub_a"), mine("r-3", "sub_a")],
-        "the owner's documents and the untagged one, by id"
+        ["r-0", "r-1", "r-3"],
+        "the owner's and the unfiled, by id"
     );
-    assert_eq!(of("sub_c"), vec![untagged.clone()]);
-    assert_eq!(of(""), vec![untagged.clone(), mine("r-4", "")]);
-    // Linked later: the replacement moves it to its owner.
-    put_owned(s, "request", "r-4", Some(1), Some("sub_c"), b"linked").expect("replace");
-    assert_eq!(of("sub_c"), vec![untagged.clone(), mine("r-4", "sub_c")]);
-    assert_eq!(of(""), vec![untagged]);
+    assert_eq!(of("sub_c"), ["r-0"]);
+    assert_eq!(of(""), ["r-0", "r-4"]);
+    assert_eq!(
+        open(),
+        ["r-0", "r-2", "r-3", "r-4"],
+        "the open ones and the unfiled"
+    );
+    assert_eq!(ids(s.list_docs_in("request", "closed")), ["r-0", "r-1"]);
+    // Linked later, then closed: each replacement refiles it.
+    put_filed(
+        s,
+        "request",
+        "r-4",
+        Some(1),
+        filed("sub_c", "open"),
+        b"linked",
+    )
+    .expect("link");
+    assert_eq!(of("sub_c"), ["r-0", "r-4"]);
+    assert_eq!(of(""), ["r-0"]);
+    put_filed(
+        s,
+        "request",
+        "r-4",
+        Some(2),
+        filed("sub_c", "closed"),
+        b"done",
+    )
+    .expect("close");
+    assert_eq!(open(), ["r-0", "r-2", "r-3"]);
     let got = s.get_doc("request", "r-4").expect("get").expect("present");
-    assert_eq!(got.owner.as_deref(), Some("sub_c"));
+    assert_eq!(
+        (got.owner.as_deref(), got.state.as_deref()),
+        (Some("sub_c"), Some("closed"))
+    );
+    let unfiled = s.get_doc("request", "r-0").expect("get").expect("present");
+    assert_eq!((unfiled.owner, unfiled.state), (None, None));
 }
 
 /// Eight threads commit units at once: every unit gets distinct seqs and the chain holds. Among

@@ -254,6 +254,9 @@ pub trait Store: Send + Sync {
     /// every owner: the caller reads the body to decide), ordered by id (bytewise). Through an
     /// index: a subject's few requests without reading every request of the provider.
     fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<StoredDoc>>;
+    /// Documents of `kind` written in `state`, and those written without one, ordered by id
+    /// (bytewise), through an index: the open requests without reading the closed ones.
+    fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<StoredDoc>>;
 
     // ---- maintenance ----
     /// Push deleted bytes out of every file (SQLite: checkpoint + truncate the WAL;

@@ -52,7 +52,7 @@ pub const SQLITE_DATA: &[Migration] = &[
     },
     Migration {
         version: 8,
-        sql: include_str!("../migrations/sqlite/0008_document_owners.sql"),
+        sql: include_str!("../migrations/sqlite/0008_document_filing.sql"),
     },
 ];
 /// SQLite key store.
@@ -90,7 +90,7 @@ pub const POSTGRES_DATA: &[Migration] = &[
     },
     Migration {
         version: 6,
-        sql: include_str!("../migrations/postgres/0006_document_owners.sql"),
+        sql: include_str!("../migrations/postgres/0006_document_filing.sql"),
     },
 ];
 /// PostgreSQL key store.

@@ -75,12 +75,12 @@ const PINNED: &[(&str, u32, &str)] = &[
     (
         "sqlite data",
         8,
-        "b8a9e6696d46b9312c12c2ac38f0015ed6ef74619ba0a851f39523c7cdd96aa3",
+        "7a52ed8ff7cf0400cdaf703adeb27c4f68a992d8d68a9991e591dee88d6863b8",
     ),
     (
         "postgres data",
         6,
-        "f5c91c865ec57b866b343df584a9a45ff607e88ac335cd48ca6432ed3feae12c",
+        "a0eba177f48eaaf20609b3d8850445e2f0c565aac010ffa70e37ef2b9064a4e7",
     ),
     (
         "sqlite keys",
@@ -330,6 +330,7 @@ fn version_4_rebuilds_subjects_without_losing_rows() {
         indexes,
         [
             "documents_by_owner",
+            "documents_by_state",
             "journal_subject",
             "records_due",
             "records_subject",

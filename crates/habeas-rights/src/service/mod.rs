@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use habeas_core::clock::Clock;
 use habeas_core::declarations::Declarations;
-use habeas_core::docs::{DocError, DocStore, check_key};
+use habeas_core::docs::{DocError, DocStore, Filing, check_key};
 use habeas_core::lang::Lang;
 use habeas_core::rights::{
     IdentityProof, RefusalReason, Request, RequestKind, Transition, UrgencyThreshold,
@@ -50,11 +50,22 @@ fn decode(id: &str, body: &[u8]) -> Result<StoredRequest, RightsError> {
     })
 }
 
-/// What a request is filed under in the document store: its subject's
-/// vault id once known, `""` (no one) before.
-fn owner_of(stored: &StoredRequest) -> &str {
-    stored.subject.as_deref().unwrap_or("")
+/// Where a request is filed in the document store: under its subject's
+/// vault id once known (`""`, no one, before), and `open` while it may
+/// still take a step (neither closed nor withdrawn), `closed` after.
+fn filing_of(stored: &StoredRequest) -> Filing<'_> {
+    Filing {
+        owner: stored.subject.as_deref().unwrap_or(""),
+        state: if stored.request.is_open() && stored.withdrawn_at.is_none() {
+            OPEN
+        } else {
+            "closed"
+        },
+    }
 }
+
+/// The filing state of the requests [`RequestService::list_open`] lists.
+const OPEN: &str = "open";
 
 /// How the service behaves.
 #[derive(Debug, Clone)]
@@ -171,7 +182,7 @@ impl<'a> RequestService<'a> {
         })?;
         match self
             .docs
-            .put_owned_doc(REQUEST_KIND, &stored.id, expected, owner_of(stored), &body)
+            .put_filed_doc(REQUEST_KIND, &stored.id, expected, filing_of(stored), &body)
         {
             Ok(v) => Ok(v),
             Err(DocError::Conflict {
@@ -272,11 +283,11 @@ impl<'a> RequestService<'a> {
                 account_closure,
                 withdrawn_at: None,
             };
-            match self.docs.put_owned_doc(
+            match self.docs.put_filed_doc(
                 REQUEST_KIND,
                 &stored.id,
                 None,
-                owner_of(&stored),
+                filing_of(&stored),
                 &serde_json::to_vec(&stored).map_err(|e| RightsError::Render {
                     format: "request document",
                     detail: e.to_string(),
@@ -301,10 +312,12 @@ impl<'a> RequestService<'a> {
     }
 
     /// Open requests, most urgent first (the earliest due date, whichever
-    /// clock it comes from; then the oldest receipt).
+    /// clock it comes from; then the oldest receipt). Requests are filed by
+    /// state, so this reads the open ones (and any not yet filed), not the
+    /// provider's whole history; the body still decides.
     pub fn list_open(&self) -> Result<Vec<RequestView>, RightsError> {
         let mut open = Vec::new();
-        for doc in self.docs.list_docs(REQUEST_KIND)? {
+        for doc in self.docs.list_docs_in(REQUEST_KIND, OPEN)? {
             let stored = decode(&doc.id, &doc.body)?;
             if stored.request.is_open() && stored.withdrawn_at.is_none() {
                 open.push((urgency_key(&stored.request), stored, doc.version));
@@ -320,7 +333,7 @@ impl<'a> RequestService<'a> {
     /// Every request of `subject`, open or closed, newest first (what the
     /// subject follows in the portal: status, receipt, both deadlines).
     /// Requests are filed under their subject, so this reads the subject's
-    /// own (and any not yet filed, see [`RequestService::file_by_subject`]),
+    /// own (and any not yet filed, see [`RequestService::file_requests`]),
     /// not every request of the provider; the body still decides.
     pub fn list_for_subject(&self, subject: &str) -> Result<Vec<RequestView>, RightsError> {
         check_key(subject)?;
@@ -339,23 +352,23 @@ impl<'a> RequestService<'a> {
         Ok(mine)
     }
 
-    /// Files under their subject the requests stored before requests were
-    /// filed (a database from an earlier version): each is rewritten once,
-    /// unchanged but for its filing, so that listing a subject's requests
-    /// stops reading it. Returns how many were filed. A request changed
-    /// meanwhile is left for its own save to file.
-    pub fn file_by_subject(&self) -> Result<usize, RightsError> {
+    /// Files (by subject and state) the requests stored before requests
+    /// were filed (a database from an earlier version): each is rewritten
+    /// once, unchanged but for its filing, so that listing a subject's
+    /// requests or the open ones stops reading it. Returns how many were
+    /// filed. A request changed meanwhile is left for its own save to file.
+    pub fn file_requests(&self) -> Result<usize, RightsError> {
         let mut filed = 0;
         for doc in self.docs.list_docs_of(REQUEST_KIND, "")? {
             if doc.owner.is_some() {
                 continue;
             }
             let stored = decode(&doc.id, &doc.body)?;
-            match self.docs.put_owned_doc(
+            match self.docs.put_filed_doc(
                 REQUEST_KIND,
                 &doc.id,
                 Some(doc.version),
-                owner_of(&stored),
+                filing_of(&stored),
                 &doc.body,
             ) {
                 Ok(_) => filed += 1,

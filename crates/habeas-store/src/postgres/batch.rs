@@ -498,6 +498,7 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             id,
             expected_version,
             owner,
+            state,
             body,
             at,
         } => OpOutput::Version(put_doc(
@@ -505,7 +506,7 @@ fn apply(c: &mut impl Db, op: WriteOp) -> Result<OpOutput> {
             &kind,
             &id,
             expected_version,
-            owner.as_deref(),
+            [owner.as_deref(), state.as_deref()],
             &body,
             at,
         )?),
@@ -576,7 +577,7 @@ fn put_doc(
     kind: &str,
     id: &str,
     expected: Option<u64>,
-    owner: Option<&str>,
+    [owner, state]: [Option<&str>; 2],
     body: &[u8],
     at: DateTime<Utc>,
 ) -> Result<u64> {
@@ -598,10 +599,19 @@ fn put_doc(
     }
     let version = found.unwrap_or(0) + 1;
     c.execute(
-        "INSERT INTO documents (kind, id, version, body, updated_at, owner) VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO documents (kind, id, version, body, updated_at, owner, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (kind, id) DO UPDATE SET version = EXCLUDED.version, body = EXCLUDED.body, \
-         updated_at = EXCLUDED.updated_at, owner = EXCLUDED.owner",
-        &[&kind, &id, &seq_i64(version)?, &body, &to_micros(at), &owner],
+         updated_at = EXCLUDED.updated_at, owner = EXCLUDED.owner, state = EXCLUDED.state",
+        &[
+            &kind,
+            &id,
+            &seq_i64(version)?,
+            &body,
+            &to_micros(at),
+            &owner,
+            &state,
+        ],
     )
     .map_err(|e| {
         // Two creators raced past the SELECT (no row to lock yet): the loser conflicts.
@@ -644,5 +654,6 @@ pub fn doc(r: &::postgres::Row) -> Result<StoredDoc> {
         body: r.try_get(3)?,
         updated_at: from_micros(r.try_get(4)?, "documents")?,
         owner: r.try_get(5)?,
+        state: r.try_get(6)?,
     })
 }

@@ -289,12 +289,26 @@ pub(super) const DUE_RECORDS_NEXT: &str = "SELECT id, subject_id, category, rete
      AND (retention_due, id COLLATE \"C\") > ($3, $4::text COLLATE \"C\") \
      ORDER BY retention_due, id COLLATE \"C\" LIMIT $5";
 
-/// A kind's documents of one owner and those without one: two range scans of
-/// `documents_by_owner`, sorted by the caller (as on SQLite).
-const LIST_DOCS_OF: &str = "SELECT kind, id, version, body, updated_at, owner FROM documents \
-     WHERE kind = $1 AND owner = $2 \
-     UNION ALL SELECT kind, id, version, body, updated_at, owner FROM documents \
-     WHERE kind = $1 AND owner IS NULL";
+/// A kind's documents filed under `$2` by owner or by state, and the unfiled ones: two range
+/// scans of `documents_by_owner` or `documents_by_state`, sorted by the caller (as on SQLite).
+fn list_filed_sql(column: &str) -> String {
+    let cols = "kind, id, version, body, updated_at, owner, state";
+    format!(
+        "SELECT {cols} FROM documents WHERE kind = $1 AND {column} = $2 \
+         UNION ALL SELECT {cols} FROM documents WHERE kind = $1 AND {column} IS NULL"
+    )
+}
+
+impl PgStore {
+    fn list_filed(&self, column: &str, kind: &str, value: &str) -> Result<Vec<StoredDoc>> {
+        self.pool.with(|c| {
+            let rows = c.query(&list_filed_sql(column), &[&kind, &value])?;
+            let mut docs = map_rows(rows, batch::doc)?;
+            docs.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+            Ok(docs)
+        })
+    }
+}
 
 impl Store for PgStore {
     fn schema_version(&self) -> Result<u32> {
@@ -796,7 +810,7 @@ impl Store for PgStore {
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>> {
         self.pool.with(|c| {
             c.query_opt(
-                "SELECT kind, id, version, body, updated_at, owner FROM documents WHERE kind = $1 AND id = $2",
+                "SELECT kind, id, version, body, updated_at, owner, state FROM documents WHERE kind = $1 AND id = $2",
                 &[&kind, &id],
             )?
             .as_ref()
@@ -808,10 +822,10 @@ impl Store for PgStore {
     fn list_docs(&self, kind: &str, after_id: Option<&str>, lim: usize) -> Result<Vec<StoredDoc>> {
         // The resume point only when there is one (a generic plan keeps `$2 IS NULL OR`).
         let sql = if after_id.is_some() {
-            "SELECT kind, id, version, body, updated_at, owner FROM documents \
+            "SELECT kind, id, version, body, updated_at, owner, state FROM documents \
              WHERE kind = $1 AND id > $2 ORDER BY id LIMIT $3"
         } else {
-            "SELECT kind, id, version, body, updated_at, owner FROM documents \
+            "SELECT kind, id, version, body, updated_at, owner, state FROM documents \
              WHERE kind = $1 AND $2::text IS NULL ORDER BY id LIMIT $3"
         };
         self.pool.with(|c| {
@@ -821,12 +835,11 @@ impl Store for PgStore {
     }
 
     fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<StoredDoc>> {
-        self.pool.with(|c| {
-            let rows = c.query(LIST_DOCS_OF, &[&kind, &owner])?;
-            let mut docs = map_rows(rows, batch::doc)?;
-            docs.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
-            Ok(docs)
-        })
+        self.list_filed("owner", kind, owner)
+    }
+
+    fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<StoredDoc>> {
+        self.list_filed("state", kind, state)
     }
 
     fn purge_remnants(&self) -> Result<()> {

@@ -385,6 +385,7 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             id,
             expected_version,
             owner,
+            state,
             body,
             at,
         } => OpOutput::Version(put_doc(
@@ -392,7 +393,7 @@ fn apply(c: &Connection, op: WriteOp) -> Result<OpOutput> {
             &kind,
             &id,
             expected_version,
-            owner.as_deref(),
+            [owner.as_deref(), state.as_deref()],
             &body,
             at,
         )?),
@@ -635,7 +636,7 @@ fn put_doc(
     kind: &str,
     id: &str,
     expected: Option<u64>,
-    owner: Option<&str>,
+    [owner, state]: [Option<&str>; 2],
     body: &[u8],
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64> {
@@ -655,11 +656,20 @@ fn put_doc(
     }
     let version = found.unwrap_or(0) + 1;
     c.prepare_cached(
-        "INSERT INTO documents (kind, id, version, body, updated_at, owner) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+        "INSERT INTO documents (kind, id, version, body, updated_at, owner, state) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
          ON CONFLICT (kind, id) DO UPDATE SET version = excluded.version, body = excluded.body, \
-         updated_at = excluded.updated_at, owner = excluded.owner",
+         updated_at = excluded.updated_at, owner = excluded.owner, state = excluded.state",
     )?
-    .execute(params![kind, id, seq_i64(version)?, body, to_micros(at), owner])?;
+    .execute(params![
+        kind,
+        id,
+        seq_i64(version)?,
+        body,
+        to_micros(at),
+        owner,
+        state
+    ])?;
     Ok(version)
 }
 
@@ -691,5 +701,6 @@ pub fn doc(r: &rusqlite::Row<'_>) -> Result<StoredDoc> {
         body: r.get(3)?,
         updated_at: from_micros(r.get(4)?, "documents")?,
         owner: r.get(5)?,
+        state: r.get(6)?,
     })
 }

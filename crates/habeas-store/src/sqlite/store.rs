@@ -91,22 +91,53 @@ pub(crate) fn list_subjects_sql(status: Option<SubjectStatus>, resume: bool) -> 
 /// document of the kind from its first id on every page.
 pub(crate) fn list_docs_sql(resume: bool) -> &'static str {
     if resume {
-        "SELECT kind, id, version, body, updated_at, owner FROM documents \
+        "SELECT kind, id, version, body, updated_at, owner, state FROM documents \
          WHERE kind = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
     } else {
-        "SELECT kind, id, version, body, updated_at, owner FROM documents \
+        "SELECT kind, id, version, body, updated_at, owner, state FROM documents \
          WHERE kind = ?1 AND ?2 IS NULL ORDER BY id LIMIT ?3"
     }
 }
 
-/// A kind's documents of owner `?2` and those without one: two range scans of
-/// `documents_by_owner`. Named: planning without statistics, SQLite rates `kind = ?` on the
-/// primary key as good as `kind = ? AND owner = ?` on this index (which then needs a lookup) and
-/// walks every document of the kind. Sorted by the caller, for the same reason.
-pub(crate) const LIST_DOCS_OF: &str = "SELECT kind, id, version, body, updated_at, owner \
-     FROM documents INDEXED BY documents_by_owner WHERE kind = ?1 AND owner = ?2 \
-     UNION ALL SELECT kind, id, version, body, updated_at, owner \
-     FROM documents INDEXED BY documents_by_owner WHERE kind = ?1 AND owner IS NULL";
+/// How documents are filed ([`Store::list_docs_of`], [`Store::list_docs_in`]): by owner or by
+/// state, each column with its index `documents_by_<column>`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Filing {
+    Owner,
+    State,
+}
+
+/// A kind's documents filed under `?2` and the unfiled ones: two range scans of the filing's
+/// index. Named: planning without statistics, SQLite rates `kind = ?` on the primary key as good
+/// as `kind = ? AND owner = ?` on this index (which then needs a lookup) and walks every
+/// document of the kind. Sorted by the caller, for the same reason.
+pub(crate) fn list_filed_sql(filing: Filing) -> &'static str {
+    match filing {
+        Filing::Owner => {
+            "SELECT kind, id, version, body, updated_at, owner, state \
+             FROM documents INDEXED BY documents_by_owner WHERE kind = ?1 AND owner = ?2 \
+             UNION ALL SELECT kind, id, version, body, updated_at, owner, state \
+             FROM documents INDEXED BY documents_by_owner WHERE kind = ?1 AND owner IS NULL"
+        }
+        Filing::State => {
+            "SELECT kind, id, version, body, updated_at, owner, state \
+             FROM documents INDEXED BY documents_by_state WHERE kind = ?1 AND state = ?2 \
+             UNION ALL SELECT kind, id, version, body, updated_at, owner, state \
+             FROM documents INDEXED BY documents_by_state WHERE kind = ?1 AND state IS NULL"
+        }
+    }
+}
+
+impl SqliteStore {
+    fn list_filed(&self, filing: Filing, kind: &str, value: &str) -> Result<Vec<StoredDoc>> {
+        self.readers.read(|c| {
+            let mut stmt = c.prepare_cached(list_filed_sql(filing))?;
+            let mut docs = collect(&mut stmt, params![kind, value], batch::doc)?;
+            docs.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
+            Ok(docs)
+        })
+    }
+}
 
 fn opt_us(t: Option<DateTime<Utc>>) -> Option<i64> {
     t.map(to_micros)
@@ -608,7 +639,7 @@ impl Store for SqliteStore {
     fn get_doc(&self, kind: &str, id: &str) -> Result<Option<StoredDoc>> {
         self.readers.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT kind, id, version, body, updated_at, owner FROM documents WHERE kind = ?1 AND id = ?2",
+                "SELECT kind, id, version, body, updated_at, owner, state FROM documents WHERE kind = ?1 AND id = ?2",
             )?;
             Ok(collect(&mut stmt, [kind, id], batch::doc)?.into_iter().next())
         })
@@ -629,12 +660,11 @@ impl Store for SqliteStore {
     }
 
     fn list_docs_of(&self, kind: &str, owner: &str) -> Result<Vec<StoredDoc>> {
-        self.readers.read(|c| {
-            let mut stmt = c.prepare_cached(LIST_DOCS_OF)?;
-            let mut docs = collect(&mut stmt, params![kind, owner], batch::doc)?;
-            docs.sort_unstable_by(|a, b| a.id.as_bytes().cmp(b.id.as_bytes()));
-            Ok(docs)
-        })
+        self.list_filed(Filing::Owner, kind, owner)
+    }
+
+    fn list_docs_in(&self, kind: &str, state: &str) -> Result<Vec<StoredDoc>> {
+        self.list_filed(Filing::State, kind, state)
     }
 
     fn purge_remnants(&self) -> Result<()> {
@@ -705,15 +735,26 @@ mod tests {
     }
 
     #[test]
-    fn an_owners_documents_are_found_through_the_owner_index() {
-        let plan = plan_of(LIST_DOCS_OF, params!["request", "sub_1"]);
-        // Both branches seek the index (SQLite prints `IS NULL` as `=?`); nothing walks the kind.
-        let seek = "SEARCH documents USING INDEX documents_by_owner (kind=? AND owner=?)";
-        assert_eq!(plan.matches(seek).count(), 2, "{plan}");
-        assert!(
-            !plan.contains("PRIMARY KEY") && !plan.contains("SCAN"),
-            "{plan}"
-        );
+    fn filed_documents_are_found_through_their_index() {
+        for (filing, seek) in [
+            (
+                Filing::Owner,
+                "SEARCH documents USING INDEX documents_by_owner (kind=? AND owner=?)",
+            ),
+            (
+                Filing::State,
+                "SEARCH documents USING INDEX documents_by_state (kind=? AND state=?)",
+            ),
+        ] {
+            let plan = plan_of(list_filed_sql(filing), params!["request", "sub_1"]);
+            // Both branches seek the index (SQLite prints `IS NULL` as `=?`); nothing walks
+            // the kind.
+            assert_eq!(plan.matches(seek).count(), 2, "{plan}");
+            assert!(
+                !plan.contains("PRIMARY KEY") && !plan.contains("SCAN"),
+                "{plan}"
+            );
+        }
     }
 
     #[test]

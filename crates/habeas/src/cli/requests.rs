@@ -242,7 +242,7 @@ pub(crate) fn install_rights_api(
         vault.declarations(),
         ServiceConfig::new(code_key.clone()),
     )
-    .file_by_subject()
+    .file_requests()
     .context("filing the stored rights requests under their subject")?;
     if filed > 0 {
         tracing::info!(filed, "rights requests filed under their subject");
