@@ -165,13 +165,12 @@ impl Vault {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> Result<u64> {
-        self.put_doc_as(
-            &Caller::operator("system", "administration"),
-            kind,
-            id,
-            expected_version,
-            body,
-        )
+        self.put_doc_as(&system(), kind, id, expected_version, body)
+    }
+
+    /// The vault as a [`DocStore`] whose writes are journaled as `system`.
+    fn system_docs(&self) -> VaultDocs<'_> {
+        self.docs(system())
     }
 
     /// Delete the documents `ids` of `kind` that exist, in one commit
@@ -257,6 +256,11 @@ impl Vault {
             caller,
         }
     }
+}
+
+/// The actor of the vault's own document writes.
+fn system() -> Caller {
+    Caller::operator("system", "administration")
 }
 
 /// A document kind or id the store accepts, or the refusal saying how.
@@ -388,8 +392,7 @@ impl DocStore for Vault {
         expected_version: Option<u64>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
-        self.docs(Caller::operator("system", "administration"))
-            .put_doc(kind, id, expected_version, body)
+        self.system_docs().put_doc(kind, id, expected_version, body)
     }
 
     fn put_filed_doc(
@@ -400,7 +403,7 @@ impl DocStore for Vault {
         filing: Filing<'_>,
         body: &[u8],
     ) -> std::result::Result<u64, DocError> {
-        self.docs(Caller::operator("system", "administration"))
+        self.system_docs()
             .put_filed_doc(kind, id, expected_version, filing, body)
     }
 
@@ -413,12 +416,10 @@ impl DocStore for Vault {
     }
 
     fn list_docs_of(&self, kind: &str, owner: &str) -> std::result::Result<Vec<Doc>, DocError> {
-        self.docs(Caller::operator("system", "administration"))
-            .list_docs_of(kind, owner)
+        self.system_docs().list_docs_of(kind, owner)
     }
 
     fn list_docs_in(&self, kind: &str, state: &str) -> std::result::Result<Vec<Doc>, DocError> {
-        self.docs(Caller::operator("system", "administration"))
-            .list_docs_in(kind, state)
+        self.system_docs().list_docs_in(kind, state)
     }
 }

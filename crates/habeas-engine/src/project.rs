@@ -186,6 +186,15 @@ pub fn open_project_with_clock(dir: &Path, clock: Arc<dyn Clock>) -> Result<Vaul
     open_project_with(dir, &load_settings(dir)?, clock)
 }
 
+/// The project's settings, read once, and its vault opened with them on the
+/// system clock: for a command that needs the settings for other parts too
+/// (the mailer, the breach clocks, journal retention).
+pub fn open_project_and_settings(dir: &Path) -> Result<(Vault, Settings)> {
+    let settings = load_settings(dir)?;
+    let vault = open_project_with(dir, &settings, Arc::new(SystemClock))?;
+    Ok((vault, settings))
+}
+
 /// Open the project's vault with settings already read: a command that
 /// needs them for other parts too (`habeas serve`) reads `habeas.toml` and
 /// the environment once, so every part sees the same settings.

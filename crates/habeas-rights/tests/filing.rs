@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use habeas_core::clock::ManualClock;
-use habeas_core::docs::{DocStore, MemoryDocs};
+use habeas_core::docs::{Doc, DocError, DocStore, MemoryDocs};
 use habeas_core::rights::RequestKind;
 use habeas_rights::service::{NewRequest, REQUEST_KIND, RequestChannel, RequestService};
 
@@ -23,22 +23,19 @@ fn new(kind: RequestKind, subject: Option<&str>) -> NewRequest {
     }
 }
 
+/// The ids of a store listing.
+fn ids(listed: Result<Vec<Doc>, DocError>) -> Vec<String> {
+    listed.unwrap().into_iter().map(|d| d.id).collect()
+}
+
 /// The ids the store lists as candidates for `owner`.
 fn candidates(docs: &dyn DocStore, owner: &str) -> Vec<String> {
-    docs.list_docs_of(REQUEST_KIND, owner)
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect()
+    ids(docs.list_docs_of(REQUEST_KIND, owner))
 }
 
 /// The ids the store lists as candidates for the open list.
 fn open_candidates(docs: &dyn DocStore) -> Vec<String> {
-    docs.list_docs_in(REQUEST_KIND, "open")
-        .unwrap()
-        .into_iter()
-        .map(|d| d.id)
-        .collect()
+    ids(docs.list_docs_in(REQUEST_KIND, "open"))
 }
 
 fn sorted(mut ids: Vec<String>) -> Vec<String> {

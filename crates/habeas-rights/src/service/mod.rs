@@ -67,6 +67,10 @@ fn filing_of(stored: &StoredRequest) -> Filing<'_> {
 /// The filing state of the requests [`RequestService::list_open`] lists.
 const OPEN: &str = "open";
 
+/// A state no request is filed in: listing it yields the unfiled requests
+/// only ([`RequestService::file_requests`]).
+const UNFILED_ONLY: &str = "unfiled";
+
 /// How the service behaves.
 #[derive(Debug, Clone)]
 pub struct ServiceConfig {
@@ -359,8 +363,11 @@ impl<'a> RequestService<'a> {
     /// filed. A request changed meanwhile is left for its own save to file.
     pub fn file_requests(&self) -> Result<usize, RightsError> {
         let mut filed = 0;
-        for doc in self.docs.list_docs_of(REQUEST_KIND, "")? {
-            if doc.owner.is_some() {
+        // No request is filed in this state, so only the unfiled are read —
+        // not the requests filed under no one, which grow with every
+        // requester never identified.
+        for doc in self.docs.list_docs_in(REQUEST_KIND, UNFILED_ONLY)? {
+            if doc.state.is_some() {
                 continue;
             }
             let stored = decode(&doc.id, &doc.body)?;

@@ -98,13 +98,8 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         AuditCommand::Retention { dry_run, now, by } => {
-            let settings = project::load_settings(&global.dir)?;
             let clock = super::purge::clock_for(now.as_deref())?;
-            let vault = project::open_project_with(
-                &global.dir,
-                &settings,
-                std::sync::Arc::new(habeas_core::clock::SystemClock),
-            )?;
+            let (vault, settings) = project::open_project_and_settings(&global.dir)?;
             match super::journal_retention::run(&vault, &settings, clock.as_ref(), &by, dry_run)? {
                 Some(run) => {
                     println!("{}", super::journal_retention::report(&run));

@@ -119,12 +119,8 @@ fn vault(dir: &Path, args: &VaultArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let settings = project::load_settings(dir)?;
-    let vault = Arc::new(project::open_project_with(
-        dir,
-        &settings,
-        Arc::new(habeas_core::clock::SystemClock),
-    )?);
+    let (vault, settings) = project::open_project_and_settings(dir)?;
+    let vault = Arc::new(vault);
     let category = args.category.as_str();
     let decls = vault.declarations();
     anyhow::ensure!(

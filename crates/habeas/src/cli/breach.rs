@@ -14,7 +14,6 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, anyhow, bail};
 use chrono::{DateTime, Utc};
@@ -237,9 +236,9 @@ struct Desk {
 
 impl Desk {
     fn open(dir: &Path) -> anyhow::Result<Desk> {
-        let settings = project::load_settings(dir)?;
+        let (vault, settings) = project::open_project_and_settings(dir)?;
         Ok(Desk {
-            vault: project::open_project_with(dir, &settings, Arc::new(SystemClock))?,
+            vault,
             clock: SystemClock,
             settings,
         })

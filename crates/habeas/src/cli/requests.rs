@@ -253,8 +253,7 @@ pub(crate) fn install_rights_api(
 
 impl Desk {
     pub(crate) fn open(dir: &Path) -> anyhow::Result<Desk> {
-        let settings = project::load_settings(dir)?;
-        let vault = project::open_project_with(dir, &settings, std::sync::Arc::new(SystemClock))?;
+        let (vault, settings) = project::open_project_and_settings(dir)?;
         let mailer = mailer_for(dir, &settings, &vault)?;
         let key = vault_bridge::code_key(&vault, &vault_bridge::rights_caller("cli"))?;
         Ok(Desk {

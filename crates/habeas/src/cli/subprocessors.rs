@@ -107,12 +107,7 @@ pub fn run(global: &Global, args: Args) -> anyhow::Result<ExitCode> {
     }
     if send {
         let recipients = parse_recipients(&to, &notices)?;
-        let settings = project::load_settings(&global.dir)?;
-        let vault = project::open_project_with(
-            &global.dir,
-            &settings,
-            std::sync::Arc::new(habeas_core::clock::SystemClock),
-        )?;
+        let (vault, settings) = project::open_project_and_settings(&global.dir)?;
         let mailer = super::requests::mailer_for(&global.dir, &settings, &vault)?;
         let mut failed = 0;
         for n in &notices {
